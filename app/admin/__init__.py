@@ -1,0 +1,1 @@
+"""Administration: departments, users and organisation settings (views in views.py)."""

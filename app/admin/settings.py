@@ -1,0 +1,52 @@
+"""Typed access to the organisation's settings, each with its default."""
+
+from __future__ import annotations
+
+import json
+
+from flask import current_app
+
+from app.admin.models import Setting
+from app.audit import services as audit
+from app.extensions import db
+
+MFA_REQUIRED_ROLES = "mfa_required_roles"
+CLASSIFICATION_LABEL = "classification_label"
+
+
+def _defaults() -> dict:
+    return {
+        MFA_REQUIRED_ROLES: [],
+        CLASSIFICATION_LABEL: current_app.config["CLASSIFICATION_LABEL"],
+    }
+
+
+def get(key: str):
+    defaults = _defaults()
+    if key not in defaults:
+        raise KeyError(f"Unknown setting {key!r}.")
+    row = db.session.get(Setting, key)
+    return json.loads(row.value_json) if row else defaults[key]
+
+
+def save(values: dict, actor) -> dict:
+    """Store several settings at once; returns {key: [before, after]} of what changed."""
+    changes = {}
+    for key, value in values.items():
+        before = get(key)
+        if before == value:
+            continue
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value_json=json.dumps(value)))
+        else:
+            row.value_json = json.dumps(value)
+        changes[key] = [before, value]
+    if changes:
+        audit.record("update", "settings", "organisation", changes=changes, summary="Changed settings", actor=actor)
+    db.session.commit()
+    return changes
+
+
+def mfa_required_for(role: str) -> bool:
+    return role in get(MFA_REQUIRED_ROLES)

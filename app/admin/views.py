@@ -1,0 +1,299 @@
+"""Administration: users, departments and organisation settings."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import services, settings
+from app.admin.forms import (
+    DepartmentForm,
+    NewUserForm,
+    ResetPasswordForm,
+    SettingsForm,
+    UserForm,
+    VersionOnlyForm,
+    department_choices,
+    department_id_or_none,
+)
+from app.audit import services as audit
+from app.auth import services as accounts
+from app.auth.models import Department, Role, User
+from app.auth.permissions import ADMIN_DEPARTMENTS, ADMIN_SETTINGS, ADMIN_USERS, permission_required
+from app.common.export import Column, export_response
+from app.common.listing import Listing, all_matching, requested_export
+from app.common.models import StaleEditError
+from app.common.timeutil import utcnow
+from app.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USER_SORTS = {
+    "name": User.full_name, "email": User.email, "role": User.role,
+    "department": Department.code, "last_login": User.last_login_at, "active": User.active,
+}
+USER_EXPORT_COLUMNS = [
+    Column("Name", lambda u: u.full_name, 28), Column("Email", lambda u: u.email, 32),
+    Column("Role", lambda u: u.role_enum.label, 18),
+    Column("Department", lambda u: u.department.code if u.department else "", 14),
+    Column("Active", lambda u: "yes" if u.active else "no", 8),
+    Column("Two-factor", lambda u: "on" if u.mfa_enabled else "off", 10),
+    Column("Last sign-in", lambda u: u.last_login_at, 22),
+]
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _department_or_404(department_id: int) -> Department:
+    return db.session.get(Department, department_id) or abort(404)
+
+
+@bp.get("/")
+@permission_required(ADMIN_USERS)
+def index():
+    return render_template("admin/index.html")
+
+
+# --- users ----------------------------------------------------------------------------------
+
+
+def _filtered_users() -> sa.Select:
+    statement = sa.select(User).outerjoin(Department, User.department_id == Department.id)
+    query = request.args.get("q", "").strip()
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(sa.or_(sa.func.lower(User.full_name).like(pattern), User.email.like(pattern)))
+    if request.args.get("role") in {r.value for r in Role}:
+        statement = statement.where(User.role == request.args["role"])
+    department = request.args.get("department", "")
+    if department.isdigit():
+        statement = statement.where(User.department_id == int(department))
+    status = request.args.get("status")
+    if status == "active":
+        statement = statement.where(User.active.is_(True))
+    elif status == "inactive":
+        statement = statement.where(User.active.is_(False))
+    elif status == "locked":
+        statement = statement.where(User.locked_until > utcnow())
+    return statement
+
+
+@bp.get("/users")
+@permission_required(ADMIN_USERS)
+def users():
+    statement = _filtered_users()
+    fmt = requested_export()
+    if fmt:
+        rows = all_matching(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
+        audit.record("export", "user", None, summary=f"Exported {len(rows)} users as {fmt.upper()}")
+        db.session.commit()
+        return export_response(rows, USER_EXPORT_COLUMNS, fmt, "khusela-users")
+    listing = Listing.from_request(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
+    return render_template(
+        "admin/users.html", listing=listing, roles=services.role_choices(),
+        departments=department_choices("All departments"), now=utcnow(),
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@permission_required(ADMIN_USERS)
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                email=form.email.data, full_name=form.full_name.data, role=form.role.data,
+                department_id=department_id_or_none(form.department_id.data), password=form.password.data,
+                actor=current_user,
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            flash(f"Account created for {user.email}. They must choose their own password at first sign-in.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_form.html", form=form, user=None), (422 if form.errors else 200)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required(ADMIN_USERS)
+def edit_user(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.department_id.data = str(user.department_id or "")
+    if form.validate_on_submit():
+        try:
+            accounts.update_user(
+                user, expected_version=form.version.data, email=form.email.data, full_name=form.full_name.data,
+                role=form.role.data, department_id=department_id_or_none(form.department_id.data), actor=current_user,
+            )
+        except StaleEditError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+        except accounts.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(str(error))
+        else:
+            flash(f"Saved the account of {user.email}.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template(
+        "admin/user_form.html", form=form, user=user, action_form=VersionOnlyForm(formdata=None),
+        reset_form=ResetPasswordForm(formdata=None), locked=accounts.is_locked(user),
+        history=audit.entries_about("user", user.id, limit=20),
+    ), (422 if form.errors else 200)
+
+
+def _user_action(user_id: int, action, success_message: str):
+    """Run a one-button account action (deactivate, unlock...) guarded by CSRF and version."""
+    user = _user_or_404(user_id)
+    form = VersionOnlyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(user, form.version.data)
+    except (StaleEditError, accounts.AccountError) as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        flash(success_message.format(email=user.email), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@permission_required(ADMIN_USERS)
+def deactivate_user(user_id: int):
+    return _user_action(
+        user_id,
+        lambda user, version: accounts.set_user_active(user, False, expected_version=version, actor=current_user),
+        "Deactivated {email}. They can no longer sign in; their history stays in the audit log.",
+    )
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@permission_required(ADMIN_USERS)
+def reactivate_user(user_id: int):
+    return _user_action(
+        user_id,
+        lambda user, version: accounts.set_user_active(user, True, expected_version=version, actor=current_user),
+        "Reactivated {email}.",
+    )
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@permission_required(ADMIN_USERS)
+def unlock_user(user_id: int):
+    return _user_action(
+        user_id, lambda user, version: accounts.unlock_user(user, actor=current_user), "Unlocked {email}."
+    )
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+@permission_required(ADMIN_USERS)
+def reset_user_mfa(user_id: int):
+    return _user_action(
+        user_id, lambda user, version: accounts.reset_mfa(user, actor=current_user),
+        "Two-factor sign-in of {email} was reset; they can set it up again at their next sign-in.",
+    )
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@permission_required(ADMIN_USERS)
+def reset_user_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(user, form.password.data, actor=current_user)
+        except accounts.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(f"Password of {user.email} reset. Tell them in person or by phone; they must change it at "
+                  "their next sign-in.", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    edit_form = UserForm(obj=user, formdata=None)
+    edit_form.department_id.data = str(user.department_id or "")
+    return render_template(
+        "admin/user_form.html", form=edit_form, user=user, action_form=VersionOnlyForm(formdata=None),
+        reset_form=form, locked=accounts.is_locked(user), history=audit.entries_about("user", user.id, limit=20),
+    ), 422
+
+
+# --- departments ----------------------------------------------------------------------------
+
+
+@bp.get("/departments")
+@permission_required(ADMIN_DEPARTMENTS)
+def departments():
+    member_counts = dict(
+        db.session.execute(
+            sa.select(User.department_id, sa.func.count()).where(User.active.is_(True)).group_by(User.department_id)
+        ).all()
+    )
+    return render_template("admin/departments.html", departments=services.all_departments(), counts=member_counts)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@permission_required(ADMIN_DEPARTMENTS)
+def new_department():
+    form = DepartmentForm()
+    if form.validate_on_submit():
+        try:
+            department = services.create_department(code=form.code.data, name=form.name.data, actor=current_user)
+        except services.DepartmentError as error:
+            getattr(form, error.field or "code").errors.append(str(error))
+        else:
+            flash(f"Department {department.code} created.", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=None), (422 if form.errors else 200)
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+@permission_required(ADMIN_DEPARTMENTS)
+def edit_department(department_id: int):
+    department = _department_or_404(department_id)
+    form = DepartmentForm(obj=department if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_department(
+                department, expected_version=form.version.data, code=form.code.data, name=form.name.data,
+                active=form.active.data, actor=current_user,
+            )
+        except StaleEditError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+            return redirect(url_for("admin.edit_department", department_id=department.id))
+        except services.DepartmentError as error:
+            db.session.rollback()
+            getattr(form, error.field or "code").errors.append(str(error))
+        else:
+            flash(f"Department {department.code} saved.", "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=department), (
+        422 if form.errors else 200)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required(ADMIN_SETTINGS)
+def organisation_settings():
+    form = SettingsForm()
+    if request.method == "GET":
+        form.classification_label.data = settings.get(settings.CLASSIFICATION_LABEL)
+        form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
+    if form.validate_on_submit():
+        changes = settings.save(
+            {
+                settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
+                settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
+            },
+            actor=current_user,
+        )
+        flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
+        return redirect(url_for("admin.organisation_settings"))
+    return render_template("admin/settings.html", form=form), (422 if form.errors else 200)

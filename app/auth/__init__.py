@@ -1,0 +1,1 @@
+"""Accounts, roles and permissions, signing in, lockout and two-factor sign-in."""

@@ -1,0 +1,47 @@
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from app.admin.services import find_department_by_code
+from app.auth import services
+from app.auth.models import Role
+
+users_cli = AppGroup("users", help="Manage accounts from the command line.")
+
+
+def _fail(message: str):
+    click.echo(f"Error: {message}", err=True)
+    raise SystemExit(2)
+
+
+@users_cli.command("create")
+@click.option("--email", required=True, help="Sign-in e-mail address.")
+@click.option("--role", required=True, help=f"One of: {', '.join(r.value for r in Role)}.")
+@click.option("--department", "department_code", default=None, help="Department code, e.g. DOTP.")
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the e-mail address).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of asking.")
+def create_command(email, role, department_code, full_name, password_stdin):
+    """Create an account (for the first administrator, or scripted set-up)."""
+    if role not in {r.value for r in Role}:
+        _fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.")
+    if services.find_user_by_email(email):
+        _fail(f"an account with the e-mail address {services.normalise_email(email)} already exists.")
+    department_id = None
+    if department_code:
+        department = find_department_by_code(department_code)
+        if department is None:
+            _fail(f"no department has the code {department_code!r}.")
+        department_id = department.id
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+    try:
+        user = services.create_user(
+            email=email, full_name=full_name or email.split("@")[0], role=role, department_id=department_id,
+            password=password, actor=None, must_change_password=False,
+        )
+    except services.AccountError as error:
+        _fail(str(error))
+    click.echo(f"Created {user.email} ({Role(user.role).label}).")

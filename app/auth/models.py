@@ -1,0 +1,86 @@
+"""Accounts and the departments they belong to."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.models import Timestamped, UTCDateTime, Versioned
+from app.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    SECURITY_OFFICER = "security_officer"
+    RISK_OWNER = "risk_owner"
+    MANAGER = "manager"
+    HR_OFFICER = "hr_officer"
+    AUDITOR = "auditor"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "Administrator",
+    Role.SECURITY_OFFICER: "Security officer",
+    Role.RISK_OWNER: "Risk owner",
+    Role.MANAGER: "Manager",
+    Role.HR_OFFICER: "HR officer",
+    Role.AUDITOR: "Auditor",
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Department(db.Model, Timestamped, Versioned):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class User(db.Model, UserMixin, Timestamped, Versioned):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Part of the login cookie: rotating it signs the user out everywhere (password change,
+    # deactivation, reset by an admin).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"

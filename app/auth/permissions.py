@@ -1,0 +1,74 @@
+"""What each role may do: the one table, and the decorator every route declares its need with.
+
+A test walks app.url_map and fails on any view without a declared permission, so a new route
+cannot be added unguarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from app.auth.models import Role
+
+# Permissions are "<area>.<action>". Add new ones here, next to the roles that hold them.
+ACCOUNT_SELF = "account.self"  # own password, own two-factor set-up, the landing page
+AUDIT_VIEW = "audit.view"
+ADMIN_USERS = "admin.users"
+ADMIN_DEPARTMENTS = "admin.departments"
+ADMIN_SETTINGS = "admin.settings"
+
+EVERY_ROLE = frozenset(Role)
+
+ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
+    ACCOUNT_SELF: EVERY_ROLE,
+    AUDIT_VIEW: frozenset({Role.ADMIN, Role.AUDITOR}),
+    ADMIN_USERS: frozenset({Role.ADMIN}),
+    ADMIN_DEPARTMENTS: frozenset({Role.ADMIN}),
+    ADMIN_SETTINGS: frozenset({Role.ADMIN}),
+}
+
+# Views reachable without signing in. Everything else must carry @permission_required.
+PUBLIC = "public"
+
+
+def role_has(role: str | Role, permission: str) -> bool:
+    if permission not in ROLE_PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to ROLE_PERMISSIONS.")
+    try:
+        return Role(role) in ROLE_PERMISSIONS[permission]
+    except ValueError:
+        return False
+
+
+def user_can(user, permission: str) -> bool:
+    return bool(user and user.is_authenticated and role_has(user.role, permission))
+
+
+def permission_required(permission: str) -> Callable:
+    """Declare (and enforce) the permission a view needs: anonymous -> /login, wrong role -> 403."""
+    if permission not in ROLE_PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: add it to ROLE_PERMISSIONS.")
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if not role_has(current_user.role, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_permission = permission
+        return guarded
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without signing in (login, health)."""
+    view.required_permission = PUBLIC
+    return view

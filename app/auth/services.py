@@ -1,0 +1,312 @@
+"""Sign-in, lockout, passwords, two-factor and account administration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+import sqlalchemy as sa
+from flask import current_app
+
+from app.admin import settings
+from app.audit import services as audit
+from app.auth.models import Department, Role, User, new_session_token
+from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.common.timeutil import format_local, utcnow
+from app.extensions import db
+
+USER_AUDIT_FIELDS = ["email", "full_name", "role", "department_id", "active", "mfa_enabled"]
+GENERIC_LOGIN_ERROR = "The e-mail address or password is incorrect."
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def load_user_from_cookie(cookie_id: str) -> User | None:
+    """Flask-Login loader: the cookie holds '<id>:<session token>'; a rotated token signs out."""
+    user_id, _, token = (cookie_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None
+    error: str | None = None
+    needs_second_factor: bool = False
+
+
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def _locked_message(user: User) -> str:
+    return (
+        "This account is locked after too many failed sign-ins. Try again after "
+        f"{format_local(user.locked_until, '%H:%M')}, or ask an administrator to unlock it."
+    )
+
+
+def _register_failure(user: User, reason: str) -> None:
+    user.failed_login_count += 1
+    audit.record("login_failed", "user", user.id, summary=reason, actor=user)
+    if user.failed_login_count >= current_app.config["LOCKOUT_THRESHOLD"]:
+        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+        user.failed_login_count = 0
+        audit.record(
+            "account_locked",
+            "user",
+            user.id,
+            summary=f"Locked for {current_app.config['LOCKOUT_MINUTES']} minutes after repeated failed sign-ins",
+            actor=user,
+        )
+    db.session.commit()
+
+
+def check_password(email: str, password: str) -> SignInResult:
+    """First step of signing in. Never says whether an e-mail address has an account."""
+    user = find_user_by_email(email)
+    if user is None:
+        audit.record(
+            "login_failed", "user", None, summary="Unknown e-mail address", actor_email=normalise_email(email)[:254]
+        )
+        db.session.commit()
+        return SignInResult(None, GENERIC_LOGIN_ERROR)
+    if is_locked(user):
+        audit.record("login_refused", "user", user.id, summary="Account locked", actor=user)
+        db.session.commit()
+        return SignInResult(None, _locked_message(user))
+    if not verify_password(user.password_hash, password):
+        _register_failure(user, "Wrong password")
+        return SignInResult(None, _locked_message(user) if is_locked(user) else GENERIC_LOGIN_ERROR)
+    if not user.active:
+        audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
+        db.session.commit()
+        return SignInResult(None, "This account is deactivated. Ask an administrator if you need access again.")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    if user.mfa_enabled:
+        db.session.commit()
+        return SignInResult(user, needs_second_factor=True)
+    return SignInResult(user)
+
+
+def check_second_factor(user: User, code: str) -> SignInResult:
+    if is_locked(user):
+        return SignInResult(None, _locked_message(user))
+    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
+        _register_failure(user, "Wrong two-factor code")
+        if is_locked(user):
+            return SignInResult(None, _locked_message(user))
+        return SignInResult(None, "That code is not right. Enter the 6-digit code your authenticator app shows now.")
+    return SignInResult(user)
+
+
+def record_sign_in(user: User) -> None:
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    audit.record("login", "user", user.id, summary="Signed in", actor=user)
+    db.session.commit()
+
+
+def record_sign_out(user: User, reason: str = "Signed out") -> None:
+    audit.record("logout", "user", user.id, summary=reason, actor=user)
+    db.session.commit()
+
+
+def must_enrol_in_mfa(user: User) -> bool:
+    return not user.mfa_enabled and settings.mfa_required_for(user.role)
+
+
+# --- own account --------------------------------------------------------------------------------
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise AccountError("The current password is not right.", "current_password")
+    if current_password == new_password:
+        raise AccountError("Choose a new password that differs from the current one.", "new_password")
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise AccountError(problem, "new_password")
+    _set_password(user, new_password, must_change=False)
+    audit.record("password_changed", "user", user.id, summary="Changed own password", actor=user)
+    db.session.commit()
+
+
+def _set_password(user: User, password: str, must_change: bool) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = must_change
+    user.session_token = new_session_token()
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Khusela")
+
+
+def enable_mfa(user: User, secret: str, code: str) -> None:
+    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+        raise AccountError(
+            "That code does not match. Check the time on your phone and enter the code shown now.", "code"
+        )
+    user.totp_secret = secret
+    user.mfa_enabled = True
+    audit.record("mfa_enabled", "user", user.id, changes={"mfa_enabled": [False, True]}, actor=user)
+    db.session.commit()
+
+
+def disable_own_mfa(user: User, password: str) -> None:
+    if settings.mfa_required_for(user.role):
+        raise AccountError("Two-factor sign-in is required for your role and cannot be turned off.", "password")
+    if not verify_password(user.password_hash, password):
+        raise AccountError("The password is not right.", "password")
+    user.totp_secret = None
+    user.mfa_enabled = False
+    audit.record("mfa_disabled", "user", user.id, changes={"mfa_enabled": [True, False]}, actor=user)
+    db.session.commit()
+
+
+# --- administering accounts -------------------------------------------------------------------
+
+
+def _check_department(department_id: int | None) -> None:
+    if department_id is None:
+        return
+    department = db.session.get(Department, department_id)
+    if department is None or not department.active:
+        raise AccountError("Choose an active department, or none for a province-wide role.", "department_id")
+
+
+def _check_unique_email(email: str, except_user: User | None = None) -> None:
+    existing = find_user_by_email(email)
+    if existing is not None and existing is not except_user:
+        raise AccountError(f"Another account already uses {email}.", "email")
+
+
+def create_user(
+    *, email: str, full_name: str, role: str, department_id: int | None, password: str, actor,
+    must_change_password: bool = True,
+) -> User:
+    email = normalise_email(email)
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.", "role")
+    _check_unique_email(email)
+    _check_department(department_id)
+    problem = password_problem(password, email)
+    if problem:
+        raise AccountError(problem, "password")
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        department_id=department_id,
+        password_hash=hash_password(password),
+        password_changed_at=utcnow(),
+        must_change_password=must_change_password,
+    )
+    db.session.add(user)
+    db.session.flush()
+    after = audit.snapshot(user, USER_AUDIT_FIELDS)
+    audit.record("create", "user", user.id, changes=audit.diff({}, after), summary=f"Created {email}", actor=actor)
+    db.session.commit()
+    return user
+
+
+def update_user(user: User, *, expected_version: int, email: str, full_name: str, role: str,
+                department_id: int | None, actor) -> dict:
+    user.check_version(expected_version, "account")
+    email = normalise_email(email)
+    if role not in {r.value for r in Role}:
+        raise AccountError(f"Unknown role {role!r}.", "role")
+    _check_unique_email(email, except_user=user)
+    _check_department(department_id)
+    if user is actor and role != user.role:
+        raise AccountError("You cannot change your own role; ask another administrator.", "role")
+    before = audit.snapshot(user, USER_AUDIT_FIELDS)
+    user.email, user.full_name, user.role, user.department_id = email, full_name.strip(), role, department_id
+    changes = audit.diff(before, audit.snapshot(user, USER_AUDIT_FIELDS))
+    if changes:
+        audit.record("update", "user", user.id, changes=changes, summary=f"Edited {user.email}", actor=actor)
+    db.session.commit()
+    return changes
+
+
+def set_user_active(user: User, active: bool, *, expected_version: int, actor) -> None:
+    """Deactivate or reactivate. Accounts are never deleted: the audit log refers to them."""
+    user.check_version(expected_version, "account")
+    if user is actor and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()  # signs the user out at once
+    audit.record(
+        "reactivate" if active else "deactivate", "user", user.id,
+        changes={"active": [not active, active]}, summary=f"{'Reactivated' if active else 'Deactivated'} {user.email}",
+        actor=actor,
+    )
+    db.session.commit()
+
+
+def reset_password(user: User, new_password: str, *, actor) -> None:
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise AccountError(problem, "password")
+    _set_password(user, new_password, must_change=True)
+    user.failed_login_count = 0
+    user.locked_until = None
+    audit.record("password_reset", "user", user.id, summary=f"Reset the password of {user.email}", actor=actor)
+    db.session.commit()
+
+
+def unlock_user(user: User, *, actor) -> None:
+    if not is_locked(user):
+        return
+    user.locked_until = None
+    user.failed_login_count = 0
+    audit.record("unlock", "user", user.id, summary=f"Unlocked {user.email}", actor=actor)
+    db.session.commit()
+
+
+def reset_mfa(user: User, *, actor) -> None:
+    """For a lost phone: the user enrols again at the next sign-in if the role requires it."""
+    if not user.mfa_enabled:
+        return
+    user.totp_secret = None
+    user.mfa_enabled = False
+    user.session_token = new_session_token()
+    audit.record("mfa_reset", "user", user.id, changes={"mfa_enabled": [True, False]},
+                 summary=f"Reset two-factor sign-in of {user.email}", actor=actor)
+    db.session.commit()

@@ -1,0 +1,197 @@
+"""Signing in and out, the second factor, and a user's own password and two-factor settings."""
+
+from __future__ import annotations
+
+import base64
+import io
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import services
+from app.auth.forms import ChangePasswordForm, DisableMfaForm, EnableMfaForm, LoginForm, SecondFactorForm
+from app.auth.permissions import ACCOUNT_SELF, permission_required, public
+from app.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+PENDING_MFA_USER = "_pending_mfa_user"
+PENDING_TOTP_SECRET = "_pending_totp_secret"  # noqa: S105 (a session key name, not a secret)
+NEXT_URL = "_next_url"
+
+# While a user must change a password or enrol in two-factor sign-in, only these pages open.
+ENDPOINTS_WHILE_RESTRICTED = {"auth.change_password", "auth.mfa", "auth.enable_mfa", "auth.logout", "static"}
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: a crafted ?next= must not send a user to another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("core.index")
+
+
+def _finish_sign_in(user) -> object:
+    next_url = session.get(NEXT_URL)
+    session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
+    services.record_sign_in(user)
+    login_user(user)
+    if user.must_change_password:
+        flash("Choose a new password before you go on.", "warning")
+        return redirect(url_for("auth.change_password"))
+    if services.must_enrol_in_mfa(user):
+        flash("Your role requires two-factor sign-in. Set it up before you go on.", "warning")
+        return redirect(url_for("auth.mfa"))
+    flash(f"Signed in as {user.full_name}.", "success")
+    return redirect(_safe_next(next_url))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        session[NEXT_URL] = _safe_next(request.args.get("next"))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), (422 if request.method == "POST" else 200)
+    result = services.check_password(form.email.data, form.password.data)
+    if result.error:
+        form.password.errors.append(result.error)
+        return render_template("auth/login.html", form=form), 401
+    if result.needs_second_factor:
+        session[PENDING_MFA_USER] = result.user.id
+        return redirect(url_for("auth.second_factor"))
+    return _finish_sign_in(result.user)
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@public
+def second_factor():
+    user_id = session.get(PENDING_MFA_USER)
+    user = services.get_user(user_id) if user_id else None
+    if user is None:
+        flash("Sign in with your e-mail address and password first.", "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if not form.validate_on_submit():
+        return render_template("auth/second_factor.html", form=form), (422 if request.method == "POST" else 200)
+    result = services.check_second_factor(user, form.code.data)
+    if result.error:
+        form.code.errors.append(result.error)
+        if services.is_locked(user):
+            session.pop(PENDING_MFA_USER, None)
+        return render_template("auth/second_factor.html", form=form), 401
+    return _finish_sign_in(user)
+
+
+@bp.post("/logout")
+@permission_required(ACCOUNT_SELF)
+def logout():
+    services.record_sign_out(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@permission_required(ACCOUNT_SELF)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except services.AccountError as error:
+            getattr(form, error.field).errors.append(str(error))
+        else:
+            login_user(current_user._get_current_object())  # the cookie must carry the new session token
+            flash("Your password was changed. Other sessions of yours have been signed out.", "success")
+            if services.must_enrol_in_mfa(current_user):
+                return redirect(url_for("auth.mfa"))
+            return redirect(url_for("core.index"))
+    status = 422 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), status
+
+
+def _qr_data_uri(uri: str) -> str:
+    """The enrolment QR code as an inline SVG image, drawn here: the secret never leaves the server."""
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+@bp.get("/account/two-factor")
+@permission_required(ACCOUNT_SELF)
+def mfa():
+    return _render_mfa_page(EnableMfaForm(), DisableMfaForm())
+
+
+def _render_mfa_page(enable_form, disable_form, status: int = 200):
+    user = current_user
+    context = {"enable_form": enable_form, "disable_form": disable_form, "required": services.must_enrol_in_mfa(user)}
+    if not user.mfa_enabled:
+        secret = session.get(PENDING_TOTP_SECRET) or services.new_totp_secret()
+        session[PENDING_TOTP_SECRET] = secret
+        context["secret"] = secret
+        context["qr_code"] = _qr_data_uri(services.provisioning_uri(user, secret))
+    return render_template("auth/mfa.html", **context), status
+
+
+@bp.post("/account/two-factor/enable")
+@permission_required(ACCOUNT_SELF)
+def enable_mfa():
+    form = EnableMfaForm()
+    secret = session.get(PENDING_TOTP_SECRET)
+    if current_user.mfa_enabled:
+        flash("Two-factor sign-in is already on.", "info")
+        return redirect(url_for("auth.mfa"))
+    if form.validate_on_submit() and secret:
+        try:
+            services.enable_mfa(current_user, secret, form.code.data)
+        except services.AccountError as error:
+            form.code.errors.append(str(error))
+        else:
+            session.pop(PENDING_TOTP_SECRET, None)
+            flash("Two-factor sign-in is on. You will be asked for a code each time you sign in.", "success")
+            return redirect(url_for("core.index"))
+    return _render_mfa_page(form, DisableMfaForm(formdata=None), 422)
+
+
+@bp.post("/account/two-factor/disable")
+@permission_required(ACCOUNT_SELF)
+def disable_mfa():
+    form = DisableMfaForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_own_mfa(current_user, form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash("Two-factor sign-in is off.", "success")
+            return redirect(url_for("auth.mfa"))
+    return _render_mfa_page(EnableMfaForm(formdata=None), form, 422)
+
+
+@bp.before_app_request
+def _restrict_until_account_is_ready():
+    """Users who must change a password or enrol in two-factor sign-in can do only that."""
+    if not current_user.is_authenticated or request.endpoint in ENDPOINTS_WHILE_RESTRICTED:
+        return None
+    if request.endpoint in ("core.health",):
+        return None
+    if current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    if services.must_enrol_in_mfa(current_user):
+        return redirect(url_for("auth.mfa"))
+    return None

@@ -1,0 +1,1 @@
+"""Pieces shared by two or more packages: column types, model mixins, list pages, exports."""

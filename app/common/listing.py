@@ -1,0 +1,146 @@
+"""Server-side paging, sorting and filtering for list pages, with export of what is shown.
+
+A list view builds its filtered SELECT, then hands it to `Listing.from_request` together with
+the columns users may sort by. The template gets one object that knows the page, the totals
+and the links for paging, sorting and exporting with the current filters kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import request, url_for
+from sqlalchemy.sql import ColumnElement, Select
+
+from app.extensions import db
+
+PER_PAGE_CHOICES = (10, 25, 50, 100, 200)
+DEFAULT_PER_PAGE = 25
+# An export holds every matching row, not just the page; cap it so one click cannot exhaust memory.
+EXPORT_ROW_LIMIT = 100_000
+
+
+def _positive_int(text: str | None, default: int) -> int:
+    try:
+        value = int(text or "")
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+@dataclass
+class Listing:
+    endpoint: str
+    args: dict[str, str]
+    page: int
+    per_page: int
+    sort: str
+    direction: str
+    total: int
+    items: list[Any]
+    view_args: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(
+        cls,
+        statement: Select,
+        *,
+        sort_columns: dict[str, ColumnElement],
+        default_sort: str,
+        default_direction: str = "asc",
+        tiebreaker: ColumnElement | None = None,
+        scalars: bool = True,
+    ) -> Listing:
+        args = {key: value for key, value in request.args.items() if value != ""}
+        sort = args.get("sort") if args.get("sort") in sort_columns else default_sort
+        direction = args.get("dir") if args.get("dir") in ("asc", "desc") else default_direction
+        per_page = _positive_int(args.get("per_page"), DEFAULT_PER_PAGE)
+        per_page = per_page if per_page in PER_PAGE_CHOICES else DEFAULT_PER_PAGE
+        ordered = _ordered(statement, sort_columns[sort], direction, tiebreaker)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+        pages = max(1, -(-total // per_page))
+        page = min(_positive_int(args.get("page"), 1), pages)
+        paged = ordered.limit(per_page).offset((page - 1) * per_page)
+        result = db.session.execute(paged)
+        items = list(result.scalars() if scalars else result.all())
+        return cls(
+            endpoint=request.endpoint, args=args, page=page, per_page=per_page, sort=sort,
+            direction=direction, total=total, items=items, view_args=dict(request.view_args or {}),
+        )
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def page_numbers(self, around: int = 2) -> list[int | None]:
+        """Page links with gaps: 1 … 4 5 [6] 7 8 … 20 (None marks a gap)."""
+        shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
+        numbers: list[int | None] = []
+        for number in sorted(n for n in shown if 1 <= n <= self.pages):
+            if numbers and number - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(number)
+        return numbers
+
+    def _url(self, **changes) -> str:
+        args = {**self.args, **changes}
+        args = {key: value for key, value in args.items() if value not in (None, "")}
+        return url_for(self.endpoint, **self.view_args, **args)
+
+    def url_for_page(self, page: int) -> str:
+        return self._url(page=page)
+
+    def url_for_sort(self, key: str) -> str:
+        direction = "desc" if key == self.sort and self.direction == "asc" else "asc"
+        return self._url(sort=key, dir=direction, page=None)
+
+    def url_for_export(self, fmt: str) -> str:
+        return self._url(export=fmt, page=None)
+
+
+def _ordered(statement: Select, column: ColumnElement, direction: str, tiebreaker: ColumnElement | None) -> Select:
+    order = column.asc() if direction == "asc" else column.desc()
+    statement = statement.order_by(None).order_by(order)
+    if tiebreaker is not None:
+        statement = statement.order_by(tiebreaker.asc() if direction == "asc" else tiebreaker.desc())
+    return statement
+
+
+def all_matching(
+    statement: Select,
+    *,
+    sort_columns: dict[str, ColumnElement],
+    default_sort: str,
+    default_direction: str = "asc",
+    tiebreaker: ColumnElement | None = None,
+    scalars: bool = True,
+) -> list[Any]:
+    """Every row the list page's filters and sort select (for export), up to EXPORT_ROW_LIMIT."""
+    sort = request.args.get("sort") if request.args.get("sort") in sort_columns else default_sort
+    direction = request.args.get("dir") if request.args.get("dir") in ("asc", "desc") else default_direction
+    ordered = _ordered(statement, sort_columns[sort], direction, tiebreaker).limit(EXPORT_ROW_LIMIT)
+    result = db.session.execute(ordered)
+    return list(result.scalars() if scalars else result.all())
+
+
+def requested_export() -> str | None:
+    fmt = request.args.get("export")
+    return fmt if fmt in ("csv", "xlsx") else None

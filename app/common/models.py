@@ -1,0 +1,94 @@
+"""Column types and mixins every domain model uses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import has_request_context
+from sqlalchemy import DateTime, ForeignKey, Integer, event
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from app.common.timeutil import utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on both SQLite (which drops tzinfo) and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Refusing to store a naive datetime; use app.common.timeutil.utcnow().")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+class StaleEditError(Exception):
+    """Someone else saved the record after this form was opened."""
+
+    def __init__(self, entity: str):
+        super().__init__(
+            f"This {entity} was changed by someone else while you were editing it. "
+            "Your changes were not saved: reload the page to see the current values, then edit again."
+        )
+
+
+class Timestamped:
+    """created/updated by/at, filled in on flush from the signed-in user."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user.id", use_alter=True), nullable=True)
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("user.id", use_alter=True), nullable=True)
+
+
+class Versioned:
+    """Optimistic locking: a `version` column SQLAlchemy checks on every UPDATE.
+
+    Forms carry the version they were opened with; `check_version` refuses a stale one before
+    any change is made, and the mapper's version check catches a race between two requests.
+    """
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version}
+
+    def check_version(self, expected_version: int | None, entity: str) -> None:
+        if expected_version is None or int(expected_version) != self.version:
+            raise StaleEditError(entity)
+
+
+def _current_user_id() -> int | None:
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_authors(session: Session, flush_context, instances) -> None:
+    actor_id = _current_user_id()
+    if actor_id is None:
+        return
+    for obj in session.new:
+        if isinstance(obj, Timestamped):
+            obj.created_by_id = obj.created_by_id or actor_id
+            obj.updated_by_id = actor_id
+    for obj in session.dirty:
+        if isinstance(obj, Timestamped) and session.is_modified(obj, include_collections=False):
+            obj.updated_by_id = actor_id

@@ -1,0 +1,78 @@
+"""Settings read from the environment, with safe defaults for a single-host install."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number, got {value!r}.") from None
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/secret_key (0600)."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two gunicorn workers starting together must not write two different keys.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    default_db = f"sqlite:///{instance_path / 'khusela.db'}"
+    return {
+        "SECRET_KEY": load_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_db,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "KHUSELA_TIMEZONE": os.environ.get("KHUSELA_TIMEZONE", "Africa/Johannesburg"),
+        "CLASSIFICATION_LABEL": os.environ.get("KHUSELA_CLASSIFICATION", "RESTRICTED"),
+        "MAX_CONTENT_LENGTH": _int("KHUSELA_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "khusela-demo"),
+        # Sessions: idle timeout enforced server-side too (see auth.sessions).
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("KHUSELA_SESSION_IDLE_MINUTES", 30)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("KHUSELA_SECURE_COOKIES", False),
+        "SESSION_COOKIE_NAME": "khusela_session",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "LOCKOUT_THRESHOLD": _int("KHUSELA_LOCKOUT_THRESHOLD", 5),
+        "LOCKOUT_MINUTES": _int("KHUSELA_LOCKOUT_MINUTES", 15),
+        "LOGIN_RATE_LIMIT": os.environ.get("KHUSELA_LOGIN_RATE_LIMIT", "20 per minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "khusela@localhost"),
+        "TRUST_PROXY_HEADERS": _bool("KHUSELA_TRUST_PROXY", False),
+    }

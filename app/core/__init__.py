@@ -1,0 +1,1 @@
+"""Cross-cutting parts of the web app: landing page, health, errors, security headers, CLI."""

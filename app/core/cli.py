@@ -1,0 +1,31 @@
+import click
+from flask import Flask, current_app
+
+from app.audit.cli import audit_cli
+from app.auth.cli import users_cli
+from app.core.demo import DEMO_ACCOUNTS, database_is_empty, seed_demo
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing unless the database has no accounts yet.")
+def seed_demo_command(if_empty: bool):
+    """Load the demo organisation and one account per role (safe to run again)."""
+    if if_empty and not database_is_empty():
+        click.echo("Database already has accounts; demo data not loaded.")
+        return
+    added = seed_demo(current_app.config["DEMO_PASSWORD"])
+    click.echo(f"Demo data: {len(added)} item(s) added." if added else "Demo data already present.")
+
+
+@click.command("demo-logins")
+def demo_logins_command():
+    """Print the demo accounts and their password."""
+    password = current_app.config["DEMO_PASSWORD"]
+    click.echo(f"Demo logins (password for all: {password}):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.label:<18} {account.email}")
+
+
+def register_cli(app: Flask) -> None:
+    for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli):
+        app.cli.add_command(command)

@@ -1,0 +1,79 @@
+"""Demo data: the Western Cape Government's departments and one account per role.
+
+Idempotent: running it again adds only what is missing. Later parts add their own demo data
+through `DEMO_LOADERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.admin.services import create_department, find_department_by_code
+from app.auth import services as accounts
+from app.auth.models import Role, User
+from app.extensions import db
+
+DEPARTMENTS = [
+    ("DOTP", "Department of the Premier"),
+    ("DOA", "Department of Agriculture"),
+    ("DOCS", "Department of Police Oversight and Community Safety"),
+    ("DEA&DP", "Department of Environmental Affairs and Development Planning"),
+    ("DOI", "Department of Infrastructure"),
+    ("DCAS", "Department of Cultural Affairs and Sport"),
+    ("DEDAT", "Department of Economic Development and Tourism"),
+    ("DSD", "Department of Social Development"),
+    ("DOH", "Department of Health and Wellness"),
+    ("PT", "Provincial Treasury"),
+    ("WCED", "Western Cape Education Department"),
+    ("DTPW", "Department of Transport and Public Works"),
+    ("DLG", "Department of Local Government"),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    full_name: str
+    role: Role
+    department_code: str | None
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("admin@example.org", "Thandi Administrator", Role.ADMIN, None),
+    DemoAccount("officer@example.org", "Sipho Security-Officer", Role.SECURITY_OFFICER, "DOTP"),
+    DemoAccount("owner@example.org", "Anele Risk-Owner", Role.RISK_OWNER, "DOTP"),
+    DemoAccount("manager@example.org", "Pieter Manager", Role.MANAGER, "DOH"),
+    DemoAccount("hr@example.org", "Naledi HR-Officer", Role.HR_OFFICER, "DOTP"),
+    DemoAccount("auditor@example.org", "Fatima Auditor", Role.AUDITOR, None),
+]
+
+# Each later part appends a function(password) that loads its demo data idempotently.
+DEMO_LOADERS: list[Callable[[], None]] = []
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def seed_demo(password: str) -> list[str]:
+    """Load what is missing; returns a line per thing added."""
+    added = []
+    for code, name in DEPARTMENTS:
+        if find_department_by_code(code) is None:
+            create_department(code=code, name=name, actor=None)
+            added.append(f"department {code}")
+    for account in DEMO_ACCOUNTS:
+        if accounts.find_user_by_email(account.email) is None:
+            department = find_department_by_code(account.department_code) if account.department_code else None
+            accounts.create_user(
+                email=account.email, full_name=account.full_name, role=account.role.value,
+                department_id=department.id if department else None, password=password, actor=None,
+                must_change_password=False,
+            )
+            added.append(f"user {account.email}")
+    for loader in DEMO_LOADERS:
+        added.extend(loader() or [])
+    return added

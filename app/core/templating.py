@@ -1,0 +1,51 @@
+"""What every template can use: the navigation for the user's role, settings, date filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request
+from flask_login import current_user
+
+from app.audit.services import changes_of
+from app.auth import permissions as perms
+from app.auth.permissions import user_can
+from app.common.timeutil import format_local
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    permission: str
+    icon: str
+
+
+# Later parts add their pages here; each shows only to roles holding its permission.
+NAVIGATION = [
+    NavItem("Home", "core.index", perms.ACCOUNT_SELF, "house"),
+    NavItem("Audit log", "audit.index", perms.AUDIT_VIEW, "journal-check"),
+    NavItem("Administration", "admin.index", perms.ADMIN_USERS, "gear"),
+]
+
+
+def register(app: Flask) -> None:
+    app.context_processor(_template_globals)
+    app.add_template_filter(format_local, "localtime")
+
+
+def _template_globals() -> dict:
+    from app.admin import settings
+
+    items = [item for item in NAVIGATION if user_can(current_user, item.permission)]
+    try:
+        classification = settings.get(settings.CLASSIFICATION_LABEL)
+    except Exception:  # the error page must render even when the database is down
+        classification = "RESTRICTED"
+    return {
+        "nav_items": items,
+        "can": lambda permission: user_can(current_user, permission),
+        "classification_label": classification,
+        "current_endpoint": request.endpoint,
+        "audit_changes": changes_of,
+    }

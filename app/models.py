@@ -1,0 +1,5 @@
+"""Imports every model so Alembic autogenerate and the mapper registry see them all."""
+
+from app.admin.models import Setting  # noqa: F401
+from app.audit.models import AuditEntry  # noqa: F401
+from app.auth.models import Department, User  # noqa: F401
