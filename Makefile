@@ -1,0 +1,57 @@
+# Khusela: `make run` serves the app with demo data; `make test` runs every check.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint migrations-check test-sqlite test-postgres system-packages bench clean
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo
+	@$(FLASK) demo-logins
+	@echo "Khusela is starting on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	$(BIN)/gunicorn --workers 2 --threads 2 --timeout 120 --bind 127.0.0.1:$(PORT) \
+		--access-logfile - wsgi:app
+
+system-packages:
+	scripts/ensure-system-packages
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+
+# The models and migrations/ must agree: upgrade a fresh database, then ask Alembic for drift.
+migrations-check: $(VENV)/.dev-installed
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	DATABASE_URL="sqlite:///$$tmp/check.db" $(FLASK) db upgrade >/dev/null 2>&1 && \
+	DATABASE_URL="sqlite:///$$tmp/check.db" $(FLASK) db check 2>&1 | tail -1
+
+test-sqlite: $(VENV)/.dev-installed
+	KHUSELA_REQUIRE_BROWSER=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.dev-installed
+	KHUSELA_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test: system-packages lint migrations-check test-sqlite test-postgres
+	@echo "All checks passed on SQLite and PostgreSQL."
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/artifacts

@@ -1,0 +1,78 @@
+"""Every route declares a permission, and every role without it is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.auth.models import Role
+from app.auth.permissions import PUBLIC, ROLE_PERMISSIONS
+
+_APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+UNGUARDED_ENDPOINTS = {"static"}
+
+
+def _routes():
+    for rule in _APP.url_map.iter_rules():
+        if rule.endpoint in UNGUARDED_ENDPOINTS:
+            continue
+        view = _APP.view_functions[rule.endpoint]
+        method = "GET" if "GET" in rule.methods else "POST"
+        url = rule.rule
+        for argument in rule.arguments:
+            url = url.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "1")
+        yield rule.endpoint, url, method, getattr(view, "required_permission", None)
+
+
+ROUTES = sorted(set(_routes()))
+GUARDED = [route for route in ROUTES if route[3] != PUBLIC]
+
+
+def test_every_route_declares_a_known_permission():
+    undeclared = [endpoint for endpoint, _, _, permission in ROUTES if permission is None]
+    assert not undeclared, f"routes without @permission_required or @public: {undeclared}"
+    unknown = [(e, p) for e, _, _, p in ROUTES if p not in ROLE_PERMISSIONS and p != PUBLIC]
+    assert not unknown, f"routes naming a permission missing from ROLE_PERMISSIONS: {unknown}"
+
+
+def test_only_sign_in_and_health_are_public():
+    public = {endpoint for endpoint, _, _, permission in ROUTES if permission == PUBLIC}
+    assert public == {"auth.login", "auth.second_factor", "core.health"}
+
+
+@pytest.mark.parametrize(("endpoint", "url", "method", "permission"), GUARDED, ids=[r[0] for r in GUARDED])
+def test_anonymous_user_is_sent_to_sign_in(client, endpoint, url, method, permission):
+    response = client.open(url, method=method)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+FORBIDDEN = [
+    (endpoint, url, method, role.value)
+    for endpoint, url, method, permission in GUARDED
+    for role in Role
+    if role not in ROLE_PERMISSIONS[permission]
+]
+
+
+@pytest.mark.parametrize(("endpoint", "url", "method", "role"), FORBIDDEN, ids=[f"{r[0]}-{r[3]}" for r in FORBIDDEN])
+def test_role_without_the_permission_gets_403(client, login_as, endpoint, url, method, role):
+    login_as(role)
+    response = client.open(url, method=method)
+    assert response.status_code == 403
+    assert b"Not allowed" in response.data
+
+
+ALLOWED_GET = [
+    (endpoint, url, role.value)
+    for endpoint, url, method, permission in GUARDED
+    if method == "GET" and "1" not in url.split("/")
+    for role in ROLE_PERMISSIONS[permission]
+]
+
+
+@pytest.mark.parametrize(("endpoint", "url", "role"), ALLOWED_GET, ids=[f"{r[0]}-{r[2]}" for r in ALLOWED_GET])
+def test_role_with_the_permission_opens_the_page(client, login_as, endpoint, url, role):
+    login_as(role)
+    response = client.get(url)
+    assert response.status_code == 200

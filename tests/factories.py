@@ -1,0 +1,41 @@
+"""Small builders for test data, going through the services like the app does."""
+
+from __future__ import annotations
+
+import itertools
+
+from app.admin.services import create_department, find_department_by_code
+from app.auth import services as accounts
+from app.auth.models import Department, User
+
+PASSWORD = "correct horse battery staple"
+_sequence = itertools.count(1)
+
+
+def make_department(code: str | None = None, name: str | None = None) -> Department:
+    code = code or f"D{next(_sequence)}"
+    existing = find_department_by_code(code)
+    if existing:
+        return existing
+    return create_department(code=code, name=name or f"Department {code}", actor=None)
+
+
+def make_user(
+    role: str = "security_officer",
+    *,
+    email: str | None = None,
+    full_name: str | None = None,
+    department: Department | None = None,
+    password: str = PASSWORD,
+    must_change_password: bool = False,
+) -> User:
+    number = next(_sequence)
+    return accounts.create_user(
+        email=email or f"{role.replace('_', '-')}{number}@example.gov.za",
+        full_name=full_name or f"{role.replace('_', ' ').title()} {number}",
+        role=role,
+        department_id=department.id if department else None,
+        password=password,
+        actor=None,
+        must_change_password=must_change_password,
+    )
