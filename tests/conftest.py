@@ -88,9 +88,18 @@ def make_app(database_url):
             db.engine.dispose()
 
 
+def _forget_cached_user() -> None:
+    """The test keeps an app context open, which requests share (and with it `g`): make each
+    request load its user from its own session cookie, as it would in production."""
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(make_app):
     app = make_app()
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
     with app.app_context():
         yield app
 
@@ -106,6 +115,8 @@ def login_as(app, client):
 
     def sign_in(role_or_user, **user_fields):
         user = role_or_user if not isinstance(role_or_user, str) else factories.make_user(role_or_user, **user_fields)
+        with client.session_transaction() as session:
+            session.clear()  # whoever was signed in before is signed out
         response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
         assert response.status_code == 302, f"sign-in as {user.email} failed: {response.status_code}"
         return user

@@ -21,7 +21,7 @@ from app.audit import services as audit
 from app.auth import services as accounts
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_DEPARTMENTS, ADMIN_SETTINGS, ADMIN_USERS, permission_required
-from app.common.export import Column, export_response
+from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.models import StaleEditError
 from app.common.timeutil import utcnow
@@ -51,6 +51,12 @@ def _department_or_404(department_id: int) -> Department:
     return db.session.get(Department, department_id) or abort(404)
 
 
+def _acting_user() -> User:
+    """The signed-in account itself: the services tell "your own account" apart by identity
+    (`user is actor`), which the current_user proxy never satisfies."""
+    return current_user._get_current_object()
+
+
 @bp.get("/")
 @permission_required(ADMIN_USERS)
 def index():
@@ -64,8 +70,10 @@ def _filtered_users() -> sa.Select:
     statement = sa.select(User).outerjoin(Department, User.department_id == Department.id)
     query = request.args.get("q", "").strip()
     if query:
-        pattern = f"%{query.lower()}%"
-        statement = statement.where(sa.or_(sa.func.lower(User.full_name).like(pattern), User.email.like(pattern)))
+        # autoescape: a "_" or "%" typed in the search box is a character, not a wildcard.
+        query = query.lower()
+        statement = statement.where(sa.or_(sa.func.lower(User.full_name).contains(query, autoescape=True),
+                                           User.email.contains(query, autoescape=True)))
     if request.args.get("role") in {r.value for r in Role}:
         statement = statement.where(User.role == request.args["role"])
     department = request.args.get("department", "")
@@ -88,9 +96,7 @@ def users():
     fmt = requested_export()
     if fmt:
         rows = all_matching(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
-        audit.record("export", "user", None, summary=f"Exported {len(rows)} users as {fmt.upper()}")
-        db.session.commit()
-        return export_response(rows, USER_EXPORT_COLUMNS, fmt, "khusela-users")
+        return audited_export(rows, USER_EXPORT_COLUMNS, fmt, "khusela-users", entity_type="user", what="users")
     listing = Listing.from_request(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
     return render_template(
         "admin/users.html", listing=listing, roles=services.role_choices(),
@@ -107,7 +113,7 @@ def new_user():
             user = accounts.create_user(
                 email=form.email.data, full_name=form.full_name.data, role=form.role.data,
                 department_id=department_id_or_none(form.department_id.data), password=form.password.data,
-                actor=current_user,
+                actor=_acting_user(),
             )
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
@@ -128,7 +134,8 @@ def edit_user(user_id: int):
         try:
             accounts.update_user(
                 user, expected_version=form.version.data, email=form.email.data, full_name=form.full_name.data,
-                role=form.role.data, department_id=department_id_or_none(form.department_id.data), actor=current_user,
+                role=form.role.data, department_id=department_id_or_none(form.department_id.data),
+                actor=_acting_user(),
             )
         except StaleEditError as error:
             db.session.rollback()
@@ -168,7 +175,7 @@ def _user_action(user_id: int, action, success_message: str):
 def deactivate_user(user_id: int):
     return _user_action(
         user_id,
-        lambda user, version: accounts.set_user_active(user, False, expected_version=version, actor=current_user),
+        lambda user, version: accounts.set_user_active(user, False, expected_version=version, actor=_acting_user()),
         "Deactivated {email}. They can no longer sign in; their history stays in the audit log.",
     )
 
@@ -178,7 +185,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     return _user_action(
         user_id,
-        lambda user, version: accounts.set_user_active(user, True, expected_version=version, actor=current_user),
+        lambda user, version: accounts.set_user_active(user, True, expected_version=version, actor=_acting_user()),
         "Reactivated {email}.",
     )
 
@@ -187,7 +194,7 @@ def reactivate_user(user_id: int):
 @permission_required(ADMIN_USERS)
 def unlock_user(user_id: int):
     return _user_action(
-        user_id, lambda user, version: accounts.unlock_user(user, actor=current_user), "Unlocked {email}."
+        user_id, lambda user, version: accounts.unlock_user(user, actor=_acting_user()), "Unlocked {email}."
     )
 
 
@@ -195,7 +202,7 @@ def unlock_user(user_id: int):
 @permission_required(ADMIN_USERS)
 def reset_user_mfa(user_id: int):
     return _user_action(
-        user_id, lambda user, version: accounts.reset_mfa(user, actor=current_user),
+        user_id, lambda user, version: accounts.reset_mfa(user, actor=_acting_user()),
         "Two-factor sign-in of {email} was reset; they can set it up again at their next sign-in.",
     )
 
@@ -207,7 +214,7 @@ def reset_user_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(user, form.password.data, actor=current_user)
+            accounts.reset_password(user, form.password.data, actor=_acting_user())
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
@@ -242,7 +249,7 @@ def new_department():
     form = DepartmentForm()
     if form.validate_on_submit():
         try:
-            department = services.create_department(code=form.code.data, name=form.name.data, actor=current_user)
+            department = services.create_department(code=form.code.data, name=form.name.data, actor=_acting_user())
         except services.DepartmentError as error:
             getattr(form, error.field or "code").errors.append(str(error))
         else:
@@ -260,7 +267,7 @@ def edit_department(department_id: int):
         try:
             services.update_department(
                 department, expected_version=form.version.data, code=form.code.data, name=form.name.data,
-                active=form.active.data, actor=current_user,
+                active=form.active.data, actor=_acting_user(),
             )
         except StaleEditError as error:
             db.session.rollback()
@@ -292,7 +299,7 @@ def organisation_settings():
                 settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
                 settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
             },
-            actor=current_user,
+            actor=_acting_user(),
         )
         flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.organisation_settings"))

@@ -44,8 +44,11 @@ def canonical_json(value) -> str:
 
 
 def entry_content(entry) -> str:
-    """The exact text an entry's hash covers: every field but the id and the hash itself."""
-    return canonical_json(
+    """The exact text an entry's hash covers: every field but the id and the hash itself.
+
+    Every value is already a string, a number or None, so json.dumps needs no conversion
+    (verifying a long log spends its time here)."""
+    return json.dumps(
         {
             "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
             "actor_id": entry.actor_id,
@@ -57,7 +60,10 @@ def entry_content(entry) -> str:
             "summary": entry.summary,
             "changes": entry.changes,
             "prev_hash": entry.prev_hash,
-        }
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
 
 

@@ -10,12 +10,13 @@ from flask import Blueprint, render_template, request
 from app.audit import services
 from app.audit.models import AuditEntry
 from app.auth.permissions import AUDIT_VIEW, permission_required
-from app.common.export import Column, export_response
+from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import start_of_local_day
-from app.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 SORTS = {"when": AuditEntry.id, "who": AuditEntry.actor_email, "action": AuditEntry.action,
          "entity": AuditEntry.entity_type}
@@ -33,17 +34,23 @@ def _parse_day(name: str, problems: list[str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         problems.append(f"“{text}” is not a date; use the form YYYY-MM-DD, like 2026-03-31.")
         return None
+    # Near date.min and date.max the day's bounds in UTC cannot be computed.
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        problems.append(f"“{text}” is out of range; use a date between {EARLIEST_DAY} and {LATEST_DAY}.")
+        return None
+    return day
 
 
 def _filtered(problems: list[str]) -> sa.Select:
     statement = sa.select(AuditEntry)
     who = request.args.get("who", "").strip().lower()
     if who:
-        statement = statement.where(AuditEntry.actor_email.like(f"%{who}%"))
+        # autoescape: "_" and "%" are common in e-mail addresses and must not act as wildcards.
+        statement = statement.where(AuditEntry.actor_email.contains(who, autoescape=True))
     if request.args.get("action"):
         statement = statement.where(AuditEntry.action == request.args["action"])
     if request.args.get("entity"):
@@ -70,9 +77,8 @@ def index():
     if fmt and not problems:
         rows = all_matching(statement, sort_columns=SORTS, default_sort="when", default_direction="desc",
                             tiebreaker=AuditEntry.id)
-        services.record("export", "audit_log", None, summary=f"Exported {len(rows)} audit entries as {fmt.upper()}")
-        db.session.commit()
-        return export_response(rows, EXPORT_COLUMNS, fmt, "khusela-audit-log")
+        return audited_export(rows, EXPORT_COLUMNS, fmt, "khusela-audit-log", entity_type="audit_log",
+                              what="audit entries")
     listing = Listing.from_request(statement, sort_columns=SORTS, default_sort="when", default_direction="desc",
                                    tiebreaker=AuditEntry.id)
     return render_template(

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -18,6 +19,9 @@ from app.common.timeutil import to_local
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP: CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel's limit on the text of one cell.
+XLSX_CELL_LIMIT = 32_767
+TRUNCATION_NOTE = " [… cut: longer than an Excel cell holds; see the CSV export]"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -72,6 +76,12 @@ def xlsx_bytes(rows: Iterable[Any], columns: list[Column], sheet_title: str) -> 
     for row_number, row in enumerate(rows, start=2):
         for index, column in enumerate(columns, start=1):
             value = plain_value(column.value(row))
+            if isinstance(value, str):
+                # openpyxl refuses control characters (a typed sign-in address can hold one);
+                # mark where they were rather than fail the whole download.
+                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+                if len(value) > XLSX_CELL_LIMIT:  # Excel refuses to open a longer cell
+                    value = value[: XLSX_CELL_LIMIT - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
             cell = sheet.cell(row=row_number, column=index, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
@@ -96,6 +106,22 @@ def export_response(rows: Iterable[Any], columns: list[Column], fmt: str, filena
         raise ValueError(f"Unknown export format {fmt!r}; use csv or xlsx.")
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=mimetype,  # as is: `mimetype=` would add a second "; charset=utf-8" to text/csv
         headers={"Content-Disposition": f'attachment; filename="{filename_stem}.{fmt}"'},
     )
+
+
+def audited_export(
+    rows: list[Any], columns: list[Column], fmt: str, filename_stem: str, *, entity_type: str, what: str
+) -> Response:
+    """Build the download, then record it in the audit log (downloads are audited like writes).
+
+    The file is built before the commit: committing expires the loaded rows, and reading them
+    afterwards would cost a query per row."""
+    from app.audit import services as audit
+    from app.extensions import db
+
+    response = export_response(rows, columns, fmt, filename_stem)
+    audit.record("export", entity_type, None, summary=f"Exported {len(rows)} {what} as {fmt.upper()}")
+    db.session.commit()
+    return response

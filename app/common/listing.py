@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import request, url_for
@@ -91,11 +92,16 @@ class Listing:
         return min(self.page * self.per_page, self.total)
 
     def page_numbers(self, around: int = 2) -> list[int | None]:
-        """Page links with gaps: 1 … 4 5 [6] 7 8 … 20 (None marks a gap)."""
+        """Page links with gaps: 1 … 4 5 [6] 7 8 … 20 (None marks a gap).
+
+        A gap of a single page shows that page instead: "…" would take its place and hide it.
+        """
         shown = {1, self.pages, *range(self.page - around, self.page + around + 1)}
         numbers: list[int | None] = []
         for number in sorted(n for n in shown if 1 <= n <= self.pages):
-            if numbers and number - numbers[-1] > 1:
+            if numbers and number - numbers[-1] == 2:
+                numbers.append(number - 1)
+            elif numbers and number - numbers[-1] > 2:
                 numbers.append(None)
             numbers.append(number)
         return numbers
@@ -103,7 +109,10 @@ class Listing:
     def _url(self, **changes) -> str:
         args = {**self.args, **changes}
         args = {key: value for key, value in args.items() if value not in (None, "")}
-        return url_for(self.endpoint, **self.view_args, **args)
+        # The query string is added here, not by url_for: a request parameter named like one of
+        # url_for's own (endpoint, _external, _scheme, _anchor, _method) must not change the link.
+        base = url_for(self.endpoint, **self.view_args)
+        return f"{base}?{urlencode(args)}" if args else base
 
     def url_for_page(self, page: int) -> str:
         return self._url(page=page)
@@ -117,7 +126,8 @@ class Listing:
 
 
 def _ordered(statement: Select, column: ColumnElement, direction: str, tiebreaker: ColumnElement | None) -> Select:
-    order = column.asc() if direction == "asc" else column.desc()
+    # Empty values last in both directions, and the same on SQLite and PostgreSQL (whose defaults differ).
+    order = (column.asc() if direction == "asc" else column.desc()).nulls_last()
     statement = statement.order_by(None).order_by(order)
     if tiebreaker is not None:
         statement = statement.order_by(tiebreaker.asc() if direction == "asc" else tiebreaker.desc())

@@ -67,8 +67,13 @@ class Versioned:
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version}
 
-    def check_version(self, expected_version: int | None, entity: str) -> None:
-        if expected_version is None or int(expected_version) != self.version:
+    def check_version(self, expected_version: int | str | None, entity: str) -> None:
+        # The version comes from a hidden form field: anything but the current number is stale.
+        try:
+            current = expected_version is not None and int(expected_version) == self.version
+        except ValueError:
+            current = False
+        if not current:
             raise StaleEditError(entity)
 
 

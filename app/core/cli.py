@@ -3,6 +3,7 @@ from flask import Flask, current_app
 
 from app.audit.cli import audit_cli
 from app.auth.cli import users_cli
+from app.auth.passwords import password_problem
 from app.core.demo import DEMO_ACCOUNTS, database_is_empty, seed_demo
 
 
@@ -13,7 +14,13 @@ def seed_demo_command(if_empty: bool):
     if if_empty and not database_is_empty():
         click.echo("Database already has accounts; demo data not loaded.")
         return
-    added = seed_demo(current_app.config["DEMO_PASSWORD"])
+    password = current_app.config["DEMO_PASSWORD"]
+    # Checked before anything is written: otherwise the departments load and the accounts fail.
+    problem = password_problem(password)
+    if problem:
+        click.echo(f"Error: DEMO_PASSWORD cannot be used for the demo accounts. {problem}", err=True)
+        raise SystemExit(2)
+    added = seed_demo(password)
     click.echo(f"Demo data: {len(added)} item(s) added." if added else "Demo data already present.")
 
 

@@ -50,8 +50,9 @@ DEMO_ACCOUNTS = [
     DemoAccount("auditor@example.org", "Fatima Auditor", Role.AUDITOR, None),
 ]
 
-# Each later part appends a function(password) that loads its demo data idempotently.
-DEMO_LOADERS: list[Callable[[], None]] = []
+# Each later part appends a function() that loads its demo data idempotently and returns a line
+# per thing added.
+DEMO_LOADERS: list[Callable[[], list[str] | None]] = []
 
 
 def database_is_empty() -> bool:

@@ -1,0 +1,93 @@
+"""Organisation settings: the classification banner and the roles that must use two-factor sign-in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.admin import settings
+from tests import factories
+from tests.admin.pages import audit_entries, only_entry, page_text, sign_in
+
+
+def banner(response) -> str:
+    match = re.search(r'<div class="classification-banner"[^>]*>([^<]*)</div>', response.get_data(as_text=True))
+    assert match, "no classification banner on the page"
+    return match.group(1)
+
+
+def test_settings_page_shows_the_current_values(client, admin, app):
+    text = page_text(client.get("/admin/settings"))
+    assert f'value="{app.config["CLASSIFICATION_LABEL"]}"' in text
+    assert 'value="auditor"' in text and "checked" not in text
+
+
+def test_classification_label_is_saved_upper_case_and_shown_on_every_page(app, client, admin):
+    before = settings.get(settings.CLASSIFICATION_LABEL)
+    response = client.post("/admin/settings", data={"classification_label": "  top secret  "},
+                           follow_redirects=True)
+    assert "Settings saved." in page_text(response)
+    assert settings.get(settings.CLASSIFICATION_LABEL) == "TOP SECRET"
+    for url in ("/", "/admin/users", "/audit/", "/admin/no-such-page"):
+        assert banner(client.get(url)) == "TOP SECRET", url
+    entry, changes = only_entry("update", "settings", "organisation")
+    assert entry.actor_id == admin.id
+    assert changes == {"classification_label": [before, "TOP SECRET"]}
+
+
+def test_banner_shows_the_label_before_signing_in(site):
+    with site.app_context():
+        settings.save({settings.CLASSIFICATION_LABEL: "CONFIDENTIAL"}, actor=None)
+    browser = site.test_client()
+    assert banner(browser.get("/login")) == "CONFIDENTIAL"
+    assert banner(browser.get("/no-such-page")) == "CONFIDENTIAL"
+
+
+def test_mfa_required_roles_are_saved(client, admin, app):
+    label = app.config["CLASSIFICATION_LABEL"]
+    response = client.post("/admin/settings", data={"classification_label": label,
+                                                     "mfa_required_roles": ["manager", "auditor"]})
+    assert response.status_code == 302
+    assert settings.get(settings.MFA_REQUIRED_ROLES) == ["auditor", "manager"]
+    assert settings.mfa_required_for("manager") and not settings.mfa_required_for("admin")
+    _, changes = only_entry("update", "settings", "organisation")
+    assert changes == {"mfa_required_roles": [[], ["auditor", "manager"]]}
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert re.search(r'value="auditor"[^>]*checked|checked[^>]*value="auditor"', page)
+
+
+def test_role_required_to_use_two_factor_is_sent_to_enrol(site):
+    with site.app_context():
+        settings.save({settings.MFA_REQUIRED_ROLES: ["manager"]}, actor=None)
+        manager = factories.make_user("manager")
+        auditor = factories.make_user("auditor")
+        emails = manager.email, auditor.email
+    assert sign_in(site.test_client(), emails[0], factories.PASSWORD).headers["Location"] == "/account/two-factor"
+    assert sign_in(site.test_client(), emails[1], factories.PASSWORD).headers["Location"] == "/"
+
+
+def test_posting_the_same_values_changes_nothing(client, admin, app):
+    data = {"classification_label": app.config["CLASSIFICATION_LABEL"].lower()}
+    response = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "Nothing changed." in page_text(response)
+    assert audit_entries("update", "settings") == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"classification_label": "   "}, "Enter the label shown on every page."),
+    ({"classification_label": "X" * 41}, "Field cannot be longer than 40 characters."),
+    ({"classification_label": "SECRET", "mfa_required_roles": ["superuser"]}, "'superuser' is not a valid choice"),
+])
+def test_invalid_settings_are_refused(client, admin, app, data, message):
+    response = client.post("/admin/settings", data=data)
+    assert response.status_code == 422
+    assert message in page_text(response)
+    assert settings.get(settings.CLASSIFICATION_LABEL) == app.config["CLASSIFICATION_LABEL"]
+    assert settings.get(settings.MFA_REQUIRED_ROLES) == []
+    assert audit_entries("update", "settings") == []
+
+
+def test_unknown_setting_is_a_programming_error(app):
+    with pytest.raises(KeyError, match="Unknown setting 'colour'"):
+        settings.get("colour")
