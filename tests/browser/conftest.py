@@ -1,0 +1,122 @@
+"""Browser fixtures: headless system Chromium (Playwright) against the app served from a thread.
+
+Playwright's own browser download is unreachable here, so the suite drives Debian's Chromium.
+The app runs with CSRF on, as in production, on a fresh database holding the demo data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from app.core.demo import DEMO_ACCOUNTS, seed_demo
+
+SYSTEM_CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if SYSTEM_CHROMIUM is None:
+        message = (
+            "Chromium is not installed, so the browser tests cannot run. Install it with "
+            "scripts/ensure-system-packages (as root) or `apt-get install chromium`; "
+            "`playwright install` cannot download browsers on this network."
+        )
+        if os.environ.get("KHUSELA_REQUIRE_BROWSER") == "1":
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": SYSTEM_CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url(pytestconfig) -> str | None:
+    """Replaces pytest-playwright 0.10's fallback fixture, a method on a plugin object that pytest 9
+    warns about (PytestRemovedIn10Warning, an error under this project's filterwarnings)."""
+    return pytestconfig.getoption("--base-url", None) or pytestconfig.getini("base_url") or None
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """tests/artifacts/ (git-ignored): screenshots to look at after a run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log: a failing test's output should show the failure, not every static file."""
+
+    def log_request(self, code="-", size="-") -> None:
+        pass
+
+
+class LiveServer:
+    def __init__(self, app, url: str, password: str):
+        self.app = app
+        self.url = url
+        self.password = password
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The app with real CSRF and the demo data, served on a free port for this test only."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    password = app.config["DEMO_PASSWORD"]
+    with app.app_context():
+        seed_demo(password)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="khusela-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", password)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations_or_script_errors(page):
+    """Every browser test also fails on a Content-Security-Policy refusal or an uncaught script error:
+    pages must work under the strict CSP (no inline script or style)."""
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and ("Content Security Policy" in message.text or "Refused to" in message.text):
+            problems.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"uncaught script error: {error}"))
+    yield
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+
+DEMO_ROLES = {account.email.split("@")[0]: account for account in DEMO_ACCOUNTS}
+
+
+@pytest.fixture
+def sign_in(page, live_server):
+    """sign_in("auditor") signs the page in as that demo account and waits for the landing page."""
+
+    def sign_in_as(role: str):
+        account = DEMO_ROLES[role]
+        page.goto(live_server("/login"))
+        page.get_by_label("Email").fill(account.email)
+        page.get_by_label("Password").fill(live_server.password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(live_server("/"))
+        return account
+
+    return sign_in_as
