@@ -22,13 +22,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
     _init_extensions(app)
-    _register_blueprints(app)
 
     from app.core import errors, security, templating
 
-    errors.register(app)
+    # Before the blueprints: the idle-session check must run before any blueprint's own hooks.
     security.register(app)
+    errors.register(app)
     templating.register(app)
+    _register_blueprints(app)
 
     from app.core.cli import register_cli
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
@@ -14,9 +16,24 @@ MAX_LENGTH = 256
 _DEFAULT_PROFILE = "RFC_9106_LOW_MEMORY"
 
 
+def _profile_name() -> str:
+    return current_app.config.get("ARGON2_PROFILE", _DEFAULT_PROFILE) if has_app_context() else _DEFAULT_PROFILE
+
+
 def _hasher() -> PasswordHasher:
-    name = current_app.config.get("ARGON2_PROFILE", _DEFAULT_PROFILE) if has_app_context() else _DEFAULT_PROFILE
-    return PasswordHasher.from_parameters(getattr(profiles, name))
+    return PasswordHasher.from_parameters(getattr(profiles, _profile_name()))
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def dummy_hash() -> str:
+    """A hash of no account's password, made with the current parameters: checking a password
+    against it costs as long as a real check, so an unknown e-mail address is not answered faster."""
+    name = _profile_name()
+    if name not in _DUMMY_HASHES:
+        _DUMMY_HASHES[name] = _hasher().hash(secrets.token_urlsafe(32))
+    return _DUMMY_HASHES[name]
 
 
 def hash_password(password: str) -> str:

@@ -12,12 +12,13 @@ from flask import current_app
 from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, Role, User, new_session_token
-from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
 from app.common.timeutil import format_local, utcnow
 from app.extensions import db
 
 USER_AUDIT_FIELDS = ["email", "full_name", "role", "department_id", "active", "mfa_enabled"]
 GENERIC_LOGIN_ERROR = "The e-mail address or password is incorrect."
+DEACTIVATED_LOGIN_ERROR = "This account is deactivated. Ask an administrator if you need access again."
 
 
 class AccountError(Exception):
@@ -92,6 +93,7 @@ def check_password(email: str, password: str) -> SignInResult:
     """First step of signing in. Never says whether an e-mail address has an account."""
     user = find_user_by_email(email)
     if user is None:
+        verify_password(dummy_hash(), password)  # as slow as a known address, so timing does not tell
         audit.record(
             "login_failed", "user", None, summary="Unknown e-mail address", actor_email=normalise_email(email)[:254]
         )
@@ -107,7 +109,7 @@ def check_password(email: str, password: str) -> SignInResult:
     if not user.active:
         audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
         db.session.commit()
-        return SignInResult(None, "This account is deactivated. Ask an administrator if you need access again.")
+        return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if user.mfa_enabled:
@@ -119,6 +121,10 @@ def check_password(email: str, password: str) -> SignInResult:
 def check_second_factor(user: User, code: str) -> SignInResult:
     if is_locked(user):
         return SignInResult(None, _locked_message(user))
+    if not user.active:  # deactivated after the password step
+        audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
+        db.session.commit()
+        return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
         _register_failure(user, "Wrong two-factor code")
         if is_locked(user):
@@ -140,8 +146,12 @@ def record_sign_out(user: User, reason: str = "Signed out") -> None:
     db.session.commit()
 
 
+def role_requires_mfa(user: User) -> bool:
+    return settings.mfa_required_for(user.role)
+
+
 def must_enrol_in_mfa(user: User) -> bool:
-    return not user.mfa_enabled and settings.mfa_required_for(user.role)
+    return not user.mfa_enabled and role_requires_mfa(user)
 
 
 # --- own account --------------------------------------------------------------------------------
@@ -187,7 +197,7 @@ def enable_mfa(user: User, secret: str, code: str) -> None:
 
 
 def disable_own_mfa(user: User, password: str) -> None:
-    if settings.mfa_required_for(user.role):
+    if role_requires_mfa(user):
         raise AccountError("Two-factor sign-in is required for your role and cannot be turned off.", "password")
     if not verify_password(user.password_hash, password):
         raise AccountError("The password is not right.", "password")

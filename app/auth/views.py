@@ -21,8 +21,10 @@ PENDING_MFA_USER = "_pending_mfa_user"
 PENDING_TOTP_SECRET = "_pending_totp_secret"  # noqa: S105 (a session key name, not a secret)
 NEXT_URL = "_next_url"
 
-# While a user must change a password or enrol in two-factor sign-in, only these pages open.
-ENDPOINTS_WHILE_RESTRICTED = {"auth.change_password", "auth.mfa", "auth.enable_mfa", "auth.logout", "static"}
+# While a user must change a password set by an administrator, or enrol in two-factor sign-in,
+# only these pages open.
+ENDPOINTS_WHILE_PASSWORD_MUST_CHANGE = {"auth.change_password", "auth.logout", "static"}
+ENDPOINTS_WHILE_RESTRICTED = ENDPOINTS_WHILE_PASSWORD_MUST_CHANGE | {"auth.mfa", "auth.enable_mfa"}
 
 
 def _login_rate_limit() -> str:
@@ -33,7 +35,9 @@ def _safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send a user to another site."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        # Browsers take a backslash for a slash, so "/\host" would leave the site like "//host".
+        same_site = not parts.scheme and not parts.netloc and "\\" not in target
+        if same_site and target.startswith("/") and not target.startswith("//"):
             return target
     return url_for("core.index")
 
@@ -69,7 +73,9 @@ def login():
         form.password.errors.append(result.error)
         return render_template("auth/login.html", form=form), 401
     if result.needs_second_factor:
-        session[PENDING_MFA_USER] = result.user.id
+        # Id and session token, like the login cookie: a password reset or a deactivation before
+        # the code is entered ends this half-finished sign-in.
+        session[PENDING_MFA_USER] = result.user.get_id()
         return redirect(url_for("auth.second_factor"))
     return _finish_sign_in(result.user)
 
@@ -78,8 +84,7 @@ def login():
 @limiter.limit(_login_rate_limit, methods=["POST"])
 @public
 def second_factor():
-    user_id = session.get(PENDING_MFA_USER)
-    user = services.get_user(user_id) if user_id else None
+    user = services.load_user_from_cookie(session.get(PENDING_MFA_USER))
     if user is None:
         flash("Sign in with your e-mail address and password first.", "info")
         return redirect(url_for("auth.login"))
@@ -139,7 +144,8 @@ def mfa():
 
 def _render_mfa_page(enable_form, disable_form, status: int = 200):
     user = current_user
-    context = {"enable_form": enable_form, "disable_form": disable_form, "required": services.must_enrol_in_mfa(user)}
+    # "required" by the role, whether or not the user has enrolled: it also hides the form to turn it off.
+    context = {"enable_form": enable_form, "disable_form": disable_form, "required": services.role_requires_mfa(user)}
     if not user.mfa_enabled:
         secret = session.get(PENDING_TOTP_SECRET) or services.new_totp_secret()
         session[PENDING_TOTP_SECRET] = secret
@@ -156,7 +162,10 @@ def enable_mfa():
     if current_user.mfa_enabled:
         flash("Two-factor sign-in is already on.", "info")
         return redirect(url_for("auth.mfa"))
-    if form.validate_on_submit() and secret:
+    if form.validate_on_submit():
+        if not secret:  # the session that showed the code has ended; a new code is shown below
+            form.code.errors.append("The set-up had expired. Scan the new code below, then enter the code it shows.")
+            return _render_mfa_page(form, DisableMfaForm(formdata=None), 422)
         try:
             services.enable_mfa(current_user, secret, form.code.data)
         except services.AccountError as error:
@@ -186,12 +195,13 @@ def disable_mfa():
 @bp.before_app_request
 def _restrict_until_account_is_ready():
     """Users who must change a password or enrol in two-factor sign-in can do only that."""
-    if not current_user.is_authenticated or request.endpoint in ENDPOINTS_WHILE_RESTRICTED:
-        return None
-    if request.endpoint in ("core.health",):
+    if not current_user.is_authenticated or request.endpoint in ("core.health",):
         return None
     if current_user.must_change_password:
+        # Not even two-factor enrolment: the administrator who set the password knows it too.
+        if request.endpoint in ENDPOINTS_WHILE_PASSWORD_MUST_CHANGE:
+            return None
         return redirect(url_for("auth.change_password"))
-    if services.must_enrol_in_mfa(current_user):
+    if request.endpoint not in ENDPOINTS_WHILE_RESTRICTED and services.must_enrol_in_mfa(current_user):
         return redirect(url_for("auth.mfa"))
     return None

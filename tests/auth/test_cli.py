@@ -1,0 +1,122 @@
+"""`flask users create`: the first administrator, or accounts made by a script."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.auth import services
+from app.auth.passwords import verify_password
+from tests import factories
+
+PASSPHRASE = "a long passphrase here"
+
+
+@pytest.fixture
+def run(app):
+    runner = app.test_cli_runner()
+
+    def invoke(*args, input=None):
+        return runner.invoke(args=["users", "create", *args], input=input)
+
+    return invoke
+
+
+def test_create_with_the_password_on_standard_input(app, run, audit_entries):
+    department = factories.make_department("DOTP", "Office of the Premier")
+    result = run("--email", " First.Admin@Example.gov.za", "--role", "admin", "--department", "dotp",
+                 "--name", "Lindiwe Dube", "--password-stdin", input=f"{PASSPHRASE}\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Created first.admin@example.gov.za (Administrator)."
+    assert PASSPHRASE not in result.output
+
+    user = services.find_user_by_email("first.admin@example.gov.za")
+    assert (user.full_name, user.role, user.department_id) == ("Lindiwe Dube", "admin", department.id)
+    assert verify_password(user.password_hash, PASSPHRASE)
+    assert not user.must_change_password, "the person who typed the password chose it"
+    [entry] = [e for e in audit_entries("create") if e.entity_type == "user"]
+    assert entry.entity_id == str(user.id)
+    assert entry.actor_id is None
+
+
+def test_signing_in_with_the_created_account(app, client, run, sign_in):
+    assert run("--email", "boss@example.gov.za", "--role", "admin", "--password-stdin",
+               input=f"{PASSPHRASE}\n").exit_code == 0
+    assert sign_in("boss@example.gov.za", PASSPHRASE).headers["Location"] == "/"
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_name_defaults_to_the_e_mail_address(app, run):
+    assert run("--email", "sipho@example.gov.za", "--role", "auditor", "--password-stdin",
+               input=f"{PASSPHRASE}\n").exit_code == 0
+    assert services.find_user_by_email("sipho@example.gov.za").full_name == "sipho"
+
+
+def test_without_stdin_the_password_is_asked_twice(app, run):
+    result = run("--email", "asked@example.gov.za", "--role", "manager", input=f"{PASSPHRASE}\n{PASSPHRASE}\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" in result.output
+    assert "Repeat the password:" in result.output
+    assert PASSPHRASE not in result.output, "the password is not echoed"
+    assert verify_password(services.find_user_by_email("asked@example.gov.za").password_hash, PASSPHRASE)
+
+
+def test_a_short_password_typed_twice_is_refused(app, run):
+    result = run("--email", "asked@example.gov.za", "--role", "manager", input="pw\npw\n")
+    assert "Repeat the password:" in result.output
+    assert result.exit_code == 2
+    assert "Error: The password must be at least 12 characters long (it has 2)." in result.stderr
+    assert services.find_user_by_email("asked@example.gov.za") is None
+
+
+def test_two_different_passwords_are_not_accepted(app, run):
+    result = run("--email", "asked@example.gov.za", "--role", "manager", input=f"{PASSPHRASE}\nsomething else\n")
+    assert result.exit_code != 0
+    assert "do not match" in result.output
+    assert services.find_user_by_email("asked@example.gov.za") is None
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--role", "superuser"], f"{PASSPHRASE}\n",
+         "Error: unknown role 'superuser'; choose one of admin, security_officer, risk_owner, manager, hr_officer, "
+         "auditor."),
+        (["--role", "auditor", "--department", "NOPE"], f"{PASSPHRASE}\n", "Error: no department has the code 'NOPE'."),
+        (["--role", "auditor"], "too short\n", "Error: The password must be at least 12 characters long (it has 9)."),
+        (["--role", "auditor"], "\n", "Error: The password must be at least 12 characters long (it has 0)."),
+        (["--role", "auditor"], "new.person@example.gov.za\n",
+         "Error: The password may not be the same as the e-mail address."),
+    ],
+    ids=["bad-role", "unknown-department", "short-password", "empty-password", "password-is-email"],
+)
+def test_refusals_exit_2_with_a_clear_message(app, run, audit_entries, args, stdin, message):
+    result = run("--email", "new.person@example.gov.za", *args, "--password-stdin", input=stdin)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert services.find_user_by_email("new.person@example.gov.za") is None
+    assert audit_entries() == []
+
+
+def test_an_address_already_in_use_is_refused(app, run):
+    existing = factories.make_user(email="taken@example.gov.za")
+    result = run("--email", "TAKEN@example.gov.za", "--role", "admin", "--password-stdin", input=f"{PASSPHRASE}\n")
+    assert result.exit_code == 2
+    assert "Error: an account with the e-mail address taken@example.gov.za already exists." in result.stderr
+    assert existing.role == "security_officer"
+    assert verify_password(existing.password_hash, factories.PASSWORD)
+
+
+def test_an_address_in_use_is_refused_before_the_password_is_asked(app, run):
+    factories.make_user(email="taken@example.gov.za")
+    result = run("--email", "taken@example.gov.za", "--role", "admin", input="")
+    assert result.exit_code == 2
+    assert "Password:" not in result.output
+
+
+@pytest.mark.parametrize("missing", ["--email", "--role"])
+def test_email_and_role_are_required(app, run, missing):
+    args = {"--email": "x@example.gov.za", "--role": "admin"}
+    del args[missing]
+    result = run(*[part for pair in args.items() for part in pair], "--password-stdin", input=f"{PASSPHRASE}\n")
+    assert result.exit_code == 2
+    assert f"Missing option '{missing}'" in result.output
