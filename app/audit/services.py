@@ -141,26 +141,34 @@ class VerifyResult:
     entries: int
     broken_entry_id: int | None = None
     reason: str = ""
+    latest_entry_id: int | None = None
+    latest_hash: str | None = None
 
     @property
     def message(self) -> str:
         if self.ok:
             return f"audit log OK: {self.entries} entries"
-        return f"audit log BROKEN at entry {self.broken_entry_id}: {self.reason}"
+        where = f"entry {self.broken_entry_id}" if self.broken_entry_id else "the end of the log"
+        return f"audit log BROKEN at {where}: {self.reason}"
 
 
-def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Walk the log in id order, checking each entry's hash and its link to the one before."""
+def verify_chain(anchor_hash: str | None = None, batch_size: int = 5000) -> VerifyResult:
+    """Walk the log in id order, checking each entry's hash and its link to the one before.
+
+    The chain alone cannot show that its newest entries were cut off. `anchor_hash` is the hash
+    of an entry recorded outside the server earlier (printed by `audit verify`): if that entry
+    is no longer in the chain, entries at the end were removed."""
     expected_prev = GENESIS_HASH
     count = 0
     last_id = 0
+    anchor_seen = anchor_hash is None
     while True:
         # Plain rows, not ORM objects: the log may hold millions of entries.
         batch = db.session.execute(
             sa.select(AuditEntry.__table__).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch_size)
         ).all()
         if not batch:
-            return VerifyResult(ok=True, entries=count)
+            break
         for entry in batch:
             if entry.prev_hash != expected_prev:
                 return VerifyResult(
@@ -170,8 +178,16 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
             if compute_hash(entry) != entry.entry_hash:
                 return VerifyResult(False, count, entry.id, "its content does not match its hash: it was altered")
             expected_prev = entry.entry_hash
+            anchor_seen = anchor_seen or entry.entry_hash == anchor_hash
             count += 1
             last_id = entry.id
+    if not anchor_seen:
+        return VerifyResult(
+            False, count, None,
+            f"no entry has the anchored hash {anchor_hash}: entries at the end of the log were removed",
+        )
+    return VerifyResult(True, count, latest_entry_id=last_id or None,
+                        latest_hash=expected_prev if count else None)
 
 
 def previous_sign_in(user) -> datetime | None:

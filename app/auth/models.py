@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import Timestamped, UTCDateTime, Versioned
@@ -67,9 +67,17 @@ class User(db.Model, UserMixin, Timestamped, Versioned):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The 30-second step of the last code accepted: a code is good once only.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Part of the login cookie: rotating it signs the user out everywhere (password change,
     # deactivation, reset by an admin).
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+
+    # Sign-in bookkeeping: changing these must not make an administrator's open edit form stale.
+    unversioned_fields = Versioned.unversioned_fields | {
+        "failed_login_count", "locked_until", "last_login_at", "password_hash", "password_changed_at",
+        "must_change_password", "session_token", "totp_secret", "mfa_enabled", "totp_last_step",
+    }
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

@@ -5,18 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pyotp
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from app.admin import settings
 from app.audit import services as audit
+from app.auth import totp
 from app.auth.models import Department, Role, User, new_session_token
 from app.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
 from app.common.timeutil import format_local, utcnow
 from app.extensions import db
 
-USER_AUDIT_FIELDS = ["email", "full_name", "role", "department_id", "active", "mfa_enabled"]
+USER_AUDIT_FIELDS = ["email", "full_name", "role", "active", "mfa_enabled"]
 GENERIC_LOGIN_ERROR = "The e-mail address or password is incorrect."
 DEACTIVATED_LOGIN_ERROR = "This account is deactivated. Ask an administrator if you need access again."
 
@@ -125,11 +126,18 @@ def check_second_factor(user: User, code: str) -> SignInResult:
         audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
         db.session.commit()
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
-    if not user.totp_secret or not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), valid_window=1):
+    step = totp.accepted_step(user.totp_secret, code, user.totp_last_step) if user.totp_secret else None
+    if step is None:
         _register_failure(user, "Wrong two-factor code")
         if is_locked(user):
             return SignInResult(None, _locked_message(user))
-        return SignInResult(None, "That code is not right. Enter the 6-digit code your authenticator app shows now.")
+        return SignInResult(
+            None,
+            "That code is not right, or it was used already. Enter the 6-digit code your authenticator app "
+            "shows now; if you just used one, wait for the next.",
+        )
+    user.totp_last_step = step
+    db.session.commit()
     return SignInResult(user)
 
 
@@ -178,19 +186,21 @@ def _set_password(user: User, password: str, must_change: bool) -> None:
 
 
 def new_totp_secret() -> str:
-    return pyotp.random_base32()
+    return totp.new_secret()
 
 
 def provisioning_uri(user: User, secret: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Khusela")
+    return totp.provisioning_uri(secret, user.email)
 
 
 def enable_mfa(user: User, secret: str, code: str) -> None:
-    if not pyotp.TOTP(secret).verify((code or "").strip(), valid_window=1):
+    step = totp.accepted_step(secret, code, None)
+    if step is None:
         raise AccountError(
             "That code does not match. Check the time on your phone and enter the code shown now.", "code"
         )
     user.totp_secret = secret
+    user.totp_last_step = step
     user.mfa_enabled = True
     audit.record("mfa_enabled", "user", user.id, changes={"mfa_enabled": [False, True]}, actor=user)
     db.session.commit()
@@ -208,6 +218,25 @@ def disable_own_mfa(user: User, password: str) -> None:
 
 
 # --- administering accounts -------------------------------------------------------------------
+
+
+def _audited_values(user: User) -> dict:
+    """What the audit log records of an account: the department by its code, which a reader knows."""
+    department = db.session.get(Department, user.department_id) if user.department_id else None
+    return {**audit.snapshot(user, USER_AUDIT_FIELDS), "department": department.code if department else None}
+
+
+def _same_account(user: User, actor) -> bool:
+    return actor is not None and getattr(actor, "id", None) == user.id
+
+
+def _check_email(email: str) -> str:
+    """The address, normalised; AccountError when it is not an e-mail address at all."""
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise AccountError(f"“{email}” is not a valid e-mail address; use the form name@westerncape.gov.za.",
+                           "email") from None
 
 
 def _check_department(department_id: int | None) -> None:
@@ -228,7 +257,7 @@ def create_user(
     *, email: str, full_name: str, role: str, department_id: int | None, password: str, actor,
     must_change_password: bool = True,
 ) -> User:
-    email = normalise_email(email)
+    email = _check_email(normalise_email(email))
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.", "role")
     _check_unique_email(email)
@@ -247,7 +276,7 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    after = audit.snapshot(user, USER_AUDIT_FIELDS)
+    after = _audited_values(user)
     audit.record("create", "user", user.id, changes=audit.diff({}, after), summary=f"Created {email}", actor=actor)
     db.session.commit()
     return user
@@ -256,16 +285,16 @@ def create_user(
 def update_user(user: User, *, expected_version: int, email: str, full_name: str, role: str,
                 department_id: int | None, actor) -> dict:
     user.check_version(expected_version, "account")
-    email = normalise_email(email)
+    email = _check_email(normalise_email(email))
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role {role!r}.", "role")
     _check_unique_email(email, except_user=user)
     _check_department(department_id)
-    if user is actor and role != user.role:
+    if _same_account(user, actor) and role != user.role:
         raise AccountError("You cannot change your own role; ask another administrator.", "role")
-    before = audit.snapshot(user, USER_AUDIT_FIELDS)
+    before = _audited_values(user)
     user.email, user.full_name, user.role, user.department_id = email, full_name.strip(), role, department_id
-    changes = audit.diff(before, audit.snapshot(user, USER_AUDIT_FIELDS))
+    changes = audit.diff(before, _audited_values(user))
     if changes:
         audit.record("update", "user", user.id, changes=changes, summary=f"Edited {user.email}", actor=actor)
     db.session.commit()
@@ -275,7 +304,7 @@ def update_user(user: User, *, expected_version: int, email: str, full_name: str
 def set_user_active(user: User, active: bool, *, expected_version: int, actor) -> None:
     """Deactivate or reactivate. Accounts are never deleted: the audit log refers to them."""
     user.check_version(expected_version, "account")
-    if user is actor and not active:
+    if _same_account(user, actor) and not active:
         raise AccountError("You cannot deactivate your own account.")
     if user.active == active:
         return

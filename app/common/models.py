@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from flask import has_request_context
-from sqlalchemy import DateTime, ForeignKey, Integer, event
+from sqlalchemy import DateTime, ForeignKey, Integer, event, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -59,13 +60,18 @@ class Versioned:
 
     Forms carry the version they were opened with; `check_version` refuses a stale one before
     any change is made, and the mapper's version check catches a race between two requests.
+    The version moves only when a field someone edits changes: bookkeeping columns listed in
+    `unversioned_fields` (a sign-in's counters, say) must not make an open form stale.
     """
+
+    unversioned_fields: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at", "updated_by_id"})
 
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     @declared_attr.directive
     def __mapper_args__(cls):
-        return {"version_id_col": cls.__table__.c.version}
+        # The application sets the version (see _bump_versions); SQLAlchemy still checks it.
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
 
     def check_version(self, expected_version: int | str | None, entity: str) -> None:
         # The version comes from a hidden form field: anything but the current number is stale.
@@ -97,3 +103,16 @@ def _stamp_authors(session: Session, flush_context, instances) -> None:
     for obj in session.dirty:
         if isinstance(obj, Timestamped) and session.is_modified(obj, include_collections=False):
             obj.updated_by_id = actor_id
+
+
+def edited_fields(obj) -> set[str]:
+    """Column attributes of `obj` changed in this session (not yet flushed)."""
+    state = inspect(obj)
+    return {attr.key for attr in state.mapper.column_attrs if state.attrs[attr.key].history.has_changes()}
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_versions(session: Session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Versioned) and edited_fields(obj) - obj.unversioned_fields - {"version"}:
+            obj.version = (obj.version or 0) + 1

@@ -41,7 +41,7 @@ def _security_headers(response):
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user and current_user.is_authenticated:
+    if request.endpoint != "static" and current_user and current_user.is_authenticated:
         # Pages of a signed-in user hold restricted data: keep them out of shared caches and history.
         response.headers["Cache-Control"] = "no-store"
     return response

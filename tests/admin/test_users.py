@@ -155,7 +155,7 @@ def test_admin_creates_an_account(client, admin):
     assert entry.actor_id == admin.id
     assert changes["email"] == [None, "anele.zulu@example.org"]
     assert changes["role"] == [None, "risk_owner"]
-    assert changes["department_id"] == [None, department.id]
+    assert changes["department"] == [None, department.code]
     assert "password_hash" not in changes
     text = page_text(client.get(response.headers["Location"]))
     assert "Account created for anele.zulu@example.org. They must choose their own password at first sign-in." in text
@@ -217,7 +217,7 @@ def test_admin_changes_role_and_department(client, admin):
     assert (user.role, user.department_id) == ("manager", department.id)
     entry, changes = only_entry("update", "user", user.id)
     assert entry.actor_id == admin.id and entry.actor_email == admin.email
-    assert changes == {"role": ["security_officer", "manager"], "department_id": [None, department.id]}
+    assert changes == {"role": ["security_officer", "manager"], "department": [None, department.code]}
     page = page_text(client.get(f"/admin/users/{user.id}"))
     assert f"Saved the account of {user.email}." in page
     assert "security_officer → manager" in page  # the history beside the form
@@ -358,6 +358,28 @@ def test_stale_deactivation_is_refused(client, admin):
     assert STALE_MESSAGE in page_text(response)
     db.session.expire_all()
     assert user.active is True
+
+
+def test_the_users_own_sign_ins_do_not_make_an_open_form_stale(app, client, admin):
+    """A sign-in (or someone guessing the password) must not block an admin's deactivation."""
+    user = factories.make_user()
+    opened_version = user.version
+    other_browser = app.test_client()
+    assert sign_in(other_browser, user.email, "not the password at all").status_code == 401
+    assert sign_in(other_browser, user.email, factories.PASSWORD).status_code == 302
+    response = client.post(f"/admin/users/{user.id}/deactivate", data={"version": opened_version},
+                           follow_redirects=True)
+    assert STALE_MESSAGE not in page_text(response)
+    db.session.expire_all()
+    assert user.active is False
+
+
+def test_an_edit_moves_the_version_once(client, admin):
+    user = factories.make_user()
+    before = user.version
+    assert client.post(f"/admin/users/{user.id}", data=edit_form(user, role="auditor")).status_code == 302
+    db.session.expire_all()
+    assert user.version == before + 1
 
 
 # --- unlocking, resetting the password and two-factor --------------------------------------------

@@ -47,3 +47,9 @@ def wrong_totp_code():
         return next(code for code in (f"{n:06d}" for n in range(1_000_000)) if code not in near)
 
     return code_for
+
+
+def previous_step_code(secret: str) -> str:
+    """A code from the 30-second step before now: still accepted (clock drift), and it leaves
+    the current step's code unused, so a test can enrol and then sign in straight away."""
+    return pyotp.TOTP(secret).at(time.time() - 30)

@@ -97,6 +97,15 @@ def test_refusals_exit_2_with_a_clear_message(app, run, audit_entries, args, std
     assert audit_entries() == []
 
 
+@pytest.mark.parametrize("email", ["bob", "bob@", "@example.org", "bob@@example.org"])
+def test_a_malformed_address_is_refused(app, run, audit_entries, email):
+    result = run("--email", email, "--role", "auditor", "--password-stdin", input=f"{PASSPHRASE}\n")
+    assert result.exit_code == 2
+    assert "is not a valid e-mail address" in result.stderr
+    assert services.find_user_by_email(email) is None
+    assert audit_entries() == []
+
+
 def test_an_address_already_in_use_is_refused(app, run):
     existing = factories.make_user(email="taken@example.gov.za")
     result = run("--email", "TAKEN@example.gov.za", "--role", "admin", "--password-stdin", input=f"{PASSPHRASE}\n")

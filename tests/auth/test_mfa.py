@@ -13,6 +13,7 @@ from app.admin import settings
 from app.auth import services
 from app.extensions import db
 from tests import factories
+from tests.auth.conftest import previous_step_code
 
 PENDING_SECRET = "_pending_totp_secret"
 
@@ -26,7 +27,7 @@ def _enrol(client) -> str:
     """Open the two-factor page and turn it on with the code of the secret shown there."""
     assert client.get("/account/two-factor").status_code == 200
     secret = _pending_secret(client)
-    response = client.post("/account/two-factor/enable", data={"code": pyotp.TOTP(secret).now()})
+    response = client.post("/account/two-factor/enable", data={"code": previous_step_code(secret)})
     assert response.status_code == 302
     return secret
 
@@ -41,7 +42,7 @@ def enrolled_user(app):
     """A security officer with two-factor sign-in on; returns (user, secret)."""
     user = factories.make_user()
     secret = services.new_totp_secret()
-    services.enable_mfa(user, secret, pyotp.TOTP(secret).now())
+    services.enable_mfa(user, secret, previous_step_code(secret))
     return user, secret
 
 
@@ -142,7 +143,7 @@ def test_sign_in_asks_for_the_code_after_the_password(app, client, sign_in, enro
 def test_the_page_a_user_wanted_opens_after_the_code(app, client, sign_in):
     user = factories.make_user("admin")
     secret = services.new_totp_secret()
-    services.enable_mfa(user, secret, pyotp.TOTP(secret).now())
+    services.enable_mfa(user, secret, previous_step_code(secret))
     client.get("/login?next=/admin/users")
     sign_in(user.email)
     response = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
@@ -160,7 +161,7 @@ def test_wrong_code_is_refused(app, client, sign_in, enrolled_user, wrong_totp_c
     sign_in(user.email)
     response = client.post("/login/two-factor", data={"code": wrong_totp_code(secret)})
     assert response.status_code == 401
-    assert "That code is not right." in response.get_data(as_text=True)
+    assert "That code is not right, or it was used already." in response.get_data(as_text=True)
     assert _location(client.get("/")).startswith("/login")
     assert user.failed_login_count == 1
     assert [e.summary for e in audit_entries("login_failed")] == ["Wrong two-factor code"]
@@ -214,7 +215,7 @@ def test_code_attempts_are_rate_limited(make_app, wrong_totp_code):
     with app.app_context():
         user = factories.make_user()
         secret = services.new_totp_secret()
-        services.enable_mfa(user, secret, pyotp.TOTP(secret).now())
+        services.enable_mfa(user, secret, previous_step_code(secret))
         email = user.email
     assert _location(client.post("/login", data={"email": email, "password": factories.PASSWORD})) == (
         "/login/two-factor"
@@ -279,6 +280,7 @@ def test_a_role_that_requires_it_must_enrol_before_anything_else(app, client, si
     assert "Turn off two-factor sign-in" not in page, "no way to turn off what the role requires"
     refused = client.post("/account/two-factor/disable", data={"password": factories.PASSWORD})
     assert refused.status_code == 422
+    assert "Two-factor sign-in is required for your role and cannot be turned off." in refused.get_data(as_text=True)
     assert user.mfa_enabled
     assert user.totp_secret == secret
 
@@ -311,3 +313,16 @@ def test_changing_the_password_comes_before_enrolling(app, client, sign_in):
     assert not user.must_change_password
     _enrol(client)
     assert client.get("/").status_code == 200
+
+
+def test_a_code_used_to_sign_in_cannot_be_used_again(app, client, sign_in, enrolled_user, audit_entries):
+    user, secret = enrolled_user
+    code = pyotp.TOTP(secret).now()
+    sign_in(user.email)
+    assert client.post("/login/two-factor", data={"code": code}).status_code == 302
+    other_browser = app.test_client()
+    sign_in(user.email, on=other_browser)
+    replay = other_browser.post("/login/two-factor", data={"code": code})
+    assert replay.status_code == 401
+    assert "used already" in replay.get_data(as_text=True)
+    assert len(audit_entries("login")) == 1

@@ -15,6 +15,7 @@ from app.auth.passwords import verify_password
 from app.common.timeutil import utcnow
 from app.extensions import db
 from tests import factories
+from tests.auth.conftest import previous_step_code
 
 NEW_PASSWORD = "a different long passphrase"
 
@@ -287,7 +288,7 @@ def test_create_user_refuses_an_address_in_use_whatever_its_case(app):
 
 def _enrolled(user: User) -> str:
     secret = services.new_totp_secret()
-    services.enable_mfa(user, secret, pyotp.TOTP(secret).now())
+    services.enable_mfa(user, secret, previous_step_code(secret))
     return secret
 
 
@@ -324,7 +325,7 @@ def test_second_factor_right_and_wrong_codes(app, wrong_totp_code, audit_entries
     secret = _enrolled(user)
     wrong = services.check_second_factor(user, wrong_totp_code(secret))
     assert wrong.user is None
-    assert "That code is not right." in wrong.error
+    assert "That code is not right, or it was used already." in wrong.error
     assert user.failed_login_count == 1
     assert [e.summary for e in audit_entries("login_failed")] == ["Wrong two-factor code"]
     assert services.check_second_factor(user, " " + pyotp.TOTP(secret).now() + " ").user is user

@@ -86,6 +86,14 @@ def test_signed_in_pages_are_not_stored_and_carry_the_headers(client, login_as, 
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+def test_static_files_stay_cacheable_for_signed_in_users(client, login_as):
+    login_as("admin")
+    response = client.get("/static/css/khusela.css")
+    response.close()  # a file response: close it, or the open file trips the warnings-as-errors rule
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
 def test_the_sign_in_response_itself_is_not_stored(app, client):
     user = factories.make_user()
     response = client.post("/login", data={"email": user.email, "password": factories.PASSWORD})
