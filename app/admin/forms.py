@@ -11,9 +11,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def department_choices(include_none_label: str = "None (province-wide role)") -> dict[str, str]:
+def department_choices(include_none_label: str = "None (province-wide role)", *, keep_id: int | None = None,
+                       include_inactive: bool = False) -> dict[str, str]:
+    """Active departments; `keep_id` adds the one a user is already in even if it was deactivated,
+    so saving other changes does not silently move them out of it."""
     choices = {"": include_none_label}
-    choices.update({str(d.id): f"{d.code} — {d.name}" for d in all_departments(active_only=True)})
+    for department in all_departments():
+        if department.active or include_inactive or department.id == keep_id:
+            suffix = "" if department.active else " (inactive)"
+            choices[str(department.id)] = f"{department.code} — {department.name}{suffix}"
     return choices
 
 
@@ -30,10 +36,10 @@ class UserForm(FlaskForm):
     role = SelectField("Role", validators=[DataRequired("Choose a role.")])
     department_id = SelectField("Department", validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current_department_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = role_choices()
-        self.department_id.choices = department_choices()
+        self.department_id.choices = department_choices(keep_id=current_department_id)
 
 
 class NewUserForm(UserForm):

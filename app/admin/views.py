@@ -100,7 +100,7 @@ def users():
     listing = Listing.from_request(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
     return render_template(
         "admin/users.html", listing=listing, roles=services.role_choices(),
-        departments=department_choices("All departments"), now=utcnow(),
+        departments=department_choices("All departments", include_inactive=True), now=utcnow(),
     )
 
 
@@ -127,7 +127,7 @@ def new_user():
 @permission_required(ADMIN_USERS)
 def edit_user(user_id: int):
     user = _user_or_404(user_id)
-    form = UserForm(obj=user if request.method == "GET" else None)
+    form = UserForm(obj=user if request.method == "GET" else None, current_department_id=user.department_id)
     if request.method == "GET":
         form.department_id.data = str(user.department_id or "")
     if form.validate_on_submit():
@@ -221,7 +221,7 @@ def reset_user_password(user_id: int):
             flash(f"Password of {user.email} reset. Tell them in person or by phone; they must change it at "
                   "their next sign-in.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
-    edit_form = UserForm(obj=user, formdata=None)
+    edit_form = UserForm(obj=user, formdata=None, current_department_id=user.department_id)
     edit_form.department_id.data = str(user.department_id or "")
     return render_template(
         "admin/user_form.html", form=edit_form, user=user, action_form=VersionOnlyForm(formdata=None),

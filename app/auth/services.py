@@ -239,8 +239,8 @@ def _check_email(email: str) -> str:
                            "email") from None
 
 
-def _check_department(department_id: int | None) -> None:
-    if department_id is None:
+def _check_department(department_id: int | None, current_id: int | None = None) -> None:
+    if department_id is None or department_id == current_id:
         return
     department = db.session.get(Department, department_id)
     if department is None or not department.active:
@@ -289,7 +289,7 @@ def update_user(user: User, *, expected_version: int, email: str, full_name: str
     if role not in {r.value for r in Role}:
         raise AccountError(f"Unknown role {role!r}.", "role")
     _check_unique_email(email, except_user=user)
-    _check_department(department_id)
+    _check_department(department_id, current_id=user.department_id)
     if _same_account(user, actor) and role != user.role:
         raise AccountError("You cannot change your own role; ask another administrator.", "role")
     before = _audited_values(user)

@@ -223,6 +223,23 @@ def test_admin_changes_role_and_department(client, admin):
     assert "security_officer → manager" in page  # the history beside the form
 
 
+def test_a_user_keeps_a_department_that_was_deactivated_meanwhile(client, admin):
+    from app.admin.services import update_department
+
+    department = factories.make_department("DLG")
+    user = factories.make_user("manager", department=department)
+    accounts.set_user_active(user, False, expected_version=user.version, actor=None)
+    update_department(department, expected_version=department.version, code="DLG", name=department.name,
+                      active=False, actor=None)
+    accounts.set_user_active(user, True, expected_version=user.version, actor=None)
+    page = page_text(client.get(f"/admin/users/{user.id}"))
+    assert "DLG — Department DLG (inactive)" in page
+    response = client.post(f"/admin/users/{user.id}", data=edit_form(user, full_name="Renamed Manager"))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (user.full_name, user.department_id) == ("Renamed Manager", department.id)
+
+
 def test_saving_without_changes_writes_no_audit_entry(client, admin):
     user = factories.make_user()
     assert client.post(f"/admin/users/{user.id}", data=edit_form(user)).status_code == 302
