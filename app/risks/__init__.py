@@ -1,0 +1,1 @@
+"""The risk register: matrix, ratings, tolerance, treatment, acceptance and reviews."""
