@@ -3,3 +3,13 @@
 from app.admin.models import Setting  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, User  # noqa: F401
+from app.risks.models import (  # noqa: F401
+    ContributingFactor,
+    RatingChange,
+    Risk,
+    RiskAcceptance,
+    RiskCategory,
+    RiskMatrix,
+    RiskReview,
+    TreatmentAction,
+)

@@ -12,12 +12,17 @@ from app.extensions import db
 
 MFA_REQUIRED_ROLES = "mfa_required_roles"
 CLASSIFICATION_LABEL = "classification_label"
+RISK_DEFAULT_TOLERANCE = "risk_default_tolerance"
+RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
 
 
 def _defaults() -> dict:
     return {
         MFA_REQUIRED_ROLES: [],
         CLASSIFICATION_LABEL: current_app.config["CLASSIFICATION_LABEL"],
+        # The provincial register's tolerance level: residual above 4 (Low) must be treated or accepted.
+        RISK_DEFAULT_TOLERANCE: 4,
+        RISK_ACCEPTANCE_MAX_MONTHS: 12,
     }
 
 

@@ -1,0 +1,245 @@
+"""The risk register's tables: matrix versions, categories, risks and what hangs off a risk."""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Department, User
+from app.common.models import Timestamped, UTCDateTime, Versioned
+from app.common.timeutil import utcnow
+from app.extensions import db
+from app.risks import scoring
+
+
+class RiskStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    IN_TREATMENT = "in_treatment"
+    ACCEPTED = "accepted"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class TreatmentStrategy(enum.StrEnum):
+    """ISO/IEC 27005:2022 risk treatment options."""
+
+    MODIFY = "modify"
+    RETAIN = "retain"
+    AVOID = "avoid"
+    SHARE = "share"
+
+    @property
+    def label(self) -> str:
+        return {"modify": "Modify (mitigate)", "retain": "Retain (accept)", "avoid": "Avoid",
+                "share": "Share (transfer)"}[self.value]
+
+
+class ActionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class FactorRating(enum.StrEnum):
+    HIGH = "H"
+    MEDIUM = "M"
+    LOW = "L"
+
+
+class RatingKind(enum.StrEnum):
+    INHERENT = "inherent"
+    RESIDUAL = "residual"
+    TARGET = "target"
+
+
+class RiskMatrix(db.Model, Timestamped):
+    """One version of the organisation's risk matrix. Versions are never edited: a change is a
+    new version, and each risk keeps the version it was scored on until it is re-scored."""
+
+    __tablename__ = "risk_matrix"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_number: Mapped[int] = mapped_column(Integer, unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    likelihoods_json: Mapped[str] = mapped_column(Text)
+    impacts_json: Mapped[str] = mapped_column(Text)
+    bands_json: Mapped[str] = mapped_column(Text)
+    change_note: Mapped[str] = mapped_column(String(500), default="")
+
+    def to_scoring(self) -> scoring.Matrix:
+        return scoring.Matrix(
+            size=self.size,
+            likelihoods=tuple(scoring.Level(**level) for level in json.loads(self.likelihoods_json)),
+            impacts=tuple(scoring.Level(**level) for level in json.loads(self.impacts_json)),
+            bands=tuple(scoring.Band(**band) for band in json.loads(self.bands_json)),
+        )
+
+
+class RiskCategory(db.Model, Timestamped, Versioned):
+    """A category, or a subcategory when it has a parent."""
+
+    __tablename__ = "risk_category"
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_risk_category_parent_id_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("risk_category.id"), index=True)
+    parent: Mapped[RiskCategory | None] = relationship(remote_side=[id])
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Risk(db.Model, Timestamped, Versioned):
+    __tablename__ = "risk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    consequences: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("risk_category.id"), index=True)
+    category: Mapped[RiskCategory] = relationship(foreign_keys=[category_id])
+    subcategory_id: Mapped[int | None] = mapped_column(ForeignKey("risk_category.id"), index=True)
+    subcategory: Mapped[RiskCategory | None] = relationship(foreign_keys=[subcategory_id])
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    matrix_id: Mapped[int] = mapped_column(ForeignKey("risk_matrix.id"), index=True)
+    matrix: Mapped[RiskMatrix] = relationship()
+
+    inherent_likelihood: Mapped[int] = mapped_column(Integer)
+    inherent_impact: Mapped[int] = mapped_column(Integer)
+    # Scores are stored (not only computed) so lists sort and filter on them in SQL.
+    inherent_score: Mapped[int] = mapped_column(Integer, index=True)
+    residual_likelihood: Mapped[int | None] = mapped_column(Integer)
+    residual_impact: Mapped[int | None] = mapped_column(Integer)
+    residual_score: Mapped[int | None] = mapped_column(Integer, index=True)
+    target_likelihood: Mapped[int | None] = mapped_column(Integer)
+    target_impact: Mapped[int | None] = mapped_column(Integer)
+    target_score: Mapped[int | None] = mapped_column(Integer)
+    tolerance: Mapped[int] = mapped_column(Integer)
+
+    status: Mapped[str] = mapped_column(String(16), default=RiskStatus.DRAFT.value, index=True)
+    strategy: Mapped[str | None] = mapped_column(String(16))
+    review_frequency_months: Mapped[int] = mapped_column(Integer, default=12)
+    next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    factors: Mapped[list[ContributingFactor]] = relationship(
+        back_populates="risk", cascade="all, delete-orphan", order_by="ContributingFactor.position"
+    )
+    actions: Mapped[list[TreatmentAction]] = relationship(
+        back_populates="risk", cascade="all, delete-orphan", order_by="TreatmentAction.due_on"
+    )
+
+    @property
+    def status_enum(self) -> RiskStatus:
+        return RiskStatus(self.status)
+
+    @property
+    def out_of_tolerance(self) -> bool:
+        return scoring.out_of_tolerance(self.residual_score, self.tolerance)
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class ContributingFactor(db.Model):
+    __tablename__ = "risk_factor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    risk: Mapped[Risk] = relationship(back_populates="factors")
+    description: Mapped[str] = mapped_column(String(300))
+    rating: Mapped[str] = mapped_column(String(1))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TreatmentAction(db.Model, Timestamped, Versioned):
+    __tablename__ = "risk_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    risk: Mapped[Risk] = relationship(back_populates="actions")
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PLANNED.value)
+    progress_note: Mapped[str] = mapped_column(Text, default="")
+    # An Annex A or internal control reference ("8.8"); becomes a link when the catalogue exists.
+    control_ref: Mapped[str | None] = mapped_column(String(32))
+
+    def is_overdue(self, today: date) -> bool:
+        return (self.due_on is not None and self.due_on < today
+                and self.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS))
+
+
+class RiskAcceptance(db.Model, Timestamped):
+    """The risk owner's formal acceptance of residual risk above tolerance (27001 6.1.3 f)."""
+
+    __tablename__ = "risk_acceptance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    accepted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    accepted_by: Mapped[User] = relationship(foreign_keys=[accepted_by_id])
+    justification: Mapped[str] = mapped_column(Text)
+    accepted_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+    residual_score: Mapped[int] = mapped_column(Integer)
+    tolerance: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class RiskReview(db.Model, Timestamped):
+    __tablename__ = "risk_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    notes: Mapped[str] = mapped_column(Text, default="")
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+
+
+class RatingChange(db.Model):
+    """One change of one rating: the risk page's timeline (who, when, from -> to, why)."""
+
+    __tablename__ = "risk_rating_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    from_likelihood: Mapped[int | None] = mapped_column(Integer)
+    from_impact: Mapped[int | None] = mapped_column(Integer)
+    to_likelihood: Mapped[int | None] = mapped_column(Integer)
+    to_impact: Mapped[int | None] = mapped_column(Integer)
+    from_matrix_id: Mapped[int | None] = mapped_column(ForeignKey("risk_matrix.id"))
+    matrix_id: Mapped[int] = mapped_column(ForeignKey("risk_matrix.id"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def from_score(self) -> int | None:
+        return None if self.from_likelihood is None else scoring.rating(self.from_likelihood, self.from_impact)
+
+    @property
+    def to_score(self) -> int | None:
+        return None if self.to_likelihood is None else scoring.rating(self.to_likelihood, self.to_impact)
