@@ -32,3 +32,16 @@ def format_local(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> st
 def start_of_local_day(day: date) -> datetime:
     """The UTC instant at which a calendar day begins in the organisation's time zone."""
     return datetime(day.year, day.month, day.day, tzinfo=local_zone()).astimezone(UTC)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    days_in_month = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
+                     31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, days_in_month))
+
+
+def local_today() -> date:
+    return datetime.now(local_zone()).date()

@@ -1,0 +1,461 @@
+"""Use cases of the risk register: create and edit risks, re-score, review, accept, treat, close.
+
+Each function enforces its rules, writes, records the audit entry and commits once. Rating
+rules come from scoring.py; every change of a rating is also kept as a RatingChange for the
+risk's timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.admin import settings
+from app.audit import services as audit
+from app.auth.models import Department, Role, User
+from app.common.timeutil import add_months, utcnow
+from app.extensions import db
+from app.risks import scoring
+from app.risks.matrices import current_matrix
+from app.risks.models import (
+    ActionStatus,
+    ContributingFactor,
+    FactorRating,
+    RatingChange,
+    RatingKind,
+    Risk,
+    RiskAcceptance,
+    RiskCategory,
+    RiskMatrix,
+    RiskReview,
+    RiskStatus,
+    TreatmentAction,
+    TreatmentStrategy,
+)
+
+RISK_AUDIT_FIELDS = [
+    "title", "description", "consequences", "category_id", "subcategory_id", "department_id", "owner_id",
+    "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact", "target_likelihood",
+    "target_impact", "tolerance", "status", "strategy", "review_frequency_months", "next_review_on", "matrix_id",
+]
+ACTION_AUDIT_FIELDS = ["title", "owner_id", "due_on", "status", "progress_note", "control_ref"]
+# Statuses an edit may set; "accepted" and "closed" have their own steps with their own rules.
+EDITABLE_STATUSES = (RiskStatus.DRAFT, RiskStatus.OPEN, RiskStatus.IN_TREATMENT)
+
+
+class RiskRuleError(Exception):
+    """One or more rules were broken: `problems` is a list of (form field or None, message)."""
+
+    def __init__(self, problems: list[tuple[str | None, str]] | str, field: str | None = None):
+        self.problems = [(field, problems)] if isinstance(problems, str) else problems
+        super().__init__(" ".join(message for _, message in self.problems))
+
+
+@dataclass
+class RiskInput:
+    title: str
+    category_id: int
+    inherent: scoring.Rating
+    description: str = ""
+    consequences: str = ""
+    subcategory_id: int | None = None
+    department_id: int | None = None
+    owner_id: int | None = None
+    residual: scoring.Rating | None = None
+    target: scoring.Rating | None = None
+    tolerance: int | None = None
+    status: str = RiskStatus.DRAFT.value
+    strategy: str | None = None
+    review_frequency_months: int = 12
+    next_review_on: date | None = None
+    factors: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_risk(risk_id: int) -> Risk | None:
+    return db.session.get(Risk, risk_id)
+
+
+def find_by_reference(reference: str) -> Risk | None:
+    return db.session.scalar(sa.select(Risk).where(Risk.reference == reference.strip().upper()))
+
+
+def matrix_of(risk: Risk) -> scoring.Matrix:
+    return risk.matrix.to_scoring()
+
+
+def band_of(risk: Risk, kind: RatingKind) -> scoring.Band | None:
+    score = getattr(risk, f"{kind.value}_score")
+    return None if score is None else matrix_of(risk).band_for(score)
+
+
+def can_edit(user, risk: Risk) -> bool:
+    """Security officers and admins edit any risk; a risk owner edits the risks they own."""
+    if user.role in (Role.ADMIN, Role.SECURITY_OFFICER):
+        return True
+    return user.role == Role.RISK_OWNER and risk.owner_id == user.id
+
+
+def can_accept(user, risk: Risk) -> bool:
+    """Only the risk owner, or an admin, may accept residual risk (ISO/IEC 27001 6.1.3 f)."""
+    return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _ratings(risk: Risk) -> dict[RatingKind, scoring.Rating | None]:
+    def pair(kind: RatingKind) -> scoring.Rating | None:
+        likelihood = getattr(risk, f"{kind.value}_likelihood")
+        impact = getattr(risk, f"{kind.value}_impact")
+        return None if likelihood is None else scoring.Rating(likelihood, impact)
+
+    return {kind: pair(kind) for kind in RatingKind}
+
+
+def _check_references(data: RiskInput) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if not data.title or not data.title.strip():
+        problems.append(("title", "Give the risk a title."))
+    category = db.session.get(RiskCategory, data.category_id) if data.category_id else None
+    if category is None or category.parent_id is not None or not category.active:
+        problems.append(("category_id", "Choose one of the active categories."))
+    if data.subcategory_id is not None:
+        subcategory = db.session.get(RiskCategory, data.subcategory_id)
+        if subcategory is None or subcategory.parent_id != data.category_id:
+            problems.append(("subcategory_id", "Choose a subcategory of the chosen category, or none."))
+    if data.department_id is not None and db.session.get(Department, data.department_id) is None:
+        problems.append(("department_id", "Choose a department from the list."))
+    if data.owner_id is not None:
+        owner = db.session.get(User, data.owner_id)
+        if owner is None or not owner.active:
+            problems.append(("owner_id", "The risk owner must be an active user."))
+    if data.status not in {status.value for status in EDITABLE_STATUSES}:
+        problems.append(("status", "A risk is accepted or closed with its own step, not by editing it."))
+    if data.strategy is not None and data.strategy not in {s.value for s in TreatmentStrategy}:
+        problems.append(("strategy", f"Unknown treatment strategy {data.strategy!r}."))
+    if not 1 <= data.review_frequency_months <= 36:
+        problems.append(("review_frequency_months", "Review the risk at least every 36 months (1 to 36)."))
+    for position, (description, rating) in enumerate(data.factors, start=1):
+        if not description.strip():
+            problems.append(("factors", f"Contributing factor {position} has no description."))
+        if rating not in {r.value for r in FactorRating}:
+            problems.append(("factors", f"Contributing factor {position}: rate it H, M or L (got {rating!r})."))
+    return problems
+
+
+def _check_tolerance(tolerance: int, matrix: scoring.Matrix) -> list[tuple[str | None, str]]:
+    highest = matrix.size * matrix.size
+    if not 1 <= tolerance <= highest:
+        return [("tolerance", f"The tolerance level must be a score from 1 to {highest}.")]
+    return []
+
+
+# --- creating and editing ----------------------------------------------------------------------
+
+
+def next_reference() -> str:
+    """R-0001, R-0002, ... one more than the highest in use."""
+    references = db.session.scalars(sa.select(Risk.reference).where(Risk.reference.like("R-%")))
+    numbers = [int(ref[2:]) for ref in references if ref[2:].isdigit()]
+    return f"R-{max(numbers, default=0) + 1:04d}"
+
+
+def _apply(risk: Risk, data: RiskInput) -> None:
+    risk.title = data.title.strip()
+    risk.description = (data.description or "").strip()
+    risk.consequences = (data.consequences or "").strip()
+    risk.category_id, risk.subcategory_id = data.category_id, data.subcategory_id
+    risk.department_id, risk.owner_id = data.department_id, data.owner_id
+    risk.status, risk.strategy = data.status, data.strategy
+    risk.review_frequency_months = data.review_frequency_months
+    risk.next_review_on = data.next_review_on
+
+
+def _set_ratings(risk: Risk, ratings: dict[RatingKind, scoring.Rating | None]) -> None:
+    for kind, value in ratings.items():
+        setattr(risk, f"{kind.value}_likelihood", value.likelihood if value else None)
+        setattr(risk, f"{kind.value}_impact", value.impact if value else None)
+        setattr(risk, f"{kind.value}_score", value.score if value else None)
+
+
+def _replace_factors(risk: Risk, factors: list[tuple[str, str]]) -> None:
+    risk.factors[:] = [
+        ContributingFactor(description=description.strip(), rating=rating, position=position)
+        for position, (description, rating) in enumerate(factors)
+    ]
+
+
+def _record_rating_changes(risk: Risk, before: dict, after: dict, from_matrix_id: int | None, actor,
+                           reason: str) -> None:
+    for kind in RatingKind:
+        old, new = before.get(kind), after[kind]
+        # Unchanged ratings are recorded only when the risk moves to another matrix version.
+        if (old is None and new is None) or (old == new and from_matrix_id == risk.matrix_id):
+            continue
+        db.session.add(RatingChange(
+            risk_id=risk.id, kind=kind.value,
+            from_likelihood=old.likelihood if old else None, from_impact=old.impact if old else None,
+            to_likelihood=new.likelihood if new else None, to_impact=new.impact if new else None,
+            from_matrix_id=from_matrix_id, matrix_id=risk.matrix_id, changed_by_id=actor.id if actor else None,
+            changed_at=utcnow(), reason=reason.strip(),
+        ))
+
+
+def _factor_lines(risk: Risk) -> list[str]:
+    return [f"{factor.rating}: {factor.description}" for factor in risk.factors]
+
+
+def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment") -> Risk:
+    matrix_row = current_matrix()
+    matrix = matrix_row.to_scoring()
+    tolerance = data.tolerance if data.tolerance is not None else settings.get(settings.RISK_DEFAULT_TOLERANCE)
+    problems = _check_references(data) + scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
+    problems += _check_tolerance(tolerance, matrix)
+    if problems:
+        raise RiskRuleError(problems)
+    risk = Risk(reference=next_reference(), matrix_id=matrix_row.id, tolerance=tolerance)
+    _apply(risk, data)
+    ratings = {RatingKind.INHERENT: data.inherent, RatingKind.RESIDUAL: data.residual,
+               RatingKind.TARGET: data.target}
+    _set_ratings(risk, ratings)
+    _replace_factors(risk, data.factors)
+    db.session.add(risk)
+    db.session.flush()
+    _record_rating_changes(risk, {}, ratings, None, actor, reason)
+    after = {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)}
+    audit.record("create", "risk", risk.id, changes=audit.diff({}, after),
+                 summary=f"Created risk {risk.reference} {risk.title}", actor=actor)
+    db.session.commit()
+    return risk
+
+
+def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
+    """Edit a risk. Changed ratings are scored on the current matrix (the risk moves to it and
+    the timeline records why); unchanged ratings stay on the version they were scored on."""
+    risk.check_version(expected_version, "risk")
+    before_ratings = _ratings(risk)
+    after_ratings = {RatingKind.INHERENT: data.inherent, RatingKind.RESIDUAL: data.residual,
+                     RatingKind.TARGET: data.target}
+    rescoring = before_ratings != after_ratings
+    matrix_row = current_matrix() if rescoring else risk.matrix
+    matrix = matrix_row.to_scoring()
+    tolerance = data.tolerance if data.tolerance is not None else risk.tolerance
+    problems = _check_references(data) + scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
+    problems += _check_tolerance(tolerance, matrix)
+    if rescoring and not reason.strip():
+        problems.append(("reason", "Say why the ratings change; the reason is kept in the risk's history."))
+    if problems:
+        raise RiskRuleError(problems)
+    before = {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)}
+    from_matrix_id = risk.matrix_id
+    _apply(risk, data)
+    risk.tolerance = tolerance
+    if rescoring:
+        risk.matrix_id = matrix_row.id
+        _set_ratings(risk, after_ratings)
+        _record_rating_changes(risk, before_ratings, after_ratings, from_matrix_id, actor, reason)
+    _replace_factors(risk, data.factors)
+    db.session.flush()
+    changes = audit.diff(before, {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)})
+    if changes:
+        audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
+    db.session.commit()
+    return changes
+
+
+def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
+    risk.check_version(expected_version, "risk")
+    if not reason or not reason.strip():
+        raise RiskRuleError("Say why the risk is closed (for example: the system was decommissioned).", "reason")
+    if risk.status == RiskStatus.CLOSED:
+        raise RiskRuleError(f"{risk.reference} is already closed.")
+    before = risk.status
+    risk.status = RiskStatus.CLOSED.value
+    _end_acceptance(risk, "Risk closed")
+    audit.record("close", "risk", risk.id, changes={"status": [before, risk.status]},
+                 summary=f"Closed risk {risk.reference}: {reason.strip()}"[:300], actor=actor)
+    db.session.commit()
+
+
+# --- reviews -----------------------------------------------------------------------------------
+
+
+def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes: str, expected_version,
+                  rescored: RiskInput | None = None, reason: str = "") -> RiskReview:
+    """A periodic review (ISO/IEC 27001 8.2): optionally re-scores, and moves the next review date."""
+    risk.check_version(expected_version, "risk")
+    if reviewed_on > today:
+        raise RiskRuleError("A review cannot be dated in the future.", "reviewed_on")
+    if rescored is not None:
+        update_risk(risk, rescored, expected_version=risk.version, actor=reviewer,
+                    reason=reason or f"Review of {reviewed_on.isoformat()}")
+    next_review = add_months(reviewed_on, risk.review_frequency_months)
+    review = RiskReview(risk_id=risk.id, reviewed_on=reviewed_on, reviewer_id=reviewer.id, notes=notes.strip(),
+                        next_review_on=next_review)
+    previous = risk.next_review_on
+    risk.next_review_on = next_review
+    db.session.add(review)
+    db.session.flush()
+    audit.record("review", "risk", risk.id, changes={"next_review_on": [previous, next_review]},
+                 summary=f"Reviewed risk {risk.reference}", actor=reviewer)
+    db.session.commit()
+    return review
+
+
+def review_overdue(risk: Risk, today: date) -> bool:
+    return (risk.next_review_on is not None and risk.next_review_on < today
+            and risk.status != RiskStatus.CLOSED)
+
+
+# --- acceptance --------------------------------------------------------------------------------
+
+
+def current_acceptance(risk: Risk) -> RiskAcceptance | None:
+    return db.session.scalar(
+        sa.select(RiskAcceptance)
+        .where(RiskAcceptance.risk_id == risk.id, RiskAcceptance.ended_at.is_(None))
+        .order_by(RiskAcceptance.id.desc()).limit(1)
+    )
+
+
+def accept_risk(risk: Risk, *, actor, justification: str, expires_on: date, today: date,
+                expected_version) -> RiskAcceptance:
+    """Formal acceptance of residual risk above tolerance, by its owner (or an admin), until a date."""
+    risk.check_version(expected_version, "risk")
+    problems: list[tuple[str | None, str]] = []
+    if not can_accept(actor, risk):
+        problems.append((None, "Only the risk's owner (or an administrator) may accept it."))
+    if not risk.out_of_tolerance:
+        problems.append((None, f"{risk.reference} is within tolerance (residual {risk.residual_score} ≤ "
+                               f"{risk.tolerance}); only a risk out of tolerance needs acceptance."))
+    if risk.status == RiskStatus.CLOSED:
+        problems.append((None, f"{risk.reference} is closed."))
+    if not justification or not justification.strip():
+        problems.append(("justification", "Give the justification for accepting this risk."))
+    longest = settings.get(settings.RISK_ACCEPTANCE_MAX_MONTHS)
+    latest = add_months(today, longest)
+    if expires_on <= today:
+        problems.append(("expires_on", "The acceptance must expire after today."))
+    elif expires_on > latest:
+        problems.append(("expires_on", f"An acceptance may last at most {longest} months: choose a date on or "
+                                       f"before {latest.isoformat()}."))
+    if problems:
+        raise RiskRuleError(problems)
+    _end_acceptance(risk, "Replaced by a new acceptance")
+    acceptance = RiskAcceptance(
+        risk_id=risk.id, accepted_by_id=actor.id, justification=justification.strip(), accepted_on=today,
+        expires_on=expires_on, residual_score=risk.residual_score, tolerance=risk.tolerance,
+    )
+    before = risk.status
+    risk.status = RiskStatus.ACCEPTED.value
+    db.session.add(acceptance)
+    db.session.flush()
+    audit.record("accept", "risk", risk.id,
+                 changes={"status": [before, risk.status], "acceptance_expires_on": [None, expires_on]},
+                 summary=f"Accepted risk {risk.reference} until {expires_on.isoformat()}", actor=actor)
+    db.session.commit()
+    return acceptance
+
+
+def _end_acceptance(risk: Risk, reason: str) -> None:
+    acceptance = current_acceptance(risk)
+    if acceptance is not None:
+        acceptance.ended_at = utcnow()
+        acceptance.end_reason = reason
+
+
+def expire_acceptances(today: date) -> list[Risk]:
+    """Acceptances past their date end; their risks return to "open". Run daily (and safe to repeat)."""
+    due = db.session.scalars(
+        sa.select(RiskAcceptance).where(RiskAcceptance.ended_at.is_(None), RiskAcceptance.expires_on < today)
+    ).all()
+    reopened = []
+    for acceptance in due:
+        acceptance.ended_at = utcnow()
+        acceptance.end_reason = "Expired"
+        risk = db.session.get(Risk, acceptance.risk_id)
+        if risk.status == RiskStatus.ACCEPTED:
+            risk.status = RiskStatus.OPEN.value
+            reopened.append(risk)
+            audit.record("acceptance_expired", "risk", risk.id,
+                         changes={"status": [RiskStatus.ACCEPTED.value, RiskStatus.OPEN.value]},
+                         summary=f"Acceptance of {risk.reference} expired on {acceptance.expires_on.isoformat()}")
+    db.session.commit()
+    return reopened
+
+
+# --- treatment actions -------------------------------------------------------------------------
+
+
+def _check_action(title: str, owner_id: int | None, status: str) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if not title or not title.strip():
+        problems.append(("title", "Give the action a title."))
+    if owner_id is not None:
+        owner = db.session.get(User, owner_id)
+        if owner is None or not owner.active:
+            problems.append(("owner_id", "The action owner must be an active user."))
+    if status not in {s.value for s in ActionStatus}:
+        problems.append(("status", f"Unknown status {status!r}."))
+    return problems
+
+
+def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor,
+               status: str = ActionStatus.PLANNED.value, progress_note: str = "",
+               control_ref: str | None = None) -> TreatmentAction:
+    problems = _check_action(title, owner_id, status)
+    if problems:
+        raise RiskRuleError(problems)
+    action = TreatmentAction(risk_id=risk.id, title=title.strip(), owner_id=owner_id, due_on=due_on, status=status,
+                             progress_note=(progress_note or "").strip(), control_ref=(control_ref or None))
+    db.session.add(action)
+    if risk.status in (RiskStatus.DRAFT, RiskStatus.OPEN):
+        risk.status = RiskStatus.IN_TREATMENT.value
+    db.session.flush()
+    audit.record("create", "risk_action", action.id,
+                 changes=audit.diff({}, audit.snapshot(action, ACTION_AUDIT_FIELDS)),
+                 summary=f"Added treatment action to {risk.reference}: {action.title}"[:300], actor=actor)
+    db.session.commit()
+    return action
+
+
+def update_action(action: TreatmentAction, *, expected_version, title: str, owner_id: int | None,
+                  due_on: date | None, status: str, progress_note: str, control_ref: str | None, actor) -> dict:
+    action.check_version(expected_version, "treatment action")
+    problems = _check_action(title, owner_id, status)
+    if problems:
+        raise RiskRuleError(problems)
+    before = audit.snapshot(action, ACTION_AUDIT_FIELDS)
+    action.title, action.owner_id, action.due_on = title.strip(), owner_id, due_on
+    action.status, action.progress_note = status, (progress_note or "").strip()
+    action.control_ref = control_ref or None
+    changes = audit.diff(before, audit.snapshot(action, ACTION_AUDIT_FIELDS))
+    if changes:
+        audit.record("update", "risk_action", action.id, changes=changes,
+                     summary=f"Updated treatment action of {action.risk.reference}: {action.title}"[:300],
+                     actor=actor)
+    db.session.commit()
+    return changes
+
+
+# --- history -----------------------------------------------------------------------------------
+
+
+def rating_history(risk: Risk) -> list[RatingChange]:
+    return list(db.session.scalars(
+        sa.select(RatingChange).where(RatingChange.risk_id == risk.id)
+        .order_by(RatingChange.changed_at.desc(), RatingChange.id.desc())
+    ))
+
+
+def risks_on_older_matrix() -> list[Risk]:
+    matrix: RiskMatrix = current_matrix()
+    return list(db.session.scalars(
+        sa.select(Risk).where(Risk.matrix_id != matrix.id, Risk.status != RiskStatus.CLOSED)
+        .order_by(Risk.reference)
+    ))

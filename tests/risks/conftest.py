@@ -1,0 +1,74 @@
+"""Builders for risk tests: a category, and a risk through the service."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.risks import services
+from app.risks.models import RiskCategory
+from app.risks.scoring import Rating
+from tests import factories
+
+
+@pytest.fixture
+def category(app) -> RiskCategory:
+    parent = RiskCategory(name="Information Security")
+    db.session.add(parent)
+    db.session.flush()
+    db.session.add(RiskCategory(name="Cyber", parent_id=parent.id))
+    db.session.commit()
+    return parent
+
+
+@pytest.fixture
+def subcategory(category) -> RiskCategory:
+    return db.session.scalar(db.select(RiskCategory).where(RiskCategory.parent_id == category.id))
+
+
+@pytest.fixture
+def officer(app):
+    return factories.make_user("security_officer")
+
+
+@pytest.fixture
+def owner(app):
+    return factories.make_user("risk_owner")
+
+
+@pytest.fixture
+def make_risk(category, officer, owner):
+    """make_risk(inherent=(4, 4), residual=(3, 3), tolerance=4, **fields) -> a saved risk."""
+
+    def build(inherent=(4, 4), residual=(3, 3), target=None, **fields):
+        data = services.RiskInput(
+            title=fields.pop("title", "Cyber attack on provincial systems"),
+            category_id=category.id,
+            inherent=Rating(*inherent),
+            residual=Rating(*residual) if residual else None,
+            target=Rating(*target) if target else None,
+            owner_id=fields.pop("owner_id", owner.id),
+            **fields,
+        )
+        return services.create_risk(data, actor=officer)
+
+    return build
+
+
+def input_from(risk, **changes) -> services.RiskInput:
+    """The risk as its edit form would post it back, with some fields changed."""
+    def rating(kind):
+        likelihood = getattr(risk, f"{kind}_likelihood")
+        return None if likelihood is None else Rating(likelihood, getattr(risk, f"{kind}_impact"))
+
+    values = {
+        "title": risk.title, "category_id": risk.category_id,
+        "inherent": rating("inherent"), "residual": rating("residual"),
+        "target": rating("target"), "description": risk.description, "consequences": risk.consequences,
+        "subcategory_id": risk.subcategory_id, "department_id": risk.department_id, "owner_id": risk.owner_id,
+        "tolerance": risk.tolerance, "status": risk.status, "strategy": risk.strategy,
+        "review_frequency_months": risk.review_frequency_months, "next_review_on": risk.next_review_on,
+        "factors": [(f.description, f.rating) for f in risk.factors],
+    }
+    values.update(changes)
+    return services.RiskInput(**values)

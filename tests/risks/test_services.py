@@ -1,0 +1,301 @@
+"""Risk register use cases against a fresh database: what is saved, refused, recorded and audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app.admin import settings
+from app.audit.models import AuditEntry
+from app.common.models import StaleEditError
+from app.extensions import db
+from app.risks import matrices, scoring, services
+from app.risks.models import RatingKind, Risk, RiskStatus
+from app.risks.scoring import Rating
+from tests import factories
+from tests.risks.conftest import input_from
+
+TODAY = date(2026, 11, 25)
+
+
+def entries(action: str, entity_type: str = "risk") -> list[AuditEntry]:
+    return list(db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == action, AuditEntry.entity_type == entity_type)
+        .order_by(AuditEntry.id)
+    ))
+
+
+# --- creating --------------------------------------------------------------------------------
+
+
+def test_the_provincial_information_security_risk(make_risk, officer):
+    risk = make_risk(
+        title="Information Security", inherent=(4, 4), residual=(3, 3), tolerance=4,
+        factors=[("Attack by an external source", "H"), ("Limited adherence to ICT policies", "M")],
+    )
+    assert risk.reference == "R-0001"
+    assert (risk.inherent_score, risk.residual_score, risk.tolerance) == (16, 9, 4)
+    assert services.band_of(risk, RatingKind.INHERENT).name == "High"
+    assert services.band_of(risk, RatingKind.RESIDUAL).name == "Medium"
+    assert risk.out_of_tolerance
+    assert [(f.rating, f.description) for f in risk.factors] == [
+        ("H", "Attack by an external source"), ("M", "Limited adherence to ICT policies")]
+    assert risk.matrix_id == matrices.current_matrix().id
+    created = entries("create")[-1]
+    assert created.actor_id == officer.id and created.entity_id == str(risk.id)
+    assert '"residual_impact":[null,3]' in created.changes
+
+
+def test_references_count_up(make_risk):
+    assert [make_risk(title=f"Risk {n}").reference for n in range(3)] == ["R-0001", "R-0002", "R-0003"]
+
+
+def test_tolerance_defaults_to_the_setting(make_risk):
+    settings.save({settings.RISK_DEFAULT_TOLERANCE: 9}, actor=None)
+    assert make_risk().tolerance == 9
+
+
+def test_every_initial_rating_starts_the_timeline(make_risk):
+    risk = make_risk(target=(2, 2))
+    history = services.rating_history(risk)
+    assert sorted((c.kind, c.from_score, c.to_score) for c in history) == [
+        ("inherent", None, 16), ("residual", None, 9), ("target", None, 4)]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"residual": (4, 5)}, "residual_likelihood",
+         "The residual rating (20) cannot exceed the inherent rating (16)"),
+        ({"residual": (2, 2), "target": (3, 3)}, "target_likelihood", "The target rating (9) cannot exceed"),
+        ({"inherent": (6, 1)}, "inherent_likelihood", "Inherent likelihood 6 is outside the risk matrix"),
+        ({"tolerance": 26}, "tolerance", "The tolerance level must be a score from 1 to 25."),
+        ({"title": "  "}, "title", "Give the risk a title."),
+        ({"status": "closed"}, "status", "accepted or closed with its own step"),
+        ({"review_frequency_months": 0}, "review_frequency_months", "1 to 36"),
+        ({"factors": [("", "H")]}, "factors", "Contributing factor 1 has no description."),
+        ({"factors": [("Ageing technology", "X")]}, "factors", "rate it H, M or L"),
+        ({"owner_id": 999}, "owner_id", "The risk owner must be an active user."),
+    ],
+)
+def test_bad_input_is_refused_with_the_field_and_nothing_is_saved(make_risk, changes, field, message):
+    with pytest.raises(services.RiskRuleError) as refused:
+        make_risk(**changes)
+    assert any(f == field and message in text for f, text in refused.value.problems), refused.value.problems
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Risk)) == 0
+    assert entries("create") == []
+
+
+def test_a_subcategory_must_belong_to_the_category(make_risk, category):
+    from app.risks.models import RiskCategory
+
+    other = RiskCategory(name="Compliance")
+    db.session.add(other)
+    db.session.flush()
+    stray = RiskCategory(name="POPIA", parent_id=other.id)
+    db.session.add(stray)
+    db.session.commit()
+    with pytest.raises(services.RiskRuleError, match="Choose a subcategory of the chosen category"):
+        make_risk(subcategory_id=stray.id)
+
+
+# --- editing and re-scoring --------------------------------------------------------------------
+
+
+def test_editing_text_keeps_the_ratings_and_the_timeline(make_risk, officer):
+    risk = make_risk()
+    services.update_risk(risk, input_from(risk, title="Cyber attack"), expected_version=risk.version, actor=officer)
+    assert risk.title == "Cyber attack"
+    assert len(services.rating_history(risk)) == 2
+    assert entries("update")[-1].changes == '{"title":["Cyber attack on provincial systems","Cyber attack"]}'
+
+
+def test_re_scoring_needs_a_reason_and_records_from_and_to(make_risk, officer):
+    risk = make_risk()
+    with pytest.raises(services.RiskRuleError, match="Say why the ratings change"):
+        services.update_risk(risk, input_from(risk, residual=Rating(2, 3)), expected_version=risk.version,
+                             actor=officer)
+    db.session.rollback()
+    services.update_risk(risk, input_from(risk, residual=Rating(2, 3)), expected_version=risk.version,
+                         actor=officer, reason="Firewall replaced")
+    latest = services.rating_history(risk)[0]
+    assert (latest.kind, latest.from_score, latest.to_score, latest.reason) == ("residual", 9, 6, "Firewall replaced")
+    assert latest.changed_by_id == officer.id
+    assert risk.residual_score == 6
+
+
+def test_a_stale_edit_is_refused(make_risk, officer):
+    risk = make_risk()
+    opened = risk.version
+    services.update_risk(risk, input_from(risk, title="First"), expected_version=opened, actor=officer)
+    with pytest.raises(StaleEditError):
+        services.update_risk(risk, input_from(risk, title="Second"), expected_version=opened, actor=officer)
+    db.session.rollback()
+    assert db.session.get(Risk, risk.id).title == "First"
+
+
+def test_a_new_matrix_never_rewrites_saved_ratings(make_risk, officer):
+    risk = make_risk(inherent=(5, 5), residual=(4, 4))
+    old_matrix_id = risk.matrix_id
+    matrices.save_new_version(scoring.default_matrix(4), change_note="Move to 4×4", actor=None)
+    db.session.expire_all()
+    assert (risk.matrix_id, risk.inherent_score, risk.residual_score) == (old_matrix_id, 25, 16)
+    assert services.risks_on_older_matrix() == [risk]
+    assert services.band_of(risk, RatingKind.INHERENT).name == "Critical"  # still read on its own matrix
+    # Editing words keeps it on its own matrix; re-scoring moves it to the current one.
+    services.update_risk(risk, input_from(risk, title="Renamed"), expected_version=risk.version, actor=officer)
+    assert risk.matrix_id == old_matrix_id
+    services.update_risk(risk, input_from(risk, inherent=Rating(4, 4), residual=Rating(3, 3)),
+                         expected_version=risk.version, actor=officer, reason="Re-scored on the 4×4 matrix")
+    assert risk.matrix_id == matrices.current_matrix().id
+    assert services.risks_on_older_matrix() == []
+    moved = [c for c in services.rating_history(risk) if c.from_matrix_id == old_matrix_id]
+    assert {c.kind for c in moved} == {"inherent", "residual"}  # it has no target rating
+
+
+def test_re_scoring_is_checked_against_the_current_matrix(make_risk, officer):
+    risk = make_risk(inherent=(5, 5), residual=(4, 4))
+    matrices.save_new_version(scoring.default_matrix(4), change_note="Move to 4×4", actor=None)
+    with pytest.raises(services.RiskRuleError, match="Inherent likelihood 5 is outside the risk matrix; choose 1 to 4"):
+        services.update_risk(risk, input_from(risk, residual=Rating(3, 3)), expected_version=risk.version,
+                             actor=officer, reason="Re-score")
+
+
+# --- closing, reviews --------------------------------------------------------------------------
+
+
+def test_closing_needs_a_reason(make_risk, officer):
+    risk = make_risk()
+    with pytest.raises(services.RiskRuleError, match="Say why the risk is closed"):
+        services.close_risk(risk, expected_version=risk.version, reason=" ", actor=officer)
+    services.close_risk(risk, expected_version=risk.version, reason="System decommissioned", actor=officer)
+    assert risk.status == RiskStatus.CLOSED
+    assert "System decommissioned" in entries("close")[-1].summary
+
+
+def test_a_review_moves_the_next_review_date(make_risk, officer):
+    risk = make_risk(review_frequency_months=6, next_review_on=date(2026, 8, 31))
+    assert services.review_overdue(risk, TODAY)
+    services.record_review(risk, reviewed_on=date(2026, 11, 20), today=TODAY, reviewer=officer,
+                           notes="Controls checked", expected_version=risk.version)
+    assert risk.next_review_on == date(2027, 5, 20)
+    assert not services.review_overdue(risk, TODAY)
+    assert entries("review")[-1].changes == '{"next_review_on":["2026-08-31","2027-05-20"]}'
+
+
+def test_a_review_can_re_score(make_risk, officer):
+    risk = make_risk()
+    services.record_review(risk, reviewed_on=TODAY, today=TODAY, reviewer=officer, notes="SOC in place",
+                           expected_version=risk.version, rescored=input_from(risk, residual=Rating(2, 2)))
+    assert risk.residual_score == 4
+    assert services.rating_history(risk)[0].reason == "Review of 2026-11-25"
+
+
+def test_a_review_cannot_be_in_the_future(make_risk, officer):
+    risk = make_risk()
+    with pytest.raises(services.RiskRuleError, match="future"):
+        services.record_review(risk, reviewed_on=date(2026, 11, 26), today=TODAY, reviewer=officer, notes="",
+                               expected_version=risk.version)
+
+
+# --- acceptance --------------------------------------------------------------------------------
+
+
+def test_the_owner_accepts_a_risk_out_of_tolerance(make_risk, owner):
+    risk = make_risk(tolerance=4)
+    acceptance = services.accept_risk(risk, actor=owner, justification="Budget for SOC only in 2027/28",
+                                      expires_on=date(2027, 6, 30), today=TODAY, expected_version=risk.version)
+    assert risk.status == RiskStatus.ACCEPTED
+    assert (acceptance.residual_score, acceptance.tolerance, acceptance.accepted_by_id) == (9, 4, owner.id)
+    assert services.current_acceptance(risk) == acceptance
+    assert "until 2027-06-30" in entries("accept")[-1].summary
+
+
+@pytest.mark.parametrize(
+    ("who", "justification", "expires_on", "message"),
+    [
+        ("officer", "Reason", date(2027, 1, 1), "Only the risk's owner (or an administrator) may accept it."),
+        ("owner", " ", date(2027, 1, 1), "Give the justification"),
+        ("owner", "Reason", TODAY, "must expire after today"),
+        ("owner", "Reason", date(2027, 11, 26), "at most 12 months: choose a date on or before 2027-11-25"),
+    ],
+)
+def test_acceptance_rules(make_risk, officer, owner, who, justification, expires_on, message):
+    risk = make_risk(tolerance=4)
+    actor = {"officer": officer, "owner": owner}[who]
+    with pytest.raises(services.RiskRuleError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        services.accept_risk(risk, actor=actor, justification=justification, expires_on=expires_on, today=TODAY,
+                             expected_version=risk.version)
+    db.session.rollback()
+    assert risk.status == RiskStatus.DRAFT
+    assert entries("accept") == []
+
+
+def test_an_admin_may_accept_and_a_risk_within_tolerance_needs_no_acceptance(make_risk):
+    admin = factories.make_user("admin")
+    within = make_risk(residual=(2, 2), tolerance=4)
+    with pytest.raises(services.RiskRuleError, match="within tolerance"):
+        services.accept_risk(within, actor=admin, justification="x", expires_on=date(2027, 1, 1), today=TODAY,
+                             expected_version=within.version)
+    db.session.rollback()
+    above = make_risk(tolerance=4)
+    services.accept_risk(above, actor=admin, justification="HoD decision", expires_on=date(2027, 1, 1), today=TODAY,
+                         expected_version=above.version)
+    assert above.status == RiskStatus.ACCEPTED
+
+
+def test_the_longest_acceptance_is_a_setting(make_risk, owner):
+    settings.save({settings.RISK_ACCEPTANCE_MAX_MONTHS: 3}, actor=None)
+    risk = make_risk(tolerance=4)
+    with pytest.raises(services.RiskRuleError, match="at most 3 months"):
+        services.accept_risk(risk, actor=owner, justification="x", expires_on=date(2027, 3, 1), today=TODAY,
+                             expected_version=risk.version)
+
+
+def test_expired_acceptances_return_the_risk_to_open(make_risk, owner):
+    risk = make_risk(tolerance=4)
+    services.accept_risk(risk, actor=owner, justification="Interim", expires_on=date(2026, 12, 31), today=TODAY,
+                         expected_version=risk.version)
+    assert services.expire_acceptances(date(2026, 12, 31)) == []  # still valid on its last day
+    assert services.expire_acceptances(date(2027, 1, 1)) == [risk]
+    assert risk.status == RiskStatus.OPEN
+    assert services.current_acceptance(risk) is None
+    assert services.expire_acceptances(date(2027, 1, 2)) == []  # safe to run again
+    assert len(entries("acceptance_expired")) == 1
+
+
+# --- treatment actions -------------------------------------------------------------------------
+
+
+def test_actions_are_added_updated_and_flagged_when_overdue(make_risk, officer, owner):
+    risk = make_risk()
+    action = services.add_action(risk, title="Establish a SOC", owner_id=owner.id, due_on=date(2026, 10, 31),
+                                 actor=officer, control_ref="8.16")
+    assert risk.status == RiskStatus.IN_TREATMENT
+    assert action.is_overdue(TODAY)
+    services.update_action(action, expected_version=action.version, title=action.title, owner_id=owner.id,
+                           due_on=action.due_on, status="done", progress_note="SOC live", control_ref="8.16",
+                           actor=owner)
+    assert not action.is_overdue(TODAY)
+    assert entries("update", "risk_action")[-1].changes == (
+        '{"progress_note":["","SOC live"],"status":["planned","done"]}')
+
+
+def test_an_action_needs_a_title_and_a_known_status(make_risk, officer):
+    risk = make_risk()
+    with pytest.raises(services.RiskRuleError) as refused:
+        services.add_action(risk, title="", owner_id=None, due_on=None, actor=officer, status="someday")
+    assert {field for field, _ in refused.value.problems} == {"title", "status"}
+
+
+def test_who_may_edit_and_accept(make_risk, owner):
+    risk = make_risk()
+    other_owner = factories.make_user("risk_owner")
+    auditor = factories.make_user("auditor")
+    assert services.can_edit(owner, risk) and not services.can_edit(other_owner, risk)
+    assert not services.can_edit(auditor, risk)
+    assert services.can_accept(owner, risk) and not services.can_accept(other_owner, risk)
+
