@@ -1,9 +1,30 @@
+from __future__ import annotations
+
+import re
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.admin.services import all_departments, role_choices
+from app.risks import scoring
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -74,3 +95,161 @@ class SettingsForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mfa_required_roles.choices = role_choices()
+
+
+# --- risk matrix, risk settings and risk categories -------------------------------------------
+
+MAX_BANDS = 6
+COLOUR_PATTERN = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_BAND_COLOUR = "#6c757d"
+
+
+class LevelForm(Form):
+    """One likelihood or impact level (a row of a FieldList; no CSRF of its own)."""
+
+    label = StringField("Label", filters=[strip])
+    description = StringField("Description", filters=[strip])
+
+
+class BandForm(Form):
+    name = StringField("Name", filters=[strip])
+    min_score = StringField("Lowest score", filters=[strip])
+    max_score = StringField("Highest score", filters=[strip])
+    colour = StringField("Colour", filters=[strip], default=DEFAULT_BAND_COLOUR)
+    response = StringField("Required response", filters=[strip])
+
+    def is_empty(self) -> bool:
+        return not (self.name.data or self.min_score.data or self.max_score.data)
+
+
+class MatrixForm(FlaskForm):
+    """A new version of the risk matrix. Rows are checked here, so each message can say which
+    level or band it is about; the bands are then checked as a whole with scoring.band_problems."""
+
+    size = HiddenField()
+    based_on_version = HiddenField()
+    likelihoods = FieldList(FormField(LevelForm), max_entries=scoring.MAX_SIZE)
+    impacts = FieldList(FormField(LevelForm), max_entries=scoring.MAX_SIZE)
+    bands = FieldList(FormField(BandForm), min_entries=MAX_BANDS, max_entries=MAX_BANDS)
+    change_note = TextAreaField("What changed and why", filters=[strip], validators=[
+        DataRequired("Say what changed and why, for example “Critical band starts at 15 after the 2025 review”."),
+        Length(max=500)])
+
+    @classmethod
+    def for_matrix(cls, matrix: scoring.Matrix, based_on_version: int) -> MatrixForm:
+        bands = [{"name": b.name, "min_score": str(b.min_score), "max_score": str(b.max_score),
+                  "colour": b.colour, "response": b.response} for b in matrix.bands]
+        bands += [{"colour": DEFAULT_BAND_COLOUR}] * (MAX_BANDS - len(bands))
+        return cls(formdata=None, data={
+            "size": str(matrix.size), "based_on_version": str(based_on_version),
+            "likelihoods": [{"label": level.label, "description": level.description} for level in matrix.likelihoods],
+            "impacts": [{"label": level.label, "description": level.description} for level in matrix.impacts],
+            "bands": bands[:MAX_BANDS],
+        })
+
+    @property
+    def size_value(self) -> int | None:
+        size = str(self.size.data or "")
+        return int(size) if size.isdigit() and scoring.MIN_SIZE <= int(size) <= scoring.MAX_SIZE else None
+
+    def validate(self, extra_validators=None) -> bool:
+        fields_valid = super().validate(extra_validators)  # includes the CSRF token
+        size = self.size_value
+        if size is None:
+            self.form_errors.append(f"The matrix size must be {scoring.MIN_SIZE} to {scoring.MAX_SIZE}; "
+                                    "choose a size above and load its form again.")
+        elif len(self.likelihoods) != size or len(self.impacts) != size:
+            self.form_errors.append(f"A {size}×{size} matrix needs {size} likelihood and {size} impact levels; "
+                                    "reload the form for this size.")
+        if not str(self.based_on_version.data or "").isdigit():
+            self.form_errors.append("The form does not say which matrix version it started from; reload the page.")
+        for axis, levels in (("Likelihood", self.likelihoods), ("Impact", self.impacts)):
+            for number, entry in enumerate(levels, start=1):
+                if not entry.form.label.data:
+                    entry.form.label.errors.append(f"{axis} {number}: enter a label, like “Possible” or “Major”.")
+                elif len(entry.form.label.data) > 60:
+                    entry.form.label.errors.append(f"{axis} {number}: the label is {len(entry.form.label.data)} "
+                                                   "characters long; use at most 60.")
+                if len(entry.form.description.data or "") > 300:
+                    entry.form.description.errors.append(f"{axis} {number}: the description is "
+                                                         f"{len(entry.form.description.data)} characters long; "
+                                                         "use at most 300.")
+        highest = size * size if size else scoring.MAX_SIZE ** 2
+        for number, entry in enumerate(self.bands, start=1):
+            self._check_band(number, entry.form, highest)
+        band_rows_valid = not any(field.errors for entry in self.bands for field in entry.form)
+        if size is not None and band_rows_valid:
+            self.form_errors.extend(scoring.band_problems(size, self.scoring_bands()))
+        return fields_valid and not self.has_errors()
+
+    @staticmethod
+    def _check_band(number: int, band: BandForm, highest: int) -> None:
+        if band.is_empty():
+            return
+        if not band.name.data:
+            band.name.errors.append(f"Band {number}: enter a name, like “High”.")
+        elif len(band.name.data) > 40:
+            band.name.errors.append(f"Band {number}: the name is {len(band.name.data)} characters long; "
+                                    "use at most 40.")
+        for score, words in ((band.min_score, "lowest"), (band.max_score, "highest")):
+            if not (score.data or "").isdigit() or not 1 <= int(score.data) <= highest:
+                got = f"; got “{score.data}”" if score.data else ""
+                score.errors.append(f"Band {number}: the {words} score must be a whole number "
+                                    f"from 1 to {highest}{got}.")
+        if not COLOUR_PATTERN.match(band.colour.data or ""):
+            band.colour.errors.append(f"Band {number}: choose a colour as #rrggbb, like #c62828; "
+                                      f"got “{band.colour.data}”.")
+        if len(band.response.data or "") > 300:
+            band.response.errors.append(f"Band {number}: the required response is {len(band.response.data)} "
+                                        "characters long; use at most 300.")
+
+    def scoring_bands(self) -> list[scoring.Band]:
+        return [scoring.Band(entry.form.name.data, int(entry.form.min_score.data), int(entry.form.max_score.data),
+                             entry.form.colour.data.lower(), entry.form.response.data or "")
+                for entry in self.bands if not entry.form.is_empty()]
+
+    def to_matrix(self) -> scoring.Matrix:
+        def levels(entries) -> tuple[scoring.Level, ...]:
+            return tuple(scoring.Level(number, entry.form.label.data, entry.form.description.data or "")
+                         for number, entry in enumerate(entries, start=1))
+
+        return scoring.Matrix(size=self.size_value, likelihoods=levels(self.likelihoods),
+                              impacts=levels(self.impacts), bands=tuple(self.scoring_bands()))
+
+    def row_fields_with_errors(self) -> list:
+        """Every field of a level or band row that has a message, in the order of the page."""
+        return [field for rows in (self.likelihoods, self.impacts, self.bands) for entry in rows
+                for field in entry.form if field.errors]
+
+    def has_errors(self) -> bool:
+        csrf_errors = self.csrf_token.errors if "csrf_token" in self else []
+        return bool(self.form_errors or csrf_errors or self.change_note.errors or self.row_fields_with_errors())
+
+
+class RiskSettingsForm(FlaskForm):
+    default_tolerance = IntegerField("Default tolerance level", validators=[
+        InputRequired("Enter the tolerance level: a score on the risk matrix.")])
+    acceptance_max_months = IntegerField("Longest risk acceptance (months)", validators=[
+        InputRequired("Enter how many months a risk acceptance may last at most."),
+        NumberRange(1, 36, "A risk acceptance may last 1 to 36 months; after that the risk owner accepts it again.")])
+
+    def __init__(self, *args, matrix_size: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.highest_score = matrix_size * matrix_size
+        self.default_tolerance.validators = [
+            *self.default_tolerance.validators,
+            NumberRange(1, self.highest_score, f"The tolerance level must be a score from 1 to {self.highest_score} "
+                                               f"on the current {matrix_size}×{matrix_size} matrix."),
+        ]
+
+
+class CategoryForm(FlaskForm):
+    version = HiddenField()
+    name = StringField("Name", filters=[strip], validators=[
+        DataRequired("Enter the category's name."), Length(max=120)])
+    parent_id = SelectField("Belongs to", validators=[Optional()])
+    active = BooleanField("Active", default=True)
+
+    def __init__(self, *args, parent_choices: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_id.choices = parent_choices or {"": "Nothing: a top-level category"}

@@ -304,3 +304,6 @@ def organisation_settings():
         flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.organisation_settings"))
     return render_template("admin/settings.html", form=form), (422 if form.errors else 200)
+
+
+from app.admin import matrix_views  # noqa: E402, F401  (registers the risk matrix and category routes on bp)

@@ -50,6 +50,8 @@ def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_o
         impacts_json=json.dumps([asdict(level) for level in matrix.impacts]),
         bands_json=json.dumps([asdict(band) for band in matrix.bands]),
         change_note=change_note.strip()[:500],
+        # Set here too: outside a web request (CLI, scripts) nothing else knows who saved it.
+        created_by_id=actor.id if actor else None,
     )
     db.session.add(version)
     db.session.flush()
