@@ -59,8 +59,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.core.views import bp as core_bp
+    from app.risks.views import bp as risks_bp
 
-    for blueprint in (core_bp, auth_bp, admin_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, risks_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

@@ -20,6 +20,12 @@ AUDIT_VIEW = "audit.view"
 ADMIN_USERS = "admin.users"
 ADMIN_DEPARTMENTS = "admin.departments"
 ADMIN_SETTINGS = "admin.settings"
+ADMIN_RISK_MATRIX = "admin.risk_matrix"  # the risk matrix, risk settings and risk categories
+RISK_VIEW = "risk.view"
+RISK_CREATE = "risk.create"
+RISK_EDIT = "risk.edit"  # object level too: a risk owner edits only the risks they own
+RISK_ACCEPT = "risk.accept"  # object level too: only the risk's own owner (or an admin)
+RISK_IMPORT = "risk.import"
 
 EVERY_ROLE = frozenset(Role)
 
@@ -29,6 +35,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     ADMIN_USERS: frozenset({Role.ADMIN}),
     ADMIN_DEPARTMENTS: frozenset({Role.ADMIN}),
     ADMIN_SETTINGS: frozenset({Role.ADMIN}),
+    ADMIN_RISK_MATRIX: frozenset({Role.ADMIN}),
+    RISK_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    RISK_CREATE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    RISK_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER}),
+    RISK_ACCEPT: frozenset({Role.ADMIN, Role.RISK_OWNER}),
+    RISK_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

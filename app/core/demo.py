@@ -75,6 +75,9 @@ def seed_demo(password: str) -> list[str]:
                 must_change_password=False,
             )
             added.append(f"user {account.email}")
+    from app.risks.demo import seed_demo_risks  # the register needs the accounts above
+
+    added.extend(seed_demo_risks())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     return added

@@ -24,6 +24,7 @@ class NavItem:
 # Later parts add their pages here; each shows only to roles holding its permission.
 NAVIGATION = [
     NavItem("Home", "core.index", perms.ACCOUNT_SELF, "house"),
+    NavItem("Risks", "risks.index", perms.RISK_VIEW, "exclamation-triangle"),
     NavItem("Audit log", "audit.index", perms.AUDIT_VIEW, "journal-check"),
     NavItem("Administration", "admin.index", perms.ADMIN_USERS, "gear"),
 ]

@@ -117,7 +117,7 @@ def _ratings(risk: Risk) -> dict[RatingKind, scoring.Rating | None]:
     return {kind: pair(kind) for kind in RatingKind}
 
 
-def _check_references(data: RiskInput) -> list[tuple[str | None, str]]:
+def _check_references(data: RiskInput, current_status: str | None = None) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if not data.title or not data.title.strip():
         problems.append(("title", "Give the risk a title."))
@@ -134,7 +134,7 @@ def _check_references(data: RiskInput) -> list[tuple[str | None, str]]:
         owner = db.session.get(User, data.owner_id)
         if owner is None or not owner.active:
             problems.append(("owner_id", "The risk owner must be an active user."))
-    if data.status not in {status.value for status in EDITABLE_STATUSES}:
+    if data.status != current_status and data.status not in {status.value for status in EDITABLE_STATUSES}:
         problems.append(("status", "A risk is accepted or closed with its own step, not by editing it."))
     if data.strategy is not None and data.strategy not in {s.value for s in TreatmentStrategy}:
         problems.append(("strategy", f"Unknown treatment strategy {data.strategy!r}."))
@@ -245,7 +245,8 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason:
     matrix_row = current_matrix() if rescoring else risk.matrix
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else risk.tolerance
-    problems = _check_references(data) + scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
+    problems = _check_references(data, current_status=risk.status)
+    problems += scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
     problems += _check_tolerance(tolerance, matrix)
     if rescoring and not reason.strip():
         problems.append(("reason", "Say why the ratings change; the reason is kept in the risk's history."))
@@ -253,6 +254,11 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason:
         raise RiskRuleError(problems)
     before = {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)}
     from_matrix_id = risk.matrix_id
+    if risk.status == RiskStatus.ACCEPTED and (rescoring or data.status != risk.status):
+        # The owner accepted the risk as it was rated then; a new rating or status ends that.
+        _end_acceptance(risk, "Risk re-scored" if rescoring else f"Status changed to {data.status}")
+        if data.status == RiskStatus.ACCEPTED:
+            data.status = RiskStatus.OPEN.value
     _apply(risk, data)
     risk.tolerance = tolerance
     if rescoring:

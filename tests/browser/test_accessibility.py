@@ -40,7 +40,14 @@ PAGES = {
     "departments": ("/admin/departments", True),
     "department-new": ("/admin/departments/new", True),
     "settings": ("/admin/settings", True),
+    "risk-matrix": ("/admin/risk-matrix", True),
+    "risk-matrix-edit": ("/admin/risk-matrix/edit", True),
+    "risk-categories": ("/admin/risk-categories", True),
+    "risk-category-new": ("/admin/risk-categories/new", True),
     "audit-log": ("/audit/", True),
+    "risks": ("/risks", True),
+    "risks-filtered": ("/risks?band=High&band_rating=inherent&out_of_tolerance=1&sort=residual&dir=desc", True),
+    "risk-heatmap": ("/risks/heatmap", True),
     "not-found": ("/no-such-page", True),
 }
 
@@ -113,7 +120,142 @@ def test_phone_width_navigation_is_usable_and_accessible(page, live_server, sign
     check_page(page, artifacts, "home-phone")
 
     # Wide tables scroll inside their box; the page itself must not scroll sideways.
-    for name, path in (("users-phone", "/admin/users"), ("audit-log-phone", "/audit/")):
+    for name, path in (("users-phone", "/admin/users"), ("audit-log-phone", "/audit/"), ("risks-phone", "/risks"),
+                       ("risk-heatmap-phone", "/risks/heatmap")):
         page.goto(live_server(path))
         assert _page_width(page) <= PHONE["width"], f"{path} is wider than a {PHONE['width']} px phone screen"
         check_page(page, artifacts, name)
+
+
+def test_risk_matrix_form_errors_stay_accessible_and_a_fixed_form_saves(page, live_server, sign_in, artifacts):
+    page.set_viewport_size(DESKTOP)
+    sign_in("admin")
+    page.goto(live_server("/admin/risk-matrix/edit"))
+    page.get_by_label("Likelihood 3 label").fill("")
+    page.get_by_label("Band 4 lowest score").fill("21")
+    page.get_by_role("button", name="Save as version 2").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("nothing was saved")
+    expect(alert).to_contain_text("Likelihood 3: enter a label")
+    expect(alert).to_contain_text("No band covers the score 20")
+    expect(alert).to_contain_text("Say what changed and why")
+    check_page(page, artifacts, "risk-matrix-edit-errors")
+
+    page.get_by_label("Likelihood 3 label").fill("Possible")
+    page.get_by_label("Band 4 lowest score").fill("15")
+    page.get_by_label("Band 3 highest score").fill("12")
+    page.get_by_label("What changed and why").fill("Critical from 15 after the yearly review")
+    page.get_by_role("button", name="Save as version 2").click()
+    page.wait_for_url(live_server("/admin/risk-matrix"))
+    expect(page.get_by_role("status")).to_contain_text("Saved risk matrix version 2.")
+    expect(page.get_by_role("table", name="Risk matrix version 2: rating = likelihood × impact, coloured by band")
+           .get_by_role("cell", name="15 Critical").first).to_be_visible()
+
+    page.set_viewport_size(PHONE)
+    page.emulate_media(reduced_motion="reduce")
+    for name, path in (("risk-matrix-phone", "/admin/risk-matrix"),
+                       ("risk-matrix-edit-phone", "/admin/risk-matrix/edit")):
+        page.goto(live_server(path))
+        assert _page_width(page) <= PHONE["width"], f"{path} is wider than a {PHONE['width']} px phone screen"
+        check_page(page, artifacts, name)
+
+
+# --- one risk's pages (detail and forms) ------------------------------------------------------
+
+RISK_PAGES = {
+    "risk-detail": "/risks/{risk_id}",
+    "risk-new": "/risks/new",
+    "risk-edit": "/risks/{risk_id}/edit",
+    "risk-review": "/risks/{risk_id}/review",
+    "risk-accept": "/risks/{risk_id}/accept",
+    "risk-close": "/risks/{risk_id}/close",
+    "risk-action-new": "/risks/{risk_id}/actions/new",
+    "risk-action-edit": "/risks/{risk_id}/actions/{action_id}/edit",
+}
+
+
+def _information_security_risk(live_server) -> tuple[int, int]:
+    """The provincial register's example risk with its factors and treatment actions."""
+    from datetime import date, timedelta
+
+    from app.auth.services import find_user_by_email
+    from app.risks import categories, services
+    from app.risks.scoring import Rating
+
+    with live_server.app.app_context():
+        categories.seed_default_categories()
+        officer = find_user_by_email("officer@example.org")
+        owner = find_user_by_email("owner@example.org")
+        parent = categories.find_category("Information Security", None)
+        risk = services.create_risk(services.RiskInput(
+            title="Information Security", category_id=parent.id,
+            subcategory_id=categories.find_category("Cyber", parent.id).id, owner_id=owner.id,
+            department_id=owner.department_id, inherent=Rating(4, 4), residual=Rating(3, 3), target=Rating(2, 2),
+            tolerance=4, status="open", strategy="modify", next_review_on=date.today() - timedelta(days=20),
+            description="Compromise of the confidentiality, integrity or availability of provincial information "
+                        "and ICT systems.",
+            consequences="Disruption of services to citizens, data leakage, regulatory penalties under POPIA.",
+            factors=[("Attack by an external source", "H"), ("Ageing, unsupported, unmanaged technology", "H"),
+                     ("Attack or data leakage by an internal source", "H"),
+                     ("Limited adherence to ICT policies", "M"), ("Lack of third-party accountability", "M"),
+                     ("Multiple internet entry points", "M")],
+        ), actor=officer)
+        action = services.add_action(risk, title="Establish a Security Operations Centre (SOC)", owner_id=owner.id,
+                                     due_on=_months_from_today(6), actor=officer, control_ref="8.16",
+                                     progress_note="Business case approved; tender in preparation.")
+        services.add_action(risk, title="Implement an ISMS aligned to ISO/IEC 27001", owner_id=officer.id,
+                            due_on=date(2025, 6, 30), actor=officer, status="in_progress", control_ref="5.1")
+        services.add_action(risk, title="Technology refresh of end-of-support equipment", owner_id=owner.id,
+                            due_on=_months_from_today(18), actor=officer, control_ref="8.8")
+        return risk.id, action.id
+
+
+def _months_from_today(months: int):
+    from datetime import date
+
+    from app.common.timeutil import add_months
+
+    return add_months(date.today(), months)
+
+
+@pytest.mark.parametrize("name", list(RISK_PAGES))
+def test_risk_pages_have_no_serious_accessibility_violations(page, live_server, sign_in, artifacts, name):
+    risk_id, action_id = _information_security_risk(live_server)
+    page.set_viewport_size(DESKTOP)
+    sign_in("admin")
+    response = page.goto(live_server(RISK_PAGES[name].format(risk_id=risk_id, action_id=action_id)))
+    assert response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_page(page, artifacts, name)
+
+
+def test_risk_form_showing_errors_stays_accessible(page, live_server, sign_in, artifacts):
+    risk_id, _ = _information_security_risk(live_server)
+    sign_in("admin")
+    page.goto(live_server(f"/risks/{risk_id}/edit"))
+    page.get_by_label("Residual likelihood").select_option("5")
+    page.get_by_label("Residual impact").select_option("5")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
+    expect(page.locator("#residual_likelihood-error")).to_contain_text("cannot exceed the inherent rating")
+    check_page(page, artifacts, "risk-edit-errors")
+    page.set_viewport_size(PHONE)
+    page.goto(live_server(f"/risks/{risk_id}"))
+    assert _page_width(page) <= PHONE["width"], "the risk page is wider than a phone screen"
+    check_page(page, artifacts, "risk-detail-phone")
+
+
+def test_heat_map_tables_stay_accessible_and_a_cell_opens_its_risks(page, live_server, sign_in, artifacts):
+    page.set_viewport_size(DESKTOP)
+    sign_in("admin")
+    page.goto(live_server("/risks/heatmap"))
+    for summary in page.locator("details.heatmap-table summary").all():
+        summary.click()
+    expect(page.get_by_role("table", name="Number of risks per residual likelihood and impact")).to_be_visible()
+    check_page(page, artifacts, "risk-heatmap-tables")
+    # The mouse clicks the picture: the transparent link over the cell opens that cell's list.
+    cell = page.locator("section[aria-labelledby='heatmap-inherent-heading'] svg.heatmap-links a").first
+    expected = cell.get_attribute("href")
+    cell.click()
+    page.wait_for_url(live_server(expected))
+    expect(page.get_by_role("status")).to_contain_text("Only risks scored on matrix version 1, with inherent")

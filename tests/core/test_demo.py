@@ -28,7 +28,8 @@ def counts() -> tuple[int, int, int]:
 def test_seed_demo_loads_the_departments_and_one_account_per_role(app):
     result = run(app, "seed-demo")
     assert result.exit_code == 0, result.output
-    assert result.output == f"Demo data: {len(DEPARTMENTS) + len(DEMO_ACCOUNTS)} item(s) added.\n"
+    added = int(result.output.removeprefix("Demo data: ").split()[0])
+    assert added >= len(DEPARTMENTS) + len(DEMO_ACCOUNTS)  # later parts add their own demo data
     departments = {d.code: d.name for d in db.session.scalars(sa.select(Department))}
     for code in ("DOTP", "DOA", "DOCS", "DEA&DP", "DOI", "DCAS", "DEDAT", "DSD", "DOH", "PT"):
         assert code in departments
@@ -55,7 +56,8 @@ def test_seed_demo_adds_only_what_is_missing(app):
     factories.make_department("DOTP", "Premier (renamed locally)")
     factories.make_user("auditor", email="auditor@example.org")
     result = run(app, "seed-demo")
-    assert result.output == f"Demo data: {len(DEPARTMENTS) + len(DEMO_ACCOUNTS) - 2} item(s) added.\n"
+    assert result.output.startswith("Demo data: ")
+    assert counts()[:2] == (len(DEPARTMENTS), len(DEMO_ACCOUNTS))
     assert db.session.scalar(sa.select(Department.name).where(Department.code == "DOTP")) == \
         "Premier (renamed locally)"
 

@@ -299,3 +299,31 @@ def test_who_may_edit_and_accept(make_risk, owner):
     assert not services.can_edit(auditor, risk)
     assert services.can_accept(owner, risk) and not services.can_accept(other_owner, risk)
 
+
+
+def test_an_accepted_risk_can_be_edited_without_losing_its_acceptance(make_risk, owner, officer):
+    risk = make_risk(tolerance=4)
+    services.accept_risk(risk, actor=owner, justification="Interim", expires_on=date(2027, 3, 31), today=TODAY,
+                         expected_version=risk.version)
+    services.update_risk(risk, input_from(risk, title="Typo fixed"), expected_version=risk.version, actor=officer)
+    assert risk.status == RiskStatus.ACCEPTED
+    assert services.current_acceptance(risk) is not None
+
+
+def test_re_scoring_an_accepted_risk_ends_the_acceptance(make_risk, owner, officer):
+    risk = make_risk(tolerance=4)
+    services.accept_risk(risk, actor=owner, justification="Interim", expires_on=date(2027, 3, 31), today=TODAY,
+                         expected_version=risk.version)
+    services.update_risk(risk, input_from(risk, residual=Rating(3, 4)), expected_version=risk.version,
+                         actor=officer, reason="New threat intelligence")
+    assert risk.status == RiskStatus.OPEN
+    assert services.current_acceptance(risk) is None
+
+
+def test_reopening_an_accepted_risk_ends_the_acceptance(make_risk, owner, officer):
+    risk = make_risk(tolerance=4)
+    services.accept_risk(risk, actor=owner, justification="Interim", expires_on=date(2027, 3, 31), today=TODAY,
+                         expected_version=risk.version)
+    services.update_risk(risk, input_from(risk, status="in_treatment"), expected_version=risk.version, actor=officer)
+    assert risk.status == RiskStatus.IN_TREATMENT
+    assert services.current_acceptance(risk) is None

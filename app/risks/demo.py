@@ -1,0 +1,188 @@
+"""Demo risks: the provincial register's Information Security risk exactly as the seed documents
+give it, the business-continuity risks they name, and about 40 more across departments so the
+heat maps and filters have something to show. Idempotent: a risk whose title exists is skipped."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.admin.services import find_department_by_code
+from app.auth.services import find_user_by_email
+from app.common.timeutil import add_months, local_today
+from app.extensions import db
+from app.risks import services
+from app.risks.categories import find_category, seed_default_categories
+from app.risks.models import Risk, RiskStatus, TreatmentStrategy
+from app.risks.scoring import Rating
+
+INFORMATION_SECURITY_FACTORS = [
+    ("Attack by an external source", "H"),
+    ("Ageing, unsupported and unmanaged technology", "H"),
+    ("Attack or data leakage by an internal source", "H"),
+    ("Limited adherence to ICT policies", "M"),
+    ("Lack of third-party accountability", "M"),
+    ("Lack of ICT policies and standards", "M"),
+    ("Limited capacity to manage cyber security", "M"),
+    ("Limits of monitoring and response tools", "M"),
+    ("Multiple internet entry points", "M"),
+]
+# The provincial plan's interim initiatives, as treatment actions of that risk (control refs: Annex A).
+INFORMATION_SECURITY_ACTIONS = [
+    ("Implement the ISMS to ISO/IEC 27001:2022", "5.1", 6),
+    ("Review the ICT policies and the controls catalogue", "5.1", 3),
+    ("Establish a configuration management database (CMDB)", "5.9", 9),
+    ("Technology refresh of ageing and unsupported equipment", "8.8", 18),
+    ("Cryptography: encrypt data at rest and in transit", "8.24", 12),
+    ("Establish a Security Operations Centre (SOC)", "8.16", 15),
+    ("Third-party (supplier) risk management", "5.19", 9),
+    ("Data loss prevention (DLP)", "8.12", 12),
+    ("Data classification and labelling", "5.12", 6),
+    ("Application security in development and acquisition", "8.25", 12),
+    ("Identity and access management (IAM)", "5.15", 9),
+]
+
+
+@dataclass(frozen=True)
+class DemoRisk:
+    title: str
+    category: str
+    subcategory: str | None
+    department: str | None
+    inherent: tuple[int, int]
+    residual: tuple[int, int]
+    target: tuple[int, int] | None = None
+    tolerance: int = 4
+    description: str = ""
+    factors: list[tuple[str, str]] = field(default_factory=list)
+
+
+SEEDED = [
+    DemoRisk(
+        "Information Security", "Information Security", "Cyber", "DOTP", (4, 4), (3, 3), (2, 2), 4,
+        "Compromise of the confidentiality, integrity or availability of provincial information and ICT "
+        "services through cyber attack, data leakage or failure of ageing technology.",
+        INFORMATION_SECURITY_FACTORS,
+    ),
+    DemoRisk("Loss of a third-party IT service provider", "Business Continuity", "ICT service continuity", "DOTP",
+             (3, 5), (3, 4), (2, 4), 8, "A key outsourced ICT provider fails, exits the market or ends the contract."),
+    DemoRisk("Cloud service unavailability", "Business Continuity", "ICT service continuity", "DOTP",
+             (3, 4), (2, 4), (2, 3), 8, "Hosted e-mail, collaboration or line-of-business services are unavailable."),
+    DemoRisk("Energy supply outage", "Business Continuity", "Facilities and utilities", "DOI",
+             (5, 4), (4, 3), (3, 3), 8, "Load-shedding or grid failure beyond the runtime of UPS and generators."),
+    DemoRisk("Water supply scarcity", "Business Continuity", "Facilities and utilities", "DOI",
+             (3, 4), (3, 3), (2, 3), 8, "Drought or municipal supply failure closes offices, clinics or data centres."),
+    DemoRisk("Loss of ISP service", "Business Continuity", "ICT service continuity", "DOTP",
+             (3, 4), (2, 4), (2, 3), 8, "The internet service provider's outage cuts connected sites off."),
+]
+
+FURTHER_RISKS = [
+    ("Ransomware on hospital information systems", "Information Security", "Cyber", "DOH"),
+    ("Phishing compromise of staff e-mail accounts", "Information Security", "Cyber", "DOTP"),
+    ("Unpatched internet-facing servers", "Information Security", "Cyber", "DOTP"),
+    ("Leak of learner records by an insider", "Information Security", "Data protection", "WCED"),
+    ("Personal information of social grant applicants disclosed", "Compliance", "POPIA", "DSD"),
+    ("Lock-in to a single ERP vendor", "Third Party", "Suppliers and outsourcing", "PT"),
+    ("Loss of paper records in regional offices", "Information Security", "Data protection", "DSD"),
+    ("Unsupported Windows 7 workstations in clinics", "Information Security", "Cyber", "DOH"),
+    ("Weak management of privileged accounts", "Information Security", "Cyber", "DOTP"),
+    ("Unapproved cloud services (shadow IT)", "Information Security", "Data protection", "DEDAT"),
+    ("Slow detection of and response to incidents", "Information Security", "Cyber", "DOTP"),
+    ("Backups that cannot be restored", "Business Continuity", "ICT service continuity", "DOTP"),
+    ("Fire in the main data centre", "Business Continuity", "Facilities and utilities", "DOI"),
+    ("Cable theft cutting site connectivity", "Business Continuity", "ICT service continuity", "DTPW"),
+    ("Non-compliance with the Minimum Information Security Standards", "Compliance", "Legislation and regulation",
+     "DOCS"),
+    ("Too little security awareness among staff", "Information Security", "Cyber", "DCAS"),
+    ("Compromise through a software supplier's update", "Third Party", "Suppliers and outsourcing", "PT"),
+    ("Denial of service on citizen e-services", "Information Security", "Cyber", "DOTP"),
+    ("Loss of scarce ICT and security skills", "Business Continuity", None, "DOTP"),
+    ("Uncontrolled changes to production systems", "Information Security", "Cyber", "PT"),
+    ("Misconfigured cloud storage exposing documents", "Information Security", "Data protection", "DEA&DP"),
+    ("Lost or stolen laptops without disk encryption", "Information Security", "Data protection", "DOA"),
+    ("Default passwords left on network devices", "Information Security", "Cyber", "DTPW"),
+    ("Unmonitored remote access by vendors", "Third Party", "Suppliers and outsourcing", "DOH"),
+    ("Fraudulent payments through business e-mail compromise", "Information Security", "Cyber", "PT"),
+    ("Outage of the traffic fines system", "Business Continuity", "ICT service continuity", "DTPW"),
+    ("Loss of school administration data", "Business Continuity", "ICT service continuity", "WCED"),
+    ("Unauthorised access to oversight case files", "Compliance", "POPIA", "DOCS"),
+    ("Defacement of the tourism permits portal", "Information Security", "Cyber", "DEDAT"),
+    ("Loss of agricultural research data", "Business Continuity", None, "DOA"),
+    ("Corruption of the heritage digitisation archive", "Information Security", "Data protection", "DCAS"),
+    ("Compromise of building management (OT) systems", "Information Security", "Cyber", "DOI"),
+    ("Tampering with environmental authorisation records", "Compliance", "Legislation and regulation", "DEA&DP"),
+    ("Failure of data exchange with municipalities", "Third Party", None, "DLG"),
+    ("Late renewal of supplier contracts for critical systems", "Third Party", "Suppliers and outsourcing", "PT"),
+    ("Records kept longer than POPIA allows", "Compliance", "POPIA", "DOH"),
+]
+
+
+def _reduce(rating: tuple[int, int], rng: random.Random) -> tuple[int, int]:
+    """A rating at most as high: controls lower likelihood, impact or both."""
+    likelihood, impact = rating
+    return max(1, likelihood - rng.choice([0, 1, 1, 2])), max(1, impact - rng.choice([0, 0, 1]))
+
+
+def _further(rng: random.Random) -> list[DemoRisk]:
+    risks = []
+    for title, category, subcategory, department in FURTHER_RISKS:
+        inherent = (rng.randint(2, 5), rng.randint(2, 5))
+        residual = _reduce(inherent, rng)
+        target = _reduce(residual, rng)
+        risks.append(DemoRisk(title, category, subcategory, department, inherent, residual, target,
+                              rng.choice([4, 4, 6, 8, 9])))
+    return risks
+
+
+def _create(spec: DemoRisk, rng: random.Random, officer, owner) -> Risk:
+    category = find_category(spec.category, None)
+    subcategory = find_category(spec.subcategory, category.id) if spec.subcategory else None
+    department = find_department_by_code(spec.department) if spec.department else None
+    today = local_today()
+    frequency = rng.choice([6, 12, 12])
+    status = RiskStatus.OPEN.value if rng.random() < 0.7 else RiskStatus.DRAFT.value
+    data = services.RiskInput(
+        title=spec.title, category_id=category.id, subcategory_id=subcategory.id if subcategory else None,
+        department_id=department.id if department else None, owner_id=owner.id,
+        inherent=Rating(*spec.inherent), residual=Rating(*spec.residual),
+        target=Rating(*spec.target) if spec.target else None, tolerance=spec.tolerance,
+        description=spec.description, factors=spec.factors, status=status,
+        strategy=TreatmentStrategy.MODIFY.value, review_frequency_months=frequency,
+        # Some reviews are overdue, as in any real register.
+        next_review_on=today + timedelta(days=rng.randint(-60, 300)),
+    )
+    return services.create_risk(data, actor=officer)
+
+
+def seed_demo_risks() -> list[str]:
+    added = seed_default_categories()
+    officer = find_user_by_email("officer@example.org")
+    owner = find_user_by_email("owner@example.org")
+    if officer is None or owner is None:
+        return added
+    existing = set(db.session.scalars(sa.select(Risk.title)))
+    rng = random.Random(27001)  # the same demo register every time
+    for spec in SEEDED + _further(rng):
+        if spec.title in existing:
+            continue
+        risk = _create(spec, rng, officer, owner)
+        added.append(f"risk {risk.reference} {risk.title}")
+        if spec.title == "Information Security":
+            _add_interim_initiatives(risk, officer)
+        elif risk.out_of_tolerance and rng.random() < 0.15:
+            services.accept_risk(
+                risk, actor=owner, justification="Funding for treatment is only available in the next financial year.",
+                expires_on=add_months(local_today(), 6), today=local_today(), expected_version=risk.version,
+            )
+    return added
+
+
+def _add_interim_initiatives(risk: Risk, officer) -> None:
+    today = local_today()
+    for title, control_ref, months in INFORMATION_SECURITY_ACTIONS:
+        services.add_action(risk, title=title, owner_id=officer.id, due_on=add_months(today, months - 4),
+                            actor=officer, control_ref=control_ref,
+                            status="in_progress" if months <= 9 else "planned")

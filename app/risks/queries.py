@@ -1,0 +1,279 @@
+"""Reading the register for the list, its export and the heat maps.
+
+The filters come from the query string, so a filtered list, its export and a heat-map cell are
+all plain links. A value that cannot be understood (page=abc, band=nonsense) is ignored, as on
+the other list pages, rather than refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
+
+from app.auth.models import Department, User
+from app.extensions import db
+from app.risks import scoring
+from app.risks.models import RatingKind, Risk, RiskCategory, RiskMatrix, RiskStatus
+
+# status= "" (the default) hides closed risks, as the register is about the risks still held;
+# status=all shows every risk, closed ones too.
+STATUS_NOT_CLOSED, STATUS_ANY = "", "all"
+# Filters the heat map honours (it draws its own cells, so the cell filters do not apply there).
+HEATMAP_FILTERS = ("q", "department", "category", "owner", "status")
+CELL_PARAMS = {kind: (f"{kind.value}_likelihood", f"{kind.value}_impact") for kind in RatingKind}
+_LARGEST_ID = 2**31 - 1  # PostgreSQL's integer: a longer number in the URL must not reach the database
+
+SORT_COLUMNS: dict[str, ColumnElement] = {
+    "reference": Risk.reference, "title": sa.func.lower(Risk.title), "category": sa.func.lower(RiskCategory.name),
+    "department": Department.code, "owner": sa.func.lower(User.full_name), "inherent": Risk.inherent_score,
+    "residual": Risk.residual_score, "target": Risk.target_score, "tolerance": Risk.tolerance,
+    "status": Risk.status, "next_review": Risk.next_review_on,
+}
+
+
+def _id_arg(args: Mapping[str, str], name: str) -> int | None:
+    text = (args.get(name) or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= _LARGEST_ID else None
+
+
+def _level_arg(args: Mapping[str, str], name: str) -> int | None:
+    text = (args.get(name) or "").strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= scoring.MAX_SIZE else None
+
+
+def _flag_arg(args: Mapping[str, str], name: str) -> bool:
+    return args.get(name) in ("1", "on", "true", "yes")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a heat map: risks whose `kind` rating is likelihood × impact."""
+
+    kind: RatingKind
+    likelihood: int
+    impact: int
+
+
+@dataclass(frozen=True)
+class RiskFilters:
+    q: str = ""
+    department_id: int | None = None
+    category_id: int | None = None
+    owner_id: int | None = None
+    status: str = STATUS_NOT_CLOSED
+    band: str = ""
+    band_rating: RatingKind = RatingKind.RESIDUAL
+    out_of_tolerance: bool = False
+    overdue_review: bool = False
+    older_matrix: bool = False
+    matrix_id: int | None = None
+    cells: tuple[Cell, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> RiskFilters:
+        status = args.get("status", "")
+        if status not in {STATUS_ANY, *(s.value for s in RiskStatus)}:
+            status = STATUS_NOT_CLOSED
+        band_rating = args.get("band_rating", "")
+        band_rating = band_rating if band_rating in {kind.value for kind in RatingKind} else RatingKind.RESIDUAL.value
+        cells = []
+        for kind, (likelihood_param, impact_param) in CELL_PARAMS.items():
+            likelihood, impact = _level_arg(args, likelihood_param), _level_arg(args, impact_param)
+            if likelihood is not None and impact is not None:
+                cells.append(Cell(kind, likelihood, impact))
+        return cls(
+            # A NUL cannot be sent to PostgreSQL; no reference, title or description holds one.
+            q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+            department_id=_id_arg(args, "department"),
+            category_id=_id_arg(args, "category"),
+            owner_id=_id_arg(args, "owner"),
+            status=status,
+            band=(args.get("band") or "").strip()[:60],
+            band_rating=RatingKind(band_rating),
+            out_of_tolerance=_flag_arg(args, "out_of_tolerance"),
+            overdue_review=_flag_arg(args, "overdue_review"),
+            older_matrix=_flag_arg(args, "older_matrix"),
+            matrix_id=_id_arg(args, "matrix"),
+            cells=tuple(cells),
+        )
+
+    def conditions(self, *, today: date, current_matrix_id: int) -> list[ColumnElement]:
+        where: list[ColumnElement] = []
+        if self.q:
+            # autoescape: a "_" or "%" typed in the search box is a character, not a wildcard.
+            needle = self.q.lower()
+            where.append(sa.or_(*(sa.func.lower(column).contains(needle, autoescape=True)
+                                  for column in (Risk.reference, Risk.title, Risk.description))))
+        if self.department_id is not None:
+            where.append(Risk.department_id == self.department_id)
+        if self.category_id is not None:
+            # A category selects its subcategories' risks too.
+            where.append(sa.or_(Risk.category_id == self.category_id, Risk.subcategory_id == self.category_id))
+        if self.owner_id is not None:
+            where.append(Risk.owner_id == self.owner_id)
+        if self.status == STATUS_NOT_CLOSED:
+            where.append(Risk.status != RiskStatus.CLOSED.value)
+        elif self.status != STATUS_ANY:
+            where.append(Risk.status == self.status)
+        if self.band:
+            band_condition = _band_condition(self.band, self.band_rating)
+            if band_condition is not None:
+                where.append(band_condition)
+        if self.out_of_tolerance:
+            where.append(sa.and_(Risk.residual_score.is_not(None), Risk.residual_score > Risk.tolerance))
+        if self.overdue_review:
+            where.append(sa.and_(Risk.next_review_on < today, Risk.status != RiskStatus.CLOSED.value))
+        if self.older_matrix:
+            where.append(Risk.matrix_id != current_matrix_id)
+        if self.matrix_id is not None:
+            where.append(Risk.matrix_id == self.matrix_id)
+        for cell in self.cells:
+            where.append(getattr(Risk, f"{cell.kind.value}_likelihood") == cell.likelihood)
+            where.append(getattr(Risk, f"{cell.kind.value}_impact") == cell.impact)
+        return where
+
+    @property
+    def heatmap_args(self) -> dict[str, str]:
+        """The query string that carries these filters to or from the heat map."""
+        args = {"q": self.q, "department": self.department_id, "category": self.category_id,
+                "owner": self.owner_id, "status": self.status}
+        return {key: str(value) for key, value in args.items() if value not in (None, "")}
+
+
+def _band_condition(name: str, kind: RatingKind) -> ColumnElement | None:
+    """A risk's band depends on the matrix version it was scored on, so "High" is a score range
+    per version: (version 1 and 10–16) or (version 2 and 12–20) ... None when no version has
+    a band of that name (the filter is then ignored)."""
+    score = getattr(Risk, f"{kind.value}_score")
+    ranges = []
+    for version in db.session.scalars(sa.select(RiskMatrix)):
+        for band in version.to_scoring().bands:
+            if band.name.strip().lower() == name.strip().lower():
+                ranges.append(sa.and_(Risk.matrix_id == version.id, score.between(band.min_score, band.max_score)))
+    return sa.or_(*ranges) if ranges else None
+
+
+def filtered_risks(filters: RiskFilters, *, today: date, current_matrix_id: int) -> sa.Select:
+    """The risks the filters select, joined to what the list sorts on, with what each row shows
+    loaded in a fixed number of queries (not one per row)."""
+    return (
+        sa.select(Risk)
+        .join(RiskCategory, Risk.category_id == RiskCategory.id)
+        .outerjoin(Department, Risk.department_id == Department.id)
+        .outerjoin(User, Risk.owner_id == User.id)
+        .where(*filters.conditions(today=today, current_matrix_id=current_matrix_id))
+        .options(selectinload(Risk.category), selectinload(Risk.subcategory), selectinload(Risk.department),
+                 selectinload(Risk.owner), selectinload(Risk.matrix))
+    )
+
+
+class Bands:
+    """The band of each rating on the risk's own matrix version, parsing each version once."""
+
+    def __init__(self) -> None:
+        self._matrices: dict[int, scoring.Matrix] = {}
+
+    def of(self, risk: Risk, kind: RatingKind | str) -> scoring.Band | None:
+        score = getattr(risk, f"{RatingKind(kind).value}_score")
+        if score is None:
+            return None
+        matrix = self._matrices.get(risk.matrix_id)
+        if matrix is None:
+            matrix = self._matrices[risk.matrix_id] = risk.matrix.to_scoring()
+        try:
+            return matrix.band_for(score)
+        except scoring.ScoringError:
+            return None
+
+
+# --- choices for the filter forms ----------------------------------------------------------------
+
+
+def band_names(current: RiskMatrix) -> list[str]:
+    """Band names of every version, the current version's first and in its order."""
+    older = db.session.scalars(sa.select(RiskMatrix).where(RiskMatrix.id != current.id)
+                               .order_by(RiskMatrix.version_number.desc()))
+    versions = [current, *older]
+    names: dict[str, str] = {}
+    for version in versions:
+        for band in sorted(version.to_scoring().bands, key=lambda b: b.min_score):
+            names.setdefault(band.name.strip().lower(), band.name.strip())
+    return list(names.values())
+
+
+def risk_owners() -> list[User]:
+    """People who own at least one risk."""
+    owned = sa.select(Risk.owner_id).where(Risk.owner_id.is_not(None)).distinct()
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(owned)).order_by(sa.func.lower(User.full_name))))
+
+
+# --- heat maps -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    likelihood: scoring.Level
+    impact: scoring.Level
+    band: scoring.Band
+    count: int
+
+    @property
+    def score(self) -> int:
+        return scoring.rating(self.likelihood.value, self.impact.value)
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    kind: RatingKind
+    version: RiskMatrix
+    matrix: scoring.Matrix
+    rows: list[list[HeatCell]]  # the highest likelihood first, impacts left to right
+    unrated: int  # risks on this version without this rating (no residual yet, say)
+
+    @property
+    def total(self) -> int:
+        return sum(cell.count for row in self.rows for cell in row)
+
+    @property
+    def band_totals(self) -> list[tuple[scoring.Band, int]]:
+        totals = {band.name: 0 for band in self.matrix.bands}
+        for row in self.rows:
+            for cell in row:
+                totals[cell.band.name] += cell.count
+        return [(band, totals[band.name]) for band in sorted(self.matrix.bands, key=lambda b: b.min_score)]
+
+
+def heat_map(kind: RatingKind, filters: RiskFilters, *, current: RiskMatrix, today: date) -> HeatMap:
+    """Counts per likelihood × impact cell of the current matrix version. Risks scored on older
+    versions are not placed on it: their levels may mean something else there."""
+    likelihood = getattr(Risk, f"{kind.value}_likelihood")
+    impact = getattr(Risk, f"{kind.value}_impact")
+    where = [*filters.conditions(today=today, current_matrix_id=current.id), Risk.matrix_id == current.id]
+    counts = {
+        (row_likelihood, row_impact): count
+        for row_likelihood, row_impact, count in db.session.execute(
+            sa.select(likelihood, impact, sa.func.count()).where(*where, likelihood.is_not(None))
+            .group_by(likelihood, impact)
+        )
+    }
+    unrated = db.session.scalar(sa.select(sa.func.count()).select_from(Risk).where(*where, likelihood.is_(None)))
+    matrix = current.to_scoring()
+    rows = [
+        [HeatCell(level, impact_level, matrix.band_of(level.value, impact_level.value),
+                  counts.get((level.value, impact_level.value), 0))
+         for impact_level in matrix.impacts]
+        for level in sorted(matrix.likelihoods, key=lambda lvl: lvl.value, reverse=True)
+    ]
+    return HeatMap(kind=kind, version=current, matrix=matrix, rows=rows, unrated=unrated or 0)
+
+
+def count_on_older_versions(filters: RiskFilters, *, current: RiskMatrix, today: date) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Risk)
+        .where(*filters.conditions(today=today, current_matrix_id=current.id), Risk.matrix_id != current.id)
+    ) or 0

@@ -1,0 +1,337 @@
+"""One risk: detail, create, edit, review, accept, close, treatment actions.
+
+Views stay thin: the permission (role, then the object-level rule of services.can_edit /
+can_accept), parse the form, call a service, flash, redirect or re-render with 422."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import settings
+from app.admin.services import all_departments
+from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required, user_can
+from app.common.models import StaleEditError
+from app.common.timeutil import add_months, local_today
+from app.extensions import db
+from app.risks import categories, presentation, services
+from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, RiskForm, show_problems
+from app.risks.matrices import current_matrix
+from app.risks.models import RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
+from app.risks.views import bp
+
+
+def _acting_user():
+    return current_user._get_current_object()
+
+
+def _risk_or_404(risk_id: int) -> Risk:
+    return services.get_risk(risk_id) or abort(404)
+
+
+def _editable_risk_or_403(risk_id: int) -> Risk:
+    risk = _risk_or_404(risk_id)
+    if not services.can_edit(current_user, risk):
+        abort(403)
+    return risk
+
+
+def _action_of_risk_or_404(risk: Risk, action_id: int) -> TreatmentAction:
+    action = db.session.get(TreatmentAction, action_id)
+    if action is None or action.risk_id != risk.id:
+        abort(404)
+    return action
+
+
+def _stale(error: StaleEditError, endpoint: str, **values):
+    db.session.rollback()
+    flash(str(error), "danger")
+    return redirect(url_for(endpoint, **values))
+
+
+# --- detail ----------------------------------------------------------------------------------
+
+
+@bp.get("/<int:risk_id>")
+@permission_required(RISK_VIEW)
+def detail(risk_id: int):
+    risk = _risk_or_404(risk_id)
+    today = local_today()
+    ratings = presentation.ratings_of(risk)
+    acceptance = presentation.latest_acceptance(risk)
+    current = current_matrix()
+    may_edit = user_can(current_user, RISK_EDIT) and services.can_edit(current_user, risk)
+    return render_template(
+        "risks/detail.html", risk=risk, today=today, ratings=ratings,
+        matrix=services.matrix_of(risk), matrix_rows=presentation.matrix_rows(risk, ratings),
+        current_matrix=current, needs_rescoring=risk.matrix_id != current.id,
+        acceptance=acceptance, acceptance_is_current=acceptance is not None and acceptance.ended_at is None,
+        acceptance_expired=presentation.acceptance_expired(acceptance, today),
+        review_overdue=services.review_overdue(risk, today),
+        reviews=presentation.reviews_of(risk), timeline=presentation.timeline_steps(risk),
+        may_edit=may_edit, may_close=may_edit and risk.status != RiskStatus.CLOSED,
+        may_review=may_edit and risk.status != RiskStatus.CLOSED,
+        may_accept=(user_can(current_user, RISK_ACCEPT) and services.can_accept(current_user, risk)
+                    and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
+        strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
+        register_url=presentation.register_url(),
+    )
+
+
+# --- create and edit -------------------------------------------------------------------------
+
+
+def _risk_form(risk: Risk | None) -> RiskForm:
+    form = RiskForm()
+    form.set_choices(
+        categories=categories.category_tree(), departments=all_departments(),
+        users=presentation.active_users(keep_id=risk.owner_id if risk else None),
+        matrix=current_matrix().to_scoring(), risk=risk, risk_matrix=services.matrix_of(risk) if risk else None,
+    )
+    return form
+
+
+def _render_risk_form(form: RiskForm, risk: Risk | None, status: int = 200):
+    form.pad_factor_rows()
+    return render_template(
+        "risks/form.html", form=form, risk=risk, matrix=current_matrix(),
+        register_url=presentation.register_url(),
+    ), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(RISK_CREATE)
+def new():
+    form = _risk_form(None)
+    if request.method == "GET":
+        form.tolerance.data = settings.get(settings.RISK_DEFAULT_TOLERANCE)
+        return _render_risk_form(form, None)
+    if form.validate_on_submit():
+        try:
+            risk = services.create_risk(form.to_input(), actor=_acting_user())
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"Risk {risk.reference} “{risk.title}” created.", "success")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+    return _render_risk_form(form, None, 422)
+
+
+@bp.route("/<int:risk_id>/edit", methods=["GET", "POST"])
+@permission_required(RISK_EDIT)
+def edit(risk_id: int):
+    risk = _editable_risk_or_403(risk_id)
+    form = _risk_form(risk)
+    if request.method == "GET":
+        form.fill_from(risk)
+        return _render_risk_form(form, risk)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_risk(risk, form.to_input(), expected_version=form.version.data,
+                                           actor=_acting_user(), reason=form.reason.data or "")
+        except StaleEditError as error:
+            return _stale(error, "risks.edit", risk_id=risk.id)
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"Saved {risk.reference}." if changes else f"Nothing changed in {risk.reference}.",
+                  "success" if changes else "info")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+    return _render_risk_form(form, risk, 422)
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:risk_id>/review", methods=["GET", "POST"])
+@permission_required(RISK_EDIT)
+def review(risk_id: int):
+    risk = _editable_risk_or_403(risk_id)
+    form = ReviewForm()
+    form.set_rating_choices(current_matrix().to_scoring(), risk, services.matrix_of(risk))
+    if request.method == "GET":
+        form.version.data = str(risk.version)
+        form.reviewed_on.data = local_today()
+        form.fill_ratings(risk)
+        return _render_review(form, risk)
+    if form.validate_on_submit():
+        rescored = None
+        if form.ratings_changed(risk):
+            rescored = services.RiskInput(**{
+                **_input_values(risk),
+                "inherent": form.rating(RatingKind.INHERENT), "residual": form.rating(RatingKind.RESIDUAL),
+                "target": form.rating(RatingKind.TARGET),
+            })
+        try:
+            services.record_review(risk, reviewed_on=form.reviewed_on.data, today=local_today(),
+                                   reviewer=_acting_user(), notes=form.notes.data, expected_version=form.version.data,
+                                   rescored=rescored, reason=form.reason.data or "")
+        except StaleEditError as error:
+            return _stale(error, "risks.review", risk_id=risk.id)
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"Review of {risk.reference} recorded; next review on {risk.next_review_on:%d %b %Y}.", "success")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+    return _render_review(form, risk, 422)
+
+
+def _input_values(risk: Risk) -> dict:
+    """The risk as it stands, as a RiskInput's fields: a review changes only the ratings."""
+    return {
+        "title": risk.title, "category_id": risk.category_id, "description": risk.description,
+        "consequences": risk.consequences, "subcategory_id": risk.subcategory_id,
+        "department_id": risk.department_id, "owner_id": risk.owner_id, "tolerance": risk.tolerance,
+        "status": risk.status, "strategy": risk.strategy, "review_frequency_months": risk.review_frequency_months,
+        "next_review_on": risk.next_review_on, "factors": [(f.description, f.rating) for f in risk.factors],
+    }
+
+
+def _render_review(form: ReviewForm, risk: Risk, status: int = 200):
+    return render_template("risks/review.html", form=form, risk=risk, register_url=presentation.register_url(),
+                           ratings=presentation.ratings_of(risk),
+                           matrix=current_matrix()), status
+
+
+# --- acceptance ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:risk_id>/accept", methods=["GET", "POST"])
+@permission_required(RISK_ACCEPT)
+def accept(risk_id: int):
+    risk = _risk_or_404(risk_id)
+    if not services.can_accept(current_user, risk):
+        abort(403)
+    form = AcceptanceForm()
+    today = local_today()
+    longest = settings.get(settings.RISK_ACCEPTANCE_MAX_MONTHS)
+    if request.method == "GET":
+        if not risk.out_of_tolerance or risk.status == RiskStatus.CLOSED:
+            flash(f"{risk.reference} does not need acceptance: "
+                  + ("it is closed." if risk.status == RiskStatus.CLOSED else
+                     f"its residual rating {risk.residual_score or 'is not set and'} is within the tolerance level "
+                     f"{risk.tolerance}."), "info")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+        form.version.data = str(risk.version)
+        form.expires_on.data = add_months(today, longest)
+        return _render_accept(form, risk, longest)
+    if form.validate_on_submit():
+        try:
+            acceptance = services.accept_risk(risk, actor=_acting_user(), justification=form.justification.data,
+                                              expires_on=form.expires_on.data, today=today,
+                                              expected_version=form.version.data)
+        except StaleEditError as error:
+            return _stale(error, "risks.detail", risk_id=risk.id)
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"{risk.reference} accepted until {acceptance.expires_on:%d %b %Y}.", "success")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+    return _render_accept(form, risk, longest, 422)
+
+
+def _render_accept(form: AcceptanceForm, risk: Risk, longest: int, status: int = 200):
+    return render_template("risks/accept.html", form=form, risk=risk, register_url=presentation.register_url(),
+                           longest=longest,
+                           residual_band=services.band_of(risk, RatingKind.RESIDUAL),
+                           latest=add_months(local_today(), longest)), status
+
+
+# --- closing ---------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:risk_id>/close", methods=["GET", "POST"])
+@permission_required(RISK_EDIT)
+def close(risk_id: int):
+    risk = _editable_risk_or_403(risk_id)
+    form = CloseForm()
+    if request.method == "GET":
+        form.version.data = str(risk.version)
+        return render_template("risks/close.html", form=form, risk=risk, register_url=presentation.register_url())
+    if form.validate_on_submit():
+        try:
+            services.close_risk(risk, expected_version=form.version.data, reason=form.reason.data,
+                                actor=_acting_user())
+        except StaleEditError as error:
+            return _stale(error, "risks.detail", risk_id=risk.id)
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"{risk.reference} closed.", "success")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+    return render_template("risks/close.html", form=form, risk=risk, register_url=presentation.register_url()), 422
+
+
+# --- treatment actions -----------------------------------------------------------------------------
+
+
+def _action_form(owner_id: int | None = None, action: TreatmentAction | None = None) -> ActionForm:
+    form = ActionForm(obj=action if request.method == "GET" else None)
+    form.set_owner_choices(presentation.active_users(keep_id=owner_id))
+    return form
+
+
+def _render_action(form: ActionForm, risk: Risk, action: TreatmentAction | None, status: int = 200):
+    return render_template("risks/action_form.html", form=form, risk=risk,
+                           register_url=presentation.register_url(), action=action), status
+
+
+def _owner_id(form: ActionForm) -> int | None:
+    return int(form.owner_id.data) if form.owner_id.data else None
+
+
+@bp.route("/<int:risk_id>/actions/new", methods=["GET", "POST"])
+@permission_required(RISK_EDIT)
+def new_action(risk_id: int):
+    risk = _editable_risk_or_403(risk_id)
+    form = _action_form()
+    if request.method == "GET":
+        form.owner_id.data = str(risk.owner_id or "")
+        return _render_action(form, risk, None)
+    if form.validate_on_submit():
+        try:
+            action = services.add_action(
+                risk, title=form.title.data, owner_id=_owner_id(form), due_on=form.due_on.data,
+                status=form.status.data, progress_note=form.progress_note.data or "",
+                control_ref=form.control_ref.data or None, actor=_acting_user())
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"Treatment action “{action.title}” added to {risk.reference}.", "success")
+            return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))
+    return _render_action(form, risk, None, 422)
+
+
+@bp.route("/<int:risk_id>/actions/<int:action_id>/edit", methods=["GET", "POST"])
+@permission_required(RISK_EDIT)
+def edit_action(risk_id: int, action_id: int):
+    risk = _editable_risk_or_403(risk_id)
+    action = _action_of_risk_or_404(risk, action_id)
+    form = _action_form(action.owner_id, action)
+    if request.method == "GET":
+        form.version.data = str(action.version)
+        form.owner_id.data = str(action.owner_id or "")
+        form.control_ref.data = action.control_ref or ""
+        return _render_action(form, risk, action)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_action(
+                action, expected_version=form.version.data, title=form.title.data, owner_id=_owner_id(form),
+                due_on=form.due_on.data, status=form.status.data, progress_note=form.progress_note.data or "",
+                control_ref=form.control_ref.data or None, actor=_acting_user())
+        except StaleEditError as error:
+            return _stale(error, "risks.edit_action", risk_id=risk.id, action_id=action.id)
+        except services.RiskRuleError as error:
+            db.session.rollback()
+            show_problems(form, error.problems)
+        else:
+            flash(f"Saved treatment action “{action.title}”." if changes else "Nothing changed.",
+                  "success" if changes else "info")
+            return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))
+    return _render_action(form, risk, action, 422)

@@ -1,0 +1,10 @@
+"""Risk register pages. The blueprint lives here; the list and heat map are in this module,
+one risk's pages in record_views.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("risks", __name__, url_prefix="/risks")
+
+from app.risks import list_views, record_views  # noqa: E402,F401  (routes register on bp)
