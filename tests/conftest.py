@@ -70,12 +70,13 @@ def database_url(database_template, tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     """Build the app under test; extra config can be passed (CSRF on, rate limits on...)."""
     created = []
 
     def build(**overrides):
-        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                          "STAGING_FOLDER": str(tmp_path / "staged-uploads"), **overrides})
         created.append(app)
         return app
 

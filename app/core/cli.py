@@ -5,6 +5,7 @@ from app.audit.cli import audit_cli
 from app.auth.cli import users_cli
 from app.auth.passwords import password_problem
 from app.core.demo import DEMO_ACCOUNTS, database_is_empty, seed_demo
+from app.risks.cli import risks_cli
 
 
 @click.command("seed-demo")
@@ -34,5 +35,5 @@ def demo_logins_command():
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli):
+    for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli):
         app.cli.add_command(command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     FieldList,
@@ -340,3 +341,14 @@ class ActionForm(FlaskForm):
     def set_owner_choices(self, users) -> None:
         self.owner_id.choices = {"": "Nobody yet"} | {
             str(u.id): f"{u.full_name} ({u.role_enum.label})" + ("" if u.active else " (inactive)") for u in users}
+
+
+class ImportForm(FlaskForm):
+    """The file's type, encoding and content are checked by the importer, which names the problem."""
+
+    file = FileField("Register file (.xlsx or .csv)", validators=[
+        FileRequired("Choose the .xlsx or .csv file to import.")])
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField()

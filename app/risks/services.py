@@ -1,6 +1,7 @@
 """Use cases of the risk register: create and edit risks, re-score, review, accept, treat, close.
 
-Each function enforces its rules, writes, records the audit entry and commits once. Rating
+Each function enforces its rules, writes, records the audit entry and commits once (add_risk and
+apply_update are the uncommitted steps, for callers that write many risks in one transaction). Rating
 rules come from scoring.py; every change of a rating is also kept as a RatingChange for the
 risk's timeline.
 """
@@ -84,6 +85,19 @@ def find_by_reference(reference: str) -> Risk | None:
     return db.session.scalar(sa.select(Risk).where(Risk.reference == reference.strip().upper()))
 
 
+def input_of(risk: Risk) -> RiskInput:
+    """The risk as it stands, as the input that would leave it unchanged."""
+    ratings = _ratings(risk)
+    return RiskInput(
+        title=risk.title, category_id=risk.category_id, inherent=ratings[RatingKind.INHERENT],
+        residual=ratings[RatingKind.RESIDUAL], target=ratings[RatingKind.TARGET], description=risk.description,
+        consequences=risk.consequences, subcategory_id=risk.subcategory_id, department_id=risk.department_id,
+        owner_id=risk.owner_id, tolerance=risk.tolerance, status=risk.status, strategy=risk.strategy,
+        review_frequency_months=risk.review_frequency_months, next_review_on=risk.next_review_on,
+        factors=[(factor.description, factor.rating) for factor in risk.factors],
+    )
+
+
 def matrix_of(risk: Risk) -> scoring.Matrix:
     return risk.matrix.to_scoring()
 
@@ -121,6 +135,8 @@ def _check_references(data: RiskInput, current_status: str | None = None) -> lis
     problems: list[tuple[str | None, str]] = []
     if not data.title or not data.title.strip():
         problems.append(("title", "Give the risk a title."))
+    if data.inherent is None:
+        problems.append(("inherent_likelihood", "Rate the inherent likelihood and impact: every risk needs them."))
     category = db.session.get(RiskCategory, data.category_id) if data.category_id else None
     if category is None or category.parent_id is not None or not category.active:
         problems.append(("category_id", "Choose one of the active categories."))
@@ -211,6 +227,13 @@ def _factor_lines(risk: Risk) -> list[str]:
 
 
 def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment") -> Risk:
+    risk = add_risk(data, actor=actor, reason=reason)
+    db.session.commit()
+    return risk
+
+
+def add_risk(data: RiskInput, *, actor, reason: str, reference: str | None = None) -> Risk:
+    """create_risk without the commit; `reference` is the one to give it, else the next R-number."""
     matrix_row = current_matrix()
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else settings.get(settings.RISK_DEFAULT_TOLERANCE)
@@ -218,7 +241,7 @@ def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment") -
     problems += _check_tolerance(tolerance, matrix)
     if problems:
         raise RiskRuleError(problems)
-    risk = Risk(reference=next_reference(), matrix_id=matrix_row.id, tolerance=tolerance)
+    risk = Risk(reference=reference or next_reference(), matrix_id=matrix_row.id, tolerance=tolerance)
     _apply(risk, data)
     ratings = {RatingKind.INHERENT: data.inherent, RatingKind.RESIDUAL: data.residual,
                RatingKind.TARGET: data.target}
@@ -229,13 +252,18 @@ def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment") -
     _record_rating_changes(risk, {}, ratings, None, actor, reason)
     after = {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)}
     audit.record("create", "risk", risk.id, changes=audit.diff({}, after),
-                 summary=f"Created risk {risk.reference} {risk.title}", actor=actor)
-    db.session.commit()
+                 summary=f"Created risk {risk.reference} {risk.title}"[:300], actor=actor)
     return risk
 
 
 def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
-    """Edit a risk. Changed ratings are scored on the current matrix (the risk moves to it and
+    changes = apply_update(risk, data, expected_version=expected_version, actor=actor, reason=reason)
+    db.session.commit()
+    return changes
+
+
+def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
+    """update_risk without the commit. Changed ratings are scored on the current matrix (the risk moves to it and
     the timeline records why); unchanged ratings stay on the version they were scored on."""
     risk.check_version(expected_version, "risk")
     before_ratings = _ratings(risk)
@@ -270,7 +298,6 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason:
     changes = audit.diff(before, {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)})
     if changes:
         audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
-    db.session.commit()
     return changes
 
 
@@ -298,8 +325,8 @@ def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes
     if reviewed_on > today:
         raise RiskRuleError("A review cannot be dated in the future.", "reviewed_on")
     if rescored is not None:
-        update_risk(risk, rescored, expected_version=risk.version, actor=reviewer,
-                    reason=reason or f"Review of {reviewed_on.isoformat()}")
+        apply_update(risk, rescored, expected_version=risk.version, actor=reviewer,
+                     reason=reason or f"Review of {reviewed_on.isoformat()}")
     next_review = add_months(reviewed_on, risk.review_frequency_months)
     review = RiskReview(risk_id=risk.id, reviewed_on=reviewed_on, reviewer_id=reviewer.id, notes=notes.strip(),
                         next_review_on=next_review)

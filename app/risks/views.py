@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("risks", __name__, url_prefix="/risks")
 
-from app.risks import list_views, record_views  # noqa: E402,F401  (routes register on bp)
+from app.risks import import_views, list_views, record_views  # noqa: E402,F401  (routes register on bp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app import create_app
@@ -12,15 +14,19 @@ _APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 UNGUARDED_ENDPOINTS = {"static"}
 
 
+def _sample_argument(match: re.Match) -> str:
+    """A value the converter accepts: the first choice of any(...), else 1."""
+    converter, arguments = match.group(1), match.group(2)
+    return arguments.split(",")[0].strip() if converter == "any" else "1"
+
+
 def _routes():
     for rule in _APP.url_map.iter_rules():
         if rule.endpoint in UNGUARDED_ENDPOINTS:
             continue
         view = _APP.view_functions[rule.endpoint]
         method = "GET" if "GET" in rule.methods else "POST"
-        url = rule.rule
-        for argument in rule.arguments:
-            url = url.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "1")
+        url = re.sub(r"<(?:(\w+)(?:\(([^)]*)\))?:)?\w+>", _sample_argument, rule.rule)
         yield rule.endpoint, url, method, getattr(view, "required_permission", None)
 
 

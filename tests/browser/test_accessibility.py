@@ -48,6 +48,7 @@ PAGES = {
     "risks": ("/risks", True),
     "risks-filtered": ("/risks?band=High&band_rating=inherent&out_of_tolerance=1&sort=residual&dir=desc", True),
     "risk-heatmap": ("/risks/heatmap", True),
+    "risk-import": ("/risks/import", True),
     "not-found": ("/no-such-page", True),
 }
 

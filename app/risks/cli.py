@@ -1,0 +1,39 @@
+"""`flask --app wsgi risks import FILE`: the register import from the command line."""
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.auth import services as accounts
+from app.auth.permissions import RISK_IMPORT, role_has
+from app.risks.importing import import_risks
+
+risks_cli = AppGroup("risks", help="Risk register tasks.")
+
+
+@risks_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "actor_email", required=True,
+              help="E-mail of the administrator or security officer the audit log records as importing.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+def import_command(file: Path, actor_email: str, dry_run: bool):
+    """Import risks from FILE (.csv or .xlsx, at most 10,000 rows), all or nothing.
+
+    Rows whose Reference exists update that risk; the others create risks. Exit status 0 when the
+    file is good (and, without --dry-run, imported), 1 when it has problems, 2 on bad usage."""
+    actor = accounts.find_user_by_email(actor_email)
+    if actor is None or not actor.active or not role_has(actor.role, RISK_IMPORT):
+        click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
+        raise SystemExit(2)
+    report = import_risks(file.name, file.read_bytes(), actor=actor, dry_run=dry_run)
+    if not report.ok:
+        click.echo(f"{file.name}: nothing imported. Fix these problems and run the import again:", err=True)
+        for problem in report.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1)
+    for outcome in report.outcomes:
+        detail = f" ({', '.join(outcome.changed)})" if outcome.changed else ""
+        click.echo(f"  row {outcome.row:>5}  {outcome.action:<9}  {outcome.reference:<16} {outcome.title}{detail}")
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(f"{verb} {file.name}: {report.summary}." + (" Nothing was written (dry run)." if dry_run else ""))

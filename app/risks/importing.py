@@ -1,0 +1,550 @@
+"""Import of a risk register from CSV or XLSX: file -> checked rows -> services, all or nothing.
+
+Columns are matched by header (COLUMNS documents each one; the template is built from it).
+A row with a reference Khusela knows updates that risk, any other row creates one, so importing
+the same file twice changes nothing the second time. Every row goes through the same services
+as the forms (add_risk, apply_update) inside one transaction: if any row breaks a rule, the
+transaction is rolled back and the report names each row, column and problem. A dry run does
+the same work and always rolls back, so its preview is exactly what the import would do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from app.audit import services as audit
+from app.auth.models import Department, User
+from app.common.tabular import MOST_PROBLEMS_LISTED, Problem, TableColumn, TableError, TableRow, read_table
+from app.common.timeutil import add_months, local_today
+from app.extensions import db
+from app.risks import scoring, services
+from app.risks.matrices import current_matrix
+from app.risks.models import FactorRating, RatingKind, Risk, RiskCategory, RiskStatus, TreatmentStrategy
+
+MAX_IMPORT_ROWS = 10_000
+SHEET_NAME = "Risks"
+REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{0,15}$")
+LEADING_NUMBER = re.compile(r"^(\d+)(?:\.0)?(?:\s|$)")
+FACTOR_LINE = re.compile(r"^\s*(high|medium|low|h|m|l)\s*[:\-–—]\s*(.+?)\s*$", re.IGNORECASE)
+STRATEGY_WORDS = {
+    "mitigate": "modify", "reduce": "modify", "treat": "modify", "accept": "retain", "tolerate": "retain",
+    "transfer": "share", "insure": "share", "terminate": "avoid",
+}
+TEXT_LIMITS = {"Title": 200, "Reference": 16, "Reason for change": 2000}
+FACTOR_LIMIT = 300
+MOST_FACTORS = 40
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    header: str
+    meaning: str
+    example: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def table_column(self) -> TableColumn:
+        return TableColumn(self.header, self.required, self.aliases)
+
+
+COLUMNS = [
+    ImportColumn("Reference", "The risk's reference. A reference Khusela has updates that risk; a new one (up "
+                 "to 16 letters, digits, . / _ -) creates a risk with it; empty creates a risk with the next "
+                 "R-number.", "R-0001", aliases=("Ref", "Risk ID", "Risk reference", "Risk no")),
+    ImportColumn("Title", "Short name of the risk (at most 200 characters).", "Information Security",
+                 required=True, aliases=("Risk title", "Risk name", "Risk")),
+    ImportColumn("Description", "What could happen, in a sentence or a paragraph.",
+                 "Compromise of the confidentiality, integrity or availability of information."),
+    ImportColumn("Category", "One of the active risk categories, by name.", "Information Security",
+                 required=True, aliases=("Risk category",)),
+    ImportColumn("Subcategory", "A subcategory of that category, by name; may be empty.", "Cyber",
+                 aliases=("Risk subcategory", "Sub-category")),
+    ImportColumn("Department", "The department's code (or its full name); may be empty.", "DOH",
+                 aliases=("Department code", "Dept")),
+    ImportColumn("Risk owner", "The risk owner's sign-in e-mail address; the account must exist and be active.",
+                 "owner@example.gov.za", aliases=("Owner", "Risk owner e-mail", "Owner e-mail")),
+    ImportColumn("Contributing factors", "One cause per line, each starting with its rating H, M or L and a "
+                 "colon.", "H: Outdated firewall\nM: No awareness training",
+                 aliases=("Causes", "Causes / contributing factors", "Factors")),
+    ImportColumn("Consequences", "What follows if the risk happens.", "Service outage; loss of personal information."),
+    ImportColumn("Inherent likelihood", "A level of the risk matrix: its number or its name.", "4", required=True),
+    ImportColumn("Inherent impact", "A level of the risk matrix: its number or its name.", "4", required=True),
+    ImportColumn("Residual likelihood", "With the controls in place; empty if not yet assessed.", "3"),
+    ImportColumn("Residual impact", "Residual rating may not exceed the inherent rating.", "3"),
+    ImportColumn("Target likelihood", "After the planned treatment; empty if not set.", "2"),
+    ImportColumn("Target impact", "Target rating may not exceed the residual rating.", "2"),
+    ImportColumn("Tolerance", "Highest tolerable residual score. Empty: the default for new risks, unchanged "
+                 "for existing ones.", "4", aliases=("Tolerance level", "Risk tolerance")),
+    ImportColumn("Status", "Draft, Open or In treatment (acceptance and closing have their own steps). Empty: "
+                 "Open for new risks.", "In treatment"),
+    ImportColumn("Treatment strategy", "Modify (mitigate), Retain (accept), Avoid or Share (transfer); may be "
+                 "empty.", "Modify", aliases=("Strategy", "Treatment")),
+    ImportColumn("Review every (months)", "How often the risk is reviewed: 1 to 36 months. Empty: 12.", "12",
+                 aliases=("Review frequency", "Review frequency (months)")),
+    ImportColumn("Next review", "Date as YYYY-MM-DD (or a date cell). Empty: today plus the review frequency.",
+                 "2027-03-31", aliases=("Next review date", "Next review on")),
+    ImportColumn("Reason for change", "Why ratings of an existing risk change (kept in its history). Empty: "
+                 "“Imported from” and the file name.", "Annual reassessment 2026", aliases=("Reason",)),
+]
+COLUMN_BY_HEADER = {column.header: column for column in COLUMNS}
+# Where the services' (field, message) problems belong in the file.
+FIELD_COLUMNS = {
+    "title": "Title", "category_id": "Category", "subcategory_id": "Subcategory", "department_id": "Department",
+    "owner_id": "Risk owner", "status": "Status", "strategy": "Treatment strategy", "factors": "Contributing factors",
+    "review_frequency_months": "Review every (months)", "next_review_on": "Next review", "tolerance": "Tolerance",
+    "reason": "Reason for change", "description": "Description", "consequences": "Consequences",
+    **{f"{kind.value}_{axis}": f"{kind.value.capitalize()} {axis}" for kind in RatingKind
+       for axis in ("likelihood", "impact")},
+    "matrix_id": "(risk matrix version)",
+}
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    reference: str
+    title: str
+    action: str  # "create", "update" or "unchanged"
+    changed: list[str] = field(default_factory=list)  # column headers whose values change
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    sha256: str
+    dry_run: bool
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def summary(self) -> str:
+        return (f"{self.count('create')} created, {self.count('update')} updated, "
+                f"{self.count('unchanged')} unchanged")
+
+
+def import_risks(filename: str, data: bytes, *, actor, dry_run: bool) -> ImportReport:
+    """Read, check and apply the whole file in one transaction; commit only if every row is
+    good and this is not a dry run."""
+    report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    try:
+        table = read_table(filename, data, [column.table_column() for column in COLUMNS],
+                           max_rows=MAX_IMPORT_ROWS, sheet_name=SHEET_NAME)
+    except TableError as error:
+        report.problems = error.problems
+        return report
+    if not table.rows:
+        report.problems = [Problem(None, None, "The file has a header row but no risks under it.")]
+        return report
+    try:
+        _apply_rows(table.rows, _Lookups.load(table.rows), report, actor)
+        if report.ok:
+            audit.record("import", "risk", None, actor=actor, summary=(
+                f"Imported {filename} ({report.summary}; SHA-256 {report.sha256[:16]}…)")[:300])
+    except Exception:
+        db.session.rollback()
+        raise
+    if report.ok and not dry_run:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    report.problems = _capped(report.problems)
+    return report
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MOST_PROBLEMS_LISTED:
+        return problems
+    more = len(problems) - MOST_PROBLEMS_LISTED
+    return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more problems like these.")]
+
+
+# --- looking up what the cells name --------------------------------------------------------------
+
+
+@dataclass
+class _Lookups:
+    """Everything the rows refer to, loaded once (a query per kind, not per row)."""
+
+    matrix: scoring.Matrix
+    categories: dict[str, RiskCategory]
+    subcategories: dict[tuple[int, str], RiskCategory]
+    departments: dict[str, Department]
+    users: dict[str, User]
+    risks: dict[str, Risk]
+    # (title, department id) -> reference of the risks a reference-less row may be repeating.
+    titles: dict[tuple[str, int | None], str]
+
+    @classmethod
+    def load(cls, rows: list[TableRow]) -> _Lookups:
+        categories = list(db.session.scalars(sa.select(RiskCategory)))
+        departments = list(db.session.scalars(sa.select(Department)))
+        references = {_text(row.values.get("Reference")).upper() for row in rows} - {""}
+        risks = {}
+        if references:
+            risks = {risk.reference: risk
+                     for risk in db.session.scalars(sa.select(Risk).where(Risk.reference.in_(references)))}
+        return cls(
+            matrix=current_matrix().to_scoring(),
+            categories={_key(c.name): c for c in categories if c.parent_id is None and c.active},
+            subcategories={(c.parent_id, _key(c.name)): c for c in categories if c.parent_id is not None and c.active},
+            departments={**{_key(d.name): d for d in departments if d.active},
+                         **{_key(d.code): d for d in departments if d.active}},
+            users={user.email.casefold(): user
+                   for user in db.session.scalars(sa.select(User).where(User.active.is_(True)))},
+            risks=risks,
+            titles=_existing_titles(rows),
+        )
+
+
+def _existing_titles(rows: list[TableRow]) -> dict[tuple[str, int | None], str]:
+    titles = {_key(_text(row.values.get("Title"))) for row in rows if not _text(row.values.get("Reference"))}
+    if not titles - {""}:
+        return {}
+    found = db.session.execute(sa.select(Risk.title, Risk.department_id, Risk.reference)
+                               .where(sa.func.lower(Risk.title).in_(titles - {""})))
+    return {(_key(title), department_id): reference for title, department_id, reference in found}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- one row -------------------------------------------------------------------------------------
+
+
+class _RowReader:
+    """Turns one row's cells into service input, collecting a Problem per bad cell."""
+
+    def __init__(self, row: TableRow, lookups: _Lookups):
+        self.row, self.lookups, self.problems = row, lookups, []
+
+    def has(self, header: str) -> bool:
+        return header in self.row.values
+
+    def text(self, header: str) -> str:
+        value = _text(self.row.values.get(header))
+        limit = TEXT_LIMITS.get(header)
+        if limit and len(value) > limit:
+            self.problem(header, f"Use at most {limit} characters (this cell has {len(value)}).")
+        return value
+
+    def problem(self, header: str | None, message: str) -> None:
+        self.problems.append(Problem(self.row.number, header, message))
+
+    def parsed(self, header: str, parse: Callable[[str], Any], default: Any = None) -> Any:
+        """parse(text) returns the value or raises ValueError with the message for the person."""
+        text = self.text(header)
+        if not text:
+            return default
+        try:
+            return parse(text)
+        except ValueError as error:
+            self.problem(header, str(error))
+            return default
+
+    def level(self, header: str, levels: tuple[scoring.Level, ...]) -> int | None:
+        def parse(text: str) -> int:
+            by_name = {_key(level.label): level.value for level in levels}
+            number = LEADING_NUMBER.match(text)  # "4" or "4 Likely", as the template's lists give it
+            if number and 1 <= int(number.group(1)) <= len(levels):
+                return int(number.group(1))
+            if _key(text) in by_name:
+                return by_name[_key(text)]
+            names = ", ".join(f"{level.value} {level.label}" for level in levels)
+            raise ValueError(f"“{text}” is not a level of the risk matrix; use 1 to {len(levels)} ({names}).")
+
+        return self.parsed(header, parse)
+
+    def rating(self, kind: RatingKind) -> scoring.Rating | None:
+        name = kind.value.capitalize()
+        likelihood = self.level(f"{name} likelihood", self.lookups.matrix.likelihoods)
+        impact = self.level(f"{name} impact", self.lookups.matrix.impacts)
+        if likelihood is None and impact is None:
+            return None
+        if likelihood is None or impact is None:
+            missing = f"{name} likelihood" if likelihood is None else f"{name} impact"
+            if not any(p.column == missing for p in self.problems):
+                self.problem(missing, f"Give both the {kind.value} likelihood and impact, or neither.")
+            return None
+        return scoring.Rating(likelihood, impact)
+
+
+def _whole_number(text: str) -> int:
+    number = text[:-2] if text.endswith(".0") else text
+    if not number.isdigit():
+        raise ValueError(f"“{text}” is not a whole number.")
+    return int(number)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text[:10].replace("/", "-"))
+    except ValueError:
+        raise ValueError(f"“{text}” is not a date; write it as YYYY-MM-DD, like 2027-03-31.") from None
+
+
+def _status(text: str) -> str:
+    for status in RiskStatus:
+        if _key(text) in (status.value.replace("_", " "), _key(status.label)):
+            return status.value
+    raise ValueError(f"Unknown status “{text}”; use Draft, Open or In treatment.")
+
+
+def _strategy(text: str) -> str:
+    for strategy in TreatmentStrategy:
+        if _key(text) in (strategy.value, _key(strategy.label)):
+            return strategy.value
+    if _key(text) in STRATEGY_WORDS:
+        return STRATEGY_WORDS[_key(text)]
+    raise ValueError(f"Unknown treatment strategy “{text}”; use Modify, Retain, Avoid or Share.")
+
+
+def _factors(text: str) -> list[tuple[str, str]]:
+    factors, bad = [], []
+    for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
+        match = FACTOR_LINE.match(line)
+        if match is None:
+            bad.append(f"line {number} (“{line.strip()[:40]}”) does not start with H:, M: or L:")
+        elif len(match.group(2)) > FACTOR_LIMIT:
+            bad.append(f"line {number} is longer than {FACTOR_LIMIT} characters")
+        else:
+            factors.append((match.group(2), FactorRating(match.group(1)[0].upper()).value))
+    if len(factors) > MOST_FACTORS:
+        bad.append(f"there are {len(factors)} factors; keep at most {MOST_FACTORS}")
+    if bad:
+        raise ValueError("Contributing factors: " + "; ".join(bad) + ". Put one per line, like “H: Outdated "
+                         "firewall”.")
+    return factors
+
+
+def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> services.RiskInput:
+    """The row's values over the existing risk's (or the defaults): a column the file does not
+    have keeps what Khusela holds; an empty cell in a column it has clears that value."""
+    lookups = reader.lookups
+    base = services.input_of(existing) if existing else services.RiskInput(
+        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)
+    values: dict[str, Any] = {}
+    for header, name in (("Title", "title"), ("Description", "description"), ("Consequences", "consequences")):
+        if reader.has(header):
+            values[name] = reader.text(header)
+    if reader.has("Category"):
+        category = lookups.categories.get(_key(reader.text("Category")))
+        if category is None and reader.text("Category"):
+            names = ", ".join(sorted(c.name for c in lookups.categories.values()))
+            reader.problem("Category", f"No active category is called “{reader.text('Category')}”; use one of: "
+                                       f"{names}.")
+        values["category_id"] = category.id if category else 0
+    category_id = values.get("category_id", base.category_id)
+    if reader.has("Subcategory"):
+        name = reader.text("Subcategory")
+        subcategory = lookups.subcategories.get((category_id, _key(name))) if name else None
+        if name and subcategory is None and category_id:
+            reader.problem("Subcategory", f"The category has no active subcategory called “{name}”.")
+        values["subcategory_id"] = subcategory.id if subcategory else None
+    elif "category_id" in values and values["category_id"] != base.category_id:
+        values["subcategory_id"] = None  # the old subcategory belongs to the old category
+    if reader.has("Department"):
+        code = reader.text("Department")
+        department = lookups.departments.get(_key(code)) if code else None
+        if code and department is None:
+            reader.problem("Department", f"No active department has the code or name “{code}”.")
+        values["department_id"] = department.id if department else None
+    if reader.has("Risk owner"):
+        email = reader.text("Risk owner")
+        owner = lookups.users.get(email.casefold()) if email else None
+        if email and owner is None:
+            reader.problem("Risk owner", f"No active user signs in as “{email}”. Create the account first, or "
+                                         "leave the cell empty.")
+        values["owner_id"] = owner.id if owner else None
+    if reader.has("Contributing factors"):
+        values["factors"] = reader.parsed("Contributing factors", _factors, default=[])
+    for kind in RatingKind:
+        name = kind.value.capitalize()
+        if reader.has(f"{name} likelihood") or reader.has(f"{name} impact"):
+            values[kind.value] = reader.rating(kind)
+    if reader.has("Tolerance"):
+        values["tolerance"] = reader.parsed("Tolerance", _whole_number, default=base.tolerance)
+    if reader.has("Status"):
+        values["status"] = reader.parsed("Status", _status, default=base.status)
+    if reader.has("Treatment strategy"):
+        values["strategy"] = reader.parsed("Treatment strategy", _strategy)
+    if reader.has("Review every (months)"):
+        values["review_frequency_months"] = reader.parsed("Review every (months)", _whole_number, default=12)
+    data = replace(base, **values)
+    if reader.has("Next review") or existing is None:
+        data.next_review_on = reader.parsed("Next review", _iso_date) if reader.has("Next review") else None
+        if data.next_review_on is None:
+            data.next_review_on = add_months(today, data.review_frequency_months)
+    return data
+
+
+# --- applying the rows ---------------------------------------------------------------------------
+
+
+def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, actor) -> None:
+    today = local_today()
+    next_number = _first_free_number(rows)
+    seen: dict[str, int] = {}
+    for row in rows:
+        reader = _RowReader(row, lookups)
+        reference = reader.text("Reference").upper()
+        if reference and not REFERENCE_PATTERN.match(reference):
+            reader.problem("Reference", f"“{reference}” is not a reference Khusela can use: up to 16 letters, "
+                                        "digits and . / _ -, starting with a letter or digit.")
+        if reference and reference in seen:
+            reader.problem("Reference", f"{reference} is also in row {seen[reference]}; a risk can be in the file "
+                                        "once.")
+        if reference:
+            seen.setdefault(reference, row.number)
+        existing = lookups.risks.get(reference)
+        data = _risk_input(reader, existing, today)
+        reason = reader.text("Reason for change") or f"Imported from {report.filename}"[:2000]
+        if reader.problems:
+            report.problems.extend(reader.problems)
+            continue
+        duplicate = None if reference else lookups.titles.get((_key(data.title), data.department_id))
+        if duplicate:
+            report.problems.append(Problem(row.number, "Reference", (
+                f"{duplicate} already has this title and department. Put {duplicate} in the Reference column to "
+                "update it (a row without a reference creates a new risk), or change the title.")))
+            continue
+        try:
+            if existing is None:
+                if not reference:
+                    reference, next_number = f"R-{next_number:04d}", next_number + 1
+                risk = services.add_risk(data, actor=actor, reason=reason, reference=reference)
+                report.outcomes.append(RowOutcome(row.number, risk.reference, risk.title, "create"))
+            else:
+                changes = services.apply_update(existing, data, expected_version=existing.version, actor=actor,
+                                                reason=reason)
+                report.outcomes.append(RowOutcome(
+                    row.number, existing.reference, existing.title, "update" if changes else "unchanged",
+                    changed=sorted({FIELD_COLUMNS.get(name, name) for name in changes})))
+        except services.RiskRuleError as error:
+            report.problems.extend(Problem(row.number, FIELD_COLUMNS.get(name) if name else None, message)
+                                   for name, message in error.problems)
+
+
+def _first_free_number(rows: list[TableRow]) -> int:
+    """New risks without a reference get R-numbers after every R-number in use or in the file."""
+    in_file = (_text(row.values.get("Reference")).upper() for row in rows)
+    numbers = [int(ref[2:]) for ref in in_file if ref.startswith("R-") and ref[2:].isdigit()]
+    return max([int(services.next_reference()[2:]), *(number + 1 for number in numbers)])
+
+
+# --- the template ----------------------------------------------------------------------------------
+
+
+def template_csv() -> bytes:
+    """The header row alone; the import page and the XLSX template document the columns."""
+    return ("\ufeff" + ",".join(column.header for column in COLUMNS) + "\r\n").encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """A "Risks" sheet to fill in (drop-down lists where the values are fixed), "Columns" saying
+    what each column takes, and "Lists" with the categories, departments and matrix levels."""
+    workbook = Workbook()
+    risks = workbook.active
+    risks.title = SHEET_NAME
+    lists = workbook.create_sheet("Lists")
+    list_ranges = {}
+    for index, (name, values) in enumerate(_template_lists().items(), start=1):
+        letter = get_column_letter(index)
+        _header_cell(lists, 1, index, name)
+        lists.column_dimensions[letter].width = 34
+        for row, value in enumerate(values, start=2):
+            lists.cell(row=row, column=index, value=value).data_type = "s"
+        list_ranges[name] = f"Lists!${letter}$2:${letter}${max(len(values), 1) + 1}"
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        _header_cell(risks, 1, index, column.header)
+        risks.column_dimensions[letter].width = 16 if column.header in COLUMNS_WITH_LISTS else 24
+        source = COLUMNS_WITH_LISTS.get(column.header)
+        if source:
+            # A warning, not a stop: a department's full name or a level's number is accepted too.
+            validation = DataValidation(type="list", formula1=f"={list_ranges[source]}", allow_blank=True,
+                                        errorStyle="warning", showErrorMessage=True,
+                                        error="Not in the list on the Lists sheet; the import will check it.")
+            validation.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
+            risks.add_data_validation(validation)
+    risks.freeze_panes = "C2"
+    guide = workbook.create_sheet("Columns")
+    for index, header in enumerate(("Column", "Required", "What to enter", "Example"), start=1):
+        _header_cell(guide, 1, index, header)
+    for row, column in enumerate(COLUMNS, start=2):
+        for index, value in enumerate((column.header, "Yes" if column.required else "",
+                                       column.meaning, column.example), start=1):
+            cell = guide.cell(row=row, column=index, value=value)
+            cell.data_type = "s"
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for letter, width in zip("ABCD", (24, 10, 80, 36), strict=True):
+        guide.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+COLUMNS_WITH_LISTS = {
+    "Category": "Category", "Department": "Department", "Inherent likelihood": "Likelihood",
+    "Residual likelihood": "Likelihood", "Target likelihood": "Likelihood", "Inherent impact": "Impact",
+    "Residual impact": "Impact", "Target impact": "Impact", "Status": "Status",
+    "Treatment strategy": "Treatment strategy",
+}
+
+
+def _header_cell(sheet, row: int, column: int, text: str) -> None:
+    cell = sheet.cell(row=row, column=column, value=text)
+    cell.font = Font(bold=True, color="FFFFFF")
+    cell.fill = PatternFill("solid", fgColor="123C4D")
+    cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def _template_lists() -> dict[str, list[str]]:
+    matrix = current_matrix().to_scoring()
+    categories = db.session.scalars(sa.select(RiskCategory).where(RiskCategory.active.is_(True))
+                                    .order_by(RiskCategory.name)).all()
+    parents = {category.id: category.name for category in categories if category.parent_id is None}
+    return {
+        "Category": list(parents.values()),
+        "Subcategory (category — subcategory)": sorted(
+            f"{parents[c.parent_id]} — {c.name}" for c in categories if c.parent_id in parents),
+        "Department": [department.code for department in db.session.scalars(
+            sa.select(Department).where(Department.active.is_(True)).order_by(Department.code))],
+        "Department name": [department.name for department in db.session.scalars(
+            sa.select(Department).where(Department.active.is_(True)).order_by(Department.code))],
+        "Likelihood": [f"{level.value} {level.label}" for level in matrix.likelihoods],
+        "Impact": [f"{level.value} {level.label}" for level in matrix.impacts],
+        "Status": [RiskStatus.DRAFT.label, RiskStatus.OPEN.label, RiskStatus.IN_TREATMENT.label],
+        "Treatment strategy": [strategy.label for strategy in TreatmentStrategy],
+    }
