@@ -14,7 +14,7 @@ from app.admin.views import bp
 from app.audit import services as audit
 from app.auth.models import User
 from app.auth.permissions import ADMIN_RISK_MATRIX, permission_required
-from app.common.models import StaleEditError
+from app.common.saving import saving
 from app.extensions import db
 from app.risks import categories, matrices, scoring
 from app.risks.models import RiskCategory, RiskMatrix
@@ -159,13 +159,9 @@ def new_risk_category():
     if request.method == "GET" and parent in form.parent_id.choices:
         form.parent_id.data = parent
     if form.validate_on_submit():
-        try:
+        with saving(form, categories.CategoryError, default_field="name"):
             category = categories.create_category(
                 form.name.data, int(form.parent_id.data) if form.parent_id.data else None, actor=_acting_user())
-        except categories.CategoryError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error))
-        else:
             kind = f"Subcategory {category.name} of {category.parent.name}" if category.parent else \
                 f"Category {category.name}"
             flash(f"{kind} created.", "success")
@@ -181,17 +177,10 @@ def edit_risk_category(category_id: int):
     form = CategoryForm(obj=category if request.method == "GET" else None)
     del form.parent_id  # a category keeps its place; only its name and status change
     if form.validate_on_submit():
-        try:
+        stale_url = url_for("admin.edit_risk_category", category_id=category.id)
+        with saving(form, categories.CategoryError, stale_url=stale_url, default_field="name"):
             categories.update_category(category, expected_version=form.version.data, name=form.name.data,
                                        active=form.active.data, actor=_acting_user())
-        except StaleEditError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-            return redirect(url_for("admin.edit_risk_category", category_id=category.id))
-        except categories.CategoryError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(str(error))
-        else:
             flash(f"Category {category.name} saved.", "success")
             return redirect(url_for("admin.risk_categories"))
     return render_template(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from app.common.timeutil import to_local
+from app.risks.scoring import text_colour_on
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP: CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,7 +32,8 @@ class Column:
     header: str
     value: Callable[[Any], Any]
     width: int = 18
-    # Optional background colour (hex "RRGGBB") for the cell, e.g. a risk band's colour.
+    # Optional background colour (hex "RRGGBB") for the cell, e.g. a risk band's colour; the text
+    # is then black or white, whichever reads better on it, as on the pages.
     fill: Callable[[Any], str | None] | None = None
 
 
@@ -89,6 +92,9 @@ def xlsx_bytes(rows: Iterable[Any], columns: list[Column], sheet_title: str) -> 
                 colour = column.fill(row)
                 if colour:
                     cell.fill = PatternFill("solid", fgColor=colour.lstrip("#").upper())
+                    font = copy(cell.font)  # the sheet's font and size, in a readable colour
+                    font.color = text_colour_on(colour).lstrip("#").upper()
+                    cell.font = font
     sheet.freeze_panes = "A2"
     if sheet.max_row > 1:
         sheet.auto_filter.ref = sheet.dimensions

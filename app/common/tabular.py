@@ -8,6 +8,7 @@ not UTF-8, formulas, unknown or missing columns, and more rows than the importer
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -26,9 +28,10 @@ from app.common.export import FORMULA_TRIGGERS
 
 SUPPORTED_TYPES = (".csv", ".xlsx")
 XLSX_SIGNATURE = b"PK\x03\x04"
-# A spreadsheet function call, cell reference or DDE link after a leading + - @ (e.g. "@SUM(A1)",
-# "+A1", "-2+3+cmd|' /C calc'!A0"); a plain "- bullet" or "+27 12 345 6789" is text.
-FORMULA_AFTER_SIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_.]*\s*\(|\$?[A-Za-z]{1,3}\$?\d+\b)|[|!]")
+# A function call, cell reference or DDE link after a leading + - @ ("@SUM(A1)", "+A1",
+# "-2+3+cmd|' /C calc'!A0"); "- Eskom (load shedding)!", "- bullet" or "+27 12 345 6789" are text.
+FORMULA_AFTER_SIGN = re.compile(
+    r"^\s*(?:[A-Za-z_][A-Za-z0-9_.]*\(|[A-Z][A-Z0-9_.]*\s+\(|\$?[A-Za-z]{1,3}\$?\d+\b|[\d\s+\-*/^.]*[A-Za-z_]\w*\|)")
 MOST_COLUMNS = 100
 MOST_PROBLEMS_LISTED = 200
 
@@ -108,28 +111,31 @@ def _unsupported_type_message(suffix: str) -> str:
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[tuple[Any, bool]]]]:
-    if b"\x00" in data[:8192]:
-        raise TableError([Problem(None, None, "This file is not text: it looks like a binary file renamed to .csv. "
-                                              "Save the spreadsheet as “CSV UTF-8” or upload it as .xlsx.")])
     if data.startswith(XLSX_SIGNATURE):
         raise TableError([Problem(None, None, "This file is an Excel workbook named .csv. Rename it to .xlsx, or "
                                               "save it from Excel as “CSV UTF-8”.")])
+    if b"\x00" in data:
+        raise TableError([Problem(None, None, "This file is not text: it looks like a binary file renamed to .csv. "
+                                              "Save the spreadsheet as “CSV UTF-8” or upload it as .xlsx.")])
+    body = data.removeprefix(codecs.BOM_UTF8)
     try:
-        text = data.decode("utf-8-sig")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        byte = data[error.start]
+        line = body[: error.start].count(b"\n") + 1
+        byte = body[error.start]
         raise TableError([Problem(line, None, (
             f"The file is not UTF-8 text: byte 0x{byte:02X} cannot be read. This usually means it was saved as "
             "“CSV (Comma delimited)” in a Windows code page. Save it as “CSV UTF-8 (Comma delimited)” and "
             "upload it again."))]) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    record_start = 1
     try:
         # Counted in records, not lines: a quoted cell may span lines but is one spreadsheet row.
         for number, values in enumerate(reader, start=1):
+            record_start = reader.line_num + 1
             yield number, [(value, looks_like_formula(value)) for value in values]
     except csv.Error as error:
-        raise TableError([Problem(None, None, f"Line {reader.line_num} of the CSV cannot be read ({error}). "
+        raise TableError([Problem(None, None, f"Line {record_start} of the CSV cannot be read ({error}). "
                                               "Check the quotes on that line.")]) from None
 
 
@@ -149,13 +155,17 @@ def _xlsx_rows(data: bytes, sheet_name: str | None) -> Iterator[tuple[int, list[
                                               "from Excel as “Excel Workbook (.xlsx)”.")])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+    except (zipfile.BadZipFile, InvalidFileException, ParseError, KeyError, ValueError, OSError):
         raise TableError([Problem(None, None, "The workbook cannot be opened: it is damaged or not an .xlsx "
                                               "file. Open it in Excel and save it again as .xlsx.")]) from None
     try:
         sheet = workbook[sheet_name] if sheet_name and sheet_name in workbook.sheetnames else workbook.worksheets[0]
+        sheet.reset_dimensions()  # read-only mode trusts the file's <dimension>, which some programs get wrong
         for number, row in enumerate(sheet.iter_rows(), start=1):
             yield number, [_xlsx_cell(cell) for cell in row]
+    except (ParseError, IndexError, KeyError, ValueError, zipfile.BadZipFile, EOFError, OSError):
+        raise TableError([Problem(None, None, "The workbook cannot be opened: it is damaged or not an .xlsx "
+                                              "file. Open it in Excel and save it again as .xlsx.")]) from None
     finally:
         workbook.close()
 
@@ -240,6 +250,8 @@ def _match_columns(raw_rows: Iterable[tuple[int, list[tuple[Any, bool]]]], colum
                                                                "the value it should give."))
                 continue
             row.values[column.header] = _unquoted(value)
+        for column in by_index.values():  # a short row (no trailing empty cells) still has every column
+            row.values.setdefault(column.header, None)
         rows.append(row)
     if problems:
         raise TableError(problems[:MOST_PROBLEMS_LISTED])

@@ -18,7 +18,7 @@ risks_cli = AppGroup("risks", help="Risk register tasks.")
               help="E-mail of the administrator or security officer the audit log records as importing.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
 def import_command(file: Path, actor_email: str, dry_run: bool):
-    """Import risks from FILE (.csv or .xlsx, at most 10,000 rows), all or nothing.
+    """Import risks from FILE (.csv or .xlsx, at most 5,000 rows), all or nothing.
 
     Rows whose Reference exists update that risk; the others create risks. Exit status 0 when the
     file is good (and, without --dry-run, imported), 1 when it has problems, 2 on bad usage."""

@@ -2,7 +2,7 @@
 
 The forms check what a form can know (a date is a date, a number a number, both halves of a
 rating are chosen); the rules of the register (ratings order, tolerance, who may accept) are
-the services' and come back as RiskRuleError problems that `show_problems` puts next to fields.
+the services' and come back as RiskRuleError problems that `app.common.saving` puts next to fields.
 """
 
 from __future__ import annotations
@@ -66,18 +66,6 @@ class WholeNumberField(IntegerField):
 
 def int_or_none(value) -> int | None:
     return int(value) if value not in (None, "") and str(value).isdigit() else None
-
-
-def show_problems(form: FlaskForm, problems: list[tuple[str | None, str]]) -> None:
-    """Put each (field, message) from a RiskRuleError next to its field, or above the form."""
-    for field_name, message in problems:
-        target = getattr(form, field_name, None) if field_name else None
-        if target is None or not hasattr(target, "errors"):
-            form.form_errors.append(message)
-        elif isinstance(target.errors, tuple):  # a field not validated this time
-            target.errors = [*target.errors, message]
-        else:
-            target.errors.append(message)
 
 
 # --- ratings ---------------------------------------------------------------------------------

@@ -5,17 +5,19 @@ can_accept), parse the form, call a service, flash, redirect or re-render with 4
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import settings
 from app.admin.services import all_departments
 from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required, user_can
-from app.common.models import StaleEditError
+from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.extensions import db
 from app.risks import categories, presentation, services
-from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, RiskForm, show_problems
+from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, RiskForm
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
 from app.risks.views import bp
@@ -41,12 +43,6 @@ def _action_of_risk_or_404(risk: Risk, action_id: int) -> TreatmentAction:
     if action is None or action.risk_id != risk.id:
         abort(404)
     return action
-
-
-def _stale(error: StaleEditError, endpoint: str, **values):
-    db.session.rollback()
-    flash(str(error), "danger")
-    return redirect(url_for(endpoint, **values))
 
 
 # --- detail ----------------------------------------------------------------------------------
@@ -107,12 +103,8 @@ def new():
         form.tolerance.data = settings.get(settings.RISK_DEFAULT_TOLERANCE)
         return _render_risk_form(form, None)
     if form.validate_on_submit():
-        try:
+        with saving(form, services.RiskRuleError):
             risk = services.create_risk(form.to_input(), actor=_acting_user())
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"Risk {risk.reference} “{risk.title}” created.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return _render_risk_form(form, None, 422)
@@ -127,15 +119,9 @@ def edit(risk_id: int):
         form.fill_from(risk)
         return _render_risk_form(form, risk)
     if form.validate_on_submit():
-        try:
+        with saving(form, services.RiskRuleError, stale_url=url_for("risks.edit", risk_id=risk.id)):
             changes = services.update_risk(risk, form.to_input(), expected_version=form.version.data,
                                            actor=_acting_user(), reason=form.reason.data or "")
-        except StaleEditError as error:
-            return _stale(error, "risks.edit", risk_id=risk.id)
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"Saved {risk.reference}." if changes else f"Nothing changed in {risk.reference}.",
                   "success" if changes else "info")
             return redirect(url_for("risks.detail", risk_id=risk.id))
@@ -159,35 +145,16 @@ def review(risk_id: int):
     if form.validate_on_submit():
         rescored = None
         if form.ratings_changed(risk):
-            rescored = services.RiskInput(**{
-                **_input_values(risk),
-                "inherent": form.rating(RatingKind.INHERENT), "residual": form.rating(RatingKind.RESIDUAL),
-                "target": form.rating(RatingKind.TARGET),
-            })
-        try:
+            # A review changes only the ratings: everything else stays as the risk holds it.
+            rescored = replace(services.input_of(risk), inherent=form.rating(RatingKind.INHERENT),
+                               residual=form.rating(RatingKind.RESIDUAL), target=form.rating(RatingKind.TARGET))
+        with saving(form, services.RiskRuleError, stale_url=url_for("risks.review", risk_id=risk.id)):
             services.record_review(risk, reviewed_on=form.reviewed_on.data, today=local_today(),
                                    reviewer=_acting_user(), notes=form.notes.data, expected_version=form.version.data,
                                    rescored=rescored, reason=form.reason.data or "")
-        except StaleEditError as error:
-            return _stale(error, "risks.review", risk_id=risk.id)
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"Review of {risk.reference} recorded; next review on {risk.next_review_on:%d %b %Y}.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return _render_review(form, risk, 422)
-
-
-def _input_values(risk: Risk) -> dict:
-    """The risk as it stands, as a RiskInput's fields: a review changes only the ratings."""
-    return {
-        "title": risk.title, "category_id": risk.category_id, "description": risk.description,
-        "consequences": risk.consequences, "subcategory_id": risk.subcategory_id,
-        "department_id": risk.department_id, "owner_id": risk.owner_id, "tolerance": risk.tolerance,
-        "status": risk.status, "strategy": risk.strategy, "review_frequency_months": risk.review_frequency_months,
-        "next_review_on": risk.next_review_on, "factors": [(f.description, f.rating) for f in risk.factors],
-    }
 
 
 def _render_review(form: ReviewForm, risk: Risk, status: int = 200):
@@ -219,16 +186,10 @@ def accept(risk_id: int):
         form.expires_on.data = add_months(today, longest)
         return _render_accept(form, risk, longest)
     if form.validate_on_submit():
-        try:
+        with saving(form, services.RiskRuleError, stale_url=url_for("risks.detail", risk_id=risk.id)):
             acceptance = services.accept_risk(risk, actor=_acting_user(), justification=form.justification.data,
                                               expires_on=form.expires_on.data, today=today,
                                               expected_version=form.version.data)
-        except StaleEditError as error:
-            return _stale(error, "risks.detail", risk_id=risk.id)
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"{risk.reference} accepted until {acceptance.expires_on:%d %b %Y}.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return _render_accept(form, risk, longest, 422)
@@ -253,15 +214,9 @@ def close(risk_id: int):
         form.version.data = str(risk.version)
         return render_template("risks/close.html", form=form, risk=risk, register_url=presentation.register_url())
     if form.validate_on_submit():
-        try:
+        with saving(form, services.RiskRuleError, stale_url=url_for("risks.detail", risk_id=risk.id)):
             services.close_risk(risk, expected_version=form.version.data, reason=form.reason.data,
                                 actor=_acting_user())
-        except StaleEditError as error:
-            return _stale(error, "risks.detail", risk_id=risk.id)
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"{risk.reference} closed.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return render_template("risks/close.html", form=form, risk=risk, register_url=presentation.register_url()), 422
@@ -294,15 +249,11 @@ def new_action(risk_id: int):
         form.owner_id.data = str(risk.owner_id or "")
         return _render_action(form, risk, None)
     if form.validate_on_submit():
-        try:
+        with saving(form, services.RiskRuleError):
             action = services.add_action(
                 risk, title=form.title.data, owner_id=_owner_id(form), due_on=form.due_on.data,
                 status=form.status.data, progress_note=form.progress_note.data or "",
                 control_ref=form.control_ref.data or None, actor=_acting_user())
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"Treatment action “{action.title}” added to {risk.reference}.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))
     return _render_action(form, risk, None, 422)
@@ -320,17 +271,12 @@ def edit_action(risk_id: int, action_id: int):
         form.control_ref.data = action.control_ref or ""
         return _render_action(form, risk, action)
     if form.validate_on_submit():
-        try:
+        stale_url = url_for("risks.edit_action", risk_id=risk.id, action_id=action.id)
+        with saving(form, services.RiskRuleError, stale_url=stale_url):
             changes = services.update_action(
                 action, expected_version=form.version.data, title=form.title.data, owner_id=_owner_id(form),
                 due_on=form.due_on.data, status=form.status.data, progress_note=form.progress_note.data or "",
                 control_ref=form.control_ref.data or None, actor=_acting_user())
-        except StaleEditError as error:
-            return _stale(error, "risks.edit_action", risk_id=risk.id, action_id=action.id)
-        except services.RiskRuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
-        else:
             flash(f"Saved treatment action “{action.title}”." if changes else "Nothing changed.",
                   "success" if changes else "info")
             return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))

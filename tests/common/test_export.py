@@ -94,6 +94,18 @@ def test_xlsx_fills_cells_of_a_column_with_a_fill(app):
     assert sheet["A2"].fill.fill_type is None
 
 
+@pytest.mark.parametrize(("band", "text"), [
+    ("#c62828", "FFFFFF"), ("#1b5e20", "FFFFFF"), ("#000000", "FFFFFF"),  # dark red, dark green, black
+    ("#f9a825", "000000"), ("#ffeb3b", "000000"), ("#ffffff", "000000"),  # amber, yellow, white
+])
+def test_xlsx_text_on_a_filled_cell_is_black_or_white_whichever_reads_better(app, band, text):
+    sheet = read_xlsx(xlsx_bytes([Row("a", score=20, band=band), Row("b")], COLUMNS, "Sheet"))
+    assert sheet["C2"].font.color.rgb == "00" + text
+    assert (sheet["C2"].font.name, sheet["C2"].font.sz) == (sheet["A2"].font.name, sheet["A2"].font.sz)
+    # Unfilled cells keep the sheet's own text colour.
+    assert sheet["A2"].font.color.type == sheet["C3"].font.color.type == "theme"
+
+
 def test_long_sheet_title_is_cut_to_excels_limit(app):
     sheet = read_xlsx(xlsx_bytes([], COLUMNS, "x" * 40))
     assert sheet.title == "x" * 31

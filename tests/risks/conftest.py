@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from app.extensions import db
@@ -57,18 +59,4 @@ def make_risk(category, officer, owner):
 
 def input_from(risk, **changes) -> services.RiskInput:
     """The risk as its edit form would post it back, with some fields changed."""
-    def rating(kind):
-        likelihood = getattr(risk, f"{kind}_likelihood")
-        return None if likelihood is None else Rating(likelihood, getattr(risk, f"{kind}_impact"))
-
-    values = {
-        "title": risk.title, "category_id": risk.category_id,
-        "inherent": rating("inherent"), "residual": rating("residual"),
-        "target": rating("target"), "description": risk.description, "consequences": risk.consequences,
-        "subcategory_id": risk.subcategory_id, "department_id": risk.department_id, "owner_id": risk.owner_id,
-        "tolerance": risk.tolerance, "status": risk.status, "strategy": risk.strategy,
-        "review_frequency_months": risk.review_frequency_months, "next_review_on": risk.next_review_on,
-        "factors": [(f.description, f.rating) for f in risk.factors],
-    }
-    values.update(changes)
-    return services.RiskInput(**values)
+    return replace(services.input_of(risk), **changes)

@@ -9,13 +9,13 @@ from datetime import date
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from app.common.saving import show_problems
 from app.risks import scoring
 from app.risks.forms import (
     ActionForm,
     ReviewForm,
     RiskForm,
     level_choices,
-    show_problems,
 )
 from app.risks.models import RatingKind
 

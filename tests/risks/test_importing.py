@@ -350,7 +350,7 @@ def test_one_hundred_thousand_rows_are_refused_before_anything_is_read_into_the_
 
     report = importing.import_risks("huge.csv", body.encode(), actor=officer, dry_run=False)
 
-    assert "more than 10,000 rows" in report.problems[0].message
+    assert "more than 5,000 rows" in report.problems[0].message
     assert risk_count() == 0
 
 

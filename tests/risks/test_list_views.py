@@ -359,6 +359,8 @@ def test_xlsx_export_colours_bands_and_neutralises_formulas(client, admin, regis
     inherent_band, residual_band = power[headers.index("Inherent band")], power[headers.index("Residual band")]
     assert (inherent_band.value, inherent_band.fill.fgColor.rgb) == ("Critical", "00C62828")
     assert (residual_band.value, residual_band.fill.fgColor.rgb) == ("High", "00EF6C00")
+    # White on the dark red, black on the orange: as readable as the bands on the pages.
+    assert (inherent_band.font.color.rgb, residual_band.font.color.rgb) == ("00FFFFFF", "00000000")
     assert power[headers.index("Target band")].fill.fill_type is None
 
     csv_text = client.get("/risks?band=Critical&band_rating=inherent&export=csv").get_data().decode("utf-8-sig")

@@ -302,6 +302,27 @@ def test_a_stale_edit_is_refused(client, login_as, risk):
     assert reload(risk).title == "Renamed meanwhile"
 
 
+@pytest.mark.parametrize(("path", "back_to"), [("edit", "edit"), ("review", "review"), ("accept", ""),
+                                              ("close", "")])
+def test_a_stale_form_sends_the_person_back_to_the_current_values(client, login_as, owner, risk, path, back_to):
+    login_as(owner)
+    before = (risk.version, risk.status, len(audit_entries(entity_type="risk")))
+    data = {
+        "edit": edit_form(risk, title="Mine", version="0"),
+        "review": {"version": "0", "reviewed_on": "2026-01-15", "notes": "Checked.", "inherent_likelihood": "4",
+                   "inherent_impact": "4", "residual_likelihood": "3", "residual_impact": "3"},
+        "accept": {"version": "0", "justification": "Funded next year.",
+                   "expires_on": (local_today() + timedelta(days=30)).isoformat()},
+        "close": {"version": "0", "reason": "System retired"},
+    }[path]
+    response = client.post(f"/risks/{risk.id}/{path}", data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/risks/{risk.id}/{back_to}".rstrip("/")
+    assert response.headers["X-Frame-Options"] == "DENY"  # the app's headers, as on any response
+    assert STALE_MESSAGE in page_text(client.get(response.headers["Location"]))
+    assert (reload(risk).version, reload(risk).status, len(audit_entries(entity_type="risk"))) == before
+
+
 @pytest.mark.parametrize("path", ["edit", "review", "close", "actions/new"])
 def test_a_risk_owner_changes_only_their_own_risks(client, login_as, owner, risk, path):
     login_as("risk_owner")

@@ -1,0 +1,72 @@
+"""Saving a submitted form: what a view does when the service refuses the write.
+
+    if form.validate_on_submit():
+        with saving(form, services.RiskRuleError, stale_url=url_for("risks.edit", risk_id=risk.id)):
+            services.update_risk(risk, ...)
+            flash("Saved.", "success")
+            return redirect(url_for("risks.detail", risk_id=risk.id))
+    return render_template("risks/form.html", form=form), 422
+
+Either way nothing the service wrote is kept (the session is rolled back):
+- a broken rule (one of `rule_errors`) puts its messages next to their fields and the block
+  ends, so the view goes on to show the form again with 422;
+- a stale edit (someone else saved the record after the form was opened) flashes why and
+  redirects to `stale_url`, so the person reloads what is there now before editing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import abort, flash, redirect
+from flask_wtf import FlaskForm
+
+from app.common.models import StaleEditError
+from app.extensions import db
+
+
+def show_problems(form: FlaskForm, problems: list[tuple[str | None, str]]) -> None:
+    """Put each (field, message) of a domain error next to its field, or above the form."""
+    for field_name, message in problems:
+        target = getattr(form, field_name, None) if field_name else None
+        if target is None or not hasattr(target, "errors"):
+            form.form_errors.append(message)
+        elif isinstance(target.errors, tuple):  # a field not validated this time
+            target.errors = [*target.errors, message]
+        else:
+            target.errors.append(message)
+
+
+def problems_of(error: Exception, default_field: str | None = None) -> list[tuple[str | None, str]]:
+    """(field, message) pairs of a domain error: RiskRuleError lists its `problems`; the others
+    (CategoryError, ScoringError...) carry one message and the `field` it belongs to, if any."""
+    problems = getattr(error, "problems", None)
+    if problems is not None:
+        return problems
+    return [(getattr(error, "field", None) or default_field, str(error))]
+
+
+@contextmanager
+def saving(
+    form: FlaskForm,
+    rule_errors: type[Exception] | tuple[type[Exception], ...],
+    *,
+    stale_url: str | None = None,
+    default_field: str | None = None,
+) -> Iterator[None]:
+    """Run the block that saves `form`; on a refusal roll back and tell the person why.
+
+    `default_field` takes a message whose error names no field (otherwise shown above the
+    form). Without `stale_url` a StaleEditError is not expected and propagates."""
+    try:
+        yield
+    except StaleEditError as error:
+        if stale_url is None:
+            raise
+        db.session.rollback()
+        flash(str(error), "danger")
+        abort(redirect(stale_url))
+    except rule_errors as error:
+        db.session.rollback()
+        show_problems(form, problems_of(error, default_field))

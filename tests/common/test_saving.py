@@ -1,0 +1,97 @@
+"""Saving a form (app.common.saving): a refused write leaves nothing behind and tells the person
+why, next to the field or with a redirect to the current values."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import get_flashed_messages
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import HTTPException
+from wtforms import StringField
+
+from app.auth.models import Department
+from app.common.models import StaleEditError
+from app.common.saving import problems_of, saving
+from app.extensions import db
+from app.risks.categories import CategoryError
+from app.risks.services import RiskRuleError
+
+
+class NameForm(FlaskForm):
+    name = StringField("Name")
+    code = StringField("Code")
+
+
+@pytest.fixture
+def form(app):
+    with app.test_request_context("/", method="POST", data={"name": "Transport", "code": "DOTP"}):
+        form = NameForm()
+        assert form.validate_on_submit()
+        yield form
+
+
+def department_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Department))
+
+
+def test_nothing_happens_when_the_save_succeeds(form):
+    with saving(form, RiskRuleError, stale_url="/departments/1"):
+        db.session.add(Department(code="DOTP", name="Transport"))
+        db.session.commit()
+    assert department_count() == 1
+    assert not form.errors and get_flashed_messages() == []
+
+
+def test_a_broken_rule_shows_each_problem_next_to_its_field_and_keeps_nothing(form):
+    with saving(form, RiskRuleError):
+        db.session.add(Department(code="DOTP", name="Transport"))
+        db.session.flush()
+        raise RiskRuleError([("code", "DOTP is taken."), (None, "The department list is locked."),
+                             ("name", "Name the department in full.")])
+    assert form.code.errors == ["DOTP is taken."]
+    assert form.name.errors == ["Name the department in full."]
+    assert form.form_errors == ["The department list is locked."]
+    assert department_count() == 0
+    assert get_flashed_messages() == []
+
+
+def test_an_error_with_one_message_goes_next_to_its_field_or_the_default_one(form):
+    with saving(form, CategoryError, default_field="name"):
+        raise CategoryError("Enter a name.")
+    with saving(form, CategoryError, default_field="name"):
+        raise CategoryError("Use letters only.", field="code")
+    assert form.name.errors == ["Enter a name."]
+    assert form.code.errors == ["Use letters only."]
+
+
+def test_problems_of_reads_both_shapes_of_domain_error():
+    assert problems_of(RiskRuleError("Too late.", field="due_on")) == [("due_on", "Too late.")]
+    assert problems_of(CategoryError("Taken.")) == [(None, "Taken.")]
+    assert problems_of(CategoryError("Taken."), default_field="name") == [("name", "Taken.")]
+    assert problems_of(ValueError("Odd.")) == [(None, "Odd.")]
+
+
+def test_a_stale_edit_redirects_with_the_reason_and_keeps_nothing(form):
+    with pytest.raises(HTTPException) as raised, saving(form, RiskRuleError, stale_url="/departments/1/edit"):
+        db.session.add(Department(code="DOTP", name="Transport"))
+        db.session.flush()
+        raise StaleEditError("department")
+    response = raised.value.get_response()
+    assert (response.status_code, response.headers["Location"]) == (302, "/departments/1/edit")
+    assert get_flashed_messages(with_categories=True) == [("danger", str(StaleEditError("department")))]
+    assert department_count() == 0
+    assert not form.errors
+
+
+def test_a_stale_edit_is_not_expected_without_somewhere_to_send_the_person(form):
+    with pytest.raises(StaleEditError), saving(form, RiskRuleError):
+        raise StaleEditError("department")
+
+
+def test_other_errors_pass_through(form):
+    with pytest.raises(CategoryError), saving(form, RiskRuleError):
+        raise CategoryError("Not a risk rule.")
+    with pytest.raises(KeyError), saving(form, (RiskRuleError, CategoryError)):
+        raise KeyError("bug")
+    assert not form.errors
