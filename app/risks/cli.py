@@ -1,4 +1,4 @@
-"""`flask --app wsgi risks import FILE`: the register import from the command line."""
+"""`flask --app wsgi risks ...`: the register import and the daily expiry of acceptances."""
 
 from pathlib import Path
 
@@ -7,7 +7,9 @@ from flask.cli import AppGroup
 
 from app.auth import services as accounts
 from app.auth.permissions import RISK_IMPORT, role_has
+from app.common.timeutil import local_today
 from app.risks.importing import import_risks
+from app.risks.services import expire_acceptances
 
 risks_cli = AppGroup("risks", help="Risk register tasks.")
 
@@ -37,3 +39,13 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
         click.echo(f"  row {outcome.row:>5}  {outcome.action:<9}  {outcome.reference:<16} {outcome.title}{detail}")
     verb = "Would import" if dry_run else "Imported"
     click.echo(f"{verb} {file.name}: {report.summary}." + (" Nothing was written (dry run)." if dry_run else ""))
+
+
+@risks_cli.command("expire-acceptances")
+def expire_acceptances_command():
+    """End acceptances past their expiry date; their risks return to "open". Safe to repeat:
+    run it daily (cron or a systemd timer) until Khusela's own scheduler does."""
+    reopened = expire_acceptances(local_today())
+    for risk in reopened:
+        click.echo(f"  {risk.reference}  {risk.title}: acceptance expired, status open")
+    click.echo(f"{len(reopened)} acceptance(s) expired." if reopened else "No acceptance has expired.")

@@ -1,4 +1,4 @@
-"""/risks/import: check and preview (a dry run), confirm the staged file, cancel; the template; the CLI."""
+"""/risks/import: check and preview (a dry run), confirm the staged file, cancel; the template."""
 
 from __future__ import annotations
 
@@ -221,56 +221,6 @@ def test_the_register_offers_the_import_to_those_who_may(client, login_as, regis
     assert "/risks/import" in client.get("/risks").get_data(as_text=True)
     login_as("risk_owner")
     assert "/risks/import" not in client.get("/risks").get_data(as_text=True)
-
-
-# --- the command line --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cli(app, register, tmp_path):
-    runner = app.test_cli_runner()
-
-    def invoke(data: bytes, *args):
-        path = tmp_path / "register.csv"
-        path.write_bytes(data)
-        return runner.invoke(args=["risks", "import", str(path), *args])
-
-    return invoke
-
-
-def test_cli_dry_run_then_import(cli, officer):
-    dry = cli(GOOD, "--as", officer.email, "--dry-run")
-
-    assert dry.exit_code == 0, dry.output
-    assert "Would import register.csv: 2 created" in dry.output and "Nothing was written" in dry.output
-    assert risk_count() == 0
-
-    real = cli(GOOD, "--as", officer.email)
-
-    assert real.exit_code == 0 and "Imported register.csv: 2 created" in real.output
-    assert risk_count() == 2
-
-
-def test_cli_reports_problems_with_row_and_column_and_exits_1(cli, officer):
-    result = cli(BAD, "--as", officer.email)
-
-    assert result.exit_code == 1
-    assert "row 2, column “Residual likelihood”" in result.output
-    assert risk_count() == 0
-
-
-@pytest.mark.parametrize("role", ["risk_owner", "auditor"])
-def test_cli_needs_an_importing_account(cli, role):
-    user = factories.make_user(role)
-
-    result = cli(GOOD, "--as", user.email)
-
-    assert result.exit_code == 2 and "not an active administrator or security officer" in result.output
-    assert risk_count() == 0
-
-
-def test_cli_unknown_account(cli):
-    assert cli(GOOD, "--as", "nobody@example.gov.za").exit_code == 2
 
 
 def test_inactive_categories_are_not_offered_in_the_template(client, login_as, register, category):
