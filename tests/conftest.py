@@ -13,6 +13,8 @@ import sqlalchemy as sa
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from app import create_app  # noqa: E402
+from app.controls.annex_a import sync_annex_a  # noqa: E402
+from app.controls.models import AnnexA2013Mapping, Control  # noqa: E402
 from app.extensions import db  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -58,6 +60,8 @@ def _empty_postgres(app) -> None:
         with db.engine.begin() as connection:
             # TRUNCATE does not fire the row-level trigger that keeps audit_entry append-only.
             connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            # Put back what the migrations load, as a fresh SQLite copy has it.
+            sync_annex_a(connection, Control.__table__, AnnexA2013Mapping.__table__)
 
 
 @pytest.fixture

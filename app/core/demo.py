@@ -75,7 +75,11 @@ def seed_demo(password: str) -> list[str]:
                 must_change_password=False,
             )
             added.append(f"user {account.email}")
+    from app.controls.services import load_annex_a
     from app.risks.demo import seed_demo_risks  # the register needs the accounts above
+
+    if load_annex_a().added:  # the migrations load it; this only matters on an emptied database
+        added.append("ISO/IEC 27001:2022 Annex A catalogue")
 
     added.extend(seed_demo_risks())
     for loader in DEMO_LOADERS:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.admin.services import find_department_by_code
 from app.auth.services import find_user_by_email
 from app.common.timeutil import add_months, local_today
+from app.controls import services as control_services
 from app.extensions import db
 from app.risks import services
 from app.risks.categories import find_category, seed_default_categories
@@ -183,6 +184,7 @@ def seed_demo_risks() -> list[str]:
 def _add_interim_initiatives(risk: Risk, officer) -> None:
     today = local_today()
     for title, control_ref, months in INFORMATION_SECURITY_ACTIONS:
+        control = control_services.annex_a_control(control_ref)
         services.add_action(risk, title=title, owner_id=officer.id, due_on=add_months(today, months - 4),
-                            actor=officer, control_ref=control_ref,
+                            actor=officer, control_id=control.id if control else None,
                             status="in_progress" if months <= 9 else "planned")

@@ -323,12 +323,18 @@ class ActionForm(FlaskForm):
                          validators=[DataRequired("Choose a status.")])
     progress_note = TextAreaField("Progress", filters=[strip],
                                   validators=[Length(max=5000, message="Use at most 5000 characters.")])
-    control_ref = StringField("Control reference", filters=[strip], validators=[
-        Length(max=32, message="Use at most 32 characters, like “8.8” or “A.12.6.1”.")])
+    control_id = SelectField("Control", validators=[Optional()])
 
     def set_owner_choices(self, users) -> None:
         self.owner_id.choices = {"": "Nobody yet"} | {
             str(u.id): f"{u.full_name} ({u.role_enum.label})" + ("" if u.active else " (inactive)") for u in users}
+
+    def set_control_choices(self, controls) -> None:
+        """Grouped by catalogue, in reference order: "8.16 Monitoring activities"."""
+        self.control_id.choices = {"": "None"}
+        for control in controls:
+            group = self.control_id.choices.setdefault(control.catalogue, {})
+            group[str(control.id)] = f"{control.reference} {control.title}" + ("" if control.active else " (retired)")
 
 
 class ImportForm(FlaskForm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,9 @@ from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.risks import scoring
+
+if TYPE_CHECKING:
+    from app.controls.models import Control
 
 
 class RiskStatus(enum.StrEnum):
@@ -143,6 +147,9 @@ class Risk(db.Model, Timestamped, Versioned):
     actions: Mapped[list[TreatmentAction]] = relationship(
         back_populates="risk", cascade="all, delete-orphan", order_by="TreatmentAction.due_on"
     )
+    controls: Mapped[list[Control]] = relationship(
+        secondary="risk_control", back_populates="risks", order_by="Control.reference"
+    )
 
     @property
     def status_enum(self) -> RiskStatus:
@@ -179,8 +186,9 @@ class TreatmentAction(db.Model, Timestamped, Versioned):
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PLANNED.value)
     progress_note: Mapped[str] = mapped_column(Text, default="")
-    # An Annex A or internal control reference ("8.8"); becomes a link when the catalogue exists.
-    control_ref: Mapped[str | None] = mapped_column(String(32))
+    # The control the action puts in place or improves.
+    control_id: Mapped[int | None] = mapped_column(ForeignKey("control.id"), index=True)
+    control: Mapped[Control | None] = relationship(back_populates="actions")
 
     def is_overdue(self, today: date) -> bool:
         return (self.due_on is not None and self.due_on < today

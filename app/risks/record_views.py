@@ -15,6 +15,7 @@ from app.admin.services import all_departments
 from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required, user_can
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
+from app.controls import services as control_services
 from app.extensions import db
 from app.risks import categories, presentation, services
 from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, RiskForm
@@ -228,6 +229,7 @@ def close(risk_id: int):
 def _action_form(owner_id: int | None = None, action: TreatmentAction | None = None) -> ActionForm:
     form = ActionForm(obj=action if request.method == "GET" else None)
     form.set_owner_choices(presentation.active_users(keep_id=owner_id))
+    form.set_control_choices(control_services.controls_to_link(keep_id=action.control_id if action else None))
     return form
 
 
@@ -238,6 +240,10 @@ def _render_action(form: ActionForm, risk: Risk, action: TreatmentAction | None,
 
 def _owner_id(form: ActionForm) -> int | None:
     return int(form.owner_id.data) if form.owner_id.data else None
+
+
+def _control_id(form: ActionForm) -> int | None:
+    return int(form.control_id.data) if form.control_id.data else None
 
 
 @bp.route("/<int:risk_id>/actions/new", methods=["GET", "POST"])
@@ -253,7 +259,7 @@ def new_action(risk_id: int):
             action = services.add_action(
                 risk, title=form.title.data, owner_id=_owner_id(form), due_on=form.due_on.data,
                 status=form.status.data, progress_note=form.progress_note.data or "",
-                control_ref=form.control_ref.data or None, actor=_acting_user())
+                control_id=_control_id(form), actor=_acting_user())
             flash(f"Treatment action “{action.title}” added to {risk.reference}.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))
     return _render_action(form, risk, None, 422)
@@ -268,7 +274,7 @@ def edit_action(risk_id: int, action_id: int):
     if request.method == "GET":
         form.version.data = str(action.version)
         form.owner_id.data = str(action.owner_id or "")
-        form.control_ref.data = action.control_ref or ""
+        form.control_id.data = str(action.control_id or "")
         return _render_action(form, risk, action)
     if form.validate_on_submit():
         stale_url = url_for("risks.edit_action", risk_id=risk.id, action_id=action.id)
@@ -276,7 +282,7 @@ def edit_action(risk_id: int, action_id: int):
             changes = services.update_action(
                 action, expected_version=form.version.data, title=form.title.data, owner_id=_owner_id(form),
                 due_on=form.due_on.data, status=form.status.data, progress_note=form.progress_note.data or "",
-                control_ref=form.control_ref.data or None, actor=_acting_user())
+                control_id=_control_id(form), actor=_acting_user())
             flash(f"Saved treatment action “{action.title}”." if changes else "Nothing changed.",
                   "success" if changes else "info")
             return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))

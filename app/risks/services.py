@@ -17,6 +17,7 @@ from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, Role, User
 from app.common.timeutil import add_months, utcnow
+from app.controls.models import Control
 from app.extensions import db
 from app.risks import scoring
 from app.risks.matrices import current_matrix
@@ -41,7 +42,7 @@ RISK_AUDIT_FIELDS = [
     "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact", "target_likelihood",
     "target_impact", "tolerance", "status", "strategy", "review_frequency_months", "next_review_on", "matrix_id",
 ]
-ACTION_AUDIT_FIELDS = ["title", "owner_id", "due_on", "status", "progress_note", "control_ref"]
+ACTION_AUDIT_FIELDS = ["title", "owner_id", "due_on", "status", "progress_note", "control_id"]
 # Statuses an edit may set; "accepted" and "closed" have their own steps with their own rules.
 EDITABLE_STATUSES = (RiskStatus.DRAFT, RiskStatus.OPEN, RiskStatus.IN_TREATMENT)
 
@@ -425,7 +426,8 @@ def expire_acceptances(today: date) -> list[Risk]:
 # --- treatment actions -------------------------------------------------------------------------
 
 
-def _check_action(title: str, owner_id: int | None, status: str) -> list[tuple[str | None, str]]:
+def _check_action(title: str, owner_id: int | None, status: str, control_id: int | None,
+                  current_control_id: int | None = None) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if not title or not title.strip():
         problems.append(("title", "Give the action a title."))
@@ -435,17 +437,21 @@ def _check_action(title: str, owner_id: int | None, status: str) -> list[tuple[s
             problems.append(("owner_id", "The action owner must be an active user."))
     if status not in {s.value for s in ActionStatus}:
         problems.append(("status", f"Unknown status {status!r}."))
+    if control_id is not None and control_id != current_control_id:
+        control = db.session.get(Control, control_id)
+        if control is None or not control.active:
+            problems.append(("control_id", "Choose an active control of the catalogue, or none."))
     return problems
 
 
 def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor,
                status: str = ActionStatus.PLANNED.value, progress_note: str = "",
-               control_ref: str | None = None) -> TreatmentAction:
-    problems = _check_action(title, owner_id, status)
+               control_id: int | None = None) -> TreatmentAction:
+    problems = _check_action(title, owner_id, status, control_id)
     if problems:
         raise RiskRuleError(problems)
     action = TreatmentAction(risk_id=risk.id, title=title.strip(), owner_id=owner_id, due_on=due_on, status=status,
-                             progress_note=(progress_note or "").strip(), control_ref=(control_ref or None))
+                             progress_note=(progress_note or "").strip(), control_id=control_id)
     db.session.add(action)
     if risk.status in (RiskStatus.DRAFT, RiskStatus.OPEN):
         risk.status = RiskStatus.IN_TREATMENT.value
@@ -458,15 +464,15 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
 
 
 def update_action(action: TreatmentAction, *, expected_version, title: str, owner_id: int | None,
-                  due_on: date | None, status: str, progress_note: str, control_ref: str | None, actor) -> dict:
+                  due_on: date | None, status: str, progress_note: str, control_id: int | None, actor) -> dict:
     action.check_version(expected_version, "treatment action")
-    problems = _check_action(title, owner_id, status)
+    problems = _check_action(title, owner_id, status, control_id, current_control_id=action.control_id)
     if problems:
         raise RiskRuleError(problems)
     before = audit.snapshot(action, ACTION_AUDIT_FIELDS)
     action.title, action.owner_id, action.due_on = title.strip(), owner_id, due_on
     action.status, action.progress_note = status, (progress_note or "").strip()
-    action.control_ref = control_ref or None
+    action.control_id = control_id
     changes = audit.diff(before, audit.snapshot(action, ACTION_AUDIT_FIELDS))
     if changes:
         audit.record("update", "risk_action", action.id, changes=changes,

@@ -180,6 +180,7 @@ def _information_security_risk(live_server) -> tuple[int, int]:
     from datetime import date, timedelta
 
     from app.auth.services import find_user_by_email
+    from app.controls.services import annex_a_control
     from app.risks import categories, services
     from app.risks.scoring import Rating
 
@@ -202,12 +203,13 @@ def _information_security_risk(live_server) -> tuple[int, int]:
                      ("Multiple internet entry points", "M")],
         ), actor=officer)
         action = services.add_action(risk, title="Establish a Security Operations Centre (SOC)", owner_id=owner.id,
-                                     due_on=_months_from_today(6), actor=officer, control_ref="8.16",
+                                     due_on=_months_from_today(6), actor=officer, control_id=annex_a_control("8.16").id,
                                      progress_note="Business case approved; tender in preparation.")
         services.add_action(risk, title="Implement an ISMS aligned to ISO/IEC 27001", owner_id=officer.id,
-                            due_on=date(2025, 6, 30), actor=officer, status="in_progress", control_ref="5.1")
+                            due_on=date(2025, 6, 30), actor=officer, status="in_progress",
+                            control_id=annex_a_control("5.1").id)
         services.add_action(risk, title="Technology refresh of end-of-support equipment", owner_id=owner.id,
-                            due_on=_months_from_today(18), actor=officer, control_ref="8.8")
+                            due_on=_months_from_today(18), actor=officer, control_id=annex_a_control("8.8").id)
         return risk.id, action.id
 
 

@@ -116,6 +116,7 @@ def test_an_action_needs_a_title_and_a_known_status(app):
     with app.test_request_context(method="POST", data=MultiDict({"title": " ", "status": "finished"})):
         form = ActionForm()
         form.set_owner_choices([])
+        form.set_control_choices([])
         assert not form.validate()
         assert "Say what will be done" in form.title.errors[0]
         assert form.status.errors == ["Not a valid choice."]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.admin import settings
 from app.common.timeutil import add_months, local_today
+from app.controls.services import annex_a_control as annex_a
 from app.extensions import db
 from app.risks import matrices, scoring, services
 from app.risks.models import (
@@ -104,7 +105,7 @@ def risk(make_risk):
 
 def test_detail_shows_everything_about_the_risk(client, login_as, officer, owner, risk):
     services.add_action(risk, title="Establish a Security Operations Centre (SOC)", owner_id=owner.id,
-                        due_on=date(2020, 1, 31), actor=officer, control_ref="8.16")
+                        due_on=date(2020, 1, 31), actor=officer, control_id=annex_a("8.16").id)
     login_as(officer)
     response = client.get(f"/risks/{risk.id}")
     assert response.status_code == 200
@@ -502,10 +503,10 @@ def test_adding_and_editing_a_treatment_action(client, login_as, owner, risk):
     login_as(owner)
     response = client.post(f"/risks/{risk.id}/actions/new", data={
         "title": "Establish a Security Operations Centre (SOC)", "owner_id": str(owner.id), "due_on": "2027-03-31",
-        "status": "planned", "progress_note": "", "control_ref": "8.16"})
+        "status": "planned", "progress_note": "", "control_id": str(annex_a("8.16").id)})
     assert response.status_code == 302
     action = db.session.scalar(sa.select(TreatmentAction))
-    assert (action.title, action.owner_id, action.due_on, action.control_ref) == (
+    assert (action.title, action.owner_id, action.due_on, action.control.reference) == (
         "Establish a Security Operations Centre (SOC)", owner.id, date(2027, 3, 31), "8.16")
     assert reload(risk).status == RiskStatus.IN_TREATMENT
     entry, _ = only_entry("create", "risk_action", action.id)
@@ -515,7 +516,7 @@ def test_adding_and_editing_a_treatment_action(client, login_as, owner, risk):
     assert 'value="Establish a Security Operations Centre (SOC)"' in form
     response = client.post(f"/risks/{risk.id}/actions/{action.id}/edit", data={
         "version": action.version, "title": action.title, "owner_id": str(owner.id), "due_on": "2027-03-31",
-        "status": "in_progress", "progress_note": "Tender awarded.", "control_ref": "8.16"})
+        "status": "in_progress", "progress_note": "Tender awarded.", "control_id": str(action.control_id)})
     assert response.status_code == 302
     action = reload(action)
     assert (action.status, action.progress_note) == ("in_progress", "Tender awarded.")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from app.admin import settings
 from app.audit.models import AuditEntry
 from app.common.models import StaleEditError
+from app.controls.services import annex_a_control
 from app.extensions import db
 from app.risks import matrices, scoring, services
 from app.risks.models import RatingKind, Risk, RiskStatus
@@ -273,11 +274,12 @@ def test_expired_acceptances_return_the_risk_to_open(make_risk, owner):
 def test_actions_are_added_updated_and_flagged_when_overdue(make_risk, officer, owner):
     risk = make_risk()
     action = services.add_action(risk, title="Establish a SOC", owner_id=owner.id, due_on=date(2026, 10, 31),
-                                 actor=officer, control_ref="8.16")
+                                 actor=officer, control_id=annex_a_control("8.16").id)
     assert risk.status == RiskStatus.IN_TREATMENT
     assert action.is_overdue(TODAY)
     services.update_action(action, expected_version=action.version, title=action.title, owner_id=owner.id,
-                           due_on=action.due_on, status="done", progress_note="SOC live", control_ref="8.16",
+                           due_on=action.due_on, status="done", progress_note="SOC live",
+                           control_id=action.control_id,
                            actor=owner)
     assert not action.is_overdue(TODAY)
     assert entries("update", "risk_action")[-1].changes == (
@@ -327,3 +329,22 @@ def test_reopening_an_accepted_risk_ends_the_acceptance(make_risk, owner, office
     services.update_risk(risk, input_from(risk, status="in_treatment"), expected_version=risk.version, actor=officer)
     assert risk.status == RiskStatus.IN_TREATMENT
     assert services.current_acceptance(risk) is None
+
+
+def test_an_action_links_only_to_an_active_control_but_keeps_a_link_to_one_retired_since(make_risk, officer):
+    risk = make_risk()
+    monitoring = annex_a_control("8.16")
+    with pytest.raises(services.RiskRuleError) as refused:
+        services.add_action(risk, title="SIEM", owner_id=None, due_on=None, actor=officer, control_id=999_999)
+    assert refused.value.problems == [("control_id", "Choose an active control of the catalogue, or none.")]
+    action = services.add_action(risk, title="SIEM", owner_id=None, due_on=None, actor=officer,
+                                 control_id=monitoring.id)
+    monitoring.active = False
+    db.session.commit()
+
+    services.update_action(action, expected_version=action.version, title="SIEM rules tuned", owner_id=None,
+                           due_on=None, status="in_progress", progress_note="", control_id=monitoring.id, actor=officer)
+
+    assert action.control_id == monitoring.id
+    with pytest.raises(services.RiskRuleError):
+        services.add_action(risk, title="Another", owner_id=None, due_on=None, actor=officer, control_id=monitoring.id)

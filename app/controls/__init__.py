@@ -1,0 +1,1 @@
+"""Controls catalogue, Statement of Applicability, evidence and control tests."""

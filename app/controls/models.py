@@ -1,0 +1,143 @@
+"""The controls catalogue: ISO/IEC 27001:2022 Annex A, the organisation's own controls mapped to
+it, the 2013 → 2022 correspondence, and which controls treat which risks."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import Department, User
+from app.common.models import Timestamped, Versioned
+from app.controls.annex_a import ANNEX_A_CATALOGUE  # noqa: F401  (re-exported: the catalogue's name)
+from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.risks.models import Risk, TreatmentAction
+
+INTERNAL_CATALOGUE = "Internal"
+
+
+class ControlSource(enum.StrEnum):
+    ANNEX_A = "annex_a"
+    INTERNAL = "internal"
+
+
+class ControlType(enum.StrEnum):
+    """ISO/IEC 27002:2022 attribute "control type"."""
+
+    PREVENTIVE = "Preventive"
+    DETECTIVE = "Detective"
+    CORRECTIVE = "Corrective"
+
+
+class Theme(enum.StrEnum):
+    ORGANIZATIONAL = "Organizational"
+    PEOPLE = "People"
+    PHYSICAL = "Physical"
+    TECHNOLOGICAL = "Technological"
+
+
+SECURITY_PROPERTIES = ("Confidentiality", "Integrity", "Availability")
+CYBERSECURITY_CONCEPTS = ("Identify", "Protect", "Detect", "Respond", "Recover")
+
+
+class Frequency(enum.StrEnum):
+    CONTINUOUS = "continuous"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    SEMI_ANNUALLY = "semi_annually"
+    ANNUALLY = "annually"
+    AD_HOC = "ad_hoc"
+
+    @property
+    def label(self) -> str:
+        return {"semi_annually": "Every six months", "ad_hoc": "As needed"}.get(
+            self.value, self.value.replace("_", " ").capitalize())
+
+
+# An internal control implements one or more Annex A controls.
+control_mapping = Table(
+    "control_mapping",
+    db.metadata,
+    Column("internal_control_id", ForeignKey("control.id", ondelete="CASCADE"), primary_key=True),
+    Column("annex_a_control_id", ForeignKey("control.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+# The controls that treat a risk (its residual rating assumes them).
+risk_control = Table(
+    "risk_control",
+    db.metadata,
+    Column("risk_id", ForeignKey("risk.id", ondelete="CASCADE"), primary_key=True),
+    Column("control_id", ForeignKey("control.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Control(db.Model, Timestamped, Versioned):
+    __tablename__ = "control"
+    __table_args__ = (UniqueConstraint("catalogue", "reference", name="uq_control_catalogue_reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), index=True)
+    # "ISO/IEC 27001:2022 Annex A", "Internal", or an imported standard's name.
+    catalogue: Mapped[str] = mapped_column(String(120), index=True)
+    reference: Mapped[str] = mapped_column(String(32))
+    sort_key: Mapped[str] = mapped_column(String(64), index=True)  # annex_a.reference_sort_key(reference)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    theme: Mapped[str | None] = mapped_column(String(16), index=True)  # Annex A only
+    # ISO/IEC 27002 attributes, ";"-separated (an Annex A control may have several of each).
+    control_types: Mapped[str] = mapped_column(String(64), default="")
+    security_properties: Mapped[str] = mapped_column(String(64), default="")
+    cybersecurity_concepts: Mapped[str] = mapped_column(String(64), default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    frequency: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    annex_a_controls: Mapped[list[Control]] = relationship(
+        secondary=control_mapping, primaryjoin=lambda: Control.id == control_mapping.c.internal_control_id,
+        secondaryjoin=lambda: Control.id == control_mapping.c.annex_a_control_id,
+        order_by=lambda: Control.id, back_populates="implemented_by",
+    )
+    implemented_by: Mapped[list[Control]] = relationship(
+        secondary=control_mapping, primaryjoin=lambda: Control.id == control_mapping.c.annex_a_control_id,
+        secondaryjoin=lambda: Control.id == control_mapping.c.internal_control_id,
+        order_by=lambda: Control.reference, back_populates="annex_a_controls",
+    )
+
+    risks: Mapped[list[Risk]] = relationship(secondary=risk_control, back_populates="controls",
+                                             order_by="Risk.reference")
+    actions: Mapped[list[TreatmentAction]] = relationship(back_populates="control",
+                                                          order_by="TreatmentAction.due_on")
+
+    @property
+    def is_annex_a(self) -> bool:
+        return self.source == ControlSource.ANNEX_A
+
+    @staticmethod
+    def split(values: str) -> list[str]:
+        return [value for value in (values or "").split(";") if value]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class AnnexA2013Mapping(db.Model):
+    """Where an ISO/IEC 27001:2013 Annex A control went in the 2022 edition (ISO/IEC 27002 Table B.1)."""
+
+    __tablename__ = "annex_a_2013_mapping"
+    __table_args__ = (UniqueConstraint("ref_2013", "ref_2022", name="uq_annex_a_2013_mapping_ref_2013_ref_2022"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref_2013: Mapped[str] = mapped_column(String(16), index=True)
+    title_2013: Mapped[str] = mapped_column(String(200))
+    ref_2022: Mapped[str] = mapped_column(String(16), index=True)
+    # The 2013 control relative to the 2022 one: equal, subset, superset or intersect.
+    relation: Mapped[str] = mapped_column(String(16))
