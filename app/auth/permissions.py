@@ -26,6 +26,8 @@ RISK_CREATE = "risk.create"
 RISK_EDIT = "risk.edit"  # object level too: a risk owner edits only the risks they own
 RISK_ACCEPT = "risk.accept"  # object level too: only the risk's own owner (or an admin)
 RISK_IMPORT = "risk.import"
+CONTROL_VIEW = "control.view"
+CONTROL_EDIT = "control.edit"  # the catalogue: internal controls, and what the organisation keeps on Annex A ones
 
 EVERY_ROLE = frozenset(Role)
 
@@ -41,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     RISK_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER}),
     RISK_ACCEPT: frozenset({Role.ADMIN, Role.RISK_OWNER}),
     RISK_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    CONTROL_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
+    CONTROL_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

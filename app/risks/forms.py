@@ -19,6 +19,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -66,6 +67,15 @@ class WholeNumberField(IntegerField):
 
 def int_or_none(value) -> int | None:
     return int(value) if value not in (None, "") and str(value).isdigit() else None
+
+
+def control_choices(controls) -> dict[str, list[tuple[int, str]]]:
+    """Grouped by catalogue, in reference order: "8.16 Monitoring activities"."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for control in controls:
+        label = f"{control.reference} {control.title}" + ("" if control.active else " (retired)")
+        groups.setdefault(control.catalogue, []).append((control.id, label))
+    return groups
 
 
 # --- ratings ---------------------------------------------------------------------------------
@@ -171,9 +181,10 @@ class RiskForm(FlaskForm, RatingFields):
     factors = FieldList(FormField(FactorForm), max_entries=MAX_FACTORS)
     reason = TextAreaField("Reason for the rating change", filters=[strip],
                            validators=[Length(max=2000, message="Use at most 2000 characters.")])
+    control_ids = SelectMultipleField("Controls in place", coerce=int, validators=[Optional()])
 
     def set_choices(self, *, categories, departments: list[Department], users, matrix: scoring.Matrix,
-                    risk=None, risk_matrix: scoring.Matrix | None = None) -> None:
+                    risk=None, risk_matrix: scoring.Matrix | None = None, controls=()) -> None:
         """categories: [(category, [subcategories])]; the risk's own choices stay listed even
         when they were deactivated since, so an edit does not silently change them."""
         keep_category = risk.category_id if risk is not None else None
@@ -199,6 +210,7 @@ class RiskForm(FlaskForm, RatingFields):
             # closing have their own steps; re-scoring an accepted risk ends its acceptance).
             self.status.choices = {**self.status.choices, risk.status: RiskStatus(risk.status).label}
         self.set_rating_choices(matrix, risk, risk_matrix)
+        self.control_ids.choices = control_choices(controls)
 
     def fill_from(self, risk) -> None:
         self.version.data = str(risk.version)
@@ -211,6 +223,7 @@ class RiskForm(FlaskForm, RatingFields):
         self.status.data = risk.status
         self.strategy.data = risk.strategy or ""
         self.fill_ratings(risk)
+        self.control_ids.data = [control.id for control in risk.controls]
         for factor in risk.factors:
             self.factors.append_entry({"description": factor.description, "rating": factor.rating})
         self.pad_factor_rows()
@@ -262,6 +275,7 @@ class RiskForm(FlaskForm, RatingFields):
             review_frequency_months=self.review_frequency_months.data,
             next_review_on=self.next_review_on.data,
             factors=self.factor_rows(),
+            control_ids=list(self.control_ids.data or []),
         )
 
 
@@ -330,11 +344,8 @@ class ActionForm(FlaskForm):
             str(u.id): f"{u.full_name} ({u.role_enum.label})" + ("" if u.active else " (inactive)") for u in users}
 
     def set_control_choices(self, controls) -> None:
-        """Grouped by catalogue, in reference order: "8.16 Monitoring activities"."""
-        self.control_id.choices = {"": "None"}
-        for control in controls:
-            group = self.control_id.choices.setdefault(control.catalogue, {})
-            group[str(control.id)] = f"{control.reference} {control.title}" + ("" if control.active else " (retired)")
+        self.control_id.choices = {"": "None", **{catalogue: {str(value): label for value, label in group}
+                                                  for catalogue, group in control_choices(controls).items()}}
 
 
 class ImportForm(FlaskForm):

@@ -28,6 +28,7 @@ from app.audit import services as audit
 from app.auth.models import Department, User
 from app.common.tabular import MOST_PROBLEMS_LISTED, Problem, TableColumn, TableError, TableRow, read_table
 from app.common.timeutil import add_months, local_today
+from app.controls.models import Control
 from app.extensions import db
 from app.risks import scoring, services
 from app.risks.matrices import current_matrix
@@ -79,6 +80,9 @@ COLUMNS = [
     ImportColumn("Contributing factors", "One cause per line, each starting with its rating H, M or L and a "
                  "colon.", "H: Outdated firewall\nM: No awareness training",
                  aliases=("Causes", "Causes / contributing factors", "Factors")),
+    ImportColumn("Controls", "The controls in place, by reference, separated by “;”: Annex A (like 8.16 or "
+                 "A.8.16) or your own (like IC-001). Empty: no control linked.", "8.13; 8.16; IC-004",
+                 aliases=("Controls in place", "Existing controls", "Current controls")),
     ImportColumn("Consequences", "What follows if the risk happens.", "Service outage; loss of personal information."),
     ImportColumn("Inherent likelihood", "A level of the risk matrix: its number or its name.", "4", required=True),
     ImportColumn("Inherent impact", "A level of the risk matrix: its number or its name.", "4", required=True),
@@ -108,7 +112,7 @@ FIELD_COLUMNS = {
     "reason": "Reason for change", "description": "Description", "consequences": "Consequences",
     **{f"{kind.value}_{axis}": f"{kind.value.capitalize()} {axis}" for kind in RatingKind
        for axis in ("likelihood", "impact")},
-    "matrix_id": "(risk matrix version)",
+    "matrix_id": "(risk matrix version)", "control_ids": "Controls", "controls": "Controls",
 }
 
 
@@ -191,6 +195,8 @@ class _Lookups:
     departments: dict[str, Department]
     users: dict[str, User]
     risks: dict[str, Risk]
+    # Reference (upper case) -> the controls in use with it; Annex A's listed first.
+    controls: dict[str, list[Control]]
     # (title, department id) -> reference of the risks a reference-less row may be repeating.
     titles: dict[tuple[str, int | None], str]
 
@@ -212,8 +218,17 @@ class _Lookups:
             users={user.email.casefold(): user
                    for user in db.session.scalars(sa.select(User).where(User.active.is_(True)))},
             risks=risks,
+            controls=_controls_by_reference() if any("Controls" in row.values for row in rows[:1]) else {},
             titles=_existing_titles(rows),
         )
+
+
+def _controls_by_reference() -> dict[str, list[Control]]:
+    by_reference: dict[str, list[Control]] = {}
+    for control in db.session.scalars(sa.select(Control).where(Control.active.is_(True)).order_by(
+            sa.case((Control.source == "annex_a", 0), else_=1), Control.catalogue)):
+        by_reference.setdefault(control.reference.upper(), []).append(control)
+    return by_reference
 
 
 def _existing_titles(rows: list[TableRow]) -> dict[tuple[str, int | None], str]:
@@ -349,6 +364,26 @@ def _factors(text: str) -> list[tuple[str, str]]:
     return factors
 
 
+def _control_ids(text: str, lookups: _Lookups) -> list[int]:
+    ids, unknown, ambiguous = [], [], []
+    for reference in (part.strip() for part in re.split(r"[;,\n]", text) if part.strip()):
+        found = lookups.controls.get(reference.upper()) or lookups.controls.get(reference.upper().removeprefix("A."))
+        if not found:
+            unknown.append(reference)
+        elif len(found) > 1 and not found[0].is_annex_a:
+            ambiguous.append(f"{reference} ({', '.join(control.catalogue for control in found)})")
+        else:
+            ids.append(found[0].id)
+    problems = []
+    if unknown:
+        problems.append("no control in use has the reference " + ", ".join(f"“{r}”" for r in unknown))
+    if ambiguous:
+        problems.append("these references are in several catalogues: " + "; ".join(ambiguous))
+    if problems:
+        raise ValueError("Controls: " + "; ".join(problems) + ". See the catalogue under Controls.")
+    return list(dict.fromkeys(ids))
+
+
 def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> services.RiskInput:
     """The row's values over the existing risk's (or the defaults): a column the file does not
     have keeps what Khusela holds; an empty cell in a column it has clears that value."""
@@ -388,6 +423,8 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
             reader.problem("Risk owner", f"No active user signs in as “{email}”. Create the account first, or "
                                          "leave the cell empty.")
         values["owner_id"] = owner.id if owner else None
+    if reader.has("Controls"):
+        values["control_ids"] = reader.parsed("Controls", lambda text: _control_ids(text, lookups), default=[])
     if reader.has("Contributing factors"):
         values["factors"] = reader.parsed("Contributing factors", _factors, default=[])
     for kind in RatingKind:

@@ -73,6 +73,8 @@ class RiskInput:
     review_frequency_months: int = 12
     next_review_on: date | None = None
     factors: list[tuple[str, str]] = field(default_factory=list)
+    # The controls in place that the residual rating assumes; None leaves the links as they are.
+    control_ids: list[int] | None = None
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -96,6 +98,7 @@ def input_of(risk: Risk) -> RiskInput:
         owner_id=risk.owner_id, tolerance=risk.tolerance, status=risk.status, strategy=risk.strategy,
         review_frequency_months=risk.review_frequency_months, next_review_on=risk.next_review_on,
         factors=[(factor.description, factor.rating) for factor in risk.factors],
+        control_ids=[control.id for control in risk.controls],
     )
 
 
@@ -132,7 +135,8 @@ def _ratings(risk: Risk) -> dict[RatingKind, scoring.Rating | None]:
     return {kind: pair(kind) for kind in RatingKind}
 
 
-def _check_references(data: RiskInput, current_status: str | None = None) -> list[tuple[str | None, str]]:
+def _check_references(data: RiskInput, current_status: str | None = None,
+                      current_control_ids: frozenset[int] = frozenset()) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if not data.title or not data.title.strip():
         problems.append(("title", "Give the risk a title."))
@@ -157,6 +161,12 @@ def _check_references(data: RiskInput, current_status: str | None = None) -> lis
         problems.append(("strategy", f"Unknown treatment strategy {data.strategy!r}."))
     if not 1 <= data.review_frequency_months <= 36:
         problems.append(("review_frequency_months", "Review the risk at least every 36 months (1 to 36)."))
+    if data.control_ids:
+        wanted = set(data.control_ids)
+        usable = set(db.session.scalars(sa.select(Control.id).where(
+            Control.id.in_(wanted), sa.or_(Control.active.is_(True), Control.id.in_(current_control_ids)))))
+        if usable != wanted:
+            problems.append(("control_ids", "Choose controls in use from the catalogue."))
     for position, (description, rating) in enumerate(data.factors, start=1):
         if not description.strip():
             problems.append(("factors", f"Contributing factor {position} has no description."))
@@ -227,6 +237,17 @@ def _factor_lines(risk: Risk) -> list[str]:
     return [f"{factor.rating}: {factor.description}" for factor in risk.factors]
 
 
+def _snapshot(risk: Risk) -> dict:
+    return {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk),
+            "controls": [control.reference for control in risk.controls]}
+
+
+def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
+    if control_ids is not None:
+        risk.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(set(control_ids)))
+                                                .order_by(Control.sort_key)))
+
+
 def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment") -> Risk:
     risk = add_risk(data, actor=actor, reason=reason)
     db.session.commit()
@@ -248,11 +269,11 @@ def add_risk(data: RiskInput, *, actor, reason: str, reference: str | None = Non
                RatingKind.TARGET: data.target}
     _set_ratings(risk, ratings)
     _replace_factors(risk, data.factors)
+    _link_controls(risk, data.control_ids)
     db.session.add(risk)
     db.session.flush()
     _record_rating_changes(risk, {}, ratings, None, actor, reason)
-    after = {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)}
-    audit.record("create", "risk", risk.id, changes=audit.diff({}, after),
+    audit.record("create", "risk", risk.id, changes=audit.diff({}, _snapshot(risk)),
                  summary=f"Created risk {risk.reference} {risk.title}"[:300], actor=actor)
     return risk
 
@@ -274,14 +295,15 @@ def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason
     matrix_row = current_matrix() if rescoring else risk.matrix
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else risk.tolerance
-    problems = _check_references(data, current_status=risk.status)
+    problems = _check_references(data, current_status=risk.status,
+                                 current_control_ids=frozenset(control.id for control in risk.controls))
     problems += scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
     problems += _check_tolerance(tolerance, matrix)
     if rescoring and not reason.strip():
         problems.append(("reason", "Say why the ratings change; the reason is kept in the risk's history."))
     if problems:
         raise RiskRuleError(problems)
-    before = {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)}
+    before = _snapshot(risk)
     from_matrix_id = risk.matrix_id
     if risk.status == RiskStatus.ACCEPTED and (rescoring or data.status != risk.status):
         # The owner accepted the risk as it was rated then; a new rating or status ends that.
@@ -295,8 +317,9 @@ def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason
         _set_ratings(risk, after_ratings)
         _record_rating_changes(risk, before_ratings, after_ratings, from_matrix_id, actor, reason)
     _replace_factors(risk, data.factors)
+    _link_controls(risk, data.control_ids)
     db.session.flush()
-    changes = audit.diff(before, {**audit.snapshot(risk, RISK_AUDIT_FIELDS), "factors": _factor_lines(risk)})
+    changes = audit.diff(before, _snapshot(risk))
     if changes:
         audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
     return changes

@@ -27,6 +27,13 @@ def _officer_id(live_server) -> int:
         return find_user_by_email("officer@example.org").id
 
 
+def _annex_a_id(live_server, reference: str) -> int:
+    from app.controls.services import annex_a_control
+
+    with live_server.app.app_context():
+        return annex_a_control(reference).id
+
+
 # name -> (path, signed in as admin?)
 PAGES = {
     "login": ("/login", False),
@@ -49,6 +56,10 @@ PAGES = {
     "risks-filtered": ("/risks?band=High&band_rating=inherent&out_of_tolerance=1&sort=residual&dir=desc", True),
     "risk-heatmap": ("/risks/heatmap", True),
     "risk-import": ("/risks/import", True),
+    "controls": ("/controls", True),
+    "controls-filtered": ("/controls?theme=Technological&type=Detective&sort=title", True),
+    "control-annex-a": ("/controls/{annex_id}", True),
+    "control-new": ("/controls/new?implements=8.16", True),
     "not-found": ("/no-such-page", True),
 }
 
@@ -80,7 +91,8 @@ def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in
     page.set_viewport_size(DESKTOP)
     if signed_in:
         sign_in("admin")
-    response = page.goto(live_server(path.format(officer_id=_officer_id(live_server))))
+    response = page.goto(live_server(path.format(officer_id=_officer_id(live_server),
+                                                 annex_id=_annex_a_id(live_server, "8.8"))))
     assert response.status == (404 if name == "not-found" else 200)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page, artifacts, name)

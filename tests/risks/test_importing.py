@@ -418,3 +418,31 @@ def test_the_csv_template_is_the_header_row(category):
     text = importing.template_csv().decode("utf-8-sig")
 
     assert next(csv.reader(io.StringIO(text))) == [column.header for column in importing.COLUMNS]
+
+
+# --- controls in place -------------------------------------------------------------------------------
+
+
+def test_controls_are_linked_by_annex_a_or_internal_reference(good_row, officer, owner):
+    from app.controls import services as controls
+
+    internal = controls.create_internal_control(controls.ControlInput(
+        reference="IC-004", title="Nightly backup to the provincial data centre", control_type="Corrective",
+        annex_a_ids=[controls.annex_a_control("8.13").id]), actor=officer)
+    header = ["Title", "Category", "Inherent likelihood", "Inherent impact", "Controls"]
+
+    report = run([["Ransomware", "Information Security", "4", "5", "A.8.16; 8.13, ic-004"]], officer, header=header)
+
+    assert report.ok, report.problems
+    risk = db.session.scalar(sa.select(Risk))
+    assert {control.reference for control in risk.controls} == {"8.16", "8.13", internal.reference}
+
+
+def test_unknown_control_references_are_named(good_row, officer):
+    header = ["Title", "Category", "Inherent likelihood", "Inherent impact", "Controls"]
+
+    report = run([["Ransomware", "Information Security", "4", "5", "8.16; 9.99; IC-404"]], officer, header=header)
+
+    [problem] = report.problems
+    assert (problem.row, problem.column) == (2, "Controls")
+    assert "“9.99”, “IC-404”" in problem.message

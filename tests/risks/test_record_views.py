@@ -60,6 +60,7 @@ def edit_form(risk, **changes) -> dict:
         data[f"factors-{position}-description"] = factor.description
         data[f"factors-{position}-rating"] = factor.rating
     data["reason"] = ""
+    data["control_ids"] = [str(control.id) for control in risk.controls]
     data.update(changes)
     return data
 
@@ -567,3 +568,32 @@ def test_the_timeline_shows_one_save_as_one_step(client, login_as, risk):
     assert history.count("Initial assessment") == 1 and history.count("SOC live") == 1
     assert "Residual: 3×3 9 · Medium → to 2×2 4 · Low" in history
     assert "Target: not rated → to 1×2 2 · Low" in history
+
+
+def test_editing_links_the_controls_in_place_and_the_risk_page_lists_them(client, login_as, risk):
+    login_as("security_officer")
+    monitoring, backup = annex_a("8.16"), annex_a("8.13")
+
+    response = client.post(f"/risks/{risk.id}/edit", data=edit_form(risk, control_ids=[str(monitoring.id),
+                                                                                      str(backup.id)]))
+
+    assert response.status_code == 302
+    assert [control.reference for control in reload(risk).controls] == ["8.13", "8.16"]
+    _, changes = only_entry("update", "risk", risk.id)
+    assert changes["controls"] == [[], ["8.13", "8.16"]]
+    page = client.get(f"/risks/{risk.id}").get_data(as_text=True)
+    assert f'href="/controls/{monitoring.id}">8.16 Monitoring activities</a>' in page
+    form = client.get(f"/risks/{risk.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{backup.id}">8.13 Information backup</option>' in form
+
+
+def test_a_retired_control_cannot_be_linked(client, login_as, risk):
+    login_as("security_officer")
+    retired = annex_a("8.16")
+    retired.active = False
+    db.session.commit()
+
+    response = client.post(f"/risks/{risk.id}/edit", data=edit_form(risk, control_ids=[str(retired.id)]))
+
+    assert response.status_code == 422
+    assert reload(risk).controls == []

@@ -348,3 +348,21 @@ def test_an_action_links_only_to_an_active_control_but_keeps_a_link_to_one_retir
     assert action.control_id == monitoring.id
     with pytest.raises(services.RiskRuleError):
         services.add_action(risk, title="Another", owner_id=None, due_on=None, actor=officer, control_id=monitoring.id)
+
+
+def test_controls_in_place_are_linked_audited_and_a_retired_one_kept_only_if_already_linked(make_risk, officer):
+    monitoring, backup = annex_a_control("8.16"), annex_a_control("8.13")
+    risk = make_risk(control_ids=[monitoring.id])
+    assert entries("create", "risk")[-1].changes.count("8.16") == 1
+    monitoring.active = False
+    db.session.commit()
+
+    services.update_risk(risk, input_from(risk, control_ids=[monitoring.id, backup.id]),
+                         expected_version=risk.version, actor=officer)
+
+    assert [control.reference for control in risk.controls] == ["8.13", "8.16"]
+    with pytest.raises(services.RiskRuleError) as refused:
+        make_risk(title="Another", control_ids=[monitoring.id])
+    assert refused.value.problems == [("control_ids", "Choose controls in use from the catalogue.")]
+    services.update_risk(risk, input_from(risk, control_ids=None), expected_version=risk.version, actor=officer)
+    assert len(risk.controls) == 2  # None leaves the links alone

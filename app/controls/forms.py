@@ -1,0 +1,53 @@
+"""Forms of the catalogue. The rules (unique reference, mapping to Annex A) are the services';
+they come back as ControlRuleError problems that app.common.saving puts next to the fields."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.controls.models import INTERNAL_CATALOGUE, ControlType, Frequency
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AnnexAControlForm(FlaskForm):
+    """What the organisation keeps on an Annex A control; the rest is the standard's."""
+
+    version = HiddenField()
+    description = TextAreaField("How it is done here", filters=[strip], validators=[
+        Length(max=10000, message="Use at most 10,000 characters.")])
+    owner_id = SelectField("Owner", validators=[Optional()])
+    department_id = SelectField("Department", validators=[Optional()])
+
+    def set_choices(self, *, users, departments: dict[str, str], **_) -> None:
+        self.owner_id.choices = {"": "Nobody yet"} | {
+            str(user.id): user.full_name + ("" if user.active else " (inactive)") for user in users}
+        self.department_id.choices = departments
+
+
+class InternalControlForm(AnnexAControlForm):
+    reference = StringField("Reference", filters=[strip], validators=[
+        DataRequired("Give the control a reference, like IC-001."),
+        Length(max=32, message="Use at most 32 characters.")])
+    catalogue = StringField("Catalogue", filters=[strip], default=INTERNAL_CATALOGUE, validators=[
+        DataRequired("Name the catalogue, like “Internal”."), Length(max=120, message="Use at most 120 characters.")])
+    title = StringField("Title", filters=[strip], validators=[
+        DataRequired("Give the control a title."), Length(max=200, message="Use at most 200 characters.")])
+    description = TextAreaField("Description", filters=[strip], validators=[
+        Length(max=10000, message="Use at most 10,000 characters.")])
+    control_type = SelectField("Type", choices={"": "Choose a type", **{t.value: t.value for t in ControlType}},
+                               validators=[DataRequired("Choose whether the control is preventive, detective or "
+                                                        "corrective.")])
+    frequency = SelectField("Operates", choices={"": "Not set", **{f.value: f.label for f in Frequency}},
+                            validators=[Optional()])
+    annex_a_ids = SelectMultipleField("Implements (Annex A)", coerce=int, validators=[
+        DataRequired("Map the control to at least one Annex A control it implements.")])
+    active = BooleanField("In use", default=True)
+
+    def set_choices(self, *, users, departments: dict[str, str], annex_a=()) -> None:
+        super().set_choices(users=users, departments=departments)
+        self.annex_a_ids.choices = [(control.id, f"{control.reference} {control.title}") for control in annex_a]

@@ -1,0 +1,112 @@
+"""Reading the catalogue for the list and its export. Filters come from the query string; a value
+that cannot be understood is ignored, as on the other list pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.sql import ColumnElement
+
+from app.auth.models import Department, User
+from app.controls.models import (
+    CYBERSECURITY_CONCEPTS,
+    SECURITY_PROPERTIES,
+    Control,
+    ControlSource,
+    ControlType,
+    Theme,
+)
+from app.extensions import db
+
+STATUS_ACTIVE, STATUS_RETIRED, STATUS_ANY = "", "retired", "all"
+_LARGEST_ID = 2**31 - 1
+
+Owner = aliased(User)
+
+SORT_COLUMNS: dict[str, ColumnElement] = {
+    "reference": Control.sort_key, "title": sa.func.lower(Control.title), "catalogue": Control.catalogue,
+    "theme": Control.theme, "owner": sa.func.lower(Owner.full_name), "department": Department.code,
+}
+DEFAULT_SORT = "reference"
+
+
+def _id_arg(args: Mapping[str, str], name: str) -> int | None:
+    text = (args.get(name) or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= _LARGEST_ID else None
+
+
+def _choice(args: Mapping[str, str], name: str, allowed) -> str:
+    value = args.get(name, "")
+    return value if value in allowed else ""
+
+
+@dataclass(frozen=True)
+class ControlFilters:
+    q: str = ""
+    source: str = ""
+    catalogue: str = ""
+    theme: str = ""
+    control_type: str = ""
+    security_property: str = ""
+    concept: str = ""
+    owner_id: int | None = None
+    department_id: int | None = None
+    status: str = STATUS_ACTIVE
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ControlFilters:
+        return cls(
+            q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+            source=_choice(args, "source", {s.value for s in ControlSource}),
+            catalogue=(args.get("catalogue") or "").strip()[:120],
+            theme=_choice(args, "theme", {t.value for t in Theme}),
+            control_type=_choice(args, "type", {t.value for t in ControlType}),
+            security_property=_choice(args, "property", SECURITY_PROPERTIES),
+            concept=_choice(args, "concept", CYBERSECURITY_CONCEPTS),
+            owner_id=_id_arg(args, "owner"),
+            department_id=_id_arg(args, "department"),
+            status=_choice(args, "status", {STATUS_RETIRED, STATUS_ANY}),
+        )
+
+    def conditions(self) -> list[ColumnElement]:
+        where: list[ColumnElement] = []
+        if self.q:
+            needle = self.q.lower()
+            where.append(sa.or_(*(sa.func.lower(column).contains(needle, autoescape=True)
+                                  for column in (Control.reference, Control.title, Control.description))))
+        for value, column in ((self.source, Control.source), (self.catalogue, Control.catalogue),
+                              (self.theme, Control.theme), (self.owner_id, Control.owner_id),
+                              (self.department_id, Control.department_id)):
+            if value:
+                where.append(column == value)
+        # Attributes are ";"-separated words; match a whole word.
+        for value, column in ((self.control_type, Control.control_types),
+                              (self.security_property, Control.security_properties),
+                              (self.concept, Control.cybersecurity_concepts)):
+            if value:
+                where.append((";" + column + ";").contains(f";{value};"))
+        if self.status == STATUS_ACTIVE:
+            where.append(Control.active.is_(True))
+        elif self.status == STATUS_RETIRED:
+            where.append(Control.active.is_(False))
+        return where
+
+
+def filtered_controls(filters: ControlFilters) -> sa.Select:
+    """Controls with what the list shows loaded up front (a fixed number of queries per page)."""
+    return (
+        sa.select(Control)
+        .outerjoin(Owner, Control.owner_id == Owner.id)
+        .outerjoin(Department, Control.department_id == Department.id)
+        .where(*filters.conditions())
+        .options(selectinload(Control.owner), selectinload(Control.department),
+                 selectinload(Control.annex_a_controls), selectinload(Control.implemented_by))
+    )
+
+
+def control_owners() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(
+        sa.select(Control.owner_id).where(Control.owner_id.is_not(None)))).order_by(sa.func.lower(User.full_name))))

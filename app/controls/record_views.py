@@ -1,0 +1,96 @@
+"""One control: its page, a new internal control, and editing."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin.forms import department_choices
+from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, RISK_VIEW, permission_required, user_can
+from app.common.saving import saving
+from app.common.timeutil import local_today
+from app.controls import services
+from app.controls.forms import AnnexAControlForm, InternalControlForm
+from app.controls.models import Control, ControlSource, Frequency
+from app.controls.views import bp
+from app.risks.presentation import active_users
+
+
+def _control_or_404(control_id: int) -> Control:
+    return services.get_control(control_id) or abort(404)
+
+
+@bp.get("/<int:control_id>")
+@permission_required(CONTROL_VIEW)
+def detail(control_id: int):
+    control = _control_or_404(control_id)
+    return render_template(
+        "controls/detail.html", control=control, today=local_today(), split=Control.split,
+        frequency_label=Frequency(control.frequency).label if control.frequency else None,
+        mappings_2013=services.mappings_2013_for(control) if control.is_annex_a else [],
+        may_edit=user_can(current_user, CONTROL_EDIT), may_see_risks=user_can(current_user, RISK_VIEW),
+    )
+
+
+def _form(form_class, control: Control | None = None):
+    form = form_class(obj=control if request.method == "GET" else None)
+    keep_department = control.department_id if control else None
+    form.set_choices(users=active_users(keep_id=control.owner_id if control else None),
+                     departments=department_choices("None", keep_id=keep_department),
+                     annex_a=services.annex_a_catalogue())
+    return form
+
+
+def _input(form) -> services.ControlInput:
+    values = {"description": form.description.data or "",
+              "owner_id": int(form.owner_id.data) if form.owner_id.data else None,
+              "department_id": int(form.department_id.data) if form.department_id.data else None}
+    if isinstance(form, InternalControlForm):
+        values.update(reference=form.reference.data or "", catalogue=form.catalogue.data or "",
+                      title=form.title.data or "", control_type=form.control_type.data or None,
+                      frequency=form.frequency.data or None, active=form.active.data,
+                      annex_a_ids=list(form.annex_a_ids.data or []))
+    return services.ControlInput(**values)
+
+
+def _render_form(form, control: Control | None, status: int = 200):
+    return render_template("controls/form.html", form=form, control=control), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(CONTROL_EDIT)
+def new():
+    form = _form(InternalControlForm)
+    if request.method == "GET":
+        annex = services.annex_a_control(request.args.get("implements", ""))
+        form.annex_a_ids.data = [annex.id] if annex else []
+        return _render_form(form, None)
+    if form.validate_on_submit():
+        with saving(form, services.ControlRuleError):
+            control = services.create_internal_control(_input(form), actor=current_user)
+            flash(f"Created control {control.reference} {control.title}.", "success")
+            return redirect(url_for("controls.detail", control_id=control.id))
+    return _render_form(form, None, 422)
+
+
+@bp.route("/<int:control_id>/edit", methods=["GET", "POST"])
+@permission_required(CONTROL_EDIT)
+def edit(control_id: int):
+    control = _control_or_404(control_id)
+    form = _form(AnnexAControlForm if control.source == ControlSource.ANNEX_A else InternalControlForm, control)
+    if request.method == "GET":
+        form.version.data = str(control.version)
+        form.owner_id.data = str(control.owner_id or "")
+        form.department_id.data = str(control.department_id or "")
+        if isinstance(form, InternalControlForm):
+            form.control_type.data = control.control_types
+            form.annex_a_ids.data = [annex.id for annex in control.annex_a_controls]
+        return _render_form(form, control)
+    if form.validate_on_submit():
+        with saving(form, services.ControlRuleError, stale_url=url_for("controls.edit", control_id=control.id)):
+            changes = services.update_control(control, _input(form), expected_version=form.version.data,
+                                              actor=current_user)
+            flash(f"Saved {control.reference} {control.title}." if changes else "Nothing changed.",
+                  "success" if changes else "info")
+            return redirect(url_for("controls.detail", control_id=control.id))
+    return _render_form(form, control, 422)
