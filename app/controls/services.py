@@ -200,3 +200,10 @@ def catalogues() -> list[str]:
 def annex_a_catalogue() -> list[Control]:
     return list(db.session.scalars(sa.select(Control).where(Control.source == ControlSource.ANNEX_A)
                                    .order_by(Control.sort_key)))
+
+
+def control_by_reference(reference: str) -> Control | None:
+    """An Annex A control ("8.16", "A.8.16"), else an internal one with that reference."""
+    return annex_a_control(reference) or db.session.scalar(
+        sa.select(Control).where(Control.catalogue == INTERNAL_CATALOGUE,
+                                 sa.func.upper(Control.reference) == reference.strip().upper()))

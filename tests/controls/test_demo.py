@@ -1,0 +1,43 @@
+"""Demo controls: a dozen internal controls mapped to Annex A, and the named risks' controls in place."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.controls.demo import INTERNAL_CONTROLS, RISK_CONTROLS
+from app.controls.models import Control, ControlSource
+from app.core.demo import seed_demo
+from app.extensions import db
+from app.risks.models import Risk
+
+
+def internal_controls() -> list[Control]:
+    return list(db.session.scalars(sa.select(Control).where(Control.source == ControlSource.INTERNAL)
+                                   .order_by(Control.sort_key)))
+
+
+def test_the_demo_has_a_dozen_internal_controls_each_mapped_to_annex_a(app):
+    seed_demo("khusela-demo")
+
+    controls = internal_controls()
+    assert [control.reference for control in controls] == [spec[0] for spec in INTERNAL_CONTROLS]
+    assert all(control.annex_a_controls and control.owner is not None for control in controls)
+    backup = next(control for control in controls if control.reference == "IC-004")
+    assert [annex.reference for annex in backup.annex_a_controls] == ["8.13"]
+
+
+def test_the_named_risks_have_their_controls_in_place(app):
+    seed_demo("khusela-demo")
+
+    for title, references in RISK_CONTROLS.items():
+        risk = db.session.scalar(sa.select(Risk).where(Risk.title == title))
+        assert sorted(control.reference for control in risk.controls) == sorted(references), title
+
+
+def test_seeding_twice_adds_no_control_and_keeps_the_links(app):
+    seed_demo("khusela-demo")
+    before = len(internal_controls())
+
+    seed_demo("khusela-demo")
+
+    assert len(internal_controls()) == before
