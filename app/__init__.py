@@ -59,10 +59,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.controls.views import bp as controls_bp
+    from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
     from app.risks.views import bp as risks_bp
 
-    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, admin_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

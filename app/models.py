@@ -3,7 +3,7 @@
 from app.admin.models import Setting  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, User  # noqa: F401
-from app.controls.models import AnnexA2013Mapping, Control  # noqa: F401
+from app.controls.models import AnnexA2013Mapping, Control, SoaEntry, SoaVersion  # noqa: F401
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     RatingChange,

@@ -28,6 +28,9 @@ RISK_ACCEPT = "risk.accept"  # object level too: only the risk's own owner (or a
 RISK_IMPORT = "risk.import"
 CONTROL_VIEW = "control.view"
 CONTROL_EDIT = "control.edit"  # the catalogue: internal controls, and what the organisation keeps on Annex A ones
+SOA_VIEW = "soa.view"
+SOA_EDIT = "soa.edit"  # decide applicability, justification and status of Annex A controls
+SOA_ISSUE = "soa.issue"  # freeze the Statement of Applicability as an approved version
 
 EVERY_ROLE = frozenset(Role)
 
@@ -45,6 +48,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     RISK_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     CONTROL_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
     CONTROL_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    SOA_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
+    SOA_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    SOA_ISSUE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

@@ -82,3 +82,90 @@ def _link_demo_risks(officer) -> None:
         data = risks.input_of(risk)
         data.control_ids = [control.id for control in controls if control is not None]
         risks.update_risk(risk, data, expected_version=risk.version, actor=officer)
+
+
+# --- the Statement of Applicability ------------------------------------------------------------------
+
+EXCLUDED = {
+    "8.28": "No software is developed in-house: applications are acquired or developed by suppliers, whose secure "
+            "coding is required under 8.30 and the supplier agreements (5.20).",
+    "8.31": "No development or test environments are run by the department; suppliers keep theirs separate from "
+            "production under their contracts (5.20, 8.30).",
+    "8.33": "No testing is done in-house; the use of production data by suppliers for testing is forbidden in the "
+            "supplier agreements (5.20).",
+    "7.11": "Supporting utilities of the data centre are the landlord's (Department of Infrastructure) and are "
+            "covered by its service level agreement under 5.22.",
+}
+LEGAL = {"5.31", "5.32", "5.33", "5.34", "5.36", "6.4", "6.6", "8.10", "8.11"}
+CONTRACTUAL = {"5.19", "5.20", "5.21", "5.22", "5.23", "8.30"}
+BUSINESS = {"5.29", "5.30", "7.4", "8.13", "8.14", "8.6"}
+# Where the provincial plan's initiatives stand (ISMS, policies, CMDB, classification, IAM, crypto, DLP, SOC,
+# third parties, application security); everything else is in place.
+STATUS_AT_FIRST_ISSUE = {
+    "5.1": "partially_implemented", "5.9": "partially_implemented", "5.12": "planned", "5.13": "planned",
+    "5.15": "partially_implemented", "5.16": "partially_implemented", "5.18": "planned",
+    "5.19": "partially_implemented",
+    "5.20": "partially_implemented", "5.21": "planned", "5.22": "planned", "5.23": "not_implemented",
+    "5.7": "not_implemented", "8.12": "not_implemented", "8.16": "planned", "8.24": "partially_implemented",
+    "8.8": "partially_implemented", "8.25": "planned", "8.26": "planned", "8.29": "not_implemented",
+    "5.30": "planned", "7.4": "planned",
+}
+# Progress recorded before the second issue, and since it (the current rows).
+PROGRESS_BY_SECOND_ISSUE = {"5.1": "implemented", "5.12": "partially_implemented", "5.13": "partially_implemented",
+                            "5.18": "partially_implemented", "5.7": "planned", "8.16": "partially_implemented"}
+PROGRESS_SINCE = {"5.9": "implemented", "8.12": "planned", "5.23": "planned"}
+
+
+def seed_demo_soa() -> list[str]:
+    """All 93 Annex A controls decided and issued twice, with progress recorded since."""
+    from datetime import date
+
+    from app.controls import soa
+
+    officer = find_user_by_email("officer@example.org")
+    if officer is None or soa.versions() or any(row.decided for row in soa.soa_rows()):
+        return []
+    for row in soa.soa_rows():
+        soa.save_entry(row.control, _demo_decision(row.control.reference, row.control.title, officer),
+                       expected_version=None, actor=officer)
+    soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=date(2026, 3, 31),
+                      note="Approved at the ISMS forum of 31 March 2026 (minute 2026/03/4).", actor=officer,
+                      today=date(2026, 3, 31))
+    _record_progress(PROGRESS_BY_SECOND_ISSUE, officer)
+    soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=date(2026, 9, 30),
+                      note="Mid-year review: policies approved, classification and SOC under way.", actor=officer,
+                      today=date(2026, 9, 30))
+    _record_progress(PROGRESS_SINCE, officer)
+    return ["Statement of Applicability (versions 1 and 2)"]
+
+
+def _demo_decision(reference: str, title: str, officer):
+    from app.controls.soa import SoaInput
+
+    if reference in EXCLUDED:
+        return SoaInput(applicable=False, justification=EXCLUDED[reference], owner_id=officer.id)
+    if reference in LEGAL:
+        reasons, why = ["legal_regulatory", "risk_treatment"], "Required by POPIA (Act 4 of 2013) and the records " \
+            "and access-to-information laws the department is subject to"
+    elif reference in CONTRACTUAL:
+        reasons, why = ["contractual", "risk_treatment"], "Required by the supplier agreements and to treat the " \
+            "loss of third-party IT providers"
+    elif reference in BUSINESS:
+        reasons, why = ["business", "risk_treatment"], "Required to keep citizen services running through outages " \
+            "(business continuity plan)"
+    else:
+        reasons, why = ["risk_treatment"], "Treats the provincial Information Security risk (R-0001)"
+    return SoaInput(applicable=True, reasons=reasons, owner_id=officer.id,
+                    justification=f"{why}: {title[0].lower()}{title[1:]}.",
+                    status=STATUS_AT_FIRST_ISSUE.get(reference, "implemented"))
+
+
+def _record_progress(statuses: dict[str, str], officer) -> None:
+    from app.controls import soa
+
+    for reference, status in statuses.items():
+        control = services.annex_a_control(reference)
+        entry = soa.entry_for(control)
+        data = soa.SoaInput(applicable=True, justification=entry.justification,
+                            reasons=[reason.value for reason in entry.reasons], status=status, owner_id=entry.owner_id)
+        soa.save_entry(control, data, expected_version=entry.version, actor=officer)

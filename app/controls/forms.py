@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.controls.models import INTERNAL_CATALOGUE, ControlType, Frequency
+from app.admin.forms import MultiCheckboxField
+from app.controls.models import INTERNAL_CATALOGUE, ControlType, Frequency, InclusionReason
+from app.controls.soa import INCLUDED_STATUSES
+from app.risks.forms import IsoDateField
 
 
 def strip(value):
@@ -51,3 +54,32 @@ class InternalControlForm(AnnexAControlForm):
     def set_choices(self, *, users, departments: dict[str, str], annex_a=()) -> None:
         super().set_choices(users=users, departments=departments)
         self.annex_a_ids.choices = [(control.id, f"{control.reference} {control.title}") for control in annex_a]
+
+
+# --- Statement of Applicability -------------------------------------------------------------------
+
+
+class SoaEntryForm(FlaskForm):
+    version = HiddenField()
+    applicable = SelectField("Applicable?", choices={"": "Decide", "yes": "Yes: the control is included",
+                                                     "no": "No: the control is excluded"},
+                             validators=[DataRequired("Decide whether the control applies.")])
+    reasons = MultiCheckboxField("Reasons for inclusion", choices={r.value: r.label for r in InclusionReason})
+    justification = TextAreaField("Justification", filters=[strip], validators=[
+        Length(max=5000, message="Use at most 5,000 characters.")])
+    status = SelectField("Implementation status", choices={"": "Choose a status", **{
+        s.value: s.label for s in INCLUDED_STATUSES}}, validators=[Optional()])
+    owner_id = SelectField("Owner", validators=[Optional()])
+
+    def set_owner_choices(self, users) -> None:
+        self.owner_id.choices = {"": "Nobody yet"} | {
+            str(user.id): user.full_name + ("" if user.active else " (inactive)") for user in users}
+
+
+class IssueSoaForm(FlaskForm):
+    approver = StringField("Approved by", filters=[strip], validators=[
+        DataRequired("Name who approved this version, like “Head of Department”."),
+        Length(max=200, message="Use at most 200 characters.")])
+    approved_on = IsoDateField("Approved on", validators=[InputRequired("Enter the date of the approval.")])
+    note = TextAreaField("Approval note", filters=[strip], validators=[
+        Length(max=5000, message="Use at most 5,000 characters.")])

@@ -4,13 +4,16 @@ it, the 2013 → 2022 correspondence, and which controls treat which risks."""
 from __future__ import annotations
 
 import enum
+import json
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
-from app.common.models import Timestamped, Versioned
+from app.common.models import Timestamped, UTCDateTime, Versioned
+from app.common.timeutil import utcnow
 from app.controls.annex_a import ANNEX_A_CATALOGUE  # noqa: F401  (re-exported: the catalogue's name)
 from app.extensions import db
 
@@ -104,18 +107,19 @@ class Control(db.Model, Timestamped, Versioned):
     annex_a_controls: Mapped[list[Control]] = relationship(
         secondary=control_mapping, primaryjoin=lambda: Control.id == control_mapping.c.internal_control_id,
         secondaryjoin=lambda: Control.id == control_mapping.c.annex_a_control_id,
-        order_by=lambda: Control.id, back_populates="implemented_by",
+        order_by=lambda: Control.sort_key, back_populates="implemented_by",
     )
     implemented_by: Mapped[list[Control]] = relationship(
         secondary=control_mapping, primaryjoin=lambda: Control.id == control_mapping.c.annex_a_control_id,
         secondaryjoin=lambda: Control.id == control_mapping.c.internal_control_id,
-        order_by=lambda: Control.reference, back_populates="annex_a_controls",
+        order_by=lambda: (Control.catalogue, Control.sort_key), back_populates="annex_a_controls",
     )
 
     risks: Mapped[list[Risk]] = relationship(secondary=risk_control, back_populates="controls",
                                              order_by="Risk.reference")
     actions: Mapped[list[TreatmentAction]] = relationship(back_populates="control",
                                                           order_by="TreatmentAction.due_on")
+    soa_entry: Mapped[SoaEntry | None] = relationship(back_populates="control", uselist=False)
 
     @property
     def is_annex_a(self) -> bool:
@@ -141,3 +145,71 @@ class AnnexA2013Mapping(db.Model):
     ref_2022: Mapped[str] = mapped_column(String(16), index=True)
     # The 2013 control relative to the 2022 one: equal, subset, superset or intersect.
     relation: Mapped[str] = mapped_column(String(16))
+
+
+class InclusionReason(enum.StrEnum):
+    """Why an Annex A control is in the Statement of Applicability (ISO/IEC 27001 6.1.3 d)."""
+
+    RISK_TREATMENT = "risk_treatment"
+    LEGAL_REGULATORY = "legal_regulatory"
+    CONTRACTUAL = "contractual"
+    BUSINESS = "business"
+
+    @property
+    def label(self) -> str:
+        return {"risk_treatment": "Risk treatment", "legal_regulatory": "Legal or regulatory (e.g. POPIA)",
+                "contractual": "Contractual", "business": "Business requirement"}[self.value]
+
+
+class ImplementationStatus(enum.StrEnum):
+    NOT_IMPLEMENTED = "not_implemented"
+    PLANNED = "planned"
+    PARTIALLY_IMPLEMENTED = "partially_implemented"
+    IMPLEMENTED = "implemented"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class SoaEntry(db.Model, Timestamped, Versioned):
+    """One Annex A control's row of the Statement of Applicability, as it stands now. A control
+    without a row has not been decided yet."""
+
+    __tablename__ = "soa_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_id: Mapped[int] = mapped_column(ForeignKey("control.id"), unique=True)
+    control: Mapped[Control] = relationship(back_populates="soa_entry")
+    applicable: Mapped[bool] = mapped_column(Boolean)
+    justification: Mapped[str] = mapped_column(Text)
+    # InclusionReason values, ";"-separated; empty when the control is excluded.
+    inclusion_reasons: Mapped[str] = mapped_column(String(128), default="")
+    implementation_status: Mapped[str] = mapped_column(String(24), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+
+    @property
+    def reasons(self) -> list[InclusionReason]:
+        return [InclusionReason(value) for value in Control.split(self.inclusion_reasons)]
+
+
+class SoaVersion(db.Model):
+    """An issued, approved Statement of Applicability: its rows frozen as they were that day."""
+
+    __tablename__ = "soa_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    approved_on: Mapped[date] = mapped_column(Date)
+    approver: Mapped[str] = mapped_column(String(200))  # who approved it, e.g. "Head of Department, Adv. N. Dlamini"
+    approval_note: Mapped[str] = mapped_column(Text, default="")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+    rows_json: Mapped[str] = mapped_column(Text)  # [{reference, title, theme, applicable, ...}] in reference order
+
+    @property
+    def rows(self) -> list[dict]:
+        return json.loads(self.rows_json)

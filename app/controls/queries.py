@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
+from app import models  # noqa: F401  (every model mapped before the alias below configures the mappers)
 from app.auth.models import Department, User
 from app.controls.models import (
     CYBERSECURITY_CONCEPTS,

@@ -88,9 +88,10 @@ class ControlInput:
     annex_a_ids: list[int] = field(default_factory=list)
 
 
-def _check_people(data: ControlInput) -> list[tuple[str | None, str]]:
+def _check_people(data: ControlInput, control: Control | None) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
-    if data.owner_id is not None:
+    # An owner who has left may stay on a control until someone is chosen; a new choice must be active.
+    if data.owner_id is not None and (control is None or data.owner_id != control.owner_id):
         owner = db.session.get(User, data.owner_id)
         if owner is None or not owner.active:
             problems.append(("owner_id", "The control owner must be an active user."))
@@ -100,11 +101,14 @@ def _check_people(data: ControlInput) -> list[tuple[str | None, str]]:
 
 
 def _check_internal(data: ControlInput, control: Control | None) -> list[tuple[str | None, str]]:
-    problems = _check_people(data)
+    problems = _check_people(data, control)
     reference, catalogue = data.reference.strip(), (data.catalogue or INTERNAL_CATALOGUE).strip()
     if not REFERENCE_PATTERN.match(reference):
         problems.append(("reference", "Give the control a reference of up to 32 letters, digits, spaces and "
                                       ". / _ -, like IC-001."))
+    existing = {name.casefold(): name for name in db.session.scalars(sa.select(Control.catalogue).distinct())}
+    catalogue = existing.get(catalogue.casefold(), catalogue)  # "internal" is the existing "Internal"
+    data.catalogue = catalogue
     if catalogue == ANNEX_A_CATALOGUE:
         problems.append(("catalogue", f"“{ANNEX_A_CATALOGUE}” holds the standard's 93 controls only; name your "
                                       "own catalogue differently."))
@@ -117,6 +121,8 @@ def _check_internal(data: ControlInput, control: Control | None) -> list[tuple[s
             problems.append(("reference", f"{catalogue} already has a control {clash.reference} ({clash.title})."))
     if not data.title.strip():
         problems.append(("title", "Give the control a title."))
+    elif len(data.title.strip()) > 200:
+        problems.append(("title", "Use at most 200 characters for the title."))
     if data.control_type not in {t.value for t in ControlType}:
         problems.append(("control_type", "Choose whether the control is preventive, detective or corrective."))
     if data.frequency is not None and data.frequency not in {f.value for f in Frequency}:
@@ -160,10 +166,10 @@ def create_internal_control(data: ControlInput, *, actor) -> Control:
 
 def update_control(control: Control, data: ControlInput, *, expected_version, actor) -> dict:
     control.check_version(expected_version, "control")
-    problems = _check_people(data) if control.is_annex_a else _check_internal(data, control)
+    problems = _check_people(data, control) if control.is_annex_a else _check_internal(data, control)
     if problems:
         raise ControlRuleError(problems)
-    before = _snapshot(control)
+    before, version = _snapshot(control), control.version
     if control.is_annex_a:
         control.description = data.description.strip()
         control.owner_id, control.department_id = data.owner_id, data.department_id
@@ -174,6 +180,9 @@ def update_control(control: Control, data: ControlInput, *, expected_version, ac
         _apply(control, data)
     db.session.flush()
     changes = audit.diff(before, _snapshot(control))
+    if changes and control.version == version:
+        control.version += 1  # only the mapping changed: a form opened before must still be stale
+        db.session.flush()
     if changes:
         audit.record("update", "control", control.id, changes=changes,
                      summary=f"Edited control {control.reference} {control.title}"[:300], actor=actor)

@@ -1,10 +1,12 @@
-"""Controls catalogue pages. The blueprint lives here; the list in list_views.py, one control's
-pages in record_views.py."""
+"""Controls catalogue pages. The blueprints live here; the list in list_views.py, one control's
+pages in record_views.py, the Statement of Applicability in soa_views.py."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("controls", __name__, url_prefix="/controls")
+# The Statement of Applicability has its own address (/soa), as auditors ask for it by name.
+soa_bp = Blueprint("soa", __name__, url_prefix="/soa")
 
-from app.controls import list_views, record_views  # noqa: E402,F401  (routes register on bp)
+from app.controls import list_views, record_views, soa_views  # noqa: E402,F401  (routes register on bp)

@@ -26,6 +26,7 @@ NAVIGATION = [
     NavItem("Home", "core.index", perms.ACCOUNT_SELF, "house"),
     NavItem("Risks", "risks.index", perms.RISK_VIEW, "exclamation-triangle"),
     NavItem("Controls", "controls.index", perms.CONTROL_VIEW, "shield-check"),
+    NavItem("SoA", "soa.index", perms.SOA_VIEW, "list-check"),
     NavItem("Audit log", "audit.index", perms.AUDIT_VIEW, "journal-check"),
     NavItem("Administration", "admin.index", perms.ADMIN_USERS, "gear"),
 ]

@@ -136,7 +136,8 @@ def _ratings(risk: Risk) -> dict[RatingKind, scoring.Rating | None]:
 
 
 def _check_references(data: RiskInput, current_status: str | None = None,
-                      current_control_ids: frozenset[int] = frozenset()) -> list[tuple[str | None, str]]:
+                      current_control_ids: frozenset[int] = frozenset(),
+                      current_owner_id: int | None = None) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if not data.title or not data.title.strip():
         problems.append(("title", "Give the risk a title."))
@@ -151,7 +152,7 @@ def _check_references(data: RiskInput, current_status: str | None = None,
             problems.append(("subcategory_id", "Choose a subcategory of the chosen category, or none."))
     if data.department_id is not None and db.session.get(Department, data.department_id) is None:
         problems.append(("department_id", "Choose a department from the list."))
-    if data.owner_id is not None:
+    if data.owner_id is not None and data.owner_id != current_owner_id:
         owner = db.session.get(User, data.owner_id)
         if owner is None or not owner.active:
             problems.append(("owner_id", "The risk owner must be an active user."))
@@ -296,7 +297,8 @@ def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else risk.tolerance
     problems = _check_references(data, current_status=risk.status,
-                                 current_control_ids=frozenset(control.id for control in risk.controls))
+                                 current_control_ids=frozenset(control.id for control in risk.controls),
+                                 current_owner_id=risk.owner_id)
     problems += scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
     problems += _check_tolerance(tolerance, matrix)
     if rescoring and not reason.strip():
@@ -317,9 +319,13 @@ def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason
         _set_ratings(risk, after_ratings)
         _record_rating_changes(risk, before_ratings, after_ratings, from_matrix_id, actor, reason)
     _replace_factors(risk, data.factors)
+    version = risk.version
     _link_controls(risk, data.control_ids)
     db.session.flush()
     changes = audit.diff(before, _snapshot(risk))
+    if changes and risk.version == version:
+        risk.version += 1  # only the controls changed: a form opened before must still be stale
+        db.session.flush()
     if changes:
         audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
     return changes

@@ -60,6 +60,14 @@ PAGES = {
     "controls-filtered": ("/controls?theme=Technological&type=Detective&sort=title", True),
     "control-annex-a": ("/controls/{annex_id}", True),
     "control-new": ("/controls/new?implements=8.16", True),
+    "soa": ("/soa", True),
+    "soa-filtered": ("/soa?theme=Technological&applicable=yes&status=planned", True),
+    "soa-edit": ("/soa/{annex_id}/edit", True),
+    "soa-coverage": ("/soa/coverage", True),
+    "soa-versions": ("/soa/versions", True),
+    "soa-version": ("/soa/versions/1", True),
+    "soa-compare": ("/soa/versions/compare?older=1&newer=2", True),
+    "soa-issue": ("/soa/issue", True),
     "not-found": ("/no-such-page", True),
 }
 

@@ -1,0 +1,186 @@
+"""The Statement of Applicability: the table, deciding one control, coverage, and issued versions."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.permissions import SOA_EDIT, SOA_ISSUE, SOA_VIEW, permission_required
+from app.common.export import Column, audited_export
+from app.common.listing import requested_export
+from app.common.saving import saving
+from app.common.timeutil import local_today
+from app.controls import services, soa
+from app.controls.annex_a import THEMES
+from app.controls.forms import IssueSoaForm, SoaEntryForm
+from app.controls.models import ImplementationStatus
+from app.controls.views import soa_bp as bp
+from app.risks.presentation import active_users
+
+
+def _yes_no(value) -> str:
+    return "" if value is None else ("Yes" if value else "No")
+
+
+def _row_columns() -> list[Column]:
+    """The SoA as an auditor reads it; the same columns for the current rows and an issued version."""
+    return [
+        Column("Reference", lambda r: r["reference"], 10),
+        Column("Control", lambda r: r["title"], 40),
+        Column("Theme", lambda r: r["theme"], 14),
+        Column("Applicable", lambda r: _yes_no(r["applicable"]), 10),
+        Column("Reasons for inclusion", lambda r: "; ".join(r["reasons"]), 26),
+        Column("Justification", lambda r: r["justification"], 60),
+        Column("Implementation status", lambda r: r["status"], 20),
+        Column("Owner", lambda r: r["owner"], 22),
+        Column("Internal controls", lambda r: "; ".join(r["internal_controls"]), 40),
+        Column("Risks", lambda r: "; ".join(r["risks"]), 40),
+    ]
+
+
+def _as_dict(row: soa.SoaRow) -> dict:
+    entry = row.entry
+    return {
+        "reference": row.control.reference, "title": row.control.title, "theme": row.control.theme,
+        "applicable": entry.applicable if entry else None,
+        "reasons": [reason.label for reason in entry.reasons] if entry else [],
+        "justification": entry.justification if entry else "",
+        "status": ImplementationStatus(entry.implementation_status).label if entry else "Not decided",
+        "owner": entry.owner.full_name if entry and entry.owner else "",
+        "internal_controls": [f"{other.reference} {other.title}" for other in row.internal_controls],
+        "risks": [f"{risk.reference} {risk.title}" for risk in row.risks],
+    }
+
+
+def _filters() -> dict[str, str]:
+    theme = request.args.get("theme", "")
+    applicable = request.args.get("applicable", "")
+    status = request.args.get("status", "")
+    return {
+        "theme": theme if theme in THEMES else "",
+        "applicable": applicable if applicable in ("yes", "no", "undecided") else "",
+        "status": status if status in {s.value for s in ImplementationStatus} else "",
+    }
+
+
+@bp.get("")
+@permission_required(SOA_VIEW)
+def index():
+    filters = _filters()
+    rows = soa.soa_rows(**filters)
+    fmt = requested_export()
+    if fmt:
+        return audited_export([_as_dict(row) for row in rows], _row_columns(), fmt,
+                              "khusela-statement-of-applicability", entity_type="soa_entry",
+                              what="Statement of Applicability rows")
+    latest = soa.versions()[:1]
+    choices = {
+        "theme": {"": "Any theme", **{theme: theme for theme in THEMES}},
+        "applicable": {"": "Any", "yes": "Yes", "no": "No", "undecided": "Not decided yet"},
+        "status": {"": "Any status", **{status.value: status.label for status in ImplementationStatus}},
+    }
+    return render_template(
+        "soa/index.html", rows=rows, filters=filters, choices=choices,
+        latest=latest[0] if latest else None, undecided=sum(1 for row in rows if not row.decided),
+        export_args={key: value for key, value in filters.items() if value},
+    )
+
+
+@bp.route("/<int:control_id>/edit", methods=["GET", "POST"])
+@permission_required(SOA_EDIT)
+def edit(control_id: int):
+    control = services.get_control(control_id)
+    if control is None or not control.is_annex_a:
+        abort(404)
+    entry = soa.entry_for(control)
+    form = SoaEntryForm()
+    form.set_owner_choices(active_users(keep_id=entry.owner_id if entry else None))
+    if request.method == "GET":
+        form.version.data = str(entry.version) if entry else ""
+        if entry:
+            form.applicable.data = "yes" if entry.applicable else "no"
+            form.reasons.data = [reason.value for reason in entry.reasons]
+            form.justification.data = entry.justification
+            form.status.data = entry.implementation_status if entry.applicable else ""
+            form.owner_id.data = str(entry.owner_id or "")
+        return _render_edit(form, control, entry)
+    if form.validate_on_submit():
+        data = soa.SoaInput(
+            applicable={"yes": True, "no": False}.get(form.applicable.data),
+            justification=form.justification.data or "",
+            reasons=list(form.reasons.data or []), status=form.status.data or None,
+            owner_id=int(form.owner_id.data) if form.owner_id.data else None)
+        with saving(form, soa.SoaRuleError, stale_url=url_for("soa.edit", control_id=control.id)):
+            changes = soa.save_entry(control, data, expected_version=form.version.data or None, actor=current_user)
+            flash(f"Saved the decision on {control.reference} {control.title}." if changes else "Nothing changed.",
+                  "success" if changes else "info")
+            return redirect(url_for("soa.index", _anchor=f"control-{control.reference}"))
+    return _render_edit(form, control, entry, 422)
+
+
+def _render_edit(form: SoaEntryForm, control, entry, status: int = 200):
+    return render_template("soa/edit.html", form=form, control=control, entry=entry,
+                           mappings_2013=services.mappings_2013_for(control)), status
+
+
+@bp.get("/coverage")
+@permission_required(SOA_VIEW)
+def coverage():
+    return render_template("soa/coverage.html", coverage=soa.coverage(), themes=THEMES,
+                           statuses=list(ImplementationStatus))
+
+
+@bp.get("/versions")
+@permission_required(SOA_VIEW)
+def versions():
+    return render_template("soa/versions.html", versions=soa.versions())
+
+
+@bp.get("/versions/<int:number>")
+@permission_required(SOA_VIEW)
+def version(number: int):
+    issued = soa.get_version(number) or abort(404)
+    fmt = requested_export()
+    if fmt:
+        return audited_export(issued.rows, _row_columns(), fmt, f"khusela-statement-of-applicability-v{number}",
+                              entity_type="soa_version", what=f"rows of Statement of Applicability version {number}")
+    return render_template("soa/version.html", issued=issued, rows=issued.rows, versions=soa.versions())
+
+
+@bp.get("/versions/compare")
+@permission_required(SOA_VIEW)
+def compare():
+    numbers = [soa.get_version(int(value)) if value.isdigit() else None
+               for value in (request.args.get("older", ""), request.args.get("newer", ""))]
+    older, newer = numbers
+    if older is None or newer is None:
+        flash("Choose two issued versions to compare.", "warning")
+        return render_template("soa/versions.html", versions=soa.versions())
+    if older.number > newer.number:
+        older, newer = newer, older
+    return render_template("soa/compare.html", older=older, newer=newer, differences=soa.compare(older, newer),
+                           versions=soa.versions())
+
+
+@bp.route("/issue", methods=["GET", "POST"])
+@permission_required(SOA_ISSUE)
+def issue():
+    form = IssueSoaForm()
+    rows = soa.soa_rows()
+    undecided = [row for row in rows if not row.decided]
+    if request.method == "GET":
+        form.approved_on.data = local_today()
+        return _render_issue(form, rows, undecided)
+    if form.validate_on_submit():
+        with saving(form, soa.SoaRuleError):
+            issued = soa.issue_version(approver=form.approver.data, approved_on=form.approved_on.data,
+                                       note=form.note.data or "", actor=current_user, today=local_today())
+            flash(f"Issued Statement of Applicability version {issued.number}.", "success")
+            return redirect(url_for("soa.version", number=issued.number))
+    return _render_issue(form, rows, undecided, 422)
+
+
+def _render_issue(form: IssueSoaForm, rows, undecided, status: int = 200):
+    latest = soa.versions()[:1]
+    return render_template("soa/issue.html", form=form, total=len(rows), undecided=undecided,
+                           latest=latest[0] if latest else None), status
