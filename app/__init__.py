@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.config import from_environment
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -15,6 +16,8 @@ from app.extensions import csrf, db, limiter, login_manager, migrate
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Before any route is added: an id the database cannot hold (/risks/99999999999999999999) is a 404.
+    app.url_map.converters["int"] = DatabaseIntConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
@@ -35,6 +38,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """<int:...> limited to PostgreSQL's integer, so a longer number never reaches the database."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -112,7 +112,7 @@ def entry_for(control: Control) -> SoaEntry | None:
 # --- deciding one control ----------------------------------------------------------------------
 
 
-def _problems(data: SoaInput) -> list[tuple[str | None, str]]:
+def _problems(data: SoaInput, entry: SoaEntry | None) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if data.applicable is None:
         problems.append(("applicable", "Decide whether the control applies."))
@@ -128,7 +128,8 @@ def _problems(data: SoaInput) -> list[tuple[str | None, str]]:
             problems.append(("reasons", "Choose reasons from the list."))
         if data.status not in {status.value for status in INCLUDED_STATUSES}:
             problems.append(("status", "Say how far the control is implemented."))
-    if data.owner_id is not None:
+    # An owner who has left may stay on the row until someone is chosen; a new choice must be active.
+    if data.owner_id is not None and (entry is None or data.owner_id != entry.owner_id):
         owner = db.session.get(User, data.owner_id)
         if owner is None or not owner.active:
             problems.append(("owner_id", "The owner must be an active user."))
@@ -144,7 +145,7 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
         raise StaleEditError("statement of applicability row")
     if entry is not None:
         entry.check_version(expected_version, "statement of applicability row")
-    problems = _problems(data)
+    problems = _problems(data, entry)
     if problems:
         raise SoaRuleError(problems)
     before = audit.snapshot(entry, ENTRY_AUDIT_FIELDS) if entry else {}
@@ -188,12 +189,17 @@ def issue_version(*, approver: str, approved_on: date, note: str, actor, today: 
     undecided = [row.control.reference for row in rows if not row.decided]
     if undecided:
         shown = ", ".join(undecided[:10]) + (f" and {len(undecided) - 10} more" if len(undecided) > 10 else "")
-        problems.append((None, f"{len(undecided)} Annex A control(s) have no decision yet ({shown}). Decide "
-                               "every control before issuing the Statement of Applicability."))
+        counted = "1 Annex A control has" if len(undecided) == 1 else f"{len(undecided)} Annex A controls have"
+        problems.append((None, f"{counted} no decision yet ({shown}). Decide every control before issuing the "
+                               "Statement of Applicability."))
     if not approver.strip():
         problems.append(("approver", "Name who approved this version, like “Head of Department”."))
+    latest = db.session.scalar(sa.select(SoaVersion).order_by(SoaVersion.number.desc()).limit(1))
     if approved_on > today:
         problems.append(("approved_on", "The approval cannot be dated in the future."))
+    elif latest is not None and approved_on < latest.approved_on:
+        problems.append(("approved_on", f"Version {latest.number} was approved on {latest.approved_on.isoformat()}; "
+                                        "a later version cannot be approved before it."))
     if problems:
         raise SoaRuleError(problems)
     number = (db.session.scalar(sa.select(sa.func.max(SoaVersion.number))) or 0) + 1
@@ -273,7 +279,8 @@ def coverage() -> Coverage:
         by_status[key] += 1
         by_theme[row.control.theme][key] += 1
     open_risks_without_controls = list(db.session.scalars(
-        sa.select(Risk).where(Risk.status != RiskStatus.CLOSED, ~Risk.controls.any()).order_by(Risk.reference)))
+        sa.select(Risk).where(Risk.status != RiskStatus.CLOSED, ~Risk.controls.any(Control.active.is_(True)))
+        .order_by(Risk.reference)))
     return Coverage(
         total=len(rows), by_status=by_status, by_theme=by_theme,
         not_implemented=[row for row in rows if row.entry and row.entry.applicable

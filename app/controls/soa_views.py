@@ -119,7 +119,9 @@ def edit(control_id: int):
 
 
 def _render_edit(form: SoaEntryForm, control, entry, status: int = 200):
-    return render_template("soa/edit.html", form=form, control=control, entry=entry,
+    # What relies on it, counted as the SoA table counts it (controls in use, open risks).
+    row = next(row for row in soa.soa_rows(theme=control.theme) if row.control.id == control.id)
+    return render_template("soa/edit.html", form=form, control=control, entry=entry, row=row,
                            mappings_2013=services.mappings_2013_for(control)), status
 
 
@@ -150,9 +152,7 @@ def version(number: int):
 @bp.get("/versions/compare")
 @permission_required(SOA_VIEW)
 def compare():
-    numbers = [soa.get_version(int(value)) if value.isdigit() else None
-               for value in (request.args.get("older", ""), request.args.get("newer", ""))]
-    older, newer = numbers
+    older, newer = (_version(request.args.get(name, "")) for name in ("older", "newer"))
     if older is None or newer is None:
         flash("Choose two issued versions to compare.", "warning")
         return render_template("soa/versions.html", versions=soa.versions())
@@ -160,6 +160,12 @@ def compare():
         older, newer = newer, older
     return render_template("soa/compare.html", older=older, newer=newer, differences=soa.compare(older, newer),
                            versions=soa.versions())
+
+
+def _version(text: str):
+    """The issued version a query-string number names, or None for anything else."""
+    text = text.strip()
+    return soa.get_version(int(text)) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 @bp.route("/issue", methods=["GET", "POST"])

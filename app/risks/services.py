@@ -187,10 +187,18 @@ def _check_tolerance(tolerance: int, matrix: scoring.Matrix) -> list[tuple[str |
 
 
 def next_reference() -> str:
-    """R-0001, R-0002, ... one more than the highest in use."""
-    references = db.session.scalars(sa.select(Risk.reference).where(Risk.reference.like("R-%")))
-    numbers = [int(ref[2:]) for ref in references if ref[2:].isdigit()]
-    return f"R-{max(numbers, default=0) + 1:04d}"
+    """R-0001, R-0002, ... one more than the highest in use. The longest references sort first
+    (R-10000 after R-9999), so only the top few rows are read, however large the register."""
+    ordered = (sa.select(Risk.reference).where(Risk.reference.like("R-%"))
+               .order_by(sa.func.length(Risk.reference).desc(), Risk.reference.desc()))
+    batch, offset = 100, 0
+    while True:
+        references = list(db.session.scalars(ordered.limit(batch).offset(offset)))
+        # In this order the first all-digit one is the highest (imported ones like R-OLD-7 come earlier).
+        highest = next((int(ref[2:]) for ref in references if ref[2:].isascii() and ref[2:].isdigit()), None)
+        if highest is not None or len(references) < batch:
+            return f"R-{(highest or 0) + 1:04d}"
+        offset += batch
 
 
 def _apply(risk: Risk, data: RiskInput) -> None:

@@ -156,3 +156,10 @@ def test_health_reports_an_unreachable_database(app, make_app, caplog):
 def test_error_page_renders_while_the_database_is_down(app, make_app):
     broken = make_app(SQLALCHEMY_DATABASE_URI="sqlite:////nonexistent-dir/khusela.db")
     assert_error_page(broken.test_client().get("/no/such/page"), 404, "Not found")
+
+
+@pytest.mark.parametrize("path", ["/risks/99999999999999999999", "/controls/2147483648", "/soa/versions/99999999999"])
+def test_an_id_the_database_cannot_hold_is_not_found(client, login_as, path):
+    login_as("admin")
+
+    assert client.get(path).status_code == 404

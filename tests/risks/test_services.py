@@ -366,3 +366,13 @@ def test_controls_in_place_are_linked_audited_and_a_retired_one_kept_only_if_alr
     assert refused.value.problems == [("control_ids", "Choose controls in use from the catalogue.")]
     services.update_risk(risk, input_from(risk, control_ids=None), expected_version=risk.version, actor=officer)
     assert len(risk.controls) == 2  # None leaves the links alone
+
+
+def test_the_next_reference_follows_the_highest_number_whatever_its_length(make_risk):
+    assert services.next_reference() == "R-0001"
+    for reference in ("R-9999", "R-10000", "R-OLD-REGISTER-7", "ISR-99999"):
+        risk = make_risk(title=f"Risk {reference}")
+        risk.reference = reference
+        db.session.commit()
+
+    assert services.next_reference() == "R-10001"
