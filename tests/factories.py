@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 from app.admin.services import create_department, find_department_by_code
 from app.auth import services as accounts
@@ -39,3 +40,8 @@ def make_user(
         actor=None,
         must_change_password=must_change_password,
     )
+
+
+def csrf_token(page: str) -> str:
+    """The form's CSRF token in a rendered page (for tests that run with CSRF protection on)."""
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -30,6 +30,15 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+class RuleError(Exception):
+    """A service refused a write: `problems` is a list of (form field or None, message), so a
+    view can put each message next to its field (app.common.saving) and an import can name it."""
+
+    def __init__(self, problems: list[tuple[str | None, str]] | str, field: str | None = None):
+        self.problems = [(field, problems)] if isinstance(problems, str) else problems
+        super().__init__(" ".join(message for _, message in self.problems))
+
+
 class StaleEditError(Exception):
     """Someone else saved the record after this form was opened."""
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.audit import services as audit
 from app.auth.models import Department, User
+from app.common.models import RuleError
 from app.controls.annex_a import ANNEX_A_CATALOGUE, SyncResult, reference_sort_key, sync_annex_a
 from app.controls.models import (
     INTERNAL_CATALOGUE,
@@ -63,12 +64,8 @@ CONTROL_AUDIT_FIELDS = ["catalogue", "reference", "title", "description", "contr
 REFERENCE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,31}$")
 
 
-class ControlRuleError(Exception):
-    """`problems`: (form field or None, message) for each rule the input breaks."""
-
-    def __init__(self, problems: list[tuple[str | None, str]] | str, field: str | None = None):
-        self.problems = [(field, problems)] if isinstance(problems, str) else problems
-        super().__init__(" ".join(message for _, message in self.problems))
+class ControlRuleError(RuleError):
+    """A rule of the controls catalogue was broken."""
 
 
 @dataclass

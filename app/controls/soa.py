@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.auth.models import User
-from app.common.models import StaleEditError
+from app.common.models import RuleError, StaleEditError
 from app.controls.annex_a import THEMES
 from app.controls.models import (
     Control,
@@ -41,10 +41,8 @@ FROZEN_FIELDS = {"applicable": "Applicable", "reasons": "Reasons for inclusion",
                  "risks": "Risks"}
 
 
-class SoaRuleError(Exception):
-    def __init__(self, problems: list[tuple[str | None, str]] | str, field: str | None = None):
-        self.problems = [(field, problems)] if isinstance(problems, str) else problems
-        super().__init__(" ".join(message for _, message in self.problems))
+class SoaRuleError(RuleError):
+    """A rule of the Statement of Applicability was broken."""
 
 
 @dataclass

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, Role, User
+from app.common.models import RuleError
 from app.common.timeutil import add_months, utcnow
 from app.controls.models import Control
 from app.extensions import db
@@ -47,12 +48,8 @@ ACTION_AUDIT_FIELDS = ["title", "owner_id", "due_on", "status", "progress_note",
 EDITABLE_STATUSES = (RiskStatus.DRAFT, RiskStatus.OPEN, RiskStatus.IN_TREATMENT)
 
 
-class RiskRuleError(Exception):
-    """One or more rules were broken: `problems` is a list of (form field or None, message)."""
-
-    def __init__(self, problems: list[tuple[str | None, str]] | str, field: str | None = None):
-        self.problems = [(field, problems)] if isinstance(problems, str) else problems
-        super().__init__(" ".join(message for _, message in self.problems))
+class RiskRuleError(RuleError):
+    """A rule of the risk register was broken."""
 
 
 @dataclass

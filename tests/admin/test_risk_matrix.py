@@ -328,16 +328,12 @@ def test_other_roles_do_not_see_the_risk_pages(client, login_as, role):
     assert version_count() == 0
 
 
-def _csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def test_saving_needs_the_csrf_token_of_the_form(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     browser = app.test_client()
     with app.app_context():
         email = factories.make_user("admin").email
-    token = _csrf_token(browser.get("/login").get_data(as_text=True))
+    token = factories.csrf_token(browser.get("/login").get_data(as_text=True))
     browser.post("/login", data={"email": email, "password": factories.PASSWORD, "csrf_token": token})
     data = matrix_form(default_matrix(3), based_on=None)
     with app.app_context():
@@ -348,7 +344,7 @@ def test_saving_needs_the_csrf_token_of_the_form(make_app):
     with app.app_context():
         assert matrices.current_matrix().size == 5
         assert settings.get(settings.RISK_DEFAULT_TOLERANCE) == 4
-    data["csrf_token"] = _csrf_token(browser.get("/admin/risk-matrix/edit").get_data(as_text=True))
+    data["csrf_token"] = factories.csrf_token(browser.get("/admin/risk-matrix/edit").get_data(as_text=True))
     assert browser.post("/admin/risk-matrix/edit", data=data).status_code == 302
     with app.app_context():
         assert matrices.current_matrix().size == 3

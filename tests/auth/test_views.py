@@ -349,10 +349,6 @@ def test_after_an_admin_reset_the_new_password_must_be_changed(app, client, logi
 # --- CSRF ---------------------------------------------------------------------------------------
 
 
-def _csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 @pytest.mark.parametrize("token", [None, "wrong-token", "IjAwMDAi.aaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbb"])
 def test_sign_in_without_the_right_csrf_token_is_refused(make_app, token):
     app = make_app(WTF_CSRF_ENABLED=True)
@@ -379,7 +375,7 @@ def test_sign_in_with_the_csrf_token_of_the_page_works(make_app):
     client = app.test_client()
     with app.app_context():
         email = factories.make_user().email
-    token = _csrf_token(client.get("/login").get_data(as_text=True))
+    token = factories.csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"email": email, "password": factories.PASSWORD, "csrf_token": token})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
@@ -390,7 +386,7 @@ def test_sign_out_without_a_csrf_token_is_refused(make_app):
     client = app.test_client()
     with app.app_context():
         email = factories.make_user().email
-    token = _csrf_token(client.get("/login").get_data(as_text=True))
+    token = factories.csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"email": email, "password": factories.PASSWORD, "csrf_token": token})
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200

@@ -639,10 +639,6 @@ def test_signing_in_is_required(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def _csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def test_issuing_needs_the_csrf_token_of_the_form(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     browser = app.test_client()
@@ -650,7 +646,7 @@ def test_issuing_needs_the_csrf_token_of_the_form(make_app):
         officer = factories.make_user("security_officer")
         decide_every_control(officer)
         email = officer.email
-    token = _csrf_token(browser.get("/login").get_data(as_text=True))
+    token = factories.csrf_token(browser.get("/login").get_data(as_text=True))
     assert browser.post("/login", data={"email": email, "password": factories.PASSWORD,
                                         "csrf_token": token}).status_code == 302
 
@@ -660,7 +656,7 @@ def test_issuing_needs_the_csrf_token_of_the_form(make_app):
     with app.app_context():
         assert soa.versions() == []
 
-    data["csrf_token"] = _csrf_token(browser.get("/soa/issue").get_data(as_text=True))
+    data["csrf_token"] = factories.csrf_token(browser.get("/soa/issue").get_data(as_text=True))
     assert browser.post("/soa/issue", data=data).status_code == 302
     with app.app_context():
         assert [version.number for version in soa.versions()] == [1]

@@ -578,17 +578,13 @@ def test_an_admin_may_create_a_control(client, login_as):
     assert len(internal_controls()) == 1
 
 
-def _csrf_token(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 def test_creating_needs_the_csrf_token_of_the_form(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     browser = app.test_client()
     with app.app_context():
         email = factories.make_user("security_officer").email
         data = new_control_form()
-    token = _csrf_token(browser.get("/login").get_data(as_text=True))
+    token = factories.csrf_token(browser.get("/login").get_data(as_text=True))
     assert browser.post("/login", data={"email": email, "password": factories.PASSWORD,
                                         "csrf_token": token}).status_code == 302
 
@@ -596,7 +592,7 @@ def test_creating_needs_the_csrf_token_of_the_form(make_app):
     with app.app_context():
         assert internal_controls() == []
 
-    data["csrf_token"] = _csrf_token(browser.get("/controls/new").get_data(as_text=True))
+    data["csrf_token"] = factories.csrf_token(browser.get("/controls/new").get_data(as_text=True))
     assert browser.post("/controls/new", data=data).status_code == 302
     with app.app_context():
         assert len(internal_controls()) == 1

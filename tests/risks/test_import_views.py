@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 import pytest
@@ -40,10 +39,6 @@ def token_of(response) -> str:
     marker = 'name="token" type="hidden" value="'
     start = html.index(marker) + len(marker)
     return html[start: html.index('"', start)]
-
-
-def csrf_token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
 
 
 def risk_count() -> int:
@@ -198,13 +193,13 @@ def test_import_forms_need_the_csrf_token(make_app, register):
     client = app.test_client()
     with app.app_context():
         email = factories.make_user("security_officer").email
-    token = csrf_token(client.get("/login").get_data(as_text=True))
+    token = factories.csrf_token(client.get("/login").get_data(as_text=True))
     assert client.post("/login", data={"email": email, "password": factories.PASSWORD,
                                        "csrf_token": token}).status_code == 302
 
     without = client.post("/risks/import", data={"file": (io.BytesIO(GOOD), "register.csv")},
                           content_type="multipart/form-data")
-    page_token = csrf_token(client.get("/risks/import").get_data(as_text=True))
+    page_token = factories.csrf_token(client.get("/risks/import").get_data(as_text=True))
     checked = client.post("/risks/import", data={"file": (io.BytesIO(GOOD), "register.csv"),
                                                  "csrf_token": page_token}, content_type="multipart/form-data")
     confirm_without = client.post("/risks/import/confirm", data={"token": token_of(checked)})
