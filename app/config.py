@@ -54,6 +54,8 @@ def from_environment(instance_path: Path) -> dict:
         "KHUSELA_TIMEZONE": os.environ.get("KHUSELA_TIMEZONE", "Africa/Johannesburg"),
         "CLASSIFICATION_LABEL": os.environ.get("KHUSELA_CLASSIFICATION", "RESTRICTED"),
         "MAX_CONTENT_LENGTH": _int("KHUSELA_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Evidence files, named by SHA-256; outside the web root, backed up with the database.
+        "EVIDENCE_FOLDER": os.environ.get("KHUSELA_EVIDENCE_FOLDER") or str(instance_path / "evidence"),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "khusela-demo"),
         # Sessions: idle timeout enforced server-side too (see auth.sessions).
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("KHUSELA_SESSION_IDLE_MINUTES", 30)),

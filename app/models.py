@@ -3,7 +3,14 @@
 from app.admin.models import Setting  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, User  # noqa: F401
-from app.controls.models import AnnexA2013Mapping, Control, SoaEntry, SoaVersion  # noqa: F401
+from app.controls.models import (  # noqa: F401
+    AnnexA2013Mapping,
+    Control,
+    Evidence,
+    EvidenceFile,
+    SoaEntry,
+    SoaVersion,
+)
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     RatingChange,

@@ -80,7 +80,8 @@ def make_app(database_url, tmp_path):
 
     def build(**overrides):
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                          "STAGING_FOLDER": str(tmp_path / "staged-uploads"), **overrides})
+                          "STAGING_FOLDER": str(tmp_path / "staged-uploads"),
+                          "EVIDENCE_FOLDER": str(tmp_path / "evidence"), **overrides})
         created.append(app)
         return app
 

@@ -91,6 +91,9 @@ class SettingsForm(FlaskForm):
     classification_label = StringField(
         "Classification banner", validators=[DataRequired("Enter the label shown on every page."), Length(max=40)])
     mfa_required_roles = MultiCheckboxField("Roles that must use two-factor sign-in")
+    evidence_max_mb = IntegerField("Largest evidence file (MB)", validators=[
+        InputRequired("Enter the largest evidence file accepted, in MB."),
+        NumberRange(min=1, message="Accept files of at least 1 MB.")])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ MFA_REQUIRED_ROLES = "mfa_required_roles"
 CLASSIFICATION_LABEL = "classification_label"
 RISK_DEFAULT_TOLERANCE = "risk_default_tolerance"
 RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
+EVIDENCE_MAX_MB = "evidence_max_mb"
 
 
 def _defaults() -> dict:
@@ -23,6 +24,8 @@ def _defaults() -> dict:
         # The provincial register's tolerance level: residual above 4 (Low) must be treated or accepted.
         RISK_DEFAULT_TOLERANCE: 4,
         RISK_ACCEPTANCE_MAX_MONTHS: 12,
+        # Never above the request limit (KHUSELA_MAX_UPLOAD_MB), which the web server enforces first.
+        EVIDENCE_MAX_MB: min(20, current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576),
     }
 
 

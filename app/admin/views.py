@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import services, settings
@@ -293,11 +293,18 @@ def organisation_settings():
     if request.method == "GET":
         form.classification_label.data = settings.get(settings.CLASSIFICATION_LABEL)
         form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
-    if form.validate_on_submit():
+        form.evidence_max_mb.data = settings.get(settings.EVIDENCE_MAX_MB)
+    request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
+    if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
+        # The web server refuses larger requests first; the setting cannot promise more.
+        form.evidence_max_mb.errors = [f"The server accepts uploads of at most {request_limit_mb} MB "
+                                       "(KHUSELA_MAX_UPLOAD_MB); choose that or less."]
+    elif form.validate_on_submit():
         changes = settings.save(
             {
                 settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
                 settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
+                settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
             },
             actor=_acting_user(),
         )

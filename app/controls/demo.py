@@ -169,3 +169,86 @@ def _record_progress(statuses: dict[str, str], officer) -> None:
         data = soa.SoaInput(applicable=True, justification=entry.justification,
                             reasons=[reason.value for reason in entry.reasons], status=status, owner_id=entry.owner_id)
         soa.save_entry(control, data, expected_version=entry.version, actor=officer)
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+
+def demo_pdf(title: str, lines: list[str]) -> bytes:
+    """A small one-page PDF written at seed time (no binary files in the repository)."""
+    def escaped(text: str) -> str:
+        text = text.encode("latin-1", "replace").decode("latin-1")
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    text = ["BT", "/F1 16 Tf", "72 770 Td", f"({escaped(title)}) Tj", "/F1 11 Tf"]
+    for line in lines:
+        text += ["0 -20 Td", f"({escaped(line)}) Tj"]
+    stream = "\n".join([*text, "ET"]).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(body)
+
+
+def seed_demo_evidence() -> list[str]:
+    """Evidence a provincial ISMS would hold, one item already expired so the flag shows."""
+    from app.common.timeutil import add_months, local_today
+    from app.controls.models import Evidence
+
+    officer = find_user_by_email("officer@example.org")
+    if officer is None or db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)):
+        return []
+    today = local_today()
+    items = [
+        ("ISMS forum minutes: approval of the Statement of Applicability", "isms-forum-minutes-2026-03.pdf",
+         demo_pdf("ISMS forum, 31 March 2026", ["Minute 2026/03/4: the Statement of Applicability version 1 is",
+                                                "approved for submission to the Head of Department.",
+                                                "Present: CISO, ICT director, risk manager, HR."]),
+         ["5.1", "5.4", "IC-001"], add_months(today, -8), None),
+        ("Information Security Policy 3.2, signed by the Head of Department", "information-security-policy-3.2.pdf",
+         demo_pdf("Provincial Information Security Policy 3.2", ["Approved by the Head of Department.",
+                                                                 "Next review: March 2027."]),
+         ["5.1", "IC-001"], add_months(today, -8), add_months(today, 4)),
+        ("Backup restore test, last quarter", "restore-test.csv",
+         b"server,backup date,restored,result\nfs01,2026-09-12,2026-09-14,ok\ndb02,2026-09-12,2026-09-15,ok\n",
+         ["8.13", "IC-004"], add_months(today, -2), add_months(today, 1)),
+        ("Quarterly access review, Q2", "access-review-q2.csv",
+         b"system,accounts reviewed,removed,certified by\nPERSAL,412,9,HR director\nBAS,133,4,CFO\n",
+         ["5.18", "IC-005"], add_months(today, -5), add_months(today, -2)),
+        ("Patch compliance report, last month", "patch-compliance.txt",
+         b"Servers patched within 30 days: 96%\nEnd points patched within 30 days: 88%\nOverdue critical: 3\n",
+         ["8.8", "IC-010"], add_months(today, -1), add_months(today, 1)),
+        ("Security awareness completion, this year", "awareness-completion.csv",
+         b"department,staff,completed\nDOTP,1210,1034\nPT,640,598\n",
+         ["6.3", "IC-011"], add_months(today, -1), add_months(today, 11)),
+        ("Firewall and server log review", "log-review.txt",
+         b"Weekly review of firewall denies and failed administrator sign-ins; 2 incidents raised to the CSIRT.\n",
+         ["8.15", "8.16", "IC-009"], today, add_months(today, 1)),
+    ]
+    added = []
+    for title, filename, content, references, dated, valid_until in items:
+        evidence = services.add_evidence(services.EvidenceInput(
+            title=title, evidence_date=dated, valid_until=valid_until,
+            control_ids=[services.control_by_reference(reference).id for reference in references]),
+            actor=officer, filename=filename, content=content)
+        added.append(f"evidence {evidence.title}")
+    link = services.add_evidence(services.EvidenceInput(
+        title="Supplier security schedule in the provincial contract template", evidence_date=add_months(today, -6),
+        url="https://intranet.example.gov.za/procurement/security-schedule",
+        control_ids=[services.control_by_reference(reference).id for reference in ("5.20", "IC-008")]),
+        actor=officer)
+    added.append(f"evidence {link.title}")
+    return added

@@ -4,6 +4,7 @@ they come back as ControlRuleError problems that app.common.saving puts next to 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -83,3 +84,28 @@ class IssueSoaForm(FlaskForm):
     approved_on = IsoDateField("Approved on", validators=[InputRequired("Enter the date of the approval.")])
     note = TextAreaField("Approval note", filters=[strip], validators=[
         Length(max=5000, message="Use at most 5,000 characters.")])
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+
+class EvidenceForm(FlaskForm):
+    version = HiddenField()
+    kind = SelectField("Evidence is", choices={"file": "A file I upload", "link": "A link to where it is kept"},
+                       default="file")
+    file = FileField("File")
+    url = StringField("Link", filters=[strip], validators=[Length(max=2000, message="Use at most 2,000 characters.")])
+    title = StringField("Title", filters=[strip], validators=[
+        DataRequired("Give the evidence a title, like “Restore test, Q3 2026”."),
+        Length(max=200, message="Use at most 200 characters.")])
+    description = TextAreaField("Description", filters=[strip], validators=[
+        Length(max=5000, message="Use at most 5,000 characters.")])
+    evidence_date = IsoDateField("Date of the evidence", validators=[InputRequired("Enter the date of the evidence.")])
+    valid_until = IsoDateField("Valid until", validators=[Optional()])
+    control_ids = SelectMultipleField("Supports the controls", coerce=int, validators=[
+        DataRequired("Choose at least one control the evidence supports.")])
+
+
+class ReplaceFileForm(FlaskForm):
+    version = HiddenField()
+    file = FileField("New version of the file", validators=[FileRequired("Choose the file to upload.")])

@@ -120,6 +120,8 @@ class Control(db.Model, Timestamped, Versioned):
     actions: Mapped[list[TreatmentAction]] = relationship(back_populates="control",
                                                           order_by="TreatmentAction.due_on")
     soa_entry: Mapped[SoaEntry | None] = relationship(back_populates="control", uselist=False)
+    evidence: Mapped[list[Evidence]] = relationship(secondary="evidence_control", back_populates="controls",
+                                                    order_by="Evidence.evidence_date.desc()")
 
     @property
     def is_annex_a(self) -> bool:
@@ -213,3 +215,61 @@ class SoaVersion(db.Model):
     @property
     def rows(self) -> list[dict]:
         return json.loads(self.rows_json)
+
+
+# --- evidence ---------------------------------------------------------------------------------------
+
+evidence_control = Table(
+    "evidence_control",
+    db.metadata,
+    Column("evidence_id", ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True),
+    Column("control_id", ForeignKey("control.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class EvidenceKind(enum.StrEnum):
+    FILE = "file"
+    LINK = "link"
+
+
+class Evidence(db.Model, Timestamped, Versioned):
+    """A document, record or link showing a control operates, valid until a date."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    kind: Mapped[str] = mapped_column(String(8))
+    url: Mapped[str | None] = mapped_column(String(2000))  # a link's address
+    evidence_date: Mapped[date] = mapped_column(Date, index=True)  # the date the evidence is from
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    controls: Mapped[list[Control]] = relationship(secondary=evidence_control, back_populates="evidence",
+                                                   order_by=lambda: (Control.catalogue, Control.sort_key))
+    files: Mapped[list[EvidenceFile]] = relationship(back_populates="evidence", order_by="EvidenceFile.id.desc()",
+                                                     cascade="all, delete-orphan")
+
+    @property
+    def current_file(self) -> EvidenceFile | None:
+        return self.files[0] if self.files else None
+
+    def expired(self, today: date) -> bool:
+        return self.valid_until is not None and self.valid_until < today
+
+
+class EvidenceFile(db.Model):
+    """One uploaded version of a file; replacing evidence adds a version and keeps the earlier ones.
+    The bytes are stored once per content under instance/evidence/, named by their SHA-256."""
+
+    __tablename__ = "evidence_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), index=True)
+    evidence: Mapped[Evidence] = relationship(back_populates="files")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column()
+    media_type: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
+from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, User
+from app.common import uploads
 from app.common.models import RuleError
 from app.controls.annex_a import ANNEX_A_CATALOGUE, SyncResult, reference_sort_key, sync_annex_a
 from app.controls.models import (
@@ -17,6 +20,9 @@ from app.controls.models import (
     Control,
     ControlSource,
     ControlType,
+    Evidence,
+    EvidenceFile,
+    EvidenceKind,
     Frequency,
 )
 from app.extensions import db
@@ -213,3 +219,141 @@ def control_by_reference(reference: str) -> Control | None:
     return annex_a_control(reference) or db.session.scalar(
         sa.select(Control).where(Control.catalogue == INTERNAL_CATALOGUE,
                                  sa.func.upper(Control.reference) == reference.strip().upper()))
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+EVIDENCE_AUDIT_FIELDS = ["title", "description", "kind", "url", "evidence_date", "valid_until"]
+URL_PATTERN = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+@dataclass
+class EvidenceInput:
+    title: str
+    evidence_date: date | None
+    description: str = ""
+    valid_until: date | None = None
+    control_ids: list[int] = field(default_factory=list)
+    url: str | None = None  # a link; None for a file
+
+
+def _check_evidence(data: EvidenceInput, *, is_link: bool) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if not data.title.strip():
+        problems.append(("title", "Give the evidence a title, like “Restore test, Q3 2026”."))
+    elif len(data.title.strip()) > 200:
+        problems.append(("title", "Use at most 200 characters for the title."))
+    if data.evidence_date is None:
+        problems.append(("evidence_date", "Enter the date of the evidence."))
+    elif data.valid_until is not None and data.valid_until < data.evidence_date:
+        problems.append(("valid_until", "The evidence cannot stop being valid before its own date."))
+    if not data.control_ids:
+        problems.append(("control_ids", "Choose at least one control the evidence supports."))
+    elif len(set(data.control_ids)) != db.session.scalar(
+            sa.select(sa.func.count()).select_from(Control).where(Control.id.in_(set(data.control_ids)))):
+        problems.append(("control_ids", "Choose controls from the catalogue."))
+    if is_link and not URL_PATTERN.match((data.url or "").strip()):
+        problems.append(("url", "Enter the full address, starting with https:// (or http://)."))
+    return problems
+
+
+def _evidence_snapshot(evidence: Evidence) -> dict:
+    return {**audit.snapshot(evidence, EVIDENCE_AUDIT_FIELDS),
+            "controls": [control.reference for control in evidence.controls],
+            "file": evidence.current_file.sha256 if evidence.current_file else None}
+
+
+def _checked_file(filename: str, content: bytes) -> uploads.CheckedUpload:
+    try:
+        return uploads.check_upload(filename, content, max_bytes=settings.get(settings.EVIDENCE_MAX_MB) * 1_048_576)
+    except uploads.UploadError as error:
+        raise ControlRuleError(str(error), "file") from None
+
+
+def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, content: bytes | None = None
+                 ) -> Evidence:
+    """A file (filename and content) or a link (data.url). The file is checked before anything
+    is written, and stored by its SHA-256."""
+    is_link = content is None
+    problems = _check_evidence(data, is_link=is_link)
+    upload = None
+    if not is_link:
+        try:
+            upload = _checked_file(filename or "", content)
+        except ControlRuleError as error:
+            problems += error.problems
+    if problems:
+        raise ControlRuleError(problems)
+    evidence = Evidence(kind=EvidenceKind.LINK.value if is_link else EvidenceKind.FILE.value,
+                        url=data.url.strip() if is_link else None)
+    _apply_evidence(evidence, data)
+    db.session.add(evidence)
+    if upload is not None:
+        _add_file(evidence, upload, actor)
+    db.session.flush()
+    audit.record("create", "evidence", evidence.id, changes=audit.diff({}, _evidence_snapshot(evidence)),
+                 summary=f"Added evidence “{evidence.title}”"[:300], actor=actor)
+    db.session.commit()
+    return evidence
+
+
+def _apply_evidence(evidence: Evidence, data: EvidenceInput) -> None:
+    evidence.title, evidence.description = data.title.strip(), data.description.strip()
+    evidence.evidence_date, evidence.valid_until = data.evidence_date, data.valid_until
+    evidence.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(set(data.control_ids)))))
+
+
+def _add_file(evidence: Evidence, upload: uploads.CheckedUpload, actor) -> EvidenceFile:
+    stored = EvidenceFile(sha256=uploads.store(upload), original_name=upload.filename, size=len(upload.data),
+                          media_type=upload.media_type, uploaded_by_id=actor.id if actor else None)
+    evidence.files.insert(0, stored)
+    return stored
+
+
+def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version, actor) -> dict:
+    evidence.check_version(expected_version, "evidence")
+    is_link = evidence.kind == EvidenceKind.LINK
+    problems = _check_evidence(data, is_link=is_link)
+    if problems:
+        raise ControlRuleError(problems)
+    before, version = _evidence_snapshot(evidence), evidence.version
+    _apply_evidence(evidence, data)
+    if is_link:
+        evidence.url = data.url.strip()
+    db.session.flush()
+    changes = audit.diff(before, _evidence_snapshot(evidence))
+    if changes and evidence.version == version:
+        evidence.version += 1  # only the controls changed: a form opened before must still be stale
+        db.session.flush()
+    if changes:
+        audit.record("update", "evidence", evidence.id, changes=changes,
+                     summary=f"Edited evidence “{evidence.title}”"[:300], actor=actor)
+    db.session.commit()
+    return changes
+
+
+def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, expected_version, actor
+                          ) -> EvidenceFile:
+    """A new version of the file; the earlier versions stay and can still be downloaded."""
+    evidence.check_version(expected_version, "evidence")
+    if evidence.kind != EvidenceKind.FILE:
+        raise ControlRuleError("This evidence is a link; edit its address instead.", "file")
+    upload = _checked_file(filename, content)
+    previous = evidence.current_file
+    stored = _add_file(evidence, upload, actor)
+    evidence.version += 1
+    db.session.flush()
+    audit.record("replace", "evidence", evidence.id,
+                 changes={"file": [previous.sha256 if previous else None, stored.sha256],
+                          "original_name": [previous.original_name if previous else None, stored.original_name]},
+                 summary=f"New version of evidence “{evidence.title}”: {stored.original_name}"[:300], actor=actor)
+    db.session.commit()
+    return stored
+
+
+def get_evidence(evidence_id: int) -> Evidence | None:
+    return db.session.get(Evidence, evidence_id)
+
+
+def get_evidence_file(file_id: int) -> EvidenceFile | None:
+    return db.session.get(EvidenceFile, file_id)

@@ -24,10 +24,12 @@ from app.controls.annex_a import THEMES
 from app.controls.models import (
     Control,
     ControlSource,
+    Evidence,
     ImplementationStatus,
     InclusionReason,
     SoaEntry,
     SoaVersion,
+    evidence_control,
 )
 from app.extensions import db
 from app.risks.models import Risk, RiskStatus
@@ -258,6 +260,10 @@ class Coverage:
     by_theme: dict[str, Counter]
     not_implemented: list[SoaRow]  # applicable but not (fully) implemented
     risks_without_controls: list[Risk]
+    # Applicable controls with no evidence (on them or on the internal controls implementing them),
+    # and those whose every piece of evidence has expired.
+    without_evidence: list[SoaRow] = field(default_factory=list)
+    only_expired_evidence: list[SoaRow] = field(default_factory=list)
 
     def percent(self, count: int, of: int | None = None) -> int:
         whole = self.total if of is None else of
@@ -268,7 +274,7 @@ class Coverage:
         return self.total - self.by_status["not_applicable"] - self.by_status["undecided"]
 
 
-def coverage() -> Coverage:
+def coverage(today: date) -> Coverage:
     rows = soa_rows()
     by_status: Counter = Counter()
     by_theme: dict[str, Counter] = {theme: Counter() for theme in THEMES}
@@ -284,4 +290,25 @@ def coverage() -> Coverage:
         not_implemented=[row for row in rows if row.entry and row.entry.applicable
                          and row.entry.implementation_status != ImplementationStatus.IMPLEMENTED],
         risks_without_controls=open_risks_without_controls,
+        **_evidence_gaps([row for row in rows if row.entry and row.entry.applicable], today),
     )
+
+
+def _evidence_gaps(applicable: list[SoaRow], today: date) -> dict[str, list[SoaRow]]:
+    control_ids = {row.control.id for row in applicable} | {other.id for row in applicable
+                                                            for other in row.internal_controls}
+    valid_until: dict[int, list[date | None]] = {}
+    for control_id, until in db.session.execute(
+            sa.select(evidence_control.c.control_id, Evidence.valid_until)
+            .join(Evidence, Evidence.id == evidence_control.c.evidence_id)
+            .where(evidence_control.c.control_id.in_(control_ids))):
+        valid_until.setdefault(control_id, []).append(until)
+    without, expired = [], []
+    for row in applicable:
+        dates = [until for control in (row.control, *row.internal_controls)
+                 for until in valid_until.get(control.id, [])]
+        if not dates:
+            without.append(row)
+        elif all(until is not None and until < today for until in dates):
+            expired.append(row)
+    return {"without_evidence": without, "only_expired_evidence": expired}

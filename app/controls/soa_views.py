@@ -128,7 +128,7 @@ def _render_edit(form: SoaEntryForm, control, entry, status: int = 200):
 @bp.get("/coverage")
 @permission_required(SOA_VIEW)
 def coverage():
-    return render_template("soa/coverage.html", coverage=soa.coverage(), themes=THEMES,
+    return render_template("soa/coverage.html", coverage=soa.coverage(local_today()), themes=THEMES,
                            statuses=list(ImplementationStatus))
 
 

@@ -82,10 +82,11 @@ def seed_demo(password: str) -> list[str]:
         added.append("ISO/IEC 27001:2022 Annex A catalogue")
 
     added.extend(seed_demo_risks())
-    from app.controls.demo import seed_demo_controls, seed_demo_soa  # links the risks above to their controls
+    from app.controls.demo import seed_demo_controls, seed_demo_evidence, seed_demo_soa
 
-    added.extend(seed_demo_controls())
+    added.extend(seed_demo_controls())  # links the risks above to their controls
     added.extend(seed_demo_soa())
+    added.extend(seed_demo_evidence())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     return added

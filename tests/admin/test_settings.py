@@ -25,8 +25,8 @@ def test_settings_page_shows_the_current_values(client, admin, app):
 
 def test_classification_label_is_saved_upper_case_and_shown_on_every_page(app, client, admin):
     before = settings.get(settings.CLASSIFICATION_LABEL)
-    response = client.post("/admin/settings", data={"classification_label": "  top secret  "},
-                           follow_redirects=True)
+    response = client.post("/admin/settings", data={"classification_label": "  top secret  ",
+                                                     "evidence_max_mb": "20"}, follow_redirects=True)
     assert "Settings saved." in page_text(response)
     assert settings.get(settings.CLASSIFICATION_LABEL) == "TOP SECRET"
     for url in ("/", "/admin/users", "/audit/", "/admin/no-such-page"):
@@ -46,7 +46,7 @@ def test_banner_shows_the_label_before_signing_in(site):
 
 def test_mfa_required_roles_are_saved(client, admin, app):
     label = app.config["CLASSIFICATION_LABEL"]
-    response = client.post("/admin/settings", data={"classification_label": label,
+    response = client.post("/admin/settings", data={"classification_label": label, "evidence_max_mb": "20",
                                                      "mfa_required_roles": ["manager", "auditor"]})
     assert response.status_code == 302
     assert settings.get(settings.MFA_REQUIRED_ROLES) == ["auditor", "manager"]
@@ -68,7 +68,7 @@ def test_role_required_to_use_two_factor_is_sent_to_enrol(site):
 
 
 def test_posting_the_same_values_changes_nothing(client, admin, app):
-    data = {"classification_label": app.config["CLASSIFICATION_LABEL"].lower()}
+    data = {"classification_label": app.config["CLASSIFICATION_LABEL"].lower(), "evidence_max_mb": "20"}
     response = client.post("/admin/settings", data=data, follow_redirects=True)
     assert "Nothing changed." in page_text(response)
     assert audit_entries("update", "settings") == []
@@ -91,3 +91,14 @@ def test_invalid_settings_are_refused(client, admin, app, data, message):
 def test_unknown_setting_is_a_programming_error(app):
     with pytest.raises(KeyError, match="Unknown setting 'colour'"):
         settings.get("colour")
+
+
+def test_the_evidence_size_limit_is_a_setting_no_larger_than_the_server_accepts(client, admin, app):
+    label = app.config["CLASSIFICATION_LABEL"]
+
+    too_large = client.post("/admin/settings", data={"classification_label": label, "evidence_max_mb": "21"})
+    saved = client.post("/admin/settings", data={"classification_label": label, "evidence_max_mb": "5"})
+
+    assert too_large.status_code == 422
+    assert "at most 20 MB (KHUSELA_MAX_UPLOAD_MB)" in page_text(too_large)
+    assert saved.status_code == 302 and settings.get(settings.EVIDENCE_MAX_MB) == 5

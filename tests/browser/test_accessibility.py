@@ -68,6 +68,10 @@ PAGES = {
     "soa-version": ("/soa/versions/1", True),
     "soa-compare": ("/soa/versions/compare?older=1&newer=2", True),
     "soa-issue": ("/soa/issue", True),
+    "evidence": ("/controls/evidence", True),
+    "evidence-expired": ("/controls/evidence?validity=expired", True),
+    "evidence-new": ("/controls/evidence/new", True),
+    "evidence-detail": ("/controls/evidence/1", True),
     "not-found": ("/no-such-page", True),
 }
 

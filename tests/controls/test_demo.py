@@ -41,3 +41,22 @@ def test_seeding_twice_adds_no_control_and_keeps_the_links(app):
     seed_demo("khusela-demo")
 
     assert len(internal_controls()) == before
+
+
+def test_the_demo_evidence_is_stored_by_hash_and_one_item_has_expired(app):
+    from pathlib import Path
+
+    from app.common.timeutil import local_today
+    from app.common.uploads import stored_path
+    from app.controls.models import Evidence
+
+    seed_demo("khusela-demo")
+
+    evidence = list(db.session.scalars(sa.select(Evidence)))
+    files = [item.current_file for item in evidence if item.current_file]
+    assert len(evidence) == 8 and len(files) == 7
+    assert all(Path(stored_path(stored.sha256)).read_bytes()[:4] for stored in files)
+    assert stored_path(files[0].sha256).parent.parent == Path(app.config["EVIDENCE_FOLDER"])
+    assert [item.title for item in evidence if item.expired(local_today())] == ["Quarterly access review, Q2"]
+    pdf = next(stored for stored in files if stored.original_name.endswith(".pdf"))
+    assert stored_path(pdf.sha256).read_bytes().startswith(b"%PDF-")

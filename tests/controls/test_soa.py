@@ -539,7 +539,7 @@ def test_comparing_backwards_shows_the_same_changes_the_other_way(officer):
 
 
 def test_coverage_of_an_undecided_statement(officer, make_risk):
-    coverage = soa.coverage()
+    coverage = soa.coverage(TODAY)
 
     assert (coverage.total, coverage.by_status["undecided"], coverage.applicable) == (93, 93, 0)
     assert {theme: sum(counts.values()) for theme, counts in coverage.by_theme.items()} == {
@@ -556,7 +556,7 @@ def test_coverage_counts_by_status_and_theme(officer):
     decide("8.28", excluded(), officer)
     decide("8.31", excluded(), officer)
 
-    coverage = soa.coverage()
+    coverage = soa.coverage(TODAY)
 
     assert dict(coverage.by_status) == {"implemented": 88, "planned": 1, "partially_implemented": 1,
                                         "not_implemented": 1, "not_applicable": 2}
@@ -581,7 +581,7 @@ def test_a_risk_relying_only_on_a_retired_control_is_listed_as_without_control(
     retire(backup, officer)
     assert all(risk not in row.risks for row in soa.soa_rows())
 
-    assert soa.coverage().risks_without_controls == [risk]
+    assert soa.coverage(TODAY).risks_without_controls == [risk]
 
 
 def test_coverage_lists_the_open_risks_with_no_control(officer, make_risk):
@@ -591,4 +591,5 @@ def test_coverage_lists_the_open_risks_with_no_control(officer, make_risk):
     closed = make_risk("Legacy fax server")
     risks.close_risk(closed, expected_version=closed.version, reason="Decommissioned.", actor=officer)
 
-    assert [risk.title for risk in soa.coverage().risks_without_controls] == [unguarded.title, "Draft: cloud outage"]
+    titles = [risk.title for risk in soa.coverage(TODAY).risks_without_controls]
+    assert titles == [unguarded.title, "Draft: cloud outage"]

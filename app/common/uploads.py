@@ -1,0 +1,148 @@
+"""Checking an uploaded file before it is kept, and keeping it by content.
+
+check_upload() refuses what a security office must not store: an empty or oversized file, a name
+that carries a path, a program, and a file whose content is not what its name says (a PDF must
+start like a PDF, a .docx must be an Office Open XML package, a .txt must be UTF-8 text...).
+store() writes the bytes once per content, named by their SHA-256, outside the web root.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from flask import current_app
+
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+PROGRAM_EXTENSIONS = {
+    ".exe", ".dll", ".com", ".bat", ".cmd", ".msi", ".scr", ".ps1", ".vbs", ".js", ".jar", ".sh", ".bin", ".app",
+    ".apk", ".hta", ".lnk", ".reg", ".pif", ".cpl", ".elf", ".so", ".py", ".pl", ".php",
+}
+PROGRAM_SIGNATURES = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")
+OOXML_PARTS = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
+ODF_TYPES = {".odt": "application/vnd.oasis.opendocument.text",
+             ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+             ".odp": "application/vnd.oasis.opendocument.presentation"}
+MEDIA_TYPES = {
+    ".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+    ".txt": "text/plain", ".csv": "text/csv", ".zip": "application/zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    **ODF_TYPES,
+}
+ACCEPTED = ", ".join(sorted(MEDIA_TYPES))
+
+
+class UploadError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    filename: str
+    media_type: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def check_upload(filename: str, data: bytes, *, max_bytes: int) -> CheckedUpload:
+    name = _plain_name(filename)
+    suffix = PurePosixPath(name).suffix.lower()
+    if not data:
+        raise UploadError("The file is empty.")
+    if len(data) > max_bytes:
+        raise UploadError(f"The file is {len(data) / 1_048_576:.1f} MB; evidence files may be at most "
+                          f"{max_bytes / 1_048_576:.0f} MB. Split it, or record a link to where it is kept.")
+    if suffix in PROGRAM_EXTENSIONS or data.startswith(PROGRAM_SIGNATURES):
+        raise UploadError("Programs and scripts are not accepted as evidence. Upload a document, an image, "
+                          "a text or CSV file, or a ZIP of those.")
+    if suffix not in MEDIA_TYPES:
+        raise UploadError(f"Khusela does not keep {suffix or 'files without an extension'} as evidence; it accepts "
+                          f"{ACCEPTED}.")
+    if not _content_matches(suffix, data):
+        raise UploadError(f"The content of {name} is not a {suffix} file, whatever its name says. Upload the "
+                          "file itself, saved in that format.")
+    return CheckedUpload(name, MEDIA_TYPES[suffix], data)
+
+
+def _plain_name(filename: str) -> str:
+    """The name as given, refused if it carries a folder or a path trick; no guessing."""
+    name = (filename or "").strip()
+    if not name:
+        raise UploadError("The file has no name.")
+    if (name != PurePosixPath(name).name or name != PureWindowsPath(name).name or name in (".", "..")
+            or "\x00" in name or any(ord(char) < 32 for char in name)):
+        raise UploadError("The file name may not contain a folder or path (like ../ or C:\\); rename the file.")
+    if len(name) > 255:
+        raise UploadError("The file name is longer than 255 characters; shorten it.")
+    return name
+
+
+def _content_matches(suffix: str, data: bytes) -> bool:
+    if suffix == ".pdf":
+        return data.startswith(b"%PDF-")
+    if suffix == ".png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if suffix in (".jpg", ".jpeg"):
+        return data.startswith(b"\xff\xd8\xff")
+    if suffix == ".gif":
+        return data.startswith((b"GIF87a", b"GIF89a"))
+    if suffix in (".txt", ".csv"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return b"\x00" not in data
+    return _zip_matches(suffix, data)
+
+
+def _zip_matches(suffix: str, data: bytes) -> bool:
+    if not data.startswith(b"PK\x03\x04"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if suffix in OOXML_PARTS:
+                return "[Content_Types].xml" in names and any(n.startswith(OOXML_PARTS[suffix]) for n in names)
+            if suffix in ODF_TYPES:
+                return "mimetype" in names and archive.read("mimetype").decode("ascii", "replace") == ODF_TYPES[suffix]
+            # A ZIP of evidence: no programs inside it either.
+            return not any(PurePosixPath(n).suffix.lower() in PROGRAM_EXTENSIONS for n in names)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
+        return False
+
+
+# --- keeping files ------------------------------------------------------------------------------
+
+
+def _folder() -> Path:
+    return Path(current_app.config.get("EVIDENCE_FOLDER") or Path(current_app.instance_path) / "evidence")
+
+
+def stored_path(sha256: str) -> Path:
+    if not SHA256_PATTERN.match(sha256):
+        raise ValueError("Not a SHA-256.")
+    return _folder() / sha256[:2] / sha256
+
+
+def store(upload: CheckedUpload) -> str:
+    """Write the bytes (once per content) and return their SHA-256."""
+    digest = upload.sha256
+    path = stored_path(digest)
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.part")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(upload.data)
+        os.replace(partial, path)  # readers never see half a file
+    return digest
