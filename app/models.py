@@ -6,6 +6,7 @@ from app.auth.models import Department, User  # noqa: F401
 from app.controls.models import (  # noqa: F401
     AnnexA2013Mapping,
     Control,
+    ControlTest,
     Evidence,
     EvidenceFile,
     SoaEntry,

@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField,
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.admin.forms import MultiCheckboxField
-from app.controls.models import INTERNAL_CATALOGUE, ControlType, Frequency, InclusionReason
+from app.controls.models import INTERNAL_CATALOGUE, ControlType, Frequency, InclusionReason, TestResult
 from app.controls.soa import INCLUDED_STATUSES
 from app.risks.forms import IsoDateField
 
@@ -109,3 +109,22 @@ class EvidenceForm(FlaskForm):
 class ReplaceFileForm(FlaskForm):
     version = HiddenField()
     file = FileField("New version of the file", validators=[FileRequired("Choose the file to upload.")])
+
+
+class ControlTestForm(FlaskForm):
+    what_is_checked = TextAreaField("What is checked", filters=[strip], validators=[
+        DataRequired("Say what the test checks."), Length(max=5000, message="Use at most 5,000 characters.")])
+    method = TextAreaField("How (method)", filters=[strip], validators=[
+        DataRequired("Say how it was checked."), Length(max=5000, message="Use at most 5,000 characters.")])
+    sample = StringField("Sample", filters=[strip], validators=[Length(max=500, message="Use at most 500 characters.")])
+    tested_on = IsoDateField("Tested on", validators=[InputRequired("Enter the date of the test.")])
+    tester_id = SelectField("Tester", validators=[Optional()])
+    result = SelectField("Result", choices={"": "Choose the result", **{r.value: r.label for r in TestResult}},
+                         validators=[DataRequired("Choose the result.")])
+    findings = TextAreaField("Findings", filters=[strip], validators=[
+        Length(max=5000, message="Use at most 5,000 characters.")])
+    follow_up = TextAreaField("Follow-up action", filters=[strip], validators=[
+        Length(max=5000, message="Use at most 5,000 characters.")])
+
+    def set_tester_choices(self, users) -> None:
+        self.tester_id.choices = {"": "Not recorded"} | {str(user.id): user.full_name for user in users}

@@ -122,6 +122,12 @@ class Control(db.Model, Timestamped, Versioned):
     soa_entry: Mapped[SoaEntry | None] = relationship(back_populates="control", uselist=False)
     evidence: Mapped[list[Evidence]] = relationship(secondary="evidence_control", back_populates="controls",
                                                     order_by="Evidence.evidence_date.desc()")
+    tests: Mapped[list[ControlTest]] = relationship(back_populates="control", cascade="all, delete-orphan",
+                                                    order_by="(ControlTest.tested_on.desc(), ControlTest.id.desc())")
+
+    @property
+    def last_test(self) -> ControlTest | None:
+        return self.tests[0] if self.tests else None
 
     @property
     def is_annex_a(self) -> bool:
@@ -273,3 +279,39 @@ class EvidenceFile(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+
+
+# --- control tests ----------------------------------------------------------------------------------
+
+
+class TestResult(enum.StrEnum):
+    EFFECTIVE = "effective"
+    PARTIALLY_EFFECTIVE = "partially_effective"
+    INEFFECTIVE = "ineffective"
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class ControlTest(db.Model, Timestamped):
+    """A test of a control's design or operation: the plan, when and by whom, the result, the
+    findings and the follow-up. The newest test's result is the control's current one."""
+
+    __tablename__ = "control_test"
+    __test__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    control_id: Mapped[int] = mapped_column(ForeignKey("control.id", ondelete="CASCADE"), index=True)
+    control: Mapped[Control] = relationship(back_populates="tests")
+    what_is_checked: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(Text)  # how: inspection, re-performance, sampling...
+    sample: Mapped[str] = mapped_column(String(500), default="")
+    tested_on: Mapped[date] = mapped_column(Date, index=True)
+    tester_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    tester: Mapped[User | None] = relationship(foreign_keys=[tester_id])
+    result: Mapped[str] = mapped_column(String(24))
+    findings: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[str] = mapped_column(Text, default="")

@@ -10,8 +10,8 @@ from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, RISK_VIEW, permissi
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services
-from app.controls.forms import AnnexAControlForm, InternalControlForm
-from app.controls.models import Control, ControlSource, Frequency
+from app.controls.forms import AnnexAControlForm, ControlTestForm, InternalControlForm
+from app.controls.models import Control, ControlSource, Frequency, TestResult
 from app.controls.views import bp
 from app.risks.presentation import active_users
 
@@ -94,3 +94,34 @@ def edit(control_id: int):
                   "success" if changes else "info")
             return redirect(url_for("controls.detail", control_id=control.id))
     return _render_form(form, control, 422)
+
+
+@bp.route("/<int:control_id>/tests/new", methods=["GET", "POST"])
+@permission_required(CONTROL_EDIT)
+def new_test(control_id: int):
+    control = _control_or_404(control_id)
+    form = ControlTestForm()
+    form.set_tester_choices(active_users())
+    if request.method == "GET":
+        form.tested_on.data = local_today()
+        form.tester_id.data = str(current_user.id)
+        last = control.last_test
+        if last is not None:  # the plan usually stays the same from one test to the next
+            form.what_is_checked.data, form.method.data = last.what_is_checked, last.method
+            form.sample.data = last.sample
+        return _render_test(form, control)
+    if form.validate_on_submit():
+        data = services.ControlTestInput(
+            what_is_checked=form.what_is_checked.data or "", method=form.method.data or "",
+            tested_on=form.tested_on.data, result=form.result.data, sample=form.sample.data or "",
+            findings=form.findings.data or "", follow_up=form.follow_up.data or "",
+            tester_id=int(form.tester_id.data) if form.tester_id.data else None)
+        with saving(form, services.ControlRuleError):
+            test = services.record_test(control, data, actor=current_user, today=local_today())
+            flash(f"Recorded the test of {control.reference}: {TestResult(test.result).label.lower()}.", "success")
+            return redirect(url_for("controls.detail", control_id=control.id, _anchor="tests-heading"))
+    return _render_test(form, control, 422)
+
+
+def _render_test(form: ControlTestForm, control: Control, status: int = 200):
+    return render_template("controls/test_form.html", form=form, control=control), status

@@ -19,11 +19,13 @@ from app.controls.models import (
     AnnexA2013Mapping,
     Control,
     ControlSource,
+    ControlTest,
     ControlType,
     Evidence,
     EvidenceFile,
     EvidenceKind,
     Frequency,
+    TestResult,
 )
 from app.extensions import db
 
@@ -357,3 +359,67 @@ def get_evidence(evidence_id: int) -> Evidence | None:
 
 def get_evidence_file(file_id: int) -> EvidenceFile | None:
     return db.session.get(EvidenceFile, file_id)
+
+
+# --- control tests -------------------------------------------------------------------------------
+
+TEST_AUDIT_FIELDS = ["what_is_checked", "method", "sample", "tested_on", "tester_id", "result", "findings",
+                     "follow_up"]
+
+
+@dataclass
+class ControlTestInput:
+    what_is_checked: str
+    method: str
+    tested_on: date | None
+    result: str
+    sample: str = ""
+    findings: str = ""
+    follow_up: str = ""
+    tester_id: int | None = None
+
+
+def record_test(control: Control, data: ControlTestInput, *, actor, today: date) -> ControlTest:
+    """A test of the control; a partly effective or ineffective result needs its findings and the
+    follow-up, so that the gap does not go unrecorded."""
+    problems: list[tuple[str | None, str]] = []
+    if not data.what_is_checked.strip():
+        problems.append(("what_is_checked", "Say what the test checks, like “every leaver's accounts were "
+                                            "disabled within 24 hours”."))
+    if not data.method.strip():
+        problems.append(("method", "Say how it was checked: inspection, re-performance, sampling..."))
+    if data.tested_on is None:
+        problems.append(("tested_on", "Enter the date of the test."))
+    elif data.tested_on > today:
+        problems.append(("tested_on", "A test cannot be dated in the future."))
+    if data.result not in {result.value for result in TestResult}:
+        problems.append(("result", "Choose the result: effective, partially effective or ineffective."))
+    elif data.result != TestResult.EFFECTIVE:
+        if not data.findings.strip():
+            problems.append(("findings", "Record what was found wanting."))
+        if not data.follow_up.strip():
+            problems.append(("follow_up", "Record the follow-up action (what, who, by when)."))
+    if data.tester_id is not None:
+        tester = db.session.get(User, data.tester_id)
+        if tester is None or not tester.active:
+            problems.append(("tester_id", "The tester must be an active user."))
+    if problems:
+        raise ControlRuleError(problems)
+    test = ControlTest(control_id=control.id, what_is_checked=data.what_is_checked.strip(),
+                       method=data.method.strip(), sample=data.sample.strip(), tested_on=data.tested_on,
+                       tester_id=data.tester_id, result=data.result, findings=data.findings.strip(),
+                       follow_up=data.follow_up.strip())
+    db.session.add(test)
+    db.session.flush()
+    db.session.expire(control, ["tests"])
+    audit.record("test", "control", control.id, changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
+                 summary=f"Tested {control.reference}: {TestResult(test.result).label}"[:300], actor=actor)
+    db.session.commit()
+    return test
+
+
+def ineffective_controls_of(risk) -> list[Control]:
+    """The risk's controls in place whose latest test found them ineffective or only partly
+    effective: the residual rating may be too optimistic."""
+    return [control for control in risk.controls
+            if control.last_test is not None and control.last_test.result != TestResult.EFFECTIVE]

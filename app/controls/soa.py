@@ -29,6 +29,7 @@ from app.controls.models import (
     InclusionReason,
     SoaEntry,
     SoaVersion,
+    TestResult,
     evidence_control,
 )
 from app.extensions import db
@@ -40,7 +41,7 @@ INCLUDED_STATUSES = (ImplementationStatus.NOT_IMPLEMENTED, ImplementationStatus.
 # What a frozen row holds, and how the comparison of two versions names each field.
 FROZEN_FIELDS = {"applicable": "Applicable", "reasons": "Reasons for inclusion", "justification": "Justification",
                  "status": "Implementation status", "owner": "Owner", "internal_controls": "Internal controls",
-                 "risks": "Risks"}
+                 "risks": "Risks", "last_test": "Last test"}
 
 
 class SoaRuleError(RuleError):
@@ -71,6 +72,12 @@ class SoaRow:
     def status(self) -> ImplementationStatus | None:
         return ImplementationStatus(self.entry.implementation_status) if self.entry else None
 
+    @property
+    def last_test(self):
+        """The newest test of the control or of an internal control implementing it."""
+        tests = [control.last_test for control in (self.control, *self.internal_controls) if control.last_test]
+        return max(tests, key=lambda test: (test.tested_on, test.id), default=None)
+
 
 # --- reading -----------------------------------------------------------------------------------
 
@@ -82,7 +89,8 @@ def soa_rows(*, theme: str = "", applicable: str = "", status: str = "") -> list
     statement = (sa.select(Control).where(Control.source == ControlSource.ANNEX_A).order_by(Control.sort_key)
                  .options(selectinload(Control.soa_entry).selectinload(SoaEntry.owner),
                           selectinload(Control.implemented_by).selectinload(Control.risks),
-                          selectinload(Control.risks)))
+                          selectinload(Control.implemented_by).selectinload(Control.tests),
+                          selectinload(Control.risks), selectinload(Control.tests)))
     if theme in THEMES:
         statement = statement.where(Control.theme == theme)
     rows = []
@@ -180,7 +188,14 @@ def _frozen(row: SoaRow) -> dict:
         "owner": entry.owner.full_name if entry.owner else "",
         "internal_controls": [f"{other.reference} {other.title}" for other in row.internal_controls],
         "risks": [f"{risk.reference} {risk.title}" for risk in row.risks],
+        "last_test": test_summary(row.last_test),
     }
+
+
+def test_summary(test) -> str:
+    if test is None:
+        return ""
+    return f"{TestResult(test.result).label} ({test.tested_on.isoformat()}, {test.control.reference})"
 
 
 def issue_version(*, approver: str, approved_on: date, note: str, actor, today: date) -> SoaVersion:

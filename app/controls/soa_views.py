@@ -35,6 +35,7 @@ def _row_columns() -> list[Column]:
         Column("Owner", lambda r: r["owner"], 22),
         Column("Internal controls", lambda r: "; ".join(r["internal_controls"]), 40),
         Column("Risks", lambda r: "; ".join(r["risks"]), 40),
+        Column("Last test", lambda r: r.get("last_test", ""), 30),
     ]
 
 
@@ -49,6 +50,7 @@ def _as_dict(row: soa.SoaRow) -> dict:
         "owner": entry.owner.full_name if entry and entry.owner else "",
         "internal_controls": [f"{other.reference} {other.title}" for other in row.internal_controls],
         "risks": [f"{risk.reference} {risk.title}" for risk in row.risks],
+        "last_test": soa.test_summary(row.last_test),
     }
 
 

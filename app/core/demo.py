@@ -82,11 +82,12 @@ def seed_demo(password: str) -> list[str]:
         added.append("ISO/IEC 27001:2022 Annex A catalogue")
 
     added.extend(seed_demo_risks())
-    from app.controls.demo import seed_demo_controls, seed_demo_evidence, seed_demo_soa
+    from app.controls.demo import seed_demo_controls, seed_demo_evidence, seed_demo_soa, seed_demo_tests
 
     added.extend(seed_demo_controls())  # links the risks above to their controls
     added.extend(seed_demo_soa())
     added.extend(seed_demo_evidence())
+    added.extend(seed_demo_tests())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     return added

@@ -71,7 +71,7 @@ def detail(risk_id: int):
         may_accept=(user_can(current_user, RISK_ACCEPT) and services.can_accept(current_user, risk)
                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
         strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
-        register_url=presentation.register_url(),
+        register_url=presentation.register_url(), ineffective_controls=control_services.ineffective_controls_of(risk),
     )
 
 

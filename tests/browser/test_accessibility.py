@@ -72,6 +72,7 @@ PAGES = {
     "evidence-expired": ("/controls/evidence?validity=expired", True),
     "evidence-new": ("/controls/evidence/new", True),
     "evidence-detail": ("/controls/evidence/1", True),
+    "control-test-new": ("/controls/{annex_id}/tests/new", True),
     "not-found": ("/no-such-page", True),
 }
 

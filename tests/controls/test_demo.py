@@ -60,3 +60,12 @@ def test_the_demo_evidence_is_stored_by_hash_and_one_item_has_expired(app):
     assert [item.title for item in evidence if item.expired(local_today())] == ["Quarterly access review, Q2"]
     pdf = next(stored for stored in files if stored.original_name.endswith(".pdf"))
     assert stored_path(pdf.sha256).read_bytes().startswith(b"%PDF-")
+
+
+def test_the_demo_tests_flag_an_ineffective_control_on_the_information_security_risk(app):
+    from app.controls.services import ineffective_controls_of
+
+    seed_demo("khusela-demo")
+
+    risk = db.session.scalar(sa.select(Risk).where(Risk.title == "Information Security"))
+    assert sorted(control.reference for control in ineffective_controls_of(risk)) == ["IC-005", "IC-010"]

@@ -441,10 +441,11 @@ def test_issuing_freezes_every_row_with_the_approval(officer, make_risk, make_in
         "reference": "8.16", "title": "Monitoring activities", "theme": "Technological", "applicable": True,
         "reasons": ["Risk treatment", "Legal or regulatory (e.g. POPIA)"], "justification": JUSTIFICATION,
         "status": "Planned", "owner": "Thandi Mokoena", "internal_controls": ["IC-009 Internal control IC-009"],
-        "risks": [f"{risk.reference} Undetected intrusion"]}
+        "risks": [f"{risk.reference} Undetected intrusion"], "last_test": ""}
     assert rows["8.28"] | {"title": ""} == {
         "reference": "8.28", "title": "", "theme": "Technological", "applicable": False, "reasons": [],
-        "justification": EXCLUSION, "status": "Not applicable", "owner": "", "internal_controls": [], "risks": []}
+        "justification": EXCLUSION, "status": "Not applicable", "owner": "", "internal_controls": [], "risks": [],
+        "last_test": ""}
     issued = only_entry("issue", "soa_version", version.id)[0]
     assert issued.actor_id == officer.id
     assert issued.summary == ("Issued Statement of Applicability version 1, approved by Head of Department, "

@@ -22,7 +22,7 @@ VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
 EDITORS = ["admin", "security_officer"]
 STALE_MESSAGE = "This statement of applicability row was changed by someone else while you were editing it."
 EXPORT_HEADER = ["Reference", "Control", "Theme", "Applicable", "Reasons for inclusion", "Justification",
-                 "Implementation status", "Owner", "Internal controls", "Risks"]
+                 "Implementation status", "Owner", "Internal controls", "Risks", "Last test"]
 CHOOSE_TWO = "Choose two issued versions to compare."
 
 
@@ -346,7 +346,7 @@ def test_the_csv_export_holds_the_rows_shown(login_as, client, officer):
     assert rows == [{"Reference": "5.1", "Control": "Policies for information security", "Theme": "Organizational",
                      "Applicable": "Yes", "Reasons for inclusion": "Risk treatment", "Justification": JUSTIFICATION,
                      "Implementation status": "Implemented", "Owner": "Thandi Mokoena", "Internal controls": "",
-                     "Risks": ""}]
+                     "Risks": "", "Last test": ""}]
     exported = audit_entries("export", "soa_entry")
     assert [entry.summary for entry in exported] == ["Exported 1 Statement of Applicability rows as CSV"]
 
