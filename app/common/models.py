@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from flask import has_request_context
 from sqlalchemy import DateTime, ForeignKey, Integer, event, inspect
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, object_session
 from sqlalchemy.types import TypeDecorator
 
 from app.common.timeutil import utcnow
@@ -81,6 +81,13 @@ class Versioned:
     def __mapper_args__(cls):
         # The application sets the version (see _bump_versions); SQLAlchemy still checks it.
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+
+    def bump_if_only_links_changed(self, version_before: int, changes: dict) -> None:
+        """Links (many-to-many rows, child rows) move no column of this record, so its version would
+        stay: move it, so that a form opened before the change is refused as stale."""
+        if changes and self.version == version_before:
+            self.version += 1
+            object_session(self).flush()
 
     def check_version(self, expected_version: int | str | None, entity: str) -> None:
         # The version comes from a hidden form field: anything but the current number is stale.

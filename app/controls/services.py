@@ -185,9 +185,7 @@ def update_control(control: Control, data: ControlInput, *, expected_version, ac
         _apply(control, data)
     db.session.flush()
     changes = audit.diff(before, _snapshot(control))
-    if changes and control.version == version:
-        control.version += 1  # only the mapping changed: a form opened before must still be stale
-        db.session.flush()
+    control.bump_if_only_links_changed(version, changes)
     if changes:
         audit.record("update", "control", control.id, changes=changes,
                      summary=f"Edited control {control.reference} {control.title}"[:300], actor=actor)
@@ -324,9 +322,7 @@ def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version
         evidence.url = data.url.strip()
     db.session.flush()
     changes = audit.diff(before, _evidence_snapshot(evidence))
-    if changes and evidence.version == version:
-        evidence.version += 1  # only the controls changed: a form opened before must still be stale
-        db.session.flush()
+    evidence.bump_if_only_links_changed(version, changes)
     if changes:
         audit.record("update", "evidence", evidence.id, changes=changes,
                      summary=f"Edited evidence “{evidence.title}”"[:300], actor=actor)

@@ -328,9 +328,7 @@ def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason
     _link_controls(risk, data.control_ids)
     db.session.flush()
     changes = audit.diff(before, _snapshot(risk))
-    if changes and risk.version == version:
-        risk.version += 1  # only the controls changed: a form opened before must still be stale
-        db.session.flush()
+    risk.bump_if_only_links_changed(version, changes)
     if changes:
         audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
     return changes
