@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from flask import current_app
 
-SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: nothing before or after
 PROGRAM_EXTENSIONS = {
     ".exe", ".dll", ".com", ".bat", ".cmd", ".msi", ".scr", ".ps1", ".vbs", ".js", ".jar", ".sh", ".bin", ".app",
-    ".apk", ".hta", ".lnk", ".reg", ".pif", ".cpl", ".elf", ".so", ".py", ".pl", ".php",
+    ".apk", ".hta", ".lnk", ".reg", ".pif", ".cpl", ".elf", ".so", ".py", ".pl", ".php", ".vbe", ".wsf", ".wsh",
+    ".jse", ".msp", ".mst", ".docm", ".xlsm", ".pptm",
 }
 PROGRAM_SIGNATURES = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")
 OOXML_PARTS = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
@@ -60,9 +63,13 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int) -> CheckedUpload
     if not data:
         raise UploadError("The file is empty.")
     if len(data) > max_bytes:
-        raise UploadError(f"The file is {len(data) / 1_048_576:.1f} MB; evidence files may be at most "
-                          f"{max_bytes / 1_048_576:.0f} MB. Split it, or record a link to where it is kept.")
-    if suffix in PROGRAM_EXTENSIONS or data.startswith(PROGRAM_SIGNATURES):
+        shown = math.ceil(len(data) / 1_048_576 * 10) / 10  # rounded up: 1 MB and a byte is "1.1 MB"
+        raise UploadError(f"The file is {shown:.1f} MB; evidence files may be at most {max_bytes / 1_048_576:.0f} MB. "
+                          "Split it, or record a link to where it is kept.")
+    # Text that merely starts with "MZ" (MZANSI...) is text; a Windows program has NUL bytes.
+    looks_like_program = data.startswith(PROGRAM_SIGNATURES) and not (
+        suffix in (".txt", ".csv") and data.startswith(b"MZ") and b"\x00" not in data[:1024])
+    if suffix in PROGRAM_EXTENSIONS or looks_like_program:
         raise UploadError("Programs and scripts are not accepted as evidence. Upload a document, an image, "
                           "a text or CSV file, or a ZIP of those.")
     if suffix not in MEDIA_TYPES:
@@ -80,8 +87,11 @@ def _plain_name(filename: str) -> str:
     if not name:
         raise UploadError("The file has no name.")
     if (name != PurePosixPath(name).name or name != PureWindowsPath(name).name or name in (".", "..")
-            or "\x00" in name or any(ord(char) < 32 for char in name)):
-        raise UploadError("The file name may not contain a folder or path (like ../ or C:\\); rename the file.")
+            or any(unicodedata.category(char) in ("Cc", "Cf") for char in name)):
+        # Cc: control characters (NUL, DEL...); Cf: format characters such as U+202E, which can
+        # make "report‮fdp.exe" display as "reportexe.pdf".
+        raise UploadError("The file name may not contain a folder or path (like ../ or C:\\) or invisible "
+                          "characters; rename the file.")
     if len(name) > 255:
         raise UploadError("The file name is longer than 255 characters; shorten it.")
     return name
@@ -114,7 +124,11 @@ def _zip_matches(suffix: str, data: bytes) -> bool:
             if suffix in OOXML_PARTS:
                 return "[Content_Types].xml" in names and any(n.startswith(OOXML_PARTS[suffix]) for n in names)
             if suffix in ODF_TYPES:
-                return "mimetype" in names and archive.read("mimetype").decode("ascii", "replace") == ODF_TYPES[suffix]
+                expected = ODF_TYPES[suffix].encode("ascii")
+                if "mimetype" not in names:
+                    return False
+                with archive.open("mimetype") as entry:  # a few bytes only: the entry may be a zip bomb
+                    return entry.read(len(expected) + 1) == expected
             # A ZIP of evidence: no programs inside it either.
             return not any(PurePosixPath(n).suffix.lower() in PROGRAM_EXTENSIONS for n in names)
     except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
@@ -129,7 +143,7 @@ def _folder() -> Path:
 
 
 def stored_path(sha256: str) -> Path:
-    if not SHA256_PATTERN.match(sha256):
+    if not SHA256_PATTERN.fullmatch(sha256):
         raise ValueError("Not a SHA-256.")
     return _folder() / sha256[:2] / sha256
 

@@ -30,7 +30,7 @@ EXPORT_COLUMNS = [
     Column("Date", lambda e: e.evidence_date, 12),
     Column("Valid until", lambda e: e.valid_until, 12),
     Column("Controls", lambda e: "; ".join(c.reference for c in e.controls), 24),
-    Column("Kind", lambda e: e.kind, 8),
+    Column("Kind", lambda e: e.kind.capitalize(), 8),
     Column("File or link", lambda e: e.url if e.kind == EvidenceKind.LINK else
            (e.current_file.original_name if e.current_file else ""), 40),
     Column("SHA-256", lambda e: e.current_file.sha256 if e.current_file else "", 66),

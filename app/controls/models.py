@@ -254,6 +254,7 @@ class Evidence(db.Model, Timestamped, Versioned):
                                                    order_by=lambda: (Control.catalogue, Control.sort_key))
     files: Mapped[list[EvidenceFile]] = relationship(back_populates="evidence", order_by="EvidenceFile.id.desc()",
                                                      cascade="all, delete-orphan")
+    created_by: Mapped[User | None] = relationship(foreign_keys="Evidence.created_by_id", viewonly=True)
 
     @property
     def current_file(self) -> EvidenceFile | None:

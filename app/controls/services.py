@@ -13,6 +13,7 @@ from app.audit import services as audit
 from app.auth.models import Department, User
 from app.common import uploads
 from app.common.models import RuleError
+from app.common.timeutil import local_today
 from app.controls.annex_a import ANNEX_A_CATALOGUE, SyncResult, reference_sort_key, sync_annex_a
 from app.controls.models import (
     INTERNAL_CATALOGUE,
@@ -245,6 +246,8 @@ def _check_evidence(data: EvidenceInput, *, is_link: bool) -> list[tuple[str | N
         problems.append(("title", "Use at most 200 characters for the title."))
     if data.evidence_date is None:
         problems.append(("evidence_date", "Enter the date of the evidence."))
+    elif data.evidence_date > local_today():
+        problems.append(("evidence_date", "Evidence cannot be dated in the future."))
     elif data.valid_until is not None and data.valid_until < data.evidence_date:
         problems.append(("valid_until", "The evidence cannot stop being valid before its own date."))
     if not data.control_ids:
@@ -277,7 +280,9 @@ def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, con
     is_link = content is None
     problems = _check_evidence(data, is_link=is_link)
     upload = None
-    if not is_link:
+    if not is_link and not filename and not content:
+        problems.append(("file", "Choose the file to upload, or record a link instead."))
+    elif not is_link:
         try:
             upload = _checked_file(filename or "", content)
         except ControlRuleError as error:
