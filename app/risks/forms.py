@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     FieldList,
@@ -346,14 +345,3 @@ class ActionForm(FlaskForm):
     def set_control_choices(self, controls) -> None:
         self.control_id.choices = {"": "None", **{catalogue: {str(value): label for value, label in group}
                                                   for catalogue, group in control_choices(controls).items()}}
-
-
-class ImportForm(FlaskForm):
-    """The file's type, encoding and content are checked by the importer, which names the problem."""
-
-    file = FileField("Register file (.xlsx or .csv)", validators=[
-        FileRequired("Choose the .xlsx or .csv file to import.")])
-
-
-class ImportConfirmForm(FlaskForm):
-    token = HiddenField()

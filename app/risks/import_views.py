@@ -1,17 +1,15 @@
 """Importing a register: /risks/import checks the file and previews the import (a dry run);
-confirming applies the same staged file, all or nothing."""
+confirming applies the same staged file, all or nothing (app.common.imports)."""
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Response, render_template, url_for
 
 from app.auth.permissions import RISK_IMPORT, permission_required
-from app.common import staging
 from app.common.export import XLSX_MIMETYPE
+from app.common.imports import ImportForm, ImportPages
 from app.common.tabular import Problem
 from app.risks import importing
-from app.risks.forms import ImportConfirmForm, ImportForm
 from app.risks.matrices import current_matrix
 from app.risks.views import bp
 
@@ -23,6 +21,14 @@ def _render_upload(form: ImportForm, problems: list[Problem] = (), filename: str
     ), status
 
 
+def _pages() -> ImportPages:
+    return ImportPages(
+        run=importing.import_risks, render_upload=_render_upload, confirm_url=url_for("risks.import_confirm"),
+        cancel_url=url_for("risks.import_cancel"), start_url=url_for("risks.import_start"),
+        done_url=url_for("risks.index"), breadcrumb=[("Risk register", url_for("risks.index"))],
+    )
+
+
 @bp.get("/import")
 @permission_required(RISK_IMPORT)
 def import_start():
@@ -32,44 +38,19 @@ def import_start():
 @bp.post("/import")
 @permission_required(RISK_IMPORT)
 def import_check():
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return _render_upload(form, status=422)
-    upload = form.file.data
-    filename, data = upload.filename or "upload", upload.read()
-    report = importing.import_risks(filename, data, actor=current_user, dry_run=True)
-    if not report.ok:
-        return _render_upload(ImportForm(formdata=None), report.problems, filename, status=422)
-    token = staging.stage(filename, data, current_user.id)
-    return render_template("risks/import_preview.html", report=report, form=ImportConfirmForm(token=token))
+    return _pages().check(ImportForm())
 
 
 @bp.post("/import/confirm")
 @permission_required(RISK_IMPORT)
 def import_confirm():
-    form = ImportConfirmForm()
-    staged = staging.load(form.token.data, current_user.id) if form.validate_on_submit() else None
-    if staged is None:
-        flash("That import is no longer waiting (it was confirmed, cancelled or is over an hour old). "
-              "Upload the file again.", "warning")
-        return redirect(url_for("risks.import_start"))
-    report = importing.import_risks(staged.filename, staged.data, actor=current_user, dry_run=False)
-    staging.discard(staged.token)
-    if not report.ok:
-        # The register changed since the preview (a risk edited or a category deactivated meanwhile).
-        return _render_upload(ImportForm(formdata=None), report.problems, staged.filename, status=422)
-    flash(f"Imported {staged.filename}: {report.summary}.", "success")
-    return redirect(url_for("risks.index"))
+    return _pages().confirm()
 
 
 @bp.post("/import/cancel")
 @permission_required(RISK_IMPORT)
 def import_cancel():
-    form = ImportConfirmForm()
-    if form.validate_on_submit():
-        staging.discard(form.token.data)
-    flash("Import cancelled; nothing was written.", "info")
-    return redirect(url_for("risks.import_start"))
+    return _pages().cancel()
 
 
 @bp.get("/import/template.<any(csv, xlsx):fmt>")

@@ -10,23 +10,22 @@ the same work and always rolls back, so its preview is exactly what the import w
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.audit import services as audit
 from app.auth.models import Department, User
-from app.common.tabular import MOST_PROBLEMS_LISTED, Problem, TableColumn, TableError, TableRow, read_table
+from app.common import imports
+from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
+from app.common.tabular import Problem, TableRow
 from app.common.timeutil import add_months, local_today
 from app.controls.models import Control
 from app.extensions import db
@@ -47,18 +46,6 @@ STRATEGY_WORDS = {
 TEXT_LIMITS = {"Title": 200, "Reference": 16, "Reason for change": 2000}
 FACTOR_LIMIT = 300
 MOST_FACTORS = 40
-
-
-@dataclass(frozen=True)
-class ImportColumn:
-    header: str
-    meaning: str
-    example: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
-
-    def table_column(self) -> TableColumn:
-        return TableColumn(self.header, self.required, self.aliases)
 
 
 COLUMNS = [
@@ -116,70 +103,14 @@ FIELD_COLUMNS = {
 }
 
 
-@dataclass
-class RowOutcome:
-    row: int
-    reference: str
-    title: str
-    action: str  # "create", "update" or "unchanged"
-    changed: list[str] = field(default_factory=list)  # column headers whose values change
-
-
-@dataclass
-class ImportReport:
-    filename: str
-    sha256: str
-    dry_run: bool
-    outcomes: list[RowOutcome] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def count(self, action: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.action == action)
-
-    @property
-    def summary(self) -> str:
-        return (f"{self.count('create')} created, {self.count('update')} updated, "
-                f"{self.count('unchanged')} unchanged")
-
-
 def import_risks(filename: str, data: bytes, *, actor, dry_run: bool) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
-    report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
-    try:
-        table = read_table(filename, data, [column.table_column() for column in COLUMNS],
-                           max_rows=MAX_IMPORT_ROWS, sheet_name=SHEET_NAME)
-    except TableError as error:
-        report.problems = error.problems
-        return report
-    if not table.rows:
-        report.problems = [Problem(None, None, "The file has a header row but no risks under it.")]
-        return report
-    try:
-        _apply_rows(table.rows, _Lookups.load(table.rows), report, actor)
-        if report.ok:
-            audit.record("import", "risk", None, actor=actor, summary=(
-                f"Imported {filename} ({report.summary}; SHA-256 {report.sha256[:16]}…)")[:300])
-    except Exception:
-        db.session.rollback()
-        raise
-    if report.ok and not dry_run:
-        db.session.commit()
-    else:
-        db.session.rollback()
-    report.problems = _capped(report.problems)
-    return report
+    def apply_rows(rows: list[TableRow], report: ImportReport) -> None:
+        _apply_rows(rows, _Lookups.load(rows), report, actor)
 
-
-def _capped(problems: list[Problem]) -> list[Problem]:
-    if len(problems) <= MOST_PROBLEMS_LISTED:
-        return problems
-    more = len(problems) - MOST_PROBLEMS_LISTED
-    return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more problems like these.")]
+    return run_import(filename, data, columns=COLUMNS, sheet_name=SHEET_NAME, max_rows=MAX_IMPORT_ROWS,
+                      what="risks", entity_type="risk", apply_rows=apply_rows, actor=actor, dry_run=dry_run)
 
 
 # --- looking up what the cells name --------------------------------------------------------------
@@ -204,17 +135,17 @@ class _Lookups:
     def load(cls, rows: list[TableRow]) -> _Lookups:
         categories = list(db.session.scalars(sa.select(RiskCategory)))
         departments = list(db.session.scalars(sa.select(Department)))
-        references = {_text(row.values.get("Reference")).upper() for row in rows} - {""}
+        references = {cell_text(row.values.get("Reference")).upper() for row in rows} - {""}
         risks = {}
         if references:
             risks = {risk.reference: risk
                      for risk in db.session.scalars(sa.select(Risk).where(Risk.reference.in_(references)))}
         return cls(
             matrix=current_matrix().to_scoring(),
-            categories={_key(c.name): c for c in categories if c.parent_id is None and c.active},
-            subcategories={(c.parent_id, _key(c.name)): c for c in categories if c.parent_id is not None and c.active},
-            departments={**{_key(d.name): d for d in departments if d.active},
-                         **{_key(d.code): d for d in departments if d.active}},
+            categories={key(c.name): c for c in categories if c.parent_id is None and c.active},
+            subcategories={(c.parent_id, key(c.name)): c for c in categories if c.parent_id is not None and c.active},
+            departments={**{key(d.name): d for d in departments if d.active},
+                         **{key(d.code): d for d in departments if d.active}},
             users={user.email.casefold(): user
                    for user in db.session.scalars(sa.select(User).where(User.active.is_(True)))},
             risks=risks,
@@ -232,28 +163,12 @@ def _controls_by_reference() -> dict[str, list[Control]]:
 
 
 def _existing_titles(rows: list[TableRow]) -> dict[tuple[str, int | None], str]:
-    titles = {_key(_text(row.values.get("Title"))) for row in rows if not _text(row.values.get("Reference"))}
+    titles = {key(cell_text(row.values.get("Title"))) for row in rows if not cell_text(row.values.get("Reference"))}
     if not titles - {""}:
         return {}
     found = db.session.execute(sa.select(Risk.title, Risk.department_id, Risk.reference)
                                .where(sa.func.lower(Risk.title).in_(titles - {""})))
-    return {(_key(title), department_id): reference for title, department_id, reference in found}
-
-
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+    return {(key(title), department_id): reference for title, department_id, reference in found}
 
 
 # --- one row -------------------------------------------------------------------------------------
@@ -269,7 +184,7 @@ class _RowReader:
         return header in self.row.values
 
     def text(self, header: str) -> str:
-        value = _text(self.row.values.get(header))
+        value = cell_text(self.row.values.get(header))
         limit = TEXT_LIMITS.get(header)
         if limit and len(value) > limit:
             self.problem(header, f"Use at most {limit} characters (this cell has {len(value)}).")
@@ -291,12 +206,12 @@ class _RowReader:
 
     def level(self, header: str, levels: tuple[scoring.Level, ...]) -> int | None:
         def parse(text: str) -> int:
-            by_name = {_key(level.label): level.value for level in levels}
+            by_name = {key(level.label): level.value for level in levels}
             number = LEADING_NUMBER.match(text)  # "4" or "4 Likely", as the template's lists give it
             if number and 1 <= int(number.group(1)) <= len(levels):
                 return int(number.group(1))
-            if _key(text) in by_name:
-                return by_name[_key(text)]
+            if key(text) in by_name:
+                return by_name[key(text)]
             names = ", ".join(f"{level.value} {level.label}" for level in levels)
             raise ValueError(f"“{text}” is not a level of the risk matrix; use 1 to {len(levels)} ({names}).")
 
@@ -332,17 +247,17 @@ def _iso_date(text: str) -> date:
 
 def _status(text: str) -> str:
     for status in RiskStatus:
-        if _key(text) in (status.value.replace("_", " "), _key(status.label)):
+        if key(text) in (status.value.replace("_", " "), key(status.label)):
             return status.value
     raise ValueError(f"Unknown status “{text}”; use Draft, Open or In treatment.")
 
 
 def _strategy(text: str) -> str:
     for strategy in TreatmentStrategy:
-        if _key(text) in (strategy.value, _key(strategy.label)):
+        if key(text) in (strategy.value, key(strategy.label)):
             return strategy.value
-    if _key(text) in STRATEGY_WORDS:
-        return STRATEGY_WORDS[_key(text)]
+    if key(text) in STRATEGY_WORDS:
+        return STRATEGY_WORDS[key(text)]
     raise ValueError(f"Unknown treatment strategy “{text}”; use Modify, Retain, Avoid or Share.")
 
 
@@ -395,7 +310,7 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
         if reader.has(header):
             values[name] = reader.text(header)
     if reader.has("Category"):
-        category = lookups.categories.get(_key(reader.text("Category")))
+        category = lookups.categories.get(key(reader.text("Category")))
         if category is None and reader.text("Category"):
             names = ", ".join(sorted(c.name for c in lookups.categories.values()))
             reader.problem("Category", f"No active category is called “{reader.text('Category')}”; use one of: "
@@ -404,7 +319,7 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
     category_id = values.get("category_id", base.category_id)
     if reader.has("Subcategory"):
         name = reader.text("Subcategory")
-        subcategory = lookups.subcategories.get((category_id, _key(name))) if name else None
+        subcategory = lookups.subcategories.get((category_id, key(name))) if name else None
         if name and subcategory is None and category_id:
             reader.problem("Subcategory", f"The category has no active subcategory called “{name}”.")
         values["subcategory_id"] = subcategory.id if subcategory else None
@@ -412,7 +327,7 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
         values["subcategory_id"] = None  # the old subcategory belongs to the old category
     if reader.has("Department"):
         code = reader.text("Department")
-        department = lookups.departments.get(_key(code)) if code else None
+        department = lookups.departments.get(key(code)) if code else None
         if code and department is None:
             reader.problem("Department", f"No active department has the code or name “{code}”.")
         values["department_id"] = department.id if department else None
@@ -471,7 +386,7 @@ def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, a
         if reader.problems:
             report.problems.extend(reader.problems)
             continue
-        duplicate = None if reference else lookups.titles.get((_key(data.title), data.department_id))
+        duplicate = None if reference else lookups.titles.get((key(data.title), data.department_id))
         if duplicate:
             report.problems.append(Problem(row.number, "Reference", (
                 f"{duplicate} already has this title and department. Put {duplicate} in the Reference column to "
@@ -496,7 +411,7 @@ def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, a
 
 def _first_free_number(rows: list[TableRow]) -> int:
     """New risks without a reference get R-numbers after every R-number in use or in the file."""
-    in_file = (_text(row.values.get("Reference")).upper() for row in rows)
+    in_file = (cell_text(row.values.get("Reference")).upper() for row in rows)
     numbers = [int(ref[2:]) for ref in in_file if ref.startswith("R-") and ref[2:].isdigit()]
     return max([int(services.next_reference()[2:]), *(number + 1 for number in numbers)])
 
@@ -505,8 +420,7 @@ def _first_free_number(rows: list[TableRow]) -> int:
 
 
 def template_csv() -> bytes:
-    """The header row alone; the import page and the XLSX template document the columns."""
-    return ("\ufeff" + ",".join(column.header for column in COLUMNS) + "\r\n").encode("utf-8")
+    return imports.template_csv(COLUMNS)
 
 
 def template_xlsx() -> bytes:
@@ -519,14 +433,14 @@ def template_xlsx() -> bytes:
     list_ranges = {}
     for index, (name, values) in enumerate(_template_lists().items(), start=1):
         letter = get_column_letter(index)
-        _header_cell(lists, 1, index, name)
+        header_cell(lists, 1, index, name)
         lists.column_dimensions[letter].width = 34
         for row, value in enumerate(values, start=2):
             lists.cell(row=row, column=index, value=value).data_type = "s"
         list_ranges[name] = f"Lists!${letter}$2:${letter}${max(len(values), 1) + 1}"
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
-        _header_cell(risks, 1, index, column.header)
+        header_cell(risks, 1, index, column.header)
         risks.column_dimensions[letter].width = 16 if column.header in COLUMNS_WITH_LISTS else 24
         source = COLUMNS_WITH_LISTS.get(column.header)
         if source:
@@ -537,17 +451,7 @@ def template_xlsx() -> bytes:
             validation.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
             risks.add_data_validation(validation)
     risks.freeze_panes = "C2"
-    guide = workbook.create_sheet("Columns")
-    for index, header in enumerate(("Column", "Required", "What to enter", "Example"), start=1):
-        _header_cell(guide, 1, index, header)
-    for row, column in enumerate(COLUMNS, start=2):
-        for index, value in enumerate((column.header, "Yes" if column.required else "",
-                                       column.meaning, column.example), start=1):
-            cell = guide.cell(row=row, column=index, value=value)
-            cell.data_type = "s"
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for letter, width in zip("ABCD", (24, 10, 80, 36), strict=True):
-        guide.column_dimensions[letter].width = width
+    imports.add_guide_sheet(workbook, COLUMNS)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -559,13 +463,6 @@ COLUMNS_WITH_LISTS = {
     "Residual impact": "Impact", "Target impact": "Impact", "Status": "Status",
     "Treatment strategy": "Treatment strategy",
 }
-
-
-def _header_cell(sheet, row: int, column: int, text: str) -> None:
-    cell = sheet.cell(row=row, column=column, value=text)
-    cell.font = Font(bold=True, color="FFFFFF")
-    cell.fill = PatternFill("solid", fgColor="123C4D")
-    cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
 def _template_lists() -> dict[str, list[str]]:

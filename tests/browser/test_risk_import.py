@@ -27,7 +27,7 @@ def test_officer_fixes_a_refused_file_then_previews_and_imports_it(page, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Import risks")
 
     bad = HEADER + ',Municipal SCADA compromise,Information Security,DOH,nobody@example.org,2,2,4,4,"H: Flat network"\n'
-    page.get_by_label("Register file (.xlsx or .csv)").set_input_files(csv_upload("scada.csv", bad))
+    page.get_by_label("File to import (.xlsx or .csv)").set_input_files(csv_upload("scada.csv", bad))
     page.get_by_role("button", name="Check the file").click()
     problems = page.get_by_role("alert")
     expect(problems).to_contain_text("scada.csv: nothing was imported")
@@ -35,7 +35,7 @@ def test_officer_fixes_a_refused_file_then_previews_and_imports_it(page, live_se
     check_page(page, artifacts, "risk-import-problems")
 
     good = bad.replace("nobody@example.org", "owner@example.org").replace(",2,2,4,4,", ",4,4,2,2,")
-    page.get_by_label("Register file (.xlsx or .csv)").set_input_files(csv_upload("scada.csv", good))
+    page.get_by_label("File to import (.xlsx or .csv)").set_input_files(csv_upload("scada.csv", good))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import of scada.csv")
     expect(page.get_by_role("status").filter(has_text="Nothing has been written yet")).to_contain_text(

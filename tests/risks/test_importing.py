@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from app.audit.models import AuditEntry
+from app.common import imports
 from app.common.timeutil import add_months, local_today
 from app.extensions import db
 from app.risks import importing
@@ -355,7 +356,7 @@ def test_one_hundred_thousand_rows_are_refused_before_anything_is_read_into_the_
 
 
 def test_problems_are_capped_with_a_count_of_the_rest(officer, category, monkeypatch):
-    monkeypatch.setattr(importing, "MOST_PROBLEMS_LISTED", 5)
+    monkeypatch.setattr(imports, "MOST_PROBLEMS_LISTED", 5)
     rows = [[f"Risk {n}", "Catering", "3", "3"] for n in range(8)]
 
     report = run(rows, officer, header=["Title", "Category", "Inherent likelihood", "Inherent impact"])

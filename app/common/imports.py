@@ -1,0 +1,222 @@
+"""What every all-or-nothing import shares: its columns and report, the transaction around the
+rows, the template's header and guide, and the web flow (check -> preview -> confirm).
+
+A part's importing.py says which columns it reads and how one row becomes a call of its
+services; run_import() reads the file (app.common.tabular), applies every row in one
+transaction, records the import in the audit log, and commits only when every row is good and
+this is not a dry run. The pages stage the checked file (app.common.staging) so that "Import"
+applies exactly the file that was previewed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask import flash, redirect, render_template
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from openpyxl.styles import Alignment, Font, PatternFill
+from wtforms import HiddenField
+
+from app.audit import services as audit
+from app.common import staging
+from app.common.tabular import MOST_PROBLEMS_LISTED, Problem, TableColumn, TableError, TableRow, read_table
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    header: str
+    meaning: str
+    example: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def table_column(self) -> TableColumn:
+        return TableColumn(self.header, self.required, self.aliases)
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    reference: str
+    title: str
+    action: str  # "create", "update" or "unchanged"
+    changed: list[str] = field(default_factory=list)  # column headers whose values change
+
+
+@dataclass
+class ImportReport:
+    filename: str
+    sha256: str
+    dry_run: bool
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def count(self, action: str) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def summary(self) -> str:
+        return (f"{self.count('create')} created, {self.count('update')} updated, "
+                f"{self.count('unchanged')} unchanged")
+
+
+def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet_name: str, max_rows: int,
+               what: str, entity_type: str, apply_rows: Callable[[list[TableRow], ImportReport], None], actor,
+               dry_run: bool) -> ImportReport:
+    """Read, check and apply the whole file in one transaction; `apply_rows` adds an outcome or
+    problems per row through the services (which do not commit)."""
+    report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    try:
+        table = read_table(filename, data, [column.table_column() for column in columns], max_rows=max_rows,
+                           sheet_name=sheet_name)
+    except TableError as error:
+        report.problems = error.problems
+        return report
+    if not table.rows:
+        report.problems = [Problem(None, None, f"The file has a header row but no {what} under it.")]
+        return report
+    try:
+        apply_rows(table.rows, report)
+        if report.ok:
+            audit.record("import", entity_type, None, actor=actor, summary=(
+                f"Imported {filename} ({report.summary}; SHA-256 {report.sha256[:16]}…)")[:300])
+    except Exception:
+        db.session.rollback()
+        raise
+    if report.ok and not dry_run:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    report.problems = capped(report.problems)
+    return report
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MOST_PROBLEMS_LISTED:
+        return problems
+    more = len(problems) - MOST_PROBLEMS_LISTED
+    return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more problems like these.")]
+
+
+# --- reading cells -------------------------------------------------------------------------------
+
+
+def key(text: str) -> str:
+    """For matching names: spaces collapsed, case ignored."""
+    return " ".join(text.split()).casefold()
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: 4.0 -> "4", a date cell -> "2027-03-31"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --- the template --------------------------------------------------------------------------------
+
+
+def template_csv(columns: list[ImportColumn]) -> bytes:
+    """The header row alone; the import page and the XLSX template document the columns."""
+    return ("\ufeff" + ",".join(column.header for column in columns) + "\r\n").encode("utf-8")
+
+
+def header_cell(sheet, row: int, column: int, text: str) -> None:
+    cell = sheet.cell(row=row, column=column, value=text)
+    cell.font = Font(bold=True, color="FFFFFF")
+    cell.fill = PatternFill("solid", fgColor="123C4D")
+    cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def add_guide_sheet(workbook, columns: list[ImportColumn]) -> None:
+    """A "Columns" sheet saying what each column takes."""
+    guide = workbook.create_sheet("Columns")
+    for index, header in enumerate(("Column", "Required", "What to enter", "Example"), start=1):
+        header_cell(guide, 1, index, header)
+    for row, column in enumerate(columns, start=2):
+        for index, value in enumerate((column.header, "Yes" if column.required else "", column.meaning,
+                                       column.example), start=1):
+            cell = guide.cell(row=row, column=index, value=value)
+            cell.data_type = "s"
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for letter, width in zip("ABCD", (24, 10, 80, 36), strict=True):
+        guide.column_dimensions[letter].width = width
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+class ImportForm(FlaskForm):
+    """The file's type, encoding and content are checked by the importer, which names the problem."""
+
+    file = FileField("File to import (.xlsx or .csv)", validators=[
+        FileRequired("Choose the .xlsx or .csv file to import.")])
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField()
+
+
+@dataclass(frozen=True)
+class ImportPages:
+    """How one part's import pages fit together: `run(filename, data, actor=, dry_run=)` imports,
+    `render_upload(form, problems, filename, status)` shows the upload page."""
+
+    run: Callable[..., ImportReport]
+    render_upload: Callable[..., Any]
+    confirm_url: str
+    cancel_url: str
+    start_url: str
+    done_url: str
+    breadcrumb: list[tuple[str, str]]  # (label, url) above "Import"
+
+    def check(self, form: ImportForm):
+        if not form.validate_on_submit():
+            return self.render_upload(form, status=422)
+        upload = form.file.data
+        filename, data = upload.filename or "upload", upload.read()
+        report = self.run(filename, data, actor=current_user, dry_run=True)
+        if not report.ok:
+            return self.render_upload(ImportForm(formdata=None), report.problems, filename, status=422)
+        token = staging.stage(filename, data, current_user.id)
+        return render_template("imports/preview.html", report=report, form=ImportConfirmForm(token=token),
+                               pages=self)
+
+    def confirm(self):
+        form = ImportConfirmForm()
+        staged = staging.load(form.token.data, current_user.id) if form.validate_on_submit() else None
+        if staged is None:
+            flash("That import is no longer waiting (it was confirmed, cancelled or is over an hour old). "
+                  "Upload the file again.", "warning")
+            return redirect(self.start_url)
+        report = self.run(staged.filename, staged.data, actor=current_user, dry_run=False)
+        staging.discard(staged.token)
+        if not report.ok:
+            # The register changed since the preview (a record edited, a category deactivated meanwhile).
+            return self.render_upload(ImportForm(formdata=None), report.problems, staged.filename, status=422)
+        flash(f"Imported {staged.filename}: {report.summary}.", "success")
+        return redirect(self.done_url)
+
+    def cancel(self):
+        form = ImportConfirmForm()
+        if form.validate_on_submit():
+            staging.discard(form.token.data)
+        flash("Import cancelled; nothing was written.", "info")
+        return redirect(self.start_url)
