@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import click
 from flask import flash, redirect, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -107,6 +108,20 @@ def capped(problems: list[Problem]) -> list[Problem]:
         return problems
     more = len(problems) - MOST_PROBLEMS_LISTED
     return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more problems like these.")]
+
+
+def report_import(report: ImportReport, filename: str) -> None:
+    """Print what the command-line import did, or its problems and exit 1."""
+    if not report.ok:
+        click.echo(f"{filename}: nothing imported. Fix these problems and run the import again:", err=True)
+        for problem in report.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1)
+    for outcome in report.outcomes:
+        detail = f" ({', '.join(outcome.changed)})" if outcome.changed else ""
+        click.echo(f"  row {outcome.row:>5}  {outcome.action:<9}  {outcome.reference:<16} {outcome.title}{detail}")
+    verb = "Would import" if report.dry_run else "Imported"
+    click.echo(f"{verb} {filename}: {report.summary}." + (" Nothing was written (dry run)." if report.dry_run else ""))
 
 
 # --- reading cells -------------------------------------------------------------------------------

@@ -1,8 +1,14 @@
-"""`flask --app wsgi controls ...`: keeping the shipped catalogue in step."""
+"""`flask --app wsgi controls ...`: keeping the shipped catalogue in step, importing a catalogue."""
+
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from app.auth.permissions import CONTROL_EDIT, role_has
+from app.auth.services import find_user_by_email
+from app.common.imports import report_import
+from app.controls.importing import import_controls
 from app.controls.services import load_annex_a
 
 controls_cli = AppGroup("controls", help="Controls catalogue tasks.")
@@ -18,3 +24,21 @@ def load_annex_a_command():
         return
     click.echo(f"Annex A catalogue: {result.added} controls added, {result.updated} updated, "
                f"{result.mappings_added} 2013→2022 mappings added.")
+
+
+@controls_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "actor_email", required=True,
+              help="E-mail of the administrator or security officer the audit log records as importing.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+def import_command(file: Path, actor_email: str, dry_run: bool):
+    """Import internal controls or a custom catalogue from FILE (.csv or .xlsx), all or nothing.
+
+    Rows whose catalogue and reference exist update that control; the others create controls.
+    Exit status 0 when the file is good (and, without --dry-run, imported), 1 when it has
+    problems, 2 on bad usage."""
+    actor = find_user_by_email(actor_email)
+    if actor is None or not actor.active or not role_has(actor.role, CONTROL_EDIT):
+        click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
+        raise SystemExit(2)
+    report_import(import_controls(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)

@@ -154,7 +154,8 @@ def _snapshot(control: Control) -> dict:
             "annex_a": [annex.reference for annex in control.annex_a_controls]}
 
 
-def create_internal_control(data: ControlInput, *, actor) -> Control:
+def create_internal_control(data: ControlInput, *, actor, commit: bool = True) -> Control:
+    """`commit=False` leaves the transaction open, for an import that writes many controls at once."""
     problems = _check_internal(data, None)
     if problems:
         raise ControlRuleError(problems)
@@ -166,11 +167,12 @@ def create_internal_control(data: ControlInput, *, actor) -> Control:
     db.session.flush()
     audit.record("create", "control", control.id, changes=audit.diff({}, _snapshot(control)),
                  summary=f"Created control {control.reference} {control.title}"[:300], actor=actor)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return control
 
 
-def update_control(control: Control, data: ControlInput, *, expected_version, actor) -> dict:
+def update_control(control: Control, data: ControlInput, *, expected_version, actor, commit: bool = True) -> dict:
     control.check_version(expected_version, "control")
     problems = _check_people(data, control) if control.is_annex_a else _check_internal(data, control)
     if problems:
@@ -190,7 +192,8 @@ def update_control(control: Control, data: ControlInput, *, expected_version, ac
     if changes:
         audit.record("update", "control", control.id, changes=changes,
                      summary=f"Edited control {control.reference} {control.title}"[:300], actor=actor)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return changes
 
 

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from app.auth import services as accounts
 from app.auth.permissions import RISK_IMPORT, role_has
+from app.common.imports import report_import
 from app.common.timeutil import local_today
 from app.risks.importing import import_risks
 from app.risks.services import expire_acceptances
@@ -28,17 +29,7 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
     if actor is None or not actor.active or not role_has(actor.role, RISK_IMPORT):
         click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
         raise SystemExit(2)
-    report = import_risks(file.name, file.read_bytes(), actor=actor, dry_run=dry_run)
-    if not report.ok:
-        click.echo(f"{file.name}: nothing imported. Fix these problems and run the import again:", err=True)
-        for problem in report.problems:
-            click.echo(f"  {problem}", err=True)
-        raise SystemExit(1)
-    for outcome in report.outcomes:
-        detail = f" ({', '.join(outcome.changed)})" if outcome.changed else ""
-        click.echo(f"  row {outcome.row:>5}  {outcome.action:<9}  {outcome.reference:<16} {outcome.title}{detail}")
-    verb = "Would import" if dry_run else "Imported"
-    click.echo(f"{verb} {file.name}: {report.summary}." + (" Nothing was written (dry run)." if dry_run else ""))
+    report_import(import_risks(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)
 
 
 @risks_cli.command("expire-acceptances")

@@ -73,6 +73,7 @@ PAGES = {
     "evidence-new": ("/controls/evidence/new", True),
     "evidence-detail": ("/controls/evidence/1", True),
     "control-test-new": ("/controls/{annex_id}/tests/new", True),
+    "control-import": ("/controls/import", True),
     "not-found": ("/no-such-page", True),
 }
 

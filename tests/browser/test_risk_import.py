@@ -40,7 +40,7 @@ def test_officer_fixes_a_refused_file_then_previews_and_imports_it(page, live_se
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import of scada.csv")
     expect(page.get_by_role("status").filter(has_text="Nothing has been written yet")).to_contain_text(
         "1 created, 0 updated, 0 unchanged")
-    expect(page.get_by_role("row").filter(has_text="Municipal SCADA compromise")).to_contain_text("New risk")
+    expect(page.get_by_role("row").filter(has_text="Municipal SCADA compromise")).to_contain_text("New")
     check_page(page, artifacts, "risk-import-preview")
 
     page.get_by_role("button", name="Import 1 change").click()
