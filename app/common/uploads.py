@@ -158,5 +158,7 @@ def store(upload: CheckedUpload) -> str:
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(upload.data)
+            handle.flush()
+            os.fsync(handle.fileno())  # on disk before its name is: a crash leaves no truncated evidence
         os.replace(partial, path)  # readers never see half a file
     return digest
