@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import click
-from flask import flash, redirect, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -25,7 +25,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from wtforms import HiddenField
 
 from app.audit import services as audit
+from app.auth.permissions import permission_required
 from app.common import staging
+from app.common.export import XLSX_MIMETYPE
 from app.common.tabular import MOST_PROBLEMS_LISTED, Problem, TableColumn, TableError, TableRow, read_table
 from app.extensions import db
 
@@ -190,24 +192,70 @@ class ImportConfirmForm(FlaskForm):
 
 
 @dataclass(frozen=True)
-class ImportPages:
-    """How one part's import pages fit together: `run(filename, data, actor=, dry_run=)` imports,
-    `render_upload(form, problems, filename, status)` shows the upload page."""
+class ImportRoutes:
+    """One part's import pages, which add_import_pages() registers on its blueprint."""
 
-    run: Callable[..., ImportReport]
-    render_upload: Callable[..., Any]
-    confirm_url: str
-    cancel_url: str
-    start_url: str
-    done_url: str
-    breadcrumb: list[tuple[str, str]]  # (label, url) above "Import"
+    permission: str
+    run: Callable[..., ImportReport]  # run(filename, data, actor=, dry_run=)
+    upload_template: str  # the part's upload page, extending imports/upload.html
+    upload_context: Callable[[], dict]  # what else that page shows: its columns, row limit...
+    template_csv: Callable[[], str]
+    template_xlsx: Callable[[], bytes]
+    download_name: str  # of the template files, without the extension
+    done_endpoint: str  # where a confirmed import goes
+    breadcrumb: tuple[str, str]  # (label, endpoint) above "Import"
+    done_args: dict = field(default_factory=dict)
+
+
+def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
+    """GET /import (the upload page), POST /import (check the file and preview the import),
+    /import/confirm, /import/cancel and /import/template.<csv|xlsx> on `bp`, each behind
+    `routes.permission`, as the endpoints import_start, import_check, import_confirm,
+    import_cancel and import_template."""
+    guarded = permission_required(routes.permission)
+
+    def pages() -> ImportPages:
+        return ImportPages(routes, bp.name)
+
+    def template(fmt: str):
+        body, mimetype = ((routes.template_csv(), "text/csv; charset=utf-8") if fmt == "csv"
+                          else (routes.template_xlsx(), XLSX_MIMETYPE))
+        return Response(body, content_type=mimetype, headers={
+            "Content-Disposition": f'attachment; filename="{routes.download_name}.{fmt}"'})
+
+    bp.add_url_rule("/import", "import_start", guarded(lambda: pages().render_upload(ImportForm())),
+                    methods=["GET"])
+    bp.add_url_rule("/import", "import_check", guarded(lambda: pages().check(ImportForm())), methods=["POST"])
+    bp.add_url_rule("/import/confirm", "import_confirm", guarded(lambda: pages().confirm()), methods=["POST"])
+    bp.add_url_rule("/import/cancel", "import_cancel", guarded(lambda: pages().cancel()), methods=["POST"])
+    bp.add_url_rule("/import/template.<any(csv, xlsx):fmt>", "import_template", guarded(template), methods=["GET"])
+
+
+@dataclass(frozen=True)
+class ImportPages:
+    """The web flow of one part's import: check -> preview -> confirm (or cancel)."""
+
+    routes: ImportRoutes
+    blueprint: str
+
+    def url(self, page: str, **args) -> str:
+        return url_for(f"{self.blueprint}.import_{page}", **args)
+
+    @property
+    def breadcrumb(self) -> list[tuple[str, str]]:
+        label, endpoint = self.routes.breadcrumb
+        return [(label, url_for(endpoint))]
+
+    def render_upload(self, form: ImportForm, problems: list[Problem] = (), filename: str = "", status: int = 200):
+        return render_template(self.routes.upload_template, form=form, problems=problems, filename=filename,
+                               pages=self, **self.routes.upload_context()), status
 
     def check(self, form: ImportForm):
         if not form.validate_on_submit():
             return self.render_upload(form, status=422)
         upload = form.file.data
         filename, data = upload.filename or "upload", upload.read()
-        report = self.run(filename, data, actor=current_user, dry_run=True)
+        report = self.routes.run(filename, data, actor=current_user, dry_run=True)
         if not report.ok:
             return self.render_upload(ImportForm(formdata=None), report.problems, filename, status=422)
         token = staging.stage(filename, data, current_user.id)
@@ -220,18 +268,18 @@ class ImportPages:
         if staged is None:
             flash("That import is no longer waiting (it was confirmed, cancelled or is over an hour old). "
                   "Upload the file again.", "warning")
-            return redirect(self.start_url)
-        report = self.run(staged.filename, staged.data, actor=current_user, dry_run=False)
+            return redirect(self.url("start"))
+        report = self.routes.run(staged.filename, staged.data, actor=current_user, dry_run=False)
         staging.discard(staged.token)
         if not report.ok:
             # The register changed since the preview (a record edited, a category deactivated meanwhile).
             return self.render_upload(ImportForm(formdata=None), report.problems, staged.filename, status=422)
         flash(f"Imported {staged.filename}: {report.summary}.", "success")
-        return redirect(self.done_url)
+        return redirect(url_for(self.routes.done_endpoint, **self.routes.done_args))
 
     def cancel(self):
         form = ImportConfirmForm()
         if form.validate_on_submit():
             staging.discard(form.token.data)
         flash("Import cancelled; nothing was written.", "info")
-        return redirect(self.start_url)
+        return redirect(self.url("start"))

@@ -3,62 +3,17 @@ confirming applies the same staged file, all or nothing (app.common.imports)."""
 
 from __future__ import annotations
 
-from flask import Response, render_template, url_for
-
-from app.auth.permissions import RISK_IMPORT, permission_required
-from app.common.export import XLSX_MIMETYPE
-from app.common.imports import ImportForm, ImportPages
-from app.common.tabular import Problem
+from app.auth.permissions import RISK_IMPORT
+from app.common.imports import ImportRoutes, add_import_pages
 from app.risks import importing
 from app.risks.matrices import current_matrix
 from app.risks.views import bp
 
-
-def _render_upload(form: ImportForm, problems: list[Problem] = (), filename: str = "", status: int = 200):
-    return render_template(
-        "risks/import.html", form=form, problems=problems, filename=filename, columns=importing.COLUMNS,
-        max_rows=importing.MAX_IMPORT_ROWS, matrix=current_matrix().to_scoring(),
-    ), status
-
-
-def _pages() -> ImportPages:
-    return ImportPages(
-        run=importing.import_risks, render_upload=_render_upload, confirm_url=url_for("risks.import_confirm"),
-        cancel_url=url_for("risks.import_cancel"), start_url=url_for("risks.import_start"),
-        done_url=url_for("risks.index"), breadcrumb=[("Risk register", url_for("risks.index"))],
-    )
-
-
-@bp.get("/import")
-@permission_required(RISK_IMPORT)
-def import_start():
-    return _render_upload(ImportForm())
-
-
-@bp.post("/import")
-@permission_required(RISK_IMPORT)
-def import_check():
-    return _pages().check(ImportForm())
-
-
-@bp.post("/import/confirm")
-@permission_required(RISK_IMPORT)
-def import_confirm():
-    return _pages().confirm()
-
-
-@bp.post("/import/cancel")
-@permission_required(RISK_IMPORT)
-def import_cancel():
-    return _pages().cancel()
-
-
-@bp.get("/import/template.<any(csv, xlsx):fmt>")
-@permission_required(RISK_IMPORT)
-def import_template(fmt: str):
-    if fmt == "csv":
-        body, mimetype = importing.template_csv(), "text/csv; charset=utf-8"
-    else:
-        body, mimetype = importing.template_xlsx(), XLSX_MIMETYPE
-    return Response(body, content_type=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="khusela-risk-import-template.{fmt}"'})
+add_import_pages(bp, ImportRoutes(
+    permission=RISK_IMPORT, run=importing.import_risks, upload_template="risks/import.html",
+    upload_context=lambda: {"columns": importing.COLUMNS, "max_rows": importing.MAX_IMPORT_ROWS,
+                            "matrix": current_matrix().to_scoring()},
+    template_csv=importing.template_csv, template_xlsx=importing.template_xlsx,
+    download_name="khusela-risk-import-template", done_endpoint="risks.index",
+    breadcrumb=("Risk register", "risks.index"),
+))
