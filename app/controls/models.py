@@ -202,6 +202,10 @@ class SoaEntry(db.Model, Timestamped, Versioned):
     def reasons(self) -> list[InclusionReason]:
         return [InclusionReason(value) for value in Control.split(self.inclusion_reasons)]
 
+    @property
+    def status(self) -> ImplementationStatus:
+        return ImplementationStatus(self.implementation_status)
+
 
 class SoaVersion(db.Model):
     """An issued, approved Statement of Applicability: its rows frozen as they were that day."""

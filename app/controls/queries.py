@@ -19,6 +19,8 @@ from app.controls.models import (
     ControlSource,
     ControlType,
     Theme,
+    control_mapping,
+    risk_control,
 )
 from app.extensions import db
 
@@ -111,3 +113,23 @@ def filtered_controls(filters: ControlFilters) -> sa.Select:
 def control_owners() -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.id.in_(
         sa.select(Control.owner_id).where(Control.owner_id.is_not(None)))).order_by(sa.func.lower(User.full_name))))
+
+
+def implementing_controls() -> sa.Subquery:
+    """(control_id, member_id): every control with itself, and each control with the internal
+    controls in use that implement it. What is linked to a member counts for the control: a risk
+    linked to an internal control relies on the Annex A controls it implements, and so does its
+    evidence and its tests."""
+    itself = sa.select(Control.id.label("control_id"), Control.id.label("member_id"))
+    through = (sa.select(control_mapping.c.annex_a_control_id, control_mapping.c.internal_control_id)
+               .join(Control, Control.id == control_mapping.c.internal_control_id)
+               .where(Control.active.is_(True)))
+    return sa.union_all(itself, through).subquery("implementing")
+
+
+def risks_relying_on(control_id: int) -> sa.Select:
+    """The ids of the risks linked to the control or to an internal control in use implementing it."""
+    family = implementing_controls()
+    return (sa.select(risk_control.c.risk_id)
+            .join(family, family.c.member_id == risk_control.c.control_id)
+            .where(family.c.control_id == control_id))

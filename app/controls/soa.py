@@ -13,9 +13,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.audit import services as audit
 from app.auth.models import User
@@ -24,13 +25,16 @@ from app.controls.annex_a import THEMES
 from app.controls.models import (
     Control,
     ControlSource,
+    ControlTest,
     Evidence,
     ImplementationStatus,
     InclusionReason,
     SoaEntry,
     SoaVersion,
     TestResult,
+    control_mapping,
     evidence_control,
+    risk_control,
 )
 from app.extensions import db
 from app.risks.models import Risk, RiskStatus
@@ -57,12 +61,26 @@ class SoaInput:
     owner_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Linked:
+    """A control or risk named on a row: enough to show and link it, without loading the whole record."""
+
+    id: int
+    reference: str
+    title: str
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
 @dataclass
 class SoaRow:
     control: Control
     entry: SoaEntry | None
-    internal_controls: list[Control]
-    risks: list[Risk]
+    internal_controls: list[Linked] = field(default_factory=list)  # the active ones implementing it
+    risks: list[Linked] = field(default_factory=list)  # by reference; only the first few when the rows were limited
+    risk_count: int = 0  # every open risk relying on it, however many `risks` holds
+    last_test: ControlTest | None = None  # the newest of the control's and its internal controls' tests
 
     @property
     def decided(self) -> bool:
@@ -70,47 +88,124 @@ class SoaRow:
 
     @property
     def status(self) -> ImplementationStatus | None:
-        return ImplementationStatus(self.entry.implementation_status) if self.entry else None
+        return self.entry.status if self.entry else None
 
     @property
-    def last_test(self):
-        """The newest test of the control or of an internal control implementing it."""
-        tests = [control.last_test for control in (self.control, *self.internal_controls) if control.last_test]
-        return max(tests, key=lambda test: (test.tested_on, test.id), default=None)
+    def more_risks(self) -> int:
+        return self.risk_count - len(self.risks)
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 
-def soa_rows(*, theme: str = "", applicable: str = "", status: str = "") -> list[SoaRow]:
-    """Every Annex A control with its row (if decided), the internal controls implementing it and
-    the open risks relying on it directly or through those internal controls, in reference order.
-    A fixed number of queries, whatever the size of the catalogue."""
-    statement = (sa.select(Control).where(Control.source == ControlSource.ANNEX_A).order_by(Control.sort_key)
-                 .options(selectinload(Control.soa_entry).selectinload(SoaEntry.owner),
-                          selectinload(Control.implemented_by).selectinload(Control.risks),
-                          selectinload(Control.implemented_by).selectinload(Control.tests),
-                          selectinload(Control.risks), selectinload(Control.tests)))
+def soa_rows(*, theme: str = "", applicable: str = "", status: str = "",
+             risks_per_row: int | None = None) -> list[SoaRow]:
+    """Every Annex A control (of a theme, decided or not, with a status) in reference order, with
+    its row if decided, the internal controls in use implementing it, the open risks relying on it
+    directly or through those internal controls (the first `risks_per_row` of them, or all), and the
+    newest test. Four queries, whatever the size of the catalogue and the register."""
+    conditions = []
     if theme in THEMES:
-        statement = statement.where(Control.theme == theme)
-    rows = []
-    for control in db.session.scalars(statement):
-        internal = [other for other in control.implemented_by if other.active]
-        risks = {risk.id: risk for risk in control.risks if risk.status != RiskStatus.CLOSED}
+        conditions.append(Control.theme == theme)
+    if applicable == "undecided":
+        conditions.append(SoaEntry.id.is_(None))
+    elif applicable in ("yes", "no"):
+        conditions.append(SoaEntry.applicable.is_(applicable == "yes"))
+    if status:
+        conditions.append(SoaEntry.implementation_status == status)
+    return _rows(annex_a_controls(*conditions), risks_per_row)
+
+
+def soa_row(control: Control, *, risks_per_row: int | None = None) -> SoaRow:
+    return _rows(annex_a_controls(Control.id == control.id), risks_per_row)[0]
+
+
+def annex_a_controls(*conditions) -> list[Control]:
+    """The Annex A controls meeting `conditions` (on Control and SoaEntry), each with its row and
+    the row's owner loaded, in reference order."""
+    return list(db.session.scalars(
+        sa.select(Control).outerjoin(SoaEntry, SoaEntry.control_id == Control.id)
+        .where(Control.source == ControlSource.ANNEX_A, *conditions).order_by(Control.sort_key)
+        .options(contains_eager(Control.soa_entry).joinedload(SoaEntry.owner))))
+
+
+def _rows(controls: list[Control], risks_per_row: int | None) -> list[SoaRow]:
+    rows = {control.id: SoaRow(control, control.soa_entry) for control in controls}
+    if not rows:
+        return []
+    for annex_id, linked in _internal_controls(list(rows)):
+        rows[annex_id].internal_controls.append(linked)
+    counts_for = _counts_for({annex_id: row.internal_controls for annex_id, row in rows.items()})
+    for annex_id, (risks, count) in _relying_risks(counts_for, risks_per_row).items():
+        rows[annex_id].risks, rows[annex_id].risk_count = risks, count
+    for annex_id, test in _last_tests(counts_for).items():
+        rows[annex_id].last_test = test
+    return list(rows.values())
+
+
+def _internal_controls(annex_ids: list[int]):
+    statement = (sa.select(control_mapping.c.annex_a_control_id, Control.id, Control.reference, Control.title)
+                 .join(Control, Control.id == control_mapping.c.internal_control_id)
+                 .where(Control.active.is_(True),
+                        control_mapping.c.annex_a_control_id.in_(sa.bindparam("annex_ids", expanding=True)))
+                 .order_by(Control.catalogue, Control.sort_key))
+    for annex_id, *linked in db.session.execute(statement, {"annex_ids": annex_ids}):
+        yield annex_id, Linked(*linked)
+
+
+def _counts_for(implemented_by: dict[int, list[Linked]]) -> dict[int, list[int]]:
+    """Control id -> the Annex A controls (of those asked about) its risks, tests and evidence count
+    for: an Annex A control counts for itself, an internal control in use for those it implements.
+    The same rule as queries.implementing_controls(), applied here in Python because SQLite needs
+    about 40 ms to de-duplicate the ~20,000 (Annex A control, risk) pairs of a 10,000-risk register
+    and Python about 10 (benchmarks/README.md)."""
+    counts_for: dict[int, list[int]] = {annex_id: [annex_id] for annex_id in implemented_by}
+    for annex_id, internal in implemented_by.items():
         for other in internal:
-            risks.update({risk.id: risk for risk in other.risks if risk.status != RiskStatus.CLOSED})
-        row = SoaRow(control, control.soa_entry, internal, sorted(risks.values(), key=lambda risk: risk.reference))
-        if _matches(row, applicable, status):
-            rows.append(row)
-    return rows
+            counts_for.setdefault(other.id, []).append(annex_id)
+    return counts_for
 
 
-def _matches(row: SoaRow, applicable: str, status: str) -> bool:
-    if applicable == "undecided" and row.decided:
-        return False
-    if applicable in ("yes", "no") and (not row.decided or row.entry.applicable != (applicable == "yes")):
-        return False
-    return not status or (row.decided and row.entry.implementation_status == status)
+def _relying_risks(counts_for: dict[int, list[int]], limit: int | None) -> dict[int, tuple[list[Linked], int]]:
+    """Annex A control id -> (its open risks by reference, the first `limit` of them or all; how many)."""
+    open_links = (sa.select(risk_control.c.control_id, risk_control.c.risk_id)
+                  .join(Risk, Risk.id == risk_control.c.risk_id).where(Risk.status != RiskStatus.CLOSED))
+    relying: dict[int, dict[int, None]] = {}  # insertion-ordered: by risk reference
+    # Plain rows through the connection: the ORM's result handling doubles the time for ~15,000 links.
+    for control_id, risk_id in db.session.connection().execute(open_links.order_by(Risk.reference)).all():
+        for annex_id in counts_for.get(control_id, ()):
+            if annex_id in relying:
+                relying[annex_id][risk_id] = None
+            else:
+                relying[annex_id] = {risk_id: None}
+    shown = {annex_id: list(islice(risk_ids, limit)) for annex_id, risk_ids in relying.items()}
+    names = sa.select(Risk.id, Risk.reference, Risk.title)
+    if limit is None:
+        names = names.where(Risk.id.in_(open_links.with_only_columns(risk_control.c.risk_id)))
+        parameters = {}
+    else:  # an expanding parameter: the statement is compiled once, not once per list of ids
+        names = names.where(Risk.id.in_(sa.bindparam("ids", expanding=True)))
+        parameters = {"ids": list({risk_id for risk_ids in shown.values() for risk_id in risk_ids})}
+    named = {risk_id: Linked(risk_id, reference, title)
+             for risk_id, reference, title in db.session.execute(names, parameters)}
+    return {annex_id: ([named[risk_id] for risk_id in risk_ids], len(relying[annex_id]))
+            for annex_id, risk_ids in shown.items()}
+
+
+def _last_tests(counts_for: dict[int, list[int]]) -> dict[int, ControlTest]:
+    """Annex A control id -> the newest test of it or of an internal control in use implementing it."""
+    ranked = sa.select(ControlTest.control_id, ControlTest.id, ControlTest.tested_on, sa.func.row_number().over(
+        partition_by=ControlTest.control_id, order_by=(ControlTest.tested_on.desc(), ControlTest.id.desc()))
+        .label("position")).subquery()
+    newest: dict[int, tuple[date, int]] = {}
+    for control_id, test_id, tested_on in db.session.execute(
+            sa.select(ranked.c.control_id, ranked.c.id, ranked.c.tested_on).where(ranked.c.position == 1)):
+        for annex_id in counts_for.get(control_id, ()):
+            newest[annex_id] = max(newest.get(annex_id, (tested_on, test_id)), (tested_on, test_id))
+    tests = {test.id: test for test in db.session.scalars(
+        sa.select(ControlTest).where(ControlTest.id.in_(sa.bindparam("ids", expanding=True)))
+        .options(joinedload(ControlTest.control)), {"ids": [test_id for _, test_id in newest.values()]})}
+    return {annex_id: tests[test_id] for annex_id, (_, test_id) in newest.items()}
 
 
 def entry_for(control: Control) -> SoaEntry | None:
@@ -179,15 +274,18 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
 # --- versions ----------------------------------------------------------------------------------
 
 
-def _frozen(row: SoaRow) -> dict:
+def as_record(row: SoaRow) -> dict:
+    """The row as an issued version freezes it and as the exports write it (every risk, not a few)."""
     entry = row.entry
     return {
         "reference": row.control.reference, "title": row.control.title, "theme": row.control.theme,
-        "applicable": entry.applicable, "reasons": [reason.label for reason in entry.reasons],
-        "justification": entry.justification, "status": ImplementationStatus(entry.implementation_status).label,
-        "owner": entry.owner.full_name if entry.owner else "",
-        "internal_controls": [f"{other.reference} {other.title}" for other in row.internal_controls],
-        "risks": [f"{risk.reference} {risk.title}" for risk in row.risks],
+        "applicable": entry.applicable if entry else None,
+        "reasons": [reason.label for reason in entry.reasons] if entry else [],
+        "justification": entry.justification if entry else "",
+        "status": row.status.label if entry else "Not decided",
+        "owner": entry.owner.full_name if entry and entry.owner else "",
+        "internal_controls": [str(other) for other in row.internal_controls],
+        "risks": [str(risk) for risk in row.risks],
         "last_test": test_summary(row.last_test),
     }
 
@@ -220,7 +318,7 @@ def issue_version(*, approver: str, approved_on: date, note: str, actor, today: 
     number = (db.session.scalar(sa.select(sa.func.max(SoaVersion.number))) or 0) + 1
     version = SoaVersion(number=number, approved_on=approved_on, approver=approver.strip(),
                          approval_note=note.strip(), issued_by_id=actor.id if actor else None,
-                         rows_json=json.dumps([_frozen(row) for row in rows], ensure_ascii=False))
+                         rows_json=json.dumps([as_record(row) for row in rows], ensure_ascii=False))
     db.session.add(version)
     db.session.flush()
     included = sum(1 for row in rows if row.entry.applicable)
@@ -268,17 +366,21 @@ def _reference_order(reference: str) -> tuple[int, ...]:
 # --- coverage ----------------------------------------------------------------------------------
 
 
+RISKS_WITHOUT_CONTROLS_SHOWN = 25  # on the coverage page; the risk register lists them all
+
+
 @dataclass
 class Coverage:
     total: int
     by_status: Counter  # ImplementationStatus value (or "undecided") -> count
     by_theme: dict[str, Counter]
-    not_implemented: list[SoaRow]  # applicable but not (fully) implemented
-    risks_without_controls: list[Risk]
-    # Applicable controls with no evidence (on them or on the internal controls implementing them),
-    # and those whose every piece of evidence has expired.
-    without_evidence: list[SoaRow] = field(default_factory=list)
-    only_expired_evidence: list[SoaRow] = field(default_factory=list)
+    not_implemented: list[Control]  # applicable but not (fully) implemented
+    # Applicable controls with no evidence (on them or on the internal controls in use implementing
+    # them), and those whose every piece of evidence has expired.
+    without_evidence: list[Control]
+    only_expired_evidence: list[Control]
+    risks_without_controls: list[Risk]  # the first few open risks with no control in use, by reference
+    risks_without_controls_count: int
 
     def percent(self, count: int, of: int | None = None) -> int:
         whole = self.total if of is None else of
@@ -290,40 +392,42 @@ class Coverage:
 
 
 def coverage(today: date) -> Coverage:
-    rows = soa_rows()
     by_status: Counter = Counter()
     by_theme: dict[str, Counter] = {theme: Counter() for theme in THEMES}
-    for row in rows:
-        key = row.entry.implementation_status if row.entry else "undecided"
-        by_status[key] += 1
-        by_theme[row.control.theme][key] += 1
-    open_risks_without_controls = list(db.session.scalars(
-        sa.select(Risk).where(Risk.status != RiskStatus.CLOSED, ~Risk.controls.any(Control.active.is_(True)))
-        .order_by(Risk.reference)))
+    for theme, status, count in db.session.execute(
+            sa.select(Control.theme, SoaEntry.implementation_status, sa.func.count())
+            .outerjoin(SoaEntry, SoaEntry.control_id == Control.id)
+            .where(Control.source == ControlSource.ANNEX_A).group_by(Control.theme, SoaEntry.implementation_status)):
+        by_status[status or "undecided"] += count
+        by_theme[theme][status or "undecided"] += count
+    applicable = annex_a_controls(SoaEntry.applicable.is_(True))
+    with_evidence, with_valid_evidence = _evidence_held([control.id for control in applicable], today)
+    without_controls = (Risk.status != RiskStatus.CLOSED, ~Risk.controls.any(Control.active.is_(True)))
     return Coverage(
-        total=len(rows), by_status=by_status, by_theme=by_theme,
-        not_implemented=[row for row in rows if row.entry and row.entry.applicable
-                         and row.entry.implementation_status != ImplementationStatus.IMPLEMENTED],
-        risks_without_controls=open_risks_without_controls,
-        **_evidence_gaps([row for row in rows if row.entry and row.entry.applicable], today),
+        total=by_status.total(), by_status=by_status, by_theme=by_theme,
+        not_implemented=[control for control in applicable
+                         if control.soa_entry.implementation_status != ImplementationStatus.IMPLEMENTED],
+        without_evidence=[control for control in applicable if control.id not in with_evidence],
+        only_expired_evidence=[control for control in applicable
+                               if control.id in with_evidence and control.id not in with_valid_evidence],
+        risks_without_controls=list(db.session.scalars(
+            sa.select(Risk).where(*without_controls).order_by(Risk.reference).limit(RISKS_WITHOUT_CONTROLS_SHOWN))),
+        risks_without_controls_count=db.session.scalar(sa.select(sa.func.count(Risk.id)).where(*without_controls)),
     )
 
 
-def _evidence_gaps(applicable: list[SoaRow], today: date) -> dict[str, list[SoaRow]]:
-    control_ids = {row.control.id for row in applicable} | {other.id for row in applicable
-                                                            for other in row.internal_controls}
-    valid_until: dict[int, list[date | None]] = {}
-    for control_id, until in db.session.execute(
-            sa.select(evidence_control.c.control_id, Evidence.valid_until)
-            .join(Evidence, Evidence.id == evidence_control.c.evidence_id)
-            .where(evidence_control.c.control_id.in_(control_ids))):
-        valid_until.setdefault(control_id, []).append(until)
-    without, expired = [], []
-    for row in applicable:
-        dates = [until for control in (row.control, *row.internal_controls)
-                 for until in valid_until.get(control.id, [])]
-        if not dates:
-            without.append(row)
-        elif all(until is not None and until < today for until in dates):
-            expired.append(row)
-    return {"without_evidence": without, "only_expired_evidence": expired}
+def _evidence_held(annex_ids: list[int], today: date) -> tuple[set[int], set[int]]:
+    """The Annex A controls (of `annex_ids`) with any evidence, and those with evidence still valid
+    on `today`, counting the evidence on the internal controls in use implementing them."""
+    implemented_by: dict[int, list[Linked]] = {annex_id: [] for annex_id in annex_ids}
+    for annex_id, linked in _internal_controls(annex_ids):
+        implemented_by[annex_id].append(linked)
+    counts_for = _counts_for(implemented_by)
+    # Every control's, then filtered here: asking SQLite for only these controls' evidence, or
+    # joining each link to its evidence row, takes from five to a hundred times as long with
+    # 20,000 items. The valid evidence is found through the index on valid_until.
+    linked = sa.select(evidence_control.c.control_id).distinct()
+    still_valid = sa.select(Evidence.id).where(sa.or_(Evidence.valid_until.is_(None), Evidence.valid_until >= today))
+    held = [{annex_id for control_id in db.session.scalars(statement) for annex_id in counts_for.get(control_id, ())}
+            for statement in (linked, linked.where(evidence_control.c.evidence_id.in_(still_valid)))]
+    return held[0], held[1]

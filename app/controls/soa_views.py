@@ -17,6 +17,12 @@ from app.controls.models import ImplementationStatus
 from app.controls.views import soa_bp as bp
 from app.risks.presentation import active_users
 
+# Risks named on each row of the table and beside the decision form; the rest are one link away
+# (the risk register filtered by the control), so the page stays readable with thousands of links.
+RISKS_PER_ROW = 5
+INTERNAL_CONTROLS_PER_ROW = 5  # the rest on the Annex A control's page
+RISKS_ON_EDIT_PAGE = 20
+
 
 def _yes_no(value) -> str:
     return "" if value is None else ("Yes" if value else "No")
@@ -39,21 +45,6 @@ def _row_columns() -> list[Column]:
     ]
 
 
-def _as_dict(row: soa.SoaRow) -> dict:
-    entry = row.entry
-    return {
-        "reference": row.control.reference, "title": row.control.title, "theme": row.control.theme,
-        "applicable": entry.applicable if entry else None,
-        "reasons": [reason.label for reason in entry.reasons] if entry else [],
-        "justification": entry.justification if entry else "",
-        "status": ImplementationStatus(entry.implementation_status).label if entry else "Not decided",
-        "owner": entry.owner.full_name if entry and entry.owner else "",
-        "internal_controls": [f"{other.reference} {other.title}" for other in row.internal_controls],
-        "risks": [f"{risk.reference} {risk.title}" for risk in row.risks],
-        "last_test": soa.test_summary(row.last_test),
-    }
-
-
 def _filters() -> dict[str, str]:
     theme = request.args.get("theme", "")
     applicable = request.args.get("applicable", "")
@@ -69,12 +60,13 @@ def _filters() -> dict[str, str]:
 @permission_required(SOA_VIEW)
 def index():
     filters = _filters()
-    rows = soa.soa_rows(**filters)
     fmt = requested_export()
     if fmt:
-        return audited_export([_as_dict(row) for row in rows], _row_columns(), fmt,
+        rows = soa.soa_rows(**filters)
+        return audited_export([soa.as_record(row) for row in rows], _row_columns(), fmt,
                               "khusela-statement-of-applicability", entity_type="soa_entry",
                               what="Statement of Applicability rows")
+    rows = soa.soa_rows(**filters, risks_per_row=RISKS_PER_ROW)
     latest = soa.versions()[:1]
     choices = {
         "theme": {"": "Any theme", **{theme: theme for theme in THEMES}},
@@ -84,7 +76,7 @@ def index():
     return render_template(
         "soa/index.html", rows=rows, filters=filters, choices=choices,
         latest=latest[0] if latest else None, undecided=sum(1 for row in rows if not row.decided),
-        export_args={key: value for key, value in filters.items() if value},
+        export_args={key: value for key, value in filters.items() if value}, internal_per_row=INTERNAL_CONTROLS_PER_ROW,
     )
 
 
@@ -122,7 +114,7 @@ def edit(control_id: int):
 
 def _render_edit(form: SoaEntryForm, control, entry, status: int = 200):
     # What relies on it, counted as the SoA table counts it (controls in use, open risks).
-    row = next(row for row in soa.soa_rows(theme=control.theme) if row.control.id == control.id)
+    row = soa.soa_row(control, risks_per_row=RISKS_ON_EDIT_PAGE)
     return render_template("soa/edit.html", form=form, control=control, entry=entry, row=row,
                            mappings_2013=services.mappings_2013_for(control)), status
 
@@ -174,21 +166,21 @@ def _version(text: str):
 @permission_required(SOA_ISSUE)
 def issue():
     form = IssueSoaForm()
-    rows = soa.soa_rows()
-    undecided = [row for row in rows if not row.decided]
+    controls = soa.annex_a_controls()
+    undecided = [control for control in controls if control.soa_entry is None]
     if request.method == "GET":
         form.approved_on.data = local_today()
-        return _render_issue(form, rows, undecided)
+        return _render_issue(form, controls, undecided)
     if form.validate_on_submit():
         with saving(form, soa.SoaRuleError):
             issued = soa.issue_version(approver=form.approver.data, approved_on=form.approved_on.data,
                                        note=form.note.data or "", actor=current_user, today=local_today())
             flash(f"Issued Statement of Applicability version {issued.number}.", "success")
             return redirect(url_for("soa.version", number=issued.number))
-    return _render_issue(form, rows, undecided, 422)
+    return _render_issue(form, controls, undecided, 422)
 
 
-def _render_issue(form: IssueSoaForm, rows, undecided, status: int = 200):
+def _render_issue(form: IssueSoaForm, controls, undecided, status: int = 200):
     latest = soa.versions()[:1]
-    return render_template("soa/issue.html", form=form, total=len(rows), undecided=undecided,
+    return render_template("soa/issue.html", form=form, total=len(controls), undecided=undecided,
                            latest=latest[0] if latest else None), status

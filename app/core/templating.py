@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from app.audit.services import changes_of
@@ -35,6 +36,17 @@ NAVIGATION = [
 def register(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_filter(format_local, "localtime")
+    app.add_template_global(link_to)
+
+
+_PLACEHOLDER = 2_147_483_647  # an id no row has yet (the largest the <int:> converter accepts)
+
+
+def link_to(endpoint: str, argument: str) -> Callable[[int], str]:
+    """url_for() for a page with hundreds of links to one endpoint: the URL is built once and each
+    link puts its id in place. Werkzeug takes ~15 µs a URL; the SoA table links ~1,500 times."""
+    head, tail = url_for(endpoint, **{argument: _PLACEHOLDER}).rsplit(str(_PLACEHOLDER), 1)
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def _template_globals() -> dict:

@@ -12,6 +12,7 @@ from app.auth.permissions import RISK_VIEW, permission_required
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today
+from app.controls.models import Control
 from app.extensions import db
 from app.risks import queries, services
 from app.risks.categories import all_categories
@@ -118,6 +119,9 @@ def index():
         today=today, review_overdue=services.review_overdue, current=current,
         cell_matrix=db.session.get(RiskMatrix, filters.matrix_id) if filters.matrix_id else None,
         clear_cells_url=_list_url(**without_cells), heatmap_url=_heatmap_url(**filters.heatmap_args),
+        relied_on=db.session.get(Control, filters.control_id) if filters.control_id else None,
+        clear_control_url=_list_url(**{key: value for key, value in listing.args.items()
+                                       if key not in ("control", "page")}),
     )
 
 

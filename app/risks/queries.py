@@ -16,6 +16,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from app.auth.models import Department, User
+from app.controls.models import Control
+from app.controls.queries import risks_relying_on
 from app.extensions import db
 from app.risks import scoring
 from app.risks.models import RatingKind, Risk, RiskCategory, RiskMatrix, RiskStatus
@@ -23,6 +25,7 @@ from app.risks.models import RatingKind, Risk, RiskCategory, RiskMatrix, RiskSta
 # status= "" (the default) hides closed risks, as the register is about the risks still held;
 # status=all shows every risk, closed ones too.
 STATUS_NOT_CLOSED, STATUS_ANY = "", "all"
+CONTROL_NONE = "none"
 # Filters the heat map honours (it draws its own cells, so the cell filters do not apply there).
 HEATMAP_FILTERS = ("q", "department", "category", "owner", "status")
 CELL_PARAMS = {kind: (f"{kind.value}_likelihood", f"{kind.value}_impact") for kind in RatingKind}
@@ -72,6 +75,10 @@ class RiskFilters:
     overdue_review: bool = False
     older_matrix: bool = False
     matrix_id: int | None = None
+    # control=<id>: the risks relying on that control (directly or through an internal control in
+    # use implementing it); control=none: the risks with no control in use linked.
+    control_id: int | None = None
+    without_controls: bool = False
     cells: tuple[Cell, ...] = field(default_factory=tuple)
 
     @classmethod
@@ -99,6 +106,8 @@ class RiskFilters:
             overdue_review=_flag_arg(args, "overdue_review"),
             older_matrix=_flag_arg(args, "older_matrix"),
             matrix_id=_id_arg(args, "matrix"),
+            control_id=_id_arg(args, "control"),
+            without_controls=args.get("control") == CONTROL_NONE,
             cells=tuple(cells),
         )
 
@@ -132,6 +141,10 @@ class RiskFilters:
             where.append(Risk.matrix_id != current_matrix_id)
         if self.matrix_id is not None:
             where.append(Risk.matrix_id == self.matrix_id)
+        if self.control_id is not None:
+            where.append(Risk.id.in_(risks_relying_on(self.control_id)))
+        if self.without_controls:
+            where.append(~Risk.controls.any(Control.active.is_(True)))
         for cell in self.cells:
             where.append(getattr(Risk, f"{cell.kind.value}_likelihood") == cell.likelihood)
             where.append(getattr(Risk, f"{cell.kind.value}_impact") == cell.impact)

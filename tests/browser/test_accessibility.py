@@ -54,6 +54,8 @@ PAGES = {
     "audit-log": ("/audit/", True),
     "risks": ("/risks", True),
     "risks-filtered": ("/risks?band=High&band_rating=inherent&out_of_tolerance=1&sort=residual&dir=desc", True),
+    "risks-relying-on-control": ("/risks?control={annex_id}", True),
+    "risks-without-controls": ("/risks?control=none", True),
     "risk-heatmap": ("/risks/heatmap", True),
     "risk-import": ("/risks/import", True),
     "controls": ("/controls", True),

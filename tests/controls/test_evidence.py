@@ -538,8 +538,8 @@ def exclude(*references: str) -> None:
 
 def gaps(today: date = TODAY) -> tuple[list[str], list[str]]:
     coverage = soa.coverage(today)
-    return ([row.control.reference for row in coverage.without_evidence],
-            [row.control.reference for row in coverage.only_expired_evidence])
+    return ([control.reference for control in coverage.without_evidence],
+            [control.reference for control in coverage.only_expired_evidence])
 
 
 def internal_control(implements: str, *, active: bool = True) -> Control:

@@ -347,7 +347,7 @@ def test_a_row_shows_the_internal_controls_in_use_implementing_it(officer, make_
     rows = {row.control.reference: row for row in soa.soa_rows()}
 
     assert [other.reference for other in rows["5.1"].internal_controls] == ["IC-001"]
-    assert rows["5.4"].internal_controls == [policy]
+    assert rows["5.4"].internal_controls == [soa.Linked(policy.id, "IC-001", policy.title)]
     assert rows["5.2"].internal_controls == []
 
 
@@ -369,6 +369,44 @@ def test_a_row_shows_the_open_risks_relying_on_it_directly_or_through_an_interna
                                                             "Log tampering"]  # in reference order
     assert [risk.title for risk in rows["8.15"].risks] == ["Information Security", "Log tampering"]
     assert rows["8.17"].risks == []
+
+
+def test_limited_rows_name_the_first_risks_by_reference_and_count_them_all(officer, make_risk, make_internal_control):
+    monitoring = make_internal_control("IC-009", ["8.16"])
+    made = [make_risk(f"Risk {n}", controls=[monitoring] if n % 2 else [annex_a_control("8.16"), monitoring])
+            for n in range(7)]
+
+    [row] = [row for row in soa.soa_rows(risks_per_row=3) if row.control.reference == "8.16"]
+
+    by_reference = sorted(made, key=lambda risk: risk.reference)
+    assert row.risks == [soa.Linked(risk.id, risk.reference, risk.title) for risk in by_reference[:3]]
+    assert (row.risk_count, row.more_risks) == (7, 4)
+    assert [str(risk) for risk in row.risks] == [f"{risk.reference} {risk.title}" for risk in by_reference[:3]]
+    [unlimited] = [row for row in soa.soa_rows() if row.control.reference == "8.16"]
+    assert [risk.id for risk in unlimited.risks] == [risk.id for risk in by_reference]
+    assert unlimited.more_risks == 0
+
+
+def test_one_row_is_the_same_as_in_the_table(officer, make_risk, make_internal_control):
+    monitoring = make_internal_control("IC-009", ["8.15", "8.16"])
+    make_risk("Undetected intrusion", controls=[monitoring])
+    decide("8.16", included(), officer)
+
+    row = soa.soa_row(annex_a_control("8.16"))
+
+    [in_table] = [other for other in soa.soa_rows() if other.control.reference == "8.16"]
+    assert (row.control, row.entry, row.internal_controls, row.risks, row.risk_count) == (
+        in_table.control, in_table.entry, in_table.internal_controls, in_table.risks, in_table.risk_count)
+
+
+def test_the_record_of_an_undecided_row_says_so(officer, make_internal_control):
+    make_internal_control("IC-001", ["5.1"])
+
+    record = soa.as_record(soa.soa_row(annex_a_control("5.1")))
+
+    assert record == {"reference": "5.1", "title": annex_a_control("5.1").title, "theme": "Organizational",
+                      "applicable": None, "reasons": [], "justification": "", "status": "Not decided", "owner": "",
+                      "internal_controls": ["IC-001 Internal control IC-001"], "risks": [], "last_test": ""}
 
 
 # --- issuing a version -------------------------------------------------------------------------------
@@ -567,7 +605,7 @@ def test_coverage_counts_by_status_and_theme(officer):
     assert coverage.percent(coverage.by_status["implemented"], coverage.applicable) == 97  # 88 of 91
     assert coverage.percent(coverage.applicable) == 98  # 91 of 93
     assert coverage.percent(coverage.by_status["not_applicable"]) == 2
-    assert [(row.control.reference, row.status) for row in coverage.not_implemented] == [
+    assert [(control.reference, control.soa_entry.status) for control in coverage.not_implemented] == [
         ("5.1", ImplementationStatus.PLANNED), ("5.2", ImplementationStatus.PARTIALLY_IMPLEMENTED),
         ("6.3", ImplementationStatus.NOT_IMPLEMENTED)]
 
@@ -594,3 +632,13 @@ def test_coverage_lists_the_open_risks_with_no_control(officer, make_risk):
 
     titles = [risk.title for risk in soa.coverage(TODAY).risks_without_controls]
     assert titles == [unguarded.title, "Draft: cloud outage"]
+
+
+def test_coverage_names_the_first_open_risks_without_a_control_and_counts_them_all(officer, make_risk, monkeypatch):
+    monkeypatch.setattr(soa, "RISKS_WITHOUT_CONTROLS_SHOWN", 2)
+    made = [make_risk(f"Unguarded {n}") for n in range(3)]
+
+    coverage = soa.coverage(TODAY)
+
+    assert coverage.risks_without_controls == sorted(made, key=lambda risk: risk.reference)[:2]
+    assert coverage.risks_without_controls_count == 3

@@ -126,6 +126,89 @@ def test_a_decided_row_shows_the_decision(login_as, client, officer):
     assert shown_total(response) == "93 controls, 91 not decided yet."
 
 
+@pytest.fixture
+def crowded_8_16(officer):
+    """8.16 implemented by seven internal controls in use, with eight open risks relying on it."""
+    from app.controls.models import risk_control
+    from app.risks import services as risks
+    from app.risks.models import RiskCategory
+    from app.risks.scoring import Rating
+
+    category = RiskCategory(name="Information Security")
+    db.session.add(category)
+    db.session.commit()
+    internal = [create_internal_control(ControlInput(
+        reference=f"IC-{n:03d}", title=f"Monitoring {n}", control_type="Detective",
+        annex_a_ids=[annex_a_control("8.16").id]), actor=officer) for n in range(1, 8)]
+    made = [risks.create_risk(risks.RiskInput(title=f"Intrusion {n}", category_id=category.id,
+                                              inherent=Rating(4, 4), residual=Rating(3, 3)), actor=officer)
+            for n in range(8)]
+    db.session.execute(risk_control.insert(), [{"risk_id": risk.id, "control_id": internal[n % 7].id}
+                                               for n, risk in enumerate(made)])
+    db.session.commit()
+    return {"internal": internal, "risks": sorted(made, key=lambda risk: risk.reference)}
+
+
+def test_a_row_names_the_first_risks_and_internal_controls_and_links_to_the_rest(login_as, client, crowded_8_16):
+    login_as("auditor")
+    annex = annex_a_control("8.16")
+
+    page = page_text(client.get("/soa"))
+
+    row = re.search(r'<tr id="control-8.16">(.*?)</tr>', page, re.S).group(1)
+    shown = crowded_8_16["risks"][:5]
+    assert re.findall(r'<a href="/risks/\d+">([^<]+)</a>', row) == [risk.reference for risk in shown]
+    assert (f'<a href="/risks?control={annex.id}">and 3 more<span class="visually-hidden"> risks relying on '
+            "8.16</span></a>") in row
+    assert re.findall(r'<a href="/controls/\d+">(IC-[^<]+)</a>', row) == [f"IC-00{n}" for n in range(1, 6)]
+    assert (f'<a href="/controls/{annex.id}#mapping-heading">and 2 more<span class="visually-hidden"> internal '
+            "controls implementing 8.16</span></a>") in row
+    following = client.get(f"/risks?control={annex.id}")
+    assert re.findall(r'<a href="/risks/\d+">(R-\d{4})</a>', following.get_data(as_text=True)) == [
+        risk.reference for risk in crowded_8_16["risks"]]
+
+
+def test_the_decision_page_names_what_relies_on_the_control(login_as, client, crowded_8_16, monkeypatch):
+    from app.controls import soa_views
+
+    monkeypatch.setattr(soa_views, "RISKS_ON_EDIT_PAGE", 6)
+    login_as("security_officer")
+
+    text = text_of(client.get(edit_url("8.16")))
+
+    assert all(f"{risk.reference} {risk.title}" in text for risk in crowded_8_16["risks"][:6])
+    assert not any(f"{risk.reference} {risk.title}" in text for risk in crowded_8_16["risks"][6:])
+    assert "All 8 in the risk register" in text
+    assert all(f"IC-00{n} Monitoring {n}" in text for n in range(1, 8))
+
+
+def test_the_table_takes_as_many_queries_for_many_decided_rows_and_links_as_for_none(login_as, client, officer,
+                                                                                   crowded_8_16):
+    import sqlalchemy as sa
+
+    login_as("auditor")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    def statements_for(path: str) -> int:
+        statements.clear()
+        assert client.get(path).status_code == 200
+        return len(statements)
+
+    statements_for("/soa")  # anything loaded once per process is loaded here
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        quiet = statements_for("/soa?theme=People")
+        decide_every_control(officer)
+        busy = statements_for("/soa")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+    assert quiet == busy, f"{quiet} statements for 8 undecided rows but {busy} for 93 decided ones with links"
+
+
 def test_filters(login_as, client, officer):
     decide("5.1", included(status="implemented"), officer)
     decide("6.3", included(status="planned"), officer)
@@ -600,7 +683,25 @@ def test_coverage_of_the_demo_names_the_risks_without_controls(login_as, client,
                  if not risk.controls and risk.status != "closed"]
     assert unguarded, "the demo has open risks without controls"
     assert f"Risks not closed with no control in use linked ({len(unguarded)})" in text
-    assert all(f"{risk.reference} {risk.title}" in text for risk in unguarded)
+    shown = unguarded[:soa.RISKS_WITHOUT_CONTROLS_SHOWN]
+    assert all(f"{risk.reference} {risk.title}" in text for risk in shown)
+    assert not any(f"{risk.reference} {risk.title}" in text for risk in unguarded[len(shown):])
+    if len(unguarded) > len(shown):
+        assert f"All {len(unguarded)} in the risk register" in text
+
+
+def test_the_risk_register_lists_every_open_risk_without_a_control_in_use(login_as, client, demo):
+    from app.risks.models import Risk
+
+    login_as("auditor")
+    unguarded = [risk.reference for risk in db.session.scalars(db.select(Risk).order_by(Risk.reference))
+                 if not any(control.active for control in risk.controls) and risk.status != "closed"]
+
+    page = client.get("/risks?control=none&per_page=100")
+
+    text = text_of(page)
+    assert page.status_code == 200 and "Only risks with no control in use linked." in text
+    assert f"Risks, {len(unguarded)} in all" in page.get_data(as_text=True)
 
 
 # --- who may do what --------------------------------------------------------------------------------------------

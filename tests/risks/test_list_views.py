@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.common.timeutil import local_today
+from app.controls import services as control_services
+from app.controls.models import risk_control
 from app.extensions import db
 from app.risks import matrices, scoring, services
 from app.risks.models import RiskCategory
@@ -240,6 +242,69 @@ def test_bad_query_values_are_ignored(client, admin, register, query):
     response = client.get("/risks?" + query)
     assert response.status_code == 200
     assert listed(response)
+
+
+@pytest.fixture
+def relying(register, officer):
+    """Controls in use for some of the register: R-0001 on Annex A 8.16 directly, R-0002 and the closed
+    R-0005 on internal control IC-009 (implementing 8.16), R-0004 only on the retired IC-098 (8.16)."""
+    monitoring = control_services.create_internal_control(control_services.ControlInput(
+        reference="IC-009", title="SIEM monitoring", control_type="Detective",
+        annex_a_ids=[control_services.annex_a_control("8.16").id]), actor=officer)
+    retired = control_services.create_internal_control(control_services.ControlInput(
+        reference="IC-098", title="Old log review", control_type="Detective",
+        annex_a_ids=[control_services.annex_a_control("8.16").id], active=False), actor=officer)
+    for name, controls in [("ransomware", [control_services.annex_a_control("8.16")]), ("power", [monitoring]),
+                           ("mainframe", [monitoring]), ("legacy", [retired])]:
+        risk = register[name]
+        db.session.execute(risk_control.insert(), [{"risk_id": risk.id, "control_id": c.id} for c in controls])
+    db.session.commit()
+    return {"annex": control_services.annex_a_control("8.16"), "monitoring": monitoring, "retired": retired}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("control={annex}", ["R-0001", "R-0002"]),  # directly, or through an internal control in use
+    ("control={annex}&status=all", ["R-0001", "R-0002", "R-0005"]),
+    ("control={monitoring}", ["R-0002"]),
+    ("control={retired}", ["R-0004"]),
+    ("control=none", ["R-0003", "R-0004", "R-0006"]),  # R-0004 relies only on a retired control
+    ("control=none&department={dotp}", ["R-0003", "R-0004"]),
+    ("control=999999", []),
+    ("control=nonsense", ["R-0001", "R-0002", "R-0003", "R-0004", "R-0006"]),
+    ("control=99999999999999999999", ["R-0001", "R-0002", "R-0003", "R-0004", "R-0006"]),
+])
+def test_the_control_filter_selects_the_risks_relying_on_it(client, admin, register, relying, query, expected):
+    ids = {name: control.id for name, control in relying.items()} | {"dotp": register["dotp"].id}
+    assert listed(client.get("/risks?" + query.format(**ids))) == expected
+
+
+def test_the_control_filter_is_named_with_a_link_that_drops_it(client, admin, register, relying):
+    annex = relying["annex"]
+
+    text = page_text(client.get(f"/risks?control={annex.id}&department={register['dotp'].id}&sort=title"))
+
+    assert (f'Only risks relying on control <a class="alert-link" href="/controls/{annex.id}">8.16 Monitoring '
+            "activities</a>, directly or through an internal control in use implementing it.") in text
+    assert f'<input type="hidden" name="control" value="{annex.id}">' in text
+    clear = re.search(r'<a class="alert-link" href="([^"]+)">Show risks whatever their controls</a>', text).group(1)
+    assert "control=" not in clear and f"department={register['dotp'].id}" in clear and "sort=title" in clear
+    internal = page_text(client.get(f"/risks?control={relying['monitoring'].id}"))
+    assert "Only risks relying on control" in internal and "directly or through" not in internal
+    assert "Only risks with no control in use linked." in page_text(client.get("/risks?control=none"))
+
+
+def test_a_manager_sees_the_control_named_without_a_link_to_the_catalogue(client, login_as, register, relying):
+    login_as("manager")
+
+    text = page_text(client.get(f"/risks?control={relying['annex'].id}"))
+
+    assert "Only risks relying on control 8.16 Monitoring activities, directly" in text
+    assert f'href="/controls/{relying["annex"].id}"' not in text
+
+
+def test_the_export_holds_the_risks_relying_on_the_control(client, admin, register, relying):
+    rows = csv_rows(client.get(f"/risks?control={relying['annex'].id}&export=csv"))
+    assert [row["Reference"] for row in rows] == ["R-0001", "R-0002"]
 
 
 # --- sort and paging -----------------------------------------------------------------------------
