@@ -103,7 +103,7 @@ def soa_rows(*, theme: str = "", applicable: str = "", status: str = "",
     """Every Annex A control (of a theme, decided or not, with a status) in reference order, with
     its row if decided, the internal controls in use implementing it, the open risks relying on it
     directly or through those internal controls (the first `risks_per_row` of them, or all), and the
-    newest test. Four queries, whatever the size of the catalogue and the register."""
+    newest test. Six queries, whatever the size of the catalogue and the register."""
     conditions = []
     if theme in THEMES:
         conditions.append(Control.theme == theme)
