@@ -424,10 +424,10 @@ def _evidence_held(annex_ids: list[int], today: date) -> tuple[set[int], set[int
         implemented_by[annex_id].append(linked)
     counts_for = _counts_for(implemented_by)
     # Every control's, then filtered here: asking SQLite for only these controls' evidence, or
-    # joining each link to its evidence row, takes from five to a hundred times as long with
-    # 20,000 items. The valid evidence is found through the index on valid_until.
-    linked = sa.select(evidence_control.c.control_id).distinct()
-    still_valid = sa.select(Evidence.id).where(sa.or_(Evidence.valid_until.is_(None), Evidence.valid_until >= today))
+    # joining each of the ~30,000 links to its evidence row, takes from three to a hundred times
+    # as long with 20,000 items; EXISTS stops at a control's first valid piece.
+    still_valid = sa.or_(Evidence.valid_until.is_(None), Evidence.valid_until >= today)
     held = [{annex_id for control_id in db.session.scalars(statement) for annex_id in counts_for.get(control_id, ())}
-            for statement in (linked, linked.where(evidence_control.c.evidence_id.in_(still_valid)))]
+            for statement in (sa.select(evidence_control.c.control_id).distinct(),
+                              sa.select(Control.id).where(Control.evidence.any(still_valid)))]
     return held[0], held[1]
