@@ -217,17 +217,28 @@ def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
     def pages() -> ImportPages:
         return ImportPages(routes, bp.name)
 
+    def start():
+        return pages().render_upload(ImportForm())
+
+    def check():
+        return pages().check(ImportForm())
+
+    def confirm():
+        return pages().confirm()
+
+    def cancel():
+        return pages().cancel()
+
     def template(fmt: str):
         body, mimetype = ((routes.template_csv(), "text/csv; charset=utf-8") if fmt == "csv"
                           else (routes.template_xlsx(), XLSX_MIMETYPE))
         return Response(body, content_type=mimetype, headers={
             "Content-Disposition": f'attachment; filename="{routes.download_name}.{fmt}"'})
 
-    bp.add_url_rule("/import", "import_start", guarded(lambda: pages().render_upload(ImportForm())),
-                    methods=["GET"])
-    bp.add_url_rule("/import", "import_check", guarded(lambda: pages().check(ImportForm())), methods=["POST"])
-    bp.add_url_rule("/import/confirm", "import_confirm", guarded(lambda: pages().confirm()), methods=["POST"])
-    bp.add_url_rule("/import/cancel", "import_cancel", guarded(lambda: pages().cancel()), methods=["POST"])
+    bp.add_url_rule("/import", "import_start", guarded(start), methods=["GET"])
+    bp.add_url_rule("/import", "import_check", guarded(check), methods=["POST"])
+    bp.add_url_rule("/import/confirm", "import_confirm", guarded(confirm), methods=["POST"])
+    bp.add_url_rule("/import/cancel", "import_cancel", guarded(cancel), methods=["POST"])
     bp.add_url_rule("/import/template.<any(csv, xlsx):fmt>", "import_template", guarded(template), methods=["GET"])
 
 

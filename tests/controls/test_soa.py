@@ -387,6 +387,29 @@ def test_limited_rows_name_the_first_risks_by_reference_and_count_them_all(offic
     assert unlimited.more_risks == 0
 
 
+def test_the_risk_register_filter_agrees_with_every_row(officer, make_risk, make_internal_control):
+    """queries.risks_relying_on() (SQL, for /risks?control=) and the SoA rows (counted in Python)
+    apply the same rule: directly, or through an internal control in use."""
+    from app.controls.queries import risks_relying_on
+    from app.risks.models import Risk, RiskStatus
+
+    monitoring = make_internal_control("IC-009", ["8.15", "8.16"])
+    retired = make_internal_control("IC-098", ["8.16", "5.1"])
+    make_risk("Undetected intrusion", controls=[annex_a_control("8.16"), monitoring])
+    make_risk("Log tampering", controls=[monitoring, retired])
+    make_risk("Policy gap", controls=[retired, annex_a_control("5.1")])
+    make_risk("Draft", controls=[annex_a_control("8.15")], status="draft")
+    closed = make_risk("Old SIEM", controls=[monitoring])
+    risks.close_risk(closed, expected_version=closed.version, reason="Gone.", actor=officer)
+    retire(retired, officer)
+
+    for row in soa.soa_rows():
+        relying = db.session.scalars(db.select(Risk.id).where(
+            Risk.id.in_(risks_relying_on(row.control.id)), Risk.status != RiskStatus.CLOSED)).all()
+        assert sorted(risk.id for risk in row.risks) == sorted(relying), row.control.reference
+        assert row.risk_count == len(relying)
+
+
 def test_one_row_is_the_same_as_in_the_table(officer, make_risk, make_internal_control):
     monitoring = make_internal_control("IC-009", ["8.15", "8.16"])
     make_risk("Undetected intrusion", controls=[monitoring])
