@@ -1,15 +1,20 @@
-"""`flask --app wsgi controls ...`: keeping the shipped catalogue in step, importing a catalogue."""
+"""`flask --app wsgi controls ...`: keeping the shipped catalogue in step, importing a catalogue,
+rebuilding the summary of which risks rely on which control."""
 
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.auth.permissions import CONTROL_EDIT, role_has
 from app.auth.services import find_user_by_email
 from app.common.imports import report_import
+from app.controls import reliance
 from app.controls.importing import import_controls
+from app.controls.models import ControlReliance
 from app.controls.services import load_annex_a
+from app.extensions import db
 
 controls_cli = AppGroup("controls", help="Controls catalogue tasks.")
 
@@ -42,3 +47,15 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
         click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
         raise SystemExit(2)
     report_import(import_controls(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)
+
+
+@controls_cli.command("refresh-reliance")
+def refresh_reliance_command():
+    """Work out again which open risks rely on each Annex A control (shown on the Statement of
+    Applicability). Khusela keeps this up to date itself; run it after writing risks, their links
+    or control mappings straight into the database."""
+    reliance.refresh(db.session)
+    db.session.commit()
+    relied_on = db.session.scalar(sa.select(sa.func.count()).select_from(ControlReliance))
+    click.echo(f"Rebuilt the reliance summary: {relied_on} Annex A control{'' if relied_on == 1 else 's'} "
+               "relied on by open risks.")

@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
@@ -225,6 +225,19 @@ class SoaVersion(db.Model):
     @property
     def rows(self) -> list[dict]:
         return json.loads(self.rows_json)
+
+
+class ControlReliance(db.Model):
+    """How many open risks rely on an Annex A control, directly or through an internal control in use
+    implementing it, and the first of them by reference. Derived data, kept by app/controls/reliance.py
+    in the transaction that changes a risk, a link or a mapping, so that the SoA page reads a row per
+    control instead of every link of the register. A control no open risk relies on has no row."""
+
+    __tablename__ = "control_reliance"
+
+    control_id: Mapped[int] = mapped_column(ForeignKey("control.id", ondelete="CASCADE"), primary_key=True)
+    open_risk_count: Mapped[int]
+    first_risk_ids: Mapped[list[int]] = mapped_column(JSON)  # in reference order, at most reliance.KEPT
 
 
 # --- evidence ---------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
@@ -21,6 +20,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from app.audit import services as audit
 from app.auth.models import User
 from app.common.models import RuleError, StaleEditError
+from app.controls import reliance
 from app.controls.annex_a import THEMES
 from app.controls.models import (
     Control,
@@ -32,10 +32,10 @@ from app.controls.models import (
     SoaEntry,
     SoaVersion,
     TestResult,
-    control_mapping,
     evidence_control,
     risk_control,
 )
+from app.controls.reliance import Linked
 from app.extensions import db
 from app.risks.models import Risk, RiskStatus
 
@@ -59,18 +59,6 @@ class SoaInput:
     reasons: list[str] = field(default_factory=list)
     status: str | None = None
     owner_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Linked:
-    """A control or risk named on a row: enough to show and link it, without loading the whole record."""
-
-    id: int
-    reference: str
-    title: str
-
-    def __str__(self) -> str:
-        return f"{self.reference} {self.title}"
 
 
 @dataclass
@@ -133,66 +121,36 @@ def _rows(controls: list[Control], risks_per_row: int | None) -> list[SoaRow]:
     rows = {control.id: SoaRow(control, control.soa_entry) for control in controls}
     if not rows:
         return []
-    for annex_id, linked in _internal_controls(list(rows)):
-        rows[annex_id].internal_controls.append(linked)
-    counts_for = _counts_for({annex_id: row.internal_controls for annex_id, row in rows.items()})
-    for annex_id, (risks, count) in _relying_risks(counts_for, risks_per_row).items():
+    for annex_id, internal in reliance.implemented_by(db.session, list(rows)).items():
+        rows[annex_id].internal_controls = internal
+    counts_for = reliance.counts_for({annex_id: row.internal_controls for annex_id, row in rows.items()})
+    for annex_id, (risks, count) in _relying_risks(list(rows), counts_for, risks_per_row).items():
         rows[annex_id].risks, rows[annex_id].risk_count = risks, count
     for annex_id, test in _last_tests(counts_for).items():
         rows[annex_id].last_test = test
     return list(rows.values())
 
 
-def _internal_controls(annex_ids: list[int]):
-    statement = (sa.select(control_mapping.c.annex_a_control_id, Control.id, Control.reference, Control.title)
-                 .join(Control, Control.id == control_mapping.c.internal_control_id)
-                 .where(Control.active.is_(True),
-                        control_mapping.c.annex_a_control_id.in_(sa.bindparam("annex_ids", expanding=True)))
-                 .order_by(Control.catalogue, Control.sort_key))
-    for annex_id, *linked in db.session.execute(statement, {"annex_ids": annex_ids}):
-        yield annex_id, Linked(*linked)
-
-
-def _counts_for(implemented_by: dict[int, list[Linked]]) -> dict[int, list[int]]:
-    """Control id -> the Annex A controls (of those asked about) its risks, tests and evidence count
-    for: an Annex A control counts for itself, an internal control in use for those it implements.
-    The same rule as queries.implementing_controls(), applied here in Python because SQLite needs
-    about 40 ms to de-duplicate the ~20,000 (Annex A control, risk) pairs of a 10,000-risk register
-    and Python about 10 (benchmarks/README.md)."""
-    counts_for: dict[int, list[int]] = {annex_id: [annex_id] for annex_id in implemented_by}
-    for annex_id, internal in implemented_by.items():
-        for other in internal:
-            counts_for.setdefault(other.id, []).append(annex_id)
-    return counts_for
-
-
-def _relying_risks(counts_for: dict[int, list[int]], limit: int | None) -> dict[int, tuple[list[Linked], int]]:
-    """Annex A control id -> (its open risks by reference, the first `limit` of them or all; how many)."""
-    open_links = (sa.select(risk_control.c.control_id, risk_control.c.risk_id)
-                  .join(Risk, Risk.id == risk_control.c.risk_id).where(Risk.status != RiskStatus.CLOSED))
-    relying: dict[int, dict[int, None]] = {}  # insertion-ordered: by risk reference
-    # Plain rows through the connection (the ORM's result handling doubles the time for ~15,000
-    # links), streamed: each row is freed once counted, so the garbage collector is not set off
-    # (read all at once, they triggered a full collection in about one request in ten).
-    for control_id, risk_id in db.session.connection().execute(
-            open_links.order_by(Risk.reference).execution_options(yield_per=2000)):
-        for annex_id in counts_for.get(control_id, ()):
-            if annex_id in relying:
-                relying[annex_id][risk_id] = None
-            else:
-                relying[annex_id] = {risk_id: None}
-    shown = {annex_id: list(islice(risk_ids, limit)) for annex_id, risk_ids in relying.items()}
+def _relying_risks(annex_ids: list[int], counts_for: dict[int, list[int]],
+                   limit: int | None) -> dict[int, tuple[list[Linked], int]]:
+    """Annex A control id -> (its open risks by reference, the first `limit` of them or all; how many):
+    from the kept summary when it names enough of them, else from every link of the register."""
+    if limit is not None and limit <= reliance.KEPT and reliance.is_current(db.session):
+        relying = {annex_id: (risk_ids[:limit], count)
+                   for annex_id, (risk_ids, count) in reliance.stored(db.session, annex_ids).items()}
+    else:
+        relying = reliance.relying_risk_ids(db.session, counts_for, limit)
     names = sa.select(Risk.id, Risk.reference, Risk.title)
     if limit is None:
-        names = names.where(Risk.id.in_(open_links.with_only_columns(risk_control.c.risk_id)))
+        names = names.where(Risk.id.in_(reliance.open_risk_links().with_only_columns(risk_control.c.risk_id)))
         parameters = {}
     else:  # an expanding parameter: the statement is compiled once, not once per list of ids
         names = names.where(Risk.id.in_(sa.bindparam("ids", expanding=True)))
-        parameters = {"ids": list({risk_id for risk_ids in shown.values() for risk_id in risk_ids})}
+        parameters = {"ids": list({risk_id for risk_ids, _ in relying.values() for risk_id in risk_ids})}
     named = {risk_id: Linked(risk_id, reference, title)
              for risk_id, reference, title in db.session.execute(names, parameters)}
-    return {annex_id: ([named[risk_id] for risk_id in risk_ids], len(relying[annex_id]))
-            for annex_id, risk_ids in shown.items()}
+    return {annex_id: ([named[risk_id] for risk_id in risk_ids], count)
+            for annex_id, (risk_ids, count) in relying.items()}
 
 
 def _last_tests(counts_for: dict[int, list[int]]) -> dict[int, ControlTest]:
@@ -422,10 +380,7 @@ def coverage(today: date) -> Coverage:
 def _evidence_held(annex_ids: list[int], today: date) -> tuple[set[int], set[int]]:
     """The Annex A controls (of `annex_ids`) with any evidence, and those with evidence still valid
     on `today`, counting the evidence on the internal controls in use implementing them."""
-    implemented_by: dict[int, list[Linked]] = {annex_id: [] for annex_id in annex_ids}
-    for annex_id, linked in _internal_controls(annex_ids):
-        implemented_by[annex_id].append(linked)
-    counts_for = _counts_for(implemented_by)
+    counts_for = reliance.counts_for(reliance.implemented_by(db.session, annex_ids))
     # Every control's, then filtered here: asking SQLite for only these controls' evidence, or
     # joining each of the ~30,000 links to its evidence row, takes from three to a hundred times
     # as long with 20,000 items; EXISTS stops at a control's first valid piece.

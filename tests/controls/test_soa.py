@@ -17,8 +17,6 @@ from app.controls.services import ControlInput, annex_a_control
 from app.controls.soa import SoaInput, SoaRuleError
 from app.extensions import db
 from app.risks import services as risks
-from app.risks.models import RiskCategory
-from app.risks.scoring import Rating
 from tests import factories
 from tests.admin.pages import audit_entries, only_entry
 
@@ -62,34 +60,6 @@ def problems_of(refusal: pytest.ExceptionInfo) -> dict[str | None, str]:
 @pytest.fixture
 def officer(app):
     return factories.make_user("security_officer", full_name="Thandi Mokoena")
-
-
-@pytest.fixture
-def category(app) -> RiskCategory:
-    category = RiskCategory(name="Information Security")
-    db.session.add(category)
-    db.session.commit()
-    return category
-
-
-@pytest.fixture
-def make_risk(category, officer):
-    def build(title: str, controls=(), status: str = "open"):
-        return risks.create_risk(risks.RiskInput(
-            title=title, category_id=category.id, inherent=Rating(4, 4), residual=Rating(3, 3), status=status,
-            control_ids=[control.id for control in controls]), actor=officer)
-
-    return build
-
-
-@pytest.fixture
-def make_internal_control(officer):
-    def build(reference: str, annex_refs: list[str], active: bool = True):
-        return services.create_internal_control(ControlInput(
-            reference=reference, title=f"Internal control {reference}", control_type="Detective",
-            annex_a_ids=[annex_a_control(ref).id for ref in annex_refs], active=active), actor=officer)
-
-    return build
 
 
 def retire(control, actor) -> None:
