@@ -69,3 +69,12 @@ def test_the_demo_tests_flag_an_ineffective_control_on_the_information_security_
 
     risk = db.session.scalar(sa.select(Risk).where(Risk.title == "Information Security"))
     assert sorted(control.reference for control in ineffective_controls_of(risk)) == ["IC-005", "IC-010"]
+
+
+def test_the_soa_summary_of_relying_risks_holds_for_the_demo(app):
+    from tests.controls.test_reliance import assert_kept_as_worked_out, kept
+
+    seed_demo("khusela-demo")
+
+    assert kept("8.13")[1] > 0  # the backup risks, through IC-004
+    assert_kept_as_worked_out()
