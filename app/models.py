@@ -1,11 +1,13 @@
 """Imports every model so Alembic autogenerate and the mapper registry see them all."""
 
 from app.admin.models import Setting  # noqa: F401
+from app.assets.models import ApplicationDisposition, Asset, AssetRelation, Product  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, User  # noqa: F401
 from app.controls.models import (  # noqa: F401
     AnnexA2013Mapping,
     Control,
+    ControlReliance,
     ControlTest,
     Evidence,
     EvidenceFile,

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from app import create_app  # noqa: E402
+from app.assets.models import Product  # noqa: E402
+from app.assets.products import sync_products  # noqa: E402
 from app.controls.annex_a import sync_annex_a  # noqa: E402
 from app.controls.models import AnnexA2013Mapping, Control  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -62,6 +64,7 @@ def _empty_postgres(app) -> None:
             connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
             # Put back what the migrations load, as a fresh SQLite copy has it.
             sync_annex_a(connection, Control.__table__, AnnexA2013Mapping.__table__)
+            sync_products(connection, Product.__table__)
 
 
 @pytest.fixture

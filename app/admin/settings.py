@@ -15,6 +15,7 @@ CLASSIFICATION_LABEL = "classification_label"
 RISK_DEFAULT_TOLERANCE = "risk_default_tolerance"
 RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
 EVIDENCE_MAX_MB = "evidence_max_mb"
+ASSET_CLASSIFICATIONS = "asset_classifications"
 
 
 def _defaults() -> dict:
@@ -26,6 +27,8 @@ def _defaults() -> dict:
         RISK_ACCEPTANCE_MAX_MONTHS: 12,
         # Never above the request limit (KHUSELA_MAX_UPLOAD_MB), which the web server enforces first.
         EVIDENCE_MAX_MB: min(20, current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576),
+        # The labels of the Minimum Information Security Standards, with Public and Internal before them.
+        ASSET_CLASSIFICATIONS: ["Public", "Internal", "Restricted", "Confidential", "Secret"],
     }
 
 

@@ -1,6 +1,7 @@
 import click
 from flask import Flask, current_app
 
+from app.assets.cli import assets_cli
 from app.audit.cli import audit_cli
 from app.auth.cli import users_cli
 from app.auth.passwords import password_problem
@@ -36,5 +37,6 @@ def demo_logins_command():
 
 
 def register_cli(app: Flask) -> None:
-    for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli, controls_cli):
+    for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli, controls_cli,
+                    assets_cli):
         app.cli.add_command(command)

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.risks import scoring
 
 if TYPE_CHECKING:
+    from app.assets.models import Asset
     from app.controls.models import Control
 
 
@@ -152,6 +153,7 @@ class Risk(db.Model, Timestamped, Versioned):
     controls: Mapped[list[Control]] = relationship(
         secondary="risk_control", back_populates="risks", order_by="Control.reference"
     )
+    assets: Mapped[list[Asset]] = relationship(secondary="asset_risk", back_populates="risks", order_by="Asset.tag")
 
     @property
     def status_enum(self) -> RiskStatus:

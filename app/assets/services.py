@@ -1,0 +1,435 @@
+"""Use cases of the CMDB: configuration items, their relations, risks and yearly dispositions, and
+the product lifecycle table. Each write records its audit entry; each use case commits once
+(`commit=False` leaves the transaction open for an import that writes many items at once)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.admin import settings
+from app.assets.models import (
+    ApplicationDisposition,
+    Asset,
+    AssetKind,
+    AssetRelation,
+    Disposition,
+    Lifecycle,
+    LinkSpeed,
+    Product,
+    RelationKind,
+    SiteType,
+)
+from app.audit import services as audit
+from app.auth.models import Department, User
+from app.common.models import RuleError
+from app.common.timeutil import local_today
+from app.extensions import db
+from app.risks.models import Risk
+
+ASSET_AUDIT_FIELDS = [
+    "tag", "name", "kind", "status", "owner_id", "custodian", "department_id", "site_id", "classification",
+    "confidentiality", "integrity", "availability", "business_impact", "manufacturer", "model", "serial",
+    "product_id", "purchased_on", "end_of_support_set", "device_profile", "ip_address", "hostname", "notes",
+    "site_type", "link_speed",
+]
+PRODUCT_AUDIT_FIELDS = ["name", "release", "end_of_support", "source", "note"]
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#:-]{0,63}$")
+HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                              r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+RATING_FIELDS = {"confidentiality": "Confidentiality", "integrity": "Integrity", "availability": "Availability",
+                 "business_impact": "Business impact"}
+TEXT_LIMITS = {"name": 200, "custodian": 200, "manufacturer": 120, "model": 120, "serial": 120,
+               "device_profile": 32}
+FIRST_PORTFOLIO_YEAR = 2000
+
+
+class AssetRuleError(RuleError):
+    """A rule of the CMDB was broken."""
+
+
+@dataclass
+class AssetInput:
+    tag: str
+    name: str
+    kind: str
+    status: str = Lifecycle.IN_USE.value
+    owner_id: int | None = None
+    custodian: str = ""
+    department_id: int | None = None
+    site_id: int | None = None
+    classification: str | None = None
+    confidentiality: int | None = None
+    integrity: int | None = None
+    availability: int | None = None
+    business_impact: int | None = None
+    manufacturer: str = ""
+    model: str = ""
+    serial: str = ""
+    product_id: int | None = None
+    purchased_on: date | None = None
+    end_of_support_set: date | None = None
+    device_profile: str = ""
+    ip_address: str = ""
+    hostname: str = ""
+    notes: str = ""
+    site_type: str | None = None
+    link_speed: str | None = None
+
+
+@dataclass
+class ProductInput:
+    name: str
+    release: str = ""
+    end_of_support: date | None = None
+    source: str = ""
+    note: str = ""
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get_asset(asset_id: int) -> Asset | None:
+    return db.session.get(Asset, asset_id)
+
+
+def find_by_tag(tag: str) -> Asset | None:
+    return db.session.scalar(sa.select(Asset).where(Asset.tag == tag.strip()))
+
+
+def classifications() -> list[str]:
+    return list(settings.get(settings.ASSET_CLASSIFICATIONS))
+
+
+def input_of(asset: Asset) -> AssetInput:
+    return AssetInput(**{name: getattr(asset, name) for name in AssetInput.__dataclass_fields__})
+
+
+def relations_of(asset: Asset) -> list[tuple[str, Asset, AssetRelation]]:
+    """Every relation of the item read from its side, ("runs on", other item, relation) or
+    ("hosts", other item, relation), by wording then by the other item's tag."""
+    rows = db.session.scalars(sa.select(AssetRelation).where(
+        sa.or_(AssetRelation.source_id == asset.id, AssetRelation.target_id == asset.id)))
+    read = [(relation.kind_enum.label, relation.target, relation) if relation.source_id == asset.id
+            else (relation.kind_enum.inverse_label, relation.source, relation) for relation in rows]
+    return sorted(read, key=lambda row: (row[0], row[1].tag))
+
+
+def items_at(site: Asset) -> int:
+    return db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site.id))
+
+
+# --- checking an item ----------------------------------------------------------------------------
+
+
+def _check(data: AssetInput, asset: Asset | None, today: date) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    tag = data.tag.strip()
+    if not TAG_PATTERN.match(tag):
+        problems.append(("tag", "Give the asset tag or CI number: up to 64 letters, digits, spaces and . _ / # : -, "
+                                "starting with a letter or digit, like DOH-PC-00412."))
+    else:
+        clash = find_by_tag(tag)
+        if clash is not None and clash is not asset:
+            problems.append(("tag", f"Tag {tag} is already used by {clash.name} ({clash.kind_enum.label})."))
+    if not data.name.strip():
+        problems.append(("name", "Give the item a name."))
+    for field, limit in TEXT_LIMITS.items():
+        if len(getattr(data, field).strip()) > limit:
+            problems.append((field, f"Use at most {limit} characters."))
+    if data.kind not in {kind.value for kind in AssetKind}:
+        problems.append(("kind", "Choose the type of item from the list."))
+    if data.status not in {status.value for status in Lifecycle}:
+        problems.append(("status", "Choose the lifecycle status from the list."))
+    problems += _check_people(data, asset)
+    problems += _check_site(data, asset)
+    if data.classification is not None and data.classification not in classifications():
+        problems.append(("classification", f"Choose a classification from the list: {', '.join(classifications())}."))
+    for field, label in RATING_FIELDS.items():
+        value = getattr(data, field)
+        if value is not None and value not in range(1, 6):
+            problems.append((field, f"{label} is rated from 1 (lowest) to 5 (highest)."))
+    if data.product_id is not None and db.session.get(Product, data.product_id) is None:
+        problems.append(("product_id", "Choose the operating system or product from the product lifecycle list."))
+    if data.purchased_on is not None and data.purchased_on > today:
+        problems.append(("purchased_on", f"The purchase date cannot be after today ({today.isoformat()})."))
+    problems += _check_network(data)
+    return problems
+
+
+def _check_people(data: AssetInput, asset: Asset | None) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    # An owner who has left may stay on an item until someone is chosen; a new choice must be active.
+    if data.owner_id is not None and (asset is None or data.owner_id != asset.owner_id):
+        owner = db.session.get(User, data.owner_id)
+        if owner is None or not owner.active:
+            problems.append(("owner_id", "The owner must be an active user."))
+    if data.department_id is not None and db.session.get(Department, data.department_id) is None:
+        problems.append(("department_id", "Choose a department from the list."))
+    return problems
+
+
+def _check_site(data: AssetInput, asset: Asset | None) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if data.site_id is not None:
+        site = db.session.get(Asset, data.site_id)
+        if site is None or site.kind != AssetKind.SITE:
+            problems.append(("site_id", "Choose the site from the list of sites."))
+        elif asset is not None and site.id == asset.id:
+            problems.append(("site_id", "A site cannot be located at itself."))
+    is_site = data.kind == AssetKind.SITE
+    if data.site_type is not None and data.site_type not in {kind.value for kind in SiteType}:
+        problems.append(("site_type", "Choose the type of site from the list."))
+    elif data.site_type is not None and not is_site:
+        problems.append(("site_type", "Only sites have a site type."))
+    if data.link_speed is not None and data.link_speed not in {speed.value for speed in LinkSpeed}:
+        problems.append(("link_speed", "Choose the link speed from the list."))
+    elif data.link_speed is not None and not is_site:
+        problems.append(("link_speed", "Only sites have a link speed."))
+    if asset is not None and asset.kind == AssetKind.SITE and not is_site and items_at(asset):
+        problems.append(("kind", f"{items_at(asset)} items are located at this site: move them before it "
+                                 "changes type."))
+    return problems
+
+
+def _check_network(data: AssetInput) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    if data.ip_address.strip():
+        try:
+            ipaddress.ip_address(data.ip_address.strip())
+        except ValueError:
+            problems.append(("ip_address", "Give an IPv4 address like 10.12.4.20 or an IPv6 address."))
+    if data.hostname.strip() and not HOSTNAME_PATTERN.match(data.hostname.strip()):
+        problems.append(("hostname", "Give a host name of letters, digits and hyphens, with dots between the parts, "
+                                     "like doh-fs01.wcg.gov.za."))
+    return problems
+
+
+# --- writing an item -----------------------------------------------------------------------------
+
+
+def _apply(asset: Asset, data: AssetInput) -> None:
+    for name in AssetInput.__dataclass_fields__:
+        value = getattr(data, name)
+        setattr(asset, name, value.strip() if isinstance(value, str) else value)
+    asset.support_ends_on = support_end(asset.end_of_support_set, db.session.get(Product, asset.product_id)
+                                        if asset.product_id else None)
+
+
+def support_end(own: date | None, product: Product | None) -> date | None:
+    """The end-of-support date that applies to an item: its own, else its product's."""
+    if own is not None:
+        return own
+    return product.end_of_support if product is not None else None
+
+
+def create_asset(data: AssetInput, *, actor, today: date | None = None, commit: bool = True) -> Asset:
+    problems = _check(data, None, today or local_today())
+    if problems:
+        raise AssetRuleError(problems)
+    asset = Asset()
+    _apply(asset, data)
+    db.session.add(asset)
+    db.session.flush()
+    audit.record("create", "asset", asset.id, changes=audit.diff({}, audit.snapshot(asset, ASSET_AUDIT_FIELDS)),
+                 summary=f"Created {asset.kind_enum.label.lower()} {asset}"[:300], actor=actor)
+    if commit:
+        db.session.commit()
+    return asset
+
+
+def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, today: date | None = None,
+                 commit: bool = True) -> dict:
+    asset.check_version(expected_version, "asset")
+    problems = _check(data, asset, today or local_today())
+    if problems:
+        raise AssetRuleError(problems)
+    before = audit.snapshot(asset, ASSET_AUDIT_FIELDS)
+    _apply(asset, data)
+    db.session.flush()
+    changes = audit.diff(before, audit.snapshot(asset, ASSET_AUDIT_FIELDS))
+    if changes:
+        audit.record("update", "asset", asset.id, changes=changes, summary=f"Edited {asset}"[:300], actor=actor)
+    if commit:
+        db.session.commit()
+    return changes
+
+
+def what_deleting_affects(asset: Asset) -> tuple[list[tuple[str, Asset, AssetRelation]], int]:
+    """The item's relations, and how many items are located at it (a site): what the user confirms."""
+    return relations_of(asset), items_at(asset) if asset.kind == AssetKind.SITE else 0
+
+
+def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> None:
+    """Delete an item. One with relations, or a site with items at it, needs `confirmed`: its
+    relations are deleted with it and those items lose their site. The audit entry keeps the item,
+    its relations, dispositions and risks as they were."""
+    asset.check_version(expected_version, "asset")
+    relations, located = what_deleting_affects(asset)
+    if (relations or located) and not confirmed:
+        raise AssetRuleError(f"{asset.tag} has {len(relations)} relation(s) and {located} item(s) located at it: "
+                             "confirm that they go with it.")
+    record = {**audit.snapshot(asset, ASSET_AUDIT_FIELDS),
+              "relations": [f"{wording} {other.tag}" for wording, other, _ in relations],
+              "dispositions": {str(row.year): row.disposition for row in asset.dispositions},
+              "risks": [risk.reference for risk in asset.risks]}
+    if located:
+        db.session.execute(sa.update(Asset).where(Asset.site_id == asset.id).values(site_id=None))
+    summary = f"Deleted {asset.kind_enum.label.lower()} {asset}"
+    if located:
+        summary += f"; {located} item(s) no longer at a site"
+    audit.record("delete", "asset", asset.id, changes=audit.diff(record, {}), summary=summary[:300], actor=actor)
+    db.session.delete(asset)
+    db.session.commit()
+
+
+# --- relations, risks and dispositions -----------------------------------------------------------
+
+
+def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> AssetRelation:
+    target = db.session.get(Asset, target_id) if target_id is not None else None
+    if kind not in {relation.value for relation in RelationKind}:
+        raise AssetRuleError("Choose how the items are related from the list.", "kind")
+    if target is None:
+        raise AssetRuleError("Choose the other item: it was not found (it may have been deleted).", "target_id")
+    if target.id == source.id:
+        raise AssetRuleError("An item cannot be related to itself.", "target_id")
+    wording = RelationKind(kind).label
+    exists = db.session.scalar(sa.select(AssetRelation).where(
+        AssetRelation.source_id == source.id, AssetRelation.target_id == target.id, AssetRelation.kind == kind))
+    if exists is not None:
+        raise AssetRuleError(f"{source.tag} already {wording} {target.tag}.", "target_id")
+    relation = AssetRelation(source_id=source.id, target_id=target.id, kind=kind)
+    db.session.add(relation)
+    db.session.flush()
+    audit.record("relate", "asset", source.id, changes={"relation": [None, f"{wording} {target.tag}"]},
+                 summary=f"{source.tag} {wording} {target.tag}"[:300], actor=actor)
+    db.session.commit()
+    return relation
+
+
+def remove_relation(relation: AssetRelation, *, actor) -> None:
+    wording, source_tag, target_tag = relation.kind_enum.label, relation.source.tag, relation.target.tag
+    audit.record("unrelate", "asset", relation.source_id, changes={"relation": [f"{wording} {target_tag}", None]},
+                 summary=f"{source_tag} no longer {wording} {target_tag}"[:300], actor=actor)
+    db.session.delete(relation)
+    db.session.commit()
+
+
+def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> dict:
+    asset.check_version(expected_version, "asset")
+    chosen = list(db.session.scalars(sa.select(Risk).where(Risk.id.in_(set(risk_ids))))) if risk_ids else []
+    if len(chosen) != len(set(risk_ids)):
+        raise AssetRuleError("Choose risks from the register: one of them was not found.", "risk_ids")
+    before, version = [risk.reference for risk in asset.risks], asset.version
+    asset.risks = sorted(chosen, key=lambda risk: risk.reference)
+    db.session.flush()
+    changes = audit.diff({"risks": before}, {"risks": [risk.reference for risk in asset.risks]})
+    asset.bump_if_only_links_changed(version, changes)
+    if changes:
+        audit.record("update", "asset", asset.id, changes=changes, summary=f"Linked risks of {asset}"[:300],
+                     actor=actor)
+    db.session.commit()
+    return changes
+
+
+def set_disposition(application: Asset, year: int, disposition: str | None, *, actor, today: date | None = None,
+                    commit: bool = True) -> dict:
+    """An application's portfolio decision for `year`; None (or "") makes the year undecided."""
+    if application.kind != AssetKind.APPLICATION:
+        raise AssetRuleError("Only applications have a portfolio disposition.", "disposition")
+    last_year = (today or local_today()).year + 10
+    if year not in range(FIRST_PORTFOLIO_YEAR, last_year + 1):
+        raise AssetRuleError(f"Give a year from {FIRST_PORTFOLIO_YEAR} to {last_year}.", "year")
+    disposition = disposition or None
+    if disposition is not None and disposition not in {value.value for value in Disposition}:
+        raise AssetRuleError("Choose the disposition from the list.", "disposition")
+    row = next((row for row in application.dispositions if row.year == year), None)
+    before = row.disposition if row else None
+    if before == disposition:
+        return {}
+    if disposition is None:
+        application.dispositions.remove(row)
+    elif row is None:
+        application.dispositions.append(ApplicationDisposition(year=year, disposition=disposition))
+    else:
+        row.disposition = disposition
+    changes = {f"disposition {year}": [before, disposition]}
+    label = Disposition(disposition).label if disposition else "none"
+    audit.record("update", "asset", application.id, changes=changes,
+                 summary=f"Portfolio {year} of {application}: {label}"[:300], actor=actor)
+    if commit:
+        db.session.commit()
+    return changes
+
+
+# --- products ------------------------------------------------------------------------------------
+
+
+def _check_product(data: ProductInput, product: Product | None) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    name, release = data.name.strip(), data.release.strip()
+    if not name or len(name) > 120:
+        problems.append(("name", "Name the product in 1 to 120 characters, like Microsoft Windows."))
+    if len(release) > 60:
+        problems.append(("release", "Use at most 60 characters for the version."))
+    if len(data.source.strip()) > 500:
+        problems.append(("source", "Use at most 500 characters for the source."))
+    clash = db.session.scalar(sa.select(Product).where(sa.func.lower(Product.name) == name.lower(),
+                                                       sa.func.lower(Product.release) == release.lower()))
+    if clash is not None and clash is not product:
+        problems.append(("release", f"{clash} is already in the product list."))
+    return problems
+
+
+def create_product(data: ProductInput, *, actor, commit: bool = True) -> Product:
+    problems = _check_product(data, None)
+    if problems:
+        raise AssetRuleError(problems)
+    product = Product(name=data.name.strip(), release=data.release.strip(), end_of_support=data.end_of_support,
+                      source=data.source.strip(), note=data.note.strip())
+    db.session.add(product)
+    db.session.flush()
+    audit.record("create", "product", product.id, changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
+                 summary=f"Added product {product}"[:300], actor=actor)
+    if commit:
+        db.session.commit()
+    return product
+
+
+def update_product(product: Product, data: ProductInput, *, expected_version, actor, commit: bool = True) -> dict:
+    """Items of the product without a date of their own take its new end-of-support date."""
+    product.check_version(expected_version, "product")
+    problems = _check_product(data, product)
+    if problems:
+        raise AssetRuleError(problems)
+    before = audit.snapshot(product, PRODUCT_AUDIT_FIELDS)
+    product.name, product.release = data.name.strip(), data.release.strip()
+    product.end_of_support, product.source, product.note = data.end_of_support, data.source.strip(), data.note.strip()
+    db.session.flush()
+    changes = audit.diff(before, audit.snapshot(product, PRODUCT_AUDIT_FIELDS))
+    if "end_of_support" in changes:
+        inheriting = db.session.execute(
+            sa.update(Asset).where(Asset.product_id == product.id, Asset.end_of_support_set.is_(None))
+            .values(support_ends_on=product.end_of_support)).rowcount
+        changes["items inheriting the date"] = [None, inheriting]
+    if changes:
+        audit.record("update", "product", product.id, changes=changes, summary=f"Edited product {product}"[:300],
+                     actor=actor)
+    if commit:
+        db.session.commit()
+    return changes
+
+
+def delete_product(product: Product, *, actor) -> None:
+    in_use = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.product_id == product.id))
+    if in_use:
+        raise AssetRuleError(f"{in_use} item(s) run {product}: change them to another product first.")
+    audit.record("delete", "product", product.id, changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
+                 summary=f"Deleted product {product}"[:300], actor=actor)
+    db.session.delete(product)
+    db.session.commit()
