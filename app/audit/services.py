@@ -136,6 +136,67 @@ def record(
 
 
 @dataclass(frozen=True)
+class PendingEntry:
+    """One entry for record_many(): what record() takes for a single one."""
+
+    action: str
+    entity_type: str
+    entity_id: object = None
+    changes: dict | None = None
+    summary: str = ""
+
+
+def record_many(pending: list[PendingEntry], *, actor=None, actor_email: str | None = None) -> int:
+    """Append many entries in one INSERT, chained exactly as record() would chain them one by one
+    (same content, hash and prev_hash links; the same lock on the tail), for an import that
+    writes thousands of items: record() reads the tail and flushes once per entry."""
+    if not pending:
+        return 0
+    actor = actor or _request_actor()
+    _lock_chain_tail()
+    previous = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
+    previous = previous or GENESIS_HASH
+    common = {"actor_id": actor.id if actor else None, "actor_email": actor.email if actor else actor_email,
+              "ip_address": _request_address()}
+    rows = []
+    for item in pending:
+        row = _EntryRow(occurred_at=utcnow(), action=item.action, entity_type=item.entity_type,
+                        entity_id=str(item.entity_id) if item.entity_id is not None else None,
+                        summary=item.summary[:300], changes=_canonical_changes(item.changes or {}),
+                        prev_hash=previous, **common)
+        row.entry_hash = previous = compute_hash(row)
+        rows.append(vars(row))
+    # Core, not the ORM: the rows need no identity, and the ids follow the list's order.
+    db.session.execute(sa.insert(AuditEntry.__table__), rows)
+    return len(rows)
+
+
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+# What canonical_json() calls json.dumps() with, built once.
+_CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _canonical_changes(changes: dict) -> str:
+    """canonical_json(changes), without its conversions when every value is already plain (the
+    usual {field: [before, after]} of text, numbers and None), which _plain() would return
+    unchanged: an import of 50,000 items spends seconds there otherwise."""
+    for name, pair in changes.items():
+        if type(name) is not str or type(pair) is not list:
+            return canonical_json(changes)
+        for value in pair:
+            if type(value) not in _PLAIN_TYPES:
+                return canonical_json(changes)
+    return _CANONICAL_ENCODER.encode(changes)
+
+
+class _EntryRow:
+    """The columns of an entry, readable by entry_content() like an AuditEntry."""
+
+    def __init__(self, **columns):
+        self.__dict__.update(columns)
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     entries: int

@@ -205,13 +205,23 @@ class ImportRoutes:
     done_endpoint: str  # where a confirmed import goes
     breadcrumb: tuple[str, str]  # (label, endpoint) above "Import"
     done_args: dict = field(default_factory=dict)
+    # A blueprint with two imports (the CMDB's items and products) names the second one: "products"
+    # gives /products/import... and the endpoints products_import_start... beside the first's.
+    name: str = ""
+
+    def endpoint(self, page: str) -> str:
+        """The endpoint of one page (start, check, confirm, cancel, template) on the blueprint."""
+        return f"{self.name}_import_{page}" if self.name else f"import_{page}"
+
+    def rule(self, path: str = "") -> str:
+        return f"/{self.name}/import{path}" if self.name else f"/import{path}"
 
 
 def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
     """GET /import (the upload page), POST /import (check the file and preview the import),
     /import/confirm, /import/cancel and /import/template.<csv|xlsx> on `bp`, each behind
     `routes.permission`, as the endpoints import_start, import_check, import_confirm,
-    import_cancel and import_template."""
+    import_cancel and import_template (prefixed by `routes.name` when it is set)."""
     guarded = permission_required(routes.permission)
 
     def pages() -> ImportPages:
@@ -235,11 +245,12 @@ def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
         return Response(body, content_type=mimetype, headers={
             "Content-Disposition": f'attachment; filename="{routes.download_name}.{fmt}"'})
 
-    bp.add_url_rule("/import", "import_start", guarded(start), methods=["GET"])
-    bp.add_url_rule("/import", "import_check", guarded(check), methods=["POST"])
-    bp.add_url_rule("/import/confirm", "import_confirm", guarded(confirm), methods=["POST"])
-    bp.add_url_rule("/import/cancel", "import_cancel", guarded(cancel), methods=["POST"])
-    bp.add_url_rule("/import/template.<any(csv, xlsx):fmt>", "import_template", guarded(template), methods=["GET"])
+    bp.add_url_rule(routes.rule(), routes.endpoint("start"), guarded(start), methods=["GET"])
+    bp.add_url_rule(routes.rule(), routes.endpoint("check"), guarded(check), methods=["POST"])
+    bp.add_url_rule(routes.rule("/confirm"), routes.endpoint("confirm"), guarded(confirm), methods=["POST"])
+    bp.add_url_rule(routes.rule("/cancel"), routes.endpoint("cancel"), guarded(cancel), methods=["POST"])
+    bp.add_url_rule(routes.rule("/template.<any(csv, xlsx):fmt>"), routes.endpoint("template"), guarded(template),
+                    methods=["GET"])
 
 
 @dataclass(frozen=True)
@@ -250,7 +261,7 @@ class ImportPages:
     blueprint: str
 
     def url(self, page: str, **args) -> str:
-        return url_for(f"{self.blueprint}.import_{page}", **args)
+        return url_for(f"{self.blueprint}.{self.routes.endpoint(page)}", **args)
 
     @property
     def breadcrumb(self) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the alias below configures the mappers)
 from app.auth.models import Department, User
+from app.common.listing import choice_arg, id_arg
 from app.controls.models import (
     CYBERSECURITY_CONCEPTS,
     SECURITY_PROPERTIES,
@@ -25,7 +26,6 @@ from app.controls.models import (
 from app.extensions import db
 
 STATUS_ACTIVE, STATUS_RETIRED, STATUS_ANY = "", "retired", "all"
-_LARGEST_ID = 2**31 - 1
 
 Owner = aliased(User)
 
@@ -36,14 +36,6 @@ SORT_COLUMNS: dict[str, ColumnElement] = {
 DEFAULT_SORT = "reference"
 
 
-def _id_arg(args: Mapping[str, str], name: str) -> int | None:
-    text = (args.get(name) or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) <= _LARGEST_ID else None
-
-
-def _choice(args: Mapping[str, str], name: str, allowed) -> str:
-    value = args.get(name, "")
-    return value if value in allowed else ""
 
 
 @dataclass(frozen=True)
@@ -63,15 +55,15 @@ class ControlFilters:
     def from_args(cls, args: Mapping[str, str]) -> ControlFilters:
         return cls(
             q=(args.get("q") or "").replace("\x00", "").strip()[:200],
-            source=_choice(args, "source", {s.value for s in ControlSource}),
+            source=choice_arg(args, "source", {s.value for s in ControlSource}),
             catalogue=(args.get("catalogue") or "").strip()[:120],
-            theme=_choice(args, "theme", {t.value for t in Theme}),
-            control_type=_choice(args, "type", {t.value for t in ControlType}),
-            security_property=_choice(args, "property", SECURITY_PROPERTIES),
-            concept=_choice(args, "concept", CYBERSECURITY_CONCEPTS),
-            owner_id=_id_arg(args, "owner"),
-            department_id=_id_arg(args, "department"),
-            status=_choice(args, "status", {STATUS_RETIRED, STATUS_ANY}),
+            theme=choice_arg(args, "theme", {t.value for t in Theme}),
+            control_type=choice_arg(args, "type", {t.value for t in ControlType}),
+            security_property=choice_arg(args, "property", SECURITY_PROPERTIES),
+            concept=choice_arg(args, "concept", CYBERSECURITY_CONCEPTS),
+            owner_id=id_arg(args, "owner"),
+            department_id=id_arg(args, "department"),
+            status=choice_arg(args, "status", {STATUS_RETIRED, STATUS_ANY}),
         )
 
     def conditions(self) -> list[ColumnElement]:

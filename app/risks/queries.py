@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from app.auth.models import Department, User
+from app.common.listing import id_arg
 from app.controls.models import Control
 from app.controls.queries import risks_relying_on
 from app.extensions import db
@@ -29,7 +30,6 @@ CONTROL_NONE = "none"
 # Filters the heat map honours (it draws its own cells, so the cell filters do not apply there).
 HEATMAP_FILTERS = ("q", "department", "category", "owner", "status")
 CELL_PARAMS = {kind: (f"{kind.value}_likelihood", f"{kind.value}_impact") for kind in RatingKind}
-_LARGEST_ID = 2**31 - 1  # PostgreSQL's integer: a longer number in the URL must not reach the database
 
 SORT_COLUMNS: dict[str, ColumnElement] = {
     "reference": Risk.reference, "title": sa.func.lower(Risk.title), "category": sa.func.lower(RiskCategory.name),
@@ -38,10 +38,6 @@ SORT_COLUMNS: dict[str, ColumnElement] = {
     "status": Risk.status, "next_review": Risk.next_review_on,
 }
 
-
-def _id_arg(args: Mapping[str, str], name: str) -> int | None:
-    text = (args.get(name) or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) <= _LARGEST_ID else None
 
 
 def _level_arg(args: Mapping[str, str], name: str) -> int | None:
@@ -96,17 +92,17 @@ class RiskFilters:
         return cls(
             # A NUL cannot be sent to PostgreSQL; no reference, title or description holds one.
             q=(args.get("q") or "").replace("\x00", "").strip()[:200],
-            department_id=_id_arg(args, "department"),
-            category_id=_id_arg(args, "category"),
-            owner_id=_id_arg(args, "owner"),
+            department_id=id_arg(args, "department"),
+            category_id=id_arg(args, "category"),
+            owner_id=id_arg(args, "owner"),
             status=status,
             band=(args.get("band") or "").strip()[:60],
             band_rating=RatingKind(band_rating),
             out_of_tolerance=_flag_arg(args, "out_of_tolerance"),
             overdue_review=_flag_arg(args, "overdue_review"),
             older_matrix=_flag_arg(args, "older_matrix"),
-            matrix_id=_id_arg(args, "matrix"),
-            control_id=_id_arg(args, "control"),
+            matrix_id=id_arg(args, "matrix"),
+            control_id=id_arg(args, "control"),
             without_controls=args.get("control") == CONTROL_NONE,
             cells=tuple(cells),
         )
