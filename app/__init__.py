@@ -67,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
+    from app.assets.views import bp as assets_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
     from app.controls.views import bp as controls_bp
@@ -74,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.views import bp as core_bp
     from app.risks.views import bp as risks_bp
 
-    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, admin_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

@@ -16,7 +16,16 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.admin.services import all_departments, role_choices
@@ -94,10 +103,24 @@ class SettingsForm(FlaskForm):
     evidence_max_mb = IntegerField("Largest evidence file (MB)", validators=[
         InputRequired("Enter the largest evidence file accepted, in MB."),
         NumberRange(min=1, message="Accept files of at least 1 MB.")])
+    asset_classifications = TextAreaField("Classification labels of assets", validators=[
+        DataRequired("Enter at least one classification label, one per line.")])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.mfa_required_roles.choices = role_choices()
+
+    def classification_labels(self) -> list[str]:
+        return [line.strip() for line in (self.asset_classifications.data or "").splitlines() if line.strip()]
+
+    def validate_asset_classifications(self, field) -> None:
+        labels = self.classification_labels()
+        if len(labels) > 10:
+            raise ValidationError("Use at most 10 classification labels.")
+        if any(len(label) > 32 for label in labels):
+            raise ValidationError("Keep each label to 32 characters.")
+        if len({label.casefold() for label in labels}) != len(labels):
+            raise ValidationError("Give each label once.")
 
 
 # --- risk matrix, risk settings and risk categories -------------------------------------------

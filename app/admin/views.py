@@ -294,23 +294,38 @@ def organisation_settings():
         form.classification_label.data = settings.get(settings.CLASSIFICATION_LABEL)
         form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
         form.evidence_max_mb.data = settings.get(settings.EVIDENCE_MAX_MB)
+        form.asset_classifications.data = "\n".join(settings.get(settings.ASSET_CLASSIFICATIONS))
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
         # The web server refuses larger requests first; the setting cannot promise more.
         form.evidence_max_mb.errors = [f"The server accepts uploads of at most {request_limit_mb} MB "
                                        "(KHUSELA_MAX_UPLOAD_MB); choose that or less."]
-    elif form.validate_on_submit():
+    elif form.validate_on_submit() and not _classifications_in_use_removed(form):
         changes = settings.save(
             {
                 settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
                 settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
                 settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
+                settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
             },
             actor=_acting_user(),
         )
         flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.organisation_settings"))
     return render_template("admin/settings.html", form=form), (422 if form.errors else 200)
+
+
+def _classifications_in_use_removed(form: SettingsForm) -> bool:
+    """A label still on items may not go: put the message at the field and say so."""
+    from app.assets.services import items_classified
+
+    kept = set(form.classification_labels())
+    in_use = {label: count for label, count in items_classified().items() if label not in kept}
+    if in_use:
+        form.asset_classifications.errors = [
+            f"{count:,} item(s) are classified {label}: reclassify them before removing the label."
+            for label, count in sorted(in_use.items())]
+    return bool(in_use)
 
 
 from app.admin import matrix_views  # noqa: E402, F401  (registers the risk matrix and category routes on bp)

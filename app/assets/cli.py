@@ -1,10 +1,17 @@
-"""`flask --app wsgi assets ...`: keeping the product lifecycle list in step with the one shipped."""
+"""`flask --app wsgi assets ...`: keeping the product lifecycle list in step with the one shipped,
+and importing configuration items."""
+
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from app.assets.importing import import_assets
 from app.assets.models import Product
 from app.assets.products import sync_products
+from app.auth import services as accounts
+from app.auth.permissions import ASSET_IMPORT, role_has
+from app.common.imports import report_import
 from app.extensions import db
 
 assets_cli = AppGroup("assets", help="CMDB tasks.")
@@ -20,3 +27,21 @@ def load_products_command():
         click.echo(f"Product lifecycle list: {added} product{'' if added == 1 else 's'} added.")
     else:
         click.echo("Product lifecycle list already holds every shipped product.")
+
+
+@assets_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "actor_email", required=True,
+              help="E-mail of the administrator or security officer the audit log records as importing.")
+@click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
+def import_command(file: Path, actor_email: str, dry_run: bool):
+    """Import configuration items from FILE (.csv or .xlsx, at most 100,000 rows; Khusela's
+    template or a Snipe-IT or GLPI asset export), all or nothing.
+
+    Rows whose Tag exists update that item; the others create items. Exit status 0 when the file
+    is good (and, without --dry-run, imported), 1 when it has problems, 2 on bad usage."""
+    actor = accounts.find_user_by_email(actor_email)
+    if actor is None or not actor.active or not role_has(actor.role, ASSET_IMPORT):
+        click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
+        raise SystemExit(2)
+    report_import(import_assets(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)

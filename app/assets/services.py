@@ -8,6 +8,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -105,6 +107,12 @@ def classifications() -> list[str]:
     return list(settings.get(settings.ASSET_CLASSIFICATIONS))
 
 
+def items_classified() -> dict[str, int]:
+    """Classification label -> how many items carry it."""
+    return dict(db.session.execute(sa.select(Asset.classification, sa.func.count(Asset.id))
+                                   .where(Asset.classification.is_not(None)).group_by(Asset.classification)).all())
+
+
 def input_of(asset: Asset) -> AssetInput:
     return AssetInput(**{name: getattr(asset, name) for name in AssetInput.__dataclass_fields__})
 
@@ -125,35 +133,104 @@ def items_at(site: Asset) -> int:
 
 # --- checking an item ----------------------------------------------------------------------------
 
+KIND_VALUES = frozenset(kind.value for kind in AssetKind)
+LIFECYCLE_VALUES = frozenset(status.value for status in Lifecycle)
+SITE_TYPE_VALUES = frozenset(kind.value for kind in SiteType)
+LINK_SPEED_VALUES = frozenset(speed.value for speed in LinkSpeed)
+
+
+class CheckedItem(Protocol):
+    """The item as stored before the change: an Asset, or an import's row of the asset table."""
+
+    id: int
+    kind: str
+    owner_id: int | None
+
+
+class ItemLookups(Protocol):
+    """What the rules of an item need to know about the rest of the CMDB. One form asks the
+    database (DatabaseLookups); an import answers from maps it loaded once for every row."""
+
+    def item_with_tag(self, tag: str) -> tuple[int, str, str] | None: ...  # (id, name, kind)
+
+    def user_is_active(self, user_id: int) -> bool: ...
+
+    def department_exists(self, department_id: int) -> bool: ...
+
+    def kind_of(self, asset_id: int) -> str | None: ...
+
+    def product_exists(self, product_id: int) -> bool: ...
+
+    def items_at(self, site_id: int) -> int: ...
+
+    def classifications(self) -> list[str]: ...
+
+
+class DatabaseLookups:
+    """ItemLookups answered by a query each: right for one item at a time."""
+
+    def item_with_tag(self, tag: str) -> tuple[int, str, str] | None:
+        found = find_by_tag(tag)
+        return (found.id, found.name, found.kind) if found is not None else None
+
+    def user_is_active(self, user_id: int) -> bool:
+        user = db.session.get(User, user_id)
+        return user is not None and user.active
+
+    def department_exists(self, department_id: int) -> bool:
+        return db.session.get(Department, department_id) is not None
+
+    def kind_of(self, asset_id: int) -> str | None:
+        item = db.session.get(Asset, asset_id)
+        return item.kind if item is not None else None
+
+    def product_exists(self, product_id: int) -> bool:
+        return db.session.get(Product, product_id) is not None
+
+    def items_at(self, site_id: int) -> int:
+        return db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site_id))
+
+    def classifications(self) -> list[str]:
+        return classifications()
+
 
 def _check(data: AssetInput, asset: Asset | None, today: date) -> list[tuple[str | None, str]]:
+    return check_item(data, asset, today, DatabaseLookups())
+
+
+def check_item(data: AssetInput, current: CheckedItem | None, today: date,
+               lookups: ItemLookups) -> list[tuple[str | None, str]]:
+    """Every rule of a configuration item: (field, message) per problem, [] when it may be saved.
+    `current` is the item before the change (None for a new one). The forms and the import share
+    these rules; only where the answers come from differs (`lookups`)."""
     problems: list[tuple[str | None, str]] = []
     tag = data.tag.strip()
     if not TAG_PATTERN.match(tag):
         problems.append(("tag", "Give the asset tag or CI number: up to 64 letters, digits, spaces and . _ / # : -, "
                                 "starting with a letter or digit, like DOH-PC-00412."))
     else:
-        clash = find_by_tag(tag)
-        if clash is not None and clash is not asset:
-            problems.append(("tag", f"Tag {tag} is already used by {clash.name} ({clash.kind_enum.label})."))
+        clash = lookups.item_with_tag(tag)
+        if clash is not None and (current is None or clash[0] != current.id):
+            problems.append(("tag", f"Tag {tag} is already used by {clash[1]} ({AssetKind(clash[2]).label})."))
     if not data.name.strip():
         problems.append(("name", "Give the item a name."))
     for field, limit in TEXT_LIMITS.items():
         if len(getattr(data, field).strip()) > limit:
             problems.append((field, f"Use at most {limit} characters."))
-    if data.kind not in {kind.value for kind in AssetKind}:
+    if data.kind not in KIND_VALUES:
         problems.append(("kind", "Choose the type of item from the list."))
-    if data.status not in {status.value for status in Lifecycle}:
+    if data.status not in LIFECYCLE_VALUES:
         problems.append(("status", "Choose the lifecycle status from the list."))
-    problems += _check_people(data, asset)
-    problems += _check_site(data, asset)
-    if data.classification is not None and data.classification not in classifications():
-        problems.append(("classification", f"Choose a classification from the list: {', '.join(classifications())}."))
+    problems += _check_people(data, current, lookups)
+    problems += _check_site(data, current, lookups)
+    if data.classification is not None and data.classification not in lookups.classifications():
+        problems.append(("classification",
+                         f"Choose a classification from the list: {', '.join(lookups.classifications())}."))
     for field, label in RATING_FIELDS.items():
         value = getattr(data, field)
         if value is not None and value not in range(1, 6):
             problems.append((field, f"{label} is rated from 1 (lowest) to 5 (highest)."))
-    if data.product_id is not None and db.session.get(Product, data.product_id) is None:
+    if data.product_id is not None and not lookups.product_exists(data.product_id):
         problems.append(("product_id", "Choose the operating system or product from the product lifecycle list."))
     if data.purchased_on is not None and data.purchased_on > today:
         problems.append(("purchased_on", f"The purchase date cannot be after today ({today.isoformat()})."))
@@ -161,38 +238,39 @@ def _check(data: AssetInput, asset: Asset | None, today: date) -> list[tuple[str
     return problems
 
 
-def _check_people(data: AssetInput, asset: Asset | None) -> list[tuple[str | None, str]]:
+def _check_people(data: AssetInput, current: CheckedItem | None,
+                  lookups: ItemLookups) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     # An owner who has left may stay on an item until someone is chosen; a new choice must be active.
-    if data.owner_id is not None and (asset is None or data.owner_id != asset.owner_id):
-        owner = db.session.get(User, data.owner_id)
-        if owner is None or not owner.active:
-            problems.append(("owner_id", "The owner must be an active user."))
-    if data.department_id is not None and db.session.get(Department, data.department_id) is None:
+    chosen_now = data.owner_id is not None and (current is None or data.owner_id != current.owner_id)
+    if chosen_now and not lookups.user_is_active(data.owner_id):
+        problems.append(("owner_id", "The owner must be an active user."))
+    if data.department_id is not None and not lookups.department_exists(data.department_id):
         problems.append(("department_id", "Choose a department from the list."))
     return problems
 
 
-def _check_site(data: AssetInput, asset: Asset | None) -> list[tuple[str | None, str]]:
+def _check_site(data: AssetInput, current: CheckedItem | None,
+                lookups: ItemLookups) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if data.site_id is not None:
-        site = db.session.get(Asset, data.site_id)
-        if site is None or site.kind != AssetKind.SITE:
+        if lookups.kind_of(data.site_id) != AssetKind.SITE:
             problems.append(("site_id", "Choose the site from the list of sites."))
-        elif asset is not None and site.id == asset.id:
+        elif current is not None and data.site_id == current.id:
             problems.append(("site_id", "A site cannot be located at itself."))
     is_site = data.kind == AssetKind.SITE
-    if data.site_type is not None and data.site_type not in {kind.value for kind in SiteType}:
+    if data.site_type is not None and data.site_type not in SITE_TYPE_VALUES:
         problems.append(("site_type", "Choose the type of site from the list."))
     elif data.site_type is not None and not is_site:
         problems.append(("site_type", "Only sites have a site type."))
-    if data.link_speed is not None and data.link_speed not in {speed.value for speed in LinkSpeed}:
+    if data.link_speed is not None and data.link_speed not in LINK_SPEED_VALUES:
         problems.append(("link_speed", "Choose the link speed from the list."))
     elif data.link_speed is not None and not is_site:
         problems.append(("link_speed", "Only sites have a link speed."))
-    if asset is not None and asset.kind == AssetKind.SITE and not is_site and items_at(asset):
-        problems.append(("kind", f"{items_at(asset)} items are located at this site: move them before it "
-                                 "changes type."))
+    if current is not None and current.kind == AssetKind.SITE and not is_site:
+        located = lookups.items_at(current.id)
+        if located:
+            problems.append(("kind", f"{located} items are located at this site: move them before it changes type."))
     return problems
 
 
@@ -370,6 +448,17 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
 # --- products ------------------------------------------------------------------------------------
 
 
+WEB_SCHEMES = ("http", "https")
+WEB_ADDRESS_MESSAGE = "Give the source as a web address starting with https:// or http://, or leave it empty."
+
+
+def is_web_address(text: str) -> bool:
+    """An http(s) address with a host: the list shows the source as a link, and a javascript: or
+    file: "link" must never reach a page."""
+    parts = urlsplit(text.strip())
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.netloc)
+
+
 def _check_product(data: ProductInput, product: Product | None) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     name, release = data.name.strip(), data.release.strip()
@@ -379,6 +468,8 @@ def _check_product(data: ProductInput, product: Product | None) -> list[tuple[st
         problems.append(("release", "Use at most 60 characters for the version."))
     if len(data.source.strip()) > 500:
         problems.append(("source", "Use at most 500 characters for the source."))
+    elif data.source.strip() and not is_web_address(data.source):
+        problems.append(("source", WEB_ADDRESS_MESSAGE))
     clash = db.session.scalar(sa.select(Product).where(sa.func.lower(Product.name) == name.lower(),
                                                        sa.func.lower(Product.release) == release.lower()))
     if clash is not None and clash is not product:

@@ -31,6 +31,9 @@ CONTROL_EDIT = "control.edit"  # the catalogue: internal controls, and what the 
 SOA_VIEW = "soa.view"
 SOA_EDIT = "soa.edit"  # decide applicability, justification and status of Annex A controls
 SOA_ISSUE = "soa.issue"  # freeze the Statement of Applicability as an approved version
+ASSET_VIEW = "asset.view"
+ASSET_EDIT = "asset.edit"  # configuration items, their relations, risks and dispositions, the product list
+ASSET_IMPORT = "asset.import"
 
 EVERY_ROLE = frozenset(Role)
 
@@ -51,6 +54,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     SOA_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
     SOA_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     SOA_ISSUE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    ASSET_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
+    ASSET_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    ASSET_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

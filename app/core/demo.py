@@ -88,6 +88,9 @@ def seed_demo(password: str) -> list[str]:
     added.extend(seed_demo_soa())
     added.extend(seed_demo_evidence())
     added.extend(seed_demo_tests())
+    from app.assets.demo import seed_demo_assets
+
+    added.extend(seed_demo_assets())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     return added

@@ -10,6 +10,13 @@ from app.admin import settings
 from tests import factories
 from tests.admin.pages import audit_entries, only_entry, page_text, sign_in
 
+DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
+
+
+def posted(**values) -> dict:
+    """What the settings form posts: the asset classification labels as they are, unless given."""
+    return {"asset_classifications": DEFAULT_CLASSIFICATIONS, **values}
+
 
 def banner(response) -> str:
     match = re.search(r'<div class="classification-banner"[^>]*>([^<]*)</div>', response.get_data(as_text=True))
@@ -25,8 +32,8 @@ def test_settings_page_shows_the_current_values(client, admin, app):
 
 def test_classification_label_is_saved_upper_case_and_shown_on_every_page(app, client, admin):
     before = settings.get(settings.CLASSIFICATION_LABEL)
-    response = client.post("/admin/settings", data={"classification_label": "  top secret  ",
-                                                     "evidence_max_mb": "20"}, follow_redirects=True)
+    response = client.post("/admin/settings", data=posted(classification_label="  top secret  ",
+                                                            evidence_max_mb="20"), follow_redirects=True)
     assert "Settings saved." in page_text(response)
     assert settings.get(settings.CLASSIFICATION_LABEL) == "TOP SECRET"
     for url in ("/", "/admin/users", "/audit/", "/admin/no-such-page"):
@@ -46,8 +53,8 @@ def test_banner_shows_the_label_before_signing_in(site):
 
 def test_mfa_required_roles_are_saved(client, admin, app):
     label = app.config["CLASSIFICATION_LABEL"]
-    response = client.post("/admin/settings", data={"classification_label": label, "evidence_max_mb": "20",
-                                                     "mfa_required_roles": ["manager", "auditor"]})
+    response = client.post("/admin/settings", data=posted(classification_label=label, evidence_max_mb="20",
+                                                          mfa_required_roles=["manager", "auditor"]))
     assert response.status_code == 302
     assert settings.get(settings.MFA_REQUIRED_ROLES) == ["auditor", "manager"]
     assert settings.mfa_required_for("manager") and not settings.mfa_required_for("admin")
@@ -68,7 +75,7 @@ def test_role_required_to_use_two_factor_is_sent_to_enrol(site):
 
 
 def test_posting_the_same_values_changes_nothing(client, admin, app):
-    data = {"classification_label": app.config["CLASSIFICATION_LABEL"].lower(), "evidence_max_mb": "20"}
+    data = posted(classification_label=app.config["CLASSIFICATION_LABEL"].lower(), evidence_max_mb="20")
     response = client.post("/admin/settings", data=data, follow_redirects=True)
     assert "Nothing changed." in page_text(response)
     assert audit_entries("update", "settings") == []
@@ -80,7 +87,7 @@ def test_posting_the_same_values_changes_nothing(client, admin, app):
     ({"classification_label": "SECRET", "mfa_required_roles": ["superuser"]}, "'superuser' is not a valid choice"),
 ])
 def test_invalid_settings_are_refused(client, admin, app, data, message):
-    response = client.post("/admin/settings", data=data)
+    response = client.post("/admin/settings", data=posted(**data))
     assert response.status_code == 422
     assert message in page_text(response)
     assert settings.get(settings.CLASSIFICATION_LABEL) == app.config["CLASSIFICATION_LABEL"]
@@ -96,9 +103,47 @@ def test_unknown_setting_is_a_programming_error(app):
 def test_the_evidence_size_limit_is_a_setting_no_larger_than_the_server_accepts(client, admin, app):
     label = app.config["CLASSIFICATION_LABEL"]
 
-    too_large = client.post("/admin/settings", data={"classification_label": label, "evidence_max_mb": "21"})
-    saved = client.post("/admin/settings", data={"classification_label": label, "evidence_max_mb": "5"})
+    too_large = client.post("/admin/settings", data=posted(classification_label=label, evidence_max_mb="21"))
+    saved = client.post("/admin/settings", data=posted(classification_label=label, evidence_max_mb="5"))
 
     assert too_large.status_code == 422
     assert "at most 20 MB (KHUSELA_MAX_UPLOAD_MB)" in page_text(too_large)
     assert saved.status_code == 302 and settings.get(settings.EVIDENCE_MAX_MB) == 5
+
+
+def test_asset_classification_labels_are_a_setting(client, admin, app):
+    label = app.config["CLASSIFICATION_LABEL"]
+
+    response = client.post("/admin/settings", data=posted(classification_label=label, evidence_max_mb="20",
+                                                          asset_classifications="Public\n Internal \n\nSecret"))
+
+    assert response.status_code == 302
+    assert settings.get(settings.ASSET_CLASSIFICATIONS) == ["Public", "Internal", "Secret"]
+    assert "Public\nInternal\nSecret" in page_text(client.get("/admin/settings"))
+
+
+@pytest.mark.parametrize(("labels", "message"), [
+    ("Public\npublic", "Give each label once."),
+    ("\n".join(f"Level {n}" for n in range(11)), "Use at most 10 classification labels."),
+    ("X" * 33, "Keep each label to 32 characters."),
+    ("  ", "Enter at least one classification label, one per line."),
+])
+def test_bad_asset_classification_labels_are_refused(client, admin, app, labels, message):
+    response = client.post("/admin/settings", data=posted(classification_label="SECRET", evidence_max_mb="20",
+                                                          asset_classifications=labels))
+
+    assert response.status_code == 422 and message in page_text(response)
+    assert settings.get(settings.ASSET_CLASSIFICATIONS)[0] == "Public"
+
+
+def test_a_label_items_still_carry_cannot_be_removed(client, admin, app):
+    from app.assets.services import AssetInput, create_asset
+
+    create_asset(AssetInput(tag="PC-1", name="Reception PC", kind="desktop", classification="Secret"), actor=None)
+
+    response = client.post("/admin/settings", data=posted(classification_label="SECRET", evidence_max_mb="20",
+                                                          asset_classifications="Public\nInternal"))
+
+    assert response.status_code == 422
+    assert "1 item(s) are classified Secret: reclassify them before removing the label." in page_text(response)
+    assert "Secret" in settings.get(settings.ASSET_CLASSIFICATIONS)

@@ -344,3 +344,12 @@ def test_a_product_in_use_cannot_be_deleted(officer, windows_7):
 
     with pytest.raises(AssetRuleError, match="1 item\\(s\\) run Microsoft Windows 7"):
         services.delete_product(windows_7, actor=officer)
+
+
+def test_a_products_source_is_a_web_address(officer):
+    with pytest.raises(AssetRuleError) as refusal:
+        services.create_product(ProductInput("Cisco IOS XE", "17.3", source="javascript:alert(1)"), actor=officer)
+
+    assert problems_of(refusal)["source"].startswith("Give the source as a web address starting with https://")
+    assert services.create_product(ProductInput("Cisco IOS XE", "17.3", source="https://www.cisco.com/"),
+                                   actor=officer).source == "https://www.cisco.com/"

@@ -34,6 +34,13 @@ def _annex_a_id(live_server, reference: str) -> int:
         return annex_a_control(reference).id
 
 
+def _asset_id(live_server, tag: str) -> int:
+    from app.assets.services import find_by_tag
+
+    with live_server.app.app_context():
+        return find_by_tag(tag).id
+
+
 # name -> (path, signed in as admin?)
 PAGES = {
     "login": ("/login", False),
@@ -76,6 +83,22 @@ PAGES = {
     "evidence-detail": ("/controls/evidence/1", True),
     "control-test-new": ("/controls/{annex_id}/tests/new", True),
     "control-import": ("/controls/import", True),
+    "assets": ("/assets", True),
+    "assets-filtered": ("/assets?kind=desktop&support=ended&older_than=8&sort=impact&dir=desc", True),
+    "asset-device": ("/assets/{pc_id}", True),
+    "asset-site": ("/assets/{site_id}", True),
+    "asset-application": ("/assets/{application_id}", True),
+    "asset-new": ("/assets/new", True),
+    "asset-edit": ("/assets/{pc_id}/edit", True),
+    "asset-delete": ("/assets/{site_id}/delete", True),
+    "asset-risks": ("/assets/{pc_id}/risks", True),
+    "assets-unsupported": ("/assets/unsupported?within=180", True),
+    "assets-refresh": ("/assets/refresh", True),
+    "assets-portfolio": ("/assets/portfolio", True),
+    "assets-sites": ("/assets/sites", True),
+    "assets-import": ("/assets/import", True),
+    "products": ("/assets/products", True),
+    "product-new": ("/assets/products/new", True),
     "not-found": ("/no-such-page", True),
 }
 
@@ -107,8 +130,10 @@ def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in
     page.set_viewport_size(DESKTOP)
     if signed_in:
         sign_in("admin")
-    response = page.goto(live_server(path.format(officer_id=_officer_id(live_server),
-                                                 annex_id=_annex_a_id(live_server, "8.8"))))
+    response = page.goto(live_server(path.format(
+        officer_id=_officer_id(live_server), annex_id=_annex_a_id(live_server, "8.8"),
+        pc_id=_asset_id(live_server, "PC-00001"), site_id=_asset_id(live_server, "SITE-0001"),
+        application_id=_asset_id(live_server, "APP-0001"))))
     assert response.status == (404 if name == "not-found" else 200)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page, artifacts, name)

@@ -1,9 +1,9 @@
 """CMDB: configuration items, relations, application dispositions, risk links and the product
 lifecycle list (loaded from app/data)
 
-Revision ID: 0a2f59f41152
+Revision ID: 5e05b0013c0f
 Revises: 2707107a4a86
-Create Date: 2026-11-29 12:02:16.501902
+Create Date: 2026-11-29 12:24:41.108042
 
 """
 from alembic import op
@@ -13,7 +13,7 @@ from app.assets.products import sync_products
 
 
 # revision identifiers, used by Alembic.
-revision = '0a2f59f41152'
+revision = '5e05b0013c0f'
 down_revision = '2707107a4a86'
 branch_labels = None
 depends_on = None
@@ -33,8 +33,8 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_product_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_product_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_product_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_product_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_product')),
     sa.UniqueConstraint('name', 'release', name=op.f('uq_product_name'))
     )
@@ -64,6 +64,7 @@ def upgrade():
     sa.Column('ip_address', sa.String(length=64), nullable=False),
     sa.Column('hostname', sa.String(length=255), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('search_text', sa.Text(), sa.Computed("lower(tag || ' ' || name || ' ' || serial || ' ' || hostname)", persisted=True), nullable=True),
     sa.Column('site_type', sa.String(length=24), nullable=True),
     sa.Column('link_speed', sa.String(length=16), nullable=True),
     sa.Column('created_at', app.common.models.UTCDateTime(), nullable=False),
@@ -75,12 +76,12 @@ def upgrade():
     sa.CheckConstraint('business_impact BETWEEN 1 AND 5', name=op.f('ck_asset_business_impact_1_to_5')),
     sa.CheckConstraint('confidentiality BETWEEN 1 AND 5', name=op.f('ck_asset_confidentiality_1_to_5')),
     sa.CheckConstraint('integrity BETWEEN 1 AND 5', name=op.f('ck_asset_integrity_1_to_5')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_asset_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_asset_created_by_id_user')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_asset_department_id_department')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_asset_owner_id_user')),
     sa.ForeignKeyConstraint(['product_id'], ['product.id'], name=op.f('fk_asset_product_id_product')),
     sa.ForeignKeyConstraint(['site_id'], ['asset.id'], name=op.f('fk_asset_site_id_asset')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_asset_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_asset_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_asset')),
     sa.UniqueConstraint('tag', name=op.f('uq_asset_tag'))
     )
@@ -98,7 +99,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_asset_serial'), ['serial'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_site_id'), ['site_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_site_type'), ['site_type'], unique=False)
-        batch_op.create_index(batch_op.f('ix_asset_status'), ['status'], unique=False)
+        batch_op.create_index('ix_asset_status_search_text', ['status', 'search_text'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_support_ends_on'), ['support_ends_on'], unique=False)
 
     op.create_table('application_disposition',
@@ -111,8 +112,8 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['application_id'], ['asset.id'], name=op.f('fk_application_disposition_application_id_asset'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_application_disposition_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_application_disposition_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_application_disposition_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_application_disposition_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application_disposition')),
     sa.UniqueConstraint('application_id', 'year', name=op.f('uq_application_disposition_application_id'))
     )
@@ -130,10 +131,10 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint('source_id <> target_id', name=op.f('ck_asset_relation_not_to_itself')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_asset_relation_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_asset_relation_created_by_id_user')),
     sa.ForeignKeyConstraint(['source_id'], ['asset.id'], name=op.f('fk_asset_relation_source_id_asset'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['target_id'], ['asset.id'], name=op.f('fk_asset_relation_target_id_asset'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_asset_relation_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_asset_relation_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_asset_relation')),
     sa.UniqueConstraint('source_id', 'target_id', 'kind', name=op.f('uq_asset_relation_source_id'))
     )
@@ -174,7 +175,7 @@ def downgrade():
     op.drop_table('application_disposition')
     with op.batch_alter_table('asset', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_asset_support_ends_on'))
-        batch_op.drop_index(batch_op.f('ix_asset_status'))
+        batch_op.drop_index('ix_asset_status_search_text')
         batch_op.drop_index(batch_op.f('ix_asset_site_type'))
         batch_op.drop_index(batch_op.f('ix_asset_site_id'))
         batch_op.drop_index(batch_op.f('ix_asset_serial'))

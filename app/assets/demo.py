@@ -1,0 +1,180 @@
+"""Demo CMDB for the provincial ISMS: the deck's 1,914 connected sites by type and link speed,
+450 applications with the 2022–2024 dispositions, and a few thousand devices across the
+departments, Windows 7 machines, servers and network kit among them, of varied ages.
+
+Generated (the same every time) and written in bulk, with one audit entry for the load: thousands
+of items one by one would make `make run` and every test that seeds the demo wait.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.assets.models import ApplicationDisposition, Asset, AssetKind, Disposition, LinkSpeed, Product, SiteType
+from app.assets.services import support_end
+from app.audit import services as audit
+from app.auth.models import Department, User
+from app.common.timeutil import local_today, utcnow
+from app.extensions import db
+
+# The deck: 147 corporate sites, 285 health facilities, 1,251 schools, 202 libraries and 29 Cape
+# Access centres; 38 at 10 Mbps, 160 at 100 Mbps, 1,713 at 1 Gbps and 3 at 10 Gbps. The deck gives
+# the two totals, not the cross-table: this one keeps both (the slowest links at the access centres
+# and small libraries, the 10 Gbps links at the head offices).
+SITES = {
+    SiteType.CORPORATE: {LinkSpeed.GBPS_10: 3, LinkSpeed.MBPS_100: 4, LinkSpeed.GBPS_1: 140},
+    SiteType.HEALTH_FACILITY: {LinkSpeed.MBPS_100: 60, LinkSpeed.GBPS_1: 225},
+    SiteType.SCHOOL: {LinkSpeed.MBPS_100: 56, LinkSpeed.GBPS_1: 1195},
+    SiteType.LIBRARY: {LinkSpeed.MBPS_10: 9, LinkSpeed.MBPS_100: 40, LinkSpeed.GBPS_1: 153},
+    SiteType.ACCESS_CENTRE: {LinkSpeed.MBPS_10: 29},
+}
+SITE_PLACES = ["Bellville", "Mitchells Plain", "Khayelitsha", "Paarl", "Worcester", "George", "Oudtshoorn",
+               "Vredenburg", "Beaufort West", "Stellenbosch", "Atlantis", "Gugulethu", "Hermanus", "Knysna",
+               "Malmesbury", "Caledon", "Robertson", "Swellendam", "Vredendal", "Ceres", "Mossel Bay", "Wellington"]
+SITE_NAMES = {SiteType.CORPORATE: "office", SiteType.HEALTH_FACILITY: "clinic", SiteType.SCHOOL: "school",
+              SiteType.LIBRARY: "library", SiteType.ACCESS_CENTRE: "Cape Access centre"}
+SITE_DEPARTMENTS = {SiteType.HEALTH_FACILITY: "DOH", SiteType.SCHOOL: "WCED", SiteType.LIBRARY: "DCAS",
+                    SiteType.ACCESS_CENTRE: "DEDAT", SiteType.CORPORATE: "DOTP"}
+
+APPLICATIONS = 450
+# Decided applications per year: 2022 as the deck counts them (21 Add, 145 Keep, 4 Change, 4 Assess,
+# 7 Reduce; 269 blank); 2023 and 2024 made up to the deck's printed net results (+8 and 0).
+DISPOSITIONS = {
+    2022: {Disposition.PLANNED: 21, Disposition.MAINTAIN: 70, Disposition.RETAIN: 40, Disposition.SUSTAIN: 20,
+           Disposition.ENHANCE: 15, Disposition.REPLACE: 3, Disposition.REPLATFORM: 1, Disposition.EVALUATE: 4,
+           Disposition.RETIRE: 5, Disposition.CONSOLIDATE: 2},
+    2023: {Disposition.PLANNED: 14, Disposition.MAINTAIN: 90, Disposition.RETAIN: 50, Disposition.SUSTAIN: 22,
+           Disposition.ENHANCE: 18, Disposition.REPLACE: 7, Disposition.REPLATFORM: 3, Disposition.EVALUATE: 6,
+           Disposition.RETIRE: 4, Disposition.CONSOLIDATE: 2},
+    2024: {Disposition.PLANNED: 9, Disposition.MAINTAIN: 105, Disposition.RETAIN: 55, Disposition.SUSTAIN: 25,
+           Disposition.ENHANCE: 25, Disposition.REPLACE: 10, Disposition.REPLATFORM: 4, Disposition.EVALUATE: 5,
+           Disposition.RETIRE: 6, Disposition.CONSOLIDATE: 3},
+}
+APPLICATION_WORDS = ["Patient", "Learner", "Payroll", "Asset", "Case", "Grant", "Licence", "Permit", "Library",
+                     "Fleet", "Tender", "Claims", "Inspection", "Housing", "Revenue", "Records", "Roads", "Events"]
+APPLICATION_KINDS = ["Administration System", "Portal", "Register", "Tracker", "Management System", "Reporting",
+                     "Booking System", "Database"]
+
+# Devices: (kind, how many, manufacturer and model, products with their weights, purchase years, device profile)
+DEVICES = [
+    (AssetKind.DESKTOP, 1700, ("Dell", "OptiPlex 7010"), [("Microsoft Windows", "7", 3),
+                                                          ("Microsoft Windows", "10", 6),
+                                                          ("Microsoft Windows", "11 24H2", 8)], (2010, 2025), "PC3"),
+    (AssetKind.LAPTOP, 700, ("Lenovo", "ThinkPad T14"), [("Microsoft Windows", "10", 3),
+                                                         ("Microsoft Windows", "11 24H2", 7)], (2014, 2025), "Note1"),
+    (AssetKind.SERVER, 180, ("HPE", "ProLiant DL380"), [("Microsoft Windows Server", "2008 R2", 1),
+                                                        ("Microsoft Windows Server", "2012 R2", 3),
+                                                        ("Microsoft Windows Server", "2016", 3),
+                                                        ("Microsoft Windows Server", "2019", 3),
+                                                        ("Microsoft Windows Server", "2022", 3),
+                                                        ("Red Hat Enterprise Linux", "7", 1),
+                                                        ("Red Hat Enterprise Linux", "8", 2)], (2009, 2025), ""),
+    (AssetKind.NETWORK_DEVICE, 300, ("Cisco", "Catalyst 9200"), [], (2008, 2025), ""),
+    (AssetKind.MOBILE, 120, ("Samsung", "Galaxy A54"), [], (2020, 2025), ""),
+]
+OWNER_EMAIL = "officer@example.org"
+
+
+@dataclass
+class DemoCmdb:
+    sites: list[dict] = field(default_factory=list)
+    applications: list[dict] = field(default_factory=list)
+    devices: list[dict] = field(default_factory=list)
+    dispositions: dict[str, dict[int, Disposition]] = field(default_factory=dict)  # application tag -> year -> …
+
+
+def generate(today: date, department_ids: dict[str, int], products: dict[tuple[str, str], Product],
+             owner_id: int | None) -> DemoCmdb:
+    """The demo CMDB as rows for the asset table (site_tag in place of site_id for devices)."""
+    rng = random.Random(27002)
+    cmdb = DemoCmdb()
+    for kind, speeds in SITES.items():
+        for speed, count in speeds.items():
+            for _ in range(count):
+                number = len(cmdb.sites) + 1
+                place = SITE_PLACES[number % len(SITE_PLACES)]
+                cmdb.sites.append(_row(f"SITE-{number:04}", f"{place} {SITE_NAMES[kind]} {number}", AssetKind.SITE,
+                                       department_ids.get(SITE_DEPARTMENTS[kind]), site_type=kind.value,
+                                       link_speed=speed.value, custodian="Centre for e-Innovation"))
+    departments = list(department_ids.values())
+    for number in range(1, APPLICATIONS + 1):
+        name = f"{rng.choice(APPLICATION_WORDS)} {rng.choice(APPLICATION_KINDS)} {number}"
+        cmdb.applications.append(_row(f"APP-{number:04}", name, AssetKind.APPLICATION, rng.choice(departments),
+                                      owner_id=owner_id, business_impact=rng.randint(1, 5),
+                                      classification=rng.choice(["Internal", "Restricted", "Confidential"])))
+    tags = [row["tag"] for row in cmdb.applications]
+    for year, counts in DISPOSITIONS.items():
+        chosen = rng.sample(tags, sum(counts.values()))
+        decisions = [disposition for disposition, count in counts.items() for _ in range(count)]
+        for tag, disposition in zip(chosen, decisions, strict=True):
+            cmdb.dispositions.setdefault(tag, {})[year] = disposition
+    site_tags = [row["tag"] for row in cmdb.sites if row["site_type"] != SiteType.SCHOOL]
+    for kind, count, (maker, model), weighted, (first_year, last_year), profile in DEVICES:
+        prefix = {AssetKind.DESKTOP: "PC", AssetKind.LAPTOP: "NB", AssetKind.SERVER: "SRV",
+                  AssetKind.NETWORK_DEVICE: "NET", AssetKind.MOBILE: "MOB"}[kind]
+        for number in range(1, count + 1):
+            purchased = date(rng.randint(first_year, last_year), rng.randint(1, 12), rng.randint(1, 28))
+            product = _pick_product(rng, weighted, purchased, products)
+            row = _row(f"{prefix}-{number:05}", f"{maker} {model}", kind, rng.choice(departments), owner_id=owner_id,
+                       business_impact=rng.choices(range(1, 6), weights=(2, 3, 4, 2, 1))[0],
+                       purchased_on=min(purchased, today), manufacturer=maker, model=model,
+                       serial=f"{prefix[0]}{rng.getrandbits(40):010X}", device_profile=profile,
+                       product_id=product.id if product else None, classification="Internal",
+                       custodian="ICT Operations", site_tag=rng.choice(site_tags),
+                       hostname=f"{prefix.lower()}-{number:05}" if kind != AssetKind.MOBILE else "")
+            row["support_ends_on"] = support_end(None, product)
+            cmdb.devices.append(row)
+    return cmdb
+
+
+def _pick_product(rng: random.Random, weighted, purchased: date, products) -> Product | None:
+    # Kit bought before 2015 came with Windows 7 far more often than later kit.
+    choices = [(name, release, weight * (4 if release == "7" and purchased.year < 2015 else 1)
+                if release != "7" or purchased.year < 2017 else 0) for name, release, weight in weighted]
+    if not choices or not any(weight for *_, weight in choices):
+        return None
+    name, release, _ = rng.choices(choices, weights=[weight for *_, weight in choices])[0]
+    return products.get((name, release))
+
+
+def _row(tag: str, name: str, kind: AssetKind, department_id: int | None, **fields) -> dict:
+    row = {"tag": tag, "name": name, "kind": kind.value, "status": "in_use", "department_id": department_id,
+           "owner_id": None, "custodian": "", "site_id": None, "classification": None, "confidentiality": None,
+           "integrity": None, "availability": None, "business_impact": None, "manufacturer": "", "model": "",
+           "serial": "", "product_id": None, "purchased_on": None, "end_of_support_set": None,
+           "support_ends_on": None, "device_profile": "", "ip_address": "", "hostname": "", "notes": "",
+           "site_type": None, "link_speed": None}
+    row.update(fields)
+    return row
+
+
+def seed_demo_assets() -> list[str]:
+    """Load the demo CMDB into an empty one; a CMDB that has items is left alone."""
+    if db.session.scalar(sa.select(sa.func.count(Asset.id))):
+        return []
+    owner = db.session.scalar(sa.select(User).where(User.email == OWNER_EMAIL))
+    departments = dict(db.session.execute(sa.select(Department.code, Department.id)).all())
+    products = {(product.name, product.release): product for product in db.session.scalars(sa.select(Product))}
+    cmdb = generate(local_today(), departments, products, owner.id if owner else None)
+    now = utcnow()
+    stamp = {"version": 1, "created_at": now, "updated_at": now}
+    db.session.execute(sa.insert(Asset), [{**row, **stamp} for row in cmdb.sites + cmdb.applications])
+    ids = dict(db.session.execute(sa.select(Asset.tag, Asset.id)).all())
+    devices = [{**{key: value for key, value in row.items() if key != "site_tag"}, "site_id": ids[row["site_tag"]],
+                **stamp} for row in cmdb.devices]
+    db.session.execute(sa.insert(Asset), devices)
+    db.session.execute(sa.insert(ApplicationDisposition), [
+        {"application_id": ids[tag], "year": year, "disposition": disposition.value, "created_at": now,
+         "updated_at": now} for tag, years in cmdb.dispositions.items() for year, disposition in years.items()])
+    total = len(cmdb.sites) + len(cmdb.applications) + len(devices)
+    audit.record("import", "asset", None, changes={"items": [0, total]}, actor=owner,
+                 summary=f"Loaded the demo CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications, "
+                         f"{len(devices):,} devices")
+    db.session.commit()
+    return [f"CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications with their 2022–2024 "
+            f"dispositions, {len(devices):,} devices"]
+

@@ -1,0 +1,100 @@
+"""The CMDB's summary tables as in the provincial deck: the applications portfolio per year
+(dispositions and groups, the undecided, the net result) and the connected sites by type and link
+speed. Counted in SQL (one grouped query each), shaped here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from app.assets.models import (
+    DISPOSITION_GROUPS,
+    ApplicationDisposition,
+    Asset,
+    AssetKind,
+    Disposition,
+    DispositionGroup,
+    LinkSpeed,
+    SiteType,
+)
+from app.extensions import db
+
+YEARS_SHOWN = 6  # the latest years with decisions; older ones stay in the data
+
+
+@dataclass
+class PortfolioYear:
+    year: int
+    applications: int  # every application in the portfolio, decided or not
+    counts: dict[Disposition, int] = field(default_factory=dict)
+
+    def count(self, disposition: Disposition) -> int:
+        return self.counts.get(disposition, 0)
+
+    def group_count(self, group: DispositionGroup) -> int:
+        return sum(self.count(disposition) for disposition in DISPOSITION_GROUPS[group])
+
+    @property
+    def decided(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def blank(self) -> int:
+        return self.applications - self.decided
+
+    @property
+    def net(self) -> int:
+        """Added minus reduced: how the portfolio grows (the deck's "net result")."""
+        return self.group_count(DispositionGroup.ADD) - self.group_count(DispositionGroup.REDUCE)
+
+    def percent(self, number: int) -> float:
+        return 100 * number / self.applications if self.applications else 0.0
+
+
+def portfolio() -> list[PortfolioYear]:
+    """The latest YEARS_SHOWN years with any disposition, oldest first."""
+    applications = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.kind == AssetKind.APPLICATION))
+    rows = db.session.execute(
+        sa.select(ApplicationDisposition.year, ApplicationDisposition.disposition, sa.func.count())
+        .join(Asset, Asset.id == ApplicationDisposition.application_id).where(Asset.kind == AssetKind.APPLICATION)
+        .group_by(ApplicationDisposition.year, ApplicationDisposition.disposition))
+    years: dict[int, PortfolioYear] = {}
+    for year, disposition, count in rows:
+        years.setdefault(year, PortfolioYear(year, applications)).counts[Disposition(disposition)] = count
+    return [years[year] for year in sorted(years)[-YEARS_SHOWN:]]
+
+
+@dataclass
+class SitesTable:
+    """Sites by type (rows) and link speed (columns); None is "not recorded"."""
+
+    counts: dict[tuple[SiteType | None, LinkSpeed | None], int]
+
+    @property
+    def types(self) -> list[SiteType | None]:
+        return [*SiteType, *([None] if any(kind is None for kind, _ in self.counts) else [])]
+
+    @property
+    def speeds(self) -> list[LinkSpeed | None]:
+        return [*LinkSpeed, *([None] if any(speed is None for _, speed in self.counts) else [])]
+
+    def count(self, kind: SiteType | None, speed: LinkSpeed | None) -> int:
+        return self.counts.get((kind, speed), 0)
+
+    def type_total(self, kind: SiteType | None) -> int:
+        return sum(number for (row, _), number in self.counts.items() if row == kind)
+
+    def speed_total(self, speed: LinkSpeed | None) -> int:
+        return sum(number for (_, column), number in self.counts.items() if column == speed)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def sites_table() -> SitesTable:
+    rows = db.session.execute(sa.select(Asset.site_type, Asset.link_speed, sa.func.count())
+                              .where(Asset.kind == AssetKind.SITE).group_by(Asset.site_type, Asset.link_speed))
+    return SitesTable({(SiteType(kind) if kind else None, LinkSpeed(speed) if speed else None): count
+                       for kind, speed, count in rows})

@@ -1,0 +1,12 @@
+"""CMDB pages. The blueprint lives here; the item list in list_views.py, one item's pages in
+record_views.py, the product lifecycle list in product_views.py, importing in import_views.py."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("assets", __name__, url_prefix="/assets")
+
+from app.assets import (  # noqa: E402,F401,I001  (routes register on bp)
+    estate_views, import_views, list_views, product_views, record_views, summary_views,
+)
