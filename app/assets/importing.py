@@ -730,15 +730,7 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     items = workbook.active
     items.title = SHEET_NAME
-    lists = workbook.create_sheet("Lists")
-    list_ranges = {}
-    for index, (name, values) in enumerate(_template_lists().items(), start=1):
-        letter = get_column_letter(index)
-        header_cell(lists, 1, index, name)
-        lists.column_dimensions[letter].width = 28
-        for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=index, value=value).data_type = "s"
-        list_ranges[name] = f"Lists!${letter}$2:${letter}${max(len(values), 1) + 1}"
+    list_ranges = imports.lists_sheet(workbook, _template_lists(), width=28)
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         header_cell(items, 1, index, column.header)

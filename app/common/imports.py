@@ -22,6 +22,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from wtforms import HiddenField
 
 from app.audit import services as audit
@@ -153,6 +154,21 @@ def cell_text(value: Any) -> str:
 def template_csv(columns: list[ImportColumn]) -> bytes:
     """The header row alone; the import page and the XLSX template document the columns."""
     return ("\ufeff" + ",".join(column.header for column in columns) + "\r\n").encode("utf-8")
+
+
+def lists_sheet(workbook, lists: dict[str, list[str]], width: int) -> dict[str, str]:
+    """A "Lists" sheet of a template: a column per list of allowed values (stored as text), and
+    each list's cell range, for the drop-down checks on the sheet to fill in."""
+    sheet = workbook.create_sheet("Lists")
+    ranges = {}
+    for index, (name, values) in enumerate(lists.items(), start=1):
+        letter = get_column_letter(index)
+        header_cell(sheet, 1, index, name)
+        sheet.column_dimensions[letter].width = width
+        for row, value in enumerate(values, start=2):
+            sheet.cell(row=row, column=index, value=value).data_type = "s"
+        ranges[name] = f"Lists!${letter}$2:${letter}${max(len(values), 1) + 1}"
+    return ranges
 
 
 def header_cell(sheet, row: int, column: int, text: str) -> None:

@@ -429,15 +429,7 @@ def template_xlsx() -> bytes:
     workbook = Workbook()
     risks = workbook.active
     risks.title = SHEET_NAME
-    lists = workbook.create_sheet("Lists")
-    list_ranges = {}
-    for index, (name, values) in enumerate(_template_lists().items(), start=1):
-        letter = get_column_letter(index)
-        header_cell(lists, 1, index, name)
-        lists.column_dimensions[letter].width = 34
-        for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=index, value=value).data_type = "s"
-        list_ranges[name] = f"Lists!${letter}$2:${letter}${max(len(values), 1) + 1}"
+    list_ranges = imports.lists_sheet(workbook, _template_lists(), width=34)
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         header_cell(risks, 1, index, column.header)

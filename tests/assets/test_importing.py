@@ -3,14 +3,13 @@ tag, inventory tools' exports, and a number of queries that does not grow with t
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.assets import importing, services
 from app.assets.importing import _ProductMatcher
@@ -21,6 +20,7 @@ from app.auth import services as accounts
 from app.common.timeutil import local_today
 from app.extensions import db
 from tests import factories
+from tests.tables import csv_bytes, xlsx_bytes
 
 HEADER = ["Tag", "Name", "Type", "Status", "Owner", "Custodian", "Department", "Site", "Classification",
           "Confidentiality", "Integrity", "Availability", "Business impact", "Manufacturer", "Model", "Serial",
@@ -29,23 +29,11 @@ HEADER = ["Tag", "Name", "Type", "Status", "Owner", "Custodian", "Department", "
 
 
 def csv_file(rows: list[list], header: list[str] = HEADER, delimiter: str = ",") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(header, rows, delimiter)
 
 
 def xlsx_file(rows: list[list], header: list[str] = HEADER) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Items"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(header, rows, "Items")
 
 
 @pytest.fixture

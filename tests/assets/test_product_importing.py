@@ -3,13 +3,12 @@ case, items taking a new date, and the pages (check, preview, confirm) under /as
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.assets import product_importing, services
 from app.assets.models import Asset, Product
@@ -18,29 +17,18 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from tests import factories
 from tests.admin.pages import audit_entries, csv_rows, page_text
+from tests.tables import csv_bytes, xlsx_bytes
 
 HEADER = ["Product", "Version", "End of support", "Source", "Note"]
 SHIPPED = 60
 
 
 def csv_file(rows: list[list], header: list[str] = HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
+    return csv_bytes(header, rows)
 
 
 def xlsx_file(rows: list[list], header: list[str] = HEADER) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Products"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(header, rows, "Products")
 
 
 def row(**changes) -> list:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
@@ -14,16 +13,13 @@ from app.controls import importing, services
 from app.controls.models import Control, ControlSource
 from app.extensions import db
 from tests import factories
+from tests.tables import csv_bytes
 
 HEADER = ["Catalogue", "Reference", "Title", "Type", "Operates", "Implements", "Owner", "Department", "In use"]
 
 
 def csv_file(rows: list[list], header: list[str] = HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode()
+    return csv_bytes(header, rows)
 
 
 @pytest.fixture

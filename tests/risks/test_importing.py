@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from app.audit.models import AuditEntry
 from app.common import imports
@@ -18,29 +18,18 @@ from app.risks import importing
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingChange, Risk, RiskCategory, RiskStatus
 from tests import factories
+from tests.tables import csv_bytes, xlsx_bytes
 
 HEADER = ["Reference", "Title", "Category", "Subcategory", "Department", "Risk owner", "Contributing factors",
           "Inherent likelihood", "Inherent impact", "Residual likelihood", "Residual impact", "Status"]
 
 
 def csv_file(rows: list[list], header: list[str] = HEADER) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(header, rows)
 
 
 def xlsx_file(rows: list[list], header: list[str] = HEADER) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Risks"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(header, rows, "Risks")
 
 
 @pytest.fixture
