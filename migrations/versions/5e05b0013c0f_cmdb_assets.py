@@ -100,7 +100,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_asset_site_id'), ['site_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_site_type'), ['site_type'], unique=False)
         batch_op.create_index('ix_asset_status_search_text', ['status', 'search_text'], unique=False)
-        batch_op.create_index(batch_op.f('ix_asset_support_ends_on'), ['support_ends_on'], unique=False)
+        batch_op.create_index('ix_asset_support_ends_on', ['support_ends_on', 'status', 'department_id', 'site_id'], unique=False)
 
     op.create_table('application_disposition',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -174,7 +174,7 @@ def downgrade():
 
     op.drop_table('application_disposition')
     with op.batch_alter_table('asset', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_asset_support_ends_on'))
+        batch_op.drop_index('ix_asset_support_ends_on')
         batch_op.drop_index('ix_asset_status_search_text')
         batch_op.drop_index(batch_op.f('ix_asset_site_type'))
         batch_op.drop_index(batch_op.f('ix_asset_site_id'))
