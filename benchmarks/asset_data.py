@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.assets.demo import generate
-from app.assets.models import Asset, Product
+from app.assets.models import Asset, Product, search_text_of
 from app.auth.models import Department
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
@@ -48,6 +48,8 @@ def generate_assets(total: int) -> AssetData:
         rows = [{**{key: value for key, value in device.items() if key != "site_tag"},
                  "tag": f"G{round_number}-{device['tag']}", "site_id": sites[device["site_tag"]],
                  "version": 1, "created_at": now, "updated_at": now} for device in devices]
+        for row in rows:
+            row["search_text"] = search_text_of(row)
         for start in range(0, len(rows), BATCH):
             db.session.execute(sa.insert(Asset), rows[start:start + BATCH])
         generated += len(rows)

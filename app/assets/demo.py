@@ -14,7 +14,16 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.assets.models import ApplicationDisposition, Asset, AssetKind, Disposition, LinkSpeed, Product, SiteType
+from app.assets.models import (
+    ApplicationDisposition,
+    Asset,
+    AssetKind,
+    Disposition,
+    LinkSpeed,
+    Product,
+    SiteType,
+    search_text_of,
+)
 from app.assets.services import support_end
 from app.audit import services as audit
 from app.auth.models import Department, User
@@ -149,6 +158,7 @@ def _row(tag: str, name: str, kind: AssetKind, department_id: int | None, **fiel
            "support_ends_on": None, "device_profile": "", "ip_address": "", "hostname": "", "notes": "",
            "site_type": None, "link_speed": None}
     row.update(fields)
+    row["search_text"] = search_text_of(row)
     return row
 
 

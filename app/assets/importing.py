@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.assets import services
-from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType
+from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType, search_text_of
 from app.assets.services import ASSET_AUDIT_FIELDS, AssetInput
 from app.audit import services as audit
 from app.audit.services import PendingEntry
@@ -670,6 +670,7 @@ class _Import:
         values = {name: (value.strip() if isinstance(value, str) else value) for name, value in vars(data).items()}
         values["support_ends_on"] = (data.end_of_support_set if data.end_of_support_set is not None
                                      else self.lookups.product_end.get(data.product_id))
+        values["search_text"] = search_text_of(values)
         return values
 
     def _record(self) -> None:

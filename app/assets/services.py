@@ -25,6 +25,7 @@ from app.assets.models import (
     Product,
     RelationKind,
     SiteType,
+    search_text_of,
 )
 from app.audit import services as audit
 from app.auth.models import Department, User
@@ -296,6 +297,7 @@ def _apply(asset: Asset, data: AssetInput) -> None:
         setattr(asset, name, value.strip() if isinstance(value, str) else value)
     asset.support_ends_on = support_end(asset.end_of_support_set, db.session.get(Product, asset.product_id)
                                         if asset.product_id else None)
+    asset.search_text = search_text_of(asset)
 
 
 def support_end(own: date | None, product: Product | None) -> date | None:

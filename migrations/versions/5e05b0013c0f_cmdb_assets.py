@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('ip_address', sa.String(length=64), nullable=False),
     sa.Column('hostname', sa.String(length=255), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('search_text', sa.Text(), sa.Computed("lower(tag || ' ' || name || ' ' || serial || ' ' || hostname)", persisted=True), nullable=True),
+    sa.Column('search_text', sa.Text(), nullable=False),
     sa.Column('site_type', sa.String(length=24), nullable=True),
     sa.Column('link_speed', sa.String(length=16), nullable=True),
     sa.Column('created_at', app.common.models.UTCDateTime(), nullable=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.assets import summaries
-from app.assets.models import Asset, DispositionGroup, LinkSpeed, SiteType
+from app.assets.models import Asset, DispositionGroup, LinkSpeed, SiteType, search_text_of
 from app.common.timeutil import local_today
 from app.core.demo import seed_demo
 from app.extensions import db
@@ -40,6 +40,7 @@ def test_the_demo_has_old_and_unsupported_devices_across_departments(app):
     assert len({device.department_id for device in devices}) >= 10
     assert any(device.age_years(today) > 8 for device in devices if device.kind == "server")
     assert all(device.site is not None and device.site.kind == "site" for device in devices)
+    assert all(device.search_text == search_text_of(device) for device in devices)
 
 
 def test_seeding_again_leaves_the_cmdb_alone(app):

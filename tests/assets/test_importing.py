@@ -115,6 +115,7 @@ def test_a_good_row_creates_an_item_with_every_column(row, officer, owner, depar
     assert (pc.device_profile, pc.ip_address, pc.hostname, pc.custodian) == (
         "PC3", "10.12.4.20", "doh-pc-00412", "ICT Operations")
     assert (pc.version, pc.created_by_id) == (1, officer.id)
+    assert pc.search_text == "doh-pc-00412 reception pc 7xk2m5j doh-pc-00412"
 
 
 def test_the_audit_entry_of_an_imported_item_is_the_one_the_form_would_record(row, officer, windows_7):
@@ -201,6 +202,7 @@ def test_a_known_tag_updates_that_item_and_records_what_changed(row, officer):
     db.session.expire_all()
     pc = item("DOH-PC-00412")
     assert (pc.name, pc.availability, pc.version) == ("Reception PC (front desk)", 4, before_version + 1)
+    assert pc.search_text == "doh-pc-00412 reception pc (front desk) 7xk2m5j doh-pc-00412"
     entry = audit.entries_about("asset", pc.id)[0]
     assert entry.action == "update" and entry.summary == "Edited DOH-PC-00412 Reception PC (front desk)"
     assert audit.changes_of(entry) == {"availability": [3, 4], "name": ["Reception PC", "Reception PC (front desk)"]}

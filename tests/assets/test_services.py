@@ -353,3 +353,13 @@ def test_a_products_source_is_a_web_address(officer):
     assert problems_of(refusal)["source"].startswith("Give the source as a web address starting with https://")
     assert services.create_product(ProductInput("Cisco IOS XE", "17.3", source="https://www.cisco.com/"),
                                    actor=officer).source == "https://www.cisco.com/"
+
+
+def test_the_search_text_follows_the_tag_name_serial_and_host_name(officer):
+    asset = add(desktop(), officer)
+    assert asset.search_text == "doh-pc-00412 reception pc, tygerberg clinic 7xk2m5j doh-pc-00412"
+
+    services.update_asset(asset, desktop(name="Front Desk PC", serial="ABC123", hostname=""),
+                          expected_version=asset.version, actor=officer, today=TODAY)
+
+    assert asset.search_text == "doh-pc-00412 front desk pc abc123 "
