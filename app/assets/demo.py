@@ -22,6 +22,7 @@ from app.assets.models import (
     LinkSpeed,
     Product,
     SiteType,
+    asset_risk,
     search_text_of,
 )
 from app.assets.services import support_end
@@ -29,6 +30,7 @@ from app.audit import services as audit
 from app.auth.models import Department, User
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
+from app.risks.models import Risk
 
 # The deck: 147 corporate sites, 285 health facilities, 1,251 schools, 202 libraries and 29 Cape
 # Access centres; 38 at 10 Mbps, 160 at 100 Mbps, 1,713 at 1 Gbps and 3 at 10 Gbps. The deck gives
@@ -162,6 +164,26 @@ def _row(tag: str, name: str, kind: AssetKind, department_id: int | None, **fiel
     return row
 
 
+# Demo risks (app/risks/demo.py) and the devices that expose the organisation to each.
+RISKS_OF_DEVICES = {
+    "Unsupported Windows 7 workstations in clinics": lambda device, today, product: (
+        product is not None and (product.name, product.release) == ("Microsoft Windows", "7")),
+    "Unpatched internet-facing servers": lambda device, today, product: (
+        device["kind"] == AssetKind.SERVER and device["support_ends_on"] is not None
+        and device["support_ends_on"] < today),
+    "Default passwords left on network devices": lambda device, today, product: (
+        device["kind"] == AssetKind.NETWORK_DEVICE and device["purchased_on"].year < 2016),
+}
+
+
+def _risk_links(devices: list[dict], ids: dict[str, int], today: date) -> list[dict]:
+    risks = dict(db.session.execute(sa.select(Risk.title, Risk.id).where(Risk.title.in_(RISKS_OF_DEVICES))).all())
+    products = {product.id: product for product in db.session.scalars(sa.select(Product))}
+    return [{"asset_id": ids[device["tag"]], "risk_id": risks[title]}
+            for device in devices for title, exposes in RISKS_OF_DEVICES.items()
+            if title in risks and exposes(device, today, products.get(device["product_id"]))]
+
+
 def seed_demo_assets() -> list[str]:
     """Load the demo CMDB into an empty one; a CMDB that has items is left alone."""
     if db.session.scalar(sa.select(sa.func.count(Asset.id))):
@@ -180,6 +202,10 @@ def seed_demo_assets() -> list[str]:
     db.session.execute(sa.insert(ApplicationDisposition), [
         {"application_id": ids[tag], "year": year, "disposition": disposition.value, "created_at": now,
          "updated_at": now} for tag, years in cmdb.dispositions.items() for year, disposition in years.items()])
+    ids = dict(db.session.execute(sa.select(Asset.tag, Asset.id)).all())  # the devices' too, now
+    links = _risk_links(devices, ids, local_today())
+    if links:
+        db.session.execute(asset_risk.insert(), links)
     total = len(cmdb.sites) + len(cmdb.applications) + len(devices)
     audit.record("import", "asset", None, changes={"items": [0, total]}, actor=owner,
                  summary=f"Loaded the demo CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications, "

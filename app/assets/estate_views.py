@@ -39,9 +39,11 @@ def unsupported():
     listing = Listing.from_request(statement, sort_columns=UNSUPPORTED_SORT, default_sort="support",
                                    tiebreaker=Asset.id)
     sites, sites_count = queries.unsupported_by_site(today, within)
+    risks, risks_count, unlinked = queries.risks_of_unsupported(today, within)
     return render_template("assets/unsupported.html", listing=listing, today=today, within=within,
                            windows=queries.UNSUPPORTED_WINDOWS, departments=queries.unsupported_by_department(
-                               today, within), sites=sites, sites_count=sites_count)
+                               today, within), sites=sites, sites_count=sites_count, risks=risks,
+                           risks_count=risks_count, unlinked=unlinked)
 
 
 REFRESH_COLUMNS = [Column("Priority", lambda ranked: ranked[0], 8),

@@ -21,10 +21,12 @@ from app.assets.models import (
     LinkSpeed,
     Product,
     SiteType,
+    asset_risk,
 )
 from app.auth.models import Department, User
 from app.common.listing import choice_arg, contains_text, id_arg
 from app.extensions import db
+from app.risks.models import Risk
 
 Owner = aliased(User)
 Site = aliased(Asset)
@@ -226,3 +228,23 @@ def refresh_candidates(today: date, older_than_years: int) -> sa.Select:
     first and age second (the deck: "focus on business impact, not on age")."""
     return (filtered_assets(AssetFilters(older_than=older_than_years), today)
             .where(Asset.kind.in_([kind.value for kind in HARDWARE_KINDS])))
+
+
+RISKS_SHOWN = 10
+
+
+def risks_of_unsupported(today: date, within_days: int) -> tuple[list, int, int]:
+    """What the unsupported items put at risk: the RISKS_SHOWN risks linked to most of them (risk id,
+    reference, title, how many such items), how many risks in all, and how many such items are
+    linked to no risk."""
+    conditions = unsupported_conditions(today, within_days)
+    counted = (sa.select(asset_risk.c.risk_id, sa.func.count().label("linked"))
+               .join(Asset, Asset.id == asset_risk.c.asset_id).where(*conditions)
+               .group_by(asset_risk.c.risk_id).subquery())
+    shown = list(db.session.execute(
+        sa.select(Risk.id, Risk.reference, Risk.title, counted.c.linked).join(counted, counted.c.risk_id == Risk.id)
+        .order_by(counted.c.linked.desc(), Risk.reference).limit(RISKS_SHOWN)))
+    risks = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+    unlinked = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(
+        *conditions, ~sa.exists().where(asset_risk.c.asset_id == Asset.id)))
+    return shown, risks, unlinked

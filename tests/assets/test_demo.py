@@ -41,6 +41,8 @@ def test_the_demo_has_old_and_unsupported_devices_across_departments(app):
     assert any(device.age_years(today) > 8 for device in devices if device.kind == "server")
     assert all(device.site is not None and device.site.kind == "site" for device in devices)
     assert all(device.search_text == search_text_of(device) for device in devices)
+    assert all("Unsupported Windows 7 workstations in clinics" in [risk.title for risk in device.risks]
+               for device in windows_7)
 
 
 def test_seeding_again_leaves_the_cmdb_alone(app):

@@ -91,3 +91,24 @@ def test_only_viewers_of_the_cmdb(login_as, client, url):
     assert client.get(url).status_code == 403
     login_as("auditor")
     assert client.get(url).status_code == 200
+
+
+def test_unsupported_says_what_the_items_put_at_risk(officer, client, estate):
+    from app.assets import services
+    from app.extensions import db
+    from app.risks import services as risks
+    from app.risks.models import RiskCategory
+    from app.risks.scoring import Rating
+
+    category = RiskCategory(name="Information Security")
+    db.session.add(category)
+    db.session.commit()
+    risk = risks.create_risk(risks.RiskInput(title="Unsupported Windows 7 workstations", category_id=category.id,
+                                             inherent=Rating(4, 4), residual=Rating(3, 3), status="open"), actor=None)
+    for asset in (estate["xp_clinic"], estate["w7_school"]):
+        services.set_risks(asset, [risk.id], expected_version=asset.version, actor=None)
+
+    page = text_of(client.get("/assets/unsupported"))
+
+    assert f"{risk.reference} Unsupported Windows 7 workstations 2" in page
+    assert "1 of these items is linked to no risk" in page

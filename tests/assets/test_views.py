@@ -304,3 +304,12 @@ def test_writes_need_the_edit_permission(login_as, client, estate):
                 f"/assets/{pc.id}/delete", "/assets/new"):
         assert client.post(url, data={}).status_code == 403
     assert audit_entries("relate") == []
+
+
+def test_an_applications_page_leaves_out_empty_hardware_fields(officer, client):
+    application = make("APP-0042", "Clinicom", "application", hostname="clinicom.wcg.gov.za")
+
+    page = text_of(client.get(f"/assets/{application.id}"))
+
+    assert "Product and support" in page and "Host name clinicom.wcg.gov.za" in page
+    assert "Serial number" not in page and "Manufacturer" not in page
