@@ -49,6 +49,9 @@ EXPORT_COLUMNS = [
 ]
 
 
+RATING_FILTER = {"": "Any", **{str(level): f"{level} or higher" for level in range(5, 0, -1)}}
+
+
 def _filter_choices() -> dict[str, dict[str, str]]:
     return {
         "kind": {"": "Any type", **{kind.value: kind.label for kind in AssetKind}},
@@ -58,7 +61,10 @@ def _filter_choices() -> dict[str, dict[str, str]]:
         "owner": {"": "Anyone", **{str(user.id): user.full_name for user in queries.asset_owners()}},
         "classification": {"": "Any", **{label: label for label in services.classifications()}},
         "product": {"": "Any", **{str(product.id): str(product) for product in queries.products()}},
-        "impact": {"": "Any", **{str(level): f"{level} or higher" for level in range(5, 0, -1)}},
+        "impact": RATING_FILTER,
+        "confidentiality": RATING_FILTER,
+        "integrity": RATING_FILTER,
+        "availability": RATING_FILTER,
         "support": {"": "Any", queries.SUPPORT_ENDED: "Ended (unsupported)",
                     queries.SUPPORT_ENDING: f"Ends within {queries.SUPPORT_ENDING_DAYS} days",
                     queries.SUPPORT_UNKNOWN: "No date known"},

@@ -61,6 +61,13 @@ def _rating_arg(args: Mapping[str, str], name: str) -> int | None:
     return int(text) if text.isdigit() and int(text) in RATINGS else None
 
 
+def _date_arg(args: Mapping[str, str], name: str) -> date | None:
+    try:
+        return date.fromisoformat((args.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
 def _years_arg(args: Mapping[str, str], name: str) -> int | None:
     text = (args.get(name) or "").strip()
     return int(text) if text.isdigit() and 0 < int(text) <= 100 else None
@@ -81,7 +88,15 @@ class AssetFilters:
     support: str = ""
     older_than: int | None = None  # years since purchase
     manufacturer: str = ""
+    model: str = ""  # part of the model's name
+    custodian: str = ""  # part of the custodian's name
+    ip_address: str = ""  # part of the address, e.g. "10.12."
     device_profile: str = ""
+    confidentiality: int | None = None  # at least
+    integrity: int | None = None  # at least
+    availability: int | None = None  # at least
+    purchased_from: date | None = None
+    purchased_to: date | None = None
     site_type: str = ""
     link_speed: str = ""
 
@@ -101,6 +116,14 @@ class AssetFilters:
             support=choice_arg(args, "support", {SUPPORT_ENDED, SUPPORT_ENDING, SUPPORT_UNKNOWN}),
             older_than=_years_arg(args, "older_than"),
             manufacturer=(args.get("manufacturer") or "").strip()[:120],
+            model=(args.get("model") or "").replace("\x00", "").strip()[:120],
+            custodian=(args.get("custodian") or "").replace("\x00", "").strip()[:200],
+            ip_address=(args.get("ip") or "").replace("\x00", "").strip()[:64],
+            confidentiality=_rating_arg(args, "confidentiality"),
+            integrity=_rating_arg(args, "integrity"),
+            availability=_rating_arg(args, "availability"),
+            purchased_from=_date_arg(args, "purchased_from"),
+            purchased_to=_date_arg(args, "purchased_to"),
             device_profile=(args.get("profile") or "").strip()[:32],
             site_type=choice_arg(args, "site_type", {kind.value for kind in SiteType}),
             link_speed=choice_arg(args, "link_speed", {speed.value for speed in LinkSpeed}),
@@ -126,8 +149,18 @@ class AssetFilters:
             where.append(_in_estate())
         elif self.status != STATUS_ANY:
             where.append(Asset.status == self.status)
-        if self.impact is not None:
-            where.append(Asset.business_impact >= self.impact)
+        for text, column in ((self.model, Asset.model), (self.custodian, Asset.custodian),
+                             (self.ip_address, Asset.ip_address)):
+            if text:
+                where.append(contains_text(column, text))
+        for level, column in ((self.impact, Asset.business_impact), (self.confidentiality, Asset.confidentiality),
+                              (self.integrity, Asset.integrity), (self.availability, Asset.availability)):
+            if level is not None:
+                where.append(column >= level)
+        if self.purchased_from is not None:
+            where.append(Asset.purchased_on >= self.purchased_from)
+        if self.purchased_to is not None:
+            where.append(Asset.purchased_on <= self.purchased_to)
         if self.support == SUPPORT_ENDED:
             where.append(Asset.support_ends_on < today)
         elif self.support == SUPPORT_ENDING:

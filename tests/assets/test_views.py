@@ -313,3 +313,24 @@ def test_an_applications_page_leaves_out_empty_hardware_fields(officer, client):
 
     assert "Product and support" in page and "Host name clinicom.wcg.gov.za" in page
     assert "Serial number" not in page and "Manufacturer" not in page
+
+
+@pytest.mark.parametrize(("query", "tags"), [
+    ("model=optiplex", ["A-1"]),
+    ("custodian=health", ["A-2"]),
+    ("ip=10.12.", ["A-1"]),
+    ("confidentiality=3", ["A-1"]),
+    ("integrity=2", ["A-1"]),
+    ("availability=5", ["A-1"]),
+    ("purchased_from=2015-01-01", ["A-2"]),
+    ("purchased_to=2015-01-01", ["A-1"]),
+    ("purchased_from=2010-01-01&purchased_to=2025-01-01", ["A-1", "A-2"]),
+    ("purchased_from=not-a-date&confidentiality=9", ["A-1", "A-2"]),  # ignored
+])
+def test_filters_on_the_other_common_fields(officer, client, query, tags):
+    make("A-1", model="OptiPlex 7010", custodian="ICT Operations", ip_address="10.12.4.20", confidentiality=4,
+         integrity=2, availability=5, purchased_on=date(2013, 5, 2))
+    make("A-2", model="ThinkPad T14", custodian="Health ICT", ip_address="10.30.1.5", confidentiality=2,
+         purchased_on=date(2020, 1, 1))
+
+    assert listed(client.get(f"/assets?{query}")) == tags
