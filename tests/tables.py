@@ -26,3 +26,19 @@ def xlsx_bytes(header: list[str], rows: list[list], sheet_title: str) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def staged_files(app) -> list:
+    """The files an import has staged between its preview and its confirmation."""
+    from pathlib import Path
+
+    folder = Path(app.config["STAGING_FOLDER"])
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def token_of(response) -> str:
+    """The staged file's token in an import preview page."""
+    html = response.get_data(as_text=True)
+    marker = 'name="token" type="hidden" value="'
+    start = html.index(marker) + len(marker)
+    return html[start: html.index('"', start)]

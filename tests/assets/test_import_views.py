@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from app.assets.models import Asset
 from app.extensions import db
+from tests.tables import staged_files, token_of
 
 HEADER = "Tag,Name,Type,Status,Serial\n"
 GOOD = (HEADER + "DOH-PC-00412,Reception PC,Desktop,In use,7XK2M5J\n"
@@ -22,16 +22,6 @@ def upload(client, data: bytes, filename: str = "inventory.csv"):
                        content_type="multipart/form-data")
 
 
-def staged_files(app) -> list[Path]:
-    folder = Path(app.config["STAGING_FOLDER"])
-    return sorted(folder.iterdir()) if folder.exists() else []
-
-
-def token_of(response) -> str:
-    html = response.get_data(as_text=True)
-    marker = 'name="token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start: html.index('"', start)]
 
 
 def item_count() -> int:

@@ -17,7 +17,7 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from tests import factories
 from tests.admin.pages import audit_entries, csv_rows, page_text
-from tests.tables import csv_bytes, xlsx_bytes
+from tests.tables import csv_bytes, token_of, xlsx_bytes
 
 HEADER = ["Product", "Version", "End of support", "Source", "Note"]
 SHIPPED = 60
@@ -199,9 +199,6 @@ def upload(client, data: bytes, filename: str = "products.csv"):
     return client.post("/assets/products/import", data={"file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
 
-
-def token_of(response) -> str:
-    return response.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
 
 
 def test_the_import_pages_check_preview_and_confirm(client, login_as, officer):

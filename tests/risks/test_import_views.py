@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from app.extensions import db
 from app.risks.matrices import current_matrix
 from app.risks.models import Risk, RiskCategory
 from tests import factories
+from tests.tables import staged_files, token_of
 
 HEADER = "Reference,Title,Category,Inherent likelihood,Inherent impact,Residual likelihood,Residual impact\n"
 GOOD = (HEADER + "R-0100,Loss of a third-party IT provider,Information Security,4,4,3,3\n"
@@ -29,16 +29,6 @@ def upload(client, data: bytes, filename: str = "register.csv"):
                        content_type="multipart/form-data")
 
 
-def staged_files(app) -> list[Path]:
-    folder = Path(app.config["STAGING_FOLDER"])
-    return sorted(folder.iterdir()) if folder.exists() else []
-
-
-def token_of(response) -> str:
-    html = response.get_data(as_text=True)
-    marker = 'name="token" type="hidden" value="'
-    start = html.index(marker) + len(marker)
-    return html[start: html.index('"', start)]
 
 
 def risk_count() -> int:
