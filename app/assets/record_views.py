@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.admin.forms import department_choices
 from app.assets import queries, services
 from app.assets.forms import AssetForm, DeleteAssetForm, DispositionForm, RelationForm, RiskLinksForm
-from app.assets.models import Asset, AssetKind, AssetRelation, RelationKind
+from app.assets.models import HARDWARE_KINDS, Asset, AssetKind, AssetRelation, RelationKind
 from app.assets.views import bp
 from app.auth.permissions import ASSET_EDIT, ASSET_VIEW, RISK_VIEW, permission_required, user_can
 from app.common.saving import saving, show_problems
@@ -84,7 +84,8 @@ def _input(form: AssetForm) -> services.AssetInput | None:
 
 
 def _render_form(form: AssetForm, asset: Asset | None, status: int = 200):
-    return render_template("assets/form.html", form=form, asset=asset), status
+    return render_template("assets/form.html", form=form, asset=asset, site_kind=AssetKind.SITE.value,
+                           hardware_kinds=sorted(kind.value for kind in HARDWARE_KINDS)), status
 
 
 @bp.route("/new", methods=["GET", "POST"])

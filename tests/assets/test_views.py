@@ -229,6 +229,14 @@ def test_the_edit_form_opens_with_the_items_values(officer, client, estate):
     assert '<option selected value="4">4</option>' in page
 
 
+def test_the_form_marks_the_hardware_and_site_groups_with_the_types_they_apply_to(officer, client):
+    page = client.get("/assets/new").get_data(as_text=True)
+
+    assert 'data-for-kinds="desktop laptop mobile network_device server"' in page
+    assert 'data-for-kinds="site"' in page
+    assert "data-kind-groups" in page
+
+
 # --- deleting ------------------------------------------------------------------------------------
 
 

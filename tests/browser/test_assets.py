@@ -21,7 +21,12 @@ def test_officer_records_an_unsupported_desktop_relates_it_and_deletes_it(page, 
 
     page.get_by_label("Asset tag or CI number").fill("DOH-PC-99001")
     page.get_by_label("Name", exact=True).fill("Reception PC, browser test")
+    page.get_by_label("Type", exact=True).select_option(label="Site")
+    expect(page.get_by_label("Link speed")).to_be_visible()
+    expect(page.get_by_label("Serial number")).to_be_hidden()
     page.get_by_label("Type", exact=True).select_option(label="Desktop")
+    expect(page.get_by_label("Serial number")).to_be_visible()
+    expect(page.get_by_label("Link speed")).to_be_hidden()
     page.get_by_label("Site", exact=True).fill("SITE-9999")
     page.get_by_role("button", name="Create item").click()
     expect(page.locator("#site_tag-error")).to_have_text("No item has the tag SITE-9999.")
@@ -55,3 +60,18 @@ def test_officer_records_an_unsupported_desktop_relates_it_and_deletes_it(page, 
     expect(page.locator(".flash-messages")).to_contain_text("Deleted DOH-PC-99001")
     page.goto(live_server("/assets?q=doh-pc-99001&status=all"))
     expect(page.get_by_role("status")).to_have_text("0 items")
+
+
+def test_a_group_holding_a_value_stays_in_view_when_the_type_changes(page, live_server, sign_in):
+    sign_in("officer")
+    page.goto(live_server("/assets/new"))
+    page.get_by_label("Asset tag or CI number").fill("SITE-9001")
+    page.get_by_label("Name", exact=True).fill("Clinic, browser test")
+    page.get_by_label("Type", exact=True).select_option(label="Site")
+    page.get_by_label("Link speed").select_option(label="100 Mbps")
+
+    page.get_by_label("Type", exact=True).select_option(label="Desktop")
+
+    expect(page.get_by_label("Link speed")).to_be_visible()
+    page.get_by_role("button", name="Create item").click()
+    expect(page.locator("#link_speed-error")).to_have_text("Only sites have a link speed.")
