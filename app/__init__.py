@@ -73,9 +73,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.controls.views import bp as controls_bp
     from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
+    from app.employees.views import bp as employees_bp
+    from app.policies.views import bp as policies_bp
     from app.risks.views import bp as risks_bp
 
-    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, admin_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, policies_bp, employees_bp,
+                      admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

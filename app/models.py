@@ -14,6 +14,14 @@ from app.controls.models import (  # noqa: F401
     SoaEntry,
     SoaVersion,
 )
+from app.employees.models import Employee  # noqa: F401
+from app.policies.models import (  # noqa: F401
+    Policy,
+    PolicyAcknowledgement,
+    PolicyClause,
+    PolicyReviewer,
+    PolicyVersion,
+)
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     RatingChange,

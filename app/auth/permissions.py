@@ -34,6 +34,14 @@ SOA_ISSUE = "soa.issue"  # freeze the Statement of Applicability as an approved 
 ASSET_VIEW = "asset.view"
 ASSET_EDIT = "asset.edit"  # configuration items, their relations, risks and dispositions, the product list
 ASSET_IMPORT = "asset.import"
+EMPLOYEE_VIEW = "employee.view"  # object level too: a manager sees the employees of their own department
+EMPLOYEE_EDIT = "employee.edit"
+EMPLOYEE_IMPORT = "employee.import"
+POLICY_VIEW = "policy.view"  # every role reads the policies in force
+POLICY_EDIT = "policy.edit"  # drafts, clauses, reviewers, controls; send for review
+POLICY_APPROVE = "policy.approve"  # record the approval that puts a version in force
+POLICY_ACKNOWLEDGEMENTS = "policy.acknowledgements"  # see the register (auditors: pseudonymised)
+POLICY_RECORD_ACKNOWLEDGEMENTS = "policy.record_acknowledgements"  # paper sheets, imported registers
 
 EVERY_ROLE = frozenset(Role)
 
@@ -57,6 +65,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     ASSET_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
     ASSET_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     ASSET_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    EMPLOYEE_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER}),
+    EMPLOYEE_EDIT: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    EMPLOYEE_IMPORT: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    POLICY_VIEW: EVERY_ROLE,
+    POLICY_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    POLICY_APPROVE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    POLICY_ACKNOWLEDGEMENTS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER,
+                                        Role.AUDITOR}),
+    POLICY_RECORD_ACKNOWLEDGEMENTS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.HR_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.
