@@ -105,6 +105,9 @@ class SettingsForm(FlaskForm):
         NumberRange(min=1, message="Accept files of at least 1 MB.")])
     asset_classifications = TextAreaField("Classification labels of assets", validators=[
         DataRequired("Enter at least one classification label, one per line.")])
+    policy_review_months = IntegerField("Policy review interval (months)", validators=[
+        InputRequired("Enter how many months after approval a policy is due for review."),
+        NumberRange(min=1, max=36, message="Review policies at least every 36 months (1 to 36).")])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

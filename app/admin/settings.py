@@ -16,6 +16,7 @@ RISK_DEFAULT_TOLERANCE = "risk_default_tolerance"
 RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
 EVIDENCE_MAX_MB = "evidence_max_mb"
 ASSET_CLASSIFICATIONS = "asset_classifications"
+POLICY_REVIEW_MONTHS = "policy_review_months"
 
 
 def _defaults() -> dict:
@@ -29,6 +30,7 @@ def _defaults() -> dict:
         EVIDENCE_MAX_MB: min(20, current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576),
         # The labels of the Minimum Information Security Standards, with Public and Internal before them.
         ASSET_CLASSIFICATIONS: ["Public", "Internal", "Restricted", "Confidential", "Secret"],
+        POLICY_REVIEW_MONTHS: 12,  # ISO 27001 A.5.1: reviewed at planned intervals; annual is the custom
     }
 
 

@@ -295,6 +295,7 @@ def organisation_settings():
         form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
         form.evidence_max_mb.data = settings.get(settings.EVIDENCE_MAX_MB)
         form.asset_classifications.data = "\n".join(settings.get(settings.ASSET_CLASSIFICATIONS))
+        form.policy_review_months.data = settings.get(settings.POLICY_REVIEW_MONTHS)
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
         # The web server refuses larger requests first; the setting cannot promise more.
@@ -307,6 +308,7 @@ def organisation_settings():
                 settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
                 settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
                 settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
+                settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
             },
             actor=_acting_user(),
         )

@@ -13,6 +13,7 @@ from app.controls import services
 from app.controls.forms import AnnexAControlForm, ControlTestForm, InternalControlForm
 from app.controls.models import Control, ControlSource, Frequency, TestResult
 from app.controls.views import bp
+from app.policies import services as policy_services
 from app.risks.presentation import active_users
 
 
@@ -29,6 +30,7 @@ def detail(control_id: int):
         frequency_label=Frequency(control.frequency).label if control.frequency else None,
         mappings_2013=services.mappings_2013_for(control) if control.is_annex_a else [],
         may_edit=user_can(current_user, CONTROL_EDIT), may_see_risks=user_can(current_user, RISK_VIEW),
+        policies=policy_services.policies_of_control(control),
     )
 
 

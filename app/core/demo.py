@@ -91,6 +91,12 @@ def seed_demo(password: str) -> list[str]:
     from app.assets.demo import seed_demo_assets
 
     added.extend(seed_demo_assets())
+    from app.employees.demo import seed_demo_employees  # links the demo accounts above to their records
+
+    added.extend(seed_demo_employees())
+    from app.policies.demo import seed_demo_policies  # after the employees, who acknowledge them
+
+    added.extend(seed_demo_policies())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     return added

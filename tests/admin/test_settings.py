@@ -14,8 +14,8 @@ DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 
 
 def posted(**values) -> dict:
-    """What the settings form posts: the asset classification labels as they are, unless given."""
-    return {"asset_classifications": DEFAULT_CLASSIFICATIONS, **values}
+    """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
+    return {"asset_classifications": DEFAULT_CLASSIFICATIONS, "policy_review_months": "12", **values}
 
 
 def banner(response) -> str:
@@ -147,3 +147,13 @@ def test_a_label_items_still_carry_cannot_be_removed(client, admin, app):
     assert response.status_code == 422
     assert "1 item(s) are classified Secret: reclassify them before removing the label." in page_text(response)
     assert "Secret" in settings.get(settings.ASSET_CLASSIFICATIONS)
+
+
+@pytest.mark.parametrize(("months", "saved"), [("24", 24), ("0", 12), ("37", 12), ("", 12)])
+def test_the_policy_review_interval_is_kept_between_1_and_36_months(client, login_as, months, saved):
+    login_as("admin")
+    response = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                          policy_review_months=months))
+
+    assert response.status_code == (302 if months == "24" else 422)
+    assert settings.get(settings.POLICY_REVIEW_MONTHS) == saved

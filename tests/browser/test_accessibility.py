@@ -41,6 +41,15 @@ def _asset_id(live_server, tag: str) -> int:
         return find_by_tag(tag).id
 
 
+def _policy_ids(live_server, code: str) -> tuple[int, int]:
+    """The policy's id and its latest version's (a version in review, for ICT-POL-003 of the demo)."""
+    from app.policies.services import find_by_code
+
+    with live_server.app.app_context():
+        policy = find_by_code(code)
+        return policy.id, policy.latest.id
+
+
 # name -> (path, signed in as admin?)
 PAGES = {
     "login": ("/login", False),
@@ -99,6 +108,13 @@ PAGES = {
     "assets-import": ("/assets/import", True),
     "products": ("/assets/products", True),
     "product-new": ("/assets/products/new", True),
+    "policies": ("/policies", True),
+    "policy": ("/policies/{policy_id}", True),
+    "policy-in-review": ("/policies/{review_policy_id}/versions/{review_version_id}", True),
+    "policy-new": ("/policies/new", True),
+    "policy-edit": ("/policies/{policy_id}/edit", True),
+    "policy-acknowledgements": ("/policies/{policy_id}/acknowledgements?show=outstanding", True),
+    "policy-record-acknowledgements": ("/policies/{policy_id}/acknowledgements/record", True),
     "not-found": ("/no-such-page", True),
 }
 
@@ -133,7 +149,8 @@ def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in
     response = page.goto(live_server(path.format(
         officer_id=_officer_id(live_server), annex_id=_annex_a_id(live_server, "8.8"),
         pc_id=_asset_id(live_server, "PC-00001"), site_id=_asset_id(live_server, "SITE-0001"),
-        application_id=_asset_id(live_server, "APP-0001"))))
+        application_id=_asset_id(live_server, "APP-0001"), policy_id=_policy_ids(live_server, "ICT-POL-001")[0],
+        **dict(zip(("review_policy_id", "review_version_id"), _policy_ids(live_server, "ICT-POL-003"), strict=True)))))
     assert response.status == (404 if name == "not-found" else 200)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page, artifacts, name)

@@ -1,0 +1,515 @@
+"""Use cases of policy documents: create, edit the draft, send for review, approve (which puts the
+version in force and supersedes the one before), start the next version, and the acknowledgement
+register. Each writes its audit entry and commits once; a broken rule raises PolicyRuleError."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.admin import settings
+from app.audit import services as audit
+from app.auth.models import User
+from app.common.markdown import sections
+from app.common.models import RuleError
+from app.common.timeutil import local_today
+from app.common.uploads import CheckedUpload, store
+from app.controls.models import Control
+from app.employees.models import EMPLOYED, Employee
+from app.extensions import db
+from app.policies import workflow
+from app.policies.models import (
+    AcknowledgementMethod,
+    Policy,
+    PolicyAcknowledgement,
+    PolicyClause,
+    PolicyReviewer,
+    PolicyState,
+    PolicyVersion,
+)
+
+CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9\-_.]{1,31}")
+NUMBERED_HEADING = re.compile(r"(\d+(?:\.\d+)*)\.?\s+(.+)")
+POLICY_AUDIT_FIELDS = ["code", "title", "owner_id"]
+DRAFT_AUDIT_FIELDS = ["number", "change", "body", "author_name", "author_designation", "author_contact",
+                      "document_name", "document_sha256"]
+
+
+class PolicyRuleError(RuleError):
+    pass
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    code: str
+    title: str
+    owner_id: int | None = None
+    control_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    change: str = ""
+    body: str = ""
+    author_name: str = ""
+    author_designation: str = ""
+    author_contact: str = ""
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def get_policy(policy_id: int) -> Policy | None:
+    return db.session.get(Policy, policy_id, options=[selectinload(Policy.versions), selectinload(Policy.controls)])
+
+
+def get_version(policy: Policy, version_id: int) -> PolicyVersion | None:
+    return next((version for version in policy.versions if version.id == version_id), None)
+
+
+def all_policies() -> list[Policy]:
+    return list(db.session.scalars(sa.select(Policy).options(selectinload(Policy.versions)).order_by(Policy.code)))
+
+
+def policies_of_control(control: Control) -> list[Policy]:
+    return list(db.session.scalars(sa.select(Policy).where(Policy.controls.contains(control)).order_by(Policy.code)))
+
+
+def find_by_code(code: str) -> Policy | None:
+    return db.session.scalar(sa.select(Policy).where(sa.func.upper(Policy.code) == code.strip().upper()))
+
+
+def review_months() -> int:
+    return settings.get(settings.POLICY_REVIEW_MONTHS)
+
+
+# --- policies ---------------------------------------------------------------------------------------
+
+
+def _check_policy(data: PolicyInput, current: Policy | None) -> list[tuple[str | None, str]]:
+    problems: list[tuple[str | None, str]] = []
+    code = data.code.strip().upper()
+    if not CODE_PATTERN.fullmatch(code):
+        problems.append(("code", "Give a short code of 2 to 32 letters, digits or dashes, like ICT-SEC-001."))
+    else:
+        other = find_by_code(code)
+        if other is not None and other is not current:
+            problems.append(("code", f"Code {code} is already used by {other.title}."))
+    if not data.title.strip():
+        problems.append(("title", "Give the policy's title, like ICT Security Policy."))
+    if data.owner_id is not None:
+        owner = db.session.get(User, data.owner_id)
+        if owner is None or not owner.active:
+            problems.append(("owner_id", "Choose an active user as the policy's owner."))
+    if data.control_ids:
+        found = db.session.scalar(sa.select(sa.func.count(Control.id)).where(Control.id.in_(data.control_ids)))
+        if found != len(set(data.control_ids)):
+            problems.append(("control_ids", "Choose controls from the catalogue."))
+    return problems
+
+
+def _apply_policy(policy: Policy, data: PolicyInput) -> None:
+    policy.code = data.code.strip().upper()
+    policy.title = data.title.strip()
+    policy.owner_id = data.owner_id
+    policy.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(data.control_ids))))
+
+
+def _policy_record(policy: Policy) -> dict:
+    return {**audit.snapshot(policy, POLICY_AUDIT_FIELDS), "controls": [c.reference for c in policy.controls]}
+
+
+def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
+    """A new policy starts as version 1.0, a draft ("Original" unless the draft says otherwise)."""
+    problems = _check_policy(data, None)
+    if problems:
+        raise PolicyRuleError(problems)
+    policy = Policy()
+    _apply_policy(policy, data)
+    version = PolicyVersion(number="1.0", state=PolicyState.DRAFT.value)
+    _apply_draft(version, DraftInput(**{**draft.__dict__, "change": draft.change.strip() or "Original"}))
+    policy.versions.append(version)
+    db.session.add(policy)
+    db.session.flush()
+    audit.record("create", "policy", policy.id, changes=audit.diff({}, _policy_record(policy)),
+                 summary=f"Created policy {policy} (draft 1.0)"[:300], actor=actor)
+    db.session.commit()
+    return policy
+
+
+def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor) -> dict:
+    policy.check_version(expected_version, "policy")
+    problems = _check_policy(data, policy)
+    if problems:
+        raise PolicyRuleError(problems)
+    before, version_before = _policy_record(policy), policy.version
+    _apply_policy(policy, data)
+    db.session.flush()
+    changes = audit.diff(before, _policy_record(policy))
+    policy.bump_if_only_links_changed(version_before, changes)
+    if changes:
+        audit.record("update", "policy", policy.id, changes=changes, summary=f"Edited policy {policy}"[:300],
+                     actor=actor)
+    db.session.commit()
+    return changes
+
+
+def delete_policy(policy: Policy, *, actor) -> None:
+    """Only a policy that was never in force: an approved one is a record the audit needs."""
+    if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED) for v in policy.versions):
+        raise PolicyRuleError("This policy has been in force, so it is kept as a record. Start a new version to "
+                              "change it.")
+    record = {**_policy_record(policy), "versions": [v.number for v in policy.versions]}
+    audit.record("delete", "policy", policy.id, changes=audit.diff(record, {}),
+                 summary=f"Deleted draft policy {policy}"[:300], actor=actor)
+    db.session.delete(policy)
+    db.session.commit()
+
+
+# --- the draft --------------------------------------------------------------------------------------
+
+
+def _require_draft(version: PolicyVersion, target: PolicyState = PolicyState.DRAFT) -> None:
+    if version.state_enum != PolicyState.DRAFT:
+        raise PolicyRuleError(workflow.refusal(version.state_enum, target))
+
+
+def _apply_draft(version: PolicyVersion, draft: DraftInput) -> None:
+    for name, value in draft.__dict__.items():
+        setattr(version, name, value.strip() if name != "body" else value.replace("\r\n", "\n"))
+
+
+def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version, actor,
+                 document: CheckedUpload | None = None, remove_document: bool = False) -> dict:
+    version.check_version(expected_version, "policy version")
+    _require_draft(version)
+    if document is not None and document.media_type != "application/pdf":
+        raise PolicyRuleError("Attach the signed policy as a PDF.", field="document")
+    before = audit.snapshot(version, DRAFT_AUDIT_FIELDS)
+    _apply_draft(version, draft)
+    if document is not None:
+        version.document_sha256 = store(document)
+        version.document_name, version.document_size = document.filename, len(document.data)
+    elif remove_document:
+        version.document_sha256 = version.document_name = version.document_size = None
+    db.session.flush()
+    changes = audit.diff(before, audit.snapshot(version, DRAFT_AUDIT_FIELDS))
+    if changes:
+        audit.record("update", "policy", version.policy_id, changes=changes,
+                     summary=f"Edited draft {version}"[:300], actor=actor)
+    db.session.commit()
+    return changes
+
+
+def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str = "", actor) -> PolicyClause:
+    _require_draft(version)
+    reference, title = reference.strip().rstrip("."), title.strip()
+    problems: list[tuple[str | None, str]] = []
+    if not reference:
+        problems.append(("reference", "Give the clause number, like 4.2."))
+    elif any(clause.reference == reference for clause in version.clauses):
+        problems.append(("reference", f"Clause {reference} is already in this version."))
+    if not title:
+        problems.append(("title", "Give the clause's title, like Password length."))
+    if problems:
+        raise PolicyRuleError(problems)
+    clause = PolicyClause(reference=reference, title=title, text=text.strip(), position=_position(reference))
+    version.clauses.append(clause)
+    db.session.flush()
+    audit.record("update", "policy", version.policy_id, changes={"clause": [None, f"{reference} {title}"]},
+                 summary=f"Added clause {reference} to {version}"[:300], actor=actor)
+    db.session.commit()
+    return clause
+
+
+def _position(reference: str) -> int:
+    """Sort key of a clause number: 4.10 after 4.9 (up to 999 per level, four levels)."""
+    parts = [int(p) if p.isdigit() else 0 for p in reference.split(".")[:4]]
+    parts += [0] * (4 - len(parts))
+    return sum(min(part, 999) * 1000 ** (3 - level) for level, part in enumerate(parts))
+
+
+def remove_clause(version: PolicyVersion, clause_id: int, *, actor) -> None:
+    _require_draft(version)
+    clause = next((c for c in version.clauses if c.id == clause_id), None)
+    if clause is None:
+        raise PolicyRuleError("That clause is not in this version.")
+    audit.record("update", "policy", version.policy_id, changes={"clause": [str(clause), None]},
+                 summary=f"Removed clause {clause.reference} from {version}"[:300], actor=actor)
+    version.clauses.remove(clause)
+    db.session.commit()
+
+
+def clauses_from_headings(version: PolicyVersion, *, actor) -> list[PolicyClause]:
+    """Add a clause for each numbered heading of the text ("## 4.2 Password length") not yet listed,
+    with the text under the heading as the clause's text."""
+    _require_draft(version)
+    known = {clause.reference for clause in version.clauses}
+    added = []
+    for _, heading, text in sections(version.body):
+        match = NUMBERED_HEADING.fullmatch(heading)
+        if match and match.group(1) not in known:
+            reference, title = match.group(1), match.group(2).strip()[:200]
+            clause = PolicyClause(reference=reference, title=title, text=text[:5000], position=_position(reference))
+            version.clauses.append(clause)
+            known.add(reference)
+            added.append(clause)
+    if added:
+        audit.record("update", "policy", version.policy_id,
+                     changes={"clauses": [None, [str(clause) for clause in added]]},
+                     summary=f"Listed {len(added)} clauses of {version} from its headings"[:300], actor=actor)
+    db.session.commit()
+    return added
+
+
+# --- review and approval ----------------------------------------------------------------------------
+
+
+def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewed_on: date | None, actor,
+                 today: date | None = None) -> PolicyReviewer:
+    if version.state_enum not in (PolicyState.DRAFT, PolicyState.IN_REVIEW):
+        raise PolicyRuleError(workflow.refusal(version.state_enum, PolicyState.IN_REVIEW))
+    problems = workflow.review_problems(reviewed_on, today=today or local_today())
+    if not name.strip():
+        problems.insert(0, ("name", "Give the reviewer's name."))
+    if problems:
+        raise PolicyRuleError(problems)
+    reviewer = PolicyReviewer(name=name.strip(), designation=designation.strip(), reviewed_on=reviewed_on)
+    version.reviewers.append(reviewer)
+    db.session.flush()
+    audit.record("update", "policy", version.policy_id,
+                 changes={"reviewer": [None, f"{reviewer.name}, {reviewer.designation}, {reviewed_on}"]},
+                 summary=f"Recorded a review of {version} by {reviewer.name}"[:300], actor=actor)
+    db.session.commit()
+    return reviewer
+
+
+def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor) -> None:
+    if version.state_enum not in (PolicyState.DRAFT, PolicyState.IN_REVIEW):
+        raise PolicyRuleError(workflow.refusal(version.state_enum, PolicyState.IN_REVIEW))
+    reviewer = next((r for r in version.reviewers if r.id == reviewer_id), None)
+    if reviewer is None:
+        raise PolicyRuleError("That reviewer is not recorded on this version.")
+    audit.record("update", "policy", version.policy_id, changes={"reviewer": [reviewer.name, None]},
+                 summary=f"Removed reviewer {reviewer.name} from {version}"[:300], actor=actor)
+    version.reviewers.remove(reviewer)
+    db.session.commit()
+
+
+def _move(version: PolicyVersion, target: PolicyState, *, expected_version, actor, summary: str,
+          changes: dict | None = None) -> None:
+    version.check_version(expected_version, "policy version")
+    if not workflow.can_move(version.state_enum, target):
+        raise PolicyRuleError(workflow.refusal(version.state_enum, target))
+    before = version.state
+    version.state = target.value
+    audit.record("update", "policy", version.policy_id, changes={"state": [before, target.value], **(changes or {})},
+                 summary=summary[:300], actor=actor)
+
+
+def submit_for_review(version: PolicyVersion, *, expected_version, actor, today: date | None = None) -> None:
+    problems = workflow.submission_problems(workflow.Submission(
+        body=version.body, has_document=version.document_sha256 is not None, change=version.change,
+        author_name=version.author_name, author_designation=version.author_designation))
+    if problems and version.state_enum == PolicyState.DRAFT:
+        raise PolicyRuleError(problems)
+    _move(version, PolicyState.IN_REVIEW, expected_version=expected_version, actor=actor,
+          summary=f"Sent {version} for review")
+    version.submitted_on = today or local_today()
+    db.session.commit()
+
+
+def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, actor) -> None:
+    if not reason.strip():
+        raise PolicyRuleError("Say what must change before the version is reviewed again.", field="reason")
+    _move(version, PolicyState.DRAFT, expected_version=expected_version, actor=actor,
+          summary=f"Returned {version} to draft: {reason.strip()}", changes={"reason": [None, reason.strip()]})
+    version.submitted_on = None
+    db.session.commit()
+
+
+def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_version, actor,
+            today: date | None = None) -> None:
+    """Put the version in force: the approved version before it is superseded on the same day."""
+    today = today or local_today()
+    if version.state_enum == PolicyState.IN_REVIEW:
+        problems = workflow.approval_problems(approval, submitted_on=version.submitted_on,
+                                              reviewed_on=[r.reviewed_on for r in version.reviewers], today=today)
+        if problems:
+            raise PolicyRuleError(problems)
+    previous = version.policy.current
+    _move(version, PolicyState.APPROVED, expected_version=expected_version, actor=actor,
+          summary=f"Approved {version} ({approval.approver_name}, {approval.approver_designation})")
+    version.approver_name = approval.approver_name.strip()
+    version.approver_designation = approval.approver_designation.strip()
+    version.approved_on = approval.approved_on
+    version.next_review_on = approval.next_review_on or workflow.next_review(approval.approved_on, review_months())
+    if previous is not None:
+        previous.state = PolicyState.SUPERSEDED.value
+        previous.superseded_on = approval.approved_on
+        audit.record("update", "policy", version.policy_id,
+                     changes={"state": [PolicyState.APPROVED.value, PolicyState.SUPERSEDED.value]},
+                     summary=f"{previous} superseded by version {version.number}"[:300], actor=actor)
+    db.session.commit()
+
+
+def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
+    """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF."""
+    open_version = policy.open_version
+    if open_version is not None:
+        raise PolicyRuleError(f"Version {open_version.number} is still {open_version.state_enum.label.lower()}: "
+                              "finish or discard it before starting another.")
+    latest = policy.latest
+    version = PolicyVersion(number=workflow.next_number([v.number for v in policy.versions], major=major),
+                            state=PolicyState.DRAFT.value, change="", body=latest.body,
+                            author_name=latest.author_name, author_designation=latest.author_designation,
+                            author_contact=latest.author_contact)
+    version.clauses = [PolicyClause(reference=c.reference, title=c.title, text=c.text, position=c.position)
+                       for c in latest.clauses]
+    policy.versions.append(version)
+    db.session.flush()
+    audit.record("create", "policy", policy.id, changes={"version": [None, version.number]},
+                 summary=f"Started draft {version.number} of {policy} from version {latest.number}"[:300], actor=actor)
+    db.session.commit()
+    return version
+
+
+def discard_draft(version: PolicyVersion, *, actor) -> None:
+    _require_draft(version)
+    policy = version.policy
+    if len(policy.versions) == 1:
+        raise PolicyRuleError("This is the policy's only version: delete the policy instead.")
+    audit.record("delete", "policy", policy.id, changes={"version": [version.number, None]},
+                 summary=f"Discarded draft {version}"[:300], actor=actor)
+    policy.versions.remove(version)
+    db.session.commit()
+
+
+# --- acknowledgements -------------------------------------------------------------------------------
+
+
+def _require_in_force(version: PolicyVersion) -> None:
+    if version.state_enum != PolicyState.APPROVED:
+        raise PolicyRuleError("Only the approved version in force can be acknowledged.")
+
+
+def employee_of(user) -> Employee | None:
+    return db.session.scalar(sa.select(Employee).where(Employee.user_id == user.id))
+
+
+def has_acknowledged(version: PolicyVersion, employee: Employee) -> bool:
+    return db.session.scalar(sa.select(PolicyAcknowledgement.id).where(
+        PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id == employee.id)) is not None
+
+
+def acknowledge_own(version: PolicyVersion, user, *, today: date | None = None) -> PolicyAcknowledgement:
+    """The signed-in employee states they have read and understood the version in force."""
+    _require_in_force(version)
+    employee = employee_of(user)
+    if employee is None:
+        raise PolicyRuleError("Your account is not linked to an employee record: ask HR to add your e-mail "
+                              "address to your record in the employee register.")
+    if has_acknowledged(version, employee):
+        raise PolicyRuleError(f"You acknowledged {version} already.")
+    return _acknowledge(version, [employee], today or local_today(), AcknowledgementMethod.IN_APP, user)[0]
+
+
+def _acknowledge(version: PolicyVersion, employees: list[Employee], on: date, method: AcknowledgementMethod,
+                 actor) -> list[PolicyAcknowledgement]:
+    rows = [PolicyAcknowledgement(version_id=version.id, employee_id=employee.id, acknowledged_on=on,
+                                  method=method.value, recorded_by_id=actor.id if actor else None)
+            for employee in employees]
+    db.session.add_all(rows)
+    db.session.flush()
+    numbers = [employee.number for employee in employees]
+    audit.record("acknowledge", "policy", version.policy_id,
+                 changes={"version": [None, version.number], "employees": [None, numbers], "on": [None, on],
+                          "method": [None, method.value]},
+                 summary=f"{len(rows)} acknowledgement{'s' if len(rows) != 1 else ''} of {version} "
+                         f"({method.label.lower()})"[:300], actor=actor)
+    db.session.commit()
+    return rows
+
+
+@dataclass(frozen=True)
+class RecordedAcknowledgements:
+    added: list[str]
+    already: list[str]
+
+
+def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: date | None,
+                            method: AcknowledgementMethod = AcknowledgementMethod.PAPER, actor,
+                            today: date | None = None) -> RecordedAcknowledgements:
+    """Acknowledgements signed on paper (or from another register), by employee number. All or
+    nothing: an unknown number or a bad date changes nothing."""
+    _require_in_force(version)
+    today = today or local_today()
+    problems: list[tuple[str | None, str]] = []
+    if on is None:
+        problems.append(("acknowledged_on", "Give the date the employees signed."))
+    elif on > today:
+        problems.append(("acknowledged_on", "The date signed cannot be after today."))
+    elif version.approved_on and on < version.approved_on:
+        problems.append(("acknowledged_on", f"Version {version.number} was approved on "
+                                            f"{version.approved_on.isoformat()}: it cannot be acknowledged before."))
+    wanted = list(dict.fromkeys(number.strip() for number in numbers if number.strip()))
+    if not wanted:
+        problems.append(("employee_numbers", "Give the employee numbers of the people who signed, one per line."))
+    found = {e.number: e for e in db.session.scalars(sa.select(Employee).where(Employee.number.in_(wanted)))}
+    missing = [number for number in wanted if number not in found]
+    if missing:
+        problems.append(("employee_numbers", f"No employee has the number {', '.join(missing[:10])}"
+                                             f"{' and more' if len(missing) > 10 else ''}: check the sheet."))
+    if problems:
+        raise PolicyRuleError(problems)
+    done = set(db.session.scalars(sa.select(PolicyAcknowledgement.employee_id).where(
+        PolicyAcknowledgement.version_id == version.id,
+        PolicyAcknowledgement.employee_id.in_([e.id for e in found.values()]))))
+    new = [found[number] for number in wanted if found[number].id not in done]
+    if new:
+        _acknowledge(version, new, on, method, actor)
+    return RecordedAcknowledgements(added=[e.number for e in new],
+                                    already=[number for number in wanted if found[number].id in done])
+
+
+def employed() -> sa.Select:
+    return sa.select(Employee).where(Employee.status.in_([status.value for status in EMPLOYED]))
+
+
+def acknowledged_select(version: PolicyVersion) -> sa.Select:
+    return (sa.select(PolicyAcknowledgement, Employee)
+            .join(Employee, Employee.id == PolicyAcknowledgement.employee_id)
+            .where(PolicyAcknowledgement.version_id == version.id))
+
+
+def not_acknowledged_select(version: PolicyVersion) -> sa.Select:
+    """Employees still employed who have not acknowledged this version."""
+    acknowledged = sa.select(PolicyAcknowledgement.id).where(PolicyAcknowledgement.version_id == version.id,
+                                                             PolicyAcknowledgement.employee_id == Employee.id)
+    return employed().where(~acknowledged.exists())
+
+
+@dataclass(frozen=True)
+class Coverage:
+    acknowledged: int
+    employed: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.acknowledged / self.employed) if self.employed else 0
+
+
+def coverage(version: PolicyVersion, department_id: int | None = None) -> Coverage:
+    """How many of the employees still employed acknowledged the version (of one department, if given)."""
+    people = employed()
+    if department_id is not None:
+        people = people.where(Employee.department_id == department_id)
+    employee_ids = people.with_only_columns(Employee.id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(employee_ids.subquery()))
+    done = db.session.scalar(sa.select(sa.func.count(PolicyAcknowledgement.id)).where(
+        PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id.in_(employee_ids)))
+    return Coverage(acknowledged=done, employed=total)

@@ -1,0 +1,57 @@
+"""Policies in each state, and employees to acknowledge them."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from app.employees.models import Employee
+from app.extensions import db
+from app.policies import services, workflow
+from tests import factories
+
+_numbers = itertools.count(1)
+APPROVED_ON = date(2026, 3, 2)
+TEXT = "# ICT Security Policy\n\n## 4 Passwords\n\n## 4.1 Length\nAt least 12 characters.\n\n## 4.2 Sharing\nNever."
+
+
+def make_employee(*, department=None, user=None, status: str = "active", name: str | None = None) -> Employee:
+    number = next(_numbers)
+    employee = Employee(number=f"E{number:05d}", full_name=name or f"Employee {number}", status=status,
+                        department_id=department.id if department else None, position="Clerk",
+                        user_id=user.id if user else None, email=user.email if user else None)
+    db.session.add(employee)
+    db.session.commit()
+    return employee
+
+
+def make_draft(code: str = "ICT-SEC", **draft) -> services.Policy:
+    return services.create_policy(
+        services.PolicyInput(code=code, title="ICT Security Policy"),
+        services.DraftInput(**{"body": TEXT, "author_name": "Sipho Dlamini", "author_designation": "Security Officer",
+                               **draft}),
+        actor=None)
+
+
+def make_approved(code: str = "ICT-SEC") -> services.Policy:
+    policy = make_draft(code)
+    version = policy.latest
+    services.clauses_from_headings(version, actor=None)
+    services.submit_for_review(version, expected_version=version.version, actor=None, today=date(2026, 2, 20))
+    services.add_reviewer(version, name="Lerato Mokoena", designation="ICT Manager", reviewed_on=date(2026, 2, 25),
+                          actor=None, today=date(2026, 2, 25))
+    services.approve(version, workflow.Approval("Thabo Nkosi", "Municipal Manager", APPROVED_ON, None),
+                     expected_version=version.version, actor=None, today=APPROVED_ON)
+    return policy
+
+
+@pytest.fixture
+def officer(login_as):
+    return login_as("security_officer")
+
+
+@pytest.fixture
+def department():
+    return factories.make_department("DOH", "Health")
