@@ -8,6 +8,7 @@ import re
 from app.admin.services import create_department, find_department_by_code
 from app.auth import services as accounts
 from app.auth.models import Department, User
+from app.employees.models import Employee
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -40,6 +41,26 @@ def make_user(
         actor=None,
         must_change_password=must_change_password,
     )
+
+
+def make_employee(
+    full_name: str | None = None,
+    *,
+    number: str | None = None,
+    department: Department | None = None,
+    manager: Employee | None = None,
+    email: str = "",
+    status: str = "active",
+    position: str = "",
+    **fields,
+) -> Employee:
+    from app.employees.services import EmployeeInput, create_employee
+
+    sequence = next(_sequence)
+    return create_employee(EmployeeInput(
+        number=number or f"{21_000_000 + sequence}", full_name=full_name or f"Employee {sequence}",
+        department_id=department.id if department else None, manager_id=manager.id if manager else None,
+        email=email, status=status, position=position, **fields), actor=None)
 
 
 def csrf_token(page: str) -> str:

@@ -25,7 +25,6 @@ from typing import Any
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.assets import services
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType, search_text_of
@@ -736,13 +735,8 @@ def template_xlsx() -> bytes:
         letter = get_column_letter(index)
         header_cell(items, 1, index, column.header)
         items.column_dimensions[letter].width = 18
-        if column.header in list_ranges:
-            # A warning, not a stop: a department's name or an inventory tool's word is accepted too.
-            validation = DataValidation(type="list", formula1=f"={list_ranges[column.header]}", allow_blank=True,
-                                        errorStyle="warning", showErrorMessage=True,
-                                        error="Not in the list on the Lists sheet; the import will check it.")
-            validation.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
-            items.add_data_validation(validation)
+        if column.header in list_ranges:  # a department's name or an inventory tool's word is read too
+            imports.add_list_check(items, letter, list_ranges[column.header], MAX_IMPORT_ROWS)
     items.freeze_panes = "C2"
     imports.add_guide_sheet(workbook, COLUMNS)
     buffer = io.BytesIO()

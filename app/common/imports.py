@@ -23,6 +23,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from wtforms import HiddenField
 
 from app.audit import services as audit
@@ -169,6 +170,17 @@ def lists_sheet(workbook, lists: dict[str, list[str]], width: int) -> dict[str, 
             sheet.cell(row=row, column=index, value=value).data_type = "s"
         ranges[name] = f"Lists!${letter}$2:${letter}${max(len(values), 1) + 1}"
     return ranges
+
+
+def add_list_check(sheet, letter: str, list_range: str, max_rows: int) -> None:
+    """A drop-down of a lists_sheet() list on column `letter` of the sheet to fill in. A warning,
+    not a stop: the import also reads values the list lacks (a department's full name, a level's
+    number) and checks every cell itself."""
+    validation = DataValidation(type="list", formula1=f"={list_range}", allow_blank=True, errorStyle="warning",
+                                showErrorMessage=True, error="Not in the list on the Lists sheet; the import will "
+                                                             "check it.")
+    validation.add(f"{letter}2:{letter}{max_rows + 1}")
+    sheet.add_data_validation(validation)
 
 
 def header_cell(sheet, row: int, column: int, text: str) -> None:

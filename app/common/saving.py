@@ -8,8 +8,9 @@
     return render_template("risks/form.html", form=form), 422
 
 Either way nothing the service wrote is kept (the session is rolled back):
-- a broken rule (one of `rule_errors`) puts its messages next to their fields and the block
-  ends, so the view goes on to show the form again with 422;
+- a broken rule (one of `rule_errors`) puts its messages next to their fields (`fields` names
+  the form field showing a service's field the form asks for differently, like a manager's
+  number for `manager_id`) and the block ends, so the view goes on to show the form again with 422;
 - a stale edit (someone else saved the record after the form was opened) flashes why and
   redirects to `stale_url`, so the person reloads what is there now before editing again.
 """
@@ -54,11 +55,13 @@ def saving(
     *,
     stale_url: str | None = None,
     default_field: str | None = None,
+    fields: dict[str, str] | None = None,
 ) -> Iterator[None]:
     """Run the block that saves `form`; on a refusal roll back and tell the person why.
 
     `default_field` takes a message whose error names no field (otherwise shown above the
-    form). Without `stale_url` a StaleEditError is not expected and propagates."""
+    form); `fields` maps a field the service names to the form field that shows it. Without
+    `stale_url` a StaleEditError is not expected and propagates."""
     try:
         yield
     except StaleEditError as error:
@@ -69,4 +72,6 @@ def saving(
         abort(redirect(stale_url))
     except rule_errors as error:
         db.session.rollback()
-        show_problems(form, problems_of(error, default_field))
+        renamed = fields or {}
+        show_problems(form, [(renamed.get(name, name) if name else name, message)
+                             for name, message in problems_of(error, default_field)])

@@ -7,6 +7,7 @@ from app.auth.cli import users_cli
 from app.auth.passwords import password_problem
 from app.controls.cli import controls_cli
 from app.core.demo import DEMO_ACCOUNTS, database_is_empty, seed_demo
+from app.employees.cli import employees_cli
 from app.risks.cli import risks_cli
 
 
@@ -38,5 +39,5 @@ def demo_logins_command():
 
 def register_cli(app: Flask) -> None:
     for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli, controls_cli,
-                    assets_cli):
+                    assets_cli, employees_cli):
         app.cli.add_command(command)

@@ -29,6 +29,7 @@ NAVIGATION = [
     NavItem("Controls", "controls.index", perms.CONTROL_VIEW, "shield-check"),
     NavItem("SoA", "soa.index", perms.SOA_VIEW, "list-check"),
     NavItem("Assets", "assets.index", perms.ASSET_VIEW, "hdd-network"),
+    NavItem("Employees", "employees.index", perms.EMPLOYEE_VIEW, "people"),
     NavItem("Policies", "policies.index", perms.POLICY_VIEW, "file-earmark-text"),
     NavItem("Audit log", "audit.index", perms.AUDIT_VIEW, "journal-check"),
     NavItem("Administration", "admin.index", perms.ADMIN_USERS, "gear"),

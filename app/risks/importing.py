@@ -20,7 +20,6 @@ from typing import Any
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.auth.models import Department, User
 from app.common import imports
@@ -435,13 +434,8 @@ def template_xlsx() -> bytes:
         header_cell(risks, 1, index, column.header)
         risks.column_dimensions[letter].width = 16 if column.header in COLUMNS_WITH_LISTS else 24
         source = COLUMNS_WITH_LISTS.get(column.header)
-        if source:
-            # A warning, not a stop: a department's full name or a level's number is accepted too.
-            validation = DataValidation(type="list", formula1=f"={list_ranges[source]}", allow_blank=True,
-                                        errorStyle="warning", showErrorMessage=True,
-                                        error="Not in the list on the Lists sheet; the import will check it.")
-            validation.add(f"{letter}2:{letter}{MAX_IMPORT_ROWS + 1}")
-            risks.add_data_validation(validation)
+        if source:  # a department's full name or a level's number is read too
+            imports.add_list_check(risks, letter, list_ranges[source], MAX_IMPORT_ROWS)
     risks.freeze_panes = "C2"
     imports.add_guide_sheet(workbook, COLUMNS)
     buffer = io.BytesIO()

@@ -50,6 +50,14 @@ def _policy_ids(live_server, code: str) -> tuple[int, int]:
         return policy.id, policy.latest.id
 
 
+def _employee_id(live_server, account_email: str) -> int:
+    from app.auth.services import find_user_by_email
+    from app.employees.services import employee_for_user
+
+    with live_server.app.app_context():
+        return employee_for_user(find_user_by_email(account_email)).id
+
+
 # name -> (path, signed in as admin?)
 PAGES = {
     "login": ("/login", False),
@@ -108,6 +116,13 @@ PAGES = {
     "assets-import": ("/assets/import", True),
     "products": ("/assets/products", True),
     "product-new": ("/assets/products/new", True),
+    "employees": ("/employees", True),
+    "employees-filtered": ("/employees?status=all&position=clerk&sort=manager&dir=desc", True),
+    "employee": ("/employees/{manager_employee_id}", True),
+    "employee-new": ("/employees/new", True),
+    "employee-edit": ("/employees/{manager_employee_id}/edit", True),
+    "employee-delete": ("/employees/{manager_employee_id}/delete", True),
+    "employees-import": ("/employees/import", True),
     "policies": ("/policies", True),
     "policy": ("/policies/{policy_id}", True),
     "policy-in-review": ("/policies/{review_policy_id}/versions/{review_version_id}", True),
@@ -150,6 +165,7 @@ def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in
         officer_id=_officer_id(live_server), annex_id=_annex_a_id(live_server, "8.8"),
         pc_id=_asset_id(live_server, "PC-00001"), site_id=_asset_id(live_server, "SITE-0001"),
         application_id=_asset_id(live_server, "APP-0001"), policy_id=_policy_ids(live_server, "ICT-POL-001")[0],
+        manager_employee_id=_employee_id(live_server, "manager@example.org"),
         **dict(zip(("review_policy_id", "review_version_id"), _policy_ids(live_server, "ICT-POL-003"), strict=True)))))
     assert response.status == (404 if name == "not-found" else 200)
     expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -65,6 +65,13 @@ def test_an_error_with_one_message_goes_next_to_its_field_or_the_default_one(for
     assert form.code.errors == ["Use letters only."]
 
 
+def test_a_field_the_form_asks_for_differently_shows_its_message_there(form):
+    with saving(form, RiskRuleError, fields={"code_id": "code"}):
+        raise RiskRuleError([("code_id", "That code was deleted."), ("name", "Name it in full.")])
+    assert form.code.errors == ["That code was deleted."]
+    assert form.name.errors == ["Name it in full."]
+
+
 def test_problems_of_reads_both_shapes_of_domain_error():
     assert problems_of(RiskRuleError("Too late.", field="due_on")) == [("due_on", "Too late.")]
     assert problems_of(CategoryError("Taken.")) == [(None, "Taken.")]
