@@ -74,11 +74,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
     from app.employees.views import bp as employees_bp
+    from app.policies.cases.views import bp as cases_bp
     from app.policies.views import bp as policies_bp
     from app.risks.views import bp as risks_bp
 
-    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, policies_bp, employees_bp,
-                      admin_bp, audit_bp):
+    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, policies_bp, cases_bp,
+                      employees_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

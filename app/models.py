@@ -15,6 +15,7 @@ from app.controls.models import (  # noqa: F401
     SoaVersion,
 )
 from app.employees.models import Employee  # noqa: F401
+from app.policies.cases.models import CaseEvidence, CaseWarning, PolicyCase  # noqa: F401
 from app.policies.models import (  # noqa: F401
     Policy,
     PolicyAcknowledgement,

@@ -9,6 +9,7 @@ from flask import current_app
 from app.admin.models import Setting
 from app.audit import services as audit
 from app.extensions import db
+from app.policies.cases import recommendation
 
 MFA_REQUIRED_ROLES = "mfa_required_roles"
 CLASSIFICATION_LABEL = "classification_label"
@@ -17,6 +18,8 @@ RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
 EVIDENCE_MAX_MB = "evidence_max_mb"
 ASSET_CLASSIFICATIONS = "asset_classifications"
 POLICY_REVIEW_MONTHS = "policy_review_months"
+CASE_ACTION_MATRIX = "case_action_matrix"
+WARNING_VALIDITY_MONTHS = "warning_validity_months"
 
 
 def _defaults() -> dict:
@@ -31,6 +34,9 @@ def _defaults() -> dict:
         # The labels of the Minimum Information Security Standards, with Public and Internal before them.
         ASSET_CLASSIFICATIONS: ["Public", "Internal", "Restricted", "Confidential", "Secret"],
         POLICY_REVIEW_MONTHS: 12,  # ISO 27001 A.5.1: reviewed at planned intervals; annual is the custom
+        CASE_ACTION_MATRIX: recommendation.matrix_setting(recommendation.DEFAULT_MATRIX),
+        WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in
+                                  recommendation.DEFAULT_VALIDITY_MONTHS.items()},
     }
 
 

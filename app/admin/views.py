@@ -330,4 +330,4 @@ def _classifications_in_use_removed(form: SettingsForm) -> bool:
     return bool(in_use)
 
 
-from app.admin import matrix_views  # noqa: E402, F401  (registers the risk matrix and category routes on bp)
+from app.admin import case_settings, matrix_views  # noqa: E402, F401  (routes on bp: risk matrix, categories, cases)

@@ -279,3 +279,24 @@ def distinct_values(column) -> list[str]:
 
 def changes_of(entry: AuditEntry) -> dict:
     return json.loads(entry.changes or "{}")
+
+
+# Entries about employees carry their names and contact details, which auditors may not see (POPIA:
+# cases and the register are pseudonymised for them). Auditors see that such an entry exists, when
+# and by whom, but not its summary or changes; the entry itself and its hash are untouched.
+PERSONAL_ENTITY_TYPES = frozenset({"employee"})
+HIDDEN_FROM_AUDITORS = "Details hidden: an employee's personal information (POPIA)."
+
+
+def hidden_from(user, entry: AuditEntry) -> bool:
+    from app.auth.models import Role
+
+    return entry.entity_type in PERSONAL_ENTITY_TYPES and getattr(user, "role", None) == Role.AUDITOR
+
+
+def summary_for(entry: AuditEntry, user) -> str:
+    return HIDDEN_FROM_AUDITORS if hidden_from(user, entry) else entry.summary
+
+
+def changes_for(entry: AuditEntry, user) -> dict:
+    return {} if hidden_from(user, entry) else changes_of(entry)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 
 from app.audit import services
 from app.audit.models import AuditEntry
@@ -24,8 +25,10 @@ EXPORT_COLUMNS = [
     Column("Entry", lambda e: e.id, 8), Column("When", lambda e: e.occurred_at, 26),
     Column("Who", lambda e: e.actor_email or "", 30), Column("Address", lambda e: e.ip_address or "", 16),
     Column("Action", lambda e: e.action, 16), Column("Entity", lambda e: e.entity_type, 14),
-    Column("Entity id", lambda e: e.entity_id or "", 10), Column("Summary", lambda e: e.summary, 40),
-    Column("Changes", lambda e: e.changes, 60), Column("Hash", lambda e: e.entry_hash, 66),
+    Column("Entity id", lambda e: e.entity_id or "", 10),
+    Column("Summary", lambda e: services.summary_for(e, current_user), 40),
+    Column("Changes", lambda e: "{}" if services.hidden_from(current_user, e) else e.changes, 60),
+    Column("Hash", lambda e: e.entry_hash, 66),
 ]
 
 

@@ -42,6 +42,12 @@ POLICY_EDIT = "policy.edit"  # drafts, clauses, reviewers, controls; send for re
 POLICY_APPROVE = "policy.approve"  # record the approval that puts a version in force
 POLICY_ACKNOWLEDGEMENTS = "policy.acknowledgements"  # see the register (auditors: pseudonymised)
 POLICY_RECORD_ACKNOWLEDGEMENTS = "policy.record_acknowledgements"  # paper sheets, imported registers
+# Cases: object level too (app.policies.cases.services.visible_cases): a manager's own department only;
+# security officers and auditors see no personal details (a pseudonym instead).
+CASE_VIEW = "case.view"
+CASE_OPEN = "case.open"
+CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
+CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
 
 EVERY_ROLE = frozenset(Role)
 
@@ -74,6 +80,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     POLICY_ACKNOWLEDGEMENTS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER,
                                         Role.AUDITOR}),
     POLICY_RECORD_ACKNOWLEDGEMENTS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.HR_OFFICER}),
+    CASE_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER, Role.AUDITOR}),
+    CASE_OPEN: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER}),
+    CASE_DECIDE: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
+    CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

@@ -162,3 +162,23 @@ def store(upload: CheckedUpload) -> str:
             os.fsync(handle.fileno())  # on disk before its name is: a crash leaves no truncated evidence
         os.replace(partial, path)  # readers never see half a file
     return digest
+
+
+def check_evidence(filename: str, content: bytes, *, field: str = "file") -> CheckedUpload:
+    """check_upload() with the organisation's evidence size limit (a setting); a refusal is a
+    RuleError at `field`, so the form shows it next to the file input."""
+    from app.admin import settings
+    from app.common.models import RuleError
+
+    try:
+        return check_upload(filename, content, max_bytes=settings.get(settings.EVIDENCE_MAX_MB) * 1_048_576)
+    except UploadError as error:
+        raise RuleError(str(error), field) from None
+
+
+def form_file(storage) -> tuple[str, bytes] | None:
+    """(name, bytes) of a file sent with a form, or None when none was chosen. Reads at most one
+    byte over the largest request, which the web server has refused before this anyway."""
+    if not storage or not getattr(storage, "filename", ""):
+        return None
+    return storage.filename, storage.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)

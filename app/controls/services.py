@@ -8,7 +8,6 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, User
 from app.common import uploads
@@ -271,9 +270,9 @@ def _evidence_snapshot(evidence: Evidence) -> dict:
 
 def _checked_file(filename: str, content: bytes) -> uploads.CheckedUpload:
     try:
-        return uploads.check_upload(filename, content, max_bytes=settings.get(settings.EVIDENCE_MAX_MB) * 1_048_576)
-    except uploads.UploadError as error:
-        raise ControlRuleError(str(error), "file") from None
+        return uploads.check_evidence(filename, content)
+    except RuleError as error:
+        raise ControlRuleError(error.problems) from None
 
 
 def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, content: bytes | None = None

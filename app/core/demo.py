@@ -97,6 +97,9 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.demo import seed_demo_policies  # after the employees, who acknowledge them
 
     added.extend(seed_demo_policies())
+    from app.policies.cases.demo import seed_demo_cases
+
+    added.extend(seed_demo_cases())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     return added

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from app.audit.services import changes_of
+from app.audit.services import changes_for, summary_for
 from app.auth import permissions as perms
 from app.auth.permissions import user_can
 from app.common.timeutil import format_local
@@ -31,6 +31,7 @@ NAVIGATION = [
     NavItem("Assets", "assets.index", perms.ASSET_VIEW, "hdd-network"),
     NavItem("Employees", "employees.index", perms.EMPLOYEE_VIEW, "people"),
     NavItem("Policies", "policies.index", perms.POLICY_VIEW, "file-earmark-text"),
+    NavItem("Cases", "cases.index", perms.CASE_VIEW, "person-exclamation"),
     NavItem("Audit log", "audit.index", perms.AUDIT_VIEW, "journal-check"),
     NavItem("Administration", "admin.index", perms.ADMIN_USERS, "gear"),
 ]
@@ -65,5 +66,6 @@ def _template_globals() -> dict:
         "can": lambda permission: user_can(current_user, permission),
         "classification_label": classification,
         "current_endpoint": request.endpoint,
-        "audit_changes": changes_of,
+        "audit_changes": lambda entry: changes_for(entry, current_user),
+        "audit_summary": lambda entry: summary_for(entry, current_user),
     }

@@ -25,6 +25,7 @@ from app.auth.permissions import EMPLOYEE_VIEW, user_can
 from app.common.models import RuleError
 from app.employees.models import EMPLOYED, Employee, EmploymentStatus
 from app.extensions import db
+from app.policies.cases.models import PolicyCase
 from app.policies.models import PolicyAcknowledgement
 
 EMPLOYEE_AUDIT_FIELDS = ["number", "full_name", "department_id", "position", "manager_id", "email", "phone",
@@ -136,6 +137,7 @@ def direct_reports(employee: Employee, user) -> tuple[list[Employee], int]:
 REFERENCES: list[tuple[str, str, InstrumentedAttribute]] = [
     ("direct report", "direct reports", Employee.manager_id),
     ("policy acknowledgement", "policy acknowledgements", PolicyAcknowledgement.employee_id),
+    ("policy-violation case", "policy-violation cases", PolicyCase.employee_id),
 ]
 
 

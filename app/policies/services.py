@@ -20,6 +20,7 @@ from app.common.timeutil import local_today
 from app.common.uploads import CheckedUpload, store
 from app.controls.models import Control
 from app.employees.models import EMPLOYED, Employee
+from app.employees.services import employee_for_user
 from app.extensions import db
 from app.policies import workflow
 from app.policies.models import (
@@ -397,10 +398,6 @@ def _require_in_force(version: PolicyVersion) -> None:
         raise PolicyRuleError("Only the approved version in force can be acknowledged.")
 
 
-def employee_of(user) -> Employee | None:
-    return db.session.scalar(sa.select(Employee).where(Employee.user_id == user.id))
-
-
 def has_acknowledged(version: PolicyVersion, employee: Employee) -> bool:
     return db.session.scalar(sa.select(PolicyAcknowledgement.id).where(
         PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id == employee.id)) is not None
@@ -409,7 +406,7 @@ def has_acknowledged(version: PolicyVersion, employee: Employee) -> bool:
 def acknowledge_own(version: PolicyVersion, user, *, today: date | None = None) -> PolicyAcknowledgement:
     """The signed-in employee states they have read and understood the version in force."""
     _require_in_force(version)
-    employee = employee_of(user)
+    employee = employee_for_user(user)
     if employee is None:
         raise PolicyRuleError("Your account is not linked to an employee record: ask HR to add your e-mail "
                               "address to your record in the employee register.")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from app.admin import settings
 from app.auth.permissions import POLICY_APPROVE, POLICY_EDIT, POLICY_VIEW, permission_required
 from app.common import uploads
+from app.common.models import RuleError
 from app.common.saving import saving, show_problems
 from app.policies import services, workflow
 from app.policies.forms import ApprovalForm, ClauseForm, DraftForm, NewVersionForm, ReturnForm, ReviewerForm, StepForm
@@ -27,15 +28,11 @@ def _render_draft_form(form: DraftForm, policy, version, status: int = 200):
 
 
 def _upload(form: DraftForm) -> uploads.CheckedUpload | None:
-    """The PDF sent with the form, checked; None when none was sent. Refusals go to the field."""
-    file = form.document.data
-    if not file or not getattr(file, "filename", ""):
+    """The signed PDF sent with the form, checked; None when none was sent."""
+    sent = uploads.form_file(form.document.data)
+    if sent is None:
         return None
-    max_bytes = settings.get(settings.EVIDENCE_MAX_MB) * 1_048_576
-    try:
-        upload = uploads.check_upload(file.filename, file.read(max_bytes + 1), max_bytes=max_bytes)
-    except uploads.UploadError as error:
-        raise services.PolicyRuleError(str(error), field="document") from None
+    upload = uploads.check_evidence(*sent, field="document")
     if upload.media_type != "application/pdf":
         raise services.PolicyRuleError("Attach the signed policy as a PDF.", field="document")
     return upload
@@ -54,7 +51,7 @@ def edit_draft(policy_id: int, version_id: int):
         return _render_draft_form(form, policy, version)
     if form.validate_on_submit():
         stale_url = url_for("policies.edit_draft", policy_id=policy.id, version_id=version.id)
-        with saving(form, services.PolicyRuleError, stale_url=stale_url):
+        with saving(form, RuleError, stale_url=stale_url):
             draft = services.DraftInput(**{name: getattr(form, name).data or "" for name in
                                            ("change", "body", "author_name", "author_designation", "author_contact")})
             changes = services.update_draft(version, draft, expected_version=form.version.data, actor=current_user,

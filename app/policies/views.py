@@ -18,6 +18,7 @@ from app.common.markdown import render
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services as control_services
+from app.employees.services import employee_for_user
 from app.policies import services
 from app.policies.forms import (
     ApprovalForm,
@@ -48,7 +49,7 @@ def version_or_404(policy: Policy, version_id: int) -> PolicyVersion:
 def index():
     policies = services.all_policies()
     coverage = {p.id: services.coverage(p.current) for p in policies if p.current}
-    employee = services.employee_of(current_user)
+    employee = employee_for_user(current_user)
     waiting = [p for p in policies if employee and p.current and not services.has_acknowledged(p.current, employee)]
     return render_template("policies/index.html", policies=policies, coverage=coverage, today=local_today(),
                            waiting=waiting, may_edit=user_can(current_user, POLICY_EDIT))
@@ -141,7 +142,7 @@ def render_version(policy: Policy, shown: PolicyVersion, status: int = 200, **fo
     """The policy page, showing one version: its text, clauses, document-control tables and the
     steps open to the reader. Forms that failed come back through `forms` with their errors."""
     today = local_today()
-    employee = services.employee_of(current_user)
+    employee = employee_for_user(current_user)
     acknowledgeable = shown.state_enum == PolicyState.APPROVED and employee is not None
     step = StepForm(version=str(shown.version))
     approval = forms.pop("approval_form", None) or ApprovalForm(version=str(shown.version))

@@ -223,3 +223,23 @@ def test_xlsx_export_survives_a_control_character_typed_at_sign_in(client, audit
     response = client.get("/audit/?action=login_failed&export=xlsx")
     assert response.status_code == 200
     assert [row["Who"] for row in xlsx_rows(response)] == ["evil\ufffd@example.org"]
+
+
+def test_auditors_do_not_see_employees_personal_details_in_the_log(client, login_as):
+    audit.record("create", "employee", 7, changes={"full_name": [None, "Ayanda Zulu"]},
+                 summary="Added employee Ayanda Zulu (E00007)")
+    audit.record("create", "risk", 3, changes={"title": [None, "Phishing"]}, summary="Created risk R-003")
+    db.session.commit()
+
+    login_as("auditor")
+    page = client.get("/audit/").get_data(as_text=True)
+    exported = client.get("/audit/?export=csv").get_data(as_text=True)
+    login_as("admin")
+    as_admin = client.get("/audit/").get_data(as_text=True)
+
+    for shown in (page, exported):
+        assert "Ayanda" not in shown and "E00007" not in shown
+        assert audit.HIDDEN_FROM_AUDITORS in html.unescape(shown)
+        assert "Created risk R-003" in shown and "Phishing" in shown
+    assert "Added employee Ayanda Zulu (E00007)" in as_admin
+    assert audit.verify_chain().ok

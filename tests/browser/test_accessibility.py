@@ -58,6 +58,19 @@ def _employee_id(live_server, account_email: str) -> int:
         return employee_for_user(find_user_by_email(account_email)).id
 
 
+def _case_ids(live_server) -> dict[str, int]:
+    """A demo case with a warning given and one not decided yet."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.policies.cases.models import PolicyCase
+
+    with live_server.app.app_context():
+        cases = list(db.session.scalars(sa.select(PolicyCase).order_by(PolicyCase.id)))
+        return {"warned_case_id": next(c.id for c in cases if c.warnings),
+                "open_case_id": next(c.id for c in cases if c.decided_action is None)}
+
+
 # name -> (path, signed in as admin?)
 PAGES = {
     "login": ("/login", False),
@@ -71,6 +84,7 @@ PAGES = {
     "departments": ("/admin/departments", True),
     "department-new": ("/admin/departments/new", True),
     "settings": ("/admin/settings", True),
+    "case-settings": ("/admin/corrective-actions", True),
     "risk-matrix": ("/admin/risk-matrix", True),
     "risk-matrix-edit": ("/admin/risk-matrix/edit", True),
     "risk-categories": ("/admin/risk-categories", True),
@@ -130,6 +144,10 @@ PAGES = {
     "policy-edit": ("/policies/{policy_id}/edit", True),
     "policy-acknowledgements": ("/policies/{policy_id}/acknowledgements?show=outstanding", True),
     "policy-record-acknowledgements": ("/policies/{policy_id}/acknowledgements/record", True),
+    "cases": ("/cases?status=all", True),
+    "case-warned": ("/cases/{warned_case_id}", True),
+    "case-undecided": ("/cases/{open_case_id}", True),
+    "case-new": ("/cases/new", True),
     "not-found": ("/no-such-page", True),
 }
 
@@ -166,7 +184,8 @@ def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in
         pc_id=_asset_id(live_server, "PC-00001"), site_id=_asset_id(live_server, "SITE-0001"),
         application_id=_asset_id(live_server, "APP-0001"), policy_id=_policy_ids(live_server, "ICT-POL-001")[0],
         manager_employee_id=_employee_id(live_server, "manager@example.org"),
-        **dict(zip(("review_policy_id", "review_version_id"), _policy_ids(live_server, "ICT-POL-003"), strict=True)))))
+        **dict(zip(("review_policy_id", "review_version_id"), _policy_ids(live_server, "ICT-POL-003"), strict=True)),
+        **_case_ids(live_server))))
     assert response.status == (404 if name == "not-found" else 200)
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page, artifacts, name)

@@ -55,3 +55,20 @@ def officer(login_as):
 @pytest.fixture
 def department():
     return factories.make_department("DOH", "Health")
+
+
+def case_input(employee, policy, **changes):
+    """What opening a case for a breach of clause 4.2 of `policy`'s version in force takes."""
+    from app.policies.cases import services as cases
+
+    clause = next(c for c in policy.current.clauses if c.reference == "4.2")
+    values = {"employee_id": employee.id, "clause_id": clause.id, "incident_on": date(2026, 11, 2),
+              "description": "Shared his password with a contractor.", "severity": "low", "security_risk": "low",
+              **changes}
+    return cases.CaseInput(**values)
+
+
+def open_case(employee, policy, **changes):
+    from app.policies.cases import services as cases
+
+    return cases.open_case(case_input(employee, policy, **changes), actor=None, today=date(2026, 12, 4))

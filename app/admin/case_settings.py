@@ -1,0 +1,62 @@
+"""Administration → Corrective actions: the matrix that recommends a case's corrective action from
+its severity and security risk, and how long each kind of warning counts."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
+
+from app.admin import settings
+from app.admin.views import bp
+from app.auth.permissions import ADMIN_SETTINGS, permission_required
+from app.policies.cases import recommendation as rules
+from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
+
+
+def _cell(severity: Severity, risk: SecurityRisk) -> str:
+    return f"{severity.value}_{risk.value}"
+
+
+def _form_class() -> type[FlaskForm]:
+    """A select per matrix cell and a number per warning type (built from the enums, so a new
+    level or type gets its field)."""
+    fields = {}
+    for severity in Severity:
+        for risk in SecurityRisk:
+            fields[_cell(severity, risk)] = SelectField(
+                f"{severity.label} severity, {risk.label.lower()} security risk",
+                choices={action.value: action.label for action in Action})
+    for kind in WarningType:
+        fields[f"valid_{kind.value}"] = IntegerField(f"{kind.label} counts for (months)", validators=[
+            InputRequired(f"Say how many months a {kind.label.lower()} counts."),
+            NumberRange(min=1, max=60, message="Between 1 and 60 months.")])
+    return type("CaseSettingsForm", (FlaskForm,), fields)
+
+
+@bp.route("/corrective-actions", methods=["GET", "POST"])
+@permission_required(ADMIN_SETTINGS)
+def case_settings():
+    form = _form_class()()
+    matrix = rules.matrix_from_setting(settings.get(settings.CASE_ACTION_MATRIX))
+    validity = settings.get(settings.WARNING_VALIDITY_MONTHS)
+    if request.method == "GET":
+        for severity in Severity:
+            for risk in SecurityRisk:
+                form[_cell(severity, risk)].data = matrix[severity][risk].value
+        for kind in WarningType:
+            form[f"valid_{kind.value}"].data = validity.get(kind.value, rules.DEFAULT_VALIDITY_MONTHS[kind])
+    elif form.validate_on_submit():
+        chosen = {s: {r: Action(form[_cell(s, r)].data) for r in SecurityRisk} for s in Severity}
+        changes = settings.save({
+            settings.CASE_ACTION_MATRIX: rules.matrix_setting(chosen),
+            settings.WARNING_VALIDITY_MONTHS: {kind.value: form[f"valid_{kind.value}"].data for kind in WarningType},
+        }, actor=current_user)
+        flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
+              else "Nothing changed.", "success" if changes else "info")
+        return redirect(url_for("admin.case_settings"))
+    return render_template("admin/case_settings.html", form=form, severities=list(Severity),
+                           risks=list(SecurityRisk), kinds=list(WarningType), cell=_cell,
+                           default=rules.DEFAULT_MATRIX), (422 if form.errors else 200)

@@ -1,0 +1,418 @@
+"""Use cases of policy-violation cases: who may see which case (and whether with the employee's
+personal details), opening a case with its recommendation, deciding the corrective action,
+evidence, warnings and their acknowledgement, closing. Each write is audited without personal
+details in the audit summary (auditors read the audit log) and commits once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from app.admin import settings
+from app.assets.models import Asset
+from app.audit import services as audit
+from app.auth.models import Role
+from app.auth.permissions import CASE_VIEW, user_can
+from app.common.models import RuleError
+from app.common.privacy import pseudonym
+from app.common.timeutil import add_months, local_today
+from app.common.uploads import CheckedUpload, store
+from app.employees.models import EMPLOYED, Employee
+from app.extensions import db
+from app.policies.cases import recommendation as rules
+from app.policies.cases.models import CaseEvidence, CaseStatus, CaseWarning, GoverningCode, PolicyCase
+from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
+from app.policies.models import PolicyClause, PolicyState, PolicyVersion
+from app.risks.models import Risk
+
+# Roles that see every case; a manager sees their own department's. Security officers and auditors
+# see cases without the employee's personal details (POPIA: need to know).
+SEES_EVERY_CASE = frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.HR_OFFICER, Role.AUDITOR})
+SEES_PERSONAL_DETAILS = frozenset({Role.ADMIN, Role.HR_OFFICER, Role.MANAGER})
+WARNING_ACTIONS = {WarningType.MANAGEMENT: Action.MANAGEMENT_WARNING, WarningType.WRITTEN: Action.WRITTEN_WARNING,
+                   WarningType.FINAL_WRITTEN: Action.WRITTEN_WARNING}
+CASE_AUDIT_FIELDS = ["reference", "employee_id", "department_id", "policy_version_id", "clause_id", "incident_on",
+                     "severity", "security_risk", "risk_id", "asset_id", "code", "recommended_action",
+                     "recommended_warning_type"]
+
+
+class CaseRuleError(RuleError):
+    pass
+
+
+# --- who sees what -------------------------------------------------------------------------------
+
+
+def visibility(user) -> sa.ColumnElement:
+    if not user_can(user, CASE_VIEW):
+        return sa.false()
+    if user.role in SEES_EVERY_CASE:
+        return sa.true()
+    if user.role == Role.MANAGER and user.department_id is not None:
+        return PolicyCase.department_id == user.department_id
+    return sa.false()
+
+
+def visible_cases(user) -> sa.Select:
+    """Every case page and export starts from this: only what `user` may see."""
+    return sa.select(PolicyCase).where(visibility(user))
+
+
+def get_visible_or_403(user, case_id: int) -> PolicyCase:
+    case = db.session.get(PolicyCase, case_id, options=[selectinload(PolicyCase.warnings),
+                                                        selectinload(PolicyCase.evidence)])
+    if case is None:
+        abort(404)
+    if db.session.scalar(sa.select(PolicyCase.id).where(PolicyCase.id == case_id, visibility(user))) is None:
+        abort(403)
+    return case
+
+
+def sees_personal_details(user) -> bool:
+    return user.role in SEES_PERSONAL_DETAILS
+
+
+@dataclass(frozen=True)
+class Person:
+    """How an employee is shown to a reader: themselves, or a stable pseudonym with nothing else."""
+
+    name: str
+    number: str
+    email: str
+    phone: str
+    redacted: bool
+
+
+def person(employee: Employee, user) -> Person:
+    if sees_personal_details(user):
+        return Person(employee.full_name, employee.number, employee.email or "", employee.phone, False)
+    return Person(pseudonym(employee.id), "", "", "", True)
+
+
+def record_view(case: PolicyCase, *, actor) -> None:
+    """A reader saw the employee's personal details in this case: POPIA, logged every time."""
+    audit.record("view", "case", case.id, actor=actor, summary=f"Viewed case {case.reference} with personal details")
+    db.session.commit()
+
+
+def may_open_for(user, employee: Employee) -> bool:
+    """A manager opens cases for their own department's staff; HR, security officers and admins for anyone."""
+    if user.role == Role.MANAGER:
+        return user.department_id is not None and employee.department_id == user.department_id
+    return user.role in (Role.ADMIN, Role.HR_OFFICER, Role.SECURITY_OFFICER)
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+def action_matrix() -> dict[Severity, dict[SecurityRisk, Action]]:
+    return rules.matrix_from_setting(settings.get(settings.CASE_ACTION_MATRIX))
+
+
+def validity_months(warning_type: WarningType) -> int:
+    stored = settings.get(settings.WARNING_VALIDITY_MONTHS)
+    return int(stored.get(warning_type.value, rules.DEFAULT_VALIDITY_MONTHS[warning_type]))
+
+
+# --- choices -------------------------------------------------------------------------------------
+
+
+def citable_clauses() -> list[PolicyClause]:
+    """Clauses of the versions in force (and of superseded versions, for an incident before the
+    latest approval), policy by policy in clause order."""
+    statement = (sa.select(PolicyClause).join(PolicyVersion).where(
+        PolicyVersion.state.in_([PolicyState.APPROVED.value, PolicyState.SUPERSEDED.value]))
+        .options(selectinload(PolicyClause.version).selectinload(PolicyVersion.policy))
+        .order_by(PolicyVersion.policy_id, PolicyVersion.id.desc(), PolicyClause.position))
+    return list(db.session.scalars(statement))
+
+
+def _version_in_force(version: PolicyVersion, on: date) -> bool:
+    """Was `version` the one in force on `on`? (approved by then, not yet superseded)."""
+    if version.approved_on is None or version.approved_on > on:
+        return False
+    return version.superseded_on is None or version.superseded_on > on
+
+
+# --- opening a case ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    employee_id: int
+    clause_id: int | None
+    incident_on: date | None
+    description: str
+    severity: str
+    security_risk: str
+    risk_reference: str = ""
+    asset_tag: str = ""
+
+
+def earlier_warnings(employee_id: int, *, exclude_case_id: int | None = None) -> list[rules.EarlierWarning]:
+    statement = (sa.select(CaseWarning, PolicyCase.reference).join(PolicyCase)
+                 .where(CaseWarning.employee_id == employee_id).order_by(CaseWarning.issued_on))
+    if exclude_case_id is not None:
+        statement = statement.where(CaseWarning.case_id != exclude_case_id)
+    return [rules.EarlierWarning(WarningType(w.warning_type), w.issued_on, w.valid_until, reference)
+            for w, reference in db.session.execute(statement)]
+
+
+@dataclass(frozen=True)
+class _Checked:
+    clause: PolicyClause | None
+    risk: Risk | None
+    asset: Asset | None
+
+
+def _check(data: CaseInput, today: date) -> tuple[list[tuple[str | None, str]], _Checked]:
+    problems: list[tuple[str | None, str]] = []
+    employee = db.session.get(Employee, data.employee_id)
+    if employee is None:
+        problems.append(("employee_number", "Choose the employee from the register."))
+    elif employee.status not in {status.value for status in EMPLOYED}:
+        problems.append(("employee_number", "This employee has left: a case is opened only for a current employee."))
+    if data.incident_on is None:
+        problems.append(("incident_on", "Give the date of the incident."))
+    elif data.incident_on > today:
+        problems.append(("incident_on", "The incident cannot be after today."))
+    clause = db.session.get(PolicyClause, data.clause_id) if data.clause_id else None
+    if clause is None:
+        problems.append(("clause_id", "Choose the policy clause that was breached."))
+    elif data.incident_on and data.incident_on <= today and not _version_in_force(clause.version, data.incident_on):
+        problems.append(("clause_id", f"{clause.version} was not in force on {data.incident_on.isoformat()}: cite the "
+                                      f"version in force on the day of the incident."))
+    if not data.description.strip():
+        problems.append(("description", "Describe what happened: when, where, what the employee did."))
+    if data.severity not in {s.value for s in Severity}:
+        problems.append(("severity", "Choose the severity."))
+    if data.security_risk not in {r.value for r in SecurityRisk}:
+        problems.append(("security_risk", "Choose the security-risk level."))
+    risk = asset = None
+    if data.risk_reference.strip():
+        wanted = data.risk_reference.strip().upper()
+        risk = db.session.scalar(sa.select(Risk).where(sa.func.upper(Risk.reference) == wanted))
+        if risk is None:
+            problems.append(("risk_reference", f"No risk in the register has the reference {data.risk_reference}."))
+    if data.asset_tag.strip():
+        asset = db.session.scalar(sa.select(Asset).where(sa.func.upper(Asset.tag) == data.asset_tag.strip().upper()))
+        if asset is None:
+            problems.append(("asset_tag", f"No item in the CMDB has the tag {data.asset_tag}."))
+    return problems, _Checked(clause, risk, asset)
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"CASE-{year}-"
+    last = db.session.scalar(sa.select(sa.func.max(PolicyCase.reference))
+                             .where(PolicyCase.reference.like(f"{prefix}%")))
+    number = int(last.removeprefix(prefix)) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+def recommendation_for(data: CaseInput) -> rules.Recommendation:
+    return rules.recommend(Severity(data.severity), SecurityRisk(data.security_risk),
+                           earlier_warnings(data.employee_id), on=data.incident_on, matrix=action_matrix())
+
+
+def open_case(data: CaseInput, *, actor, today: date | None = None) -> PolicyCase:
+    today = today or local_today()
+    problems, checked = _check(data, today)
+    if problems:
+        raise CaseRuleError(problems)
+    clause = checked.clause
+    employee = db.session.get(Employee, data.employee_id)
+    advice = recommendation_for(data)
+    case = PolicyCase(
+        reference=_next_reference(today.year), employee_id=employee.id, department_id=employee.department_id,
+        policy_version_id=clause.version_id, clause_id=clause.id, incident_on=data.incident_on,
+        description=data.description.strip(), severity=data.severity, security_risk=data.security_risk,
+        risk_id=checked.risk.id if checked.risk else None, asset_id=checked.asset.id if checked.asset else None,
+        code=GoverningCode.for_incident(data.incident_on).value,
+        status=CaseStatus.OPEN.value, recommended_action=advice.action.value,
+        recommended_warning_type=advice.warning_type.value if advice.warning_type else None,
+        recommendation_json=json.dumps(advice.reasons))
+    db.session.add(case)
+    db.session.flush()
+    audit.record("create", "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),
+                 summary=f"Opened case {case.reference}: {clause.version.policy.code} clause {clause.reference}, "
+                         f"recommended {advice.action.label.lower()}"[:300], actor=actor)
+    db.session.commit()
+    return case
+
+
+# --- deciding ------------------------------------------------------------------------------------
+
+
+def decide(case: PolicyCase, action: str, reason: str, *, expected_version, actor, today: date | None = None) -> None:
+    """The decision-maker's corrective action. Another action than the recommended one needs the
+    reason on record (consistency: it is what a commissioner will ask about)."""
+    case.check_version(expected_version, "case")
+    _require_open(case)
+    if case.warnings:
+        raise CaseRuleError("A warning was given in this case already: the decision stands.")
+    try:
+        chosen = Action(action)
+    except ValueError:
+        raise CaseRuleError("Choose the corrective action.", field="action") from None
+    reason = reason.strip()
+    if chosen != case.recommended and len(reason) < 20:
+        raise CaseRuleError(f"Khusela recommended {case.recommended.label.lower()}: say why {chosen.label.lower()} "
+                            "is the right action here (at least 20 characters).", field="reason")
+    before = {"decided_action": case.decided_action, "decision_reason": case.decision_reason}
+    case.decided_action, case.decision_reason = chosen.value, reason
+    case.decided_on, case.decided_by_id = today or local_today(), actor.id if actor else None
+    audit.record("decide", "case", case.id, changes=audit.diff(before, {"decided_action": chosen.value,
+                                                                        "decision_reason": reason}),
+                 summary=f"Decided {chosen.label.lower()} in case {case.reference}"
+                         f"{' (not the recommended action)' if chosen != case.recommended else ''}"[:300], actor=actor)
+    db.session.commit()
+
+
+def _require_open(case: PolicyCase) -> None:
+    if case.status_enum == CaseStatus.CLOSED:
+        raise CaseRuleError(f"Case {case.reference} is closed: nothing more can be recorded in it.")
+
+
+# --- evidence ------------------------------------------------------------------------------------
+
+
+def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor) -> CaseEvidence:
+    _require_open(case)
+    evidence = CaseEvidence(description=description.strip()[:300], sha256=store(upload),
+                            original_name=upload.filename, size=len(upload.data), media_type=upload.media_type,
+                            uploaded_by_id=actor.id if actor else None)
+    case.evidence.append(evidence)
+    db.session.flush()
+    audit.record("upload", "case", case.id, changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
+                 summary=f"Added evidence to case {case.reference} (SHA-256 {upload.sha256[:16]}…)", actor=actor)
+    db.session.commit()
+    return evidence
+
+
+def evidence_of(case: PolicyCase, evidence_id: int) -> CaseEvidence | None:
+    return next((e for e in case.evidence if e.id == evidence_id), None)
+
+
+# --- warnings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarningInput:
+    warning_type: str
+    wording: str
+    issued_on: date | None
+
+
+def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | None = None) -> CaseWarning:
+    """A warning from management or a written (or final written) warning, as decided in the case."""
+    today = today or local_today()
+    _require_open(case)
+    problems: list[tuple[str | None, str]] = []
+    try:
+        kind = WarningType(data.warning_type)
+    except ValueError:
+        kind = None
+        problems.append(("warning_type", "Choose the kind of warning."))
+    if case.decided is None:
+        problems.append((None, "Decide the corrective action first: a warning follows the decision."))
+    elif kind and case.decided != WARNING_ACTIONS[kind]:
+        problems.append(("warning_type", f"The decision in this case is {case.decided.label.lower()}, not "
+                                         f"{kind.label.lower()}."))
+    if not data.wording.strip():
+        problems.append(("wording", "Give the wording of the warning: what the employee did, which clause it "
+                                    "breaches, and what is expected from now on."))
+    if data.issued_on is None:
+        problems.append(("issued_on", "Give the date the warning was given."))
+    elif data.issued_on > today:
+        problems.append(("issued_on", "The warning cannot be dated after today."))
+    elif data.issued_on < case.incident_on:
+        problems.append(("issued_on", f"The warning cannot be before the incident ({case.incident_on.isoformat()})."))
+    if case.warnings:
+        problems.append(("warning_type", f"This case has its {case.warnings[0].type_enum.label.lower()} already."))
+    if problems:
+        raise CaseRuleError(problems)
+    warning = CaseWarning(employee_id=case.employee_id, warning_type=kind.value, wording=data.wording.strip(),
+                          issued_on=data.issued_on, valid_until=add_months(data.issued_on, validity_months(kind)),
+                          issued_by_id=actor.id if actor else None)
+    case.warnings.append(warning)
+    db.session.flush()
+    audit.record("warn", "case", case.id,
+                 changes={"warning": [None, {"type": kind.value, "issued_on": data.issued_on,
+                                             "valid_until": warning.valid_until}]},
+                 summary=f"{kind.label} given in case {case.reference}, valid until "
+                         f"{warning.valid_until.isoformat()}", actor=actor)
+    db.session.commit()
+    return warning
+
+
+def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date | None, refused: bool,
+                     witness_name: str, actor, today: date | None = None) -> CaseWarning:
+    """The employee signed the warning on a date, or refused to sign in front of a witness."""
+    today = today or local_today()
+    _require_open(case)
+    warning = next((w for w in case.warnings if w.id == warning_id), None)
+    if warning is None:
+        raise CaseRuleError("That warning is not part of this case.")
+    if warning.acknowledged_on or warning.refused_to_sign:
+        raise CaseRuleError("The employee's signature (or refusal) is on record already.")
+    problems: list[tuple[str | None, str]] = []
+    if refused:
+        if not witness_name.strip():
+            problems.append(("witness_name", "Name the witness who saw the employee refuse to sign."))
+    elif acknowledged_on is None:
+        problems.append(("acknowledged_on", "Give the date the employee signed, or record that they refused."))
+    if acknowledged_on and acknowledged_on < warning.issued_on:
+        problems.append(("acknowledged_on", f"The warning was given on {warning.issued_on.isoformat()}: it cannot "
+                                            "be signed before."))
+    elif acknowledged_on and acknowledged_on > today:
+        problems.append(("acknowledged_on", "The date signed cannot be after today."))
+    if problems:
+        raise CaseRuleError(problems)
+    warning.refused_to_sign = refused
+    warning.witness_name = witness_name.strip() if refused else ""
+    warning.acknowledged_on = None if refused else acknowledged_on
+    what = "refused to sign (witness on record)" if refused else f"signed on {acknowledged_on.isoformat()}"
+    audit.record("update", "case", case.id, changes={"warning_signature": [None, what]},
+                 summary=f"{warning.type_enum.label} in case {case.reference}: employee {what}", actor=actor)
+    db.session.commit()
+    return warning
+
+
+# --- closing -------------------------------------------------------------------------------------
+
+
+def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today: date | None = None) -> None:
+    case.check_version(expected_version, "case")
+    _require_open(case)
+    problems: list[tuple[str | None, str]] = []
+    if case.decided is None:
+        problems.append((None, "Decide the corrective action before closing the case."))
+    elif case.decided in WARNING_ACTIONS.values() and not case.warnings:
+        problems.append((None, f"The decision is {case.decided.label.lower()}: record the warning before closing."))
+    if not outcome.strip():
+        problems.append(("outcome", "Summarise the outcome for the record."))
+    if problems:
+        raise CaseRuleError(problems)
+    case.status, case.closed_on, case.outcome = CaseStatus.CLOSED.value, today or local_today(), outcome.strip()
+    audit.record("close", "case", case.id, changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
+                 summary=f"Closed case {case.reference}", actor=actor)
+    db.session.commit()
+
+
+def similar_cases(case: PolicyCase, user) -> list[PolicyCase]:
+    """Earlier cases (by incident date) for the same clause reference of the same policy and what was
+    decided in them (consistency, Schedule 8 item 3(6) / 2025 Code item 8): only those the reader may see."""
+    if case.clause is None:
+        return []
+    statement = (visible_cases(user).join(PolicyClause, PolicyCase.clause_id == PolicyClause.id)
+                 .join(PolicyVersion, PolicyClause.version_id == PolicyVersion.id)
+                 .where(PolicyVersion.policy_id == case.policy_version.policy_id,
+                        PolicyClause.reference == case.clause.reference, PolicyCase.id != case.id,
+                        PolicyCase.incident_on <= case.incident_on)
+                 .order_by(PolicyCase.incident_on.desc()).limit(20))
+    return list(db.session.scalars(statement))

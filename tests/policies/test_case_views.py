@@ -1,0 +1,178 @@
+"""Case pages through the test client: opening (own department only for a manager), the
+recommendation and decision, warnings, evidence, closing, the list, and what each role sees."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from app.audit.models import AuditEntry
+from app.common.privacy import pseudonym
+from app.extensions import db
+from app.policies.cases.models import PolicyCase
+from tests import factories
+from tests.admin.pages import csv_rows
+from tests.controls.test_views import error_next_to, shown_total, text_of
+from tests.policies.conftest import make_approved, make_employee, open_case
+
+
+@pytest.fixture
+def policy():
+    return make_approved()
+
+
+@pytest.fixture
+def employee(department):
+    return make_employee(department=department, name="Ayanda Zulu")
+
+
+def form(policy, employee, **changes) -> dict:
+    clause = next(c for c in policy.current.clauses if c.reference == "4.2")
+    return {"employee_number": employee.number, "clause_id": str(clause.id), "incident_on": "2026-11-02",
+            "description": "Shared his password with a contractor.", "severity": "medium", "security_risk": "high",
+            **changes}
+
+
+def cases_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count(PolicyCase.id)))
+
+
+def test_a_manager_opens_a_case_for_their_own_staff(client, login_as, policy, employee, department):
+    login_as("manager", department=department)
+
+    response = client.post("/cases/new", data=form(policy, employee), follow_redirects=True)
+
+    page = text_of(response)
+    assert "Opened case CASE-" in page and "Khusela recommends: revoking privileges" in page
+    assert "Ayanda Zulu" in page and "Medium severity and high security risk" in page
+
+
+def test_a_manager_opening_a_case_for_another_department_gets_403(client, login_as, policy, department):
+    other = make_employee(department=factories.make_department("DOE", "Education"))
+    login_as("manager", department=department)
+
+    response = client.post("/cases/new", data=form(policy, other))
+
+    assert response.status_code == 403 and cases_count() == 0
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"employee_number": "E99999"}, "employee_number", "No employee in the register has that number."),
+    ({"incident_on": "2099-01-01"}, "incident_on", "The incident cannot be after today."),
+    ({"description": ""}, "description", "Describe what happened: when, where, what the employee did."),
+    ({"asset_tag": "NOPE-1"}, "asset_tag", "No item in the CMDB has the tag NOPE-1."),
+])
+def test_bad_input_is_shown_at_its_field_and_nothing_is_stored(client, login_as, policy, employee, changes, field,
+                                                               message):
+    login_as("hr_officer")
+    response = client.post("/cases/new", data=form(policy, employee, **changes))
+    assert response.status_code == 422
+    assert error_next_to(response, field) == message
+    assert cases_count() == 0
+
+
+def test_deciding_another_action_needs_a_reason_on_the_page(client, login_as, policy, employee):
+    case = open_case(employee, policy)
+    login_as("hr_officer")
+
+    refused = client.post(f"/cases/{case.id}/decision", data={"version": str(case.version), "action": "training",
+                                                               "reason": ""})
+    decided = client.post(f"/cases/{case.id}/decision", data={
+        "version": str(case.version), "action": "training",
+        "reason": "He has never had the password-manager training."}, follow_redirects=True)
+
+    assert refused.status_code == 422
+    assert error_next_to(refused, "reason").startswith("Khusela recommended warning from management")
+    assert "Not the recommended action. Reason: He has never had the password-manager training." in text_of(decided)
+
+
+def test_a_warning_signed_and_the_case_closed(client, login_as, policy, employee):
+    case = open_case(employee, policy)
+    login_as("hr_officer")
+    client.post(f"/cases/{case.id}/decision", data={"version": str(case.version), "action": "management_warning"})
+    client.post(f"/cases/{case.id}/warnings", data={"warning_type": "management", "issued_on": "2026-11-05",
+                                                    "wording": "Do not share your password again."})
+    warning = case.warnings[0]
+    early = client.post(f"/cases/{case.id}/warnings/{warning.id}/signature", data={"acknowledged_on": "2026-11-04"})
+    client.post(f"/cases/{case.id}/warnings/{warning.id}/signature", data={"acknowledged_on": "2026-11-06"})
+    closed = client.post(f"/cases/{case.id}/close", data={"version": str(case.version),
+                                                          "outcome": "Warning given and signed."},
+                         follow_redirects=True)
+
+    assert early.status_code == 422
+    assert error_next_to(early, "acknowledged_on").startswith("The warning was given on 2026-11-05")
+    page = text_of(closed)
+    assert "Signed by the employee on 2026-11-06." in page and "Closed on" in page
+    assert "counts until 2027-02-05" in page
+
+
+def test_evidence_is_kept_and_its_download_audited(client, login_as, policy, employee):
+    case = open_case(employee, policy)
+    login_as("hr_officer")
+
+    added = client.post(f"/cases/{case.id}/evidence", data={
+        "file": (io.BytesIO(b"proxy log: 10:02 user shared credentials"), "proxy-log.txt"),
+        "description": "Proxy log extract"}, content_type="multipart/form-data")
+    refused = client.post(f"/cases/{case.id}/evidence", data={
+        "file": (io.BytesIO(b"MZ\x00\x00program"), "tool.exe")}, content_type="multipart/form-data")
+    download = client.get(f"/cases/{case.id}/evidence/{case.evidence[0].id}")
+
+    assert added.status_code == 302 and refused.status_code == 422
+    assert error_next_to(refused, "file").startswith("Programs and scripts are not accepted")
+    assert download.data.startswith(b"proxy log")
+    download.close()
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "download"))
+
+
+def test_an_auditor_sees_the_case_with_a_pseudonym_everywhere(client, login_as, policy, employee):
+    case = open_case(employee, policy)
+    login_as("auditor")
+
+    page = text_of(client.get(f"/cases/{case.id}"))
+    listed = text_of(client.get("/cases"))
+    exported = csv_rows(client.get("/cases?export=csv"))
+
+    for shown in (page, listed):
+        assert "Ayanda Zulu" not in shown and employee.number not in shown and pseudonym(employee.id) in shown
+    assert exported[0]["Employee"] == pseudonym(employee.id) and exported[0]["Employee number"] == "—"
+    assert "Record the decision" not in page
+    views = db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "view"))
+    assert views == 0  # nothing personal was shown, so there is no view to log
+
+
+def test_each_view_of_personal_details_is_audited(client, login_as, policy, employee):
+    case = open_case(employee, policy)
+    user = login_as("hr_officer")
+
+    client.get(f"/cases/{case.id}")
+    client.get("/cases")
+
+    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "view")))
+    assert [e.actor_id for e in entries] == [user.id, user.id]
+    assert entries[1].summary == f"Listed cases with personal details: {case.reference}"
+
+
+def test_a_manager_cannot_open_another_departments_case(client, login_as, policy, department):
+    other = make_employee(department=factories.make_department("DOE", "Education"))
+    case = open_case(other, policy)
+    login_as("manager", department=department)
+
+    assert client.get(f"/cases/{case.id}").status_code == 403
+    assert shown_total(client.get("/cases")) == "0 cases"
+
+
+def test_the_list_filters_by_status_and_severity(client, login_as, policy, employee):
+    open_case(employee, policy, severity="high")
+    open_case(employee, policy, severity="low")
+    login_as("hr_officer")
+
+    assert shown_total(client.get("/cases")) == "2 cases"
+    assert shown_total(client.get("/cases?severity=high")) == "1 case"
+    assert shown_total(client.get("/cases?status=closed")) == "0 cases"
+
+
+def test_a_missing_case_is_404(client, login_as):
+    login_as("hr_officer")
+    assert client.get("/cases/999999").status_code == 404
