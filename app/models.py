@@ -15,7 +15,22 @@ from app.controls.models import (  # noqa: F401
     SoaVersion,
 )
 from app.employees.models import Employee  # noqa: F401
-from app.policies.cases.models import CaseEvidence, CaseWarning, PolicyCase  # noqa: F401
+from app.policies.cases.models import (  # noqa: F401
+    CaseAllegation,
+    CaseAppeal,
+    CaseEvidence,
+    CaseFairnessOverride,
+    CaseHearing,
+    CaseHearingNotice,
+    CaseInvestigation,
+    CaseRevocation,
+    CaseSanction,
+    CaseStatistic,
+    CaseSuspension,
+    CaseTraining,
+    CaseWarning,
+    PolicyCase,
+)
 from app.policies.models import (  # noqa: F401
     Policy,
     PolicyAcknowledgement,

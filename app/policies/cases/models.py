@@ -96,6 +96,18 @@ class PolicyCase(db.Model, Timestamped, Versioned):
                                                         cascade="all, delete-orphan")
     warnings: Mapped[list[CaseWarning]] = relationship(back_populates="case", order_by="CaseWarning.id",
                                                        cascade="all, delete-orphan")
+    # The later steps, each in its own table (cascade: destroying a case removes them all).
+    revocations: Mapped[list[CaseRevocation]] = relationship(order_by="CaseRevocation.id", viewonly=True)
+    trainings: Mapped[list[CaseTraining]] = relationship(order_by="CaseTraining.id", viewonly=True)
+    investigation: Mapped[CaseInvestigation | None] = relationship(viewonly=True)
+    suspensions: Mapped[list[CaseSuspension]] = relationship(order_by="CaseSuspension.id", viewonly=True)
+    allegations: Mapped[list[CaseAllegation]] = relationship(order_by="CaseAllegation.position", viewonly=True)
+    notices: Mapped[list[CaseHearingNotice]] = relationship(order_by="CaseHearingNotice.id", viewonly=True)
+    hearing: Mapped[CaseHearing | None] = relationship(viewonly=True)
+    sanction: Mapped[CaseSanction | None] = relationship(viewonly=True)
+    appeal: Mapped[CaseAppeal | None] = relationship(viewonly=True)
+    fairness_overrides: Mapped[list[CaseFairnessOverride]] = relationship(order_by="CaseFairnessOverride.id",
+                                                                          viewonly=True)
 
     @property
     def severity_enum(self) -> Severity:
@@ -176,3 +188,248 @@ class CaseWarning(db.Model, Timestamped):
 
     def valid_on(self, day: date) -> bool:
         return self.issued_on <= day <= self.valid_until
+
+
+# --- revoking privileges and training ----------------------------------------------------------------
+
+
+class Resource(enum.StrEnum):
+    """What a revocation takes away for a while."""
+
+    INTERNET = "internet"
+    EMAIL = "email"
+    VPN = "vpn"
+    REMOVABLE_MEDIA = "removable_media"
+    APPLICATION = "application"  # one application, from the CMDB where it is there
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"internet": "Internet access", "email": "E-mail", "vpn": "VPN (remote access)",
+                "removable_media": "Removable media (USB)", "application": "An application",
+                "other": "Other"}[self.value]
+
+
+class CaseRevocation(db.Model, Timestamped):
+    """Privileges revoked for a limited period, never harming the employee's job functions (the
+    municipal policy), and given back when the period ends."""
+
+    __tablename__ = "case_revocation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    case: Mapped[PolicyCase] = relationship()
+    resources_json: Mapped[str] = mapped_column(Text, default="[]")  # Resource values
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"))  # the application, if one
+    asset: Mapped[Asset | None] = relationship()
+    other_resource: Mapped[str] = mapped_column(String(200), default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    no_harm_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_harm_note: Mapped[str] = mapped_column(Text, default="")  # how the job's functions are kept
+    restored_on: Mapped[date | None] = mapped_column(Date)
+    restored_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    restored_by: Mapped[User | None] = relationship(foreign_keys=[restored_by_id])
+
+    @property
+    def resources(self) -> list[Resource]:
+        return [Resource(value) for value in json.loads(self.resources_json or "[]")]
+
+
+class CaseTraining(db.Model, Timestamped):
+    __tablename__ = "case_training"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    case: Mapped[PolicyCase] = relationship()
+    course: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(200), default="")
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("case_evidence.id", ondelete="SET NULL"))
+    evidence: Mapped[CaseEvidence | None] = relationship()
+
+
+# --- the disciplinary procedure (Schedule 8 / the 2025 Code) -------------------------------------------
+
+
+class Finding(enum.StrEnum):
+    GUILTY = "guilty"
+    NOT_GUILTY = "not_guilty"
+
+    @property
+    def label(self) -> str:
+        return {"guilty": "Guilty", "not_guilty": "Not guilty"}[self.value]
+
+
+class Sanction(enum.StrEnum):
+    NONE = "none"
+    WRITTEN_WARNING = "written_warning"
+    FINAL_WRITTEN_WARNING = "final_written_warning"
+    SUSPENSION_WITHOUT_PAY = "suspension_without_pay"
+    DEMOTION = "demotion"
+    DISMISSAL = "dismissal"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class AppealOutcome(enum.StrEnum):
+    UPHELD = "upheld"  # the appeal succeeds: the sanction is set aside
+    DISMISSED = "dismissed"  # the sanction stands
+    VARIED = "varied"  # a different sanction
+
+    @property
+    def label(self) -> str:
+        return {"upheld": "Appeal upheld (sanction set aside)", "dismissed": "Appeal dismissed (sanction stands)",
+                "varied": "Sanction varied"}[self.value]
+
+
+class CaseInvestigation(db.Model, Timestamped):
+    __tablename__ = "case_investigation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), unique=True)
+    investigator: Mapped[str] = mapped_column(String(200))
+    started_on: Mapped[date] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    findings: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseSuspension(db.Model, Timestamped):
+    """A precautionary suspension pending the inquiry: on full pay and not a sanction."""
+
+    __tablename__ = "case_suspension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    review_on: Mapped[date | None] = mapped_column(Date, index=True)
+    with_pay: Mapped[bool] = mapped_column(Boolean, default=True)
+    reasons: Mapped[str] = mapped_column(Text)
+
+
+class CaseAllegation(db.Model):
+    """One allegation, put in writing in the notice, and the finding on it after the hearing."""
+
+    __tablename__ = "case_allegation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=1)
+    text: Mapped[str] = mapped_column(Text)
+    finding: Mapped[str | None] = mapped_column(String(16))
+    finding_reasons: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseHearingNotice(db.Model, Timestamped):
+    """The notice of the disciplinary hearing (a new one when the hearing is postponed)."""
+
+    __tablename__ = "case_hearing_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    hearing_on: Mapped[date] = mapped_column(Date)
+    hearing_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    venue: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(40))  # one the employee understands
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    allegations_included: Mapped[bool] = mapped_column(Boolean, default=True)
+    representation_stated: Mapped[bool] = mapped_column(Boolean, default=True)  # shop steward or fellow employee
+    interpreter_stated: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CaseHearing(db.Model, Timestamped):
+    __tablename__ = "case_hearing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), unique=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    chair: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    employee_present: Mapped[bool] = mapped_column(Boolean, default=True)
+    representative: Mapped[str] = mapped_column(String(200), default="")
+    interpreter: Mapped[str] = mapped_column(String(200), default="")
+    employee_response: Mapped[str] = mapped_column(Text, default="")
+    evidence_summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class CaseSanction(db.Model, Timestamped):
+    """The sanction with its reasons and the substantive-fairness questions (Sch 8 item 7; the
+    2025 Code adds the importance of the rule, the harm caused and representations on sanction)."""
+
+    __tablename__ = "case_sanction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), unique=True)
+    sanction: Mapped[str] = mapped_column(String(32))
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    decided_on: Mapped[date] = mapped_column(Date)
+    rule_existed: Mapped[bool] = mapped_column(Boolean, default=False)
+    rule_valid: Mapped[bool] = mapped_column(Boolean, default=False)
+    rule_known: Mapped[bool] = mapped_column(Boolean, default=False)
+    consistently_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    sanction_appropriate: Mapped[bool] = mapped_column(Boolean, default=False)
+    rule_importance: Mapped[str] = mapped_column(Text, default="")
+    harm_caused: Mapped[str] = mapped_column(Text, default="")
+    representations_on_sanction: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome_issued_on: Mapped[date | None] = mapped_column(Date)  # the written outcome given to the employee
+    referral_notice_given: Mapped[bool] = mapped_column(Boolean, default=False)  # CCMA / bargaining council
+
+    @property
+    def sanction_enum(self) -> Sanction:
+        return Sanction(self.sanction)
+
+
+class CaseAppeal(db.Model, Timestamped):
+    __tablename__ = "case_appeal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), unique=True)
+    lodged_on: Mapped[date] = mapped_column(Date)
+    grounds: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    outcome_reasons: Mapped[str] = mapped_column(Text, default="")
+    varied_sanction: Mapped[str | None] = mapped_column(String(32))
+
+
+class CaseFairnessOverride(db.Model):
+    """A fairness check warned and the person went on anyway: why, who, when."""
+
+    __tablename__ = "case_fairness_override"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    check: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+# --- retention -----------------------------------------------------------------------------------------
+
+
+class CaseStatistic(db.Model):
+    """What is kept of a case destroyed at the end of its retention period: no one can be identified
+    from it, but the numbers (how many, which clauses, which actions) survive for management reports."""
+
+    __tablename__ = "case_statistic"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
+    policy_code: Mapped[str] = mapped_column(String(32))
+    clause_reference: Mapped[str] = mapped_column(String(32), default="")
+    incident_year: Mapped[int] = mapped_column()
+    severity: Mapped[str] = mapped_column(String(16))
+    security_risk: Mapped[str] = mapped_column(String(16))
+    recommended_action: Mapped[str] = mapped_column(String(24))
+    decided_action: Mapped[str | None] = mapped_column(String(24))
+    sanction: Mapped[str | None] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(16))
+    closed_year: Mapped[int | None] = mapped_column()
+    destroyed_on: Mapped[date] = mapped_column(Date)
+    destroyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -6,6 +6,7 @@ details in the audit summary (auditors read the audit log) and commits once."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -386,14 +387,25 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
 # --- closing -------------------------------------------------------------------------------------
 
 
+def _warning_recorded(case: PolicyCase) -> str | None:
+    if case.decided in WARNING_ACTIONS.values() and not case.warnings:
+        return f"The decision is {case.decided.label.lower()}: record the warning before closing."
+    return None
+
+
+# What must be done before a decided case can close: each returns why not, or None. A module adding
+# a step (revoking privileges, training, the disciplinary procedure) adds its own check here.
+CLOSE_CHECKS: list[Callable[[PolicyCase], str | None]] = [_warning_recorded]
+
+
 def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today: date | None = None) -> None:
     case.check_version(expected_version, "case")
     _require_open(case)
     problems: list[tuple[str | None, str]] = []
     if case.decided is None:
         problems.append((None, "Decide the corrective action before closing the case."))
-    elif case.decided in WARNING_ACTIONS.values() and not case.warnings:
-        problems.append((None, f"The decision is {case.decided.label.lower()}: record the warning before closing."))
+    else:
+        problems += [(None, message) for check in CLOSE_CHECKS if (message := check(case))]
     if not outcome.strip():
         problems.append(("outcome", "Summarise the outcome for the record."))
     if problems:

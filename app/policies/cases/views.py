@@ -4,9 +4,12 @@ shows the employee as services.person() says the reader may see them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.admin.forms import department_choices
 from app.audit import services as audit
@@ -145,26 +148,46 @@ def case_or_403(case_id: int) -> PolicyCase:
     return services.get_visible_or_403(current_user, case_id)
 
 
-def render_case(case: PolicyCase, status: int = 200, **forms):
+# The forms the case page shows, each built fresh for the case; a module adding a step to the page
+# registers its own here (and its template part in cases/detail.html). A POST that fails passes its
+# form back to render_case() under the same name, errors and all.
+PAGE_FORMS: dict[str, Callable[[PolicyCase], FlaskForm]] = {
+    "decision_form": lambda case: DecisionForm(version=str(case.version), action=case.recommended.value),
+    "evidence_form": lambda case: EvidenceForm(),
+    "warning_form": lambda case: WarningForm(warning_type=_warning_type(case)),
+    "signature_form": lambda case: SignatureForm(),
+    "close_form": lambda case: CloseForm(version=str(case.version)),
+}
+# Other values a part of the page needs, by name: (case, reader) -> value.
+PAGE_CONTEXT: dict[str, Callable[[PolicyCase, object], object]] = {}
+
+
+def _warning_type(case: PolicyCase) -> str:
+    """The kind of warning the decision calls for (a final written one when the recommendation said so)."""
+    if case.decided == Action.MANAGEMENT_WARNING:
+        return "management"
+    return case.recommended_warning_type or "written"
+
+
+def _counted_warnings(case: PolicyCase) -> list:
+    """The warnings still valid on the day of the incident, while the decision is still to be made."""
+    if case.decided is not None:
+        return []
+    return services.recommendation_for(services.CaseInput(
+        employee_id=case.employee_id, clause_id=case.clause_id, incident_on=case.incident_on, description="",
+        severity=case.severity, security_risk=case.security_risk)).counted
+
+
+def render_case(case: PolicyCase, status: int = 200, **failed: FlaskForm):
     if services.sees_personal_details(current_user) and request.method == "GET":
         services.record_view(case, actor=current_user)
-    decision = forms.pop("decision_form", None) or DecisionForm(version=str(case.version),
-                                                                 action=case.recommended.value)
+    forms = {name: failed.get(name) or make(case) for name, make in PAGE_FORMS.items()}
+    context = {name: provide(case, current_user) for name, provide in PAGE_CONTEXT.items()}
     return render_template(
         "cases/detail.html", case=case, today=local_today(), who=services.person(case.employee, current_user),
-        counted=services.recommendation_for(services.CaseInput(
-            employee_id=case.employee_id, clause_id=case.clause_id, incident_on=case.incident_on, description="",
-            severity=case.severity, security_risk=case.security_risk)).counted if case.decided is None else [],
-        similar=services.similar_cases(case, current_user), person=lambda e: services.person(e, current_user),
+        counted=_counted_warnings(case), similar=services.similar_cases(case, current_user),
         may_decide=user_can(current_user, CASE_DECIDE), may_act=user_can(current_user, CASE_STEPS),
-        decision_form=decision, evidence_form=forms.pop("evidence_form", None) or EvidenceForm(),
-        warning_form=forms.pop("warning_form", None) or WarningForm(
-            warning_type=case.recommended_warning_type if case.decided == Action.WRITTEN_WARNING
-            and case.recommended_warning_type else ("management" if case.decided == Action.MANAGEMENT_WARNING
-                                                    else "written")),
-        signature_form=forms.pop("signature_form", None) or SignatureForm(),
-        close_form=forms.pop("close_form", None) or CloseForm(version=str(case.version)),
-        validity=services.validity_months), status
+        validity=services.validity_months, **forms, **context), status
 
 
 @bp.get("/<int:case_id>")
@@ -260,5 +283,3 @@ def close(case_id: int):
             flash(f"Closed case {case.reference}.", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_case(case, 422, close_form=form)
-
-
