@@ -33,7 +33,19 @@ def _form_class() -> type[FlaskForm]:
         fields[f"valid_{kind.value}"] = IntegerField(f"{kind.label} counts for (months)", validators=[
             InputRequired(f"Say how many months a {kind.label.lower()} counts."),
             NumberRange(min=1, max=60, message="Between 1 and 60 months.")])
+    for name, (label, low, high) in NUMBERS.items():
+        fields[name] = IntegerField(label, validators=[InputRequired(f"Give the {label.lower()}."),
+                                                       NumberRange(min=low, max=high,
+                                                                   message=f"Between {low} and {high}.")])
     return type("CaseSettingsForm", (FlaskForm,), fields)
+
+
+# The other numbers on the page: setting -> (label, lowest, highest).
+NUMBERS = {
+    settings.REVOCATION_MAX_DAYS: ("Longest revocation of privileges (days)", 1, 365),
+    settings.HEARING_NOTICE_WORKING_DAYS: ("Working days between the notice and the hearing", 1, 30),
+    settings.CASE_RETENTION_YEARS: ("Years a closed case is kept", 1, 30),
+}
 
 
 @bp.route("/corrective-actions", methods=["GET", "POST"])
@@ -48,15 +60,18 @@ def case_settings():
                 form[_cell(severity, risk)].data = matrix[severity][risk].value
         for kind in WarningType:
             form[f"valid_{kind.value}"].data = validity.get(kind.value, rules.DEFAULT_VALIDITY_MONTHS[kind])
+        for name in NUMBERS:
+            form[name].data = settings.get(name)
     elif form.validate_on_submit():
         chosen = {s: {r: Action(form[_cell(s, r)].data) for r in SecurityRisk} for s in Severity}
         changes = settings.save({
             settings.CASE_ACTION_MATRIX: rules.matrix_setting(chosen),
             settings.WARNING_VALIDITY_MONTHS: {kind.value: form[f"valid_{kind.value}"].data for kind in WarningType},
+            **{name: form[name].data for name in NUMBERS},
         }, actor=current_user)
         flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
               else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.case_settings"))
     return render_template("admin/case_settings.html", form=form, severities=list(Severity),
                            risks=list(SecurityRisk), kinds=list(WarningType), cell=_cell,
-                           default=rules.DEFAULT_MATRIX), (422 if form.errors else 200)
+                           default=rules.DEFAULT_MATRIX, numbers=list(NUMBERS)), (422 if form.errors else 200)

@@ -20,6 +20,9 @@ ASSET_CLASSIFICATIONS = "asset_classifications"
 POLICY_REVIEW_MONTHS = "policy_review_months"
 CASE_ACTION_MATRIX = "case_action_matrix"
 WARNING_VALIDITY_MONTHS = "warning_validity_months"
+REVOCATION_MAX_DAYS = "revocation_max_days"
+HEARING_NOTICE_WORKING_DAYS = "hearing_notice_working_days"
+CASE_RETENTION_YEARS = "case_retention_years"
 
 
 def _defaults() -> dict:
@@ -37,6 +40,12 @@ def _defaults() -> dict:
         CASE_ACTION_MATRIX: recommendation.matrix_setting(recommendation.DEFAULT_MATRIX),
         WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in
                                   recommendation.DEFAULT_VALIDITY_MONTHS.items()},
+        # Privileges are revoked "for a limited period" (the municipal policy): at most this long.
+        REVOCATION_MAX_DAYS: 90,
+        # Schedule 8 item 4 / 2025 Code item 11: reasonable time to prepare; 5 working days is the custom.
+        HEARING_NOTICE_WORKING_DAYS: 5,
+        # POPIA s14: kept no longer than needed; closed cases are listed for destruction after this.
+        CASE_RETENTION_YEARS: 5,
     }
 
 

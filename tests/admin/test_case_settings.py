@@ -13,7 +13,8 @@ from tests.admin.pages import only_entry
 
 def posted(**changes) -> dict:
     data = {f"{s}_{r}": action for s, row in matrix_setting(DEFAULT_MATRIX).items() for r, action in row.items()}
-    return {**data, "valid_management": "3", "valid_written": "6", "valid_final_written": "12", **changes}
+    return {**data, "valid_management": "3", "valid_written": "6", "valid_final_written": "12",
+            "revocation_max_days": "90", "hearing_notice_working_days": "5", "case_retention_years": "5", **changes}
 
 
 def test_the_page_shows_the_default_matrix(client, login_as):
@@ -26,20 +27,24 @@ def test_the_page_shows_the_default_matrix(client, login_as):
 def test_saving_a_changed_matrix_and_validity(client, login_as):
     login_as("admin")
 
-    response = client.post("/admin/corrective-actions", data=posted(low_low="training", valid_written="9"))
+    response = client.post("/admin/corrective-actions", data=posted(low_low="training", valid_written="9",
+                                                                    revocation_max_days="30"))
 
     assert response.status_code == 302
     stored = settings.get(settings.CASE_ACTION_MATRIX)
     assert stored["low"]["low"] == Action.TRAINING.value
     assert stored["high"]["high"] == DEFAULT_MATRIX[Severity.HIGH][SecurityRisk.HIGH].value
     assert settings.get(settings.WARNING_VALIDITY_MONTHS)["written"] == 9
+    assert settings.get(settings.REVOCATION_MAX_DAYS) == 30
     assert only_entry("update", "settings")[1]["warning_validity_months"][1]["written"] == 9
 
 
-@pytest.mark.parametrize("changes", [{"valid_written": "0"}, {"valid_written": ""}, {"low_low": "dismissal"}])
+@pytest.mark.parametrize("changes", [{"valid_written": "0"}, {"valid_written": ""}, {"low_low": "dismissal"},
+                                     {"case_retention_years": "0"}, {"hearing_notice_working_days": "31"}])
 def test_bad_input_changes_nothing(client, login_as, changes):
     login_as("admin")
     response = client.post("/admin/corrective-actions", data=posted(**changes))
     assert response.status_code == 422
     assert settings.get(settings.CASE_ACTION_MATRIX) == matrix_setting(DEFAULT_MATRIX)
     assert settings.get(settings.WARNING_VALIDITY_MONTHS)["written"] == 6
+    assert settings.get(settings.CASE_RETENTION_YEARS) == 5
