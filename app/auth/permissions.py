@@ -48,6 +48,7 @@ CASE_VIEW = "case.view"
 CASE_OPEN = "case.open"
 CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
 CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
+CASE_DESTROY = "case.destroy"  # destroy closed cases past their retention period (POPIA s14)
 
 EVERY_ROLE = frozenset(Role)
 
@@ -84,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_OPEN: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER}),
     CASE_DECIDE: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
+    CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

@@ -7,12 +7,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin.forms import department_choices
-from app.auth.permissions import EMPLOYEE_EDIT, EMPLOYEE_VIEW, permission_required, user_can
+from app.auth.permissions import CASE_VIEW, EMPLOYEE_EDIT, EMPLOYEE_VIEW, permission_required, user_can
 from app.common.saving import saving, show_problems
 from app.employees import services
 from app.employees.forms import DeleteEmployeeForm, EmployeeForm
 from app.employees.models import Employee
 from app.employees.views import bp
+from app.extensions import db
+from app.policies import services as policy_services
+from app.policies.cases import services as case_services
+from app.policies.cases.models import PolicyCase
 
 # The form asks for the manager's employee number; the service names the manager by id.
 FORM_FIELDS = {"manager_id": "manager_number"}
@@ -26,9 +30,19 @@ def detail(employee_id: int):
     page = render_template(
         "employees/detail.html", employee=employee, reports=reports, reports_not_shown=reports_not_shown,
         manager_visible=services.may_see(current_user, employee.manager),
-        may_edit=user_can(current_user, EMPLOYEE_EDIT))
+        may_edit=user_can(current_user, EMPLOYEE_EDIT), acknowledgements=policy_services.acknowledgements_of(employee),
+        cases=_cases_shown(employee))
     services.record_view(employee, actor=current_user)
     return page
+
+
+def _cases_shown(employee: Employee) -> list | None:
+    """The employee's cases, to those who see cases with personal details (None to others: linking
+    this named person to pseudonymised cases would undo the pseudonym)."""
+    if not user_can(current_user, CASE_VIEW) or not case_services.sees_personal_details(current_user):
+        return None
+    statement = case_services.visible_cases(current_user).where(PolicyCase.employee_id == employee.id)
+    return list(db.session.scalars(statement.order_by(PolicyCase.incident_on.desc())))
 
 
 # --- new and edit --------------------------------------------------------------------------------

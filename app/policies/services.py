@@ -510,3 +510,12 @@ def coverage(version: PolicyVersion, department_id: int | None = None) -> Covera
     done = db.session.scalar(sa.select(sa.func.count(PolicyAcknowledgement.id)).where(
         PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id.in_(employee_ids)))
     return Coverage(acknowledged=done, employed=total)
+
+
+def acknowledgements_of(employee: Employee) -> list[tuple[Policy, PolicyVersion, PolicyAcknowledgement | None]]:
+    """Each policy in force, its version in force and the employee's acknowledgement of it (or None)."""
+    policies = [policy for policy in all_policies() if policy.current]
+    versions = [policy.current.id for policy in policies]
+    found = {ack.version_id: ack for ack in db.session.scalars(sa.select(PolicyAcknowledgement).where(
+        PolicyAcknowledgement.employee_id == employee.id, PolicyAcknowledgement.version_id.in_(versions)))}
+    return [(policy, policy.current, found.get(policy.current.id)) for policy in policies]

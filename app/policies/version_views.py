@@ -3,6 +3,8 @@ approve it, start the next version or discard a draft, and download its signed P
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
@@ -13,6 +15,7 @@ from app.common.models import RuleError
 from app.common.saving import saving, show_problems
 from app.policies import services, workflow
 from app.policies.forms import ApprovalForm, ClauseForm, DraftForm, NewVersionForm, ReturnForm, ReviewerForm, StepForm
+from app.policies.models import PolicyVersion
 from app.policies.views import bp, policy_or_404, render_version, version_or_404
 
 VERSION_ROUTE = "/<int:policy_id>/versions/<int:version_id>"
@@ -80,31 +83,23 @@ def add_clause(policy_id: int, version_id: int):
 @bp.post(VERSION_ROUTE + "/clauses/from-headings")
 @permission_required(POLICY_EDIT)
 def clauses_from_headings(policy_id: int, version_id: int):
-    policy = policy_or_404(policy_id)
-    version = version_or_404(policy, version_id)
-    form = StepForm()
-    if form.validate_on_submit():
-        with saving(form, services.PolicyRuleError):
-            added = services.clauses_from_headings(version, actor=current_user)
-            flash(f"Listed {len(added)} clauses from the numbered headings." if added else
-                  "No numbered heading (like ## 4.2 Password length) that is not listed already.",
-                  "success" if added else "info")
-            return _back(policy, version)
-    return _refused(form, policy, version)
+    def list_clauses(version):
+        added = services.clauses_from_headings(version, actor=current_user)
+        if added:
+            return f"Listed {len(added)} clauses from the numbered headings.", "success"
+        return "No numbered heading (like ## 4.2 Password length) that is not listed already.", "info"
+
+    return _button_step(policy_id, version_id, list_clauses)
 
 
 @bp.post(VERSION_ROUTE + "/clauses/<int:clause_id>/delete")
 @permission_required(POLICY_EDIT)
 def remove_clause(policy_id: int, version_id: int, clause_id: int):
-    policy = policy_or_404(policy_id)
-    version = version_or_404(policy, version_id)
-    form = StepForm()
-    if form.validate_on_submit():
-        with saving(form, services.PolicyRuleError):
-            services.remove_clause(version, clause_id, actor=current_user)
-            flash("Removed the clause.", "success")
-            return _back(policy, version)
-    return _refused(form, policy, version)
+    def remove(version):
+        services.remove_clause(version, clause_id, actor=current_user)
+        return "Removed the clause.", "success"
+
+    return _button_step(policy_id, version_id, remove)
 
 
 @bp.post(VERSION_ROUTE + "/reviewers")
@@ -125,13 +120,22 @@ def add_reviewer(policy_id: int, version_id: int):
 @bp.post(VERSION_ROUTE + "/reviewers/<int:reviewer_id>/delete")
 @permission_required(POLICY_EDIT)
 def remove_reviewer(policy_id: int, version_id: int, reviewer_id: int):
+    def remove(version):
+        services.remove_reviewer(version, reviewer_id, actor=current_user)
+        return "Removed the reviewer.", "success"
+
+    return _button_step(policy_id, version_id, remove)
+
+
+def _button_step(policy_id: int, version_id: int, step: Callable[[PolicyVersion], tuple[str, str]]):
+    """A button that changes the version (no fields but CSRF): run `step`, say what it returns
+    (message, category), and show the page again with the reason if it was refused."""
     policy = policy_or_404(policy_id)
     version = version_or_404(policy, version_id)
     form = StepForm()
     if form.validate_on_submit():
         with saving(form, services.PolicyRuleError):
-            services.remove_reviewer(version, reviewer_id, actor=current_user)
-            flash("Removed the reviewer.", "success")
+            flash(*step(version))
             return _back(policy, version)
     return _refused(form, policy, version)
 

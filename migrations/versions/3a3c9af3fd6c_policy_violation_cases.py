@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('policy_version_id', sa.Integer(), nullable=False),
     sa.Column('clause_id', sa.Integer(), nullable=True),
     sa.Column('incident_on', sa.Date(), nullable=False),
+    sa.Column('opened_on', sa.Date(), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('severity', sa.String(length=16), nullable=False),
     sa.Column('security_risk', sa.String(length=16), nullable=False),

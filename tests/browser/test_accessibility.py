@@ -59,7 +59,8 @@ def _employee_id(live_server, account_email: str) -> int:
 
 
 def _case_ids(live_server) -> dict[str, int]:
-    """A demo case with a warning given and one not decided yet."""
+    """A demo case with a warning given, one not decided yet, one with privileges revoked now, one with
+    training to complete, and one in the disciplinary procedure after its hearing."""
     import sqlalchemy as sa
 
     from app.extensions import db
@@ -68,7 +69,12 @@ def _case_ids(live_server) -> dict[str, int]:
     with live_server.app.app_context():
         cases = list(db.session.scalars(sa.select(PolicyCase).order_by(PolicyCase.id)))
         return {"warned_case_id": next(c.id for c in cases if c.warnings),
-                "open_case_id": next(c.id for c in cases if c.decided_action is None)}
+                "open_case_id": next(c.id for c in cases if c.decided_action is None),
+                "revoked_case_id": next(c.id for c in cases if c.status == "open" and c.revocations),
+                "training_case_id": next(c.id for c in cases if c.status == "open" and c.trainings),
+                "disciplinary_case_id": next(c.id for c in cases if c.status == "open" and c.hearing is not None),
+                "disciplinary_start_case_id": next(c.id for c in cases if c.decided_action == "disciplinary"
+                                                   and c.investigation is None)}
 
 
 # name -> (path, signed in as admin?)
@@ -147,7 +153,13 @@ PAGES = {
     "cases": ("/cases?status=all", True),
     "case-warned": ("/cases/{warned_case_id}", True),
     "case-undecided": ("/cases/{open_case_id}", True),
+    "case-revoked": ("/cases/{revoked_case_id}", True),
+    "case-training": ("/cases/{training_case_id}", True),
+    "case-disciplinary": ("/cases/{disciplinary_case_id}", True),
+    "case-disciplinary-start": ("/cases/{disciplinary_start_case_id}", True),
     "case-new": ("/cases/new", True),
+    "case-timeline": ("/cases/{warned_case_id}/timeline", True),
+    "case-retention": ("/cases/retention", True),
     "not-found": ("/no-such-page", True),
 }
 

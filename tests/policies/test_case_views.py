@@ -176,3 +176,14 @@ def test_the_list_filters_by_status_and_severity(client, login_as, policy, emplo
 def test_a_missing_case_is_404(client, login_as):
     login_as("hr_officer")
     assert client.get("/cases/999999").status_code == 404
+
+
+def test_the_employee_page_shows_policies_and_cases_to_those_who_may_see_them(client, login_as, policy, employee):
+    case = open_case(employee, policy)
+    login_as("hr_officer")
+    as_hr = text_of(client.get(f"/employees/{employee.id}"))
+    login_as("security_officer")
+    as_officer = text_of(client.get(f"/employees/{employee.id}"))
+
+    assert "ICT-SEC ICT Security Policy 1.0 Not yet" in as_hr and case.reference in as_hr
+    assert "ICT-SEC ICT Security Policy 1.0 Not yet" in as_officer and case.reference not in as_officer

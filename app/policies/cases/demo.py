@@ -1,8 +1,12 @@
 """Demo policy-violation cases: breaches of the demo policies' clauses by employees across the
 departments (several in the Department of Health, whose manager is a demo account), at each point
 of the procedure so far — recommended and undecided, decided, warned and signed, a refusal to sign
-before a witness, a decision other than the recommendation with its reason, closed — and one
-incident from before 4 September 2025, governed by Schedule 8. Dates are relative to today."""
+before a witness, a decision other than the recommendation with its reason, privileges revoked
+(one revocation still in force, one restored and closed), training assigned and training completed,
+closed — one disciplinary case through the whole procedure to the appeal's outcome, one the
+fairness checks flagged (a hearing two working days after the notice, gone ahead with a recorded
+reason) — and one incident from before 4 September 2025, governed by Schedule 8. Dates are
+relative to today."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from app.common.timeutil import local_today
 from app.employees.models import Employee, EmploymentStatus
 from app.extensions import db
 from app.policies import services as policies
-from app.policies.cases import services
+from app.policies.cases import disciplinary, fairness, privileges, services
 from app.policies.cases.models import PolicyCase
 from app.policies.models import PolicyClause, PolicyVersion
 
@@ -36,6 +40,12 @@ class DemoCase:
     signed: str = ""  # "signed" or "refused"
     outcome: str = ""  # closes the case
     asset_tag: str = ""
+    revoke: tuple[str, ...] = ()  # resources revoked from the decision day, for `revoke_days`
+    revoke_days: int = 30
+    restored: bool = False  # given back on the end day
+    training: str = ""  # the course assigned on the decision day, due 30 days later
+    trained: bool = False  # completed two weeks after the decision
+    procedure: str = ""  # the disciplinary procedure: "full" (to the appeal's outcome) or "flagged"
 
 
 CASES = [
@@ -55,7 +65,7 @@ CASES = [
     DemoCase("DOH", "ICT-POL-004", "5.3", 12, "low", "medium",
              "Opened a phishing attachment and entered his credentials on the fake sign-in page.",
              decide="training", reason="He reported it himself within the hour; awareness training addresses the "
-             "cause better than a warning."),
+             "cause better than a warning.", training="Information security awareness (classroom, half a day)"),
     DemoCase("WCED", "ICT-POL-002", "3.3", 200, "low", "low",
              "Installed an unlicensed screen-recording tool on a school administration PC.",
              decide="recommended", warning="Install only software approved by ICT (clause 3.3). The tool was "
@@ -75,6 +85,31 @@ CASES = [
              "Did not report a lost laptop for six days.", decide="recommended",
              warning="Report a lost device to the ICT Service Desk at once (clause 4.2).", signed="signed",
              outcome="Warning from management recorded."),
+    DemoCase("DOH", "ICT-POL-002", "3.4", 10, "medium", "high",
+             "Used an unencrypted personal USB stick to take the clinic's monthly statistics to a meeting.",
+             decide="revoke_privileges", reason="Removable media were misused; the statistics can be shared on the "
+             "network drive instead.", revoke=("removable_media",)),
+    DemoCase("PT", "ICT-POL-002", "3.2", 150, "medium", "high",
+             "Downloaded pirated software through the office internet connection and installed it at home.",
+             decide="revoke_privileges", reason="Internet access was the means; he needs only the intranet and "
+             "e-mail for his work.", revoke=("internet",), revoke_days=30, restored=True,
+             outcome="Internet access revoked for 30 days and restored; the software was removed."),
+    DemoCase("WCED", "ICT-POL-004", "5.3", 120, "low", "medium",
+             "Clicked a link in a phishing e-mail about a salary adjustment and entered her password.",
+             decide="training", reason="A first breach, reported by herself; the awareness course addresses it.",
+             training="Phishing awareness (e-learning, 2 hours)", trained=True,
+             outcome="Completed the phishing awareness course."),
+    DemoCase("DSD", "ICT-POL-006", "4.1", 120, "high", "high",
+             "Created a VPN account for a contractor whose contract had ended and gave him the password, without a "
+             "change request or the manager's approval.",
+             decide="disciplinary", reason="A deliberate bypass of access control on a perimeter system by the "
+             "administrator entrusted with it.", procedure="full",
+             outcome="Dismissed after a hearing; the written outcome gave notice of the right to refer the dispute; "
+             "the internal appeal was dismissed."),
+    DemoCase("PT", "ICT-POL-004", "5.2", 20, "high", "medium",
+             "Forwarded the bid evaluation report of an open tender to a bidder's personal e-mail address.",
+             decide="disciplinary", reason="Confidential procurement information reached a bidder.",
+             procedure="flagged"),
     DemoCase("DOA", "ICT-POL-003", "2.2", 5, "low", "low",
              "Logged in to a colleague's account, with her consent, to finish a report while she was on leave."),
 ]
@@ -104,7 +139,8 @@ def _load(demo: DemoCase, employee: Employee, today: date) -> PolicyCase | None:
         return None
     case = services.open_case(services.CaseInput(
         employee_id=employee.id, clause_id=clause.id, incident_on=incident, description=demo.description,
-        severity=demo.severity, security_risk=demo.risk, asset_tag=demo.asset_tag), actor=None, today=incident)
+        severity=demo.severity, security_risk=demo.risk, asset_tag=demo.asset_tag), actor=None,
+        today=min(today, incident + timedelta(days=1)))
     if demo.decide is None:
         return case
     decided_on = min(today, incident + timedelta(days=3))
@@ -121,10 +157,97 @@ def _load(demo: DemoCase, employee: Employee, today: date) -> PolicyCase | None:
         elif demo.signed == "refused":
             services.record_signature(case, warning.id, acknowledged_on=None, refused=True,
                                       witness_name="Nomsa Dube (HR practitioner)", actor=None, today=today)
+    done_on = _later_steps(demo, case, decided_on, today)
+    if demo.procedure:
+        done_on = max(done_on, _disciplinary_steps(demo, case, decided_on, today))
     if demo.outcome:
         services.close_case(case, demo.outcome, expected_version=case.version, actor=None,
-                            today=min(today, decided_on + timedelta(days=7)))
+                            today=min(today, max(done_on, decided_on + timedelta(days=7))))
     return case
+
+
+def _later_steps(demo: DemoCase, case: PolicyCase, decided_on: date, today: date) -> date:
+    """Revoking privileges and training, as the demo case says; the day the last of them was done."""
+    done_on = decided_on
+    if demo.revoke:
+        revocation = privileges.revoke_privileges(case, privileges.RevocationInput(
+            list(demo.revoke), decided_on, decided_on + timedelta(days=demo.revoke_days), True,
+            "The employee's work does not need it: a colleague helps with the rare exception."),
+            actor=None, today=today)
+        if demo.restored:
+            done_on = min(today, revocation.ends_on)
+            privileges.record_restoration(case, revocation.id, done_on, actor=None, today=today)
+    if demo.training:
+        training = privileges.assign_training(case, demo.training, "ICT Security Office",
+                                              decided_on + timedelta(days=30), actor=None, today=decided_on)
+        if demo.trained:
+            done_on = min(today, decided_on + timedelta(days=14))
+            privileges.record_training_completion(case, training.id, done_on, actor=None, today=today)
+    return done_on
+
+
+def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, today: date) -> date:
+    """The disciplinary procedure: "full" to the appeal's outcome (a dismissal), "flagged" to the written
+    outcome with a hearing two working days after the notice, gone ahead with a reason on record."""
+    full = demo.procedure == "full"
+    started = decided_on + timedelta(days=1)
+    disciplinary.record_investigation(case, investigator="Lerato Mokoena (ICT Security Office)", started_on=started,
+                                      actor=None, today=today)
+    if full:
+        disciplinary.record_suspension(case, disciplinary.SuspensionInput(
+            started, None, started + timedelta(days=14), True,
+            "Administrator access to the firewall and the VPN: the logs must be kept intact while the inquiry is "
+            "pending."), actor=None)
+    completed = started + timedelta(days=(6 if full else 2))
+    disciplinary.complete_investigation(case, completed_on=completed, findings="The VPN and firewall logs show the "
+                                        "account created and used; the change register has no request for it."
+                                        if full else "The mail gateway log shows the report forwarded to the "
+                                        "bidder's address.", actor=None, today=today)
+    disciplinary.add_allegation(case, f"On {case.incident_on.isoformat()} you {case.description[0].lower()}"
+                                      f"{case.description[1:]}", actor=None)
+    issued = fairness.add_working_days(completed, 1)
+    hearing_on = fairness.add_working_days(issued, 5 if full else 2)
+    language = case.employee.language or "English"
+    disciplinary.issue_notice(case, disciplinary.NoticeInput(
+        issued, hearing_on, "10:00", "Committee Room 3, Civic Centre", language, "Ms P. Mahlangu (Director: "
+        "Corporate Services)"), override_reason="" if full else "The employee asked in writing for an early "
+        "hearing: the tender award waits on the outcome, and her representative was available.", actor=None,
+        today=today)
+    disciplinary.record_hearing(case, disciplinary.HearingInput(
+        hearing_on, "Ms P. Mahlangu", attendees="Chair, initiator (HR), the employee, her shop steward, a minute-taker",
+        representative="Shop steward (SAMWU)", interpreter="",
+        employee_response="Admitted the conduct; said it was a mistake." if not full else
+        "Admitted creating the account; said the contractor still had work to finish.",
+        evidence_summary="The logs, the change register and the investigator's report."), actor=None, today=today)
+    allegation = case.allegations[0]
+    disciplinary.record_finding(case, allegation.id, finding="guilty", reasons="Admitted, and the logs confirm it.",
+                                actor=None)
+    decided = hearing_on + timedelta(days=2)
+    disciplinary.record_sanction(case, disciplinary.SanctionInput(
+        "dismissal" if full else "final_written_warning",
+        "Access control on the perimeter was bypassed deliberately by the administrator entrusted with it, and an "
+        "outsider had remote access for 11 days; the trust the role needs is gone." if full else
+        "Confidential procurement information reached a bidder; she admitted it at once and has a clean record.",
+        decided, True, True, True, True, True,
+        rule_importance="The perimeter's access control protects every system of the municipality." if full else
+        "Confidentiality of bids is required by the supply chain management regulations.",
+        harm_caused="An outsider had VPN access for 11 days; no misuse found." if full else
+        "The tender may have to be cancelled and re-advertised.",
+        representations_on_sanction=True),
+        override_reason="The ICT policy briefing register signed on appointment is on the personnel file; the "
+        "earlier cases for the clause involved no confidential information.", actor=None, today=today)
+    outcome_on = decided + timedelta(days=1)
+    disciplinary.record_outcome_issued(case, issued_on=outcome_on, referral_notice_given=True, actor=None,
+                                       today=today)
+    if not full:
+        return outcome_on
+    lodged = outcome_on + timedelta(days=5)
+    disciplinary.record_appeal(case, lodged_on=lodged, grounds="The sanction is too harsh for a first offence "
+                               "with eleven years' clean service.", actor=None, today=today)
+    disciplinary.record_appeal_outcome(case, outcome="dismissed", outcome_on=lodged + timedelta(days=14),
+                                       reasons="The chair weighed the years of service against the role's trust "
+                                       "and the harm; the dismissal was fair.", actor=None, today=today)
+    return lodged + timedelta(days=14)
 
 
 def seed_demo_cases() -> list[str]:

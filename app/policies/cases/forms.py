@@ -7,7 +7,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.admin.forms import MultiCheckboxField
 from app.controls.forms import strip
+from app.policies.cases.models import AppealOutcome, Finding, Resource, Sanction
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 from app.risks.forms import IsoDateField
 
@@ -71,3 +73,167 @@ class CloseForm(FlaskForm):
     version = HiddenField()
     outcome = TextAreaField("Outcome", validators=[DataRequired("Summarise the outcome for the record."),
                                                    Length(max=5000)])
+
+
+class RevocationForm(FlaskForm):
+    resources = MultiCheckboxField("Resources revoked", choices={r.value: r.label for r in Resource})
+    application_tag = StringField("Application (CMDB tag)", filters=[strip], validators=[Optional(), Length(max=64)],
+                                  description="When “An application” is ticked: its tag in the CMDB, e.g. APP-0001.")
+    other = StringField("Other resource", filters=[strip], validators=[Optional(), Length(max=200)],
+                        description="When “Other” is ticked: what else is revoked.")
+    starts_on = IsoDateField("From", validators=[DataRequired("Give the date the revocation starts.")])
+    ends_on = IsoDateField("Until", validators=[DataRequired("Give the date the privileges are given back: a "
+                                                             "revocation is for a limited period.")])
+    no_harm_confirmed = BooleanField("I confirm the revocation does not harm the employee's job functions")
+    no_harm_note = TextAreaField("How the job functions are kept", validators=[Optional(), Length(max=5000)],
+                                 description="E.g. who copies files for the employee, which access stays.")
+
+
+class RestorationForm(FlaskForm):
+    restored_on = IsoDateField("Restored on", validators=[DataRequired("Give the date the privileges were given "
+                                                                       "back.")])
+
+
+class TrainingForm(FlaskForm):
+    course = StringField("Course", filters=[strip], validators=[DataRequired("Name the course the employee must "
+                                                                             "attend."), Length(max=200)])
+    provider = StringField("Provider (optional)", filters=[strip], validators=[Optional(), Length(max=200)])
+    due_on = IsoDateField("Complete by", validators=[DataRequired("Give the date by which the training must be "
+                                                                  "completed.")])
+
+
+class TrainingCompletionForm(FlaskForm):
+    completed_on = IsoDateField("Completed on", validators=[DataRequired("Give the date the employee completed the "
+                                                                         "training.")])
+    evidence = FileField("Certificate or attendance register (optional)")
+
+
+class DestroyForm(FlaskForm):
+    confirmed = BooleanField("I confirm: destroy this case and its evidence files",
+                             validators=[DataRequired("Tick the confirmation to destroy the case.")])
+
+
+# --- the disciplinary procedure (app/policies/cases/disciplinary.py has the rules) ------------------
+
+OVERRIDE_HELP = ("A fairness check warned: going on may make the procedure unfair. The reason is kept on the case's "
+                 "record.")
+
+
+def _override_field():
+    return TextAreaField("Reason to go on despite the warnings", validators=[Optional(), Length(max=5000)],
+                         description=OVERRIDE_HELP)
+
+
+class InvestigationForm(FlaskForm):
+    investigator = StringField("Investigator", filters=[strip], validators=[
+        DataRequired("Name the investigator."), Length(max=200)])
+    started_on = IsoDateField("Started on", validators=[DataRequired("Give the date the investigation started.")])
+
+
+class InvestigationDoneForm(FlaskForm):
+    completed_on = IsoDateField("Completed on", validators=[DataRequired("Give the date the investigation was "
+                                                                         "completed.")])
+    findings = TextAreaField("Findings", validators=[DataRequired("Give the investigation's findings."),
+                                                     Length(max=20_000)],
+                             description="What the evidence shows, and whether there is a case to answer.")
+
+
+class SuspensionForm(FlaskForm):
+    starts_on = IsoDateField("From", validators=[DataRequired("Give the date the suspension starts.")])
+    ends_on = IsoDateField("Until (optional)", validators=[Optional()])
+    review_on = IsoDateField("Review on (optional)", validators=[Optional()],
+                             description="When the need for the suspension is looked at again.")
+    with_pay = BooleanField("On full pay", default=True,
+                            description="A precautionary suspension is not a sanction: it is always on full pay.")
+    reasons = TextAreaField("Reasons", validators=[DataRequired("Give the reasons for the suspension."),
+                                                   Length(max=5000)],
+                            description="Why the employee must stay away while the inquiry is pending.")
+
+
+class AllegationForm(FlaskForm):
+    text = TextAreaField("Allegation", validators=[DataRequired("Write the allegation."), Length(max=5000)],
+                         description="What the employee is alleged to have done, when, and which rule it breaks.")
+
+
+class NoticeForm(FlaskForm):
+    issued_on = IsoDateField("Notice issued on", validators=[DataRequired("Give the date the notice was issued.")])
+    hearing_on = IsoDateField("Hearing date", validators=[DataRequired("Give the date of the hearing.")])
+    hearing_time = StringField("Hearing time", default="09:00", filters=[strip],
+                               validators=[DataRequired("Give the time of the hearing."), Length(max=5)],
+                               description="24-hour, e.g. 09:30.")
+    venue = StringField("Venue", filters=[strip], validators=[DataRequired("Give the venue of the hearing."),
+                                                              Length(max=300)])
+    language = StringField("Language of the notice", filters=[strip], validators=[Optional(), Length(max=40)],
+                           description="One the employee understands; left empty, the employee record's language.")
+    chair = StringField("Chair", filters=[strip], validators=[DataRequired("Name the chair of the hearing."),
+                                                              Length(max=200)])
+    allegations_included = BooleanField("The notice sets out the allegations in writing", default=True)
+    representation_stated = BooleanField("It states the right to a representative (shop steward or fellow "
+                                         "employee)", default=True)
+    interpreter_stated = BooleanField("It states the right to an interpreter", default=True)
+    override_reason = _override_field()
+
+
+class HearingForm(FlaskForm):
+    held_on = IsoDateField("Held on", validators=[DataRequired("Give the date of the hearing.")])
+    chair = StringField("Chair", filters=[strip], validators=[DataRequired("Name the chair of the hearing."),
+                                                              Length(max=200)])
+    attendees = TextAreaField("Attendees", validators=[Optional(), Length(max=5000)])
+    employee_present = BooleanField("The employee attended", default=True)
+    representative = StringField("Representative (optional)", filters=[strip], validators=[Optional(),
+                                                                                             Length(max=200)])
+    interpreter = StringField("Interpreter (optional)", filters=[strip], validators=[Optional(), Length(max=200)])
+    employee_response = TextAreaField("The employee's response", validators=[Optional(), Length(max=20_000)],
+                                      description="Their answer to each allegation and what they put forward.")
+    evidence_summary = TextAreaField("Evidence", validators=[Optional(), Length(max=20_000)],
+                                     description="The evidence and witnesses heard, on both sides.")
+    override_reason = _override_field()
+
+
+class FindingForm(FlaskForm):
+    finding = SelectField("Finding", choices={"": "Choose", **{f.value: f.label for f in Finding}},
+                          validators=[DataRequired("Choose the finding.")])
+    reasons = TextAreaField("Reasons", validators=[DataRequired("Give the reasons for the finding."),
+                                                   Length(max=10_000)])
+
+
+class SanctionForm(FlaskForm):
+    sanction = SelectField("Sanction", choices={"": "Choose", **{s.value: s.label for s in Sanction}},
+                           validators=[DataRequired("Choose the sanction.")])
+    decided_on = IsoDateField("Decided on", validators=[DataRequired("Give the date the sanction was decided.")])
+    reasons = TextAreaField("Reasons", validators=[Optional(), Length(max=20_000)],
+                            description="Why this sanction: the seriousness, the employee's record and circumstances.")
+    rule_existed = BooleanField("The employee broke a rule or standard of conduct")
+    rule_valid = BooleanField("The rule is valid and reasonable")
+    rule_known = BooleanField("The employee knew the rule, or could reasonably be expected to")
+    consistently_applied = BooleanField("The rule has been applied consistently")
+    sanction_appropriate = BooleanField("The sanction is appropriate")
+    rule_importance = TextAreaField("Importance of the rule", validators=[Optional(), Length(max=5000)])
+    harm_caused = TextAreaField("Actual or potential harm caused", validators=[Optional(), Length(max=5000)])
+    representations_on_sanction = BooleanField("The employee made (or was offered the chance to make) "
+                                               "representations on the sanction")
+    override_reason = _override_field()
+
+
+class OutcomeForm(FlaskForm):
+    issued_on = IsoDateField("Written outcome given on", validators=[DataRequired("Give the date the written "
+                                                                                  "outcome was given.")])
+    referral_notice_given = BooleanField("It tells the employee of the right to refer a dispute to the bargaining "
+                                         "council or the CCMA within 30 days")
+    override_reason = _override_field()
+
+
+class AppealForm(FlaskForm):
+    lodged_on = IsoDateField("Lodged on", validators=[DataRequired("Give the date the appeal was lodged.")])
+    grounds = TextAreaField("Grounds", validators=[DataRequired("Give the grounds of the appeal."),
+                                                   Length(max=10_000)])
+
+
+class AppealOutcomeForm(FlaskForm):
+    outcome = SelectField("Outcome", choices={"": "Choose", **{o.value: o.label for o in AppealOutcome}},
+                          validators=[DataRequired("Choose the outcome of the appeal.")])
+    outcome_on = IsoDateField("Decided on", validators=[DataRequired("Give the date of the appeal's outcome.")])
+    varied_sanction = SelectField("Sanction in its place (when varied)",
+                                  choices={"": "—", **{s.value: s.label for s in Sanction}}, validators=[Optional()])
+    reasons = TextAreaField("Reasons", validators=[DataRequired("Give the reasons for the appeal's outcome."),
+                                                   Length(max=10_000)])

@@ -70,6 +70,7 @@ class PolicyCase(db.Model, Timestamped, Versioned):
     clause_id: Mapped[int | None] = mapped_column(ForeignKey("policy_clause.id"), index=True)
     clause: Mapped[PolicyClause | None] = relationship()
     incident_on: Mapped[date] = mapped_column(Date, index=True)
+    opened_on: Mapped[date] = mapped_column(Date)  # the day the case was opened (local date)
     description: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
     security_risk: Mapped[str] = mapped_column(String(16))

@@ -101,6 +101,14 @@ def record_view(case: PolicyCase, *, actor) -> None:
     db.session.commit()
 
 
+def record_document(case: PolicyCase, what: str, *, actor) -> None:
+    """A PDF of the case was made: downloads are audited, and say whether personal details were in it."""
+    detail = "with personal details" if sees_personal_details(actor) else "pseudonymised"
+    audit.record("download", "case", case.id, actor=actor,
+                 summary=f"Downloaded {what} of case {case.reference} ({detail})"[:300])
+    db.session.commit()
+
+
 def may_open_for(user, employee: Employee) -> bool:
     """A manager opens cases for their own department's staff; HR, security officers and admins for anyone."""
     if user.role == Role.MANAGER:
@@ -230,7 +238,7 @@ def open_case(data: CaseInput, *, actor, today: date | None = None) -> PolicyCas
     advice = recommendation_for(data)
     case = PolicyCase(
         reference=_next_reference(today.year), employee_id=employee.id, department_id=employee.department_id,
-        policy_version_id=clause.version_id, clause_id=clause.id, incident_on=data.incident_on,
+        policy_version_id=clause.version_id, clause_id=clause.id, incident_on=data.incident_on, opened_on=today,
         description=data.description.strip(), severity=data.severity, security_risk=data.security_risk,
         risk_id=checked.risk.id if checked.risk else None, asset_id=checked.asset.id if checked.asset else None,
         code=GoverningCode.for_incident(data.incident_on).value,
@@ -282,7 +290,9 @@ def _require_open(case: PolicyCase) -> None:
 # --- evidence ------------------------------------------------------------------------------------
 
 
-def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor) -> CaseEvidence:
+def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor,
+                 commit: bool = True) -> CaseEvidence:
+    """`commit=False` leaves the commit to a step that adds the evidence with its own change."""
     _require_open(case)
     evidence = CaseEvidence(description=description.strip()[:300], sha256=store(upload),
                             original_name=upload.filename, size=len(upload.data), media_type=upload.media_type,
@@ -291,7 +301,8 @@ def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, a
     db.session.flush()
     audit.record("upload", "case", case.id, changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
                  summary=f"Added evidence to case {case.reference} (SHA-256 {upload.sha256[:16]}…)", actor=actor)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return evidence
 
 

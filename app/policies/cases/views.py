@@ -283,3 +283,9 @@ def close(case_id: int):
             flash(f"Closed case {case.reference}.", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_case(case, 422, close_form=form)
+
+
+from app.policies.cases import document_views  # noqa: E402,F401,I001  (routes register on bp)
+from app.policies.cases import retention_views  # noqa: E402,F401,I001  (routes register on bp)
+from app.policies.cases import privilege_views  # noqa: E402,F401,I001  (routes register on bp)
+from app.policies.cases import disciplinary_views  # noqa: E402,F401,I001  (routes register on bp)

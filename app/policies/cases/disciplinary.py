@@ -1,0 +1,618 @@
+"""The disciplinary procedure of a case decided as disciplinary action (Schedule 8 items 4 and 7
+for incidents before 4 September 2025, the 2025 Code of Good Practice: Dismissal items 8 and 11
+after): investigation, precautionary suspension, allegations, notice of the hearing, hearing,
+findings, sanction, written outcome with the notice of the right to refer a dispute, appeal.
+
+Each step needs the one before it (the message names the missing step). Where a fairness check
+(app.policies.cases.fairness) warns, the step is refused unless a reason to go on is given; the
+reason is kept as a CaseFairnessOverride and audited. The audit entries name the case reference
+and the step, never the employee, and no free text (it may name people)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.admin import settings
+from app.audit import services as audit
+from app.common.timeutil import local_today
+from app.extensions import db
+from app.policies import services as policies
+from app.policies.cases import fairness
+from app.policies.cases.fairness import FairnessWarning
+from app.policies.cases.models import (
+    AppealOutcome,
+    CaseAllegation,
+    CaseAppeal,
+    CaseFairnessOverride,
+    CaseHearing,
+    CaseHearingNotice,
+    CaseInvestigation,
+    CaseSanction,
+    CaseSuspension,
+    Finding,
+    GoverningCode,
+    PolicyCase,
+    Sanction,
+)
+from app.policies.cases.recommendation import Action
+from app.policies.cases.services import CLOSE_CHECKS, CaseRuleError, _require_open
+from app.policies.models import PolicyClause, PolicyVersion
+
+OVERRIDE_REASON_MIN_CHARS = 20
+Problems = list[tuple[str | None, str]]
+
+
+class FairnessError(CaseRuleError):
+    """A fairness check warned and no reason to go on was given: the warnings are shown next to the
+    reason field (`override_reason`)."""
+
+    def __init__(self, warnings: list[FairnessWarning]):
+        self.warnings = warnings
+        super().__init__([("override_reason", f"{w.label}: {w.message}") for w in warnings] + [
+            ("override_reason", f"To go on anyway, give the reason (at least {OVERRIDE_REASON_MIN_CHARS} characters); "
+                                "it is kept on the case's record.")])
+
+
+# --- shared rules ---------------------------------------------------------------------------------
+
+
+def _require_disciplinary(case: PolicyCase) -> None:
+    _require_open(case)
+    if case.decided != Action.DISCIPLINARY:
+        decided = case.decided.label.lower() if case.decided else "not made yet"
+        raise CaseRuleError(f"The decision in case {case.reference} is {decided}: the disciplinary procedure "
+                            "applies only when disciplinary action is decided.")
+
+
+def _date_problem(field: str, value: date | None, what: str, *, today: date, not_before: date | None = None,
+                  not_before_what: str = "") -> tuple[str, str] | None:
+    if value is None:
+        return field, f"Give the date {what}."
+    if value > today:
+        return field, f"The date {what} cannot be after today ({today.isoformat()})."
+    if not_before is not None and value < not_before:
+        return field, f"The date {what} ({value.isoformat()}) cannot be before {not_before_what} " \
+                      f"({not_before.isoformat()})."
+    return None
+
+
+def _raise_if(problems: Problems) -> None:
+    if problems:
+        raise CaseRuleError(problems)
+
+
+def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *, actor) -> None:
+    """Refuse the step while a check warns and no reason to go on is given; keep the reason otherwise."""
+    if not warnings:
+        return
+    reason = override_reason.strip()
+    if len(reason) < OVERRIDE_REASON_MIN_CHARS:
+        raise FairnessError(warnings)
+    for warning in warnings:
+        db.session.add(CaseFairnessOverride(case_id=case.id, check=warning.check, reason=reason,
+                                            recorded_by_id=actor.id if actor else None))
+    audit.record("override", "case", case.id, changes={"fairness_override": [None, [w.check for w in warnings]]},
+                 summary=f"Went on despite fairness checks in case {case.reference}: "
+                         f"{', '.join(w.check for w in warnings)}"[:300], actor=actor)
+
+
+def overridden(case: PolicyCase, check: str) -> bool:
+    return any(o.check == check for o in case.fairness_overrides)
+
+
+def _step(case: PolicyCase, action: str, what: str, changes: dict, *, actor) -> None:
+    audit.record(action, "case", case.id, changes=changes, summary=f"{what} in case {case.reference}"[:300],
+                 actor=actor)
+    db.session.commit()
+
+
+# --- investigation and suspension -----------------------------------------------------------------
+
+
+def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, actor,
+                         today: date | None = None) -> CaseInvestigation:
+    """Sch 8 item 4(1) / 2025 Code item 11: normally an investigation first (it need not be formal)."""
+    today = today or local_today()
+    _require_disciplinary(case)
+    if case.investigation is not None:
+        raise CaseRuleError("The investigation is on record already: record its findings when it is complete.")
+    problems: Problems = []
+    if not investigator.strip():
+        problems.append(("investigator", "Name the investigator."))
+    if problem := _date_problem("started_on", started_on, "the investigation started", today=today,
+                                not_before=case.incident_on, not_before_what="the incident"):
+        problems.append(problem)
+    _raise_if(problems)
+    investigation = CaseInvestigation(case_id=case.id, investigator=investigator.strip(), started_on=started_on)
+    db.session.add(investigation)
+    _step(case, "update", "Investigation started", {"investigation_started_on": [None, started_on]}, actor=actor)
+    return investigation
+
+
+def complete_investigation(case: PolicyCase, *, completed_on: date | None, findings: str, actor,
+                           today: date | None = None) -> CaseInvestigation:
+    today = today or local_today()
+    _require_disciplinary(case)
+    investigation = case.investigation
+    if investigation is None:
+        raise CaseRuleError("Record the investigation (investigator and start date) first.")
+    if investigation.completed_on is not None:
+        raise CaseRuleError(f"The investigation was completed on {investigation.completed_on.isoformat()}.")
+    problems: Problems = []
+    if problem := _date_problem("completed_on", completed_on, "the investigation was completed", today=today,
+                                not_before=investigation.started_on, not_before_what="its start"):
+        problems.append(problem)
+    if not findings.strip():
+        problems.append(("findings", "Give the investigation's findings: what the evidence shows."))
+    _raise_if(problems)
+    investigation.completed_on, investigation.findings = completed_on, findings.strip()
+    _step(case, "update", "Investigation completed", {"investigation_completed_on": [None, completed_on]},
+          actor=actor)
+    return investigation
+
+
+@dataclass(frozen=True)
+class SuspensionInput:
+    starts_on: date | None
+    ends_on: date | None
+    review_on: date | None
+    with_pay: bool
+    reasons: str
+
+
+def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor) -> CaseSuspension:
+    """A precautionary suspension pending the inquiry: on full pay, with its reasons, not a sanction
+    (Long v South African Breweries [2019] ZACC 7)."""
+    _require_disciplinary(case)
+    if case.sanction is not None:
+        raise CaseRuleError("The sanction is decided: a precautionary suspension is only for while the inquiry "
+                            "is pending.")
+    problems: Problems = []
+    if not data.with_pay:
+        problems.append(("with_pay", "A precautionary suspension is on full pay; suspension without pay is a "
+                                     "sanction, decided after the hearing."))
+    if not data.reasons.strip():
+        problems.append(("reasons", "Give the reasons for the suspension (e.g. the risk of interfering with the "
+                                    "evidence or the systems)."))
+    if data.starts_on is None:
+        problems.append(("starts_on", "Give the date the suspension starts."))
+    elif data.starts_on < case.incident_on:
+        problems.append(("starts_on", f"The suspension cannot start before the incident "
+                                      f"({case.incident_on.isoformat()})."))
+    else:
+        if data.ends_on is not None and data.ends_on < data.starts_on:
+            problems.append(("ends_on", f"The suspension cannot end ({data.ends_on.isoformat()}) before it starts "
+                                        f"({data.starts_on.isoformat()})."))
+        if data.review_on is not None and (data.review_on < data.starts_on
+                                           or (data.ends_on is not None and data.review_on > data.ends_on)):
+            problems.append(("review_on", "The review date must fall within the suspension."))
+    _raise_if(problems)
+    suspension = CaseSuspension(case_id=case.id, starts_on=data.starts_on, ends_on=data.ends_on,
+                                review_on=data.review_on, with_pay=True, reasons=data.reasons.strip())
+    db.session.add(suspension)
+    _step(case, "update", "Precautionary suspension (with pay) recorded",
+          {"suspension": [None, {"starts_on": data.starts_on, "ends_on": data.ends_on, "review_on": data.review_on}]},
+          actor=actor)
+    return suspension
+
+
+# --- allegations and the notice -------------------------------------------------------------------
+
+
+def _require_no_notice(case: PolicyCase, what: str) -> None:
+    if case.notices:
+        raise CaseRuleError(f"The notice of the hearing was issued on {case.notices[0].issued_on.isoformat()} with "
+                            f"the allegations in it: {what}.")
+
+
+def add_allegation(case: PolicyCase, text: str, *, actor) -> CaseAllegation:
+    _require_disciplinary(case)
+    if case.investigation is None:
+        raise CaseRuleError("Record the investigation first: the allegations follow from it.")
+    _require_no_notice(case, "they can no longer change")
+    if not text.strip():
+        raise CaseRuleError("Write the allegation: what the employee is alleged to have done, when, and which "
+                            "rule it breaks.", field="text")
+    position = max((a.position for a in case.allegations), default=0) + 1
+    allegation = CaseAllegation(case_id=case.id, position=position, text=text.strip())
+    db.session.add(allegation)
+    _step(case, "update", f"Allegation {position} added", {"allegations": [position - 1, position]}, actor=actor)
+    return allegation
+
+
+def remove_allegation(case: PolicyCase, allegation_id: int, *, actor) -> None:
+    _require_disciplinary(case)
+    _require_no_notice(case, "they can no longer change")
+    allegation = next((a for a in case.allegations if a.id == allegation_id), None)
+    if allegation is None:
+        raise CaseRuleError("That allegation is not part of this case.")
+    db.session.delete(allegation)
+    _step(case, "update", f"Allegation {allegation.position} removed",
+          {"allegations": [len(case.allegations), len(case.allegations) - 1]}, actor=actor)
+
+
+@dataclass(frozen=True)
+class NoticeInput:
+    issued_on: date | None
+    hearing_on: date | None
+    hearing_time: str
+    venue: str
+    language: str
+    chair: str
+    allegations_included: bool = True
+    representation_stated: bool = True
+    interpreter_stated: bool = True
+
+
+def notice_days() -> int:
+    return int(settings.get(settings.HEARING_NOTICE_WORKING_DAYS))
+
+
+def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = "", actor,
+                 today: date | None = None) -> CaseHearingNotice:
+    """Sch 8 item 4(1) / 2025 Code item 11: the allegations in writing, in a language the employee
+    understands, time to prepare, the right to a representative and an interpreter. A postponed
+    hearing gets a new notice."""
+    today = today or local_today()
+    _require_disciplinary(case)
+    investigation = case.investigation
+    if investigation is None or investigation.completed_on is None:
+        raise CaseRuleError("Complete the investigation (with its findings) before the notice of the hearing.")
+    if not case.allegations:
+        raise CaseRuleError("Add the allegations first: the notice sets them out in writing.")
+    if case.hearing is not None:
+        raise CaseRuleError(f"The hearing was held on {case.hearing.held_on.isoformat()}: no further notice.")
+    language = data.language.strip() or (case.employee.language or "")
+    problems: Problems = []
+    if problem := _date_problem("issued_on", data.issued_on, "the notice was issued", today=today,
+                                not_before=investigation.completed_on,
+                                not_before_what="the end of the investigation"):
+        problems.append(problem)
+    if data.hearing_on is None:
+        problems.append(("hearing_on", "Give the date of the hearing."))
+    elif data.issued_on is not None and data.hearing_on <= data.issued_on:
+        problems.append(("hearing_on", f"The hearing ({data.hearing_on.isoformat()}) must be after the notice is "
+                                       f"issued ({data.issued_on.isoformat()})."))
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", data.hearing_time.strip()):
+        problems.append(("hearing_time", f"Give the time of the hearing as HH:MM (24-hour), not "
+                                         f"\"{data.hearing_time}\"."))
+    if not data.venue.strip():
+        problems.append(("venue", "Give the venue of the hearing."))
+    if not language:
+        problems.append(("language", "Give the language of the notice: one the employee understands (the "
+                                     "employee record has none)."))
+    if not data.chair.strip():
+        problems.append(("chair", "Name the chair of the hearing."))
+    _raise_if(problems)
+    warnings = fairness.notice_period(data.issued_on, data.hearing_on, notice_days()) + fairness.notice_content(
+        allegations_included=data.allegations_included, representation_stated=data.representation_stated)
+    _go_on_or_refuse(case, warnings, override_reason, actor=actor)
+    postponed = bool(case.notices)
+    notice = CaseHearingNotice(
+        case_id=case.id, issued_on=data.issued_on, hearing_on=data.hearing_on, hearing_time=data.hearing_time.strip(),
+        venue=data.venue.strip(), language=language[:40], chair=data.chair.strip(),
+        allegations_included=data.allegations_included, representation_stated=data.representation_stated,
+        interpreter_stated=data.interpreter_stated)
+    db.session.add(notice)
+    _step(case, "update", "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
+          {"hearing_notice": [None, {"issued_on": data.issued_on, "hearing_on": data.hearing_on}]}, actor=actor)
+    return notice
+
+
+# --- the hearing and findings ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HearingInput:
+    held_on: date | None
+    chair: str
+    attendees: str = ""
+    employee_present: bool = True
+    representative: str = ""
+    interpreter: str = ""
+    employee_response: str = ""
+    evidence_summary: str = ""
+
+
+def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str = "", actor,
+                   today: date | None = None) -> CaseHearing:
+    today = today or local_today()
+    _require_disciplinary(case)
+    if not case.notices:
+        raise CaseRuleError("Issue the notice of the hearing first: the employee must know the allegations and "
+                            "have time to prepare.")
+    if case.hearing is not None:
+        raise CaseRuleError(f"The hearing of {case.hearing.held_on.isoformat()} is on record already.")
+    notice = case.notices[-1]
+    problems: Problems = []
+    if problem := _date_problem("held_on", data.held_on, "of the hearing", today=today, not_before=notice.issued_on,
+                                not_before_what="the notice of the hearing"):
+        problems.append(problem)
+    if not data.chair.strip():
+        problems.append(("chair", "Name the chair of the hearing."))
+    if data.employee_present and not data.employee_response.strip():
+        problems.append(("employee_response", "Give the employee's response to the allegations (their side of "
+                                              "the story)."))
+    _raise_if(problems)
+    # Held earlier than the notice said: the time to prepare is what the employee actually had.
+    warnings = fairness.notice_period(notice.issued_on, data.held_on, notice_days()) \
+        if data.held_on < notice.hearing_on else []
+    _go_on_or_refuse(case, warnings, override_reason, actor=actor)
+    hearing = CaseHearing(
+        case_id=case.id, held_on=data.held_on, chair=data.chair.strip(), attendees=data.attendees.strip(),
+        employee_present=data.employee_present, representative=data.representative.strip(),
+        interpreter=data.interpreter.strip(), employee_response=data.employee_response.strip(),
+        evidence_summary=data.evidence_summary.strip())
+    db.session.add(hearing)
+    _step(case, "update", "Hearing recorded", {"hearing_held_on": [None, data.held_on],
+                                                "employee_present": [None, data.employee_present]}, actor=actor)
+    return hearing
+
+
+def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reasons: str, actor) -> CaseAllegation:
+    _require_disciplinary(case)
+    if case.hearing is None:
+        raise CaseRuleError("Record the hearing first: the findings follow it.")
+    if case.sanction is not None:
+        raise CaseRuleError("The sanction is decided: the findings stand.")
+    allegation = next((a for a in case.allegations if a.id == allegation_id), None)
+    if allegation is None:
+        raise CaseRuleError("That allegation is not part of this case.")
+    problems: Problems = []
+    if finding not in {f.value for f in Finding}:
+        problems.append(("finding", "Choose the finding: guilty or not guilty."))
+    if not reasons.strip():
+        problems.append(("reasons", "Give the reasons for the finding: which evidence was accepted, and why."))
+    _raise_if(problems)
+    before = allegation.finding
+    allegation.finding, allegation.finding_reasons = finding, reasons.strip()
+    _step(case, "update", f"Finding on allegation {allegation.position}",
+          {f"finding_{allegation.position}": [before, finding]}, actor=actor)
+    return allegation
+
+
+# --- sanction, outcome, appeal --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SanctionInput:
+    sanction: str
+    reasons: str
+    decided_on: date | None
+    rule_existed: bool = False
+    rule_valid: bool = False
+    rule_known: bool = False
+    consistently_applied: bool = False
+    sanction_appropriate: bool = False
+    # The 2025 Code (item 8 and 11) only:
+    rule_importance: str = ""
+    harm_caused: str = ""
+    representations_on_sanction: bool = False
+
+
+def earlier_outcomes(case: PolicyCase) -> list[fairness.EarlierOutcome]:
+    """Every earlier case (all departments: consistency is the employer's) for the same clause of the
+    same policy, with what it ended in: its sanction, or the corrective action decided."""
+    if case.clause is None:
+        return []
+    statement = (sa.select(PolicyCase.reference, PolicyCase.decided_action, CaseSanction.sanction)
+                 .join(PolicyClause, PolicyCase.clause_id == PolicyClause.id)
+                 .join(PolicyVersion, PolicyClause.version_id == PolicyVersion.id)
+                 .outerjoin(CaseSanction, CaseSanction.case_id == PolicyCase.id)
+                 .where(PolicyVersion.policy_id == case.policy_version.policy_id,
+                        PolicyClause.reference == case.clause.reference, PolicyCase.id != case.id,
+                        PolicyCase.incident_on <= case.incident_on, PolicyCase.decided_action.is_not(None))
+                 .order_by(PolicyCase.incident_on))
+    found = []
+    for reference, action, sanction in db.session.execute(statement):
+        if action == Action.DISCIPLINARY.value and sanction is None:
+            continue  # still before its sanction
+        found.append(fairness.EarlierOutcome(reference, sanction or action))
+    return found
+
+
+def sanction_warnings(case: PolicyCase, data: SanctionInput) -> list[FairnessWarning]:
+    if data.sanction == Sanction.NONE.value:
+        return []
+    warnings = fairness.substantive_fairness(
+        rule_existed=data.rule_existed, rule_valid=data.rule_valid, rule_known=data.rule_known,
+        consistently_applied=data.consistently_applied, sanction_appropriate=data.sanction_appropriate)
+    if case.code_enum == GoverningCode.CODE_2025:
+        warnings += fairness.sanction_representations(data.representations_on_sanction)
+    warnings += fairness.dismissal_reasons(data.sanction, data.reasons)
+    warnings += fairness.policy_acknowledged(policies.has_acknowledged(case.policy_version, case.employee),
+                                             str(case.policy_version))
+    warnings += fairness.lighter_similar_sanctions(data.sanction, earlier_outcomes(case))
+    return warnings
+
+
+def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor,
+                    today: date | None = None) -> CaseSanction:
+    """Sch 8 item 7 / 2025 Code item 8: the sanction with its reasons and the substantive questions;
+    under the 2025 Code also the importance of the rule, the harm caused, and the employee's
+    representations on the sanction."""
+    today = today or local_today()
+    _require_disciplinary(case)
+    if case.hearing is None:
+        raise CaseRuleError("Record the hearing first: the sanction follows the hearing and the findings.")
+    if case.sanction is not None:
+        raise CaseRuleError(f"The sanction ({case.sanction.sanction_enum.label.lower()}) is on record already.")
+    pending = [a.position for a in case.allegations if a.finding is None]
+    if pending:
+        raise CaseRuleError(f"Record the finding on allegation{'s' if len(pending) > 1 else ''} "
+                            f"{', '.join(map(str, pending))} first.")
+    problems: Problems = []
+    try:
+        chosen = Sanction(data.sanction)
+    except ValueError:
+        chosen = None
+        problems.append(("sanction", "Choose the sanction."))
+    guilty = any(a.finding == Finding.GUILTY.value for a in case.allegations)
+    if chosen is not None and chosen != Sanction.NONE and not guilty:
+        problems.append(("sanction", "The employee was found not guilty on every allegation: the only sanction is "
+                                     "none."))
+    if not data.reasons.strip():
+        problems.append(("reasons", "Give the reasons for the sanction: a sanction without reasons cannot be "
+                                    "defended."))
+    if problem := _date_problem("decided_on", data.decided_on, "the sanction was decided", today=today,
+                                not_before=case.hearing.held_on, not_before_what="the hearing"):
+        problems.append(problem)
+    code_2025 = case.code_enum == GoverningCode.CODE_2025
+    if code_2025 and chosen not in (None, Sanction.NONE):
+        if not data.rule_importance.strip():
+            problems.append(("rule_importance", "Under the 2025 Code, say how important the rule is (item 8)."))
+        if not data.harm_caused.strip():
+            problems.append(("harm_caused", "Under the 2025 Code, describe the actual or potential harm caused "
+                                            "(item 8)."))
+    _raise_if(problems)
+    _go_on_or_refuse(case, sanction_warnings(case, data), override_reason, actor=actor)
+    sanction = CaseSanction(
+        case_id=case.id, sanction=chosen.value, reasons=data.reasons.strip(), decided_on=data.decided_on,
+        rule_existed=data.rule_existed, rule_valid=data.rule_valid, rule_known=data.rule_known,
+        consistently_applied=data.consistently_applied, sanction_appropriate=data.sanction_appropriate,
+        rule_importance=data.rule_importance.strip() if code_2025 else "",
+        harm_caused=data.harm_caused.strip() if code_2025 else "",
+        representations_on_sanction=data.representations_on_sanction if code_2025 else False)
+    db.session.add(sanction)
+    _step(case, "update", f"Sanction decided: {chosen.label.lower()}",
+          {"sanction": [None, chosen.value], "sanction_decided_on": [None, data.decided_on]}, actor=actor)
+    return sanction
+
+
+def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_notice_given: bool,
+                          override_reason: str = "", actor, today: date | None = None) -> CaseSanction:
+    """Sch 8 item 4(3): the decision in writing; for a dismissal, the reasons and the right to refer
+    the dispute to the bargaining council or the CCMA within 30 days (LRA s191(1)(b))."""
+    today = today or local_today()
+    _require_disciplinary(case)
+    sanction = case.sanction
+    if sanction is None:
+        raise CaseRuleError("Record the sanction first: the written outcome gives it with its reasons.")
+    if sanction.outcome_issued_on is not None:
+        raise CaseRuleError(f"The written outcome was issued on {sanction.outcome_issued_on.isoformat()}.")
+    if problem := _date_problem("issued_on", issued_on, "the written outcome was issued", today=today,
+                                not_before=sanction.decided_on, not_before_what="the sanction"):
+        raise CaseRuleError([problem])
+    _go_on_or_refuse(case, fairness.dismissal_referral(sanction.sanction, referral_notice_given), override_reason,
+                     actor=actor)
+    sanction.outcome_issued_on, sanction.referral_notice_given = issued_on, referral_notice_given
+    _step(case, "update", "Written outcome issued", {"outcome_issued_on": [None, issued_on],
+                                                     "referral_notice_given": [False, referral_notice_given]},
+          actor=actor)
+    return sanction
+
+
+def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, actor,
+                  today: date | None = None) -> CaseAppeal:
+    today = today or local_today()
+    _require_disciplinary(case)
+    sanction = case.sanction
+    if sanction is None or sanction.outcome_issued_on is None:
+        raise CaseRuleError("Record the written outcome first: the appeal is against it.")
+    if case.appeal is not None:
+        raise CaseRuleError(f"The appeal of {case.appeal.lodged_on.isoformat()} is on record already.")
+    problems: Problems = []
+    if problem := _date_problem("lodged_on", lodged_on, "the appeal was lodged", today=today,
+                                not_before=sanction.outcome_issued_on, not_before_what="the written outcome"):
+        problems.append(problem)
+    if not grounds.strip():
+        problems.append(("grounds", "Give the grounds of the appeal."))
+    _raise_if(problems)
+    appeal = CaseAppeal(case_id=case.id, lodged_on=lodged_on, grounds=grounds.strip())
+    db.session.add(appeal)
+    _step(case, "update", "Appeal lodged", {"appeal_lodged_on": [None, lodged_on]}, actor=actor)
+    return appeal
+
+
+def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | None, reasons: str,
+                          varied_sanction: str = "", actor, today: date | None = None) -> CaseAppeal:
+    today = today or local_today()
+    _require_disciplinary(case)
+    appeal = case.appeal
+    if appeal is None:
+        raise CaseRuleError("Record the appeal first.")
+    if appeal.outcome is not None:
+        raise CaseRuleError(f"The appeal was decided on {appeal.outcome_on.isoformat()}.")
+    problems: Problems = []
+    try:
+        result = AppealOutcome(outcome)
+    except ValueError:
+        result = None
+        problems.append(("outcome", "Choose the outcome of the appeal."))
+    if result == AppealOutcome.VARIED:
+        if varied_sanction not in {s.value for s in Sanction}:
+            problems.append(("varied_sanction", "Choose the sanction the appeal put in its place."))
+        elif varied_sanction == case.sanction.sanction:
+            problems.append(("varied_sanction", f"The sanction was {case.sanction.sanction_enum.label.lower()} "
+                                                "already: choose the one the appeal put in its place."))
+    if problem := _date_problem("outcome_on", outcome_on, "of the appeal's outcome", today=today,
+                                not_before=appeal.lodged_on, not_before_what="the appeal"):
+        problems.append(problem)
+    if not reasons.strip():
+        problems.append(("reasons", "Give the reasons for the appeal's outcome."))
+    _raise_if(problems)
+    appeal.outcome, appeal.outcome_on, appeal.outcome_reasons = result.value, outcome_on, reasons.strip()
+    appeal.varied_sanction = varied_sanction if result == AppealOutcome.VARIED else None
+    _step(case, "update", f"Appeal outcome: {result.label.lower()}",
+          {"appeal_outcome": [None, result.value], "varied_sanction": [None, appeal.varied_sanction]}, actor=actor)
+    return appeal
+
+
+# --- what the page shows, and closing -------------------------------------------------------------
+
+
+def next_step(case: PolicyCase) -> str | None:
+    """The step the procedure waits for (the page shows its form), or None when done."""
+    if case.investigation is None:
+        return "investigation"
+    if case.investigation.completed_on is None:
+        return "complete_investigation"
+    if not case.notices:
+        return "notice"  # with the allegations before it
+    if case.hearing is None:
+        return "hearing"
+    if case.sanction is None:
+        return "findings" if any(a.finding is None for a in case.allegations) else "sanction"
+    if case.sanction.outcome_issued_on is None:
+        return "outcome"
+    if case.appeal is None:
+        return "appeal"
+    if case.appeal.outcome is None:
+        return "appeal_outcome"
+    return None
+
+
+def open_warnings(case: PolicyCase) -> list[FairnessWarning]:
+    """What still warns on the record as it stands and was not gone on with a reason."""
+    found: list[FairnessWarning] = []
+    if case.notices:
+        notice = case.notices[-1]
+        held = case.hearing.held_on if case.hearing else notice.hearing_on
+        found += fairness.notice_period(notice.issued_on, held, notice_days())
+        found += fairness.notice_content(allegations_included=notice.allegations_included,
+                                         representation_stated=notice.representation_stated)
+    if case.sanction is not None and case.sanction.outcome_issued_on is not None:
+        found += fairness.dismissal_referral(case.sanction.sanction, case.sanction.referral_notice_given)
+    return [w for w in found if not overridden(case, w.check)]
+
+
+def _disciplinary_done(case: PolicyCase) -> str | None:
+    if case.decided != Action.DISCIPLINARY:
+        return None
+    if case.sanction is None:
+        return "The decision is disciplinary action: record the hearing, the findings and the sanction before closing."
+    if case.sanction.outcome_issued_on is None:
+        return "Record the written outcome given to the employee before closing."
+    if (case.sanction.sanction == Sanction.DISMISSAL.value and not case.sanction.referral_notice_given
+            and not overridden(case, fairness.DISMISSAL_REFERRAL)):
+        return "The dismissal's written outcome did not give notice of the right to refer a dispute within 30 days."
+    if case.appeal is not None and case.appeal.outcome is None:
+        return f"The appeal lodged on {case.appeal.lodged_on.isoformat()} awaits its outcome."
+    return None
+
+
+CLOSE_CHECKS.append(_disciplinary_done)

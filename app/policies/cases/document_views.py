@@ -1,0 +1,45 @@
+"""A case's timeline page, its case file as a PDF (for the HR file) and the letters of its steps.
+The employee appears as the reader may see them; a document with personal details is a view of
+them, so it is in the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+from flask_login import current_user
+
+from app.auth.permissions import CASE_VIEW, permission_required
+from app.policies.cases import services, timeline
+from app.policies.cases.views import bp, case_or_403
+from app.reports.pdf import pdf_response, render_pdf
+
+
+@bp.get("/<int:case_id>/timeline")
+@permission_required(CASE_VIEW)
+def case_timeline(case_id: int):
+    case = case_or_403(case_id)
+    if services.sees_personal_details(current_user):
+        services.record_view(case, actor=current_user)
+    return render_template("cases/timeline.html", case=case, events=timeline.events(case),
+                           who=services.person(case.employee, current_user))
+
+
+@bp.get("/<int:case_id>/case-file.pdf")
+@permission_required(CASE_VIEW)
+def case_file(case_id: int):
+    case = case_or_403(case_id)
+    content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=case,
+                         events=timeline.events(case), who=services.person(case.employee, current_user),
+                         similar=services.similar_cases(case, current_user))
+    services.record_document(case, "the case file", actor=current_user)
+    return pdf_response(content, f"{case.reference}-case-file.pdf")
+
+
+@bp.get("/<int:case_id>/warnings/<int:warning_id>/letter.pdf")
+@permission_required(CASE_VIEW)
+def warning_letter(case_id: int, warning_id: int):
+    case = case_or_403(case_id)
+    warning = next((w for w in case.warnings if w.id == warning_id), None) or abort(404)
+    content = render_pdf("pdf/warning_letter.html", title=f"{warning.type_enum.label} — {case.reference}",
+                         case=case, warning=warning, who=services.person(case.employee, current_user))
+    services.record_document(case, f"the {warning.type_enum.label.lower()} letter", actor=current_user)
+    return pdf_response(content, f"{case.reference}-{warning.warning_type.replace('_', '-')}-warning.pdf")
