@@ -33,8 +33,8 @@ def warned_case(app, department):
 
 def pdf_text(response) -> str:
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True,
-                          check=True).stdout.decode()
+    text = subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True, check=True).stdout
+    return " ".join(text.decode().split())  # words as read, whatever the line breaks
 
 
 def test_the_timeline_runs_from_the_incident_to_the_signature(app, warned_case):
@@ -88,3 +88,37 @@ def test_the_warning_letter(client, login_as, warned_case):
 def test_a_letter_of_another_cases_warning_is_404(client, login_as, warned_case):
     login_as("hr_officer")
     assert client.get(f"/cases/{warned_case.id}/warnings/999999/letter.pdf").status_code == 404
+
+
+@pytest.fixture
+def dismissal_case(app):
+    from app.core.demo import seed_demo
+
+    seed_demo("demo password 1")
+    return next(c for c in db.session.scalars(sa.select(cases.PolicyCase)) if c.sanction
+                and c.sanction.sanction == "dismissal")
+
+
+def test_the_timeline_of_a_disciplinary_case_holds_every_step(dismissal_case):
+    titles = [event.title for event in timeline.events(dismissal_case)]
+    for step in ("Investigation started", "Notice of the disciplinary hearing", "Disciplinary hearing", "Findings",
+                 "Sanction: dismissal", "Appeal lodged", "Appeal decided", "Case closed"):
+        assert step in titles
+    assert titles.index("Notice of the disciplinary hearing") < titles.index("Disciplinary hearing")
+
+
+def test_the_notice_and_outcome_letters(client, login_as, dismissal_case):
+    login_as("hr_officer")
+    notice = dismissal_case.notices[0]
+
+    notice_text = pdf_text(client.get(f"/cases/{dismissal_case.id}/notices/{notice.id}/letter.pdf"))
+    outcome_text = pdf_text(client.get(f"/cases/{dismissal_case.id}/outcome.pdf"))
+
+    assert "Notice of a disciplinary hearing" in notice_text and notice.venue in notice_text
+    assert "shop steward" in notice_text and " ".join(dismissal_case.allegations[0].text.split()[:5]) in notice_text
+    assert "within 30 days" in outcome_text and "Guilty" in outcome_text
+
+
+def test_an_outcome_letter_needs_a_sanction(client, login_as, warned_case):
+    login_as("hr_officer")
+    assert client.get(f"/cases/{warned_case.id}/outcome.pdf").status_code == 404

@@ -43,3 +43,27 @@ def warning_letter(case_id: int, warning_id: int):
                          case=case, warning=warning, who=services.person(case.employee, current_user))
     services.record_document(case, f"the {warning.type_enum.label.lower()} letter", actor=current_user)
     return pdf_response(content, f"{case.reference}-{warning.warning_type.replace('_', '-')}-warning.pdf")
+
+
+@bp.get("/<int:case_id>/notices/<int:notice_id>/letter.pdf")
+@permission_required(CASE_VIEW)
+def notice_letter(case_id: int, notice_id: int):
+    case = case_or_403(case_id)
+    notice = next((n for n in case.notices if n.id == notice_id), None) or abort(404)
+    content = render_pdf("pdf/hearing_notice.html", title=f"Notice of a disciplinary hearing — {case.reference}",
+                         case=case, notice=notice, postponed=notice is not case.notices[0],
+                         who=services.person(case.employee, current_user))
+    services.record_document(case, "the notice of the hearing", actor=current_user)
+    return pdf_response(content, f"{case.reference}-notice-of-hearing.pdf")
+
+
+@bp.get("/<int:case_id>/outcome.pdf")
+@permission_required(CASE_VIEW)
+def outcome_letter(case_id: int):
+    case = case_or_403(case_id)
+    if case.sanction is None:
+        abort(404)
+    content = render_pdf("pdf/outcome_letter.html", title=f"Outcome of the disciplinary hearing — {case.reference}",
+                         case=case, sanction=case.sanction, who=services.person(case.employee, current_user))
+    services.record_document(case, "the outcome letter", actor=current_user)
+    return pdf_response(content, f"{case.reference}-outcome.pdf")

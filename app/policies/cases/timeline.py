@@ -43,7 +43,60 @@ def _core_events(case: PolicyCase) -> list[Event]:
     return events
 
 
-TIMELINE_SOURCES: list[Callable[[PolicyCase], list[Event]]] = [_core_events]
+def _privilege_events(case: PolicyCase) -> list[Event]:
+    events = []
+    for revocation in case.revocations:
+        what = ", ".join(resource.label for resource in revocation.resources)
+        events.append(Event(revocation.starts_on, "Privileges revoked",
+                            f"{what} until {revocation.ends_on.isoformat()}; job functions: {revocation.no_harm_note}"))
+        if revocation.restored_on:
+            events.append(Event(revocation.restored_on, "Privileges restored", what))
+    for training in case.trainings:
+        events.append(Event(case.decided_on or case.opened_on, "Training assigned",
+                            f"{training.course}, due {training.due_on.isoformat()}"))
+        if training.completed_on:
+            events.append(Event(training.completed_on, "Training completed", training.course))
+    return events
+
+
+def _disciplinary_events(case: PolicyCase) -> list[Event]:
+    events = []
+    if case.investigation:
+        events.append(Event(case.investigation.started_on, "Investigation started",
+                            f"Investigator: {case.investigation.investigator}"))
+        if case.investigation.completed_on:
+            events.append(Event(case.investigation.completed_on, "Investigation completed",
+                                case.investigation.findings))
+    for suspension in case.suspensions:
+        until = f" until {suspension.ends_on.isoformat()}" if suspension.ends_on else ""
+        events.append(Event(suspension.starts_on, "Precautionary suspension on full pay" + until, suspension.reasons))
+    for notice in case.notices:
+        events.append(Event(notice.issued_on, "Notice of the disciplinary hearing",
+                            f"Hearing on {notice.hearing_on.isoformat()} at {notice.hearing_time}, {notice.venue}; "
+                            f"in {notice.language}; {len(case.allegations)} allegation(s)"))
+    if case.hearing:
+        events.append(Event(case.hearing.held_on, "Disciplinary hearing", f"Chair: {case.hearing.chair}"))
+        findings = [f"{a.position}: {'guilty' if a.finding == 'guilty' else 'not guilty'}"
+                    for a in case.allegations if a.finding]
+        if findings:
+            events.append(Event(case.hearing.held_on, "Findings", "; ".join(findings)))
+    if case.sanction:
+        events.append(Event(case.sanction.decided_on, f"Sanction: {case.sanction.sanction_enum.label.lower()}",
+                            case.sanction.reasons))
+        if case.sanction.outcome_issued_on:
+            referral = " with notice of the right to refer a dispute" if case.sanction.referral_notice_given else ""
+            events.append(Event(case.sanction.outcome_issued_on, "Written outcome given" + referral))
+    if case.appeal:
+        events.append(Event(case.appeal.lodged_on, "Appeal lodged", case.appeal.grounds))
+        if case.appeal.outcome_on and case.appeal.outcome:
+            events.append(Event(case.appeal.outcome_on, "Appeal decided", case.appeal.outcome_reasons))
+    for override in case.fairness_overrides:
+        events.append(Event(to_local(override.recorded_at).date(), "Fairness check overridden",
+                            f"{override.check.replace('_', ' ')}: {override.reason}"))
+    return events
+
+
+TIMELINE_SOURCES: list[Callable[[PolicyCase], list[Event]]] = [_core_events, _privilege_events, _disciplinary_events]
 
 
 def events(case: PolicyCase) -> list[Event]:
