@@ -122,3 +122,13 @@ def test_the_notice_and_outcome_letters(client, login_as, dismissal_case):
 def test_an_outcome_letter_needs_a_sanction(client, login_as, warned_case):
     login_as("hr_officer")
     assert client.get(f"/cases/{warned_case.id}/outcome.pdf").status_code == 404
+
+
+def test_the_timeline_says_who_recorded_each_step(client, login_as, department):
+    case = open_case(make_employee(department=department), make_approved())
+    user = login_as("hr_officer")
+    client.post(f"/cases/{case.id}/decision", data={"version": str(case.version), "action": "management_warning"})
+
+    page = text_of(client.get(f"/cases/{case.id}/timeline"))
+
+    assert f"— Decision by {user.full_name}" in page

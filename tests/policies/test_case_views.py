@@ -187,3 +187,25 @@ def test_the_employee_page_shows_policies_and_cases_to_those_who_may_see_them(cl
 
     assert "ICT-SEC ICT Security Policy 1.0 Not yet" in as_hr and case.reference in as_hr
     assert "ICT-SEC ICT Security Policy 1.0 Not yet" in as_officer and case.reference not in as_officer
+
+
+def test_a_case_opens_with_its_first_evidence_file(client, login_as, policy, employee):
+    login_as("hr_officer")
+    data = {**form(policy, employee), "evidence": (io.BytesIO(b"10:02 shared credentials"), "statement.txt"),
+            "evidence_description": "Witness statement"}
+
+    response = client.post("/cases/new", data=data, content_type="multipart/form-data")
+
+    case = db.session.scalars(sa.select(PolicyCase)).one()
+    assert response.status_code == 302
+    assert [(e.original_name, e.description) for e in case.evidence] == [("statement.txt", "Witness statement")]
+
+
+def test_a_refused_evidence_file_opens_no_case(client, login_as, policy, employee):
+    login_as("hr_officer")
+    data = {**form(policy, employee), "evidence": (io.BytesIO(b"MZ\x00\x00"), "run.exe")}
+
+    response = client.post("/cases/new", data=data, content_type="multipart/form-data")
+
+    assert response.status_code == 422 and cases_count() == 0
+    assert error_next_to(response, "evidence").startswith("Programs and scripts are not accepted")

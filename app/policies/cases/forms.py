@@ -31,6 +31,10 @@ class OpenCaseForm(FlaskForm):
                                  description="The register's reference of the risk it bears on, e.g. R-001.")
     asset_tag = StringField("Related asset tag (optional)", filters=[strip], validators=[Optional(), Length(max=64)],
                             description="The CMDB item involved, e.g. the laptop or application.")
+    evidence = FileField("Evidence (optional)", description="A file showing what happened: a log extract, a "
+                                                         "screenshot, a statement. More can be added on the case.")
+    evidence_description = StringField("What the evidence shows", filters=[strip],
+                                       validators=[Optional(), Length(max=300)])
 
     def set_choices(self, *, clauses) -> None:
         groups: dict[str, list[tuple[str, str]]] = {}

@@ -228,7 +228,9 @@ def recommendation_for(data: CaseInput) -> rules.Recommendation:
                            earlier_warnings(data.employee_id), on=data.incident_on, matrix=action_matrix())
 
 
-def open_case(data: CaseInput, *, actor, today: date | None = None) -> PolicyCase:
+def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: CheckedUpload | None = None,
+              evidence_description: str = "") -> PolicyCase:
+    """Open the case with its recommendation (and its first evidence file, in the same transaction)."""
     today = today or local_today()
     problems, checked = _check(data, today)
     if problems:
@@ -250,6 +252,8 @@ def open_case(data: CaseInput, *, actor, today: date | None = None) -> PolicyCas
     audit.record("create", "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),
                  summary=f"Opened case {case.reference}: {clause.version.policy.code} clause {clause.reference}, "
                          f"recommended {advice.action.label.lower()}"[:300], actor=actor)
+    if evidence is not None:
+        add_evidence(case, evidence, evidence_description, actor=actor, commit=False)
     db.session.commit()
     return case
 

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from app.auth.models import User
 from app.common.timeutil import to_local
+from app.extensions import db
 from app.policies.cases.models import PolicyCase
 
 
@@ -16,6 +18,12 @@ class Event:
     on: date
     title: str
     detail: str = ""
+    by: str = ""  # who recorded it, when known
+
+
+def _who(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id else None
+    return user.full_name if user else ""
 
 
 def _core_events(case: PolicyCase) -> list[Event]:
@@ -23,23 +31,24 @@ def _core_events(case: PolicyCase) -> list[Event]:
     events = [Event(case.incident_on, "Incident", f"Breach of {case.policy_version}{clause}"),
               Event(case.opened_on, "Case opened",
                     f"Recommended: {case.recommended.label.lower()} ({case.severity_enum.label.lower()} severity, "
-                    f"{case.security_risk_enum.label.lower()} security risk)")]
+                    f"{case.security_risk_enum.label.lower()} security risk)", _who(case.created_by_id))]
     if case.decided and case.decided_on:
         differs = f" — not the recommended action: {case.decision_reason}" if case.decided != case.recommended else ""
-        events.append(Event(case.decided_on, "Decision", f"{case.decided.label}{differs}"))
+        events.append(Event(case.decided_on, "Decision", f"{case.decided.label}{differs}", _who(case.decided_by_id)))
     for item in case.evidence:
         events.append(Event(to_local(item.uploaded_at).date(), "Evidence added",
-                            f"{item.original_name}{': ' + item.description if item.description else ''}"))
+                            f"{item.original_name}{': ' + item.description if item.description else ''}",
+                            _who(item.uploaded_by_id)))
     for warning in case.warnings:
         events.append(Event(warning.issued_on, f"{warning.type_enum.label} given",
-                            f"Counts until {warning.valid_until.isoformat()}"))
+                            f"Counts until {warning.valid_until.isoformat()}", _who(warning.issued_by_id)))
         if warning.acknowledged_on:
             events.append(Event(warning.acknowledged_on, "Warning signed by the employee"))
         elif warning.refused_to_sign:
             events.append(Event(warning.issued_on, "The employee refused to sign the warning",
                                 f"Witness: {warning.witness_name}"))
     if case.closed_on:
-        events.append(Event(case.closed_on, "Case closed", case.outcome))
+        events.append(Event(case.closed_on, "Case closed", case.outcome, _who(case.updated_by_id)))
     return events
 
 
@@ -48,14 +57,16 @@ def _privilege_events(case: PolicyCase) -> list[Event]:
     for revocation in case.revocations:
         what = ", ".join(resource.label for resource in revocation.resources)
         events.append(Event(revocation.starts_on, "Privileges revoked",
-                            f"{what} until {revocation.ends_on.isoformat()}; job functions: {revocation.no_harm_note}"))
+                            f"{what} until {revocation.ends_on.isoformat()}; job functions: {revocation.no_harm_note}",
+                            _who(revocation.created_by_id)))
         if revocation.restored_on:
-            events.append(Event(revocation.restored_on, "Privileges restored", what))
+            events.append(Event(revocation.restored_on, "Privileges restored", what, _who(revocation.restored_by_id)))
     for training in case.trainings:
         events.append(Event(case.decided_on or case.opened_on, "Training assigned",
-                            f"{training.course}, due {training.due_on.isoformat()}"))
+                            f"{training.course}, due {training.due_on.isoformat()}", _who(training.created_by_id)))
         if training.completed_on:
-            events.append(Event(training.completed_on, "Training completed", training.course))
+            events.append(Event(training.completed_on, "Training completed", training.course,
+                                _who(training.updated_by_id)))
     return events
 
 
@@ -63,7 +74,7 @@ def _disciplinary_events(case: PolicyCase) -> list[Event]:
     events = []
     if case.investigation:
         events.append(Event(case.investigation.started_on, "Investigation started",
-                            f"Investigator: {case.investigation.investigator}"))
+                            f"Investigator: {case.investigation.investigator}", _who(case.investigation.created_by_id)))
         if case.investigation.completed_on:
             events.append(Event(case.investigation.completed_on, "Investigation completed",
                                 case.investigation.findings))
@@ -73,16 +84,17 @@ def _disciplinary_events(case: PolicyCase) -> list[Event]:
     for notice in case.notices:
         events.append(Event(notice.issued_on, "Notice of the disciplinary hearing",
                             f"Hearing on {notice.hearing_on.isoformat()} at {notice.hearing_time}, {notice.venue}; "
-                            f"in {notice.language}; {len(case.allegations)} allegation(s)"))
+                            f"in {notice.language}; {len(case.allegations)} allegation(s)", _who(notice.created_by_id)))
     if case.hearing:
-        events.append(Event(case.hearing.held_on, "Disciplinary hearing", f"Chair: {case.hearing.chair}"))
+        events.append(Event(case.hearing.held_on, "Disciplinary hearing", f"Chair: {case.hearing.chair}",
+                            _who(case.hearing.created_by_id)))
         findings = [f"{a.position}: {'guilty' if a.finding == 'guilty' else 'not guilty'}"
                     for a in case.allegations if a.finding]
         if findings:
             events.append(Event(case.hearing.held_on, "Findings", "; ".join(findings)))
     if case.sanction:
         events.append(Event(case.sanction.decided_on, f"Sanction: {case.sanction.sanction_enum.label.lower()}",
-                            case.sanction.reasons))
+                            case.sanction.reasons, _who(case.sanction.created_by_id)))
         if case.sanction.outcome_issued_on:
             referral = " with notice of the right to refer a dispute" if case.sanction.referral_notice_given else ""
             events.append(Event(case.sanction.outcome_issued_on, "Written outcome given" + referral))
@@ -92,7 +104,7 @@ def _disciplinary_events(case: PolicyCase) -> list[Event]:
             events.append(Event(case.appeal.outcome_on, "Appeal decided", case.appeal.outcome_reasons))
     for override in case.fairness_overrides:
         events.append(Event(to_local(override.recorded_at).date(), "Fairness check overridden",
-                            f"{override.check.replace('_', ' ')}: {override.reason}"))
+                            f"{override.check.replace('_', ' ')}: {override.reason}", _who(override.recorded_by_id)))
     return events
 
 

@@ -136,8 +136,11 @@ def new():
                 description=form.description.data, severity=form.severity.data,
                 security_risk=form.security_risk.data, risk_reference=form.risk_reference.data or "",
                 asset_tag=form.asset_tag.data or "")
-            with saving(form, services.CaseRuleError):
-                case = services.open_case(data, actor=current_user)
+            with saving(form, RuleError):
+                sent = uploads.form_file(form.evidence.data)
+                evidence = uploads.check_evidence(*sent, field="evidence") if sent else None
+                case = services.open_case(data, actor=current_user, evidence=evidence,
+                                          evidence_description=form.evidence_description.data or "")
                 flash(f"Opened case {case.reference}. Khusela recommends: {case.recommended.label.lower()}.",
                       "success")
                 return redirect(url_for("cases.detail", case_id=case.id))
