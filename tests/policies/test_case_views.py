@@ -209,3 +209,16 @@ def test_a_refused_evidence_file_opens_no_case(client, login_as, policy, employe
 
     assert response.status_code == 422 and cases_count() == 0
     assert error_next_to(response, "evidence").startswith("Programs and scripts are not accepted")
+
+
+@pytest.mark.parametrize("action", ["management_warning", "written_warning"])
+def test_after_a_warning_decision_the_page_offers_the_warning_form(client, login_as, policy, employee, action):
+    case = open_case(employee, policy, severity="medium", security_risk="medium")
+    login_as("hr_officer")
+    client.post(f"/cases/{case.id}/decision", data={"version": str(case.version), "action": action,
+                                                    "reason": "The employee's manager asked for counselling first."})
+
+    page = client.get(f"/cases/{case.id}")
+
+    assert page.status_code == 200
+    assert "Counts towards later cases for 3, 6 or 12 months by kind" in text_of(page)

@@ -123,9 +123,10 @@ def action_matrix() -> dict[Severity, dict[SecurityRisk, Action]]:
     return rules.matrix_from_setting(settings.get(settings.CASE_ACTION_MATRIX))
 
 
-def validity_months(warning_type: WarningType) -> int:
+def validity_months(warning_type: WarningType | str) -> int:
+    kind = WarningType(warning_type)
     stored = settings.get(settings.WARNING_VALIDITY_MONTHS)
-    return int(stored.get(warning_type.value, rules.DEFAULT_VALIDITY_MONTHS[warning_type]))
+    return int(stored.get(kind.value, rules.DEFAULT_VALIDITY_MONTHS[kind]))
 
 
 # --- choices -------------------------------------------------------------------------------------

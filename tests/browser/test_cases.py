@@ -1,0 +1,77 @@
+"""Case journey in a browser: a manager logs a breach by one of his staff, HR decides the
+recommended action, records the written warning and the employee's signature, prints the letter and
+closes the case; an auditor then sees the same case under a pseudonym. Each state passes axe."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.browser.test_accessibility import check_page
+
+pytestmark = pytest.mark.browser
+
+
+def _staff_member(live_server) -> tuple[str, str]:
+    """A DOH employee without an account or a case yet: (number, name)."""
+    from app.auth.models import Department
+    from app.employees.models import Employee
+    from app.extensions import db
+    from app.policies.cases.models import PolicyCase
+
+    with live_server.app.app_context():
+        with_cases = sa.select(PolicyCase.employee_id)
+        employee = db.session.scalars(
+            sa.select(Employee).join(Department, Employee.department_id == Department.id)
+            .where(Department.code == "DOH", Employee.status == "active", Employee.user_id.is_(None),
+                   Employee.id.not_in(with_cases)).order_by(Employee.number)).first()
+        return employee.number, employee.full_name
+
+
+def test_manager_logs_a_breach_and_hr_warns_and_closes(page, live_server, sign_in, artifacts):
+    number, name = _staff_member(live_server)
+    today = date.today().isoformat()
+    sign_in("manager")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    page.get_by_role("link", name="Open a case").click()
+    page.get_by_label("Employee number").fill(number)
+    page.get_by_label("Policy clause breached").select_option(label="2.2 Sharing passwords")
+    page.get_by_label("Date of the incident").fill(today)
+    page.get_by_label("What happened").fill("Gave his password to a locum so she could print prescriptions.")
+    page.get_by_label("Severity").select_option(label="Medium")
+    page.get_by_label("Security risk").select_option(label="Medium")
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator(".flash-messages")).to_contain_text("recommends: written warning in the personnel file")
+    expect(page.get_by_text(name).first).to_be_visible()
+    check_page(page, artifacts, "case-opened")
+    case_url = page.url
+
+    page.context.clear_cookies()  # signed out
+    sign_in("hr")
+    page.goto(case_url)
+    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_label("Given on").fill(today)
+    page.get_by_label("Wording").fill("You gave your password to another person (clause 2.2). Never do so again.")
+    page.get_by_role("button", name="Record the warning").click()
+    expect(page.locator(".flash-messages")).to_contain_text("Written warning recorded")
+    page.get_by_label("Signed on").fill(today)
+    page.get_by_role("button", name="Record", exact=True).click()
+    expect(page.get_by_text(re.compile("Signed by the employee on"))).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Written warning letter (PDF)").click()
+    assert download.value.suggested_filename.endswith("-written-warning.pdf")
+    page.get_by_role("textbox", name="Outcome").fill("Written warning given and signed.")
+    page.get_by_role("button", name="Close the case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Closed")
+    check_page(page, artifacts, "case-closed")
+
+    page.context.clear_cookies()
+    sign_in("auditor")
+    page.goto(case_url)
+    expect(page.get_by_text(re.compile(r"^Employee [A-Z2-7]{8}$"))).to_be_visible()
+    expect(page.get_by_text(name)).to_have_count(0)
+    check_page(page, artifacts, "case-as-auditor")
