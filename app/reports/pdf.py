@@ -11,7 +11,6 @@ from pathlib import Path
 
 from flask import Response, current_app, render_template
 from flask_login import current_user
-from weasyprint import HTML
 
 from app.admin import settings
 from app.common.timeutil import to_local, utcnow
@@ -26,6 +25,9 @@ def render_pdf(template: str, *, title: str, **context) -> bytes:
     html = render_template(template, title=title, classification=settings.get(settings.CLASSIFICATION_LABEL),
                            generated_at=to_local(utcnow()), generated_by=generated_by, **context)
     static = Path(current_app.root_path) / "static"
+    # Imported here: WeasyPrint loads Pango when imported, and the rest of Khusela runs without it.
+    from weasyprint import HTML
+
     return HTML(string=html, base_url=str(static)).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
 
 
