@@ -24,7 +24,7 @@ from app.common.saving import saving
 from app.employees.models import Employee
 from app.policies import services
 from app.policies.forms import RecordAcknowledgementsForm, StepForm
-from app.policies.models import Policy, PolicyAcknowledgement
+from app.policies.models import Policy, PolicyAcknowledgement, PolicyState
 from app.policies.views import bp, policy_or_404, render_version, version_or_404
 
 SHOW_ACKNOWLEDGED, SHOW_OUTSTANDING = "acknowledged", "outstanding"
@@ -49,6 +49,17 @@ def acknowledge(policy_id: int, version_id: int):
 def _in_force_or_404(policy: Policy):
     version = policy.current
     if version is None:
+        abort(404)
+    return version
+
+
+def _register_version(policy: Policy):
+    """The version whose register is asked for (?version=id, one that was in force), else the one in force."""
+    wanted = id_arg(request.args, "version")
+    if wanted is None:
+        return _in_force_or_404(policy)
+    version = next((v for v in policy.versions if v.id == wanted), None)
+    if version is None or version.state_enum not in (PolicyState.APPROVED, PolicyState.SUPERSEDED):
         abort(404)
     return version
 
@@ -90,8 +101,10 @@ def _columns(show: str) -> list[Column]:
 @permission_required(POLICY_ACKNOWLEDGEMENTS)
 def acknowledgements(policy_id: int):
     policy = policy_or_404(policy_id)
-    version = _in_force_or_404(policy)
-    show = SHOW_OUTSTANDING if request.args.get("show") == SHOW_OUTSTANDING else SHOW_ACKNOWLEDGED
+    version = _register_version(policy)
+    # Who has not yet acknowledged is a question about the version in force only.
+    in_force = version.state_enum == PolicyState.APPROVED
+    show = SHOW_OUTSTANDING if request.args.get("show") == SHOW_OUTSTANDING and in_force else SHOW_ACKNOWLEDGED
     department_id, may_choose = _department_scope()
     if show == SHOW_ACKNOWLEDGED:
         statement = services.acknowledged_select(version)

@@ -272,3 +272,29 @@ def test_a_missing_policy_or_version_is_404(officer, client):
     policy = make_draft()
     assert client.get("/policies/999999").status_code == 404
     assert client.get(f"/policies/{policy.id}/versions/999999").status_code == 404
+
+
+def test_the_register_of_a_superseded_version_keeps_its_acknowledgements(client, login_as, department):
+    policy = make_approved()
+    first = policy.current
+    signed = make_employee(department=department, name="Ayanda Zulu")
+    services.record_acknowledgements(first, [signed.number], on=date(2026, 4, 1), actor=None)
+    draft = services.start_new_version(policy, major=False, actor=None)
+    services.update_draft(draft, services.DraftInput(change="Changes", body=draft.body, author_name="S Dlamini",
+                                                     author_designation="Security Officer"),
+                          expected_version=draft.version, actor=None)
+    services.submit_for_review(draft, expected_version=draft.version, actor=None, today=date(2026, 11, 2))
+    services.add_reviewer(draft, name="L M", designation="ICT", reviewed_on=date(2026, 11, 3), actor=None,
+                          today=date(2026, 11, 3))
+    services.approve(draft, services.workflow.Approval("T N", "MM", date(2026, 11, 4), None),
+                     expected_version=draft.version, actor=None, today=date(2026, 11, 4))
+    login_as("hr_officer")
+
+    current = text_of(client.get(f"/policies/{policy.id}/acknowledgements"))
+    old = text_of(client.get(f"/policies/{policy.id}/acknowledgements?version={first.id}&show=outstanding"))
+    draft_register = client.get(f"/policies/{policy.id}/acknowledgements?version=999999")
+
+    assert "0 of 1 employees" in current and "Register of version: 1.1 · 1.0" in current
+    assert "was in force from 2026-03-02 to 2026-11-04" in old and "Ayanda Zulu" in old
+    assert "Not yet acknowledged" not in old
+    assert draft_register.status_code == 404
