@@ -117,6 +117,7 @@ def _load(demo: DemoPolicy, owner: User | None, today: date) -> Policy:
     _approve(first, today - timedelta(days=900 if overdue else 700))
     second = services.start_new_version(policy, major=False, actor=None)
     services.update_draft(second, _draft(demo, "1.1"), expected_version=second.version, actor=None)
+    services.clauses_from_headings(second, actor=None)
     _approve(second, today - timedelta(days=400 if overdue else 200))
     if demo.code == IN_REVIEW_CODE:
         third = services.start_new_version(policy, major=False, actor=None)
@@ -124,6 +125,7 @@ def _load(demo: DemoPolicy, owner: User | None, today: date) -> Policy:
             change="Passphrases of 15 characters", body=_text(demo, "1.2").replace("12 characters", "15 characters"),
             author_name=AUTHOR[0], author_designation=AUTHOR[1], author_contact=AUTHOR[2]),
             expected_version=third.version, actor=None)
+        services.clauses_from_headings(third, actor=None)
         services.submit_for_review(third, expected_version=third.version, actor=None, today=today - timedelta(days=3))
     return policy
 

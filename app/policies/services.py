@@ -245,26 +245,40 @@ def remove_clause(version: PolicyVersion, clause_id: int, *, actor) -> None:
     db.session.commit()
 
 
-def clauses_from_headings(version: PolicyVersion, *, actor) -> list[PolicyClause]:
-    """Add a clause for each numbered heading of the text ("## 4.2 Password length") not yet listed,
-    with the text under the heading as the clause's text."""
+@dataclass(frozen=True)
+class ClausesFromHeadings:
+    added: list[PolicyClause]
+    updated: list[PolicyClause]
+
+
+def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadings:
+    """A clause for each numbered heading of the text ("## 4.2 Password length"), with the text under
+    the heading: new headings add clauses, and a listed clause takes its heading's current title and
+    text (a new version's text changes, its clauses follow). Clauses with no heading stay as they are."""
     _require_draft(version)
-    known = {clause.reference for clause in version.clauses}
-    added = []
+    listed = {clause.reference: clause for clause in version.clauses}
+    added, updated = [], []
     for _, heading, text in sections(version.body):
         match = NUMBERED_HEADING.fullmatch(heading)
-        if match and match.group(1) not in known:
-            reference, title = match.group(1), match.group(2).strip()[:200]
-            clause = PolicyClause(reference=reference, title=title, text=text[:5000], position=_position(reference))
+        if not match:
+            continue
+        reference, title, text = match.group(1), match.group(2).strip()[:200], text[:5000]
+        clause = listed.get(reference)
+        if clause is None:
+            clause = PolicyClause(reference=reference, title=title, text=text, position=_position(reference))
             version.clauses.append(clause)
-            known.add(reference)
+            listed[reference] = clause
             added.append(clause)
-    if added:
+        elif (clause.title, clause.text) != (title, text):
+            clause.title, clause.text = title, text
+            updated.append(clause)
+    if added or updated:
         audit.record("update", "policy", version.policy_id,
-                     changes={"clauses": [None, [str(clause) for clause in added]]},
-                     summary=f"Listed {len(added)} clauses of {version} from its headings"[:300], actor=actor)
+                     changes={"clauses": [None, [str(clause) for clause in added + updated]]},
+                     summary=f"Clauses of {version} from its headings: {len(added)} added, {len(updated)} "
+                             f"updated"[:300], actor=actor)
     db.session.commit()
-    return added
+    return ClausesFromHeadings(added, updated)
 
 
 # --- review and approval ----------------------------------------------------------------------------

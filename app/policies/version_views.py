@@ -84,10 +84,11 @@ def add_clause(policy_id: int, version_id: int):
 @permission_required(POLICY_EDIT)
 def clauses_from_headings(policy_id: int, version_id: int):
     def list_clauses(version):
-        added = services.clauses_from_headings(version, actor=current_user)
-        if added:
-            return f"Listed {len(added)} clauses from the numbered headings.", "success"
-        return "No numbered heading (like ## 4.2 Password length) that is not listed already.", "info"
+        result = services.clauses_from_headings(version, actor=current_user)
+        if result.added or result.updated:
+            return (f"From the numbered headings: {len(result.added)} clauses added, {len(result.updated)} updated.",
+                    "success")
+        return "The clauses already match the numbered headings (like ## 4.2 Password length).", "info"
 
     return _button_step(policy_id, version_id, list_clauses)
 

@@ -28,7 +28,7 @@ def test_officer_writes_reviews_and_approves_a_policy(page, live_server, sign_in
     page.get_by_role("button", name="Create policy").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ICT-POL-099 Clear Desk Policy")
 
-    page.get_by_role("button", name="List the clauses from the text's numbered headings").click()
+    page.get_by_role("button", name="List or update the clauses from the text's numbered headings").click()
     expect(page.get_by_role("row").filter(has_text="3.2")).to_contain_text("Lock the screen.")
     page.get_by_role("button", name="Send for review").click()
     expect(page.get_by_role("alert").first).to_contain_text("designation for the document-control table")

@@ -68,12 +68,30 @@ def test_controls_are_mapped_and_the_mapping_is_audited():
 def test_clauses_come_from_numbered_headings_once():
     version = make_draft().latest
 
-    added = services.clauses_from_headings(version, actor=None)
+    first = services.clauses_from_headings(version, actor=None)
     again = services.clauses_from_headings(version, actor=None)
 
-    assert [str(c) for c in added] == ["4 Passwords", "4.1 Length", "4.2 Sharing"]
-    assert [c.text for c in added] == ["", "At least 12 characters.", "Never."]
-    assert again == []
+    assert [str(c) for c in first.added] == ["4 Passwords", "4.1 Length", "4.2 Sharing"]
+    assert [c.text for c in first.added] == ["", "At least 12 characters.", "Never."]
+    assert (again.added, again.updated) == ([], [])
+
+
+def test_a_new_versions_clauses_follow_its_changed_headings():
+    policy = make_approved()
+    draft = services.start_new_version(policy, major=False, actor=None)
+    manual = services.add_clause(draft, reference="7", title="Kept by hand", actor=None)
+    body = (draft.body.replace("At least 12 characters.", "At least 15 characters.")
+            .replace("## 4.2 Sharing", "## 4.2 Sharing passwords"))
+    services.update_draft(draft, services.DraftInput(change="Changes", body=body, author_name="S D",
+                                                     author_designation="SO"), expected_version=draft.version,
+                          actor=None)
+
+    result = services.clauses_from_headings(draft, actor=None)
+
+    assert [str(c) for c in result.updated] == ["4.1 Length", "4.2 Sharing passwords"]
+    assert result.updated[0].text == "At least 15 characters." and result.added == []
+    assert manual in draft.clauses
+    assert [c.text for c in policy.current.clauses if c.reference == "4.1"] == ["At least 12 characters."]
 
 
 def test_clauses_sort_by_number_and_a_number_is_used_once():
