@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
@@ -151,7 +151,8 @@ class PolicyClause(db.Model):
     reference: Mapped[str] = mapped_column(String(32))  # "4.2"
     title: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Sort key of the number: 4.10 after 4.9, up to four levels of 999 (needs more than 32 bits).
+    position: Mapped[int] = mapped_column(BigInteger, default=0)
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -139,7 +139,7 @@ def upgrade():
     sa.Column('reference', sa.String(length=32), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('position', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['version_id'], ['policy_version.id'], name=op.f('fk_policy_clause_version_id_policy_version'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_clause')),
     sa.UniqueConstraint('version_id', 'reference', name='uq_policy_clause_reference')

@@ -5,12 +5,12 @@ closes the case; an auditor then sees the same case under a pseudonym. Each stat
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.common.timeutil import local_today
 from tests.browser.test_accessibility import check_page
 
 pytestmark = pytest.mark.browser
@@ -34,7 +34,8 @@ def _staff_member(live_server) -> tuple[str, str]:
 
 def test_manager_logs_a_breach_and_hr_warns_and_closes(page, live_server, sign_in, artifacts):
     number, name = _staff_member(live_server)
-    today = date.today().isoformat()
+    with live_server.app.app_context():  # the server's day (Africa/Johannesburg), not this machine's
+        today = local_today().isoformat()
     sign_in("manager")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
     page.get_by_role("link", name="Open a case").click()

@@ -3,11 +3,10 @@ headings, sends it for review, records the review and approves it; each state pa
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
+from app.common.timeutil import local_today
 from tests.browser.test_accessibility import check_page
 
 pytestmark = pytest.mark.browser
@@ -40,7 +39,8 @@ def test_officer_writes_reviews_and_approves_a_policy(page, live_server, sign_in
     page.get_by_role("button", name="Send for review").click()
     expect(page.get_by_text("Version 1.0 In review")).to_be_visible()
 
-    today = date.today().isoformat()
+    with live_server.app.app_context():  # the server's day (Africa/Johannesburg), not this machine's
+        today = local_today().isoformat()
     page.get_by_label("Reviewer").fill("Lerato Mokoena")
     page.get_by_label("Reviewed on").fill(today)
     page.get_by_role("button", name="Record").click()

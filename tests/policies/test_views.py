@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.common.timeutil import local_today
 from app.controls.models import Control
 from app.extensions import db
 from app.policies import services
@@ -121,10 +122,10 @@ def test_the_whole_workflow_through_the_pages(officer, client):
     client.post(url(policy, "/clauses"), data={"reference": "5.1", "title": "Screen lock"})
     client.post(url(policy, "/submit"), data={"version": str(version.version)})
     client.post(url(policy, "/reviewers"), data={"name": "L Mokoena", "designation": "ICT Manager",
-                                                 "reviewed_on": date.today().isoformat()})
+                                                 "reviewed_on": local_today().isoformat()})
     approved = client.post(url(policy, "/approve"), data={
         "version": str(version.version), "approver_name": "T Nkosi", "approver_designation": "Municipal Manager",
-        "approved_on": date.today().isoformat()}, follow_redirects=True)
+        "approved_on": local_today().isoformat()}, follow_redirects=True)
 
     assert [c.reference for c in version.clauses] == ["4", "4.1", "4.2", "5.1"]
     assert version.state == "approved"
