@@ -3,7 +3,7 @@ at the top of every page, "Page X of Y" with when and by whom it was generated a
 headers repeated on each page, tagged for screen readers (PDF/UA-1).
 
 Rendering takes about 0.2 s a page on one core: letters and case files are rendered in the request;
-long reports belong in a background job (../shared/STACK.md)."""
+long reports belong in a background job (about 1 GB of memory per 200 pages)."""
 
 from __future__ import annotations
 
