@@ -38,6 +38,7 @@ from app.policies.models import (  # noqa: F401
     PolicyReviewer,
     PolicyVersion,
 )
+from app.reports.models import EvidencePack  # noqa: F401
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     RatingChange,
@@ -48,3 +49,4 @@ from app.risks.models import (  # noqa: F401
     RiskReview,
     TreatmentAction,
 )
+from app.scheduler.models import JobRun, Notification, NotificationPreference  # noqa: F401

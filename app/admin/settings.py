@@ -23,6 +23,7 @@ WARNING_VALIDITY_MONTHS = "warning_validity_months"
 REVOCATION_MAX_DAYS = "revocation_max_days"
 HEARING_NOTICE_WORKING_DAYS = "hearing_notice_working_days"
 CASE_RETENTION_YEARS = "case_retention_years"
+PACK_RETENTION_DAYS = "pack_retention_days"
 
 
 def _defaults() -> dict:
@@ -46,6 +47,8 @@ def _defaults() -> dict:
         HEARING_NOTICE_WORKING_DAYS: 5,
         # POPIA s14: kept no longer than needed; closed cases are listed for destruction after this.
         CASE_RETENTION_YEARS: 5,
+        # Evidence packs hold copies of the evidence: removed this many days after they are built.
+        PACK_RETENTION_DAYS: 14,
     }
 
 

@@ -49,6 +49,10 @@ CASE_OPEN = "case.open"
 CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
 CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
 CASE_DESTROY = "case.destroy"  # destroy closed cases past their retention period (POPIA s14)
+# Reports: the /reports page lists to each user the PDFs their other permissions allow.
+REPORT_VIEW = "report.view"
+PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
+ADMIN_JOBS = "admin.jobs"  # the scheduled jobs' runs and errors
 
 EVERY_ROLE = frozenset(Role)
 
@@ -86,6 +90,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_DECIDE: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    REPORT_VIEW: EVERY_ROLE,
+    PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
+    ADMIN_JOBS: frozenset({Role.ADMIN}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

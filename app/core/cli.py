@@ -8,7 +8,10 @@ from app.auth.passwords import password_problem
 from app.controls.cli import controls_cli
 from app.core.demo import DEMO_ACCOUNTS, database_is_empty, seed_demo
 from app.employees.cli import employees_cli
+from app.reports.cli import reports_cli
+from app.reports.pack_cli import packs_cli
 from app.risks.cli import risks_cli
+from app.scheduler.cli import scheduler_cli
 
 
 @click.command("seed-demo")
@@ -39,5 +42,5 @@ def demo_logins_command():
 
 def register_cli(app: Flask) -> None:
     for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli, controls_cli,
-                    assets_cli, employees_cli):
+                    assets_cli, employees_cli, reports_cli, packs_cli, scheduler_cli):
         app.cli.add_command(command)
