@@ -25,7 +25,10 @@ run: $(VENV)/.installed
 	$(FLASK) seed-demo --if-empty
 	@echo
 	@$(FLASK) demo-logins
-	@echo "Khusela is starting on http://127.0.0.1:$(PORT)  (Ctrl+C stops it)"
+	@echo "Khusela is starting on http://127.0.0.1:$(PORT)  (Ctrl+C stops it and its scheduler)"
+	@# The scheduled jobs run in their own process next to gunicorn (its workers never run them).
+	@$(FLASK) scheduler run --standby & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null || true' EXIT; \
 	$(BIN)/gunicorn --workers 2 --threads 2 --timeout 120 --bind 127.0.0.1:$(PORT) \
 		--access-logfile - wsgi:app
 

@@ -53,9 +53,17 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "KHUSELA_TIMEZONE": os.environ.get("KHUSELA_TIMEZONE", "Africa/Johannesburg"),
         "CLASSIFICATION_LABEL": os.environ.get("KHUSELA_CLASSIFICATION", "RESTRICTED"),
+        # The organisation setting's first value: on the cover of every PDF report and in its metadata.
+        "ORGANISATION_NAME": os.environ.get("KHUSELA_ORGANISATION", ""),
         "MAX_CONTENT_LENGTH": _int("KHUSELA_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         # Evidence files, named by SHA-256; outside the web root, backed up with the database.
         "EVIDENCE_FOLDER": os.environ.get("KHUSELA_EVIDENCE_FOLDER") or str(instance_path / "evidence"),
+        # Evidence packs being built and kept for download (removed after the pack retention setting).
+        "PACKS_FOLDER": os.environ.get("KHUSELA_PACKS_FOLDER") or str(instance_path / "packs"),
+        # Build packs inside the request instead of a background thread (tests; a single-threaded server).
+        "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
+        # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
+        "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "khusela-demo"),
         # Sessions: idle timeout enforced server-side too (see auth.sessions).
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("KHUSELA_SESSION_IDLE_MINUTES", 30)),
@@ -76,5 +84,12 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "khusela@localhost"),
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),  # seconds to wait for the SMTP server
+        "MAIL_MAX_ATTEMPTS": _int("MAIL_MAX_ATTEMPTS", 5),  # then a notification's e-mail is marked failed
+        # The address users reach Khusela at: the links in e-mails start with it.
+        "KHUSELA_BASE_URL": os.environ.get("KHUSELA_BASE_URL", "http://127.0.0.1:5000"),
+        # SQLite only: the file whose lock makes one `flask scheduler run` the runner (PostgreSQL
+        # uses an advisory lock instead). Default: instance/scheduler.lock.
+        "SCHEDULER_LOCK_FILE": os.environ.get("KHUSELA_SCHEDULER_LOCK_FILE", ""),
         "TRUST_PROXY_HEADERS": _bool("KHUSELA_TRUST_PROXY", False),
     }

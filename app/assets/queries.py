@@ -281,3 +281,12 @@ def risks_of_unsupported(today: date, within_days: int) -> tuple[list, int, int]
     unlinked = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(
         *conditions, ~sa.exists().where(asset_risk.c.asset_id == Asset.id)))
     return shown, risks, unlinked
+
+
+def support_ending(start: date, end: date) -> list[tuple[int, str, int, date]]:
+    """(asset id, tag, owner id, support end) of owned items in the estate whose vendor support
+    ends between `start` and `end` (both included), in date and tag order."""
+    return list(db.session.execute(
+        sa.select(Asset.id, Asset.tag, Asset.owner_id, Asset.support_ends_on)
+        .where(_in_estate(), Asset.owner_id.is_not(None), Asset.support_ends_on.between(start, end))
+        .order_by(Asset.support_ends_on, Asset.tag)).all())

@@ -19,6 +19,7 @@ from app.common.timeutil import local_today
 from app.controls import services
 from app.controls.forms import EvidenceForm, ReplaceFileForm
 from app.controls.models import Control, Evidence, EvidenceKind
+from app.controls.queries import evidence_validity_condition
 from app.controls.views import bp
 from app.extensions import db
 from app.risks.forms import control_choices
@@ -56,11 +57,9 @@ def _statement(args) -> sa.Select:
     control_id = _id(args.get("control"))
     if control_id is not None:
         statement = statement.where(Evidence.controls.any(Control.id == control_id))
-    today = local_today()
-    if args.get("validity") == "expired":
-        statement = statement.where(Evidence.valid_until < today)
-    elif args.get("validity") == "current":
-        statement = statement.where(sa.or_(Evidence.valid_until.is_(None), Evidence.valid_until >= today))
+    validity = evidence_validity_condition(args.get("validity", ""), local_today())
+    if validity is not None:
+        statement = statement.where(validity)
     return statement
 
 

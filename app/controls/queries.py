@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -19,6 +20,7 @@ from app.controls.models import (
     Control,
     ControlSource,
     ControlType,
+    Evidence,
     Theme,
     control_mapping,
     risk_control,
@@ -34,6 +36,20 @@ SORT_COLUMNS: dict[str, ColumnElement] = {
     "theme": Control.theme, "owner": sa.func.lower(Owner.full_name), "department": Department.code,
 }
 DEFAULT_SORT = "reference"
+# Evidence list validity=...: expired, still valid, or still valid but ending within EXPIRING_DAYS.
+EVIDENCE_VALIDITY = ("expired", "current", "expiring")
+EVIDENCE_EXPIRING_DAYS = 30
+
+
+def evidence_validity_condition(validity: str, today: date) -> ColumnElement | None:
+    """The evidence list's validity filter; None for "any" (or a value it does not know)."""
+    if validity == "expired":
+        return Evidence.valid_until < today
+    if validity == "current":
+        return sa.or_(Evidence.valid_until.is_(None), Evidence.valid_until >= today)
+    if validity == "expiring":
+        return Evidence.valid_until.between(today, today + timedelta(days=EVIDENCE_EXPIRING_DAYS))
+    return None
 
 
 
@@ -125,3 +141,12 @@ def risks_relying_on(control_id: int) -> sa.Select:
     return (sa.select(risk_control.c.risk_id)
             .join(family, family.c.member_id == risk_control.c.control_id)
             .where(family.c.control_id == control_id))
+
+
+def evidence_expiring(start: date, end: date) -> list[Evidence]:
+    """Evidence whose valid-until date falls between `start` and `end` (both included), with the
+    controls it shows (their owners are reminded)."""
+    return list(db.session.scalars(
+        sa.select(Evidence).options(selectinload(Evidence.controls))
+        .where(Evidence.valid_until.is_not(None), Evidence.valid_until.between(start, end))
+        .order_by(Evidence.valid_until, Evidence.id)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -72,8 +72,21 @@ def get_version(policy: Policy, version_id: int) -> PolicyVersion | None:
     return next((version for version in policy.versions if version.id == version_id), None)
 
 
-def all_policies() -> list[Policy]:
-    return list(db.session.scalars(sa.select(Policy).options(selectinload(Policy.versions)).order_by(Policy.code)))
+REVIEW_DUE_DAYS = 30  # the policy list's review=due: in force, review overdue or due within this many days
+
+
+def review_due_condition(today: date) -> sa.ColumnElement:
+    """Versions in force whose next review is past or falls within REVIEW_DUE_DAYS."""
+    return sa.and_(PolicyVersion.state == PolicyState.APPROVED.value,
+                   PolicyVersion.next_review_on <= today + timedelta(days=REVIEW_DUE_DAYS))
+
+
+def all_policies(*, review_due_on: date | None = None) -> list[Policy]:
+    """Every policy; with review_due_on (today), only those whose version in force is due for review."""
+    statement = sa.select(Policy).options(selectinload(Policy.versions)).order_by(Policy.code)
+    if review_due_on is not None:
+        statement = statement.where(Policy.versions.any(review_due_condition(review_due_on)))
+    return list(db.session.scalars(statement))
 
 
 def policies_of_control(control: Control) -> list[Policy]:
@@ -533,3 +546,12 @@ def acknowledgements_of(employee: Employee) -> list[tuple[Policy, PolicyVersion,
     found = {ack.version_id: ack for ack in db.session.scalars(sa.select(PolicyAcknowledgement).where(
         PolicyAcknowledgement.employee_id == employee.id, PolicyAcknowledgement.version_id.in_(versions)))}
     return [(policy, policy.current, found.get(policy.current.id)) for policy in policies]
+
+
+def reviews_due(on: date) -> list[PolicyVersion]:
+    """Versions in force whose next review falls on or before `on` (whom the scheduler reminds)."""
+    return list(db.session.scalars(
+        sa.select(PolicyVersion).options(selectinload(PolicyVersion.policy))
+        .where(PolicyVersion.state == PolicyState.APPROVED.value, PolicyVersion.next_review_on.is_not(None),
+               PolicyVersion.next_review_on <= on)
+        .order_by(PolicyVersion.next_review_on, PolicyVersion.id)))

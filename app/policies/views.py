@@ -47,12 +47,14 @@ def version_or_404(policy: Policy, version_id: int) -> PolicyVersion:
 @bp.get("")
 @permission_required(POLICY_VIEW)
 def index():
-    policies = services.all_policies()
+    review_due = request.args.get("review") == "due"
+    policies = services.all_policies(review_due_on=local_today() if review_due else None)
     coverage = {p.id: services.coverage(p.current) for p in policies if p.current}
     employee = employee_for_user(current_user)
     waiting = [p for p in policies if employee and p.current and not services.has_acknowledged(p.current, employee)]
     return render_template("policies/index.html", policies=policies, coverage=coverage, today=local_today(),
-                           waiting=waiting, may_edit=user_can(current_user, POLICY_EDIT))
+                           waiting=waiting, may_edit=user_can(current_user, POLICY_EDIT), review_due=review_due,
+                           review_due_days=services.REVIEW_DUE_DAYS)
 
 
 def _policy_form(policy: Policy | None = None, form_class=PolicyForm) -> PolicyForm:

@@ -34,8 +34,8 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
 
 @risks_cli.command("expire-acceptances")
 def expire_acceptances_command():
-    """End acceptances past their expiry date; their risks return to "open". Safe to repeat:
-    run it daily (cron or a systemd timer) until Khusela's own scheduler does."""
+    """End acceptances past their expiry date; their risks return to "open". Safe to repeat; the
+    scheduler's "risk-acceptances" job runs it every night."""
     reopened = expire_acceptances(local_today())
     for risk in reopened:
         click.echo(f"  {risk.reference}  {risk.title}: acceptance expired, status open")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -21,12 +21,22 @@ from app.controls.models import Control
 from app.controls.queries import risks_relying_on
 from app.extensions import db
 from app.risks import scoring
-from app.risks.models import RatingKind, Risk, RiskCategory, RiskMatrix, RiskStatus
+from app.risks.models import (
+    ActionStatus,
+    RatingKind,
+    Risk,
+    RiskAcceptance,
+    RiskCategory,
+    RiskMatrix,
+    RiskStatus,
+    TreatmentAction,
+)
 
 # status= "" (the default) hides closed risks, as the register is about the risks still held;
 # status=all shows every risk, closed ones too.
 STATUS_NOT_CLOSED, STATUS_ANY = "", "all"
 CONTROL_NONE = "none"
+ACCEPTANCE_EXPIRY_DAYS = 30  # acceptance_expiring=1: acceptances ending within this many days
 # Filters the heat map honours (it draws its own cells, so the cell filters do not apply there).
 HEATMAP_FILTERS = ("q", "department", "category", "owner", "status")
 CELL_PARAMS = {kind: (f"{kind.value}_likelihood", f"{kind.value}_impact") for kind in RatingKind}
@@ -69,6 +79,8 @@ class RiskFilters:
     band_rating: RatingKind = RatingKind.RESIDUAL
     out_of_tolerance: bool = False
     overdue_review: bool = False
+    overdue_actions: bool = False  # a treatment action still open past its due date
+    acceptance_expiring: bool = False  # accepted, the acceptance ending within ACCEPTANCE_EXPIRY_DAYS
     older_matrix: bool = False
     matrix_id: int | None = None
     # control=<id>: the risks relying on that control (directly or through an internal control in
@@ -100,6 +112,8 @@ class RiskFilters:
             band_rating=RatingKind(band_rating),
             out_of_tolerance=_flag_arg(args, "out_of_tolerance"),
             overdue_review=_flag_arg(args, "overdue_review"),
+            overdue_actions=_flag_arg(args, "overdue_actions"),
+            acceptance_expiring=_flag_arg(args, "acceptance_expiring"),
             older_matrix=_flag_arg(args, "older_matrix"),
             matrix_id=id_arg(args, "matrix"),
             control_id=id_arg(args, "control"),
@@ -133,6 +147,11 @@ class RiskFilters:
             where.append(sa.and_(Risk.residual_score.is_not(None), Risk.residual_score > Risk.tolerance))
         if self.overdue_review:
             where.append(sa.and_(Risk.next_review_on < today, Risk.status != RiskStatus.CLOSED.value))
+        if self.overdue_actions:
+            where.append(Risk.id.in_(sa.select(TreatmentAction.risk_id).where(*overdue_action_conditions(today))))
+        if self.acceptance_expiring:
+            where.append(Risk.id.in_(sa.select(RiskAcceptance.risk_id)
+                                     .where(*expiring_acceptance_conditions(today))))
         if self.older_matrix:
             where.append(Risk.matrix_id != current_matrix_id)
         if self.matrix_id is not None:
@@ -152,6 +171,18 @@ class RiskFilters:
         args = {"q": self.q, "department": self.department_id, "category": self.category_id,
                 "owner": self.owner_id, "status": self.status}
         return {key: str(value) for key, value in args.items() if value not in (None, "")}
+
+
+def overdue_action_conditions(today: date) -> list[ColumnElement]:
+    """Treatment actions still planned or in progress after their due date."""
+    return [TreatmentAction.status.in_([ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value]),
+            TreatmentAction.due_on < today]
+
+
+def expiring_acceptance_conditions(today: date) -> list[ColumnElement]:
+    """Acceptances in force that end within the next ACCEPTANCE_EXPIRY_DAYS days (today included)."""
+    return [RiskAcceptance.ended_at.is_(None),
+            RiskAcceptance.expires_on.between(today, today + timedelta(days=ACCEPTANCE_EXPIRY_DAYS))]
 
 
 def _band_condition(name: str, kind: RatingKind) -> ColumnElement | None:
@@ -286,3 +317,32 @@ def count_on_older_versions(filters: RiskFilters, *, current: RiskMatrix, today:
         sa.select(sa.func.count()).select_from(Risk)
         .where(*filters.conditions(today=today, current_matrix_id=current.id), Risk.matrix_id != current.id)
     ) or 0
+
+
+# --- what the scheduler reminds of --------------------------------------------------------------
+
+
+def reviews_due(on: date) -> list[Risk]:
+    """Risks still held (not closed) whose next review falls on or before `on`, overdue ones too."""
+    return list(db.session.scalars(
+        sa.select(Risk).where(Risk.status != RiskStatus.CLOSED.value, Risk.next_review_on.is_not(None),
+                              Risk.next_review_on <= on)
+        .order_by(Risk.next_review_on, Risk.id)))
+
+
+def actions_due(on: date) -> list[TreatmentAction]:
+    """Treatment actions not done or cancelled that are due on or before `on`."""
+    return list(db.session.scalars(
+        sa.select(TreatmentAction).options(selectinload(TreatmentAction.risk))
+        .where(TreatmentAction.status.in_([ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value]),
+               TreatmentAction.due_on.is_not(None), TreatmentAction.due_on <= on)
+        .order_by(TreatmentAction.due_on, TreatmentAction.id)))
+
+
+def acceptances_expiring(on: date) -> list[tuple[RiskAcceptance, Risk]]:
+    """Acceptances still standing (not ended) that expire on or before `on`, with their risk."""
+    return list(db.session.execute(
+        sa.select(RiskAcceptance, Risk).join(Risk, RiskAcceptance.risk_id == Risk.id)
+        .where(RiskAcceptance.ended_at.is_(None), RiskAcceptance.expires_on <= on,
+               Risk.status != RiskStatus.CLOSED.value)
+        .order_by(RiskAcceptance.expires_on, RiskAcceptance.id)).all())

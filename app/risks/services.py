@@ -17,7 +17,7 @@ from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, Role, User
 from app.common.models import RuleError
-from app.common.timeutil import add_months, utcnow
+from app.common.timeutil import add_months, local_today, utcnow
 from app.controls.models import Control
 from app.extensions import db
 from app.risks import scoring
@@ -453,6 +453,13 @@ def expire_acceptances(today: date) -> list[Risk]:
                          summary=f"Acceptance of {risk.reference} expired on {acceptance.expires_on.isoformat()}")
     db.session.commit()
     return reopened
+
+
+def expire_acceptances_today() -> str:
+    """The scheduler's daily job: expire_acceptances() for the organisation's today, as a summary."""
+    reopened = expire_acceptances(local_today())
+    listed = f": {', '.join(risk.reference for risk in reopened)}" if reopened else ""
+    return f"{len(reopened)} acceptance(s) expired{listed}"
 
 
 # --- treatment actions -------------------------------------------------------------------------

@@ -376,3 +376,16 @@ def test_the_next_reference_follows_the_highest_number_whatever_its_length(make_
         db.session.commit()
 
     assert services.next_reference() == "R-10001"
+
+
+def test_the_scheduler_job_expires_acceptances_of_the_organisations_today(make_risk, owner):
+    from datetime import timedelta
+
+    from app.common.timeutil import local_today
+
+    today = local_today()
+    risk = make_risk(tolerance=4)
+    services.accept_risk(risk, actor=owner, justification="Interim", expires_on=today - timedelta(days=1),
+                         today=today - timedelta(days=10), expected_version=risk.version)
+    assert services.expire_acceptances_today() == f"1 acceptance(s) expired: {risk.reference}"
+    assert services.expire_acceptances_today() == "0 acceptance(s) expired"

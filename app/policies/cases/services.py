@@ -444,3 +444,12 @@ def similar_cases(case: PolicyCase, user) -> list[PolicyCase]:
                         PolicyCase.incident_on <= case.incident_on)
                  .order_by(PolicyCase.incident_on.desc()).limit(20))
     return list(db.session.scalars(statement))
+
+
+def warnings_lapsing(start: date, end: date) -> list[CaseWarning]:
+    """Warnings whose validity ends between `start` and `end` (both included): the scheduler tells
+    whoever gave them that they stop counting towards the next recommendation."""
+    return list(db.session.scalars(
+        sa.select(CaseWarning).options(selectinload(CaseWarning.case))
+        .where(CaseWarning.valid_until.between(start, end))
+        .order_by(CaseWarning.valid_until, CaseWarning.id)))

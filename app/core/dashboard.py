@@ -1,0 +1,261 @@
+"""The landing page's figures: what each role should look at first, as counts only.
+
+Each panel is computed only when the user may open the list it links to, and each figure carries
+the list filter that shows the same rows, so a count on the dashboard and its list always agree.
+Counts are aggregates (COUNT with CASE or GROUP BY): the page stays quick with 10,000 risks and
+100,000 assets. No figure names a person: case counts are by step, never by employee.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from app.assets import queries as asset_queries
+from app.assets.models import Asset
+from app.auth.models import Role
+from app.auth.permissions import (
+    ASSET_VIEW,
+    CASE_VIEW,
+    CONTROL_VIEW,
+    POLICY_VIEW,
+    RISK_VIEW,
+    SOA_VIEW,
+    user_can,
+)
+from app.controls import queries as control_queries
+from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
+from app.extensions import db
+from app.policies import services as policy_services
+from app.policies.cases import services as case_services
+from app.policies.cases.models import CaseStatus, PolicyCase
+from app.policies.cases.recommendation import LADDER, Action
+from app.policies.models import PolicyVersion
+from app.risks import queries as risk_queries
+from app.risks.matrices import current_matrix
+from app.risks.models import RatingKind, Risk, TreatmentAction
+
+UNSUPPORTED_SOON_DAYS = 90  # one of app.assets.queries.UNSUPPORTED_WINDOWS
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count and the filtered list that shows its rows (endpoint and query-string arguments)."""
+
+    area: str  # risks, evidence, assets, policies
+    label: str
+    count: int
+    endpoint: str
+    args: dict[str, str | int] = field(default_factory=dict)
+    attention: bool = False  # a count above zero needs someone to act
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a bar chart: a label, a count and the list behind it."""
+
+    label: str
+    count: int
+    endpoint: str
+    args: dict[str, str | int] = field(default_factory=dict)
+    tone: str = "neutral"  # neutral, good, warning, danger, muted: the bar's colour
+
+
+# --- risks ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskPanel:
+    scope: str  # "all", "own" (a risk owner's risks) or "department" (a manager's department)
+    scope_args: dict[str, str | int]  # the list filter that gives the same scope
+    heat_map: risk_queries.HeatMap
+    figures: list[Figure]
+    overdue_action_count: int  # the actions themselves; the figure counts the risks holding them
+
+
+def risk_scope(user) -> tuple[str, dict[str, str | int]]:
+    """A risk owner looks at their own risks, a manager at their department's; others at all."""
+    if user.role == Role.RISK_OWNER:
+        return "own", {"owner": user.id}
+    if user.role == Role.MANAGER and user.department_id is not None:
+        return "department", {"department": user.department_id}
+    return "all", {}
+
+
+def risk_panel(user, today: date) -> RiskPanel | None:
+    if not user_can(user, RISK_VIEW):
+        return None
+    scope, scope_args = risk_scope(user)
+    current = current_matrix()
+    scope_strings = {key: str(value) for key, value in scope_args.items()}
+    base = risk_queries.RiskFilters.from_args(scope_strings)
+    flags = {"out_of_tolerance": "Out of tolerance", "overdue_review": "Review overdue",
+             "overdue_actions": "With treatment actions overdue",
+             "acceptance_expiring": f"Acceptance ending within {risk_queries.ACCEPTANCE_EXPIRY_DAYS} days"}
+    area = {"own": "Your risks", "department": "Department risks"}.get(scope, "Risks")
+    conditions = {
+        flag: sa.and_(*risk_queries.RiskFilters.from_args({**scope_strings, flag: "1"})
+                      .conditions(today=today, current_matrix_id=current.id))
+        for flag in flags
+    }
+    # One pass over the register for every figure.
+    row = db.session.execute(
+        sa.select(sa.func.count(), *(sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+                                     for condition in conditions.values()))
+        .select_from(Risk).where(*base.conditions(today=today, current_matrix_id=current.id))
+    ).one()
+    total, counts = row[0], dict(zip(flags, row[1:], strict=True))
+    overdue_actions = db.session.scalar(
+        sa.select(sa.func.count()).select_from(TreatmentAction).join(Risk, TreatmentAction.risk_id == Risk.id)
+        .where(*risk_queries.overdue_action_conditions(today),
+               *base.conditions(today=today, current_matrix_id=current.id))) or 0
+    figures = [Figure(area, "Not closed", total, "risks.index", dict(scope_args))]
+    figures += [Figure(area, label, counts[flag], "risks.index", {**scope_args, flag: 1}, attention=True,
+                       note=(f"{overdue_actions} action{'s' if overdue_actions != 1 else ''} past due"
+                             if flag == "overdue_actions" and counts[flag] else ""))
+                for flag, label in flags.items()]
+    return RiskPanel(scope=scope, scope_args=scope_args, figures=figures, overdue_action_count=overdue_actions,
+                     heat_map=risk_queries.heat_map(RatingKind.RESIDUAL, base, current=current, today=today))
+
+
+# --- Statement of Applicability --------------------------------------------------------------------
+
+
+STATUS_TONES = {
+    ImplementationStatus.IMPLEMENTED: "good", ImplementationStatus.PARTIALLY_IMPLEMENTED: "warning",
+    ImplementationStatus.PLANNED: "warning", ImplementationStatus.NOT_IMPLEMENTED: "danger",
+    ImplementationStatus.NOT_APPLICABLE: "muted",
+}
+
+
+@dataclass(frozen=True)
+class SoaPanel:
+    total: int  # Annex A controls
+    applicable: int
+    implemented: int
+    undecided: int
+    bars: list[Bar]  # controls per implementation status, then those not decided yet
+
+    @property
+    def implemented_percent(self) -> int:
+        return round(100 * self.implemented / self.applicable) if self.applicable else 0
+
+
+def soa_panel(user) -> SoaPanel | None:
+    if not user_can(user, SOA_VIEW):
+        return None
+    counts: dict[tuple[bool | None, str | None], int] = {
+        (applicable, status): count for applicable, status, count in db.session.execute(
+            sa.select(SoaEntry.applicable, SoaEntry.implementation_status, sa.func.count(Control.id))
+            .select_from(Control).outerjoin(SoaEntry, SoaEntry.control_id == Control.id)
+            .where(Control.source == ControlSource.ANNEX_A.value)
+            .group_by(SoaEntry.applicable, SoaEntry.implementation_status))
+    }
+    by_status = {status: sum(count for (_, s), count in counts.items() if s == status.value)
+                 for status in ImplementationStatus}
+    undecided = counts.get((None, None), 0)
+    bars = [Bar(status.label, by_status[status], "soa.index", {"status": status.value}, STATUS_TONES[status])
+            for status in ImplementationStatus]
+    bars.append(Bar("Not decided yet", undecided, "soa.index", {"applicable": "undecided"}, "neutral"))
+    return SoaPanel(
+        total=sum(counts.values()),
+        applicable=sum(count for (applicable, _), count in counts.items() if applicable),
+        implemented=counts.get((True, ImplementationStatus.IMPLEMENTED.value), 0),
+        undecided=undecided, bars=bars,
+    )
+
+
+# --- evidence, assets, policies --------------------------------------------------------------------
+
+
+def evidence_figures(user, today: date) -> list[Figure]:
+    if not user_can(user, CONTROL_VIEW):
+        return []
+    expired = control_queries.evidence_validity_condition("expired", today)
+    expiring = control_queries.evidence_validity_condition("expiring", today)
+    row = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(sa.case((expired, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((expiring, 1), else_=0)), 0),
+    ).select_from(Evidence)).one()
+    days = control_queries.EVIDENCE_EXPIRING_DAYS
+    return [Figure("Evidence", "Expired", row[0], "controls.evidence_index", {"validity": "expired"},
+                   attention=True),
+            Figure("Evidence", f"Ending within {days} days", row[1], "controls.evidence_index",
+                   {"validity": "expiring"}, attention=True)]
+
+
+def asset_figures(user, today: date) -> list[Figure]:
+    if not user_can(user, ASSET_VIEW):
+        return []
+    # The unsupported list with within=N: support ended, or ends within N days.
+    ended = sa.and_(*asset_queries.unsupported_conditions(today, 0))
+    soon = sa.and_(*asset_queries.unsupported_conditions(today, UNSUPPORTED_SOON_DAYS))
+    row = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(sa.case((ended, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((soon, 1), else_=0)), 0),
+    ).select_from(Asset).where(soon)).one()
+    return [Figure("Assets", "Out of vendor support", row[0], "assets.unsupported", {"within": 0}, attention=True),
+            Figure("Assets", f"Out of support or ending within {UNSUPPORTED_SOON_DAYS} days", row[1],
+                   "assets.unsupported", {"within": UNSUPPORTED_SOON_DAYS}, attention=True)]
+
+
+def policy_figures(user, today: date) -> list[Figure]:
+    if not user_can(user, POLICY_VIEW):
+        return []
+    due = db.session.scalar(sa.select(sa.func.count(sa.distinct(PolicyVersion.policy_id)))
+                            .where(policy_services.review_due_condition(today))) or 0
+    return [Figure("Policies", f"Review overdue or due within {policy_services.REVIEW_DUE_DAYS} days", due,
+                   "policies.index", {"review": "due"}, attention=True)]
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    department_only: bool  # a manager's own department
+    open_total: int
+    bars: list[Bar]  # open cases per step of the corrective-action ladder
+
+
+def case_panel(user) -> CasePanel | None:
+    """Open cases per step (the decided corrective action, or the recommended one until decided),
+    counted over the cases the user may see: a manager's are their own department's."""
+    if not user_can(user, CASE_VIEW):
+        return None
+    step = sa.func.coalesce(PolicyCase.decided_action, PolicyCase.recommended_action)
+    counts = dict(db.session.execute(
+        sa.select(step, sa.func.count()).select_from(PolicyCase)
+        .where(case_services.visibility(user), PolicyCase.status == CaseStatus.OPEN.value).group_by(step)).all())
+    bars = [Bar(action.label, counts.get(action.value, 0), "cases.index", {"status": "open", "action": action.value},
+                "danger" if action == Action.DISCIPLINARY else "neutral")
+            for action in LADDER]
+    return CasePanel(department_only=user.role == Role.MANAGER, open_total=sum(counts.values()), bars=bars)
+
+
+# --- the whole page --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    risks: RiskPanel | None
+    soa: SoaPanel | None
+    cases: CasePanel | None
+    evidence: list[Figure]
+    assets: list[Figure]
+    policies: list[Figure]
+
+    @property
+    def attention(self) -> list[Figure]:
+        """The figures that call for action, in the order a reader should take them."""
+        risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
+        return [*risk_figures, *self.evidence, *self.assets, *self.policies]
+
+
+def dashboard(user, today: date) -> Dashboard:
+    return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
+                     evidence=evidence_figures(user, today), assets=asset_figures(user, today),
+                     policies=policy_figures(user, today))

@@ -1,0 +1,54 @@
+"""The kinds of notification: each reminder rule has one, and users choose by kind which they get by
+e-mail."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Kind(enum.StrEnum):
+    RISK_REVIEW = "risk_review"
+    TREATMENT_ACTION = "treatment_action"
+    ACCEPTANCE_EXPIRING = "acceptance_expiring"
+    EVIDENCE_EXPIRING = "evidence_expiring"
+    POLICY_REVIEW = "policy_review"
+    PRIVILEGES_RESTORE = "privileges_restore"
+    TRAINING_DUE = "training_due"
+    WARNING_LAPSING = "warning_lapsing"
+    END_OF_SUPPORT = "end_of_support"
+    DIGEST = "digest"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def recipients(self) -> str:
+        return _RECIPIENTS[self]
+
+
+_LABELS = {
+    Kind.RISK_REVIEW: "Risk reviews due or overdue",
+    Kind.TREATMENT_ACTION: "Treatment actions due or overdue",
+    Kind.ACCEPTANCE_EXPIRING: "Risk acceptances expiring",
+    Kind.EVIDENCE_EXPIRING: "Evidence expiring",
+    Kind.POLICY_REVIEW: "Policy reviews due",
+    Kind.PRIVILEGES_RESTORE: "Revoked privileges to restore",
+    Kind.TRAINING_DUE: "Corrective training due",
+    Kind.WARNING_LAPSING: "Warnings lapsing",
+    Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.DIGEST: "Weekly digest",
+}
+
+_RECIPIENTS = {
+    Kind.RISK_REVIEW: "the risk owner",
+    Kind.TREATMENT_ACTION: "the action owner (else the risk owner)",
+    Kind.ACCEPTANCE_EXPIRING: "the risk owner and whoever accepted the risk",
+    Kind.EVIDENCE_EXPIRING: "the owners of the controls it shows (else whoever added it)",
+    Kind.POLICY_REVIEW: "the policy owner",
+    Kind.PRIVILEGES_RESTORE: "whoever revoked them and whoever opened the case (else the HR officers)",
+    Kind.TRAINING_DUE: "whoever assigned it and whoever opened the case (else the HR officers)",
+    Kind.WARNING_LAPSING: "whoever gave the warning and whoever opened the case (else the HR officers)",
+    Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.DIGEST: "every user with something falling due in the coming week",
+}

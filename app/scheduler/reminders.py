@@ -1,0 +1,346 @@
+"""The reminder rules: what is coming due, who is told, and the daily and weekly jobs that tell them.
+
+Each rule reads its package's queries and returns reminders: a message about one item and its due
+date, and the users it goes to. A reminder is left once per user, item, stage and due date
+(`services.notify`), so the daily job may run twice, or be run by hand, without repeating itself;
+when a due date moves, the new date gets its own reminder. An item is reminded of `LEAD_DAYS` before
+it falls due ("due") and once more when it is past ("overdue"), where the rule has an overdue stage.
+
+Texts name items by reference and title; a case is named by its reference only, never by the
+employee (POPIA)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+
+from app.assets import queries as asset_queries
+from app.auth.models import Role, User
+from app.common.timeutil import local_today
+from app.controls import queries as control_queries
+from app.extensions import db
+from app.policies import services as policy_services
+from app.policies.cases import privileges as case_privileges
+from app.policies.cases import services as case_services
+from app.risks import queries as risk_queries
+from app.scheduler import mail, services
+from app.scheduler.kinds import Kind
+from app.scheduler.services import Message
+
+# How many days ahead of its date an item is first reminded of.
+LEAD_DAYS = {
+    Kind.RISK_REVIEW: 14,
+    Kind.TREATMENT_ACTION: 7,
+    Kind.ACCEPTANCE_EXPIRING: 30,
+    Kind.EVIDENCE_EXPIRING: 30,
+    Kind.POLICY_REVIEW: 30,
+    Kind.PRIVILEGES_RESTORE: 1,
+    Kind.TRAINING_DUE: 7,
+    Kind.WARNING_LAPSING: 30,
+    Kind.END_OF_SUPPORT: 90,
+}
+# Evidence that expired long ago is history, not a task: only that which lapsed within this window
+# gets the "expired" reminder.
+EVIDENCE_EXPIRED_WINDOW_DAYS = 30
+DIGEST_DAYS = 7
+TAGS_LISTED = 20  # an end-of-support reminder names this many items, then "and N more"
+
+
+@dataclass(frozen=True)
+class Reminder:
+    message: Message
+    user_ids: tuple[int, ...]
+
+
+def _recipients(*candidates: int | None) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(user_id for user_id in candidates if user_id is not None))
+
+
+def _stage(due_on: date, today: date) -> str:
+    return "overdue" if due_on < today else "due"
+
+
+def _path(endpoint: str, **values) -> str:
+    return url_for(endpoint, **values)
+
+
+@contextmanager
+def _urls() -> Iterator[None]:
+    """url_for() outside a request (the scheduler process) builds paths from a stand-in request."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context("/"):
+        yield
+
+
+# --- the rules (each: today, and the last due date to include) -----------------------------------
+
+
+def risk_reviews(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for risk in risk_queries.reviews_due(until):
+        due_on = risk.next_review_on
+        stage = _stage(due_on, today)
+        title = (f"Review of risk {risk.reference} overdue since {due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Review of risk {risk.reference} due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.RISK_REVIEW, f"risk:{risk.id}:{stage}", due_on, title,
+            f"{risk.reference} {risk.title}: review the ratings, treatment and tolerance and record the review.",
+            _path("risks.detail", risk_id=risk.id)), _recipients(risk.owner_id)))
+    return reminders
+
+
+def treatment_actions(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for action in risk_queries.actions_due(until):
+        due_on = action.due_on
+        stage = _stage(due_on, today)
+        title = (f"Treatment action overdue since {due_on:%d %b %Y}: {action.title}" if stage == "overdue"
+                 else f"Treatment action due on {due_on:%d %b %Y}: {action.title}")
+        reminders.append(Reminder(Message(
+            Kind.TREATMENT_ACTION, f"action:{action.id}:{stage}", due_on, title,
+            f"For risk {action.risk.reference} {action.risk.title}. Record progress or mark it done.",
+            _path("risks.detail", risk_id=action.risk_id)),
+            _recipients(action.owner_id or action.risk.owner_id)))
+    return reminders
+
+
+def acceptances_expiring(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for acceptance, risk in risk_queries.acceptances_expiring(until):
+        due_on = acceptance.expires_on
+        stage = _stage(due_on, today)
+        title = (f"Acceptance of risk {risk.reference} expired on {due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Acceptance of risk {risk.reference} expires on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.ACCEPTANCE_EXPIRING, f"acceptance:{acceptance.id}:{stage}", due_on, title,
+            f"{risk.reference} {risk.title}: its residual rating is above tolerance. Treat it, or renew the "
+            "acceptance with a justification.", _path("risks.detail", risk_id=risk.id)),
+            _recipients(risk.owner_id, acceptance.accepted_by_id)))
+    return reminders
+
+
+def evidence_expiring(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    start = today - timedelta(days=EVIDENCE_EXPIRED_WINDOW_DAYS)
+    for evidence in control_queries.evidence_expiring(start, until):
+        due_on = evidence.valid_until
+        stage = _stage(due_on, today)
+        controls = ", ".join(control.reference for control in evidence.controls) or "no control"
+        title = (f"Evidence expired on {due_on:%d %b %Y}: {evidence.title}" if stage == "overdue"
+                 else f"Evidence expires on {due_on:%d %b %Y}: {evidence.title}")
+        owners = _recipients(*(control.owner_id for control in evidence.controls))
+        reminders.append(Reminder(Message(
+            Kind.EVIDENCE_EXPIRING, f"evidence:{evidence.id}:{stage}", due_on, title,
+            f"Shows {controls}. Replace it with current evidence or extend its valid-until date.",
+            _path("controls.evidence_detail", evidence_id=evidence.id)),
+            owners or _recipients(evidence.created_by_id)))
+    return reminders
+
+
+def policy_reviews(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for version in policy_services.reviews_due(until):
+        policy, due_on = version.policy, version.next_review_on
+        stage = _stage(due_on, today)
+        title = (f"Review of policy {policy.code} overdue since {due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Review of policy {policy.code} due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.POLICY_REVIEW, f"policy-version:{version.id}:{stage}", due_on, title,
+            f"{policy.code} {policy.title}, version {version.number}: review it and start a new version "
+            "if it needs changes.", _path("policies.detail", policy_id=policy.id)), _recipients(policy.owner_id)))
+    return reminders
+
+
+def privileges_to_restore(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for revocation in case_privileges.revocations_due(until):
+        case, due_on = revocation.case, revocation.ends_on
+        stage = _stage(due_on, today)
+        what = ", ".join(resource.label for resource in revocation.resources) or "privileges"
+        title = (f"Restore privileges in case {case.reference}: the revocation ended on {due_on:%d %b %Y}"
+                 if stage == "overdue" else
+                 f"Restore privileges in case {case.reference}: the revocation ends on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.PRIVILEGES_RESTORE, f"revocation:{revocation.id}:{stage}", due_on, title,
+            f"Revoked: {what}. Give them back and record the restoration in the case.",
+            _path("cases.detail", case_id=case.id)), _recipients(revocation.created_by_id, case.created_by_id)))
+    return reminders
+
+
+def trainings_due(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for training in case_privileges.trainings_due(until):
+        case, due_on = training.case, training.due_on
+        stage = _stage(due_on, today)
+        title = (f"Training in case {case.reference} overdue since {due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Training in case {case.reference} due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.TRAINING_DUE, f"training:{training.id}:{stage}", due_on, title,
+            f"Course: {training.course}. Record its completion in the case.",
+            _path("cases.detail", case_id=case.id)), _recipients(training.created_by_id, case.created_by_id)))
+    return reminders
+
+
+def warnings_lapsing(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for warning in case_services.warnings_lapsing(today, until):
+        case, due_on = warning.case, warning.valid_until
+        reminders.append(Reminder(Message(
+            Kind.WARNING_LAPSING, f"warning:{warning.id}:due", due_on,
+            f"Warning in case {case.reference} lapses on {due_on:%d %b %Y}",
+            f"The {warning.type_enum.label.lower()} given in case {case.reference} stops counting towards the next "
+            "recommendation after that day.", _path("cases.detail", case_id=case.id)),
+            _recipients(warning.issued_by_id, case.created_by_id)))
+    return reminders
+
+
+def end_of_support(today: date, until: date) -> list[Reminder]:
+    """One reminder per owner and support-end date (an estate may have thousands of PCs on one
+    operating system), naming the items."""
+    grouped: dict[tuple[int, date], list[str]] = defaultdict(list)
+    for _asset_id, tag, owner_id, ends_on in asset_queries.support_ending(today, until):
+        grouped[(owner_id, ends_on)].append(tag)
+    reminders = []
+    for (owner_id, ends_on), tags in grouped.items():
+        listed = ", ".join(tags[:TAGS_LISTED])
+        if len(tags) > TAGS_LISTED:
+            listed += f" and {len(tags) - TAGS_LISTED} more"
+        noun = "item" if len(tags) == 1 else "items"
+        reminders.append(Reminder(Message(
+            Kind.END_OF_SUPPORT, f"support-end:owner-{owner_id}", ends_on,
+            f"{len(tags)} {noun} you own reach vendor end of support on {ends_on:%d %b %Y}",
+            f"{listed}. Plan their replacement or upgrade, or record the risk of running them unsupported.",
+            _path("assets.index", owner=owner_id, support="ending")), (owner_id,)))
+    return reminders
+
+
+RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
+    Kind.RISK_REVIEW: risk_reviews,
+    Kind.TREATMENT_ACTION: treatment_actions,
+    Kind.ACCEPTANCE_EXPIRING: acceptances_expiring,
+    Kind.EVIDENCE_EXPIRING: evidence_expiring,
+    Kind.POLICY_REVIEW: policy_reviews,
+    Kind.PRIVILEGES_RESTORE: privileges_to_restore,
+    Kind.TRAINING_DUE: trainings_due,
+    Kind.WARNING_LAPSING: warnings_lapsing,
+    Kind.END_OF_SUPPORT: end_of_support,
+}
+# Case reminders go to HR when nobody who handled the case can still sign in.
+_HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING}
+
+
+def _active_users(user_ids: Iterable[int]) -> dict[int, User]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(
+        sa.select(User).where(User.id.in_(ids), User.active.is_(True)))}
+
+
+def _hr_officers() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.role == Role.HR_OFFICER.value,
+                                                         User.active.is_(True)).order_by(User.id)))
+
+
+@dataclass
+class Outcome:
+    left: int = 0
+    already: int = 0
+    nobody: int = 0  # items with no owner who can sign in
+
+    def summary(self) -> str:
+        text = f"{self.left} reminders left"
+        if self.already:
+            text += f", {self.already} already sent before"
+        if self.nobody:
+            text += f", {self.nobody} items with nobody to tell (no active owner)"
+        return text
+
+
+def collect(today: date, *, kinds: Iterable[Kind] | None = None, horizon_days: int | None = None) -> list[Reminder]:
+    """Every reminder due by the rules on `today` (each rule looks LEAD_DAYS ahead, or
+    `horizon_days` when given)."""
+    reminders: list[Reminder] = []
+    with _urls():
+        for kind in kinds or RULES:
+            days = LEAD_DAYS[kind] if horizon_days is None else horizon_days
+            reminders.extend(RULES[kind](today, today + timedelta(days=days)))
+    return reminders
+
+
+def leave(reminders: list[Reminder]) -> Outcome:
+    """Leave each reminder for its recipients who can sign in, once; commit."""
+    outcome = Outcome()
+    users = _active_users(user_id for reminder in reminders for user_id in reminder.user_ids)
+    hr = None
+    for reminder in reminders:
+        recipients = [users[user_id] for user_id in reminder.user_ids if user_id in users]
+        if not recipients and reminder.message.kind in _HR_FALLBACK:
+            hr = _hr_officers() if hr is None else hr
+            recipients = hr
+        if not recipients:
+            outcome.nobody += 1
+            continue
+        for user in recipients:
+            if services.notify(user, reminder.message) is None:
+                outcome.already += 1
+            else:
+                outcome.left += 1
+    db.session.commit()
+    return outcome
+
+
+def send_reminders(today: date | None = None) -> str:
+    """The daily job."""
+    outcome = leave(collect(today or local_today()))
+    summary = outcome.summary()
+    if services.mail_configured():
+        summary += "; " + mail.send_pending()
+    return summary
+
+
+# --- the weekly digest ---------------------------------------------------------------------------
+
+
+def digest_key(today: date) -> tuple[str, date]:
+    year, week, _ = today.isocalendar()
+    return f"digest:{year}-W{week:02d}", today - timedelta(days=today.weekday())
+
+
+def send_weekly_digest(today: date | None = None) -> str:
+    """One notification per user listing what falls due for them (or is overdue) in the coming week."""
+    today = today or local_today()
+    reminders = collect(today, horizon_days=DIGEST_DAYS)
+    by_user: dict[int, list[Reminder]] = defaultdict(list)
+    for reminder in reminders:
+        for user_id in reminder.user_ids:
+            by_user[user_id].append(reminder)
+    users = _active_users(by_user)
+    key, monday = digest_key(today)
+    left = 0
+    with _urls():
+        link = _path("scheduler.notifications")
+    for user_id, items in sorted(by_user.items()):
+        user = users.get(user_id)
+        if user is None:
+            continue
+        items.sort(key=lambda reminder: reminder.message.due_on)
+        overdue = sum(1 for reminder in items if reminder.message.due_on < today)
+        lines = [f"- {reminder.message.title}" for reminder in items]
+        title = (f"Your week from {monday:%d %b %Y}: {len(items)} items due"
+                 + (f", {overdue} of them overdue" if overdue else ""))
+        if services.notify(user, Message(Kind.DIGEST, key, monday, title, "\n".join(lines), link)) is not None:
+            left += 1
+    db.session.commit()
+    summary = f"{left} digests left"
+    if services.mail_configured():
+        summary += "; " + mail.send_pending()
+    return summary
