@@ -84,7 +84,9 @@ def make_app(database_url, tmp_path):
     def build(**overrides):
         app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
                           "STAGING_FOLDER": str(tmp_path / "staged-uploads"),
-                          "EVIDENCE_FOLDER": str(tmp_path / "evidence"), **overrides})
+                          "EVIDENCE_FOLDER": str(tmp_path / "evidence"), "PACKS_FOLDER": str(tmp_path / "packs"),
+                          "PACK_SIGNING_KEY": str(tmp_path / "pack_signing_key.pem"), "PACKS_INLINE": True,
+                          **overrides})
         created.append(app)
         return app
 

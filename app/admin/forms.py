@@ -97,6 +97,8 @@ class DepartmentForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    organisation_name = StringField("Organisation", validators=[
+        DataRequired("Enter the organisation's name, as reports should show it."), Length(max=120)])
     classification_label = StringField(
         "Classification banner", validators=[DataRequired("Enter the label shown on every page."), Length(max=40)])
     mfa_required_roles = MultiCheckboxField("Roles that must use two-factor sign-in")
@@ -108,6 +110,9 @@ class SettingsForm(FlaskForm):
     policy_review_months = IntegerField("Policy review interval (months)", validators=[
         InputRequired("Enter how many months after approval a policy is due for review."),
         NumberRange(min=1, max=36, message="Review policies at least every 36 months (1 to 36).")])
+    pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
+        InputRequired("Enter how many days a built evidence pack stays available for download."),
+        NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from app.policies.cases import recommendation
 
 MFA_REQUIRED_ROLES = "mfa_required_roles"
 CLASSIFICATION_LABEL = "classification_label"
+ORGANISATION_NAME = "organisation_name"
 RISK_DEFAULT_TOLERANCE = "risk_default_tolerance"
 RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
 EVIDENCE_MAX_MB = "evidence_max_mb"
@@ -30,6 +31,7 @@ def _defaults() -> dict:
     return {
         MFA_REQUIRED_ROLES: [],
         CLASSIFICATION_LABEL: current_app.config["CLASSIFICATION_LABEL"],
+        ORGANISATION_NAME: current_app.config.get("ORGANISATION_NAME") or "Khusela ISMS",
         # The provincial register's tolerance level: residual above 4 (Low) must be treated or accepted.
         RISK_DEFAULT_TOLERANCE: 4,
         RISK_ACCEPTANCE_MAX_MONTHS: 12,

@@ -291,11 +291,13 @@ def edit_department(department_id: int):
 def organisation_settings():
     form = SettingsForm()
     if request.method == "GET":
+        form.organisation_name.data = settings.get(settings.ORGANISATION_NAME)
         form.classification_label.data = settings.get(settings.CLASSIFICATION_LABEL)
         form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
         form.evidence_max_mb.data = settings.get(settings.EVIDENCE_MAX_MB)
         form.asset_classifications.data = "\n".join(settings.get(settings.ASSET_CLASSIFICATIONS))
         form.policy_review_months.data = settings.get(settings.POLICY_REVIEW_MONTHS)
+        form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
         # The web server refuses larger requests first; the setting cannot promise more.
@@ -304,11 +306,13 @@ def organisation_settings():
     elif form.validate_on_submit() and not _classifications_in_use_removed(form):
         changes = settings.save(
             {
+                settings.ORGANISATION_NAME: " ".join(form.organisation_name.data.split()),
                 settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
                 settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
                 settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
                 settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
                 settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
+                settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
             },
             actor=_acting_user(),
         )

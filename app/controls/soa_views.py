@@ -28,7 +28,7 @@ def _yes_no(value) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
-def _row_columns() -> list[Column]:
+def row_columns() -> list[Column]:
     """The SoA as an auditor reads it; the same columns for the current rows and an issued version."""
     return [
         Column("Reference", lambda r: r["reference"], 10),
@@ -63,7 +63,7 @@ def index():
     fmt = requested_export()
     if fmt:
         rows = soa.soa_rows(**filters)
-        return audited_export([soa.as_record(row) for row in rows], _row_columns(), fmt,
+        return audited_export([soa.as_record(row) for row in rows], row_columns(), fmt,
                               "khusela-statement-of-applicability", entity_type="soa_entry",
                               what="Statement of Applicability rows")
     rows = soa.soa_rows(**filters, risks_per_row=RISKS_PER_ROW)
@@ -138,7 +138,7 @@ def version(number: int):
     issued = soa.get_version(number) or abort(404)
     fmt = requested_export()
     if fmt:
-        return audited_export(issued.rows, _row_columns(), fmt, f"khusela-statement-of-applicability-v{number}",
+        return audited_export(issued.rows, row_columns(), fmt, f"khusela-statement-of-applicability-v{number}",
                               entity_type="soa_version", what=f"rows of Statement of Applicability version {number}")
     return render_template("soa/version.html", issued=issued, rows=issued.rows, versions=soa.versions())
 

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from app.admin import settings
+from app.admin.models import Setting
 from app.admin.services import create_department, find_department_by_code
 from app.auth import services as accounts
 from app.auth.models import Role, User
 from app.extensions import db
 
+DEMO_ORGANISATION = "Western Cape Government"
 DEPARTMENTS = [
     ("DOTP", "Department of the Premier"),
     ("DOA", "Department of Agriculture"),
@@ -62,6 +65,9 @@ def database_is_empty() -> bool:
 def seed_demo(password: str) -> list[str]:
     """Load what is missing; returns a line per thing added."""
     added = []
+    if db.session.get(Setting, settings.ORGANISATION_NAME) is None:  # never over a name an admin chose
+        settings.save({settings.ORGANISATION_NAME: DEMO_ORGANISATION}, actor=None)
+        added.append(f"organisation name {DEMO_ORGANISATION}")
     for code, name in DEPARTMENTS:
         if find_department_by_code(code) is None:
             create_department(code=code, name=name, actor=None)

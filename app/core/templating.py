@@ -24,7 +24,7 @@ class NavItem:
 
 # Later parts add their pages here; each shows only to roles holding its permission.
 NAVIGATION = [
-    NavItem("Home", "core.index", perms.ACCOUNT_SELF, "house"),
+    # The brand link (Khusela) opens the dashboard: no "Home" item, so the bar fits a laptop screen.
     NavItem("Risks", "risks.index", perms.RISK_VIEW, "exclamation-triangle"),
     NavItem("Controls", "controls.index", perms.CONTROL_VIEW, "shield-check"),
     NavItem("SoA", "soa.index", perms.SOA_VIEW, "list-check"),
@@ -32,8 +32,9 @@ NAVIGATION = [
     NavItem("Employees", "employees.index", perms.EMPLOYEE_VIEW, "people"),
     NavItem("Policies", "policies.index", perms.POLICY_VIEW, "file-earmark-text"),
     NavItem("Cases", "cases.index", perms.CASE_VIEW, "person-exclamation"),
-    NavItem("Audit log", "audit.index", perms.AUDIT_VIEW, "journal-check"),
-    NavItem("Administration", "admin.index", perms.ADMIN_USERS, "gear"),
+    NavItem("Reports", "reports.index", perms.REPORT_VIEW, "file-earmark-bar-graph"),
+    NavItem("Audit", "audit.index", perms.AUDIT_VIEW, "journal-check"),
+    NavItem("Admin", "admin.index", perms.ADMIN_USERS, "gear"),
 ]
 
 

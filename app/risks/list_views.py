@@ -23,7 +23,7 @@ from app.risks.views import bp
 DEFAULT_SORT = "reference"
 
 
-def _export_columns(bands: queries.Bands, today: date) -> list[Column]:
+def export_columns(bands: queries.Bands, today: date) -> list[Column]:
     def rating_columns(kind: RatingKind, label: str) -> list[Column]:
         def band(risk: Risk):
             return bands.of(risk, kind)
@@ -107,7 +107,7 @@ def index():
     if fmt:
         rows = all_matching(statement, sort_columns=queries.SORT_COLUMNS, default_sort=DEFAULT_SORT,
                             tiebreaker=Risk.id)
-        return audited_export(rows, _export_columns(bands, today), fmt, "khusela-risks", entity_type="risk",
+        return audited_export(rows, export_columns(bands, today), fmt, "khusela-risks", entity_type="risk",
                               what="risks")
     listing = Listing.from_request(statement, sort_columns=queries.SORT_COLUMNS, default_sort=DEFAULT_SORT,
                                    tiebreaker=Risk.id)

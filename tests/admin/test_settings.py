@@ -15,7 +15,9 @@ DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 
 def posted(**values) -> dict:
     """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
-    return {"asset_classifications": DEFAULT_CLASSIFICATIONS, "policy_review_months": "12", **values}
+    return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
+            "policy_review_months": "12",
+            "pack_retention_days": "14", **values}
 
 
 def banner(response) -> str:
@@ -157,3 +159,24 @@ def test_the_policy_review_interval_is_kept_between_1_and_36_months(client, logi
 
     assert response.status_code == (302 if months == "24" else 422)
     assert settings.get(settings.POLICY_REVIEW_MONTHS) == saved
+
+
+@pytest.mark.parametrize(("days", "saved"), [("30", 30), ("0", 14), ("366", 14), ("a week", 14)])
+def test_evidence_packs_are_kept_between_1_and_365_days(client, login_as, days, saved):
+    login_as("admin")
+    response = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                          pack_retention_days=days))
+
+    assert response.status_code == (302 if days == "30" else 422)
+    assert settings.get(settings.PACK_RETENTION_DAYS) == saved
+
+
+def test_the_organisation_named_on_reports_is_a_setting(client, login_as):
+    login_as("admin")
+    refused = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                         organisation_name="  "))
+    assert refused.status_code == 422 and settings.get(settings.ORGANISATION_NAME) == "Khusela ISMS"
+    saved = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                       organisation_name="  Drakenstein   Municipality "))
+    assert saved.status_code == 302
+    assert settings.get(settings.ORGANISATION_NAME) == "Drakenstein Municipality"

@@ -230,10 +230,10 @@ def test_phone_width_navigation_is_usable_and_accessible(page, live_server, sign
     nav = page.get_by_role("navigation", name="Main")
     menu = nav.get_by_role("button", name="Show navigation")
     expect(menu).to_be_visible()
-    expect(nav.get_by_role("link", name="Audit log")).to_be_hidden()
+    expect(nav.get_by_role("link", name="Audit", exact=True)).to_be_hidden()
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
-    expect(nav.get_by_role("link", name="Audit log")).to_be_visible()
+    expect(nav.get_by_role("link", name="Audit", exact=True)).to_be_visible()
     expect(page.locator("#main-nav.collapse.show")).to_be_visible()
     check_page(page, artifacts, "home-phone")
 

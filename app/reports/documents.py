@@ -1,0 +1,509 @@
+"""The PDF reports, buildable with or without a request: the /reports page, the CLI and the
+evidence packs all go through here.
+
+Interface::
+
+    REPORTS: dict[str, Report]          # name -> what it is, the permission it needs, its parameters
+    build_report(name, *, params, generated_by) -> bytes      # the PDF
+    render_report_html(name, *, params, generated_by) -> str  # the HTML it is made from (tests)
+    prepare(name, params) -> Prepared   # the template, title, file name and context, checked
+    record_generated(prepared, *, actor=None, actor_email=None)  # the audit entry (caller commits)
+
+It works inside ``with app.app_context(), app.test_request_context():`` with nobody signed in:
+``generated_by`` (a name) goes in the footer and on the cover.
+
+Parameters (``params``, a dict; absent keys mean "all" or "the default"):
+
+- ``risk_register``: ``filters`` — an ``app.risks.queries.RiskFilters`` or a mapping of the /risks
+  query string (q, department, category, owner, status, band, band_rating, out_of_tolerance, ...);
+  ``department_id`` — narrows to one department (overrides the filters' department).
+- ``treatment_plan``: ``department_id`` — the actions of that department's risks.
+- ``soa``: ``version_id`` (SoaVersion.id) or ``version_number``; neither: the latest issued version.
+- ``asset_register``: ``department_id`` — counts and unsupported items of one department (the
+  portfolio and sites tables are organisation-wide).
+- ``policy``: ``version_id`` (PolicyVersion.id), required.
+
+Bad parameters raise ``ReportInputError`` (a message for the user: HTTP 400, CLI exit 2); a version or
+department that does not exist raises ``ReportNotFound`` (a subclass: HTTP 404).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.assets import queries as asset_queries
+from app.assets import summaries
+from app.assets.models import (
+    DISPOSITION_GROUPS,
+    Asset,
+    AssetKind,
+    Disposition,
+    DispositionGroup,
+    Lifecycle,
+)
+from app.audit import services as audit
+from app.auth.models import Department, User
+from app.auth.permissions import ASSET_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
+from app.common.markdown import render as render_markdown
+from app.common.timeutil import local_today
+from app.controls.models import SoaVersion
+from app.extensions import db
+from app.policies.models import Policy, PolicyState, PolicyVersion
+from app.reports.pdf import html_to_pdf, render_html
+from app.risks import queries as risk_queries
+from app.risks import services as risk_services
+from app.risks.matrices import current_matrix
+from app.risks.models import ActionStatus, RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
+
+# The unsupported-items table can run to thousands of rows (a province's estate): it shows the first
+# ones by end of support and says how many more there are.
+UNSUPPORTED_ROWS = 250
+UNSUPPORTED_WITHIN_DAYS = 90  # the unsupported list: support ended, or ends within this many days
+OPEN_ACTION_STATUSES = (ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value)
+
+
+class ReportInputError(ValueError):
+    """A report was asked for with parameters it cannot use; the message says which and why."""
+
+
+class ReportNotFound(ReportInputError):
+    """The version or department asked for does not exist."""
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    title: str
+    description: str
+    permission: str  # the area permission a user needs (on top of report.view)
+    prepare: Callable[[Mapping], Prepared]
+
+
+@dataclass
+class Prepared:
+    """A report ready to render: what the template needs, and what the audit entry says."""
+
+    name: str
+    title: str
+    template: str
+    filename: str
+    scope_label: str
+    version_label: str
+    context: dict
+
+
+# --- parameters ------------------------------------------------------------------------------------
+
+
+def _id_param(params: Mapping, key: str, label: str) -> int | None:
+    value = params.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool):
+        raise ReportInputError(f"{label} must be a record number, got {value!r}.")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    else:
+        raise ReportInputError(f"{label} must be a record number, got {value!r}.")
+    if number <= 0 or number > 2**31 - 1:
+        raise ReportInputError(f"{label} must be a record number, got {value!r}.")
+    return number
+
+
+def _department(params: Mapping) -> Department | None:
+    department_id = _id_param(params, "department_id", "The department")
+    if department_id is None:
+        return None
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise ReportNotFound(f"There is no department with id {department_id}.")
+    return department
+
+
+def find_department(value: str) -> Department | None:
+    """A department by code (case-insensitive) or id, for the command line."""
+    value = value.strip()
+    found = db.session.scalar(sa.select(Department).where(sa.func.upper(Department.code) == value.upper()))
+    if found is None and value.isdigit():
+        found = db.session.get(Department, int(value))
+    return found
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "report"
+
+
+def _scope(department: Department | None, everything: str) -> str:
+    return f"Department {department.code} — {department.name}" if department else everything
+
+
+# --- risk register ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    """A risk as the register's table and card show it."""
+
+    risk: Risk
+    ratings: dict[RatingKind, tuple]  # (likelihood, impact, score, band, band's CSS class)
+    review_overdue: bool
+
+    def rating(self, kind: str):
+        return self.ratings[RatingKind(kind)]
+
+
+def _risk_filters(params: Mapping) -> risk_queries.RiskFilters:
+    filters = params.get("filters")
+    if filters is None:
+        filters = risk_queries.RiskFilters()
+    elif isinstance(filters, Mapping):
+        filters = risk_queries.RiskFilters.from_args(filters)
+    elif not isinstance(filters, risk_queries.RiskFilters):
+        raise ReportInputError("The risk filters must be the /risks query string or a RiskFilters.")
+    if filters.department_id is not None and db.session.get(Department, filters.department_id) is None:
+        raise ReportNotFound(f"There is no department with id {filters.department_id}.")
+    department = _department(params)
+    if department is not None:
+        filters = dataclasses.replace(filters, department_id=department.id)
+    return filters
+
+
+def _filters_label(filters: risk_queries.RiskFilters) -> str:
+    parts = []
+    if filters.department_id is not None:
+        department = db.session.get(Department, filters.department_id)
+        parts.append(f"department {department.code}")
+    if filters.q:
+        parts.append(f"matching “{filters.q}”")
+    if filters.category_id is not None:
+        from app.risks.models import RiskCategory
+
+        category = db.session.get(RiskCategory, filters.category_id)
+        parts.append(f"category {category.name}" if category else "a category")
+    if filters.owner_id is not None:
+        owner = db.session.get(User, filters.owner_id)
+        parts.append(f"owned by {owner.full_name}" if owner else "one owner")
+    if filters.band:
+        parts.append(f"{filters.band_rating.value} band {filters.band}")
+    if filters.out_of_tolerance:
+        parts.append("out of tolerance")
+    if filters.overdue_review:
+        parts.append("review overdue")
+    if filters.older_matrix:
+        parts.append("scored on an older matrix")
+    if filters.control_id is not None or filters.without_controls:
+        parts.append("by control")
+    if filters.cells:
+        parts.append("heat-map cell")
+    if filters.status == risk_queries.STATUS_ANY:
+        base = "All risks, closed ones too"
+    elif filters.status:
+        base = f"Risks with status {RiskStatus(filters.status).label.lower()}"
+    else:
+        base = "All risks not closed"
+    return base + (": " + ", ".join(parts) if parts else "")
+
+
+def risk_lines(filters: risk_queries.RiskFilters, today: date) -> tuple[list[RiskLine], dict[tuple, str]]:
+    """The risks in reference order, and a CSS class per band colour met (a class per cell is much
+    cheaper to lay out than a style attribute on each of thousands of cells)."""
+    current = current_matrix()
+    statement = (risk_queries.filtered_risks(filters, today=today, current_matrix_id=current.id)
+                 .options(selectinload(Risk.factors), selectinload(Risk.actions))
+                 .order_by(Risk.reference))
+    bands = risk_queries.Bands()
+    band_classes: dict[tuple, str] = {}
+    lines = []
+    for risk in db.session.scalars(statement):
+        ratings = {}
+        for kind in RatingKind:
+            likelihood = getattr(risk, f"{kind.value}_likelihood")
+            impact = getattr(risk, f"{kind.value}_impact")
+            band = bands.of(risk, kind)
+            css = ""
+            if band is not None:
+                css = band_classes.setdefault((band.colour, band.text_colour), f"band-{len(band_classes)}")
+            ratings[kind] = (likelihood, impact, getattr(risk, f"{kind.value}_score"), band, css)
+        lines.append(RiskLine(risk, ratings, risk_services.review_overdue(risk, today)))
+    return lines, band_classes
+
+
+def _prepare_risk_register(params: Mapping) -> Prepared:
+    today = local_today()
+    filters = _risk_filters(params)
+    current = current_matrix()
+    lines, band_classes = risk_lines(filters, today)
+    heat_filters = risk_queries.RiskFilters.from_args(filters.heatmap_args)
+    maps = [risk_queries.heat_map(kind, heat_filters, current=current, today=today)
+            for kind in (RatingKind.INHERENT, RatingKind.RESIDUAL)]
+    scope = _filters_label(filters)
+    sections = [("heat-maps", "Heat maps"), ("register", "The register"), ("cards", "Risk cards")]
+    return Prepared(
+        name="risk_register", title="Risk register", template="pdf/risk_register.html",
+        filename=f"risk-register-{today.isoformat()}.pdf", scope_label=scope,
+        version_label=f"Register as at {today.isoformat()}, risk matrix version {current.version_number}",
+        context={"lines": lines, "maps": maps, "today": today, "sections": sections, "toc": True,
+                 "band_classes": band_classes,
+                 "strategies": {strategy.value: strategy.label for strategy in TreatmentStrategy},
+                 "out_of_tolerance_count": sum(1 for line in lines if line.risk.out_of_tolerance),
+                 "older_count": sum(1 for line in lines if line.risk.matrix_id != current.id),
+                 "current": current, "heat_map_scoped": heat_filters != filters},
+    )
+
+
+# --- treatment plan --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnerActions:
+    owner: str
+    actions: list[TreatmentAction]
+    overdue: int
+
+
+def treatment_actions(department: Department | None) -> list[TreatmentAction]:
+    """Open actions (planned or in progress) of risks not closed: overdue first, then by due date
+    (undated last), then by risk."""
+    statement = (sa.select(TreatmentAction).join(Risk, TreatmentAction.risk_id == Risk.id)
+                 .where(TreatmentAction.status.in_(OPEN_ACTION_STATUSES), Risk.status != RiskStatus.CLOSED.value)
+                 .options(selectinload(TreatmentAction.risk).selectinload(Risk.department),
+                          selectinload(TreatmentAction.owner), selectinload(TreatmentAction.control)))
+    if department is not None:
+        statement = statement.where(Risk.department_id == department.id)
+    actions = list(db.session.scalars(statement))
+    actions.sort(key=lambda a: (a.due_on is None, a.due_on or date.max, a.risk.reference, a.id))
+    return actions
+
+
+def by_owner(actions: list[TreatmentAction], today: date) -> list[OwnerActions]:
+    """Owners by name (no owner last), each owner's actions overdue first and then by due date."""
+    groups: dict[str, list[TreatmentAction]] = {}
+    for action in actions:
+        groups.setdefault(action.owner.full_name if action.owner else "", []).append(action)
+    ordered = sorted(groups, key=lambda name: (name == "", name.lower()))
+    return [OwnerActions(name or "No owner",
+                         sorted(groups[name], key=lambda a: (not a.is_overdue(today), a.due_on is None,
+                                                             a.due_on or date.max, a.risk.reference)),
+                         sum(1 for action in groups[name] if action.is_overdue(today)))
+            for name in ordered]
+
+
+def _prepare_treatment_plan(params: Mapping) -> Prepared:
+    today = local_today()
+    department = _department(params)
+    actions = treatment_actions(department)
+    overdue = [action for action in actions if action.is_overdue(today)]
+    owners = by_owner(actions, today)
+    sections = [("summary", "Summary"), ("overdue", "Overdue actions"), ("by-owner", "Actions by owner")]
+    return Prepared(
+        name="treatment_plan", title="Risk treatment plan", template="pdf/treatment_plan.html",
+        filename=f"treatment-plan-{today.isoformat()}.pdf", scope_label=_scope(department, "All departments"),
+        version_label=f"Plan as at {today.isoformat()}",
+        context={"actions": actions, "overdue": overdue, "owners": owners, "today": today, "sections": sections,
+                 "toc": len(actions) > 30},
+    )
+
+
+# --- Statement of Applicability -------------------------------------------------------------------
+
+
+def issued_soa_versions() -> list[SoaVersion]:
+    """Issued versions, the latest first."""
+    return list(db.session.scalars(sa.select(SoaVersion).order_by(SoaVersion.number.desc())))
+
+
+def _soa_version(params: Mapping) -> SoaVersion:
+    version_id = _id_param(params, "version_id", "The SoA version")
+    number = _id_param(params, "version_number", "The SoA version number")
+    if version_id is not None:
+        version = db.session.get(SoaVersion, version_id)
+        if version is None:
+            raise ReportNotFound(f"There is no issued Statement of Applicability with id {version_id}.")
+        return version
+    if number is not None:
+        version = db.session.scalar(sa.select(SoaVersion).where(SoaVersion.number == number))
+        if version is None:
+            raise ReportNotFound(f"There is no issued Statement of Applicability version {number}.")
+        return version
+    latest = db.session.scalar(sa.select(SoaVersion).order_by(SoaVersion.number.desc()).limit(1))
+    if latest is None:
+        raise ReportNotFound("No Statement of Applicability has been issued yet: issue one on the SoA page first.")
+    return latest
+
+
+def _prepare_soa(params: Mapping) -> Prepared:
+    version = _soa_version(params)
+    rows = version.rows
+    themes: dict[str, list[dict]] = {}
+    for row in rows:
+        themes.setdefault(row.get("theme") or "Other", []).append(row)
+    by_theme = [(f"theme-{_slug(theme)}", theme, theme_rows) for theme, theme_rows in themes.items()]
+    sections = [("approval", "Approval"), ("summary", "Summary"),
+                *((anchor, f"{theme} controls") for anchor, theme, _ in by_theme)]
+    applicable = sum(1 for row in rows if row.get("applicable"))
+    statuses: dict[str, int] = {}
+    for row in rows:
+        if row.get("applicable"):
+            statuses[row.get("status") or "—"] = statuses.get(row.get("status") or "—", 0) + 1
+    return Prepared(
+        name="soa", title="Statement of Applicability", template="pdf/soa.html",
+        filename=f"statement-of-applicability-v{version.number}.pdf",
+        scope_label="ISO/IEC 27001:2022 Annex A controls",
+        version_label=f"Version {version.number}, approved {version.approved_on.isoformat()}",
+        context={"issued": version, "rows": rows, "themes": by_theme, "sections": sections, "toc": True,
+                 "applicable": applicable, "statuses": statuses,
+                 "later_versions": db.session.scalar(sa.select(sa.func.count()).select_from(SoaVersion)
+                                                     .where(SoaVersion.number > version.number))},
+    )
+
+
+# --- asset register summary ------------------------------------------------------------------------
+
+
+def _asset_counts(column, department: Department | None) -> list[tuple]:
+    statement = sa.select(column, sa.func.count(Asset.id)).group_by(column)
+    if department is not None:
+        statement = statement.where(Asset.department_id == department.id)
+    return list(db.session.execute(statement))
+
+
+def _label(enum_class, value) -> str:
+    try:
+        return enum_class(value).label
+    except ValueError:
+        return str(value)
+
+
+def _prepare_asset_register(params: Mapping) -> Prepared:
+    today = local_today()
+    department = _department(params)
+    by_kind = sorted(((_label(AssetKind, kind), count) for kind, count in _asset_counts(Asset.kind, department)),
+                     key=lambda row: row[0])
+    lifecycle_order = {status.value: index for index, status in enumerate(Lifecycle)}
+    by_lifecycle = [(_label(Lifecycle, status), count) for status, count in
+                    sorted(_asset_counts(Asset.status, department), key=lambda r: lifecycle_order.get(r[0], 99))]
+    department_rows = db.session.execute(
+        sa.select(Department.code, Department.name, sa.func.count(Asset.id))
+        .select_from(Asset).outerjoin(Department, Asset.department_id == Department.id)
+        .where(*([Asset.department_id == department.id] if department else []))
+        .group_by(Department.code, Department.name).order_by(Department.code))
+    by_department = [(f"{code} — {name}" if code else "No department", count) for code, name, count in department_rows]
+    unsupported = (asset_queries.unsupported_items(today, UNSUPPORTED_WITHIN_DAYS)
+                   .order_by(None).order_by(Asset.support_ends_on, Asset.tag))
+    if department is not None:
+        unsupported = unsupported.where(Asset.department_id == department.id)
+    unsupported_total = db.session.scalar(sa.select(sa.func.count()).select_from(unsupported.order_by(None).subquery()))
+    unsupported_items = list(db.session.scalars(unsupported.limit(UNSUPPORTED_ROWS)))
+    sections = [("by-type", "Items by type"), ("by-department", "Items by department"),
+                ("by-lifecycle", "Items by lifecycle state"), ("unsupported", "Unsupported items"),
+                ("portfolio", "Application portfolio"), ("sites", "Connected sites")]
+    return Prepared(
+        name="asset_register", title="Asset register summary", template="pdf/asset_register.html",
+        filename=f"asset-register-{today.isoformat()}.pdf", scope_label=_scope(department, "All departments"),
+        version_label=f"Register as at {today.isoformat()}",
+        context={"by_kind": by_kind, "by_department": by_department, "by_lifecycle": by_lifecycle,
+                 "total": sum(count for _, count in by_kind), "unsupported": unsupported_items,
+                 "unsupported_total": unsupported_total, "within_days": UNSUPPORTED_WITHIN_DAYS, "today": today,
+                 "portfolio": summaries.portfolio(), "sites": summaries.sites_table(),
+                 "dispositions": list(Disposition), "groups": DISPOSITION_GROUPS, "group_names": list(DispositionGroup),
+                 "department": department, "sections": sections, "toc": True},
+    )
+
+
+# --- policy document -------------------------------------------------------------------------------
+
+
+def available_policy_versions() -> list[PolicyVersion]:
+    """Every version of every policy (drafts too: a reviewer prints them), by policy code and version."""
+    versions = db.session.scalars(sa.select(PolicyVersion).join(Policy)
+                                  .options(selectinload(PolicyVersion.policy))
+                                  .order_by(Policy.code, PolicyVersion.id.desc()))
+    return list(versions)
+
+
+def _prepare_policy(params: Mapping) -> Prepared:
+    version_id = _id_param(params, "version_id", "The policy version")
+    if version_id is None:
+        raise ReportInputError("Choose the policy version to print (version_id).")
+    version = db.session.get(PolicyVersion, version_id)
+    if version is None:
+        raise ReportNotFound(f"There is no policy version with id {version_id}.")
+    policy = version.policy
+    state = version.state_enum
+    sections = [("document-control", "Document control"), ("policy-text", "Policy text")]
+    if version.clauses:
+        sections.append(("clauses", "Clauses"))
+    return Prepared(
+        name="policy", title=f"{policy.code} {policy.title}", template="pdf/policy.html",
+        filename=f"{_slug(policy.code)}-v{version.number}.pdf", scope_label=f"Policy {policy.code}",
+        version_label=f"Version {version.number} ({state.label.lower()})",
+        context={"policy": policy, "version": version, "state": state, "body": render_markdown(version.body,
+                 top_heading=3), "in_force": state == PolicyState.APPROVED, "sections": sections,
+                 "toc": len(version.body) > 6000 or len(version.clauses) > 20},
+    )
+
+
+REPORTS: dict[str, Report] = {
+    report.name: report for report in (
+        Report("risk_register", "Risk register",
+               "Heat maps, every risk's ratings, bands, tolerance, owner and treatment, and a card per risk.",
+               RISK_VIEW, _prepare_risk_register),
+        Report("treatment_plan", "Risk treatment plan",
+               "Open treatment actions by owner and due date, the overdue ones first.", RISK_VIEW,
+               _prepare_treatment_plan),
+        Report("soa", "Statement of Applicability",
+               "An issued version with its approval, every Annex A control's decision and justification.",
+               SOA_VIEW, _prepare_soa),
+        Report("asset_register", "Asset register summary",
+               "Items by type, department and lifecycle, unsupported items, the application portfolio and "
+               "the connected sites.", ASSET_VIEW, _prepare_asset_register),
+        Report("policy", "Policy document", "A chosen version with its document-control tables.", POLICY_VIEW,
+               _prepare_policy),
+    )
+}
+
+
+def report_named(name: str) -> Report:
+    report = REPORTS.get(name)
+    if report is None:
+        raise ReportInputError(f"There is no report called {name!r}; the reports are: {', '.join(REPORTS)}.")
+    return report
+
+
+def prepare(name: str, params: Mapping | None = None) -> Prepared:
+    prepared = report_named(name).prepare(params or {})
+    prepared.context.setdefault("sections", [])
+    return prepared
+
+
+def _html(prepared: Prepared, generated_by: str) -> str:
+    return render_html(prepared.template, title=prepared.title, generated_by=generated_by,
+                       scope_label=prepared.scope_label, version_label=prepared.version_label, **prepared.context)
+
+
+def render_report_html(name: str, *, params: Mapping | None = None, generated_by: str) -> str:
+    return _html(prepare(name, params), generated_by)
+
+
+def render_prepared(prepared: Prepared, *, generated_by: str) -> bytes:
+    return html_to_pdf(_html(prepared, generated_by))
+
+
+def build_report(name: str, *, params: Mapping | None = None, generated_by: str) -> bytes:
+    """The report as a PDF. Raises ReportInputError (ReportNotFound) on bad parameters."""
+    return render_prepared(prepare(name, params), generated_by=generated_by)
+
+
+def record_generated(prepared: Prepared, *, actor=None, actor_email: str | None = None) -> None:
+    """The audit entry for a generated report; the caller commits."""
+    audit.record("generate", "report", prepared.name, actor=actor, actor_email=actor_email,
+                 summary=f"Generated the {prepared.title} PDF ({prepared.scope_label}; {prepared.version_label})")
