@@ -27,7 +27,9 @@ def case_timeline(case_id: int):
 @permission_required(CASE_VIEW)
 def case_file(case_id: int):
     case = case_or_403(case_id)
+    status = f"Closed on {case.closed_on.isoformat()}" if case.closed_on else "Open: steps still to come"
     content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=case,
+                         scope_label=f"Policy-violation case {case.reference}", version_label=status,
                          events=timeline.events(case), who=services.person(case.employee, current_user),
                          similar=services.similar_cases(case, current_user))
     services.record_document(case, "the case file", actor=current_user)
