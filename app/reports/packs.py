@@ -159,16 +159,10 @@ class Contents:
 def gather(scope: Scope) -> Contents:
     from app.assets.models import Asset
     from app.policies.models import Policy, PolicyState, PolicyVersion, policy_control
-    from app.risks.models import Risk, RiskReview, RiskStatus, TreatmentAction
+    from app.risks.models import Risk, RiskReview, TreatmentAction
 
     control_ids = _control_ids(scope)
-    risk_query = sa.select(Risk).where(Risk.status != RiskStatus.CLOSED.value)
-    if scope.department_id:
-        risk_query = risk_query.where(Risk.department_id == scope.department_id)
-    if control_ids is not None:
-        risk_query = risk_query.where(Risk.id.in_(
-            sa.select(risk_control.c.risk_id).where(risk_control.c.control_id.in_(control_ids))))
-    risks = list(db.session.scalars(risk_query.order_by(Risk.reference).options(
+    risks = list(db.session.scalars(_risks_statement(scope, control_ids).order_by(Risk.reference).options(
         selectinload(Risk.owner), selectinload(Risk.department), selectinload(Risk.category),
         selectinload(Risk.subcategory), selectinload(Risk.matrix))))
     risk_ids = [risk.id for risk in risks]
@@ -188,8 +182,7 @@ def gather(scope: Scope) -> Contents:
         selectinload(Control.implemented_by))))
     ids = [control.id for control in controls]
 
-    evidence_query = (sa.select(Evidence).where(Evidence.controls.any(Control.id.in_(ids)))
-                      .order_by(Evidence.evidence_date, Evidence.id)
+    evidence_query = (_evidence_statement(scope, ids).order_by(Evidence.evidence_date, Evidence.id)
                       .options(selectinload(Evidence.controls), selectinload(Evidence.files)))
     tests_query = (sa.select(ControlTest).where(ControlTest.control_id.in_(ids))
                    .order_by(ControlTest.tested_on, ControlTest.id)
@@ -201,19 +194,15 @@ def gather(scope: Scope) -> Contents:
                      .order_by(TreatmentAction.due_on, TreatmentAction.id)
                      .options(selectinload(TreatmentAction.owner), selectinload(TreatmentAction.risk),
                               selectinload(TreatmentAction.control)))
-    evidence_query = _in_range(evidence_query, Evidence.evidence_date, scope)
     tests_query = _in_range(tests_query, ControlTest.tested_on, scope)
     reviews_query = _in_range(reviews_query, RiskReview.reviewed_on, scope)
     actions_query = _in_range(actions_query, TreatmentAction.due_on, scope)
 
     assets = None
     if not scope.controls:
-        asset_query = sa.select(Asset).order_by(Asset.tag).options(
+        assets = list(db.session.scalars(_assets_statement(scope).order_by(Asset.tag).options(
             selectinload(Asset.owner), selectinload(Asset.department), selectinload(Asset.site),
-            selectinload(Asset.product))
-        if scope.department_id:
-            asset_query = asset_query.where(Asset.department_id == scope.department_id)
-        assets = list(db.session.scalars(asset_query))
+            selectinload(Asset.product))))
 
     policy_query = (sa.select(PolicyVersion).join(Policy, Policy.id == PolicyVersion.policy_id)
                     .where(PolicyVersion.state == PolicyState.APPROVED.value).order_by(Policy.code))
@@ -224,6 +213,53 @@ def gather(scope: Scope) -> Contents:
                     reviews=list(db.session.scalars(reviews_query)), evidence=list(db.session.scalars(evidence_query)),
                     tests=list(db.session.scalars(tests_query)), assets=assets,
                     policy_versions=list(db.session.scalars(policy_query.options(selectinload(PolicyVersion.policy)))))
+
+
+def has_contents(scope: Scope) -> bool:
+    """Whether gather(scope) would find a risk, an asset or an evidence item: a few EXISTS queries,
+    not the whole register (a request must not load 100,000 assets to refuse an empty scope)."""
+    control_ids = _control_ids(scope)
+
+    def any_row(statement: sa.Select) -> bool:
+        return bool(db.session.scalar(sa.select(statement.exists())))
+
+    if any_row(_risks_statement(scope, control_ids)):
+        return True
+    if not scope.controls and any_row(_assets_statement(scope)):
+        return True
+    if control_ids is None and scope.department_id:
+        return False  # no risk in the department: no control of its own, so no evidence either
+    return any_row(_evidence_statement(scope, control_ids))
+
+
+def _risks_statement(scope: Scope, control_ids: set[int] | None) -> sa.Select:
+    """The open risks in scope: the department's, and those linked to the controls in scope."""
+    from app.risks.models import Risk, RiskStatus
+
+    statement = sa.select(Risk).where(Risk.status != RiskStatus.CLOSED.value)
+    if scope.department_id:
+        statement = statement.where(Risk.department_id == scope.department_id)
+    if control_ids is not None:
+        statement = statement.where(Risk.id.in_(
+            sa.select(risk_control.c.risk_id).where(risk_control.c.control_id.in_(control_ids))))
+    return statement
+
+
+def _assets_statement(scope: Scope) -> sa.Select:
+    from app.assets.models import Asset
+
+    statement = sa.select(Asset)
+    return statement.where(Asset.department_id == scope.department_id) if scope.department_id else statement
+
+
+def _evidence_statement(scope: Scope, control_ids) -> sa.Select:
+    """Evidence supporting the controls (None: any control), dated within the scope's range."""
+    statement = sa.select(Evidence)
+    if control_ids is None:
+        statement = statement.where(Evidence.controls.any())
+    else:
+        statement = statement.where(Evidence.controls.any(Control.id.in_(control_ids)))
+    return _in_range(statement, Evidence.evidence_date, scope)
 
 
 def _control_ids(scope: Scope) -> set[int] | None:
@@ -252,7 +288,7 @@ def _in_range(statement: sa.Select, column, scope: Scope) -> sa.Select:
 def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
     """Record the request (queued); refuses a scope with nothing in it rather than build an empty ZIP."""
     scope = check_scope(scope)
-    if gather(scope).empty:
+    if not has_contents(scope):
         raise RuleError("Nothing to pack: no risk, asset or evidence matches this scope. Choose other "
                         "controls, another department or a wider date range.")
     pack = EvidencePack(requested_by_id=actor.id, scope_json=scope.as_json(), scope_label=scope.label())

@@ -21,6 +21,7 @@ from app.controls.demo import demo_pdf
 from app.extensions import db
 from app.reports import pack_archive, packs, signing
 from app.reports.models import EvidencePack, PackStatus
+from tests import factories
 from tests.admin.pages import audit_entries
 from tests.reports.packs.conftest import BACKUP_PDF
 
@@ -340,3 +341,16 @@ def test_names_in_the_pack_unpack_on_every_system_and_are_cut_at_a_word():
     assert _safe_name("IC-001 Information security policy set approved by the HoD and the forum", 60) == \
         "IC-001 Information security policy set approved by the HoD"
     assert _safe_name(" ... ") == "file"
+
+
+@pytest.mark.parametrize("scope", [
+    packs.Scope(), packs.Scope(controls=("8.13",)), packs.Scope(controls=("5.1",)),
+    packs.Scope(controls=("8.13",), date_from=date(2030, 1, 1)), packs.Scope(date_from=date(2030, 1, 1)),
+    "finance", "empty department",
+])
+def test_the_quick_emptiness_check_agrees_with_what_a_build_gathers(isms, finance, scope):
+    if scope == "finance":
+        scope = packs.Scope(department_id=finance.id)
+    elif scope == "empty department":
+        scope = packs.Scope(department_id=factories.make_department("EMPTY", "Nobody").id)
+    assert packs.has_contents(scope) == (not packs.gather(scope).empty)
