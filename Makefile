@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
 PYTEST_ARGS ?=
+# pytest-xdist processes per database run: 2 on a 2-core machine (README, "Testing", has the timings).
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 .PHONY: run test lint migrations-check test-sqlite test-postgres system-packages bench clean
 
@@ -45,13 +48,15 @@ migrations-check: $(VENV)/.dev-installed
 	DATABASE_URL="sqlite:///$$tmp/check.db" $(FLASK) db check 2>&1 | tail -1
 
 test-sqlite: $(VENV)/.dev-installed
-	KHUSELA_REQUIRE_BROWSER=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+	KHUSELA_REQUIRE_BROWSER=1 $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: $(VENV)/.dev-installed
-	KHUSELA_REQUIRE_BROWSER=1 scripts/with-postgres $(BIN)/pytest -q $(PYTEST_ARGS)
+	KHUSELA_REQUIRE_BROWSER=1 scripts/with-postgres $(PYTEST) $(PYTEST_ARGS)
 
-test: system-packages lint migrations-check test-sqlite test-postgres
-	@echo "All checks passed on SQLite and PostgreSQL."
+test:
+	@start=$$(date +%s); \
+	$(MAKE) --no-print-directory system-packages lint migrations-check test-sqlite test-postgres; \
+	echo "All checks passed on SQLite and PostgreSQL in $$(( $$(date +%s) - start )) s."
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.run

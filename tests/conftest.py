@@ -1,24 +1,27 @@
-"""Fixtures: a fresh, migrated database per test (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), a test client, and signing in as any role."""
+"""Fixtures: one app per test session, a fresh migrated database per test (SQLite by default,
+PostgreSQL when TEST_DATABASE_URL is set; see tests/databases.py), a test client, and signing in
+as any role."""
 
 from __future__ import annotations
 
 import os
-import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from app import create_app  # noqa: E402
-from app.assets.models import Product  # noqa: E402
-from app.assets.products import sync_products  # noqa: E402
-from app.controls.annex_a import sync_annex_a  # noqa: E402
-from app.controls.models import AnnexA2013Mapping, Control  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.extensions import limiter  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.databases import (  # noqa: E402
+    PostgresDatabases,
+    SqliteDatabases,
+    Template,
+    point_app_at,
+    release_app_database,
+)
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -27,6 +30,12 @@ TEST_CONFIG = {
     "SERVER_NAME": None,
     "ARGON2_PROFILE": "CHEAPEST",
 }
+
+
+# Settings Flask and its extensions read on every request: a test may change them on the shared
+# app. Any other setting (rate limits, a database URL...) is read when an app is built, so a test
+# that changes one gets an app of its own.
+PER_REQUEST_SETTINGS = frozenset({"WTF_CSRF_ENABLED", "MAX_CONTENT_LENGTH", "PACKS_INLINE"})
 
 
 def postgres_url() -> str | None:
@@ -39,64 +48,95 @@ def _migrate(url: str) -> None:
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        db.engine.dispose()
+    release_app_database(app)
+
+
+def files_of_test(folder: Path) -> dict:
+    """Where a test's app keeps files: inside the test's own tmp_path."""
+    return {"STAGING_FOLDER": str(folder / "staged-uploads"), "EVIDENCE_FOLDER": str(folder / "evidence"),
+            "PACKS_FOLDER": str(folder / "packs"), "PACK_SIGNING_KEY": str(folder / "pack_signing_key.pem"),
+            "PACKS_INLINE": True}
 
 
 @pytest.fixture(scope="session")
-def database_template(tmp_path_factory) -> str:
-    """Migrate once per session: a SQLite file to copy per test, or the PostgreSQL database itself."""
+def databases(tmp_path_factory) -> SqliteDatabases | PostgresDatabases:
     url = postgres_url()
     if url:
-        _migrate(url)
-        return url
-    template = tmp_path_factory.mktemp("db") / "template.db"
-    _migrate(f"sqlite:///{template}")
-    return str(template)
+        return PostgresDatabases(url, worker=os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    return SqliteDatabases(tmp_path_factory.mktemp("databases"))
 
 
-def _empty_postgres(app) -> None:
-    with app.app_context():
-        db.session.remove()
-        tables = [table.name for table in db.metadata.sorted_tables]
-        quoted = ", ".join(f'"{name}"' for name in tables)
-        with db.engine.begin() as connection:
-            # TRUNCATE does not fire the row-level trigger that keeps audit_entry append-only.
-            connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-            # Put back what the migrations load, as a fresh SQLite copy has it.
-            sync_annex_a(connection, Control.__table__, AnnexA2013Mapping.__table__)
-            sync_products(connection, Product.__table__)
+@pytest.fixture(scope="session")
+def migrated_template(databases) -> Template:
+    """Migrated once per session (per xdist worker): what `flask db upgrade` leaves."""
+    return databases.migrated_template(_migrate)
+
+
+@pytest.fixture(scope="session")
+def seeded_template(databases, migrated_template, tmp_path_factory) -> Template:
+    """The migrated template with the demo data, made the first time a test asks for it."""
+    folder = tmp_path_factory.mktemp("seeded")
+
+    def seed(url: str) -> Path:
+        from app.core.demo import seed_demo
+
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **files_of_test(folder)})
+        with app.app_context():
+            seed_demo(app.config["DEMO_PASSWORD"])
+        release_app_database(app)
+        return folder / "evidence"
+
+    return databases.seeded_template(migrated_template, seed)
+
+
+@pytest.fixture(scope="session")
+def shared_app(migrated_template):
+    """One app for the whole session: building one compiles 177 URL rules and, on first use,
+    every template, which cost more than most tests themselves."""
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": migrated_template.url})
+    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+    yield app
+    release_app_database(app)
 
 
 @pytest.fixture
-def database_url(database_template, tmp_path) -> str:
-    if postgres_url():
-        return database_template
-    copy = Path(tmp_path) / "test.db"
-    shutil.copyfile(database_template, copy)
-    return f"sqlite:///{copy}"
+def database_url(databases, migrated_template, tmp_path) -> Iterator[str]:
+    """A database of this test's own, as `flask db upgrade` leaves it."""
+    url = databases.fresh(migrated_template, tmp_path)
+    yield url
+    databases.discard(url)
 
 
 @pytest.fixture
-def make_app(database_url, tmp_path):
-    """Build the app under test; extra config can be passed (CSRF on, rate limits on...)."""
+def make_app(shared_app, database_url, tmp_path):
+    """The app under test, on this test's database; extra config can be passed (CSRF on, rate
+    limits on...). The first call gets the session's shared app, unless it changes a setting
+    read only when an app is built; any other call builds a new app, as a test that adds routes
+    or compares two apps expects."""
     created = []
+    shared_handed_out: list = []
+    saved_config = dict(shared_app.config)
+    folders = files_of_test(tmp_path)
 
     def build(**overrides):
-        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                          "STAGING_FOLDER": str(tmp_path / "staged-uploads"),
-                          "EVIDENCE_FOLDER": str(tmp_path / "evidence"), "PACKS_FOLDER": str(tmp_path / "packs"),
-                          "PACK_SIGNING_KEY": str(tmp_path / "pack_signing_key.pem"), "PACKS_INLINE": True,
-                          **overrides})
+        if set(overrides) <= PER_REQUEST_SETTINGS and not shared_handed_out:
+            shared_app.config.update({**folders, **overrides})
+            point_app_at(shared_app, database_url)
+            shared_handed_out.append(shared_app)
+            return shared_app
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **folders, **overrides})
         created.append(app)
         return app
 
     yield build
-    if postgres_url() and created:
-        _empty_postgres(created[0])
     for app in created:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        release_app_database(app)
+    # The rate limiter is one object for every app, switched on or off by the last app built.
+    limiter.enabled = shared_app.config["RATELIMIT_ENABLED"]
+    if shared_handed_out:
+        release_app_database(shared_app)
+        shared_app.config.clear()
+        shared_app.config.update(saved_config)
 
 
 def _forget_cached_user() -> None:
@@ -110,7 +150,8 @@ def _forget_cached_user() -> None:
 @pytest.fixture
 def app(make_app):
     app = make_app()
-    app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
+    if _forget_cached_user not in app.before_request_funcs.get(None, []):
+        app.before_request_funcs.setdefault(None, []).insert(0, _forget_cached_user)
     with app.app_context():
         yield app
 
