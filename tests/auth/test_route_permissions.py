@@ -73,7 +73,8 @@ ALLOWED_GET = [
     (endpoint, url, role.value)
     for endpoint, url, method, permission in GUARDED
     if method == "GET" and "1" not in url.split("/")
-    for role in ROLE_PERMISSIONS[permission]
+    for role in Role  # in the enum's order, not the set's: every xdist worker must collect the same list
+    if role in ROLE_PERMISSIONS[permission]
 ]
 
 
