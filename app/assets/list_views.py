@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.admin.forms import department_choices
 from app.assets import queries, services
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, SiteType
 from app.assets.views import bp
 from app.auth.permissions import ASSET_VIEW, permission_required
+from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today

@@ -12,6 +12,7 @@ from app.admin import settings
 from app.audit import services as audit
 from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, permission_required, user_can
 from app.common import uploads
+from app.common.choices import control_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.saving import saving
@@ -22,7 +23,6 @@ from app.controls.models import Control, Evidence, EvidenceKind
 from app.controls.queries import evidence_validity_condition
 from app.controls.views import bp
 from app.extensions import db
-from app.risks.forms import control_choices
 
 SORT_COLUMNS = {"date": Evidence.evidence_date, "title": sa.func.lower(Evidence.title),
                 "valid_until": Evidence.valid_until}

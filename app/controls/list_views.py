@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.admin.forms import department_choices
 from app.auth.permissions import CONTROL_VIEW, permission_required
+from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.controls import queries, services

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import SOA_EDIT, SOA_ISSUE, SOA_VIEW, permission_required
+from app.common.choices import active_users
 from app.common.export import Column, audited_export
 from app.common.listing import requested_export
 from app.common.saving import saving
@@ -15,7 +16,6 @@ from app.controls.annex_a import THEMES
 from app.controls.forms import IssueSoaForm, SoaEntryForm
 from app.controls.models import ImplementationStatus
 from app.controls.views import soa_bp as bp
-from app.risks.presentation import active_users
 
 # Risks named on each row of the table and beside the decision form; the rest are one link away
 # (the risk register filtered by the control), so the page stays readable with thousands of links.

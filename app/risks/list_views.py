@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 
-from app.admin.forms import department_choices
 from app.auth.permissions import RISK_VIEW, permission_required
+from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today
