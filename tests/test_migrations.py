@@ -34,7 +34,8 @@ def scratch_postgres_database(server_url: str):
     shared test database (which the other tests truncate and refill) is left alone."""
     url = sa.make_url(server_url)
     name = f"khusela_migrations_{uuid.uuid4().hex[:12]}"
-    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    # CREATE and DROP DATABASE run outside a transaction, from a connection to any database of the server.
+    server = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         with server.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
