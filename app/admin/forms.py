@@ -12,7 +12,6 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -26,31 +25,11 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.admin.services import all_departments, role_choices
+from app.admin.services import role_choices
+from app.common.choices import department_choices
+from app.common.forms import MultiCheckboxField, strip
 from app.risks import scoring
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def department_choices(include_none_label: str = "None (province-wide role)", *, keep_id: int | None = None,
-                       include_inactive: bool = False) -> dict[str, str]:
-    """Active departments; `keep_id` adds the one a user is already in even if it was deactivated,
-    so saving other changes does not silently move them out of it."""
-    choices = {"": include_none_label}
-    for department in all_departments():
-        if department.active or include_inactive or department.id == keep_id:
-            suffix = "" if department.active else " (inactive)"
-            choices[str(department.id)] = f"{department.code} — {department.name}{suffix}"
-    return choices
 
 
 def department_id_or_none(value: str | None) -> int | None:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from app.admin import services, settings
+from app.admin.exports import USER_COLUMNS
 from app.admin.forms import (
     DepartmentForm,
     NewUserForm,
@@ -14,14 +15,14 @@ from app.admin.forms import (
     SettingsForm,
     UserForm,
     VersionOnlyForm,
-    department_choices,
     department_id_or_none,
 )
 from app.audit import services as audit
 from app.auth import services as accounts
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_DEPARTMENTS, ADMIN_SETTINGS, ADMIN_USERS, permission_required
-from app.common.export import Column, audited_export
+from app.common.choices import department_choices
+from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.models import StaleEditError
 from app.common.timeutil import utcnow
@@ -33,14 +34,6 @@ USER_SORTS = {
     "name": User.full_name, "email": User.email, "role": User.role,
     "department": Department.code, "last_login": User.last_login_at, "active": User.active,
 }
-USER_EXPORT_COLUMNS = [
-    Column("Name", lambda u: u.full_name, 28), Column("Email", lambda u: u.email, 32),
-    Column("Role", lambda u: u.role_enum.label, 18),
-    Column("Department", lambda u: u.department.code if u.department else "", 14),
-    Column("Active", lambda u: "yes" if u.active else "no", 8),
-    Column("Two-factor", lambda u: "on" if u.mfa_enabled else "off", 10),
-    Column("Last sign-in", lambda u: u.last_login_at, 22),
-]
 
 
 def _user_or_404(user_id: int) -> User:
@@ -96,7 +89,7 @@ def users():
     fmt = requested_export()
     if fmt:
         rows = all_matching(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
-        return audited_export(rows, USER_EXPORT_COLUMNS, fmt, "khusela-users", entity_type="user", what="users")
+        return audited_export(rows, USER_COLUMNS, fmt, "khusela-users", entity_type="user", what="users")
     listing = Listing.from_request(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
     return render_template(
         "admin/users.html", listing=listing, roles=services.role_choices(),

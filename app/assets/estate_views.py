@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.assets import queries
-from app.assets.list_views import EXPORT_COLUMNS
+from app.assets.exports import ASSET_COLUMNS, REFRESH_COLUMNS
 from app.assets.models import Asset
 from app.assets.views import bp
 from app.auth.permissions import ASSET_VIEW, permission_required
-from app.common.export import Column, audited_export
+from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today
 
@@ -34,7 +34,7 @@ def unsupported():
     fmt = requested_export()
     if fmt:
         rows = all_matching(statement, sort_columns=UNSUPPORTED_SORT, default_sort="support", tiebreaker=Asset.id)
-        return audited_export(rows, EXPORT_COLUMNS, fmt, "khusela-unsupported-assets", entity_type="asset",
+        return audited_export(rows, ASSET_COLUMNS, fmt, "khusela-unsupported-assets", entity_type="asset",
                               what="unsupported assets")
     listing = Listing.from_request(statement, sort_columns=UNSUPPORTED_SORT, default_sort="support",
                                    tiebreaker=Asset.id)
@@ -44,11 +44,6 @@ def unsupported():
                            windows=queries.UNSUPPORTED_WINDOWS, departments=queries.unsupported_by_department(
                                today, within), sites=sites, sites_count=sites_count, risks=risks,
                            risks_count=risks_count, unlinked=unlinked)
-
-
-REFRESH_COLUMNS = [Column("Priority", lambda ranked: ranked[0], 8),
-                   *[Column(column.header, lambda ranked, value=column.value: value(ranked[1]), column.width)
-                     for column in EXPORT_COLUMNS]]
 
 
 @bp.get("/refresh")

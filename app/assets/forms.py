@@ -16,8 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.assets.models import AssetKind, Disposition, Lifecycle, LinkSpeed, RelationKind, SiteType
-from app.controls.forms import strip
-from app.risks.forms import IsoDateField
+from app.common.forms import IsoDateField, strip
 
 RATING_CHOICES = {"": "Not rated", **{str(level): str(level) for level in range(1, 6)}}
 

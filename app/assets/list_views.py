@@ -4,50 +4,15 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.admin.forms import department_choices
 from app.assets import queries, services
+from app.assets.exports import ASSET_COLUMNS
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, SiteType
 from app.assets.views import bp
 from app.auth.permissions import ASSET_VIEW, permission_required
-from app.common.export import Column, audited_export
+from app.common.choices import department_choices
+from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today
-
-
-def _label(enum_class, value) -> str:
-    return enum_class(value).label if value else ""
-
-
-EXPORT_COLUMNS = [
-    Column("Tag", lambda a: a.tag, 16),
-    Column("Name", lambda a: a.name, 36),
-    Column("Type", lambda a: _label(AssetKind, a.kind), 16),
-    Column("Status", lambda a: _label(Lifecycle, a.status), 12),
-    Column("Owner", lambda a: a.owner.email if a.owner else "", 28),
-    Column("Custodian", lambda a: a.custodian, 20),
-    Column("Department", lambda a: a.department.code if a.department else "", 12),
-    Column("Site", lambda a: a.site.tag if a.site else "", 14),
-    Column("Classification", lambda a: a.classification or "", 14),
-    Column("Confidentiality", lambda a: a.confidentiality, 8),
-    Column("Integrity", lambda a: a.integrity, 8),
-    Column("Availability", lambda a: a.availability, 8),
-    Column("Business impact", lambda a: a.business_impact, 8),
-    Column("Manufacturer", lambda a: a.manufacturer, 16),
-    Column("Model", lambda a: a.model, 20),
-    Column("Serial", lambda a: a.serial, 18),
-    Column("Product", lambda a: a.product.name if a.product else "", 24),
-    Column("Version", lambda a: a.product.release if a.product else "", 12),
-    Column("Purchase date", lambda a: a.purchased_on, 12),
-    Column("End of support", lambda a: a.end_of_support_set, 12),
-    Column("End of support applying", lambda a: a.support_ends_on, 12),
-    Column("Device profile", lambda a: a.device_profile, 10),
-    Column("IP address", lambda a: a.ip_address, 16),
-    Column("Hostname", lambda a: a.hostname, 24),
-    Column("Site type", lambda a: _label(SiteType, a.site_type), 16),
-    Column("Link speed", lambda a: _label(LinkSpeed, a.link_speed), 10),
-    Column("Notes", lambda a: a.notes, 40),
-]
-
 
 RATING_FILTER = {"": "Any", **{str(level): f"{level} or higher" for level in range(5, 0, -1)}}
 
@@ -84,7 +49,7 @@ def index():
     if fmt:
         rows = all_matching(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
                             tiebreaker=Asset.id)
-        return audited_export(rows, EXPORT_COLUMNS, fmt, "khusela-assets", entity_type="asset", what="assets")
+        return audited_export(rows, ASSET_COLUMNS, fmt, "khusela-assets", entity_type="asset", what="assets")
     listing = Listing.from_request(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
                                    tiebreaker=Asset.id)
     return render_template("assets/list.html", listing=listing, filters=filters, choices=_filter_choices(),

@@ -9,8 +9,7 @@ from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.assets.services import WEB_ADDRESS_MESSAGE, is_web_address
-from app.controls.forms import strip
-from app.risks.forms import IsoDateField
+from app.common.forms import IsoDateField, strip
 
 
 def web_address(form, field) -> None:

@@ -14,12 +14,13 @@ from flask_login import current_user
 from sqlalchemy.sql import ColumnElement
 
 from app.assets import product_importing, services
+from app.assets.exports import PRODUCT_COLUMNS
 from app.assets.models import Asset, Product
 from app.assets.product_forms import DeleteProductForm, ProductForm
 from app.assets.services import is_web_address
 from app.assets.views import bp
 from app.auth.permissions import ASSET_EDIT, ASSET_VIEW, permission_required
-from app.common.export import Column, audited_export
+from app.common.export import audited_export
 from app.common.imports import ImportRoutes, add_import_pages
 from app.common.listing import Listing, all_matching, choice_arg, requested_export
 from app.common.saving import saving
@@ -43,15 +44,6 @@ SORT_COLUMNS: dict[str, ColumnElement] = {
     "end_of_support": Product.end_of_support, "items": ITEM_COUNT,
 }
 DEFAULT_SORT = "name"
-
-EXPORT_COLUMNS = [
-    Column("Product", lambda row: row.Product.name, 32),
-    Column("Version", lambda row: row.Product.release, 14),
-    Column("End of support", lambda row: row.Product.end_of_support, 14),
-    Column("Items", lambda row: row.item_count, 8),
-    Column("Source", lambda row: row.Product.source, 40),
-    Column("Note", lambda row: row.Product.note, 60),
-]
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,7 @@ def products():
     if fmt:
         rows = all_matching(statement, sort_columns=SORT_COLUMNS, default_sort=DEFAULT_SORT, tiebreaker=Product.id,
                             scalars=False)
-        return audited_export(rows, EXPORT_COLUMNS, fmt, "khusela-products", entity_type="product",
+        return audited_export(rows, PRODUCT_COLUMNS, fmt, "khusela-products", entity_type="product",
                               what="products")
     listing = Listing.from_request(statement, sort_columns=SORT_COLUMNS, default_sort=DEFAULT_SORT,
                                    tiebreaker=Product.id, scalars=False)

@@ -7,17 +7,16 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.forms import department_choices
 from app.assets import queries, services
 from app.assets.forms import AssetForm, DeleteAssetForm, DispositionForm, RelationForm, RiskLinksForm
 from app.assets.models import HARDWARE_KINDS, Asset, AssetKind, AssetRelation, RelationKind
 from app.assets.views import bp
 from app.auth.permissions import ASSET_EDIT, ASSET_VIEW, RISK_VIEW, permission_required, user_can
+from app.common.choices import active_users, department_choices
 from app.common.saving import saving, show_problems
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.risks.models import Risk
-from app.risks.presentation import active_users
 
 RATING_FIELDS = ("confidentiality", "integrity", "availability", "business_impact")
 CHOICE_FIELDS = ("owner_id", "department_id", "product_id")

@@ -9,9 +9,10 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from app.audit import services
+from app.audit.exports import audit_log_columns
 from app.audit.models import AuditEntry
 from app.auth.permissions import AUDIT_VIEW, permission_required
-from app.common.export import Column, audited_export
+from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import start_of_local_day
 
@@ -21,15 +22,6 @@ EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 SORTS = {"when": AuditEntry.id, "who": AuditEntry.actor_email, "action": AuditEntry.action,
          "entity": AuditEntry.entity_type}
-EXPORT_COLUMNS = [
-    Column("Entry", lambda e: e.id, 8), Column("When", lambda e: e.occurred_at, 26),
-    Column("Who", lambda e: e.actor_email or "", 30), Column("Address", lambda e: e.ip_address or "", 16),
-    Column("Action", lambda e: e.action, 16), Column("Entity", lambda e: e.entity_type, 14),
-    Column("Entity id", lambda e: e.entity_id or "", 10),
-    Column("Summary", lambda e: services.summary_for(e, current_user), 40),
-    Column("Changes", lambda e: "{}" if services.hidden_from(current_user, e) else e.changes, 60),
-    Column("Hash", lambda e: e.entry_hash, 66),
-]
 
 
 def _parse_day(name: str, problems: list[str]) -> date | None:
@@ -80,7 +72,7 @@ def index():
     if fmt and not problems:
         rows = all_matching(statement, sort_columns=SORTS, default_sort="when", default_direction="desc",
                             tiebreaker=AuditEntry.id)
-        return audited_export(rows, EXPORT_COLUMNS, fmt, "khusela-audit-log", entity_type="audit_log",
+        return audited_export(rows, audit_log_columns(current_user), fmt, "khusela-audit-log", entity_type="audit_log",
                               what="audit entries")
     listing = Listing.from_request(statement, sort_columns=SORTS, default_sort="when", default_direction="desc",
                                    tiebreaker=AuditEntry.id)

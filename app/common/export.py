@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 
+from app.common.colours import text_colour_on
 from app.common.timeutil import to_local
-from app.risks.scoring import text_colour_on
 
 # A cell starting with one of these is run as a formula by Excel and LibreOffice (OWASP: CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

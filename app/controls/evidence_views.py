@@ -12,31 +12,21 @@ from app.admin import settings
 from app.audit import services as audit
 from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, permission_required, user_can
 from app.common import uploads
-from app.common.export import Column, audited_export
+from app.common.choices import control_choices
+from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services
+from app.controls.exports import EVIDENCE_COLUMNS
 from app.controls.forms import EvidenceForm, ReplaceFileForm
 from app.controls.models import Control, Evidence, EvidenceKind
 from app.controls.queries import evidence_validity_condition
 from app.controls.views import bp
 from app.extensions import db
-from app.risks.forms import control_choices
 
 SORT_COLUMNS = {"date": Evidence.evidence_date, "title": sa.func.lower(Evidence.title),
                 "valid_until": Evidence.valid_until}
-EXPORT_COLUMNS = [
-    Column("Title", lambda e: e.title, 40),
-    Column("Date", lambda e: e.evidence_date, 12),
-    Column("Valid until", lambda e: e.valid_until, 12),
-    Column("Controls", lambda e: "; ".join(c.reference for c in e.controls), 24),
-    Column("Kind", lambda e: e.kind.capitalize(), 8),
-    Column("File or link", lambda e: e.url if e.kind == EvidenceKind.LINK else
-           (e.current_file.original_name if e.current_file else ""), 40),
-    Column("SHA-256", lambda e: e.current_file.sha256 if e.current_file else "", 66),
-    Column("Description", lambda e: e.description, 60),
-]
 
 
 def _id(text: str | None) -> int | None:
@@ -70,7 +60,7 @@ def evidence_index():
     if requested_export():
         rows = all_matching(statement, sort_columns=SORT_COLUMNS, default_sort="date", default_direction="desc",
                             tiebreaker=Evidence.id)
-        return audited_export(rows, EXPORT_COLUMNS, requested_export(), "khusela-evidence", entity_type="evidence",
+        return audited_export(rows, EVIDENCE_COLUMNS, requested_export(), "khusela-evidence", entity_type="evidence",
                               what="evidence items")
     listing = Listing.from_request(statement, sort_columns=SORT_COLUMNS, default_sort="date",
                                    default_direction="desc", tiebreaker=Evidence.id)

@@ -8,14 +8,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.admin.forms import MultiCheckboxField
+from app.common.forms import IsoDateField, MultiCheckboxField, strip
 from app.controls.models import INTERNAL_CATALOGUE, ControlType, Frequency, InclusionReason, TestResult
 from app.controls.soa import INCLUDED_STATUSES
-from app.risks.forms import IsoDateField
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 class AnnexAControlForm(FlaskForm):

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.admin.forms import department_choices
 from app.auth.permissions import CONTROL_VIEW, permission_required
-from app.common.export import Column, audited_export
+from app.common.choices import department_choices
+from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.controls import queries, services
-from app.controls.models import CYBERSECURITY_CONCEPTS, SECURITY_PROPERTIES, Control, ControlType, Frequency, Theme
+from app.controls.exports import CONTROL_COLUMNS
+from app.controls.models import CYBERSECURITY_CONCEPTS, SECURITY_PROPERTIES, Control, ControlType, Theme
 from app.controls.views import bp
-
-EXPORT_COLUMNS = [
-    Column("Catalogue", lambda c: c.catalogue, 24),
-    Column("Reference", lambda c: c.reference, 11),
-    Column("Title", lambda c: c.title, 44),
-    Column("Theme", lambda c: c.theme or "", 14),
-    Column("Type", lambda c: ", ".join(Control.split(c.control_types)), 20),
-    Column("Security properties", lambda c: ", ".join(Control.split(c.security_properties)), 22),
-    Column("Cybersecurity concepts", lambda c: ", ".join(Control.split(c.cybersecurity_concepts)), 22),
-    Column("Description", lambda c: c.description, 60),
-    Column("Owner", lambda c: c.owner.full_name if c.owner else "", 24),
-    Column("Department", lambda c: c.department.code if c.department else "", 12),
-    Column("Operates", lambda c: Frequency(c.frequency).label if c.frequency else "", 14),
-    Column("Implements (Annex A)", lambda c: "; ".join(a.reference for a in c.annex_a_controls), 20),
-    Column("Implemented by", lambda c: "; ".join(i.reference for i in c.implemented_by), 20),
-    Column("In use", lambda c: "yes" if c.active else "no", 8),
-]
 
 
 def _filter_choices() -> dict[str, dict[str, str]]:
@@ -53,7 +37,7 @@ def index():
     if fmt:
         rows = all_matching(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
                             tiebreaker=Control.id)
-        return audited_export(rows, EXPORT_COLUMNS, fmt, "khusela-controls", entity_type="control",
+        return audited_export(rows, CONTROL_COLUMNS, fmt, "khusela-controls", entity_type="control",
                               what="controls")
     listing = Listing.from_request(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
                                    tiebreaker=Control.id)

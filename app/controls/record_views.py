@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.forms import department_choices
 from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, RISK_VIEW, permission_required, user_can
+from app.common.choices import active_users, department_choices
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services
@@ -14,7 +14,6 @@ from app.controls.forms import AnnexAControlForm, ControlTestForm, InternalContr
 from app.controls.models import Control, ControlSource, Frequency, TestResult
 from app.controls.views import bp
 from app.policies import services as policy_services
-from app.risks.presentation import active_users
 
 
 def _control_or_404(control_id: int) -> Control:

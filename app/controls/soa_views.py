@@ -6,43 +6,23 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import SOA_EDIT, SOA_ISSUE, SOA_VIEW, permission_required
-from app.common.export import Column, audited_export
+from app.common.choices import active_users
+from app.common.export import audited_export
 from app.common.listing import requested_export
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services, soa
 from app.controls.annex_a import THEMES
+from app.controls.exports import soa_columns
 from app.controls.forms import IssueSoaForm, SoaEntryForm
 from app.controls.models import ImplementationStatus
 from app.controls.views import soa_bp as bp
-from app.risks.presentation import active_users
 
 # Risks named on each row of the table and beside the decision form; the rest are one link away
 # (the risk register filtered by the control), so the page stays readable with thousands of links.
 RISKS_PER_ROW = 5
 INTERNAL_CONTROLS_PER_ROW = 5  # the rest on the Annex A control's page
 RISKS_ON_EDIT_PAGE = 20
-
-
-def _yes_no(value) -> str:
-    return "" if value is None else ("Yes" if value else "No")
-
-
-def row_columns() -> list[Column]:
-    """The SoA as an auditor reads it; the same columns for the current rows and an issued version."""
-    return [
-        Column("Reference", lambda r: r["reference"], 10),
-        Column("Control", lambda r: r["title"], 40),
-        Column("Theme", lambda r: r["theme"], 14),
-        Column("Applicable", lambda r: _yes_no(r["applicable"]), 10),
-        Column("Reasons for inclusion", lambda r: "; ".join(r["reasons"]), 26),
-        Column("Justification", lambda r: r["justification"], 60),
-        Column("Implementation status", lambda r: r["status"], 20),
-        Column("Owner", lambda r: r["owner"], 22),
-        Column("Internal controls", lambda r: "; ".join(r["internal_controls"]), 40),
-        Column("Risks", lambda r: "; ".join(r["risks"]), 40),
-        Column("Last test", lambda r: r.get("last_test", ""), 30),
-    ]
 
 
 def _filters() -> dict[str, str]:
@@ -63,7 +43,7 @@ def index():
     fmt = requested_export()
     if fmt:
         rows = soa.soa_rows(**filters)
-        return audited_export([soa.as_record(row) for row in rows], row_columns(), fmt,
+        return audited_export([soa.as_record(row) for row in rows], soa_columns(), fmt,
                               "khusela-statement-of-applicability", entity_type="soa_entry",
                               what="Statement of Applicability rows")
     rows = soa.soa_rows(**filters, risks_per_row=RISKS_PER_ROW)
@@ -138,7 +118,7 @@ def version(number: int):
     issued = soa.get_version(number) or abort(404)
     fmt = requested_export()
     if fmt:
-        return audited_export(issued.rows, row_columns(), fmt, f"khusela-statement-of-applicability-v{number}",
+        return audited_export(issued.rows, soa_columns(), fmt, f"khusela-statement-of-applicability-v{number}",
                               entity_type="soa_version", what=f"rows of Statement of Applicability version {number}")
     return render_template("soa/version.html", issued=issued, rows=issued.rows, versions=soa.versions())
 

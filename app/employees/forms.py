@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.controls.forms import strip
+from app.common.forms import strip
 from app.employees.models import EmploymentStatus
 from app.employees.services import NUMBER_LIMIT, TEXT_LIMITS
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.forms import department_choices
 from app.auth.permissions import CASE_VIEW, EMPLOYEE_EDIT, EMPLOYEE_VIEW, permission_required, user_can
+from app.common.choices import department_choices
 from app.common.saving import saving, show_problems
 from app.employees import services
 from app.employees.forms import DeleteEmployeeForm, EmployeeForm

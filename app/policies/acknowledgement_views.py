@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.forms import department_choices
 from app.auth.models import Role
 from app.auth.permissions import (
     POLICY_ACKNOWLEDGEMENTS,
@@ -17,6 +16,7 @@ from app.auth.permissions import (
     permission_required,
     user_can,
 )
+from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, id_arg, requested_export
 from app.common.privacy import pseudonym

@@ -8,8 +8,8 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.controls.forms import strip
-from app.risks.forms import IsoDateField, control_choices
+from app.common.choices import control_choices
+from app.common.forms import IsoDateField, strip
 
 
 def _text(label: str, limit: int, required: str | None = None, **kwargs) -> StringField:

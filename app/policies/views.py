@@ -14,6 +14,7 @@ from app.auth.permissions import (
     permission_required,
     user_can,
 )
+from app.common.choices import active_users
 from app.common.markdown import render
 from app.common.saving import saving
 from app.common.timeutil import local_today
@@ -31,7 +32,6 @@ from app.policies.forms import (
     StepForm,
 )
 from app.policies.models import Policy, PolicyState, PolicyVersion
-from app.risks.presentation import active_users
 
 bp = Blueprint("policies", __name__, url_prefix="/policies")
 

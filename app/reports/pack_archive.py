@@ -15,11 +15,16 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from app.admin import settings
+from app.assets.exports import ASSET_COLUMNS
 from app.common import uploads
 from app.common.export import Column, csv_bytes, xlsx_bytes
 from app.common.timeutil import local_today, to_local, utcnow
+from app.controls import soa
+from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, soa_columns
 from app.controls.models import EvidenceKind
 from app.reports import documents, signing
+from app.risks import queries as risk_queries
+from app.risks.exports import risk_columns
 
 if TYPE_CHECKING:
     from app.reports.packs import Contents
@@ -188,8 +193,6 @@ def _safe_name(text: str, limit: int = 80) -> str:
 
 def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     """(path, report name, parameters, source) of each PDF report in the pack."""
-    from app.controls import soa
-
     scope = contents.scope
     department = {"department_id": scope.department_id} if scope.department_id else {}
     reports = []
@@ -216,14 +219,6 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
 
 def _extracts(contents: Contents) -> list[tuple[str, bytes, dict]]:
     """CSV and XLSX of each register in scope, with the columns of the list pages' exports."""
-    from app.assets.list_views import EXPORT_COLUMNS as ASSET_COLUMNS
-    from app.controls import soa
-    from app.controls.evidence_views import EXPORT_COLUMNS as EVIDENCE_COLUMNS
-    from app.controls.list_views import EXPORT_COLUMNS as CONTROL_COLUMNS
-    from app.controls.soa_views import row_columns
-    from app.risks import queries as risk_queries
-    from app.risks.list_views import export_columns as risk_columns
-
     today = local_today()
     reference_of = {risk.id: risk.reference for risk in contents.risks}
     annex_references = set(contents.scope.controls)
@@ -233,7 +228,7 @@ def _extracts(contents: Contents) -> list[tuple[str, bytes, dict]]:
         ("risks", "Risks", contents.risks, risk_columns(risk_queries.Bands(), today)),
         ("treatment-actions", "Treatment actions", contents.actions, ACTION_COLUMNS),
         ("risk-reviews", "Risk reviews", [(reference_of[r.risk_id], r) for r in contents.reviews], REVIEW_COLUMNS),
-        ("statement-of-applicability-current", "Statement of Applicability", soa_records, row_columns()),
+        ("statement-of-applicability-current", "Statement of Applicability", soa_records, soa_columns()),
         ("controls", "Controls", contents.controls, CONTROL_COLUMNS),
         ("control-tests", "Control tests", contents.tests, TEST_COLUMNS),
         ("evidence", "Evidence", contents.evidence, EVIDENCE_COLUMNS),

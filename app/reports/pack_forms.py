@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.admin.forms import department_choices
-from app.risks.forms import IsoDateField
+from app.common.choices import department_choices
+from app.common.forms import IsoDateField
 
 
 class PackForm(FlaskForm):

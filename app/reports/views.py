@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from app.admin.forms import department_choices
 from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
@@ -21,6 +20,7 @@ from app.auth.permissions import (
     permission_required,
     user_can,
 )
+from app.common.choices import department_choices
 from app.core.errors import render_error
 from app.extensions import db
 from app.reports import documents

@@ -7,11 +7,8 @@ the services' and come back as RiskRuleError problems that `app.common.saving` p
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -25,6 +22,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.auth.models import Department
+from app.common.choices import control_choices
+from app.common.forms import IsoDateField, strip
 from app.risks import scoring
 from app.risks.models import ActionStatus, FactorRating, RatingKind, RiskStatus, TreatmentStrategy
 from app.risks.services import EDITABLE_STATUSES, RiskInput
@@ -32,24 +31,6 @@ from app.risks.services import EDITABLE_STATUSES, RiskInput
 FACTOR_ROWS = 10
 MAX_FACTORS = 40
 FACTOR_LABELS = {"H": "H — High", "M": "M — Medium", "L": "L — Low"}
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class IsoDateField(DateField):
-    """A date (the browser's date picker sends YYYY-MM-DD) with a message a person can act on."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = date.fromisoformat(valuelist[0].strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(f"“{valuelist[0]}” is not a date; enter it as YYYY-MM-DD, like 2026-03-31.") from None
 
 
 class WholeNumberField(IntegerField):
@@ -66,15 +47,6 @@ class WholeNumberField(IntegerField):
 
 def int_or_none(value) -> int | None:
     return int(value) if value not in (None, "") and str(value).isdigit() else None
-
-
-def control_choices(controls) -> dict[str, list[tuple[int, str]]]:
-    """Grouped by catalogue, in reference order: "8.16 Monitoring activities"."""
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for control in controls:
-        label = f"{control.reference} {control.title}" + ("" if control.active else " (retired)")
-        groups.setdefault(control.catalogue, []).append((control.id, label))
-    return groups
 
 
 # --- ratings ---------------------------------------------------------------------------------

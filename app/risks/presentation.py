@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
-from app.auth.models import Role, User
 from app.extensions import db
 from app.risks import scoring, services
 from app.risks.models import RatingChange, RatingKind, Risk, RiskAcceptance, RiskMatrix, RiskReview
@@ -189,13 +188,6 @@ def latest_acceptance(risk: Risk) -> RiskAcceptance | None:
 
 def acceptance_expired(acceptance: RiskAcceptance | None, today: date) -> bool:
     return acceptance is not None and acceptance.expires_on < today
-
-
-def active_users(keep_id: int | None = None) -> list[User]:
-    """Active users, risk owners first, then by name; `keep_id` keeps someone already chosen."""
-    clause = User.active.is_(True) if keep_id is None else sa.or_(User.active.is_(True), User.id == keep_id)
-    users = list(db.session.scalars(sa.select(User).where(clause).order_by(sa.func.lower(User.full_name), User.id)))
-    return sorted(users, key=lambda user: user.role != Role.RISK_OWNER)
 
 
 def register_url() -> str | None:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from app.admin import settings
 from app.admin.services import all_departments
 from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required, user_can
+from app.common.choices import active_users
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
@@ -82,7 +83,7 @@ def _risk_form(risk: Risk | None) -> RiskForm:
     form = RiskForm()
     form.set_choices(
         categories=categories.category_tree(), departments=all_departments(),
-        users=presentation.active_users(keep_id=risk.owner_id if risk else None),
+        users=active_users(keep_id=risk.owner_id if risk else None),
         matrix=current_matrix().to_scoring(), risk=risk, risk_matrix=services.matrix_of(risk) if risk else None,
         controls=control_services.controls_to_link(keep_ids=[control.id for control in risk.controls] if risk else ()),
     )
@@ -229,7 +230,7 @@ def close(risk_id: int):
 
 def _action_form(owner_id: int | None = None, action: TreatmentAction | None = None) -> ActionForm:
     form = ActionForm(obj=action if request.method == "GET" else None)
-    form.set_owner_choices(presentation.active_users(keep_id=owner_id))
+    form.set_owner_choices(active_users(keep_id=owner_id))
     form.set_control_choices(control_services.controls_to_link(keep_ids=[action.control_id] if action else ()))
     return form
 

@@ -1,5 +1,5 @@
-"""Risk register pages. The blueprint lives here; the list and heat map are in this module,
-one risk's pages in record_views.py."""
+"""Risk register pages. The blueprint lives here; the list and heat maps in list_views.py, one
+risk's pages in record_views.py, the import in import_views.py."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.common.colours import text_colour_on
 from app.risks.scoring import (
     Band,
     Rating,
@@ -16,7 +17,6 @@ from app.risks.scoring import (
     rating,
     rating_problems,
     reachable_scores,
-    text_colour_on,
 )
 
 FIVE = default_matrix(5)

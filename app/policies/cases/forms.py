@@ -7,11 +7,9 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.admin.forms import MultiCheckboxField
-from app.controls.forms import strip
+from app.common.forms import IsoDateField, MultiCheckboxField, strip
 from app.policies.cases.models import AppealOutcome, Finding, Resource, Sanction
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
-from app.risks.forms import IsoDateField
 
 
 class OpenCaseForm(FlaskForm):

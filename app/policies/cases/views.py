@@ -11,11 +11,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.admin.forms import department_choices
 from app.audit import services as audit
 from app.auth.models import Role
 from app.auth.permissions import CASE_DECIDE, CASE_OPEN, CASE_STEPS, CASE_VIEW, permission_required, user_can
 from app.common import uploads
+from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, choice_arg, id_arg, requested_export
 from app.common.models import RuleError

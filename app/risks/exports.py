@@ -1,0 +1,44 @@
+"""The columns of the risk register's CSV and XLSX downloads: the list page's export and the
+extracts of an evidence pack use the same ones."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.common.export import Column
+from app.risks import queries, services
+from app.risks.models import RatingKind, Risk, TreatmentStrategy
+
+
+def risk_columns(bands: queries.Bands, today: date) -> list[Column]:
+    def rating_columns(kind: RatingKind, label: str) -> list[Column]:
+        def band(risk: Risk):
+            return bands.of(risk, kind)
+
+        return [
+            Column(f"{label} likelihood", lambda r: getattr(r, f"{kind.value}_likelihood"), 11),
+            Column(f"{label} impact", lambda r: getattr(r, f"{kind.value}_impact"), 9),
+            Column(f"{label} score", lambda r: getattr(r, f"{kind.value}_score"), 9),
+            Column(f"{label} band", lambda r: band(r).name if band(r) else "", 12,
+                   fill=lambda r: band(r).colour if band(r) else None),
+        ]
+
+    return [
+        Column("Reference", lambda r: r.reference, 11),
+        Column("Title", lambda r: r.title, 40),
+        Column("Description", lambda r: r.description, 60),
+        Column("Category", lambda r: r.category.name, 22),
+        Column("Subcategory", lambda r: r.subcategory.name if r.subcategory else "", 22),
+        Column("Department", lambda r: r.department.code if r.department else "", 12),
+        Column("Owner", lambda r: r.owner.full_name if r.owner else "", 24),
+        *rating_columns(RatingKind.INHERENT, "Inherent"),
+        *rating_columns(RatingKind.RESIDUAL, "Residual"),
+        *rating_columns(RatingKind.TARGET, "Target"),
+        Column("Tolerance", lambda r: r.tolerance, 10),
+        Column("Out of tolerance", lambda r: "yes" if r.out_of_tolerance else "no", 10),
+        Column("Status", lambda r: r.status_enum.label, 13),
+        Column("Strategy", lambda r: TreatmentStrategy(r.strategy).label if r.strategy else "", 18),
+        Column("Next review", lambda r: r.next_review_on, 12),
+        Column("Review overdue", lambda r: "yes" if services.review_overdue(r, today) else "no", 10),
+        Column("Matrix version", lambda r: r.matrix.version_number, 9),
+    ]
