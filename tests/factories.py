@@ -109,7 +109,7 @@ def make_case(department: Department | None = None, *, employee: Employee | None
     case = PolicyCase(reference=f"CASE-2026-{number:04d}", employee_id=employee.id,
                       department_id=department.id if department else None, policy_version_id=policy.versions[0].id,
                       incident_on=date(2026, 11, 2), opened_on=date(2026, 11, 3), description="Shared a password.",
-                      severity="low", security_risk="low", code="schedule_8", recommended_action="warning")
+                      severity="low", security_risk="low", code="schedule_8", recommended_action="written_warning")
     db.session.add(case)
     db.session.commit()
     return case

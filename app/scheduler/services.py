@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
 from app.auth.models import User
-from app.auth.permissions import ACCOUNT_SELF, user_can
+from app.auth.permissions import user_can
 from app.common.models import RuleError
 from app.common.timeutil import utcnow
 from app.extensions import db
@@ -90,7 +90,7 @@ def notification_of(user: User, notification_id: int) -> Notification | None:
                                                            Notification.user_id == user.id))
 
 
-def get_notification_or_404(user: User, notification_id: int, need: str = ACCOUNT_SELF) -> Notification:
+def get_notification_or_404(user: User, notification_id: int, need: str) -> Notification:
     """The user's own notification: someone else's is 404, as if missing, because nobody may learn
     that another person's notification exists (its title names what they are reminded of)."""
     notification = notification_of(user, notification_id) if user_can(user, need) else None

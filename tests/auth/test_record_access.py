@@ -303,9 +303,10 @@ def test_a_record_outside_the_users_scope_is_refused_and_unchanged(client, login
 
     response = client.open(_url(rule, outside.values), method=method, data={})
 
-    assert response.status_code == entry.refused_with, (
+    expected = entry.refused_with
+    assert response.status_code == expected, (
         f"{method} {rule.rule} as {role.value} reached a record outside their scope ({outside.values}): "
-        f"status {response.status_code}, expected {entry.refused_with}. The view must get the record through "
+        f"status {response.status_code}, expected {expected}. The view must get the record through "
         f"{entry.helper[1]}(user, ..., need).")
     # Nothing written: no new row anywhere (the audit log included), the record itself as it was.
     assert _database_state(keys) == before, f"{method} {rule.rule} as {role.value} changed the database"
