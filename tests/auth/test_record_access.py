@@ -73,6 +73,9 @@ class PerRecord:
     refused_with: int  # 403 where the user may know the record exists (DESIGN.md), 404 where not
     helper: tuple[object, str]  # (module, function) every such route must call
     helper_arguments: Callable[[dict[str, int]], tuple]  # what the route must pass it, between user and need
+    # For a record under a parent (a warning of a case): the parent in the URL with a child of another
+    # parent, which must be 404 even to a user who sees both parents.
+    under_another_parent: Callable[[], Outside] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,18 @@ def part_elsewhere(argument: str, build: Callable[[PolicyCase], object]) -> Call
     return make
 
 
+def part_of_another_case(argument: str, build: Callable[[PolicyCase], object]) -> Callable[[], Outside]:
+    def make() -> Outside:
+        department = factories.make_department()
+        case, other_case = factories.make_case(department), factories.make_case(department)
+        part = build(other_case)
+        db.session.add(part)
+        db.session.commit()
+        return Outside({"case_id": case.id, argument: part.id}, (case, other_case, part))
+
+    return make
+
+
 def employee_elsewhere(user: User) -> Outside:
     employee = factories.make_employee(department=factories.make_department())
     return Outside({"employee_id": employee.id}, (employee,))
@@ -162,6 +177,13 @@ def someone_elses_action(user: User) -> Outside:
     return Outside({"risk_id": risk.id, "action_id": action.id}, (risk, action))
 
 
+def action_of_another_risk() -> Outside:
+    owner = factories.make_user("risk_owner")
+    risk, other_risk = factories.make_risk(owner=owner), factories.make_risk(owner=owner, title="Phishing")
+    action = factories.make_treatment_action(other_risk)
+    return Outside({"risk_id": risk.id, "action_id": action.id}, (risk, other_risk, action))
+
+
 def someone_elses_notification(user: User) -> Outside:
     notification = factories.make_notification(factories.make_user("auditor"))
     return Outside({"notification_id": notification.id}, (notification,))
@@ -176,7 +198,8 @@ CASE = {"limited_roles": limited_to(Role.MANAGER), "refused_with": 403,
 def case_part(argument: str, part_type: type, build: Callable[[PolicyCase], object]) -> PerRecord:
     return PerRecord(**{**CASE, "helper": (case_services, "get_case_part_or_403")},
                      outside=part_elsewhere(argument, build),
-                     helper_arguments=lambda values: (values["case_id"], part_type, values[argument]))
+                     helper_arguments=lambda values: (values["case_id"], part_type, values[argument]),
+                     under_another_parent=part_of_another_case(argument, build))
 
 
 RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}), RISK_ACCEPT: frozenset({Role.RISK_OWNER})})
@@ -201,7 +224,8 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                             helper_arguments=lambda values: (values["risk_id"],)),
     ("risk_id", "action_id"): PerRecord(limited_roles=RISK_OWNER_OWN_ONLY, outside=someone_elses_action,
                                         refused_with=403, helper=(risk_services, "get_action_or_403"),
-                                        helper_arguments=lambda values: (values["risk_id"], values["action_id"])),
+                                        helper_arguments=lambda values: (values["risk_id"], values["action_id"]),
+                                        under_another_parent=action_of_another_risk),
     # Every user has notifications, and sees only their own: someone else's is as good as missing.
     ("notification_id",): PerRecord(limited_roles=limited_to(*Role), outside=someone_elses_notification,
                                     refused_with=404, helper=(notification_services, "get_notification_or_404"),
@@ -333,8 +357,7 @@ def test_the_route_gets_its_record_through_the_domain_helper(client, login_as, m
 
     monkeypatch.setattr(module, name, spy)
     permission = _permission(rule)
-    role = Role.ADMIN if Role.ADMIN in ROLE_PERMISSIONS[permission] else sorted(ROLE_PERMISSIONS[permission])[0]
-    login_as(role.value)
+    login_as(_role_holding(permission).value)
     values = {argument: 1000 + position for position, argument in enumerate(_arguments(rule))}
 
     response = client.open(_url(rule, values), method=method, data={})
@@ -343,3 +366,31 @@ def test_the_route_gets_its_record_through_the_domain_helper(client, login_as, m
     assert calls[0] == (*entry.helper_arguments(values), permission), (
         f"{method} {rule.rule} called {name}{calls[0]}; expected the URL's ids and its permission {permission!r}.")
     assert response.status_code == 403
+
+
+# --- a child record reached through another parent -------------------------------------------
+
+
+def _role_holding(permission: str) -> Role:
+    """Administrators hold every permission and see every record: only the rule under test can refuse."""
+    return Role.ADMIN if Role.ADMIN in ROLE_PERMISSIONS[permission] else sorted(ROLE_PERMISSIONS[permission])[0]
+
+
+UNDER_ANOTHER_PARENT = [(rule, method) for rule, method in PER_RECORD_ROUTES
+                        if RECORDS[_arguments(rule)].under_another_parent is not None]
+
+
+@pytest.mark.parametrize(("rule", "method"), UNDER_ANOTHER_PARENT,
+                         ids=[f"{rule.endpoint}-{method}" for rule, method in UNDER_ANOTHER_PARENT])
+def test_a_record_of_another_parent_is_404_and_unchanged(client, login_as, rule, method):
+    """A case in scope must not open a door to another case's warning (nor a risk to another's action)."""
+    login_as(_role_holding(_permission(rule)).value)
+    crossed = RECORDS[_arguments(rule)].under_another_parent()
+    keys = _row_keys(crossed)
+    before = _database_state(keys)
+
+    response = client.open(_url(rule, crossed.values), method=method, data={})
+
+    status = response.status_code
+    assert status == 404, f"{method} {rule.rule} with {crossed.values} (a child of another parent): {status}, not 404"
+    assert _database_state(keys) == before, f"{method} {rule.rule} changed the database"
