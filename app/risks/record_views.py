@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.admin import settings
 from app.admin.services import all_departments
-from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required, user_can
+from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
@@ -38,7 +38,7 @@ def detail(risk_id: int):
     ratings = presentation.ratings_of(risk)
     acceptance = presentation.latest_acceptance(risk)
     current = current_matrix()
-    may_edit = user_can(current_user, RISK_EDIT) and services.can_edit(current_user, risk)
+    may_edit = services.may_act_on(current_user, risk, RISK_EDIT)
     return render_template(
         "risks/detail.html", risk=risk, today=today, ratings=ratings,
         matrix=services.matrix_of(risk), matrix_rows=presentation.matrix_rows(risk, ratings),
@@ -49,7 +49,7 @@ def detail(risk_id: int):
         reviews=presentation.reviews_of(risk), timeline=presentation.timeline_steps(risk),
         may_edit=may_edit, may_close=may_edit and risk.status != RiskStatus.CLOSED,
         may_review=may_edit and risk.status != RiskStatus.CLOSED,
-        may_accept=(user_can(current_user, RISK_ACCEPT) and services.can_accept(current_user, risk)
+        may_accept=(services.may_act_on(current_user, risk, RISK_ACCEPT)
                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
         strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
         register_url=presentation.register_url(), ineffective_controls=control_services.ineffective_controls_of(risk),

@@ -131,16 +131,27 @@ def _may_read(user, risk: Risk) -> bool:
 RISK_RULES = {RISK_VIEW: _may_read, RISK_EDIT: can_edit, RISK_ACCEPT: can_accept}
 
 
-def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
-    """The risk, for a user who holds `need` (RISK_VIEW, RISK_EDIT or RISK_ACCEPT: the permission the
-    route declares) on this risk: 404 when there is none, 403 when the user may not (a risk owner
-    sees every risk, so knows it exists, but edits and accepts only their own)."""
+def _risk_rule(need: str):
     if need not in RISK_RULES:
         raise KeyError(f"No per-risk rule for {need!r}: add it to RISK_RULES.")
+    return RISK_RULES[need]
+
+
+def may_act_on(user, risk: Risk, need: str) -> bool:
+    """Whether `user` holds `need` (RISK_VIEW, RISK_EDIT or RISK_ACCEPT) on this risk: the role has
+    the permission and the per-risk rule allows it. Pages ask it to decide which buttons to show."""
+    return user_can(user, need) and _risk_rule(need)(user, risk)
+
+
+def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
+    """The risk, for a user who holds `need` (the permission the route declares) on it (may_act_on):
+    404 when there is none, 403 when the user may not (a risk owner sees every risk, so knows it
+    exists, but edits and accepts only their own)."""
+    _risk_rule(need)  # an unknown need is a programming error, even for an id that does not exist
     risk = get_risk(risk_id)
     if risk is None:
         abort(404)
-    if not user_can(user, need) or not RISK_RULES[need](user, risk):
+    if not may_act_on(user, risk, need):
         abort(403)
     return risk
 
