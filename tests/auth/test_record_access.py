@@ -5,8 +5,10 @@ down: for every rule in app.url_map with an id argument, RECORDS says whether th
 has a per-record scope (a manager sees the cases and employees of their own department, a risk
 owner edits only their own risks, a notification is its recipient's) and how to make one OUTSIDE
 a given user's scope. Each role that holds the route's permission but is limited to some records
-then asks for such a record, by GET and POST, and must be refused with nothing changed; and every
-such route must go through its domain's helper (get_case_or_403 ...) with the permission it declares.
+then asks for such a record, by GET and POST, and must be refused with nothing changed. Every
+such route must also go through its domain's helper (get_case_or_403 ...) with the permission it
+declares (this guards routes no limited role holds yet), and a child record named under another
+parent (a warning of another case, an action of another risk) is 404 even to an administrator.
 
 A new route whose id arguments are not in RECORDS fails test_every_route_with_an_id_is_classified:
 add it to RECORDS, as PerRecord or as NoPerRecordScope with the reason.
