@@ -23,8 +23,8 @@ ADMIN_SETTINGS = "admin.settings"
 ADMIN_RISK_MATRIX = "admin.risk_matrix"  # the risk matrix, risk settings and risk categories
 RISK_VIEW = "risk.view"
 RISK_CREATE = "risk.create"
-RISK_EDIT = "risk.edit"  # object level too: a risk owner edits only the risks they own
-RISK_ACCEPT = "risk.accept"  # object level too: only the risk's own owner (or an admin)
+RISK_EDIT = "risk.edit"  # per record too (risks.services.get_risk_or_403): a risk owner edits only their own risks
+RISK_ACCEPT = "risk.accept"  # per record too: only the risk's own owner (or an admin)
 RISK_IMPORT = "risk.import"
 CONTROL_VIEW = "control.view"
 CONTROL_EDIT = "control.edit"  # the catalogue: internal controls, and what the organisation keeps on Annex A ones
@@ -34,7 +34,7 @@ SOA_ISSUE = "soa.issue"  # freeze the Statement of Applicability as an approved 
 ASSET_VIEW = "asset.view"
 ASSET_EDIT = "asset.edit"  # configuration items, their relations, risks and dispositions, the product list
 ASSET_IMPORT = "asset.import"
-EMPLOYEE_VIEW = "employee.view"  # object level too: a manager sees the employees of their own department
+EMPLOYEE_VIEW = "employee.view"  # per record too (get_employee_or_403): a manager sees their own department's
 EMPLOYEE_EDIT = "employee.edit"
 EMPLOYEE_IMPORT = "employee.import"
 POLICY_VIEW = "policy.view"  # every role reads the policies in force
@@ -42,7 +42,7 @@ POLICY_EDIT = "policy.edit"  # drafts, clauses, reviewers, controls; send for re
 POLICY_APPROVE = "policy.approve"  # record the approval that puts a version in force
 POLICY_ACKNOWLEDGEMENTS = "policy.acknowledgements"  # see the register (auditors: pseudonymised)
 POLICY_RECORD_ACKNOWLEDGEMENTS = "policy.record_acknowledgements"  # paper sheets, imported registers
-# Cases: object level too (app.policies.cases.services.visible_cases): a manager's own department only;
+# Cases: per record too (cases.services.visible_cases, get_case_or_403): a manager's own department only;
 # security officers and auditors see no personal details (a pseudonym instead).
 CASE_VIEW = "case.view"
 CASE_OPEN = "case.open"

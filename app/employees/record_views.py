@@ -1,5 +1,5 @@
 """One employee: their page, a new employee, editing and deleting. Every page goes through
-services.get_visible_or_403, and every page showing personal details is in the audit log."""
+services.get_employee_or_403, and every page showing personal details is in the audit log."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ FORM_FIELDS = {"manager_id": "manager_number"}
 @bp.get("/<int:employee_id>")
 @permission_required(EMPLOYEE_VIEW)
 def detail(employee_id: int):
-    employee = services.get_visible_or_403(current_user, employee_id)
+    employee = services.get_employee_or_403(current_user, employee_id, EMPLOYEE_VIEW)
     reports, reports_not_shown = services.direct_reports(employee, current_user)
     page = render_template(
         "employees/detail.html", employee=employee, reports=reports, reports_not_shown=reports_not_shown,
@@ -101,7 +101,7 @@ def new():
 @bp.route("/<int:employee_id>/edit", methods=["GET", "POST"])
 @permission_required(EMPLOYEE_EDIT)
 def edit(employee_id: int):
-    employee = services.get_visible_or_403(current_user, employee_id)
+    employee = services.get_employee_or_403(current_user, employee_id, EMPLOYEE_EDIT)
     form = _form(employee)
     if request.method == "GET":
         _fill(form, employee)
@@ -121,7 +121,7 @@ def edit(employee_id: int):
 @bp.route("/<int:employee_id>/delete", methods=["GET", "POST"])
 @permission_required(EMPLOYEE_EDIT)
 def delete(employee_id: int):
-    employee = services.get_visible_or_403(current_user, employee_id)
+    employee = services.get_employee_or_403(current_user, employee_id, EMPLOYEE_EDIT)
     form = DeleteEmployeeForm()
     if request.method == "GET":
         form.version.data = str(employee.version)

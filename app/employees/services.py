@@ -95,12 +95,14 @@ def may_see(user, employee: Employee | None) -> bool:
     return user.role == Role.MANAGER and user.department_id is not None and employee.department_id == user.department_id
 
 
-def get_visible_or_403(user, employee_id: int) -> Employee:
-    """The employee, if `user` may see them: 404 when there is none, 403 when they may not."""
+def get_employee_or_403(user, employee_id: int, need: str) -> Employee:
+    """The employee, for a user who holds `need` (the permission the route declares) and may see
+    them: 404 when there is none, 403 when they are outside the user's scope (a manager knows other
+    departments have staff). Editing is no wider than seeing: the same may_see() rule applies."""
     employee = db.session.get(Employee, employee_id)
     if employee is None:
         abort(404)
-    if not may_see(user, employee):
+    if not user_can(user, need) or not may_see(user, employee):
         abort(403)
     return employee
 

@@ -1,23 +1,22 @@
 """One risk: detail, create, edit, review, accept, close, treatment actions.
 
-Views stay thin: the permission (role, then the object-level rule of services.can_edit /
-can_accept), parse the form, call a service, flash, redirect or re-render with 422."""
+Views stay thin: the permission (role, then the per-risk rule of services.get_risk_or_403 /
+get_action_or_403), parse the form, call a service, flash, redirect or re-render with 422."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import settings
 from app.admin.services import all_departments
-from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required, user_can
+from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required
 from app.common.choices import active_users
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
-from app.extensions import db
 from app.risks import categories, presentation, services
 from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, RiskForm
 from app.risks.matrices import current_matrix
@@ -29,36 +28,18 @@ def _acting_user():
     return current_user._get_current_object()
 
 
-def _risk_or_404(risk_id: int) -> Risk:
-    return services.get_risk(risk_id) or abort(404)
-
-
-def _editable_risk_or_403(risk_id: int) -> Risk:
-    risk = _risk_or_404(risk_id)
-    if not services.can_edit(current_user, risk):
-        abort(403)
-    return risk
-
-
-def _action_of_risk_or_404(risk: Risk, action_id: int) -> TreatmentAction:
-    action = db.session.get(TreatmentAction, action_id)
-    if action is None or action.risk_id != risk.id:
-        abort(404)
-    return action
-
-
 # --- detail ----------------------------------------------------------------------------------
 
 
 @bp.get("/<int:risk_id>")
 @permission_required(RISK_VIEW)
 def detail(risk_id: int):
-    risk = _risk_or_404(risk_id)
+    risk = services.get_risk_or_403(current_user, risk_id, RISK_VIEW)
     today = local_today()
     ratings = presentation.ratings_of(risk)
     acceptance = presentation.latest_acceptance(risk)
     current = current_matrix()
-    may_edit = user_can(current_user, RISK_EDIT) and services.can_edit(current_user, risk)
+    may_edit = services.may_act_on(current_user, risk, RISK_EDIT)
     return render_template(
         "risks/detail.html", risk=risk, today=today, ratings=ratings,
         matrix=services.matrix_of(risk), matrix_rows=presentation.matrix_rows(risk, ratings),
@@ -69,7 +50,7 @@ def detail(risk_id: int):
         reviews=presentation.reviews_of(risk), timeline=presentation.timeline_steps(risk),
         may_edit=may_edit, may_close=may_edit and risk.status != RiskStatus.CLOSED,
         may_review=may_edit and risk.status != RiskStatus.CLOSED,
-        may_accept=(user_can(current_user, RISK_ACCEPT) and services.can_accept(current_user, risk)
+        may_accept=(services.may_act_on(current_user, risk, RISK_ACCEPT)
                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
         strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
         register_url=presentation.register_url(), ineffective_controls=control_services.ineffective_controls_of(risk),
@@ -116,7 +97,7 @@ def new():
 @bp.route("/<int:risk_id>/edit", methods=["GET", "POST"])
 @permission_required(RISK_EDIT)
 def edit(risk_id: int):
-    risk = _editable_risk_or_403(risk_id)
+    risk = services.get_risk_or_403(current_user, risk_id, RISK_EDIT)
     form = _risk_form(risk)
     if request.method == "GET":
         form.fill_from(risk)
@@ -137,7 +118,7 @@ def edit(risk_id: int):
 @bp.route("/<int:risk_id>/review", methods=["GET", "POST"])
 @permission_required(RISK_EDIT)
 def review(risk_id: int):
-    risk = _editable_risk_or_403(risk_id)
+    risk = services.get_risk_or_403(current_user, risk_id, RISK_EDIT)
     form = ReviewForm()
     form.set_rating_choices(current_matrix().to_scoring(), risk, services.matrix_of(risk))
     if request.method == "GET":
@@ -172,9 +153,7 @@ def _render_review(form: ReviewForm, risk: Risk, status: int = 200):
 @bp.route("/<int:risk_id>/accept", methods=["GET", "POST"])
 @permission_required(RISK_ACCEPT)
 def accept(risk_id: int):
-    risk = _risk_or_404(risk_id)
-    if not services.can_accept(current_user, risk):
-        abort(403)
+    risk = services.get_risk_or_403(current_user, risk_id, RISK_ACCEPT)
     form = AcceptanceForm()
     today = local_today()
     longest = settings.get(settings.RISK_ACCEPTANCE_MAX_MONTHS)
@@ -211,7 +190,7 @@ def _render_accept(form: AcceptanceForm, risk: Risk, longest: int, status: int =
 @bp.route("/<int:risk_id>/close", methods=["GET", "POST"])
 @permission_required(RISK_EDIT)
 def close(risk_id: int):
-    risk = _editable_risk_or_403(risk_id)
+    risk = services.get_risk_or_403(current_user, risk_id, RISK_EDIT)
     form = CloseForm()
     if request.method == "GET":
         form.version.data = str(risk.version)
@@ -251,7 +230,7 @@ def _control_id(form: ActionForm) -> int | None:
 @bp.route("/<int:risk_id>/actions/new", methods=["GET", "POST"])
 @permission_required(RISK_EDIT)
 def new_action(risk_id: int):
-    risk = _editable_risk_or_403(risk_id)
+    risk = services.get_risk_or_403(current_user, risk_id, RISK_EDIT)
     form = _action_form()
     if request.method == "GET":
         form.owner_id.data = str(risk.owner_id or "")
@@ -270,8 +249,8 @@ def new_action(risk_id: int):
 @bp.route("/<int:risk_id>/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @permission_required(RISK_EDIT)
 def edit_action(risk_id: int, action_id: int):
-    risk = _editable_risk_or_403(risk_id)
-    action = _action_of_risk_or_404(risk, action_id)
+    action = services.get_action_or_403(current_user, risk_id, action_id, RISK_EDIT)
+    risk = action.risk
     form = _action_form(action.owner_id, action)
     if request.method == "GET":
         form.version.data = str(action.version)

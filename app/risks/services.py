@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask import abort
 
 from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, Role, User
+from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_VIEW, user_can
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
 from app.controls.models import Control
@@ -118,6 +120,51 @@ def can_edit(user, risk: Risk) -> bool:
 def can_accept(user, risk: Risk) -> bool:
     """Only the risk owner, or an admin, may accept residual risk (ISO/IEC 27001 6.1.3 f)."""
     return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
+
+
+def _may_read(user, risk: Risk) -> bool:
+    """Every role that reads the register reads every risk: risk owners see the others read-only."""
+    return True
+
+
+# What each route permission asks of one risk, beyond holding the permission.
+RISK_RULES = {RISK_VIEW: _may_read, RISK_EDIT: can_edit, RISK_ACCEPT: can_accept}
+
+
+def _risk_rule(need: str):
+    if need not in RISK_RULES:
+        raise KeyError(f"No per-risk rule for {need!r}: add it to RISK_RULES.")
+    return RISK_RULES[need]
+
+
+def may_act_on(user, risk: Risk, need: str) -> bool:
+    """Whether `user` holds `need` (RISK_VIEW, RISK_EDIT or RISK_ACCEPT) on this risk: the role has
+    the permission and the per-risk rule allows it. Pages ask it to decide which buttons to show."""
+    return user_can(user, need) and _risk_rule(need)(user, risk)
+
+
+def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
+    """The risk, for a user who holds `need` (the permission the route declares) on it (may_act_on):
+    404 when there is none, 403 when the user may not (a risk owner sees every risk, so knows it
+    exists, but edits and accepts only their own)."""
+    _risk_rule(need)  # an unknown need is a programming error, even for an id that does not exist
+    risk = get_risk(risk_id)
+    if risk is None:
+        abort(404)
+    if not may_act_on(user, risk, need):
+        abort(403)
+    return risk
+
+
+def get_action_or_403(user, risk_id: int, action_id: int, need: str) -> TreatmentAction:
+    """A treatment action of the risk, for a user who holds `need` on that risk (get_risk_or_403):
+    404 when the action is missing or belongs to another risk, so a risk in scope cannot be used to
+    reach the actions of one that is not."""
+    risk = get_risk_or_403(user, risk_id, need)
+    action = db.session.get(TreatmentAction, action_id)
+    if action is None or action.risk_id != risk.id:
+        abort(404)
+    return action
 
 
 # --- validation --------------------------------------------------------------------------------

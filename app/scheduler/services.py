@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
 from app.auth.models import User
+from app.auth.permissions import user_can
 from app.common.models import RuleError
 from app.common.timeutil import utcnow
 from app.extensions import db
@@ -87,6 +88,15 @@ def notification_of(user: User, notification_id: int) -> Notification | None:
     """The user's own notification, or None (someone else's is as good as missing)."""
     return db.session.scalar(sa.select(Notification).where(Notification.id == notification_id,
                                                            Notification.user_id == user.id))
+
+
+def get_notification_or_404(user: User, notification_id: int, need: str) -> Notification:
+    """The user's own notification: someone else's is 404, as if missing, because nobody may learn
+    that another person's notification exists (its title names what they are reminded of)."""
+    notification = notification_of(user, notification_id) if user_can(user, need) else None
+    if notification is None:
+        abort(404)
+    return notification
 
 
 def mark_read(user: User, notification_id: int) -> Notification:

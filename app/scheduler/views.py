@@ -63,10 +63,8 @@ def notifications():
 @bp.post("/notifications/<int:notification_id>/read")
 @permission_required(ACCOUNT_SELF)
 def mark_read(notification_id: int):
-    try:
-        notification = services.mark_read(_acting_user(), notification_id)
-    except RuleError:
-        abort(404)
+    notification = services.get_notification_or_404(current_user, notification_id, ACCOUNT_SELF)
+    services.mark_read(_acting_user(), notification.id)
     if request.form.get("then") == "open" and _local_path(notification.link):
         return redirect(notification.link)
     flash("Notification marked read.", "success")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden, NotFound
 
+from app.auth.permissions import EMPLOYEE_EDIT, EMPLOYEE_VIEW
 from app.common.models import StaleEditError
 from app.employees import services
 from app.employees.models import Employee
@@ -234,20 +235,24 @@ def test_the_register_keepers_see_every_employee(two_departments, role):
     user = factories.make_user(role)
 
     assert visible_names(user) == ["Anesh Naidoo", "Johan Botha", "Nomvula Dlamini"]
-    assert services.get_visible_or_403(user, two_departments["accountant"].id).full_name == "Johan Botha"
+    accountant = services.get_employee_or_403(user, two_departments["accountant"].id, EMPLOYEE_VIEW)
+    assert accountant.full_name == "Johan Botha"
 
 
 def test_a_manager_sees_the_employees_of_their_own_department_only(two_departments):
     manager = factories.make_user("manager", department=two_departments["health"])
 
     assert visible_names(manager) == ["Nomvula Dlamini"]
-    assert services.get_visible_or_403(manager, two_departments["nurse"].id).full_name == "Nomvula Dlamini"
+    nurse = services.get_employee_or_403(manager, two_departments["nurse"].id, EMPLOYEE_VIEW)
+    assert nurse.full_name == "Nomvula Dlamini"
+    with pytest.raises(Forbidden):  # seeing an employee is not editing them: the route's permission counts too
+        services.get_employee_or_403(manager, nurse.id, EMPLOYEE_EDIT)
     with pytest.raises(Forbidden):
-        services.get_visible_or_403(manager, two_departments["accountant"].id)
+        services.get_employee_or_403(manager, two_departments["accountant"].id, EMPLOYEE_VIEW)
     with pytest.raises(Forbidden):
-        services.get_visible_or_403(manager, two_departments["nobody's"].id)
+        services.get_employee_or_403(manager, two_departments["nobody's"].id, EMPLOYEE_VIEW)
     with pytest.raises(NotFound):
-        services.get_visible_or_403(manager, 999_999)
+        services.get_employee_or_403(manager, 999_999, EMPLOYEE_VIEW)
 
 
 @pytest.mark.parametrize("role", ["manager", "risk_owner", "auditor"])
@@ -256,7 +261,7 @@ def test_a_manager_without_a_department_and_other_roles_see_nobody(two_departmen
 
     assert visible_names(user) == []
     with pytest.raises(Forbidden):
-        services.get_visible_or_403(user, two_departments["nurse"].id)
+        services.get_employee_or_403(user, two_departments["nurse"].id, EMPLOYEE_VIEW)
 
 
 def test_direct_reports_shown_are_those_the_user_may_see(two_departments):

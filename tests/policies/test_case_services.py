@@ -9,13 +9,15 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden, NotFound
 
 from app.admin import settings
 from app.audit.models import AuditEntry
+from app.auth.permissions import CASE_DESTROY, CASE_STEPS, CASE_VIEW
 from app.common.privacy import pseudonym
 from app.extensions import db
 from app.policies.cases import services as cases
-from app.policies.cases.models import GoverningCode, PolicyCase
+from app.policies.cases.models import CaseEvidence, CaseWarning, GoverningCode, PolicyCase
 from app.policies.cases.services import CaseRuleError, WarningInput
 from tests import factories
 from tests.policies.conftest import make_approved, make_employee, open_case
@@ -182,6 +184,37 @@ def test_managers_see_their_own_departments_cases_only(employee, policy, departm
     assert set(db.session.scalars(cases.visible_cases(hr))) == {mine, theirs}
     assert list(db.session.scalars(cases.visible_cases(factories.make_user("risk_owner")))) == []
     assert cases.may_open_for(manager, employee) and not cases.may_open_for(manager, other)
+
+
+def test_get_case_or_403_holds_the_scope_and_the_permission(employee, policy, department):
+    other = make_employee(department=factories.make_department("DOE", "Education"))
+    mine, theirs = open_case(employee, policy), open_case(other, policy)
+    manager = factories.make_user("manager", department=department)
+
+    assert cases.get_case_or_403(manager, mine.id, CASE_STEPS) is mine
+    with pytest.raises(Forbidden):  # another department's case: a manager knows it exists
+        cases.get_case_or_403(manager, theirs.id, CASE_VIEW)
+    with pytest.raises(Forbidden):  # their own department's, but destroying is not a manager's
+        cases.get_case_or_403(manager, mine.id, CASE_DESTROY)
+    with pytest.raises(NotFound):
+        cases.get_case_or_403(manager, 999_999, CASE_VIEW)
+    assert cases.get_case_or_403(factories.make_user("hr_officer"), theirs.id, CASE_DESTROY) is theirs
+
+
+def test_a_record_of_a_case_is_reached_only_through_its_own_case(employee, policy, department):
+    other = make_employee(department=factories.make_department("DOE", "Education"))
+    mine, theirs = open_case(employee, policy), open_case(other, policy)
+    mine_warning, their_warning = warn(mine), warn(theirs)
+    manager = factories.make_user("manager", department=department)
+    hr = factories.make_user("hr_officer")
+
+    assert cases.get_case_part_or_403(manager, mine.id, CaseWarning, mine_warning.id, CASE_VIEW) == (mine, mine_warning)
+    with pytest.raises(NotFound):  # the case is in scope, the warning is another case's
+        cases.get_case_part_or_403(hr, mine.id, CaseWarning, their_warning.id, CASE_VIEW)
+    with pytest.raises(NotFound):  # a warning's id is not an evidence file's
+        cases.get_case_part_or_403(hr, mine.id, CaseEvidence, mine_warning.id, CASE_VIEW)
+    with pytest.raises(Forbidden):  # out of scope is refused before the part is looked at
+        cases.get_case_part_or_403(manager, theirs.id, CaseWarning, their_warning.id, CASE_VIEW)
 
 
 @pytest.mark.parametrize(("role", "redacted"), [("admin", False), ("hr_officer", False), ("manager", False),

@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import Forbidden, NotFound
 
 from app.admin import settings
 from app.audit.models import AuditEntry
+from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_IMPORT, RISK_VIEW
 from app.common.models import StaleEditError
 from app.controls.services import annex_a_control
 from app.extensions import db
@@ -300,6 +302,35 @@ def test_who_may_edit_and_accept(make_risk, owner):
     assert services.can_edit(owner, risk) and not services.can_edit(other_owner, risk)
     assert not services.can_edit(auditor, risk)
     assert services.can_accept(owner, risk) and not services.can_accept(other_owner, risk)
+
+
+def test_get_risk_or_403_lets_a_risk_owner_read_every_risk_but_change_only_their_own(make_risk, owner):
+    risk = make_risk()
+    other_owner = factories.make_user("risk_owner")
+
+    assert services.get_risk_or_403(other_owner, risk.id, RISK_VIEW) is risk
+    for need in (RISK_EDIT, RISK_ACCEPT):
+        assert services.get_risk_or_403(owner, risk.id, need) is risk
+        with pytest.raises(Forbidden):
+            services.get_risk_or_403(other_owner, risk.id, need)
+    with pytest.raises(Forbidden):  # a security officer edits any risk, but accepting is the owner's
+        services.get_risk_or_403(factories.make_user("security_officer"), risk.id, RISK_ACCEPT)
+    with pytest.raises(NotFound):
+        services.get_risk_or_403(owner, 999_999, RISK_VIEW)
+    with pytest.raises(KeyError, match="RISK_RULES"):  # a permission with no per-risk rule is a programming error
+        services.get_risk_or_403(owner, risk.id, RISK_IMPORT)
+
+
+def test_get_action_or_403_needs_the_action_to_be_of_that_risk(make_risk, owner):
+    risk, other_risk = make_risk(), make_risk(title="Phishing")
+    action = services.add_action(risk, title="Deploy EDR", owner_id=owner.id, due_on=None, actor=None)
+    other_action = services.add_action(other_risk, title="Train staff", owner_id=owner.id, due_on=None, actor=None)
+
+    assert services.get_action_or_403(owner, risk.id, action.id, RISK_EDIT) is action
+    with pytest.raises(NotFound):
+        services.get_action_or_403(owner, risk.id, other_action.id, RISK_EDIT)
+    with pytest.raises(Forbidden):
+        services.get_action_or_403(factories.make_user("risk_owner"), risk.id, action.id, RISK_EDIT)
 
 
 

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.exceptions import NotFound
 
 from app.audit.models import AuditEntry
+from app.auth.permissions import ACCOUNT_SELF
 from app.common.models import RuleError
 from app.extensions import db
 from app.scheduler import services
@@ -70,6 +72,18 @@ def test_mark_read_and_mark_all_read_touch_only_the_users_own(app):
     assert services.unread_count(user) == 1 and services.unread_count(other) == 1
     assert services.mark_all_read(user) == 1
     assert services.unread_count(user) == 0 and services.unread_count(other) == 1
+
+
+def test_get_notification_or_404_finds_only_the_users_own(app):
+    user, other = factories.make_user("risk_owner"), factories.make_user("auditor")
+    mine, theirs = services.notify(user, MESSAGE), services.notify(other, MESSAGE)
+    db.session.commit()
+
+    assert services.get_notification_or_404(user, mine.id, ACCOUNT_SELF) is mine
+    with pytest.raises(NotFound):  # someone else's is as good as missing
+        services.get_notification_or_404(user, theirs.id, ACCOUNT_SELF)
+    with pytest.raises(NotFound):
+        services.get_notification_or_404(user, 999_999, ACCOUNT_SELF)
 
 
 def test_email_choices_default_on_and_changes_are_audited(app):

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 
 from app.auth.permissions import CASE_STEPS, permission_required
 from app.common.saving import saving
-from app.policies.cases import disciplinary
+from app.policies.cases import disciplinary, services
 from app.policies.cases.disciplinary import HearingInput, NoticeInput, SanctionInput, SuspensionInput
 from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.forms import (
@@ -27,10 +27,10 @@ from app.policies.cases.forms import (
     SanctionForm,
     SuspensionForm,
 )
-from app.policies.cases.models import PolicyCase
+from app.policies.cases.models import CaseAllegation, PolicyCase
 from app.policies.cases.recommendation import Action
 from app.policies.cases.services import CaseRuleError
-from app.policies.cases.views import PAGE_CONTEXT, PAGE_FORMS, bp, case_or_403, render_case
+from app.policies.cases.views import PAGE_CONTEXT, PAGE_FORMS, bp, render_case
 
 # Each form has its own prefix: several are on the page at once, and their field ids must differ.
 PREFIXES = {InvestigationForm: "investigation", InvestigationDoneForm: "investigation-done",
@@ -79,7 +79,7 @@ def _back(case: PolicyCase):
 @bp.post("/<int:case_id>/disciplinary/investigation")
 @permission_required(CASE_STEPS)
 def start_investigation(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(InvestigationForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -93,7 +93,7 @@ def start_investigation(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/investigation/completion")
 @permission_required(CASE_STEPS)
 def complete_investigation(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(InvestigationDoneForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -107,7 +107,7 @@ def complete_investigation(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/suspensions")
 @permission_required(CASE_STEPS)
 def record_suspension(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(SuspensionForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -122,7 +122,7 @@ def record_suspension(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/allegations")
 @permission_required(CASE_STEPS)
 def add_allegation(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(AllegationForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -135,11 +135,11 @@ def add_allegation(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/allegations/<int:allegation_id>/removal")
 @permission_required(CASE_STEPS)
 def remove_allegation(case_id: int, allegation_id: int):
-    case = case_or_403(case_id)
+    case, allegation = services.get_case_part_or_403(current_user, case_id, CaseAllegation, allegation_id, CASE_STEPS)
     form = _form(AllegationForm)  # for its CSRF token and to show a refusal
     if FlaskForm().validate_on_submit():
         with saving(form, CaseRuleError):
-            disciplinary.remove_allegation(case, allegation_id, actor=current_user)
+            disciplinary.remove_allegation(case, allegation.id, actor=current_user)
             flash("Allegation removed.", "success")
             return _back(case)
         return render_case(case, 422, allegation_form=form)
@@ -149,7 +149,7 @@ def remove_allegation(case_id: int, allegation_id: int):
 @bp.post("/<int:case_id>/disciplinary/notices")
 @permission_required(CASE_STEPS)
 def issue_notice(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(NoticeForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -169,7 +169,7 @@ def issue_notice(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/hearing")
 @permission_required(CASE_STEPS)
 def record_hearing(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(HearingForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -187,11 +187,11 @@ def record_hearing(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/allegations/<int:allegation_id>/finding")
 @permission_required(CASE_STEPS)
 def record_finding(case_id: int, allegation_id: int):
-    case = case_or_403(case_id)
+    case, allegation = services.get_case_part_or_403(current_user, case_id, CaseAllegation, allegation_id, CASE_STEPS)
     form = FindingForm(prefix=f"allegation-{allegation_id}")
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
-            allegation = disciplinary.record_finding(case, allegation_id, finding=form.finding.data,
+            allegation = disciplinary.record_finding(case, allegation.id, finding=form.finding.data,
                                                      reasons=form.reasons.data, actor=current_user)
             flash(f"Finding on allegation {allegation.position} recorded.", "success")
             return _back(case)
@@ -201,7 +201,7 @@ def record_finding(case_id: int, allegation_id: int):
 @bp.post("/<int:case_id>/disciplinary/sanction")
 @permission_required(CASE_STEPS)
 def record_sanction(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(SanctionForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -222,7 +222,7 @@ def record_sanction(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/outcome")
 @permission_required(CASE_STEPS)
 def record_outcome(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(OutcomeForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -237,7 +237,7 @@ def record_outcome(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/appeal")
 @permission_required(CASE_STEPS)
 def record_appeal(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(AppealForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -251,7 +251,7 @@ def record_appeal(case_id: int):
 @bp.post("/<int:case_id>/disciplinary/appeal/outcome")
 @permission_required(CASE_STEPS)
 def record_appeal_outcome(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = _form(AppealOutcomeForm)
     if form.validate_on_submit():
         with saving(form, CaseRuleError):

@@ -9,14 +9,15 @@ from flask_login import current_user
 
 from app.auth.permissions import CASE_VIEW, permission_required
 from app.policies.cases import services, timeline
-from app.policies.cases.views import bp, case_or_403
+from app.policies.cases.models import CaseHearingNotice, CaseWarning
+from app.policies.cases.views import bp
 from app.reports.pdf import pdf_response, render_pdf
 
 
 @bp.get("/<int:case_id>/timeline")
 @permission_required(CASE_VIEW)
 def case_timeline(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
     if services.sees_personal_details(current_user):
         services.record_view(case, actor=current_user)
     return render_template("cases/timeline.html", case=case, events=timeline.events(case),
@@ -26,7 +27,7 @@ def case_timeline(case_id: int):
 @bp.get("/<int:case_id>/case-file.pdf")
 @permission_required(CASE_VIEW)
 def case_file(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
     status = f"Closed on {case.closed_on.isoformat()}" if case.closed_on else "Open: steps still to come"
     content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=case,
                          scope_label=f"Policy-violation case {case.reference}", version_label=status,
@@ -39,8 +40,7 @@ def case_file(case_id: int):
 @bp.get("/<int:case_id>/warnings/<int:warning_id>/letter.pdf")
 @permission_required(CASE_VIEW)
 def warning_letter(case_id: int, warning_id: int):
-    case = case_or_403(case_id)
-    warning = next((w for w in case.warnings if w.id == warning_id), None) or abort(404)
+    case, warning = services.get_case_part_or_403(current_user, case_id, CaseWarning, warning_id, CASE_VIEW)
     content = render_pdf("pdf/warning_letter.html", title=f"{warning.type_enum.label} — {case.reference}",
                          case=case, warning=warning, who=services.person(case.employee, current_user))
     services.record_document(case, f"the {warning.type_enum.label.lower()} letter", actor=current_user)
@@ -50,8 +50,7 @@ def warning_letter(case_id: int, warning_id: int):
 @bp.get("/<int:case_id>/notices/<int:notice_id>/letter.pdf")
 @permission_required(CASE_VIEW)
 def notice_letter(case_id: int, notice_id: int):
-    case = case_or_403(case_id)
-    notice = next((n for n in case.notices if n.id == notice_id), None) or abort(404)
+    case, notice = services.get_case_part_or_403(current_user, case_id, CaseHearingNotice, notice_id, CASE_VIEW)
     content = render_pdf("pdf/hearing_notice.html", title=f"Notice of a disciplinary hearing — {case.reference}",
                          case=case, notice=notice, postponed=notice is not case.notices[0],
                          who=services.person(case.employee, current_user))
@@ -62,7 +61,7 @@ def notice_letter(case_id: int, notice_id: int):
 @bp.get("/<int:case_id>/outcome.pdf")
 @permission_required(CASE_VIEW)
 def outcome_letter(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
     if case.sanction is None:
         abort(404)
     content = render_pdf("pdf/outcome_letter.html", title=f"Outcome of the disciplinary hearing — {case.reference}",

@@ -10,10 +10,11 @@ from app.auth.permissions import CASE_STEPS, permission_required
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.saving import saving
-from app.policies.cases import privileges
+from app.policies.cases import privileges, services
 from app.policies.cases.forms import RestorationForm, RevocationForm, TrainingCompletionForm, TrainingForm
+from app.policies.cases.models import CaseRevocation, CaseTraining
 from app.policies.cases.services import CaseRuleError
-from app.policies.cases.views import PAGE_CONTEXT, PAGE_FORMS, bp, case_or_403, render_case
+from app.policies.cases.views import PAGE_CONTEXT, PAGE_FORMS, bp, render_case
 
 PAGE_FORMS.update({
     "revocation_form": lambda case: RevocationForm(),
@@ -35,7 +36,7 @@ def _back(case):
 @bp.post("/<int:case_id>/revocations")
 @permission_required(CASE_STEPS)
 def revoke_privileges(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = RevocationForm()
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -51,11 +52,11 @@ def revoke_privileges(case_id: int):
 @bp.post("/<int:case_id>/revocations/<int:revocation_id>/restoration")
 @permission_required(CASE_STEPS)
 def record_restoration(case_id: int, revocation_id: int):
-    case = case_or_403(case_id)
+    case, revocation = services.get_case_part_or_403(current_user, case_id, CaseRevocation, revocation_id, CASE_STEPS)
     form = RestorationForm()
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
-            privileges.record_restoration(case, revocation_id, form.restored_on.data, actor=current_user)
+            privileges.record_restoration(case, revocation.id, form.restored_on.data, actor=current_user)
             flash(f"Privileges restored on {form.restored_on.data.isoformat()}.", "success")
             return _back(case)
     return render_case(case, 422, restoration_form=form)
@@ -64,7 +65,7 @@ def record_restoration(case_id: int, revocation_id: int):
 @bp.post("/<int:case_id>/trainings")
 @permission_required(CASE_STEPS)
 def assign_training(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = TrainingForm()
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
@@ -78,13 +79,13 @@ def assign_training(case_id: int):
 @bp.post("/<int:case_id>/trainings/<int:training_id>/completion")
 @permission_required(CASE_STEPS)
 def record_training_completion(case_id: int, training_id: int):
-    case = case_or_403(case_id)
+    case, training = services.get_case_part_or_403(current_user, case_id, CaseTraining, training_id, CASE_STEPS)
     form = TrainingCompletionForm()
     if form.validate_on_submit():
         with saving(form, RuleError):
             sent = uploads.form_file(form.evidence.data)
             evidence = uploads.check_evidence(*sent, field="evidence") if sent else None
-            privileges.record_training_completion(case, training_id, form.completed_on.data, evidence=evidence,
+            privileges.record_training_completion(case, training.id, form.completed_on.data, evidence=evidence,
                                                   actor=current_user)
             flash(f"Training completed on {form.completed_on.data.isoformat()}"
                   f"{f'; {sent[0]} added to the evidence' if sent else ''}.", "success")

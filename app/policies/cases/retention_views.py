@@ -9,10 +9,10 @@ from app.auth.permissions import CASE_DESTROY, permission_required
 from app.common.listing import Listing
 from app.common.models import RuleError
 from app.common.timeutil import local_today
-from app.policies.cases import retention
+from app.policies.cases import retention, services
 from app.policies.cases.forms import DestroyForm
 from app.policies.cases.models import PolicyCase
-from app.policies.cases.views import bp, case_or_403
+from app.policies.cases.views import bp
 
 
 @bp.get("/retention")
@@ -29,7 +29,7 @@ def retention_list():
 @bp.post("/<int:case_id>/destroy")
 @permission_required(CASE_DESTROY)
 def destroy(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_DESTROY)
     form = DestroyForm()
     if not form.validate_on_submit():
         flash("Tick the confirmation to destroy the case: it cannot be undone.", "danger")

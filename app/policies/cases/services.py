@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -26,7 +27,17 @@ from app.common.uploads import CheckedUpload, store
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
 from app.policies.cases import recommendation as rules
-from app.policies.cases.models import CaseEvidence, CaseStatus, CaseWarning, GoverningCode, PolicyCase
+from app.policies.cases.models import (
+    CaseAllegation,
+    CaseEvidence,
+    CaseHearingNotice,
+    CaseRevocation,
+    CaseStatus,
+    CaseTraining,
+    CaseWarning,
+    GoverningCode,
+    PolicyCase,
+)
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 from app.policies.models import PolicyClause, PolicyState, PolicyVersion
 from app.risks.models import Risk
@@ -64,14 +75,38 @@ def visible_cases(user) -> sa.Select:
     return sa.select(PolicyCase).where(visibility(user))
 
 
-def get_visible_or_403(user, case_id: int) -> PolicyCase:
+def get_case_or_403(user, case_id: int, need: str) -> PolicyCase:
+    """The case, for a user who holds `need` (the permission the route declares) on it: 404 when there
+    is no such case, 403 when it is outside the user's scope. A manager may know that other
+    departments' cases exist (the references run on), so out of scope is 403, not a pretend 404."""
     case = db.session.get(PolicyCase, case_id, options=[selectinload(PolicyCase.warnings),
                                                         selectinload(PolicyCase.evidence)])
     if case is None:
         abort(404)
-    if db.session.scalar(sa.select(PolicyCase.id).where(PolicyCase.id == case_id, visibility(user))) is None:
+    if not user_can(user, need) or not _in_scope(user, case_id):
         abort(403)
     return case
+
+
+def _in_scope(user, case_id: int) -> bool:
+    """The same rule as visible_cases(): one place decides who sees which case."""
+    return db.session.scalar(sa.select(PolicyCase.id).where(PolicyCase.id == case_id, visibility(user))) is not None
+
+
+# The records a case page addresses by their own id; each belongs to exactly one case.
+CasePart = TypeVar("CasePart", CaseEvidence, CaseWarning, CaseHearingNotice, CaseRevocation, CaseTraining,
+                   CaseAllegation)
+
+
+def get_case_part_or_403(user, case_id: int, part_type: type[CasePart], part_id: int,
+                         need: str) -> tuple[PolicyCase, CasePart]:
+    """The case (as get_case_or_403) and one of its records: 404 when the record is missing or belongs
+    to another case, so a case in scope cannot be used to reach into one that is not."""
+    case = get_case_or_403(user, case_id, need)
+    part = db.session.get(part_type, part_id)
+    if part is None or part.case_id != case.id:
+        abort(404)
+    return case, part
 
 
 def sees_personal_details(user) -> bool:
@@ -309,10 +344,6 @@ def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, a
     if commit:
         db.session.commit()
     return evidence
-
-
-def evidence_of(case: PolicyCase, evidence_id: int) -> CaseEvidence | None:
-    return next((e for e in case.evidence if e.id == evidence_id), None)
 
 
 # --- warnings ------------------------------------------------------------------------------------

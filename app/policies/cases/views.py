@@ -1,5 +1,5 @@
 """Case pages: the list, opening a case, one case with its recommendation, decision, evidence,
-warnings and closing. Every page starts from services.visible_cases / get_visible_or_403, and
+warnings and closing. Every page starts from services.visible_cases / get_case_or_403, and
 shows the employee as services.person() says the reader may see them."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from app.employees.services import find_by_number
 from app.extensions import db
 from app.policies.cases import services
 from app.policies.cases.forms import CloseForm, DecisionForm, EvidenceForm, OpenCaseForm, SignatureForm, WarningForm
-from app.policies.cases.models import PolicyCase
+from app.policies.cases.models import CaseEvidence, CaseWarning, PolicyCase
 from app.policies.cases.recommendation import Action, Severity
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -147,10 +147,6 @@ def new():
     return render_template("cases/new.html", form=form), 422
 
 
-def case_or_403(case_id: int) -> PolicyCase:
-    return services.get_visible_or_403(current_user, case_id)
-
-
 # The forms the case page shows, each built fresh for the case; a module adding a step to the page
 # registers its own here (and its template part in cases/detail.html). A POST that fails passes its
 # form back to render_case() under the same name, errors and all.
@@ -196,13 +192,13 @@ def render_case(case: PolicyCase, status: int = 200, **failed: FlaskForm):
 @bp.get("/<int:case_id>")
 @permission_required(CASE_VIEW)
 def detail(case_id: int):
-    return render_case(case_or_403(case_id))
+    return render_case(services.get_case_or_403(current_user, case_id, CASE_VIEW))
 
 
 @bp.post("/<int:case_id>/decision")
 @permission_required(CASE_DECIDE)
 def decide(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_DECIDE)
     form = DecisionForm()
     if form.validate_on_submit():
         with saving(form, services.CaseRuleError, stale_url=url_for("cases.detail", case_id=case.id)):
@@ -216,7 +212,7 @@ def decide(case_id: int):
 @bp.post("/<int:case_id>/evidence")
 @permission_required(CASE_STEPS)
 def add_evidence(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = EvidenceForm()
     if form.validate_on_submit():
         with saving(form, RuleError):
@@ -233,8 +229,7 @@ def add_evidence(case_id: int):
 @bp.get("/<int:case_id>/evidence/<int:evidence_id>")
 @permission_required(CASE_VIEW)
 def download_evidence(case_id: int, evidence_id: int):
-    case = case_or_403(case_id)
-    evidence = services.evidence_of(case, evidence_id) or abort(404)
+    case, evidence = services.get_case_part_or_403(current_user, case_id, CaseEvidence, evidence_id, CASE_VIEW)
     path = uploads.stored_path(evidence.sha256)
     if not path.is_file():
         abort(404)
@@ -247,7 +242,7 @@ def download_evidence(case_id: int, evidence_id: int):
 @bp.post("/<int:case_id>/warnings")
 @permission_required(CASE_STEPS)
 def give_warning(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
     form = WarningForm()
     if form.validate_on_submit():
         with saving(form, services.CaseRuleError):
@@ -262,11 +257,11 @@ def give_warning(case_id: int):
 @bp.post("/<int:case_id>/warnings/<int:warning_id>/signature")
 @permission_required(CASE_STEPS)
 def record_signature(case_id: int, warning_id: int):
-    case = case_or_403(case_id)
+    case, warning = services.get_case_part_or_403(current_user, case_id, CaseWarning, warning_id, CASE_STEPS)
     form = SignatureForm()
     if form.validate_on_submit():
         with saving(form, services.CaseRuleError):
-            services.record_signature(case, warning_id, acknowledged_on=form.acknowledged_on.data,
+            services.record_signature(case, warning.id, acknowledged_on=form.acknowledged_on.data,
                                       refused=form.refused.data, witness_name=form.witness_name.data or "",
                                       actor=current_user)
             flash("The employee's signature is on record." if not form.refused.data else
@@ -278,7 +273,7 @@ def record_signature(case_id: int, warning_id: int):
 @bp.post("/<int:case_id>/close")
 @permission_required(CASE_DECIDE)
 def close(case_id: int):
-    case = case_or_403(case_id)
+    case = services.get_case_or_403(current_user, case_id, CASE_DECIDE)
     form = CloseForm()
     if form.validate_on_submit():
         with saving(form, services.CaseRuleError, stale_url=url_for("cases.detail", case_id=case.id)):
