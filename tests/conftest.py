@@ -5,6 +5,7 @@ as any role."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,11 +101,24 @@ def shared_app(migrated_template):
 
 
 @pytest.fixture
-def database_url(databases, migrated_template, tmp_path) -> Iterator[str]:
-    """A database of this test's own, as `flask db upgrade` leaves it."""
-    url = databases.fresh(migrated_template, tmp_path)
+def database_url(request, databases, migrated_template, tmp_path) -> Iterator[str]:
+    """A database of this test's own, as `flask db upgrade` leaves it, or holding the demo data
+    (with its evidence files) when the test asks for `demo_data`."""
+    if "demo_data" in request.fixturenames:
+        template = request.getfixturevalue("seeded_template")
+        url = databases.fresh(template, tmp_path)
+        shutil.copytree(template.evidence, files_of_test(tmp_path)["EVIDENCE_FOLDER"])
+    else:
+        url = databases.fresh(migrated_template, tmp_path)
     yield url
     databases.discard(url)
+
+
+@pytest.fixture
+def demo_data(shared_app) -> str:
+    """Ask for it and the test's database starts with the demo organisation, seeded once per session
+    (seeding takes seconds); the value is the demo accounts' password."""
+    return shared_app.config["DEMO_PASSWORD"]
 
 
 @pytest.fixture

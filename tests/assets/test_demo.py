@@ -12,9 +12,7 @@ from app.extensions import db
 from tests.admin.pages import only_entry
 
 
-def test_the_demo_has_the_decks_sites_and_portfolio(app):
-    seed_demo("khusela-demo")
-
+def test_the_demo_has_the_decks_sites_and_portfolio(app, demo_data):
     sites = summaries.sites_table()
     assert sites.total == 1914
     assert [sites.type_total(kind) for kind in (SiteType.CORPORATE, SiteType.HEALTH_FACILITY, SiteType.SCHOOL,
@@ -26,8 +24,7 @@ def test_the_demo_has_the_decks_sites_and_portfolio(app):
     assert (y2022.blank, y2022.net, y2023.net, y2024.net) == (269, 14, 8, 0)
 
 
-def test_the_demo_has_old_and_unsupported_devices_across_departments(app):
-    seed_demo("khusela-demo")
+def test_the_demo_has_old_and_unsupported_devices_across_departments(app, demo_data):
     today = local_today()
 
     devices = db.session.scalars(sa.select(Asset).where(Asset.kind.in_(["desktop", "laptop", "server",
@@ -45,8 +42,7 @@ def test_the_demo_has_old_and_unsupported_devices_across_departments(app):
                for device in windows_7)
 
 
-def test_seeding_again_leaves_the_cmdb_alone(app):
-    seed_demo("khusela-demo")
+def test_seeding_again_leaves_the_cmdb_alone(app, demo_data):
     count = db.session.scalar(sa.select(sa.func.count(Asset.id)))
 
     again = seed_demo("khusela-demo")

@@ -9,14 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.core.demo import DEMO_ACCOUNTS
-from tests.conftest import files_of_test
 
 SYSTEM_CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 CHROMIUM_ARGS = [
@@ -72,17 +70,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def database_url(databases, seeded_template, tmp_path) -> Iterator[str]:
-    """Browser tests start from the demo data: a copy of the template seeded once per session,
-    with the evidence files its rows point to."""
-    url = databases.fresh(seeded_template, tmp_path)
-    shutil.copytree(seeded_template.evidence, files_of_test(tmp_path)["EVIDENCE_FOLDER"])
-    yield url
-    databases.discard(url)
-
-
-@pytest.fixture
-def live_server(make_app):
+def live_server(make_app, demo_data):
     """The app with real CSRF and the demo data, served on a free port for this test only."""
     app = make_app(WTF_CSRF_ENABLED=True)
     password = app.config["DEMO_PASSWORD"]

@@ -16,9 +16,7 @@ def internal_controls() -> list[Control]:
                                    .order_by(Control.sort_key)))
 
 
-def test_the_demo_has_a_dozen_internal_controls_each_mapped_to_annex_a(app):
-    seed_demo("khusela-demo")
-
+def test_the_demo_has_a_dozen_internal_controls_each_mapped_to_annex_a(app, demo_data):
     controls = internal_controls()
     assert [control.reference for control in controls] == [spec[0] for spec in INTERNAL_CONTROLS]
     assert all(control.annex_a_controls and control.owner is not None for control in controls)
@@ -26,16 +24,13 @@ def test_the_demo_has_a_dozen_internal_controls_each_mapped_to_annex_a(app):
     assert [annex.reference for annex in backup.annex_a_controls] == ["8.13"]
 
 
-def test_the_named_risks_have_their_controls_in_place(app):
-    seed_demo("khusela-demo")
-
+def test_the_named_risks_have_their_controls_in_place(app, demo_data):
     for title, references in RISK_CONTROLS.items():
         risk = db.session.scalar(sa.select(Risk).where(Risk.title == title))
         assert sorted(control.reference for control in risk.controls) == sorted(references), title
 
 
-def test_seeding_twice_adds_no_control_and_keeps_the_links(app):
-    seed_demo("khusela-demo")
+def test_seeding_twice_adds_no_control_and_keeps_the_links(app, demo_data):
     before = len(internal_controls())
 
     seed_demo("khusela-demo")
@@ -43,14 +38,12 @@ def test_seeding_twice_adds_no_control_and_keeps_the_links(app):
     assert len(internal_controls()) == before
 
 
-def test_the_demo_evidence_is_stored_by_hash_and_one_item_has_expired(app):
+def test_the_demo_evidence_is_stored_by_hash_and_one_item_has_expired(app, demo_data):
     from pathlib import Path
 
     from app.common.timeutil import local_today
     from app.common.uploads import stored_path
     from app.controls.models import Evidence
-
-    seed_demo("khusela-demo")
 
     evidence = list(db.session.scalars(sa.select(Evidence)))
     files = [item.current_file for item in evidence if item.current_file]
@@ -62,19 +55,15 @@ def test_the_demo_evidence_is_stored_by_hash_and_one_item_has_expired(app):
     assert stored_path(pdf.sha256).read_bytes().startswith(b"%PDF-")
 
 
-def test_the_demo_tests_flag_an_ineffective_control_on_the_information_security_risk(app):
+def test_the_demo_tests_flag_an_ineffective_control_on_the_information_security_risk(app, demo_data):
     from app.controls.services import ineffective_controls_of
-
-    seed_demo("khusela-demo")
 
     risk = db.session.scalar(sa.select(Risk).where(Risk.title == "Information Security"))
     assert sorted(control.reference for control in ineffective_controls_of(risk)) == ["IC-005", "IC-010"]
 
 
-def test_the_soa_summary_of_relying_risks_holds_for_the_demo(app):
+def test_the_soa_summary_of_relying_risks_holds_for_the_demo(app, demo_data):
     from tests.controls.test_reliance import assert_kept_as_worked_out, kept
-
-    seed_demo("khusela-demo")
 
     assert kept("8.13")[1] > 0  # the backup risks, through IC-004
     assert_kept_as_worked_out()

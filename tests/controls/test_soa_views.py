@@ -12,7 +12,6 @@ import pytest
 from app.common.timeutil import local_today
 from app.controls import soa
 from app.controls.services import ControlInput, annex_a_control, create_internal_control
-from app.core.demo import seed_demo
 from app.extensions import db
 from tests import factories
 from tests.admin.pages import audit_entries, csv_rows, only_entry, page_text, xlsx_rows
@@ -79,9 +78,8 @@ def officer(app):
 
 
 @pytest.fixture
-def demo(app):
+def demo(app, demo_data):
     """The demo: every control decided, versions 1 and 2 issued, progress recorded since."""
-    seed_demo("khusela-demo")
 
 
 # --- the table -------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.common.timeutil import local_today
-from app.core.demo import seed_demo
 from app.extensions import db
 from app.policies.cases.demo import CASES, seed_demo_cases
 from app.policies.cases.fairness import working_days_between
@@ -16,8 +15,7 @@ from app.policies.cases.models import PolicyCase
 pytestmark = pytest.mark.usefixtures("app")
 
 
-def test_the_demo_cases_cover_the_procedure_so_far():
-    seed_demo("demo password 1")
+def test_the_demo_cases_cover_the_procedure_so_far(demo_data):
     cases = list(db.session.scalars(sa.select(PolicyCase).order_by(PolicyCase.incident_on)))
 
     assert len(cases) == len(CASES)

@@ -91,10 +91,7 @@ def test_a_letter_of_another_cases_warning_is_404(client, login_as, warned_case)
 
 
 @pytest.fixture
-def dismissal_case(app):
-    from app.core.demo import seed_demo
-
-    seed_demo("demo password 1")
+def dismissal_case(app, demo_data):
     return next(c for c in db.session.scalars(sa.select(cases.PolicyCase)) if c.sanction
                 and c.sanction.sanction == "dismissal")
 

@@ -6,13 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
-from app.core.demo import seed_demo
 from app.extensions import db
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(app.config["DEMO_PASSWORD"])
+def demo(app, demo_data):
     return app
 
 

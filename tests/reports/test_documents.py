@@ -14,7 +14,6 @@ from app.audit.models import AuditEntry
 from app.auth.models import Department
 from app.common.timeutil import local_today
 from app.controls.models import SoaVersion
-from app.core.demo import seed_demo
 from app.extensions import db
 from app.policies.models import PolicyVersion
 from app.reports import documents
@@ -23,8 +22,7 @@ from app.risks.queries import RiskFilters
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(app.config["DEMO_PASSWORD"])
+def demo(app, demo_data):
     with app.test_request_context():
         yield app
 

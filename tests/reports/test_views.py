@@ -8,14 +8,12 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.controls.models import SoaVersion
-from app.core.demo import seed_demo
 from app.extensions import db
 from app.policies.models import PolicyVersion
 
 
 @pytest.fixture
-def demo(app):
-    seed_demo(app.config["DEMO_PASSWORD"])
+def demo(app, demo_data):
     return app
 
 

@@ -14,8 +14,7 @@ def risk_titled(title: str) -> Risk:
     return db.session.scalar(sa.select(Risk).where(Risk.title == title))
 
 
-def test_the_information_security_risk_is_the_seed_documents_own(app):
-    seed_demo("khusela-demo")
+def test_the_information_security_risk_is_the_seed_documents_own(app, demo_data):
     risk = risk_titled("Information Security")
     assert (risk.inherent_likelihood, risk.inherent_impact, risk.inherent_score) == (4, 4, 16)
     assert (risk.residual_likelihood, risk.residual_impact, risk.residual_score) == (3, 3, 9)
@@ -31,8 +30,7 @@ def test_the_information_security_risk_is_the_seed_documents_own(app):
     assert risk.owner.email == "owner@example.org"
 
 
-def test_the_business_continuity_risks_and_about_forty_in_all(app):
-    seed_demo("khusela-demo")
+def test_the_business_continuity_risks_and_about_forty_in_all(app, demo_data):
     for spec in SEEDED[1:]:
         assert risk_titled(spec.title).category.name == "Business Continuity"
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Risk))
@@ -41,8 +39,7 @@ def test_the_business_continuity_risks_and_about_forty_in_all(app):
     assert departments >= 10
 
 
-def test_seeding_twice_adds_no_risk(app):
-    seed_demo("khusela-demo")
+def test_seeding_twice_adds_no_risk(app, demo_data):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Risk))
     assert not [line for line in seed_demo("khusela-demo") if line.startswith("risk ")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Risk)) == before
