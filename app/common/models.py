@@ -80,14 +80,19 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls):
         # The application sets the version (see _bump_versions); SQLAlchemy still checks it.
-        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+        # Versioned is a mixin: the mapped class it is mixed into has the __table__.
+        return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+                "version_id_generator": False}
 
     def bump_if_only_links_changed(self, version_before: int, changes: dict) -> None:
         """Links (many-to-many rows, child rows) move no column of this record, so its version would
         stay: move it, so that a form opened before the change is refused as stale."""
         if changes and self.version == version_before:
             self.version += 1
-            object_session(self).flush()
+            session = object_session(self)
+            if session is None:
+                raise RuntimeError(f"{type(self).__name__} is in no session: its changed links cannot be flushed.")
+            session.flush()
 
     def check_version(self, expected_version: int | str | None, entity: str) -> None:
         # The version comes from a hidden form field: anything but the current number is stale.

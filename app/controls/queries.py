@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the alias below configures the mappers)
 from app.auth.models import Department, User
-from app.common.listing import choice_arg, id_arg
+from app.common.listing import SqlColumn, choice_arg, id_arg
 from app.controls.models import (
     CYBERSECURITY_CONCEPTS,
     SECURITY_PROPERTIES,
@@ -31,7 +31,7 @@ STATUS_ACTIVE, STATUS_RETIRED, STATUS_ANY = "", "retired", "all"
 
 Owner = aliased(User)
 
-SORT_COLUMNS: dict[str, ColumnElement] = {
+SORT_COLUMNS: dict[str, SqlColumn] = {
     "reference": Control.sort_key, "title": sa.func.lower(Control.title), "catalogue": Control.catalogue,
     "theme": Control.theme, "owner": sa.func.lower(Owner.full_name), "department": Department.code,
 }

@@ -250,8 +250,12 @@ class RatingChange(Model):
 
     @property
     def from_score(self) -> int | None:
-        return None if self.from_likelihood is None else scoring.rating(self.from_likelihood, self.from_impact)
+        if self.from_likelihood is None or self.from_impact is None:  # saved as a pair: both or neither
+            return None
+        return scoring.rating(self.from_likelihood, self.from_impact)
 
     @property
     def to_score(self) -> int | None:
-        return None if self.to_likelihood is None else scoring.rating(self.to_likelihood, self.to_impact)
+        if self.to_likelihood is None or self.to_impact is None:  # saved as a pair: both or neither
+            return None
+        return scoring.rating(self.to_likelihood, self.to_impact)
