@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -41,6 +42,10 @@ EVIDENCE_VALIDITY = ("expired", "current", "expiring")
 EVIDENCE_EXPIRING_DAYS = 30
 
 
+@overload
+def evidence_validity_condition(validity: Literal["expired", "current", "expiring"], today: date) -> ColumnElement: ...
+@overload
+def evidence_validity_condition(validity: str, today: date) -> ColumnElement | None: ...
 def evidence_validity_condition(validity: str, today: date) -> ColumnElement | None:
     """The evidence list's validity filter; None for "any" (or a value it does not know)."""
     if validity == "expired":
