@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
-.PHONY: run test lint migrations-check test-sqlite test-postgres system-packages bench clean
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres system-packages bench clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -41,6 +41,10 @@ system-packages:
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 
+# mypy over app/ (pyproject.toml, [tool.mypy], lists the modules still excluded).
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
 # The models and migrations/ must agree: upgrade a fresh database, then ask Alembic for drift.
 migrations-check: $(VENV)/.dev-installed
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -55,7 +59,7 @@ test-postgres: $(VENV)/.dev-installed
 
 test:
 	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory system-packages lint migrations-check test-sqlite test-postgres; \
+	$(MAKE) --no-print-directory system-packages lint typecheck migrations-check test-sqlite test-postgres; \
 	echo "All checks passed on SQLite and PostgreSQL in $$(( $$(date +%s) - start )) s."
 
 bench: $(VENV)/.dev-installed

@@ -22,7 +22,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
     if app.config["TRUST_PROXY_HEADERS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+        # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
 
     _init_extensions(app)
 

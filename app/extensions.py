@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,6 +26,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At runtime it is db.Model, which Flask-SQLAlchemy builds from Base plus its
+# own mixins (table names, the legacy query property); a type checker cannot take an attribute of an
+# instance as a base class, so it is shown the same class spelled statically.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _FlaskSQLAlchemyModel
+
+    class Model(Base, _FlaskSQLAlchemyModel):
+        __abstract__ = True
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -226,7 +226,10 @@ class MatrixForm(FlaskForm):
             return tuple(scoring.Level(number, entry.form.label.data, entry.form.description.data or "")
                          for number, entry in enumerate(entries, start=1))
 
-        return scoring.Matrix(size=self.size_value, likelihoods=levels(self.likelihoods),
+        size = self.size_value
+        if size is None:
+            raise ValueError("MatrixForm.to_matrix() needs a validated form: the size is not one Khusela offers.")
+        return scoring.Matrix(size=size, likelihoods=levels(self.likelihoods),
                               impacts=levels(self.impacts), bands=tuple(self.scoring_bands()))
 
     def row_fields_with_errors(self) -> list:

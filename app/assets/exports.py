@@ -3,6 +3,9 @@ evidence pack use the same ones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from app.assets.models import AssetKind, Lifecycle, LinkSpeed, SiteType
 from app.common.export import Column
 
@@ -42,9 +45,12 @@ ASSET_COLUMNS = [
 ]
 
 # The refresh priority list: its rank, then the item as in the register's export.
+def _of_ranked_item(value: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda ranked: value(ranked[1])
+
+
 REFRESH_COLUMNS = [Column("Priority", lambda ranked: ranked[0], 8),
-                   *[Column(column.header, lambda ranked, value=column.value: value(ranked[1]), column.width)
-                     for column in ASSET_COLUMNS]]
+                   *[Column(column.header, _of_ranked_item(column.value), column.width) for column in ASSET_COLUMNS]]
 
 # One row per product with the number of items running it (a Product and its item_count).
 PRODUCT_COLUMNS = [

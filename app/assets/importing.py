@@ -20,11 +20,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from sqlalchemy.engine import CursorResult
 
 from app.assets import services
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType, search_text_of
@@ -34,6 +35,7 @@ from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
+from app.common.models import table_of
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
@@ -288,12 +290,12 @@ class _Lookups:
         )
 
 
-EXISTING_COLUMNS = [Asset.__table__.c[name] for name in ("id", "version", *AssetInput.__dataclass_fields__)]
+EXISTING_COLUMNS = [table_of(Asset).c[name] for name in ("id", "version", *AssetInput.__dataclass_fields__)]
 
 
 def _ids_by_tag(tags: list[str]) -> dict[str, int]:
-    table = Asset.__table__
-    found = {}
+    table = table_of(Asset)
+    found: dict[str, int] = {}
     for start in range(0, len(tags), TAGS_PER_QUERY):
         statement = sa.select(table.c.tag, table.c.id).where(table.c.tag.in_(tags[start:start + TAGS_PER_QUERY]))
         found.update((tag, id_) for tag, id_ in db.session.execute(statement))
@@ -301,7 +303,8 @@ def _ids_by_tag(tags: list[str]) -> dict[str, int]:
 
 
 def _not_sites(tags: set[str]) -> dict[str, str]:
-    table, ordered, found = Asset.__table__, sorted(tags), {}
+    table, ordered = table_of(Asset), sorted(tags)
+    found: dict[str, str] = {}
     for start in range(0, len(ordered), TAGS_PER_QUERY):
         statement = sa.select(table.c.tag, table.c.kind).where(table.c.tag.in_(ordered[start:start + TAGS_PER_QUERY]))
         found.update((tag, kind) for tag, kind in db.session.execute(statement))
@@ -312,10 +315,10 @@ def _existing_items(tags: list[str]) -> dict[str, Any]:
     """The items the file names, locked on PostgreSQL until the import commits or rolls back so
     that no form saves one of them in between (SQLite lets one writer in at a time anyway)."""
     unique = sorted(set(tags))
-    found = {}
+    found: dict[str, Any] = {}
     for start in range(0, len(unique), TAGS_PER_QUERY):
         chunk = unique[start:start + TAGS_PER_QUERY]
-        statement = sa.select(*EXISTING_COLUMNS).where(Asset.__table__.c.tag.in_(chunk)).with_for_update()
+        statement = sa.select(*EXISTING_COLUMNS).where(table_of(Asset).c.tag.in_(chunk)).with_for_update()
         found.update((row.tag, row) for row in db.session.execute(statement))
     return found
 
@@ -548,7 +551,8 @@ class _Import:
     def _read_rows(self) -> None:
         for table_row in self.table_rows:
             tag = cell_text(table_row.values.get("Tag"))
-            row = _Row(table_row.number, tag, self.lookups.existing.get(tag), data=None)
+            # No data yet: _RowReader.read() below fills it in.
+            row = _Row(table_row.number, tag, self.lookups.existing.get(tag), data=None)  # type: ignore[arg-type]
             first = self.row_by_tag.setdefault(tag, row)
             if first is not row and tag:
                 row.problem("Tag", f"Tag {tag} is also in row {first.number}; an item can be in the file once.")
@@ -562,10 +566,9 @@ class _Import:
                 self.file_sites_by_name.setdefault(key(row.data.name), []).append(row)
         for row in self.rows:
             if row.site_text is not None:
-                row.data.site_id = self._site_id(row) if row.site_text else None
+                row.data.site_id = self._site_id(row, row.site_text) if row.site_text else None
 
-    def _site_id(self, row: _Row) -> int | None:
-        text = row.site_text
+    def _site_id(self, row: _Row, text: str) -> int | None:
         in_file = self.row_by_tag.get(text)
         if in_file is row:
             row.problem("Site", f"{text} cannot be located at itself: give the tag of the site it is at.")
@@ -624,18 +627,18 @@ class _Import:
             self._insert_rows(ready, inserted, ready is not unplaced, now, actor_id)
             waiting = [row for row in waiting if row.inserted_id is None]
         for row in self.rows:
-            row.data.site_id = inserted.get(row.data.site_id, row.data.site_id)
+            row.data.site_id = _placed(row.data.site_id, inserted)
         if unplaced:
-            table = Asset.__table__
+            table = table_of(Asset)
             db.session.execute(table.update().where(table.c.id == sa.bindparam("item"))
                                .values(site_id=sa.bindparam("site")),
                                [{"item": row.inserted_id, "site": row.data.site_id} for row in unplaced])
 
     def _insert_rows(self, rows: list[_Row], inserted: dict[int, int], placed: bool, now, actor_id) -> None:
-        table = Asset.__table__
+        table = table_of(Asset)
         values = []
         for row in rows:
-            row.data.site_id = inserted.get(row.data.site_id, row.data.site_id)
+            row.data.site_id = _placed(row.data.site_id, inserted)
             values.append({**self._columns(row.data), "site_id": row.data.site_id if placed else None,
                            "version": 1, "created_at": now, "updated_at": now, "created_by_id": actor_id,
                            "updated_by_id": actor_id})
@@ -651,13 +654,14 @@ class _Import:
         """Each changed item, as long as nobody saved it since it was read (its version)."""
         if not changed:
             return True
-        table = Asset.__table__
+        table = table_of(Asset)
         values = [{**self._columns(row.data), "version": row.existing.version + 1, "updated_at": now,
                    "updated_by_id": actor_id, "item": row.existing.id, "seen_version": row.existing.version}
                   for row in changed]
         statement = table.update().where(table.c.id == sa.bindparam("item"),
                                          table.c.version == sa.bindparam("seen_version"))
-        updated = db.session.execute(statement, values).rowcount
+        # An UPDATE's result is a CursorResult, which counts the rows; execute() is typed for any statement.
+        updated = cast(CursorResult, db.session.execute(statement, values)).rowcount
         if db.engine.dialect.supports_sane_multi_rowcount and updated != len(values):
             self.report.problems.append(Problem(None, None, (
                 "Someone saved some of these items while the file was being imported, so nothing was imported. "
@@ -668,7 +672,8 @@ class _Import:
     def _columns(self, data: AssetInput) -> dict[str, Any]:
         values = {name: (value.strip() if isinstance(value, str) else value) for name, value in vars(data).items()}
         values["support_ends_on"] = (data.end_of_support_set if data.end_of_support_set is not None
-                                     else self.lookups.product_end.get(data.product_id))
+                                     else self.lookups.product_end.get(data.product_id) if data.product_id is not None
+                                     else None)
         values["search_text"] = search_text_of(values)
         return values
 
@@ -694,6 +699,11 @@ class _Import:
         audit.record_many(entries, actor=self.actor)
 
 
+def _placed(site_id: int | None, inserted: dict[int, int]) -> int | None:
+    """The site's id, once a site the file creates (known by its stand-in id) is inserted."""
+    return None if site_id is None else inserted.get(site_id, site_id)
+
+
 def _in_file_words(row: _Row, name: str | None, message: str) -> str:
     """The forms' message where it fits a file, else one that says what to put in the cell."""
     if name == "site_id" and message.startswith("Choose"):
@@ -707,9 +717,8 @@ def _in_file_words(row: _Row, name: str | None, message: str) -> str:
 
 def _unknown_products_first(problems: list[Problem]) -> list[Problem]:
     """Which products the lifecycle list lacks, once, before the rows that name them."""
-    unknown = Counter(re.match(r"“(.*)” is not in the product lifecycle list", problem.message).group(1)
-                      for problem in problems if problem.column == "Product"
-                      and "is not in the product lifecycle list" in problem.message)
+    unknown = Counter(match.group(1) for problem in problems if problem.column == "Product"
+                      and (match := re.match(r"“(.*)” is not in the product lifecycle list", problem.message)))
     if not unknown:
         return problems
     listed = "; ".join(f"{name} ({count} row{'s' if count > 1 else ''})" for name, count in unknown.most_common())

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
 from app.common.models import Timestamped, Versioned
-from app.extensions import db
+from app.extensions import Model, db
 
 if TYPE_CHECKING:
     from app.risks.models import Risk
@@ -179,7 +179,7 @@ DISPOSITION_GROUPS = {
 }
 
 
-class Product(db.Model, Timestamped, Versioned):
+class Product(Model, Timestamped, Versioned):
     """A product and version with the vendor's end-of-support date: items inherit it unless set."""
 
     __tablename__ = "product"
@@ -206,7 +206,7 @@ asset_risk = Table(
 )
 
 
-class Asset(db.Model, Timestamped, Versioned):
+class Asset(Model, Timestamped, Versioned):
     """A configuration item."""
 
     __tablename__ = "asset"
@@ -294,7 +294,7 @@ def search_text_of(values) -> str:
     return " ".join((get(name) or "").strip() for name in ("tag", "name", "serial", "hostname")).lower()
 
 
-class AssetRelation(db.Model, Timestamped):
+class AssetRelation(Model, Timestamped):
     """"<source> <kind> <target>": a server runs on a host, an application depends on a database."""
 
     __tablename__ = "asset_relation"
@@ -315,7 +315,7 @@ class AssetRelation(db.Model, Timestamped):
         return RelationKind(self.kind)
 
 
-class ApplicationDisposition(db.Model, Timestamped):
+class ApplicationDisposition(Model, Timestamped):
     """An application's portfolio decision for one year; a year without a row is undecided."""
 
     __tablename__ = "application_disposition"

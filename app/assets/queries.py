@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -24,7 +25,7 @@ from app.assets.models import (
     asset_risk,
 )
 from app.auth.models import Department, User
-from app.common.listing import choice_arg, contains_text, id_arg
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.extensions import db
 from app.risks.models import Risk
 
@@ -33,12 +34,12 @@ Site = aliased(Asset)
 
 
 
-def _related(column: ColumnElement, key: ColumnElement, foreign_key: ColumnElement) -> ColumnElement:
+def _related(column: SqlColumn, key: SqlColumn, foreign_key: SqlColumn) -> ColumnElement[Any]:
     """A related record's value for sorting, as a subquery: the list and its count need no join."""
     return sa.select(column).where(key == foreign_key).scalar_subquery()
 
 
-SORT_COLUMNS: dict[str, ColumnElement] = {
+SORT_COLUMNS: dict[str, SqlColumn] = {
     "tag": Asset.tag, "name": sa.func.lower(Asset.name), "kind": Asset.kind, "status": Asset.status,
     "department": _related(Department.code, Department.id, Asset.department_id),
     "site": _related(sa.func.lower(Site.name), Site.id, Asset.site_id),
@@ -249,7 +250,8 @@ def unsupported_by_site(today: date, within_days: int) -> tuple[list, int]:
         .select_from(Asset).join(Site, Asset.site_id == Site.id).where(*conditions)
         .group_by(Site.id, Site.tag, Site.name)
         .order_by(sa.desc("ended"), sa.desc("ending"), Site.name).limit(SITES_SHOWN)))
-    sites_count = db.session.scalar(sa.select(sa.func.count(sa.distinct(Asset.site_id))).where(*conditions))
+    sites_count = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(Asset.site_id))).where(*conditions)).scalar_one()
     return rows, sites_count
 
 
@@ -277,16 +279,18 @@ def risks_of_unsupported(today: date, within_days: int) -> tuple[list, int, int]
     shown = list(db.session.execute(
         sa.select(Risk.id, Risk.reference, Risk.title, counted.c.linked).join(counted, counted.c.risk_id == Risk.id)
         .order_by(counted.c.linked.desc(), Risk.reference).limit(RISKS_SHOWN)))
-    risks = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
-    unlinked = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(
-        *conditions, ~sa.exists().where(asset_risk.c.asset_id == Asset.id)))
+    risks = db.session.execute(sa.select(sa.func.count()).select_from(counted)).scalar_one()
+    unlinked = db.session.execute(sa.select(sa.func.count(Asset.id)).where(
+        *conditions, ~sa.exists().where(asset_risk.c.asset_id == Asset.id))).scalar_one()
     return shown, risks, unlinked
 
 
 def support_ending(start: date, end: date) -> list[tuple[int, str, int, date]]:
     """(asset id, tag, owner id, support end) of owned items in the estate whose vendor support
     ends between `start` and `end` (both included), in date and tag order."""
-    return list(db.session.execute(
+    rows = db.session.execute(
         sa.select(Asset.id, Asset.tag, Asset.owner_id, Asset.support_ends_on)
         .where(_in_estate(), Asset.owner_id.is_not(None), Asset.support_ends_on.between(start, end))
-        .order_by(Asset.support_ends_on, Asset.tag)).all())
+        .order_by(Asset.support_ends_on, Asset.tag)).all()
+    # The WHERE clause leaves out items without an owner or a support end; the columns are nullable.
+    return cast(list[tuple[int, str, int, date]], list(rows))

@@ -54,7 +54,8 @@ class PortfolioYear:
 
 def portfolio() -> list[PortfolioYear]:
     """The latest YEARS_SHOWN years with any disposition, oldest first."""
-    applications = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.kind == AssetKind.APPLICATION))
+    applications = db.session.execute(
+        sa.select(sa.func.count(Asset.id)).where(Asset.kind == AssetKind.APPLICATION)).scalar_one()
     rows = db.session.execute(
         sa.select(ApplicationDisposition.year, ApplicationDisposition.disposition, sa.func.count())
         .join(Asset, Asset.id == ApplicationDisposition.application_id).where(Asset.kind == AssetKind.APPLICATION)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import UTCDateTime
 from app.common.timeutil import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 GENESIS_HASH = "0" * 64
 
@@ -18,7 +18,7 @@ class AuditLogTampering(Exception):
     pass
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import Timestamped, UTCDateTime, Versioned
-from app.extensions import db
+from app.extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -41,7 +41,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
-class Department(db.Model, Timestamped, Versioned):
+class Department(Model, Timestamped, Versioned):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -51,7 +51,7 @@ class Department(db.Model, Timestamped, Versioned):
         return f"{self.code} — {self.name}"
 
 
-class User(db.Model, UserMixin, Timestamped, Versioned):
+class User(Model, UserMixin, Timestamped, Versioned):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))

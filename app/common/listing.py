@@ -7,13 +7,14 @@ and the links for paging, sorting and exporting with the current filters kept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import request, url_for
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql import ColumnElement, Select
 
 from app.extensions import db
@@ -23,6 +24,11 @@ DEFAULT_PER_PAGE = 25
 # An export holds every matching row, not just the page; cap it so one click cannot exhaust memory.
 EXPORT_ROW_LIMIT = 100_000
 
+
+# A column to filter or sort on: an expression, or a mapped attribute such as `Risk.title`.
+SqlColumn: TypeAlias = ColumnElement[Any] | QueryableAttribute[Any]
+# A sort key's column, or a fixed order over several columns (each with its own direction).
+SortColumn: TypeAlias = SqlColumn | tuple[ColumnElement[Any], ...]
 
 _LARGEST_ID = 2**31 - 1  # the largest id the <int:> converter and the databases accept
 
@@ -39,13 +45,17 @@ def choice_arg(args: Mapping[str, str], name: str, allowed) -> str:
     return value if value in allowed else ""
 
 
-def contains_text(column: ColumnElement, needle: str) -> ColumnElement:
+def contains_text(column: SqlColumn, needle: str) -> ColumnElement[bool]:
     """A case-insensitive substring match. SQLite's LIKE already ignores the case of ASCII letters
     (its lower() does no more), so it gets a plain LIKE: a lower() call per row made a search of
     100,000 items several times slower. PostgreSQL gets ILIKE."""
     if db.session.get_bind().dialect.name == "sqlite":
         return column.contains(needle, autoescape=True)
     return column.icontains(needle, autoescape=True)
+
+
+def _allowed(value: str | None, allowed: Collection[str], default: str) -> str:
+    return value if value is not None and value in allowed else default
 
 
 def _positive_int(text: str | None, default: int) -> int:
@@ -73,24 +83,26 @@ class Listing:
         cls,
         statement: Select,
         *,
-        sort_columns: dict[str, ColumnElement | tuple],
+        sort_columns: Mapping[str, SortColumn],
         default_sort: str,
         default_direction: str = "asc",
-        tiebreaker: ColumnElement | None = None,
+        tiebreaker: SqlColumn | None = None,
         scalars: bool = True,
     ) -> Listing:
         args = {key: value for key, value in request.args.items() if value != ""}
-        sort = args.get("sort") if args.get("sort") in sort_columns else default_sort
-        direction = args.get("dir") if args.get("dir") in ("asc", "desc") else default_direction
+        sort = _allowed(args.get("sort"), sort_columns, default_sort)
+        direction = _allowed(args.get("dir"), ("asc", "desc"), default_direction)
         per_page = _positive_int(args.get("per_page"), DEFAULT_PER_PAGE)
         per_page = per_page if per_page in PER_PAGE_CHOICES else DEFAULT_PER_PAGE
         ordered = _ordered(statement, sort_columns[sort], direction, tiebreaker)
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
         pages = max(1, -(-total // per_page))
         page = min(_positive_int(args.get("page"), 1), pages)
         paged = ordered.limit(per_page).offset((page - 1) * per_page)
         result = db.session.execute(paged)
         items = list(result.scalars() if scalars else result.all())
+        if request.endpoint is None:
+            raise RuntimeError("Listing.from_request needs a request that matched a route.")
         return cls(
             endpoint=request.endpoint, args=args, page=page, per_page=per_page, sort=sort,
             direction=direction, total=total, items=items, view_args=dict(request.view_args or {}),
@@ -150,8 +162,7 @@ class Listing:
         return self._url(export=fmt, page=None)
 
 
-def _ordered(statement: Select, column: ColumnElement | tuple, direction: str,
-             tiebreaker: ColumnElement | None) -> Select:
+def _ordered(statement: Select, column: SortColumn, direction: str, tiebreaker: SqlColumn | None) -> Select:
     # Empty values last in both directions, and the same on SQLite and PostgreSQL (whose defaults differ).
     if isinstance(column, tuple):  # a fixed order over several columns, each with its own direction
         statement = statement.order_by(None).order_by(*(part.nulls_last() for part in column))
@@ -166,15 +177,15 @@ def _ordered(statement: Select, column: ColumnElement | tuple, direction: str,
 def all_matching(
     statement: Select,
     *,
-    sort_columns: dict[str, ColumnElement | tuple],
+    sort_columns: Mapping[str, SortColumn],
     default_sort: str,
     default_direction: str = "asc",
-    tiebreaker: ColumnElement | None = None,
+    tiebreaker: SqlColumn | None = None,
     scalars: bool = True,
 ) -> list[Any]:
     """Every row the list page's filters and sort select (for export), up to EXPORT_ROW_LIMIT."""
-    sort = request.args.get("sort") if request.args.get("sort") in sort_columns else default_sort
-    direction = request.args.get("dir") if request.args.get("dir") in ("asc", "desc") else default_direction
+    sort = _allowed(request.args.get("sort"), sort_columns, default_sort)
+    direction = _allowed(request.args.get("dir"), ("asc", "desc"), default_direction)
     ordered = _ordered(statement, sort_columns[sort], direction, tiebreaker).limit(EXPORT_ROW_LIMIT)
     result = db.session.execute(ordered)
     return list(result.scalars() if scalars else result.all())

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 from flask import has_request_context
-from sqlalchemy import DateTime, ForeignKey, Integer, event, inspect
+from sqlalchemy import DateTime, ForeignKey, Integer, Table, event, inspect
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, object_session
 from sqlalchemy.types import TypeDecorator
 
@@ -30,12 +31,19 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+def table_of(model: type[Any]) -> Table:
+    """A model's table, for bulk INSERTs and UPDATEs. SQLAlchemy types __table__ as any FROM clause
+    (a class may map a SELECT); every Khusela model maps a Table."""
+    return cast(Table, model.__table__)
+
+
 class RuleError(Exception):
     """A service refused a write: `problems` is a list of (form field or None, message), so a
     view can put each message next to its field (app.common.saving) and an import can name it."""
 
-    def __init__(self, problems: list[tuple[str | None, str]] | str, field: str | None = None):
-        self.problems = [(field, problems)] if isinstance(problems, str) else problems
+    def __init__(self, problems: Sequence[tuple[str | None, str]] | str, field: str | None = None):
+        self.problems: list[tuple[str | None, str]] = [(field, problems)] if isinstance(problems, str) \
+            else list(problems)
         super().__init__(" ".join(message for _, message in self.problems))
 
 
@@ -80,14 +88,19 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls):
         # The application sets the version (see _bump_versions); SQLAlchemy still checks it.
-        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+        # Versioned is a mixin: the mapped class it is mixed into has the __table__.
+        return {"version_id_col": cls.__table__.c.version,  # type: ignore[attr-defined]
+                "version_id_generator": False}
 
     def bump_if_only_links_changed(self, version_before: int, changes: dict) -> None:
         """Links (many-to-many rows, child rows) move no column of this record, so its version would
         stay: move it, so that a form opened before the change is refused as stale."""
         if changes and self.version == version_before:
             self.version += 1
-            object_session(self).flush()
+            session = object_session(self)
+            if session is None:
+                raise RuntimeError(f"{type(self).__name__} is in no session: its changed links cannot be flushed.")
+            session.flush()
 
     def check_version(self, expected_version: int | str | None, entity: str) -> None:
         # The version comes from a hidden form field: anything but the current number is stale.

@@ -185,10 +185,10 @@ def _is_blank(value: Any) -> bool:
 
 def _header_map(header_cells: list[tuple[Any, bool]], columns: list[TableColumn]) -> dict[int, TableColumn]:
     """Index in the row -> column, or TableError naming every unknown, repeated or missing header."""
-    known = {}
-    for column in columns:
-        for name in (column.header, *column.aliases):
-            known[normalised_header(name)] = column
+    known: dict[str, TableColumn] = {}
+    for each in columns:
+        for name in (each.header, *each.aliases):
+            known[normalised_header(name)] = each
     problems: list[Problem] = []
     by_index: dict[int, TableColumn] = {}
     seen: dict[str, str] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -16,6 +17,12 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["KHUSELA_TIMEZONE"])
 
 
+@overload
+def to_local(moment: datetime) -> datetime: ...
+@overload
+def to_local(moment: None) -> None: ...
+@overload
+def to_local(moment: datetime | None) -> datetime | None: ...
 def to_local(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None

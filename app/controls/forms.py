@@ -47,7 +47,7 @@ class InternalControlForm(AnnexAControlForm):
         DataRequired("Map the control to at least one Annex A control it implements.")])
     active = BooleanField("In use", default=True)
 
-    def set_choices(self, *, users, departments: dict[str, str], annex_a=()) -> None:
+    def set_choices(self, *, users, departments: dict[str, str], annex_a=(), **_) -> None:
         super().set_choices(users=users, departments=departments)
         self.annex_a_ids.choices = [(control.id, f"{control.reference} {control.title}") for control in annex_a]
 

@@ -15,7 +15,7 @@ from app.auth.models import Department, User
 from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
 from app.controls.annex_a import ANNEX_A_CATALOGUE  # noqa: F401  (re-exported: the catalogue's name)
-from app.extensions import db
+from app.extensions import Model, db
 
 if TYPE_CHECKING:
     from app.risks.models import Risk, TreatmentAction
@@ -80,7 +80,7 @@ risk_control = Table(
 )
 
 
-class Control(db.Model, Timestamped, Versioned):
+class Control(Model, Timestamped, Versioned):
     __tablename__ = "control"
     __table_args__ = (UniqueConstraint("catalogue", "reference", name="uq_control_catalogue_reference"),)
 
@@ -141,7 +141,7 @@ class Control(db.Model, Timestamped, Versioned):
         return f"{self.reference} {self.title}"
 
 
-class AnnexA2013Mapping(db.Model):
+class AnnexA2013Mapping(Model):
     """Where an ISO/IEC 27001:2013 Annex A control went in the 2022 edition (ISO/IEC 27002 Table B.1)."""
 
     __tablename__ = "annex_a_2013_mapping"
@@ -181,7 +181,7 @@ class ImplementationStatus(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class SoaEntry(db.Model, Timestamped, Versioned):
+class SoaEntry(Model, Timestamped, Versioned):
     """One Annex A control's row of the Statement of Applicability, as it stands now. A control
     without a row has not been decided yet."""
 
@@ -207,7 +207,7 @@ class SoaEntry(db.Model, Timestamped, Versioned):
         return ImplementationStatus(self.implementation_status)
 
 
-class SoaVersion(db.Model):
+class SoaVersion(Model):
     """An issued, approved Statement of Applicability: its rows frozen as they were that day."""
 
     __tablename__ = "soa_version"
@@ -227,7 +227,7 @@ class SoaVersion(db.Model):
         return json.loads(self.rows_json)
 
 
-class ControlReliance(db.Model):
+class ControlReliance(Model):
     """How many open risks rely on an Annex A control, directly or through an internal control in use
     implementing it, and the first of them by reference. Derived data, kept by app/controls/reliance.py
     in the transaction that changes a risk, a link or a mapping, so that the SoA page reads a row per
@@ -255,7 +255,7 @@ class EvidenceKind(enum.StrEnum):
     LINK = "link"
 
 
-class Evidence(db.Model, Timestamped, Versioned):
+class Evidence(Model, Timestamped, Versioned):
     """A document, record or link showing a control operates, valid until a date."""
 
     __tablename__ = "evidence"
@@ -281,7 +281,7 @@ class Evidence(db.Model, Timestamped, Versioned):
         return self.valid_until is not None and self.valid_until < today
 
 
-class EvidenceFile(db.Model):
+class EvidenceFile(Model):
     """One uploaded version of a file; replacing evidence adds a version and keeps the earlier ones.
     The bytes are stored once per content under instance/evidence/, named by their SHA-256."""
 
@@ -314,7 +314,7 @@ class TestResult(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-class ControlTest(db.Model, Timestamped):
+class ControlTest(Model, Timestamped):
     """A test of a control's design or operation: the plan, when and by whom, the result, the
     findings and the follow-up. The newest test's result is the control's current one."""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
@@ -13,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the alias below configures the mappers)
 from app.auth.models import Department, User
-from app.common.listing import choice_arg, id_arg
+from app.common.listing import SqlColumn, choice_arg, id_arg
 from app.controls.models import (
     CYBERSECURITY_CONCEPTS,
     SECURITY_PROPERTIES,
@@ -31,7 +32,7 @@ STATUS_ACTIVE, STATUS_RETIRED, STATUS_ANY = "", "retired", "all"
 
 Owner = aliased(User)
 
-SORT_COLUMNS: dict[str, ColumnElement] = {
+SORT_COLUMNS: dict[str, SqlColumn] = {
     "reference": Control.sort_key, "title": sa.func.lower(Control.title), "catalogue": Control.catalogue,
     "theme": Control.theme, "owner": sa.func.lower(Owner.full_name), "department": Department.code,
 }
@@ -41,6 +42,10 @@ EVIDENCE_VALIDITY = ("expired", "current", "expiring")
 EVIDENCE_EXPIRING_DAYS = 30
 
 
+@overload
+def evidence_validity_condition(validity: Literal["expired", "current", "expiring"], today: date) -> ColumnElement: ...
+@overload
+def evidence_validity_condition(validity: str, today: date) -> ColumnElement | None: ...
 def evidence_validity_condition(validity: str, today: date) -> ColumnElement | None:
     """The evidence list's validity filter; None for "any" (or a value it does not know)."""
     if validity == "expired":

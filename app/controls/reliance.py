@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain, islice
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from app.controls.models import Control, ControlReliance, ControlSource, control_mapping, risk_control
 from app.risks.models import Risk, RiskStatus
+
+# A session, or the request's scoped session (db.session), which passes every call on to one.
+AnySession: TypeAlias = Session | scoped_session[Any]
 
 KEPT = 20  # risks named per control: enough for the SoA table (5) and a row's edit page (20)
 
@@ -44,7 +48,7 @@ class Linked:
         return f"{self.reference} {self.title}"
 
 
-def implemented_by(session: Session, annex_ids: list[int]) -> dict[int, list[Linked]]:
+def implemented_by(session: AnySession, annex_ids: list[int]) -> dict[int, list[Linked]]:
     """Annex A control id -> the internal controls in use implementing it, in catalogue order."""
     statement = (sa.select(control_mapping.c.annex_a_control_id, Control.id, Control.reference, Control.title)
                  .join(Control, Control.id == control_mapping.c.internal_control_id)
@@ -76,7 +80,7 @@ def open_risk_links():
             .join(Risk, Risk.id == risk_control.c.risk_id).where(Risk.status != RiskStatus.CLOSED))
 
 
-def relying_risk_ids(session: Session, counts: dict[int, list[int]],
+def relying_risk_ids(session: AnySession, counts: dict[int, list[int]],
                      limit: int | None) -> dict[int, tuple[list[int], int]]:
     """Annex A control id -> (the ids of its open risks by reference, the first `limit` or all; how
     many), worked out from every link of the register. Controls no open risk relies on are left out."""
@@ -95,7 +99,7 @@ def relying_risk_ids(session: Session, counts: dict[int, list[int]],
     return {annex_id: (list(islice(risk_ids, limit)), len(risk_ids)) for annex_id, risk_ids in relying.items()}
 
 
-def stored(session: Session, annex_ids: list[int]) -> dict[int, tuple[list[int], int]]:
+def stored(session: AnySession, annex_ids: list[int]) -> dict[int, tuple[list[int], int]]:
     """The kept summary, in the shape of relying_risk_ids(..., KEPT), for the controls asked about."""
     rows = session.execute(sa.select(ControlReliance.control_id, ControlReliance.first_risk_ids,
                                      ControlReliance.open_risk_count)
@@ -104,14 +108,14 @@ def stored(session: Session, annex_ids: list[int]) -> dict[int, tuple[list[int],
     return {control_id: (list(first), count) for control_id, first, count in rows}
 
 
-def is_current(session: Session) -> bool:
+def is_current(session: AnySession) -> bool:
     """Whether the kept summary holds for what this session sees: False while the session has
     uncommitted changes to its sources (it is refreshed on commit)."""
     session.flush()
     return not session.info.get(STALE, False)
 
 
-def refresh(session: Session) -> None:
+def refresh(session: AnySession) -> None:
     """Work the summary out again from the register and store it, writing only the rows that differ."""
     if session.get_bind().dialect.name == "postgresql":
         # One refresher at a time, each reading after the previous one committed: two transactions

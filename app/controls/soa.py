@@ -210,7 +210,8 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
     if entry is not None:
         entry.check_version(expected_version, "statement of applicability row")
     problems = _problems(data, entry)
-    if problems:
+    status = data.status if data.applicable else ImplementationStatus.NOT_APPLICABLE.value
+    if problems or data.applicable is None or status is None:  # _problems names an undecided row or a missing status
         raise SoaRuleError(problems)
     before = audit.snapshot(entry, ENTRY_AUDIT_FIELDS) if entry else {}
     if entry is None:
@@ -220,7 +221,7 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
     entry.justification = data.justification.strip()
     entry.inclusion_reasons = ";".join(r.value for r in InclusionReason if r.value in data.reasons) \
         if data.applicable else ""
-    entry.implementation_status = data.status if data.applicable else ImplementationStatus.NOT_APPLICABLE.value
+    entry.implementation_status = status
     entry.owner_id = data.owner_id
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(entry, ENTRY_AUDIT_FIELDS))
@@ -243,7 +244,7 @@ def as_record(row: SoaRow) -> dict:
         "applicable": entry.applicable if entry else None,
         "reasons": [reason.label for reason in entry.reasons] if entry else [],
         "justification": entry.justification if entry else "",
-        "status": row.status.label if entry else "Not decided",
+        "status": row.status.label if row.status else "Not decided",
         "owner": entry.owner.full_name if entry and entry.owner else "",
         "internal_controls": [str(other) for other in row.internal_controls],
         "risks": [str(risk) for risk in row.risks],
@@ -282,7 +283,7 @@ def issue_version(*, approver: str, approved_on: date, note: str, actor, today: 
                          rows_json=json.dumps([as_record(row) for row in rows], ensure_ascii=False))
     db.session.add(version)
     db.session.flush()
-    included = sum(1 for row in rows if row.entry.applicable)
+    included = sum(1 for row in rows if row.entry is not None and row.entry.applicable)  # every row is decided
     audit.record("issue", "soa_version", version.id, actor=actor, summary=(
         f"Issued Statement of Applicability version {number}, approved by {version.approver} on "
         f"{approved_on.isoformat()}: {included} of {len(rows)} controls applicable")[:300])
@@ -359,6 +360,8 @@ def coverage(today: date) -> Coverage:
             sa.select(Control.theme, SoaEntry.implementation_status, sa.func.count())
             .outerjoin(SoaEntry, SoaEntry.control_id == Control.id)
             .where(Control.source == ControlSource.ANNEX_A).group_by(Control.theme, SoaEntry.implementation_status)):
+        if theme is None:
+            raise ValueError("An Annex A control has no theme: every control of Annex A belongs to one of four.")
         by_status[status or "undecided"] += count
         by_theme[theme][status or "undecided"] += count
     applicable = annex_a_controls(SoaEntry.applicable.is_(True))
@@ -367,13 +370,15 @@ def coverage(today: date) -> Coverage:
     return Coverage(
         total=by_status.total(), by_status=by_status, by_theme=by_theme,
         not_implemented=[control for control in applicable
-                         if control.soa_entry.implementation_status != ImplementationStatus.IMPLEMENTED],
+                         if control.soa_entry is None  # never: the applicable controls have their row
+                         or control.soa_entry.implementation_status != ImplementationStatus.IMPLEMENTED],
         without_evidence=[control for control in applicable if control.id not in with_evidence],
         only_expired_evidence=[control for control in applicable
                                if control.id in with_evidence and control.id not in with_valid_evidence],
         risks_without_controls=list(db.session.scalars(
             sa.select(Risk).where(*without_controls).order_by(Risk.reference).limit(RISKS_WITHOUT_CONTROLS_SHOWN))),
-        risks_without_controls_count=db.session.scalar(sa.select(sa.func.count(Risk.id)).where(*without_controls)),
+        risks_without_controls_count=db.session.execute(
+            sa.select(sa.func.count(Risk.id)).where(*without_controls)).scalar_one(),
     )
 
 

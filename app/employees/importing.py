@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from sqlalchemy.engine import CursorResult
 
 from app.audit import services as audit
 from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
+from app.common.models import table_of
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import utcnow
 from app.employees import services
@@ -104,7 +106,7 @@ def import_employees(filename: str, data: bytes, *, actor, dry_run: bool,
 
 # --- what the cells name, loaded once ------------------------------------------------------------
 
-EXISTING_COLUMNS = [Employee.__table__.c[name] for name in ("id", "version", *EMPLOYEE_AUDIT_FIELDS)]
+EXISTING_COLUMNS = [table_of(Employee).c[name] for name in ("id", "version", *EMPLOYEE_AUDIT_FIELDS)]
 
 
 @dataclass
@@ -138,7 +140,8 @@ class _Row:
     number: int
     employee_number: str
     existing: Any  # the employee's stored row, or None for a new employee
-    data: EmployeeInput | None = None
+    # Filled in by _RowReader.read() as soon as the row is made; every later step reads it.
+    data: EmployeeInput = None  # type: ignore[assignment]
     manager_text: str | None = None  # the Manager cell, resolved once every row's number is known
     user_id: int | None = None
     inserted_id: int | None = None
@@ -323,7 +326,8 @@ class _Import:
         state = _StateAfterImport(self.rows, self.lookups)
         for row in self.rows:
             reported = {problem.column for problem in row.problems}
-            for name, message in services.check_employee(row.data, row, state):
+            # CheckedEmployee's members are declared settable; the rules only read them (a row's are properties).
+            for name, message in services.check_employee(row.data, row, state):  # type: ignore[arg-type]
                 column = FIELD_COLUMNS.get(name) if name else None
                 if column not in reported:
                     row.problem(column, message)
@@ -355,7 +359,7 @@ class _Import:
         waiting = [{"employee": row.inserted_id, "manager": row.data.manager_id} for row in new
                    if row.manager_added_too]
         if waiting:
-            table = Employee.__table__
+            table = table_of(Employee)
             db.session.execute(table.update().where(table.c.id == sa.bindparam("employee"))
                                .values(manager_id=sa.bindparam("manager")), waiting)
         self._record()
@@ -364,7 +368,7 @@ class _Import:
         """Before an account is linked to a row: an employee outside the file still linked to it
         (the account's e-mail changed since) loses the link, and an employee of the file whose link
         changes lets go of theirs first (two rows may swap e-mails). One account, one employee."""
-        table = Employee.__table__
+        table = table_of(Employee)
         in_file = {row.existing.id for row in self.rows if row.existing is not None}
         claimed = {row.user_id for row in self.rows if row.user_id is not None}
         stale = [row for row in self.lookups.existing.values() if row.user_id in claimed and row.id not in in_file]
@@ -392,7 +396,7 @@ class _Import:
         values = [{**self._values(row), "manager_id": None if row.manager_added_too else row.data.manager_id,
                    "version": 1, "created_at": now, "updated_at": now, "created_by_id": actor_id,
                    "updated_by_id": actor_id} for row in new]
-        db.session.execute(Employee.__table__.insert(), values)
+        db.session.execute(table_of(Employee).insert(), values)
         ids = _ids_by_number([row.data.number.strip() for row in new])
         for row in new:
             row.inserted_id = ids[row.data.number.strip()]
@@ -401,13 +405,14 @@ class _Import:
         """Each changed employee, as long as nobody saved them since they were read (their version)."""
         if not changed:
             return True
-        table = Employee.__table__
+        table = table_of(Employee)
         values = [{**self._values(row), "version": row.existing.version + 1, "updated_at": now,
                    "updated_by_id": actor_id, "employee": row.existing.id, "seen_version": row.existing.version}
                   for row in changed]
         statement = table.update().where(table.c.id == sa.bindparam("employee"),
                                          table.c.version == sa.bindparam("seen_version"))
-        updated = db.session.execute(statement, values).rowcount
+        # An UPDATE's result is a CursorResult, which counts the rows; execute() is typed for any statement.
+        updated = cast(CursorResult, db.session.execute(statement, values)).rowcount
         if db.engine.dialect.supports_sane_multi_rowcount and updated != len(values):
             self.report.problems.append(Problem(None, None, (
                 "Someone saved some of these employees while the file was being imported, so nothing was imported. "
@@ -442,8 +447,8 @@ def _changes(before: dict, after: dict) -> dict:
 
 
 def _ids_by_number(numbers: list[str]) -> dict[str, int]:
-    table = Employee.__table__
-    found = {}
+    table = table_of(Employee)
+    found: dict[str, int] = {}
     for start in range(0, len(numbers), NUMBERS_PER_QUERY):
         chunk = numbers[start:start + NUMBERS_PER_QUERY]
         statement = sa.select(table.c.number, table.c.id).where(table.c.number.in_(chunk))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
 from app.common.models import Timestamped, Versioned
-from app.extensions import db
+from app.extensions import Model
 
 
 class EmploymentStatus(enum.StrEnum):
@@ -26,7 +26,7 @@ class EmploymentStatus(enum.StrEnum):
 EMPLOYED = frozenset({EmploymentStatus.ACTIVE, EmploymentStatus.SUSPENDED})
 
 
-class Employee(db.Model, Timestamped, Versioned):
+class Employee(Model, Timestamped, Versioned):
     __tablename__ = "employee"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the aliases below configure the mappers)
 from app.auth.models import Department
-from app.common.listing import choice_arg, contains_text, id_arg
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.employees import services
 from app.employees.models import EMPLOYED, Employee, EmploymentStatus
 from app.extensions import db
@@ -21,7 +21,7 @@ from app.extensions import db
 Manager = aliased(Employee)
 Report = aliased(Employee)
 
-SORT_COLUMNS: dict[str, ColumnElement] = {
+SORT_COLUMNS: dict[str, SqlColumn] = {
     "number": Employee.number, "name": sa.func.lower(Employee.full_name),
     "department": sa.select(Department.code).where(Department.id == Employee.department_id).scalar_subquery(),
     "position": sa.func.lower(Employee.position),

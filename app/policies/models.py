@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
-from app.extensions import db
+from app.extensions import Model, db
 
 if TYPE_CHECKING:
     from app.controls.models import Control
@@ -54,7 +54,7 @@ policy_control = Table(
 )
 
 
-class Policy(db.Model, Timestamped, Versioned):
+class Policy(Model, Timestamped, Versioned):
     __tablename__ = "policy"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,7 +86,7 @@ class Policy(db.Model, Timestamped, Versioned):
         return f"{self.code} {self.title}"
 
 
-class PolicyVersion(db.Model, Timestamped, Versioned):
+class PolicyVersion(Model, Timestamped, Versioned):
     __tablename__ = "policy_version"
     __table_args__ = (UniqueConstraint("policy_id", "number", name="uq_policy_version_number"),)
 
@@ -126,7 +126,7 @@ class PolicyVersion(db.Model, Timestamped, Versioned):
         return f"{self.policy.code} version {self.number}"
 
 
-class PolicyReviewer(db.Model):
+class PolicyReviewer(Model):
     """A row of the document's "reviewed by" table: who reviewed this version, and when."""
 
     __tablename__ = "policy_reviewer"
@@ -139,7 +139,7 @@ class PolicyReviewer(db.Model):
     reviewed_on: Mapped[date] = mapped_column(Date)
 
 
-class PolicyClause(db.Model):
+class PolicyClause(Model):
     """A numbered clause of one version; a case cites the clause of the version in force."""
 
     __tablename__ = "policy_clause"
@@ -158,7 +158,7 @@ class PolicyClause(db.Model):
         return f"{self.reference} {self.title}"
 
 
-class PolicyAcknowledgement(db.Model):
+class PolicyAcknowledgement(Model):
     """An employee's statement that they read and understood one version of a policy."""
 
     __tablename__ = "policy_acknowledgement"

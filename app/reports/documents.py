@@ -181,7 +181,7 @@ def _filters_label(filters: risk_queries.RiskFilters) -> str:
     parts = []
     if filters.department_id is not None:
         department = db.session.get(Department, filters.department_id)
-        parts.append(f"department {department.code}")
+        parts.append(f"department {department.code}" if department else "a department")
     if filters.q:
         parts.append(f"matching “{filters.q}”")
     if filters.category_id is not None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.common.models import UTCDateTime
 from app.common.timeutil import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class PackStatus(enum.StrEnum):
@@ -27,7 +27,7 @@ class PackStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-class EvidencePack(db.Model):
+class EvidencePack(Model):
     __tablename__ = "evidence_pack"
     __table_args__ = (Index("ix_evidence_pack_status_expires", "status", "expires_at"),)
 

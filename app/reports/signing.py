@@ -25,7 +25,10 @@ def private_key() -> Ed25519PrivateKey:
     path = _key_path()
     if not path.exists():
         _create(path)
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"PACK_SIGNING_KEY {path} holds a {type(key).__name__}; packs are signed with an Ed25519 key.")
+    return key
 
 
 def _create(path: Path) -> None:

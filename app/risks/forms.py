@@ -229,10 +229,15 @@ class RiskForm(FlaskForm, RatingFields):
         return valid
 
     def to_input(self) -> RiskInput:
+        inherent = self.rating(RatingKind.INHERENT)
+        review_frequency_months = self.review_frequency_months.data
+        if inherent is None or review_frequency_months is None:
+            raise ValueError("RiskForm.to_input() needs a validated form: the inherent rating and the review "
+                             "frequency are required.")
         return RiskInput(
             title=self.title.data or "",
             category_id=int_or_none(self.category_id.data) or 0,
-            inherent=self.rating(RatingKind.INHERENT),
+            inherent=inherent,
             residual=self.rating(RatingKind.RESIDUAL),
             target=self.rating(RatingKind.TARGET),
             description=self.description.data or "",
@@ -243,7 +248,7 @@ class RiskForm(FlaskForm, RatingFields):
             tolerance=self.tolerance.data,
             status=self.status.data,
             strategy=self.strategy.data or None,
-            review_frequency_months=self.review_frequency_months.data,
+            review_frequency_months=review_frequency_months,
             next_review_on=self.next_review_on.data,
             factors=self.factor_rows(),
             control_ids=list(self.control_ids.data or []),

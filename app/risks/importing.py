@@ -177,7 +177,8 @@ class _RowReader:
     """Turns one row's cells into service input, collecting a Problem per bad cell."""
 
     def __init__(self, row: TableRow, lookups: _Lookups):
-        self.row, self.lookups, self.problems = row, lookups, []
+        self.row, self.lookups = row, lookups
+        self.problems: list[Problem] = []
 
     def has(self, header: str) -> bool:
         return header in self.row.values
@@ -302,8 +303,10 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
     """The row's values over the existing risk's (or the defaults): a column the file does not
     have keeps what Khusela holds; an empty cell in a column it has clears that value."""
     lookups = reader.lookups
+    # A new risk starts unrated: the service names a missing inherent rating (RiskInput's annotation,
+    # in services.py, says Rating but the service checks for None; it is corrected with the services).
     base = services.input_of(existing) if existing else services.RiskInput(
-        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)
+        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)  # type: ignore[arg-type]
     values: dict[str, Any] = {}
     for header, name in (("Title", "title"), ("Description", "description"), ("Consequences", "consequences")):
         if reader.has(header):

@@ -68,4 +68,5 @@ def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_o
 def risks_to_rescore_count(matrix: RiskMatrix | None = None) -> int:
     """Risks still scored on an older version than the current one."""
     matrix = matrix or current_matrix()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Risk).where(Risk.matrix_id != matrix.id))
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(Risk).where(Risk.matrix_id != matrix.id)).scalar_one()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Department, User
 from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.risks import scoring
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class RatingKind(enum.StrEnum):
     TARGET = "target"
 
 
-class RiskMatrix(db.Model, Timestamped):
+class RiskMatrix(Model, Timestamped):
     """One version of the organisation's risk matrix. Versions are never edited: a change is a
     new version, and each risk keeps the version it was scored on until it is re-scored."""
 
@@ -93,7 +93,7 @@ class RiskMatrix(db.Model, Timestamped):
         )
 
 
-class RiskCategory(db.Model, Timestamped, Versioned):
+class RiskCategory(Model, Timestamped, Versioned):
     """A category, or a subcategory when it has a parent."""
 
     __tablename__ = "risk_category"
@@ -106,7 +106,7 @@ class RiskCategory(db.Model, Timestamped, Versioned):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class Risk(db.Model, Timestamped, Versioned):
+class Risk(Model, Timestamped, Versioned):
     __tablename__ = "risk"
     # The open risks in reference order from the index alone: the SoA reads every link that way.
     __table_args__ = (Index("ix_risk_reference_status", "reference", "status"),)
@@ -167,7 +167,7 @@ class Risk(db.Model, Timestamped, Versioned):
         return f"{self.reference} {self.title}"
 
 
-class ContributingFactor(db.Model):
+class ContributingFactor(Model):
     __tablename__ = "risk_factor"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,7 +178,7 @@ class ContributingFactor(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TreatmentAction(db.Model, Timestamped, Versioned):
+class TreatmentAction(Model, Timestamped, Versioned):
     __tablename__ = "risk_action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,7 +199,7 @@ class TreatmentAction(db.Model, Timestamped, Versioned):
                 and self.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS))
 
 
-class RiskAcceptance(db.Model, Timestamped):
+class RiskAcceptance(Model, Timestamped):
     """The risk owner's formal acceptance of residual risk above tolerance (27001 6.1.3 f)."""
 
     __tablename__ = "risk_acceptance"
@@ -217,7 +217,7 @@ class RiskAcceptance(db.Model, Timestamped):
     end_reason: Mapped[str | None] = mapped_column(String(200))
 
 
-class RiskReview(db.Model, Timestamped):
+class RiskReview(Model, Timestamped):
     __tablename__ = "risk_review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,7 +229,7 @@ class RiskReview(db.Model, Timestamped):
     next_review_on: Mapped[date | None] = mapped_column(Date)
 
 
-class RatingChange(db.Model):
+class RatingChange(Model):
     """One change of one rating: the risk page's timeline (who, when, from -> to, why)."""
 
     __tablename__ = "risk_rating_change"
@@ -250,8 +250,12 @@ class RatingChange(db.Model):
 
     @property
     def from_score(self) -> int | None:
-        return None if self.from_likelihood is None else scoring.rating(self.from_likelihood, self.from_impact)
+        if self.from_likelihood is None or self.from_impact is None:  # saved as a pair: both or neither
+            return None
+        return scoring.rating(self.from_likelihood, self.from_impact)
 
     @property
     def to_score(self) -> int | None:
-        return None if self.to_likelihood is None else scoring.rating(self.to_likelihood, self.to_impact)
+        if self.to_likelihood is None or self.to_impact is None:  # saved as a pair: both or neither
+            return None
+        return scoring.rating(self.to_likelihood, self.to_impact)

@@ -52,7 +52,9 @@ class RatingView:
 
     @property
     def score(self) -> int | None:
-        return None if self.likelihood is None else scoring.rating(self.likelihood, self.impact)
+        if self.likelihood is None or self.impact is None:  # rated as a pair: both or neither
+            return None
+        return scoring.rating(self.likelihood, self.impact)
 
 
 def _label(levels: tuple[scoring.Level, ...], value: int | None) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from app.auth.models import Department, User
-from app.common.listing import id_arg
+from app.common.listing import SqlColumn, id_arg
 from app.controls.models import Control
 from app.controls.queries import risks_relying_on
 from app.extensions import db
@@ -41,7 +41,7 @@ ACCEPTANCE_EXPIRY_DAYS = 30  # acceptance_expiring=1: acceptances ending within 
 HEATMAP_FILTERS = ("q", "department", "category", "owner", "status")
 CELL_PARAMS = {kind: (f"{kind.value}_likelihood", f"{kind.value}_impact") for kind in RatingKind}
 
-SORT_COLUMNS: dict[str, ColumnElement] = {
+SORT_COLUMNS: dict[str, SqlColumn] = {
     "reference": Risk.reference, "title": sa.func.lower(Risk.title), "category": sa.func.lower(RiskCategory.name),
     "department": Department.code, "owner": sa.func.lower(User.full_name), "inherent": Risk.inherent_score,
     "residual": Risk.residual_score, "target": Risk.target_score, "tolerance": Risk.tolerance,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import User
 from app.common.models import UTCDateTime
 from app.common.timeutil import utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class EmailStatus(enum.StrEnum):
@@ -27,7 +27,7 @@ class EmailStatus(enum.StrEnum):
                 "failed": "E-mail failed"}[self.value]
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One reminder (or digest) for one user about one item and its due date. The unique key makes
     a reminder once-only: a job that runs twice finds the row and adds nothing."""
 
@@ -55,7 +55,7 @@ class Notification(db.Model):
     email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class NotificationPreference(db.Model):
+class NotificationPreference(Model):
     """Whether a user wants a kind of reminder by e-mail (in the app they always see it)."""
 
     __tablename__ = "notification_preference"
@@ -77,7 +77,7 @@ class JobStatus(enum.StrEnum):
         return {"running": "Running", "ok": "Finished", "error": "Failed"}[self.value]
 
 
-class JobRun(db.Model):
+class JobRun(Model):
     """One run of a scheduled job: when, how long, what it did, and the error if it failed."""
 
     __tablename__ = "job_run"

@@ -83,10 +83,17 @@ def _urls() -> Iterator[None]:
 # --- the rules (each: today, and the last due date to include) -----------------------------------
 
 
+def _due(due_on: date | None, record: str) -> date:
+    # The queries select by `date <= until`, which leaves out rows without a date; the column is nullable.
+    if due_on is None:
+        raise ValueError(f"{record} has no due date: the reminder query should have left it out.")
+    return due_on
+
+
 def risk_reviews(today: date, until: date) -> list[Reminder]:
     reminders = []
     for risk in risk_queries.reviews_due(until):
-        due_on = risk.next_review_on
+        due_on = _due(risk.next_review_on, f"Risk {risk.reference}")
         stage = _stage(due_on, today)
         title = (f"Review of risk {risk.reference} overdue since {due_on:%d %b %Y}" if stage == "overdue"
                  else f"Review of risk {risk.reference} due on {due_on:%d %b %Y}")
@@ -100,7 +107,7 @@ def risk_reviews(today: date, until: date) -> list[Reminder]:
 def treatment_actions(today: date, until: date) -> list[Reminder]:
     reminders = []
     for action in risk_queries.actions_due(until):
-        due_on = action.due_on
+        due_on = _due(action.due_on, f"Treatment action {action.id}")
         stage = _stage(due_on, today)
         title = (f"Treatment action overdue since {due_on:%d %b %Y}: {action.title}" if stage == "overdue"
                  else f"Treatment action due on {due_on:%d %b %Y}: {action.title}")
@@ -131,7 +138,7 @@ def evidence_expiring(today: date, until: date) -> list[Reminder]:
     reminders = []
     start = today - timedelta(days=EVIDENCE_EXPIRED_WINDOW_DAYS)
     for evidence in control_queries.evidence_expiring(start, until):
-        due_on = evidence.valid_until
+        due_on = _due(evidence.valid_until, f"Evidence {evidence.id}")
         stage = _stage(due_on, today)
         controls = ", ".join(control.reference for control in evidence.controls) or "no control"
         title = (f"Evidence expired on {due_on:%d %b %Y}: {evidence.title}" if stage == "overdue"
@@ -148,7 +155,7 @@ def evidence_expiring(today: date, until: date) -> list[Reminder]:
 def policy_reviews(today: date, until: date) -> list[Reminder]:
     reminders = []
     for version in policy_services.reviews_due(until):
-        policy, due_on = version.policy, version.next_review_on
+        policy, due_on = version.policy, _due(version.next_review_on, f"Policy version {version.id}")
         stage = _stage(due_on, today)
         title = (f"Review of policy {policy.code} overdue since {due_on:%d %b %Y}" if stage == "overdue"
                  else f"Review of policy {policy.code} due on {due_on:%d %b %Y}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -287,7 +288,8 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
                                      "employee record has none)."))
     if not data.chair.strip():
         problems.append(("chair", "Name the chair of the hearing."))
-    _raise_if(problems)
+    if problems or data.issued_on is None or data.hearing_on is None:  # a missing date is one of the problems
+        raise CaseRuleError(problems)
     warnings = fairness.notice_period(data.issued_on, data.hearing_on, notice_days()) + fairness.notice_content(
         allegations_included=data.allegations_included, representation_stated=data.representation_stated)
     _go_on_or_refuse(case, warnings, override_reason, actor=actor)
@@ -337,7 +339,8 @@ def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str
     if data.employee_present and not data.employee_response.strip():
         problems.append(("employee_response", "Give the employee's response to the allegations (their side of "
                                               "the story)."))
-    _raise_if(problems)
+    if problems or data.held_on is None:  # a missing date is one of the problems
+        raise CaseRuleError(problems)
     # Held earlier than the notice said: the time to prepare is what the employee actually had.
     warnings = fairness.notice_period(notice.issued_on, data.held_on, notice_days()) \
         if data.held_on < notice.hearing_on else []
@@ -411,7 +414,8 @@ def earlier_outcomes(case: PolicyCase) -> list[fairness.EarlierOutcome]:
     for reference, action, sanction in db.session.execute(statement):
         if action == Action.DISCIPLINARY.value and sanction is None:
             continue  # still before its sanction
-        found.append(fairness.EarlierOutcome(reference, sanction or action))
+        # The WHERE clause leaves out cases without a decided action; the column is nullable.
+        found.append(fairness.EarlierOutcome(reference, cast(str, sanction or action)))
     return found
 
 
@@ -468,7 +472,8 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         if not data.harm_caused.strip():
             problems.append(("harm_caused", "Under the 2025 Code, describe the actual or potential harm caused "
                                             "(item 8)."))
-    _raise_if(problems)
+    if problems or chosen is None:  # an unknown sanction is one of the problems
+        raise CaseRuleError(problems)
     _go_on_or_refuse(case, sanction_warnings(case, data), override_reason, actor=actor)
     sanction = CaseSanction(
         case_id=case.id, sanction=chosen.value, reasons=data.reasons.strip(), decided_on=data.decided_on,
@@ -536,7 +541,7 @@ def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | 
     if appeal is None:
         raise CaseRuleError("Record the appeal first.")
     if appeal.outcome is not None:
-        raise CaseRuleError(f"The appeal was decided on {appeal.outcome_on.isoformat()}.")
+        raise CaseRuleError(f"The appeal was decided on {appeal.outcome_on}.")  # str(date) is its ISO form
     problems: Problems = []
     try:
         result = AppealOutcome(outcome)
@@ -546,7 +551,7 @@ def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | 
     if result == AppealOutcome.VARIED:
         if varied_sanction not in {s.value for s in Sanction}:
             problems.append(("varied_sanction", "Choose the sanction the appeal put in its place."))
-        elif varied_sanction == case.sanction.sanction:
+        elif case.sanction is not None and varied_sanction == case.sanction.sanction:  # appeals follow a sanction
             problems.append(("varied_sanction", f"The sanction was {case.sanction.sanction_enum.label.lower()} "
                                                 "already: choose the one the appeal put in its place."))
     if problem := _date_problem("outcome_on", outcome_on, "of the appeal's outcome", today=today,
@@ -554,7 +559,8 @@ def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | 
         problems.append(problem)
     if not reasons.strip():
         problems.append(("reasons", "Give the reasons for the appeal's outcome."))
-    _raise_if(problems)
+    if problems or result is None:  # an unknown outcome is one of the problems
+        raise CaseRuleError(problems)
     appeal.outcome, appeal.outcome_on, appeal.outcome_reasons = result.value, outcome_on, reasons.strip()
     appeal.varied_sanction = varied_sanction if result == AppealOutcome.VARIED else None
     _step(case, "update", f"Appeal outcome: {result.label.lower()}",

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Department, User
 from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
-from app.extensions import db
+from app.extensions import Model
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 from app.policies.models import PolicyClause, PolicyVersion
 
@@ -54,7 +54,7 @@ class CaseStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-class PolicyCase(db.Model, Timestamped, Versioned):
+class PolicyCase(Model, Timestamped, Versioned):
     __tablename__ = "policy_case"
     __table_args__ = (Index("ix_policy_case_status_closed_on", "status", "closed_on"),)
 
@@ -142,7 +142,7 @@ class PolicyCase(db.Model, Timestamped, Versioned):
         return self.reference
 
 
-class CaseEvidence(db.Model):
+class CaseEvidence(Model):
     """A file supporting the case (a log extract, a screenshot, a signed statement), kept by content
     like control evidence, outside the web root."""
 
@@ -161,7 +161,7 @@ class CaseEvidence(db.Model):
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
 
 
-class CaseWarning(db.Model, Timestamped):
+class CaseWarning(Model, Timestamped):
     """A warning given in a case: from management (verbal, recorded), written, or final written.
     It counts towards the next recommendation for the employee until `valid_until`."""
 
@@ -211,7 +211,7 @@ class Resource(enum.StrEnum):
                 "other": "Other"}[self.value]
 
 
-class CaseRevocation(db.Model, Timestamped):
+class CaseRevocation(Model, Timestamped):
     """Privileges revoked for a limited period, never harming the employee's job functions (the
     municipal policy), and given back when the period ends."""
 
@@ -237,7 +237,7 @@ class CaseRevocation(db.Model, Timestamped):
         return [Resource(value) for value in json.loads(self.resources_json or "[]")]
 
 
-class CaseTraining(db.Model, Timestamped):
+class CaseTraining(Model, Timestamped):
     __tablename__ = "case_training"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,7 +287,7 @@ class AppealOutcome(enum.StrEnum):
                 "varied": "Sanction varied"}[self.value]
 
 
-class CaseInvestigation(db.Model, Timestamped):
+class CaseInvestigation(Model, Timestamped):
     __tablename__ = "case_investigation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -298,7 +298,7 @@ class CaseInvestigation(db.Model, Timestamped):
     findings: Mapped[str] = mapped_column(Text, default="")
 
 
-class CaseSuspension(db.Model, Timestamped):
+class CaseSuspension(Model, Timestamped):
     """A precautionary suspension pending the inquiry: on full pay and not a sanction."""
 
     __tablename__ = "case_suspension"
@@ -312,7 +312,7 @@ class CaseSuspension(db.Model, Timestamped):
     reasons: Mapped[str] = mapped_column(Text)
 
 
-class CaseAllegation(db.Model):
+class CaseAllegation(Model):
     """One allegation, put in writing in the notice, and the finding on it after the hearing."""
 
     __tablename__ = "case_allegation"
@@ -325,7 +325,7 @@ class CaseAllegation(db.Model):
     finding_reasons: Mapped[str] = mapped_column(Text, default="")
 
 
-class CaseHearingNotice(db.Model, Timestamped):
+class CaseHearingNotice(Model, Timestamped):
     """The notice of the disciplinary hearing (a new one when the hearing is postponed)."""
 
     __tablename__ = "case_hearing_notice"
@@ -343,7 +343,7 @@ class CaseHearingNotice(db.Model, Timestamped):
     interpreter_stated: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class CaseHearing(db.Model, Timestamped):
+class CaseHearing(Model, Timestamped):
     __tablename__ = "case_hearing"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -358,7 +358,7 @@ class CaseHearing(db.Model, Timestamped):
     evidence_summary: Mapped[str] = mapped_column(Text, default="")
 
 
-class CaseSanction(db.Model, Timestamped):
+class CaseSanction(Model, Timestamped):
     """The sanction with its reasons and the substantive-fairness questions (Sch 8 item 7; the
     2025 Code adds the importance of the rule, the harm caused and representations on sanction)."""
 
@@ -385,7 +385,7 @@ class CaseSanction(db.Model, Timestamped):
         return Sanction(self.sanction)
 
 
-class CaseAppeal(db.Model, Timestamped):
+class CaseAppeal(Model, Timestamped):
     __tablename__ = "case_appeal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -398,7 +398,7 @@ class CaseAppeal(db.Model, Timestamped):
     varied_sanction: Mapped[str | None] = mapped_column(String(32))
 
 
-class CaseFairnessOverride(db.Model):
+class CaseFairnessOverride(Model):
     """A fairness check warned and the person went on anyway: why, who, when."""
 
     __tablename__ = "case_fairness_override"
@@ -414,7 +414,7 @@ class CaseFairnessOverride(db.Model):
 # --- retention -----------------------------------------------------------------------------------------
 
 
-class CaseStatistic(db.Model):
+class CaseStatistic(Model):
     """What is kept of a case destroyed at the end of its retention period: no one can be identified
     from it, but the numbers (how many, which clauses, which actions) survive for management reports."""
 

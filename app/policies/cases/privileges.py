@@ -131,6 +131,8 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: 
                                          "for them, which access stays)."))
     if problems:
         raise CaseRuleError(problems)
+    if data.starts_on is None or data.ends_on is None:  # _check_period has already refused a missing date
+        raise CaseRuleError("Give the dates the revocation starts and ends.")
     resources = [r.value for r in Resource if r.value in data.resources]  # in the register's order
     revocation = CaseRevocation(
         case_id=case.id, resources_json=json.dumps(resources), asset_id=application.id if application else None,
@@ -204,7 +206,7 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
     elif due_on < max(today, case.incident_on):
         problems.append(("due_on", f"The due date ({due_on.isoformat()}) cannot be in the past: give "
                                    f"{today.isoformat()} or later."))
-    if problems:
+    if problems or due_on is None:  # a missing due date is one of the problems
         raise CaseRuleError(problems)
     training = CaseTraining(case_id=case.id, course=course.strip()[:200], provider=provider.strip()[:200],
                             due_on=due_on)

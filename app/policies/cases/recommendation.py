@@ -101,13 +101,14 @@ def matrix_setting(matrix: Mapping[Severity, Mapping[SecurityRisk, Action]]) -> 
 
 def matrix_from_setting(stored: Mapping[str, Mapping[str, str]]) -> dict[Severity, dict[SecurityRisk, Action]]:
     """The stored matrix, with the default for any cell missing or unreadable (an older setting)."""
-    matrix = {}
+    matrix: dict[Severity, dict[SecurityRisk, Action]] = {}
     for severity in Severity:
         row = stored.get(severity.value, {}) if isinstance(stored, Mapping) else {}
         matrix[severity] = {}
         for risk in SecurityRisk:
+            value = row.get(risk.value)
             try:
-                matrix[severity][risk] = Action(row.get(risk.value))
+                matrix[severity][risk] = Action(value) if value is not None else DEFAULT_MATRIX[severity][risk]
             except ValueError:
                 matrix[severity][risk] = DEFAULT_MATRIX[severity][risk]
     return matrix

@@ -37,7 +37,7 @@ def due_for_destruction(today: date | None = None) -> sa.Select:
 
 
 def statistics_kept() -> int:
-    return db.session.scalar(sa.select(sa.func.count(CaseStatistic.id)))
+    return db.session.execute(sa.select(sa.func.count(CaseStatistic.id))).scalar_one()
 
 
 def _statistic(case: PolicyCase, actor, today: date) -> CaseStatistic:
