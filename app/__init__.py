@@ -61,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
 
     from app import models  # noqa: F401  (every model registered before the first query)
     from app.auth.services import load_user_from_cookie
+    from app.common import transactions  # noqa: F401  (the write lock's events, before the first query)
 
     login_manager.user_loader(load_user_from_cookie)
 

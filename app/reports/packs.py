@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, User
+from app.common import transactions
 from app.common.models import RuleError
 from app.common.timeutil import to_local, utcnow
 from app.controls.models import (
@@ -303,7 +304,13 @@ def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
 def start_building(pack: EvidencePack) -> None:
     """Build now in this request (tests, KHUSELA_PACKS_INLINE) or in a background thread."""
     if current_app.config.get("PACKS_INLINE"):
-        build_pack(pack.id)
+        pack_id = pack.id
+        # The build is a unit of work of its own, after the request for it: end this request's
+        # transaction (and with it the write lock a POST holds), as the builder reports progress
+        # through a second connection and takes the lock only when it writes.
+        db.session.commit()
+        with transactions.deferred():
+            build_pack(pack_id)
         return
     app = current_app._get_current_object()
     threading.Thread(target=_build_in_thread, args=(app, pack.id), name=f"evidence-pack-{pack.id}",
