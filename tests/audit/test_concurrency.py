@@ -89,7 +89,8 @@ def test_reading_audited_pages_and_saving_at_once_never_fails_and_the_chain_hold
             if form.status_code != 200:
                 problems.append(f"{email} GET /risks/{risk_id}/edit: {form.status_code}")
                 continue
-            data = {**saved, "title": f"{saved['title']} #{round_}", "version": _version_on(form.get_data(as_text=True))}
+            data = {**saved, "title": f"{saved['title']} #{round_}",
+                    "version": _version_on(form.get_data(as_text=True))}
             response = client.post(f"/risks/{risk_id}/edit", data=data)
             if response.status_code != 302 or "/edit" in response.headers.get("Location", ""):
                 problems.append(f"{email} POST /risks/{risk_id}/edit: {response.status_code}")
