@@ -107,6 +107,7 @@ def edit_risk_matrix():
                 return redirect(url_for("admin.edit_risk_matrix"))
             form.form_errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Saved risk matrix version {version.version_number}. Risks keep the version they were scored "
                   "on until they are re-scored.", "success")
             tolerance = settings.get(settings.RISK_DEFAULT_TOLERANCE)

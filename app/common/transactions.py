@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -102,6 +102,25 @@ def _lock_write_requests(session: Session, transaction, connection: Connection) 
         return
     if writes_from_the_start():
         _begin_immediate(connection)
+        if has_request_context():
+            request.environ[_LOCKED_SESSION] = session
+
+
+_LOCKED_SESSION = "khusela.write_locked_session"
+
+
+def register(app: Flask) -> None:
+    app.teardown_request(_release_write_lock)
+
+
+def _release_write_lock(error: BaseException | None) -> None:
+    """A write request's transaction ends with the request: what it did not commit is discarded
+    (as it is when the app context ends), and the write lock goes with it. This matters where one
+    app context serves many requests (tests, a CLI command that calls a view): the lock would
+    otherwise stay held after the request, keeping every other connection from writing."""
+    session = request.environ.pop(_LOCKED_SESSION, None)
+    if session is not None and session.in_transaction():
+        session.rollback()
 
 
 @event.listens_for(Engine, "savepoint")

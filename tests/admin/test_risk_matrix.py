@@ -240,6 +240,7 @@ def test_a_stale_form_is_refused_and_nothing_is_saved(client, admin):
     matrices.current_matrix()
     opened = matrix_form(default_matrix(3), based_on=1)
     matrices.save_new_version(default_matrix(4), change_note="Someone else", actor=None, based_on_version=1)
+    db.session.commit()
     response = client.post("/admin/risk-matrix/edit", data=opened)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/risk-matrix/edit"
     assert version_count() == 2

@@ -24,9 +24,11 @@ def category(app) -> RiskCategory:
 @pytest.fixture
 def make_risk(category, officer):
     def build(title: str, controls=(), status: str = "open"):
-        return risks.create_risk(risks.RiskInput(
+        risk = risks.create_risk(risks.RiskInput(
             title=title, category_id=category.id, inherent=Rating(4, 4), residual=Rating(3, 3), status=status,
             control_ids=[control.id for control in controls]), actor=officer)
+        db.session.commit()
+        return risk
 
     return build
 

@@ -132,6 +132,7 @@ def test_a_stale_edit_is_refused(make_risk, officer):
     risk = make_risk()
     opened = risk.version
     services.update_risk(risk, input_from(risk, title="First"), expected_version=opened, actor=officer)
+    db.session.commit()
     with pytest.raises(StaleEditError):
         services.update_risk(risk, input_from(risk, title="Second"), expected_version=opened, actor=officer)
     db.session.rollback()
