@@ -9,6 +9,7 @@ from app.admin.services import create_department, find_department_by_code
 from app.auth import services as accounts
 from app.auth.models import Department, User
 from app.employees.models import Employee
+from app.extensions import db
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)
@@ -57,10 +58,12 @@ def make_employee(
     from app.employees.services import EmployeeInput, create_employee
 
     sequence = next(_sequence)
-    return create_employee(EmployeeInput(
+    employee = create_employee(EmployeeInput(
         number=number or f"{21_000_000 + sequence}", full_name=full_name or f"Employee {sequence}",
         department_id=department.id if department else None, manager_id=manager.id if manager else None,
         email=email, status=status, position=position, **fields), actor=None)
+    db.session.commit()  # the service flushes; a builder saves, as the view that calls it would
+    return employee
 
 
 def csrf_token(page: str) -> str:
