@@ -53,8 +53,10 @@ def department(app):
 
 @pytest.fixture
 def site(officer) -> Asset:
-    return services.create_asset(services.AssetInput(tag="DOH-SITE-TYG", name="Tygerberg clinic", kind="site",
-                                                     site_type="health_facility"), actor=officer)
+    made = services.create_asset(services.AssetInput(tag="DOH-SITE-TYG", name="Tygerberg clinic", kind="site",
+                                                      site_type="health_facility"), actor=officer)
+    db.session.commit()
+    return made
 
 
 @pytest.fixture
