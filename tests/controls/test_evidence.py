@@ -45,11 +45,15 @@ def evidence_input(**changes) -> EvidenceInput:
 
 
 def add_file(actor=None, filename="restore-test.pdf", content=RESTORE_PDF, **changes) -> Evidence:
-    return services.add_evidence(evidence_input(**changes), actor=actor, filename=filename, content=content)
+    made = services.add_evidence(evidence_input(**changes), actor=actor, filename=filename, content=content)
+    db.session.commit()
+    return made
 
 
 def add_link(actor=None, url=LINK, **changes) -> Evidence:
-    return services.add_evidence(evidence_input(url=url, **changes), actor=actor)
+    made = services.add_evidence(evidence_input(url=url, **changes), actor=actor)
+    db.session.commit()
+    return made
 
 
 def stored_files(app) -> list[Path]:
@@ -543,9 +547,11 @@ def gaps(today: date = TODAY) -> tuple[list[str], list[str]]:
 
 
 def internal_control(implements: str, *, active: bool = True) -> Control:
-    return services.create_internal_control(ControlInput(reference=f"IC-{implements}", title="Backups",
-                                                         control_type="Preventive", active=active,
-                                                         annex_a_ids=annex(implements)), actor=None)
+    made = services.create_internal_control(ControlInput(reference=f"IC-{implements}", title="Backups",
+                                                          control_type="Preventive", active=active,
+                                                          annex_a_ids=annex(implements)), actor=None)
+    db.session.commit()
+    return made
 
 
 def test_only_applicable_controls_without_evidence_are_gaps(officer):

@@ -72,8 +72,12 @@ def make_evidence(title="Backup restore test, Q1 2026", *, references=("8.13",),
     data = EvidenceInput(title=title, evidence_date=fields.pop("evidence_date", today() - timedelta(days=30)),
                          control_ids=ids(*references), url=url, **fields)
     if url is not None:
-        return services.add_evidence(data, actor=actor)
-    return services.add_evidence(data, actor=actor, filename=filename, content=content)
+        made = services.add_evidence(data, actor=actor)
+        db.session.commit()
+        return made
+    made = services.add_evidence(data, actor=actor, filename=filename, content=content)
+    db.session.commit()
+    return made
 
 
 def new_form(**changes) -> dict:

@@ -101,6 +101,7 @@ def test_retiring_reinstating_or_remapping_an_internal_control_moves_its_risks(
         reference="IC-009", title=monitoring.title, control_type="Detective",
         annex_a_ids=[annex_a_control("8.16").id, annex_a_control("5.1").id], active=True),
         expected_version=monitoring.version, actor=officer)
+    db.session.commit()
     assert (kept("8.15"), kept("8.16"), kept("5.1")) == (([], 0), (["Undetected intrusion"], 1),
                                                          (["Undetected intrusion"], 1))
     assert_kept_as_worked_out()

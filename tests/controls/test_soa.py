@@ -39,7 +39,9 @@ def decide(reference: str, data: SoaInput, actor) -> dict:
     """Decide (or change) the row of one control, as its edit form would, with the current version."""
     control = annex_a_control(reference)
     entry = soa.entry_for(control)
-    return soa.save_entry(control, data, expected_version=entry.version if entry else None, actor=actor)
+    made = soa.save_entry(control, data, expected_version=entry.version if entry else None, actor=actor)
+    db.session.commit()
+    return made
 
 
 def decide_every_control(actor, status: str = "implemented", *, leaving=()) -> None:
@@ -47,6 +49,7 @@ def decide_every_control(actor, status: str = "implemented", *, leaving=()) -> N
     for row in soa.soa_rows(applicable="undecided"):
         if row.control.reference not in leaving:
             soa.save_entry(row.control, included(status=status), expected_version=None, actor=actor)
+    db.session.commit()
 
 
 def references(rows) -> list[str]:
@@ -68,6 +71,7 @@ def retire(control, actor) -> None:
         reference=control.reference, title=control.title, control_type=control.control_types,
         annex_a_ids=[annex.id for annex in control.annex_a_controls], active=False),
         expected_version=control.version, actor=actor)
+    db.session.commit()
 
 
 # --- deciding one control ------------------------------------------------------------------------
@@ -519,7 +523,9 @@ def test_later_changes_do_not_alter_an_issued_version(officer, make_risk):
 
 
 def issue(officer) -> SoaVersion:
-    return soa.issue_version(approver="Head of Department", approved_on=TODAY, note="", actor=officer, today=TODAY)
+    made = soa.issue_version(approver="Head of Department", approved_on=TODAY, note="", actor=officer, today=TODAY)
+    db.session.commit()
+    return made
 
 
 def test_identical_versions_have_no_differences(officer):
