@@ -48,6 +48,7 @@ def disciplinary_case(employee, policy, *, acknowledged=True, **changes):
     case = open_case(employee, policy, **changes)
     cases.decide(case, "disciplinary", "Deliberate sharing of an administrator password with a contractor.",
                  expected_version=case.version, actor=None, today=date(2026, 11, 3))
+    db.session.commit()
     if acknowledged:
         db.session.add(PolicyAcknowledgement(version_id=case.policy_version_id, employee_id=employee.id,
                                              acknowledged_on=date(2026, 3, 10), method="paper"))
@@ -85,12 +86,14 @@ def to_notice(case):
                                  actor=None, today=TODAY)
     steps.add_allegation(case, "On 2 November 2026 you shared your password with a contractor (clause 4.2).",
                          actor=None)
+    db.session.commit()
     return case
 
 
 def to_hearing(case):
     to_notice(case)
     steps.issue_notice(case, notice(), actor=None, today=TODAY)
+    db.session.commit()
     return case
 
 
@@ -100,12 +103,14 @@ def to_sanction(case):
     for allegation in case.allegations:
         steps.record_finding(case, allegation.id, finding="guilty", reasons="Admitted; the log confirms it.",
                              actor=None)
+    db.session.commit()
     return case
 
 
 def to_outcome(case, **changes):
     to_sanction(case)
     steps.record_sanction(case, sanction(**changes), actor=None, today=TODAY)
+    db.session.commit()
     return case
 
 
