@@ -297,7 +297,6 @@ def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
     db.session.flush()
     audit.record("create", "evidence_pack", pack.id, summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}",
                  actor=actor)
-    db.session.commit()
     return pack
 
 
@@ -420,7 +419,6 @@ def download_name(pack: EvidencePack) -> str:
 def record_download(pack: EvidencePack, actor: User) -> None:
     audit.record("download", "evidence_pack", pack.id, actor=actor,
                  summary=f"Downloaded evidence pack {pack.id} ({pack.scope_label})")
-    db.session.commit()
 
 
 def housekeeping(now: datetime | None = None) -> str:
