@@ -20,7 +20,9 @@ def make_department(code: str | None = None, name: str | None = None) -> Departm
     existing = find_department_by_code(code)
     if existing:
         return existing
-    return create_department(code=code, name=name or f"Department {code}", actor=None)
+    department = create_department(code=code, name=name or f"Department {code}", actor=None)
+    db.session.commit()
+    return department
 
 
 def make_user(

@@ -128,6 +128,7 @@ def risk_settings():
         settings.RISK_DEFAULT_TOLERANCE: form.default_tolerance.data,
         settings.RISK_ACCEPTANCE_MAX_MONTHS: form.acceptance_max_months.data,
     }, actor=_acting_user())
+    db.session.commit()
     flash("Risk settings saved." if changes else "Nothing changed.", "success" if changes else "info")
     return redirect(url_for("admin.risk_matrix"))
 

@@ -253,6 +253,7 @@ def new_department():
         except services.DepartmentError as error:
             getattr(form, error.field or "code").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Department {department.code} created.", "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_form.html", form=form, department=None), (422 if form.errors else 200)
@@ -277,6 +278,7 @@ def edit_department(department_id: int):
             db.session.rollback()
             getattr(form, error.field or "code").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Department {department.code} saved.", "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_form.html", form=form, department=department), (
@@ -316,6 +318,7 @@ def organisation_settings():
             },
             actor=_acting_user(),
         )
+        db.session.commit()
         flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.organisation_settings"))
     return render_template("admin/settings.html", form=form), (422 if form.errors else 200)

@@ -170,6 +170,7 @@ def test_a_new_size_is_saved_from_its_defaults(client, admin):
 def test_a_smaller_matrix_warns_when_the_tolerance_no_longer_fits(client, admin):
     matrices.current_matrix()
     settings.save({settings.RISK_DEFAULT_TOLERANCE: 12}, actor=None)
+    db.session.commit()
     response = client.post("/admin/risk-matrix/edit", data=matrix_form(default_matrix(3)), follow_redirects=True)
     text = page_text(response)
     assert "The default tolerance level 12 is above the highest score 9 of the new matrix" in text

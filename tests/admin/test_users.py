@@ -231,6 +231,7 @@ def test_a_user_keeps_a_department_that_was_deactivated_meanwhile(client, admin)
     accounts.set_user_active(user, False, expected_version=user.version, actor=None)
     update_department(department, expected_version=department.version, code="DLG", name=department.name,
                       active=False, actor=None)
+    db.session.commit()
     accounts.set_user_active(user, True, expected_version=user.version, actor=None)
     page = page_text(client.get(f"/admin/users/{user.id}"))
     assert "DLG — Department DLG (inactive)" in page

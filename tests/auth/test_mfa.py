@@ -263,6 +263,7 @@ def test_turning_off_needs_the_password(app, client, sign_in, enrolled_user, aud
 def test_a_role_that_requires_it_must_enrol_before_anything_else(app, client, sign_in):
     user = factories.make_user("auditor")
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     response = sign_in(user.email)
     assert _location(response) == "/account/two-factor"
     page = client.get("/account/two-factor").get_data(as_text=True)
@@ -289,11 +290,13 @@ def test_making_it_mandatory_applies_to_users_already_signed_in(app, client, log
     login_as("auditor")
     assert client.get("/audit/").status_code == 200
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert _location(client.get("/audit/")) == "/account/two-factor"
 
 
 def test_other_roles_are_not_asked_to_enrol(app, client, login_as):
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     login_as("manager")
     assert client.get("/").status_code == 200
 
@@ -301,6 +304,7 @@ def test_other_roles_are_not_asked_to_enrol(app, client, login_as):
 def test_changing_the_password_comes_before_enrolling(app, client, sign_in):
     user = factories.make_user("auditor", must_change_password=True)
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert _location(sign_in(user.email)) == "/account/password"
     assert _location(client.get("/account/two-factor")) == "/account/password"
     response = client.post(

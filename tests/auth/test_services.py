@@ -369,6 +369,7 @@ def test_mfa_cannot_be_turned_off_when_the_role_requires_it(app):
     user = factories.make_user("auditor")
     _enrolled(user)
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert not services.must_enrol_in_mfa(user)
     with pytest.raises(services.AccountError, match="required for your role"):
         services.disable_own_mfa(user, factories.PASSWORD)
@@ -378,6 +379,7 @@ def test_mfa_cannot_be_turned_off_when_the_role_requires_it(app):
 def test_must_enrol_only_for_the_roles_chosen(app):
     auditor, manager = factories.make_user("auditor"), factories.make_user("manager")
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert services.must_enrol_in_mfa(auditor)
     assert not services.must_enrol_in_mfa(manager)
 

@@ -280,6 +280,7 @@ def test_the_size_limit_is_never_above_the_servers_upload_limit(make_app):
 
 def test_a_file_over_the_size_set_by_the_administrator_is_refused(app, officer):
     settings.save({settings.EVIDENCE_MAX_MB: 2}, actor=None)
+    db.session.commit()
 
     with pytest.raises(ControlRuleError) as refusal:
         add_file(officer, content=b"%PDF-1.4\n" + b"0" * (3 * MB))
@@ -291,6 +292,7 @@ def test_a_file_over_the_size_set_by_the_administrator_is_refused(app, officer):
 
 def test_a_file_of_exactly_the_size_set_is_accepted_and_one_byte_more_is_not(app, officer):
     settings.save({settings.EVIDENCE_MAX_MB: 1}, actor=None)
+    db.session.commit()
     exact = b"%PDF-1.4\n" + b"0" * (MB - 9)
 
     with pytest.raises(ControlRuleError, match="evidence files may be at most 1 MB"):
@@ -497,6 +499,7 @@ def test_a_replacement_is_checked_like_an_upload(app, officer, filename, content
 def test_a_replacement_over_the_size_set_is_refused(app, officer):
     evidence = add_file(officer)
     settings.save({settings.EVIDENCE_MAX_MB: 1}, actor=None)
+    db.session.commit()
 
     with pytest.raises(ControlRuleError, match="evidence files may be at most 1 MB"):
         services.replace_evidence_file(evidence, filename="big.pdf", content=b"%PDF-" + b"0" * (2 * MB),

@@ -47,6 +47,7 @@ def test_only_closed_cases_past_the_retention_period_are_due(app, department, ol
 
     assert due == [old_case]
     settings.save({settings.CASE_RETENTION_YEARS: 2}, actor=None)
+    db.session.commit()
     assert set(db.session.scalars(retention.due_for_destruction(TODAY))) == {old_case, recent}
 
 

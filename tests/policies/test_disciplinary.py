@@ -288,6 +288,7 @@ def test_a_hearing_too_soon_after_the_notice_needs_a_reason_to_go_on(employee, p
 
 def test_the_notice_period_follows_the_setting(employee, policy):
     settings.save({settings.HEARING_NOTICE_WORKING_DAYS: 2}, actor=None)
+    db.session.commit()
     case = to_notice(disciplinary_case(employee, policy))
     steps.issue_notice(case, notice(hearing_on=date(2026, 11, 11)), actor=None, today=TODAY)
     assert case.fairness_overrides == []
@@ -578,6 +579,7 @@ def test_the_next_step_and_the_open_warnings(employee, policy):
     steps.record_hearing(case, hearing(), actor=None, today=TODAY)
     assert steps.next_step(case) == "findings"
     settings.save({settings.HEARING_NOTICE_WORKING_DAYS: 10}, actor=None)  # raised after the notice
+    db.session.commit()
     assert [w.check for w in steps.open_warnings(case)] == ["notice_period"]
 
 

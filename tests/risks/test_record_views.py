@@ -182,6 +182,7 @@ def test_detail_flags_an_overdue_review(client, login_as, make_risk):
 
 def test_new_form_offers_the_matrix_labels_and_the_default_tolerance(client, login_as, category):
     settings.save({settings.RISK_DEFAULT_TOLERANCE: 6}, actor=None)
+    db.session.commit()
     login_as("security_officer")
     response = client.get("/risks/new")
     body = response.get_data(as_text=True)
