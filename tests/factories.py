@@ -35,7 +35,7 @@ def make_user(
     must_change_password: bool = False,
 ) -> User:
     number = next(_sequence)
-    return accounts.create_user(
+    user = accounts.create_user(
         email=email or f"{role.replace('_', '-')}{number}@example.gov.za",
         full_name=full_name or f"{role.replace('_', ' ').title()} {number}",
         role=role,
@@ -44,6 +44,8 @@ def make_user(
         actor=None,
         must_change_password=must_change_password,
     )
+    db.session.commit()
+    return user
 
 
 def make_employee(

@@ -118,6 +118,7 @@ def new_user():
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Account created for {user.email}. They must choose their own password at first sign-in.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None), (422 if form.errors else 200)
@@ -145,6 +146,7 @@ def edit_user(user_id: int):
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Saved the account of {user.email}.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template(
@@ -166,6 +168,7 @@ def _user_action(user_id: int, action, success_message: str):
         db.session.rollback()
         flash(str(error), "danger")
     else:
+        db.session.commit()
         flash(success_message.format(email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -218,6 +221,7 @@ def reset_user_password(user_id: int):
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Password of {user.email} reset. Tell them in person or by phone; they must change it at "
                   "their next sign-in.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))

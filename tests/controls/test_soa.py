@@ -186,6 +186,7 @@ def test_the_decision_itself_is_required(officer):
 def test_the_owner_must_be_an_active_user(officer):
     leaver = factories.make_user("risk_owner")
     accounts.set_user_active(leaver, False, expected_version=leaver.version, actor=None)
+    db.session.commit()
 
     for owner_id in (leaver.id, 999_999):
         with pytest.raises(SoaRuleError) as refusal:
@@ -203,6 +204,7 @@ def test_an_owner_who_has_left_may_stay_on_the_row_while_other_fields_change(off
     owner = factories.make_user("risk_owner")
     decide("8.16", included(owner_id=owner.id), officer)
     accounts.set_user_active(owner, False, expected_version=owner.version, actor=None)
+    db.session.commit()
 
     decide("8.16", included(owner_id=owner.id, status="partially_implemented"), officer)
 
@@ -511,6 +513,7 @@ def test_later_changes_do_not_alter_an_issued_version(officer, make_risk):
     make_risk("Undetected intrusion", controls=[annex_a_control("8.16")])
     accounts.update_user(officer, expected_version=officer.version, email=officer.email, full_name="Thandi Nkosi",
                          role=officer.role, department_id=None, actor=None)
+    db.session.commit()
     db.session.expire_all()
 
     version = db.session.get(SoaVersion, soa.get_version(1).id)
