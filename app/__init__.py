@@ -62,6 +62,9 @@ def _init_extensions(app: Flask) -> None:
 
     from app import models  # noqa: F401  (every model registered before the first query)
     from app.auth.services import load_user_from_cookie
+    from app.common import transactions  # the write lock's events, before the first query
+
+    transactions.register(app)
 
     login_manager.user_loader(load_user_from_cookie)
 

@@ -261,6 +261,7 @@ def create_controls(catalogue: Catalogue, total: int) -> tuple[int, list[float]]
         actor = db.session.get(User, catalogue.rng.choice(catalogue.officers).id)
         start = time.perf_counter()
         services.create_internal_control(data, actor=actor)
+        db.session.commit()
         samples.append((time.perf_counter() - start) * 1000)
         number += 1
     db.session.expunge_all()
@@ -287,6 +288,7 @@ def decide_soa(catalogue: Catalogue) -> int:
         actor = db.session.get(User, rng.choice(catalogue.officers).id)
         soa.save_entry(row.control, data, expected_version=entry.version if entry else None, actor=actor)
         decided += 1
+    db.session.commit()
     db.session.expunge_all()
     return decided
 
@@ -523,12 +525,14 @@ def add_through_services(plans: list[EvidencePlan], pool: FilePool) -> tuple[lis
         start = time.perf_counter()
         evidence = services.add_evidence(data, actor=actor, filename=plan.filename,
                                          content=content.data if content else None)
+        db.session.commit()
         samples.append((time.perf_counter() - start) * 1000)
         ids.append(evidence.id)
         if plan.replacement is not None:
             filename, key = plan.replacement
             services.replace_evidence_file(evidence, filename=filename, content=pool.upload(key, filename).data,
                                            expected_version=evidence.version, actor=actor)
+            db.session.commit()
     db.session.expunge_all()
     return ids, samples
 
@@ -582,6 +586,7 @@ def record_tests(catalogue: Catalogue, today: date) -> list[float]:
                 follow_up="" if effective else rng.choice(FOLLOW_UPS), tester_id=tester.id)
             start = time.perf_counter()
             services.record_test(control, data, actor=db.session.get(User, tester.id), today=today)
+            db.session.commit()
             samples.append((time.perf_counter() - start) * 1000)
     db.session.expunge_all()
     return samples

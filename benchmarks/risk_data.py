@@ -454,6 +454,7 @@ def write_through_services(plans: list[RiskPlan], today: date) -> list[float]:
         creator, owner = db.session.get(User, plan.creator.id), db.session.get(User, plan.owner.id)
         start = time.perf_counter()
         risk = services.create_risk(plan.risk_input(), actor=creator)
+        db.session.commit()  # timed with its commit, as a form's save is
         samples.append((time.perf_counter() - start) * 1000)
         for action in plan.actions:
             services.add_action(risk, title=action.title, owner_id=action.owner_id, due_on=action.due_on,
@@ -463,6 +464,7 @@ def write_through_services(plans: list[RiskPlan], today: date) -> list[float]:
                                  expires_on=plan.acceptance_expires_on, today=today, expected_version=risk.version)
         if plan.close_reason is not None:
             services.close_risk(risk, expected_version=risk.version, reason=plan.close_reason, actor=creator)
+        db.session.commit()
     db.session.expunge_all()
     return samples
 

@@ -218,6 +218,7 @@ def generate_users(rng: random.Random, count: int) -> list[SimpleNamespace]:
             department_id=None if role == Role.AUDITOR else rng.choice(departments), password=USER_PASSWORD,
             actor=None, must_change_password=False,
         )
+    db.session.commit()
     rows = db.session.execute(sa.select(User.id, User.email).order_by(User.id)).all()
     return [SimpleNamespace(id=row.id, email=row.email) for row in rows]
 

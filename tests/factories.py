@@ -23,7 +23,9 @@ def make_department(code: str | None = None, name: str | None = None) -> Departm
     existing = find_department_by_code(code)
     if existing:
         return existing
-    return create_department(code=code, name=name or f"Department {code}", actor=None)
+    department = create_department(code=code, name=name or f"Department {code}", actor=None)
+    db.session.commit()
+    return department
 
 
 def make_user(
@@ -36,7 +38,7 @@ def make_user(
     must_change_password: bool = False,
 ) -> User:
     number = next(_sequence)
-    return accounts.create_user(
+    user = accounts.create_user(
         email=email or f"{role.replace('_', '-')}{number}@example.gov.za",
         full_name=full_name or f"{role.replace('_', ' ').title()} {number}",
         role=role,
@@ -45,6 +47,8 @@ def make_user(
         actor=None,
         must_change_password=must_change_password,
     )
+    db.session.commit()
+    return user
 
 
 def make_employee(
@@ -61,10 +65,12 @@ def make_employee(
     from app.employees.services import EmployeeInput, create_employee
 
     sequence = next(_sequence)
-    return create_employee(EmployeeInput(
+    employee = create_employee(EmployeeInput(
         number=number or f"{21_000_000 + sequence}", full_name=full_name or f"Employee {sequence}",
         department_id=department.id if department else None, manager_id=manager.id if manager else None,
         email=email, status=status, position=position, **fields), actor=None)
+    db.session.commit()  # the service flushes; a builder saves, as the view that calls it would
+    return employee
 
 
 def csrf_token(page: str) -> str:

@@ -47,6 +47,8 @@ WEB_GLUE = {
     "app.common.listing",  # list pages: filters, sort and page from the query string
     "app.core.security",  # security headers and the idle-session timeout
     "app.core.templating",  # template globals: the current page for the navigation
+    "app.common.saving",  # saving(): a refused form keeps its messages, a stale edit is flashed and redirected
+    "app.common.transactions",  # a write request takes SQLite's write lock at its first statement
 }
 
 # Known, deliberate exceptions: (importing module, imported module) -> why it is allowed.

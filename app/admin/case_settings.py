@@ -12,6 +12,7 @@ from wtforms.validators import InputRequired, NumberRange
 from app.admin import settings
 from app.admin.views import bp
 from app.auth.permissions import ADMIN_SETTINGS, permission_required
+from app.extensions import db
 from app.policies.cases import recommendation as rules
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 
@@ -69,6 +70,7 @@ def case_settings():
             settings.WARNING_VALIDITY_MONTHS: {kind.value: form[f"valid_{kind.value}"].data for kind in WarningType},
             **{name: form[name].data for name in NUMBERS},
         }, actor=current_user)
+        db.session.commit()
         flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
               else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.case_settings"))

@@ -107,6 +107,7 @@ def edit_risk_matrix():
                 return redirect(url_for("admin.edit_risk_matrix"))
             form.form_errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Saved risk matrix version {version.version_number}. Risks keep the version they were scored "
                   "on until they are re-scored.", "success")
             tolerance = settings.get(settings.RISK_DEFAULT_TOLERANCE)
@@ -127,6 +128,7 @@ def risk_settings():
         settings.RISK_DEFAULT_TOLERANCE: form.default_tolerance.data,
         settings.RISK_ACCEPTANCE_MAX_MONTHS: form.acceptance_max_months.data,
     }, actor=_acting_user())
+    db.session.commit()
     flash("Risk settings saved." if changes else "Nothing changed.", "success" if changes else "info")
     return redirect(url_for("admin.risk_matrix"))
 

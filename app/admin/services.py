@@ -50,7 +50,6 @@ def create_department(*, code: str, name: str, actor) -> Department:
         changes=audit.diff({}, audit.snapshot(department, DEPARTMENT_AUDIT_FIELDS)),
         summary=f"Created department {code}", actor=actor,
     )
-    db.session.commit()
     return department
 
 
@@ -74,7 +73,7 @@ def update_department(department: Department, *, expected_version: int, code: st
     if changes:
         audit.record("update", "department", department.id, changes=changes,
                      summary=f"Edited department {department.code}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 

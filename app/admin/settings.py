@@ -77,7 +77,7 @@ def save(values: dict, actor) -> dict:
         changes[key] = [before, value]
     if changes:
         audit.record("update", "settings", "organisation", changes=changes, summary="Changed settings", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 

@@ -111,6 +111,7 @@ def new_user():
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Account created for {user.email}. They must choose their own password at first sign-in.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_form.html", form=form, user=None), (422 if form.errors else 200)
@@ -138,6 +139,7 @@ def edit_user(user_id: int):
             db.session.rollback()
             getattr(form, error.field or "email").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Saved the account of {user.email}.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template(
@@ -159,6 +161,7 @@ def _user_action(user_id: int, action, success_message: str):
         db.session.rollback()
         flash(str(error), "danger")
     else:
+        db.session.commit()
         flash(success_message.format(email=user.email), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
@@ -211,6 +214,7 @@ def reset_user_password(user_id: int):
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Password of {user.email} reset. Tell them in person or by phone; they must change it at "
                   "their next sign-in.", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -246,6 +250,7 @@ def new_department():
         except services.DepartmentError as error:
             getattr(form, error.field or "code").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Department {department.code} created.", "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_form.html", form=form, department=None), (422 if form.errors else 200)
@@ -270,6 +275,7 @@ def edit_department(department_id: int):
             db.session.rollback()
             getattr(form, error.field or "code").errors.append(str(error))
         else:
+            db.session.commit()
             flash(f"Department {department.code} saved.", "success")
             return redirect(url_for("admin.departments"))
     return render_template("admin/department_form.html", form=form, department=department), (
@@ -309,6 +315,7 @@ def organisation_settings():
             },
             actor=_acting_user(),
         )
+        db.session.commit()
         flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
         return redirect(url_for("admin.organisation_settings"))
     return render_template("admin/settings.html", form=form), (422 if form.errors else 200)

@@ -210,7 +210,7 @@ def seed_demo_assets() -> list[str]:
     audit.record("import", "asset", None, changes={"items": [0, total]}, actor=owner,
                  summary=f"Loaded the demo CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications, "
                          f"{len(devices):,} devices")
-    db.session.commit()
+    db.session.flush()
     return [f"CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications with their 2022–2024 "
             f"dispositions, {len(devices):,} devices"]
 

@@ -123,12 +123,11 @@ def _apply_rows(rows: list[TableRow], report: ImportReport, actor) -> None:
             continue
         try:
             if existing is None:
-                product = services.create_product(data, actor=actor, commit=False)
+                product = services.create_product(data, actor=actor)
                 products[identity] = product
                 report.outcomes.append(RowOutcome(row.number, product.name, product.release, "create"))
             else:
-                changes = services.update_product(existing, data, expected_version=existing.version, actor=actor,
-                                                  commit=False)
+                changes = services.update_product(existing, data, expected_version=existing.version, actor=actor)
                 report.outcomes.append(RowOutcome(row.number, existing.name, existing.release,
                                                   "update" if changes else "unchanged",
                                                   changed=_changed_columns(changes)))

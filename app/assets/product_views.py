@@ -189,6 +189,7 @@ def delete_product(product_id: int):
     name = str(product)
     try:
         services.delete_product(product, actor=current_user)
+        db.session.commit()
     except services.AssetRuleError as error:
         db.session.rollback()
         flash(str(error), "danger")

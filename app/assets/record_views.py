@@ -153,6 +153,7 @@ def add_relation(asset_id: int):
             return redirect(url_for("assets.detail", asset_id=asset.id, _anchor="relations-heading"))
         try:
             services.add_relation(asset, form.kind.data, target.id, actor=current_user)
+            db.session.commit()
             flash(f"{asset.tag} {RelationKind(form.kind.data).label} {target.tag}.", "success")
         except services.AssetRuleError as error:
             db.session.rollback()
@@ -172,6 +173,7 @@ def remove_relation(asset_id: int, relation_id: int):
     if not DeleteAssetForm().validate_on_submit():  # the CSRF token only
         abort(400)
     services.remove_relation(relation, actor=current_user)
+    db.session.commit()
     flash("Removed the relation.", "success")
     return redirect(url_for("assets.detail", asset_id=asset.id, _anchor="relations-heading"))
 
@@ -206,6 +208,7 @@ def set_disposition(asset_id: int):
         try:
             changes = services.set_disposition(asset, form.year.data, form.disposition.data or None,
                                                actor=current_user)
+            db.session.commit()
             flash(f"Saved the {form.year.data} disposition." if changes else "Nothing changed.",
                   "success" if changes else "info")
         except services.AssetRuleError as error:

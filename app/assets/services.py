@@ -1,6 +1,6 @@
 """Use cases of the CMDB: configuration items, their relations, risks and yearly dispositions, and
-the product lifecycle table. Each write records its audit entry; each use case commits once
-(`commit=False` leaves the transaction open for an import that writes many items at once)."""
+the product lifecycle table. Each write records its audit entry and flushes; the caller of the unit of
+work (a view, the import, a CLI command) commits once."""
 
 from __future__ import annotations
 
@@ -307,7 +307,7 @@ def support_end(own: date | None, product: Product | None) -> date | None:
     return product.end_of_support if product is not None else None
 
 
-def create_asset(data: AssetInput, *, actor, today: date | None = None, commit: bool = True) -> Asset:
+def create_asset(data: AssetInput, *, actor, today: date | None = None) -> Asset:
     problems = _check(data, None, today or local_today())
     if problems:
         raise AssetRuleError(problems)
@@ -317,13 +317,10 @@ def create_asset(data: AssetInput, *, actor, today: date | None = None, commit: 
     db.session.flush()
     audit.record("create", "asset", asset.id, changes=audit.diff({}, audit.snapshot(asset, ASSET_AUDIT_FIELDS)),
                  summary=f"Created {asset.kind_enum.label.lower()} {asset}"[:300], actor=actor)
-    if commit:
-        db.session.commit()
     return asset
 
 
-def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, today: date | None = None,
-                 commit: bool = True) -> dict:
+def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, today: date | None = None) -> dict:
     asset.check_version(expected_version, "asset")
     problems = _check(data, asset, today or local_today())
     if problems:
@@ -334,8 +331,6 @@ def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, tod
     changes = audit.diff(before, audit.snapshot(asset, ASSET_AUDIT_FIELDS))
     if changes:
         audit.record("update", "asset", asset.id, changes=changes, summary=f"Edited {asset}"[:300], actor=actor)
-    if commit:
-        db.session.commit()
     return changes
 
 
@@ -364,7 +359,7 @@ def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> N
         summary += f"; {located} item(s) no longer at a site"
     audit.record("delete", "asset", asset.id, changes=audit.diff(record, {}), summary=summary[:300], actor=actor)
     db.session.delete(asset)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- relations, risks and dispositions -----------------------------------------------------------
@@ -388,7 +383,7 @@ def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> A
     db.session.flush()
     audit.record("relate", "asset", source.id, changes={"relation": [None, f"{wording} {target.tag}"]},
                  summary=f"{source.tag} {wording} {target.tag}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return relation
 
 
@@ -397,7 +392,7 @@ def remove_relation(relation: AssetRelation, *, actor) -> None:
     audit.record("unrelate", "asset", relation.source_id, changes={"relation": [f"{wording} {target_tag}", None]},
                  summary=f"{source_tag} no longer {wording} {target_tag}"[:300], actor=actor)
     db.session.delete(relation)
-    db.session.commit()
+    db.session.flush()
 
 
 def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> dict:
@@ -413,12 +408,12 @@ def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> 
     if changes:
         audit.record("update", "asset", asset.id, changes=changes, summary=f"Linked risks of {asset}"[:300],
                      actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
-def set_disposition(application: Asset, year: int, disposition: str | None, *, actor, today: date | None = None,
-                    commit: bool = True) -> dict:
+def set_disposition(application: Asset, year: int, disposition: str | None, *, actor,
+                    today: date | None = None) -> dict:
     """An application's portfolio decision for `year`; None (or "") makes the year undecided."""
     if application.kind != AssetKind.APPLICATION:
         raise AssetRuleError("Only applications have a portfolio disposition.", "disposition")
@@ -442,8 +437,6 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
     label = Disposition(disposition).label if disposition else "none"
     audit.record("update", "asset", application.id, changes=changes,
                  summary=f"Portfolio {year} of {application}: {label}"[:300], actor=actor)
-    if commit:
-        db.session.commit()
     return changes
 
 
@@ -479,7 +472,7 @@ def _check_product(data: ProductInput, product: Product | None) -> list[tuple[st
     return problems
 
 
-def create_product(data: ProductInput, *, actor, commit: bool = True) -> Product:
+def create_product(data: ProductInput, *, actor) -> Product:
     problems = _check_product(data, None)
     if problems:
         raise AssetRuleError(problems)
@@ -489,12 +482,10 @@ def create_product(data: ProductInput, *, actor, commit: bool = True) -> Product
     db.session.flush()
     audit.record("create", "product", product.id, changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
                  summary=f"Added product {product}"[:300], actor=actor)
-    if commit:
-        db.session.commit()
     return product
 
 
-def update_product(product: Product, data: ProductInput, *, expected_version, actor, commit: bool = True) -> dict:
+def update_product(product: Product, data: ProductInput, *, expected_version, actor) -> dict:
     """Items of the product without a date of their own take its new end-of-support date."""
     product.check_version(expected_version, "product")
     problems = _check_product(data, product)
@@ -513,8 +504,6 @@ def update_product(product: Product, data: ProductInput, *, expected_version, ac
     if changes:
         audit.record("update", "product", product.id, changes=changes, summary=f"Edited product {product}"[:300],
                      actor=actor)
-    if commit:
-        db.session.commit()
     return changes
 
 
@@ -525,4 +514,4 @@ def delete_product(product: Product, *, actor) -> None:
     audit.record("delete", "product", product.id, changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
                  summary=f"Deleted product {product}"[:300], actor=actor)
     db.session.delete(product)
-    db.session.commit()
+    db.session.flush()

@@ -1,7 +1,9 @@
 """Recording and verifying audit entries.
 
 Every write calls record() in the same transaction as the change it describes, so the change
-and its entry commit (or roll back) together.
+and its entry commit (or roll back) together: record() flushes, the caller of the unit of work
+commits. Before it reads the chain's tail it takes the lock that keeps two transactions from
+linking to the same entry (app.common.transactions).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask_login import current_user
 
 from app.audit.models import GENESIS_HASH, AuditEntry
 from app.common.timeutil import utcnow
+from app.common.transactions import lock_chain_tail
 from app.extensions import db
 
 
@@ -97,12 +100,6 @@ def _request_actor():
     return None
 
 
-def _lock_chain_tail() -> None:
-    """Serialise appenders on PostgreSQL; SQLite serialises writers itself."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(727002)"))
-
-
 def record(
     action: str,
     entity_type: str,
@@ -115,7 +112,7 @@ def record(
 ) -> AuditEntry:
     """Append an entry to the session; the caller's commit writes it with the change itself."""
     actor = actor or _request_actor()
-    _lock_chain_tail()
+    lock_chain_tail(db.session)  # before the tail is read: see app.common.transactions
     previous = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     entry = AuditEntry(
         occurred_at=utcnow(),
@@ -153,7 +150,7 @@ def record_many(pending: list[PendingEntry], *, actor=None, actor_email: str | N
     if not pending:
         return 0
     actor = actor or _request_actor()
-    _lock_chain_tail()
+    lock_chain_tail(db.session)  # before the tail is read: see app.common.transactions
     previous = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     previous = previous or GENESIS_HASH
     common = {"actor_id": actor.id if actor else None, "actor_email": actor.email if actor else actor_email,

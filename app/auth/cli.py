@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from app.admin.services import find_department_by_code
 from app.auth import services
 from app.auth.models import Role
+from app.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
 
@@ -44,4 +45,5 @@ def create_command(email, role, department_code, full_name, password_stdin):
         )
     except services.AccountError as error:
         _fail(str(error))
+    db.session.commit()
     click.echo(f"Created {user.email} ({Role(user.role).label}).")

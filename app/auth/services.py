@@ -87,7 +87,7 @@ def _register_failure(user: User, reason: str) -> None:
             summary=f"Locked for {current_app.config['LOCKOUT_MINUTES']} minutes after repeated failed sign-ins",
             actor=user,
         )
-    db.session.commit()
+    db.session.flush()
 
 
 def check_password(email: str, password: str) -> SignInResult:
@@ -98,23 +98,23 @@ def check_password(email: str, password: str) -> SignInResult:
         audit.record(
             "login_failed", "user", None, summary="Unknown e-mail address", actor_email=normalise_email(email)[:254]
         )
-        db.session.commit()
+        db.session.flush()
         return SignInResult(None, GENERIC_LOGIN_ERROR)
     if is_locked(user):
         audit.record("login_refused", "user", user.id, summary="Account locked", actor=user)
-        db.session.commit()
+        db.session.flush()
         return SignInResult(None, _locked_message(user))
     if not verify_password(user.password_hash, password):
         _register_failure(user, "Wrong password")
         return SignInResult(None, _locked_message(user) if is_locked(user) else GENERIC_LOGIN_ERROR)
     if not user.active:
         audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
-        db.session.commit()
+        db.session.flush()
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     if user.mfa_enabled:
-        db.session.commit()
+        db.session.flush()
         return SignInResult(user, needs_second_factor=True)
     return SignInResult(user)
 
@@ -124,7 +124,7 @@ def check_second_factor(user: User, code: str) -> SignInResult:
         return SignInResult(None, _locked_message(user))
     if not user.active:  # deactivated after the password step
         audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
-        db.session.commit()
+        db.session.flush()
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     step = totp.accepted_step(user.totp_secret, code, user.totp_last_step) if user.totp_secret else None
     if step is None:
@@ -137,7 +137,7 @@ def check_second_factor(user: User, code: str) -> SignInResult:
             "shows now; if you just used one, wait for the next.",
         )
     user.totp_last_step = step
-    db.session.commit()
+    db.session.flush()
     return SignInResult(user)
 
 
@@ -146,12 +146,12 @@ def record_sign_in(user: User) -> None:
     user.locked_until = None
     user.last_login_at = utcnow()
     audit.record("login", "user", user.id, summary="Signed in", actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def record_sign_out(user: User, reason: str = "Signed out") -> None:
     audit.record("logout", "user", user.id, summary=reason, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def role_requires_mfa(user: User) -> bool:
@@ -175,7 +175,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
         raise AccountError(problem, "new_password")
     _set_password(user, new_password, must_change=False)
     audit.record("password_changed", "user", user.id, summary="Changed own password", actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def _set_password(user: User, password: str, must_change: bool) -> None:
@@ -203,7 +203,7 @@ def enable_mfa(user: User, secret: str, code: str) -> None:
     user.totp_last_step = step
     user.mfa_enabled = True
     audit.record("mfa_enabled", "user", user.id, changes={"mfa_enabled": [False, True]}, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 def disable_own_mfa(user: User, password: str) -> None:
@@ -214,7 +214,7 @@ def disable_own_mfa(user: User, password: str) -> None:
     user.totp_secret = None
     user.mfa_enabled = False
     audit.record("mfa_disabled", "user", user.id, changes={"mfa_enabled": [True, False]}, actor=user)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- administering accounts -------------------------------------------------------------------
@@ -278,7 +278,7 @@ def create_user(
     db.session.flush()
     after = _audited_values(user)
     audit.record("create", "user", user.id, changes=audit.diff({}, after), summary=f"Created {email}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -297,7 +297,7 @@ def update_user(user: User, *, expected_version: int, email: str, full_name: str
     changes = audit.diff(before, _audited_values(user))
     if changes:
         audit.record("update", "user", user.id, changes=changes, summary=f"Edited {user.email}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -316,7 +316,7 @@ def set_user_active(user: User, active: bool, *, expected_version: int, actor) -
         changes={"active": [not active, active]}, summary=f"{'Reactivated' if active else 'Deactivated'} {user.email}",
         actor=actor,
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_password(user: User, new_password: str, *, actor) -> None:
@@ -327,7 +327,7 @@ def reset_password(user: User, new_password: str, *, actor) -> None:
     user.failed_login_count = 0
     user.locked_until = None
     audit.record("password_reset", "user", user.id, summary=f"Reset the password of {user.email}", actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def unlock_user(user: User, *, actor) -> None:
@@ -336,7 +336,7 @@ def unlock_user(user: User, *, actor) -> None:
     user.locked_until = None
     user.failed_login_count = 0
     audit.record("unlock", "user", user.id, summary=f"Unlocked {user.email}", actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def reset_mfa(user: User, *, actor) -> None:
@@ -348,4 +348,4 @@ def reset_mfa(user: User, *, actor) -> None:
     user.session_token = new_session_token()
     audit.record("mfa_reset", "user", user.id, changes={"mfa_enabled": [True, False]},
                  summary=f"Reset two-factor sign-in of {user.email}", actor=actor)
-    db.session.commit()
+    db.session.flush()

@@ -13,7 +13,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import services
 from app.auth.forms import ChangePasswordForm, DisableMfaForm, EnableMfaForm, LoginForm, SecondFactorForm
 from app.auth.permissions import ACCOUNT_SELF, permission_required, public
-from app.extensions import limiter
+from app.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -46,6 +46,7 @@ def _finish_sign_in(user) -> object:
     next_url = session.get(NEXT_URL)
     session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
     services.record_sign_in(user)
+    db.session.commit()
     login_user(user)
     if user.must_change_password:
         flash("Choose a new password before you go on.", "warning")
@@ -69,6 +70,7 @@ def login():
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), (422 if request.method == "POST" else 200)
     result = services.check_password(form.email.data, form.password.data)
+    db.session.commit()  # a refusal is kept too: the failed attempt, the lockout, the audit entry
     if result.error:
         form.password.errors.append(result.error)
         return render_template("auth/login.html", form=form), 401
@@ -92,6 +94,7 @@ def second_factor():
     if not form.validate_on_submit():
         return render_template("auth/second_factor.html", form=form), (422 if request.method == "POST" else 200)
     result = services.check_second_factor(user, form.code.data)
+    db.session.commit()  # a refusal is kept too: the failed attempt, the lockout, the audit entry
     if result.error:
         form.code.errors.append(result.error)
         if services.is_locked(user):
@@ -104,6 +107,7 @@ def second_factor():
 @permission_required(ACCOUNT_SELF)
 def logout():
     services.record_sign_out(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You have signed out.", "info")
@@ -120,6 +124,7 @@ def change_password():
         except services.AccountError as error:
             getattr(form, error.field).errors.append(str(error))
         else:
+            db.session.commit()
             login_user(current_user._get_current_object())  # the cookie must carry the new session token
             flash("Your password was changed. Other sessions of yours have been signed out.", "success")
             if services.must_enrol_in_mfa(current_user):
@@ -171,6 +176,7 @@ def enable_mfa():
         except services.AccountError as error:
             form.code.errors.append(str(error))
         else:
+            db.session.commit()
             session.pop(PENDING_TOTP_SECRET, None)
             flash("Two-factor sign-in is on. You will be asked for a code each time you sign in.", "success")
             return redirect(url_for("core.index"))
@@ -187,6 +193,7 @@ def disable_mfa():
         except services.AccountError as error:
             form.password.errors.append(str(error))
         else:
+            db.session.commit()
             flash("Two-factor sign-in is off.", "success")
             return redirect(url_for("auth.mfa"))
     return _render_mfa_page(EnableMfaForm(formdata=None), form, 422)

@@ -7,21 +7,27 @@
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return render_template("risks/form.html", form=form), 422
 
-Either way nothing the service wrote is kept (the session is rolled back):
+The block is the unit of work: services flush, and saving() commits once when the block ends
+without an error (so a `return redirect(...)` inside it commits first). When it fails, nothing the
+service wrote is kept (the session is rolled back):
 - a broken rule (one of `rule_errors`) puts its messages next to their fields (`fields` names
   the form field showing a service's field the form asks for differently, like a manager's
   number for `manager_id`) and the block ends, so the view goes on to show the form again with 422;
-- a stale edit (someone else saved the record after the form was opened) flashes why and
-  redirects to `stale_url`, so the person reloads what is there now before editing again.
+- a stale edit (someone else saved the record after the form was opened, seen by the form's
+  version, or by the UPDATE itself when the other save came between that check and this one:
+  SQLAlchemy's StaleDataError) flashes why and redirects to `stale_url`, so the person reloads
+  what is there now before editing again.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, session
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.common.models import StaleEditError
 from app.extensions import db
@@ -62,16 +68,31 @@ def saving(
     `default_field` takes a message whose error names no field (otherwise shown above the
     form); `fields` maps a field the service names to the form field that shows it. Without
     `stale_url` a StaleEditError is not expected and propagates."""
+    flashed_before = len(session.get("_flashes", []))
     try:
         yield
-    except StaleEditError as error:
+        db.session.commit()
+    except (StaleEditError, StaleDataError) as error:
         if stale_url is None:
             raise
         db.session.rollback()
-        flash(str(error), "danger")
+        _forget_flashes_since(flashed_before)  # "Saved." flashed in the block, before the commit failed
+        flash(str(error) if isinstance(error, StaleEditError) else str(StaleEditError(_entity_of(error))), "danger")
         abort(redirect(stale_url))
     except rule_errors as error:
         db.session.rollback()
         renamed = fields or {}
         show_problems(form, [(renamed.get(name, name) if name else name, message)
                              for name, message in problems_of(error, default_field)])
+
+
+def _entity_of(error: StaleDataError) -> str:
+    """'risk' from "UPDATE statement on table 'risk' expected to update 1 row(s); 0 were matched.",
+    in the words of the stale-edit message (treatment_action -> treatment action)."""
+    match = re.search(r"table '(\w+)'", str(error))
+    return match.group(1).replace("_", " ") if match else "record"
+
+
+def _forget_flashes_since(count: int) -> None:
+    if len(session.get("_flashes", [])) > count:
+        session["_flashes"] = session["_flashes"][:count]

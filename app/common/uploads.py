@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: nothing before or after
 PROGRAM_EXTENSIONS = {
@@ -182,3 +184,25 @@ def form_file(storage) -> tuple[str, bytes] | None:
     if not storage or not getattr(storage, "filename", ""):
         return None
     return storage.filename, storage.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+
+
+# --- removing files with the transaction that stops needing them ---------------------------------
+
+_FILES_TO_REMOVE = "khusela.files_to_remove"
+
+
+def remove_after_commit(session: Session, paths: list[Path]) -> None:
+    """Delete these stored files when the session's transaction commits, and keep them if it rolls
+    back: a service only flushes, and a destruction rolled back by its caller must not lose them."""
+    session.info.setdefault(_FILES_TO_REMOVE, []).extend(paths)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_files_of_the_commit(session: Session) -> None:
+    for path in session.info.pop(_FILES_TO_REMOVE, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_files_on_rollback(session: Session) -> None:
+    session.info.pop(_FILES_TO_REMOVE, None)

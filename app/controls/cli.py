@@ -24,6 +24,7 @@ def load_annex_a_command():
     """Load (or correct) the 93 ISO/IEC 27001:2022 Annex A controls and the 2013 mapping shipped
     with Khusela. Safe to repeat: what the organisation added to a control is kept."""
     result = load_annex_a()
+    db.session.commit()
     if not result.changed:
         click.echo("Annex A catalogue already up to date (93 controls).")
         return

@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.admin import settings
-from app.audit import services as audit
 from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, permission_required, user_can
 from app.common import uploads
 from app.common.choices import control_choices
@@ -168,8 +167,7 @@ def download_evidence(file_id: int):
     path = uploads.stored_path(stored.sha256)
     if not path.is_file():
         abort(404)
-    audit.record("download", "evidence", stored.evidence_id,
-                 summary=f"Downloaded {stored.original_name} (SHA-256 {stored.sha256[:16]}…)"[:300])
+    services.record_download(stored, actor=current_user)
     db.session.commit()
     # Always a download, never shown inline: an uploaded HTML or SVG must not run in Khusela's origin.
     return send_file(path, mimetype=stored.media_type, as_attachment=True, download_name=stored.original_name,

@@ -138,12 +138,11 @@ def _apply_rows(rows: list[TableRow], report: ImportReport, actor) -> None:
         existing = lookups.controls.get(identity)
         try:
             if existing is None:
-                control = services.create_internal_control(data, actor=actor, commit=False)
+                control = services.create_internal_control(data, actor=actor)
                 lookups.controls[identity] = control
                 report.outcomes.append(RowOutcome(row.number, control.reference, control.title, "create"))
             else:
-                changes = services.update_control(existing, data, expected_version=existing.version, actor=actor,
-                                                  commit=False)
+                changes = services.update_control(existing, data, expected_version=existing.version, actor=actor)
                 report.outcomes.append(RowOutcome(row.number, existing.reference, existing.title,
                                                   "update" if changes else "unchanged",
                                                   changed=sorted({FIELD_COLUMNS.get(n, n) for n in changes})))

@@ -1,4 +1,5 @@
-"""Use cases of the controls catalogue. Each write records its audit entry and commits once."""
+"""Use cases of the controls catalogue. Each write records its audit entry and flushes; the caller of
+the unit of work (a view, the import, a CLI command) commits once."""
 
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def load_annex_a(actor=None) -> SyncResult:
         audit.record("load", "control", None, actor=actor, summary=(
             f"Loaded ISO/IEC 27001:2022 Annex A: {result.added} controls added, {result.updated} updated, "
             f"{result.mappings_added} 2013 mappings added"))
-    db.session.commit()
+    db.session.flush()
     return result
 
 
@@ -153,8 +154,7 @@ def _snapshot(control: Control) -> dict:
             "annex_a": [annex.reference for annex in control.annex_a_controls]}
 
 
-def create_internal_control(data: ControlInput, *, actor, commit: bool = True) -> Control:
-    """`commit=False` leaves the transaction open, for an import that writes many controls at once."""
+def create_internal_control(data: ControlInput, *, actor) -> Control:
     problems = _check_internal(data, None)
     if problems:
         raise ControlRuleError(problems)
@@ -166,12 +166,10 @@ def create_internal_control(data: ControlInput, *, actor, commit: bool = True) -
     db.session.flush()
     audit.record("create", "control", control.id, changes=audit.diff({}, _snapshot(control)),
                  summary=f"Created control {control.reference} {control.title}"[:300], actor=actor)
-    if commit:
-        db.session.commit()
     return control
 
 
-def update_control(control: Control, data: ControlInput, *, expected_version, actor, commit: bool = True) -> dict:
+def update_control(control: Control, data: ControlInput, *, expected_version, actor) -> dict:
     control.check_version(expected_version, "control")
     problems = _check_people(data, control) if control.is_annex_a else _check_internal(data, control)
     if problems:
@@ -191,8 +189,6 @@ def update_control(control: Control, data: ControlInput, *, expected_version, ac
     if changes:
         audit.record("update", "control", control.id, changes=changes,
                      summary=f"Edited control {control.reference} {control.title}"[:300], actor=actor)
-    if commit:
-        db.session.commit()
     return changes
 
 
@@ -300,7 +296,7 @@ def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, con
     db.session.flush()
     audit.record("create", "evidence", evidence.id, changes=audit.diff({}, _evidence_snapshot(evidence)),
                  summary=f"Added evidence “{evidence.title}”"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return evidence
 
 
@@ -333,7 +329,7 @@ def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version
     if changes:
         audit.record("update", "evidence", evidence.id, changes=changes,
                      summary=f"Edited evidence “{evidence.title}”"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -352,7 +348,7 @@ def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, 
                  changes={"file": [previous.sha256 if previous else None, stored.sha256],
                           "original_name": [previous.original_name if previous else None, stored.original_name]},
                  summary=f"New version of evidence “{evidence.title}”: {stored.original_name}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return stored
 
 
@@ -362,6 +358,11 @@ def get_evidence(evidence_id: int) -> Evidence | None:
 
 def get_evidence_file(file_id: int) -> EvidenceFile | None:
     return db.session.get(EvidenceFile, file_id)
+
+
+def record_download(stored: EvidenceFile, *, actor=None) -> None:
+    audit.record("download", "evidence", stored.evidence_id, actor=actor,
+                 summary=f"Downloaded {stored.original_name} (SHA-256 {stored.sha256[:16]}…)"[:300])
 
 
 # --- control tests -------------------------------------------------------------------------------
@@ -417,7 +418,7 @@ def record_test(control: Control, data: ControlTestInput, *, actor, today: date)
     db.session.expire(control, ["tests"])
     audit.record("test", "control", control.id, changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
                  summary=f"Tested {control.reference}: {TestResult(test.result).label}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return test
 
 

@@ -215,7 +215,8 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
         raise SoaRuleError(problems)
     before = audit.snapshot(entry, ENTRY_AUDIT_FIELDS) if entry else {}
     if entry is None:
-        entry = SoaEntry(control_id=control.id)
+        # Through the relationship: a Control already loaded in this transaction sees its new row.
+        entry = SoaEntry(control=control)
         db.session.add(entry)
     entry.applicable = data.applicable
     entry.justification = data.justification.strip()
@@ -229,7 +230,7 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
         audit.record("update" if before else "create", "soa_entry", entry.id, changes=changes,
                      summary=f"Statement of Applicability: {control.reference} "
                              f"{'applicable' if entry.applicable else 'not applicable'}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -287,7 +288,7 @@ def issue_version(*, approver: str, approved_on: date, note: str, actor, today: 
     audit.record("issue", "soa_version", version.id, actor=actor, summary=(
         f"Issued Statement of Applicability version {number}, approved by {version.approver} on "
         f"{approved_on.isoformat()}: {included} of {len(rows)} controls applicable")[:300])
-    db.session.commit()
+    db.session.flush()
     return version
 
 

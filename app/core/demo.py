@@ -108,4 +108,5 @@ def seed_demo(password: str) -> list[str]:
     added.extend(seed_demo_cases())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
+    db.session.commit()  # the whole demo is one unit of work: the loaders above only flush
     return added

@@ -56,8 +56,10 @@ def _expire_idle_session():
     last_seen = session.get(SESSION_LAST_SEEN)
     if current_user.is_authenticated and last_seen is not None and now - last_seen > idle_limit:
         from app.auth.services import record_sign_out
+        from app.extensions import db
 
         record_sign_out(current_user._get_current_object(), "Session expired after inactivity")
+        db.session.commit()
         logout_user()
         session.clear()
         flash("Your session expired after a period of inactivity. Sign in again to continue.", "warning")

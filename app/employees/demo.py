@@ -229,7 +229,7 @@ def seed_demo_employees() -> list[str]:
     audit.record("import", "employee", None, changes={"employees": [len(have), len(have) + len(rows)]},
                  summary=f"Loaded the demo employee register: {len(rows)} employees, {linked} linked to demo "
                          "accounts")
-    db.session.commit()
+    db.session.flush()
     departments_added = len({employee.department for employee in missing})
     return [f"Employees: {len(rows)} across {departments_added} department{'s' if departments_added != 1 else ''}, "
             f"{linked} linked to demo accounts"]

@@ -33,6 +33,7 @@ def detail(employee_id: int):
         may_edit=user_can(current_user, EMPLOYEE_EDIT), acknowledgements=policy_services.acknowledgements_of(employee),
         cases=_cases_shown(employee))
     services.record_view(employee, actor=current_user)
+    db.session.commit()
     return page
 
 
@@ -107,6 +108,7 @@ def edit(employee_id: int):
         _fill(form, employee)
         page = _render_form(form, employee)
         services.record_view(employee, actor=current_user)  # the form shows the e-mail and phone
+        db.session.commit()
         return page
     if form.validate_on_submit() and (data := _input(form)) is not None:
         with saving(form, services.EmployeeRuleError, fields=FORM_FIELDS,

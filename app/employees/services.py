@@ -1,6 +1,6 @@
 """Use cases of the employee register: who may see which employee, the rules of an employee
 record, creating, editing and deleting one, and the link to a Khusela account. Each write records
-its audit entry; each use case commits once (`commit=False` leaves the transaction open).
+its audit entry and flushes; the caller of the unit of work commits once.
 
 Personal details (e-mail, phone) are read on the employee's page and form: POPIA section 19 asks
 for safeguards on personal information, so every such view is in the audit log (record_view).
@@ -382,7 +382,7 @@ def _unlink_elsewhere(account_id: int, employee: Employee, *, actor) -> None:
                  summary=f"Unlinked {holder} from a Khusela account that is now {employee.full_name}'s"[:300])
 
 
-def create_employee(data: EmployeeInput, *, actor, commit: bool = True) -> Employee:
+def create_employee(data: EmployeeInput, *, actor) -> Employee:
     problems = check_employee(data, None, DatabaseLookups())
     if problems:
         raise EmployeeRuleError(problems)
@@ -393,13 +393,10 @@ def create_employee(data: EmployeeInput, *, actor, commit: bool = True) -> Emplo
     audit.record("create", "employee", employee.id, actor=actor,
                  changes=audit.diff({}, audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS)),
                  summary=f"Added employee {employee}"[:300])
-    if commit:
-        db.session.commit()
     return employee
 
 
-def update_employee(employee: Employee, data: EmployeeInput, *, expected_version, actor,
-                    commit: bool = True) -> dict:
+def update_employee(employee: Employee, data: EmployeeInput, *, expected_version, actor) -> dict:
     """Save the changes; the account link follows the e-mail (saving again links an account
     created since)."""
     employee.check_version(expected_version, "employee")
@@ -413,8 +410,6 @@ def update_employee(employee: Employee, data: EmployeeInput, *, expected_version
     if changes:
         audit.record("update", "employee", employee.id, changes=changes, summary=f"Edited employee {employee}"[:300],
                      actor=actor)
-    if commit:
-        db.session.commit()
     return changes
 
 
@@ -430,11 +425,10 @@ def delete_employee(employee: Employee, *, expected_version, actor) -> None:
                  changes=audit.diff(audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS), {}),
                  summary=f"Deleted employee {employee}"[:300])
     db.session.delete(employee)
-    db.session.commit()
+    db.session.flush()
 
 
 def record_view(employee: Employee, *, actor) -> None:
     """A person saw this employee's personal details (e-mail, phone): POPIA, logged every time."""
     audit.record("view", "employee", employee.id, actor=actor,
                  summary=f"Viewed the personal details of {employee}"[:300])
-    db.session.commit()

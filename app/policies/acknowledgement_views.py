@@ -22,6 +22,7 @@ from app.common.listing import Listing, all_matching, id_arg, requested_export
 from app.common.privacy import pseudonym
 from app.common.saving import saving
 from app.employees.models import Employee
+from app.extensions import db
 from app.policies import services
 from app.policies.forms import RecordAcknowledgementsForm, StepForm
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyState
@@ -39,6 +40,7 @@ def acknowledge(policy_id: int, version_id: int):
     if form.validate_on_submit():
         try:
             services.acknowledge_own(version, current_user)
+            db.session.commit()
         except services.PolicyRuleError as error:
             flash(str(error), "danger")
             return render_version(policy, version, 422)

@@ -1,6 +1,7 @@
 """Use cases of policy documents: create, edit the draft, send for review, approve (which puts the
 version in force and supersedes the one before), start the next version, and the acknowledgement
-register. Each writes its audit entry and commits once; a broken rule raises PolicyRuleError."""
+register. Each writes its audit entry and flushes (the caller commits once); a broken rule raises
+PolicyRuleError."""
 
 from __future__ import annotations
 
@@ -151,7 +152,7 @@ def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
     db.session.flush()
     audit.record("create", "policy", policy.id, changes=audit.diff({}, _policy_record(policy)),
                  summary=f"Created policy {policy} (draft 1.0)"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return policy
 
 
@@ -168,7 +169,7 @@ def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor)
     if changes:
         audit.record("update", "policy", policy.id, changes=changes, summary=f"Edited policy {policy}"[:300],
                      actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -181,7 +182,7 @@ def delete_policy(policy: Policy, *, actor) -> None:
     audit.record("delete", "policy", policy.id, changes=audit.diff(record, {}),
                  summary=f"Deleted draft policy {policy}"[:300], actor=actor)
     db.session.delete(policy)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- the draft --------------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version,
     if changes:
         audit.record("update", "policy", version.policy_id, changes=changes,
                      summary=f"Edited draft {version}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 
@@ -236,7 +237,7 @@ def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str 
     db.session.flush()
     audit.record("update", "policy", version.policy_id, changes={"clause": [None, f"{reference} {title}"]},
                  summary=f"Added clause {reference} to {version}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return clause
 
 
@@ -255,7 +256,7 @@ def remove_clause(version: PolicyVersion, clause_id: int, *, actor) -> None:
     audit.record("update", "policy", version.policy_id, changes={"clause": [str(clause), None]},
                  summary=f"Removed clause {clause.reference} from {version}"[:300], actor=actor)
     version.clauses.remove(clause)
-    db.session.commit()
+    db.session.flush()
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadin
                      changes={"clauses": [None, [str(clause) for clause in added + updated]]},
                      summary=f"Clauses of {version} from its headings: {len(added)} added, {len(updated)} "
                              f"updated"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return ClausesFromHeadings(added, updated)
 
 
@@ -312,7 +313,7 @@ def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewe
     audit.record("update", "policy", version.policy_id,
                  changes={"reviewer": [None, f"{reviewer.name}, {reviewer.designation}, {reviewed_on}"]},
                  summary=f"Recorded a review of {version} by {reviewer.name}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return reviewer
 
 
@@ -325,7 +326,7 @@ def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor) -> None:
     audit.record("update", "policy", version.policy_id, changes={"reviewer": [reviewer.name, None]},
                  summary=f"Removed reviewer {reviewer.name} from {version}"[:300], actor=actor)
     version.reviewers.remove(reviewer)
-    db.session.commit()
+    db.session.flush()
 
 
 def _move(version: PolicyVersion, target: PolicyState, *, expected_version, actor, summary: str,
@@ -348,7 +349,7 @@ def submit_for_review(version: PolicyVersion, *, expected_version, actor, today:
     _move(version, PolicyState.IN_REVIEW, expected_version=expected_version, actor=actor,
           summary=f"Sent {version} for review")
     version.submitted_on = today or local_today()
-    db.session.commit()
+    db.session.flush()
 
 
 def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, actor) -> None:
@@ -357,7 +358,7 @@ def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, ac
     _move(version, PolicyState.DRAFT, expected_version=expected_version, actor=actor,
           summary=f"Returned {version} to draft: {reason.strip()}", changes={"reason": [None, reason.strip()]})
     version.submitted_on = None
-    db.session.commit()
+    db.session.flush()
 
 
 def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_version, actor,
@@ -382,7 +383,7 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
         audit.record("update", "policy", version.policy_id,
                      changes={"state": [PolicyState.APPROVED.value, PolicyState.SUPERSEDED.value]},
                      summary=f"{previous} superseded by version {version.number}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
@@ -402,7 +403,7 @@ def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
     db.session.flush()
     audit.record("create", "policy", policy.id, changes={"version": [None, version.number]},
                  summary=f"Started draft {version.number} of {policy} from version {latest.number}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return version
 
 
@@ -414,7 +415,7 @@ def discard_draft(version: PolicyVersion, *, actor) -> None:
     audit.record("delete", "policy", policy.id, changes={"version": [version.number, None]},
                  summary=f"Discarded draft {version}"[:300], actor=actor)
     policy.versions.remove(version)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- acknowledgements -------------------------------------------------------------------------------
@@ -455,7 +456,7 @@ def _acknowledge(version: PolicyVersion, employees: list[Employee], on: date, me
                           "method": [None, method.value]},
                  summary=f"{len(rows)} acknowledgement{'s' if len(rows) != 1 else ''} of {version} "
                          f"({method.label.lower()})"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return rows
 
 

@@ -13,6 +13,7 @@ from app.auth.permissions import POLICY_APPROVE, POLICY_EDIT, POLICY_VIEW, permi
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.saving import saving, show_problems
+from app.extensions import db
 from app.policies import services, workflow
 from app.policies.forms import ApprovalForm, ClauseForm, DraftForm, NewVersionForm, ReturnForm, ReviewerForm, StepForm
 from app.policies.models import PolicyVersion
@@ -206,6 +207,7 @@ def start_version(policy_id: int):
     if form.validate_on_submit():
         try:
             version = services.start_new_version(policy, major=form.major.data, actor=current_user)
+            db.session.commit()
         except services.PolicyRuleError as error:
             flash(str(error), "danger")
             return redirect(url_for("policies.detail", policy_id=policy.id))

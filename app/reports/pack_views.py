@@ -39,6 +39,7 @@ def new():
             db.session.rollback()
             show_problems(form, error.problems)
         else:
+            db.session.commit()
             packs.start_building(pack)
             db.session.refresh(pack)
             flash("Your evidence pack is ready." if pack.status == PackStatus.READY else
@@ -79,6 +80,7 @@ def download(pack_id: int):
               if pack.status == PackStatus.EXPIRED else f"it is {pack.status_enum.label.lower()}."), "warning")
         return redirect(url_for("packs.detail", pack_id=pack.id))
     packs.record_download(pack, current_user)
+    db.session.commit()
     response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=packs.download_name(pack),
                          conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"

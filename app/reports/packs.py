@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import settings
 from app.audit import services as audit
 from app.auth.models import Department, User
+from app.common import transactions
 from app.common.models import RuleError
 from app.common.timeutil import to_local, utcnow
 from app.controls.models import (
@@ -296,14 +297,19 @@ def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
     db.session.flush()
     audit.record("create", "evidence_pack", pack.id, summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}",
                  actor=actor)
-    db.session.commit()
     return pack
 
 
 def start_building(pack: EvidencePack) -> None:
     """Build now in this request (tests, KHUSELA_PACKS_INLINE) or in a background thread."""
     if current_app.config.get("PACKS_INLINE"):
-        build_pack(pack.id)
+        pack_id = pack.id
+        # The build is a unit of work of its own, after the request for it: end this request's
+        # transaction (and with it the write lock a POST holds), as the builder reports progress
+        # through a second connection and takes the lock only when it writes.
+        db.session.commit()
+        with transactions.deferred():
+            build_pack(pack_id)
         return
     app = current_app._get_current_object()
     threading.Thread(target=_build_in_thread, args=(app, pack.id), name=f"evidence-pack-{pack.id}",
@@ -413,7 +419,6 @@ def download_name(pack: EvidencePack) -> str:
 def record_download(pack: EvidencePack, actor: User) -> None:
     audit.record("download", "evidence_pack", pack.id, actor=actor,
                  summary=f"Downloaded evidence pack {pack.id} ({pack.scope_label})")
-    db.session.commit()
 
 
 def housekeeping(now: datetime | None = None) -> str:

@@ -72,10 +72,10 @@ def _check_unique(name: str, parent: RiskCategory | None, except_category: RiskC
                             "name")
 
 
-def _commit_or_duplicate(name: str) -> None:
+def _flush_or_duplicate(name: str) -> None:
     # The unique constraint catches a category of that name saved by another request meanwhile.
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise CategoryError(f"There is already a category called “{name}” there; choose another name.",
@@ -105,7 +105,7 @@ def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
         changes=audit.diff({}, audit.snapshot(category, CATEGORY_AUDIT_FIELDS)),
         summary=f"Created risk {'subcategory' if parent else 'category'} {_path(category)}", actor=actor,
     )
-    _commit_or_duplicate(name)
+    _flush_or_duplicate(name)
     return category
 
 
@@ -120,7 +120,7 @@ def update_category(category: RiskCategory, expected_version, name: str, active:
     if changes:
         audit.record("update", "risk_category", category.id, changes=changes,
                      summary=f"Edited risk category {_path(category)}", actor=actor)
-    _commit_or_duplicate(name)
+    _flush_or_duplicate(name)
     return changes
 
 

@@ -9,6 +9,7 @@ from app.auth import services as accounts
 from app.auth.permissions import RISK_IMPORT, role_has
 from app.common.imports import report_import
 from app.common.timeutil import local_today
+from app.extensions import db
 from app.risks.importing import import_risks
 from app.risks.services import expire_acceptances
 
@@ -37,6 +38,7 @@ def expire_acceptances_command():
     """End acceptances past their expiry date; their risks return to "open". Safe to repeat; the
     scheduler's "risk-acceptances" job runs it every night."""
     reopened = expire_acceptances(local_today())
+    db.session.commit()
     for risk in reopened:
         click.echo(f"  {risk.reference}  {risk.title}: acceptance expired, status open")
     click.echo(f"{len(reopened)} acceptance(s) expired." if reopened else "No acceptance has expired.")

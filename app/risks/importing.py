@@ -3,7 +3,7 @@
 Columns are matched by header (COLUMNS documents each one; the template is built from it).
 A row with a reference Khusela knows updates that risk, any other row creates one, so importing
 the same file twice changes nothing the second time. Every row goes through the same services
-as the forms (add_risk, apply_update) inside one transaction: if any row breaks a rule, the
+as the forms (create_risk, update_risk) inside one transaction: if any row breaks a rule, the
 transaction is rolled back and the report names each row, column and problem. A dry run does
 the same work and always rolls back, so its preview is exactly what the import would do.
 """
@@ -398,10 +398,10 @@ def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, a
             if existing is None:
                 if not reference:
                     reference, next_number = f"R-{next_number:04d}", next_number + 1
-                risk = services.add_risk(data, actor=actor, reason=reason, reference=reference)
+                risk = services.create_risk(data, actor=actor, reason=reason, reference=reference)
                 report.outcomes.append(RowOutcome(row.number, risk.reference, risk.title, "create"))
             else:
-                changes = services.apply_update(existing, data, expected_version=existing.version, actor=actor,
+                changes = services.update_risk(existing, data, expected_version=existing.version, actor=actor,
                                                 reason=reason)
                 report.outcomes.append(RowOutcome(
                     row.number, existing.reference, existing.title, "update" if changes else "unchanged",

@@ -61,7 +61,7 @@ def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_o
                  "bands": [None, [f"{b.name} {b.min_score}-{b.max_score}" for b in matrix.bands]]},
         summary=f"Saved risk matrix version {version.version_number}", actor=actor,
     )
-    db.session.commit()
+    db.session.flush()
     return version
 
 

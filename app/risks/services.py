@@ -1,7 +1,7 @@
 """Use cases of the risk register: create and edit risks, re-score, review, accept, treat, close.
 
-Each function enforces its rules, writes, records the audit entry and commits once (add_risk and
-apply_update are the uncommitted steps, for callers that write many risks in one transaction). Rating
+Each function enforces its rules, writes, records the audit entry and flushes; the caller of the unit
+of work commits once (a view through saving(), the import, a CLI command, a job). Rating
 rules come from scoring.py; every change of a rating is also kept as a RatingChange for the
 risk's timeline.
 """
@@ -301,14 +301,8 @@ def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
                                                 .order_by(Control.sort_key)))
 
 
-def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment") -> Risk:
-    risk = add_risk(data, actor=actor, reason=reason)
-    db.session.commit()
-    return risk
-
-
-def add_risk(data: RiskInput, *, actor, reason: str, reference: str | None = None) -> Risk:
-    """create_risk without the commit; `reference` is the one to give it, else the next R-number."""
+def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment", reference: str | None = None) -> Risk:
+    """A new risk; `reference` is the one to give it, else the next R-number."""
     matrix_row = current_matrix()
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else settings.get(settings.RISK_DEFAULT_TOLERANCE)
@@ -332,13 +326,7 @@ def add_risk(data: RiskInput, *, actor, reason: str, reference: str | None = Non
 
 
 def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
-    changes = apply_update(risk, data, expected_version=expected_version, actor=actor, reason=reason)
-    db.session.commit()
-    return changes
-
-
-def apply_update(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
-    """update_risk without the commit. Changed ratings are scored on the current matrix (the risk moves to it and
+    """Changed ratings are scored on the current matrix (the risk moves to it and
     the timeline records why); unchanged ratings stay on the version they were scored on."""
     risk.check_version(expected_version, "risk")
     before_ratings = _ratings(risk)
@@ -392,7 +380,7 @@ def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
     _end_acceptance(risk, "Risk closed")
     audit.record("close", "risk", risk.id, changes={"status": [before, risk.status]},
                  summary=f"Closed risk {risk.reference}: {reason.strip()}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- reviews -----------------------------------------------------------------------------------
@@ -405,7 +393,7 @@ def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes
     if reviewed_on > today:
         raise RiskRuleError("A review cannot be dated in the future.", "reviewed_on")
     if rescored is not None:
-        apply_update(risk, rescored, expected_version=risk.version, actor=reviewer,
+        update_risk(risk, rescored, expected_version=risk.version, actor=reviewer,
                      reason=reason or f"Review of {reviewed_on.isoformat()}")
     next_review = add_months(reviewed_on, risk.review_frequency_months)
     review = RiskReview(risk_id=risk.id, reviewed_on=reviewed_on, reviewer_id=reviewer.id, notes=notes.strip(),
@@ -416,7 +404,7 @@ def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes
     db.session.flush()
     audit.record("review", "risk", risk.id, changes={"next_review_on": [previous, next_review]},
                  summary=f"Reviewed risk {risk.reference}", actor=reviewer)
-    db.session.commit()
+    db.session.flush()
     return review
 
 
@@ -471,7 +459,7 @@ def accept_risk(risk: Risk, *, actor, justification: str, expires_on: date, toda
     audit.record("accept", "risk", risk.id,
                  changes={"status": [before, risk.status], "acceptance_expires_on": [None, expires_on]},
                  summary=f"Accepted risk {risk.reference} until {expires_on.isoformat()}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return acceptance
 
 
@@ -498,7 +486,7 @@ def expire_acceptances(today: date) -> list[Risk]:
             audit.record("acceptance_expired", "risk", risk.id,
                          changes={"status": [RiskStatus.ACCEPTED.value, RiskStatus.OPEN.value]},
                          summary=f"Acceptance of {risk.reference} expired on {acceptance.expires_on.isoformat()}")
-    db.session.commit()
+    db.session.flush()
     return reopened
 
 
@@ -545,7 +533,7 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
     audit.record("create", "risk_action", action.id,
                  changes=audit.diff({}, audit.snapshot(action, ACTION_AUDIT_FIELDS)),
                  summary=f"Added treatment action to {risk.reference}: {action.title}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
     return action
 
 
@@ -564,7 +552,7 @@ def update_action(action: TreatmentAction, *, expected_version, title: str, owne
         audit.record("update", "risk_action", action.id, changes=changes,
                      summary=f"Updated treatment action of {action.risk.reference}: {action.title}"[:300],
                      actor=actor)
-    db.session.commit()
+    db.session.flush()
     return changes
 
 

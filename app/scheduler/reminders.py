@@ -284,7 +284,7 @@ def collect(today: date, *, kinds: Iterable[Kind] | None = None, horizon_days: i
 
 
 def leave(reminders: list[Reminder]) -> Outcome:
-    """Leave each reminder for its recipients who can sign in, once; commit."""
+    """Leave each reminder for its recipients who can sign in, once (the job's runner commits)."""
     outcome = Outcome()
     users = _active_users(user_id for reminder in reminders for user_id in reminder.user_ids)
     hr = None
@@ -301,7 +301,7 @@ def leave(reminders: list[Reminder]) -> Outcome:
                 outcome.already += 1
             else:
                 outcome.left += 1
-    db.session.commit()
+    db.session.flush()
     return outcome
 
 
@@ -346,7 +346,7 @@ def send_weekly_digest(today: date | None = None) -> str:
                  + (f", {overdue} of them overdue" if overdue else ""))
         if services.notify(user, Message(Kind.DIGEST, key, monday, title, "\n".join(lines), link)) is not None:
             left += 1
-    db.session.commit()
+    db.session.flush()
     summary = f"{left} digests left"
     if services.mail_configured():
         summary += "; " + mail.send_pending()

@@ -107,7 +107,7 @@ def mark_read(user: User, notification_id: int) -> Notification:
         notification.read_at = utcnow()
         audit.record("read", "notification", notification.id, summary=f"Notification read: {notification.title}",
                      actor=user)
-        db.session.commit()
+        db.session.flush()
     return notification
 
 
@@ -117,7 +117,7 @@ def mark_all_read(user: User) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)).rowcount or 0
     if marked:
         audit.record("read", "notification", None, summary=f"{marked} notifications marked read", actor=user)
-    db.session.commit()
+    db.session.flush()
     return marked
 
 
@@ -151,5 +151,5 @@ def set_email_choices(user: User, wanted: set[str]) -> dict[str, list[bool]]:
     if changes:
         audit.record("update", "notification_preference", user.id, changes=changes,
                      summary=f"E-mail choices changed for {len(changes)} kinds of notification", actor=user)
-    db.session.commit()
+    db.session.flush()
     return changes

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.audit import services as audit
 from app.auth.permissions import ACCOUNT_SELF, ADMIN_JOBS, permission_required
 from app.common.listing import Listing
 from app.common.models import RuleError
@@ -65,6 +64,7 @@ def notifications():
 def mark_read(notification_id: int):
     notification = services.get_notification_or_404(current_user, notification_id, ACCOUNT_SELF)
     services.mark_read(_acting_user(), notification.id)
+    db.session.commit()
     if request.form.get("then") == "open" and _local_path(notification.link):
         return redirect(notification.link)
     flash("Notification marked read.", "success")
@@ -75,6 +75,7 @@ def mark_read(notification_id: int):
 @permission_required(ACCOUNT_SELF)
 def mark_all_read():
     marked = services.mark_all_read(_acting_user())
+    db.session.commit()
     flash(f"{marked} notifications marked read." if marked else "There were no unread notifications.", "success")
     return redirect(url_for("scheduler.notifications"))
 
@@ -87,6 +88,7 @@ def preferences():
         wanted = set(request.form.getlist("email"))
         try:
             changes = services.set_email_choices(_acting_user(), wanted)
+            db.session.commit()
         except RuleError as error:
             flash(str(error), "error")
             return render_template("scheduler/preferences.html", choices=choices,
@@ -113,9 +115,7 @@ def run_now(job_id: str):
     job = registry.get(job_id)
     if job is None:
         abort(404)
-    run = runner.run_job(job.id)
-    audit.record("run", "job", job.id, summary=f"Job {job.id} run by hand: {run.status}, {run.summary}"[:300],
-                 actor=_acting_user())
+    run = runner.run_by_hand(job.id, actor=_acting_user())
     db.session.commit()
     if run.status == JobStatus.ERROR:
         flash(f"{job.title} failed; the error is under Recent runs.", "error")

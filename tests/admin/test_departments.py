@@ -91,6 +91,7 @@ def test_stale_department_edit_is_refused(client, admin):
     opened = edit_form(department, name="Mine")
     services.update_department(department, expected_version=department.version, code="DOA", name="Theirs",
                                active=True, actor=None)
+    db.session.commit()
     response = client.post(f"/admin/departments/{department.id}", data=opened, follow_redirects=True)
     assert STALE_MESSAGE in page_text(response)
     db.session.expire_all()
@@ -136,6 +137,7 @@ def test_department_can_be_reactivated(client, admin):
     department = factories.make_department("DLG")
     services.update_department(department, expected_version=department.version, code="DLG", name=department.name,
                                active=False, actor=None)
+    db.session.commit()
     response = client.post(f"/admin/departments/{department.id}", data=edit_form(department, active="y"))
     assert response.status_code == 302
     db.session.expire_all()

@@ -83,6 +83,7 @@ def test_inactive_categories_are_not_offered_as_parents(client, admin):
 def test_invalid_category_is_refused(client, admin, data, message):
     parent = create_category("Information Security", None, actor=None)
     create_category("Cyber", parent.id, actor=None)
+    db.session.commit()
     before, entries_before = category_count(), len(audit_entries())
     post = {"name": data["name"], "parent_id": str(parent.id) if data["parent"] else ""}
     response = client.post("/admin/risk-categories/new", data=post)
@@ -134,6 +135,7 @@ def test_a_stale_category_edit_is_refused(client, admin):
     category = create_category("Compliance", None, actor=None)
     opened = edit_form(category, name="Mine")
     update_category(category, expected_version=1, name="Theirs", active=True, actor=None)
+    db.session.commit()
     response = client.post(f"/admin/risk-categories/{category.id}", data=opened, follow_redirects=True)
     assert STALE_MESSAGE in page_text(response)
     db.session.expire_all()

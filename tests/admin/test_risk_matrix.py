@@ -170,6 +170,7 @@ def test_a_new_size_is_saved_from_its_defaults(client, admin):
 def test_a_smaller_matrix_warns_when_the_tolerance_no_longer_fits(client, admin):
     matrices.current_matrix()
     settings.save({settings.RISK_DEFAULT_TOLERANCE: 12}, actor=None)
+    db.session.commit()
     response = client.post("/admin/risk-matrix/edit", data=matrix_form(default_matrix(3)), follow_redirects=True)
     text = page_text(response)
     assert "The default tolerance level 12 is above the highest score 9 of the new matrix" in text
@@ -240,6 +241,7 @@ def test_a_stale_form_is_refused_and_nothing_is_saved(client, admin):
     matrices.current_matrix()
     opened = matrix_form(default_matrix(3), based_on=1)
     matrices.save_new_version(default_matrix(4), change_note="Someone else", actor=None, based_on_version=1)
+    db.session.commit()
     response = client.post("/admin/risk-matrix/edit", data=opened)
     assert response.status_code == 302 and response.headers["Location"] == "/admin/risk-matrix/edit"
     assert version_count() == 2

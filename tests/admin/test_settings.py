@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app.admin import settings
+from app.extensions import db
 from tests import factories
 from tests.admin.pages import audit_entries, only_entry, page_text, sign_in
 
@@ -48,6 +49,7 @@ def test_classification_label_is_saved_upper_case_and_shown_on_every_page(app, c
 def test_banner_shows_the_label_before_signing_in(site):
     with site.app_context():
         settings.save({settings.CLASSIFICATION_LABEL: "CONFIDENTIAL"}, actor=None)
+        db.session.commit()
     browser = site.test_client()
     assert banner(browser.get("/login")) == "CONFIDENTIAL"
     assert banner(browser.get("/no-such-page")) == "CONFIDENTIAL"
@@ -69,6 +71,7 @@ def test_mfa_required_roles_are_saved(client, admin, app):
 def test_role_required_to_use_two_factor_is_sent_to_enrol(site):
     with site.app_context():
         settings.save({settings.MFA_REQUIRED_ROLES: ["manager"]}, actor=None)
+        db.session.commit()
         manager = factories.make_user("manager")
         auditor = factories.make_user("auditor")
         emails = manager.email, auditor.email

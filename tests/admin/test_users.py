@@ -229,9 +229,12 @@ def test_a_user_keeps_a_department_that_was_deactivated_meanwhile(client, admin)
     department = factories.make_department("DLG")
     user = factories.make_user("manager", department=department)
     accounts.set_user_active(user, False, expected_version=user.version, actor=None)
+    db.session.commit()
     update_department(department, expected_version=department.version, code="DLG", name=department.name,
                       active=False, actor=None)
+    db.session.commit()
     accounts.set_user_active(user, True, expected_version=user.version, actor=None)
+    db.session.commit()
     page = page_text(client.get(f"/admin/users/{user.id}"))
     assert "DLG — Department DLG (inactive)" in page
     response = client.post(f"/admin/users/{user.id}", data=edit_form(user, full_name="Renamed Manager"))
@@ -252,6 +255,7 @@ def test_stale_edit_is_refused_and_nothing_changes(client, admin, posted_version
     opened = edit_form(user, role="auditor")  # the form as this admin opened it
     accounts.update_user(user, expected_version=user.version, email=user.email, full_name="Renamed Meanwhile",
                          role=user.role, department_id=None, actor=None)
+    db.session.commit()
     if posted_version is None:
         del opened["version"]
     elif posted_version != "old":
@@ -370,6 +374,7 @@ def test_stale_deactivation_is_refused(client, admin):
     stale_version = user.version
     accounts.update_user(user, expected_version=user.version, email=user.email, full_name="Renamed",
                          role=user.role, department_id=None, actor=None)
+    db.session.commit()
     response = client.post(f"/admin/users/{user.id}/deactivate", data={"version": stale_version},
                            follow_redirects=True)
     assert STALE_MESSAGE in page_text(response)
@@ -475,6 +480,7 @@ def test_admin_resets_two_factor(client, admin):
     user = factories.make_user()
     secret = accounts.new_totp_secret()
     accounts.enable_mfa(user, secret, pyotp.TOTP(secret).now())
+    db.session.commit()
     assert ">Reset two-factor<" in page_text(client.get(f"/admin/users/{user.id}"))
     response = client.post(f"/admin/users/{user.id}/reset-two-factor", data={"version": user.version},
                            follow_redirects=True)

@@ -53,8 +53,10 @@ def department(app):
 
 @pytest.fixture
 def site(officer) -> Asset:
-    return services.create_asset(services.AssetInput(tag="DOH-SITE-TYG", name="Tygerberg clinic", kind="site",
-                                                     site_type="health_facility"), actor=officer)
+    made = services.create_asset(services.AssetInput(tag="DOH-SITE-TYG", name="Tygerberg clinic", kind="site",
+                                                      site_type="health_facility"), actor=officer)
+    db.session.commit()
+    return made
 
 
 @pytest.fixture
@@ -315,6 +317,7 @@ def test_the_same_tag_twice_in_a_file_is_refused(row, officer):
 def test_an_owner_who_left_may_stay_but_not_be_chosen_anew(row, officer, owner):
     run([row()], officer)
     accounts.set_user_active(owner, False, expected_version=owner.version, actor=officer)
+    db.session.commit()
 
     unchanged = run([row()], officer)
     refused = run([row(Tag="DOH-PC-00413", Serial="B2")], officer)

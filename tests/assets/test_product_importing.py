@@ -61,8 +61,10 @@ def audit_count() -> int:
 
 
 def item(tag: str, of: Product, end_of_support_set: date | None = None) -> Asset:
-    return services.create_asset(AssetInput(tag=tag, name=f"Server {tag}", kind="server", product_id=of.id,
-                                            end_of_support_set=end_of_support_set), actor=None)
+    made = services.create_asset(AssetInput(tag=tag, name=f"Server {tag}", kind="server", product_id=of.id,
+                                             end_of_support_set=end_of_support_set), actor=None)
+    db.session.commit()
+    return made
 
 
 # --- the rules -----------------------------------------------------------------------------------------
@@ -272,6 +274,7 @@ def test_the_templates_download(client, login_as, officer):
 
 def test_a_too_long_note_is_named_and_spaces_around_the_version_do_not_matter(officer):
     services.create_product(ProductInput("Acme Linux", "9"), actor=None)
+    db.session.commit()
 
     report = run([row(Product="Acme Linux", Version="9 "), row(Product="Acme Linux", Version="10",
                                                               Note="x" * 5001)], officer)

@@ -51,8 +51,10 @@ def error_next_to(response, field_id: str) -> str:
 
 
 def product(name: str, release: str = "", end_of_support: date | None = None, **fields) -> Product:
-    return services.create_product(ProductInput(name=name, release=release, end_of_support=end_of_support,
-                                                **fields), actor=None)
+    made = services.create_product(ProductInput(name=name, release=release, end_of_support=end_of_support,
+                                                 **fields), actor=None)
+    db.session.commit()
+    return made
 
 
 def shipped(name: str, release: str) -> Product:
@@ -60,8 +62,10 @@ def shipped(name: str, release: str) -> Product:
 
 
 def item(tag: str, of: Product, end_of_support_set: date | None = None) -> Asset:
-    return services.create_asset(AssetInput(tag=tag, name=f"Desktop {tag}", kind="desktop", product_id=of.id,
-                                            end_of_support_set=end_of_support_set), actor=None)
+    made = services.create_asset(AssetInput(tag=tag, name=f"Desktop {tag}", kind="desktop", product_id=of.id,
+                                             end_of_support_set=end_of_support_set), actor=None)
+    db.session.commit()
+    return made
 
 
 def reload(record):
@@ -417,6 +421,7 @@ def test_a_stale_form_is_refused_and_nothing_is_saved(client, officer):
     opened_at = acme.version
     services.update_product(acme, ProductInput("Acme Linux", "9", date(2031, 1, 1)), expected_version=opened_at,
                             actor=None)
+    db.session.commit()
 
     response = client.post(f"/assets/products/{acme.id}/edit", data=product_form(version=str(opened_at)))
 

@@ -34,7 +34,9 @@ def product(name: str, release: str) -> Product:
 
 
 def make(tag: str, name: str = "", kind: str = "desktop", **fields) -> Asset:
-    return services.create_asset(AssetInput(tag=tag, name=name or f"Item {tag}", kind=kind, **fields), actor=None)
+    made = services.create_asset(AssetInput(tag=tag, name=name or f"Item {tag}", kind=kind, **fields), actor=None)
+    db.session.commit()
+    return made
 
 
 def reload(asset: Asset) -> Asset:
@@ -145,6 +147,7 @@ def test_the_export_holds_what_is_shown_and_is_audited(officer, client, estate, 
 
 def test_an_items_page_shows_its_fields_relations_and_risks(officer, client, estate):
     services.add_relation(estate["pc"], "depends_on", estate["server"].id, actor=None)
+    db.session.commit()
 
     page = text_of(client.get(f"/assets/{estate['pc'].id}"))
     server_page = text_of(client.get(f"/assets/{estate['server'].id}"))
@@ -243,6 +246,7 @@ def test_the_form_marks_the_hardware_and_site_groups_with_the_types_they_apply_t
 def test_deleting_an_item_with_relations_needs_the_confirmation(officer, client, estate):
     server = estate["server"]
     services.add_relation(estate["pc"], "depends_on", server.id, actor=None)
+    db.session.commit()
     page = text_of(client.get(f"/assets/{server.id}/delete"))
     assert "SRV-0007 is needed by DOH-PC-00412 Reception PC" in page
 

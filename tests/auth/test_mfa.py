@@ -43,6 +43,7 @@ def enrolled_user(app):
     user = factories.make_user()
     secret = services.new_totp_secret()
     services.enable_mfa(user, secret, previous_step_code(secret))
+    db.session.commit()
     return user, secret
 
 
@@ -144,6 +145,7 @@ def test_the_page_a_user_wanted_opens_after_the_code(app, client, sign_in):
     user = factories.make_user("admin")
     secret = services.new_totp_secret()
     services.enable_mfa(user, secret, previous_step_code(secret))
+    db.session.commit()
     client.get("/login?next=/admin/users")
     sign_in(user.email)
     response = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
@@ -191,6 +193,7 @@ def test_code_no_longer_counts_once_the_account_is_deactivated(app, client, sign
     admin = factories.make_user("admin")
     sign_in(user.email)
     services.set_user_active(user, False, expected_version=user.version, actor=admin)
+    db.session.commit()
     response = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert response.status_code in (302, 401)
     assert _location(client.get("/")).startswith("/login")
@@ -203,6 +206,7 @@ def test_code_no_longer_counts_once_the_password_is_reset(app, client, sign_in, 
     admin = factories.make_user("admin")
     sign_in(user.email)
     services.reset_password(user, "a fresh password from the admin", actor=admin)
+    db.session.commit()
     response = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
     assert _location(response) == "/login"
     assert _location(client.get("/")).startswith("/login")
@@ -216,6 +220,7 @@ def test_code_attempts_are_rate_limited(make_app, wrong_totp_code):
         user = factories.make_user()
         secret = services.new_totp_secret()
         services.enable_mfa(user, secret, previous_step_code(secret))
+        db.session.commit()
         email = user.email
     assert _location(client.post("/login", data={"email": email, "password": factories.PASSWORD})) == (
         "/login/two-factor"
@@ -263,6 +268,7 @@ def test_turning_off_needs_the_password(app, client, sign_in, enrolled_user, aud
 def test_a_role_that_requires_it_must_enrol_before_anything_else(app, client, sign_in):
     user = factories.make_user("auditor")
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     response = sign_in(user.email)
     assert _location(response) == "/account/two-factor"
     page = client.get("/account/two-factor").get_data(as_text=True)
@@ -289,11 +295,13 @@ def test_making_it_mandatory_applies_to_users_already_signed_in(app, client, log
     login_as("auditor")
     assert client.get("/audit/").status_code == 200
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert _location(client.get("/audit/")) == "/account/two-factor"
 
 
 def test_other_roles_are_not_asked_to_enrol(app, client, login_as):
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     login_as("manager")
     assert client.get("/").status_code == 200
 
@@ -301,6 +309,7 @@ def test_other_roles_are_not_asked_to_enrol(app, client, login_as):
 def test_changing_the_password_comes_before_enrolling(app, client, sign_in):
     user = factories.make_user("auditor", must_change_password=True)
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert _location(sign_in(user.email)) == "/account/password"
     assert _location(client.get("/account/two-factor")) == "/account/password"
     response = client.post(

@@ -23,6 +23,7 @@ NEW_PASSWORD = "a different long passphrase"
 def _fail_password(user: User, times: int) -> None:
     for _ in range(times):
         result = services.check_password(user.email, "not the password at all")
+        db.session.commit()
         assert result.user is None
 
 
@@ -32,6 +33,7 @@ def _fail_password(user: User, times: int) -> None:
 def test_right_password_returns_the_user(app):
     user = factories.make_user()
     result = services.check_password(user.email, factories.PASSWORD)
+    db.session.commit()
     assert result.user is user
     assert result.error is None
     assert not result.needs_second_factor
@@ -46,6 +48,7 @@ def test_e_mail_is_matched_whatever_its_case_and_spaces(app):
 def test_wrong_password_counts_a_failure_and_is_audited(app, audit_entries):
     user = factories.make_user()
     result = services.check_password(user.email, "wrong password here")
+    db.session.commit()
     assert result.user is None
     assert result.error == services.GENERIC_LOGIN_ERROR
     assert user.failed_login_count == 1
@@ -55,6 +58,7 @@ def test_wrong_password_counts_a_failure_and_is_audited(app, audit_entries):
 
 def test_unknown_e_mail_gets_the_same_message_and_is_audited(app, audit_entries):
     result = services.check_password("Nobody@Example.gov.za", "whatever password")
+    db.session.commit()
     assert result.user is None
     assert result.error == services.GENERIC_LOGIN_ERROR
     [entry] = audit_entries("login_failed")
@@ -66,6 +70,7 @@ def test_unknown_e_mail_costs_as_many_password_checks_as_a_known_one(app, monkey
     """Answering faster for an unknown address would tell an attacker which addresses have accounts."""
     user = factories.make_user()
     services.check_password("nobody@example.gov.za", "warm-up: the first check may prepare a hash")
+    db.session.commit()
     checks = []
     real_verify = PasswordHasher.verify
 
@@ -75,7 +80,9 @@ def test_unknown_e_mail_costs_as_many_password_checks_as_a_known_one(app, monkey
 
     monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
     services.check_password(user.email, "wrong password for a known address")
+    db.session.commit()
     services.check_password("nobody@example.gov.za", "any password for an unknown address")
+    db.session.commit()
     assert checks == ["wrong password for a known address", "any password for an unknown address"]
 
 
@@ -87,6 +94,7 @@ def test_fifth_failure_locks_the_account_for_the_configured_time(app, audit_entr
 
     before = utcnow()
     result = services.check_password(user.email, "wrong again, fifth")
+    db.session.commit()
     assert result.error.startswith("This account is locked after too many failed sign-ins.")
     assert services.is_locked(user)
     minutes = app.config["LOCKOUT_MINUTES"]
@@ -104,6 +112,7 @@ def test_locked_account_refuses_the_right_password_without_counting(app, audit_e
     locked_until = user.locked_until
 
     result = services.check_password(user.email, factories.PASSWORD)
+    db.session.commit()
     assert result.user is None
     assert "locked" in result.error
     assert user.locked_until == locked_until, "an attempt during the lock does not extend it"
@@ -133,6 +142,7 @@ def test_deactivated_account_with_the_right_password_is_refused(app, audit_entri
     user.active = False
     db.session.commit()
     result = services.check_password(user.email, factories.PASSWORD)
+    db.session.commit()
     assert result.user is None
     assert "deactivated" in result.error
     assert [e.summary for e in audit_entries("login_refused")] == ["Account deactivated"]
@@ -149,6 +159,7 @@ def test_record_sign_in_clears_failures_and_the_lock(app, audit_entries):
     user = factories.make_user()
     _fail_password(user, 3)
     services.record_sign_in(user)
+    db.session.commit()
     assert user.failed_login_count == 0
     assert user.locked_until is None
     assert user.last_login_at is not None
@@ -161,7 +172,9 @@ def test_an_outdated_hash_is_upgraded_at_sign_in(app):
     user.password_hash = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY).hash(factories.PASSWORD)
     db.session.commit()
     result = services.check_password(user.email, factories.PASSWORD)
+    db.session.commit()
     services.record_sign_in(result.user)
+    db.session.commit()
     assert "m=65536" not in user.password_hash
     assert verify_password(user.password_hash, factories.PASSWORD)
 
@@ -174,6 +187,7 @@ def test_cookie_loader_needs_the_current_session_token(app):
     assert services.load_user_from_cookie(user.get_id()) is user
     old_cookie = user.get_id()
     services.change_own_password(user, factories.PASSWORD, NEW_PASSWORD)
+    db.session.commit()
     assert services.load_user_from_cookie(old_cookie) is None
     assert services.load_user_from_cookie(user.get_id()) is user
 
@@ -189,6 +203,7 @@ def test_cookie_loader_refuses_a_deactivated_account(app):
     user = factories.make_user()
     cookie = user.get_id()
     services.set_user_active(user, False, expected_version=user.version, actor=admin)
+    db.session.commit()
     assert services.load_user_from_cookie(cookie) is None
 
 
@@ -199,6 +214,7 @@ def test_change_own_password(app, audit_entries):
     user = factories.make_user(must_change_password=True)
     token = user.session_token
     services.change_own_password(user, factories.PASSWORD, NEW_PASSWORD)
+    db.session.commit()
     assert verify_password(user.password_hash, NEW_PASSWORD)
     assert not user.must_change_password
     assert user.session_token != token
@@ -220,6 +236,7 @@ def test_change_own_password_refusals_change_nothing(app, audit_entries, current
     stored, token = user.password_hash, user.session_token
     with pytest.raises(services.AccountError, match=message) as refused:
         services.change_own_password(user, current, new)
+        db.session.commit()
     assert refused.value.field == field
     db.session.rollback()
     assert (user.password_hash, user.session_token) == (stored, token)
@@ -230,6 +247,7 @@ def test_new_password_may_not_be_the_e_mail_address(app):
     user = factories.make_user(email="long.address@example.gov.za")
     with pytest.raises(services.AccountError, match="same as the e-mail address"):
         services.change_own_password(user, factories.PASSWORD, "long.address@example.gov.za")
+        db.session.commit()
 
 
 # --- administering accounts -------------------------------------------------------------------
@@ -241,6 +259,7 @@ def test_reset_password_forces_a_change_and_unlocks(app, audit_entries):
     _fail_password(user, 5)
     token = user.session_token
     services.reset_password(user, NEW_PASSWORD, actor=admin)
+    db.session.commit()
     assert user.must_change_password
     assert not services.is_locked(user)
     assert user.session_token != token
@@ -253,6 +272,7 @@ def test_unlock_user(app, audit_entries):
     user = factories.make_user()
     _fail_password(user, 5)
     services.unlock_user(user, actor=admin)
+    db.session.commit()
     assert not services.is_locked(user)
     assert services.check_password(user.email, factories.PASSWORD).user is user
     assert len(audit_entries("unlock")) == 1
@@ -271,6 +291,7 @@ def test_create_user_refusals(app, fields, field, message):
               "department_id": None, "password": factories.PASSWORD, "actor": None, **fields}
     with pytest.raises(services.AccountError, match=message) as refused:
         services.create_user(**values)
+        db.session.commit()
     assert refused.value.field == field
     db.session.rollback()
     assert services.find_user_by_email("new.person@example.gov.za") is None
@@ -289,6 +310,7 @@ def test_create_user_refuses_an_address_in_use_whatever_its_case(app):
 def _enrolled(user: User) -> str:
     secret = services.new_totp_secret()
     services.enable_mfa(user, secret, previous_step_code(secret))
+    db.session.commit()
     return secret
 
 
@@ -306,6 +328,7 @@ def test_enable_mfa_with_a_wrong_code_changes_nothing(app, audit_entries, wrong_
     secret = services.new_totp_secret()
     with pytest.raises(services.AccountError, match="That code does not match") as refused:
         services.enable_mfa(user, secret, wrong_totp_code(secret))
+        db.session.commit()
     assert refused.value.field == "code"
     assert not user.mfa_enabled
     assert user.totp_secret is None
@@ -324,6 +347,7 @@ def test_second_factor_right_and_wrong_codes(app, wrong_totp_code, audit_entries
     user = factories.make_user()
     secret = _enrolled(user)
     wrong = services.check_second_factor(user, wrong_totp_code(secret))
+    db.session.commit()
     assert wrong.user is None
     assert "That code is not right, or it was used already." in wrong.error
     assert user.failed_login_count == 1
@@ -336,7 +360,9 @@ def test_wrong_second_factor_codes_lock_the_account(app, wrong_totp_code):
     secret = _enrolled(user)
     for _ in range(4):
         services.check_second_factor(user, wrong_totp_code(secret))
+        db.session.commit()
     fifth = services.check_second_factor(user, wrong_totp_code(secret))
+    db.session.commit()
     assert "locked" in fifth.error
     assert services.is_locked(user)
     assert "locked" in services.check_second_factor(user, pyotp.TOTP(secret).now()).error
@@ -348,7 +374,9 @@ def test_second_factor_is_refused_once_the_account_is_deactivated(app):
     user = factories.make_user()
     secret = _enrolled(user)
     services.set_user_active(user, False, expected_version=user.version, actor=admin)
+    db.session.commit()
     result = services.check_second_factor(user, pyotp.TOTP(secret).now())
+    db.session.commit()
     assert result.user is None
     assert "deactivated" in result.error
 
@@ -358,8 +386,10 @@ def test_disable_own_mfa_needs_the_password(app, audit_entries):
     _enrolled(user)
     with pytest.raises(services.AccountError, match="The password is not right."):
         services.disable_own_mfa(user, "not my password")
+        db.session.commit()
     assert user.mfa_enabled
     services.disable_own_mfa(user, factories.PASSWORD)
+    db.session.commit()
     assert not user.mfa_enabled
     assert user.totp_secret is None
     assert len(audit_entries("mfa_disabled")) == 1
@@ -369,15 +399,18 @@ def test_mfa_cannot_be_turned_off_when_the_role_requires_it(app):
     user = factories.make_user("auditor")
     _enrolled(user)
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert not services.must_enrol_in_mfa(user)
     with pytest.raises(services.AccountError, match="required for your role"):
         services.disable_own_mfa(user, factories.PASSWORD)
+        db.session.commit()
     assert user.mfa_enabled
 
 
 def test_must_enrol_only_for_the_roles_chosen(app):
     auditor, manager = factories.make_user("auditor"), factories.make_user("manager")
     settings.save({"mfa_required_roles": ["auditor"]}, actor=None)
+    db.session.commit()
     assert services.must_enrol_in_mfa(auditor)
     assert not services.must_enrol_in_mfa(manager)
 
@@ -388,6 +421,7 @@ def test_admin_reset_of_mfa_signs_the_user_out(app, audit_entries):
     _enrolled(user)
     cookie = user.get_id()
     services.reset_mfa(user, actor=admin)
+    db.session.commit()
     assert not user.mfa_enabled
     assert services.load_user_from_cookie(cookie) is None
     assert len(audit_entries("mfa_reset")) == 1

@@ -336,6 +336,7 @@ def test_after_an_admin_reset_the_new_password_must_be_changed(app, client, logi
     user = factories.make_user("manager")
     login_as(user)
     services.reset_password(user, "set by the administrator", actor=admin)
+    db.session.commit()
     assert not _is_signed_in(client), "the reset signs the user out everywhere"
 
     assert sign_in(user.email).status_code == 401

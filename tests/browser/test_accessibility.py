@@ -298,6 +298,7 @@ def _information_security_risk(live_server) -> tuple[int, int]:
 
     from app.auth.services import find_user_by_email
     from app.controls.services import annex_a_control
+    from app.extensions import db
     from app.risks import categories, services
     from app.risks.scoring import Rating
 
@@ -327,6 +328,7 @@ def _information_security_risk(live_server) -> tuple[int, int]:
                             control_id=annex_a_control("5.1").id)
         services.add_action(risk, title="Technology refresh of end-of-support equipment", owner_id=owner.id,
                             due_on=_months_from_today(18), actor=officer, control_id=annex_a_control("8.8").id)
+        db.session.commit()
         return risk.id, action.id
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from flask import get_flashed_messages
+from flask import flash, get_flashed_messages
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from wtforms import StringField
 
@@ -35,10 +36,11 @@ def department_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Department))
 
 
-def test_nothing_happens_when_the_save_succeeds(form):
+def test_a_save_that_succeeds_is_committed_once_the_block_ends(form):
     with saving(form, RiskRuleError, stale_url="/departments/1"):
         db.session.add(Department(code="DOTP", name="Transport"))
-        db.session.commit()
+        db.session.flush()  # a service flushes; the block's end commits
+    db.session.rollback()  # nothing is left to roll back: it was committed
     assert department_count() == 1
     assert not form.errors and get_flashed_messages() == []
 
@@ -89,6 +91,21 @@ def test_a_stale_edit_redirects_with_the_reason_and_keeps_nothing(form):
     assert get_flashed_messages(with_categories=True) == [("danger", str(StaleEditError("department")))]
     assert department_count() == 0
     assert not form.errors
+
+
+def test_a_race_lost_in_the_update_itself_is_the_stale_message_too(form):
+    """Two saves read the same version; the second UPDATE ... WHERE version matches no row
+    (SQLAlchemy's StaleDataError): the person is told what a stale form tells them, not error 500."""
+    with pytest.raises(HTTPException) as raised, saving(form, RiskRuleError, stale_url="/risks/1/edit"):
+        db.session.add(Department(code="DOTP", name="Transport"))
+        db.session.flush()
+        flash("Saved.", "success")
+        raise StaleDataError("UPDATE statement on table 'treatment_action' expected to update 1 row(s); "
+                             "0 were matched.")
+    response = raised.value.get_response()
+    assert (response.status_code, response.headers["Location"]) == (302, "/risks/1/edit")
+    assert get_flashed_messages(with_categories=True) == [("danger", str(StaleEditError("treatment action")))]
+    assert department_count() == 0
 
 
 def test_a_stale_edit_is_not_expected_without_somewhere_to_send_the_person(form):

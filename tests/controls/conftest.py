@@ -24,9 +24,11 @@ def category(app) -> RiskCategory:
 @pytest.fixture
 def make_risk(category, officer):
     def build(title: str, controls=(), status: str = "open"):
-        return risks.create_risk(risks.RiskInput(
+        risk = risks.create_risk(risks.RiskInput(
             title=title, category_id=category.id, inherent=Rating(4, 4), residual=Rating(3, 3), status=status,
             control_ids=[control.id for control in controls]), actor=officer)
+        db.session.commit()
+        return risk
 
     return build
 
@@ -34,8 +36,10 @@ def make_risk(category, officer):
 @pytest.fixture
 def make_internal_control(officer):
     def build(reference: str, annex_refs: list[str], active: bool = True):
-        return services.create_internal_control(ControlInput(
-            reference=reference, title=f"Internal control {reference}", control_type="Detective",
-            annex_a_ids=[annex_a_control(ref).id for ref in annex_refs], active=active), actor=officer)
+        made = services.create_internal_control(ControlInput(
+             reference=reference, title=f"Internal control {reference}", control_type="Detective",
+             annex_a_ids=[annex_a_control(ref).id for ref in annex_refs], active=active), actor=officer)
+        db.session.commit()
+        return made
 
     return build

@@ -45,11 +45,15 @@ def evidence_input(**changes) -> EvidenceInput:
 
 
 def add_file(actor=None, filename="restore-test.pdf", content=RESTORE_PDF, **changes) -> Evidence:
-    return services.add_evidence(evidence_input(**changes), actor=actor, filename=filename, content=content)
+    made = services.add_evidence(evidence_input(**changes), actor=actor, filename=filename, content=content)
+    db.session.commit()
+    return made
 
 
 def add_link(actor=None, url=LINK, **changes) -> Evidence:
-    return services.add_evidence(evidence_input(url=url, **changes), actor=actor)
+    made = services.add_evidence(evidence_input(url=url, **changes), actor=actor)
+    db.session.commit()
+    return made
 
 
 def stored_files(app) -> list[Path]:
@@ -276,6 +280,7 @@ def test_the_size_limit_is_never_above_the_servers_upload_limit(make_app):
 
 def test_a_file_over_the_size_set_by_the_administrator_is_refused(app, officer):
     settings.save({settings.EVIDENCE_MAX_MB: 2}, actor=None)
+    db.session.commit()
 
     with pytest.raises(ControlRuleError) as refusal:
         add_file(officer, content=b"%PDF-1.4\n" + b"0" * (3 * MB))
@@ -287,6 +292,7 @@ def test_a_file_over_the_size_set_by_the_administrator_is_refused(app, officer):
 
 def test_a_file_of_exactly_the_size_set_is_accepted_and_one_byte_more_is_not(app, officer):
     settings.save({settings.EVIDENCE_MAX_MB: 1}, actor=None)
+    db.session.commit()
     exact = b"%PDF-1.4\n" + b"0" * (MB - 9)
 
     with pytest.raises(ControlRuleError, match="evidence files may be at most 1 MB"):
@@ -493,6 +499,7 @@ def test_a_replacement_is_checked_like_an_upload(app, officer, filename, content
 def test_a_replacement_over_the_size_set_is_refused(app, officer):
     evidence = add_file(officer)
     settings.save({settings.EVIDENCE_MAX_MB: 1}, actor=None)
+    db.session.commit()
 
     with pytest.raises(ControlRuleError, match="evidence files may be at most 1 MB"):
         services.replace_evidence_file(evidence, filename="big.pdf", content=b"%PDF-" + b"0" * (2 * MB),
@@ -543,9 +550,11 @@ def gaps(today: date = TODAY) -> tuple[list[str], list[str]]:
 
 
 def internal_control(implements: str, *, active: bool = True) -> Control:
-    return services.create_internal_control(ControlInput(reference=f"IC-{implements}", title="Backups",
-                                                         control_type="Preventive", active=active,
-                                                         annex_a_ids=annex(implements)), actor=None)
+    made = services.create_internal_control(ControlInput(reference=f"IC-{implements}", title="Backups",
+                                                          control_type="Preventive", active=active,
+                                                          annex_a_ids=annex(implements)), actor=None)
+    db.session.commit()
+    return made
 
 
 def test_only_applicable_controls_without_evidence_are_gaps(officer):

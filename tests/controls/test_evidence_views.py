@@ -72,8 +72,12 @@ def make_evidence(title="Backup restore test, Q1 2026", *, references=("8.13",),
     data = EvidenceInput(title=title, evidence_date=fields.pop("evidence_date", today() - timedelta(days=30)),
                          control_ids=ids(*references), url=url, **fields)
     if url is not None:
-        return services.add_evidence(data, actor=actor)
-    return services.add_evidence(data, actor=actor, filename=filename, content=content)
+        made = services.add_evidence(data, actor=actor)
+        db.session.commit()
+        return made
+    made = services.add_evidence(data, actor=actor, filename=filename, content=content)
+    db.session.commit()
+    return made
 
 
 def new_form(**changes) -> dict:
@@ -341,6 +345,7 @@ def test_the_size_set_by_the_administrator_is_shown_on_the_form(client, officer)
     from app.admin import settings
 
     settings.save({settings.EVIDENCE_MAX_MB: 5}, actor=None)
+    db.session.commit()
 
     assert "; at most 5 MB." in text_of(client.get("/controls/evidence/new"))
 
@@ -427,6 +432,7 @@ def test_the_size_set_by_the_administrator_is_enforced_on_upload(app, client, of
     from app.admin import settings
 
     settings.save({settings.EVIDENCE_MAX_MB: 1}, actor=None)
+    db.session.commit()
 
     response = post_large(client, "/controls/evidence/new",
                           new_form(file=(io.BytesIO(b"%PDF-1.4\n" + b"0" * (2 * 1_048_576)), "scan.pdf")))

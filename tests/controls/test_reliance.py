@@ -56,6 +56,7 @@ def relink(risk: Risk, controls, officer) -> None:
     data = risks.input_of(risk)
     data.control_ids = [control.id for control in controls]
     risks.update_risk(risk, data, expected_version=risk.version, actor=officer, reason="Controls reviewed")
+    db.session.commit()
 
 
 # --- every kind of change ---------------------------------------------------------------------------
@@ -83,6 +84,7 @@ def test_changing_a_risks_controls_or_closing_it_moves_it(officer, make_risk, ma
     assert (kept("8.16"), kept("8.15")) == ((["Log tampering"], 1), (["Undetected intrusion"], 1))
 
     risks.close_risk(other, expected_version=other.version, reason="Decommissioned.", actor=officer)
+    db.session.commit()
     assert kept("8.16") == ([], 0)
     assert_kept_as_worked_out()
 
@@ -99,6 +101,7 @@ def test_retiring_reinstating_or_remapping_an_internal_control_moves_its_risks(
         reference="IC-009", title=monitoring.title, control_type="Detective",
         annex_a_ids=[annex_a_control("8.16").id, annex_a_control("5.1").id], active=True),
         expected_version=monitoring.version, actor=officer)
+    db.session.commit()
     assert (kept("8.15"), kept("8.16"), kept("5.1")) == (([], 0), (["Undetected intrusion"], 1),
                                                          (["Undetected intrusion"], 1))
     assert_kept_as_worked_out()
@@ -151,10 +154,12 @@ def test_changes_that_do_not_touch_its_sources_leave_it_alone(officer, make_risk
     data = risks.input_of(risk)
     data.description = "Attackers move through the network unseen."
     risks.update_risk(risk, data, expected_version=risk.version, actor=officer)
+    db.session.commit()
     factories.make_user("auditor")
     assert refreshed == []
 
     risks.close_risk(risk, expected_version=risk.version, reason="Decommissioned.", actor=officer)
+    db.session.commit()
     assert len(refreshed) == 1
 
 
@@ -166,6 +171,7 @@ def test_the_migration_fills_it_from_the_data_already_there(app, officer, make_r
     make_risk("Policy gap", controls=[annex_a_control("5.1")])
     closed = make_risk("Old SIEM", controls=[annex_a_control("8.16")])
     risks.close_risk(closed, expected_version=closed.version, reason="Gone.", actor=officer)
+    db.session.commit()
     expected = live_summary()
     db.session.remove()
 

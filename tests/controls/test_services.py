@@ -40,7 +40,9 @@ def control_input(**changes) -> ControlInput:
 
 
 def create(actor=None, **changes) -> Control:
-    return services.create_internal_control(control_input(**changes), actor=actor)
+    made = services.create_internal_control(control_input(**changes), actor=actor)
+    db.session.commit()
+    return made
 
 
 def input_of(control: Control, **changes) -> ControlInput:

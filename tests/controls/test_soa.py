@@ -39,7 +39,9 @@ def decide(reference: str, data: SoaInput, actor) -> dict:
     """Decide (or change) the row of one control, as its edit form would, with the current version."""
     control = annex_a_control(reference)
     entry = soa.entry_for(control)
-    return soa.save_entry(control, data, expected_version=entry.version if entry else None, actor=actor)
+    made = soa.save_entry(control, data, expected_version=entry.version if entry else None, actor=actor)
+    db.session.commit()
+    return made
 
 
 def decide_every_control(actor, status: str = "implemented", *, leaving=()) -> None:
@@ -47,6 +49,7 @@ def decide_every_control(actor, status: str = "implemented", *, leaving=()) -> N
     for row in soa.soa_rows(applicable="undecided"):
         if row.control.reference not in leaving:
             soa.save_entry(row.control, included(status=status), expected_version=None, actor=actor)
+    db.session.commit()
 
 
 def references(rows) -> list[str]:
@@ -68,6 +71,7 @@ def retire(control, actor) -> None:
         reference=control.reference, title=control.title, control_type=control.control_types,
         annex_a_ids=[annex.id for annex in control.annex_a_controls], active=False),
         expected_version=control.version, actor=actor)
+    db.session.commit()
 
 
 # --- deciding one control ------------------------------------------------------------------------
@@ -182,6 +186,7 @@ def test_the_decision_itself_is_required(officer):
 def test_the_owner_must_be_an_active_user(officer):
     leaver = factories.make_user("risk_owner")
     accounts.set_user_active(leaver, False, expected_version=leaver.version, actor=None)
+    db.session.commit()
 
     for owner_id in (leaver.id, 999_999):
         with pytest.raises(SoaRuleError) as refusal:
@@ -199,6 +204,7 @@ def test_an_owner_who_has_left_may_stay_on_the_row_while_other_fields_change(off
     owner = factories.make_user("risk_owner")
     decide("8.16", included(owner_id=owner.id), officer)
     accounts.set_user_active(owner, False, expected_version=owner.version, actor=None)
+    db.session.commit()
 
     decide("8.16", included(owner_id=owner.id, status="partially_implemented"), officer)
 
@@ -507,6 +513,7 @@ def test_later_changes_do_not_alter_an_issued_version(officer, make_risk):
     make_risk("Undetected intrusion", controls=[annex_a_control("8.16")])
     accounts.update_user(officer, expected_version=officer.version, email=officer.email, full_name="Thandi Nkosi",
                          role=officer.role, department_id=None, actor=None)
+    db.session.commit()
     db.session.expire_all()
 
     version = db.session.get(SoaVersion, soa.get_version(1).id)
@@ -519,7 +526,9 @@ def test_later_changes_do_not_alter_an_issued_version(officer, make_risk):
 
 
 def issue(officer) -> SoaVersion:
-    return soa.issue_version(approver="Head of Department", approved_on=TODAY, note="", actor=officer, today=TODAY)
+    made = soa.issue_version(approver="Head of Department", approved_on=TODAY, note="", actor=officer, today=TODAY)
+    db.session.commit()
+    return made
 
 
 def test_identical_versions_have_no_differences(officer):

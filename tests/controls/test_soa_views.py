@@ -348,6 +348,7 @@ def test_a_deactivated_owner_cannot_be_chosen(login_as, client, officer):
 
     leaver = factories.make_user("risk_owner", full_name="Sipho Leaver")
     accounts.set_user_active(leaver, False, expected_version=leaver.version, actor=None)
+    db.session.commit()
     login_as(officer)
 
     assert "Sipho Leaver" not in client.get(edit_url("8.16")).get_data(as_text=True)
@@ -363,6 +364,7 @@ def test_a_row_whose_owner_has_left_can_still_be_edited(login_as, client, office
     leaver = factories.make_user("risk_owner", full_name="Sipho Leaver")
     decide("8.16", included(owner_id=leaver.id), officer)
     accounts.set_user_active(leaver, False, expected_version=leaver.version, actor=None)
+    db.session.commit()
     login_as(officer)
     assert "Sipho Leaver (inactive)" in client.get(edit_url("8.16")).get_data(as_text=True)
 

@@ -53,7 +53,9 @@ def new_control_form(**changes) -> dict:
 def make_internal(reference="IC-001", title="Central log monitoring", implements=("8.16",), **fields) -> Control:
     data = ControlInput(reference=reference, title=title, control_type=fields.pop("control_type", "Detective"),
                         annex_a_ids=[annex_a_control(ref).id for ref in implements], **fields)
-    return services.create_internal_control(data, actor=None)
+    made = services.create_internal_control(data, actor=None)
+    db.session.commit()
+    return made
 
 
 def internal_controls() -> list[Control]:
@@ -508,6 +510,7 @@ def test_a_stale_edit_goes_back_to_the_form_with_a_message_and_saves_nothing(cli
     opened = str(control.version)
     services.update_control(control, ControlInput(description="Saved meanwhile."), expected_version=control.version,
                             actor=None)
+    db.session.commit()
 
     response = client.post(f"/controls/{control.id}/edit", data={
         "version": opened, "description": "Mine.", "owner_id": "", "department_id": ""})

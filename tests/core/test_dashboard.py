@@ -57,9 +57,11 @@ def register(people):
     owner, other, officer = people["owner"], people["other_owner"], people["officer"]
 
     def risk(title, *, residual=(2, 2), tolerance=9, owner=owner, department=people["health"]):
-        return risk_services.create_risk(risk_services.RiskInput(
+        made = risk_services.create_risk(risk_services.RiskInput(
             title=title, category_id=category.id, inherent=Rating(5, 5), residual=Rating(*residual),
             tolerance=tolerance, owner_id=owner.id, department_id=department.id, status="open"), actor=officer)
+        db.session.commit()
+        return made
 
     risks = {
         "over": risk("Ransomware", residual=(4, 4)),  # 16 > 9

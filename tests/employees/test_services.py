@@ -38,7 +38,10 @@ def nurse(**changes) -> EmployeeInput:
 
 
 def add(data: EmployeeInput, actor=None) -> Employee:
-    return services.create_employee(data, actor=actor)
+    """Create and commit, as the form's view does."""
+    employee = services.create_employee(data, actor=actor)
+    db.session.commit()
+    return employee
 
 
 def refused(data: EmployeeInput, employee: Employee | None = None) -> dict[str | None, str]:
@@ -126,6 +129,7 @@ def test_saving_the_same_values_changes_nothing_and_records_nothing(hr):
 def test_a_stale_edit_is_refused_and_changes_nothing(hr):
     employee = add(nurse())
     services.update_employee(employee, nurse(position="Enrolled Nurse"), expected_version=employee.version, actor=hr)
+    db.session.commit()
 
     with pytest.raises(StaleEditError):
         services.update_employee(employee, nurse(position="Clinical Nurse Practitioner"), expected_version=1,

@@ -28,11 +28,13 @@ def make_employee(*, department=None, user=None, status: str = "active", name: s
 
 
 def make_draft(code: str = "ICT-SEC", **draft) -> services.Policy:
-    return services.create_policy(
+    policy = services.create_policy(
         services.PolicyInput(code=code, title="ICT Security Policy"),
         services.DraftInput(**{"body": TEXT, "author_name": "Sipho Dlamini", "author_designation": "Security Officer",
                                **draft}),
         actor=None)
+    db.session.commit()  # the service flushes; a builder saves, as the view that calls it would
+    return policy
 
 
 def make_approved(code: str = "ICT-SEC") -> services.Policy:
@@ -44,6 +46,7 @@ def make_approved(code: str = "ICT-SEC") -> services.Policy:
                           actor=None, today=date(2026, 2, 25))
     services.approve(version, workflow.Approval("Thabo Nkosi", "Municipal Manager", APPROVED_ON, None),
                      expected_version=version.version, actor=None, today=APPROVED_ON)
+    db.session.commit()
     return policy
 
 

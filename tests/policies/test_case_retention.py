@@ -47,6 +47,7 @@ def test_only_closed_cases_past_the_retention_period_are_due(app, department, ol
 
     assert due == [old_case]
     settings.save({settings.CASE_RETENTION_YEARS: 2}, actor=None)
+    db.session.commit()
     assert set(db.session.scalars(retention.due_for_destruction(TODAY))) == {old_case, recent}
 
 
@@ -55,6 +56,7 @@ def test_destroying_keeps_statistics_and_the_audit_entry_and_removes_the_file(ap
     assert uploads.stored_path(sha256).is_file()
 
     statistic = retention.destroy_case(old_case, actor=None, today=TODAY)
+    db.session.commit()
 
     assert db.session.scalar(sa.select(sa.func.count(PolicyCase.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(CaseWarning.id))) == 0
@@ -65,6 +67,16 @@ def test_destroying_keeps_statistics_and_the_audit_entry_and_removes_the_file(ap
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "destroy")).one()
     assert reference in entry.summary and "anonymised statistical record" in entry.summary
     assert not [column for column in CaseStatistic.__table__.columns if "employee" in column.name]
+
+
+def test_a_destruction_rolled_back_keeps_the_case_and_its_file(app, old_case):
+    """The service only flushes; the file goes with its caller's commit, never before."""
+    case_id, sha256 = old_case.id, old_case.evidence[0].sha256
+    retention.destroy_case(old_case, actor=None, today=TODAY)
+    assert uploads.stored_path(sha256).is_file()
+    db.session.rollback()
+    assert uploads.stored_path(sha256).is_file()
+    assert db.session.get(PolicyCase, case_id) is not None
 
 
 def test_a_case_within_its_retention_period_cannot_be_destroyed(app, department):

@@ -136,6 +136,7 @@ def test_a_warning_date_must_be_possible(employee, policy, issued, words):
 def test_a_warning_counts_for_the_validity_set_for_its_type(employee, policy):
     settings.save({settings.WARNING_VALIDITY_MONTHS: {"management": 2, "written": 6, "final_written": 12}},
                   actor=None)
+    db.session.commit()
     warning = warn(open_case(employee, policy), "management", date(2026, 11, 5))
     assert warning.valid_until == date(2027, 1, 5)
 

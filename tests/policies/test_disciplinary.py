@@ -48,6 +48,7 @@ def disciplinary_case(employee, policy, *, acknowledged=True, **changes):
     case = open_case(employee, policy, **changes)
     cases.decide(case, "disciplinary", "Deliberate sharing of an administrator password with a contractor.",
                  expected_version=case.version, actor=None, today=date(2026, 11, 3))
+    db.session.commit()
     if acknowledged:
         db.session.add(PolicyAcknowledgement(version_id=case.policy_version_id, employee_id=employee.id,
                                              acknowledged_on=date(2026, 3, 10), method="paper"))
@@ -85,12 +86,14 @@ def to_notice(case):
                                  actor=None, today=TODAY)
     steps.add_allegation(case, "On 2 November 2026 you shared your password with a contractor (clause 4.2).",
                          actor=None)
+    db.session.commit()
     return case
 
 
 def to_hearing(case):
     to_notice(case)
     steps.issue_notice(case, notice(), actor=None, today=TODAY)
+    db.session.commit()
     return case
 
 
@@ -100,12 +103,14 @@ def to_sanction(case):
     for allegation in case.allegations:
         steps.record_finding(case, allegation.id, finding="guilty", reasons="Admitted; the log confirms it.",
                              actor=None)
+    db.session.commit()
     return case
 
 
 def to_outcome(case, **changes):
     to_sanction(case)
     steps.record_sanction(case, sanction(**changes), actor=None, today=TODAY)
+    db.session.commit()
     return case
 
 
@@ -283,6 +288,7 @@ def test_a_hearing_too_soon_after_the_notice_needs_a_reason_to_go_on(employee, p
 
 def test_the_notice_period_follows_the_setting(employee, policy):
     settings.save({settings.HEARING_NOTICE_WORKING_DAYS: 2}, actor=None)
+    db.session.commit()
     case = to_notice(disciplinary_case(employee, policy))
     steps.issue_notice(case, notice(hearing_on=date(2026, 11, 11)), actor=None, today=TODAY)
     assert case.fairness_overrides == []
@@ -573,6 +579,7 @@ def test_the_next_step_and_the_open_warnings(employee, policy):
     steps.record_hearing(case, hearing(), actor=None, today=TODAY)
     assert steps.next_step(case) == "findings"
     settings.save({settings.HEARING_NOTICE_WORKING_DAYS: 10}, actor=None)  # raised after the notice
+    db.session.commit()
     assert [w.check for w in steps.open_warnings(case)] == ["notice_period"]
 
 

@@ -306,6 +306,7 @@ def test_the_page_lists_what_still_warns(client, login_as, employee, policy):
 def test_the_page_warns_of_what_a_later_setting_makes_unfair(client, login_as, employee, policy):
     case = to_hearing(disciplinary_case(employee, policy))
     settings.save({settings.HEARING_NOTICE_WORKING_DAYS: 10}, actor=None)  # raised after the notice
+    db.session.commit()
     login_as("hr_officer")
     text = text_of(client.get(f"/cases/{case.id}"))
     assert "Fairness checks Time to prepare for the hearing: The hearing on 2026-11-16 is 5 working days" in text

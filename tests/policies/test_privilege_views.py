@@ -175,6 +175,7 @@ def test_a_bad_training_or_completion_changes_nothing(client, login_as, training
 
     refused = client.post(f"/cases/{training_case.id}/trainings", data={"course": "Awareness", "due_on": past})
     training = privileges.assign_training(training_case, "Awareness", "", local_today(), actor=None)
+    db.session.commit()
     program = client.post(f"/cases/{training_case.id}/trainings/{training.id}/completion", data={
         "completed_on": local_today().isoformat(), "evidence": (io.BytesIO(b"MZ\x00\x00program"), "tool.exe")},
         content_type="multipart/form-data")

@@ -131,6 +131,7 @@ def test_a_bad_revocation_is_refused_with_its_reason_and_nothing_is_stored(revok
 
 def test_the_longest_revocation_is_a_setting(revoking):
     settings.save({settings.REVOCATION_MAX_DAYS: 20}, actor=None)
+    db.session.commit()
 
     with pytest.raises(CaseRuleError, match="21 days is longer than allowed: a revocation lasts at most 20 days"):
         revoke(revoking, ends_on=date(2026, 12, 1))

@@ -22,6 +22,7 @@ BAD = (HEADER + ",Residual above inherent,Information Security,2,2,4,4\n").encod
 @pytest.fixture
 def register(app, category):
     current_matrix()
+    db.session.commit()
 
 
 def upload(client, data: bytes, filename: str = "register.csv"):

@@ -51,7 +51,9 @@ def make_risk(category, officer, owner):
             owner_id=fields.pop("owner_id", owner.id),
             **fields,
         )
-        return services.create_risk(data, actor=officer)
+        risk = services.create_risk(data, actor=officer)
+        db.session.commit()
+        return risk
 
     return build
 

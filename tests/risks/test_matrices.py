@@ -47,6 +47,7 @@ def test_versions_increment_and_older_ones_stay_as_they_were(app):
 
 def test_saving_is_audit_logged_with_the_actor(app):
     matrices.current_matrix()
+    db.session.commit()
     admin = factories.make_user("admin")
     version = matrices.save_new_version(default_matrix(3), change_note="Three levels", actor=admin,
                                         based_on_version=1)
@@ -60,7 +61,9 @@ def test_saving_is_audit_logged_with_the_actor(app):
 
 def test_a_stale_version_is_refused_and_nothing_is_saved(app):
     matrices.current_matrix()
+    db.session.commit()
     matrices.save_new_version(default_matrix(4), change_note="Someone else", actor=None, based_on_version=1)
+    db.session.commit()
     entries_before = len(audit_entries())
     with pytest.raises(matrices.MatrixError, match="Someone saved matrix version 2 while you were editing version 1"):
         matrices.save_new_version(default_matrix(3), change_note="Mine", actor=None, based_on_version=1)
@@ -77,6 +80,7 @@ def test_a_stale_version_is_refused_and_nothing_is_saved(app):
 ])
 def test_bands_that_break_the_rules_are_refused_and_nothing_is_saved(app, bands, message):
     matrices.current_matrix()
+    db.session.commit()
     entries_before = len(audit_entries())
     with pytest.raises(matrices.MatrixError, match=message) as raised:
         matrices.save_new_version(replace(default_matrix(5), bands=bands), change_note="Bad", actor=None,

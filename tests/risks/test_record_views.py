@@ -182,6 +182,7 @@ def test_detail_flags_an_overdue_review(client, login_as, make_risk):
 
 def test_new_form_offers_the_matrix_labels_and_the_default_tolerance(client, login_as, category):
     settings.save({settings.RISK_DEFAULT_TOLERANCE: 6}, actor=None)
+    db.session.commit()
     login_as("security_officer")
     response = client.get("/risks/new")
     body = response.get_data(as_text=True)
@@ -299,6 +300,7 @@ def test_a_stale_edit_is_refused(client, login_as, risk):
         title="Renamed meanwhile", category_id=risk.category_id, inherent=scoring.Rating(4, 4),
         residual=scoring.Rating(3, 3), owner_id=risk.owner_id, tolerance=4), expected_version=risk.version,
         actor=None)
+    db.session.commit()
     response = client.post(f"/risks/{risk.id}/edit", data=opened, follow_redirects=True)
     assert STALE_MESSAGE in page_text(response)
     assert reload(risk).title == "Renamed meanwhile"
@@ -535,6 +537,7 @@ def test_a_bad_or_stale_action_changes_nothing(client, login_as, officer, risk):
     assert "is not a date" in error_next_to(response, "due_on")
     assert db.session.scalar(sa.select(TreatmentAction)) is None
     action = services.add_action(risk, title="CMDB", owner_id=None, due_on=None, actor=officer)
+    db.session.commit()
     response = client.post(f"/risks/{risk.id}/actions/{action.id}/edit", data={
         "version": "0", "title": "Renamed", "status": "done"}, follow_redirects=True)
     assert "This treatment action was changed by someone else" in page_text(response)

@@ -57,6 +57,7 @@ def test_references_count_up(make_risk):
 
 def test_tolerance_defaults_to_the_setting(make_risk):
     settings.save({settings.RISK_DEFAULT_TOLERANCE: 9}, actor=None)
+    db.session.commit()
     assert make_risk().tolerance == 9
 
 
@@ -134,6 +135,7 @@ def test_a_stale_edit_is_refused(make_risk, officer):
     risk = make_risk()
     opened = risk.version
     services.update_risk(risk, input_from(risk, title="First"), expected_version=opened, actor=officer)
+    db.session.commit()
     with pytest.raises(StaleEditError):
         services.update_risk(risk, input_from(risk, title="Second"), expected_version=opened, actor=officer)
     db.session.rollback()
@@ -252,6 +254,7 @@ def test_an_admin_may_accept_and_a_risk_within_tolerance_needs_no_acceptance(mak
 
 def test_the_longest_acceptance_is_a_setting(make_risk, owner):
     settings.save({settings.RISK_ACCEPTANCE_MAX_MONTHS: 3}, actor=None)
+    db.session.commit()
     risk = make_risk(tolerance=4)
     with pytest.raises(services.RiskRuleError, match="at most 3 months"):
         services.accept_risk(risk, actor=owner, justification="x", expires_on=date(2027, 3, 1), today=TODAY,

@@ -108,7 +108,10 @@ def overridden(case: PolicyCase, check: str) -> bool:
 def _step(case: PolicyCase, action: str, what: str, changes: dict, *, actor) -> None:
     audit.record(action, "case", case.id, changes=changes, summary=f"{what} in case {case.reference}"[:300],
                  actor=actor)
-    db.session.commit()
+    db.session.flush()
+    # The step's rows were added by case_id: the case's relationships read them afresh (a commit
+    # used to expire it; the caller now commits once, at the end of the unit of work).
+    db.session.expire(case)
 
 
 # --- investigation and suspension -----------------------------------------------------------------

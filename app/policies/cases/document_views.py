@@ -8,6 +8,7 @@ from flask import abort, render_template
 from flask_login import current_user
 
 from app.auth.permissions import CASE_VIEW, permission_required
+from app.extensions import db
 from app.policies.cases import services, timeline
 from app.policies.cases.models import CaseHearingNotice, CaseWarning
 from app.policies.cases.views import bp
@@ -20,8 +21,10 @@ def case_timeline(case_id: int):
     case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
     if services.sees_personal_details(current_user):
         services.record_view(case, actor=current_user)
-    return render_template("cases/timeline.html", case=case, events=timeline.events(case),
+    page = render_template("cases/timeline.html", case=case, events=timeline.events(case),
                            who=services.person(case.employee, current_user))
+    db.session.commit()
+    return page
 
 
 @bp.get("/<int:case_id>/case-file.pdf")
@@ -34,6 +37,7 @@ def case_file(case_id: int):
                          events=timeline.events(case), who=services.person(case.employee, current_user),
                          similar=services.similar_cases(case, current_user))
     services.record_document(case, "the case file", actor=current_user)
+    db.session.commit()
     return pdf_response(content, f"{case.reference}-case-file.pdf")
 
 
@@ -44,6 +48,7 @@ def warning_letter(case_id: int, warning_id: int):
     content = render_pdf("pdf/warning_letter.html", title=f"{warning.type_enum.label} — {case.reference}",
                          case=case, warning=warning, who=services.person(case.employee, current_user))
     services.record_document(case, f"the {warning.type_enum.label.lower()} letter", actor=current_user)
+    db.session.commit()
     return pdf_response(content, f"{case.reference}-{warning.warning_type.replace('_', '-')}-warning.pdf")
 
 
@@ -55,6 +60,7 @@ def notice_letter(case_id: int, notice_id: int):
                          case=case, notice=notice, postponed=notice is not case.notices[0],
                          who=services.person(case.employee, current_user))
     services.record_document(case, "the notice of the hearing", actor=current_user)
+    db.session.commit()
     return pdf_response(content, f"{case.reference}-notice-of-hearing.pdf")
 
 
@@ -67,4 +73,5 @@ def outcome_letter(case_id: int):
     content = render_pdf("pdf/outcome_letter.html", title=f"Outcome of the disciplinary hearing — {case.reference}",
                          case=case, sanction=case.sanction, who=services.person(case.employee, current_user))
     services.record_document(case, "the outcome letter", actor=current_user)
+    db.session.commit()
     return pdf_response(content, f"{case.reference}-outcome.pdf")

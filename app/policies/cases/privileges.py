@@ -2,7 +2,7 @@
 functions, the municipal policy) and giving them back when the period ends; and training, with its
 due date, completion and evidence. Each step follows a decision for that action; each write is
 audited under the case reference only (no personal details: auditors read the audit log) and
-commits once. The scheduler asks revocations_due() and trainings_due() whom to remind."""
+flushes (the caller commits once). The scheduler asks revocations_due() and trainings_due() whom to remind."""
 
 from __future__ import annotations
 
@@ -147,7 +147,7 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: 
                                                 "starts_on": data.starts_on, "ends_on": data.ends_on}]},
                  summary=f"Revoked privileges in case {case.reference} ({', '.join(resources)}) from "
                          f"{data.starts_on.isoformat()} until {data.ends_on.isoformat()}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return revocation
 
 
@@ -172,7 +172,7 @@ def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date |
     audit.record("restore", "case", case.id, changes={"restored_on": [None, restored_on]},
                  summary=f"Privileges revoked in case {case.reference} restored on {restored_on.isoformat()}"
                          f"{' (after the end date)' if restored_on > revocation.ends_on else ''}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return revocation
 
 
@@ -217,7 +217,7 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
                  changes={"training": [None, {"course": training.course, "provider": training.provider,
                                               "due_on": due_on}]},
                  summary=f"Training assigned in case {case.reference}, due {due_on.isoformat()}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return training
 
 
@@ -244,7 +244,7 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
         raise CaseRuleError("The completion cannot be dated after today.", field="completed_on")
     if evidence is not None:
         stored = services.add_evidence(case, evidence, evidence_description or f"Training completed: "
-                                       f"{training.course}", actor=actor, commit=False)
+                                       f"{training.course}", actor=actor)
         training.evidence_id = stored.id
     training.completed_on = completed_on
     audit.record("complete", "case", case.id,
@@ -252,7 +252,7 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
                           **({"training_evidence": [None, evidence.sha256]} if evidence else {})},
                  summary=f"Training in case {case.reference} completed on {completed_on.isoformat()}"
                          f"{' (evidence added)' if evidence else ''}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return training
 
 

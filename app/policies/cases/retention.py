@@ -71,7 +71,7 @@ def destroy_case(case: PolicyCase, *, actor, today: date | None = None) -> CaseS
                  summary=f"Destroyed case {case.reference} (closed {case.closed_on.isoformat()}) at the end of its "
                          f"retention period; an anonymised statistical record is kept")
     db.session.delete(case)
-    db.session.commit()
-    for sha256 in files:  # after the commit: a rolled-back destruction must not lose the files
-        uploads.stored_path(sha256).unlink(missing_ok=True)
+    db.session.flush()
+    # After the caller's commit: a rolled-back destruction must not lose the files.
+    uploads.remove_after_commit(db.session(), [uploads.stored_path(sha256) for sha256 in files])
     return statistic

@@ -9,6 +9,7 @@ from app.auth.permissions import CASE_DESTROY, permission_required
 from app.common.listing import Listing
 from app.common.models import RuleError
 from app.common.timeutil import local_today
+from app.extensions import db
 from app.policies.cases import retention, services
 from app.policies.cases.forms import DestroyForm
 from app.policies.cases.models import PolicyCase
@@ -37,6 +38,7 @@ def destroy(case_id: int):
     reference = case.reference
     try:
         retention.destroy_case(case, actor=current_user)
+        db.session.commit()
     except RuleError as error:
         flash(str(error), "danger")
         return redirect(url_for("cases.retention_list"))

@@ -1,7 +1,8 @@
 """Use cases of policy-violation cases: who may see which case (and whether with the employee's
 personal details), opening a case with its recommendation, deciding the corrective action,
 evidence, warnings and their acknowledgement, closing. Each write is audited without personal
-details in the audit summary (auditors read the audit log) and commits once."""
+details in the audit summary (auditors read the audit log) and flushes; the caller of the unit of
+work commits once."""
 
 from __future__ import annotations
 
@@ -133,7 +134,18 @@ def person(employee: Employee, user) -> Person:
 def record_view(case: PolicyCase, *, actor) -> None:
     """A reader saw the employee's personal details in this case: POPIA, logged every time."""
     audit.record("view", "case", case.id, actor=actor, summary=f"Viewed case {case.reference} with personal details")
-    db.session.commit()
+    db.session.flush()
+
+
+def record_list_view(cases: list[PolicyCase], what: str, *, actor) -> None:
+    """Names were shown in a list or export of cases: one entry naming the cases (POPIA)."""
+    audit.record("view", "case", None, actor=actor, summary=f"{what} with personal details: "
+                                                            f"{', '.join(c.reference for c in cases)}"[:300])
+
+
+def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor) -> None:
+    audit.record("download", "case", case.id, actor=actor, summary=f"Downloaded evidence of case {case.reference} "
+                                                                    f"(SHA-256 {evidence.sha256[:16]}…)")
 
 
 def record_document(case: PolicyCase, what: str, *, actor) -> None:
@@ -141,7 +153,7 @@ def record_document(case: PolicyCase, what: str, *, actor) -> None:
     detail = "with personal details" if sees_personal_details(actor) else "pseudonymised"
     audit.record("download", "case", case.id, actor=actor,
                  summary=f"Downloaded {what} of case {case.reference} ({detail})"[:300])
-    db.session.commit()
+    db.session.flush()
 
 
 def may_open_for(user, employee: Employee) -> bool:
@@ -289,8 +301,8 @@ def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: Ch
                  summary=f"Opened case {case.reference}: {clause.version.policy.code} clause {clause.reference}, "
                          f"recommended {advice.action.label.lower()}"[:300], actor=actor)
     if evidence is not None:
-        add_evidence(case, evidence, evidence_description, actor=actor, commit=False)
-    db.session.commit()
+        add_evidence(case, evidence, evidence_description, actor=actor)
+    db.session.flush()
     return case
 
 
@@ -319,7 +331,7 @@ def decide(case: PolicyCase, action: str, reason: str, *, expected_version, acto
                                                                         "decision_reason": reason}),
                  summary=f"Decided {chosen.label.lower()} in case {case.reference}"
                          f"{' (not the recommended action)' if chosen != case.recommended else ''}"[:300], actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def _require_open(case: PolicyCase) -> None:
@@ -330,9 +342,7 @@ def _require_open(case: PolicyCase) -> None:
 # --- evidence ------------------------------------------------------------------------------------
 
 
-def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor,
-                 commit: bool = True) -> CaseEvidence:
-    """`commit=False` leaves the commit to a step that adds the evidence with its own change."""
+def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor) -> CaseEvidence:
     _require_open(case)
     evidence = CaseEvidence(description=description.strip()[:300], sha256=store(upload),
                             original_name=upload.filename, size=len(upload.data), media_type=upload.media_type,
@@ -341,8 +351,6 @@ def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, a
     db.session.flush()
     audit.record("upload", "case", case.id, changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
                  summary=f"Added evidence to case {case.reference} (SHA-256 {upload.sha256[:16]}…)", actor=actor)
-    if commit:
-        db.session.commit()
     return evidence
 
 
@@ -394,7 +402,7 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | N
                                              "valid_until": warning.valid_until}]},
                  summary=f"{kind.label} given in case {case.reference}, valid until "
                          f"{warning.valid_until.isoformat()}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return warning
 
 
@@ -427,7 +435,7 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
     what = "refused to sign (witness on record)" if refused else f"signed on {acknowledged_on.isoformat()}"
     audit.record("update", "case", case.id, changes={"warning_signature": [None, what]},
                  summary=f"{warning.type_enum.label} in case {case.reference}: employee {what}", actor=actor)
-    db.session.commit()
+    db.session.flush()
     return warning
 
 
@@ -460,7 +468,7 @@ def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today
     case.status, case.closed_on, case.outcome = CaseStatus.CLOSED.value, today or local_today(), outcome.strip()
     audit.record("close", "case", case.id, changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
                  summary=f"Closed case {case.reference}", actor=actor)
-    db.session.commit()
+    db.session.flush()
 
 
 def similar_cases(case: PolicyCase, user) -> list[PolicyCase]:

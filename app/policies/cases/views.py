@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from app.audit import services as audit
 from app.auth.models import Role
 from app.auth.permissions import CASE_DECIDE, CASE_OPEN, CASE_STEPS, CASE_VIEW, permission_required, user_can
 from app.common import uploads
@@ -83,8 +82,7 @@ def _columns() -> list[Column]:
 def _log_personal_view(cases: list[PolicyCase], what: str) -> None:
     """Names were shown: one audit entry naming the cases (POPIA: every view is logged)."""
     if cases and services.sees_personal_details(current_user):
-        audit.record("view", "case", None, summary=f"{what} with personal details: "
-                                                   f"{', '.join(c.reference for c in cases)}"[:300])
+        services.record_list_view(cases, what, actor=current_user)
         db.session.commit()
 
 
@@ -178,15 +176,19 @@ def _counted_warnings(case: PolicyCase) -> list:
 
 
 def render_case(case: PolicyCase, status: int = 200, **failed: FlaskForm):
-    if services.sees_personal_details(current_user) and request.method == "GET":
+    viewed = services.sees_personal_details(current_user) and request.method == "GET"
+    if viewed:
         services.record_view(case, actor=current_user)
     forms = {name: failed.get(name) or make(case) for name, make in PAGE_FORMS.items()}
     context = {name: provide(case, current_user) for name, provide in PAGE_CONTEXT.items()}
-    return render_template(
+    page = render_template(
         "cases/detail.html", case=case, today=local_today(), who=services.person(case.employee, current_user),
         counted=_counted_warnings(case), similar=services.similar_cases(case, current_user),
         may_decide=user_can(current_user, CASE_DECIDE), may_act=user_can(current_user, CASE_STEPS),
-        validity=services.validity_months, **forms, **context), status
+        validity=services.validity_months, **forms, **context)
+    if viewed:
+        db.session.commit()
+    return page, status
 
 
 @bp.get("/<int:case_id>")
@@ -233,8 +235,7 @@ def download_evidence(case_id: int, evidence_id: int):
     path = uploads.stored_path(evidence.sha256)
     if not path.is_file():
         abort(404)
-    audit.record("download", "case", case.id, summary=f"Downloaded evidence of case {case.reference} "
-                                                      f"(SHA-256 {evidence.sha256[:16]}…)")
+    services.record_evidence_download(case, evidence, actor=current_user)
     db.session.commit()
     return send_file(path, mimetype=evidence.media_type, as_attachment=True, download_name=evidence.original_name)
 

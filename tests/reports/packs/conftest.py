@@ -53,10 +53,12 @@ def category():
 
 
 def make_risk(title, category, officer, *, controls=(), department=None):
-    return risks.create_risk(risks.RiskInput(
+    risk = risks.create_risk(risks.RiskInput(
         title=title, category_id=category.id, inherent=Rating(4, 4), residual=Rating(3, 3), status="open",
         department_id=department.id if department else None,
         control_ids=[control.id for control in controls]), actor=officer)
+    db.session.commit()
+    return risk
 
 
 def add_evidence(title, references, officer, *, content=BACKUP_PDF, filename="restore-test.pdf",

@@ -261,6 +261,7 @@ def test_verify_reports_a_file_that_is_not_a_pack(tmp_path, isms):
 
 def test_request_then_build_records_progress_result_and_audit(isms, officer, app):
     pack = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
     assert pack.status == PackStatus.QUEUED and pack.scope_label == "Whole ISMS"
     built = packs.build_pack(pack.id)
     assert built.status == PackStatus.READY and built.progress == 100
@@ -275,12 +276,14 @@ def test_request_then_build_records_progress_result_and_audit(isms, officer, app
 
 def test_a_pack_is_built_by_one_builder_only(isms, officer):
     pack = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
     assert packs.build_pack(pack.id) is not None
     assert packs.build_pack(pack.id) is None  # already claimed and built
 
 
 def test_a_failed_build_is_shown_with_its_reason_and_leaves_no_file(isms, officer, monkeypatch, app):
     pack = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -293,10 +296,13 @@ def test_a_failed_build_is_shown_with_its_reason_and_leaves_no_file(isms, office
 
 def test_housekeeping_removes_expired_packs_restarts_stale_ones_and_builds_queued(isms, officer):
     old = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
     packs.build_pack(old.id)
     stale = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
     stale.status, stale.heartbeat_at = PackStatus.BUILDING.value, utcnow() - timedelta(hours=1)
     queued = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
     db.session.commit()
     old_file = packs.file_of(old)
     later = old.expires_at + timedelta(minutes=1)
@@ -311,6 +317,7 @@ def test_start_building_runs_in_a_background_thread_that_the_page_can_follow(ism
 
     app.config["PACKS_INLINE"] = False
     pack = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
     packs.start_building(pack)
     for builder in [thread for thread in threading.enumerate() if thread.name == f"evidence-pack-{pack.id}"]:
         builder.join(timeout=60)  # (it may have finished already)
