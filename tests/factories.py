@@ -89,15 +89,19 @@ def make_risk(owner: User | None = None, *, title: str = "Ransomware on the prov
         category = RiskCategory(name="Information Security")
         db.session.add(category)
         db.session.commit()
-    return risks.create_risk(risks.RiskInput(
+    risk = risks.create_risk(risks.RiskInput(
         title=title, category_id=category.id, inherent=Rating(4, 4), residual=Rating(3, 3), tolerance=4,
         owner_id=owner.id if owner else None), actor=None)
+    db.session.commit()  # the service flushes; a builder saves, as the view that calls it would
+    return risk
 
 
 def make_treatment_action(risk, *, title: str = "Deploy endpoint detection"):
     from app.risks import services as risks
 
-    return risks.add_action(risk, title=title, owner_id=risk.owner_id, due_on=date(2027, 3, 31), actor=None)
+    action = risks.add_action(risk, title=title, owner_id=risk.owner_id, due_on=date(2027, 3, 31), actor=None)
+    db.session.commit()
+    return action
 
 
 def make_case(department: Department | None = None, *, employee: Employee | None = None):
