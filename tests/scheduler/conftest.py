@@ -13,9 +13,7 @@ from app.controls.models import Control, Evidence
 from app.extensions import db
 from app.policies.cases.models import CaseRevocation, CaseTraining, CaseWarning, PolicyCase
 from app.policies.models import Policy, PolicyState, PolicyVersion
-from app.risks import services as risk_services
-from app.risks.models import RiskAcceptance, RiskCategory, TreatmentAction
-from app.risks.scoring import Rating
+from app.risks.models import RiskAcceptance, TreatmentAction
 from tests import factories
 
 _numbers = itertools.count(1)
@@ -23,14 +21,7 @@ TODAY = date(2026, 12, 7)  # a Monday
 
 
 def make_risk(owner, *, next_review_on=None, status="open", title="Ransomware on the provincial network"):
-    category = db.session.scalar(db.select(RiskCategory).limit(1))
-    if category is None:
-        category = RiskCategory(name="Information Security")
-        db.session.add(category)
-        db.session.commit()
-    risk = risk_services.create_risk(risk_services.RiskInput(
-        title=title, category_id=category.id, inherent=Rating(4, 4), residual=Rating(3, 3), tolerance=4,
-        owner_id=owner.id if owner else None), actor=None)
+    risk = factories.make_risk(owner, title=title)
     risk.next_review_on, risk.status = next_review_on, status
     db.session.commit()
     return risk
