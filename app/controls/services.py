@@ -303,7 +303,9 @@ def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, con
 def _apply_evidence(evidence: Evidence, data: EvidenceInput) -> None:
     evidence.title, evidence.description = data.title.strip(), data.description.strip()
     evidence.evidence_date, evidence.valid_until = data.evidence_date, data.valid_until
-    evidence.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(set(data.control_ids)))))
+    # In the relationship's own order: the audit entry lists them before any reload would sort them.
+    evidence.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(set(data.control_ids)))
+                                                .order_by(Control.catalogue, Control.sort_key)))
 
 
 def _add_file(evidence: Evidence, upload: uploads.CheckedUpload, actor) -> EvidenceFile:

@@ -131,7 +131,9 @@ def _apply_policy(policy: Policy, data: PolicyInput) -> None:
     policy.code = data.code.strip().upper()
     policy.title = data.title.strip()
     policy.owner_id = data.owner_id
-    policy.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(data.control_ids))))
+    # In the relationship's own order: the audit entry lists them before any reload would sort them.
+    policy.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(data.control_ids))
+                                              .order_by(Control.catalogue, Control.sort_key)))
 
 
 def _policy_record(policy: Policy) -> dict:
