@@ -21,6 +21,7 @@ from app.risks import services as risks
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
 from tests import factories
+from tests.threads import run_together
 
 READERS, WRITERS, ROUNDS = 4, 3, 12
 
@@ -48,12 +49,7 @@ def _run_at_once(app, people: list, work) -> list[str]:
             start.abort()
             problems.append(f"{email}: {type(error).__name__}: {error}")
 
-    threads = [threading.Thread(target=one, args=(email,)) for email in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(thread.is_alive() for thread in threads), "a thread did not finish"
+    run_together(one, people, timeout=300)
     return problems
 
 

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.risks.models import Risk
 from tests import factories
 from tests.risks.test_record_views import STALE_MESSAGE, edit_form, page_text
+from tests.threads import run_together
 
 
 def test_two_sessions_saving_one_risk_at_once_get_a_save_and_the_stale_message(app, make_risk, monkeypatch):
@@ -46,11 +47,7 @@ def test_two_sessions_saving_one_risk_at_once_get_a_save_and_the_stale_message(a
         except Exception as error:  # noqa: BLE001 - an exception is the finding
             problems.append(f"{email}: {type(error).__name__}: {error}")
 
-    threads = [threading.Thread(target=save, args=(email,)) for email in forms]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(save, forms, timeout=60)
 
     assert problems == []
     assert sorted(response.status_code for response in responses.values()) == [302, 302]
