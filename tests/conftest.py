@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from app import create_app  # noqa: E402
-from app.extensions import limiter  # noqa: E402
+from app.extensions import db, limiter  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.databases import (  # noqa: E402
     PostgresDatabases,
@@ -60,11 +60,14 @@ def files_of_test(folder: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory) -> SqliteDatabases | PostgresDatabases:
+def databases(tmp_path_factory) -> Iterator[SqliteDatabases | PostgresDatabases]:
     url = postgres_url()
     if url:
-        return PostgresDatabases(url, worker=os.environ.get("PYTEST_XDIST_WORKER", "main"))
-    return SqliteDatabases(tmp_path_factory.mktemp("databases"))
+        databases = PostgresDatabases(url, worker=os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    else:
+        databases = SqliteDatabases(tmp_path_factory.mktemp("databases"))
+    yield databases
+    databases.close()
 
 
 @pytest.fixture(scope="session")
@@ -148,7 +151,8 @@ def make_app(shared_app, database_url, tmp_path):
     # The rate limiter is one object for every app, switched on or off by the last app built.
     limiter.enabled = shared_app.config["RATELIMIT_ENABLED"]
     if shared_handed_out:
-        release_app_database(shared_app)
+        with shared_app.app_context():
+            db.session.remove()
         shared_app.config.clear()
         shared_app.config.update(saved_config)
 

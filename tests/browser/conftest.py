@@ -7,6 +7,7 @@ The app runs with CSRF on, as in production, on a fresh copy of a database holdi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -75,7 +76,9 @@ def live_server(make_app, demo_data):
     app = make_app(WTF_CSRF_ENABLED=True)
     password = app.config["DEMO_PASSWORD"]
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="khusela-live-server", daemon=True)
+    # shutdown() waits for the serving loop to look at its flag: every 0.05 s, not werkzeug's 0.5 s.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="khusela-live-server", daemon=True)
     thread.start()
     try:
         yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", password)
@@ -115,6 +118,29 @@ def sign_in(page, live_server):
         page.get_by_label("Password").fill(live_server.password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(live_server("/"))
+        return account
+
+    return sign_in_as
+
+
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*? value="([^"]+)"')
+
+
+@pytest.fixture
+def signed_in(page, live_server):
+    """signed_in("admin") gives the page that account's session by posting the sign-in form from the
+    page's own request context (its cookies are the page's), without drawing the sign-in page and the
+    dashboard: for tests about another page. `sign_in` is the journey a person makes."""
+
+    def sign_in_as(role: str):
+        account = DEMO_ROLES[role]
+        form = page.request.get(live_server("/login"))
+        token = CSRF_TOKEN.search(form.text())
+        assert token, "the sign-in page has no CSRF token field"
+        response = page.request.post(live_server("/login"), max_redirects=0, form={
+            "csrf_token": token.group(1), "email": account.email, "password": live_server.password})
+        assert response.status == 302 and response.headers["location"] == "/", (
+            f"signing in as {account.email} failed with HTTP {response.status}")
         return account
 
     return sign_in_as

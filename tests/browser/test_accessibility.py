@@ -186,11 +186,11 @@ def check_page(page, artifacts, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in, artifacts, name):
-    path, signed_in = PAGES[name]
+def test_page_has_no_serious_accessibility_violations(page, live_server, signed_in, artifacts, name):
+    path, needs_account = PAGES[name]
     page.set_viewport_size(DESKTOP)
-    if signed_in:
-        sign_in("admin")
+    if needs_account:
+        signed_in("admin")
     response = page.goto(live_server(path.format(
         officer_id=_officer_id(live_server), annex_id=_annex_a_id(live_server, "8.8"),
         pc_id=_asset_id(live_server, "PC-00001"), site_id=_asset_id(live_server, "SITE-0001"),
@@ -203,7 +203,7 @@ def test_page_has_no_serious_accessibility_violations(page, live_server, sign_in
     check_page(page, artifacts, name)
 
 
-def test_forms_showing_errors_stay_accessible(page, live_server, sign_in, artifacts):
+def test_forms_showing_errors_stay_accessible(page, live_server, signed_in, artifacts):
     page.goto(live_server("/login"))
     page.get_by_label("Email").fill("admin@example.org")
     page.get_by_label("Password").fill("wrong password entirely")
@@ -211,7 +211,7 @@ def test_forms_showing_errors_stay_accessible(page, live_server, sign_in, artifa
     expect(page.locator("#password-error")).to_be_visible()
     check_page(page, artifacts, "login-error")
 
-    sign_in("admin")
+    signed_in("admin")
     page.goto(live_server("/admin/users/new"))
     page.get_by_label("Email").fill("not an address")
     page.get_by_role("button", name="Create account").click()
@@ -245,9 +245,9 @@ def test_phone_width_navigation_is_usable_and_accessible(page, live_server, sign
         check_page(page, artifacts, name)
 
 
-def test_risk_matrix_form_errors_stay_accessible_and_a_fixed_form_saves(page, live_server, sign_in, artifacts):
+def test_risk_matrix_form_errors_stay_accessible_and_a_fixed_form_saves(page, live_server, signed_in, artifacts):
     page.set_viewport_size(DESKTOP)
-    sign_in("admin")
+    signed_in("admin")
     page.goto(live_server("/admin/risk-matrix/edit"))
     page.get_by_label("Likelihood 3 label").fill("")
     page.get_by_label("Band 4 lowest score").fill("21")
@@ -341,19 +341,19 @@ def _months_from_today(months: int):
 
 
 @pytest.mark.parametrize("name", list(RISK_PAGES))
-def test_risk_pages_have_no_serious_accessibility_violations(page, live_server, sign_in, artifacts, name):
+def test_risk_pages_have_no_serious_accessibility_violations(page, live_server, signed_in, artifacts, name):
     risk_id, action_id = _information_security_risk(live_server)
     page.set_viewport_size(DESKTOP)
-    sign_in("admin")
+    signed_in("admin")
     response = page.goto(live_server(RISK_PAGES[name].format(risk_id=risk_id, action_id=action_id)))
     assert response.status == 200
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     check_page(page, artifacts, name)
 
 
-def test_risk_form_showing_errors_stays_accessible(page, live_server, sign_in, artifacts):
+def test_risk_form_showing_errors_stays_accessible(page, live_server, signed_in, artifacts):
     risk_id, _ = _information_security_risk(live_server)
-    sign_in("admin")
+    signed_in("admin")
     page.goto(live_server(f"/risks/{risk_id}/edit"))
     page.get_by_label("Residual likelihood").select_option("5")
     page.get_by_label("Residual impact").select_option("5")
@@ -367,9 +367,9 @@ def test_risk_form_showing_errors_stays_accessible(page, live_server, sign_in, a
     check_page(page, artifacts, "risk-detail-phone")
 
 
-def test_heat_map_tables_stay_accessible_and_a_cell_opens_its_risks(page, live_server, sign_in, artifacts):
+def test_heat_map_tables_stay_accessible_and_a_cell_opens_its_risks(page, live_server, signed_in, artifacts):
     page.set_viewport_size(DESKTOP)
-    sign_in("admin")
+    signed_in("admin")
     page.goto(live_server("/risks/heatmap"))
     for summary in page.locator("details.heatmap-table summary").all():
         summary.click()
