@@ -70,22 +70,57 @@ class LiveServer:
         return self.url + path
 
 
-@pytest.fixture
-def live_server(make_app, demo_data):
-    """The app with real CSRF and the demo data, served on a free port for this test only."""
-    app = make_app(WTF_CSRF_ENABLED=True)
-    password = app.config["DEMO_PASSWORD"]
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietRequestHandler)
+def between_tests(environ, start_response):
+    """What the server answers when no test is running: a late request from the last test's page
+    must not reach the next test's database."""
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"No test is running."]
+
+
+@pytest.fixture(scope="session")
+def http_server():
+    """One HTTP server per pytest-xdist worker, on a free port; each test hands it its app. One
+    address for the whole session lets the browser keep the static files cached."""
+    server = make_server("127.0.0.1", 0, between_tests, threaded=True, request_handler=QuietRequestHandler)
     # shutdown() waits for the serving loop to look at its flag: every 0.05 s, not werkzeug's 0.5 s.
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="khusela-live-server", daemon=True)
     thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture
+def live_server(make_app, demo_data, http_server):
+    """The app with real CSRF and the demo data (a fresh copy for this test), served over HTTP."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    http_server.app = app
     try:
-        yield LiveServer(app, f"http://127.0.0.1:{server.server_port}", password)
+        yield LiveServer(app, f"http://127.0.0.1:{http_server.server_port}", app.config["DEMO_PASSWORD"])
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+        http_server.app = between_tests
+
+
+@pytest.fixture(scope="session")
+def worker_browser_context(browser, browser_context_args):
+    context = browser.new_context(**browser_context_args)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def context(worker_browser_context):
+    """Replaces pytest-playwright's context per test: one per worker, which keeps its HTTP cache
+    (a new context costs 0.1 s, and fetching the static files again as much). Each test starts
+    with no cookies and a page of its own; the app keeps nothing else in the browser (no web
+    storage, no service worker). pytest-playwright's --tracing/--video options need its own."""
+    worker_browser_context.clear_cookies()
+    yield worker_browser_context
+    for page in list(worker_browser_context.pages):
+        page.close()
+    worker_browser_context.clear_cookies()
 
 
 @pytest.fixture(autouse=True)
