@@ -71,7 +71,7 @@ def make_case(opened_by, *, employee_name="Nomsa Zulu"):
     case = PolicyCase(reference=f"CASE-2026-{number:04d}", employee_id=employee.id,
                       policy_version_id=policy.versions[0].id, incident_on=date(2026, 11, 2),
                       opened_on=date(2026, 11, 3), description="Shared a password.", severity="low",
-                      security_risk="low", code="schedule_8", recommended_action="warning",
+                      security_risk="low", code="schedule_8", recommended_action="management_warning",
                       created_by_id=opened_by.id if opened_by else None)
     db.session.add(case)
     db.session.commit()
