@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from app.assets import services
-from app.assets.models import Product
+from app.assets.products.models import Product
 from app.assets.services import WEB_ADDRESS_MESSAGE, is_web_address
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import

@@ -15,8 +15,9 @@ from sqlalchemy.sql import ColumnElement
 
 from app.assets import product_importing, services
 from app.assets.exports import PRODUCT_COLUMNS
-from app.assets.models import Asset, Product
+from app.assets.models import Asset
 from app.assets.product_forms import DeleteProductForm, ProductForm
+from app.assets.products.models import Product
 from app.assets.services import is_web_address
 from app.assets.views import bp
 from app.auth.permissions import ASSET_EDIT, ASSET_VIEW, permission_required

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from app.assets import product_importing, services
-from app.assets.models import Asset, Product
+from app.assets.models import Asset
+from app.assets.products.models import Product
 from app.assets.services import AssetInput, ProductInput
 from app.audit.models import AuditEntry
 from app.extensions import db

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.assets import services
-from app.assets.models import Asset, Product
+from app.assets.models import Asset
+from app.assets.products.models import Product
 from app.assets.services import AssetInput, ProductInput
 from app.common.timeutil import local_today
 from app.extensions import db

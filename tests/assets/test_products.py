@@ -7,8 +7,8 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.assets.models import Product
-from app.assets.products import shipped_products
+from app.assets.products.models import Product
+from app.assets.products.services import shipped_products
 from app.extensions import db
 
 

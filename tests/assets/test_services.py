@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.assets import services
-from app.assets.models import Asset, AssetRelation, Product
+from app.assets.models import Asset, AssetRelation
+from app.assets.products.models import Product
 from app.assets.services import AssetInput, AssetRuleError, ProductInput
 from app.common.models import StaleEditError
 from app.extensions import db

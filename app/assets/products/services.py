@@ -1,10 +1,10 @@
-"""The product lifecycle list shipped with Khusela (app/data/product-lifecycle.csv): vendors'
-end-of-support dates of common operating systems and server products, each with its source.
+"""Use cases of the product lifecycle list.
 
-sync_products() works on the plain table through a Connection, so the migration that creates the
-table, `flask assets load-products` and the tests share it. It only adds the products the
-organisation does not have yet: a date someone corrected, or a product someone removed and re-added,
-stays as they left it.
+The list shipped with Khusela (app/data/product-lifecycle.csv): vendors' end-of-support dates of
+common operating systems and server products, each with its source. sync_products() works on the
+plain table through a Connection, so the migration that creates the table, `flask assets
+load-products` and the tests share it. It only adds the products the organisation does not have
+yet: a date someone corrected, or a product someone removed and re-added, stays as they left it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.common.timeutil import utcnow
 
-PRODUCTS_FILE = Path(__file__).resolve().parent.parent / "data" / "product-lifecycle.csv"
+PRODUCTS_FILE = Path(__file__).resolve().parents[2] / "data" / "product-lifecycle.csv"
 
 
 @dataclass(frozen=True)
