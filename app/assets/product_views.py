@@ -13,10 +13,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.sql import ColumnElement
 
-from app.assets import product_importing, services
+from app.assets import services
 from app.assets.exports import PRODUCT_COLUMNS
 from app.assets.models import Asset
-from app.assets.product_forms import DeleteProductForm, ProductForm
+from app.assets.products import importing as product_importing
+from app.assets.products.forms import DeleteProductForm, ProductForm
 from app.assets.products.models import Product
 from app.assets.services import is_web_address
 from app.assets.views import bp

@@ -10,10 +10,12 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.assets import product_importing, services
+from app.assets import services as assets
 from app.assets.models import Asset
+from app.assets.products import importing, services
 from app.assets.products.models import Product
-from app.assets.services import AssetInput, ProductInput
+from app.assets.products.services import ProductInput
+from app.assets.services import AssetInput
 from app.audit.models import AuditEntry
 from app.extensions import db
 from tests import factories
@@ -45,7 +47,7 @@ def officer(app):
 
 def run(rows, officer, *, dry_run=False, header=HEADER, filename="products.csv"):
     data = xlsx_file(rows, header) if filename.endswith(".xlsx") else csv_file(rows, header)
-    return product_importing.import_products(filename, data, actor=officer, dry_run=dry_run)
+    return importing.import_products(filename, data, actor=officer, dry_run=dry_run)
 
 
 def product_count() -> int:
@@ -62,8 +64,8 @@ def audit_count() -> int:
 
 
 def item(tag: str, of: Product, end_of_support_set: date | None = None) -> Asset:
-    made = services.create_asset(AssetInput(tag=tag, name=f"Server {tag}", kind="server", product_id=of.id,
-                                             end_of_support_set=end_of_support_set), actor=None)
+    made = assets.create_asset(AssetInput(tag=tag, name=f"Server {tag}", kind="server", product_id=of.id,
+                                           end_of_support_set=end_of_support_set), actor=None)
     db.session.commit()
     return made
 
@@ -188,11 +190,11 @@ def test_an_unknown_column_and_a_missing_product_column_are_refused(officer):
 
 
 def test_the_templates_list_the_columns(app):
-    workbook = load_workbook(io.BytesIO(product_importing.template_xlsx()))
+    workbook = load_workbook(io.BytesIO(importing.template_xlsx()))
 
     assert workbook.sheetnames == ["Products", "Columns"]
     assert [cell.value for cell in workbook["Products"][1]] == HEADER
-    assert product_importing.template_csv() == ("\ufeff" + ",".join(HEADER) + "\r\n").encode()
+    assert importing.template_csv() == ("\ufeff" + ",".join(HEADER) + "\r\n").encode()
 
 
 # --- the pages -----------------------------------------------------------------------------------------
