@@ -71,6 +71,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
+    from app.assets.products.views import bp as products_bp
     from app.assets.views import bp as assets_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
@@ -85,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.risks.views import bp as risks_bp
     from app.scheduler.views import bp as scheduler_bp
 
-    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, policies_bp, cases_bp,
+    for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
                       employees_bp, reports_bp, packs_bp, scheduler_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 

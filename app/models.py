@@ -1,7 +1,8 @@
 """Imports every model so Alembic autogenerate and the mapper registry see them all."""
 
 from app.admin.models import Setting  # noqa: F401
-from app.assets.models import ApplicationDisposition, Asset, AssetRelation, Product  # noqa: F401
+from app.assets.models import ApplicationDisposition, Asset, AssetRelation  # noqa: F401
+from app.assets.products.models import Product  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, User  # noqa: F401
 from app.controls.models import (  # noqa: F401

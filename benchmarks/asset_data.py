@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.assets.demo import generate
-from app.assets.models import Asset, Product, search_text_of
+from app.assets.models import Asset, search_text_of
+from app.assets.products.models import Product
 from app.auth.models import Department
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db

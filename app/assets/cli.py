@@ -7,8 +7,8 @@ import click
 from flask.cli import AppGroup
 
 from app.assets.importing import import_assets
-from app.assets.models import Product
-from app.assets.products import sync_products
+from app.assets.products.models import Product
+from app.assets.products.services import sync_products
 from app.auth import services as accounts
 from app.auth.permissions import ASSET_IMPORT, role_has
 from app.common.imports import report_import

@@ -20,11 +20,11 @@ from app.assets.models import (
     AssetKind,
     Disposition,
     LinkSpeed,
-    Product,
     SiteType,
     asset_risk,
     search_text_of,
 )
+from app.assets.products.models import Product
 from app.assets.services import support_end
 from app.audit import services as audit
 from app.auth.models import Department, User

@@ -1,5 +1,5 @@
 """The columns of the CMDB's CSV and XLSX downloads: the list pages' exports and the extracts of an
-evidence pack use the same ones."""
+evidence pack use the same ones. The product lifecycle list's are in app/assets/products/exports.py."""
 
 from __future__ import annotations
 
@@ -51,13 +51,3 @@ def _of_ranked_item(value: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 REFRESH_COLUMNS = [Column("Priority", lambda ranked: ranked[0], 8),
                    *[Column(column.header, _of_ranked_item(column.value), column.width) for column in ASSET_COLUMNS]]
-
-# One row per product with the number of items running it (a Product and its item_count).
-PRODUCT_COLUMNS = [
-    Column("Product", lambda row: row.Product.name, 32),
-    Column("Version", lambda row: row.Product.release, 14),
-    Column("End of support", lambda row: row.Product.end_of_support, 14),
-    Column("Items", lambda row: row.item_count, 8),
-    Column("Source", lambda row: row.Product.source, 40),
-    Column("Note", lambda row: row.Product.note, 60),
-]

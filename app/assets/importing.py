@@ -28,7 +28,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import CursorResult
 
 from app.assets import services
-from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType, search_text_of
+from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, SiteType, search_text_of
+from app.assets.products.models import Product
 from app.assets.services import ASSET_AUDIT_FIELDS, AssetInput
 from app.audit import services as audit
 from app.audit.services import PendingEntry

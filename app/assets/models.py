@@ -1,6 +1,7 @@
 """The CMDB's tables: configuration items of every kind on one table (typed columns for the common
-fields, a few more for sites), the relations between them, applications' yearly dispositions,
-the product lifecycle table their end-of-support dates come from, and links to risks."""
+fields, a few more for sites), the relations between them, applications' yearly dispositions, and
+links to risks. An item names its product in the product lifecycle list (app.assets.products.models),
+whose end-of-support date it takes unless it has one of its own."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.assets.products.models import Product
 from app.auth.models import Department, User
 from app.common.models import Timestamped, Versioned
 from app.extensions import Model, db
@@ -177,24 +179,6 @@ DISPOSITION_GROUPS = {
     DispositionGroup.ASSESS: (Disposition.EVALUATE,),
     DispositionGroup.REDUCE: (Disposition.RETIRE, Disposition.CONSOLIDATE),
 }
-
-
-class Product(Model, Timestamped, Versioned):
-    """A product and version with the vendor's end-of-support date: items inherit it unless set."""
-
-    __tablename__ = "product"
-    __table_args__ = (UniqueConstraint("name", "release"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))  # e.g. "Microsoft Windows"
-    # The product's version, e.g. "7" or "2012 R2" ("version" is the record's own edit counter).
-    release: Mapped[str] = mapped_column(String(60), default="")
-    end_of_support: Mapped[date | None] = mapped_column(Date)  # None: not announced
-    source: Mapped[str] = mapped_column(String(500), default="")  # where the date can be checked
-    note: Mapped[str] = mapped_column(Text, default="")
-
-    def __str__(self) -> str:
-        return f"{self.name} {self.release}".strip()
 
 
 # Risks an item is exposed to (or contributes to): shown on both the item and the risk.

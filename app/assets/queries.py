@@ -20,10 +20,10 @@ from app.assets.models import (
     AssetKind,
     Lifecycle,
     LinkSpeed,
-    Product,
     SiteType,
     asset_risk,
 )
+from app.assets.products.models import Product
 from app.auth.models import Department, User
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.extensions import db

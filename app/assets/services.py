@@ -22,11 +22,11 @@ from app.assets.models import (
     Disposition,
     Lifecycle,
     LinkSpeed,
-    Product,
     RelationKind,
     SiteType,
     search_text_of,
 )
+from app.assets.products.models import Product
 from app.audit import services as audit
 from app.auth.models import Department, User
 from app.common.models import RuleError

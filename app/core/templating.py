@@ -21,6 +21,13 @@ class NavItem:
     endpoint: str
     permission: str
     icon: str
+    # Blueprints of a sub-package whose pages sit under this item too (the CMDB's product list).
+    also: tuple[str, ...] = ()
+
+    @property
+    def blueprints(self) -> tuple[str, ...]:
+        """The blueprints whose pages light this item up in the navigation bar."""
+        return (self.endpoint.partition(".")[0], *self.also)
 
 
 # Later parts add their pages here; each shows only to roles holding its permission.
@@ -29,7 +36,7 @@ NAVIGATION = [
     NavItem("Risks", "risks.index", perms.RISK_VIEW, "exclamation-triangle"),
     NavItem("Controls", "controls.index", perms.CONTROL_VIEW, "shield-check"),
     NavItem("SoA", "soa.index", perms.SOA_VIEW, "list-check"),
-    NavItem("Assets", "assets.index", perms.ASSET_VIEW, "hdd-network"),
+    NavItem("Assets", "assets.index", perms.ASSET_VIEW, "hdd-network", also=("products",)),
     NavItem("Employees", "employees.index", perms.EMPLOYEE_VIEW, "people"),
     NavItem("Policies", "policies.index", perms.POLICY_VIEW, "file-earmark-text"),
     NavItem("Cases", "cases.index", perms.CASE_VIEW, "person-exclamation"),

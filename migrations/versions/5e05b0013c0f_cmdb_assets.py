@@ -9,7 +9,7 @@ Create Date: 2026-11-29 12:24:41.108042
 from alembic import op
 import sqlalchemy as sa
 import app.common.models  # noqa: F401  (custom column types)
-from app.assets.products import sync_products
+from app.assets.products.services import sync_products
 
 
 # revision identifiers, used by Alembic.

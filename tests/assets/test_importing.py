@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from app.assets import importing, services
 from app.assets.importing import _ProductMatcher
-from app.assets.models import Asset, Product
+from app.assets.models import Asset
+from app.assets.products.models import Product
 from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.auth import services as accounts

@@ -1,5 +1,6 @@
 """The CMDB's rules against a fresh database: what an item needs, end-of-support dates from the
-product lifecycle table, relations both ways, deleting with confirmation, risks and dispositions."""
+product lifecycle list (whose own rules are in tests/assets/products/), relations both ways,
+deleting with confirmation, risks and dispositions."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.assets import services
-from app.assets.models import Asset, AssetRelation, Product
-from app.assets.services import AssetInput, AssetRuleError, ProductInput
+from app.assets.models import Asset, AssetRelation
+from app.assets.products.models import Product
+from app.assets.services import AssetInput, AssetRuleError
 from app.common.models import StaleEditError
 from app.extensions import db
 from app.risks import services as risks
@@ -75,24 +77,6 @@ def test_a_date_set_on_the_item_wins_over_its_products(officer, windows_7):
     asset = add(desktop(product_id=windows_7.id, end_of_support_set=date(2023, 1, 10)), officer)
 
     assert asset.support_ends_on == date(2023, 1, 10)
-
-
-def test_a_new_date_on_the_product_reaches_the_items_that_inherit_it(officer, windows_7):
-    inheriting = add(desktop(product_id=windows_7.id), officer)
-    own_date = add(desktop(tag="DOH-PC-00413", product_id=windows_7.id, end_of_support_set=date(2023, 1, 10)), officer)
-
-    changes = services.update_product(windows_7, replace(services_input(windows_7), end_of_support=date(2023, 1, 10)),
-                                      expected_version=windows_7.version, actor=officer)
-    changes = services.update_product(windows_7, replace(services_input(windows_7), end_of_support=date(2020, 1, 15)),
-                                      expected_version=windows_7.version, actor=officer)
-
-    db.session.expire_all()
-    assert inheriting.support_ends_on == date(2020, 1, 15) and own_date.support_ends_on == date(2023, 1, 10)
-    assert changes["items inheriting the date"] == [None, 1]
-
-
-def services_input(product) -> ProductInput:
-    return ProductInput(product.name, product.release, product.end_of_support, product.source, product.note)
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
@@ -327,32 +311,6 @@ def test_a_bad_disposition_is_refused(officer, year, disposition, message):
 def test_only_applications_have_dispositions(officer):
     with pytest.raises(AssetRuleError, match="Only applications"):
         services.set_disposition(add(desktop(), officer), 2024, "maintain", actor=officer, today=TODAY)
-
-
-# --- products ------------------------------------------------------------------------------------
-
-
-def test_a_product_is_listed_once_whatever_its_case(officer, windows_7):
-    with pytest.raises(AssetRuleError) as refusal:
-        services.create_product(ProductInput("microsoft windows", "7"), actor=officer)
-
-    assert problems_of(refusal)["release"] == "Microsoft Windows 7 is already in the product list."
-
-
-def test_a_product_in_use_cannot_be_deleted(officer, windows_7):
-    add(desktop(product_id=windows_7.id), officer)
-
-    with pytest.raises(AssetRuleError, match="1 item\\(s\\) run Microsoft Windows 7"):
-        services.delete_product(windows_7, actor=officer)
-
-
-def test_a_products_source_is_a_web_address(officer):
-    with pytest.raises(AssetRuleError) as refusal:
-        services.create_product(ProductInput("Cisco IOS XE", "17.3", source="javascript:alert(1)"), actor=officer)
-
-    assert problems_of(refusal)["source"].startswith("Give the source as a web address starting with https://")
-    assert services.create_product(ProductInput("Cisco IOS XE", "17.3", source="https://www.cisco.com/"),
-                                   actor=officer).source == "https://www.cisco.com/"
 
 
 def test_the_search_text_follows_the_tag_name_serial_and_host_name(officer):

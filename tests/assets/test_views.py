@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.assets import services
-from app.assets.models import Asset, Product
+from app.assets.models import Asset
+from app.assets.products.models import Product
 from app.assets.services import AssetInput
 from app.extensions import db
 from app.risks import services as risks

@@ -1,5 +1,5 @@
-"""Importing the product lifecycle table: all or nothing, updating by product and version in any
-case, items taking a new date, and the pages (check, preview, confirm) under /assets/products/import."""
+"""Importing the product lifecycle list: all or nothing, updating by product and version in any
+case, items taking a new date. The pages are in test_import_views.py."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.assets import product_importing, services
-from app.assets.models import Asset, Product
-from app.assets.services import AssetInput, ProductInput
+from app.assets.models import Asset
+from app.assets.products import importing, services
+from app.assets.products.models import Product
+from app.assets.products.services import ProductInput
 from app.audit.models import AuditEntry
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, csv_rows, page_text
-from tests.tables import csv_bytes, token_of, xlsx_bytes
+from tests.admin.pages import audit_entries
+from tests.assets.products.conftest import SHIPPED, item
+from tests.tables import csv_bytes, xlsx_bytes
 
 HEADER = ["Product", "Version", "End of support", "Source", "Note"]
-SHIPPED = 60
 
 
 def csv_file(rows: list[list], header: list[str] = HEADER) -> bytes:
@@ -44,7 +45,7 @@ def officer(app):
 
 def run(rows, officer, *, dry_run=False, header=HEADER, filename="products.csv"):
     data = xlsx_file(rows, header) if filename.endswith(".xlsx") else csv_file(rows, header)
-    return product_importing.import_products(filename, data, actor=officer, dry_run=dry_run)
+    return importing.import_products(filename, data, actor=officer, dry_run=dry_run)
 
 
 def product_count() -> int:
@@ -58,13 +59,6 @@ def find(name: str, release: str) -> Product | None:
 
 def audit_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
-
-
-def item(tag: str, of: Product, end_of_support_set: date | None = None) -> Asset:
-    made = services.create_asset(AssetInput(tag=tag, name=f"Server {tag}", kind="server", product_id=of.id,
-                                             end_of_support_set=end_of_support_set), actor=None)
-    db.session.commit()
-    return made
 
 
 # --- the rules -----------------------------------------------------------------------------------------
@@ -187,89 +181,11 @@ def test_an_unknown_column_and_a_missing_product_column_are_refused(officer):
 
 
 def test_the_templates_list_the_columns(app):
-    workbook = load_workbook(io.BytesIO(product_importing.template_xlsx()))
+    workbook = load_workbook(io.BytesIO(importing.template_xlsx()))
 
     assert workbook.sheetnames == ["Products", "Columns"]
     assert [cell.value for cell in workbook["Products"][1]] == HEADER
-    assert product_importing.template_csv() == ("\ufeff" + ",".join(HEADER) + "\r\n").encode()
-
-
-# --- the pages -----------------------------------------------------------------------------------------
-
-
-def upload(client, data: bytes, filename: str = "products.csv"):
-    return client.post("/assets/products/import", data={"file": (io.BytesIO(data), filename)},
-                       content_type="multipart/form-data")
-
-
-
-def test_the_import_pages_check_preview_and_confirm(client, login_as, officer):
-    login_as(officer)
-    start = client.get("/assets/products/import")
-    assert start.status_code == 200
-    assert "Import products" in page_text(start) and 'href="/assets/products/import/template.xlsx"' in page_text(start)
-
-    refused = upload(client, csv_file([row(), row(Product="Acme Mail", Source="acme.example")]))
-    preview = upload(client, csv_file([row()]))
-    assert find("Acme Linux", "9") is None
-    done = client.post("/assets/products/import/confirm", data={"token": token_of(preview)})
-
-    refused_page = page_text(refused)
-    assert refused.status_code == 422 and "products.csv: nothing was imported" in refused_page
-    assert "<td>3</td><td>Source</td>" in refused_page
-    assert preview.status_code == 200 and "1 created, 0 updated, 0 unchanged" in page_text(preview)
-    assert 'action="/assets/products/import/confirm"' in page_text(preview)
-    assert done.status_code == 302 and done.headers["Location"] == "/assets/products"
-    assert find("Acme Linux", "9").end_of_support == date(2032, 5, 31)
-    assert "Imported products.csv: 1 created, 0 updated, 0 unchanged." in page_text(client.get("/assets/products"))
-
-
-def test_cancelling_the_import_writes_nothing(client, login_as, officer):
-    login_as(officer)
-    preview = upload(client, csv_file([row()]))
-
-    cancelled = client.post("/assets/products/import/cancel", data={"token": token_of(preview)})
-    confirmed = client.post("/assets/products/import/confirm", data={"token": token_of(preview)})
-
-    assert cancelled.headers["Location"] == "/assets/products/import"
-    assert confirmed.headers["Location"] == "/assets/products/import"
-    assert find("Acme Linux", "9") is None
-
-
-def test_the_lists_export_can_be_imported_again(client, login_as, officer):
-    login_as(officer)
-    item("SRV-1", find("Microsoft Windows Server", "2016"))
-    exported = client.get("/assets/products?q=windows+server&export=csv")
-    rows = csv_rows(exported)
-    assert "Items" in rows[0]
-    changed = exported.get_data().decode("utf-8-sig").replace("2027-01-12", "2027-01-13")
-
-    preview = upload(client, changed.encode(), "khusela-products.csv")
-
-    assert preview.status_code == 200, page_text(preview)
-    assert f"0 created, 1 updated, {len(rows) - 1} unchanged" in page_text(preview)
-    assert "End of support (1 item takes it)" in page_text(preview)
-
-
-@pytest.mark.parametrize("role", ["risk_owner", "auditor", "manager", "hr_officer"])
-def test_only_editors_import(client, login_as, role):
-    login_as(role)
-
-    assert client.get("/assets/products/import").status_code == 403
-    assert upload(client, csv_file([row()])).status_code == 403
-    assert client.get("/assets/products/import/template.csv").status_code == 403
-    assert find("Acme Linux", "9") is None
-
-
-def test_the_templates_download(client, login_as, officer):
-    login_as(officer)
-
-    xlsx = client.get("/assets/products/import/template.xlsx")
-    csv_template = client.get("/assets/products/import/template.csv")
-
-    assert xlsx.data.startswith(b"PK")
-    assert xlsx.headers["Content-Disposition"] == 'attachment; filename="khusela-product-import-template.xlsx"'
-    assert b"Product,Version,End of support,Source,Note" in csv_template.data
+    assert importing.template_csv() == ("\ufeff" + ",".join(HEADER) + "\r\n").encode()
 
 
 def test_a_too_long_note_is_named_and_spaces_around_the_version_do_not_matter(officer):

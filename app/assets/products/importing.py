@@ -1,4 +1,4 @@
-"""Import of the product lifecycle table from CSV or XLSX, all or nothing (app.common.imports).
+"""Import of the product lifecycle list from CSV or XLSX, all or nothing (app.common.imports).
 
 A row whose product and version the list has (in any case, spaces collapsed) updates that product,
 any other row adds one, so importing the same file twice changes nothing. On an update a column
@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from app.assets import services
-from app.assets.models import Product
-from app.assets.services import WEB_ADDRESS_MESSAGE, is_web_address
+from app.assets.products import services
+from app.assets.products.models import Product
+from app.assets.products.services import WEB_ADDRESS_MESSAGE, is_web_address
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
 from app.common.tabular import Problem, TableRow

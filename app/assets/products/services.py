@@ -1,10 +1,17 @@
-"""The product lifecycle list shipped with Khusela (app/data/product-lifecycle.csv): vendors'
-end-of-support dates of common operating systems and server products, each with its source.
+"""Use cases of the product lifecycle list: adding, correcting and deleting a product (a new date
+reaches the items that inherit it; a product in use is not deleted; a source is a web address),
+and the list shipped with Khusela. Each write records its audit entry and flushes; the caller of the
+unit of work (a view, the import, a CLI command) commits once.
 
-sync_products() works on the plain table through a Connection, so the migration that creates the
-table, `flask assets load-products` and the tests share it. It only adds the products the
-organisation does not have yet: a date someone corrected, or a product someone removed and re-added,
-stays as they left it.
+The rules and writes of one product are still defined in app/assets/services.py: they are imported
+here so that every caller already goes through this module, and move here whole in a commit of their
+own (kept apart from a concurrent edit of every services.py).
+
+The list shipped with Khusela (app/data/product-lifecycle.csv): vendors' end-of-support dates of
+common operating systems and server products, each with its source. sync_products() works on the
+plain table through a Connection, so the migration that creates the table, `flask assets
+load-products` and the tests share it. It only adds the products the organisation does not have
+yet: a date someone corrected, or a product someone removed and re-added, stays as they left it.
 """
 
 from __future__ import annotations
@@ -16,9 +23,18 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from app.assets.services import (  # noqa: F401  (defined there until they move here; see above)
+    WEB_ADDRESS_MESSAGE,
+    AssetRuleError,
+    ProductInput,
+    create_product,
+    delete_product,
+    is_web_address,
+    update_product,
+)
 from app.common.timeutil import utcnow
 
-PRODUCTS_FILE = Path(__file__).resolve().parent.parent / "data" / "product-lifecycle.csv"
+PRODUCTS_FILE = Path(__file__).resolve().parents[2] / "data" / "product-lifecycle.csv"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Forms of the product lifecycle table. The rules (a product and version once in the list) are
+"""Forms of the product lifecycle list. The rules (a product and version once in the list) are
 the services'; they come back as AssetRuleError problems that app.common.saving puts next to the
 fields."""
 
@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.assets.services import WEB_ADDRESS_MESSAGE, is_web_address
+from app.assets.products.services import WEB_ADDRESS_MESSAGE, is_web_address
 from app.common.forms import IsoDateField, strip
 
 
