@@ -1,16 +1,14 @@
-"""The landing page and the health check."""
+"""The landing page: the dashboard's figures for the user's role (app/core/dashboard.py), each linking
+to the list that shows the same rows, and the organisation's summary (last sign-in, accounts)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask import render_template, url_for
 from flask_login import current_user
 
-from app.auth.permissions import ACCOUNT_SELF, permission_required, public
+from app.auth.permissions import ACCOUNT_SELF, permission_required
 from app.common.timeutil import local_today
-from app.extensions import db
-
-bp = Blueprint("core", __name__)
+from app.core.views import bp
 
 
 @bp.get("/")
@@ -30,15 +28,3 @@ def index():
 
     return render_template("core/index.html", board=board, today=today, cell_url=cell_url,
                            summary=organisation_summary(current_user))
-
-
-@bp.get("/health")
-@public
-def health():
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("Health check: database unreachable")
-        return jsonify(status="error", database="error"), 503
-    return jsonify(status="ok", database="ok")
