@@ -30,8 +30,8 @@ USER_SORTS = {
 
 
 def _acting_user() -> User:
-    """The signed-in account itself: the services tell "your own account" apart by identity
-    (`user is actor`), which the current_user proxy never satisfies."""
+    """The signed-in User itself rather than the current_user proxy, as the services' `actor`. (They
+    tell "your own account" apart by id, `auth.services._same_account`, so the proxy would do too.)"""
     return current_user._get_current_object()
 
 
