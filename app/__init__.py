@@ -81,8 +81,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.employees.views import bp as employees_bp
     from app.policies.cases.views import bp as cases_bp
     from app.policies.views import bp as policies_bp
-    from app.reports.pack_views import bp as packs_bp
     from app.reports.views import bp as reports_bp
+    from app.reports.views import packs_bp
     from app.risks.views import bp as risks_bp
     from app.scheduler.views import bp as scheduler_bp
 

@@ -1,8 +1,10 @@
-"""The import directions of docs/ARCHITECTURE.md, read from the source with `ast`.
+"""The import directions and file roles of docs/ARCHITECTURE.md, read from the source with `ast`.
 
 Static and fast: no app, no database, nothing imported. Each rule lists every import that breaks
 it, naming the importing module, the imported module and the rule, so a failure says what to move
-where. Imports inside functions count too: a lazy import is still a dependency.
+where. Imports inside functions count too: a lazy import is still a dependency. The layout rules
+at the end do the same for where blueprints are made and routes are put on them: a package's
+views.py only holds its blueprints, and its routes are in *_views.py modules.
 """
 
 from __future__ import annotations
@@ -63,6 +65,12 @@ EXCEPTIONS = {
 
 HTTP_METHOD_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 
+# Modules that put routes on a blueprint they are given, for the *_views.py that calls them: module -> why.
+ROUTES_ON_A_CALLERS_BLUEPRINT = {
+    "app.common.imports":
+        "add_import_pages() puts the same five import pages on the blueprint of each import_views.py that calls it",
+}
+
 
 @dataclass(frozen=True)
 class Import:
@@ -84,11 +92,16 @@ def app_modules() -> dict[str, Path]:
     return {module_name(path): path for path in sorted(APP.rglob("*.py"))}
 
 
+@cache
+def _tree(module: str) -> ast.Module:
+    path = app_modules()[module]
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
 def imports_of(module: str) -> list[Import]:
     path = app_modules()[module]
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
-    for node in ast.walk(tree):
+    for node in ast.walk(_tree(module)):
         if isinstance(node, ast.Import):
             found += [Import(module, alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -141,14 +154,43 @@ def is_views(module: str) -> bool:
 
 @cache
 def _defines_routes(module: str) -> bool:
-    tree = ast.parse(app_modules()[module].read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef):
+    return bool(route_registrations(module)) and module not in ROUTES_ON_A_CALLERS_BLUEPRINT
+
+
+@cache
+def route_registrations(module: str) -> tuple[tuple[int, str], ...]:
+    """Where the module puts a route on a blueprint, as (line, what): a route decorator
+    (@bp.route, @bp.get, @bp.post...), a bp.add_url_rule() call, or bp.route(...)(view)."""
+    found = []
+    for node in ast.walk(_tree(module)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 call = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if isinstance(call, ast.Attribute) and call.attr in HTTP_METHOD_DECORATORS:
-                    return True
-    return False
+                    found.append((decorator.lineno, f"@{ast.unparse(call)} on {node.name}()"))
+        elif isinstance(node, ast.Call):
+            # Not bp.get(...) here: request.args.get() and dict.get() are calls of the same shape.
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "add_url_rule":
+                found.append((node.lineno, f"{ast.unparse(node.func)}()"))
+            elif (isinstance(node.func, ast.Call) and isinstance(node.func.func, ast.Attribute)
+                  and node.func.func.attr == "route"):
+                found.append((node.lineno, f"{ast.unparse(node.func.func)}(...)(...)"))
+    return tuple(sorted(found))
+
+
+@cache
+def blueprints_created(module: str) -> tuple[int, ...]:
+    """The lines where the module calls Blueprint(...)."""
+    return tuple(sorted(
+        node.lineno for node in ast.walk(_tree(module))
+        if isinstance(node, ast.Call) and (
+            (isinstance(node.func, ast.Name) and node.func.id == "Blueprint")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "Blueprint"))))
+
+
+def file_name(module: str) -> str:
+    """"app.risks.record_views" -> "record_views"; "app.risks" (its __init__.py) -> "__init__"."""
+    return "__init__" if app_modules()[module].name == "__init__.py" else module.rpartition(".")[2]
 
 
 def is_within(module: str, prefixes) -> bool:
@@ -273,3 +315,91 @@ def test_the_reader_sees_lazy_and_relative_imports():
     assert "app.controls.services" in modules  # from app.controls import services as control_services
     lazy = {found.imported for found in imports_of("app.common.export")}
     assert "app.audit.services" in lazy  # imported inside audited_export()
+
+
+# --- the file layout ------------------------------------------------------------------------------
+# views.py means one thing in every package: it makes the package's blueprint(s) and, at its bottom,
+# imports the package's *_views.py, whose routes register on import. Every route lives in a module
+# named *_views.py, named by what it serves (list_views, record_views, account_views...).
+
+
+@dataclass(frozen=True)
+class LayoutRule:
+    name: str
+    breaks: Callable[[str], list[str]]  # module -> what in it breaks the rule ("line 12: @bp.get on index()")
+
+
+def _views_py_without_a_blueprint_or_with_routes(module: str) -> list[str]:
+    if file_name(module) != "views":
+        return []
+    broken = [f"line {line}: {what}" for line, what in route_registrations(module)]
+    if not blueprints_created(module):
+        broken.append("creates no Blueprint")
+    return broken
+
+
+def _routes_outside_a_views_module(module: str) -> list[str]:
+    if file_name(module).endswith("_views") or file_name(module) == "views":  # views.py: the rule above
+        return []
+    if module in ROUTES_ON_A_CALLERS_BLUEPRINT:
+        return []
+    return [f"line {line}: {what}" for line, what in route_registrations(module)]
+
+
+def _blueprint_outside_views_py(module: str) -> list[str]:
+    if file_name(module) == "views":
+        return []
+    return [f"line {line}: Blueprint(...)" for line in blueprints_created(module)]
+
+
+def _views_module_not_imported_by_views_py(module: str) -> list[str]:
+    if not file_name(module).endswith("_views"):
+        return []
+    holder = f"{containing_package(module)}.views"
+    if holder not in app_modules():
+        return [f"its package has no views.py to import it from ({holder})"]
+    if module not in {found.imported for found in imports_of(holder)}:
+        return [f"{holder} does not import it, so its routes register only if something else does"]
+    return []
+
+
+LAYOUT_RULES = [
+    LayoutRule("a package's views.py creates its blueprint(s) and registers no routes (they go in *_views.py)",
+               _views_py_without_a_blueprint_or_with_routes),
+    LayoutRule("routes (@bp.route, @bp.get, @bp.post..., bp.add_url_rule) are registered only in *_views.py modules",
+               _routes_outside_a_views_module),
+    LayoutRule("blueprints are created only in a package's views.py", _blueprint_outside_views_py),
+    LayoutRule("a package's views.py imports each of its *_views.py, so that their routes register",
+               _views_module_not_imported_by_views_py),
+]
+
+
+def layout_violations(rule: LayoutRule) -> Iterator[str]:
+    for module in app_modules():
+        for what in rule.breaks(module):
+            yield f"{module} {what}: breaks the rule “{rule.name}”"
+
+
+@pytest.mark.parametrize("rule", LAYOUT_RULES, ids=[rule.breaks.__name__.strip("_") for rule in LAYOUT_RULES])
+def test_file_layout(rule):
+    broken = list(layout_violations(rule))
+    assert not broken, "\n".join(broken)
+
+
+def test_every_route_helper_exception_is_still_needed():
+    """An exception for a module that no longer registers routes would silently allow it back."""
+    stale = sorted(module for module in ROUTES_ON_A_CALLERS_BLUEPRINT
+                   if module not in app_modules() or not route_registrations(module))
+    assert not stale, f"Listed in ROUTES_ON_A_CALLERS_BLUEPRINT but registering no routes; remove them: {stale}"
+
+
+def test_the_layout_reader_sees_every_way_of_adding_a_route():
+    """The layout rules are only as good as the reader: decorators with and without arguments,
+    add_url_rule, and a blueprint made in views.py."""
+    record = [what for _, what in route_registrations("app.risks.record_views")]
+    assert "@bp.get on detail()" in record and "@bp.route on new()" in record
+    assert any(what == "bp.add_url_rule()" for _, what in route_registrations("app.common.imports"))
+    assert blueprints_created("app.controls.views") and len(blueprints_created("app.controls.views")) == 2
+    assert not route_registrations("app.risks.views") and not route_registrations("app.risks.services")
+    assert file_name("app.risks") == "__init__" and file_name("app.risks.views") == "views"
+

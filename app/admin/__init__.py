@@ -1,1 +1,2 @@
-"""Administration: departments, users and organisation settings (views in views.py)."""
+"""Administration: users, departments, organisation settings, the risk matrix and categories, and
+the case settings. The blueprint is in views.py, the pages in *_views.py."""

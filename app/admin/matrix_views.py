@@ -1,6 +1,6 @@
 """Administration of the risk register's settings: the risk matrix, risk settings and categories.
 
-Routes are registered on the admin blueprint (imported at the bottom of app/admin/views.py)."""
+Routes are registered on the admin blueprint (app/admin/views.py imports this module)."""
 
 from __future__ import annotations
 
@@ -136,10 +136,6 @@ def risk_settings():
 # --- risk categories --------------------------------------------------------------------------
 
 
-def _category_or_404(category_id: int) -> RiskCategory:
-    return db.session.get(RiskCategory, category_id) or abort(404)
-
-
 def _parent_choices() -> dict[str, str]:
     choices = {"": "Nothing: a top-level category"}
     for category, _ in categories.category_tree(active_only=True):
@@ -175,7 +171,7 @@ def new_risk_category():
 @bp.route("/risk-categories/<int:category_id>", methods=["GET", "POST"])
 @permission_required(ADMIN_RISK_MATRIX)
 def edit_risk_category(category_id: int):
-    category = _category_or_404(category_id)
+    category = db.get_or_404(RiskCategory, category_id)
     form = CategoryForm(obj=category if request.method == "GET" else None)
     del form.parent_id  # a category keeps its place; only its name and status change
     if form.validate_on_submit():

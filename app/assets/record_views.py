@@ -22,14 +22,10 @@ RATING_FIELDS = ("confidentiality", "integrity", "availability", "business_impac
 CHOICE_FIELDS = ("owner_id", "department_id", "product_id")
 
 
-def _asset_or_404(asset_id: int) -> Asset:
-    return services.get_asset(asset_id) or abort(404)
-
-
 @bp.get("/<int:asset_id>")
 @permission_required(ASSET_VIEW)
 def detail(asset_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     may_edit = user_can(current_user, ASSET_EDIT)
     return render_template(
         "assets/detail.html", asset=asset, today=local_today(), relations=services.relations_of(asset),
@@ -105,7 +101,7 @@ def new():
 @bp.route("/<int:asset_id>/edit", methods=["GET", "POST"])
 @permission_required(ASSET_EDIT)
 def edit(asset_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     form = _form(asset)
     if request.method == "GET":
         _fill(form, asset)
@@ -121,7 +117,7 @@ def edit(asset_id: int):
 @bp.route("/<int:asset_id>/delete", methods=["GET", "POST"])
 @permission_required(ASSET_EDIT)
 def delete(asset_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     form = DeleteAssetForm()
     relations, located = services.what_deleting_affects(asset)
     if request.method == "GET":
@@ -144,7 +140,7 @@ def delete(asset_id: int):
 @bp.post("/<int:asset_id>/relations")
 @permission_required(ASSET_EDIT)
 def add_relation(asset_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     form = RelationForm()
     if form.validate_on_submit():
         target = services.find_by_tag(form.target_tag.data)
@@ -166,7 +162,7 @@ def add_relation(asset_id: int):
 @bp.post("/<int:asset_id>/relations/<int:relation_id>/delete")
 @permission_required(ASSET_EDIT)
 def remove_relation(asset_id: int, relation_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     relation = db.session.get(AssetRelation, relation_id)
     if relation is None or asset.id not in (relation.source_id, relation.target_id):
         abort(404)
@@ -181,7 +177,7 @@ def remove_relation(asset_id: int, relation_id: int):
 @bp.route("/<int:asset_id>/risks", methods=["GET", "POST"])
 @permission_required(ASSET_EDIT)
 def risks(asset_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     form = RiskLinksForm()
     form.risk_ids.choices = [(risk.id, str(risk)) for risk in db.session.scalars(
         sa.select(Risk).order_by(Risk.reference))]
@@ -202,7 +198,7 @@ def risks(asset_id: int):
 @bp.post("/<int:asset_id>/dispositions")
 @permission_required(ASSET_EDIT)
 def set_disposition(asset_id: int):
-    asset = _asset_or_404(asset_id)
+    asset = db.get_or_404(Asset, asset_id)
     form = DispositionForm()
     if form.validate_on_submit():
         try:

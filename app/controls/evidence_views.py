@@ -19,7 +19,7 @@ from app.common.timeutil import local_today
 from app.controls import services
 from app.controls.exports import EVIDENCE_COLUMNS
 from app.controls.forms import EvidenceForm, ReplaceFileForm
-from app.controls.models import Control, Evidence, EvidenceKind
+from app.controls.models import Control, Evidence, EvidenceFile, EvidenceKind
 from app.controls.queries import evidence_validity_condition
 from app.controls.views import bp
 from app.extensions import db
@@ -31,10 +31,6 @@ SORT_COLUMNS = {"date": Evidence.evidence_date, "title": sa.func.lower(Evidence.
 def _id(text: str | None) -> int | None:
     text = (text or "").strip()
     return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 9 else None
-
-
-def _evidence_or_404(evidence_id: int) -> Evidence:
-    return services.get_evidence(evidence_id) or abort(404)
 
 
 def _statement(args) -> sa.Select:
@@ -112,7 +108,7 @@ def _render_form(form: EvidenceForm, evidence: Evidence | None, status: int = 20
 @bp.get("/evidence/<int:evidence_id>")
 @permission_required(CONTROL_VIEW)
 def evidence_detail(evidence_id: int):
-    evidence = _evidence_or_404(evidence_id)
+    evidence = db.get_or_404(Evidence, evidence_id)
     form = ReplaceFileForm(version=str(evidence.version))
     return render_template("evidence/detail.html", evidence=evidence, today=local_today(), replace_form=form,
                            may_edit=user_can(current_user, CONTROL_EDIT),
@@ -122,7 +118,7 @@ def evidence_detail(evidence_id: int):
 @bp.route("/evidence/<int:evidence_id>/edit", methods=["GET", "POST"])
 @permission_required(CONTROL_EDIT)
 def edit_evidence(evidence_id: int):
-    evidence = _evidence_or_404(evidence_id)
+    evidence = db.get_or_404(Evidence, evidence_id)
     form = _form(evidence)
     link = evidence.kind == EvidenceKind.LINK
     if request.method == "GET":
@@ -145,7 +141,7 @@ def edit_evidence(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/replace")
 @permission_required(CONTROL_EDIT)
 def replace_evidence(evidence_id: int):
-    evidence = _evidence_or_404(evidence_id)
+    evidence = db.get_or_404(Evidence, evidence_id)
     form = ReplaceFileForm()
     if form.validate_on_submit():
         stale_url = url_for("controls.evidence_detail", evidence_id=evidence.id)
@@ -163,7 +159,7 @@ def replace_evidence(evidence_id: int):
 @bp.get("/evidence/files/<int:file_id>")
 @permission_required(CONTROL_VIEW)
 def download_evidence(file_id: int):
-    stored = services.get_evidence_file(file_id) or abort(404)
+    stored = db.get_or_404(EvidenceFile, file_id)
     path = uploads.stored_path(stored.sha256)
     if not path.is_file():
         abort(404)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, RISK_VIEW, permission_required, user_can
@@ -13,17 +13,14 @@ from app.controls import services
 from app.controls.forms import AnnexAControlForm, ControlTestForm, InternalControlForm
 from app.controls.models import Control, ControlSource, Frequency, TestResult
 from app.controls.views import bp
+from app.extensions import db
 from app.policies import services as policy_services
-
-
-def _control_or_404(control_id: int) -> Control:
-    return services.get_control(control_id) or abort(404)
 
 
 @bp.get("/<int:control_id>")
 @permission_required(CONTROL_VIEW)
 def detail(control_id: int):
-    control = _control_or_404(control_id)
+    control = db.get_or_404(Control, control_id)
     return render_template(
         "controls/detail.html", control=control, today=local_today(), split=Control.split,
         frequency_label=Frequency(control.frequency).label if control.frequency else None,
@@ -77,7 +74,7 @@ def new():
 @bp.route("/<int:control_id>/edit", methods=["GET", "POST"])
 @permission_required(CONTROL_EDIT)
 def edit(control_id: int):
-    control = _control_or_404(control_id)
+    control = db.get_or_404(Control, control_id)
     form = _form(AnnexAControlForm if control.source == ControlSource.ANNEX_A else InternalControlForm, control)
     if request.method == "GET":
         form.version.data = str(control.version)
@@ -100,7 +97,7 @@ def edit(control_id: int):
 @bp.route("/<int:control_id>/tests/new", methods=["GET", "POST"])
 @permission_required(CONTROL_EDIT)
 def new_test(control_id: int):
-    control = _control_or_404(control_id)
+    control = db.get_or_404(Control, control_id)
     form = ControlTestForm()
     form.set_tester_choices(active_users())
     if request.method == "GET":

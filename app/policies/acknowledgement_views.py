@@ -26,7 +26,8 @@ from app.extensions import db
 from app.policies import services
 from app.policies.forms import RecordAcknowledgementsForm, StepForm
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyState
-from app.policies.views import bp, policy_or_404, render_version, version_or_404
+from app.policies.policy_views import policy_or_404, render_version, version_or_404
+from app.policies.views import bp
 
 SHOW_ACKNOWLEDGED, SHOW_OUTSTANDING = "acknowledged", "outstanding"
 

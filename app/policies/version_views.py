@@ -17,7 +17,8 @@ from app.extensions import db
 from app.policies import services, workflow
 from app.policies.forms import ApprovalForm, ClauseForm, DraftForm, NewVersionForm, ReturnForm, ReviewerForm, StepForm
 from app.policies.models import PolicyVersion
-from app.policies.views import bp, policy_or_404, render_version, version_or_404
+from app.policies.policy_views import policy_or_404, render_version, version_or_404
+from app.policies.views import bp
 
 VERSION_ROUTE = "/<int:policy_id>/versions/<int:version_id>"
 

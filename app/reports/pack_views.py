@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import Response, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
 from app.admin import settings
@@ -11,10 +11,9 @@ from app.common.models import RuleError
 from app.common.saving import show_problems
 from app.extensions import db
 from app.reports import packs, signing
-from app.reports.models import PackStatus
+from app.reports.models import EvidencePack, PackStatus
 from app.reports.pack_forms import PackForm
-
-bp = Blueprint("packs", __name__, url_prefix="/reports/packs")
+from app.reports.views import packs_bp as bp
 
 
 @bp.get("")
@@ -50,14 +49,10 @@ def new():
     return render_template("reports/packs_new.html", form=form), status
 
 
-def _pack_or_404(pack_id: int):
-    return packs.get_pack(pack_id) or abort(404)
-
-
 @bp.get("/<int:pack_id>")
 @permission_required(PACK_BUILD)
 def detail(pack_id: int):
-    pack = _pack_or_404(pack_id)
+    pack = db.get_or_404(EvidencePack, pack_id)
     return render_template("reports/packs_detail.html", pack=pack, problems=packs.problems_of(pack),
                            available=packs.file_of(pack) is not None, PackStatus=PackStatus)
 
@@ -65,7 +60,7 @@ def detail(pack_id: int):
 @bp.get("/<int:pack_id>/progress")
 @permission_required(PACK_BUILD)
 def progress(pack_id: int):
-    pack = _pack_or_404(pack_id)
+    pack = db.get_or_404(EvidencePack, pack_id)
     return jsonify(status=pack.status, label=pack.status_enum.label, progress=pack.progress,
                    note=pack.progress_note, done=pack.status not in (PackStatus.QUEUED, PackStatus.BUILDING))
 
@@ -73,7 +68,7 @@ def progress(pack_id: int):
 @bp.get("/<int:pack_id>/download")
 @permission_required(PACK_BUILD)
 def download(pack_id: int):
-    pack = _pack_or_404(pack_id)
+    pack = db.get_or_404(EvidencePack, pack_id)
     path = packs.file_of(pack)
     if path is None:
         flash("This pack cannot be downloaded: " + ("it was removed after its retention period. Ask for a new one."

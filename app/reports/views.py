@@ -1,110 +1,12 @@
-"""The /reports page and the PDF reports' routes. Each route checks the permission of the area its
-report shows (a risk owner without soa.view gets 403 on the SoA); /reports lists only those the
-user's role allows. Every PDF generated is in the audit log."""
+"""Report pages. The blueprints live here; the /reports page and the PDF reports in
+report_views.py, the evidence packs in pack_views.py."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from flask import Blueprint, render_template, request
-from flask_login import current_user
-
-from app.auth.permissions import (
-    ASSET_VIEW,
-    CASE_VIEW,
-    PACK_BUILD,
-    POLICY_VIEW,
-    REPORT_VIEW,
-    RISK_VIEW,
-    SOA_VIEW,
-    permission_required,
-    user_can,
-)
-from app.common.choices import department_choices
-from app.core.errors import render_error
-from app.extensions import db
-from app.reports import documents
-from app.reports.pdf import pdf_response
-from app.risks import queries as risk_queries
-from app.risks.models import RiskStatus
+from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# Evidence packs keep their own endpoint names (packs.detail ...) under /reports/packs.
+packs_bp = Blueprint("packs", __name__, url_prefix="/reports/packs")
 
-
-def _error(error: documents.ReportInputError):
-    status = 404 if isinstance(error, documents.ReportNotFound) else 400
-    # render_error formats its message (for the upload limit): braces a user typed stay braces.
-    return render_error(status, str(error).replace("{", "{{").replace("}", "}}"))
-
-
-def _department_param(args: Mapping[str, str]) -> dict:
-    value = (args.get("department") or "").strip()
-    return {"department_id": value} if value else {}
-
-
-def _download(name: str, params: dict):
-    try:
-        prepared = documents.prepare(name, params)
-    except documents.ReportInputError as error:
-        return _error(error)
-    content = documents.render_prepared(prepared, generated_by=current_user.full_name)
-    documents.record_generated(prepared, actor=current_user)
-    db.session.commit()
-    return pdf_response(content, prepared.filename)
-
-
-@bp.get("")
-@permission_required(REPORT_VIEW)
-def index():
-    allowed = [report for report in documents.REPORTS.values() if user_can(current_user, report.permission)]
-    names = {report.name for report in allowed}
-    return render_template(
-        "reports/index.html", reports=allowed,
-        departments=department_choices("All departments", include_inactive=True),
-        statuses={risk_queries.STATUS_NOT_CLOSED: "All but closed", risk_queries.STATUS_ANY: "Any, closed too",
-                  **{status.value: status.label for status in RiskStatus}},
-        soa_versions=documents.issued_soa_versions() if "soa" in names else [],
-        policy_versions=documents.available_policy_versions() if "policy" in names else [],
-        sees_cases=user_can(current_user, CASE_VIEW), builds_packs=user_can(current_user, PACK_BUILD),
-    )
-
-
-@bp.get("/risk-register.pdf")
-@permission_required(RISK_VIEW)
-def risk_register():
-    department = (request.args.get("department") or "").strip()
-    if department and not department.isdigit():
-        return _error(documents.ReportInputError(f"The department must be a record number, got {department!r}."))
-    return _download("risk_register", {"filters": request.args})
-
-
-@bp.get("/treatment-plan.pdf")
-@permission_required(RISK_VIEW)
-def treatment_plan():
-    return _download("treatment_plan", _department_param(request.args))
-
-
-@bp.get("/soa.pdf")
-@permission_required(SOA_VIEW)
-def soa():
-    version = (request.args.get("version") or "").strip()
-    if not version and not documents.issued_soa_versions():
-        # Not an error in the request: there is nothing to print yet. Say so, and where to start.
-        return render_template("reports/choose.html", report=documents.REPORTS["soa"], policy_versions=[])
-    return _download("soa", {"version_number": version} if version else {})
-
-
-@bp.get("/asset-register.pdf")
-@permission_required(ASSET_VIEW)
-def asset_register():
-    return _download("asset_register", _department_param(request.args))
-
-
-@bp.get("/policy.pdf")
-@permission_required(POLICY_VIEW)
-def policy():
-    version = (request.args.get("version") or "").strip()
-    if not version:
-        return render_template("reports/choose.html", report=documents.REPORTS["policy"],
-                               policy_versions=documents.available_policy_versions())
-    return _download("policy", {"version_id": version})
+from app.reports import pack_views, report_views  # noqa: E402,F401,I001  (routes register on bp and packs_bp)

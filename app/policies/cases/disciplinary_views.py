@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from app.auth.permissions import CASE_STEPS, permission_required
 from app.common.saving import saving
 from app.policies.cases import disciplinary, services
+from app.policies.cases.case_views import PAGE_CONTEXT, PAGE_FORMS, render_case
 from app.policies.cases.disciplinary import HearingInput, NoticeInput, SanctionInput, SuspensionInput
 from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.forms import (
@@ -30,7 +31,7 @@ from app.policies.cases.forms import (
 from app.policies.cases.models import CaseAllegation, PolicyCase
 from app.policies.cases.recommendation import Action
 from app.policies.cases.services import CaseRuleError
-from app.policies.cases.views import PAGE_CONTEXT, PAGE_FORMS, bp, render_case
+from app.policies.cases.views import bp
 
 # Each form has its own prefix: several are on the page at once, and their field ids must differ.
 PREFIXES = {InvestigationForm: "investigation", InvestigationDoneForm: "investigation-done",

@@ -11,10 +11,11 @@ from app.common import uploads
 from app.common.models import RuleError
 from app.common.saving import saving
 from app.policies.cases import privileges, services
+from app.policies.cases.case_views import PAGE_CONTEXT, PAGE_FORMS, render_case
 from app.policies.cases.forms import RestorationForm, RevocationForm, TrainingCompletionForm, TrainingForm
 from app.policies.cases.models import CaseRevocation, CaseTraining
 from app.policies.cases.services import CaseRuleError
-from app.policies.cases.views import PAGE_CONTEXT, PAGE_FORMS, bp, render_case
+from app.policies.cases.views import bp
 
 PAGE_FORMS.update({
     "revocation_form": lambda case: RevocationForm(),

@@ -1,5 +1,6 @@
 """Administration → Corrective actions: the matrix that recommends a case's corrective action from
-its severity and security risk, and how long each kind of warning counts."""
+its severity and security risk, how long each kind of warning counts, and the other numbers cases
+use (the longest revocation of privileges, the hearing notice, how long a closed case is kept)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""Administration → Settings: the organisation's name, classification banner, two-factor roles,
+evidence size limit, asset classifications, policy review interval and pack retention
+(`app.admin.settings`). The case settings have their own page (case_settings_views.py), the risk
+settings theirs (matrix_views.py)."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin import settings
+from app.admin.forms import SettingsForm
+from app.admin.views import bp
+from app.auth.models import User
+from app.auth.permissions import ADMIN_SETTINGS, permission_required
+from app.extensions import db
+
+
+def _acting_user() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required(ADMIN_SETTINGS)
+def organisation_settings():
+    form = SettingsForm()
+    if request.method == "GET":
+        form.organisation_name.data = settings.get(settings.ORGANISATION_NAME)
+        form.classification_label.data = settings.get(settings.CLASSIFICATION_LABEL)
+        form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
+        form.evidence_max_mb.data = settings.get(settings.EVIDENCE_MAX_MB)
+        form.asset_classifications.data = "\n".join(settings.get(settings.ASSET_CLASSIFICATIONS))
+        form.policy_review_months.data = settings.get(settings.POLICY_REVIEW_MONTHS)
+        form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
+    request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
+    if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
+        # The web server refuses larger requests first; the setting cannot promise more.
+        form.evidence_max_mb.errors = [f"The server accepts uploads of at most {request_limit_mb} MB "
+                                       "(KHUSELA_MAX_UPLOAD_MB); choose that or less."]
+    elif form.validate_on_submit() and not _classifications_in_use_removed(form):
+        changes = settings.save(
+            {
+                settings.ORGANISATION_NAME: " ".join(form.organisation_name.data.split()),
+                settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
+                settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
+                settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
+                settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
+                settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
+                settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
+            },
+            actor=_acting_user(),
+        )
+        db.session.commit()
+        flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
+        return redirect(url_for("admin.organisation_settings"))
+    return render_template("admin/settings.html", form=form), (422 if form.errors else 200)
+
+
+def _classifications_in_use_removed(form: SettingsForm) -> bool:
+    """A label still on items may not go: put the message at the field and say so."""
+    from app.assets.services import items_classified
+
+    kept = set(form.classification_labels())
+    in_use = {label: count for label, count in items_classified().items() if label not in kept}
+    if in_use:
+        form.asset_classifications.errors = [
+            f"{count:,} item(s) are classified {label}: reclassify them before removing the label."
+            for label, count in sorted(in_use.items())]
+    return bool(in_use)
