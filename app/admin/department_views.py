@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from app.admin import services
 from app.admin.forms import DepartmentForm
 from app.admin.views import bp
 from app.auth.models import Department, User
-from app.auth.permissions import ADMIN_DEPARTMENTS, permission_required
+from app.auth.permissions import ADMIN_DEPARTMENTS, acting_user, permission_required
 from app.common.models import StaleEditError
 from app.extensions import db
-
-
-def _acting_user() -> User:
-    return current_user._get_current_object()
 
 
 @bp.get("/departments")
@@ -37,7 +32,7 @@ def new_department():
     form = DepartmentForm()
     if form.validate_on_submit():
         try:
-            department = services.create_department(code=form.code.data, name=form.name.data, actor=_acting_user())
+            department = services.create_department(code=form.code.data, name=form.name.data, actor=acting_user())
         except services.DepartmentError as error:
             getattr(form, error.field or "code").errors.append(str(error))
         else:
@@ -56,7 +51,7 @@ def edit_department(department_id: int):
         try:
             services.update_department(
                 department, expected_version=form.version.data, code=form.code.data, name=form.name.data,
-                active=form.active.data, actor=_acting_user(),
+                active=form.active.data, actor=acting_user(),
             )
         except StaleEditError as error:
             db.session.rollback()

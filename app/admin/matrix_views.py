@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from app.admin import settings
 from app.admin.forms import CategoryForm, MatrixForm, RiskSettingsForm
 from app.admin.views import bp
 from app.audit import services as audit
 from app.auth.models import User
-from app.auth.permissions import ADMIN_RISK_MATRIX, permission_required
+from app.auth.permissions import ADMIN_RISK_MATRIX, acting_user, permission_required
 from app.common.saving import saving
 from app.extensions import db
 from app.risks import categories, matrices, scoring
 from app.risks.models import RiskCategory, RiskMatrix
-
-
-def _acting_user() -> User:
-    return current_user._get_current_object()
-
 
 # --- risk matrix ------------------------------------------------------------------------------
 
@@ -98,7 +92,7 @@ def edit_risk_matrix():
             flash(f"Nothing changed: version {current.version_number} is still the current risk matrix.", "info")
             return redirect(url_for("admin.risk_matrix"))
         try:
-            version = matrices.save_new_version(matrix, change_note=form.change_note.data, actor=_acting_user(),
+            version = matrices.save_new_version(matrix, change_note=form.change_note.data, actor=acting_user(),
                                                 based_on_version=int(form.based_on_version.data))
         except matrices.MatrixError as error:
             db.session.rollback()
@@ -127,7 +121,7 @@ def risk_settings():
     changes = settings.save({
         settings.RISK_DEFAULT_TOLERANCE: form.default_tolerance.data,
         settings.RISK_ACCEPTANCE_MAX_MONTHS: form.acceptance_max_months.data,
-    }, actor=_acting_user())
+    }, actor=acting_user())
     db.session.commit()
     flash("Risk settings saved." if changes else "Nothing changed.", "success" if changes else "info")
     return redirect(url_for("admin.risk_matrix"))
@@ -159,7 +153,7 @@ def new_risk_category():
     if form.validate_on_submit():
         with saving(form, categories.CategoryError, default_field="name"):
             category = categories.create_category(
-                form.name.data, int(form.parent_id.data) if form.parent_id.data else None, actor=_acting_user())
+                form.name.data, int(form.parent_id.data) if form.parent_id.data else None, actor=acting_user())
             kind = f"Subcategory {category.name} of {category.parent.name}" if category.parent else \
                 f"Category {category.name}"
             flash(f"{kind} created.", "success")
@@ -178,7 +172,7 @@ def edit_risk_category(category_id: int):
         stale_url = url_for("admin.edit_risk_category", category_id=category.id)
         with saving(form, categories.CategoryError, stale_url=stale_url, default_field="name"):
             categories.update_category(category, expected_version=form.version.data, name=form.name.data,
-                                       active=form.active.data, actor=_acting_user())
+                                       active=form.active.data, actor=acting_user())
             flash(f"Category {category.name} saved.", "success")
             return redirect(url_for("admin.risk_categories"))
     return render_template(

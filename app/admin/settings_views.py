@@ -6,18 +6,12 @@ settings theirs (matrix_views.py)."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from app.admin import settings
 from app.admin.forms import SettingsForm
 from app.admin.views import bp
-from app.auth.models import User
-from app.auth.permissions import ADMIN_SETTINGS, permission_required
+from app.auth.permissions import ADMIN_SETTINGS, acting_user, permission_required
 from app.extensions import db
-
-
-def _acting_user() -> User:
-    return current_user._get_current_object()
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -48,7 +42,7 @@ def organisation_settings():
                 settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
                 settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
             },
-            actor=_acting_user(),
+            actor=acting_user(),
         )
         db.session.commit()
         flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")

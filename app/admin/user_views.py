@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from app.admin import services
 from app.admin.exports import USER_COLUMNS
@@ -15,7 +14,7 @@ from app.admin.views import bp
 from app.audit import services as audit
 from app.auth import services as accounts
 from app.auth.models import Department, Role, User
-from app.auth.permissions import ADMIN_USERS, permission_required
+from app.auth.permissions import ADMIN_USERS, acting_user, permission_required
 from app.common.choices import department_choices
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
@@ -28,11 +27,6 @@ USER_SORTS = {
     "department": Department.code, "last_login": User.last_login_at, "active": User.active,
 }
 
-
-def _acting_user() -> User:
-    """The signed-in User itself rather than the current_user proxy, as the services' `actor`. (They
-    tell "your own account" apart by id, `auth.services._same_account`, so the proxy would do too.)"""
-    return current_user._get_current_object()
 
 
 def _filtered_users() -> sa.Select:
@@ -82,7 +76,7 @@ def new_user():
             user = accounts.create_user(
                 email=form.email.data, full_name=form.full_name.data, role=form.role.data,
                 department_id=department_id_or_none(form.department_id.data), password=form.password.data,
-                actor=_acting_user(),
+                actor=acting_user(),
             )
         except accounts.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
@@ -105,7 +99,7 @@ def edit_user(user_id: int):
             accounts.update_user(
                 user, expected_version=form.version.data, email=form.email.data, full_name=form.full_name.data,
                 role=form.role.data, department_id=department_id_or_none(form.department_id.data),
-                actor=_acting_user(),
+                actor=acting_user(),
             )
         except StaleEditError as error:
             db.session.rollback()
@@ -147,7 +141,7 @@ def _user_action(user_id: int, action, success_message: str):
 def deactivate_user(user_id: int):
     return _user_action(
         user_id,
-        lambda user, version: accounts.set_user_active(user, False, expected_version=version, actor=_acting_user()),
+        lambda user, version: accounts.set_user_active(user, False, expected_version=version, actor=acting_user()),
         "Deactivated {email}. They can no longer sign in; their history stays in the audit log.",
     )
 
@@ -157,7 +151,7 @@ def deactivate_user(user_id: int):
 def reactivate_user(user_id: int):
     return _user_action(
         user_id,
-        lambda user, version: accounts.set_user_active(user, True, expected_version=version, actor=_acting_user()),
+        lambda user, version: accounts.set_user_active(user, True, expected_version=version, actor=acting_user()),
         "Reactivated {email}.",
     )
 
@@ -166,7 +160,7 @@ def reactivate_user(user_id: int):
 @permission_required(ADMIN_USERS)
 def unlock_user(user_id: int):
     return _user_action(
-        user_id, lambda user, version: accounts.unlock_user(user, actor=_acting_user()), "Unlocked {email}."
+        user_id, lambda user, version: accounts.unlock_user(user, actor=acting_user()), "Unlocked {email}."
     )
 
 
@@ -174,7 +168,7 @@ def unlock_user(user_id: int):
 @permission_required(ADMIN_USERS)
 def reset_user_mfa(user_id: int):
     return _user_action(
-        user_id, lambda user, version: accounts.reset_mfa(user, actor=_acting_user()),
+        user_id, lambda user, version: accounts.reset_mfa(user, actor=acting_user()),
         "Two-factor sign-in of {email} was reset; they can set it up again at their next sign-in.",
     )
 
@@ -186,7 +180,7 @@ def reset_user_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(user, form.password.data, actor=_acting_user())
+            accounts.reset_password(user, form.password.data, actor=acting_user())
         except accounts.AccountError as error:
             form.password.errors.append(str(error))
         else:

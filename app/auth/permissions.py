@@ -12,7 +12,7 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 
 # Permissions are "<area>.<action>". Add new ones here, next to the roles that hold them.
 ACCOUNT_SELF = "account.self"  # own password, own two-factor set-up, the landing page
@@ -137,3 +137,9 @@ def public(view: Callable) -> Callable:
     """Mark a view as reachable without signing in (login, health)."""
     view.required_permission = PUBLIC  # type: ignore[attr-defined]  # the same mark as above
     return view
+
+
+def acting_user() -> User:
+    """The signed-in User itself, not Flask-Login's `current_user` proxy: what a view hands a service
+    as `actor` when the service may store it in a relationship or compare it with `is`."""
+    return current_user._get_current_object()

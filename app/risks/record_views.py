@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from app.admin import settings
 from app.admin.services import all_departments
-from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, permission_required
+from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, acting_user, permission_required
 from app.common.choices import active_users
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
@@ -22,11 +22,6 @@ from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, R
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
 from app.risks.views import bp
-
-
-def _acting_user():
-    return current_user._get_current_object()
-
 
 # --- detail ----------------------------------------------------------------------------------
 
@@ -88,7 +83,7 @@ def new():
         return _render_risk_form(form, None)
     if form.validate_on_submit():
         with saving(form, services.RiskRuleError):
-            risk = services.create_risk(form.to_input(), actor=_acting_user())
+            risk = services.create_risk(form.to_input(), actor=acting_user())
             flash(f"Risk {risk.reference} “{risk.title}” created.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return _render_risk_form(form, None, 422)
@@ -105,7 +100,7 @@ def edit(risk_id: int):
     if form.validate_on_submit():
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.edit", risk_id=risk.id)):
             changes = services.update_risk(risk, form.to_input(), expected_version=form.version.data,
-                                           actor=_acting_user(), reason=form.reason.data or "")
+                                           actor=acting_user(), reason=form.reason.data or "")
             flash(f"Saved {risk.reference}." if changes else f"Nothing changed in {risk.reference}.",
                   "success" if changes else "info")
             return redirect(url_for("risks.detail", risk_id=risk.id))
@@ -134,7 +129,7 @@ def review(risk_id: int):
                                residual=form.rating(RatingKind.RESIDUAL), target=form.rating(RatingKind.TARGET))
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.review", risk_id=risk.id)):
             services.record_review(risk, reviewed_on=form.reviewed_on.data, today=local_today(),
-                                   reviewer=_acting_user(), notes=form.notes.data, expected_version=form.version.data,
+                                   reviewer=acting_user(), notes=form.notes.data, expected_version=form.version.data,
                                    rescored=rescored, reason=form.reason.data or "")
             flash(f"Review of {risk.reference} recorded; next review on {risk.next_review_on:%d %b %Y}.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
@@ -169,7 +164,7 @@ def accept(risk_id: int):
         return _render_accept(form, risk, longest)
     if form.validate_on_submit():
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.detail", risk_id=risk.id)):
-            acceptance = services.accept_risk(risk, actor=_acting_user(), justification=form.justification.data,
+            acceptance = services.accept_risk(risk, actor=acting_user(), justification=form.justification.data,
                                               expires_on=form.expires_on.data, today=today,
                                               expected_version=form.version.data)
             flash(f"{risk.reference} accepted until {acceptance.expires_on:%d %b %Y}.", "success")
@@ -198,7 +193,7 @@ def close(risk_id: int):
     if form.validate_on_submit():
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.detail", risk_id=risk.id)):
             services.close_risk(risk, expected_version=form.version.data, reason=form.reason.data,
-                                actor=_acting_user())
+                                actor=acting_user())
             flash(f"{risk.reference} closed.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id))
     return render_template("risks/close.html", form=form, risk=risk, register_url=presentation.register_url()), 422
@@ -240,7 +235,7 @@ def new_action(risk_id: int):
             action = services.add_action(
                 risk, title=form.title.data, owner_id=_owner_id(form), due_on=form.due_on.data,
                 status=form.status.data, progress_note=form.progress_note.data or "",
-                control_id=_control_id(form), actor=_acting_user())
+                control_id=_control_id(form), actor=acting_user())
             flash(f"Treatment action “{action.title}” added to {risk.reference}.", "success")
             return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))
     return _render_action(form, risk, None, 422)
@@ -263,7 +258,7 @@ def edit_action(risk_id: int, action_id: int):
             changes = services.update_action(
                 action, expected_version=form.version.data, title=form.title.data, owner_id=_owner_id(form),
                 due_on=form.due_on.data, status=form.status.data, progress_note=form.progress_note.data or "",
-                control_id=_control_id(form), actor=_acting_user())
+                control_id=_control_id(form), actor=acting_user())
             flash(f"Saved treatment action “{action.title}”." if changes else "Nothing changed.",
                   "success" if changes else "info")
             return redirect(url_for("risks.detail", risk_id=risk.id, _anchor="actions-heading"))

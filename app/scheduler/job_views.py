@@ -4,18 +4,13 @@ runs with their errors, and running a job by hand."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
 
-from app.auth.permissions import ADMIN_JOBS, permission_required
+from app.auth.permissions import ADMIN_JOBS, acting_user, permission_required
 from app.extensions import db
 from app.scheduler import jobs as registry
 from app.scheduler import overview, runner
 from app.scheduler.models import JobStatus
 from app.scheduler.views import bp
-
-
-def _acting_user():
-    return current_user._get_current_object()
 
 
 @bp.get("/admin/jobs")
@@ -32,7 +27,7 @@ def run_now(job_id: str):
     job = registry.get(job_id)
     if job is None:
         abort(404)
-    run = runner.run_by_hand(job.id, actor=_acting_user())
+    run = runner.run_by_hand(job.id, actor=acting_user())
     db.session.commit()
     if run.status == JobStatus.ERROR:
         flash(f"{job.title} failed; the error is under Recent runs.", "error")

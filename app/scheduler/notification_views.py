@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.permissions import ACCOUNT_SELF, permission_required
+from app.auth.permissions import ACCOUNT_SELF, acting_user, permission_required
 from app.common.listing import Listing
 from app.common.models import RuleError
 from app.extensions import db
@@ -18,9 +18,6 @@ from app.scheduler.views import bp
 
 NOTIFICATION_SORTS = {"created": Notification.created_at, "due": Notification.due_on}
 
-
-def _acting_user():
-    return current_user._get_current_object()
 
 
 @bp.app_context_processor
@@ -60,7 +57,7 @@ def notifications():
 @permission_required(ACCOUNT_SELF)
 def mark_read(notification_id: int):
     notification = services.get_notification_or_404(current_user, notification_id, ACCOUNT_SELF)
-    services.mark_read(_acting_user(), notification.id)
+    services.mark_read(acting_user(), notification.id)
     db.session.commit()
     if request.form.get("then") == "open" and _local_path(notification.link):
         return redirect(notification.link)
@@ -71,7 +68,7 @@ def mark_read(notification_id: int):
 @bp.post("/notifications/read-all")
 @permission_required(ACCOUNT_SELF)
 def mark_all_read():
-    marked = services.mark_all_read(_acting_user())
+    marked = services.mark_all_read(acting_user())
     db.session.commit()
     flash(f"{marked} notifications marked read." if marked else "There were no unread notifications.", "success")
     return redirect(url_for("scheduler.notifications"))
@@ -84,7 +81,7 @@ def preferences():
     if request.method == "POST":
         wanted = set(request.form.getlist("email"))
         try:
-            changes = services.set_email_choices(_acting_user(), wanted)
+            changes = services.set_email_choices(acting_user(), wanted)
             db.session.commit()
         except RuleError as error:
             flash(str(error), "error")
