@@ -17,7 +17,7 @@ from app.policies.cases.models import CaseFairnessOverride, CaseHearingNotice, C
 from tests import factories
 from tests.controls.test_views import error_next_to, text_of
 from tests.policies.conftest import make_approved, make_employee, open_case
-from tests.policies.test_disciplinary import (
+from tests.policies.cases.test_disciplinary import (
     DISMISSAL_REASONS,
     TODAY,
     disciplinary_case,
