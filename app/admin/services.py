@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_USERS, user_can
 from app.common.timeutil import utcnow
@@ -46,7 +47,7 @@ def create_department(*, code: str, name: str, actor) -> Department:
     db.session.add(department)
     db.session.flush()
     audit.record(
-        "create", "department", department.id,
+        AuditAction.CREATE, "department", department.id,
         changes=audit.diff({}, audit.snapshot(department, DEPARTMENT_AUDIT_FIELDS)),
         summary=f"Created department {code}", actor=actor,
     )
@@ -71,7 +72,7 @@ def update_department(department: Department, *, expected_version: int, code: st
     department.code, department.name, department.active = code, name.strip(), active
     changes = audit.diff(before, audit.snapshot(department, DEPARTMENT_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "department", department.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "department", department.id, changes=changes,
                      summary=f"Edited department {department.code}", actor=actor)
     db.session.flush()
     return changes

@@ -8,6 +8,7 @@ from flask import current_app
 
 from app.admin.models import Setting
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.extensions import db
 from app.policies.cases import recommendation
 
@@ -76,7 +77,8 @@ def save(values: dict, actor) -> dict:
             row.value_json = json.dumps(value)
         changes[key] = [before, value]
     if changes:
-        audit.record("update", "settings", "organisation", changes=changes, summary="Changed settings", actor=actor)
+        audit.record(AuditAction.UPDATE, "settings", "organisation", changes=changes, summary="Changed settings",
+                     actor=actor)
     db.session.flush()
     return changes
 

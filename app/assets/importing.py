@@ -31,6 +31,7 @@ from app.assets import services
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType, search_text_of
 from app.assets.services import ASSET_AUDIT_FIELDS, AssetInput
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
@@ -683,13 +684,13 @@ class _Import:
         for row in self.rows:
             data = row.data
             if row.existing is None:
-                entries.append(PendingEntry("create", "asset", row.inserted_id,
+                entries.append(PendingEntry(AuditAction.CREATE, "asset", row.inserted_id,
                                             changes=_changes({}, _audit_values(data)),
                                             summary=f"Created {AssetKind(data.kind).label.lower()} {data.tag} "
                                                     f"{data.name}"[:300]))
                 outcome = RowOutcome(row.number, data.tag, data.name, "create")
             elif row.changes:
-                entries.append(PendingEntry("update", "asset", row.existing.id, changes=row.changes,
+                entries.append(PendingEntry(AuditAction.UPDATE, "asset", row.existing.id, changes=row.changes,
                                             summary=f"Edited {data.tag} {data.name}"[:300]))
                 outcome = RowOutcome(row.number, data.tag, data.name, "update",
                                      changed=sorted({FIELD_COLUMNS[name] for name in row.changes}))

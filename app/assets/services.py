@@ -28,6 +28,7 @@ from app.assets.models import (
     search_text_of,
 )
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common.models import RuleError
 from app.common.timeutil import local_today
@@ -315,7 +316,8 @@ def create_asset(data: AssetInput, *, actor, today: date | None = None) -> Asset
     _apply(asset, data)
     db.session.add(asset)
     db.session.flush()
-    audit.record("create", "asset", asset.id, changes=audit.diff({}, audit.snapshot(asset, ASSET_AUDIT_FIELDS)),
+    audit.record(AuditAction.CREATE, "asset", asset.id,
+                 changes=audit.diff({}, audit.snapshot(asset, ASSET_AUDIT_FIELDS)),
                  summary=f"Created {asset.kind_enum.label.lower()} {asset}"[:300], actor=actor)
     return asset
 
@@ -330,7 +332,8 @@ def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, tod
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(asset, ASSET_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "asset", asset.id, changes=changes, summary=f"Edited {asset}"[:300], actor=actor)
+        audit.record(AuditAction.UPDATE, "asset", asset.id, changes=changes, summary=f"Edited {asset}"[:300],
+                     actor=actor)
     return changes
 
 
@@ -357,7 +360,8 @@ def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> N
     summary = f"Deleted {asset.kind_enum.label.lower()} {asset}"
     if located:
         summary += f"; {located} item(s) no longer at a site"
-    audit.record("delete", "asset", asset.id, changes=audit.diff(record, {}), summary=summary[:300], actor=actor)
+    audit.record(AuditAction.DELETE, "asset", asset.id, changes=audit.diff(record, {}), summary=summary[:300],
+                 actor=actor)
     db.session.delete(asset)
     db.session.flush()
 
@@ -381,7 +385,7 @@ def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> A
     relation = AssetRelation(source_id=source.id, target_id=target.id, kind=kind)
     db.session.add(relation)
     db.session.flush()
-    audit.record("relate", "asset", source.id, changes={"relation": [None, f"{wording} {target.tag}"]},
+    audit.record(AuditAction.RELATE, "asset", source.id, changes={"relation": [None, f"{wording} {target.tag}"]},
                  summary=f"{source.tag} {wording} {target.tag}"[:300], actor=actor)
     db.session.flush()
     return relation
@@ -389,7 +393,8 @@ def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> A
 
 def remove_relation(relation: AssetRelation, *, actor) -> None:
     wording, source_tag, target_tag = relation.kind_enum.label, relation.source.tag, relation.target.tag
-    audit.record("unrelate", "asset", relation.source_id, changes={"relation": [f"{wording} {target_tag}", None]},
+    audit.record(AuditAction.UNRELATE, "asset", relation.source_id,
+                 changes={"relation": [f"{wording} {target_tag}", None]},
                  summary=f"{source_tag} no longer {wording} {target_tag}"[:300], actor=actor)
     db.session.delete(relation)
     db.session.flush()
@@ -406,7 +411,7 @@ def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> 
     changes = audit.diff({"risks": before}, {"risks": [risk.reference for risk in asset.risks]})
     asset.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "asset", asset.id, changes=changes, summary=f"Linked risks of {asset}"[:300],
+        audit.record(AuditAction.UPDATE, "asset", asset.id, changes=changes, summary=f"Linked risks of {asset}"[:300],
                      actor=actor)
     db.session.flush()
     return changes
@@ -435,7 +440,7 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
         row.disposition = disposition
     changes = {f"disposition {year}": [before, disposition]}
     label = Disposition(disposition).label if disposition else "none"
-    audit.record("update", "asset", application.id, changes=changes,
+    audit.record(AuditAction.UPDATE, "asset", application.id, changes=changes,
                  summary=f"Portfolio {year} of {application}: {label}"[:300], actor=actor)
     return changes
 
@@ -480,7 +485,8 @@ def create_product(data: ProductInput, *, actor) -> Product:
                       source=data.source.strip(), note=data.note.strip())
     db.session.add(product)
     db.session.flush()
-    audit.record("create", "product", product.id, changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
+    audit.record(AuditAction.CREATE, "product", product.id,
+                 changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
                  summary=f"Added product {product}"[:300], actor=actor)
     return product
 
@@ -502,7 +508,8 @@ def update_product(product: Product, data: ProductInput, *, expected_version, ac
             .values(support_ends_on=product.end_of_support)).rowcount
         changes["items inheriting the date"] = [None, inheriting]
     if changes:
-        audit.record("update", "product", product.id, changes=changes, summary=f"Edited product {product}"[:300],
+        audit.record(AuditAction.UPDATE, "product", product.id, changes=changes,
+                     summary=f"Edited product {product}"[:300],
                      actor=actor)
     return changes
 
@@ -511,7 +518,8 @@ def delete_product(product: Product, *, actor) -> None:
     in_use = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.product_id == product.id))
     if in_use:
         raise AssetRuleError(f"{in_use} item(s) run {product}: change them to another product first.")
-    audit.record("delete", "product", product.id, changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
+    audit.record(AuditAction.DELETE, "product", product.id,
+                 changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
                  summary=f"Deleted product {product}"[:300], actor=actor)
     db.session.delete(product)
     db.session.flush()

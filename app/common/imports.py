@@ -27,6 +27,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from wtforms import HiddenField
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.permissions import permission_required
 from app.common import staging
 from app.common.export import XLSX_MIMETYPE
@@ -94,7 +95,7 @@ def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet
     try:
         apply_rows(table.rows, report)
         if report.ok:
-            audit.record("import", entity_type, None, actor=actor, summary=(
+            audit.record(AuditAction.IMPORT, entity_type, None, actor=actor, summary=(
                 f"Imported {filename} ({report.summary}; SHA-256 {report.sha256[:16]}…)")[:300])
     except Exception:
         db.session.rollback()

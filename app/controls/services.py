@@ -10,6 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common import uploads
 from app.common.models import RuleError
@@ -59,7 +60,7 @@ def load_annex_a(actor=None) -> SyncResult:
     """Bring the Annex A catalogue in step with app/data (idempotent); audited when it changes anything."""
     result = sync_annex_a(db.session.connection(), Control.__table__, AnnexA2013Mapping.__table__)
     if result.changed:
-        audit.record("load", "control", None, actor=actor, summary=(
+        audit.record(AuditAction.LOAD, "control", None, actor=actor, summary=(
             f"Loaded ISO/IEC 27001:2022 Annex A: {result.added} controls added, {result.updated} updated, "
             f"{result.mappings_added} 2013 mappings added"))
     db.session.flush()
@@ -164,7 +165,7 @@ def create_internal_control(data: ControlInput, *, actor) -> Control:
     _apply(control, data)
     db.session.add(control)
     db.session.flush()
-    audit.record("create", "control", control.id, changes=audit.diff({}, _snapshot(control)),
+    audit.record(AuditAction.CREATE, "control", control.id, changes=audit.diff({}, _snapshot(control)),
                  summary=f"Created control {control.reference} {control.title}"[:300], actor=actor)
     return control
 
@@ -187,7 +188,7 @@ def update_control(control: Control, data: ControlInput, *, expected_version, ac
     changes = audit.diff(before, _snapshot(control))
     control.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "control", control.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "control", control.id, changes=changes,
                      summary=f"Edited control {control.reference} {control.title}"[:300], actor=actor)
     return changes
 
@@ -294,7 +295,7 @@ def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, con
     if upload is not None:
         _add_file(evidence, upload, actor)
     db.session.flush()
-    audit.record("create", "evidence", evidence.id, changes=audit.diff({}, _evidence_snapshot(evidence)),
+    audit.record(AuditAction.CREATE, "evidence", evidence.id, changes=audit.diff({}, _evidence_snapshot(evidence)),
                  summary=f"Added evidence “{evidence.title}”"[:300], actor=actor)
     db.session.flush()
     return evidence
@@ -329,7 +330,7 @@ def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version
     changes = audit.diff(before, _evidence_snapshot(evidence))
     evidence.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "evidence", evidence.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "evidence", evidence.id, changes=changes,
                      summary=f"Edited evidence “{evidence.title}”"[:300], actor=actor)
     db.session.flush()
     return changes
@@ -346,7 +347,7 @@ def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, 
     stored = _add_file(evidence, upload, actor)
     evidence.version += 1
     db.session.flush()
-    audit.record("replace", "evidence", evidence.id,
+    audit.record(AuditAction.REPLACE, "evidence", evidence.id,
                  changes={"file": [previous.sha256 if previous else None, stored.sha256],
                           "original_name": [previous.original_name if previous else None, stored.original_name]},
                  summary=f"New version of evidence “{evidence.title}”: {stored.original_name}"[:300], actor=actor)
@@ -363,7 +364,7 @@ def get_evidence_file(file_id: int) -> EvidenceFile | None:
 
 
 def record_download(stored: EvidenceFile, *, actor=None) -> None:
-    audit.record("download", "evidence", stored.evidence_id, actor=actor,
+    audit.record(AuditAction.DOWNLOAD, "evidence", stored.evidence_id, actor=actor,
                  summary=f"Downloaded {stored.original_name} (SHA-256 {stored.sha256[:16]}…)"[:300])
 
 
@@ -418,7 +419,8 @@ def record_test(control: Control, data: ControlTestInput, *, actor, today: date)
     db.session.add(test)
     db.session.flush()
     db.session.expire(control, ["tests"])
-    audit.record("test", "control", control.id, changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
+    audit.record(AuditAction.TEST, "control", control.id,
+                 changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
                  summary=f"Tested {control.reference}: {TestResult(test.result).label}"[:300], actor=actor)
     db.session.flush()
     return test

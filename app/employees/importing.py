@@ -26,6 +26,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import CursorResult
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
@@ -374,7 +375,7 @@ class _Import:
         stale = [row for row in self.lookups.existing.values() if row.user_id in claimed and row.id not in in_file]
         for holder in stale:
             self.entries.append(PendingEntry(
-                "update", "employee", holder.id, changes={"user_id": [holder.user_id, None]},
+                AuditAction.UPDATE, "employee", holder.id, changes={"user_id": [holder.user_id, None]},
                 summary=f"Unlinked {holder.full_name} ({holder.number}) from a Khusela account whose e-mail is now "
                         "another employee's"))
         letting_go = [row.existing.id for row in self.rows
@@ -426,12 +427,12 @@ class _Import:
             data = services.stored_values(row.data)
             who = f"{data['full_name']} ({data['number']})"
             if row.existing is None:
-                self.entries.append(PendingEntry("create", "employee", row.inserted_id,
+                self.entries.append(PendingEntry(AuditAction.CREATE, "employee", row.inserted_id,
                                                  changes=_changes({}, self._values(row)),
                                                  summary=f"Added employee {who}"[:300]))
                 outcome = RowOutcome(row.number, data["number"], data["full_name"], "create")
             elif row.changes:
-                self.entries.append(PendingEntry("update", "employee", row.existing.id, changes=row.changes,
+                self.entries.append(PendingEntry(AuditAction.UPDATE, "employee", row.existing.id, changes=row.changes,
                                                  summary=f"Edited employee {who}"[:300]))
                 outcome = RowOutcome(row.number, data["number"], data["full_name"], "update",
                                      changed=sorted({FIELD_COLUMNS[name] for name in row.changes}))

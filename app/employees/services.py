@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
 from app.auth.permissions import EMPLOYEE_VIEW, user_can
 from app.common.models import RuleError
@@ -378,7 +379,7 @@ def _unlink_elsewhere(account_id: int, employee: Employee, *, actor) -> None:
         return
     holder.user_id = None
     db.session.flush()  # before the link moves: an account is linked to one employee at most
-    audit.record("update", "employee", holder.id, changes={"user_id": [account_id, None]}, actor=actor,
+    audit.record(AuditAction.UPDATE, "employee", holder.id, changes={"user_id": [account_id, None]}, actor=actor,
                  summary=f"Unlinked {holder} from a Khusela account that is now {employee.full_name}'s"[:300])
 
 
@@ -390,7 +391,7 @@ def create_employee(data: EmployeeInput, *, actor) -> Employee:
     _apply(employee, data, DatabaseLookups(), actor=actor)
     db.session.add(employee)
     db.session.flush()
-    audit.record("create", "employee", employee.id, actor=actor,
+    audit.record(AuditAction.CREATE, "employee", employee.id, actor=actor,
                  changes=audit.diff({}, audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS)),
                  summary=f"Added employee {employee}"[:300])
     return employee
@@ -408,7 +409,8 @@ def update_employee(employee: Employee, data: EmployeeInput, *, expected_version
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "employee", employee.id, changes=changes, summary=f"Edited employee {employee}"[:300],
+        audit.record(AuditAction.UPDATE, "employee", employee.id, changes=changes,
+                     summary=f"Edited employee {employee}"[:300],
                      actor=actor)
     return changes
 
@@ -421,7 +423,7 @@ def delete_employee(employee: Employee, *, expected_version, actor) -> None:
     if references:
         raise EmployeeRuleError(f"{employee} cannot be deleted: {' and '.join(references)} refer to them. "
                                 "Set their status to Left instead; the register keeps them and their history.")
-    audit.record("delete", "employee", employee.id, actor=actor,
+    audit.record(AuditAction.DELETE, "employee", employee.id, actor=actor,
                  changes=audit.diff(audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS), {}),
                  summary=f"Deleted employee {employee}"[:300])
     db.session.delete(employee)
@@ -430,5 +432,5 @@ def delete_employee(employee: Employee, *, expected_version, actor) -> None:
 
 def record_view(employee: Employee, *, actor) -> None:
     """A person saw this employee's personal details (e-mail, phone): POPIA, logged every time."""
-    audit.record("view", "employee", employee.id, actor=actor,
+    audit.record(AuditAction.VIEW, "employee", employee.id, actor=actor,
                  summary=f"Viewed the personal details of {employee}"[:300])

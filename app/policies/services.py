@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.markdown import sections
 from app.common.models import RuleError
@@ -152,7 +153,7 @@ def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
     policy.versions.append(version)
     db.session.add(policy)
     db.session.flush()
-    audit.record("create", "policy", policy.id, changes=audit.diff({}, _policy_record(policy)),
+    audit.record(AuditAction.CREATE, "policy", policy.id, changes=audit.diff({}, _policy_record(policy)),
                  summary=f"Created policy {policy} (draft 1.0)"[:300], actor=actor)
     db.session.flush()
     return policy
@@ -169,7 +170,7 @@ def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor)
     changes = audit.diff(before, _policy_record(policy))
     policy.bump_if_only_links_changed(version_before, changes)
     if changes:
-        audit.record("update", "policy", policy.id, changes=changes, summary=f"Edited policy {policy}"[:300],
+        audit.record(AuditAction.UPDATE, "policy", policy.id, changes=changes, summary=f"Edited policy {policy}"[:300],
                      actor=actor)
     db.session.flush()
     return changes
@@ -181,7 +182,7 @@ def delete_policy(policy: Policy, *, actor) -> None:
         raise PolicyRuleError("This policy has been in force, so it is kept as a record. Start a new version to "
                               "change it.")
     record = {**_policy_record(policy), "versions": [v.number for v in policy.versions]}
-    audit.record("delete", "policy", policy.id, changes=audit.diff(record, {}),
+    audit.record(AuditAction.DELETE, "policy", policy.id, changes=audit.diff(record, {}),
                  summary=f"Deleted draft policy {policy}"[:300], actor=actor)
     db.session.delete(policy)
     db.session.flush()
@@ -216,7 +217,7 @@ def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version,
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(version, DRAFT_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "policy", version.policy_id, changes=changes,
+        audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes=changes,
                      summary=f"Edited draft {version}"[:300], actor=actor)
     db.session.flush()
     return changes
@@ -237,7 +238,7 @@ def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str 
     clause = PolicyClause(reference=reference, title=title, text=text.strip(), position=_position(reference))
     version.clauses.append(clause)
     db.session.flush()
-    audit.record("update", "policy", version.policy_id, changes={"clause": [None, f"{reference} {title}"]},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes={"clause": [None, f"{reference} {title}"]},
                  summary=f"Added clause {reference} to {version}"[:300], actor=actor)
     db.session.flush()
     return clause
@@ -255,7 +256,7 @@ def remove_clause(version: PolicyVersion, clause_id: int, *, actor) -> None:
     clause = next((c for c in version.clauses if c.id == clause_id), None)
     if clause is None:
         raise PolicyRuleError("That clause is not in this version.")
-    audit.record("update", "policy", version.policy_id, changes={"clause": [str(clause), None]},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes={"clause": [str(clause), None]},
                  summary=f"Removed clause {clause.reference} from {version}"[:300], actor=actor)
     version.clauses.remove(clause)
     db.session.flush()
@@ -289,7 +290,7 @@ def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadin
             clause.title, clause.text = title, text
             updated.append(clause)
     if added or updated:
-        audit.record("update", "policy", version.policy_id,
+        audit.record(AuditAction.UPDATE, "policy", version.policy_id,
                      changes={"clauses": [None, [str(clause) for clause in added + updated]]},
                      summary=f"Clauses of {version} from its headings: {len(added)} added, {len(updated)} "
                              f"updated"[:300], actor=actor)
@@ -312,7 +313,7 @@ def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewe
     reviewer = PolicyReviewer(name=name.strip(), designation=designation.strip(), reviewed_on=reviewed_on)
     version.reviewers.append(reviewer)
     db.session.flush()
-    audit.record("update", "policy", version.policy_id,
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id,
                  changes={"reviewer": [None, f"{reviewer.name}, {reviewer.designation}, {reviewed_on}"]},
                  summary=f"Recorded a review of {version} by {reviewer.name}"[:300], actor=actor)
     db.session.flush()
@@ -325,7 +326,7 @@ def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor) -> None:
     reviewer = next((r for r in version.reviewers if r.id == reviewer_id), None)
     if reviewer is None:
         raise PolicyRuleError("That reviewer is not recorded on this version.")
-    audit.record("update", "policy", version.policy_id, changes={"reviewer": [reviewer.name, None]},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes={"reviewer": [reviewer.name, None]},
                  summary=f"Removed reviewer {reviewer.name} from {version}"[:300], actor=actor)
     version.reviewers.remove(reviewer)
     db.session.flush()
@@ -338,7 +339,8 @@ def _move(version: PolicyVersion, target: PolicyState, *, expected_version, acto
         raise PolicyRuleError(workflow.refusal(version.state_enum, target))
     before = version.state
     version.state = target.value
-    audit.record("update", "policy", version.policy_id, changes={"state": [before, target.value], **(changes or {})},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id,
+                 changes={"state": [before, target.value], **(changes or {})},
                  summary=summary[:300], actor=actor)
 
 
@@ -382,7 +384,7 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     if previous is not None:
         previous.state = PolicyState.SUPERSEDED.value
         previous.superseded_on = approval.approved_on
-        audit.record("update", "policy", version.policy_id,
+        audit.record(AuditAction.UPDATE, "policy", version.policy_id,
                      changes={"state": [PolicyState.APPROVED.value, PolicyState.SUPERSEDED.value]},
                      summary=f"{previous} superseded by version {version.number}"[:300], actor=actor)
     db.session.flush()
@@ -403,7 +405,7 @@ def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
                        for c in latest.clauses]
     policy.versions.append(version)
     db.session.flush()
-    audit.record("create", "policy", policy.id, changes={"version": [None, version.number]},
+    audit.record(AuditAction.CREATE, "policy", policy.id, changes={"version": [None, version.number]},
                  summary=f"Started draft {version.number} of {policy} from version {latest.number}"[:300], actor=actor)
     db.session.flush()
     return version
@@ -414,7 +416,7 @@ def discard_draft(version: PolicyVersion, *, actor) -> None:
     policy = version.policy
     if len(policy.versions) == 1:
         raise PolicyRuleError("This is the policy's only version: delete the policy instead.")
-    audit.record("delete", "policy", policy.id, changes={"version": [version.number, None]},
+    audit.record(AuditAction.DELETE, "policy", policy.id, changes={"version": [version.number, None]},
                  summary=f"Discarded draft {version}"[:300], actor=actor)
     policy.versions.remove(version)
     db.session.flush()
@@ -453,7 +455,7 @@ def _acknowledge(version: PolicyVersion, employees: list[Employee], on: date, me
     db.session.add_all(rows)
     db.session.flush()
     numbers = [employee.number for employee in employees]
-    audit.record("acknowledge", "policy", version.policy_id,
+    audit.record(AuditAction.ACKNOWLEDGE, "policy", version.policy_id,
                  changes={"version": [None, version.number], "employees": [None, numbers], "on": [None, on],
                           "method": [None, method.value]},
                  summary=f"{len(rows)} acknowledgement{'s' if len(rows) != 1 else ''} of {version} "

@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common import transactions
 from app.common.models import RuleError
@@ -295,7 +296,8 @@ def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
     pack = EvidencePack(requested_by_id=actor.id, scope_json=scope.as_json(), scope_label=scope.label())
     db.session.add(pack)
     db.session.flush()
-    audit.record("create", "evidence_pack", pack.id, summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}",
+    audit.record(AuditAction.CREATE, "evidence_pack", pack.id,
+                 summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}",
                  actor=actor)
     return pack
 
@@ -373,7 +375,8 @@ def build_pack(pack_id: int) -> EvidencePack | None:
         pack.error = str(error) if isinstance(error, RuleError) else "".join(
             traceback.format_exception_only(type(error), error)).strip()
         current_app.logger.exception("Evidence pack %s failed", pack_id)
-        audit.record("update", "evidence_pack", pack_id, summary=f"Evidence pack {pack_id} failed: {pack.error[:200]}",
+        audit.record(AuditAction.UPDATE, "evidence_pack", pack_id,
+                     summary=f"Evidence pack {pack_id} failed: {pack.error[:200]}",
                      actor=pack.requested_by)
         db.session.commit()
         return pack
@@ -384,7 +387,7 @@ def build_pack(pack_id: int) -> EvidencePack | None:
     pack.expires_at = finished + timedelta(days=settings.get(settings.PACK_RETENTION_DAYS))
     pack.file_name, pack.size, pack.sha256 = target.name, result.size, result.sha256
     pack.file_count, pack.missing_count = result.file_count, len(result.problems)
-    audit.record("update", "evidence_pack", pack_id, actor=pack.requested_by,
+    audit.record(AuditAction.UPDATE, "evidence_pack", pack_id, actor=pack.requested_by,
                  summary=f"Built evidence pack {pack_id}: {result.file_count} files, {result.size:,} bytes"
                          + (f", {len(result.problems)} evidence file(s) missing or altered" if result.problems else ""))
     db.session.commit()
@@ -417,7 +420,7 @@ def download_name(pack: EvidencePack) -> str:
 
 
 def record_download(pack: EvidencePack, actor: User) -> None:
-    audit.record("download", "evidence_pack", pack.id, actor=actor,
+    audit.record(AuditAction.DOWNLOAD, "evidence_pack", pack.id, actor=actor,
                  summary=f"Downloaded evidence pack {pack.id} ({pack.scope_label})")
 
 
@@ -430,7 +433,7 @@ def housekeeping(now: datetime | None = None) -> str:
     for pack in expired:
         (packs_folder() / pack.file_name).unlink(missing_ok=True)
         pack.status, pack.progress_note = PackStatus.EXPIRED.value, "Removed after its retention period"
-        audit.record("delete", "evidence_pack", pack.id,
+        audit.record(AuditAction.DELETE, "evidence_pack", pack.id,
                      summary=f"Removed evidence pack {pack.id}: past its retention period")
     stale = db.session.execute(
         sa.update(EvidencePack).where(EvidencePack.status == PackStatus.BUILDING.value,

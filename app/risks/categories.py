@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.extensions import db
 from app.risks.models import RiskCategory
 
@@ -101,7 +102,7 @@ def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
     db.session.add(category)
     db.session.flush()
     audit.record(
-        "create", "risk_category", category.id,
+        AuditAction.CREATE, "risk_category", category.id,
         changes=audit.diff({}, audit.snapshot(category, CATEGORY_AUDIT_FIELDS)),
         summary=f"Created risk {'subcategory' if parent else 'category'} {_path(category)}", actor=actor,
     )
@@ -118,7 +119,7 @@ def update_category(category: RiskCategory, expected_version, name: str, active:
     category.name, category.active = name, bool(active)
     changes = audit.diff(before, audit.snapshot(category, CATEGORY_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "risk_category", category.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "risk_category", category.id, changes=changes,
                      summary=f"Edited risk category {_path(category)}", actor=actor)
     _flush_or_duplicate(name)
     return changes

@@ -8,6 +8,7 @@ from dataclasses import asdict
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.extensions import db
 from app.risks import scoring
 from app.risks.models import Risk, RiskMatrix
@@ -56,7 +57,7 @@ def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_o
     db.session.add(version)
     db.session.flush()
     audit.record(
-        "create", "risk_matrix", version.id,
+        AuditAction.CREATE, "risk_matrix", version.id,
         changes={"version_number": [None, version.version_number], "size": [None, matrix.size],
                  "bands": [None, [f"{b.name} {b.min_score}-{b.max_score}" for b in matrix.bands]]},
         summary=f"Saved risk matrix version {version.version_number}", actor=actor,

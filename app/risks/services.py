@@ -16,6 +16,7 @@ from flask import abort
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
 from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_VIEW, user_can
 from app.common.models import RuleError
@@ -320,7 +321,7 @@ def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment", r
     db.session.add(risk)
     db.session.flush()
     _record_rating_changes(risk, {}, ratings, None, actor, reason)
-    audit.record("create", "risk", risk.id, changes=audit.diff({}, _snapshot(risk)),
+    audit.record(AuditAction.CREATE, "risk", risk.id, changes=audit.diff({}, _snapshot(risk)),
                  summary=f"Created risk {risk.reference} {risk.title}"[:300], actor=actor)
     return risk
 
@@ -365,7 +366,8 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason:
     changes = audit.diff(before, _snapshot(risk))
     risk.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
+        audit.record(AuditAction.UPDATE, "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}",
+                     actor=actor)
     return changes
 
 
@@ -378,7 +380,7 @@ def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
     before = risk.status
     risk.status = RiskStatus.CLOSED.value
     _end_acceptance(risk, "Risk closed")
-    audit.record("close", "risk", risk.id, changes={"status": [before, risk.status]},
+    audit.record(AuditAction.CLOSE, "risk", risk.id, changes={"status": [before, risk.status]},
                  summary=f"Closed risk {risk.reference}: {reason.strip()}"[:300], actor=actor)
     db.session.flush()
 
@@ -402,7 +404,7 @@ def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes
     risk.next_review_on = next_review
     db.session.add(review)
     db.session.flush()
-    audit.record("review", "risk", risk.id, changes={"next_review_on": [previous, next_review]},
+    audit.record(AuditAction.REVIEW, "risk", risk.id, changes={"next_review_on": [previous, next_review]},
                  summary=f"Reviewed risk {risk.reference}", actor=reviewer)
     db.session.flush()
     return review
@@ -456,7 +458,7 @@ def accept_risk(risk: Risk, *, actor, justification: str, expires_on: date, toda
     risk.status = RiskStatus.ACCEPTED.value
     db.session.add(acceptance)
     db.session.flush()
-    audit.record("accept", "risk", risk.id,
+    audit.record(AuditAction.ACCEPT, "risk", risk.id,
                  changes={"status": [before, risk.status], "acceptance_expires_on": [None, expires_on]},
                  summary=f"Accepted risk {risk.reference} until {expires_on.isoformat()}", actor=actor)
     db.session.flush()
@@ -483,7 +485,7 @@ def expire_acceptances(today: date) -> list[Risk]:
         if risk.status == RiskStatus.ACCEPTED:
             risk.status = RiskStatus.OPEN.value
             reopened.append(risk)
-            audit.record("acceptance_expired", "risk", risk.id,
+            audit.record(AuditAction.ACCEPTANCE_EXPIRED, "risk", risk.id,
                          changes={"status": [RiskStatus.ACCEPTED.value, RiskStatus.OPEN.value]},
                          summary=f"Acceptance of {risk.reference} expired on {acceptance.expires_on.isoformat()}")
     db.session.flush()
@@ -530,7 +532,7 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
     if risk.status in (RiskStatus.DRAFT, RiskStatus.OPEN):
         risk.status = RiskStatus.IN_TREATMENT.value
     db.session.flush()
-    audit.record("create", "risk_action", action.id,
+    audit.record(AuditAction.CREATE, "risk_action", action.id,
                  changes=audit.diff({}, audit.snapshot(action, ACTION_AUDIT_FIELDS)),
                  summary=f"Added treatment action to {risk.reference}: {action.title}"[:300], actor=actor)
     db.session.flush()
@@ -549,7 +551,7 @@ def update_action(action: TreatmentAction, *, expected_version, title: str, owne
     action.control_id = control_id
     changes = audit.diff(before, audit.snapshot(action, ACTION_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "risk_action", action.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "risk_action", action.id, changes=changes,
                      summary=f"Updated treatment action of {action.risk.reference}: {action.title}"[:300],
                      actor=actor)
     db.session.flush()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.policies import services as policies
@@ -96,7 +97,8 @@ def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override
     for warning in warnings:
         db.session.add(CaseFairnessOverride(case_id=case.id, check=warning.check, reason=reason,
                                             recorded_by_id=actor.id if actor else None))
-    audit.record("override", "case", case.id, changes={"fairness_override": [None, [w.check for w in warnings]]},
+    audit.record(AuditAction.OVERRIDE, "case", case.id,
+                 changes={"fairness_override": [None, [w.check for w in warnings]]},
                  summary=f"Went on despite fairness checks in case {case.reference}: "
                          f"{', '.join(w.check for w in warnings)}"[:300], actor=actor)
 
@@ -105,7 +107,7 @@ def overridden(case: PolicyCase, check: str) -> bool:
     return any(o.check == check for o in case.fairness_overrides)
 
 
-def _step(case: PolicyCase, action: str, what: str, changes: dict, *, actor) -> None:
+def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, actor) -> None:
     audit.record(action, "case", case.id, changes=changes, summary=f"{what} in case {case.reference}"[:300],
                  actor=actor)
     db.session.flush()
@@ -133,7 +135,8 @@ def record_investigation(case: PolicyCase, *, investigator: str, started_on: dat
     _raise_if(problems)
     investigation = CaseInvestigation(case_id=case.id, investigator=investigator.strip(), started_on=started_on)
     db.session.add(investigation)
-    _step(case, "update", "Investigation started", {"investigation_started_on": [None, started_on]}, actor=actor)
+    _step(case, AuditAction.UPDATE, "Investigation started", {"investigation_started_on": [None, started_on]},
+          actor=actor)
     return investigation
 
 
@@ -154,7 +157,7 @@ def complete_investigation(case: PolicyCase, *, completed_on: date | None, findi
         problems.append(("findings", "Give the investigation's findings: what the evidence shows."))
     _raise_if(problems)
     investigation.completed_on, investigation.findings = completed_on, findings.strip()
-    _step(case, "update", "Investigation completed", {"investigation_completed_on": [None, completed_on]},
+    _step(case, AuditAction.UPDATE, "Investigation completed", {"investigation_completed_on": [None, completed_on]},
           actor=actor)
     return investigation
 
@@ -198,7 +201,7 @@ def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor) -> Case
     suspension = CaseSuspension(case_id=case.id, starts_on=data.starts_on, ends_on=data.ends_on,
                                 review_on=data.review_on, with_pay=True, reasons=data.reasons.strip())
     db.session.add(suspension)
-    _step(case, "update", "Precautionary suspension (with pay) recorded",
+    _step(case, AuditAction.UPDATE, "Precautionary suspension (with pay) recorded",
           {"suspension": [None, {"starts_on": data.starts_on, "ends_on": data.ends_on, "review_on": data.review_on}]},
           actor=actor)
     return suspension
@@ -224,7 +227,8 @@ def add_allegation(case: PolicyCase, text: str, *, actor) -> CaseAllegation:
     position = max((a.position for a in case.allegations), default=0) + 1
     allegation = CaseAllegation(case_id=case.id, position=position, text=text.strip())
     db.session.add(allegation)
-    _step(case, "update", f"Allegation {position} added", {"allegations": [position - 1, position]}, actor=actor)
+    _step(case, AuditAction.UPDATE, f"Allegation {position} added", {"allegations": [position - 1, position]},
+          actor=actor)
     return allegation
 
 
@@ -235,7 +239,7 @@ def remove_allegation(case: PolicyCase, allegation_id: int, *, actor) -> None:
     if allegation is None:
         raise CaseRuleError("That allegation is not part of this case.")
     db.session.delete(allegation)
-    _step(case, "update", f"Allegation {allegation.position} removed",
+    _step(case, AuditAction.UPDATE, f"Allegation {allegation.position} removed",
           {"allegations": [len(case.allegations), len(case.allegations) - 1]}, actor=actor)
 
 
@@ -303,7 +307,8 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
         allegations_included=data.allegations_included, representation_stated=data.representation_stated,
         interpreter_stated=data.interpreter_stated)
     db.session.add(notice)
-    _step(case, "update", "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
+    _step(case, AuditAction.UPDATE,
+          "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
           {"hearing_notice": [None, {"issued_on": data.issued_on, "hearing_on": data.hearing_on}]}, actor=actor)
     return notice
 
@@ -354,7 +359,7 @@ def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str
         interpreter=data.interpreter.strip(), employee_response=data.employee_response.strip(),
         evidence_summary=data.evidence_summary.strip())
     db.session.add(hearing)
-    _step(case, "update", "Hearing recorded", {"hearing_held_on": [None, data.held_on],
+    _step(case, AuditAction.UPDATE, "Hearing recorded", {"hearing_held_on": [None, data.held_on],
                                                 "employee_present": [None, data.employee_present]}, actor=actor)
     return hearing
 
@@ -376,7 +381,7 @@ def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reason
     _raise_if(problems)
     before = allegation.finding
     allegation.finding, allegation.finding_reasons = finding, reasons.strip()
-    _step(case, "update", f"Finding on allegation {allegation.position}",
+    _step(case, AuditAction.UPDATE, f"Finding on allegation {allegation.position}",
           {f"finding_{allegation.position}": [before, finding]}, actor=actor)
     return allegation
 
@@ -486,7 +491,7 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         harm_caused=data.harm_caused.strip() if code_2025 else "",
         representations_on_sanction=data.representations_on_sanction if code_2025 else False)
     db.session.add(sanction)
-    _step(case, "update", f"Sanction decided: {chosen.label.lower()}",
+    _step(case, AuditAction.UPDATE, f"Sanction decided: {chosen.label.lower()}",
           {"sanction": [None, chosen.value], "sanction_decided_on": [None, data.decided_on]}, actor=actor)
     return sanction
 
@@ -508,7 +513,7 @@ def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_
     _go_on_or_refuse(case, fairness.dismissal_referral(sanction.sanction, referral_notice_given), override_reason,
                      actor=actor)
     sanction.outcome_issued_on, sanction.referral_notice_given = issued_on, referral_notice_given
-    _step(case, "update", "Written outcome issued", {"outcome_issued_on": [None, issued_on],
+    _step(case, AuditAction.UPDATE, "Written outcome issued", {"outcome_issued_on": [None, issued_on],
                                                      "referral_notice_given": [False, referral_notice_given]},
           actor=actor)
     return sanction
@@ -532,7 +537,7 @@ def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, act
     _raise_if(problems)
     appeal = CaseAppeal(case_id=case.id, lodged_on=lodged_on, grounds=grounds.strip())
     db.session.add(appeal)
-    _step(case, "update", "Appeal lodged", {"appeal_lodged_on": [None, lodged_on]}, actor=actor)
+    _step(case, AuditAction.UPDATE, "Appeal lodged", {"appeal_lodged_on": [None, lodged_on]}, actor=actor)
     return appeal
 
 
@@ -566,7 +571,7 @@ def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | 
         raise CaseRuleError(problems)
     appeal.outcome, appeal.outcome_on, appeal.outcome_reasons = result.value, outcome_on, reasons.strip()
     appeal.varied_sanction = varied_sanction if result == AppealOutcome.VARIED else None
-    _step(case, "update", f"Appeal outcome: {result.label.lower()}",
+    _step(case, AuditAction.UPDATE, f"Appeal outcome: {result.label.lower()}",
           {"appeal_outcome": [None, result.value], "varied_sanction": [None, appeal.varied_sanction]}, actor=actor)
     return appeal
 

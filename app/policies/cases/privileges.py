@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.admin import settings
 from app.assets.models import Asset, AssetKind
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.common.timeutil import local_today
 from app.common.uploads import CheckedUpload
 from app.extensions import db
@@ -141,7 +142,7 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: 
     db.session.add(revocation)
     db.session.flush()
     db.session.expire(case, ["revocations"])
-    audit.record("revoke", "case", case.id,
+    audit.record(AuditAction.REVOKE, "case", case.id,
                  changes={"revocation": [None, {"resources": resources,
                                                 "application": application.tag if application else None,
                                                 "starts_on": data.starts_on, "ends_on": data.ends_on}]},
@@ -169,7 +170,7 @@ def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date |
         raise CaseRuleError("The restoration cannot be dated after today: record it when it is done.",
                             field="restored_on")
     revocation.restored_on, revocation.restored_by_id = restored_on, actor.id if actor else None
-    audit.record("restore", "case", case.id, changes={"restored_on": [None, restored_on]},
+    audit.record(AuditAction.RESTORE, "case", case.id, changes={"restored_on": [None, restored_on]},
                  summary=f"Privileges revoked in case {case.reference} restored on {restored_on.isoformat()}"
                          f"{' (after the end date)' if restored_on > revocation.ends_on else ''}", actor=actor)
     db.session.flush()
@@ -213,7 +214,7 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
     db.session.add(training)
     db.session.flush()
     db.session.expire(case, ["trainings"])
-    audit.record("assign", "case", case.id,
+    audit.record(AuditAction.ASSIGN, "case", case.id,
                  changes={"training": [None, {"course": training.course, "provider": training.provider,
                                               "due_on": due_on}]},
                  summary=f"Training assigned in case {case.reference}, due {due_on.isoformat()}", actor=actor)
@@ -247,7 +248,7 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
                                        f"{training.course}", actor=actor)
         training.evidence_id = stored.id
     training.completed_on = completed_on
-    audit.record("complete", "case", case.id,
+    audit.record(AuditAction.COMPLETE, "case", case.id,
                  changes={"training_completed_on": [None, completed_on],
                           **({"training_evidence": [None, evidence.sha256]} if evidence else {})},
                  summary=f"Training in case {case.reference} completed on {completed_on.isoformat()}"

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today
@@ -66,7 +67,7 @@ def destroy_case(case: PolicyCase, *, actor, today: date | None = None) -> CaseS
     statistic = _statistic(case, actor, today)
     db.session.add(statistic)
     files = [item.sha256 for item in case.evidence if not _file_still_needed(item.sha256, case.id)]
-    audit.record("destroy", "case", case.id, actor=actor,
+    audit.record(AuditAction.DESTROY, "case", case.id, actor=actor,
                  changes={"case": [case.reference, None], "evidence_files": [len(case.evidence), 0]},
                  summary=f"Destroyed case {case.reference} (closed {case.closed_on.isoformat()}) at the end of its "
                          f"retention period; an anonymised statistical record is kept")

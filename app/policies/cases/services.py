@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import settings
 from app.assets.models import Asset
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Role
 from app.auth.permissions import CASE_VIEW, user_can
 from app.common.models import RuleError
@@ -133,25 +134,27 @@ def person(employee: Employee, user) -> Person:
 
 def record_view(case: PolicyCase, *, actor) -> None:
     """A reader saw the employee's personal details in this case: POPIA, logged every time."""
-    audit.record("view", "case", case.id, actor=actor, summary=f"Viewed case {case.reference} with personal details")
+    audit.record(AuditAction.VIEW, "case", case.id, actor=actor,
+                 summary=f"Viewed case {case.reference} with personal details")
     db.session.flush()
 
 
 def record_list_view(cases: list[PolicyCase], what: str, *, actor) -> None:
     """Names were shown in a list or export of cases: one entry naming the cases (POPIA)."""
-    audit.record("view", "case", None, actor=actor, summary=f"{what} with personal details: "
+    audit.record(AuditAction.VIEW, "case", None, actor=actor, summary=f"{what} with personal details: "
                                                             f"{', '.join(c.reference for c in cases)}"[:300])
 
 
 def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor) -> None:
-    audit.record("download", "case", case.id, actor=actor, summary=f"Downloaded evidence of case {case.reference} "
+    audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
+                 summary=f"Downloaded evidence of case {case.reference} "
                                                                     f"(SHA-256 {evidence.sha256[:16]}…)")
 
 
 def record_document(case: PolicyCase, what: str, *, actor) -> None:
     """A PDF of the case was made: downloads are audited, and say whether personal details were in it."""
     detail = "with personal details" if sees_personal_details(actor) else "pseudonymised"
-    audit.record("download", "case", case.id, actor=actor,
+    audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
                  summary=f"Downloaded {what} of case {case.reference} ({detail})"[:300])
     db.session.flush()
 
@@ -297,7 +300,7 @@ def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: Ch
         recommendation_json=json.dumps(advice.reasons))
     db.session.add(case)
     db.session.flush()
-    audit.record("create", "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),
+    audit.record(AuditAction.CREATE, "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),
                  summary=f"Opened case {case.reference}: {clause.version.policy.code} clause {clause.reference}, "
                          f"recommended {advice.action.label.lower()}"[:300], actor=actor)
     if evidence is not None:
@@ -327,7 +330,7 @@ def decide(case: PolicyCase, action: str, reason: str, *, expected_version, acto
     before = {"decided_action": case.decided_action, "decision_reason": case.decision_reason}
     case.decided_action, case.decision_reason = chosen.value, reason
     case.decided_on, case.decided_by_id = today or local_today(), actor.id if actor else None
-    audit.record("decide", "case", case.id, changes=audit.diff(before, {"decided_action": chosen.value,
+    audit.record(AuditAction.DECIDE, "case", case.id, changes=audit.diff(before, {"decided_action": chosen.value,
                                                                         "decision_reason": reason}),
                  summary=f"Decided {chosen.label.lower()} in case {case.reference}"
                          f"{' (not the recommended action)' if chosen != case.recommended else ''}"[:300], actor=actor)
@@ -349,7 +352,8 @@ def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, a
                             uploaded_by_id=actor.id if actor else None)
     case.evidence.append(evidence)
     db.session.flush()
-    audit.record("upload", "case", case.id, changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
+    audit.record(AuditAction.UPLOAD, "case", case.id,
+                 changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
                  summary=f"Added evidence to case {case.reference} (SHA-256 {upload.sha256[:16]}…)", actor=actor)
     return evidence
 
@@ -397,7 +401,7 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | N
                           issued_by_id=actor.id if actor else None)
     case.warnings.append(warning)
     db.session.flush()
-    audit.record("warn", "case", case.id,
+    audit.record(AuditAction.WARN, "case", case.id,
                  changes={"warning": [None, {"type": kind.value, "issued_on": data.issued_on,
                                              "valid_until": warning.valid_until}]},
                  summary=f"{kind.label} given in case {case.reference}, valid until "
@@ -433,7 +437,7 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
     warning.witness_name = witness_name.strip() if refused else ""
     warning.acknowledged_on = None if refused else acknowledged_on
     what = "refused to sign (witness on record)" if refused else f"signed on {acknowledged_on.isoformat()}"
-    audit.record("update", "case", case.id, changes={"warning_signature": [None, what]},
+    audit.record(AuditAction.UPDATE, "case", case.id, changes={"warning_signature": [None, what]},
                  summary=f"{warning.type_enum.label} in case {case.reference}: employee {what}", actor=actor)
     db.session.flush()
     return warning
@@ -466,7 +470,8 @@ def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today
     if problems:
         raise CaseRuleError(problems)
     case.status, case.closed_on, case.outcome = CaseStatus.CLOSED.value, today or local_today(), outcome.strip()
-    audit.record("close", "case", case.id, changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
+    audit.record(AuditAction.CLOSE, "case", case.id,
+                 changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
                  summary=f"Closed case {case.reference}", actor=actor)
     db.session.flush()
 
