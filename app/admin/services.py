@@ -40,7 +40,7 @@ def _check_unique_code(code: str, except_department: Department | None = None) -
         raise DepartmentError(f"The code {code} is already used by {existing.name}.", "code")
 
 
-def create_department(*, code: str, name: str, actor) -> Department:
+def create_department(*, code: str, name: str, actor: User | None) -> Department:
     code = code.strip().upper()
     _check_unique_code(code)
     department = Department(code=code, name=name.strip(), active=True)
@@ -55,7 +55,7 @@ def create_department(*, code: str, name: str, actor) -> Department:
 
 
 def update_department(department: Department, *, expected_version: int, code: str, name: str, active: bool,
-                      actor) -> dict:
+                      actor: User) -> dict:
     department.check_version(expected_version, "department")
     code = code.strip().upper()
     _check_unique_code(code, except_department=department)
@@ -84,7 +84,7 @@ class OrganisationSummary:
     counts: list[tuple[str, int]] = field(default_factory=list)
 
 
-def organisation_summary(user) -> OrganisationSummary:
+def organisation_summary(user: User) -> OrganisationSummary:
     summary = OrganisationSummary(previous_sign_in=audit.previous_sign_in(user))
     if user_can(user, ADMIN_USERS):
         active_users = db.session.scalar(sa.select(sa.func.count()).where(User.active.is_(True)))

@@ -173,7 +173,7 @@ CLEARABLE_CHOICES = (
 )
 
 
-def import_assets(filename: str, data: bytes, *, actor, dry_run: bool,
+def import_assets(filename: str, data: bytes, *, actor: User, dry_run: bool,
                   max_rows: int = MAX_IMPORT_ROWS) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
@@ -531,7 +531,7 @@ class _StateAfterImport:
 class _Import:
     """Reads every row, resolves the sites they name, checks every row, then writes them all."""
 
-    def __init__(self, rows: list[TableRow], report: ImportReport, actor):
+    def __init__(self, rows: list[TableRow], report: ImportReport, actor: User):
         self.table_rows, self.report, self.actor = rows, report, actor
         self.today = local_today()
         self.lookups = _Lookups.load([cell_text(row.values.get("Tag")) for row in rows],
@@ -615,7 +615,7 @@ class _Import:
             return
         self._record()
 
-    def _insert(self, new: list[_Row], now, actor_id) -> None:
+    def _insert(self, new: list[_Row], now, actor_id: int | None) -> None:
         """Insert the new items with a few multi-row INSERTs: a site the file creates before the
         items at it, whose stand-in site id then becomes the real one."""
         inserted: dict[int, int] = {}  # stand-in id -> id
@@ -635,7 +635,7 @@ class _Import:
                                .values(site_id=sa.bindparam("site")),
                                [{"item": row.inserted_id, "site": row.data.site_id} for row in unplaced])
 
-    def _insert_rows(self, rows: list[_Row], inserted: dict[int, int], placed: bool, now, actor_id) -> None:
+    def _insert_rows(self, rows: list[_Row], inserted: dict[int, int], placed: bool, now, actor_id: int | None) -> None:
         table = table_of(Asset)
         values = []
         for row in rows:
@@ -651,7 +651,7 @@ class _Import:
             row.inserted_id = ids[row.data.tag.strip()]
             inserted[-row.number] = row.inserted_id
 
-    def _update(self, changed: list[_Row], now, actor_id) -> bool:
+    def _update(self, changed: list[_Row], now, actor_id: int | None) -> bool:
         """Each changed item, as long as nobody saved it since it was read (its version)."""
         if not changed:
             return True

@@ -308,7 +308,7 @@ def support_end(own: date | None, product: Product | None) -> date | None:
     return product.end_of_support if product is not None else None
 
 
-def create_asset(data: AssetInput, *, actor, today: date | None = None) -> Asset:
+def create_asset(data: AssetInput, *, actor: User, today: date | None = None) -> Asset:
     problems = _check(data, None, today or local_today())
     if problems:
         raise AssetRuleError(problems)
@@ -322,7 +322,7 @@ def create_asset(data: AssetInput, *, actor, today: date | None = None) -> Asset
     return asset
 
 
-def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, today: date | None = None) -> dict:
+def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor: User, today: date | None = None) -> dict:
     asset.check_version(expected_version, "asset")
     problems = _check(data, asset, today or local_today())
     if problems:
@@ -342,7 +342,7 @@ def what_deleting_affects(asset: Asset) -> tuple[list[tuple[str, Asset, AssetRel
     return relations_of(asset), items_at(asset) if asset.kind == AssetKind.SITE else 0
 
 
-def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> None:
+def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor: User) -> None:
     """Delete an item. One with relations, or a site with items at it, needs `confirmed`: its
     relations are deleted with it and those items lose their site. The audit entry keeps the item,
     its relations, dispositions and risks as they were."""
@@ -369,7 +369,7 @@ def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> N
 # --- relations, risks and dispositions -----------------------------------------------------------
 
 
-def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> AssetRelation:
+def add_relation(source: Asset, kind: str, target_id: int | None, *, actor: User) -> AssetRelation:
     target = db.session.get(Asset, target_id) if target_id is not None else None
     if kind not in {relation.value for relation in RelationKind}:
         raise AssetRuleError("Choose how the items are related from the list.", "kind")
@@ -391,7 +391,7 @@ def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> A
     return relation
 
 
-def remove_relation(relation: AssetRelation, *, actor) -> None:
+def remove_relation(relation: AssetRelation, *, actor: User) -> None:
     wording, source_tag, target_tag = relation.kind_enum.label, relation.source.tag, relation.target.tag
     audit.record(AuditAction.UNRELATE, "asset", relation.source_id,
                  changes={"relation": [f"{wording} {target_tag}", None]},
@@ -400,7 +400,7 @@ def remove_relation(relation: AssetRelation, *, actor) -> None:
     db.session.flush()
 
 
-def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> dict:
+def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor: User) -> dict:
     asset.check_version(expected_version, "asset")
     chosen = list(db.session.scalars(sa.select(Risk).where(Risk.id.in_(set(risk_ids))))) if risk_ids else []
     if len(chosen) != len(set(risk_ids)):
@@ -417,7 +417,7 @@ def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> 
     return changes
 
 
-def set_disposition(application: Asset, year: int, disposition: str | None, *, actor,
+def set_disposition(application: Asset, year: int, disposition: str | None, *, actor: User,
                     today: date | None = None) -> dict:
     """An application's portfolio decision for `year`; None (or "") makes the year undecided."""
     if application.kind != AssetKind.APPLICATION:
@@ -477,7 +477,7 @@ def _check_product(data: ProductInput, product: Product | None) -> list[tuple[st
     return problems
 
 
-def create_product(data: ProductInput, *, actor) -> Product:
+def create_product(data: ProductInput, *, actor: User) -> Product:
     problems = _check_product(data, None)
     if problems:
         raise AssetRuleError(problems)
@@ -491,7 +491,7 @@ def create_product(data: ProductInput, *, actor) -> Product:
     return product
 
 
-def update_product(product: Product, data: ProductInput, *, expected_version, actor) -> dict:
+def update_product(product: Product, data: ProductInput, *, expected_version, actor: User) -> dict:
     """Items of the product without a date of their own take its new end-of-support date."""
     product.check_version(expected_version, "product")
     problems = _check_product(data, product)
@@ -514,7 +514,7 @@ def update_product(product: Product, data: ProductInput, *, expected_version, ac
     return changes
 
 
-def delete_product(product: Product, *, actor) -> None:
+def delete_product(product: Product, *, actor: User) -> None:
     in_use = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.product_id == product.id))
     if in_use:
         raise AssetRuleError(f"{in_use} item(s) run {product}: change them to another product first.")

@@ -12,7 +12,7 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 
 # Permissions are "<area>.<action>". Add new ones here, next to the roles that hold them.
 ACCOUNT_SELF = "account.self"  # own password, own two-factor set-up, the landing page
@@ -108,7 +108,7 @@ def role_has(role: str | Role, permission: str) -> bool:
         return False
 
 
-def user_can(user, permission: str) -> bool:
+def user_can(user: User | None, permission: str) -> bool:
     return bool(user and user.is_authenticated and role_has(user.role, permission))
 
 

@@ -226,7 +226,7 @@ def _audited_values(user: User) -> dict:
     return {**audit.snapshot(user, USER_AUDIT_FIELDS), "department": department.code if department else None}
 
 
-def _same_account(user: User, actor) -> bool:
+def _same_account(user: User, actor: User | None) -> bool:
     return actor is not None and getattr(actor, "id", None) == user.id
 
 
@@ -254,7 +254,7 @@ def _check_unique_email(email: str, except_user: User | None = None) -> None:
 
 
 def create_user(
-    *, email: str, full_name: str, role: str, department_id: int | None, password: str, actor,
+    *, email: str, full_name: str, role: str, department_id: int | None, password: str, actor: User | None,
     must_change_password: bool = True,
 ) -> User:
     email = _check_email(normalise_email(email))
@@ -284,7 +284,7 @@ def create_user(
 
 
 def update_user(user: User, *, expected_version: int, email: str, full_name: str, role: str,
-                department_id: int | None, actor) -> dict:
+                department_id: int | None, actor: User) -> dict:
     user.check_version(expected_version, "account")
     email = _check_email(normalise_email(email))
     if role not in {r.value for r in Role}:
@@ -302,7 +302,7 @@ def update_user(user: User, *, expected_version: int, email: str, full_name: str
     return changes
 
 
-def set_user_active(user: User, active: bool, *, expected_version: int, actor) -> None:
+def set_user_active(user: User, active: bool, *, expected_version: int, actor: User) -> None:
     """Deactivate or reactivate. Accounts are never deleted: the audit log refers to them."""
     user.check_version(expected_version, "account")
     if _same_account(user, actor) and not active:
@@ -320,7 +320,7 @@ def set_user_active(user: User, active: bool, *, expected_version: int, actor) -
     db.session.flush()
 
 
-def reset_password(user: User, new_password: str, *, actor) -> None:
+def reset_password(user: User, new_password: str, *, actor: User) -> None:
     problem = password_problem(new_password, user.email)
     if problem:
         raise AccountError(problem, "password")
@@ -332,7 +332,7 @@ def reset_password(user: User, new_password: str, *, actor) -> None:
     db.session.flush()
 
 
-def unlock_user(user: User, *, actor) -> None:
+def unlock_user(user: User, *, actor: User) -> None:
     if not is_locked(user):
         return
     user.locked_until = None
@@ -341,7 +341,7 @@ def unlock_user(user: User, *, actor) -> None:
     db.session.flush()
 
 
-def reset_mfa(user: User, *, actor) -> None:
+def reset_mfa(user: User, *, actor: User) -> None:
     """For a lost phone: the user enrols again at the next sign-in if the role requires it."""
     if not user.mfa_enabled:
         return

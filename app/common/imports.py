@@ -28,6 +28,7 @@ from wtforms import HiddenField
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.auth.permissions import permission_required
 from app.common import staging
 from app.common.export import XLSX_MIMETYPE
@@ -78,7 +79,7 @@ class ImportReport:
 
 
 def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet_name: str, max_rows: int,
-               what: str, entity_type: str, apply_rows: Callable[[list[TableRow], ImportReport], None], actor,
+               what: str, entity_type: str, apply_rows: Callable[[list[TableRow], ImportReport], None], actor: User,
                dry_run: bool) -> ImportReport:
     """Read, check and apply the whole file in one transaction; `apply_rows` adds an outcome or
     problems per row through the services (which do not commit)."""

@@ -56,7 +56,7 @@ def mappings_2013_for(control: Control) -> list[AnnexA2013Mapping]:
                                    .order_by(AnnexA2013Mapping.ref_2013)))
 
 
-def load_annex_a(actor=None) -> SyncResult:
+def load_annex_a(actor: User | None=None) -> SyncResult:
     """Bring the Annex A catalogue in step with app/data (idempotent); audited when it changes anything."""
     result = sync_annex_a(db.session.connection(), Control.__table__, AnnexA2013Mapping.__table__)
     if result.changed:
@@ -155,7 +155,7 @@ def _snapshot(control: Control) -> dict:
             "annex_a": [annex.reference for annex in control.annex_a_controls]}
 
 
-def create_internal_control(data: ControlInput, *, actor) -> Control:
+def create_internal_control(data: ControlInput, *, actor: User) -> Control:
     problems = _check_internal(data, None)
     if problems:
         raise ControlRuleError(problems)
@@ -170,7 +170,7 @@ def create_internal_control(data: ControlInput, *, actor) -> Control:
     return control
 
 
-def update_control(control: Control, data: ControlInput, *, expected_version, actor) -> dict:
+def update_control(control: Control, data: ControlInput, *, expected_version, actor: User) -> dict:
     control.check_version(expected_version, "control")
     problems = _check_people(data, control) if control.is_annex_a else _check_internal(data, control)
     if problems:
@@ -272,7 +272,7 @@ def _checked_file(filename: str, content: bytes) -> uploads.CheckedUpload:
         raise ControlRuleError(error.problems) from None
 
 
-def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, content: bytes | None = None
+def add_evidence(data: EvidenceInput, *, actor: User, filename: str | None = None, content: bytes | None = None
                  ) -> Evidence:
     """A file (filename and content) or a link (data.url). The file is checked before anything
     is written, and stored by its SHA-256."""
@@ -309,14 +309,14 @@ def _apply_evidence(evidence: Evidence, data: EvidenceInput) -> None:
                                                 .order_by(Control.catalogue, Control.sort_key)))
 
 
-def _add_file(evidence: Evidence, upload: uploads.CheckedUpload, actor) -> EvidenceFile:
+def _add_file(evidence: Evidence, upload: uploads.CheckedUpload, actor: User | None) -> EvidenceFile:
     stored = EvidenceFile(sha256=uploads.store(upload), original_name=upload.filename, size=len(upload.data),
                           media_type=upload.media_type, uploaded_by_id=actor.id if actor else None)
     evidence.files.insert(0, stored)
     return stored
 
 
-def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version, actor) -> dict:
+def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version, actor: User) -> dict:
     evidence.check_version(expected_version, "evidence")
     is_link = evidence.kind == EvidenceKind.LINK
     problems = _check_evidence(data, is_link=is_link)
@@ -336,7 +336,7 @@ def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version
     return changes
 
 
-def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, expected_version, actor
+def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, expected_version, actor: User
                           ) -> EvidenceFile:
     """A new version of the file; the earlier versions stay and can still be downloaded."""
     evidence.check_version(expected_version, "evidence")
@@ -363,7 +363,7 @@ def get_evidence_file(file_id: int) -> EvidenceFile | None:
     return db.session.get(EvidenceFile, file_id)
 
 
-def record_download(stored: EvidenceFile, *, actor=None) -> None:
+def record_download(stored: EvidenceFile, *, actor: User | None=None) -> None:
     audit.record(AuditAction.DOWNLOAD, "evidence", stored.evidence_id, actor=actor,
                  summary=f"Downloaded {stored.original_name} (SHA-256 {stored.sha256[:16]}…)"[:300])
 
@@ -386,7 +386,7 @@ class ControlTestInput:
     tester_id: int | None = None
 
 
-def record_test(control: Control, data: ControlTestInput, *, actor, today: date) -> ControlTest:
+def record_test(control: Control, data: ControlTestInput, *, actor: User, today: date) -> ControlTest:
     """A test of the control; a partly effective or ineffective result needs its findings and the
     follow-up, so that the gap does not go unrecorded."""
     problems: list[tuple[str | None, str]] = []

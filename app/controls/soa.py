@@ -201,7 +201,7 @@ def _problems(data: SoaInput, entry: SoaEntry | None) -> list[tuple[str | None, 
     return problems
 
 
-def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> dict:
+def save_entry(control: Control, data: SoaInput, *, expected_version, actor: User) -> dict:
     """Record the decision on one Annex A control; `expected_version` is None for a first decision."""
     if not control.is_annex_a:
         raise SoaRuleError("The Statement of Applicability lists the Annex A controls only.")
@@ -260,7 +260,7 @@ def test_summary(test) -> str:
     return f"{TestResult(test.result).label} ({test.tested_on.isoformat()}, {test.control.reference})"
 
 
-def issue_version(*, approver: str, approved_on: date, note: str, actor, today: date) -> SoaVersion:
+def issue_version(*, approver: str, approved_on: date, note: str, actor: User | None, today: date) -> SoaVersion:
     rows = soa_rows()
     problems: list[tuple[str | None, str]] = []
     undecided = [row.control.reference for row in rows if not row.decided]

@@ -93,7 +93,7 @@ STATUS_WORDS = {
 }
 
 
-def import_employees(filename: str, data: bytes, *, actor, dry_run: bool,
+def import_employees(filename: str, data: bytes, *, actor: User, dry_run: bool,
                      max_rows: int = MAX_IMPORT_ROWS) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
@@ -279,7 +279,7 @@ class _StateAfterImport:
 class _Import:
     """Reads every row, resolves the managers they name, checks every row, then writes them all."""
 
-    def __init__(self, rows: list[TableRow], report: ImportReport, actor):
+    def __init__(self, rows: list[TableRow], report: ImportReport, actor: User):
         self.table_rows, self.report, self.actor = rows, report, actor
         self.lookups = _Lookups.load()
         self.rows: list[_Row] = []
@@ -387,7 +387,7 @@ class _Import:
                 db.session.execute(table.update().where(table.c.id.in_(ids[start:start + NUMBERS_PER_QUERY]))
                                    .values(**values))
 
-    def _insert(self, new: list[_Row], now, actor_id) -> None:
+    def _insert(self, new: list[_Row], now, actor_id: int | None) -> None:
         """The new employees in one multi-row INSERT; a manager the file adds too is filled in once
         every row has its id."""
         if not new:
@@ -402,7 +402,7 @@ class _Import:
         for row in new:
             row.inserted_id = ids[row.data.number.strip()]
 
-    def _update(self, changed: list[_Row], now, actor_id) -> bool:
+    def _update(self, changed: list[_Row], now, actor_id: int | None) -> bool:
         """Each changed employee, as long as nobody saved them since they were read (their version)."""
         if not changed:
             return True

@@ -73,7 +73,7 @@ class EmployeeInput:
 # --- who sees whom -------------------------------------------------------------------------------
 
 
-def visibility(user, entity=Employee) -> ColumnElement:
+def visibility(user: User, entity=Employee) -> ColumnElement:
     """The condition on `entity` (Employee or an alias of it) selecting what `user` may see."""
     if not user_can(user, EMPLOYEE_VIEW):
         return sa.false()
@@ -84,11 +84,11 @@ def visibility(user, entity=Employee) -> ColumnElement:
     return sa.false()  # a manager with no department sees nobody
 
 
-def visible_employees(user) -> sa.Select:
+def visible_employees(user: User) -> sa.Select:
     return sa.select(Employee).where(visibility(user))
 
 
-def may_see(user, employee: Employee | None) -> bool:
+def may_see(user: User, employee: Employee | None) -> bool:
     if employee is None or not user_can(user, EMPLOYEE_VIEW):
         return False
     if user.role in SEES_EVERY_EMPLOYEE:
@@ -96,7 +96,7 @@ def may_see(user, employee: Employee | None) -> bool:
     return user.role == Role.MANAGER and user.department_id is not None and employee.department_id == user.department_id
 
 
-def get_employee_or_403(user, employee_id: int, need: str) -> Employee:
+def get_employee_or_403(user: User, employee_id: int, need: str) -> Employee:
     """The employee, for a user who holds `need` (the permission the route declares) and may see
     them: 404 when there is none, 403 when they are outside the user's scope (a manager knows other
     departments have staff). Editing is no wider than seeing: the same may_see() rule applies."""
@@ -108,7 +108,7 @@ def get_employee_or_403(user, employee_id: int, need: str) -> Employee:
     return employee
 
 
-def employee_for_user(user) -> Employee | None:
+def employee_for_user(user: User | None) -> Employee | None:
     """The employee record linked to this account (for acknowledging policies oneself)."""
     if user is None or getattr(user, "id", None) is None:
         return None
@@ -127,7 +127,7 @@ def input_of(employee: Employee) -> EmployeeInput:
     return EmployeeInput(**{**values, "email": employee.email or ""})
 
 
-def direct_reports(employee: Employee, user) -> tuple[list[Employee], int]:
+def direct_reports(employee: Employee, user: User) -> tuple[list[Employee], int]:
     """The employee's direct reports `user` may see, by name, and how many others there are."""
     reports = sa.select(Employee).where(Employee.manager_id == employee.id)
     shown = list(db.session.scalars(reports.where(visibility(user)).order_by(Employee.full_name, Employee.number)))
@@ -361,7 +361,7 @@ def _chain_up_to(manager: EmployeeFacts, employee_id: int, lookups: EmployeeLook
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _apply(employee: Employee, data: EmployeeInput, lookups: EmployeeLookups, *, actor) -> None:
+def _apply(employee: Employee, data: EmployeeInput, lookups: EmployeeLookups, *, actor: User) -> None:
     for name, value in stored_values(data).items():
         setattr(employee, name, value)
     account_id = lookups.account_with_email(employee.email) if employee.email else None
@@ -370,7 +370,7 @@ def _apply(employee: Employee, data: EmployeeInput, lookups: EmployeeLookups, *,
     employee.user_id = account_id
 
 
-def _unlink_elsewhere(account_id: int, employee: Employee, *, actor) -> None:
+def _unlink_elsewhere(account_id: int, employee: Employee, *, actor: User) -> None:
     """The account is this employee's now: another employee linked to it before the account's
     e-mail changed loses the link (their e-mail is no longer the account's)."""
     holder = db.session.scalar(sa.select(Employee).where(Employee.user_id == account_id,
@@ -383,7 +383,7 @@ def _unlink_elsewhere(account_id: int, employee: Employee, *, actor) -> None:
                  summary=f"Unlinked {holder} from a Khusela account that is now {employee.full_name}'s"[:300])
 
 
-def create_employee(data: EmployeeInput, *, actor) -> Employee:
+def create_employee(data: EmployeeInput, *, actor: User) -> Employee:
     problems = check_employee(data, None, DatabaseLookups())
     if problems:
         raise EmployeeRuleError(problems)
@@ -397,7 +397,7 @@ def create_employee(data: EmployeeInput, *, actor) -> Employee:
     return employee
 
 
-def update_employee(employee: Employee, data: EmployeeInput, *, expected_version, actor) -> dict:
+def update_employee(employee: Employee, data: EmployeeInput, *, expected_version, actor: User) -> dict:
     """Save the changes; the account link follows the e-mail (saving again links an account
     created since)."""
     employee.check_version(expected_version, "employee")
@@ -415,7 +415,7 @@ def update_employee(employee: Employee, data: EmployeeInput, *, expected_version
     return changes
 
 
-def delete_employee(employee: Employee, *, expected_version, actor) -> None:
+def delete_employee(employee: Employee, *, expected_version, actor: User) -> None:
     """Delete a record nothing refers to (one entered by mistake, say). Someone who left is marked
     "Left" instead: their acknowledgements and cases stay with their name."""
     employee.check_version(expected_version, "employee")
@@ -430,7 +430,7 @@ def delete_employee(employee: Employee, *, expected_version, actor) -> None:
     db.session.flush()
 
 
-def record_view(employee: Employee, *, actor) -> None:
+def record_view(employee: Employee, *, actor: User) -> None:
     """A person saw this employee's personal details (e-mail, phone): POPIA, logged every time."""
     audit.record(AuditAction.VIEW, "employee", employee.id, actor=actor,
                  summary=f"Viewed the personal details of {employee}"[:300])

@@ -141,7 +141,7 @@ def _policy_record(policy: Policy) -> dict:
     return {**audit.snapshot(policy, POLICY_AUDIT_FIELDS), "controls": [c.reference for c in policy.controls]}
 
 
-def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
+def create_policy(data: PolicyInput, draft: DraftInput, *, actor: User | None) -> Policy:
     """A new policy starts as version 1.0, a draft ("Original" unless the draft says otherwise)."""
     problems = _check_policy(data, None)
     if problems:
@@ -159,7 +159,7 @@ def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
     return policy
 
 
-def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor) -> dict:
+def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor: User) -> dict:
     policy.check_version(expected_version, "policy")
     problems = _check_policy(data, policy)
     if problems:
@@ -176,7 +176,7 @@ def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor)
     return changes
 
 
-def delete_policy(policy: Policy, *, actor) -> None:
+def delete_policy(policy: Policy, *, actor: User) -> None:
     """Only a policy that was never in force: an approved one is a record the audit needs."""
     if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED) for v in policy.versions):
         raise PolicyRuleError("This policy has been in force, so it is kept as a record. Start a new version to "
@@ -201,7 +201,7 @@ def _apply_draft(version: PolicyVersion, draft: DraftInput) -> None:
         setattr(version, name, value.strip() if name != "body" else value.replace("\r\n", "\n"))
 
 
-def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version, actor,
+def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version, actor: User | None,
                  document: CheckedUpload | None = None, remove_document: bool = False) -> dict:
     version.check_version(expected_version, "policy version")
     _require_draft(version)
@@ -223,7 +223,7 @@ def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version,
     return changes
 
 
-def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str = "", actor) -> PolicyClause:
+def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str = "", actor: User) -> PolicyClause:
     _require_draft(version)
     reference, title = reference.strip().rstrip("."), title.strip()
     problems: list[tuple[str | None, str]] = []
@@ -251,7 +251,7 @@ def _position(reference: str) -> int:
     return sum(min(part, 999) * 1000 ** (3 - level) for level, part in enumerate(parts))
 
 
-def remove_clause(version: PolicyVersion, clause_id: int, *, actor) -> None:
+def remove_clause(version: PolicyVersion, clause_id: int, *, actor: User) -> None:
     _require_draft(version)
     clause = next((c for c in version.clauses if c.id == clause_id), None)
     if clause is None:
@@ -268,7 +268,7 @@ class ClausesFromHeadings:
     updated: list[PolicyClause]
 
 
-def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadings:
+def clauses_from_headings(version: PolicyVersion, *, actor: User | None) -> ClausesFromHeadings:
     """A clause for each numbered heading of the text ("## 4.2 Password length"), with the text under
     the heading: new headings add clauses, and a listed clause takes its heading's current title and
     text (a new version's text changes, its clauses follow). Clauses with no heading stay as they are."""
@@ -301,7 +301,7 @@ def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadin
 # --- review and approval ----------------------------------------------------------------------------
 
 
-def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewed_on: date | None, actor,
+def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewed_on: date | None, actor: User | None,
                  today: date | None = None) -> PolicyReviewer:
     if version.state_enum not in (PolicyState.DRAFT, PolicyState.IN_REVIEW):
         raise PolicyRuleError(workflow.refusal(version.state_enum, PolicyState.IN_REVIEW))
@@ -320,7 +320,7 @@ def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewe
     return reviewer
 
 
-def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor) -> None:
+def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor: User) -> None:
     if version.state_enum not in (PolicyState.DRAFT, PolicyState.IN_REVIEW):
         raise PolicyRuleError(workflow.refusal(version.state_enum, PolicyState.IN_REVIEW))
     reviewer = next((r for r in version.reviewers if r.id == reviewer_id), None)
@@ -332,7 +332,7 @@ def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor) -> None:
     db.session.flush()
 
 
-def _move(version: PolicyVersion, target: PolicyState, *, expected_version, actor, summary: str,
+def _move(version: PolicyVersion, target: PolicyState, *, expected_version, actor: User | None, summary: str,
           changes: dict | None = None) -> None:
     version.check_version(expected_version, "policy version")
     if not workflow.can_move(version.state_enum, target):
@@ -344,7 +344,8 @@ def _move(version: PolicyVersion, target: PolicyState, *, expected_version, acto
                  summary=summary[:300], actor=actor)
 
 
-def submit_for_review(version: PolicyVersion, *, expected_version, actor, today: date | None = None) -> None:
+def submit_for_review(version: PolicyVersion, *, expected_version, actor: User | None,
+                      today: date | None = None) -> None:
     problems = workflow.submission_problems(workflow.Submission(
         body=version.body, has_document=version.document_sha256 is not None, change=version.change,
         author_name=version.author_name, author_designation=version.author_designation))
@@ -356,7 +357,7 @@ def submit_for_review(version: PolicyVersion, *, expected_version, actor, today:
     db.session.flush()
 
 
-def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, actor) -> None:
+def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, actor: User) -> None:
     if not reason.strip():
         raise PolicyRuleError("Say what must change before the version is reviewed again.", field="reason")
     _move(version, PolicyState.DRAFT, expected_version=expected_version, actor=actor,
@@ -365,7 +366,7 @@ def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, ac
     db.session.flush()
 
 
-def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_version, actor,
+def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_version, actor: User | None,
             today: date | None = None) -> None:
     """Put the version in force: the approved version before it is superseded on the same day."""
     today = today or local_today()
@@ -390,7 +391,7 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     db.session.flush()
 
 
-def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
+def start_new_version(policy: Policy, *, major: bool, actor: User | None) -> PolicyVersion:
     """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF."""
     open_version = policy.open_version
     if open_version is not None:
@@ -411,7 +412,7 @@ def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
     return version
 
 
-def discard_draft(version: PolicyVersion, *, actor) -> None:
+def discard_draft(version: PolicyVersion, *, actor: User) -> None:
     _require_draft(version)
     policy = version.policy
     if len(policy.versions) == 1:
@@ -435,7 +436,7 @@ def has_acknowledged(version: PolicyVersion, employee: Employee) -> bool:
         PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id == employee.id)) is not None
 
 
-def acknowledge_own(version: PolicyVersion, user, *, today: date | None = None) -> PolicyAcknowledgement:
+def acknowledge_own(version: PolicyVersion, user: User, *, today: date | None = None) -> PolicyAcknowledgement:
     """The signed-in employee states they have read and understood the version in force."""
     _require_in_force(version)
     employee = employee_for_user(user)
@@ -448,7 +449,7 @@ def acknowledge_own(version: PolicyVersion, user, *, today: date | None = None) 
 
 
 def _acknowledge(version: PolicyVersion, employees: list[Employee], on: date, method: AcknowledgementMethod,
-                 actor) -> list[PolicyAcknowledgement]:
+                 actor: User | None) -> list[PolicyAcknowledgement]:
     rows = [PolicyAcknowledgement(version_id=version.id, employee_id=employee.id, acknowledged_on=on,
                                   method=method.value, recorded_by_id=actor.id if actor else None)
             for employee in employees]
@@ -471,7 +472,7 @@ class RecordedAcknowledgements:
 
 
 def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: date | None,
-                            method: AcknowledgementMethod = AcknowledgementMethod.PAPER, actor,
+                            method: AcknowledgementMethod = AcknowledgementMethod.PAPER, actor: User | None,
                             today: date | None = None) -> RecordedAcknowledgements:
     """Acknowledgements signed on paper (or from another register), by employee number. All or
     nothing: an unknown number or a bad date changes nothing."""

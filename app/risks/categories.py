@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.extensions import db
 from app.risks.models import RiskCategory
 
@@ -83,7 +84,7 @@ def _flush_or_duplicate(name: str) -> None:
                             "name") from None
 
 
-def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
+def create_category(name: str, parent_id: int | None, actor: User | None) -> RiskCategory:
     name = _clean_name(name)
     parent = None
     if parent_id is not None:
@@ -110,7 +111,7 @@ def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
     return category
 
 
-def update_category(category: RiskCategory, expected_version, name: str, active: bool, actor) -> dict:
+def update_category(category: RiskCategory, expected_version, name: str, active: bool, actor: User) -> dict:
     """Rename or (de)activate; returns {field: [before, after]} of what changed."""
     category.check_version(expected_version, "category")
     name = _clean_name(name)

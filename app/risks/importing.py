@@ -102,7 +102,7 @@ FIELD_COLUMNS = {
 }
 
 
-def import_risks(filename: str, data: bytes, *, actor, dry_run: bool) -> ImportReport:
+def import_risks(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
     def apply_rows(rows: list[TableRow], report: ImportReport) -> None:
@@ -367,7 +367,7 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
 # --- applying the rows ---------------------------------------------------------------------------
 
 
-def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, actor) -> None:
+def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, actor: User) -> None:
     today = local_today()
     next_number = _first_free_number(rows)
     seen: dict[str, int] = {}

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.extensions import db
 from app.risks import scoring
 from app.risks.models import Risk, RiskMatrix
@@ -30,8 +31,8 @@ def all_versions() -> list[RiskMatrix]:
     return list(db.session.scalars(sa.select(RiskMatrix).order_by(RiskMatrix.version_number.desc())))
 
 
-def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_on_version: int | None = None
-                     ) -> RiskMatrix:
+def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor: User | None,
+                     based_on_version: int | None = None) -> RiskMatrix:
     """Store `matrix` as the next version. Saved ratings keep the version they were scored on."""
     problems = scoring.band_problems(matrix.size, matrix.bands)
     if len(matrix.likelihoods) != matrix.size or len(matrix.impacts) != matrix.size:

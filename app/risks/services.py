@@ -111,19 +111,19 @@ def band_of(risk: Risk, kind: RatingKind) -> scoring.Band | None:
     return None if score is None else matrix_of(risk).band_for(score)
 
 
-def can_edit(user, risk: Risk) -> bool:
+def can_edit(user: User, risk: Risk) -> bool:
     """Security officers and admins edit any risk; a risk owner edits the risks they own."""
     if user.role in (Role.ADMIN, Role.SECURITY_OFFICER):
         return True
     return user.role == Role.RISK_OWNER and risk.owner_id == user.id
 
 
-def can_accept(user, risk: Risk) -> bool:
+def can_accept(user: User, risk: Risk) -> bool:
     """Only the risk owner, or an admin, may accept residual risk (ISO/IEC 27001 6.1.3 f)."""
     return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
 
 
-def _may_read(user, risk: Risk) -> bool:
+def _may_read(user: User, risk: Risk) -> bool:
     """Every role that reads the register reads every risk: risk owners see the others read-only."""
     return True
 
@@ -138,13 +138,13 @@ def _risk_rule(need: str):
     return RISK_RULES[need]
 
 
-def may_act_on(user, risk: Risk, need: str) -> bool:
+def may_act_on(user: User, risk: Risk, need: str) -> bool:
     """Whether `user` holds `need` (RISK_VIEW, RISK_EDIT or RISK_ACCEPT) on this risk: the role has
     the permission and the per-risk rule allows it. Pages ask it to decide which buttons to show."""
     return user_can(user, need) and _risk_rule(need)(user, risk)
 
 
-def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
+def get_risk_or_403(user: User, risk_id: int, need: str) -> Risk:
     """The risk, for a user who holds `need` (the permission the route declares) on it (may_act_on):
     404 when there is none, 403 when the user may not (a risk owner sees every risk, so knows it
     exists, but edits and accepts only their own)."""
@@ -157,7 +157,7 @@ def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
     return risk
 
 
-def get_action_or_403(user, risk_id: int, action_id: int, need: str) -> TreatmentAction:
+def get_action_or_403(user: User, risk_id: int, action_id: int, need: str) -> TreatmentAction:
     """A treatment action of the risk, for a user who holds `need` on that risk (get_risk_or_403):
     404 when the action is missing or belongs to another risk, so a risk in scope cannot be used to
     reach the actions of one that is not."""
@@ -271,7 +271,7 @@ def _replace_factors(risk: Risk, factors: list[tuple[str, str]]) -> None:
     ]
 
 
-def _record_rating_changes(risk: Risk, before: dict, after: dict, from_matrix_id: int | None, actor,
+def _record_rating_changes(risk: Risk, before: dict, after: dict, from_matrix_id: int | None, actor: User | None,
                            reason: str) -> None:
     for kind in RatingKind:
         old, new = before.get(kind), after[kind]
@@ -302,7 +302,8 @@ def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
                                                 .order_by(Control.sort_key)))
 
 
-def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment", reference: str | None = None) -> Risk:
+def create_risk(data: RiskInput, *, actor: User, reason: str = "Initial assessment",
+                reference: str | None = None) -> Risk:
     """A new risk; `reference` is the one to give it, else the next R-number."""
     matrix_row = current_matrix()
     matrix = matrix_row.to_scoring()
@@ -326,7 +327,7 @@ def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment", r
     return risk
 
 
-def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
+def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor: User, reason: str = "") -> dict:
     """Changed ratings are scored on the current matrix (the risk moves to it and
     the timeline records why); unchanged ratings stay on the version they were scored on."""
     risk.check_version(expected_version, "risk")
@@ -371,7 +372,7 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason:
     return changes
 
 
-def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
+def close_risk(risk: Risk, *, expected_version, reason: str, actor: User) -> None:
     risk.check_version(expected_version, "risk")
     if not reason or not reason.strip():
         raise RiskRuleError("Say why the risk is closed (for example: the system was decommissioned).", "reason")
@@ -388,7 +389,7 @@ def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
 # --- reviews -----------------------------------------------------------------------------------
 
 
-def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes: str, expected_version,
+def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer: User, notes: str, expected_version,
                   rescored: RiskInput | None = None, reason: str = "") -> RiskReview:
     """A periodic review (ISO/IEC 27001 8.2): optionally re-scores, and moves the next review date."""
     risk.check_version(expected_version, "risk")
@@ -426,7 +427,7 @@ def current_acceptance(risk: Risk) -> RiskAcceptance | None:
     )
 
 
-def accept_risk(risk: Risk, *, actor, justification: str, expires_on: date, today: date,
+def accept_risk(risk: Risk, *, actor: User, justification: str, expires_on: date, today: date,
                 expected_version) -> RiskAcceptance:
     """Formal acceptance of residual risk above tolerance, by its owner (or an admin), until a date."""
     risk.check_version(expected_version, "risk")
@@ -520,7 +521,7 @@ def _check_action(title: str, owner_id: int | None, status: str, control_id: int
     return problems
 
 
-def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor,
+def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor: User,
                status: str = ActionStatus.PLANNED.value, progress_note: str = "",
                control_id: int | None = None) -> TreatmentAction:
     problems = _check_action(title, owner_id, status, control_id)
@@ -540,7 +541,7 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
 
 
 def update_action(action: TreatmentAction, *, expected_version, title: str, owner_id: int | None,
-                  due_on: date | None, status: str, progress_note: str, control_id: int | None, actor) -> dict:
+                  due_on: date | None, status: str, progress_note: str, control_id: int | None, actor: User) -> dict:
     action.check_version(expected_version, "treatment action")
     problems = _check_action(title, owner_id, status, control_id, current_control_id=action.control_id)
     if problems:

@@ -22,6 +22,7 @@ from flask import Flask
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.scheduler import jobs as registry
@@ -165,7 +166,7 @@ def run_job(job_id: str) -> JobRun:
     return run
 
 
-def run_by_hand(job_id: str, *, actor) -> JobRun:
+def run_by_hand(job_id: str, *, actor: User) -> JobRun:
     """run_job() for an administrator (/admin/jobs), who is named in the audit log."""
     run = run_job(job_id)
     audit.record(AuditAction.RUN, "job", job_id, summary=f"Job {job_id} run by hand: {run.status}, {run.summary}"[:300],

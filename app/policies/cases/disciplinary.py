@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.policies import services as policies
@@ -87,7 +88,8 @@ def _raise_if(problems: Problems) -> None:
         raise CaseRuleError(problems)
 
 
-def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *, actor) -> None:
+def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *,
+                     actor: User | None) -> None:
     """Refuse the step while a check warns and no reason to go on is given; keep the reason otherwise."""
     if not warnings:
         return
@@ -107,7 +109,7 @@ def overridden(case: PolicyCase, check: str) -> bool:
     return any(o.check == check for o in case.fairness_overrides)
 
 
-def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, actor) -> None:
+def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, actor: User | None) -> None:
     audit.record(action, "case", case.id, changes=changes, summary=f"{what} in case {case.reference}"[:300],
                  actor=actor)
     db.session.flush()
@@ -119,7 +121,7 @@ def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, ac
 # --- investigation and suspension -----------------------------------------------------------------
 
 
-def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, actor,
+def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, actor: User | None,
                          today: date | None = None) -> CaseInvestigation:
     """Sch 8 item 4(1) / 2025 Code item 11: normally an investigation first (it need not be formal)."""
     today = today or local_today()
@@ -140,7 +142,7 @@ def record_investigation(case: PolicyCase, *, investigator: str, started_on: dat
     return investigation
 
 
-def complete_investigation(case: PolicyCase, *, completed_on: date | None, findings: str, actor,
+def complete_investigation(case: PolicyCase, *, completed_on: date | None, findings: str, actor: User | None,
                            today: date | None = None) -> CaseInvestigation:
     today = today or local_today()
     _require_disciplinary(case)
@@ -171,7 +173,7 @@ class SuspensionInput:
     reasons: str
 
 
-def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor) -> CaseSuspension:
+def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor: User | None) -> CaseSuspension:
     """A precautionary suspension pending the inquiry: on full pay, with its reasons, not a sanction
     (Long v South African Breweries [2019] ZACC 7)."""
     _require_disciplinary(case)
@@ -216,7 +218,7 @@ def _require_no_notice(case: PolicyCase, what: str) -> None:
                             f"the allegations in it: {what}.")
 
 
-def add_allegation(case: PolicyCase, text: str, *, actor) -> CaseAllegation:
+def add_allegation(case: PolicyCase, text: str, *, actor: User | None) -> CaseAllegation:
     _require_disciplinary(case)
     if case.investigation is None:
         raise CaseRuleError("Record the investigation first: the allegations follow from it.")
@@ -232,7 +234,7 @@ def add_allegation(case: PolicyCase, text: str, *, actor) -> CaseAllegation:
     return allegation
 
 
-def remove_allegation(case: PolicyCase, allegation_id: int, *, actor) -> None:
+def remove_allegation(case: PolicyCase, allegation_id: int, *, actor: User | None) -> None:
     _require_disciplinary(case)
     _require_no_notice(case, "they can no longer change")
     allegation = next((a for a in case.allegations if a.id == allegation_id), None)
@@ -260,7 +262,7 @@ def notice_days() -> int:
     return int(settings.get(settings.HEARING_NOTICE_WORKING_DAYS))
 
 
-def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = "", actor,
+def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = "", actor: User | None,
                  today: date | None = None) -> CaseHearingNotice:
     """Sch 8 item 4(1) / 2025 Code item 11: the allegations in writing, in a language the employee
     understands, time to prepare, the right to a representative and an interpreter. A postponed
@@ -328,7 +330,7 @@ class HearingInput:
     evidence_summary: str = ""
 
 
-def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str = "", actor,
+def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str = "", actor: User | None,
                    today: date | None = None) -> CaseHearing:
     today = today or local_today()
     _require_disciplinary(case)
@@ -364,7 +366,8 @@ def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str
     return hearing
 
 
-def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reasons: str, actor) -> CaseAllegation:
+def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reasons: str,
+                   actor: User | None) -> CaseAllegation:
     _require_disciplinary(case)
     if case.hearing is None:
         raise CaseRuleError("Record the hearing first: the findings follow it.")
@@ -442,7 +445,7 @@ def sanction_warnings(case: PolicyCase, data: SanctionInput) -> list[FairnessWar
     return warnings
 
 
-def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor,
+def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor: User | None,
                     today: date | None = None) -> CaseSanction:
     """Sch 8 item 7 / 2025 Code item 8: the sanction with its reasons and the substantive questions;
     under the 2025 Code also the importance of the rule, the harm caused, and the employee's
@@ -497,7 +500,7 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
 
 
 def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_notice_given: bool,
-                          override_reason: str = "", actor, today: date | None = None) -> CaseSanction:
+                          override_reason: str = "", actor: User | None, today: date | None = None) -> CaseSanction:
     """Sch 8 item 4(3): the decision in writing; for a dismissal, the reasons and the right to refer
     the dispute to the bargaining council or the CCMA within 30 days (LRA s191(1)(b))."""
     today = today or local_today()
@@ -519,7 +522,7 @@ def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_
     return sanction
 
 
-def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, actor,
+def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, actor: User | None,
                   today: date | None = None) -> CaseAppeal:
     today = today or local_today()
     _require_disciplinary(case)
@@ -542,7 +545,7 @@ def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, act
 
 
 def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | None, reasons: str,
-                          varied_sanction: str = "", actor, today: date | None = None) -> CaseAppeal:
+                          varied_sanction: str = "", actor: User | None, today: date | None = None) -> CaseAppeal:
     today = today or local_today()
     _require_disciplinary(case)
     appeal = case.appeal

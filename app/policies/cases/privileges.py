@@ -16,6 +16,7 @@ from app.admin import settings
 from app.assets.models import Asset, AssetKind
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common.timeutil import local_today
 from app.common.uploads import CheckedUpload
 from app.extensions import db
@@ -110,7 +111,8 @@ def _check_period(case: PolicyCase, data: RevocationInput) -> Problems:
     return problems
 
 
-def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: date | None = None) -> CaseRevocation:
+def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor: User | None,
+                      today: date | None = None) -> CaseRevocation:
     """Revoke the chosen resources from `starts_on` until `ends_on`, once someone has confirmed (and
     said how) the employee can still do their job without them."""
     today = today or local_today()
@@ -152,7 +154,7 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: 
     return revocation
 
 
-def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date | None, *, actor,
+def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date | None, *, actor: User | None,
                        today: date | None = None) -> CaseRevocation:
     today = today or local_today()
     services._require_open(case)
@@ -193,7 +195,7 @@ def revocations_due(on: date) -> list[CaseRevocation]:
 # --- training ------------------------------------------------------------------------------------
 
 
-def assign_training(case: PolicyCase, course: str, provider: str, due_on: date | None, *, actor,
+def assign_training(case: PolicyCase, course: str, provider: str, due_on: date | None, *, actor: User | None,
                     today: date | None = None) -> CaseTraining:
     today = today or local_today()
     services._require_open(case)
@@ -223,8 +225,8 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
 
 
 def record_training_completion(case: PolicyCase, training_id: int, completed_on: date | None, *,
-                               evidence: CheckedUpload | None = None, evidence_description: str = "", actor,
-                               today: date | None = None) -> CaseTraining:
+                               evidence: CheckedUpload | None = None, evidence_description: str = "",
+                               actor: User | None, today: date | None = None) -> CaseTraining:
     """The employee completed the training on a day; the attendance register or certificate may
     go with it as case evidence."""
     today = today or local_today()

@@ -20,7 +20,7 @@ from app.admin import settings
 from app.assets.models import Asset
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.permissions import CASE_VIEW, user_can
 from app.common.models import RuleError
 from app.common.privacy import pseudonym
@@ -62,7 +62,7 @@ class CaseRuleError(RuleError):
 # --- who sees what -------------------------------------------------------------------------------
 
 
-def visibility(user) -> sa.ColumnElement:
+def visibility(user: User) -> sa.ColumnElement:
     if not user_can(user, CASE_VIEW):
         return sa.false()
     if user.role in SEES_EVERY_CASE:
@@ -72,12 +72,12 @@ def visibility(user) -> sa.ColumnElement:
     return sa.false()
 
 
-def visible_cases(user) -> sa.Select:
+def visible_cases(user: User) -> sa.Select:
     """Every case page and export starts from this: only what `user` may see."""
     return sa.select(PolicyCase).where(visibility(user))
 
 
-def get_case_or_403(user, case_id: int, need: str) -> PolicyCase:
+def get_case_or_403(user: User, case_id: int, need: str) -> PolicyCase:
     """The case, for a user who holds `need` (the permission the route declares) on it: 404 when there
     is no such case, 403 when it is outside the user's scope. A manager may know that other
     departments' cases exist (the references run on), so out of scope is 403, not a pretend 404."""
@@ -90,7 +90,7 @@ def get_case_or_403(user, case_id: int, need: str) -> PolicyCase:
     return case
 
 
-def _in_scope(user, case_id: int) -> bool:
+def _in_scope(user: User, case_id: int) -> bool:
     """The same rule as visible_cases(): one place decides who sees which case."""
     return db.session.scalar(sa.select(PolicyCase.id).where(PolicyCase.id == case_id, visibility(user))) is not None
 
@@ -100,7 +100,7 @@ CasePart = TypeVar("CasePart", CaseEvidence, CaseWarning, CaseHearingNotice, Cas
                    CaseAllegation)
 
 
-def get_case_part_or_403(user, case_id: int, part_type: type[CasePart], part_id: int,
+def get_case_part_or_403(user: User, case_id: int, part_type: type[CasePart], part_id: int,
                          need: str) -> tuple[PolicyCase, CasePart]:
     """The case (as get_case_or_403) and one of its records: 404 when the record is missing or belongs
     to another case, so a case in scope cannot be used to reach into one that is not."""
@@ -111,7 +111,7 @@ def get_case_part_or_403(user, case_id: int, part_type: type[CasePart], part_id:
     return case, part
 
 
-def sees_personal_details(user) -> bool:
+def sees_personal_details(user: User) -> bool:
     return user.role in SEES_PERSONAL_DETAILS
 
 
@@ -126,32 +126,32 @@ class Person:
     redacted: bool
 
 
-def person(employee: Employee, user) -> Person:
+def person(employee: Employee, user: User) -> Person:
     if sees_personal_details(user):
         return Person(employee.full_name, employee.number, employee.email or "", employee.phone, False)
     return Person(pseudonym(employee.id), "", "", "", True)
 
 
-def record_view(case: PolicyCase, *, actor) -> None:
+def record_view(case: PolicyCase, *, actor: User) -> None:
     """A reader saw the employee's personal details in this case: POPIA, logged every time."""
     audit.record(AuditAction.VIEW, "case", case.id, actor=actor,
                  summary=f"Viewed case {case.reference} with personal details")
     db.session.flush()
 
 
-def record_list_view(cases: list[PolicyCase], what: str, *, actor) -> None:
+def record_list_view(cases: list[PolicyCase], what: str, *, actor: User) -> None:
     """Names were shown in a list or export of cases: one entry naming the cases (POPIA)."""
     audit.record(AuditAction.VIEW, "case", None, actor=actor, summary=f"{what} with personal details: "
                                                             f"{', '.join(c.reference for c in cases)}"[:300])
 
 
-def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor) -> None:
+def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor: User) -> None:
     audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
                  summary=f"Downloaded evidence of case {case.reference} "
                                                                     f"(SHA-256 {evidence.sha256[:16]}…)")
 
 
-def record_document(case: PolicyCase, what: str, *, actor) -> None:
+def record_document(case: PolicyCase, what: str, *, actor: User) -> None:
     """A PDF of the case was made: downloads are audited, and say whether personal details were in it."""
     detail = "with personal details" if sees_personal_details(actor) else "pseudonymised"
     audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
@@ -159,7 +159,7 @@ def record_document(case: PolicyCase, what: str, *, actor) -> None:
     db.session.flush()
 
 
-def may_open_for(user, employee: Employee) -> bool:
+def may_open_for(user: User, employee: Employee) -> bool:
     """A manager opens cases for their own department's staff; HR, security officers and admins for anyone."""
     if user.role == Role.MANAGER:
         return user.department_id is not None and employee.department_id == user.department_id
@@ -279,7 +279,7 @@ def recommendation_for(data: CaseInput) -> rules.Recommendation:
                            earlier_warnings(data.employee_id), on=data.incident_on, matrix=action_matrix())
 
 
-def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: CheckedUpload | None = None,
+def open_case(data: CaseInput, *, actor: User | None, today: date | None = None, evidence: CheckedUpload | None = None,
               evidence_description: str = "") -> PolicyCase:
     """Open the case with its recommendation (and its first evidence file, in the same transaction)."""
     today = today or local_today()
@@ -312,7 +312,8 @@ def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: Ch
 # --- deciding ------------------------------------------------------------------------------------
 
 
-def decide(case: PolicyCase, action: str, reason: str, *, expected_version, actor, today: date | None = None) -> None:
+def decide(case: PolicyCase, action: str, reason: str, *, expected_version, actor: User | None,
+           today: date | None = None) -> None:
     """The decision-maker's corrective action. Another action than the recommended one needs the
     reason on record (consistency: it is what a commissioner will ask about)."""
     case.check_version(expected_version, "case")
@@ -345,7 +346,7 @@ def _require_open(case: PolicyCase) -> None:
 # --- evidence ------------------------------------------------------------------------------------
 
 
-def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor) -> CaseEvidence:
+def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor: User | None) -> CaseEvidence:
     _require_open(case)
     evidence = CaseEvidence(description=description.strip()[:300], sha256=store(upload),
                             original_name=upload.filename, size=len(upload.data), media_type=upload.media_type,
@@ -368,7 +369,7 @@ class WarningInput:
     issued_on: date | None
 
 
-def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | None = None) -> CaseWarning:
+def give_warning(case: PolicyCase, data: WarningInput, *, actor: User | None, today: date | None = None) -> CaseWarning:
     """A warning from management or a written (or final written) warning, as decided in the case."""
     today = today or local_today()
     _require_open(case)
@@ -411,7 +412,7 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | N
 
 
 def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date | None, refused: bool,
-                     witness_name: str, actor, today: date | None = None) -> CaseWarning:
+                     witness_name: str, actor: User | None, today: date | None = None) -> CaseWarning:
     """The employee signed the warning on a date, or refused to sign in front of a witness."""
     today = today or local_today()
     _require_open(case)
@@ -457,7 +458,8 @@ def _warning_recorded(case: PolicyCase) -> str | None:
 CLOSE_CHECKS: list[Callable[[PolicyCase], str | None]] = [_warning_recorded]
 
 
-def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today: date | None = None) -> None:
+def close_case(case: PolicyCase, outcome: str, *, expected_version, actor: User | None,
+               today: date | None = None) -> None:
     case.check_version(expected_version, "case")
     _require_open(case)
     problems: list[tuple[str | None, str]] = []
@@ -476,7 +478,7 @@ def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today
     db.session.flush()
 
 
-def similar_cases(case: PolicyCase, user) -> list[PolicyCase]:
+def similar_cases(case: PolicyCase, user: User) -> list[PolicyCase]:
     """Earlier cases (by incident date) for the same clause reference of the same policy and what was
     decided in them (consistency, Schedule 8 item 3(6) / 2025 Code item 8): only those the reader may see."""
     if case.clause is None:
