@@ -87,9 +87,9 @@ class OrganisationSummary:
 def organisation_summary(user: User) -> OrganisationSummary:
     summary = OrganisationSummary(previous_sign_in=audit.previous_sign_in(user))
     if user_can(user, ADMIN_USERS):
-        active_users = db.session.scalar(sa.select(sa.func.count()).where(User.active.is_(True)))
-        locked = db.session.scalar(sa.select(sa.func.count()).where(User.locked_until > utcnow()))
-        departments = db.session.scalar(sa.select(sa.func.count()).where(Department.active.is_(True)))
+        active_users = db.session.execute(sa.select(sa.func.count()).where(User.active.is_(True))).scalar_one()
+        locked = db.session.execute(sa.select(sa.func.count()).where(User.locked_until > utcnow())).scalar_one()
+        departments = db.session.execute(sa.select(sa.func.count()).where(Department.active.is_(True))).scalar_one()
         summary.counts = [("active users", active_users), ("locked accounts", locked), ("departments", departments)]
     return summary
 

@@ -20,12 +20,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy.engine import CursorResult
 
 from app.assets import services
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, Product, SiteType, search_text_of
@@ -36,7 +35,7 @@ from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
-from app.common.models import table_of
+from app.common.models import rows_matched, table_of
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
@@ -661,8 +660,7 @@ class _Import:
                   for row in changed]
         statement = table.update().where(table.c.id == sa.bindparam("item"),
                                          table.c.version == sa.bindparam("seen_version"))
-        # An UPDATE's result is a CursorResult, which counts the rows; execute() is typed for any statement.
-        updated = cast(CursorResult, db.session.execute(statement, values)).rowcount
+        updated = rows_matched(db.session.execute(statement, values))
         if db.engine.dialect.supports_sane_multi_rowcount and updated != len(values):
             self.report.problems.append(Problem(None, None, (
                 "Someone saved some of these items while the file was being imported, so nothing was imported. "

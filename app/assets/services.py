@@ -30,7 +30,7 @@ from app.assets.models import (
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, User
-from app.common.models import RuleError
+from app.common.models import RuleError, rows_matched
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.risks.models import Risk
@@ -503,9 +503,9 @@ def update_product(product: Product, data: ProductInput, *, expected_version, ac
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(product, PRODUCT_AUDIT_FIELDS))
     if "end_of_support" in changes:
-        inheriting = db.session.execute(
+        inheriting = rows_matched(db.session.execute(
             sa.update(Asset).where(Asset.product_id == product.id, Asset.end_of_support_set.is_(None))
-            .values(support_ends_on=product.end_of_support)).rowcount
+            .values(support_ends_on=product.end_of_support)))
         changes["items inheriting the date"] = [None, inheriting]
     if changes:
         audit.record(AuditAction.UPDATE, "product", product.id, changes=changes,

@@ -11,7 +11,7 @@ applies exactly the file that was previewed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -298,7 +298,7 @@ class ImportPages:
         label, endpoint = self.routes.breadcrumb
         return [(label, url_for(endpoint))]
 
-    def render_upload(self, form: ImportForm, problems: list[Problem] = (), filename: str = "", status: int = 200):
+    def render_upload(self, form: ImportForm, problems: Sequence[Problem] = (), filename: str = "", status: int = 200):
         return render_template(self.routes.upload_template, form=form, problems=problems, filename=filename,
                                pages=self, **self.routes.upload_context()), status
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy.engine import CursorResult
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
@@ -31,7 +30,7 @@ from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
-from app.common.models import table_of
+from app.common.models import rows_matched, table_of
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import utcnow
 from app.employees import services
@@ -412,8 +411,7 @@ class _Import:
                   for row in changed]
         statement = table.update().where(table.c.id == sa.bindparam("employee"),
                                          table.c.version == sa.bindparam("seen_version"))
-        # An UPDATE's result is a CursorResult, which counts the rows; execute() is typed for any statement.
-        updated = cast(CursorResult, db.session.execute(statement, values)).rowcount
+        updated = rows_matched(db.session.execute(statement, values))
         if db.engine.dialect.supports_sane_multi_rowcount and updated != len(values):
             self.report.problems.append(Problem(None, None, (
                 "Someone saved some of these employees while the file was being imported, so nothing was imported. "

@@ -13,7 +13,7 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.auth.permissions import user_can
-from app.common.models import RuleError
+from app.common.models import RuleError, rows_matched
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.scheduler.kinds import Kind
@@ -115,8 +115,8 @@ def mark_read(user: User, notification_id: int) -> Notification:
 
 def mark_all_read(user: User) -> int:
     now = utcnow()
-    marked = db.session.execute(sa.update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)).rowcount or 0
+    marked = rows_matched(db.session.execute(sa.update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now))) or 0
     if marked:
         audit.record(AuditAction.READ, "notification", None, summary=f"{marked} notifications marked read", actor=user)
     db.session.flush()
