@@ -326,8 +326,7 @@ class _Import:
         state = _StateAfterImport(self.rows, self.lookups)
         for row in self.rows:
             reported = {problem.column for problem in row.problems}
-            # CheckedEmployee's members are declared settable; the rules only read them (a row's are properties).
-            for name, message in services.check_employee(row.data, row, state):  # type: ignore[arg-type]
+            for name, message in services.check_employee(row.data, row, state):
                 column = FIELD_COLUMNS.get(name) if name else None
                 if column not in reported:
                     row.problem(column, message)

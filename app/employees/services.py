@@ -131,7 +131,7 @@ def direct_reports(employee: Employee, user: User) -> tuple[list[Employee], int]
     """The employee's direct reports `user` may see, by name, and how many others there are."""
     reports = sa.select(Employee).where(Employee.manager_id == employee.id)
     shown = list(db.session.scalars(reports.where(visibility(user)).order_by(Employee.full_name, Employee.number)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(reports.subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(reports.subquery())).scalar_one()
     return shown, total - len(shown)
 
 
@@ -219,10 +219,14 @@ class EmployeeFacts(NamedTuple):
 
 
 class CheckedEmployee(Protocol):
-    """The employee before the change: an Employee, or an import's row of the employee table."""
+    """The employee before the change: an Employee, or an import's row of the employee table. The
+    rules only read it, so a row's properties serve as well as a model's columns."""
 
-    id: int
-    manager_id: int | None
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def manager_id(self) -> int | None: ...
 
 
 class EmployeeLookups(Protocol):
@@ -348,7 +352,9 @@ def _check_manager(data: EmployeeInput, current: CheckedEmployee | None,
 def _chain_up_to(manager: EmployeeFacts, employee_id: int, lookups: EmployeeLookups) -> list[EmployeeFacts]:
     """The managers from `manager` up to the one reporting to `employee_id`, if the chain reaches
     it (the new manager would make a loop); [] otherwise."""
-    chain, seen, step = [], set(), manager
+    chain: list[EmployeeFacts] = []
+    seen: set[int] = set()
+    step: EmployeeFacts | None = manager
     while step is not None and step.id not in seen:
         chain.append(step)
         seen.add(step.id)

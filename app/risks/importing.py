@@ -303,10 +303,9 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
     """The row's values over the existing risk's (or the defaults): a column the file does not
     have keeps what Khusela holds; an empty cell in a column it has clears that value."""
     lookups = reader.lookups
-    # A new risk starts unrated: the service names a missing inherent rating (RiskInput's annotation,
-    # in services.py, says Rating but the service checks for None; it is corrected with the services).
+    # A new risk starts unrated: the service names a missing inherent rating.
     base = services.input_of(existing) if existing else services.RiskInput(
-        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)  # type: ignore[arg-type]
+        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)
     values: dict[str, Any] = {}
     for header, name in (("Title", "title"), ("Description", "description"), ("Consequences", "consequences")):
         if reader.has(header):

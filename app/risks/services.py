@@ -59,7 +59,7 @@ class RiskRuleError(RuleError):
 class RiskInput:
     title: str
     category_id: int
-    inherent: scoring.Rating
+    inherent: scoring.Rating | None  # None until rated: the checks name it missing
     description: str = ""
     consequences: str = ""
     subcategory_id: int | None = None
@@ -478,11 +478,11 @@ def expire_acceptances(today: date) -> list[Risk]:
     due = db.session.scalars(
         sa.select(RiskAcceptance).where(RiskAcceptance.ended_at.is_(None), RiskAcceptance.expires_on < today)
     ).all()
-    reopened = []
+    reopened: list[Risk] = []
     for acceptance in due:
         acceptance.ended_at = utcnow()
         acceptance.end_reason = "Expired"
-        risk = db.session.get(Risk, acceptance.risk_id)
+        risk = db.session.get_one(Risk, acceptance.risk_id)  # an acceptance goes with its risk (ON DELETE CASCADE)
         if risk.status == RiskStatus.ACCEPTED:
             risk.status = RiskStatus.OPEN.value
             reopened.append(risk)
