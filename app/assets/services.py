@@ -111,8 +111,9 @@ def classifications() -> list[str]:
 
 def items_classified() -> dict[str, int]:
     """Classification label -> how many items carry it."""
-    return dict(db.session.execute(sa.select(Asset.classification, sa.func.count(Asset.id))
-                                   .where(Asset.classification.is_not(None)).group_by(Asset.classification)).all())
+    rows = db.session.execute(sa.select(Asset.classification, sa.func.count(Asset.id))
+                              .where(Asset.classification.is_not(None)).group_by(Asset.classification)).tuples()
+    return {label: count for label, count in rows if label is not None}
 
 
 def input_of(asset: Asset) -> AssetInput:
@@ -130,7 +131,7 @@ def relations_of(asset: Asset) -> list[tuple[str, Asset, AssetRelation]]:
 
 
 def items_at(site: Asset) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site.id))
+    return db.session.execute(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site.id)).scalar_one()
 
 
 # --- checking an item ----------------------------------------------------------------------------
@@ -190,7 +191,7 @@ class DatabaseLookups:
         return db.session.get(Product, product_id) is not None
 
     def items_at(self, site_id: int) -> int:
-        return db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site_id))
+        return db.session.execute(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site_id)).scalar_one()
 
     def classifications(self) -> list[str]:
         return classifications()
@@ -244,8 +245,8 @@ def _check_people(data: AssetInput, current: CheckedItem | None,
                   lookups: ItemLookups) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     # An owner who has left may stay on an item until someone is chosen; a new choice must be active.
-    chosen_now = data.owner_id is not None and (current is None or data.owner_id != current.owner_id)
-    if chosen_now and not lookups.user_is_active(data.owner_id):
+    chosen_now = current is None or data.owner_id != current.owner_id
+    if data.owner_id is not None and chosen_now and not lookups.user_is_active(data.owner_id):
         problems.append(("owner_id", "The owner must be an active user."))
     if data.department_id is not None and not lookups.department_exists(data.department_id):
         problems.append(("department_id", "Choose a department from the list."))
@@ -432,10 +433,10 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
     before = row.disposition if row else None
     if before == disposition:
         return {}
-    if disposition is None:
-        application.dispositions.remove(row)
-    elif row is None:
+    if row is None:  # so `before` is None, and `disposition` is not
         application.dispositions.append(ApplicationDisposition(year=year, disposition=disposition))
+    elif disposition is None:
+        application.dispositions.remove(row)
     else:
         row.disposition = disposition
     changes = {f"disposition {year}": [before, disposition]}

@@ -13,7 +13,7 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common import uploads
-from app.common.models import RuleError
+from app.common.models import RuleError, table_of
 from app.common.timeutil import local_today
 from app.controls.annex_a import ANNEX_A_CATALOGUE, SyncResult, reference_sort_key, sync_annex_a
 from app.controls.models import (
@@ -56,9 +56,9 @@ def mappings_2013_for(control: Control) -> list[AnnexA2013Mapping]:
                                    .order_by(AnnexA2013Mapping.ref_2013)))
 
 
-def load_annex_a(actor: User | None=None) -> SyncResult:
+def load_annex_a(actor: User | None = None) -> SyncResult:
     """Bring the Annex A catalogue in step with app/data (idempotent); audited when it changes anything."""
-    result = sync_annex_a(db.session.connection(), Control.__table__, AnnexA2013Mapping.__table__)
+    result = sync_annex_a(db.session.connection(), table_of(Control), table_of(AnnexA2013Mapping))
     if result.changed:
         audit.record(AuditAction.LOAD, "control", None, actor=actor, summary=(
             f"Loaded ISO/IEC 27001:2022 Annex A: {result.added} controls added, {result.updated} updated, "
@@ -281,7 +281,7 @@ def add_evidence(data: EvidenceInput, *, actor: User, filename: str | None = Non
     upload = None
     if not is_link and not filename and not content:
         problems.append(("file", "Choose the file to upload, or record a link instead."))
-    elif not is_link:
+    elif content is not None:  # a file
         try:
             upload = _checked_file(filename or "", content)
         except ControlRuleError as error:
@@ -289,7 +289,7 @@ def add_evidence(data: EvidenceInput, *, actor: User, filename: str | None = Non
     if problems:
         raise ControlRuleError(problems)
     evidence = Evidence(kind=EvidenceKind.LINK.value if is_link else EvidenceKind.FILE.value,
-                        url=data.url.strip() if is_link else None)
+                        url=(data.url or "").strip() if is_link else None)
     _apply_evidence(evidence, data)
     db.session.add(evidence)
     if upload is not None:
@@ -302,6 +302,8 @@ def add_evidence(data: EvidenceInput, *, actor: User, filename: str | None = Non
 
 
 def _apply_evidence(evidence: Evidence, data: EvidenceInput) -> None:
+    if data.evidence_date is None:  # _check_evidence() names it before anything is applied
+        raise ControlRuleError("Enter the date of the evidence.", "evidence_date")
     evidence.title, evidence.description = data.title.strip(), data.description.strip()
     evidence.evidence_date, evidence.valid_until = data.evidence_date, data.valid_until
     # In the relationship's own order: the audit entry lists them before any reload would sort them.
@@ -325,7 +327,7 @@ def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version
     before, version = _evidence_snapshot(evidence), evidence.version
     _apply_evidence(evidence, data)
     if is_link:
-        evidence.url = data.url.strip()
+        evidence.url = (data.url or "").strip()
     db.session.flush()
     changes = audit.diff(before, _evidence_snapshot(evidence))
     evidence.bump_if_only_links_changed(version, changes)
@@ -363,7 +365,7 @@ def get_evidence_file(file_id: int) -> EvidenceFile | None:
     return db.session.get(EvidenceFile, file_id)
 
 
-def record_download(stored: EvidenceFile, *, actor: User | None=None) -> None:
+def record_download(stored: EvidenceFile, *, actor: User | None = None) -> None:
     audit.record(AuditAction.DOWNLOAD, "evidence", stored.evidence_id, actor=actor,
                  summary=f"Downloaded {stored.original_name} (SHA-256 {stored.sha256[:16]}…)"[:300])
 
