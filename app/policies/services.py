@@ -378,6 +378,8 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     previous = version.policy.current
     _move(version, PolicyState.APPROVED, expected_version=expected_version, actor=actor,
           summary=f"Approved {version} ({approval.approver_name}, {approval.approver_designation})")
+    if approval.approved_on is None:  # approval_problems() named it: _move() approves only a version in review
+        raise PolicyRuleError([("approved_on", "Give the date the policy was approved.")])
     version.approver_name = approval.approver_name.strip()
     version.approver_designation = approval.approver_designation.strip()
     version.approved_on = approval.approved_on
@@ -494,7 +496,7 @@ def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: d
     if missing:
         problems.append(("employee_numbers", f"No employee has the number {', '.join(missing[:10])}"
                                              f"{' and more' if len(missing) > 10 else ''}: check the sheet."))
-    if problems:
+    if problems or on is None:  # a missing date is among the problems
         raise PolicyRuleError(problems)
     done = set(db.session.scalars(sa.select(PolicyAcknowledgement.employee_id).where(
         PolicyAcknowledgement.version_id == version.id,
@@ -539,19 +541,20 @@ def coverage(version: PolicyVersion, department_id: int | None = None) -> Covera
     if department_id is not None:
         people = people.where(Employee.department_id == department_id)
     employee_ids = people.with_only_columns(Employee.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(employee_ids.subquery()))
-    done = db.session.scalar(sa.select(sa.func.count(PolicyAcknowledgement.id)).where(
-        PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id.in_(employee_ids)))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(employee_ids.subquery())).scalar_one()
+    done = db.session.execute(sa.select(sa.func.count(PolicyAcknowledgement.id)).where(
+        PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id.in_(employee_ids))
+    ).scalar_one()
     return Coverage(acknowledged=done, employed=total)
 
 
 def acknowledgements_of(employee: Employee) -> list[tuple[Policy, PolicyVersion, PolicyAcknowledgement | None]]:
     """Each policy in force, its version in force and the employee's acknowledgement of it (or None)."""
-    policies = [policy for policy in all_policies() if policy.current]
-    versions = [policy.current.id for policy in policies]
+    in_force = [(policy, version) for policy in all_policies() if (version := policy.current) is not None]
     found = {ack.version_id: ack for ack in db.session.scalars(sa.select(PolicyAcknowledgement).where(
-        PolicyAcknowledgement.employee_id == employee.id, PolicyAcknowledgement.version_id.in_(versions)))}
-    return [(policy, policy.current, found.get(policy.current.id)) for policy in policies]
+        PolicyAcknowledgement.employee_id == employee.id,
+        PolicyAcknowledgement.version_id.in_([version.id for _, version in in_force])))}
+    return [(policy, version, found.get(version.id)) for policy, version in in_force]
 
 
 def reviews_due(on: date) -> list[PolicyVersion]:

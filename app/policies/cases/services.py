@@ -275,6 +275,8 @@ def _next_reference(year: int) -> str:
 
 
 def recommendation_for(data: CaseInput) -> rules.Recommendation:
+    if data.incident_on is None:  # the earlier warnings that count are those valid on the day
+        raise CaseRuleError([("incident_on", "Give the date of the incident.")])
     return rules.recommend(Severity(data.severity), SecurityRisk(data.security_risk),
                            earlier_warnings(data.employee_id), on=data.incident_on, matrix=action_matrix())
 
@@ -284,10 +286,9 @@ def open_case(data: CaseInput, *, actor: User | None, today: date | None = None,
     """Open the case with its recommendation (and its first evidence file, in the same transaction)."""
     today = today or local_today()
     problems, checked = _check(data, today)
-    if problems:
+    clause, employee = checked.clause, db.session.get(Employee, data.employee_id)
+    if problems or clause is None or employee is None or data.incident_on is None:  # _check() named what is missing
         raise CaseRuleError(problems)
-    clause = checked.clause
-    employee = db.session.get(Employee, data.employee_id)
     advice = recommendation_for(data)
     case = PolicyCase(
         reference=_next_reference(today.year), employee_id=employee.id, department_id=employee.department_id,
@@ -395,7 +396,7 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor: User | None, to
         problems.append(("issued_on", f"The warning cannot be before the incident ({case.incident_on.isoformat()})."))
     if case.warnings:
         problems.append(("warning_type", f"This case has its {case.warnings[0].type_enum.label.lower()} already."))
-    if problems:
+    if problems or kind is None or data.issued_on is None:  # a missing kind or date is among the problems
         raise CaseRuleError(problems)
     warning = CaseWarning(employee_id=case.employee_id, warning_type=kind.value, wording=data.wording.strip(),
                           issued_on=data.issued_on, valid_until=add_months(data.issued_on, validity_months(kind)),
@@ -437,7 +438,9 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
     warning.refused_to_sign = refused
     warning.witness_name = witness_name.strip() if refused else ""
     warning.acknowledged_on = None if refused else acknowledged_on
-    what = "refused to sign (witness on record)" if refused else f"signed on {acknowledged_on.isoformat()}"
+    # Not refused: the date was required above.
+    what = ("refused to sign (witness on record)" if refused or acknowledged_on is None
+            else f"signed on {acknowledged_on.isoformat()}")
     audit.record(AuditAction.UPDATE, "case", case.id, changes={"warning_signature": [None, what]},
                  summary=f"{warning.type_enum.label} in case {case.reference}: employee {what}", actor=actor)
     db.session.flush()
@@ -448,8 +451,9 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
 
 
 def _warning_recorded(case: PolicyCase) -> str | None:
-    if case.decided in WARNING_ACTIONS.values() and not case.warnings:
-        return f"The decision is {case.decided.label.lower()}: record the warning before closing."
+    decided = case.decided
+    if decided is not None and decided in WARNING_ACTIONS.values() and not case.warnings:
+        return f"The decision is {decided.label.lower()}: record the warning before closing."
     return None
 
 
