@@ -510,8 +510,7 @@ def update_product(product: Product, data: ProductInput, *, expected_version, ac
         changes["items inheriting the date"] = [None, inheriting]
     if changes:
         audit.record(AuditAction.UPDATE, "product", product.id, changes=changes,
-                     summary=f"Edited product {product}"[:300],
-                     actor=actor)
+                     summary=f"Edited product {product}"[:300], actor=actor)
     return changes
 
 

@@ -416,8 +416,7 @@ def update_employee(employee: Employee, data: EmployeeInput, *, expected_version
     changes = audit.diff(before, audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS))
     if changes:
         audit.record(AuditAction.UPDATE, "employee", employee.id, changes=changes,
-                     summary=f"Edited employee {employee}"[:300],
-                     actor=actor)
+                     summary=f"Edited employee {employee}"[:300], actor=actor)
     return changes
 
 

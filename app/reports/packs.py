@@ -297,8 +297,7 @@ def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
     db.session.add(pack)
     db.session.flush()
     audit.record(AuditAction.CREATE, "evidence_pack", pack.id,
-                 summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}",
-                 actor=actor)
+                 summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}", actor=actor)
     return pack
 
 
@@ -376,8 +375,7 @@ def build_pack(pack_id: int) -> EvidencePack | None:
             traceback.format_exception_only(type(error), error)).strip()
         current_app.logger.exception("Evidence pack %s failed", pack_id)
         audit.record(AuditAction.UPDATE, "evidence_pack", pack_id,
-                     summary=f"Evidence pack {pack_id} failed: {pack.error[:200]}",
-                     actor=pack.requested_by)
+                     summary=f"Evidence pack {pack_id} failed: {pack.error[:200]}", actor=pack.requested_by)
         db.session.commit()
         return pack
     pack = db.session.get_one(EvidencePack, pack_id)

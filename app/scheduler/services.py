@@ -107,8 +107,7 @@ def mark_read(user: User, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = utcnow()
         audit.record(AuditAction.READ, "notification", notification.id,
-                     summary=f"Notification read: {notification.title}",
-                     actor=user)
+                     summary=f"Notification read: {notification.title}", actor=user)
         db.session.flush()
     return notification
 

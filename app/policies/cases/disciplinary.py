@@ -362,7 +362,8 @@ def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str
         evidence_summary=data.evidence_summary.strip())
     db.session.add(hearing)
     _step(case, AuditAction.UPDATE, "Hearing recorded", {"hearing_held_on": [None, data.held_on],
-                                                "employee_present": [None, data.employee_present]}, actor=actor)
+                                                          "employee_present": [None, data.employee_present]},
+          actor=actor)
     return hearing
 
 
@@ -516,8 +517,8 @@ def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_
     _go_on_or_refuse(case, fairness.dismissal_referral(sanction.sanction, referral_notice_given), override_reason,
                      actor=actor)
     sanction.outcome_issued_on, sanction.referral_notice_given = issued_on, referral_notice_given
-    _step(case, AuditAction.UPDATE, "Written outcome issued", {"outcome_issued_on": [None, issued_on],
-                                                     "referral_notice_given": [False, referral_notice_given]},
+    _step(case, AuditAction.UPDATE, "Written outcome issued",
+          {"outcome_issued_on": [None, issued_on], "referral_notice_given": [False, referral_notice_given]},
           actor=actor)
     return sanction
 

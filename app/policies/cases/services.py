@@ -141,14 +141,13 @@ def record_view(case: PolicyCase, *, actor: User) -> None:
 
 def record_list_view(cases: list[PolicyCase], what: str, *, actor: User) -> None:
     """Names were shown in a list or export of cases: one entry naming the cases (POPIA)."""
-    audit.record(AuditAction.VIEW, "case", None, actor=actor, summary=f"{what} with personal details: "
-                                                            f"{', '.join(c.reference for c in cases)}"[:300])
+    audit.record(AuditAction.VIEW, "case", None, actor=actor,
+                 summary=f"{what} with personal details: {', '.join(c.reference for c in cases)}"[:300])
 
 
 def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor: User) -> None:
     audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
-                 summary=f"Downloaded evidence of case {case.reference} "
-                                                                    f"(SHA-256 {evidence.sha256[:16]}…)")
+                 summary=f"Downloaded evidence of case {case.reference} (SHA-256 {evidence.sha256[:16]}…)")
 
 
 def record_document(case: PolicyCase, what: str, *, actor: User) -> None:
@@ -332,8 +331,8 @@ def decide(case: PolicyCase, action: str, reason: str, *, expected_version, acto
     before = {"decided_action": case.decided_action, "decision_reason": case.decision_reason}
     case.decided_action, case.decision_reason = chosen.value, reason
     case.decided_on, case.decided_by_id = today or local_today(), actor.id if actor else None
-    audit.record(AuditAction.DECIDE, "case", case.id, changes=audit.diff(before, {"decided_action": chosen.value,
-                                                                        "decision_reason": reason}),
+    audit.record(AuditAction.DECIDE, "case", case.id,
+                 changes=audit.diff(before, {"decided_action": chosen.value, "decision_reason": reason}),
                  summary=f"Decided {chosen.label.lower()} in case {case.reference}"
                          f"{' (not the recommended action)' if chosen != case.recommended else ''}"[:300], actor=actor)
     db.session.flush()
