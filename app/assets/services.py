@@ -112,7 +112,7 @@ def classifications() -> list[str]:
 def items_classified() -> dict[str, int]:
     """Classification label -> how many items carry it."""
     rows = db.session.execute(sa.select(Asset.classification, sa.func.count(Asset.id))
-                              .where(Asset.classification.is_not(None)).group_by(Asset.classification)).tuples()
+                              .where(Asset.classification.is_not(None)).group_by(Asset.classification))
     return {label: count for label, count in rows if label is not None}
 
 
