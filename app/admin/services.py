@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_USERS, user_can
 from app.common.timeutil import utcnow
@@ -39,14 +40,14 @@ def _check_unique_code(code: str, except_department: Department | None = None) -
         raise DepartmentError(f"The code {code} is already used by {existing.name}.", "code")
 
 
-def create_department(*, code: str, name: str, actor) -> Department:
+def create_department(*, code: str, name: str, actor: User | None) -> Department:
     code = code.strip().upper()
     _check_unique_code(code)
     department = Department(code=code, name=name.strip(), active=True)
     db.session.add(department)
     db.session.flush()
     audit.record(
-        "create", "department", department.id,
+        AuditAction.CREATE, "department", department.id,
         changes=audit.diff({}, audit.snapshot(department, DEPARTMENT_AUDIT_FIELDS)),
         summary=f"Created department {code}", actor=actor,
     )
@@ -54,7 +55,7 @@ def create_department(*, code: str, name: str, actor) -> Department:
 
 
 def update_department(department: Department, *, expected_version: int, code: str, name: str, active: bool,
-                      actor) -> dict:
+                      actor: User) -> dict:
     department.check_version(expected_version, "department")
     code = code.strip().upper()
     _check_unique_code(code, except_department=department)
@@ -71,7 +72,7 @@ def update_department(department: Department, *, expected_version: int, code: st
     department.code, department.name, department.active = code, name.strip(), active
     changes = audit.diff(before, audit.snapshot(department, DEPARTMENT_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "department", department.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "department", department.id, changes=changes,
                      summary=f"Edited department {department.code}", actor=actor)
     db.session.flush()
     return changes
@@ -83,12 +84,12 @@ class OrganisationSummary:
     counts: list[tuple[str, int]] = field(default_factory=list)
 
 
-def organisation_summary(user) -> OrganisationSummary:
+def organisation_summary(user: User) -> OrganisationSummary:
     summary = OrganisationSummary(previous_sign_in=audit.previous_sign_in(user))
     if user_can(user, ADMIN_USERS):
-        active_users = db.session.scalar(sa.select(sa.func.count()).where(User.active.is_(True)))
-        locked = db.session.scalar(sa.select(sa.func.count()).where(User.locked_until > utcnow()))
-        departments = db.session.scalar(sa.select(sa.func.count()).where(Department.active.is_(True)))
+        active_users = db.session.execute(sa.select(sa.func.count()).where(User.active.is_(True))).scalar_one()
+        locked = db.session.execute(sa.select(sa.func.count()).where(User.locked_until > utcnow())).scalar_one()
+        departments = db.session.execute(sa.select(sa.func.count()).where(Department.active.is_(True))).scalar_one()
         summary.counts = [("active users", active_users), ("locked accounts", locked), ("departments", departments)]
     return summary
 

@@ -8,6 +8,8 @@ from flask import current_app
 
 from app.admin.models import Setting
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.extensions import db
 from app.policies.cases import recommendation
 
@@ -62,7 +64,7 @@ def get(key: str):
     return json.loads(row.value_json) if row else defaults[key]
 
 
-def save(values: dict, actor) -> dict:
+def save(values: dict, actor: User | None) -> dict:
     """Store several settings at once; returns {key: [before, after]} of what changed."""
     changes = {}
     for key, value in values.items():
@@ -76,7 +78,8 @@ def save(values: dict, actor) -> dict:
             row.value_json = json.dumps(value)
         changes[key] = [before, value]
     if changes:
-        audit.record("update", "settings", "organisation", changes=changes, summary="Changed settings", actor=actor)
+        audit.record(AuditAction.UPDATE, "settings", "organisation", changes=changes, summary="Changed settings",
+                     actor=actor)
     db.session.flush()
     return changes
 

@@ -27,6 +27,7 @@ from app.assets.models import (
 from app.assets.products.models import Product
 from app.assets.services import support_end
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
@@ -207,7 +208,7 @@ def seed_demo_assets() -> list[str]:
     if links:
         db.session.execute(asset_risk.insert(), links)
     total = len(cmdb.sites) + len(cmdb.applications) + len(devices)
-    audit.record("import", "asset", None, changes={"items": [0, total]}, actor=owner,
+    audit.record(AuditAction.IMPORT, "asset", None, changes={"items": [0, total]}, actor=owner,
                  summary=f"Loaded the demo CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications, "
                          f"{len(devices):,} devices")
     db.session.flush()

@@ -20,23 +20,23 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy.engine import CursorResult
 
 from app.assets import services
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, SiteType, search_text_of
 from app.assets.products.models import Product
 from app.assets.services import ASSET_AUDIT_FIELDS, AssetInput
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
-from app.common.models import table_of
+from app.common.models import rows_matched, table_of
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
@@ -173,7 +173,7 @@ CLEARABLE_CHOICES = (
 )
 
 
-def import_assets(filename: str, data: bytes, *, actor, dry_run: bool,
+def import_assets(filename: str, data: bytes, *, actor: User, dry_run: bool,
                   max_rows: int = MAX_IMPORT_ROWS) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
@@ -531,7 +531,7 @@ class _StateAfterImport:
 class _Import:
     """Reads every row, resolves the sites they name, checks every row, then writes them all."""
 
-    def __init__(self, rows: list[TableRow], report: ImportReport, actor):
+    def __init__(self, rows: list[TableRow], report: ImportReport, actor: User):
         self.table_rows, self.report, self.actor = rows, report, actor
         self.today = local_today()
         self.lookups = _Lookups.load([cell_text(row.values.get("Tag")) for row in rows],
@@ -615,7 +615,7 @@ class _Import:
             return
         self._record()
 
-    def _insert(self, new: list[_Row], now, actor_id) -> None:
+    def _insert(self, new: list[_Row], now, actor_id: int | None) -> None:
         """Insert the new items with a few multi-row INSERTs: a site the file creates before the
         items at it, whose stand-in site id then becomes the real one."""
         inserted: dict[int, int] = {}  # stand-in id -> id
@@ -635,7 +635,7 @@ class _Import:
                                .values(site_id=sa.bindparam("site")),
                                [{"item": row.inserted_id, "site": row.data.site_id} for row in unplaced])
 
-    def _insert_rows(self, rows: list[_Row], inserted: dict[int, int], placed: bool, now, actor_id) -> None:
+    def _insert_rows(self, rows: list[_Row], inserted: dict[int, int], placed: bool, now, actor_id: int | None) -> None:
         table = table_of(Asset)
         values = []
         for row in rows:
@@ -651,7 +651,7 @@ class _Import:
             row.inserted_id = ids[row.data.tag.strip()]
             inserted[-row.number] = row.inserted_id
 
-    def _update(self, changed: list[_Row], now, actor_id) -> bool:
+    def _update(self, changed: list[_Row], now, actor_id: int | None) -> bool:
         """Each changed item, as long as nobody saved it since it was read (its version)."""
         if not changed:
             return True
@@ -661,8 +661,7 @@ class _Import:
                   for row in changed]
         statement = table.update().where(table.c.id == sa.bindparam("item"),
                                          table.c.version == sa.bindparam("seen_version"))
-        # An UPDATE's result is a CursorResult, which counts the rows; execute() is typed for any statement.
-        updated = cast(CursorResult, db.session.execute(statement, values)).rowcount
+        updated = rows_matched(db.session.execute(statement, values))
         if db.engine.dialect.supports_sane_multi_rowcount and updated != len(values):
             self.report.problems.append(Problem(None, None, (
                 "Someone saved some of these items while the file was being imported, so nothing was imported. "
@@ -684,13 +683,13 @@ class _Import:
         for row in self.rows:
             data = row.data
             if row.existing is None:
-                entries.append(PendingEntry("create", "asset", row.inserted_id,
+                entries.append(PendingEntry(AuditAction.CREATE, "asset", row.inserted_id,
                                             changes=_changes({}, _audit_values(data)),
                                             summary=f"Created {AssetKind(data.kind).label.lower()} {data.tag} "
                                                     f"{data.name}"[:300]))
                 outcome = RowOutcome(row.number, data.tag, data.name, "create")
             elif row.changes:
-                entries.append(PendingEntry("update", "asset", row.existing.id, changes=row.changes,
+                entries.append(PendingEntry(AuditAction.UPDATE, "asset", row.existing.id, changes=row.changes,
                                             summary=f"Edited {data.tag} {data.name}"[:300]))
                 outcome = RowOutcome(row.number, data.tag, data.name, "update",
                                      changed=sorted({FIELD_COLUMNS[name] for name in row.changes}))

@@ -28,8 +28,9 @@ from app.assets.models import (
 )
 from app.assets.products.models import Product
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
-from app.common.models import RuleError
+from app.common.models import RuleError, rows_matched
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.risks.models import Risk
@@ -110,8 +111,9 @@ def classifications() -> list[str]:
 
 def items_classified() -> dict[str, int]:
     """Classification label -> how many items carry it."""
-    return dict(db.session.execute(sa.select(Asset.classification, sa.func.count(Asset.id))
-                                   .where(Asset.classification.is_not(None)).group_by(Asset.classification)).all())
+    rows = db.session.execute(sa.select(Asset.classification, sa.func.count(Asset.id))
+                              .where(Asset.classification.is_not(None)).group_by(Asset.classification))
+    return {label: count for label, count in rows if label is not None}
 
 
 def input_of(asset: Asset) -> AssetInput:
@@ -129,7 +131,7 @@ def relations_of(asset: Asset) -> list[tuple[str, Asset, AssetRelation]]:
 
 
 def items_at(site: Asset) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site.id))
+    return db.session.execute(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site.id)).scalar_one()
 
 
 # --- checking an item ----------------------------------------------------------------------------
@@ -189,7 +191,7 @@ class DatabaseLookups:
         return db.session.get(Product, product_id) is not None
 
     def items_at(self, site_id: int) -> int:
-        return db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site_id))
+        return db.session.execute(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site_id)).scalar_one()
 
     def classifications(self) -> list[str]:
         return classifications()
@@ -243,8 +245,8 @@ def _check_people(data: AssetInput, current: CheckedItem | None,
                   lookups: ItemLookups) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     # An owner who has left may stay on an item until someone is chosen; a new choice must be active.
-    chosen_now = data.owner_id is not None and (current is None or data.owner_id != current.owner_id)
-    if chosen_now and not lookups.user_is_active(data.owner_id):
+    chosen_now = current is None or data.owner_id != current.owner_id
+    if data.owner_id is not None and chosen_now and not lookups.user_is_active(data.owner_id):
         problems.append(("owner_id", "The owner must be an active user."))
     if data.department_id is not None and not lookups.department_exists(data.department_id):
         problems.append(("department_id", "Choose a department from the list."))
@@ -307,7 +309,7 @@ def support_end(own: date | None, product: Product | None) -> date | None:
     return product.end_of_support if product is not None else None
 
 
-def create_asset(data: AssetInput, *, actor, today: date | None = None) -> Asset:
+def create_asset(data: AssetInput, *, actor: User, today: date | None = None) -> Asset:
     problems = _check(data, None, today or local_today())
     if problems:
         raise AssetRuleError(problems)
@@ -315,12 +317,13 @@ def create_asset(data: AssetInput, *, actor, today: date | None = None) -> Asset
     _apply(asset, data)
     db.session.add(asset)
     db.session.flush()
-    audit.record("create", "asset", asset.id, changes=audit.diff({}, audit.snapshot(asset, ASSET_AUDIT_FIELDS)),
+    audit.record(AuditAction.CREATE, "asset", asset.id,
+                 changes=audit.diff({}, audit.snapshot(asset, ASSET_AUDIT_FIELDS)),
                  summary=f"Created {asset.kind_enum.label.lower()} {asset}"[:300], actor=actor)
     return asset
 
 
-def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, today: date | None = None) -> dict:
+def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor: User, today: date | None = None) -> dict:
     asset.check_version(expected_version, "asset")
     problems = _check(data, asset, today or local_today())
     if problems:
@@ -330,7 +333,8 @@ def update_asset(asset: Asset, data: AssetInput, *, expected_version, actor, tod
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(asset, ASSET_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "asset", asset.id, changes=changes, summary=f"Edited {asset}"[:300], actor=actor)
+        audit.record(AuditAction.UPDATE, "asset", asset.id, changes=changes, summary=f"Edited {asset}"[:300],
+                     actor=actor)
     return changes
 
 
@@ -339,7 +343,7 @@ def what_deleting_affects(asset: Asset) -> tuple[list[tuple[str, Asset, AssetRel
     return relations_of(asset), items_at(asset) if asset.kind == AssetKind.SITE else 0
 
 
-def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> None:
+def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor: User) -> None:
     """Delete an item. One with relations, or a site with items at it, needs `confirmed`: its
     relations are deleted with it and those items lose their site. The audit entry keeps the item,
     its relations, dispositions and risks as they were."""
@@ -357,7 +361,8 @@ def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> N
     summary = f"Deleted {asset.kind_enum.label.lower()} {asset}"
     if located:
         summary += f"; {located} item(s) no longer at a site"
-    audit.record("delete", "asset", asset.id, changes=audit.diff(record, {}), summary=summary[:300], actor=actor)
+    audit.record(AuditAction.DELETE, "asset", asset.id, changes=audit.diff(record, {}), summary=summary[:300],
+                 actor=actor)
     db.session.delete(asset)
     db.session.flush()
 
@@ -365,7 +370,7 @@ def delete_asset(asset: Asset, *, expected_version, confirmed: bool, actor) -> N
 # --- relations, risks and dispositions -----------------------------------------------------------
 
 
-def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> AssetRelation:
+def add_relation(source: Asset, kind: str, target_id: int | None, *, actor: User) -> AssetRelation:
     target = db.session.get(Asset, target_id) if target_id is not None else None
     if kind not in {relation.value for relation in RelationKind}:
         raise AssetRuleError("Choose how the items are related from the list.", "kind")
@@ -381,21 +386,22 @@ def add_relation(source: Asset, kind: str, target_id: int | None, *, actor) -> A
     relation = AssetRelation(source_id=source.id, target_id=target.id, kind=kind)
     db.session.add(relation)
     db.session.flush()
-    audit.record("relate", "asset", source.id, changes={"relation": [None, f"{wording} {target.tag}"]},
+    audit.record(AuditAction.RELATE, "asset", source.id, changes={"relation": [None, f"{wording} {target.tag}"]},
                  summary=f"{source.tag} {wording} {target.tag}"[:300], actor=actor)
     db.session.flush()
     return relation
 
 
-def remove_relation(relation: AssetRelation, *, actor) -> None:
+def remove_relation(relation: AssetRelation, *, actor: User) -> None:
     wording, source_tag, target_tag = relation.kind_enum.label, relation.source.tag, relation.target.tag
-    audit.record("unrelate", "asset", relation.source_id, changes={"relation": [f"{wording} {target_tag}", None]},
+    audit.record(AuditAction.UNRELATE, "asset", relation.source_id,
+                 changes={"relation": [f"{wording} {target_tag}", None]},
                  summary=f"{source_tag} no longer {wording} {target_tag}"[:300], actor=actor)
     db.session.delete(relation)
     db.session.flush()
 
 
-def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> dict:
+def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor: User) -> dict:
     asset.check_version(expected_version, "asset")
     chosen = list(db.session.scalars(sa.select(Risk).where(Risk.id.in_(set(risk_ids))))) if risk_ids else []
     if len(chosen) != len(set(risk_ids)):
@@ -406,13 +412,13 @@ def set_risks(asset: Asset, risk_ids: list[int], *, expected_version, actor) -> 
     changes = audit.diff({"risks": before}, {"risks": [risk.reference for risk in asset.risks]})
     asset.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "asset", asset.id, changes=changes, summary=f"Linked risks of {asset}"[:300],
+        audit.record(AuditAction.UPDATE, "asset", asset.id, changes=changes, summary=f"Linked risks of {asset}"[:300],
                      actor=actor)
     db.session.flush()
     return changes
 
 
-def set_disposition(application: Asset, year: int, disposition: str | None, *, actor,
+def set_disposition(application: Asset, year: int, disposition: str | None, *, actor: User,
                     today: date | None = None) -> dict:
     """An application's portfolio decision for `year`; None (or "") makes the year undecided."""
     if application.kind != AssetKind.APPLICATION:
@@ -427,15 +433,15 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
     before = row.disposition if row else None
     if before == disposition:
         return {}
-    if disposition is None:
-        application.dispositions.remove(row)
-    elif row is None:
+    if row is None:  # so `before` is None, and `disposition` is not
         application.dispositions.append(ApplicationDisposition(year=year, disposition=disposition))
+    elif disposition is None:
+        application.dispositions.remove(row)
     else:
         row.disposition = disposition
     changes = {f"disposition {year}": [before, disposition]}
     label = Disposition(disposition).label if disposition else "none"
-    audit.record("update", "asset", application.id, changes=changes,
+    audit.record(AuditAction.UPDATE, "asset", application.id, changes=changes,
                  summary=f"Portfolio {year} of {application}: {label}"[:300], actor=actor)
     return changes
 
@@ -472,7 +478,7 @@ def _check_product(data: ProductInput, product: Product | None) -> list[tuple[st
     return problems
 
 
-def create_product(data: ProductInput, *, actor) -> Product:
+def create_product(data: ProductInput, *, actor: User) -> Product:
     problems = _check_product(data, None)
     if problems:
         raise AssetRuleError(problems)
@@ -480,12 +486,13 @@ def create_product(data: ProductInput, *, actor) -> Product:
                       source=data.source.strip(), note=data.note.strip())
     db.session.add(product)
     db.session.flush()
-    audit.record("create", "product", product.id, changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
+    audit.record(AuditAction.CREATE, "product", product.id,
+                 changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
                  summary=f"Added product {product}"[:300], actor=actor)
     return product
 
 
-def update_product(product: Product, data: ProductInput, *, expected_version, actor) -> dict:
+def update_product(product: Product, data: ProductInput, *, expected_version, actor: User) -> dict:
     """Items of the product without a date of their own take its new end-of-support date."""
     product.check_version(expected_version, "product")
     problems = _check_product(data, product)
@@ -497,21 +504,22 @@ def update_product(product: Product, data: ProductInput, *, expected_version, ac
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(product, PRODUCT_AUDIT_FIELDS))
     if "end_of_support" in changes:
-        inheriting = db.session.execute(
+        inheriting = rows_matched(db.session.execute(
             sa.update(Asset).where(Asset.product_id == product.id, Asset.end_of_support_set.is_(None))
-            .values(support_ends_on=product.end_of_support)).rowcount
+            .values(support_ends_on=product.end_of_support)))
         changes["items inheriting the date"] = [None, inheriting]
     if changes:
-        audit.record("update", "product", product.id, changes=changes, summary=f"Edited product {product}"[:300],
-                     actor=actor)
+        audit.record(AuditAction.UPDATE, "product", product.id, changes=changes,
+                     summary=f"Edited product {product}"[:300], actor=actor)
     return changes
 
 
-def delete_product(product: Product, *, actor) -> None:
+def delete_product(product: Product, *, actor: User) -> None:
     in_use = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.product_id == product.id))
     if in_use:
         raise AssetRuleError(f"{in_use} item(s) run {product}: change them to another product first.")
-    audit.record("delete", "product", product.id, changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
+    audit.record(AuditAction.DELETE, "product", product.id,
+                 changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
                  summary=f"Deleted product {product}"[:300], actor=actor)
     db.session.delete(product)
     db.session.flush()

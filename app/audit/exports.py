@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from app.audit import services
+from app.auth.models import User
 from app.common.export import Column
 
 
-def audit_log_columns(viewer) -> list[Column]:
+def audit_log_columns(viewer: User) -> list[Column]:
     """What `viewer` may see of each entry: personal data in summaries and changes is hidden from
     those who may not read it, as on the page."""
     return [

@@ -14,15 +14,21 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import has_request_context, request
 from flask_login import current_user
 
+from app.audit.actions import AuditAction
 from app.audit.models import GENESIS_HASH, AuditEntry
+from app.common.models import table_of
 from app.common.timeutil import utcnow
 from app.common.transactions import lock_chain_tail
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.auth.models import User
 
 
 def _plain(value):
@@ -94,23 +100,26 @@ def _request_address() -> str | None:
     return request.remote_addr
 
 
-def _request_actor():
+def _request_actor() -> User | None:
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user
     return None
 
 
 def record(
-    action: str,
+    action: AuditAction,
     entity_type: str,
-    entity_id=None,
+    entity_id: object = None,
     *,
     changes: dict | None = None,
     summary: str = "",
-    actor=None,
+    actor: User | None = None,
     actor_email: str | None = None,
 ) -> AuditEntry:
-    """Append an entry to the session; the caller's commit writes it with the change itself."""
+    """Append an entry to the session; the caller's commit writes it with the change itself.
+
+    The action is stored as its plain string value (str() of a member is its value), exactly as
+    the entries recorded before AuditAction existed, so their hashes are computed the same way."""
     actor = actor or _request_actor()
     lock_chain_tail(db.session)  # before the tail is read: see app.common.transactions
     previous = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
@@ -119,7 +128,7 @@ def record(
         actor_id=actor.id if actor else None,
         actor_email=actor.email if actor else actor_email,
         ip_address=_request_address(),
-        action=action,
+        action=str(action),
         entity_type=entity_type,
         entity_id=str(entity_id) if entity_id is not None else None,
         summary=summary[:300],
@@ -136,14 +145,14 @@ def record(
 class PendingEntry:
     """One entry for record_many(): what record() takes for a single one."""
 
-    action: str
+    action: AuditAction
     entity_type: str
     entity_id: object = None
     changes: dict | None = None
     summary: str = ""
 
 
-def record_many(pending: list[PendingEntry], *, actor=None, actor_email: str | None = None) -> int:
+def record_many(pending: list[PendingEntry], *, actor: User | None = None, actor_email: str | None = None) -> int:
     """Append many entries in one INSERT, chained exactly as record() would chain them one by one
     (same content, hash and prev_hash links; the same lock on the tail), for an import that
     writes thousands of items: record() reads the tail and flushes once per entry."""
@@ -153,18 +162,18 @@ def record_many(pending: list[PendingEntry], *, actor=None, actor_email: str | N
     lock_chain_tail(db.session)  # before the tail is read: see app.common.transactions
     previous = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     previous = previous or GENESIS_HASH
-    common = {"actor_id": actor.id if actor else None, "actor_email": actor.email if actor else actor_email,
-              "ip_address": _request_address()}
+    actor_id, email, address = actor.id if actor else None, actor.email if actor else actor_email, _request_address()
     rows = []
     for item in pending:
-        row = _EntryRow(occurred_at=utcnow(), action=item.action, entity_type=item.entity_type,
+        row = _EntryRow(occurred_at=utcnow(), actor_id=actor_id, actor_email=email, ip_address=address,
+                        action=str(item.action), entity_type=item.entity_type,
                         entity_id=str(item.entity_id) if item.entity_id is not None else None,
                         summary=item.summary[:300], changes=_canonical_changes(item.changes or {}),
-                        prev_hash=previous, **common)
+                        prev_hash=previous)
         row.entry_hash = previous = compute_hash(row)
         rows.append(vars(row))
     # Core, not the ORM: the rows need no identity, and the ids follow the list's order.
-    db.session.execute(sa.insert(AuditEntry.__table__), rows)
+    db.session.execute(sa.insert(table_of(AuditEntry)), rows)
     return len(rows)
 
 
@@ -186,11 +195,22 @@ def _canonical_changes(changes: dict) -> str:
     return _CANONICAL_ENCODER.encode(changes)
 
 
+@dataclass
 class _EntryRow:
-    """The columns of an entry, readable by entry_content() like an AuditEntry."""
+    """The columns of an entry, readable by entry_content() like an AuditEntry; vars() of one is
+    the row to insert."""
 
-    def __init__(self, **columns):
-        self.__dict__.update(columns)
+    occurred_at: datetime
+    actor_id: int | None
+    actor_email: str | None
+    ip_address: str | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    summary: str
+    changes: str
+    prev_hash: str
+    entry_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,11 +268,11 @@ def verify_chain(anchor_hash: str | None = None, batch_size: int = 5000) -> Veri
                         latest_hash=expected_prev if count else None)
 
 
-def previous_sign_in(user) -> datetime | None:
+def previous_sign_in(user: User) -> datetime | None:
     """When the user signed in before the current session (the latest sign-in is this one)."""
     return db.session.scalar(
         sa.select(AuditEntry.occurred_at)
-        .where(AuditEntry.actor_id == user.id, AuditEntry.action == "login")
+        .where(AuditEntry.actor_id == user.id, AuditEntry.action == AuditAction.LOGIN.value)
         .order_by(AuditEntry.id.desc())
         .offset(1)
         .limit(1)
@@ -274,6 +294,12 @@ def distinct_values(column) -> list[str]:
     return list(db.session.scalars(sa.select(column).distinct().order_by(column)))
 
 
+def action_choices() -> list[str]:
+    """The actions the audit log page filters by: every action an entry can have, in the order
+    of their values (as the distinct values stored were listed), including those not yet recorded."""
+    return sorted(action.value for action in AuditAction)
+
+
 def changes_of(entry: AuditEntry) -> dict:
     return json.loads(entry.changes or "{}")
 
@@ -285,15 +311,15 @@ PERSONAL_ENTITY_TYPES = frozenset({"employee"})
 HIDDEN_FROM_AUDITORS = "Details hidden: an employee's personal information (POPIA)."
 
 
-def hidden_from(user, entry: AuditEntry) -> bool:
+def hidden_from(user: User | None, entry: AuditEntry) -> bool:
     from app.auth.models import Role
 
     return entry.entity_type in PERSONAL_ENTITY_TYPES and getattr(user, "role", None) == Role.AUDITOR
 
 
-def summary_for(entry: AuditEntry, user) -> str:
+def summary_for(entry: AuditEntry, user: User | None) -> str:
     return HIDDEN_FROM_AUDITORS if hidden_from(user, entry) else entry.summary
 
 
-def changes_for(entry: AuditEntry, user) -> dict:
+def changes_for(entry: AuditEntry, user: User | None) -> dict:
     return {} if hidden_from(user, entry) else changes_of(entry)

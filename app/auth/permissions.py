@@ -108,7 +108,7 @@ def role_has(role: str | Role, permission: str) -> bool:
         return False
 
 
-def user_can(user, permission: str) -> bool:
+def user_can(user: User | None, permission: str) -> bool:
     return bool(user and user.is_authenticated and role_has(user.role, permission))
 
 

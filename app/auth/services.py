@@ -11,6 +11,7 @@ from flask import current_app
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth import totp
 from app.auth.models import Department, Role, User, new_session_token
 from app.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
@@ -76,12 +77,12 @@ def _locked_message(user: User) -> str:
 
 def _register_failure(user: User, reason: str) -> None:
     user.failed_login_count += 1
-    audit.record("login_failed", "user", user.id, summary=reason, actor=user)
+    audit.record(AuditAction.LOGIN_FAILED, "user", user.id, summary=reason, actor=user)
     if user.failed_login_count >= current_app.config["LOCKOUT_THRESHOLD"]:
         user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
         user.failed_login_count = 0
         audit.record(
-            "account_locked",
+            AuditAction.ACCOUNT_LOCKED,
             "user",
             user.id,
             summary=f"Locked for {current_app.config['LOCKOUT_MINUTES']} minutes after repeated failed sign-ins",
@@ -95,20 +96,19 @@ def check_password(email: str, password: str) -> SignInResult:
     user = find_user_by_email(email)
     if user is None:
         verify_password(dummy_hash(), password)  # as slow as a known address, so timing does not tell
-        audit.record(
-            "login_failed", "user", None, summary="Unknown e-mail address", actor_email=normalise_email(email)[:254]
-        )
+        audit.record(AuditAction.LOGIN_FAILED, "user", None, summary="Unknown e-mail address",
+                     actor_email=normalise_email(email)[:254])
         db.session.flush()
         return SignInResult(None, GENERIC_LOGIN_ERROR)
     if is_locked(user):
-        audit.record("login_refused", "user", user.id, summary="Account locked", actor=user)
+        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, summary="Account locked", actor=user)
         db.session.flush()
         return SignInResult(None, _locked_message(user))
     if not verify_password(user.password_hash, password):
         _register_failure(user, "Wrong password")
         return SignInResult(None, _locked_message(user) if is_locked(user) else GENERIC_LOGIN_ERROR)
     if not user.active:
-        audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
+        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, summary="Account deactivated", actor=user)
         db.session.flush()
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     if needs_rehash(user.password_hash):
@@ -123,7 +123,7 @@ def check_second_factor(user: User, code: str) -> SignInResult:
     if is_locked(user):
         return SignInResult(None, _locked_message(user))
     if not user.active:  # deactivated after the password step
-        audit.record("login_refused", "user", user.id, summary="Account deactivated", actor=user)
+        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, summary="Account deactivated", actor=user)
         db.session.flush()
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     step = totp.accepted_step(user.totp_secret, code, user.totp_last_step) if user.totp_secret else None
@@ -145,12 +145,12 @@ def record_sign_in(user: User) -> None:
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = utcnow()
-    audit.record("login", "user", user.id, summary="Signed in", actor=user)
+    audit.record(AuditAction.LOGIN, "user", user.id, summary="Signed in", actor=user)
     db.session.flush()
 
 
 def record_sign_out(user: User, reason: str = "Signed out") -> None:
-    audit.record("logout", "user", user.id, summary=reason, actor=user)
+    audit.record(AuditAction.LOGOUT, "user", user.id, summary=reason, actor=user)
     db.session.flush()
 
 
@@ -174,7 +174,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     if problem:
         raise AccountError(problem, "new_password")
     _set_password(user, new_password, must_change=False)
-    audit.record("password_changed", "user", user.id, summary="Changed own password", actor=user)
+    audit.record(AuditAction.PASSWORD_CHANGED, "user", user.id, summary="Changed own password", actor=user)
     db.session.flush()
 
 
@@ -202,7 +202,7 @@ def enable_mfa(user: User, secret: str, code: str) -> None:
     user.totp_secret = secret
     user.totp_last_step = step
     user.mfa_enabled = True
-    audit.record("mfa_enabled", "user", user.id, changes={"mfa_enabled": [False, True]}, actor=user)
+    audit.record(AuditAction.MFA_ENABLED, "user", user.id, changes={"mfa_enabled": [False, True]}, actor=user)
     db.session.flush()
 
 
@@ -213,7 +213,7 @@ def disable_own_mfa(user: User, password: str) -> None:
         raise AccountError("The password is not right.", "password")
     user.totp_secret = None
     user.mfa_enabled = False
-    audit.record("mfa_disabled", "user", user.id, changes={"mfa_enabled": [True, False]}, actor=user)
+    audit.record(AuditAction.MFA_DISABLED, "user", user.id, changes={"mfa_enabled": [True, False]}, actor=user)
     db.session.flush()
 
 
@@ -226,7 +226,7 @@ def _audited_values(user: User) -> dict:
     return {**audit.snapshot(user, USER_AUDIT_FIELDS), "department": department.code if department else None}
 
 
-def _same_account(user: User, actor) -> bool:
+def _same_account(user: User, actor: User | None) -> bool:
     return actor is not None and getattr(actor, "id", None) == user.id
 
 
@@ -254,7 +254,7 @@ def _check_unique_email(email: str, except_user: User | None = None) -> None:
 
 
 def create_user(
-    *, email: str, full_name: str, role: str, department_id: int | None, password: str, actor,
+    *, email: str, full_name: str, role: str, department_id: int | None, password: str, actor: User | None,
     must_change_password: bool = True,
 ) -> User:
     email = _check_email(normalise_email(email))
@@ -277,13 +277,14 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     after = _audited_values(user)
-    audit.record("create", "user", user.id, changes=audit.diff({}, after), summary=f"Created {email}", actor=actor)
+    audit.record(AuditAction.CREATE, "user", user.id, changes=audit.diff({}, after), summary=f"Created {email}",
+                 actor=actor)
     db.session.flush()
     return user
 
 
 def update_user(user: User, *, expected_version: int, email: str, full_name: str, role: str,
-                department_id: int | None, actor) -> dict:
+                department_id: int | None, actor: User) -> dict:
     user.check_version(expected_version, "account")
     email = _check_email(normalise_email(email))
     if role not in {r.value for r in Role}:
@@ -296,12 +297,12 @@ def update_user(user: User, *, expected_version: int, email: str, full_name: str
     user.email, user.full_name, user.role, user.department_id = email, full_name.strip(), role, department_id
     changes = audit.diff(before, _audited_values(user))
     if changes:
-        audit.record("update", "user", user.id, changes=changes, summary=f"Edited {user.email}", actor=actor)
+        audit.record(AuditAction.UPDATE, "user", user.id, changes=changes, summary=f"Edited {user.email}", actor=actor)
     db.session.flush()
     return changes
 
 
-def set_user_active(user: User, active: bool, *, expected_version: int, actor) -> None:
+def set_user_active(user: User, active: bool, *, expected_version: int, actor: User) -> None:
     """Deactivate or reactivate. Accounts are never deleted: the audit log refers to them."""
     user.check_version(expected_version, "account")
     if _same_account(user, actor) and not active:
@@ -312,40 +313,41 @@ def set_user_active(user: User, active: bool, *, expected_version: int, actor) -
     if not active:
         user.session_token = new_session_token()  # signs the user out at once
     audit.record(
-        "reactivate" if active else "deactivate", "user", user.id,
+        AuditAction.REACTIVATE if active else AuditAction.DEACTIVATE, "user", user.id,
         changes={"active": [not active, active]}, summary=f"{'Reactivated' if active else 'Deactivated'} {user.email}",
         actor=actor,
     )
     db.session.flush()
 
 
-def reset_password(user: User, new_password: str, *, actor) -> None:
+def reset_password(user: User, new_password: str, *, actor: User) -> None:
     problem = password_problem(new_password, user.email)
     if problem:
         raise AccountError(problem, "password")
     _set_password(user, new_password, must_change=True)
     user.failed_login_count = 0
     user.locked_until = None
-    audit.record("password_reset", "user", user.id, summary=f"Reset the password of {user.email}", actor=actor)
+    audit.record(AuditAction.PASSWORD_RESET, "user", user.id, summary=f"Reset the password of {user.email}",
+                 actor=actor)
     db.session.flush()
 
 
-def unlock_user(user: User, *, actor) -> None:
+def unlock_user(user: User, *, actor: User) -> None:
     if not is_locked(user):
         return
     user.locked_until = None
     user.failed_login_count = 0
-    audit.record("unlock", "user", user.id, summary=f"Unlocked {user.email}", actor=actor)
+    audit.record(AuditAction.UNLOCK, "user", user.id, summary=f"Unlocked {user.email}", actor=actor)
     db.session.flush()
 
 
-def reset_mfa(user: User, *, actor) -> None:
+def reset_mfa(user: User, *, actor: User) -> None:
     """For a lost phone: the user enrols again at the next sign-in if the role requires it."""
     if not user.mfa_enabled:
         return
     user.totp_secret = None
     user.mfa_enabled = False
     user.session_token = new_session_token()
-    audit.record("mfa_reset", "user", user.id, changes={"mfa_enabled": [True, False]},
+    audit.record(AuditAction.MFA_RESET, "user", user.id, changes={"mfa_enabled": [True, False]},
                  summary=f"Reset two-factor sign-in of {user.email}", actor=actor)
     db.session.flush()

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
 
+from app.audit.actions import AuditAction
 from app.common.colours import text_colour_on
 from app.common.timeutil import to_local
 
@@ -144,6 +145,6 @@ def audited_export(
     from app.extensions import db
 
     response = export_response(rows, columns, fmt, filename_stem)
-    audit.record("export", entity_type, None, summary=f"Exported {len(rows)} {what} as {fmt.upper()}")
+    audit.record(AuditAction.EXPORT, entity_type, None, summary=f"Exported {len(rows)} {what} as {fmt.upper()}")
     db.session.commit()
     return response

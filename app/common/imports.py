@@ -11,7 +11,7 @@ applies exactly the file that was previewed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +27,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from wtforms import HiddenField
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.auth.permissions import permission_required
 from app.common import staging
 from app.common.export import XLSX_MIMETYPE
@@ -77,7 +79,7 @@ class ImportReport:
 
 
 def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet_name: str, max_rows: int,
-               what: str, entity_type: str, apply_rows: Callable[[list[TableRow], ImportReport], None], actor,
+               what: str, entity_type: str, apply_rows: Callable[[list[TableRow], ImportReport], None], actor: User,
                dry_run: bool) -> ImportReport:
     """Read, check and apply the whole file in one transaction; `apply_rows` adds an outcome or
     problems per row through the services (which do not commit)."""
@@ -94,7 +96,7 @@ def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet
     try:
         apply_rows(table.rows, report)
         if report.ok:
-            audit.record("import", entity_type, None, actor=actor, summary=(
+            audit.record(AuditAction.IMPORT, entity_type, None, actor=actor, summary=(
                 f"Imported {filename} ({report.summary}; SHA-256 {report.sha256[:16]}…)")[:300])
     except Exception:
         db.session.rollback()
@@ -296,7 +298,7 @@ class ImportPages:
         label, endpoint = self.routes.breadcrumb
         return [(label, url_for(endpoint))]
 
-    def render_upload(self, form: ImportForm, problems: list[Problem] = (), filename: str = "", status: int = 200):
+    def render_upload(self, form: ImportForm, problems: Sequence[Problem] = (), filename: str = "", status: int = 200):
         return render_template(self.routes.upload_template, form=form, problems=problems, filename=filename,
                                pages=self, **self.routes.upload_context()), status
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, cast
 
 from flask import has_request_context
 from sqlalchemy import DateTime, ForeignKey, Integer, Table, event, inspect
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, object_session
 from sqlalchemy.types import TypeDecorator
 
@@ -35,6 +36,12 @@ def table_of(model: type[Any]) -> Table:
     """A model's table, for bulk INSERTs and UPDATEs. SQLAlchemy types __table__ as any FROM clause
     (a class may map a SELECT); every Khusela model maps a Table."""
     return cast(Table, model.__table__)
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows a bulk UPDATE or DELETE matched. Session.execute() is typed for any statement;
+    for these it returns a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 class RuleError(Exception):

@@ -38,12 +38,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 # Any constant shared by every process that appends to the chain.
 AUDIT_CHAIN_LOCK = 727002
@@ -86,7 +87,7 @@ def _begin_immediate(connection: Connection) -> None:
         driver.execute("BEGIN IMMEDIATE")
 
 
-def lock_chain_tail(session: Session) -> None:
+def lock_chain_tail(session: Session | scoped_session[Any]) -> None:
     """Before reading the audit chain's tail: wait for, then hold, the right to append to it."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":

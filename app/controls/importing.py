@@ -51,7 +51,7 @@ FIELD_COLUMNS = {"catalogue": "Catalogue", "reference": "Reference", "title": "T
                  "annex_a": "Implements", "owner_id": "Owner", "department_id": "Department", "active": "In use"}
 
 
-def import_controls(filename: str, data: bytes, *, actor, dry_run: bool) -> ImportReport:
+def import_controls(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:
     return run_import(filename, data, columns=COLUMNS, sheet_name=SHEET_NAME, max_rows=MAX_IMPORT_ROWS,
                       what="controls", entity_type="control", apply_rows=lambda rows, report: _apply_rows(
                           rows, report, actor), actor=actor, dry_run=dry_run)
@@ -121,7 +121,7 @@ def _row_input(row: TableRow, lookups: _Lookups, problems: list[Problem]) -> ser
         active=in_use not in NO, annex_a_ids=_annex_a_ids(text("Implements"), lookups, problems, row.number))
 
 
-def _apply_rows(rows: list[TableRow], report: ImportReport, actor) -> None:
+def _apply_rows(rows: list[TableRow], report: ImportReport, actor: User) -> None:
     lookups = _Lookups()
     seen: dict[tuple[str, str], int] = {}
     for row in rows:

@@ -10,9 +10,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common import uploads
-from app.common.models import RuleError
+from app.common.models import RuleError, table_of
 from app.common.timeutil import local_today
 from app.controls.annex_a import ANNEX_A_CATALOGUE, SyncResult, reference_sort_key, sync_annex_a
 from app.controls.models import (
@@ -55,11 +56,11 @@ def mappings_2013_for(control: Control) -> list[AnnexA2013Mapping]:
                                    .order_by(AnnexA2013Mapping.ref_2013)))
 
 
-def load_annex_a(actor=None) -> SyncResult:
+def load_annex_a(actor: User | None = None) -> SyncResult:
     """Bring the Annex A catalogue in step with app/data (idempotent); audited when it changes anything."""
-    result = sync_annex_a(db.session.connection(), Control.__table__, AnnexA2013Mapping.__table__)
+    result = sync_annex_a(db.session.connection(), table_of(Control), table_of(AnnexA2013Mapping))
     if result.changed:
-        audit.record("load", "control", None, actor=actor, summary=(
+        audit.record(AuditAction.LOAD, "control", None, actor=actor, summary=(
             f"Loaded ISO/IEC 27001:2022 Annex A: {result.added} controls added, {result.updated} updated, "
             f"{result.mappings_added} 2013 mappings added"))
     db.session.flush()
@@ -154,7 +155,7 @@ def _snapshot(control: Control) -> dict:
             "annex_a": [annex.reference for annex in control.annex_a_controls]}
 
 
-def create_internal_control(data: ControlInput, *, actor) -> Control:
+def create_internal_control(data: ControlInput, *, actor: User) -> Control:
     problems = _check_internal(data, None)
     if problems:
         raise ControlRuleError(problems)
@@ -164,12 +165,12 @@ def create_internal_control(data: ControlInput, *, actor) -> Control:
     _apply(control, data)
     db.session.add(control)
     db.session.flush()
-    audit.record("create", "control", control.id, changes=audit.diff({}, _snapshot(control)),
+    audit.record(AuditAction.CREATE, "control", control.id, changes=audit.diff({}, _snapshot(control)),
                  summary=f"Created control {control.reference} {control.title}"[:300], actor=actor)
     return control
 
 
-def update_control(control: Control, data: ControlInput, *, expected_version, actor) -> dict:
+def update_control(control: Control, data: ControlInput, *, expected_version, actor: User) -> dict:
     control.check_version(expected_version, "control")
     problems = _check_people(data, control) if control.is_annex_a else _check_internal(data, control)
     if problems:
@@ -187,7 +188,7 @@ def update_control(control: Control, data: ControlInput, *, expected_version, ac
     changes = audit.diff(before, _snapshot(control))
     control.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "control", control.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "control", control.id, changes=changes,
                      summary=f"Edited control {control.reference} {control.title}"[:300], actor=actor)
     return changes
 
@@ -271,7 +272,7 @@ def _checked_file(filename: str, content: bytes) -> uploads.CheckedUpload:
         raise ControlRuleError(error.problems) from None
 
 
-def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, content: bytes | None = None
+def add_evidence(data: EvidenceInput, *, actor: User, filename: str | None = None, content: bytes | None = None
                  ) -> Evidence:
     """A file (filename and content) or a link (data.url). The file is checked before anything
     is written, and stored by its SHA-256."""
@@ -280,7 +281,7 @@ def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, con
     upload = None
     if not is_link and not filename and not content:
         problems.append(("file", "Choose the file to upload, or record a link instead."))
-    elif not is_link:
+    elif content is not None:  # a file
         try:
             upload = _checked_file(filename or "", content)
         except ControlRuleError as error:
@@ -288,19 +289,21 @@ def add_evidence(data: EvidenceInput, *, actor, filename: str | None = None, con
     if problems:
         raise ControlRuleError(problems)
     evidence = Evidence(kind=EvidenceKind.LINK.value if is_link else EvidenceKind.FILE.value,
-                        url=data.url.strip() if is_link else None)
+                        url=(data.url or "").strip() if is_link else None)
     _apply_evidence(evidence, data)
     db.session.add(evidence)
     if upload is not None:
         _add_file(evidence, upload, actor)
     db.session.flush()
-    audit.record("create", "evidence", evidence.id, changes=audit.diff({}, _evidence_snapshot(evidence)),
+    audit.record(AuditAction.CREATE, "evidence", evidence.id, changes=audit.diff({}, _evidence_snapshot(evidence)),
                  summary=f"Added evidence “{evidence.title}”"[:300], actor=actor)
     db.session.flush()
     return evidence
 
 
 def _apply_evidence(evidence: Evidence, data: EvidenceInput) -> None:
+    if data.evidence_date is None:  # _check_evidence() names it before anything is applied
+        raise ControlRuleError("Enter the date of the evidence.", "evidence_date")
     evidence.title, evidence.description = data.title.strip(), data.description.strip()
     evidence.evidence_date, evidence.valid_until = data.evidence_date, data.valid_until
     # In the relationship's own order: the audit entry lists them before any reload would sort them.
@@ -308,14 +311,14 @@ def _apply_evidence(evidence: Evidence, data: EvidenceInput) -> None:
                                                 .order_by(Control.catalogue, Control.sort_key)))
 
 
-def _add_file(evidence: Evidence, upload: uploads.CheckedUpload, actor) -> EvidenceFile:
+def _add_file(evidence: Evidence, upload: uploads.CheckedUpload, actor: User | None) -> EvidenceFile:
     stored = EvidenceFile(sha256=uploads.store(upload), original_name=upload.filename, size=len(upload.data),
                           media_type=upload.media_type, uploaded_by_id=actor.id if actor else None)
     evidence.files.insert(0, stored)
     return stored
 
 
-def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version, actor) -> dict:
+def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version, actor: User) -> dict:
     evidence.check_version(expected_version, "evidence")
     is_link = evidence.kind == EvidenceKind.LINK
     problems = _check_evidence(data, is_link=is_link)
@@ -324,18 +327,18 @@ def update_evidence(evidence: Evidence, data: EvidenceInput, *, expected_version
     before, version = _evidence_snapshot(evidence), evidence.version
     _apply_evidence(evidence, data)
     if is_link:
-        evidence.url = data.url.strip()
+        evidence.url = (data.url or "").strip()
     db.session.flush()
     changes = audit.diff(before, _evidence_snapshot(evidence))
     evidence.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "evidence", evidence.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "evidence", evidence.id, changes=changes,
                      summary=f"Edited evidence “{evidence.title}”"[:300], actor=actor)
     db.session.flush()
     return changes
 
 
-def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, expected_version, actor
+def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, expected_version, actor: User
                           ) -> EvidenceFile:
     """A new version of the file; the earlier versions stay and can still be downloaded."""
     evidence.check_version(expected_version, "evidence")
@@ -346,7 +349,7 @@ def replace_evidence_file(evidence: Evidence, *, filename: str, content: bytes, 
     stored = _add_file(evidence, upload, actor)
     evidence.version += 1
     db.session.flush()
-    audit.record("replace", "evidence", evidence.id,
+    audit.record(AuditAction.REPLACE, "evidence", evidence.id,
                  changes={"file": [previous.sha256 if previous else None, stored.sha256],
                           "original_name": [previous.original_name if previous else None, stored.original_name]},
                  summary=f"New version of evidence “{evidence.title}”: {stored.original_name}"[:300], actor=actor)
@@ -362,8 +365,8 @@ def get_evidence_file(file_id: int) -> EvidenceFile | None:
     return db.session.get(EvidenceFile, file_id)
 
 
-def record_download(stored: EvidenceFile, *, actor=None) -> None:
-    audit.record("download", "evidence", stored.evidence_id, actor=actor,
+def record_download(stored: EvidenceFile, *, actor: User | None = None) -> None:
+    audit.record(AuditAction.DOWNLOAD, "evidence", stored.evidence_id, actor=actor,
                  summary=f"Downloaded {stored.original_name} (SHA-256 {stored.sha256[:16]}…)"[:300])
 
 
@@ -385,7 +388,7 @@ class ControlTestInput:
     tester_id: int | None = None
 
 
-def record_test(control: Control, data: ControlTestInput, *, actor, today: date) -> ControlTest:
+def record_test(control: Control, data: ControlTestInput, *, actor: User, today: date) -> ControlTest:
     """A test of the control; a partly effective or ineffective result needs its findings and the
     follow-up, so that the gap does not go unrecorded."""
     problems: list[tuple[str | None, str]] = []
@@ -418,7 +421,8 @@ def record_test(control: Control, data: ControlTestInput, *, actor, today: date)
     db.session.add(test)
     db.session.flush()
     db.session.expire(control, ["tests"])
-    audit.record("test", "control", control.id, changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
+    audit.record(AuditAction.TEST, "control", control.id,
+                 changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
                  summary=f"Tested {control.reference}: {TestResult(test.result).label}"[:300], actor=actor)
     db.session.flush()
     return test

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.models import RuleError, StaleEditError
 from app.controls import reliance
@@ -200,7 +201,7 @@ def _problems(data: SoaInput, entry: SoaEntry | None) -> list[tuple[str | None, 
     return problems
 
 
-def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> dict:
+def save_entry(control: Control, data: SoaInput, *, expected_version, actor: User) -> dict:
     """Record the decision on one Annex A control; `expected_version` is None for a first decision."""
     if not control.is_annex_a:
         raise SoaRuleError("The Statement of Applicability lists the Annex A controls only.")
@@ -227,7 +228,7 @@ def save_entry(control: Control, data: SoaInput, *, expected_version, actor) -> 
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(entry, ENTRY_AUDIT_FIELDS))
     if changes:
-        audit.record("update" if before else "create", "soa_entry", entry.id, changes=changes,
+        audit.record(AuditAction.UPDATE if before else AuditAction.CREATE, "soa_entry", entry.id, changes=changes,
                      summary=f"Statement of Applicability: {control.reference} "
                              f"{'applicable' if entry.applicable else 'not applicable'}", actor=actor)
     db.session.flush()
@@ -259,7 +260,7 @@ def test_summary(test) -> str:
     return f"{TestResult(test.result).label} ({test.tested_on.isoformat()}, {test.control.reference})"
 
 
-def issue_version(*, approver: str, approved_on: date, note: str, actor, today: date) -> SoaVersion:
+def issue_version(*, approver: str, approved_on: date, note: str, actor: User | None, today: date) -> SoaVersion:
     rows = soa_rows()
     problems: list[tuple[str | None, str]] = []
     undecided = [row.control.reference for row in rows if not row.decided]
@@ -285,7 +286,7 @@ def issue_version(*, approver: str, approved_on: date, note: str, actor, today: 
     db.session.add(version)
     db.session.flush()
     included = sum(1 for row in rows if row.entry is not None and row.entry.applicable)  # every row is decided
-    audit.record("issue", "soa_version", version.id, actor=actor, summary=(
+    audit.record(AuditAction.ISSUE, "soa_version", version.id, actor=actor, summary=(
         f"Issued Statement of Applicability version {number}, approved by {version.approver} on "
         f"{approved_on.isoformat()}: {included} of {len(rows)} controls applicable")[:300])
     db.session.flush()

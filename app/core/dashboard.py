@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from app.assets import queries as asset_queries
 from app.assets.models import Asset
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
@@ -76,7 +76,7 @@ class RiskPanel:
     overdue_action_count: int  # the actions themselves; the figure counts the risks holding them
 
 
-def risk_scope(user) -> tuple[str, dict[str, str | int]]:
+def risk_scope(user: User) -> tuple[str, dict[str, str | int]]:
     """A risk owner looks at their own risks, a manager at their department's; others at all."""
     if user.role == Role.RISK_OWNER:
         return "own", {"owner": user.id}
@@ -85,7 +85,7 @@ def risk_scope(user) -> tuple[str, dict[str, str | int]]:
     return "all", {}
 
 
-def risk_panel(user, today: date) -> RiskPanel | None:
+def risk_panel(user: User, today: date) -> RiskPanel | None:
     if not user_can(user, RISK_VIEW):
         return None
     scope, scope_args = risk_scope(user)
@@ -144,7 +144,7 @@ class SoaPanel:
         return round(100 * self.implemented / self.applicable) if self.applicable else 0
 
 
-def soa_panel(user) -> SoaPanel | None:
+def soa_panel(user: User) -> SoaPanel | None:
     if not user_can(user, SOA_VIEW):
         return None
     counts: dict[tuple[bool | None, str | None], int] = {
@@ -171,7 +171,7 @@ def soa_panel(user) -> SoaPanel | None:
 # --- evidence, assets, policies --------------------------------------------------------------------
 
 
-def evidence_figures(user, today: date) -> list[Figure]:
+def evidence_figures(user: User, today: date) -> list[Figure]:
     if not user_can(user, CONTROL_VIEW):
         return []
     expired = control_queries.evidence_validity_condition("expired", today)
@@ -187,7 +187,7 @@ def evidence_figures(user, today: date) -> list[Figure]:
                    {"validity": "expiring"}, attention=True)]
 
 
-def asset_figures(user, today: date) -> list[Figure]:
+def asset_figures(user: User, today: date) -> list[Figure]:
     if not user_can(user, ASSET_VIEW):
         return []
     # The unsupported list with within=N: support ended, or ends within N days.
@@ -202,7 +202,7 @@ def asset_figures(user, today: date) -> list[Figure]:
                    "assets.unsupported", {"within": UNSUPPORTED_SOON_DAYS}, attention=True)]
 
 
-def policy_figures(user, today: date) -> list[Figure]:
+def policy_figures(user: User, today: date) -> list[Figure]:
     if not user_can(user, POLICY_VIEW):
         return []
     due = db.session.scalar(sa.select(sa.func.count(sa.distinct(PolicyVersion.policy_id)))
@@ -221,7 +221,7 @@ class CasePanel:
     bars: list[Bar]  # open cases per step of the corrective-action ladder
 
 
-def case_panel(user) -> CasePanel | None:
+def case_panel(user: User) -> CasePanel | None:
     """Open cases per step (the decided corrective action, or the recommended one until decided),
     counted over the cases the user may see: a manager's are their own department's."""
     if not user_can(user, CASE_VIEW):
@@ -255,7 +255,7 @@ class Dashboard:
         return [*risk_figures, *self.evidence, *self.assets, *self.policies]
 
 
-def dashboard(user, today: date) -> Dashboard:
+def dashboard(user: User, today: date) -> Dashboard:
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
                      policies=policy_figures(user, today))

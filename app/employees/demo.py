@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common.timeutil import utcnow
 from app.core.demo import DEMO_ACCOUNTS
@@ -226,7 +227,7 @@ def seed_demo_employees() -> list[str]:
         db.session.execute(table.update().where(table.c.id == sa.bindparam("employee"))
                            .values(manager_id=sa.bindparam("manager")), managed)
     linked = sum(1 for row in rows if row["user_id"] is not None)
-    audit.record("import", "employee", None, changes={"employees": [len(have), len(have) + len(rows)]},
+    audit.record(AuditAction.IMPORT, "employee", None, changes={"employees": [len(have), len(have) + len(rows)]},
                  summary=f"Loaded the demo employee register: {len(rows)} employees, {linked} linked to demo "
                          "accounts")
     db.session.flush()

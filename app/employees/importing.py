@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-from sqlalchemy.engine import CursorResult
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.services import PendingEntry
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
-from app.common.models import table_of
+from app.common.models import rows_matched, table_of
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import utcnow
 from app.employees import services
@@ -92,7 +92,7 @@ STATUS_WORDS = {
 }
 
 
-def import_employees(filename: str, data: bytes, *, actor, dry_run: bool,
+def import_employees(filename: str, data: bytes, *, actor: User, dry_run: bool,
                      max_rows: int = MAX_IMPORT_ROWS) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
@@ -278,7 +278,7 @@ class _StateAfterImport:
 class _Import:
     """Reads every row, resolves the managers they name, checks every row, then writes them all."""
 
-    def __init__(self, rows: list[TableRow], report: ImportReport, actor):
+    def __init__(self, rows: list[TableRow], report: ImportReport, actor: User):
         self.table_rows, self.report, self.actor = rows, report, actor
         self.lookups = _Lookups.load()
         self.rows: list[_Row] = []
@@ -326,8 +326,7 @@ class _Import:
         state = _StateAfterImport(self.rows, self.lookups)
         for row in self.rows:
             reported = {problem.column for problem in row.problems}
-            # CheckedEmployee's members are declared settable; the rules only read them (a row's are properties).
-            for name, message in services.check_employee(row.data, row, state):  # type: ignore[arg-type]
+            for name, message in services.check_employee(row.data, row, state):
                 column = FIELD_COLUMNS.get(name) if name else None
                 if column not in reported:
                     row.problem(column, message)
@@ -374,7 +373,7 @@ class _Import:
         stale = [row for row in self.lookups.existing.values() if row.user_id in claimed and row.id not in in_file]
         for holder in stale:
             self.entries.append(PendingEntry(
-                "update", "employee", holder.id, changes={"user_id": [holder.user_id, None]},
+                AuditAction.UPDATE, "employee", holder.id, changes={"user_id": [holder.user_id, None]},
                 summary=f"Unlinked {holder.full_name} ({holder.number}) from a Khusela account whose e-mail is now "
                         "another employee's"))
         letting_go = [row.existing.id for row in self.rows
@@ -386,7 +385,7 @@ class _Import:
                 db.session.execute(table.update().where(table.c.id.in_(ids[start:start + NUMBERS_PER_QUERY]))
                                    .values(**values))
 
-    def _insert(self, new: list[_Row], now, actor_id) -> None:
+    def _insert(self, new: list[_Row], now, actor_id: int | None) -> None:
         """The new employees in one multi-row INSERT; a manager the file adds too is filled in once
         every row has its id."""
         if not new:
@@ -401,7 +400,7 @@ class _Import:
         for row in new:
             row.inserted_id = ids[row.data.number.strip()]
 
-    def _update(self, changed: list[_Row], now, actor_id) -> bool:
+    def _update(self, changed: list[_Row], now, actor_id: int | None) -> bool:
         """Each changed employee, as long as nobody saved them since they were read (their version)."""
         if not changed:
             return True
@@ -411,8 +410,7 @@ class _Import:
                   for row in changed]
         statement = table.update().where(table.c.id == sa.bindparam("employee"),
                                          table.c.version == sa.bindparam("seen_version"))
-        # An UPDATE's result is a CursorResult, which counts the rows; execute() is typed for any statement.
-        updated = cast(CursorResult, db.session.execute(statement, values)).rowcount
+        updated = rows_matched(db.session.execute(statement, values))
         if db.engine.dialect.supports_sane_multi_rowcount and updated != len(values):
             self.report.problems.append(Problem(None, None, (
                 "Someone saved some of these employees while the file was being imported, so nothing was imported. "
@@ -426,12 +424,12 @@ class _Import:
             data = services.stored_values(row.data)
             who = f"{data['full_name']} ({data['number']})"
             if row.existing is None:
-                self.entries.append(PendingEntry("create", "employee", row.inserted_id,
+                self.entries.append(PendingEntry(AuditAction.CREATE, "employee", row.inserted_id,
                                                  changes=_changes({}, self._values(row)),
                                                  summary=f"Added employee {who}"[:300]))
                 outcome = RowOutcome(row.number, data["number"], data["full_name"], "create")
             elif row.changes:
-                self.entries.append(PendingEntry("update", "employee", row.existing.id, changes=row.changes,
+                self.entries.append(PendingEntry(AuditAction.UPDATE, "employee", row.existing.id, changes=row.changes,
                                                  summary=f"Edited employee {who}"[:300]))
                 outcome = RowOutcome(row.number, data["number"], data["full_name"], "update",
                                      changed=sorted({FIELD_COLUMNS[name] for name in row.changes}))

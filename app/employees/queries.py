@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the aliases below configure the mappers)
-from app.auth.models import Department
+from app.auth.models import Department, User
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.employees import services
 from app.employees.models import EMPLOYED, Employee, EmploymentStatus
@@ -70,13 +70,13 @@ class EmployeeFilters:
         return where
 
 
-def filtered_employees(user, filters: EmployeeFilters) -> sa.Select:
+def filtered_employees(user: User, filters: EmployeeFilters) -> sa.Select:
     """The employees `user` may see that match, with what the list shows loaded up front."""
     return (services.visible_employees(user).where(*filters.conditions())
             .options(selectinload(Employee.department), selectinload(Employee.manager), selectinload(Employee.user)))
 
 
-def managers(user) -> list[Employee]:
+def managers(user: User) -> list[Employee]:
     """The managers of the employees `user` may see (the manager filter's choices)."""
     managing = sa.select(Report.manager_id).where(Report.manager_id.is_not(None), services.visibility(user, Report))
     return list(db.session.scalars(sa.select(Employee).where(Employee.id.in_(managing))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
 from app.auth.permissions import EMPLOYEE_VIEW, user_can
 from app.common.models import RuleError
@@ -72,7 +73,7 @@ class EmployeeInput:
 # --- who sees whom -------------------------------------------------------------------------------
 
 
-def visibility(user, entity=Employee) -> ColumnElement:
+def visibility(user: User, entity=Employee) -> ColumnElement:
     """The condition on `entity` (Employee or an alias of it) selecting what `user` may see."""
     if not user_can(user, EMPLOYEE_VIEW):
         return sa.false()
@@ -83,11 +84,11 @@ def visibility(user, entity=Employee) -> ColumnElement:
     return sa.false()  # a manager with no department sees nobody
 
 
-def visible_employees(user) -> sa.Select:
+def visible_employees(user: User) -> sa.Select:
     return sa.select(Employee).where(visibility(user))
 
 
-def may_see(user, employee: Employee | None) -> bool:
+def may_see(user: User, employee: Employee | None) -> bool:
     if employee is None or not user_can(user, EMPLOYEE_VIEW):
         return False
     if user.role in SEES_EVERY_EMPLOYEE:
@@ -95,7 +96,7 @@ def may_see(user, employee: Employee | None) -> bool:
     return user.role == Role.MANAGER and user.department_id is not None and employee.department_id == user.department_id
 
 
-def get_employee_or_403(user, employee_id: int, need: str) -> Employee:
+def get_employee_or_403(user: User, employee_id: int, need: str) -> Employee:
     """The employee, for a user who holds `need` (the permission the route declares) and may see
     them: 404 when there is none, 403 when they are outside the user's scope (a manager knows other
     departments have staff). Editing is no wider than seeing: the same may_see() rule applies."""
@@ -107,7 +108,7 @@ def get_employee_or_403(user, employee_id: int, need: str) -> Employee:
     return employee
 
 
-def employee_for_user(user) -> Employee | None:
+def employee_for_user(user: User | None) -> Employee | None:
     """The employee record linked to this account (for acknowledging policies oneself)."""
     if user is None or getattr(user, "id", None) is None:
         return None
@@ -126,11 +127,11 @@ def input_of(employee: Employee) -> EmployeeInput:
     return EmployeeInput(**{**values, "email": employee.email or ""})
 
 
-def direct_reports(employee: Employee, user) -> tuple[list[Employee], int]:
+def direct_reports(employee: Employee, user: User) -> tuple[list[Employee], int]:
     """The employee's direct reports `user` may see, by name, and how many others there are."""
     reports = sa.select(Employee).where(Employee.manager_id == employee.id)
     shown = list(db.session.scalars(reports.where(visibility(user)).order_by(Employee.full_name, Employee.number)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(reports.subquery()))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(reports.subquery())).scalar_one()
     return shown, total - len(shown)
 
 
@@ -218,10 +219,14 @@ class EmployeeFacts(NamedTuple):
 
 
 class CheckedEmployee(Protocol):
-    """The employee before the change: an Employee, or an import's row of the employee table."""
+    """The employee before the change: an Employee, or an import's row of the employee table. The
+    rules only read it, so a row's properties serve as well as a model's columns."""
 
-    id: int
-    manager_id: int | None
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def manager_id(self) -> int | None: ...
 
 
 class EmployeeLookups(Protocol):
@@ -347,7 +352,9 @@ def _check_manager(data: EmployeeInput, current: CheckedEmployee | None,
 def _chain_up_to(manager: EmployeeFacts, employee_id: int, lookups: EmployeeLookups) -> list[EmployeeFacts]:
     """The managers from `manager` up to the one reporting to `employee_id`, if the chain reaches
     it (the new manager would make a loop); [] otherwise."""
-    chain, seen, step = [], set(), manager
+    chain: list[EmployeeFacts] = []
+    seen: set[int] = set()
+    step: EmployeeFacts | None = manager
     while step is not None and step.id not in seen:
         chain.append(step)
         seen.add(step.id)
@@ -360,7 +367,7 @@ def _chain_up_to(manager: EmployeeFacts, employee_id: int, lookups: EmployeeLook
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _apply(employee: Employee, data: EmployeeInput, lookups: EmployeeLookups, *, actor) -> None:
+def _apply(employee: Employee, data: EmployeeInput, lookups: EmployeeLookups, *, actor: User) -> None:
     for name, value in stored_values(data).items():
         setattr(employee, name, value)
     account_id = lookups.account_with_email(employee.email) if employee.email else None
@@ -369,7 +376,7 @@ def _apply(employee: Employee, data: EmployeeInput, lookups: EmployeeLookups, *,
     employee.user_id = account_id
 
 
-def _unlink_elsewhere(account_id: int, employee: Employee, *, actor) -> None:
+def _unlink_elsewhere(account_id: int, employee: Employee, *, actor: User) -> None:
     """The account is this employee's now: another employee linked to it before the account's
     e-mail changed loses the link (their e-mail is no longer the account's)."""
     holder = db.session.scalar(sa.select(Employee).where(Employee.user_id == account_id,
@@ -378,11 +385,11 @@ def _unlink_elsewhere(account_id: int, employee: Employee, *, actor) -> None:
         return
     holder.user_id = None
     db.session.flush()  # before the link moves: an account is linked to one employee at most
-    audit.record("update", "employee", holder.id, changes={"user_id": [account_id, None]}, actor=actor,
+    audit.record(AuditAction.UPDATE, "employee", holder.id, changes={"user_id": [account_id, None]}, actor=actor,
                  summary=f"Unlinked {holder} from a Khusela account that is now {employee.full_name}'s"[:300])
 
 
-def create_employee(data: EmployeeInput, *, actor) -> Employee:
+def create_employee(data: EmployeeInput, *, actor: User) -> Employee:
     problems = check_employee(data, None, DatabaseLookups())
     if problems:
         raise EmployeeRuleError(problems)
@@ -390,13 +397,13 @@ def create_employee(data: EmployeeInput, *, actor) -> Employee:
     _apply(employee, data, DatabaseLookups(), actor=actor)
     db.session.add(employee)
     db.session.flush()
-    audit.record("create", "employee", employee.id, actor=actor,
+    audit.record(AuditAction.CREATE, "employee", employee.id, actor=actor,
                  changes=audit.diff({}, audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS)),
                  summary=f"Added employee {employee}"[:300])
     return employee
 
 
-def update_employee(employee: Employee, data: EmployeeInput, *, expected_version, actor) -> dict:
+def update_employee(employee: Employee, data: EmployeeInput, *, expected_version, actor: User) -> dict:
     """Save the changes; the account link follows the e-mail (saving again links an account
     created since)."""
     employee.check_version(expected_version, "employee")
@@ -408,12 +415,12 @@ def update_employee(employee: Employee, data: EmployeeInput, *, expected_version
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "employee", employee.id, changes=changes, summary=f"Edited employee {employee}"[:300],
-                     actor=actor)
+        audit.record(AuditAction.UPDATE, "employee", employee.id, changes=changes,
+                     summary=f"Edited employee {employee}"[:300], actor=actor)
     return changes
 
 
-def delete_employee(employee: Employee, *, expected_version, actor) -> None:
+def delete_employee(employee: Employee, *, expected_version, actor: User) -> None:
     """Delete a record nothing refers to (one entered by mistake, say). Someone who left is marked
     "Left" instead: their acknowledgements and cases stay with their name."""
     employee.check_version(expected_version, "employee")
@@ -421,14 +428,14 @@ def delete_employee(employee: Employee, *, expected_version, actor) -> None:
     if references:
         raise EmployeeRuleError(f"{employee} cannot be deleted: {' and '.join(references)} refer to them. "
                                 "Set their status to Left instead; the register keeps them and their history.")
-    audit.record("delete", "employee", employee.id, actor=actor,
+    audit.record(AuditAction.DELETE, "employee", employee.id, actor=actor,
                  changes=audit.diff(audit.snapshot(employee, EMPLOYEE_AUDIT_FIELDS), {}),
                  summary=f"Deleted employee {employee}"[:300])
     db.session.delete(employee)
     db.session.flush()
 
 
-def record_view(employee: Employee, *, actor) -> None:
+def record_view(employee: Employee, *, actor: User) -> None:
     """A person saw this employee's personal details (e-mail, phone): POPIA, logged every time."""
-    audit.record("view", "employee", employee.id, actor=actor,
+    audit.record(AuditAction.VIEW, "employee", employee.id, actor=actor,
                  summary=f"Viewed the personal details of {employee}"[:300])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.markdown import sections
 from app.common.models import RuleError
@@ -140,7 +141,7 @@ def _policy_record(policy: Policy) -> dict:
     return {**audit.snapshot(policy, POLICY_AUDIT_FIELDS), "controls": [c.reference for c in policy.controls]}
 
 
-def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
+def create_policy(data: PolicyInput, draft: DraftInput, *, actor: User | None) -> Policy:
     """A new policy starts as version 1.0, a draft ("Original" unless the draft says otherwise)."""
     problems = _check_policy(data, None)
     if problems:
@@ -152,13 +153,13 @@ def create_policy(data: PolicyInput, draft: DraftInput, *, actor) -> Policy:
     policy.versions.append(version)
     db.session.add(policy)
     db.session.flush()
-    audit.record("create", "policy", policy.id, changes=audit.diff({}, _policy_record(policy)),
+    audit.record(AuditAction.CREATE, "policy", policy.id, changes=audit.diff({}, _policy_record(policy)),
                  summary=f"Created policy {policy} (draft 1.0)"[:300], actor=actor)
     db.session.flush()
     return policy
 
 
-def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor) -> dict:
+def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor: User) -> dict:
     policy.check_version(expected_version, "policy")
     problems = _check_policy(data, policy)
     if problems:
@@ -169,19 +170,19 @@ def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor)
     changes = audit.diff(before, _policy_record(policy))
     policy.bump_if_only_links_changed(version_before, changes)
     if changes:
-        audit.record("update", "policy", policy.id, changes=changes, summary=f"Edited policy {policy}"[:300],
+        audit.record(AuditAction.UPDATE, "policy", policy.id, changes=changes, summary=f"Edited policy {policy}"[:300],
                      actor=actor)
     db.session.flush()
     return changes
 
 
-def delete_policy(policy: Policy, *, actor) -> None:
+def delete_policy(policy: Policy, *, actor: User) -> None:
     """Only a policy that was never in force: an approved one is a record the audit needs."""
     if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED) for v in policy.versions):
         raise PolicyRuleError("This policy has been in force, so it is kept as a record. Start a new version to "
                               "change it.")
     record = {**_policy_record(policy), "versions": [v.number for v in policy.versions]}
-    audit.record("delete", "policy", policy.id, changes=audit.diff(record, {}),
+    audit.record(AuditAction.DELETE, "policy", policy.id, changes=audit.diff(record, {}),
                  summary=f"Deleted draft policy {policy}"[:300], actor=actor)
     db.session.delete(policy)
     db.session.flush()
@@ -200,7 +201,7 @@ def _apply_draft(version: PolicyVersion, draft: DraftInput) -> None:
         setattr(version, name, value.strip() if name != "body" else value.replace("\r\n", "\n"))
 
 
-def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version, actor,
+def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version, actor: User | None,
                  document: CheckedUpload | None = None, remove_document: bool = False) -> dict:
     version.check_version(expected_version, "policy version")
     _require_draft(version)
@@ -216,13 +217,13 @@ def update_draft(version: PolicyVersion, draft: DraftInput, *, expected_version,
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(version, DRAFT_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "policy", version.policy_id, changes=changes,
+        audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes=changes,
                      summary=f"Edited draft {version}"[:300], actor=actor)
     db.session.flush()
     return changes
 
 
-def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str = "", actor) -> PolicyClause:
+def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str = "", actor: User) -> PolicyClause:
     _require_draft(version)
     reference, title = reference.strip().rstrip("."), title.strip()
     problems: list[tuple[str | None, str]] = []
@@ -237,7 +238,7 @@ def add_clause(version: PolicyVersion, *, reference: str, title: str, text: str 
     clause = PolicyClause(reference=reference, title=title, text=text.strip(), position=_position(reference))
     version.clauses.append(clause)
     db.session.flush()
-    audit.record("update", "policy", version.policy_id, changes={"clause": [None, f"{reference} {title}"]},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes={"clause": [None, f"{reference} {title}"]},
                  summary=f"Added clause {reference} to {version}"[:300], actor=actor)
     db.session.flush()
     return clause
@@ -250,12 +251,12 @@ def _position(reference: str) -> int:
     return sum(min(part, 999) * 1000 ** (3 - level) for level, part in enumerate(parts))
 
 
-def remove_clause(version: PolicyVersion, clause_id: int, *, actor) -> None:
+def remove_clause(version: PolicyVersion, clause_id: int, *, actor: User) -> None:
     _require_draft(version)
     clause = next((c for c in version.clauses if c.id == clause_id), None)
     if clause is None:
         raise PolicyRuleError("That clause is not in this version.")
-    audit.record("update", "policy", version.policy_id, changes={"clause": [str(clause), None]},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes={"clause": [str(clause), None]},
                  summary=f"Removed clause {clause.reference} from {version}"[:300], actor=actor)
     version.clauses.remove(clause)
     db.session.flush()
@@ -267,7 +268,7 @@ class ClausesFromHeadings:
     updated: list[PolicyClause]
 
 
-def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadings:
+def clauses_from_headings(version: PolicyVersion, *, actor: User | None) -> ClausesFromHeadings:
     """A clause for each numbered heading of the text ("## 4.2 Password length"), with the text under
     the heading: new headings add clauses, and a listed clause takes its heading's current title and
     text (a new version's text changes, its clauses follow). Clauses with no heading stay as they are."""
@@ -289,7 +290,7 @@ def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadin
             clause.title, clause.text = title, text
             updated.append(clause)
     if added or updated:
-        audit.record("update", "policy", version.policy_id,
+        audit.record(AuditAction.UPDATE, "policy", version.policy_id,
                      changes={"clauses": [None, [str(clause) for clause in added + updated]]},
                      summary=f"Clauses of {version} from its headings: {len(added)} added, {len(updated)} "
                              f"updated"[:300], actor=actor)
@@ -300,7 +301,7 @@ def clauses_from_headings(version: PolicyVersion, *, actor) -> ClausesFromHeadin
 # --- review and approval ----------------------------------------------------------------------------
 
 
-def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewed_on: date | None, actor,
+def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewed_on: date | None, actor: User | None,
                  today: date | None = None) -> PolicyReviewer:
     if version.state_enum not in (PolicyState.DRAFT, PolicyState.IN_REVIEW):
         raise PolicyRuleError(workflow.refusal(version.state_enum, PolicyState.IN_REVIEW))
@@ -312,37 +313,39 @@ def add_reviewer(version: PolicyVersion, *, name: str, designation: str, reviewe
     reviewer = PolicyReviewer(name=name.strip(), designation=designation.strip(), reviewed_on=reviewed_on)
     version.reviewers.append(reviewer)
     db.session.flush()
-    audit.record("update", "policy", version.policy_id,
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id,
                  changes={"reviewer": [None, f"{reviewer.name}, {reviewer.designation}, {reviewed_on}"]},
                  summary=f"Recorded a review of {version} by {reviewer.name}"[:300], actor=actor)
     db.session.flush()
     return reviewer
 
 
-def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor) -> None:
+def remove_reviewer(version: PolicyVersion, reviewer_id: int, *, actor: User) -> None:
     if version.state_enum not in (PolicyState.DRAFT, PolicyState.IN_REVIEW):
         raise PolicyRuleError(workflow.refusal(version.state_enum, PolicyState.IN_REVIEW))
     reviewer = next((r for r in version.reviewers if r.id == reviewer_id), None)
     if reviewer is None:
         raise PolicyRuleError("That reviewer is not recorded on this version.")
-    audit.record("update", "policy", version.policy_id, changes={"reviewer": [reviewer.name, None]},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id, changes={"reviewer": [reviewer.name, None]},
                  summary=f"Removed reviewer {reviewer.name} from {version}"[:300], actor=actor)
     version.reviewers.remove(reviewer)
     db.session.flush()
 
 
-def _move(version: PolicyVersion, target: PolicyState, *, expected_version, actor, summary: str,
+def _move(version: PolicyVersion, target: PolicyState, *, expected_version, actor: User | None, summary: str,
           changes: dict | None = None) -> None:
     version.check_version(expected_version, "policy version")
     if not workflow.can_move(version.state_enum, target):
         raise PolicyRuleError(workflow.refusal(version.state_enum, target))
     before = version.state
     version.state = target.value
-    audit.record("update", "policy", version.policy_id, changes={"state": [before, target.value], **(changes or {})},
+    audit.record(AuditAction.UPDATE, "policy", version.policy_id,
+                 changes={"state": [before, target.value], **(changes or {})},
                  summary=summary[:300], actor=actor)
 
 
-def submit_for_review(version: PolicyVersion, *, expected_version, actor, today: date | None = None) -> None:
+def submit_for_review(version: PolicyVersion, *, expected_version, actor: User | None,
+                      today: date | None = None) -> None:
     problems = workflow.submission_problems(workflow.Submission(
         body=version.body, has_document=version.document_sha256 is not None, change=version.change,
         author_name=version.author_name, author_designation=version.author_designation))
@@ -354,7 +357,7 @@ def submit_for_review(version: PolicyVersion, *, expected_version, actor, today:
     db.session.flush()
 
 
-def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, actor) -> None:
+def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, actor: User) -> None:
     if not reason.strip():
         raise PolicyRuleError("Say what must change before the version is reviewed again.", field="reason")
     _move(version, PolicyState.DRAFT, expected_version=expected_version, actor=actor,
@@ -363,7 +366,7 @@ def return_to_draft(version: PolicyVersion, *, reason: str, expected_version, ac
     db.session.flush()
 
 
-def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_version, actor,
+def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_version, actor: User | None,
             today: date | None = None) -> None:
     """Put the version in force: the approved version before it is superseded on the same day."""
     today = today or local_today()
@@ -375,6 +378,8 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     previous = version.policy.current
     _move(version, PolicyState.APPROVED, expected_version=expected_version, actor=actor,
           summary=f"Approved {version} ({approval.approver_name}, {approval.approver_designation})")
+    if approval.approved_on is None:  # approval_problems() named it: _move() approves only a version in review
+        raise PolicyRuleError([("approved_on", "Give the date the policy was approved.")])
     version.approver_name = approval.approver_name.strip()
     version.approver_designation = approval.approver_designation.strip()
     version.approved_on = approval.approved_on
@@ -382,13 +387,13 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     if previous is not None:
         previous.state = PolicyState.SUPERSEDED.value
         previous.superseded_on = approval.approved_on
-        audit.record("update", "policy", version.policy_id,
+        audit.record(AuditAction.UPDATE, "policy", version.policy_id,
                      changes={"state": [PolicyState.APPROVED.value, PolicyState.SUPERSEDED.value]},
                      summary=f"{previous} superseded by version {version.number}"[:300], actor=actor)
     db.session.flush()
 
 
-def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
+def start_new_version(policy: Policy, *, major: bool, actor: User | None) -> PolicyVersion:
     """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF."""
     open_version = policy.open_version
     if open_version is not None:
@@ -403,18 +408,18 @@ def start_new_version(policy: Policy, *, major: bool, actor) -> PolicyVersion:
                        for c in latest.clauses]
     policy.versions.append(version)
     db.session.flush()
-    audit.record("create", "policy", policy.id, changes={"version": [None, version.number]},
+    audit.record(AuditAction.CREATE, "policy", policy.id, changes={"version": [None, version.number]},
                  summary=f"Started draft {version.number} of {policy} from version {latest.number}"[:300], actor=actor)
     db.session.flush()
     return version
 
 
-def discard_draft(version: PolicyVersion, *, actor) -> None:
+def discard_draft(version: PolicyVersion, *, actor: User) -> None:
     _require_draft(version)
     policy = version.policy
     if len(policy.versions) == 1:
         raise PolicyRuleError("This is the policy's only version: delete the policy instead.")
-    audit.record("delete", "policy", policy.id, changes={"version": [version.number, None]},
+    audit.record(AuditAction.DELETE, "policy", policy.id, changes={"version": [version.number, None]},
                  summary=f"Discarded draft {version}"[:300], actor=actor)
     policy.versions.remove(version)
     db.session.flush()
@@ -433,7 +438,7 @@ def has_acknowledged(version: PolicyVersion, employee: Employee) -> bool:
         PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id == employee.id)) is not None
 
 
-def acknowledge_own(version: PolicyVersion, user, *, today: date | None = None) -> PolicyAcknowledgement:
+def acknowledge_own(version: PolicyVersion, user: User, *, today: date | None = None) -> PolicyAcknowledgement:
     """The signed-in employee states they have read and understood the version in force."""
     _require_in_force(version)
     employee = employee_for_user(user)
@@ -446,14 +451,14 @@ def acknowledge_own(version: PolicyVersion, user, *, today: date | None = None) 
 
 
 def _acknowledge(version: PolicyVersion, employees: list[Employee], on: date, method: AcknowledgementMethod,
-                 actor) -> list[PolicyAcknowledgement]:
+                 actor: User | None) -> list[PolicyAcknowledgement]:
     rows = [PolicyAcknowledgement(version_id=version.id, employee_id=employee.id, acknowledged_on=on,
                                   method=method.value, recorded_by_id=actor.id if actor else None)
             for employee in employees]
     db.session.add_all(rows)
     db.session.flush()
     numbers = [employee.number for employee in employees]
-    audit.record("acknowledge", "policy", version.policy_id,
+    audit.record(AuditAction.ACKNOWLEDGE, "policy", version.policy_id,
                  changes={"version": [None, version.number], "employees": [None, numbers], "on": [None, on],
                           "method": [None, method.value]},
                  summary=f"{len(rows)} acknowledgement{'s' if len(rows) != 1 else ''} of {version} "
@@ -469,7 +474,7 @@ class RecordedAcknowledgements:
 
 
 def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: date | None,
-                            method: AcknowledgementMethod = AcknowledgementMethod.PAPER, actor,
+                            method: AcknowledgementMethod = AcknowledgementMethod.PAPER, actor: User | None,
                             today: date | None = None) -> RecordedAcknowledgements:
     """Acknowledgements signed on paper (or from another register), by employee number. All or
     nothing: an unknown number or a bad date changes nothing."""
@@ -491,7 +496,7 @@ def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: d
     if missing:
         problems.append(("employee_numbers", f"No employee has the number {', '.join(missing[:10])}"
                                              f"{' and more' if len(missing) > 10 else ''}: check the sheet."))
-    if problems:
+    if problems or on is None:  # a missing date is among the problems
         raise PolicyRuleError(problems)
     done = set(db.session.scalars(sa.select(PolicyAcknowledgement.employee_id).where(
         PolicyAcknowledgement.version_id == version.id,
@@ -536,19 +541,20 @@ def coverage(version: PolicyVersion, department_id: int | None = None) -> Covera
     if department_id is not None:
         people = people.where(Employee.department_id == department_id)
     employee_ids = people.with_only_columns(Employee.id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(employee_ids.subquery()))
-    done = db.session.scalar(sa.select(sa.func.count(PolicyAcknowledgement.id)).where(
-        PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id.in_(employee_ids)))
+    total = db.session.execute(sa.select(sa.func.count()).select_from(employee_ids.subquery())).scalar_one()
+    done = db.session.execute(sa.select(sa.func.count(PolicyAcknowledgement.id)).where(
+        PolicyAcknowledgement.version_id == version.id, PolicyAcknowledgement.employee_id.in_(employee_ids))
+    ).scalar_one()
     return Coverage(acknowledged=done, employed=total)
 
 
 def acknowledgements_of(employee: Employee) -> list[tuple[Policy, PolicyVersion, PolicyAcknowledgement | None]]:
     """Each policy in force, its version in force and the employee's acknowledgement of it (or None)."""
-    policies = [policy for policy in all_policies() if policy.current]
-    versions = [policy.current.id for policy in policies]
+    in_force = [(policy, version) for policy in all_policies() if (version := policy.current) is not None]
     found = {ack.version_id: ack for ack in db.session.scalars(sa.select(PolicyAcknowledgement).where(
-        PolicyAcknowledgement.employee_id == employee.id, PolicyAcknowledgement.version_id.in_(versions)))}
-    return [(policy, policy.current, found.get(policy.current.id)) for policy in policies]
+        PolicyAcknowledgement.employee_id == employee.id,
+        PolicyAcknowledgement.version_id.in_([version.id for _, version in in_force])))}
+    return [(policy, version, found.get(version.id)) for policy, version in in_force]
 
 
 def reviews_due(on: date) -> list[PolicyVersion]:

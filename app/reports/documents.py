@@ -49,6 +49,7 @@ from app.assets.models import (
     Lifecycle,
 )
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.auth.permissions import ASSET_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
 from app.common.markdown import render as render_markdown
@@ -503,7 +504,7 @@ def build_report(name: str, *, params: Mapping | None = None, generated_by: str)
     return render_prepared(prepare(name, params), generated_by=generated_by)
 
 
-def record_generated(prepared: Prepared, *, actor=None, actor_email: str | None = None) -> None:
+def record_generated(prepared: Prepared, *, actor: User | None = None, actor_email: str | None = None) -> None:
     """The audit entry for a generated report; the caller commits."""
-    audit.record("generate", "report", prepared.name, actor=actor, actor_email=actor_email,
+    audit.record(AuditAction.GENERATE, "report", prepared.name, actor=actor, actor_email=actor_email,
                  summary=f"Generated the {prepared.title} PDF ({prepared.scope_label}; {prepared.version_label})")

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.common.models import RuleError
 from app.extensions import db
 from app.reports import pack_archive, packs, signing
@@ -64,7 +65,7 @@ def build_command(scope, controls, department, date_from, date_to, out):
     click.echo(f"Building the evidence pack for: {chosen.label()} …")
     with current_app.test_request_context():  # the PDF reports are rendered from templates
         result = pack_archive.write_pack(contents, out.resolve(), generated_by="Khusela command line")
-    audit.record("export", "evidence_pack", None, actor_email="cli",
+    audit.record(AuditAction.EXPORT, "evidence_pack", None, actor_email="cli",
                  summary=f"Built an evidence pack from the command line: {chosen.label()}, {result.file_count} files")
     db.session.commit()
     click.echo(f"Wrote {out} ({result.size:,} bytes, {result.file_count} files, SHA-256 {result.sha256}).")

@@ -29,9 +29,10 @@ from sqlalchemy.orm import selectinload
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common import transactions
-from app.common.models import RuleError
+from app.common.models import RuleError, rows_matched, table_of
 from app.common.timeutil import to_local, utcnow
 from app.controls.models import (
     Control,
@@ -295,8 +296,8 @@ def request_pack(scope: Scope, *, actor: User) -> EvidencePack:
     pack = EvidencePack(requested_by_id=actor.id, scope_json=scope.as_json(), scope_label=scope.label())
     db.session.add(pack)
     db.session.flush()
-    audit.record("create", "evidence_pack", pack.id, summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}",
-                 actor=actor)
+    audit.record(AuditAction.CREATE, "evidence_pack", pack.id,
+                 summary=f"Asked for evidence pack {pack.id}: {pack.scope_label}", actor=actor)
     return pack
 
 
@@ -311,7 +312,7 @@ def start_building(pack: EvidencePack) -> None:
         with transactions.deferred():
             build_pack(pack_id)
         return
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy is typed as the Flask app it stands for
     threading.Thread(target=_build_in_thread, args=(app, pack.id), name=f"evidence-pack-{pack.id}",
                      daemon=True).start()
 
@@ -332,12 +333,11 @@ def packs_folder() -> Path:
 
 def _claim(pack_id: int) -> bool:
     """Queued → building, by one builder only (a thread and the housekeeping job may both try)."""
-    now = utcnow()
+    now, table = utcnow(), table_of(EvidencePack)
     with db.engine.begin() as connection:
         claimed = connection.execute(
-            sa.update(EvidencePack.__table__)
-            .where(EvidencePack.__table__.c.id == pack_id,
-                   EvidencePack.__table__.c.status == PackStatus.QUEUED.value)
+            sa.update(table)
+            .where(table.c.id == pack_id, table.c.status == PackStatus.QUEUED.value)
             .values(status=PackStatus.BUILDING.value, heartbeat_at=now, progress=0,
                     progress_note="Starting"))
     return claimed.rowcount == 1
@@ -345,8 +345,9 @@ def _claim(pack_id: int) -> bool:
 
 def _report_progress(pack_id: int, percent: int, note: str) -> None:
     # Its own connection: committing the builder's session would expire every record it has loaded.
+    table = table_of(EvidencePack)
     with db.engine.begin() as connection:
-        connection.execute(sa.update(EvidencePack.__table__).where(EvidencePack.__table__.c.id == pack_id)
+        connection.execute(sa.update(table).where(table.c.id == pack_id)
                            .values(progress=percent, progress_note=note[:300], heartbeat_at=utcnow()))
 
 
@@ -354,7 +355,7 @@ def build_pack(pack_id: int) -> EvidencePack | None:
     """Build a queued pack into instance/packs/; returns it, or None when another builder has it."""
     if not _claim(pack_id):
         return None
-    pack = db.session.get(EvidencePack, pack_id)
+    pack = db.session.get_one(EvidencePack, pack_id)  # this builder claimed it
     db.session.refresh(pack)
     target = packs_folder() / f"pack-{pack.id}-{secrets.token_hex(8)}.zip"
     try:
@@ -368,23 +369,23 @@ def build_pack(pack_id: int) -> EvidencePack | None:
     except Exception as error:  # noqa: BLE001 - any failure is shown on the pack's page, never lost
         db.session.rollback()
         target.unlink(missing_ok=True)
-        pack = db.session.get(EvidencePack, pack_id)
+        pack = db.session.get_one(EvidencePack, pack_id)
         pack.status, pack.finished_at = PackStatus.FAILED.value, utcnow()
         pack.error = str(error) if isinstance(error, RuleError) else "".join(
             traceback.format_exception_only(type(error), error)).strip()
         current_app.logger.exception("Evidence pack %s failed", pack_id)
-        audit.record("update", "evidence_pack", pack_id, summary=f"Evidence pack {pack_id} failed: {pack.error[:200]}",
-                     actor=pack.requested_by)
+        audit.record(AuditAction.UPDATE, "evidence_pack", pack_id,
+                     summary=f"Evidence pack {pack_id} failed: {pack.error[:200]}", actor=pack.requested_by)
         db.session.commit()
         return pack
-    pack = db.session.get(EvidencePack, pack_id)
+    pack = db.session.get_one(EvidencePack, pack_id)
     finished = utcnow()
     pack.status, pack.progress, pack.progress_note = PackStatus.READY.value, 100, "Ready"
     pack.finished_at = finished
     pack.expires_at = finished + timedelta(days=settings.get(settings.PACK_RETENTION_DAYS))
     pack.file_name, pack.size, pack.sha256 = target.name, result.size, result.sha256
     pack.file_count, pack.missing_count = result.file_count, len(result.problems)
-    audit.record("update", "evidence_pack", pack_id, actor=pack.requested_by,
+    audit.record(AuditAction.UPDATE, "evidence_pack", pack_id, actor=pack.requested_by,
                  summary=f"Built evidence pack {pack_id}: {result.file_count} files, {result.size:,} bytes"
                          + (f", {len(result.problems)} evidence file(s) missing or altered" if result.problems else ""))
     db.session.commit()
@@ -417,7 +418,7 @@ def download_name(pack: EvidencePack) -> str:
 
 
 def record_download(pack: EvidencePack, actor: User) -> None:
-    audit.record("download", "evidence_pack", pack.id, actor=actor,
+    audit.record(AuditAction.DOWNLOAD, "evidence_pack", pack.id, actor=actor,
                  summary=f"Downloaded evidence pack {pack.id} ({pack.scope_label})")
 
 
@@ -430,13 +431,13 @@ def housekeeping(now: datetime | None = None) -> str:
     for pack in expired:
         (packs_folder() / pack.file_name).unlink(missing_ok=True)
         pack.status, pack.progress_note = PackStatus.EXPIRED.value, "Removed after its retention period"
-        audit.record("delete", "evidence_pack", pack.id,
+        audit.record(AuditAction.DELETE, "evidence_pack", pack.id,
                      summary=f"Removed evidence pack {pack.id}: past its retention period")
-    stale = db.session.execute(
+    stale = rows_matched(db.session.execute(
         sa.update(EvidencePack).where(EvidencePack.status == PackStatus.BUILDING.value,
                                       EvidencePack.heartbeat_at < now - STALE_AFTER)
         .values(status=PackStatus.QUEUED.value, progress_note="Restarted: the earlier builder stopped")
-    ).rowcount
+    ))
     db.session.commit()
     queued = list(db.session.scalars(sa.select(EvidencePack.id).where(EvidencePack.status == PackStatus.QUEUED.value)
                                      .order_by(EvidencePack.id)))

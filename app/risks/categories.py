@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.extensions import db
 from app.risks.models import RiskCategory
 
@@ -82,7 +84,7 @@ def _flush_or_duplicate(name: str) -> None:
                             "name") from None
 
 
-def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
+def create_category(name: str, parent_id: int | None, actor: User | None) -> RiskCategory:
     name = _clean_name(name)
     parent = None
     if parent_id is not None:
@@ -101,7 +103,7 @@ def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
     db.session.add(category)
     db.session.flush()
     audit.record(
-        "create", "risk_category", category.id,
+        AuditAction.CREATE, "risk_category", category.id,
         changes=audit.diff({}, audit.snapshot(category, CATEGORY_AUDIT_FIELDS)),
         summary=f"Created risk {'subcategory' if parent else 'category'} {_path(category)}", actor=actor,
     )
@@ -109,7 +111,7 @@ def create_category(name: str, parent_id: int | None, actor) -> RiskCategory:
     return category
 
 
-def update_category(category: RiskCategory, expected_version, name: str, active: bool, actor) -> dict:
+def update_category(category: RiskCategory, expected_version, name: str, active: bool, actor: User) -> dict:
     """Rename or (de)activate; returns {field: [before, after]} of what changed."""
     category.check_version(expected_version, "category")
     name = _clean_name(name)
@@ -118,7 +120,7 @@ def update_category(category: RiskCategory, expected_version, name: str, active:
     category.name, category.active = name, bool(active)
     changes = audit.diff(before, audit.snapshot(category, CATEGORY_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "risk_category", category.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "risk_category", category.id, changes=changes,
                      summary=f"Edited risk category {_path(category)}", actor=actor)
     _flush_or_duplicate(name)
     return changes

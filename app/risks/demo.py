@@ -11,6 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.admin.services import find_department_by_code
+from app.auth.models import User
 from app.auth.services import find_user_by_email
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
@@ -138,7 +139,7 @@ def _further(rng: random.Random) -> list[DemoRisk]:
     return risks
 
 
-def _create(spec: DemoRisk, rng: random.Random, officer, owner) -> Risk:
+def _create(spec: DemoRisk, rng: random.Random, officer, owner: User) -> Risk:
     category = find_category(spec.category, None)
     subcategory = find_category(spec.subcategory, category.id) if spec.subcategory else None
     department = find_department_by_code(spec.department) if spec.department else None

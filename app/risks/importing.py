@@ -102,7 +102,7 @@ FIELD_COLUMNS = {
 }
 
 
-def import_risks(filename: str, data: bytes, *, actor, dry_run: bool) -> ImportReport:
+def import_risks(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:
     """Read, check and apply the whole file in one transaction; commit only if every row is
     good and this is not a dry run."""
     def apply_rows(rows: list[TableRow], report: ImportReport) -> None:
@@ -303,10 +303,9 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
     """The row's values over the existing risk's (or the defaults): a column the file does not
     have keeps what Khusela holds; an empty cell in a column it has clears that value."""
     lookups = reader.lookups
-    # A new risk starts unrated: the service names a missing inherent rating (RiskInput's annotation,
-    # in services.py, says Rating but the service checks for None; it is corrected with the services).
+    # A new risk starts unrated: the service names a missing inherent rating.
     base = services.input_of(existing) if existing else services.RiskInput(
-        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)  # type: ignore[arg-type]
+        title="", category_id=0, inherent=None, status=RiskStatus.OPEN.value)
     values: dict[str, Any] = {}
     for header, name in (("Title", "title"), ("Description", "description"), ("Consequences", "consequences")):
         if reader.has(header):
@@ -367,7 +366,7 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
 # --- applying the rows ---------------------------------------------------------------------------
 
 
-def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, actor) -> None:
+def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, actor: User) -> None:
     today = local_today()
     next_number = _first_free_number(rows)
     seen: dict[str, int] = {}

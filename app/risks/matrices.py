@@ -8,6 +8,8 @@ from dataclasses import asdict
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.extensions import db
 from app.risks import scoring
 from app.risks.models import Risk, RiskMatrix
@@ -29,8 +31,8 @@ def all_versions() -> list[RiskMatrix]:
     return list(db.session.scalars(sa.select(RiskMatrix).order_by(RiskMatrix.version_number.desc())))
 
 
-def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_on_version: int | None = None
-                     ) -> RiskMatrix:
+def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor: User | None,
+                     based_on_version: int | None = None) -> RiskMatrix:
     """Store `matrix` as the next version. Saved ratings keep the version they were scored on."""
     problems = scoring.band_problems(matrix.size, matrix.bands)
     if len(matrix.likelihoods) != matrix.size or len(matrix.impacts) != matrix.size:
@@ -56,7 +58,7 @@ def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor, based_o
     db.session.add(version)
     db.session.flush()
     audit.record(
-        "create", "risk_matrix", version.id,
+        AuditAction.CREATE, "risk_matrix", version.id,
         changes={"version_number": [None, version.version_number], "size": [None, matrix.size],
                  "bands": [None, [f"{b.name} {b.min_score}-{b.max_score}" for b in matrix.bands]]},
         summary=f"Saved risk matrix version {version.version_number}", actor=actor,

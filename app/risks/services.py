@@ -16,6 +16,7 @@ from flask import abort
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
 from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_VIEW, user_can
 from app.common.models import RuleError
@@ -58,7 +59,7 @@ class RiskRuleError(RuleError):
 class RiskInput:
     title: str
     category_id: int
-    inherent: scoring.Rating
+    inherent: scoring.Rating | None  # None until rated: the checks name it missing
     description: str = ""
     consequences: str = ""
     subcategory_id: int | None = None
@@ -110,19 +111,19 @@ def band_of(risk: Risk, kind: RatingKind) -> scoring.Band | None:
     return None if score is None else matrix_of(risk).band_for(score)
 
 
-def can_edit(user, risk: Risk) -> bool:
+def can_edit(user: User, risk: Risk) -> bool:
     """Security officers and admins edit any risk; a risk owner edits the risks they own."""
     if user.role in (Role.ADMIN, Role.SECURITY_OFFICER):
         return True
     return user.role == Role.RISK_OWNER and risk.owner_id == user.id
 
 
-def can_accept(user, risk: Risk) -> bool:
+def can_accept(user: User, risk: Risk) -> bool:
     """Only the risk owner, or an admin, may accept residual risk (ISO/IEC 27001 6.1.3 f)."""
     return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
 
 
-def _may_read(user, risk: Risk) -> bool:
+def _may_read(user: User, risk: Risk) -> bool:
     """Every role that reads the register reads every risk: risk owners see the others read-only."""
     return True
 
@@ -137,13 +138,13 @@ def _risk_rule(need: str):
     return RISK_RULES[need]
 
 
-def may_act_on(user, risk: Risk, need: str) -> bool:
+def may_act_on(user: User, risk: Risk, need: str) -> bool:
     """Whether `user` holds `need` (RISK_VIEW, RISK_EDIT or RISK_ACCEPT) on this risk: the role has
     the permission and the per-risk rule allows it. Pages ask it to decide which buttons to show."""
     return user_can(user, need) and _risk_rule(need)(user, risk)
 
 
-def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
+def get_risk_or_403(user: User, risk_id: int, need: str) -> Risk:
     """The risk, for a user who holds `need` (the permission the route declares) on it (may_act_on):
     404 when there is none, 403 when the user may not (a risk owner sees every risk, so knows it
     exists, but edits and accepts only their own)."""
@@ -156,7 +157,7 @@ def get_risk_or_403(user, risk_id: int, need: str) -> Risk:
     return risk
 
 
-def get_action_or_403(user, risk_id: int, action_id: int, need: str) -> TreatmentAction:
+def get_action_or_403(user: User, risk_id: int, action_id: int, need: str) -> TreatmentAction:
     """A treatment action of the risk, for a user who holds `need` on that risk (get_risk_or_403):
     404 when the action is missing or belongs to another risk, so a risk in scope cannot be used to
     reach the actions of one that is not."""
@@ -270,7 +271,7 @@ def _replace_factors(risk: Risk, factors: list[tuple[str, str]]) -> None:
     ]
 
 
-def _record_rating_changes(risk: Risk, before: dict, after: dict, from_matrix_id: int | None, actor,
+def _record_rating_changes(risk: Risk, before: dict, after: dict, from_matrix_id: int | None, actor: User | None,
                            reason: str) -> None:
     for kind in RatingKind:
         old, new = before.get(kind), after[kind]
@@ -301,7 +302,8 @@ def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
                                                 .order_by(Control.sort_key)))
 
 
-def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment", reference: str | None = None) -> Risk:
+def create_risk(data: RiskInput, *, actor: User, reason: str = "Initial assessment",
+                reference: str | None = None) -> Risk:
     """A new risk; `reference` is the one to give it, else the next R-number."""
     matrix_row = current_matrix()
     matrix = matrix_row.to_scoring()
@@ -320,12 +322,12 @@ def create_risk(data: RiskInput, *, actor, reason: str = "Initial assessment", r
     db.session.add(risk)
     db.session.flush()
     _record_rating_changes(risk, {}, ratings, None, actor, reason)
-    audit.record("create", "risk", risk.id, changes=audit.diff({}, _snapshot(risk)),
+    audit.record(AuditAction.CREATE, "risk", risk.id, changes=audit.diff({}, _snapshot(risk)),
                  summary=f"Created risk {risk.reference} {risk.title}"[:300], actor=actor)
     return risk
 
 
-def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason: str = "") -> dict:
+def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor: User, reason: str = "") -> dict:
     """Changed ratings are scored on the current matrix (the risk moves to it and
     the timeline records why); unchanged ratings stay on the version they were scored on."""
     risk.check_version(expected_version, "risk")
@@ -365,11 +367,12 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor, reason:
     changes = audit.diff(before, _snapshot(risk))
     risk.bump_if_only_links_changed(version, changes)
     if changes:
-        audit.record("update", "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}", actor=actor)
+        audit.record(AuditAction.UPDATE, "risk", risk.id, changes=changes, summary=f"Edited risk {risk.reference}",
+                     actor=actor)
     return changes
 
 
-def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
+def close_risk(risk: Risk, *, expected_version, reason: str, actor: User) -> None:
     risk.check_version(expected_version, "risk")
     if not reason or not reason.strip():
         raise RiskRuleError("Say why the risk is closed (for example: the system was decommissioned).", "reason")
@@ -378,7 +381,7 @@ def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
     before = risk.status
     risk.status = RiskStatus.CLOSED.value
     _end_acceptance(risk, "Risk closed")
-    audit.record("close", "risk", risk.id, changes={"status": [before, risk.status]},
+    audit.record(AuditAction.CLOSE, "risk", risk.id, changes={"status": [before, risk.status]},
                  summary=f"Closed risk {risk.reference}: {reason.strip()}"[:300], actor=actor)
     db.session.flush()
 
@@ -386,7 +389,7 @@ def close_risk(risk: Risk, *, expected_version, reason: str, actor) -> None:
 # --- reviews -----------------------------------------------------------------------------------
 
 
-def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes: str, expected_version,
+def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer: User, notes: str, expected_version,
                   rescored: RiskInput | None = None, reason: str = "") -> RiskReview:
     """A periodic review (ISO/IEC 27001 8.2): optionally re-scores, and moves the next review date."""
     risk.check_version(expected_version, "risk")
@@ -402,7 +405,7 @@ def record_review(risk: Risk, *, reviewed_on: date, today: date, reviewer, notes
     risk.next_review_on = next_review
     db.session.add(review)
     db.session.flush()
-    audit.record("review", "risk", risk.id, changes={"next_review_on": [previous, next_review]},
+    audit.record(AuditAction.REVIEW, "risk", risk.id, changes={"next_review_on": [previous, next_review]},
                  summary=f"Reviewed risk {risk.reference}", actor=reviewer)
     db.session.flush()
     return review
@@ -424,7 +427,7 @@ def current_acceptance(risk: Risk) -> RiskAcceptance | None:
     )
 
 
-def accept_risk(risk: Risk, *, actor, justification: str, expires_on: date, today: date,
+def accept_risk(risk: Risk, *, actor: User, justification: str, expires_on: date, today: date,
                 expected_version) -> RiskAcceptance:
     """Formal acceptance of residual risk above tolerance, by its owner (or an admin), until a date."""
     risk.check_version(expected_version, "risk")
@@ -456,7 +459,7 @@ def accept_risk(risk: Risk, *, actor, justification: str, expires_on: date, toda
     risk.status = RiskStatus.ACCEPTED.value
     db.session.add(acceptance)
     db.session.flush()
-    audit.record("accept", "risk", risk.id,
+    audit.record(AuditAction.ACCEPT, "risk", risk.id,
                  changes={"status": [before, risk.status], "acceptance_expires_on": [None, expires_on]},
                  summary=f"Accepted risk {risk.reference} until {expires_on.isoformat()}", actor=actor)
     db.session.flush()
@@ -475,15 +478,15 @@ def expire_acceptances(today: date) -> list[Risk]:
     due = db.session.scalars(
         sa.select(RiskAcceptance).where(RiskAcceptance.ended_at.is_(None), RiskAcceptance.expires_on < today)
     ).all()
-    reopened = []
+    reopened: list[Risk] = []
     for acceptance in due:
         acceptance.ended_at = utcnow()
         acceptance.end_reason = "Expired"
-        risk = db.session.get(Risk, acceptance.risk_id)
+        risk = db.session.get_one(Risk, acceptance.risk_id)  # an acceptance goes with its risk (ON DELETE CASCADE)
         if risk.status == RiskStatus.ACCEPTED:
             risk.status = RiskStatus.OPEN.value
             reopened.append(risk)
-            audit.record("acceptance_expired", "risk", risk.id,
+            audit.record(AuditAction.ACCEPTANCE_EXPIRED, "risk", risk.id,
                          changes={"status": [RiskStatus.ACCEPTED.value, RiskStatus.OPEN.value]},
                          summary=f"Acceptance of {risk.reference} expired on {acceptance.expires_on.isoformat()}")
     db.session.flush()
@@ -518,7 +521,7 @@ def _check_action(title: str, owner_id: int | None, status: str, control_id: int
     return problems
 
 
-def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor,
+def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor: User,
                status: str = ActionStatus.PLANNED.value, progress_note: str = "",
                control_id: int | None = None) -> TreatmentAction:
     problems = _check_action(title, owner_id, status, control_id)
@@ -530,7 +533,7 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
     if risk.status in (RiskStatus.DRAFT, RiskStatus.OPEN):
         risk.status = RiskStatus.IN_TREATMENT.value
     db.session.flush()
-    audit.record("create", "risk_action", action.id,
+    audit.record(AuditAction.CREATE, "risk_action", action.id,
                  changes=audit.diff({}, audit.snapshot(action, ACTION_AUDIT_FIELDS)),
                  summary=f"Added treatment action to {risk.reference}: {action.title}"[:300], actor=actor)
     db.session.flush()
@@ -538,7 +541,7 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
 
 
 def update_action(action: TreatmentAction, *, expected_version, title: str, owner_id: int | None,
-                  due_on: date | None, status: str, progress_note: str, control_id: int | None, actor) -> dict:
+                  due_on: date | None, status: str, progress_note: str, control_id: int | None, actor: User) -> dict:
     action.check_version(expected_version, "treatment action")
     problems = _check_action(title, owner_id, status, control_id, current_control_id=action.control_id)
     if problems:
@@ -549,7 +552,7 @@ def update_action(action: TreatmentAction, *, expected_version, title: str, owne
     action.control_id = control_id
     changes = audit.diff(before, audit.snapshot(action, ACTION_AUDIT_FIELDS))
     if changes:
-        audit.record("update", "risk_action", action.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "risk_action", action.id, changes=changes,
                      summary=f"Updated treatment action of {action.risk.reference}: {action.title}"[:300],
                      actor=actor)
     db.session.flush()

@@ -16,11 +16,14 @@ import socket
 import traceback
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO
 
 import sqlalchemy as sa
 from flask import Flask
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.scheduler import jobs as registry
@@ -56,7 +59,8 @@ class AdvisoryLock(RunnerLock):
     """A PostgreSQL session-level advisory lock on a connection kept open for the process's life."""
 
     def __init__(self, engine: sa.Engine, key: int = ADVISORY_LOCK_KEY) -> None:
-        self.engine, self.key, self.connection = engine, key, None
+        self.engine, self.key = engine, key
+        self.connection: sa.Connection | None = None
 
     def acquire(self) -> bool:
         connection = self.engine.connect()
@@ -80,7 +84,8 @@ class FileLock(RunnerLock):
     """An exclusive fcntl lock on a file: SQLite has no advisory locks, and lives on one host anyway."""
 
     def __init__(self, path: Path) -> None:
-        self.path, self.handle = Path(path), None
+        self.path = Path(path)
+        self.handle: TextIO | None = None
 
     def acquire(self) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,10 +157,10 @@ def run_job(job_id: str) -> JobRun:
         error = traceback.format_exc()
         log.exception("Job %s failed", job.id)
         db.session.rollback()
-        run = db.session.get(JobRun, run_id)
+        run = db.session.get_one(JobRun, run_id)  # committed before the job ran
         run.status, run.error, run.summary = JobStatus.ERROR.value, error[-20_000:], "Failed"
     else:
-        run = db.session.get(JobRun, run_id)
+        run = db.session.get_one(JobRun, run_id)
         run.status, run.summary = JobStatus.OK.value, str(summary)[:2000]
     run.finished_at = utcnow()
     db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job.id,
@@ -164,10 +169,10 @@ def run_job(job_id: str) -> JobRun:
     return run
 
 
-def run_by_hand(job_id: str, *, actor) -> JobRun:
+def run_by_hand(job_id: str, *, actor: User) -> JobRun:
     """run_job() for an administrator (/admin/jobs), who is named in the audit log."""
     run = run_job(job_id)
-    audit.record("run", "job", job_id, summary=f"Job {job_id} run by hand: {run.status}, {run.summary}"[:300],
+    audit.record(AuditAction.RUN, "job", job_id, summary=f"Job {job_id} run by hand: {run.status}, {run.summary}"[:300],
                  actor=actor)
     return run
 

@@ -10,9 +10,10 @@ from flask import abort, current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.auth.permissions import user_can
-from app.common.models import RuleError
+from app.common.models import RuleError, rows_matched
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.scheduler.kinds import Kind
@@ -105,18 +106,18 @@ def mark_read(user: User, notification_id: int) -> Notification:
         raise RuleError(f"There is no notification {notification_id} of yours to mark read.")
     if notification.read_at is None:
         notification.read_at = utcnow()
-        audit.record("read", "notification", notification.id, summary=f"Notification read: {notification.title}",
-                     actor=user)
+        audit.record(AuditAction.READ, "notification", notification.id,
+                     summary=f"Notification read: {notification.title}", actor=user)
         db.session.flush()
     return notification
 
 
 def mark_all_read(user: User) -> int:
     now = utcnow()
-    marked = db.session.execute(sa.update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now)).rowcount or 0
+    marked = rows_matched(db.session.execute(sa.update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=now))) or 0
     if marked:
-        audit.record("read", "notification", None, summary=f"{marked} notifications marked read", actor=user)
+        audit.record(AuditAction.READ, "notification", None, summary=f"{marked} notifications marked read", actor=user)
     db.session.flush()
     return marked
 
@@ -149,7 +150,7 @@ def set_email_choices(user: User, wanted: set[str]) -> dict[str, list[bool]]:
         else:
             row.email = want
     if changes:
-        audit.record("update", "notification_preference", user.id, changes=changes,
+        audit.record(AuditAction.UPDATE, "notification_preference", user.id, changes=changes,
                      summary=f"E-mail choices changed for {len(changes)} kinds of notification", actor=user)
     db.session.flush()
     return changes

@@ -7,6 +7,7 @@ import json
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.models import GENESIS_HASH, AuditEntry
 from app.audit.services import PendingEntry
 from app.extensions import db
@@ -18,7 +19,7 @@ def all_entries() -> list[AuditEntry]:
 
 
 def things(count: int) -> list[PendingEntry]:
-    return [PendingEntry("create", "thing", number, changes={"n": [None, number]}, summary=f"thing {number}")
+    return [PendingEntry(AuditAction.CREATE, "thing", number, changes={"n": [None, number]}, summary=f"thing {number}")
             for number in range(count)]
 
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.models import GENESIS_HASH, AuditEntry, AuditLogTampering
 from app.auth.models import Role
 from app.extensions import db
@@ -69,6 +70,46 @@ def test_entry_records_who_what_and_when(app):
 def test_entry_without_an_account_keeps_the_typed_address(app):
     entry = audit.record("login_failed", "user", None, actor_email="nobody@example.org")
     assert (entry.actor_id, entry.actor_email, entry.entity_id) == (None, "nobody@example.org", None)
+
+
+# Every action recorded before AuditAction existed: the log holds these strings, and each entry's
+# hash covers its action, so none may be renamed or dropped.
+ACTIONS_IN_THE_LOG = {
+    "accept", "acceptance_expired", "account_locked", "acknowledge", "assign", "close", "complete", "create",
+    "deactivate", "decide", "delete", "destroy", "download", "export", "generate", "import", "issue", "load",
+    "login", "login_failed", "login_refused", "logout", "mfa_disabled", "mfa_enabled", "mfa_reset", "override",
+    "password_changed", "password_reset", "reactivate", "read", "relate", "replace", "restore", "review",
+    "revoke", "run", "test", "unlock", "unrelate", "update", "upload", "view", "warn",
+}
+
+
+def test_the_actions_keep_the_strings_already_in_the_log():
+    values = [action.value for action in AuditAction]
+    missing = ACTIONS_IN_THE_LOG - set(values)
+    assert not missing, f"Actions the log holds but AuditAction lacks: {sorted(missing)}"
+    assert all(re.fullmatch(r"[a-z]+(_[a-z]+)*", value) and len(value) <= 64 for value in values)  # String(64)
+
+
+def test_an_action_is_stored_and_hashed_as_its_plain_string(app):
+    by_member = audit.record(AuditAction.LOGIN_FAILED, "user", None, actor_email="nobody@example.org")
+    by_string = audit.record("login_failed", "user", None, actor_email="nobody@example.org")
+    db.session.commit()
+    db.session.expire_all()
+    assert type(by_member.action) is str and by_member.action == "login_failed"
+
+    def content_but_time_and_link(entry: AuditEntry) -> dict:
+        content = json.loads(audit.entry_content(entry))
+        del content["occurred_at"], content["prev_hash"]
+        return content
+
+    assert content_but_time_and_link(by_member) == content_but_time_and_link(by_string)
+    assert by_member.entry_hash == audit.compute_hash(by_member)
+    assert audit.verify_chain().ok
+
+
+def test_the_log_page_offers_every_action(app):
+    assert audit.action_choices() == sorted(ACTIONS_IN_THE_LOG | {action.value for action in AuditAction})
+    assert "destroy" in audit.action_choices()  # even before any entry has it
 
 
 def test_canonical_json_of_plain_values():

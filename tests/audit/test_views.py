@@ -51,9 +51,9 @@ def story(app):
     audit.record("update", "risk", 1, summary="#thandi edits a risk", actor=thandi)
     audit.record("export", "risk", None, summary="#thandi exports risks", actor=thandi)
     audit.record("update", "case", 9, summary="#pieter edits a case", actor=pieter)
-    audit.record("purge", "case", 9, summary="#system purges a case")
+    audit.record("destroy", "case", 9, summary="#system destroys a case")
     db.session.commit()
-    return ["#thandi edits a risk", "#thandi exports risks", "#pieter edits a case", "#system purges a case"]
+    return ["#thandi edits a risk", "#thandi exports risks", "#pieter edits a case", "#system destroys a case"]
 
 
 @pytest.mark.parametrize("role", ["admin", "auditor"])
@@ -76,8 +76,8 @@ def test_other_roles_may_not_read_the_log(client, login_as, story):
     ("who=.admin", {"#thandi edits a risk", "#thandi exports risks"}),
     ("who=_", set()),  # a typed character, not a wildcard
     ("action=update", {"#thandi edits a risk", "#pieter edits a case"}),
-    ("entity=case", {"#pieter edits a case", "#system purges a case"}),
-    ("entity=case&entity_id=9&action=purge", {"#system purges a case"}),
+    ("entity=case", {"#pieter edits a case", "#system destroys a case"}),
+    ("entity=case&entity_id=9&action=destroy", {"#system destroys a case"}),
     ("who=thandi&action=export", {"#thandi exports risks"}),
     ("action=no-such-action", set()),
 ])
@@ -89,7 +89,7 @@ def test_filters(client, auditor, story, query, expected):
 
 def test_filter_choices_come_from_the_log(client, auditor, story):
     text = page_text(client.get("/audit/"))
-    for value in ("update", "export", "purge"):
+    for value in ("update", "export", "destroy"):
         assert f'<option value="{value}"' in text
     assert '<option value="case"' in text and '<option value="risk"' in text
 

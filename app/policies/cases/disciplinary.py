@@ -19,6 +19,8 @@ import sqlalchemy as sa
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.policies import services as policies
@@ -86,7 +88,8 @@ def _raise_if(problems: Problems) -> None:
         raise CaseRuleError(problems)
 
 
-def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *, actor) -> None:
+def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *,
+                     actor: User | None) -> None:
     """Refuse the step while a check warns and no reason to go on is given; keep the reason otherwise."""
     if not warnings:
         return
@@ -96,7 +99,8 @@ def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override
     for warning in warnings:
         db.session.add(CaseFairnessOverride(case_id=case.id, check=warning.check, reason=reason,
                                             recorded_by_id=actor.id if actor else None))
-    audit.record("override", "case", case.id, changes={"fairness_override": [None, [w.check for w in warnings]]},
+    audit.record(AuditAction.OVERRIDE, "case", case.id,
+                 changes={"fairness_override": [None, [w.check for w in warnings]]},
                  summary=f"Went on despite fairness checks in case {case.reference}: "
                          f"{', '.join(w.check for w in warnings)}"[:300], actor=actor)
 
@@ -105,7 +109,7 @@ def overridden(case: PolicyCase, check: str) -> bool:
     return any(o.check == check for o in case.fairness_overrides)
 
 
-def _step(case: PolicyCase, action: str, what: str, changes: dict, *, actor) -> None:
+def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, actor: User | None) -> None:
     audit.record(action, "case", case.id, changes=changes, summary=f"{what} in case {case.reference}"[:300],
                  actor=actor)
     db.session.flush()
@@ -117,7 +121,7 @@ def _step(case: PolicyCase, action: str, what: str, changes: dict, *, actor) -> 
 # --- investigation and suspension -----------------------------------------------------------------
 
 
-def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, actor,
+def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, actor: User | None,
                          today: date | None = None) -> CaseInvestigation:
     """Sch 8 item 4(1) / 2025 Code item 11: normally an investigation first (it need not be formal)."""
     today = today or local_today()
@@ -133,11 +137,12 @@ def record_investigation(case: PolicyCase, *, investigator: str, started_on: dat
     _raise_if(problems)
     investigation = CaseInvestigation(case_id=case.id, investigator=investigator.strip(), started_on=started_on)
     db.session.add(investigation)
-    _step(case, "update", "Investigation started", {"investigation_started_on": [None, started_on]}, actor=actor)
+    _step(case, AuditAction.UPDATE, "Investigation started", {"investigation_started_on": [None, started_on]},
+          actor=actor)
     return investigation
 
 
-def complete_investigation(case: PolicyCase, *, completed_on: date | None, findings: str, actor,
+def complete_investigation(case: PolicyCase, *, completed_on: date | None, findings: str, actor: User | None,
                            today: date | None = None) -> CaseInvestigation:
     today = today or local_today()
     _require_disciplinary(case)
@@ -154,7 +159,7 @@ def complete_investigation(case: PolicyCase, *, completed_on: date | None, findi
         problems.append(("findings", "Give the investigation's findings: what the evidence shows."))
     _raise_if(problems)
     investigation.completed_on, investigation.findings = completed_on, findings.strip()
-    _step(case, "update", "Investigation completed", {"investigation_completed_on": [None, completed_on]},
+    _step(case, AuditAction.UPDATE, "Investigation completed", {"investigation_completed_on": [None, completed_on]},
           actor=actor)
     return investigation
 
@@ -168,7 +173,7 @@ class SuspensionInput:
     reasons: str
 
 
-def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor) -> CaseSuspension:
+def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor: User | None) -> CaseSuspension:
     """A precautionary suspension pending the inquiry: on full pay, with its reasons, not a sanction
     (Long v South African Breweries [2019] ZACC 7)."""
     _require_disciplinary(case)
@@ -198,7 +203,7 @@ def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor) -> Case
     suspension = CaseSuspension(case_id=case.id, starts_on=data.starts_on, ends_on=data.ends_on,
                                 review_on=data.review_on, with_pay=True, reasons=data.reasons.strip())
     db.session.add(suspension)
-    _step(case, "update", "Precautionary suspension (with pay) recorded",
+    _step(case, AuditAction.UPDATE, "Precautionary suspension (with pay) recorded",
           {"suspension": [None, {"starts_on": data.starts_on, "ends_on": data.ends_on, "review_on": data.review_on}]},
           actor=actor)
     return suspension
@@ -213,7 +218,7 @@ def _require_no_notice(case: PolicyCase, what: str) -> None:
                             f"the allegations in it: {what}.")
 
 
-def add_allegation(case: PolicyCase, text: str, *, actor) -> CaseAllegation:
+def add_allegation(case: PolicyCase, text: str, *, actor: User | None) -> CaseAllegation:
     _require_disciplinary(case)
     if case.investigation is None:
         raise CaseRuleError("Record the investigation first: the allegations follow from it.")
@@ -224,18 +229,19 @@ def add_allegation(case: PolicyCase, text: str, *, actor) -> CaseAllegation:
     position = max((a.position for a in case.allegations), default=0) + 1
     allegation = CaseAllegation(case_id=case.id, position=position, text=text.strip())
     db.session.add(allegation)
-    _step(case, "update", f"Allegation {position} added", {"allegations": [position - 1, position]}, actor=actor)
+    _step(case, AuditAction.UPDATE, f"Allegation {position} added", {"allegations": [position - 1, position]},
+          actor=actor)
     return allegation
 
 
-def remove_allegation(case: PolicyCase, allegation_id: int, *, actor) -> None:
+def remove_allegation(case: PolicyCase, allegation_id: int, *, actor: User | None) -> None:
     _require_disciplinary(case)
     _require_no_notice(case, "they can no longer change")
     allegation = next((a for a in case.allegations if a.id == allegation_id), None)
     if allegation is None:
         raise CaseRuleError("That allegation is not part of this case.")
     db.session.delete(allegation)
-    _step(case, "update", f"Allegation {allegation.position} removed",
+    _step(case, AuditAction.UPDATE, f"Allegation {allegation.position} removed",
           {"allegations": [len(case.allegations), len(case.allegations) - 1]}, actor=actor)
 
 
@@ -256,7 +262,7 @@ def notice_days() -> int:
     return int(settings.get(settings.HEARING_NOTICE_WORKING_DAYS))
 
 
-def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = "", actor,
+def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = "", actor: User | None,
                  today: date | None = None) -> CaseHearingNotice:
     """Sch 8 item 4(1) / 2025 Code item 11: the allegations in writing, in a language the employee
     understands, time to prepare, the right to a representative and an interpreter. A postponed
@@ -303,7 +309,8 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
         allegations_included=data.allegations_included, representation_stated=data.representation_stated,
         interpreter_stated=data.interpreter_stated)
     db.session.add(notice)
-    _step(case, "update", "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
+    _step(case, AuditAction.UPDATE,
+          "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
           {"hearing_notice": [None, {"issued_on": data.issued_on, "hearing_on": data.hearing_on}]}, actor=actor)
     return notice
 
@@ -323,7 +330,7 @@ class HearingInput:
     evidence_summary: str = ""
 
 
-def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str = "", actor,
+def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str = "", actor: User | None,
                    today: date | None = None) -> CaseHearing:
     today = today or local_today()
     _require_disciplinary(case)
@@ -354,12 +361,14 @@ def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str
         interpreter=data.interpreter.strip(), employee_response=data.employee_response.strip(),
         evidence_summary=data.evidence_summary.strip())
     db.session.add(hearing)
-    _step(case, "update", "Hearing recorded", {"hearing_held_on": [None, data.held_on],
-                                                "employee_present": [None, data.employee_present]}, actor=actor)
+    _step(case, AuditAction.UPDATE, "Hearing recorded", {"hearing_held_on": [None, data.held_on],
+                                                          "employee_present": [None, data.employee_present]},
+          actor=actor)
     return hearing
 
 
-def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reasons: str, actor) -> CaseAllegation:
+def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reasons: str,
+                   actor: User | None) -> CaseAllegation:
     _require_disciplinary(case)
     if case.hearing is None:
         raise CaseRuleError("Record the hearing first: the findings follow it.")
@@ -376,7 +385,7 @@ def record_finding(case: PolicyCase, allegation_id: int, *, finding: str, reason
     _raise_if(problems)
     before = allegation.finding
     allegation.finding, allegation.finding_reasons = finding, reasons.strip()
-    _step(case, "update", f"Finding on allegation {allegation.position}",
+    _step(case, AuditAction.UPDATE, f"Finding on allegation {allegation.position}",
           {f"finding_{allegation.position}": [before, finding]}, actor=actor)
     return allegation
 
@@ -437,7 +446,7 @@ def sanction_warnings(case: PolicyCase, data: SanctionInput) -> list[FairnessWar
     return warnings
 
 
-def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor,
+def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor: User | None,
                     today: date | None = None) -> CaseSanction:
     """Sch 8 item 7 / 2025 Code item 8: the sanction with its reasons and the substantive questions;
     under the 2025 Code also the importance of the rule, the harm caused, and the employee's
@@ -486,13 +495,13 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         harm_caused=data.harm_caused.strip() if code_2025 else "",
         representations_on_sanction=data.representations_on_sanction if code_2025 else False)
     db.session.add(sanction)
-    _step(case, "update", f"Sanction decided: {chosen.label.lower()}",
+    _step(case, AuditAction.UPDATE, f"Sanction decided: {chosen.label.lower()}",
           {"sanction": [None, chosen.value], "sanction_decided_on": [None, data.decided_on]}, actor=actor)
     return sanction
 
 
 def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_notice_given: bool,
-                          override_reason: str = "", actor, today: date | None = None) -> CaseSanction:
+                          override_reason: str = "", actor: User | None, today: date | None = None) -> CaseSanction:
     """Sch 8 item 4(3): the decision in writing; for a dismissal, the reasons and the right to refer
     the dispute to the bargaining council or the CCMA within 30 days (LRA s191(1)(b))."""
     today = today or local_today()
@@ -508,13 +517,13 @@ def record_outcome_issued(case: PolicyCase, *, issued_on: date | None, referral_
     _go_on_or_refuse(case, fairness.dismissal_referral(sanction.sanction, referral_notice_given), override_reason,
                      actor=actor)
     sanction.outcome_issued_on, sanction.referral_notice_given = issued_on, referral_notice_given
-    _step(case, "update", "Written outcome issued", {"outcome_issued_on": [None, issued_on],
-                                                     "referral_notice_given": [False, referral_notice_given]},
+    _step(case, AuditAction.UPDATE, "Written outcome issued",
+          {"outcome_issued_on": [None, issued_on], "referral_notice_given": [False, referral_notice_given]},
           actor=actor)
     return sanction
 
 
-def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, actor,
+def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, actor: User | None,
                   today: date | None = None) -> CaseAppeal:
     today = today or local_today()
     _require_disciplinary(case)
@@ -532,12 +541,12 @@ def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, act
     _raise_if(problems)
     appeal = CaseAppeal(case_id=case.id, lodged_on=lodged_on, grounds=grounds.strip())
     db.session.add(appeal)
-    _step(case, "update", "Appeal lodged", {"appeal_lodged_on": [None, lodged_on]}, actor=actor)
+    _step(case, AuditAction.UPDATE, "Appeal lodged", {"appeal_lodged_on": [None, lodged_on]}, actor=actor)
     return appeal
 
 
 def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | None, reasons: str,
-                          varied_sanction: str = "", actor, today: date | None = None) -> CaseAppeal:
+                          varied_sanction: str = "", actor: User | None, today: date | None = None) -> CaseAppeal:
     today = today or local_today()
     _require_disciplinary(case)
     appeal = case.appeal
@@ -566,7 +575,7 @@ def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | 
         raise CaseRuleError(problems)
     appeal.outcome, appeal.outcome_on, appeal.outcome_reasons = result.value, outcome_on, reasons.strip()
     appeal.varied_sanction = varied_sanction if result == AppealOutcome.VARIED else None
-    _step(case, "update", f"Appeal outcome: {result.label.lower()}",
+    _step(case, AuditAction.UPDATE, f"Appeal outcome: {result.label.lower()}",
           {"appeal_outcome": [None, result.value], "varied_sanction": [None, appeal.varied_sanction]}, actor=actor)
     return appeal
 

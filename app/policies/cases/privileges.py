@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from app.admin import settings
 from app.assets.models import Asset, AssetKind
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common.timeutil import local_today
 from app.common.uploads import CheckedUpload
 from app.extensions import db
@@ -109,7 +111,8 @@ def _check_period(case: PolicyCase, data: RevocationInput) -> Problems:
     return problems
 
 
-def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: date | None = None) -> CaseRevocation:
+def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor: User | None,
+                      today: date | None = None) -> CaseRevocation:
     """Revoke the chosen resources from `starts_on` until `ends_on`, once someone has confirmed (and
     said how) the employee can still do their job without them."""
     today = today or local_today()
@@ -141,7 +144,7 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: 
     db.session.add(revocation)
     db.session.flush()
     db.session.expire(case, ["revocations"])
-    audit.record("revoke", "case", case.id,
+    audit.record(AuditAction.REVOKE, "case", case.id,
                  changes={"revocation": [None, {"resources": resources,
                                                 "application": application.tag if application else None,
                                                 "starts_on": data.starts_on, "ends_on": data.ends_on}]},
@@ -151,7 +154,7 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor, today: 
     return revocation
 
 
-def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date | None, *, actor,
+def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date | None, *, actor: User | None,
                        today: date | None = None) -> CaseRevocation:
     today = today or local_today()
     services._require_open(case)
@@ -169,7 +172,7 @@ def record_restoration(case: PolicyCase, revocation_id: int, restored_on: date |
         raise CaseRuleError("The restoration cannot be dated after today: record it when it is done.",
                             field="restored_on")
     revocation.restored_on, revocation.restored_by_id = restored_on, actor.id if actor else None
-    audit.record("restore", "case", case.id, changes={"restored_on": [None, restored_on]},
+    audit.record(AuditAction.RESTORE, "case", case.id, changes={"restored_on": [None, restored_on]},
                  summary=f"Privileges revoked in case {case.reference} restored on {restored_on.isoformat()}"
                          f"{' (after the end date)' if restored_on > revocation.ends_on else ''}", actor=actor)
     db.session.flush()
@@ -192,7 +195,7 @@ def revocations_due(on: date) -> list[CaseRevocation]:
 # --- training ------------------------------------------------------------------------------------
 
 
-def assign_training(case: PolicyCase, course: str, provider: str, due_on: date | None, *, actor,
+def assign_training(case: PolicyCase, course: str, provider: str, due_on: date | None, *, actor: User | None,
                     today: date | None = None) -> CaseTraining:
     today = today or local_today()
     services._require_open(case)
@@ -213,7 +216,7 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
     db.session.add(training)
     db.session.flush()
     db.session.expire(case, ["trainings"])
-    audit.record("assign", "case", case.id,
+    audit.record(AuditAction.ASSIGN, "case", case.id,
                  changes={"training": [None, {"course": training.course, "provider": training.provider,
                                               "due_on": due_on}]},
                  summary=f"Training assigned in case {case.reference}, due {due_on.isoformat()}", actor=actor)
@@ -222,8 +225,8 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
 
 
 def record_training_completion(case: PolicyCase, training_id: int, completed_on: date | None, *,
-                               evidence: CheckedUpload | None = None, evidence_description: str = "", actor,
-                               today: date | None = None) -> CaseTraining:
+                               evidence: CheckedUpload | None = None, evidence_description: str = "",
+                               actor: User | None, today: date | None = None) -> CaseTraining:
     """The employee completed the training on a day; the attendance register or certificate may
     go with it as case evidence."""
     today = today or local_today()
@@ -247,7 +250,7 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
                                        f"{training.course}", actor=actor)
         training.evidence_id = stored.id
     training.completed_on = completed_on
-    audit.record("complete", "case", case.id,
+    audit.record(AuditAction.COMPLETE, "case", case.id,
                  changes={"training_completed_on": [None, completed_on],
                           **({"training_evidence": [None, evidence.sha256]} if evidence else {})},
                  summary=f"Training in case {case.reference} completed on {completed_on.isoformat()}"

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 
 from app.admin import settings
 from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today
@@ -40,7 +42,7 @@ def statistics_kept() -> int:
     return db.session.execute(sa.select(sa.func.count(CaseStatistic.id))).scalar_one()
 
 
-def _statistic(case: PolicyCase, actor, today: date) -> CaseStatistic:
+def _statistic(case: PolicyCase, actor: User | None, today: date) -> CaseStatistic:
     return CaseStatistic(
         department_id=case.department_id, policy_code=case.policy_version.policy.code,
         clause_reference=case.clause.reference if case.clause else "", incident_year=case.incident_on.year,
@@ -58,7 +60,7 @@ def _file_still_needed(sha256: str, case_id: int) -> bool:
     return any(db.session.scalar(check.limit(1)) is not None for check in checks)
 
 
-def destroy_case(case: PolicyCase, *, actor, today: date | None = None) -> CaseStatistic:
+def destroy_case(case: PolicyCase, *, actor: User, today: date | None = None) -> CaseStatistic:
     today = today or local_today()
     if case.status != CaseStatus.CLOSED.value or case.closed_on is None or case.closed_on >= destroy_before(today):
         raise RuleError(f"Case {case.reference} is not past its retention period of {retention_years()} years "
@@ -66,7 +68,7 @@ def destroy_case(case: PolicyCase, *, actor, today: date | None = None) -> CaseS
     statistic = _statistic(case, actor, today)
     db.session.add(statistic)
     files = [item.sha256 for item in case.evidence if not _file_still_needed(item.sha256, case.id)]
-    audit.record("destroy", "case", case.id, actor=actor,
+    audit.record(AuditAction.DESTROY, "case", case.id, actor=actor,
                  changes={"case": [case.reference, None], "evidence_files": [len(case.evidence), 0]},
                  summary=f"Destroyed case {case.reference} (closed {case.closed_on.isoformat()}) at the end of its "
                          f"retention period; an anonymised statistical record is kept")

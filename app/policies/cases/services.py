@@ -19,7 +19,8 @@ from sqlalchemy.orm import selectinload
 from app.admin import settings
 from app.assets.models import Asset
 from app.audit import services as audit
-from app.auth.models import Role
+from app.audit.actions import AuditAction
+from app.auth.models import Role, User
 from app.auth.permissions import CASE_VIEW, user_can
 from app.common.models import RuleError
 from app.common.privacy import pseudonym
@@ -61,7 +62,7 @@ class CaseRuleError(RuleError):
 # --- who sees what -------------------------------------------------------------------------------
 
 
-def visibility(user) -> sa.ColumnElement:
+def visibility(user: User) -> sa.ColumnElement:
     if not user_can(user, CASE_VIEW):
         return sa.false()
     if user.role in SEES_EVERY_CASE:
@@ -71,12 +72,12 @@ def visibility(user) -> sa.ColumnElement:
     return sa.false()
 
 
-def visible_cases(user) -> sa.Select:
+def visible_cases(user: User) -> sa.Select:
     """Every case page and export starts from this: only what `user` may see."""
     return sa.select(PolicyCase).where(visibility(user))
 
 
-def get_case_or_403(user, case_id: int, need: str) -> PolicyCase:
+def get_case_or_403(user: User, case_id: int, need: str) -> PolicyCase:
     """The case, for a user who holds `need` (the permission the route declares) on it: 404 when there
     is no such case, 403 when it is outside the user's scope. A manager may know that other
     departments' cases exist (the references run on), so out of scope is 403, not a pretend 404."""
@@ -89,7 +90,7 @@ def get_case_or_403(user, case_id: int, need: str) -> PolicyCase:
     return case
 
 
-def _in_scope(user, case_id: int) -> bool:
+def _in_scope(user: User, case_id: int) -> bool:
     """The same rule as visible_cases(): one place decides who sees which case."""
     return db.session.scalar(sa.select(PolicyCase.id).where(PolicyCase.id == case_id, visibility(user))) is not None
 
@@ -99,7 +100,7 @@ CasePart = TypeVar("CasePart", CaseEvidence, CaseWarning, CaseHearingNotice, Cas
                    CaseAllegation)
 
 
-def get_case_part_or_403(user, case_id: int, part_type: type[CasePart], part_id: int,
+def get_case_part_or_403(user: User, case_id: int, part_type: type[CasePart], part_id: int,
                          need: str) -> tuple[PolicyCase, CasePart]:
     """The case (as get_case_or_403) and one of its records: 404 when the record is missing or belongs
     to another case, so a case in scope cannot be used to reach into one that is not."""
@@ -110,7 +111,7 @@ def get_case_part_or_403(user, case_id: int, part_type: type[CasePart], part_id:
     return case, part
 
 
-def sees_personal_details(user) -> bool:
+def sees_personal_details(user: User) -> bool:
     return user.role in SEES_PERSONAL_DETAILS
 
 
@@ -125,38 +126,39 @@ class Person:
     redacted: bool
 
 
-def person(employee: Employee, user) -> Person:
+def person(employee: Employee, user: User) -> Person:
     if sees_personal_details(user):
         return Person(employee.full_name, employee.number, employee.email or "", employee.phone, False)
     return Person(pseudonym(employee.id), "", "", "", True)
 
 
-def record_view(case: PolicyCase, *, actor) -> None:
+def record_view(case: PolicyCase, *, actor: User) -> None:
     """A reader saw the employee's personal details in this case: POPIA, logged every time."""
-    audit.record("view", "case", case.id, actor=actor, summary=f"Viewed case {case.reference} with personal details")
+    audit.record(AuditAction.VIEW, "case", case.id, actor=actor,
+                 summary=f"Viewed case {case.reference} with personal details")
     db.session.flush()
 
 
-def record_list_view(cases: list[PolicyCase], what: str, *, actor) -> None:
+def record_list_view(cases: list[PolicyCase], what: str, *, actor: User) -> None:
     """Names were shown in a list or export of cases: one entry naming the cases (POPIA)."""
-    audit.record("view", "case", None, actor=actor, summary=f"{what} with personal details: "
-                                                            f"{', '.join(c.reference for c in cases)}"[:300])
+    audit.record(AuditAction.VIEW, "case", None, actor=actor,
+                 summary=f"{what} with personal details: {', '.join(c.reference for c in cases)}"[:300])
 
 
-def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor) -> None:
-    audit.record("download", "case", case.id, actor=actor, summary=f"Downloaded evidence of case {case.reference} "
-                                                                    f"(SHA-256 {evidence.sha256[:16]}…)")
+def record_evidence_download(case: PolicyCase, evidence: CaseEvidence, *, actor: User) -> None:
+    audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
+                 summary=f"Downloaded evidence of case {case.reference} (SHA-256 {evidence.sha256[:16]}…)")
 
 
-def record_document(case: PolicyCase, what: str, *, actor) -> None:
+def record_document(case: PolicyCase, what: str, *, actor: User) -> None:
     """A PDF of the case was made: downloads are audited, and say whether personal details were in it."""
     detail = "with personal details" if sees_personal_details(actor) else "pseudonymised"
-    audit.record("download", "case", case.id, actor=actor,
+    audit.record(AuditAction.DOWNLOAD, "case", case.id, actor=actor,
                  summary=f"Downloaded {what} of case {case.reference} ({detail})"[:300])
     db.session.flush()
 
 
-def may_open_for(user, employee: Employee) -> bool:
+def may_open_for(user: User, employee: Employee) -> bool:
     """A manager opens cases for their own department's staff; HR, security officers and admins for anyone."""
     if user.role == Role.MANAGER:
         return user.department_id is not None and employee.department_id == user.department_id
@@ -272,19 +274,20 @@ def _next_reference(year: int) -> str:
 
 
 def recommendation_for(data: CaseInput) -> rules.Recommendation:
+    if data.incident_on is None:  # the earlier warnings that count are those valid on the day
+        raise CaseRuleError([("incident_on", "Give the date of the incident.")])
     return rules.recommend(Severity(data.severity), SecurityRisk(data.security_risk),
                            earlier_warnings(data.employee_id), on=data.incident_on, matrix=action_matrix())
 
 
-def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: CheckedUpload | None = None,
+def open_case(data: CaseInput, *, actor: User | None, today: date | None = None, evidence: CheckedUpload | None = None,
               evidence_description: str = "") -> PolicyCase:
     """Open the case with its recommendation (and its first evidence file, in the same transaction)."""
     today = today or local_today()
     problems, checked = _check(data, today)
-    if problems:
+    clause, employee = checked.clause, db.session.get(Employee, data.employee_id)
+    if problems or clause is None or employee is None or data.incident_on is None:  # _check() named what is missing
         raise CaseRuleError(problems)
-    clause = checked.clause
-    employee = db.session.get(Employee, data.employee_id)
     advice = recommendation_for(data)
     case = PolicyCase(
         reference=_next_reference(today.year), employee_id=employee.id, department_id=employee.department_id,
@@ -297,7 +300,7 @@ def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: Ch
         recommendation_json=json.dumps(advice.reasons))
     db.session.add(case)
     db.session.flush()
-    audit.record("create", "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),
+    audit.record(AuditAction.CREATE, "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),
                  summary=f"Opened case {case.reference}: {clause.version.policy.code} clause {clause.reference}, "
                          f"recommended {advice.action.label.lower()}"[:300], actor=actor)
     if evidence is not None:
@@ -309,7 +312,8 @@ def open_case(data: CaseInput, *, actor, today: date | None = None, evidence: Ch
 # --- deciding ------------------------------------------------------------------------------------
 
 
-def decide(case: PolicyCase, action: str, reason: str, *, expected_version, actor, today: date | None = None) -> None:
+def decide(case: PolicyCase, action: str, reason: str, *, expected_version, actor: User | None,
+           today: date | None = None) -> None:
     """The decision-maker's corrective action. Another action than the recommended one needs the
     reason on record (consistency: it is what a commissioner will ask about)."""
     case.check_version(expected_version, "case")
@@ -327,8 +331,8 @@ def decide(case: PolicyCase, action: str, reason: str, *, expected_version, acto
     before = {"decided_action": case.decided_action, "decision_reason": case.decision_reason}
     case.decided_action, case.decision_reason = chosen.value, reason
     case.decided_on, case.decided_by_id = today or local_today(), actor.id if actor else None
-    audit.record("decide", "case", case.id, changes=audit.diff(before, {"decided_action": chosen.value,
-                                                                        "decision_reason": reason}),
+    audit.record(AuditAction.DECIDE, "case", case.id,
+                 changes=audit.diff(before, {"decided_action": chosen.value, "decision_reason": reason}),
                  summary=f"Decided {chosen.label.lower()} in case {case.reference}"
                          f"{' (not the recommended action)' if chosen != case.recommended else ''}"[:300], actor=actor)
     db.session.flush()
@@ -342,14 +346,15 @@ def _require_open(case: PolicyCase) -> None:
 # --- evidence ------------------------------------------------------------------------------------
 
 
-def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor) -> CaseEvidence:
+def add_evidence(case: PolicyCase, upload: CheckedUpload, description: str, *, actor: User | None) -> CaseEvidence:
     _require_open(case)
     evidence = CaseEvidence(description=description.strip()[:300], sha256=store(upload),
                             original_name=upload.filename, size=len(upload.data), media_type=upload.media_type,
                             uploaded_by_id=actor.id if actor else None)
     case.evidence.append(evidence)
     db.session.flush()
-    audit.record("upload", "case", case.id, changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
+    audit.record(AuditAction.UPLOAD, "case", case.id,
+                 changes={"evidence": [None, f"{upload.filename} ({upload.sha256})"]},
                  summary=f"Added evidence to case {case.reference} (SHA-256 {upload.sha256[:16]}…)", actor=actor)
     return evidence
 
@@ -364,7 +369,7 @@ class WarningInput:
     issued_on: date | None
 
 
-def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | None = None) -> CaseWarning:
+def give_warning(case: PolicyCase, data: WarningInput, *, actor: User | None, today: date | None = None) -> CaseWarning:
     """A warning from management or a written (or final written) warning, as decided in the case."""
     today = today or local_today()
     _require_open(case)
@@ -390,14 +395,14 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | N
         problems.append(("issued_on", f"The warning cannot be before the incident ({case.incident_on.isoformat()})."))
     if case.warnings:
         problems.append(("warning_type", f"This case has its {case.warnings[0].type_enum.label.lower()} already."))
-    if problems:
+    if problems or kind is None or data.issued_on is None:  # a missing kind or date is among the problems
         raise CaseRuleError(problems)
     warning = CaseWarning(employee_id=case.employee_id, warning_type=kind.value, wording=data.wording.strip(),
                           issued_on=data.issued_on, valid_until=add_months(data.issued_on, validity_months(kind)),
                           issued_by_id=actor.id if actor else None)
     case.warnings.append(warning)
     db.session.flush()
-    audit.record("warn", "case", case.id,
+    audit.record(AuditAction.WARN, "case", case.id,
                  changes={"warning": [None, {"type": kind.value, "issued_on": data.issued_on,
                                              "valid_until": warning.valid_until}]},
                  summary=f"{kind.label} given in case {case.reference}, valid until "
@@ -407,7 +412,7 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor, today: date | N
 
 
 def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date | None, refused: bool,
-                     witness_name: str, actor, today: date | None = None) -> CaseWarning:
+                     witness_name: str, actor: User | None, today: date | None = None) -> CaseWarning:
     """The employee signed the warning on a date, or refused to sign in front of a witness."""
     today = today or local_today()
     _require_open(case)
@@ -432,8 +437,10 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
     warning.refused_to_sign = refused
     warning.witness_name = witness_name.strip() if refused else ""
     warning.acknowledged_on = None if refused else acknowledged_on
-    what = "refused to sign (witness on record)" if refused else f"signed on {acknowledged_on.isoformat()}"
-    audit.record("update", "case", case.id, changes={"warning_signature": [None, what]},
+    # Not refused: the date was required above.
+    what = ("refused to sign (witness on record)" if refused or acknowledged_on is None
+            else f"signed on {acknowledged_on.isoformat()}")
+    audit.record(AuditAction.UPDATE, "case", case.id, changes={"warning_signature": [None, what]},
                  summary=f"{warning.type_enum.label} in case {case.reference}: employee {what}", actor=actor)
     db.session.flush()
     return warning
@@ -443,8 +450,9 @@ def record_signature(case: PolicyCase, warning_id: int, *, acknowledged_on: date
 
 
 def _warning_recorded(case: PolicyCase) -> str | None:
-    if case.decided in WARNING_ACTIONS.values() and not case.warnings:
-        return f"The decision is {case.decided.label.lower()}: record the warning before closing."
+    decided = case.decided
+    if decided is not None and decided in WARNING_ACTIONS.values() and not case.warnings:
+        return f"The decision is {decided.label.lower()}: record the warning before closing."
     return None
 
 
@@ -453,7 +461,8 @@ def _warning_recorded(case: PolicyCase) -> str | None:
 CLOSE_CHECKS: list[Callable[[PolicyCase], str | None]] = [_warning_recorded]
 
 
-def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today: date | None = None) -> None:
+def close_case(case: PolicyCase, outcome: str, *, expected_version, actor: User | None,
+               today: date | None = None) -> None:
     case.check_version(expected_version, "case")
     _require_open(case)
     problems: list[tuple[str | None, str]] = []
@@ -466,12 +475,13 @@ def close_case(case: PolicyCase, outcome: str, *, expected_version, actor, today
     if problems:
         raise CaseRuleError(problems)
     case.status, case.closed_on, case.outcome = CaseStatus.CLOSED.value, today or local_today(), outcome.strip()
-    audit.record("close", "case", case.id, changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
+    audit.record(AuditAction.CLOSE, "case", case.id,
+                 changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
                  summary=f"Closed case {case.reference}", actor=actor)
     db.session.flush()
 
 
-def similar_cases(case: PolicyCase, user) -> list[PolicyCase]:
+def similar_cases(case: PolicyCase, user: User) -> list[PolicyCase]:
     """Earlier cases (by incident date) for the same clause reference of the same policy and what was
     decided in them (consistency, Schedule 8 item 3(6) / 2025 Code item 8): only those the reader may see."""
     if case.clause is None:

@@ -16,7 +16,6 @@ from app.policies.cases import disciplinary as steps
 from app.policies.cases.models import CaseFairnessOverride, CaseHearingNotice, CaseInvestigation, CaseSanction
 from tests import factories
 from tests.controls.test_views import error_next_to, text_of
-from tests.policies.conftest import make_approved, make_employee, open_case
 from tests.policies.cases.test_disciplinary import (
     DISMISSAL_REASONS,
     TODAY,
@@ -27,6 +26,7 @@ from tests.policies.cases.test_disciplinary import (
     to_outcome,
     to_sanction,
 )
+from tests.policies.conftest import make_approved, make_employee, open_case
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""What an audit entry says was done: the one list of actions `record()` writes.
+
+The values are the exact strings stored in `audit_entry.action` and covered by each entry's hash,
+so a value is never renamed: entries already in the log would no longer match the list, and an
+entry recorded with a renamed value would read differently from its older neighbours. A new kind
+of event gets a new member. `record()` stores the plain string, so an entry's hash is the same
+whether it was recorded with a member or with its value.
+
+Standard library only, so any module (app.common included) can import it without a cycle.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    # Records in any register
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    VIEW = "view"  # an employee's or a case's personal details read (POPIA: who saw them)
+    DOWNLOAD = "download"
+    UPLOAD = "upload"
+    EXPORT = "export"  # a list downloaded as CSV or XLSX; an evidence pack built from the command line
+    IMPORT = "import"  # a file or the demo data loaded into a register
+    LOAD = "load"  # a reference catalogue loaded (Annex A)
+    GENERATE = "generate"  # a PDF report
+    ISSUE = "issue"  # a Statement of Applicability version
+    REPLACE = "replace"  # a new file for the same evidence
+    RELATE = "relate"
+    UNRELATE = "unrelate"
+    TEST = "test"  # a control test recorded
+    READ = "read"  # notifications marked read
+    RUN = "run"  # a job run by hand
+
+    # Risks
+    ACCEPT = "accept"
+    ACCEPTANCE_EXPIRED = "acceptance_expired"
+    REVIEW = "review"
+    CLOSE = "close"  # a risk or a case
+
+    # Policies and cases
+    ACKNOWLEDGE = "acknowledge"
+    DECIDE = "decide"
+    WARN = "warn"  # a written warning given
+    OVERRIDE = "override"  # went on despite a fairness check
+    REVOKE = "revoke"  # privileges revoked, and given back
+    RESTORE = "restore"
+    ASSIGN = "assign"  # training assigned, and completed
+    COMPLETE = "complete"
+    DESTROY = "destroy"  # a case's personal records destroyed at the end of retention
+
+    # Accounts and signing in
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGIN_REFUSED = "login_refused"
+    LOGOUT = "logout"
+    ACCOUNT_LOCKED = "account_locked"
+    UNLOCK = "unlock"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event's name, not a password)
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (an event's name, not a password)
+    MFA_ENABLED = "mfa_enabled"
+    MFA_DISABLED = "mfa_disabled"
+    MFA_RESET = "mfa_reset"
+    DEACTIVATE = "deactivate"
+    REACTIVATE = "reactivate"
