@@ -77,5 +77,5 @@ def index():
                                    tiebreaker=AuditEntry.id)
     return render_template(
         "audit/index.html", listing=listing, problems=problems,
-        actions=services.distinct_values(AuditEntry.action), entities=services.distinct_values(AuditEntry.entity_type),
+        actions=services.action_choices(), entities=services.distinct_values(AuditEntry.entity_type),
     ), (400 if problems else 200)
