@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -30,7 +29,7 @@ from app.assets.products.models import Product
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, User
-from app.common.models import RuleError, rows_matched
+from app.common.models import RuleError
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.risks.models import Risk
@@ -41,7 +40,6 @@ ASSET_AUDIT_FIELDS = [
     "product_id", "purchased_on", "end_of_support_set", "device_profile", "ip_address", "hostname", "notes",
     "site_type", "link_speed",
 ]
-PRODUCT_AUDIT_FIELDS = ["name", "release", "end_of_support", "source", "note"]
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#:-]{0,63}$")
 HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                               r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
@@ -83,15 +81,6 @@ class AssetInput:
     notes: str = ""
     site_type: str | None = None
     link_speed: str | None = None
-
-
-@dataclass
-class ProductInput:
-    name: str
-    release: str = ""
-    end_of_support: date | None = None
-    source: str = ""
-    note: str = ""
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -444,82 +433,3 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
     audit.record(AuditAction.UPDATE, "asset", application.id, changes=changes,
                  summary=f"Portfolio {year} of {application}: {label}"[:300], actor=actor)
     return changes
-
-
-# --- products ------------------------------------------------------------------------------------
-
-
-WEB_SCHEMES = ("http", "https")
-WEB_ADDRESS_MESSAGE = "Give the source as a web address starting with https:// or http://, or leave it empty."
-
-
-def is_web_address(text: str) -> bool:
-    """An http(s) address with a host: the list shows the source as a link, and a javascript: or
-    file: "link" must never reach a page."""
-    parts = urlsplit(text.strip())
-    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.netloc)
-
-
-def _check_product(data: ProductInput, product: Product | None) -> list[tuple[str | None, str]]:
-    problems: list[tuple[str | None, str]] = []
-    name, release = data.name.strip(), data.release.strip()
-    if not name or len(name) > 120:
-        problems.append(("name", "Name the product in 1 to 120 characters, like Microsoft Windows."))
-    if len(release) > 60:
-        problems.append(("release", "Use at most 60 characters for the version."))
-    if len(data.source.strip()) > 500:
-        problems.append(("source", "Use at most 500 characters for the source."))
-    elif data.source.strip() and not is_web_address(data.source):
-        problems.append(("source", WEB_ADDRESS_MESSAGE))
-    clash = db.session.scalar(sa.select(Product).where(sa.func.lower(Product.name) == name.lower(),
-                                                       sa.func.lower(Product.release) == release.lower()))
-    if clash is not None and clash is not product:
-        problems.append(("release", f"{clash} is already in the product list."))
-    return problems
-
-
-def create_product(data: ProductInput, *, actor: User) -> Product:
-    problems = _check_product(data, None)
-    if problems:
-        raise AssetRuleError(problems)
-    product = Product(name=data.name.strip(), release=data.release.strip(), end_of_support=data.end_of_support,
-                      source=data.source.strip(), note=data.note.strip())
-    db.session.add(product)
-    db.session.flush()
-    audit.record(AuditAction.CREATE, "product", product.id,
-                 changes=audit.diff({}, audit.snapshot(product, PRODUCT_AUDIT_FIELDS)),
-                 summary=f"Added product {product}"[:300], actor=actor)
-    return product
-
-
-def update_product(product: Product, data: ProductInput, *, expected_version, actor: User) -> dict:
-    """Items of the product without a date of their own take its new end-of-support date."""
-    product.check_version(expected_version, "product")
-    problems = _check_product(data, product)
-    if problems:
-        raise AssetRuleError(problems)
-    before = audit.snapshot(product, PRODUCT_AUDIT_FIELDS)
-    product.name, product.release = data.name.strip(), data.release.strip()
-    product.end_of_support, product.source, product.note = data.end_of_support, data.source.strip(), data.note.strip()
-    db.session.flush()
-    changes = audit.diff(before, audit.snapshot(product, PRODUCT_AUDIT_FIELDS))
-    if "end_of_support" in changes:
-        inheriting = rows_matched(db.session.execute(
-            sa.update(Asset).where(Asset.product_id == product.id, Asset.end_of_support_set.is_(None))
-            .values(support_ends_on=product.end_of_support)))
-        changes["items inheriting the date"] = [None, inheriting]
-    if changes:
-        audit.record(AuditAction.UPDATE, "product", product.id, changes=changes,
-                     summary=f"Edited product {product}"[:300], actor=actor)
-    return changes
-
-
-def delete_product(product: Product, *, actor: User) -> None:
-    in_use = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.product_id == product.id))
-    if in_use:
-        raise AssetRuleError(f"{in_use} item(s) run {product}: change them to another product first.")
-    audit.record(AuditAction.DELETE, "product", product.id,
-                 changes=audit.diff(audit.snapshot(product, PRODUCT_AUDIT_FIELDS), {}),
-                 summary=f"Deleted product {product}"[:300], actor=actor)
-    db.session.delete(product)
-    db.session.flush()
