@@ -13,7 +13,7 @@ from app.assets.models import HARDWARE_KINDS, Asset, AssetKind, AssetRelation, R
 from app.assets.views import bp
 from app.auth.permissions import ASSET_EDIT, ASSET_VIEW, RISK_VIEW, permission_required, user_can
 from app.common.choices import active_users, department_choices
-from app.common.saving import saving, show_problems
+from app.common.saving import acting, saving, show_problems
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.risks.models import Risk
@@ -147,13 +147,12 @@ def add_relation(asset_id: int):
         if target is None:
             flash(f"No item has the tag {form.target_tag.data}: nothing was related.", "danger")
             return redirect(url_for("assets.detail", asset_id=asset.id, _anchor="relations-heading"))
-        try:
+        with acting(services.AssetRuleError) as refused:
             services.add_relation(asset, form.kind.data, target.id, actor=current_user)
-            db.session.commit()
+        if refused:
+            flash(f"{refused} Nothing was related.", "danger")
+        else:
             flash(f"{asset.tag} {RelationKind(form.kind.data).label} {target.tag}.", "success")
-        except services.AssetRuleError as error:
-            db.session.rollback()
-            flash(f"{error} Nothing was related.", "danger")
     else:
         flash(" ".join(message for errors in form.errors.values() for message in errors), "danger")
     return redirect(url_for("assets.detail", asset_id=asset.id, _anchor="relations-heading"))
@@ -201,15 +200,14 @@ def set_disposition(asset_id: int):
     asset = db.get_or_404(Asset, asset_id)
     form = DispositionForm()
     if form.validate_on_submit():
-        try:
+        with acting(services.AssetRuleError) as refused:
             changes = services.set_disposition(asset, form.year.data, form.disposition.data or None,
                                                actor=current_user)
-            db.session.commit()
+        if refused:
+            flash(f"{refused} Nothing was saved.", "danger")
+        else:
             flash(f"Saved the {form.year.data} disposition." if changes else "Nothing changed.",
                   "success" if changes else "info")
-        except services.AssetRuleError as error:
-            db.session.rollback()
-            flash(f"{error} Nothing was saved.", "danger")
     else:
         flash(" ".join(message for errors in form.errors.values() for message in errors), "danger")
     return redirect(url_for("assets.detail", asset_id=asset.id, _anchor="portfolio-heading"))

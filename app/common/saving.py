@@ -1,4 +1,4 @@
-"""Saving a submitted form: what a view does when the service refuses the write.
+"""Saving a form, or acting on a button: what a view does when the service refuses the write.
 
     if form.validate_on_submit():
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.edit", risk_id=risk.id)):
@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import abort, flash, redirect, session
 from flask_wtf import FlaskForm
@@ -84,6 +85,46 @@ def saving(
         renamed = fields or {}
         show_problems(form, [(renamed.get(name, name) if name else name, message)
                              for name, message in problems_of(error, default_field)])
+
+
+@dataclass
+class Refusal:
+    """What `acting()` yields: empty while the action goes through, or the rule the service said
+    was broken (its message is for the person who pressed the button)."""
+
+    error: Exception | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    def __str__(self) -> str:
+        return str(self.error) if self.error is not None else ""
+
+    def problems(self) -> list[tuple[str | None, str]]:
+        """The refusal's (field, message) pairs, for a form shown again with them."""
+        return problems_of(self.error) if self.error is not None else []
+
+
+@contextmanager
+def acting(rule_errors: type[Exception] | tuple[type[Exception], ...]) -> Iterator[Refusal]:
+    """The unit of work of a button with no form to show again (delete, acknowledge, destroy):
+
+        with acting(services.AssetRuleError) as refused:
+            services.delete_product(product, actor=current_user)
+        if refused:
+            flash(f"{refused} Nothing was deleted.", "danger")
+            return redirect(...)
+
+    It commits when the block ends without an error; when a service refuses (one of
+    `rule_errors`), nothing it wrote is kept (the session is rolled back, so the page shown next
+    reads what is stored) and the refusal is handed back for the view to say why."""
+    refusal = Refusal()
+    try:
+        yield refusal
+        db.session.commit()
+    except rule_errors as error:
+        db.session.rollback()
+        refusal.error = error
 
 
 def _entity_of(error: StaleDataError) -> str:

@@ -20,9 +20,8 @@ from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, id_arg, requested_export
 from app.common.privacy import pseudonym
-from app.common.saving import saving
+from app.common.saving import acting, saving
 from app.employees.models import Employee
-from app.extensions import db
 from app.policies import services
 from app.policies.forms import RecordAcknowledgementsForm, StepForm
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyState
@@ -39,11 +38,10 @@ def acknowledge(policy_id: int, version_id: int):
     version = version_or_404(policy, version_id)
     form = StepForm()
     if form.validate_on_submit():
-        try:
+        with acting(services.PolicyRuleError) as refused:
             services.acknowledge_own(version, current_user)
-            db.session.commit()
-        except services.PolicyRuleError as error:
-            flash(str(error), "danger")
+        if refused:
+            flash(str(refused), "danger")
             return render_version(policy, version, 422)
         flash(f"Thank you: your acknowledgement of {version} is recorded.", "success")
     return redirect(url_for("policies.version", policy_id=policy.id, version_id=version.id))

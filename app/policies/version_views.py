@@ -12,8 +12,7 @@ from app.admin import settings
 from app.auth.permissions import POLICY_APPROVE, POLICY_EDIT, POLICY_VIEW, permission_required
 from app.common import uploads
 from app.common.models import RuleError
-from app.common.saving import saving, show_problems
-from app.extensions import db
+from app.common.saving import acting, saving, show_problems
 from app.policies import services, workflow
 from app.policies.forms import ApprovalForm, ClauseForm, DraftForm, NewVersionForm, ReturnForm, ReviewerForm, StepForm
 from app.policies.models import PolicyVersion
@@ -206,11 +205,10 @@ def start_version(policy_id: int):
     policy = policy_or_404(policy_id)
     form = NewVersionForm()
     if form.validate_on_submit():
-        try:
+        with acting(services.PolicyRuleError) as refused:
             version = services.start_new_version(policy, major=form.major.data, actor=current_user)
-            db.session.commit()
-        except services.PolicyRuleError as error:
-            flash(str(error), "danger")
+        if refused:
+            flash(str(refused), "danger")
             return redirect(url_for("policies.detail", policy_id=policy.id))
         flash(f"Started draft {version.number}: a copy of the latest version to change.", "success")
         return _back(policy, version)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.admin import settings
 from app.auth.permissions import PACK_BUILD, permission_required
 from app.common.models import RuleError
-from app.common.saving import show_problems
+from app.common.saving import acting, show_problems
 from app.extensions import db
 from app.reports import packs, signing
 from app.reports.models import EvidencePack, PackStatus
@@ -32,13 +32,11 @@ def new():
         scope = packs.Scope(controls=packs.parse_control_references(form.controls.data),
                             department_id=int(form.department.data) if form.department.data else None,
                             date_from=form.date_from.data, date_to=form.date_to.data)
-        try:
+        with acting(RuleError) as refused:
             pack = packs.request_pack(scope, actor=current_user)
-        except RuleError as error:
-            db.session.rollback()
-            show_problems(form, error.problems)
+        if refused:
+            show_problems(form, refused.problems())
         else:
-            db.session.commit()
             packs.start_building(pack)
             db.session.refresh(pack)
             flash("Your evidence pack is ready." if pack.status == PackStatus.READY else

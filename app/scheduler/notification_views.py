@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.auth.permissions import ACCOUNT_SELF, acting_user, permission_required
 from app.common.listing import Listing
 from app.common.models import RuleError
+from app.common.saving import acting
 from app.extensions import db
 from app.scheduler import services
 from app.scheduler.kinds import Kind
@@ -80,11 +81,10 @@ def preferences():
     choices = services.email_choices(current_user)
     if request.method == "POST":
         wanted = set(request.form.getlist("email"))
-        try:
+        with acting(RuleError) as refused:
             changes = services.set_email_choices(acting_user(), wanted)
-            db.session.commit()
-        except RuleError as error:
-            flash(str(error), "error")
+        if refused:
+            flash(str(refused), "error")
             return render_template("scheduler/preferences.html", choices=choices,
                                    mail_configured=services.mail_configured()), 422
         flash("E-mail choices saved." if changes else "Nothing changed.", "success")

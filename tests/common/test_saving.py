@@ -13,7 +13,7 @@ from wtforms import StringField
 
 from app.auth.models import Department
 from app.common.models import StaleEditError
-from app.common.saving import problems_of, saving
+from app.common.saving import acting, problems_of, saving
 from app.extensions import db
 from app.risks.categories import CategoryError
 from app.risks.services import RiskRuleError
@@ -119,3 +119,33 @@ def test_other_errors_pass_through(form):
     with pytest.raises(KeyError), saving(form, (RiskRuleError, CategoryError)):
         raise KeyError("bug")
     assert not form.errors
+
+
+# --- acting(): a button with no form to show again ----------------------------------------------
+
+
+def test_an_action_that_goes_through_is_committed_and_refuses_nothing(app):
+    with acting(RiskRuleError) as refused:
+        db.session.add(Department(code="DOTP", name="Transport"))
+        db.session.flush()
+    db.session.rollback()  # nothing is left to roll back: it was committed
+    assert department_count() == 1
+    assert not refused and str(refused) == "" and refused.problems() == []
+
+
+def test_a_refused_action_keeps_nothing_and_hands_back_why(app):
+    with acting((RiskRuleError, CategoryError)) as refused:
+        db.session.add(Department(code="DOTP", name="Transport"))
+        db.session.flush()
+        raise CategoryError("That category is in use.", field="name")
+    assert department_count() == 0  # rolled back, so the page shown next reads what is stored
+    assert refused and str(refused) == "That category is in use."
+    assert refused.problems() == [("name", "That category is in use.")]
+
+
+def test_an_action_lets_other_errors_through_and_commits_nothing(app):
+    with pytest.raises(KeyError), acting(RiskRuleError):
+        db.session.add(Department(code="DOTP", name="Transport"))
+        raise KeyError("bug")
+    db.session.rollback()
+    assert department_count() == 0

@@ -11,7 +11,7 @@ from app.assets.products.forms import DeleteProductForm, ProductForm
 from app.assets.products.models import Product
 from app.assets.products.views import bp
 from app.auth.permissions import ASSET_EDIT, permission_required
-from app.common.saving import saving
+from app.common.saving import acting, saving
 from app.extensions import db
 
 
@@ -78,12 +78,10 @@ def delete(product_id: int):
     if not DeleteProductForm().validate_on_submit():
         abort(400)
     name = str(product)
-    try:
+    with acting(services.AssetRuleError) as refused:
         services.delete_product(product, actor=current_user)
-        db.session.commit()
-    except services.AssetRuleError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
+    if refused:
+        flash(str(refused), "danger")
         return redirect(url_for("products.edit", product_id=product_id))
     flash(f"Deleted {name} from the product list.", "success")
     return redirect(url_for("products.index"))

@@ -8,8 +8,8 @@ from flask_login import current_user
 from app.auth.permissions import CASE_DESTROY, permission_required
 from app.common.listing import Listing
 from app.common.models import RuleError
+from app.common.saving import acting
 from app.common.timeutil import local_today
-from app.extensions import db
 from app.policies.cases import retention, services
 from app.policies.cases.forms import DestroyForm
 from app.policies.cases.models import PolicyCase
@@ -36,11 +36,10 @@ def destroy(case_id: int):
         flash("Tick the confirmation to destroy the case: it cannot be undone.", "danger")
         return redirect(url_for("cases.retention_list"))
     reference = case.reference
-    try:
+    with acting(RuleError) as refused:
         retention.destroy_case(case, actor=current_user)
-        db.session.commit()
-    except RuleError as error:
-        flash(str(error), "danger")
+    if refused:
+        flash(str(refused), "danger")
         return redirect(url_for("cases.retention_list"))
     flash(f"Destroyed case {reference}: its personal information and evidence files are gone; an anonymised "
           "statistical record and the audit entry remain.", "success")
