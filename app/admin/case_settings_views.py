@@ -15,6 +15,7 @@ from app.admin.views import bp
 from app.auth.permissions import ADMIN_SETTINGS, permission_required
 from app.extensions import db
 from app.policies.cases import recommendation as rules
+from app.policies.cases import services as cases
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 
 
@@ -54,23 +55,21 @@ NUMBERS = {
 @permission_required(ADMIN_SETTINGS)
 def case_settings():
     form = _form_class()()
-    matrix = rules.matrix_from_setting(settings.get(settings.CASE_ACTION_MATRIX))
-    validity = settings.get(settings.WARNING_VALIDITY_MONTHS)
+    matrix = cases.action_matrix()
+    validity = cases.validity_setting()
     if request.method == "GET":
         for severity in Severity:
             for risk in SecurityRisk:
                 form[_cell(severity, risk)].data = matrix[severity][risk].value
         for kind in WarningType:
-            form[f"valid_{kind.value}"].data = validity.get(kind.value, rules.DEFAULT_VALIDITY_MONTHS[kind])
+            form[f"valid_{kind.value}"].data = validity[kind]
         for name in NUMBERS:
             form[name].data = settings.get(name)
     elif form.validate_on_submit():
         chosen = {s: {r: Action(form[_cell(s, r)].data) for r in SecurityRisk} for s in Severity}
-        changes = settings.save({
-            settings.CASE_ACTION_MATRIX: rules.matrix_setting(chosen),
-            settings.WARNING_VALIDITY_MONTHS: {kind.value: form[f"valid_{kind.value}"].data for kind in WarningType},
-            **{name: form[name].data for name in NUMBERS},
-        }, actor=current_user)
+        changes = cases.save_case_settings(
+            chosen, {kind: form[f"valid_{kind.value}"].data for kind in WarningType},
+            {name: form[name].data for name in NUMBERS}, actor=current_user)
         db.session.commit()
         flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
               else "Nothing changed.", "success" if changes else "info")

@@ -1,4 +1,7 @@
-"""Typed access to the organisation's settings, each with its default."""
+"""Typed access to the organisation's settings, each with its default: the foundation's own settings
+have theirs in _defaults(); a setting a register owns (the cases' action matrix and warning
+validity, in app.policies.cases.services) passes its default to get() and save(), so that this
+module imports no register."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.extensions import db
-from app.policies.cases import recommendation
 
 MFA_REQUIRED_ROLES = "mfa_required_roles"
 CLASSIFICATION_LABEL = "classification_label"
@@ -21,8 +23,6 @@ RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
 EVIDENCE_MAX_MB = "evidence_max_mb"
 ASSET_CLASSIFICATIONS = "asset_classifications"
 POLICY_REVIEW_MONTHS = "policy_review_months"
-CASE_ACTION_MATRIX = "case_action_matrix"
-WARNING_VALIDITY_MONTHS = "warning_validity_months"
 REVOCATION_MAX_DAYS = "revocation_max_days"
 HEARING_NOTICE_WORKING_DAYS = "hearing_notice_working_days"
 CASE_RETENTION_YEARS = "case_retention_years"
@@ -42,9 +42,6 @@ def _defaults() -> dict:
         # The labels of the Minimum Information Security Standards, with Public and Internal before them.
         ASSET_CLASSIFICATIONS: ["Public", "Internal", "Restricted", "Confidential", "Secret"],
         POLICY_REVIEW_MONTHS: 12,  # ISO 27001 A.5.1: reviewed at planned intervals; annual is the custom
-        CASE_ACTION_MATRIX: recommendation.matrix_setting(recommendation.DEFAULT_MATRIX),
-        WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in
-                                  recommendation.DEFAULT_VALIDITY_MONTHS.items()},
         # Privileges are revoked "for a limited period" (the municipal policy): at most this long.
         REVOCATION_MAX_DAYS: 90,
         # Schedule 8 item 4 / 2025 Code item 11: reasonable time to prepare; 5 working days is the custom.
@@ -56,19 +53,26 @@ def _defaults() -> dict:
     }
 
 
-def get(key: str):
+_NO_DEFAULT = object()
+
+
+def get(key: str, default: object = _NO_DEFAULT):
+    """The stored value, else the setting's default (`default`, for a setting a register owns)."""
     defaults = _defaults()
-    if key not in defaults:
+    if key in defaults:
+        default = defaults[key]
+    elif default is _NO_DEFAULT:
         raise KeyError(f"Unknown setting {key!r}.")
     row = db.session.get(Setting, key)
-    return json.loads(row.value_json) if row else defaults[key]
+    return json.loads(row.value_json) if row else default
 
 
-def save(values: dict, actor: User | None) -> dict:
-    """Store several settings at once; returns {key: [before, after]} of what changed."""
+def save(values: dict, actor: User | None, defaults: dict | None = None) -> dict:
+    """Store several settings at once; returns {key: [before, after]} of what changed. `defaults`
+    holds the defaults of the settings a register owns, as get() takes them."""
     changes = {}
     for key, value in values.items():
-        before = get(key)
+        before = get(key, (defaults or {}).get(key, _NO_DEFAULT))
         if before == value:
             continue
         row = db.session.get(Setting, key)

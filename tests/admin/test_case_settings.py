@@ -7,7 +7,15 @@ import re
 import pytest
 
 from app.admin import settings
-from app.policies.cases.recommendation import DEFAULT_MATRIX, Action, SecurityRisk, Severity, matrix_setting
+from app.policies.cases import services as cases
+from app.policies.cases.recommendation import (
+    DEFAULT_MATRIX,
+    Action,
+    SecurityRisk,
+    Severity,
+    WarningType,
+    matrix_setting,
+)
 from tests.admin.pages import only_entry
 
 
@@ -31,10 +39,10 @@ def test_saving_a_changed_matrix_and_validity(client, login_as):
                                                                     revocation_max_days="30"))
 
     assert response.status_code == 302
-    stored = settings.get(settings.CASE_ACTION_MATRIX)
-    assert stored["low"]["low"] == Action.TRAINING.value
-    assert stored["high"]["high"] == DEFAULT_MATRIX[Severity.HIGH][SecurityRisk.HIGH].value
-    assert settings.get(settings.WARNING_VALIDITY_MONTHS)["written"] == 9
+    stored = cases.action_matrix()
+    assert stored[Severity.LOW][SecurityRisk.LOW] == Action.TRAINING
+    assert stored[Severity.HIGH][SecurityRisk.HIGH] == DEFAULT_MATRIX[Severity.HIGH][SecurityRisk.HIGH]
+    assert cases.validity_setting()[WarningType.WRITTEN] == 9
     assert settings.get(settings.REVOCATION_MAX_DAYS) == 30
     assert only_entry("update", "settings")[1]["warning_validity_months"][1]["written"] == 9
 
@@ -45,6 +53,12 @@ def test_bad_input_changes_nothing(client, login_as, changes):
     login_as("admin")
     response = client.post("/admin/corrective-actions", data=posted(**changes))
     assert response.status_code == 422
-    assert settings.get(settings.CASE_ACTION_MATRIX) == matrix_setting(DEFAULT_MATRIX)
-    assert settings.get(settings.WARNING_VALIDITY_MONTHS)["written"] == 6
+    assert cases.action_matrix() == DEFAULT_MATRIX
+    assert cases.validity_setting()[WarningType.WRITTEN] == 6
     assert settings.get(settings.CASE_RETENTION_YEARS) == 5
+
+
+def test_the_settings_module_refuses_a_key_it_does_not_know_unless_given_its_default(app):
+    with pytest.raises(KeyError, match="case_action_matrix"):
+        settings.get(cases.CASE_ACTION_MATRIX)
+    assert settings.get(cases.CASE_ACTION_MATRIX, {"low": {}}) == {"low": {}}

@@ -168,14 +168,41 @@ def may_open_for(user: User, employee: Employee) -> bool:
 # --- settings ------------------------------------------------------------------------------------
 
 
+# The organisation's settings cases own (app.admin.settings stores them; their defaults are here).
+CASE_ACTION_MATRIX = "case_action_matrix"
+WARNING_VALIDITY_MONTHS = "warning_validity_months"
+
+
+def _setting_defaults() -> dict:
+    return {CASE_ACTION_MATRIX: rules.matrix_setting(rules.DEFAULT_MATRIX),
+            WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in rules.DEFAULT_VALIDITY_MONTHS.items()}}
+
+
+def _setting(key: str):
+    return settings.get(key, _setting_defaults()[key])
+
+
 def action_matrix() -> dict[Severity, dict[SecurityRisk, Action]]:
-    return rules.matrix_from_setting(settings.get(settings.CASE_ACTION_MATRIX))
+    return rules.matrix_from_setting(_setting(CASE_ACTION_MATRIX))
+
+
+def validity_setting() -> dict[WarningType, int]:
+    """How many months each kind of warning counts."""
+    stored = _setting(WARNING_VALIDITY_MONTHS)
+    return {kind: int(stored.get(kind.value, rules.DEFAULT_VALIDITY_MONTHS[kind])) for kind in WarningType}
 
 
 def validity_months(warning_type: WarningType | str) -> int:
-    kind = WarningType(warning_type)
-    stored = settings.get(settings.WARNING_VALIDITY_MONTHS)
-    return int(stored.get(kind.value, rules.DEFAULT_VALIDITY_MONTHS[kind]))
+    return validity_setting()[WarningType(warning_type)]
+
+
+def save_case_settings(matrix: dict[Severity, dict[SecurityRisk, Action]], validity: dict[WarningType, int],
+                       others: dict, *, actor: User) -> dict:
+    """The corrective-actions page's settings, saved as one change: the matrix, each warning's
+    validity, and `others` (the organisation's settings shown beside them)."""
+    return settings.save({CASE_ACTION_MATRIX: rules.matrix_setting(matrix),
+                          WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in validity.items()},
+                          **others}, actor=actor, defaults=_setting_defaults())
 
 
 # --- choices -------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.admin import settings
 from app.audit.models import AuditEntry
 from app.auth.permissions import CASE_DESTROY, CASE_STEPS, CASE_VIEW
 from app.common.privacy import pseudonym
 from app.extensions import db
 from app.policies.cases import services as cases
 from app.policies.cases.models import CaseEvidence, CaseWarning, GoverningCode, PolicyCase
+from app.policies.cases.recommendation import WarningType
 from app.policies.cases.services import CaseRuleError, WarningInput
 from tests import factories
 from tests.policies.conftest import make_approved, make_employee, open_case
@@ -134,8 +134,8 @@ def test_a_warning_date_must_be_possible(employee, policy, issued, words):
 
 
 def test_a_warning_counts_for_the_validity_set_for_its_type(employee, policy):
-    settings.save({settings.WARNING_VALIDITY_MONTHS: {"management": 2, "written": 6, "final_written": 12}},
-                  actor=None)
+    cases.save_case_settings(cases.action_matrix(), {WarningType.MANAGEMENT: 2, WarningType.WRITTEN: 6,
+                                                     WarningType.FINAL_WRITTEN: 12}, {}, actor=None)
     db.session.commit()
     warning = warn(open_case(employee, policy), "management", date(2026, 11, 5))
     assert warning.valid_until == date(2027, 1, 5)
