@@ -15,17 +15,7 @@ from app.policies.cases.models import PolicyCase
 from tests import factories
 from tests.admin.pages import csv_rows
 from tests.controls.test_views import error_next_to, shown_total, text_of
-from tests.policies.conftest import make_approved, make_employee, open_case
-
-
-@pytest.fixture
-def policy():
-    return make_approved()
-
-
-@pytest.fixture
-def employee(department):
-    return make_employee(department=department, name="Ayanda Zulu")
+from tests.policies.conftest import make_employee, open_case
 
 
 def form(policy, employee, **changes) -> dict:

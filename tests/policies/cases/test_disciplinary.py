@@ -19,18 +19,13 @@ from app.policies.cases.disciplinary import FairnessError, HearingInput, NoticeI
 from app.policies.cases.models import CaseFairnessOverride, CaseHearingNotice, CaseSanction, CaseSuspension
 from app.policies.cases.services import CaseRuleError
 from app.policies.models import PolicyAcknowledgement
-from tests.policies.conftest import make_approved, make_employee, open_case
+from tests.policies.conftest import make_employee, open_case
 
 pytestmark = pytest.mark.usefixtures("app")
 TODAY = date(2026, 12, 4)
 REASON = "The employee asked for the earlier date and waived the rest of the notice period."
 DISMISSAL_REASONS = ("Shared the administrator password with an outside contractor after a final written warning "
                      "for the same conduct; trust in the employee is broken.")
-
-
-@pytest.fixture
-def policy():
-    return make_approved()
 
 
 @pytest.fixture

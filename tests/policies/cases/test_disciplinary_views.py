@@ -26,12 +26,7 @@ from tests.policies.cases.test_disciplinary import (
     to_outcome,
     to_sanction,
 )
-from tests.policies.conftest import make_approved, make_employee, open_case
-
-
-@pytest.fixture
-def policy():
-    return make_approved()
+from tests.policies.conftest import make_employee, open_case
 
 
 @pytest.fixture

@@ -13,38 +13,10 @@ from app.audit.models import AuditEntry
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.policies.cases import privileges
-from app.policies.cases import services as cases
 from app.policies.cases.models import CaseRevocation, CaseTraining
 from tests import factories
 from tests.controls.test_views import error_next_to, text_of
-from tests.policies.conftest import make_approved, make_employee, open_case
-
-
-@pytest.fixture
-def policy():
-    return make_approved()
-
-
-@pytest.fixture
-def employee(department):
-    return make_employee(department=department, name="Ayanda Zulu")
-
-
-def decided(employee, policy, action: str):
-    case = open_case(employee, policy)
-    cases.decide(case, action, "The employee copied files to a USB stick after a briefing on the rule.",
-                 expected_version=case.version, actor=None, today=date(2026, 11, 5))
-    return case
-
-
-@pytest.fixture
-def revoking(employee, policy):
-    return decided(employee, policy, "revoke_privileges")
-
-
-@pytest.fixture
-def training_case(employee, policy):
-    return decided(employee, policy, "training")
+from tests.policies.conftest import open_case
 
 
 def revocation_form(**changes) -> dict:

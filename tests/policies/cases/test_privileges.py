@@ -19,38 +19,12 @@ from app.policies.cases import services as cases
 from app.policies.cases.models import CaseRevocation, CaseTraining
 from app.policies.cases.privileges import RevocationInput
 from app.policies.cases.services import CaseRuleError
-from tests.policies.conftest import make_approved, make_employee, open_case
+from tests.policies.cases.conftest import decided
+from tests.policies.conftest import open_case
 
 pytestmark = pytest.mark.usefixtures("app")
 TODAY = date(2026, 12, 4)
 INCIDENT = date(2026, 11, 2)
-
-
-@pytest.fixture
-def policy():
-    return make_approved()
-
-
-@pytest.fixture
-def employee(department):
-    return make_employee(department=department, name="Ayanda Zulu")
-
-
-def decided(employee, policy, action: str):
-    case = open_case(employee, policy)
-    cases.decide(case, action, "The employee copied files to a USB stick after a briefing on the rule.",
-                 expected_version=case.version, actor=None, today=date(2026, 11, 5))
-    return case
-
-
-@pytest.fixture
-def revoking(employee, policy):
-    return decided(employee, policy, "revoke_privileges")
-
-
-@pytest.fixture
-def training_case(employee, policy):
-    return decided(employee, policy, "training")
 
 
 def revocation(**changes) -> RevocationInput:

@@ -20,20 +20,10 @@ from app.policies.cases.models import CaseEvidence, CaseWarning, GoverningCode, 
 from app.policies.cases.recommendation import WarningType
 from app.policies.cases.services import CaseRuleError, WarningInput
 from tests import factories
-from tests.policies.conftest import make_approved, make_employee, open_case
+from tests.policies.conftest import make_employee, open_case
 
 pytestmark = pytest.mark.usefixtures("app")
 TODAY = date(2026, 12, 4)
-
-
-@pytest.fixture
-def policy():
-    return make_approved()
-
-
-@pytest.fixture
-def employee(department):
-    return make_employee(department=department, name="Ayanda Zulu")
 
 
 def warn(case, kind="management", issued=date(2026, 11, 5)):
