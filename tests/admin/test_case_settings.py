@@ -16,7 +16,7 @@ from app.policies.cases.recommendation import (
     WarningType,
     matrix_setting,
 )
-from tests.admin.pages import only_entry
+from tests.pages import only_entry
 
 
 def posted(**changes) -> dict:

@@ -9,7 +9,7 @@ from app.admin import services
 from app.auth.models import Department
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry, page_text
+from tests.pages import audit_entries, only_entry, page_text
 
 STALE_MESSAGE = "This department was changed by someone else while you were editing it."
 

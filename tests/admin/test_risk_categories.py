@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.risks.categories import create_category, find_category, seed_default_categories, update_category
 from app.risks.models import RiskCategory
-from tests.admin.pages import audit_entries, only_entry, page_text
+from tests.pages import audit_entries, only_entry, page_text
 
 STALE_MESSAGE = "This category was changed by someone else while you were editing it."
 

@@ -14,7 +14,7 @@ from app.risks import matrices
 from app.risks.models import Risk, RiskCategory, RiskMatrix
 from app.risks.scoring import Band, Level, Matrix, default_matrix
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry, page_text
+from tests.pages import audit_entries, only_entry, page_text
 
 FIVE = default_matrix(5)
 

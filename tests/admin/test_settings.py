@@ -9,7 +9,7 @@ import pytest
 from app.admin import settings
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry, page_text, sign_in
+from tests.pages import audit_entries, only_entry, page_text, sign_in
 
 DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 

@@ -15,7 +15,7 @@ from app.auth.passwords import verify_password
 from app.common.timeutil import utcnow
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import (
+from tests.pages import (
     audit_entries,
     csv_rows,
     is_signed_in,

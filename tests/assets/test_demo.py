@@ -9,7 +9,7 @@ from app.assets.models import Asset, DispositionGroup, LinkSpeed, SiteType, sear
 from app.common.timeutil import local_today
 from app.core.demo import seed_demo
 from app.extensions import db
-from tests.admin.pages import only_entry
+from tests.pages import only_entry
 
 
 def test_the_demo_has_the_decks_sites_and_portfolio(app, demo_data):

@@ -9,9 +9,8 @@ import pytest
 
 from app.common.timeutil import local_today
 from tests import factories
-from tests.admin.pages import csv_rows, only_entry, xlsx_rows
 from tests.assets.test_views import listed, make, product
-from tests.controls.test_views import text_of
+from tests.pages import csv_rows, only_entry, text_of, xlsx_rows
 
 
 @pytest.fixture

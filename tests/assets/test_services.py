@@ -20,7 +20,7 @@ from app.risks import services as risks
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 TODAY = date(2026, 11, 25)
 

@@ -1,3 +1,4 @@
+
 """The portfolio per year and the sites table: counts, groups, the undecided, the net result; and
 their pages."""
 
@@ -8,7 +9,7 @@ import pytest
 from app.assets import services, summaries
 from app.assets.models import Disposition, DispositionGroup, LinkSpeed, SiteType
 from tests.assets.test_views import make
-from tests.controls.test_views import text_of
+from tests.pages import text_of
 
 # 2022 as in the provincial deck, scaled down: Add, Keep, Change, Assess, Reduce and undecided.
 DECISIONS_2022 = ["planned", "planned", "maintain", "retain", "sustain", "replace", "evaluate", "retire", None, None]

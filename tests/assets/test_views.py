@@ -17,8 +17,8 @@ from app.extensions import db
 from app.risks import services as risks
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
-from tests.admin.pages import audit_entries, csv_rows, only_entry, xlsx_rows
-from tests.controls.test_views import error_next_to, shown_total, text_of
+from tests.controls.test_views import shown_total
+from tests.pages import audit_entries, csv_rows, error_next_to, only_entry, text_of, xlsx_rows
 
 VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
 NOT_VIEWERS = ["manager", "hr_officer"]

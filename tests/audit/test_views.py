@@ -18,10 +18,7 @@ from app.audit.models import AuditEntry
 from app.common.timeutil import to_local
 from app.extensions import db
 from tests import factories
-
-
-def page_text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
+from tests.pages import page_text
 
 
 def shown(response, *candidates: str) -> set[str]:

@@ -21,7 +21,7 @@ from app.controls.services import ControlInput, ControlRuleError, EvidenceInput,
 from app.controls.soa import SoaInput
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 pytestmark = pytest.mark.usefixtures("app")
 

@@ -25,7 +25,7 @@ from app.controls.services import EvidenceInput, annex_a_control
 from app.controls.soa import SoaInput
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, csv_rows, only_entry, page_text, xlsx_rows
+from tests.pages import audit_entries, csv_rows, error_next_to, only_entry, text_of, xlsx_rows
 
 VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
 EDITORS = ["admin", "security_officer"]
@@ -42,17 +42,6 @@ def today():
     return local_today()
 
 
-def text_of(response) -> str:
-    """What a person reads: tags dropped, runs of white space as one space."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
-
-
-def error_next_to(response, field_id: str) -> str:
-    """The message shown under a field (the field macro's invalid-feedback element)."""
-    match = re.search(rf'<div id="{field_id}-error" class="invalid-feedback[^"]*">(.*?)</div>',
-                      response.get_data(as_text=True), re.S)
-    assert match, f"no message next to {field_id}"
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
 
 def listed(response) -> list[str]:

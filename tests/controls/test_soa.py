@@ -18,7 +18,7 @@ from app.controls.soa import SoaInput, SoaRuleError
 from app.extensions import db
 from app.risks import services as risks
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 TODAY = date(2026, 3, 31)
 JUSTIFICATION = "Treats the provincial Information Security risk (R-0001): monitoring of networks and systems."

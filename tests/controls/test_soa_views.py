@@ -14,8 +14,8 @@ from app.controls import soa
 from app.controls.services import ControlInput, annex_a_control, create_internal_control
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, csv_rows, only_entry, page_text, xlsx_rows
 from tests.controls.test_soa import EXCLUSION, JUSTIFICATION, decide, decide_every_control, excluded, included
+from tests.pages import audit_entries, csv_rows, only_entry, page_text, xlsx_rows
 
 VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
 EDITORS = ["admin", "security_officer"]

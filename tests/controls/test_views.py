@@ -3,7 +3,6 @@ control's page, creating and editing, and who may do what."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 
@@ -19,7 +18,7 @@ from app.risks import services as risks
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
 from tests import factories
-from tests.admin.pages import audit_entries, csv_rows, only_entry, page_text, xlsx_rows
+from tests.pages import audit_entries, csv_rows, error_next_to, only_entry, page_text, text_of, xlsx_rows
 
 VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
 STALE_MESSAGE = "This control was changed by someone else while you were editing it."
@@ -34,10 +33,6 @@ def listed(response) -> list[str]:
 def shown_total(response) -> str:
     return re.search(r'<p class="mb-0" role="status">([^<]+)</p>', response.get_data(as_text=True)).group(1)
 
-
-def text_of(response) -> str:
-    """What a person reads: tags dropped, runs of white space as one space."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
 
 
 def new_control_form(**changes) -> dict:
@@ -66,13 +61,6 @@ def reload(control: Control) -> Control:
     db.session.expire_all()
     return db.session.get(Control, control.id)
 
-
-def error_next_to(response, field_id: str) -> str:
-    """The message shown under a field (the field macro's invalid-feedback element)."""
-    match = re.search(rf'<div id="{field_id}-error" class="invalid-feedback[^"]*">(.*?)</div>',
-                      response.get_data(as_text=True), re.S)
-    assert match, f"no message next to {field_id}"
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from app.employees.demo import generate, seed_demo_employees
 from app.employees.models import Employee
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import only_entry
+from tests.pages import only_entry
 
 
 def register() -> list[Employee]:

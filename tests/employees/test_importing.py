@@ -14,7 +14,7 @@ from app.employees import importing, services
 from app.employees.models import Employee
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 from tests.tables import csv_bytes, xlsx_bytes
 
 HEADER = ["Employee number", "Name", "Department", "Position", "Manager", "E-mail", "Phone", "Language", "Status"]

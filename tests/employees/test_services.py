@@ -18,7 +18,7 @@ from app.employees.services import EmployeeInput, EmployeeRuleError
 from app.extensions import db
 from app.policies.models import AcknowledgementMethod, Policy, PolicyAcknowledgement, PolicyVersion
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 
 @pytest.fixture

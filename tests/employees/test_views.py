@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from app.employees.models import Employee
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, csv_rows, only_entry, xlsx_rows
-from tests.controls.test_views import error_next_to, shown_total, text_of
+from tests.controls.test_views import shown_total
 from tests.employees.test_services import acknowledge
+from tests.pages import audit_entries, csv_rows, error_next_to, only_entry, text_of, xlsx_rows
 
 
 def listed(response) -> list[str]:

@@ -15,8 +15,8 @@ from app.extensions import db
 from app.policies import services
 from app.policies.models import Policy, PolicyAcknowledgement
 from tests import factories
-from tests.admin.pages import audit_entries, csv_rows
-from tests.controls.test_views import error_next_to, shown_total, text_of
+from tests.controls.test_views import shown_total
+from tests.pages import audit_entries, csv_rows, error_next_to, text_of
 from tests.policies.conftest import make_approved, make_draft, make_employee
 
 NEW_POLICY = {"code": "AUP-001", "title": "Acceptable Use Policy", "change": "Original", "author_name": "S Dlamini",

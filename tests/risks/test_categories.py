@@ -11,7 +11,7 @@ from app.risks import categories
 from app.risks.categories import CategoryError, create_category, seed_default_categories, update_category
 from app.risks.models import RiskCategory
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 
 def category_count() -> int:

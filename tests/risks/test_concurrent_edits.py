@@ -15,7 +15,8 @@ import threading
 from app.extensions import db
 from app.risks.models import Risk
 from tests import factories
-from tests.risks.test_record_views import STALE_MESSAGE, edit_form, page_text
+from tests.pages import page_text
+from tests.risks.test_record_views import STALE_MESSAGE, edit_form
 from tests.threads import run_together
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from app.risks import matrices, scoring, services
 from tests import factories
-from tests.admin.pages import page_text
+from tests.pages import page_text
 from tests.risks.test_list_views import ALLOWED_ROLES, listed
 
 

@@ -19,7 +19,7 @@ from app.risks import matrices, scoring, services
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
 from tests import factories
-from tests.admin.pages import csv_rows, only_entry, page_text, xlsx_rows
+from tests.pages import csv_rows, only_entry, page_text, xlsx_rows
 
 ALLOWED_ROLES = ["admin", "security_officer", "risk_owner", "manager", "auditor"]
 
@@ -437,6 +437,6 @@ def test_xlsx_export_colours_bands_and_neutralises_formulas(client, admin, regis
 def test_a_page_view_is_not_an_export(client, admin, register):
     client.get("/risks?export=pdf")
     client.get("/risks")
-    from tests.admin.pages import audit_entries
+    from tests.pages import audit_entries
 
     assert audit_entries("export") == []

@@ -13,7 +13,7 @@ from app.risks import matrices
 from app.risks.models import RiskMatrix
 from app.risks.scoring import Band, default_matrix
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 
 def version_count() -> int:

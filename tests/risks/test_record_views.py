@@ -24,7 +24,7 @@ from app.risks.models import (
     TreatmentAction,
 )
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
+from tests.pages import audit_entries, only_entry
 
 STALE_MESSAGE = "This risk was changed by someone else while you were editing it."
 

@@ -16,7 +16,6 @@ from app.assets.products.models import Product
 from app.assets.products.services import ProductInput
 from app.assets.services import AssetInput
 from app.extensions import db
-from tests.admin.pages import page_text
 
 SHIPPED = 60  # products in app/data/product-lifecycle.csv, loaded by the migration
 
@@ -33,15 +32,6 @@ def shown_total(response) -> str:
     return re.search(r'<p class="mb-0" role="status">([^<]+)</p>', response.get_data(as_text=True)).group(1)
 
 
-def text_of(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
-
-
-def error_next_to(response, field_id: str) -> str:
-    match = re.search(rf'<div id="{field_id}-error" class="invalid-feedback[^"]*">(.*?)</div>',
-                      response.get_data(as_text=True), re.S)
-    assert match, f"no message next to {field_id}"
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
 
 def product(name: str, release: str = "", end_of_support: date | None = None, **fields) -> Product:

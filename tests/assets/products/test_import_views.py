@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from tests.admin.pages import csv_rows, page_text
 from tests.assets.products.conftest import item
 from tests.assets.products.test_importing import csv_file, find, row
+from tests.pages import csv_rows, page_text
 from tests.tables import token_of
 
 

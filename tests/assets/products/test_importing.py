@@ -17,8 +17,8 @@ from app.assets.products.services import ProductInput
 from app.audit.models import AuditEntry
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries
 from tests.assets.products.conftest import SHIPPED, item
+from tests.pages import audit_entries
 from tests.tables import csv_bytes, xlsx_bytes
 
 HEADER = ["Product", "Version", "End of support", "Source", "Note"]

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from app.assets.products.models import Product
 from app.common.timeutil import local_today
 from app.extensions import db
-from tests.admin.pages import audit_entries, csv_rows, only_entry, xlsx_rows
-from tests.assets.products.conftest import SHIPPED, item, listed, product, shipped, shown_total, text_of
+from tests.assets.products.conftest import SHIPPED, item, listed, product, shipped, shown_total
+from tests.pages import audit_entries, csv_rows, only_entry, text_of, xlsx_rows
 
 VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
 

@@ -14,9 +14,7 @@ from app.assets.products.models import Product
 from app.assets.products.services import ProductInput
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import audit_entries, only_entry
 from tests.assets.products.conftest import (
-    error_next_to,
     item,
     listed,
     product,
@@ -24,8 +22,8 @@ from tests.assets.products.conftest import (
     products_named,
     reload,
     shipped,
-    text_of,
 )
+from tests.pages import audit_entries, error_next_to, only_entry, text_of
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from app.assets.products.services import AssetRuleError, ProductInput, shipped_p
 from app.assets.services import AssetInput
 from app.extensions import db
 from tests import factories
-from tests.admin.pages import only_entry
+from tests.pages import only_entry
 
 
 @pytest.fixture

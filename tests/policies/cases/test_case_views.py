@@ -13,8 +13,8 @@ from app.common.privacy import pseudonym
 from app.extensions import db
 from app.policies.cases.models import PolicyCase
 from tests import factories
-from tests.admin.pages import csv_rows
-from tests.controls.test_views import error_next_to, shown_total, text_of
+from tests.controls.test_views import shown_total
+from tests.pages import csv_rows, error_next_to, text_of
 from tests.policies.conftest import make_employee, open_case
 
 

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.policies.cases import disciplinary as steps
 from app.policies.cases.models import CaseFairnessOverride, CaseHearingNotice, CaseInvestigation, CaseSanction
 from tests import factories
-from tests.controls.test_views import error_next_to, text_of
+from tests.pages import error_next_to, text_of
 from tests.policies.cases.test_disciplinary import (
     DISMISSAL_REASONS,
     TODAY,

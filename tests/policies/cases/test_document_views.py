@@ -1,3 +1,4 @@
+
 """The case timeline page, the case file PDF and the warning letter: what they hold, for whom."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from app.common.privacy import pseudonym
 from app.extensions import db
 from app.policies.cases import services as cases
 from app.policies.cases import timeline
-from tests.controls.test_views import text_of
+from tests.pages import text_of
 from tests.policies.conftest import make_approved, make_employee, open_case
 
 TODAY = date(2026, 12, 4)

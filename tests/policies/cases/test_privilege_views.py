@@ -15,7 +15,7 @@ from app.extensions import db
 from app.policies.cases import privileges
 from app.policies.cases.models import CaseRevocation, CaseTraining
 from tests import factories
-from tests.controls.test_views import error_next_to, text_of
+from tests.pages import error_next_to, text_of
 from tests.policies.conftest import open_case
 
 

@@ -1,3 +1,4 @@
+
 """Retention: closed cases past the setting are listed and destroyed, leaving statistics and the audit entry."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from app.extensions import db
 from app.policies.cases import retention
 from app.policies.cases import services as cases
 from app.policies.cases.models import CaseStatistic, CaseWarning, PolicyCase
-from tests.controls.test_views import text_of
+from tests.pages import text_of
 from tests.policies.conftest import make_approved, make_employee, open_case
 
 TODAY = date(2026, 12, 4)

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from app.reports import pack_archive, signing
-from tests.admin.pages import audit_entries
+from tests.pages import audit_entries
 
 pytestmark = pytest.mark.usefixtures("app")
 

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.reports import pack_archive, packs, signing
 from app.reports.models import EvidencePack, PackStatus
 from tests import factories
-from tests.admin.pages import audit_entries
+from tests.pages import audit_entries
 from tests.reports.packs.conftest import BACKUP_PDF
 
 pytestmark = pytest.mark.usefixtures("app")

@@ -11,7 +11,7 @@ import pytest
 from app.extensions import db
 from app.reports import pack_archive, packs
 from app.reports.models import EvidencePack, PackStatus
-from tests.admin.pages import audit_entries, page_text
+from tests.pages import audit_entries, page_text
 
 pytestmark = pytest.mark.usefixtures("app")
 

@@ -1,4 +1,5 @@
-"""Reading what the admin pages show, and what they wrote to the audit log."""
+"""Reading what a page shows (its text, a field's message, a download's rows) and what it wrote to
+the audit log: the helpers every package's view tests share."""
 
 from __future__ import annotations
 
@@ -17,6 +18,19 @@ from app.extensions import db
 
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
+
+
+def text_of(response) -> str:
+    """What a person reads: tags dropped, runs of white space as one space."""
+    return " ".join(re.sub(r"<[^>]+>", " ", page_text(response)).split())
+
+
+def error_next_to(response, field_id: str) -> str:
+    """The message shown under a field (the field macro's invalid-feedback element)."""
+    match = re.search(rf'<div id="{field_id}-error" class="invalid-feedback[^"]*">(.*?)</div>',
+                      response.get_data(as_text=True), re.S)
+    assert match, f"no message next to {field_id}"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
 
 
 def listed_emails(response) -> list[str]:
