@@ -12,6 +12,7 @@ from app.assets.products.services import sync_products
 from app.auth import services as accounts
 from app.auth.permissions import ASSET_IMPORT, role_has
 from app.common.imports import report_import
+from app.common.models import table_of
 from app.extensions import db
 
 assets_cli = AppGroup("assets", help="CMDB tasks.")
@@ -22,7 +23,7 @@ def load_products_command():
     """Add the products of the shipped product lifecycle list (vendors' end-of-support dates) that
     are not in the database yet. Safe to repeat: products already there keep their dates."""
     with db.engine.begin() as connection:
-        added = sync_products(connection, Product.__table__)
+        added = sync_products(connection, table_of(Product))
     if added:
         click.echo(f"Product lifecycle list: {added} product{'' if added == 1 else 's'} added.")
     else:

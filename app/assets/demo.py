@@ -104,13 +104,14 @@ def generate(today: date, department_ids: dict[str, int], products: dict[tuple[s
     """The demo CMDB as rows for the asset table (site_tag in place of site_id for devices)."""
     rng = random.Random(27002)
     cmdb = DemoCmdb()
-    for kind, speeds in SITES.items():
+    for site_type, speeds in SITES.items():
         for speed, count in speeds.items():
             for _ in range(count):
                 number = len(cmdb.sites) + 1
                 place = SITE_PLACES[number % len(SITE_PLACES)]
-                cmdb.sites.append(_row(f"SITE-{number:04}", f"{place} {SITE_NAMES[kind]} {number}", AssetKind.SITE,
-                                       department_ids.get(SITE_DEPARTMENTS[kind]), site_type=kind.value,
+                cmdb.sites.append(_row(f"SITE-{number:04}", f"{place} {SITE_NAMES[site_type]} {number}",
+                                       AssetKind.SITE, department_ids.get(SITE_DEPARTMENTS[site_type]),
+                                       site_type=site_type.value,
                                        link_speed=speed.value, custodian="Centre for e-Innovation"))
     departments = list(department_ids.values())
     for number in range(1, APPLICATIONS + 1):

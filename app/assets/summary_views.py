@@ -35,7 +35,8 @@ def _chart(years: list[summaries.PortfolioYear]) -> dict:
     bar_width, gap, height, left, top = 80, 48, 240, 48, 16
     bars, labels = [], []
     for index, year in enumerate(years):
-        x, y = left + gap / 2 + index * (bar_width + gap), top + height
+        x = left + gap / 2 + index * (bar_width + gap)
+        y: float = top + height  # the bottom of the bar; each part stacks above the last
         parts = [(group.value, year.group_count(group), GROUP_COLOURS[group]) for group in DispositionGroup]
         for label, count, colour in [*parts, ("Undecided", year.blank, BLANK_COLOUR)]:
             part_height = height * count / year.applications if year.applications else 0

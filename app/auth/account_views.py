@@ -36,7 +36,7 @@ def change_password():
         try:
             services.change_own_password(current_user, form.current_password.data, form.new_password.data)
         except services.AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
+            getattr(form, error.field or "new_password").errors.append(str(error))
         else:
             db.session.commit()
             login_user(current_user._get_current_object())  # the cookie must carry the new session token

@@ -1,4 +1,5 @@
 import sys
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -11,7 +12,7 @@ from app.extensions import db
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
 
 
-def _fail(message: str):
+def _fail(message: str) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     raise SystemExit(2)
 

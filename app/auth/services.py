@@ -43,7 +43,7 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def load_user_from_cookie(cookie_id: str) -> User | None:
+def load_user_from_cookie(cookie_id: str | None) -> User | None:
     """Flask-Login loader: the cookie holds '<id>:<session token>'; a rotated token signs out."""
     user_id, _, token = (cookie_id or "").partition(":")
     if not user_id.isdigit() or not token:

@@ -11,6 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
 from app.auth.forms import LoginForm, SecondFactorForm
+from app.auth.models import User
 from app.auth.permissions import ACCOUNT_SELF, permission_required, public
 from app.auth.views import bp
 from app.extensions import db, limiter
@@ -34,7 +35,7 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.index")
 
 
-def _finish_sign_in(user) -> object:
+def _finish_sign_in(user: User) -> object:
     next_url = session.get(NEXT_URL)
     session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
     services.record_sign_in(user)
@@ -66,6 +67,7 @@ def login():
     if result.error:
         form.password.errors.append(result.error)
         return render_template("auth/login.html", form=form), 401
+    assert result.user is not None  # check_password() names the user unless it refused
     if result.needs_second_factor:
         # Id and session token, like the login cookie: a password reset or a deactivation before
         # the code is entered ends this half-finished sign-in.

@@ -229,7 +229,7 @@ class ImportRoutes:
     run: Callable[..., ImportReport]  # run(filename, data, actor=, dry_run=)
     upload_template: str  # the part's upload page, extending imports/upload.html
     upload_context: Callable[[], dict]  # what else that page shows: its columns, row limit...
-    template_csv: Callable[[], str]
+    template_csv: Callable[[], bytes]
     template_xlsx: Callable[[], bytes]
     download_name: str  # of the template files, without the extension
     done_endpoint: str  # where a confirmed import goes

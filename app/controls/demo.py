@@ -12,6 +12,22 @@ from app.controls.models import INTERNAL_CATALOGUE, Control
 from app.extensions import db
 from app.risks.models import Risk
 
+
+def _annex_a(reference: str) -> Control:
+    """An Annex A control: the migrations load all of them."""
+    control = services.annex_a_control(reference)
+    if control is None:
+        raise LookupError(f"Annex A control {reference} is missing: run flask --app wsgi db upgrade.")
+    return control
+
+
+def _control(reference: str) -> Control:
+    """A control the demo names: Annex A, else one of INTERNAL_CONTROLS below."""
+    control = services.control_by_reference(reference)
+    if control is None:
+        raise LookupError(f"The demo's control {reference} is missing.")
+    return control
+
 # reference, title, type, frequency, Annex A refs, department, how it is done
 INTERNAL_CONTROLS = [
     ("IC-001", "Information security policy set approved by the HoD and reviewed yearly", "Preventive", "annually",
@@ -65,7 +81,7 @@ def seed_demo_controls() -> list[str]:
         control = services.create_internal_control(services.ControlInput(
             reference=reference, title=title, description=description, control_type=kind, frequency=frequency,
             owner_id=officer.id, department_id=department.id if department else None,
-            annex_a_ids=[services.annex_a_control(ref).id for ref in annex_refs]), actor=officer)
+            annex_a_ids=[_annex_a(ref).id for ref in annex_refs]), actor=officer)
         added.append(f"control {control.reference}")
     _link_demo_risks(officer)
     return added
@@ -164,8 +180,10 @@ def _record_progress(statuses: dict[str, str], officer) -> None:
     from app.controls import soa
 
     for reference, status in statuses.items():
-        control = services.annex_a_control(reference)
+        control = _annex_a(reference)
         entry = soa.entry_for(control)
+        if entry is None:  # seed_demo_soa() decided every Annex A control before recording progress
+            raise LookupError(f"Annex A control {reference} has no Statement of Applicability row.")
         data = soa.SoaInput(applicable=True, justification=entry.justification,
                             reasons=[reason.value for reason in entry.reasons], status=status, owner_id=entry.owner_id)
         soa.save_entry(control, data, expected_version=entry.version, actor=officer)
@@ -242,13 +260,13 @@ def seed_demo_evidence() -> list[str]:
     for title, filename, content, references, dated, valid_until in items:
         evidence = services.add_evidence(services.EvidenceInput(
             title=title, evidence_date=dated, valid_until=valid_until,
-            control_ids=[services.control_by_reference(reference).id for reference in references]),
+            control_ids=[_control(reference).id for reference in references]),
             actor=officer, filename=filename, content=content)
         added.append(f"evidence {evidence.title}")
     link = services.add_evidence(services.EvidenceInput(
         title="Supplier security schedule in the provincial contract template", evidence_date=add_months(today, -6),
         url="https://intranet.example.gov.za/procurement/security-schedule",
-        control_ids=[services.control_by_reference(reference).id for reference in ("5.20", "IC-008")]),
+        control_ids=[_control(reference).id for reference in ("5.20", "IC-008")]),
         actor=officer)
     added.append(f"evidence {link.title}")
     return added
@@ -281,7 +299,7 @@ def seed_demo_tests() -> list[str]:
         return []
     today = local_today()
     for reference, checked, method, sample, months, result, findings, follow_up in DEMO_TESTS:
-        services.record_test(services.control_by_reference(reference), services.ControlTestInput(
+        services.record_test(_control(reference), services.ControlTestInput(
             what_is_checked=checked, method=method, sample=sample, tested_on=add_months(today, months), result=result,
             findings=findings, follow_up=follow_up, tester_id=officer.id), actor=officer, today=today)
     return [f"control test of {reference}" for reference, *_ in DEMO_TESTS]

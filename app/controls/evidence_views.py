@@ -13,7 +13,7 @@ from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, permission_required
 from app.common import uploads
 from app.common.choices import control_choices
 from app.common.export import audited_export
-from app.common.listing import Listing, all_matching, requested_export
+from app.common.listing import Listing, SqlColumn, all_matching, requested_export
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services
@@ -24,7 +24,7 @@ from app.controls.queries import evidence_validity_condition
 from app.controls.views import bp
 from app.extensions import db
 
-SORT_COLUMNS = {"date": Evidence.evidence_date, "title": sa.func.lower(Evidence.title),
+SORT_COLUMNS: dict[str, SqlColumn] = {"date": Evidence.evidence_date, "title": sa.func.lower(Evidence.title),
                 "valid_until": Evidence.valid_until}
 
 
@@ -52,10 +52,11 @@ def _statement(args) -> sa.Select:
 @permission_required(CONTROL_VIEW)
 def evidence_index():
     statement = _statement(request.args)
-    if requested_export():
+    fmt = requested_export()
+    if fmt:
         rows = all_matching(statement, sort_columns=SORT_COLUMNS, default_sort="date", default_direction="desc",
                             tiebreaker=Evidence.id)
-        return audited_export(rows, EVIDENCE_COLUMNS, requested_export(), "khusela-evidence", entity_type="evidence",
+        return audited_export(rows, EVIDENCE_COLUMNS, fmt, "khusela-evidence", entity_type="evidence",
                               what="evidence items")
     listing = Listing.from_request(statement, sort_columns=SORT_COLUMNS, default_sort="date",
                                    default_direction="desc", tiebreaker=Evidence.id)

@@ -39,16 +39,17 @@ def _form(form_class, control: Control | None = None):
     return form
 
 
-def _input(form) -> services.ControlInput:
-    values = {"description": form.description.data or "",
-              "owner_id": int(form.owner_id.data) if form.owner_id.data else None,
-              "department_id": int(form.department_id.data) if form.department_id.data else None}
-    if isinstance(form, InternalControlForm):
-        values.update(reference=form.reference.data or "", catalogue=form.catalogue.data or "",
-                      title=form.title.data or "", control_type=form.control_type.data or None,
-                      frequency=form.frequency.data or None, active=form.active.data,
-                      annex_a_ids=list(form.annex_a_ids.data or []))
-    return services.ControlInput(**values)
+def _input(form: AnnexAControlForm) -> services.ControlInput:
+    description = form.description.data or ""
+    owner_id = int(form.owner_id.data) if form.owner_id.data else None
+    department_id = int(form.department_id.data) if form.department_id.data else None
+    if not isinstance(form, InternalControlForm):
+        return services.ControlInput(description=description, owner_id=owner_id, department_id=department_id)
+    return services.ControlInput(
+        description=description, owner_id=owner_id, department_id=department_id,
+        reference=form.reference.data or "", catalogue=form.catalogue.data or "", title=form.title.data or "",
+        control_type=form.control_type.data or None, frequency=form.frequency.data or None,
+        active=form.active.data, annex_a_ids=list(form.annex_a_ids.data or []))
 
 
 def _render_form(form, control: Control | None, status: int = 200):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -25,7 +27,15 @@ INTERNAL_CONTROLS_PER_ROW = 5  # the rest on the Annex A control's page
 RISKS_ON_EDIT_PAGE = 20
 
 
-def _filters() -> dict[str, str]:
+class SoaFilters(TypedDict):
+    """The table's filters from the query string, each "" when not chosen: soa_rows()'s keywords."""
+
+    theme: str
+    applicable: str
+    status: str
+
+
+def _filters() -> SoaFilters:
     theme = request.args.get("theme", "")
     applicable = request.args.get("applicable", "")
     status = request.args.get("status", "")
@@ -152,6 +162,7 @@ def issue():
         form.approved_on.data = local_today()
         return _render_issue(form, controls, undecided)
     if form.validate_on_submit():
+        assert form.approved_on.data is not None  # InputRequired: a form that validated holds a date
         with saving(form, soa.SoaRuleError):
             issued = soa.issue_version(approver=form.approver.data, approved_on=form.approved_on.data,
                                        note=form.note.data or "", actor=current_user, today=local_today())

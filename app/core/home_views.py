@@ -3,6 +3,8 @@ to the list that shows the same rows, and the organisation's summary (last sign-
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template, url_for
 from flask_login import current_user
 
@@ -16,15 +18,19 @@ from app.core.views import bp
 def index():
     from app.admin.services import organisation_summary
     from app.core.dashboard import dashboard
+    from app.risks.models import RatingKind
     from app.risks.queries import CELL_PARAMS
 
     today = local_today()
     board = dashboard(current_user, today)
 
-    def cell_url(kind, likelihood: int, impact: int) -> str:
+    def cell_url(kind: RatingKind, likelihood: int, impact: int) -> str:
+        assert board.risks is not None  # only the risk panel's heat map links to its cells
         likelihood_param, impact_param = CELL_PARAMS[kind]
-        return url_for("risks.index", **board.risks.scope_args, matrix=board.risks.heat_map.version.id,
-                       **{likelihood_param: likelihood, impact_param: impact})
+        # Any: url_for's own keywords (_external: bool...) would otherwise be checked against these values.
+        args: dict[str, Any] = {**board.risks.scope_args, "matrix": board.risks.heat_map.version.id,
+                                likelihood_param: likelihood, impact_param: impact}
+        return url_for("risks.index", **args)
 
     return render_template("core/index.html", board=board, today=today, cell_url=cell_url,
                            summary=organisation_summary(current_user))

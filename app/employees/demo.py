@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, User
+from app.common.models import table_of
 from app.common.timeutil import utcnow
 from app.core.demo import DEMO_ACCOUNTS
 from app.employees.models import Employee, EmploymentStatus
@@ -223,7 +224,7 @@ def seed_demo_employees() -> list[str]:
     managed = [{"employee": ids[employee.number], "manager": ids[employee.manager]} for employee in missing
                if employee.manager is not None and employee.manager in ids]
     if managed:
-        table = Employee.__table__
+        table = table_of(Employee)
         db.session.execute(table.update().where(table.c.id == sa.bindparam("employee"))
                            .values(manager_id=sa.bindparam("manager")), managed)
     linked = sum(1 for row in rows if row["user_id"] is not None)

@@ -19,7 +19,7 @@ from app.controls.models import Control
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
 from app.policies import services, workflow
-from app.policies.models import AcknowledgementMethod, Policy
+from app.policies.models import AcknowledgementMethod, Policy, PolicyVersion
 
 AUTHOR = ("Sipho Dlamini", "Security Officer", "security@example.org · 021 400 1234")
 REVIEWER = ("Lerato Mokoena", "Manager: ICT")
@@ -130,9 +130,9 @@ def _load(demo: DemoPolicy, owner: User | None, today: date) -> Policy:
     return policy
 
 
-def _acknowledge(policy: Policy, employees: list[Employee], today: date, rng: random.Random) -> int:
+def _acknowledge(version: PolicyVersion, employees: list[Employee], today: date, rng: random.Random) -> int:
     """Most employees signed the version in force on paper at a briefing; some have not yet."""
-    version = policy.current
+    assert version.approved_on is not None  # the version in force is approved, on its approval date
     signed = [e.number for e in employees if rng.random() < 0.85]
     if signed:
         briefing = min(today, version.approved_on + timedelta(days=rng.randint(5, 40)))
@@ -153,7 +153,9 @@ def seed_demo_policies() -> list[str]:
     added = []
     for demo in POLICIES:
         policy = _load(demo, owner, today)
-        signed = _acknowledge(policy, employees, today, rng) if employees else 0
-        added.append(f"policy {policy.code} {policy.title} (version {policy.current.number} in force, "
+        in_force = policy.current
+        assert in_force is not None  # _load() approved versions 1.0 and 1.1
+        signed = _acknowledge(in_force, employees, today, rng) if employees else 0
+        added.append(f"policy {policy.code} {policy.title} (version {in_force.number} in force, "
                      f"{signed} acknowledgements)")
     return added

@@ -147,14 +147,14 @@ def render_version(policy: Policy, shown: PolicyVersion, status: int = 200, **fo
     steps open to the reader. Forms that failed come back through `forms` with their errors."""
     today = local_today()
     employee = employee_for_user(current_user)
-    acknowledgeable = shown.state_enum == PolicyState.APPROVED and employee is not None
     step = StepForm(version=str(shown.version))
     approval = forms.pop("approval_form", None) or ApprovalForm(version=str(shown.version))
     context = {
         "policy": policy, "shown": shown, "today": today, "body": render(shown.body, top_heading=3),
         "may_edit": user_can(current_user, POLICY_EDIT), "may_approve": user_can(current_user, POLICY_APPROVE),
         "may_see_register": user_can(current_user, POLICY_ACKNOWLEDGEMENTS),
-        "acknowledged": services.has_acknowledged(shown, employee) if acknowledgeable else None,
+        "acknowledged": (services.has_acknowledged(shown, employee)
+                         if shown.state_enum == PolicyState.APPROVED and employee is not None else None),
         "coverage": services.coverage(shown) if shown.state_enum == PolicyState.APPROVED else None,
         "step_form": step, "clause_form": forms.pop("clause_form", None) or ClauseForm(),
         "reviewer_form": forms.pop("reviewer_form", None) or ReviewerForm(),

@@ -193,6 +193,7 @@ def approve(policy_id: int, version_id: int):
                                      approved_on=form.approved_on.data, next_review_on=form.next_review_on.data)
         with saving(form, services.PolicyRuleError, stale_url=stale_url):
             services.approve(version, approval, expected_version=form.version.data, actor=current_user)
+            assert version.next_review_on is not None  # approve() sets it, or raises
             flash(f"Approved {version}: it is the version in force, due for review on "
                   f"{version.next_review_on.isoformat()}.", "success")
             return _back(policy, version)

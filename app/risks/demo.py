@@ -18,7 +18,7 @@ from app.controls import services as control_services
 from app.extensions import db
 from app.risks import services
 from app.risks.categories import find_category, seed_default_categories
-from app.risks.models import Risk, RiskStatus, TreatmentStrategy
+from app.risks.models import Risk, RiskCategory, RiskStatus, TreatmentStrategy
 from app.risks.scoring import Rating
 
 INFORMATION_SECURITY_FACTORS = [
@@ -139,8 +139,15 @@ def _further(rng: random.Random) -> list[DemoRisk]:
     return risks
 
 
+def _top_category(name: str) -> RiskCategory:
+    category = find_category(name, None)
+    if category is None:  # seed_default_categories() adds every category the demo names
+        raise LookupError(f"The demo's risk category {name!r} is missing.")
+    return category
+
+
 def _create(spec: DemoRisk, rng: random.Random, officer, owner: User) -> Risk:
-    category = find_category(spec.category, None)
+    category = _top_category(spec.category)
     subcategory = find_category(spec.subcategory, category.id) if spec.subcategory else None
     department = find_department_by_code(spec.department) if spec.department else None
     today = local_today()

@@ -122,6 +122,7 @@ def review(risk_id: int):
         form.fill_ratings(risk)
         return _render_review(form, risk)
     if form.validate_on_submit():
+        assert form.reviewed_on.data is not None  # InputRequired: a form that validated holds a date
         rescored = None
         if form.ratings_changed(risk):
             # A review changes only the ratings: everything else stays as the risk holds it.
@@ -163,6 +164,7 @@ def accept(risk_id: int):
         form.expires_on.data = add_months(today, longest)
         return _render_accept(form, risk, longest)
     if form.validate_on_submit():
+        assert form.expires_on.data is not None  # InputRequired: a form that validated holds a date
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.detail", risk_id=risk.id)):
             acceptance = services.accept_risk(risk, actor=acting_user(), justification=form.justification.data,
                                               expires_on=form.expires_on.data, today=today,

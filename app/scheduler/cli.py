@@ -59,7 +59,9 @@ def run(standby: bool, retry: int) -> None:
 
     Only one process may run it: the first takes a lock (a PostgreSQL advisory lock, or on SQLite a
     file lock in instance/) and a second copy exits with status 1, or with --standby waits for it."""
-    app = current_app._get_current_object()
+    # The app itself, not the proxy, which the scheduler's threads could not resolve (they have no app
+    # context); Flask types current_app as Flask, which has no _get_current_object.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     lock = runner.runner_lock(app)
     while not lock.acquire():
         if not standby:

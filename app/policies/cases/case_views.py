@@ -124,6 +124,7 @@ def decide(case_id: int):
         with saving(form, services.CaseRuleError, stale_url=url_for("cases.detail", case_id=case.id)):
             services.decide(case, form.action.data, form.reason.data or "", expected_version=form.version.data,
                             actor=current_user)
+            assert case.decided is not None  # decide() records the action, or raises
             flash(f"Decided: {case.decided.label.lower()}.", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_case(case, 422, decision_form=form)

@@ -260,6 +260,6 @@ def record_appeal_outcome(case_id: int):
                                                         outcome_on=form.outcome_on.data, reasons=form.reasons.data,
                                                         varied_sanction=form.varied_sanction.data or "",
                                                         actor=current_user)
-            flash(f"Appeal outcome recorded: {appeal.outcome.replace('_', ' ')}.", "success")
+            flash(f"Appeal outcome recorded: {appeal.outcome}.", "success")
             return _back(case)
     return render_case(case, 422, appeal_outcome_form=form)

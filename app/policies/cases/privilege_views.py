@@ -56,6 +56,7 @@ def record_restoration(case_id: int, revocation_id: int):
     case, revocation = services.get_case_part_or_403(current_user, case_id, CaseRevocation, revocation_id, CASE_STEPS)
     form = RestorationForm()
     if form.validate_on_submit():
+        assert form.restored_on.data is not None  # DataRequired: a form that validated holds a date
         with saving(form, CaseRuleError):
             privileges.record_restoration(case, revocation.id, form.restored_on.data, actor=current_user)
             flash(f"Privileges restored on {form.restored_on.data.isoformat()}.", "success")
@@ -83,6 +84,7 @@ def record_training_completion(case_id: int, training_id: int):
     case, training = services.get_case_part_or_403(current_user, case_id, CaseTraining, training_id, CASE_STEPS)
     form = TrainingCompletionForm()
     if form.validate_on_submit():
+        assert form.completed_on.data is not None  # DataRequired: a form that validated holds a date
         with saving(form, RuleError):
             sent = uploads.form_file(form.evidence.data)
             evidence = uploads.check_evidence(*sent, field="evidence") if sent else None
