@@ -9,6 +9,9 @@ PYTEST_ARGS ?=
 # pytest-xdist processes per database run: 2 on a 2-core machine (README, "Testing", has the timings).
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -q -n $(PYTEST_WORKERS)
+# Some machines set PYTHONDONTWRITEBYTECODE, which also stops pytest caching its rewritten test
+# modules: every run, in every worker, would rewrite all of them again (about 6 s).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint typecheck migrations-check test-sqlite test-postgres system-packages bench clean
 
