@@ -7,13 +7,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from app.admin import settings
 from app.admin.views import bp
 from app.auth.permissions import ADMIN_SETTINGS, permission_required
-from app.extensions import db
+from app.common.saving import saving
 from app.policies.cases import recommendation as rules
 from app.policies.cases import services as cases
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
@@ -26,7 +26,7 @@ def _cell(severity: Severity, risk: SecurityRisk) -> str:
 def _form_class() -> type[FlaskForm]:
     """A select per matrix cell and a number per warning type (built from the enums, so a new
     level or type gets its field)."""
-    fields = {}
+    fields = {"seen": HiddenField()}  # settings.state_of() the page's settings when it was opened
     for severity in Severity:
         for risk in SecurityRisk:
             fields[_cell(severity, risk)] = SelectField(
@@ -50,6 +50,8 @@ NUMBERS = {
     settings.CASE_RETENTION_YEARS: ("Years a closed case is kept", 1, 30),
 }
 
+PAGE_SETTINGS = (*cases.CASE_SETTINGS, *NUMBERS)
+
 
 @bp.route("/corrective-actions", methods=["GET", "POST"])
 @permission_required(ADMIN_SETTINGS)
@@ -58,6 +60,7 @@ def case_settings():
     matrix = cases.action_matrix()
     validity = cases.validity_setting()
     if request.method == "GET":
+        form["seen"].data = settings.state_of(PAGE_SETTINGS)
         for severity in Severity:
             for risk in SecurityRisk:
                 form[_cell(severity, risk)].data = matrix[severity][risk].value
@@ -67,13 +70,13 @@ def case_settings():
             form[name].data = settings.get(name)
     elif form.validate_on_submit():
         chosen = {s: {r: Action(form[_cell(s, r)].data) for r in SecurityRisk} for s in Severity}
-        changes = cases.save_case_settings(
-            chosen, {kind: form[f"valid_{kind.value}"].data for kind in WarningType},
-            {name: form[name].data for name in NUMBERS}, actor=current_user)
-        db.session.commit()
-        flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
-              else "Nothing changed.", "success" if changes else "info")
-        return redirect(url_for("admin.case_settings"))
+        with saving(form, (), stale_url=url_for("admin.case_settings")):
+            changes = cases.save_case_settings(
+                chosen, {kind: form[f"valid_{kind.value}"].data for kind in WarningType},
+                {name: form[name].data for name in NUMBERS}, actor=current_user, seen=form["seen"].data or "")
+            flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
+                  else "Nothing changed.", "success" if changes else "info")
+            return redirect(url_for("admin.case_settings"))
     return render_template("admin/case_settings.html", form=form, severities=list(Severity),
                            risks=list(SecurityRisk), kinds=list(WarningType), cell=_cell,
                            default=rules.DEFAULT_MATRIX, numbers=list(NUMBERS)), (422 if form.errors else 200)

@@ -76,6 +76,7 @@ class DepartmentForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
+    seen = HiddenField()  # settings.state_of() the page's settings when it was opened
     organisation_name = StringField("Organisation", validators=[
         DataRequired("Enter the organisation's name, as reports should show it."), Length(max=120)])
     classification_label = StringField(

@@ -5,14 +5,18 @@ module imports no register."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
+import sqlalchemy as sa
 from flask import current_app
 
 from app.admin.models import Setting
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
+from app.common.models import StaleEditError
+from app.common.transactions import lock_chain_tail
 from app.extensions import db
 
 MFA_REQUIRED_ROLES = "mfa_required_roles"
@@ -67,9 +71,22 @@ def get(key: str, default: object = _NO_DEFAULT):
     return json.loads(row.value_json) if row else default
 
 
-def save(values: dict, actor: User | None, defaults: dict | None = None) -> dict:
+def state_of(keys) -> str:
+    """A short fingerprint of what is stored for these settings, for a form to send back: a save
+    from a page opened before someone else saved one of them is refused (see save())."""
+    rows = {row.key: row.value_json for row in db.session.scalars(sa.select(Setting).where(Setting.key.in_(keys)))}
+    stored = json.dumps([[key, rows.get(key)] for key in sorted(keys)])
+    return hashlib.sha256(stored.encode()).hexdigest()[:16]
+
+
+def save(values: dict, actor: User | None, defaults: dict | None = None, *, seen: str | None = None) -> dict:
     """Store several settings at once; returns {key: [before, after]} of what changed. `defaults`
-    holds the defaults of the settings a register owns, as get() takes them."""
+    holds the defaults of the settings a register owns, as get() takes them. `seen` is state_of()
+    these keys when the form was opened: if someone saved one of them since, StaleEditError."""
+    # The audit log's write lock, taken before reading: two saves of one page run one after the other.
+    lock_chain_tail(db.session)
+    if seen is not None and state_of(values) != seen:
+        raise StaleEditError("page of settings")
     changes = {}
     for key, value in values.items():
         before = get(key, (defaults or {}).get(key, _NO_DEFAULT))

@@ -11,7 +11,11 @@ from app.admin import settings
 from app.admin.forms import SettingsForm
 from app.admin.views import bp
 from app.auth.permissions import ADMIN_SETTINGS, acting_user, permission_required
-from app.extensions import db
+from app.common.saving import saving
+
+PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, settings.MFA_REQUIRED_ROLES,
+                 settings.EVIDENCE_MAX_MB, settings.ASSET_CLASSIFICATIONS, settings.POLICY_REVIEW_MONTHS,
+                 settings.PACK_RETENTION_DAYS)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -19,6 +23,7 @@ from app.extensions import db
 def organisation_settings():
     form = SettingsForm()
     if request.method == "GET":
+        form.seen.data = settings.state_of(PAGE_SETTINGS)
         form.organisation_name.data = settings.get(settings.ORGANISATION_NAME)
         form.classification_label.data = settings.get(settings.CLASSIFICATION_LABEL)
         form.mfa_required_roles.data = settings.get(settings.MFA_REQUIRED_ROLES)
@@ -32,21 +37,21 @@ def organisation_settings():
         form.evidence_max_mb.errors = [f"The server accepts uploads of at most {request_limit_mb} MB "
                                        "(KHUSELA_MAX_UPLOAD_MB); choose that or less."]
     elif form.validate_on_submit() and not _classifications_in_use_removed(form):
-        changes = settings.save(
-            {
-                settings.ORGANISATION_NAME: " ".join(form.organisation_name.data.split()),
-                settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
-                settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
-                settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
-                settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
-                settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
-                settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
-            },
-            actor=acting_user(),
-        )
-        db.session.commit()
-        flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
-        return redirect(url_for("admin.organisation_settings"))
+        with saving(form, (), stale_url=url_for("admin.organisation_settings")):
+            changes = settings.save(
+                {
+                    settings.ORGANISATION_NAME: " ".join(form.organisation_name.data.split()),
+                    settings.CLASSIFICATION_LABEL: form.classification_label.data.strip().upper(),
+                    settings.MFA_REQUIRED_ROLES: sorted(form.mfa_required_roles.data or []),
+                    settings.EVIDENCE_MAX_MB: form.evidence_max_mb.data,
+                    settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
+                    settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
+                    settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
+                },
+                actor=acting_user(), seen=form.seen.data or "",
+            )
+            flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
+            return redirect(url_for("admin.organisation_settings"))
     return render_template("admin/settings.html", form=form), (422 if form.errors else 200)
 
 

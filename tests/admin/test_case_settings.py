@@ -7,6 +7,8 @@ import re
 import pytest
 
 from app.admin import settings
+from app.admin.case_settings_views import PAGE_SETTINGS
+from app.extensions import db
 from app.policies.cases import services as cases
 from app.policies.cases.recommendation import (
     DEFAULT_MATRIX,
@@ -22,7 +24,8 @@ from tests.pages import only_entry
 def posted(**changes) -> dict:
     data = {f"{s}_{r}": action for s, row in matrix_setting(DEFAULT_MATRIX).items() for r, action in row.items()}
     return {**data, "valid_management": "3", "valid_written": "6", "valid_final_written": "12",
-            "revocation_max_days": "90", "hearing_notice_working_days": "5", "case_retention_years": "5", **changes}
+            "revocation_max_days": "90", "hearing_notice_working_days": "5", "case_retention_years": "5",
+            "seen": settings.state_of(PAGE_SETTINGS), **changes}  # as a page opened just now
 
 
 def test_the_page_shows_the_default_matrix(client, login_as):
@@ -62,3 +65,19 @@ def test_the_settings_module_refuses_a_key_it_does_not_know_unless_given_its_def
     with pytest.raises(KeyError, match="case_action_matrix"):
         settings.get(cases.CASE_ACTION_MATRIX)
     assert settings.get(cases.CASE_ACTION_MATRIX, {"low": {}}) == {"low": {}}
+
+
+def test_a_save_from_a_page_opened_before_someone_else_saved_is_refused(client, login_as):
+    login_as("admin")
+    page = client.get("/admin/corrective-actions").get_data(as_text=True)
+    opened = re.search(r'name="seen" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    cases.save_case_settings(cases.action_matrix(), {**cases.validity_setting(), WarningType.WRITTEN: 9}, {},
+                             actor=None)
+    db.session.commit()
+
+    response = client.post("/admin/corrective-actions", data=posted(low_low="training", seen=opened),
+                           follow_redirects=True)
+
+    assert "changed by someone else while you were editing it" in response.get_data(as_text=True)
+    assert cases.validity_setting()[WarningType.WRITTEN] == 9
+    assert cases.action_matrix()[Severity.LOW][SecurityRisk.LOW] != Action.TRAINING

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from app.admin import settings
+from app.admin.settings_views import PAGE_SETTINGS
 from app.extensions import db
 from tests import factories
 from tests.pages import audit_entries, only_entry, page_text, sign_in
@@ -17,8 +18,8 @@ DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 def posted(**values) -> dict:
     """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
-            "policy_review_months": "12",
-            "pack_retention_days": "14", **values}
+            "policy_review_months": "12", "pack_retention_days": "14",
+            "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
 
 def banner(response) -> str:
@@ -183,3 +184,31 @@ def test_the_organisation_named_on_reports_is_a_setting(client, login_as):
                                                        organisation_name="  Drakenstein   Municipality "))
     assert saved.status_code == 302
     assert settings.get(settings.ORGANISATION_NAME) == "Drakenstein Municipality"
+
+
+def seen_on(page) -> str:
+    match = re.search(r'name="seen" type="hidden" value="([0-9a-f]+)"', page.get_data(as_text=True))
+    assert match, "the form carries no state of the settings it shows"
+    return match.group(1)
+
+
+def test_a_save_from_a_page_opened_before_someone_else_saved_is_refused(client, admin, app):
+    opened = seen_on(client.get("/admin/settings"))
+    settings.save({settings.ORGANISATION_NAME: "Gauteng Department of Health"}, actor=None)
+    db.session.commit()
+
+    response = client.post("/admin/settings", data=posted(classification_label="SECRET", evidence_max_mb="20",
+                                                          seen=opened), follow_redirects=True)
+
+    assert "changed by someone else while you were editing it" in page_text(response)
+    assert settings.get(settings.ORGANISATION_NAME) == "Gauteng Department of Health"
+    assert settings.get(settings.CLASSIFICATION_LABEL) != "SECRET"
+    assert audit_entries("update", "settings")[-1].actor_id is None  # only the other save is recorded
+
+
+def test_a_form_without_the_state_of_the_settings_is_refused_too(client, admin):
+    data = posted(classification_label="SECRET", evidence_max_mb="20")
+    del data["seen"]
+    response = client.post("/admin/settings", data=data, follow_redirects=True)
+    assert "changed by someone else" in page_text(response)
+    assert settings.get(settings.CLASSIFICATION_LABEL) != "SECRET"

@@ -171,6 +171,7 @@ def may_open_for(user: User, employee: Employee) -> bool:
 # The organisation's settings cases own (app.admin.settings stores them; their defaults are here).
 CASE_ACTION_MATRIX = "case_action_matrix"
 WARNING_VALIDITY_MONTHS = "warning_validity_months"
+CASE_SETTINGS = (CASE_ACTION_MATRIX, WARNING_VALIDITY_MONTHS)
 
 
 def _setting_defaults() -> dict:
@@ -197,12 +198,12 @@ def validity_months(warning_type: WarningType | str) -> int:
 
 
 def save_case_settings(matrix: dict[Severity, dict[SecurityRisk, Action]], validity: dict[WarningType, int],
-                       others: dict, *, actor: User) -> dict:
+                       others: dict, *, actor: User | None, seen: str | None = None) -> dict:
     """The corrective-actions page's settings, saved as one change: the matrix, each warning's
-    validity, and `others` (the organisation's settings shown beside them)."""
+    validity, and `others` (the organisation's settings shown beside them). `seen`: as settings.save()."""
     return settings.save({CASE_ACTION_MATRIX: rules.matrix_setting(matrix),
                           WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in validity.items()},
-                          **others}, actor=actor, defaults=_setting_defaults())
+                          **others}, actor=actor, defaults=_setting_defaults(), seen=seen)
 
 
 # --- choices -------------------------------------------------------------------------------------
