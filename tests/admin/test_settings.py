@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 
 import pytest
 
@@ -11,6 +13,7 @@ from app.admin.settings_views import PAGE_SETTINGS
 from app.extensions import db
 from tests import factories
 from tests.pages import audit_entries, only_entry, page_text, sign_in
+from tests.threads import run_together
 
 DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 
@@ -212,3 +215,42 @@ def test_a_form_without_the_state_of_the_settings_is_refused_too(client, admin):
     response = client.post("/admin/settings", data=data, follow_redirects=True)
     assert "changed by someone else" in page_text(response)
     assert settings.get(settings.CLASSIFICATION_LABEL) != "SECRET"
+
+
+def test_two_admins_saving_the_settings_at_once_get_a_save_and_the_stale_message(app, monkeypatch):
+    """Both pages were opened on the same settings; the saves race (threads, both databases)."""
+    admins = [factories.make_user("admin") for _ in range(2)]
+    forms = {admin.email: posted(organisation_name=f"Saved by {admin.full_name}", classification_label="SECRET",
+                                 evidence_max_mb="20") for admin in admins}
+    db.session.commit()
+    db.session.close()  # the test's own connection holds nothing while the two requests run
+
+    both_checked = threading.Barrier(2)
+    state_of = settings.state_of
+
+    def check_then_wait(keys) -> str:
+        state = state_of(keys)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait(timeout=2)  # with the write lock, the other save waits for it instead
+        return state
+
+    monkeypatch.setattr(settings, "state_of", check_then_wait)
+    clients = {email: app.test_client() for email in forms}
+    for email, client in clients.items():
+        assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
+    responses, problems = {}, []
+
+    def save(email: str) -> None:
+        try:
+            responses[email] = clients[email].post("/admin/settings", data=forms[email], follow_redirects=True)
+        except Exception as error:  # noqa: BLE001 - an exception is the finding
+            problems.append(f"{email}: {type(error).__name__}: {error}")
+
+    run_together(save, forms, timeout=60)
+
+    assert problems == []
+    texts = {email: page_text(response) for email, response in responses.items()}
+    saved = [email for email, text in texts.items() if "Settings saved." in text]
+    refused = [email for email, text in texts.items() if "changed by someone else" in text]
+    assert len(saved) == 1 and len(refused) == 1
+    assert settings.get(settings.ORGANISATION_NAME) == forms[saved[0]]["organisation_name"]
