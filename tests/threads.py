@@ -15,3 +15,25 @@ def run_together(work: Callable[[str], None], people: Iterable[str], timeout: fl
     for thread in threads:
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread did not finish"
+
+
+def post_at_once(app, url: str, forms: dict[str, dict], *, follow_redirects: bool = False) -> tuple[dict, dict]:
+    """Each person (an e-mail of a factories user) signs in with a client of their own, then all
+    post their form to `url` at the same moment. Returns their clients and responses; an exception
+    in any request fails the test."""
+    from tests import factories
+
+    clients = {email: app.test_client() for email in forms}
+    for email, client in clients.items():
+        assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
+    responses, problems = {}, []
+
+    def post(email: str) -> None:
+        try:
+            responses[email] = clients[email].post(url, data=forms[email], follow_redirects=follow_redirects)
+        except Exception as error:  # noqa: BLE001 - an exception is the finding
+            problems.append(f"{email}: {type(error).__name__}: {error}")
+
+    run_together(post, forms, timeout=60)
+    assert problems == []
+    return clients, responses

@@ -13,7 +13,7 @@ from app.admin.settings_views import PAGE_SETTINGS
 from app.extensions import db
 from tests import factories
 from tests.pages import audit_entries, only_entry, page_text, sign_in
-from tests.threads import run_together
+from tests.threads import post_at_once
 
 DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 
@@ -235,20 +235,7 @@ def test_two_admins_saving_the_settings_at_once_get_a_save_and_the_stale_message
         return state
 
     monkeypatch.setattr(settings, "state_of", check_then_wait)
-    clients = {email: app.test_client() for email in forms}
-    for email, client in clients.items():
-        assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
-    responses, problems = {}, []
-
-    def save(email: str) -> None:
-        try:
-            responses[email] = clients[email].post("/admin/settings", data=forms[email], follow_redirects=True)
-        except Exception as error:  # noqa: BLE001 - an exception is the finding
-            problems.append(f"{email}: {type(error).__name__}: {error}")
-
-    run_together(save, forms, timeout=60)
-
-    assert problems == []
+    _, responses = post_at_once(app, "/admin/settings", forms, follow_redirects=True)
     texts = {email: page_text(response) for email, response in responses.items()}
     saved = [email for email, text in texts.items() if "Settings saved." in text]
     refused = [email for email, text in texts.items() if "changed by someone else" in text]

@@ -17,7 +17,7 @@ from app.risks.models import Risk
 from tests import factories
 from tests.pages import page_text
 from tests.risks.test_record_views import STALE_MESSAGE, edit_form
-from tests.threads import run_together
+from tests.threads import post_at_once
 
 
 def test_two_sessions_saving_one_risk_at_once_get_a_save_and_the_stale_message(app, make_risk, monkeypatch):
@@ -37,20 +37,7 @@ def test_two_sessions_saving_one_risk_at_once_get_a_save_and_the_stale_message(a
             both_checked.wait(timeout=2)  # on SQLite the other request waits for the lock instead
 
     monkeypatch.setattr(Risk, "check_version", check_then_wait)
-    clients = {email: app.test_client() for email in forms}
-    for email, client in clients.items():
-        assert client.post("/login", data={"email": email, "password": factories.PASSWORD}).status_code == 302
-    responses, problems = {}, []
-
-    def save(email: str) -> None:
-        try:
-            responses[email] = clients[email].post(f"/risks/{risk_id}/edit", data=forms[email])
-        except Exception as error:  # noqa: BLE001 - an exception is the finding
-            problems.append(f"{email}: {type(error).__name__}: {error}")
-
-    run_together(save, forms, timeout=60)
-
-    assert problems == []
+    clients, responses = post_at_once(app, f"/risks/{risk_id}/edit", forms)
     assert sorted(response.status_code for response in responses.values()) == [302, 302]
     saved = [email for email, response in responses.items() if response.headers["Location"] == f"/risks/{risk_id}"]
     refused = [email for email, response in responses.items()
