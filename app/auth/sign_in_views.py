@@ -26,7 +26,9 @@ def _login_rate_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send a user to another site."""
-    if target:
+    # A control character (a line break above all) has no place in a path and would break the
+    # Location header; urlsplit() drops tabs and line breaks, so look before it does.
+    if target and target.isprintable():
         parts = urlsplit(target)
         # Browsers take a backslash for a slash, so "/\host" would leave the site like "//host".
         same_site = not parts.scheme and not parts.netloc and "\\" not in target

@@ -199,6 +199,9 @@ def test_sign_in_starts_a_fresh_session(client, login_as):
         "javascript:alert(1)",
         "evil.example",
         "/\t/evil.example",
+        "/admin/users\nSet-Cookie: session=stolen",  # a line break would split the Location header
+        "/admin/users\r\n",
+        "/audit/\x00",
     ],
 )
 def test_next_to_another_site_is_ignored(app, client, sign_in, next_url):
