@@ -25,12 +25,15 @@ def _int(name: str, default: int) -> int:
         raise RuntimeError(f"{name} must be a whole number, got {value!r}.") from None
 
 
-def load_secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once into instance/secret_key (0600)."""
-    from_env = os.environ.get("SECRET_KEY")
+def instance_secret(instance_path: Path, file_name: str, env_name: str) -> str:
+    """A secret from the environment, else one generated once into instance/<file_name> (0600).
+
+    The secret key, and every other key kept outside the database, come from here, so a backup
+    knows where to find them (instance/) and an administrator can supply any of them instead."""
+    from_env = os.environ.get(env_name)
     if from_env:
         return from_env
-    key_file = instance_path / "secret_key"
+    key_file = instance_path / file_name
     if key_file.exists():
         return key_file.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -48,7 +51,7 @@ def load_secret_key(instance_path: Path) -> str:
 def from_environment(instance_path: Path) -> dict:
     default_db = f"sqlite:///{instance_path / 'khusela.db'}"
     return {
-        "SECRET_KEY": load_secret_key(instance_path),
+        "SECRET_KEY": instance_secret(instance_path, "secret_key", "SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_db,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "KHUSELA_TIMEZONE": os.environ.get("KHUSELA_TIMEZONE", "Africa/Johannesburg"),
