@@ -80,8 +80,8 @@ def risk_scope(user: User) -> tuple[str, dict[str, str | int]]:
     """A risk owner looks at their own risks, a manager at their department's; others at all."""
     if user.role == Role.RISK_OWNER:
         return "own", {"owner": user.id}
-    if user.role == Role.MANAGER and user.department_id is not None:
-        return "department", {"department": user.department_id}
+    if user.role == Role.MANAGER:  # risk_queries.register_scope() keeps them to it
+        return "department", {"department": user.department_id} if user.department_id else {}
     return "all", {}
 
 
@@ -91,13 +91,13 @@ def risk_panel(user: User, today: date) -> RiskPanel | None:
     scope, scope_args = risk_scope(user)
     current = current_matrix()
     scope_strings = {key: str(value) for key, value in scope_args.items()}
-    base = risk_queries.RiskFilters.from_args(scope_strings)
+    base = risk_queries.RiskFilters.from_args(scope_strings, viewer=user)
     flags = {"out_of_tolerance": "Out of tolerance", "overdue_review": "Review overdue",
              "overdue_actions": "With treatment actions overdue",
              "acceptance_expiring": f"Acceptance ending within {risk_queries.ACCEPTANCE_EXPIRY_DAYS} days"}
     area = {"own": "Your risks", "department": "Department risks"}.get(scope, "Risks")
     conditions = {
-        flag: sa.and_(*risk_queries.RiskFilters.from_args({**scope_strings, flag: "1"})
+        flag: sa.and_(*risk_queries.RiskFilters.from_args({**scope_strings, flag: "1"}, viewer=user)
                       .conditions(today=today, current_matrix_id=current.id))
         for flag in flags
     }

@@ -167,7 +167,7 @@ def _risk_filters(params: Mapping) -> risk_queries.RiskFilters:
     if filters is None:
         filters = risk_queries.RiskFilters()
     elif isinstance(filters, Mapping):
-        filters = risk_queries.RiskFilters.from_args(filters)
+        filters = risk_queries.RiskFilters.from_args(filters, viewer=None)
     elif not isinstance(filters, risk_queries.RiskFilters):
         raise ReportInputError("The risk filters must be the /risks query string or a RiskFilters.")
     if filters.department_id is not None and db.session.get(Department, filters.department_id) is None:
@@ -243,7 +243,7 @@ def _prepare_risk_register(params: Mapping) -> Prepared:
     filters = _risk_filters(params)
     current = current_matrix()
     lines, band_classes = risk_lines(filters, today)
-    heat_filters = risk_queries.RiskFilters.from_args(filters.heatmap_args)
+    heat_filters = risk_queries.RiskFilters.from_args(filters.heatmap_args, viewer=None)
     maps = [risk_queries.heat_map(kind, heat_filters, current=current, today=today)
             for kind in (RatingKind.INHERENT, RatingKind.RESIDUAL)]
     scope = _filters_label(filters)

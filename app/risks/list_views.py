@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
+from flask_login import current_user
 
 from app.auth.permissions import RISK_VIEW, permission_required
 from app.common.choices import department_choices
@@ -36,9 +37,18 @@ def _status_choices() -> dict[str, str]:
             **{status.value: status.label for status in RiskStatus}}
 
 
+def _department_choices() -> dict[str, str]:
+    """A manager reads their own department's risks only (queries.register_scope): no other to choose."""
+    every = department_choices("All departments", include_inactive=True)
+    if queries.register_scope(current_user) is None:
+        return every
+    own = str(current_user.department_id or "")
+    return {key: label for key, label in every.items() if key == own and key}
+
+
 def _filter_choices(current: RiskMatrix) -> dict[str, dict[str, str]]:
     return {
-        "department": department_choices("All departments", include_inactive=True),
+        "department": _department_choices(),
         "category": _category_choices(),
         "owner": {"": "Anyone", **{str(user.id): user.full_name for user in queries.risk_owners()}},
         "status": _status_choices(),
@@ -66,7 +76,7 @@ def _heatmap_url(**args) -> str:
 def index():
     today = local_today()
     current = current_matrix()
-    filters = queries.RiskFilters.from_args(request.args)
+    filters = queries.RiskFilters.from_args(request.args, viewer=current_user)
     statement = queries.filtered_risks(filters, today=today, current_matrix_id=current.id)
     bands = queries.Bands()
     fmt = requested_export()
@@ -96,7 +106,8 @@ def index():
 def heatmap():
     today = local_today()
     current = current_matrix()
-    filters = queries.RiskFilters.from_args({key: request.args.get(key, "") for key in queries.HEATMAP_FILTERS})
+    filters = queries.RiskFilters.from_args({key: request.args.get(key, "") for key in queries.HEATMAP_FILTERS},
+                                           viewer=current_user)
     maps = [queries.heat_map(kind, filters, current=current, today=today)
             for kind in (RatingKind.INHERENT, RatingKind.RESIDUAL)]
     base = filters.heatmap_args

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
-from app.auth.models import Department, User
+from app.auth.models import Department, Role, User
 from app.common.listing import SqlColumn, id_arg
 from app.controls.models import Control
 from app.controls.queries import risks_relying_on
@@ -68,6 +68,19 @@ class Cell:
     impact: int
 
 
+def register_scope(viewer: User | None) -> ColumnElement | None:
+    """The part of the register `viewer` reads, as a condition; None when it is all of it.
+
+    A manager reads the risks of their own department (DESIGN: managers act within their
+    department, as with cases and employees), a manager with no department none; every other role
+    that reads the register reads all of it. viewer=None is the system itself (packs, jobs)."""
+    if viewer is None or viewer.role != Role.MANAGER:
+        return None
+    if viewer.department_id is None:
+        return sa.false()
+    return Risk.department_id == viewer.department_id
+
+
 @dataclass(frozen=True)
 class RiskFilters:
     q: str = ""
@@ -88,9 +101,12 @@ class RiskFilters:
     control_id: int | None = None
     without_controls: bool = False
     cells: tuple[Cell, ...] = field(default_factory=tuple)
+    # register_scope() of the reader: not a filter they chose, so not compared and never in a link.
+    scope: ColumnElement | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> RiskFilters:
+    def from_args(cls, args: Mapping[str, str], *, viewer: User | None) -> RiskFilters:
+        """The filters of a query string, within what `viewer` may read (None: the whole register)."""
         status = args.get("status", "")
         if status not in {STATUS_ANY, *(s.value for s in RiskStatus)}:
             status = STATUS_NOT_CLOSED
@@ -119,10 +135,11 @@ class RiskFilters:
             control_id=id_arg(args, "control"),
             without_controls=args.get("control") == CONTROL_NONE,
             cells=tuple(cells),
+            scope=register_scope(viewer),
         )
 
     def conditions(self, *, today: date, current_matrix_id: int) -> list[ColumnElement]:
-        where: list[ColumnElement] = []
+        where: list[ColumnElement] = [] if self.scope is None else [self.scope]
         if self.q:
             # autoescape: a "_" or "%" typed in the search box is a character, not a wildcard.
             needle = self.q.lower()

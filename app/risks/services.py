@@ -23,7 +23,7 @@ from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
 from app.controls.models import Control
 from app.extensions import db
-from app.risks import scoring
+from app.risks import queries, scoring
 from app.risks.matrices import current_matrix
 from app.risks.models import (
     ActionStatus,
@@ -124,8 +124,10 @@ def can_accept(user: User, risk: Risk) -> bool:
 
 
 def _may_read(user: User, risk: Risk) -> bool:
-    """Every role that reads the register reads every risk: risk owners see the others read-only."""
-    return True
+    """A manager reads their department's risks; every other role that reads the register reads
+    every risk (risk owners see the others read-only). One rule: queries.register_scope()."""
+    scope = queries.register_scope(user)
+    return scope is None or db.session.scalar(sa.select(Risk.id).where(Risk.id == risk.id, scope)) is not None
 
 
 # What each route permission asks of one risk, beyond holding the permission.

@@ -371,7 +371,7 @@ def test_the_new_list_filters_read_only_their_own_values(app):
     from app.controls.queries import evidence_validity_condition
     from app.risks.queries import RiskFilters
 
-    filters = RiskFilters.from_args({"overdue_actions": "1", "acceptance_expiring": "nonsense"})
+    filters = RiskFilters.from_args({"overdue_actions": "1", "acceptance_expiring": "nonsense"}, viewer=None)
     assert (filters.overdue_actions, filters.acceptance_expiring) == (True, False)
     assert evidence_validity_condition("soon", local_today()) is None
     assert evidence_validity_condition("", local_today()) is None
