@@ -183,6 +183,16 @@ class RiskForm(FlaskForm, RatingFields):
         self.set_rating_choices(matrix, risk, risk_matrix)
         self.control_ids.choices = control_choices(controls)
 
+    # Set by keep_tolerance_and_owner(): the page shows the two as text, not as fields.
+    tolerance_and_owner_kept = False
+
+    def keep_tolerance_and_owner(self, risk) -> None:
+        """For an editor who may not change them (services.may_set_tolerance_and_owner): the risk's
+        own tolerance and owner, whatever was posted."""
+        self.tolerance.data, self.tolerance.raw_data = risk.tolerance, [str(risk.tolerance)]
+        self.owner_id.data = "" if risk.owner_id is None else str(risk.owner_id)
+        self.tolerance_and_owner_kept = True
+
     def fill_from(self, risk) -> None:
         self.version.data = str(risk.version)
         for name in ("title", "description", "consequences", "tolerance", "review_frequency_months",

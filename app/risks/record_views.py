@@ -63,6 +63,8 @@ def _risk_form(risk: Risk | None) -> RiskForm:
         matrix=current_matrix().to_scoring(), risk=risk, risk_matrix=services.matrix_of(risk) if risk else None,
         controls=control_services.controls_to_link(keep_ids=[control.id for control in risk.controls] if risk else ()),
     )
+    if risk is not None and not services.may_set_tolerance_and_owner(current_user):
+        form.keep_tolerance_and_owner(risk)
     return form
 
 

@@ -123,6 +123,28 @@ def can_accept(user: User, risk: Risk) -> bool:
     return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
 
 
+def may_set_tolerance_and_owner(user: User) -> bool:
+    """Tolerance and ownership decide whether a risk needs formal acceptance. A risk owner who could
+    raise the tolerance of their own risk, or hand it to someone else, would take it off the
+    out-of-tolerance list without the justification and end date an acceptance records
+    (ISO/IEC 27001 6.1.3 f, 6.1.2 a): so only the security officer and administrators keep them."""
+    return user.role in (Role.ADMIN, Role.SECURITY_OFFICER)
+
+
+def _tolerance_and_owner_problems(risk: Risk, data: RiskInput, actor: User) -> list[tuple[str | None, str]]:
+    if may_set_tolerance_and_owner(actor):
+        return []
+    problems: list[tuple[str | None, str]] = []
+    if data.tolerance is not None and data.tolerance != risk.tolerance:
+        problems.append(("tolerance", "Only a security officer or an administrator may change a risk's tolerance. "
+                                      "If the risk must stay above its tolerance, accept it: the acceptance "
+                                      "records why and until when."))
+    if data.owner_id != risk.owner_id:
+        problems.append(("owner_id", "Only a security officer or an administrator may hand a risk to another "
+                                     "owner; ask them to."))
+    return problems
+
+
 def _may_read(user: User, risk: Risk) -> bool:
     """A manager reads their department's risks; every other role that reads the register reads
     every risk (risk owners see the others read-only). One rule: queries.register_scope()."""
@@ -343,6 +365,7 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor: User, r
     problems = _check_references(data, current_status=risk.status,
                                  current_control_ids=frozenset(control.id for control in risk.controls),
                                  current_owner_id=risk.owner_id)
+    problems += _tolerance_and_owner_problems(risk, data, actor)
     problems += scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
     problems += _check_tolerance(tolerance, matrix)
     if rescoring and not reason.strip():

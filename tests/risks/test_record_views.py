@@ -299,7 +299,7 @@ def test_a_stale_edit_is_refused(client, login_as, risk):
     services.update_risk(risk, services.RiskInput(
         title="Renamed meanwhile", category_id=risk.category_id, inherent=scoring.Rating(4, 4),
         residual=scoring.Rating(3, 3), owner_id=risk.owner_id, tolerance=4), expected_version=risk.version,
-        actor=None)
+        actor=factories.make_user("security_officer"))
     db.session.commit()
     response = client.post(f"/risks/{risk.id}/edit", data=opened, follow_redirects=True)
     assert STALE_MESSAGE in page_text(response)
