@@ -35,12 +35,14 @@ class OpenCaseForm(FlaskForm):
                                        validators=[Optional(), Length(max=300)])
 
     def set_choices(self, *, clauses) -> None:
-        groups: dict[str, list[tuple[str, str]]] = {}
+        groups: dict[str, dict[str, str]] = {}
         for clause in clauses:
             version = clause.version
             state = "in force" if version.state == "approved" else f"superseded {version.superseded_on}"
-            groups.setdefault(f"{version.policy} {version.number} ({state})", []).append(
-                (str(clause.id), f"{clause.reference} {clause.title}"))
+            # A dict per group: WTForms reads {value: label, group: {value: label}} as one list with
+            # optgroups. A list here would make it read the placeholder string as a group of letters.
+            groups.setdefault(f"{version.policy} {version.number} ({state})", {})[str(clause.id)] = (
+                f"{clause.reference} {clause.title}")
         self.clause_id.choices = {"": "Choose the clause", **groups}
 
 

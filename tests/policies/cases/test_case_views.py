@@ -63,6 +63,18 @@ def test_bad_input_is_shown_at_its_field_and_nothing_is_stored(client, login_as,
     assert cases_count() == 0
 
 
+@pytest.mark.parametrize(("clause", "message"), [("", "Choose the policy clause that was breached."),
+                                                 ("C", "Not a valid choice.")])
+def test_a_case_without_a_clause_keeps_the_form_and_says_so(client, login_as, policy, employee, clause, message):
+    login_as("hr_officer")
+
+    response = client.post("/cases/new", data=form(policy, employee, clause_id=clause))
+
+    assert response.status_code == 422 and cases_count() == 0
+    assert error_next_to(response, "clause_id") == message
+    assert "Shared his password with a contractor." in text_of(response)
+
+
 def test_deciding_another_action_needs_a_reason_on_the_page(client, login_as, policy, employee):
     case = open_case(employee, policy)
     login_as("hr_officer")
