@@ -17,7 +17,9 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``risk_register``: ``filters`` — an ``app.risks.queries.RiskFilters`` or a mapping of the /risks
   query string (q, department, category, owner, status, band, band_rating, out_of_tolerance, ...);
   ``department_id`` — narrows to one department (overrides the filters' department).
-- ``treatment_plan``: ``department_id`` — the actions of that department's risks.
+  ``viewer_id`` — the User the report is for: it holds only what they may read
+  (``risk_queries.register_scope``: a manager's own department); absent, the whole register.
+- ``treatment_plan``: ``department_id`` — the actions of that department's risks; ``viewer_id`` as above.
 - ``soa``: ``version_id`` (SoaVersion.id) or ``version_number``; neither: the latest issued version.
 - ``asset_register``: ``department_id`` — counts and unsupported items of one department (the
   portfolio and sites tables are organisation-wide).
@@ -162,13 +164,26 @@ class RiskLine:
         return self.ratings[RatingKind(kind)]
 
 
+def _viewer(params: Mapping) -> User | None:
+    viewer_id = _id_param(params, "viewer_id", "The reader")
+    if viewer_id is None:
+        return None
+    viewer = db.session.get(User, viewer_id)
+    if viewer is None:
+        raise ReportNotFound(f"There is no user with id {viewer_id}.")
+    return viewer
+
+
 def _risk_filters(params: Mapping) -> risk_queries.RiskFilters:
     filters = params.get("filters")
+    viewer = _viewer(params)
     if filters is None:
-        filters = risk_queries.RiskFilters()
+        filters = risk_queries.RiskFilters.from_args({}, viewer=viewer)
     elif isinstance(filters, Mapping):
-        filters = risk_queries.RiskFilters.from_args(filters, viewer=None)
-    elif not isinstance(filters, risk_queries.RiskFilters):
+        filters = risk_queries.RiskFilters.from_args(filters, viewer=viewer)
+    elif isinstance(filters, risk_queries.RiskFilters):
+        filters = dataclasses.replace(filters, scope=risk_queries.register_scope(viewer))
+    else:
         raise ReportInputError("The risk filters must be the /risks query string or a RiskFilters.")
     if filters.department_id is not None and db.session.get(Department, filters.department_id) is None:
         raise ReportNotFound(f"There is no department with id {filters.department_id}.")
@@ -243,7 +258,7 @@ def _prepare_risk_register(params: Mapping) -> Prepared:
     filters = _risk_filters(params)
     current = current_matrix()
     lines, band_classes = risk_lines(filters, today)
-    heat_filters = risk_queries.RiskFilters.from_args(filters.heatmap_args, viewer=None)
+    heat_filters = risk_queries.RiskFilters.from_args(filters.heatmap_args, viewer=_viewer(params))
     maps = [risk_queries.heat_map(kind, heat_filters, current=current, today=today)
             for kind in (RatingKind.INHERENT, RatingKind.RESIDUAL)]
     scope = _filters_label(filters)
@@ -257,6 +272,7 @@ def _prepare_risk_register(params: Mapping) -> Prepared:
                  "strategies": {strategy.value: strategy.label for strategy in TreatmentStrategy},
                  "out_of_tolerance_count": sum(1 for line in lines if line.risk.out_of_tolerance),
                  "older_count": sum(1 for line in lines if line.risk.matrix_id != current.id),
+                 "other_scale_count": sum(1 for line in lines if line.risk.matrix.size != current.size),
                  "current": current, "heat_map_scoped": heat_filters != filters},
     )
 
@@ -271,15 +287,18 @@ class OwnerActions:
     overdue: int
 
 
-def treatment_actions(department: Department | None) -> list[TreatmentAction]:
-    """Open actions (planned or in progress) of risks not closed: overdue first, then by due date
-    (undated last), then by risk."""
+def treatment_actions(department: Department | None, viewer: User | None = None) -> list[TreatmentAction]:
+    """Open actions (planned or in progress) of risks not closed that `viewer` may read (None: all):
+    overdue first, then by due date (undated last), then by risk."""
     statement = (sa.select(TreatmentAction).join(Risk, TreatmentAction.risk_id == Risk.id)
                  .where(TreatmentAction.status.in_(OPEN_ACTION_STATUSES), Risk.status != RiskStatus.CLOSED.value)
                  .options(selectinload(TreatmentAction.risk).selectinload(Risk.department),
                           selectinload(TreatmentAction.owner), selectinload(TreatmentAction.control)))
     if department is not None:
         statement = statement.where(Risk.department_id == department.id)
+    scope = risk_queries.register_scope(viewer)
+    if scope is not None:
+        statement = statement.where(scope)
     actions = list(db.session.scalars(statement))
     actions.sort(key=lambda a: (a.due_on is None, a.due_on or date.max, a.risk.reference, a.id))
     return actions
@@ -301,7 +320,7 @@ def by_owner(actions: list[TreatmentAction], today: date) -> list[OwnerActions]:
 def _prepare_treatment_plan(params: Mapping) -> Prepared:
     today = local_today()
     department = _department(params)
-    actions = treatment_actions(department)
+    actions = treatment_actions(department, _viewer(params))
     overdue = [action for action in actions if action.is_overdue(today)]
     owners = by_owner(actions, today)
     sections = [("summary", "Summary"), ("overdue", "Overdue actions"), ("by-owner", "Actions by owner")]

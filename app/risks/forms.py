@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -75,6 +76,8 @@ class RatingFields:
     residual_impact = SelectField("Residual impact", validators=[Optional()])
     target_likelihood = SelectField("Target likelihood", validators=[Optional()])
     target_impact = SelectField("Target impact", validators=[Optional()])
+    # Shown for a risk scored on an older matrix version of the same size (services.is_rebandable).
+    on_current_matrix = BooleanField("Confirm these ratings on the current matrix version")
 
     def set_rating_choices(self, matrix: scoring.Matrix, risk=None, risk_matrix: scoring.Matrix | None = None) -> None:
         for kind in RatingKind:
@@ -250,6 +253,7 @@ class RiskForm(FlaskForm, RatingFields):
             inherent=inherent,
             residual=self.rating(RatingKind.RESIDUAL),
             target=self.rating(RatingKind.TARGET),
+            on_current_matrix=bool(self.on_current_matrix.data),
             description=self.description.data or "",
             consequences=self.consequences.data or "",
             subcategory_id=int_or_none(self.subcategory_id.data),
@@ -307,6 +311,16 @@ class CloseForm(FlaskForm):
     reason = TextAreaField("Why is the risk closed?", filters=[strip], validators=[
         DataRequired("Say why the risk is closed (for example: the system was decommissioned)."),
         Length(max=250, message="Use at most 250 characters.")])
+
+
+class RebandForm(FlaskForm):
+    # The risks (id:version) the page listed: a save from a page opened before someone else moved or
+    # edited one of them is refused, whole.
+    seen = HiddenField()
+    reason = TextAreaField("Why do these ratings hold on the new version?", filters=[strip], validators=[
+        DataRequired("Say why the ratings hold on the new matrix version; the reason is kept in each risk's "
+                     "history."),
+        Length(max=2000, message="Use at most 2000 characters.")])
 
 
 # --- treatment actions -----------------------------------------------------------------------

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.permissions import RISK_VIEW, permission_required
+from app.auth.permissions import RISK_REBAND, RISK_VIEW, permission_required, user_can
 from app.common.choices import department_choices
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
@@ -119,6 +119,7 @@ def heatmap():
     choices = _filter_choices(current)
     return render_template(
         "risks/heatmap.html", maps=maps, current=current, filters=filters, choices=choices, cell_url=cell_url,
-        older_count=queries.count_on_older_versions(filters, current=current, today=today),
+        not_on_map=queries.count_not_on_map(filters, current=current, today=today),
+        reband_url=url_for("risks.reband") if user_can(current_user, RISK_REBAND) else None,
         older_url=_list_url(**base, older_matrix=1), list_url=_list_url(**base),
     )

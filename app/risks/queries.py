@@ -172,7 +172,7 @@ class RiskFilters:
         if self.older_matrix:
             where.append(Risk.matrix_id != current_matrix_id)
         if self.matrix_id is not None:
-            where.append(Risk.matrix_id == self.matrix_id)
+            where.append(Risk.matrix_id.in_(versions_on_map_of(self.matrix_id)))
         if self.control_id is not None:
             where.append(Risk.id.in_(risks_relying_on(self.control_id)))
         if self.without_controls:
@@ -291,6 +291,7 @@ class HeatMap:
     matrix: scoring.Matrix
     rows: list[list[HeatCell]]  # the highest likelihood first, impacts left to right
     unrated: int  # risks on this version without this rating (no residual yet, say)
+    older: int = 0  # risks placed here though scored on an older version of the same size
 
     @property
     def total(self) -> int:
@@ -305,12 +306,23 @@ class HeatMap:
         return [(band, totals[band.name]) for band in sorted(self.matrix.bands, key=lambda b: b.min_score)]
 
 
+def versions_on_map_of(matrix_id: int) -> sa.Select:
+    """The matrix versions whose risks a heat map of version `matrix_id` places: that version and the
+    older ones of the same size. Their levels mean the same, so a risk scored on them sits in the same
+    cell; its band is read on the map's version until its ratings are confirmed there."""
+    shown = sa.select(RiskMatrix.size, RiskMatrix.version_number).where(RiskMatrix.id == matrix_id).subquery()
+    return sa.select(RiskMatrix.id).join(shown, sa.and_(RiskMatrix.size == shown.c.size,
+                                                          RiskMatrix.version_number <= shown.c.version_number))
+
+
 def heat_map(kind: RatingKind, filters: RiskFilters, *, current: RiskMatrix, today: date) -> HeatMap:
-    """Counts per likelihood × impact cell of the current matrix version. Risks scored on older
-    versions are not placed on it: their levels may mean something else there."""
+    """Counts per likelihood × impact cell of the current matrix version, for the risks scored on it
+    or on an older version of the same size (versions_on_map_of). Risks scored on a matrix of another
+    size are not placed: their levels mean something else there (count_not_on_map)."""
     likelihood = getattr(Risk, f"{kind.value}_likelihood")
     impact = getattr(Risk, f"{kind.value}_impact")
-    where = [*filters.conditions(today=today, current_matrix_id=current.id), Risk.matrix_id == current.id]
+    where = [*filters.conditions(today=today, current_matrix_id=current.id),
+             Risk.matrix_id.in_(versions_on_map_of(current.id))]
     counts = {
         (row_likelihood, row_impact): count
         for row_likelihood, row_impact, count in db.session.execute(
@@ -319,6 +331,8 @@ def heat_map(kind: RatingKind, filters: RiskFilters, *, current: RiskMatrix, tod
         )
     }
     unrated = db.session.scalar(sa.select(sa.func.count()).select_from(Risk).where(*where, likelihood.is_(None)))
+    older = db.session.scalar(sa.select(sa.func.count()).select_from(Risk)
+                              .where(*where, likelihood.is_not(None), Risk.matrix_id != current.id))
     matrix = current.to_scoring()
     rows = [
         [HeatCell(level, impact_level, matrix.band_of(level.value, impact_level.value),
@@ -326,13 +340,15 @@ def heat_map(kind: RatingKind, filters: RiskFilters, *, current: RiskMatrix, tod
          for impact_level in matrix.impacts]
         for level in sorted(matrix.likelihoods, key=lambda lvl: lvl.value, reverse=True)
     ]
-    return HeatMap(kind=kind, version=current, matrix=matrix, rows=rows, unrated=unrated or 0)
+    return HeatMap(kind=kind, version=current, matrix=matrix, rows=rows, unrated=unrated or 0, older=older or 0)
 
 
-def count_on_older_versions(filters: RiskFilters, *, current: RiskMatrix, today: date) -> int:
+def count_not_on_map(filters: RiskFilters, *, current: RiskMatrix, today: date) -> int:
+    """Risks matching `filters` scored on a matrix of another size than the current one."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Risk)
-        .where(*filters.conditions(today=today, current_matrix_id=current.id), Risk.matrix_id != current.id)
+        .where(*filters.conditions(today=today, current_matrix_id=current.id),
+               Risk.matrix_id.not_in(versions_on_map_of(current.id)))
     ) or 0
 
 

@@ -72,6 +72,7 @@ def _render_risk_form(form: RiskForm, risk: Risk | None, status: int = 200):
     form.pad_factor_rows()
     return render_template(
         "risks/form.html", form=form, risk=risk, matrix=current_matrix(),
+        rebandable=risk is not None and services.is_rebandable(risk, current_matrix()),
         register_url=presentation.register_url(),
     ), status
 
@@ -126,10 +127,11 @@ def review(risk_id: int):
     if form.validate_on_submit():
         assert form.reviewed_on.data is not None  # InputRequired: a form that validated holds a date
         rescored = None
-        if form.ratings_changed(risk):
+        if form.ratings_changed(risk) or form.on_current_matrix.data:
             # A review changes only the ratings: everything else stays as the risk holds it.
             rescored = replace(services.input_of(risk), inherent=form.rating(RatingKind.INHERENT),
-                               residual=form.rating(RatingKind.RESIDUAL), target=form.rating(RatingKind.TARGET))
+                               residual=form.rating(RatingKind.RESIDUAL), target=form.rating(RatingKind.TARGET),
+                               on_current_matrix=bool(form.on_current_matrix.data))
         with saving(form, services.RiskRuleError, stale_url=url_for("risks.review", risk_id=risk.id)):
             services.record_review(risk, reviewed_on=form.reviewed_on.data, today=local_today(),
                                    reviewer=acting_user(), notes=form.notes.data, expected_version=form.version.data,
@@ -141,8 +143,8 @@ def review(risk_id: int):
 
 def _render_review(form: ReviewForm, risk: Risk, status: int = 200):
     return render_template("risks/review.html", form=form, risk=risk, register_url=presentation.register_url(),
-                           ratings=presentation.ratings_of(risk),
-                           matrix=current_matrix()), status
+                           ratings=presentation.ratings_of(risk), matrix=current_matrix(),
+                           rebandable=services.is_rebandable(risk, current_matrix())), status
 
 
 # --- acceptance ----------------------------------------------------------------------------------

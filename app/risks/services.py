@@ -8,7 +8,7 @@ risk's timeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
@@ -75,6 +75,9 @@ class RiskInput:
     factors: list[tuple[str, str]] = field(default_factory=list)
     # The controls in place that the residual rating assumes; None leaves the links as they are.
     control_ids: list[int] | None = None
+    # Confirm the ratings on the current matrix version even when they do not change: a risk scored
+    # on an older version moves to the current one and takes its bands there.
+    on_current_matrix: bool = False
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -358,8 +361,10 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor: User, r
     before_ratings = _ratings(risk)
     after_ratings = {RatingKind.INHERENT: data.inherent, RatingKind.RESIDUAL: data.residual,
                      RatingKind.TARGET: data.target}
-    rescoring = before_ratings != after_ratings
-    matrix_row = current_matrix() if rescoring else risk.matrix
+    ratings_changed = before_ratings != after_ratings
+    current = current_matrix()
+    rescoring = ratings_changed or (data.on_current_matrix and risk.matrix_id != current.id)
+    matrix_row = current if rescoring else risk.matrix
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else risk.tolerance
     problems = _check_references(data, current_status=risk.status,
@@ -369,14 +374,18 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor: User, r
     problems += scoring.rating_problems(matrix, data.inherent, data.residual, data.target)
     problems += _check_tolerance(tolerance, matrix)
     if rescoring and not reason.strip():
-        problems.append(("reason", "Say why the ratings change; the reason is kept in the risk's history."))
+        problems.append(("reason", "Say why the ratings change; the reason is kept in the risk's history."
+                         if ratings_changed else
+                         f"Say why these ratings hold on matrix version {current.version_number}; the reason "
+                         "is kept in the risk's history."))
     if problems:
         raise RiskRuleError(problems)
     before = _snapshot(risk)
     from_matrix_id = risk.matrix_id
-    if risk.status == RiskStatus.ACCEPTED and (rescoring or data.status != risk.status):
-        # The owner accepted the risk as it was rated then; a new rating or status ends that.
-        _end_acceptance(risk, "Risk re-scored" if rescoring else f"Status changed to {data.status}")
+    if risk.status == RiskStatus.ACCEPTED and (ratings_changed or data.status != risk.status):
+        # The owner accepted the risk as it was rated then; a new rating or status ends that. The
+        # same ratings confirmed on a new matrix version keep the acceptance: its scores are unchanged.
+        _end_acceptance(risk, "Risk re-scored" if ratings_changed else f"Status changed to {data.status}")
         if data.status == RiskStatus.ACCEPTED:
             data.status = RiskStatus.OPEN.value
     _apply(risk, data)
@@ -594,9 +603,30 @@ def rating_history(risk: Risk) -> list[RatingChange]:
     ))
 
 
-def risks_on_older_matrix() -> list[Risk]:
-    matrix: RiskMatrix = current_matrix()
+def is_rebandable(risk: Risk, current: RiskMatrix) -> bool:
+    """Scored on an older matrix version of the current one's size: the levels keep their meaning,
+    so its ratings can be confirmed on the current version as they are (RiskInput.on_current_matrix)."""
+    return risk.matrix_id != current.id and risk.matrix.size == current.size
+
+
+def rebandable_risks() -> list[Risk]:
+    """Risks not closed, scored on an older matrix version of the current one's size: their levels
+    keep their meaning, so their ratings can be confirmed on the current version as they are."""
+    current = current_matrix()
+    same_scale = sa.select(RiskMatrix.id).where(RiskMatrix.size == current.size, RiskMatrix.id != current.id)
     return list(db.session.scalars(
-        sa.select(Risk).where(Risk.matrix_id != matrix.id, Risk.status != RiskStatus.CLOSED)
-        .order_by(Risk.reference)
-    ))
+        sa.select(Risk).where(Risk.matrix_id.in_(same_scale), Risk.status != RiskStatus.CLOSED.value)
+        .order_by(Risk.reference)))
+
+
+def reband_on_current_matrix(*, actor: User, reason: str) -> list[Risk]:
+    """Confirm the unchanged ratings of every rebandable risk on the current matrix version: each
+    moves with its rating history and its own audit entry, all in the caller's one transaction."""
+    if not reason.strip():
+        raise RiskRuleError("Say why the ratings hold on the new matrix version; the reason is kept in each "
+                            "risk's history.", "reason")
+    moved = rebandable_risks()
+    for risk in moved:
+        update_risk(risk, replace(input_of(risk), on_current_matrix=True), expected_version=risk.version,
+                    actor=actor, reason=reason)
+    return moved

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from app.extensions import db
-from app.risks import services
+from app.risks import scoring, services
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
 from tests import factories
@@ -62,3 +62,12 @@ def make_risk(category, officer, owner):
 def input_from(risk, **changes) -> services.RiskInput:
     """The risk as its edit form would post it back, with some fields changed."""
     return replace(services.input_of(risk), **changes)
+
+
+def stricter_bands() -> scoring.Matrix:
+    """The default 5×5 levels with High from 8 instead of 10: a residual 4×2 moves from Medium to
+    High, a 3×3 (9) too; the levels keep their meaning, so risks can be re-banded onto it."""
+    default = scoring.default_matrix(5)
+    bands = [replace(b, max_score=7) if b.name == "Medium" else replace(b, min_score=8) if b.name == "High" else b
+             for b in default.bands]
+    return replace(default, bands=tuple(bands))

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from app.extensions import db
 from app.risks import matrices, scoring, services
 from tests import factories
 from tests.pages import page_text
@@ -38,7 +39,7 @@ def admin(login_as):
 @pytest.fixture
 def risks(make_risk, officer):
     """Four risks on the current matrix (one in another department), one closed, one on an
-    older version."""
+    older version of the same size."""
     dotp, doh = factories.make_department("DOTP"), factories.make_department("DOH")
     old = make_risk(title="Scored before the matrix changed", inherent=(5, 5), residual=(5, 5), department_id=dotp.id)
     matrices.save_new_version(scoring.default_matrix(5), change_note="Same bands, new version", actor=None)
@@ -67,16 +68,18 @@ def test_hr_officers_may_not_see_the_heat_maps(client, login_as):
     assert client.get("/risks/heatmap").status_code == 403
 
 
-def test_cells_count_the_risks_on_the_current_matrix_and_link_to_them(client, admin, risks):
+def test_cells_count_the_risks_on_the_current_matrix_and_older_ones_of_its_size(client, admin, risks):
     text = page_text(client.get("/risks/heatmap"))
     current = matrices.current_matrix().id
     inherent = cell_links(text, "inherent")
     assert inherent == {
+        f"/risks?matrix={current}&inherent_likelihood=5&inherent_impact=5": 1,
         f"/risks?matrix={current}&inherent_likelihood=4&inherent_impact=4": 3,
         f"/risks?matrix={current}&inherent_likelihood=2&inherent_impact=3": 1,
     }
     residual = cell_links(text, "residual")
     assert residual == {
+        f"/risks?matrix={current}&residual_likelihood=5&residual_impact=5": 1,
         f"/risks?matrix={current}&residual_likelihood=3&residual_impact=3": 2,
         f"/risks?matrix={current}&residual_likelihood=2&residual_impact=1": 1,
     }
@@ -86,8 +89,9 @@ def test_cells_count_the_risks_on_the_current_matrix_and_link_to_them(client, ad
             assert len(listed(client.get(href))) == count
     assert listed(client.get(f"/risks?matrix={current}&residual_likelihood=3&residual_impact=3")) == [
         risks["a"].reference, risks["b"].reference]
-    assert "4 risks on matrix version 2." in text  # inherent
-    assert "3 risks on matrix version 2; 1 without a residual rating is not shown." in text
+    assert "5 risks on matrix version 2 (1 scored on an older version with the same levels)." in text  # inherent
+    assert ("4 risks on matrix version 2 (1 scored on an older version with the same levels); 1 without a residual "
+            "rating is not shown.") in text
 
 
 def test_the_svg_draws_the_same_counts_with_band_colours(client, admin, risks):
@@ -97,11 +101,11 @@ def test_the_svg_draws_the_same_counts_with_band_colours(client, admin, risks):
     # The cell 3×3 (score 9, Medium) holds 2.
     assert re.search(r'<rect class="heatmap-cell" x="343" y="137" [^>]*fill="#f9a825"/>\s*'
                      r'<text class="heatmap-score"[^>]*>9</text>\s*<text class="heatmap-count"[^>]*>2</text>', svg)
-    assert svg.count('class="heatmap-count"') == 2
+    assert svg.count('class="heatmap-count"') == 3
     assert "<a " not in svg  # an image holds no links: they are laid over it, for the mouse only
     overlay = text[text.index('<svg class="heatmap-links" aria-hidden="true"', text.index(svg)):]
     overlay = overlay[:overlay.index("</svg>")]
-    assert overlay.count("<a ") == 2
+    assert overlay.count("<a ") == 3
     assert re.search(rf'<a href="/risks\?matrix={current}&residual_likelihood=3&residual_impact=3" tabindex="-1">'
                      r'<title>2 risks: likelihood 3 × impact 3 \(Medium\)</title><rect x="343" y="137" ', overlay)
     assert svg.count("<rect ") == 25
@@ -109,7 +113,7 @@ def test_the_svg_draws_the_same_counts_with_band_colours(client, admin, risks):
     for label in ("Rare", "Almost certain", "Insignificant", "Catastrophic", "Likelihood", "Impact"):
         assert f">{label}</" in svg
     assert "<title id=\"heatmap-residual-title\">Residual heat map, matrix version 2</title>" in svg
-    assert "3 in all:\n      Low 1, Medium 2, High 0, Critical 0." in svg
+    assert "4 in all:\n      Low 1, Medium 2, High 0, Critical 1." in svg
     assert "style=" not in text
 
 
@@ -118,18 +122,37 @@ def test_the_table_alternative_has_a_caption_and_headers(client, admin, risks):
     assert table.count('<th scope="col">') == 5
     assert table.count('<th scope="row" class="text-start">') == 5
     assert table.index("Likelihood 5") < table.index("Likelihood 1")  # the highest likelihood on top
-    assert table.count("<td>0<br>") == 23
+    assert table.count("<td>0<br>") == 22
 
 
-def test_risks_on_older_versions_are_counted_and_linked_not_drawn(client, admin, risks):
+def test_risks_on_an_older_version_of_the_same_size_are_drawn_and_named(client, admin, risks):
     text = page_text(client.get("/risks/heatmap"))
-    assert "1 risk matching these filters is scored on an older matrix version and is not shown here" in text
+
+    assert ("1 risk on these maps is scored on an older matrix version with the same levels: each sits in its cell, "
+            "coloured here by version 2's bands") in text
+    assert '<a class="alert-link" href="/risks/reband">Confirm their ratings on version 2</a>' in text
+    assert "not on these maps" not in text
+    assert "older matrix version" not in page_text(client.get(f"/risks/heatmap?department={risks['doh'].id}"))
+
+
+def test_only_those_who_may_reband_are_offered_the_link(client, login_as, risks):
+    login_as("auditor")
+
+    text = page_text(client.get("/risks/heatmap"))
+
+    assert "scored on an older matrix version with the same levels" in text and "/risks/reband" not in text
+
+
+def test_risks_on_a_matrix_of_another_size_are_counted_and_linked_not_drawn(client, admin, risks, make_risk):
+    matrices.save_new_version(scoring.default_matrix(4), change_note="4×4", actor=None)
+    db.session.commit()
+
+    text = page_text(client.get("/risks/heatmap"))
+
+    assert "5 risks matching these filters are scored on a matrix of another size and are not on these maps" in text
     assert '<a class="alert-link" href="/risks?older_matrix=1">List the risks to re-score</a>' in text
-    assert listed(client.get("/risks?older_matrix=1")) == [risks["old"].reference]
-    # Its 5×5 would be Critical; nothing is drawn there.
     assert "inherent_likelihood=5&inherent_impact=5" not in text
-    text = page_text(client.get(f"/risks/heatmap?department={risks['doh'].id}"))
-    assert "older matrix version" not in text
+    assert "0 risks on matrix version 3." in text
 
 
 def test_filters_narrow_the_heat_maps_and_travel_with_the_links(client, admin, risks):
@@ -164,7 +187,7 @@ def test_the_list_links_to_the_heat_maps_with_its_filters(client, admin, risks):
 def test_bad_query_values_are_ignored(client, admin, risks, query):
     response = client.get("/risks/heatmap?" + query)
     assert response.status_code == 200
-    assert sum(cell_links(page_text(response), "inherent").values()) == 4
+    assert sum(cell_links(page_text(response), "inherent").values()) == 5
 
 
 def test_an_empty_register_shows_empty_maps(client, admin):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from app.risks import matrices, scoring, services
 from app.risks.models import RatingKind, Risk, RiskStatus
 from app.risks.scoring import Rating
 from tests import factories
-from tests.risks.conftest import input_from
+from tests.risks.conftest import input_from, stricter_bands
 
 TODAY = date(2026, 11, 25)
 
@@ -148,7 +149,7 @@ def test_a_new_matrix_never_rewrites_saved_ratings(make_risk, officer):
     matrices.save_new_version(scoring.default_matrix(4), change_note="Move to 4×4", actor=None)
     db.session.expire_all()
     assert (risk.matrix_id, risk.inherent_score, risk.residual_score) == (old_matrix_id, 25, 16)
-    assert services.risks_on_older_matrix() == [risk]
+    assert matrices.risks_to_rescore_count() == 1 and services.rebandable_risks() == []  # 5×5 levels on a 4×4
     assert services.band_of(risk, RatingKind.INHERENT).name == "Critical"  # still read on its own matrix
     # Editing words keeps it on its own matrix; re-scoring moves it to the current one.
     services.update_risk(risk, input_from(risk, title="Renamed"), expected_version=risk.version, actor=officer)
@@ -156,7 +157,7 @@ def test_a_new_matrix_never_rewrites_saved_ratings(make_risk, officer):
     services.update_risk(risk, input_from(risk, inherent=Rating(4, 4), residual=Rating(3, 3)),
                          expected_version=risk.version, actor=officer, reason="Re-scored on the 4×4 matrix")
     assert risk.matrix_id == matrices.current_matrix().id
-    assert services.risks_on_older_matrix() == []
+    assert matrices.risks_to_rescore_count() == 0
     moved = [c for c in services.rating_history(risk) if c.from_matrix_id == old_matrix_id]
     assert {c.kind for c in moved} == {"inherent", "residual"}  # it has no target rating
 
@@ -167,6 +168,77 @@ def test_re_scoring_is_checked_against_the_current_matrix(make_risk, officer):
     with pytest.raises(services.RiskRuleError, match="Inherent likelihood 5 is outside the risk matrix; choose 1 to 4"):
         services.update_risk(risk, input_from(risk, residual=Rating(3, 3)), expected_version=risk.version,
                              actor=officer, reason="Re-score")
+
+
+def test_confirming_unchanged_ratings_moves_the_risk_to_the_new_version(make_risk, officer):
+    risk = make_risk(inherent=(4, 4), residual=(4, 2))
+    old = risk.matrix_id
+    new = matrices.save_new_version(stricter_bands(), change_note="High from 8", actor=None)
+    db.session.commit()
+    assert services.band_of(risk, RatingKind.RESIDUAL).name == "Medium"
+
+    with pytest.raises(services.RiskRuleError, match="Say why these ratings hold on matrix version 2"):
+        services.update_risk(risk, replace(services.input_of(risk), on_current_matrix=True),
+                             expected_version=risk.version, actor=officer)
+    db.session.rollback()
+    services.update_risk(risk, replace(services.input_of(risk), on_current_matrix=True),
+                         expected_version=risk.version, actor=officer, reason="Ratings confirmed at the forum")
+    db.session.commit()
+
+    assert risk.matrix_id == new.id and risk.residual_score == 8
+    assert services.band_of(risk, RatingKind.RESIDUAL).name == "High"
+    moved = [c for c in services.rating_history(risk) if c.from_matrix_id == old]
+    assert {(c.kind, c.from_score, c.to_score, c.reason) for c in moved} == {
+        ("inherent", 16, 16, "Ratings confirmed at the forum"), ("residual", 8, 8, "Ratings confirmed at the forum")}
+    assert f'"matrix_id":[{old},{new.id}]' in entries("update")[-1].changes
+
+
+def test_confirming_on_the_version_the_risk_is_already_on_changes_nothing(make_risk, officer):
+    risk = make_risk()
+
+    changes = services.update_risk(risk, replace(services.input_of(risk), on_current_matrix=True),
+                                   expected_version=risk.version, actor=officer)
+
+    assert changes == {} and services.rating_history(risk)[0].reason == "Initial assessment"
+
+
+def test_an_accepted_risk_keeps_its_acceptance_when_its_ratings_are_confirmed(make_risk, officer, owner):
+    risk = make_risk(inherent=(5, 5), residual=(4, 4), tolerance=9)
+    services.accept_risk(risk, actor=owner, justification="Budget in 2027", expires_on=TODAY + timedelta(days=90),
+                         today=TODAY, expected_version=risk.version)
+    matrices.save_new_version(stricter_bands(), change_note="High from 8", actor=None)
+
+    services.update_risk(risk, replace(services.input_of(risk), on_current_matrix=True),
+                         expected_version=risk.version, actor=officer, reason="Confirmed")
+
+    assert risk.status == RiskStatus.ACCEPTED and services.current_acceptance(risk) is not None
+
+
+def test_rebanding_moves_every_open_risk_of_the_same_scale_with_an_entry_each(make_risk, officer):
+    first, second = make_risk(title="First"), make_risk(title="Second")
+    closed = make_risk(title="Closed")
+    services.close_risk(closed, expected_version=closed.version, reason="Gone", actor=officer)
+    new = matrices.save_new_version(stricter_bands(), change_note="High from 8", actor=None)
+    db.session.commit()
+    updates_before = len(entries("update"))
+
+    with pytest.raises(services.RiskRuleError, match="Say why the ratings hold"):
+        services.reband_on_current_matrix(actor=officer, reason=" ")
+    moved = services.reband_on_current_matrix(actor=officer, reason="Bands revised by the ISMS forum")
+    db.session.commit()
+
+    assert moved == [first, second] and {first.matrix_id, second.matrix_id} == {new.id}
+    assert closed.matrix_id != new.id
+    assert len(entries("update")) == updates_before + 2
+    assert services.rebandable_risks() == []
+
+
+def test_risks_on_a_matrix_of_another_size_are_not_rebanded(make_risk, officer):
+    risk = make_risk()
+    matrices.save_new_version(scoring.default_matrix(4), change_note="4×4", actor=None)
+
+    assert services.reband_on_current_matrix(actor=officer, reason="Try") == []
+    assert risk.matrix_id != matrices.current_matrix().id
 
 
 # --- closing, reviews --------------------------------------------------------------------------
