@@ -67,7 +67,7 @@ def from_environment(instance_path: Path) -> dict:
         "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
         # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
-        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "khusela-demo"),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "fynbos-protea-demo"),
         # Sessions: idle timeout enforced server-side too (see auth.sessions).
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("KHUSELA_SESSION_IDLE_MINUTES", 30)),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -75,8 +75,17 @@ def from_environment(instance_path: Path) -> dict:
         "SESSION_COOKIE_SECURE": _bool("KHUSELA_SECURE_COOKIES", False),
         "SESSION_COOKIE_NAME": "khusela_session",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # Sign-in throttling (app/auth/throttle.py): free failed sign-ins for one account from one
+        # address, from one address over all accounts, and for one account from every address new
+        # to it; after them each failure doubles the wait before the next attempt, from the first
+        # wait up to LOCKOUT_MINUTES.
         "LOCKOUT_THRESHOLD": _int("KHUSELA_LOCKOUT_THRESHOLD", 5),
+        "LOCKOUT_ADDRESS_THRESHOLD": _int("KHUSELA_LOCKOUT_ADDRESS_THRESHOLD", 30),
+        "LOCKOUT_ACCOUNT_THRESHOLD": _int("KHUSELA_LOCKOUT_ACCOUNT_THRESHOLD", 20),
+        "LOCKOUT_FIRST_WAIT_SECONDS": _int("KHUSELA_LOCKOUT_FIRST_WAIT_SECONDS", 15),
         "LOCKOUT_MINUTES": _int("KHUSELA_LOCKOUT_MINUTES", 15),
+        # A flood guard in front of the throttle: requests per client address per web worker,
+        # answered 429 before any password is checked.
         "LOGIN_RATE_LIMIT": os.environ.get("KHUSELA_LOGIN_RATE_LIMIT", "20 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -27,6 +27,7 @@ from wtforms.validators import (
 )
 
 from app.admin.services import role_choices
+from app.auth.passwords import PASSWORD_RULE
 from app.common.choices import department_choices
 from app.common.forms import MultiCheckboxField, strip
 from app.risks import scoring
@@ -53,11 +54,12 @@ class UserForm(FlaskForm):
 
 class NewUserForm(UserForm):
     password = PasswordField("Initial password", validators=[DataRequired("Set an initial password."),
-                                                             Length(max=256)])
+                                                             Length(max=256)], description=PASSWORD_RULE)
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[DataRequired("Enter the new password."), Length(max=256)])
+    password = PasswordField("New password", validators=[DataRequired("Enter the new password."), Length(max=256)],
+                             description=PASSWORD_RULE)
 
 
 class VersionOnlyForm(FlaskForm):

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.auth import throttle
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_USERS, user_can
-from app.common.timeutil import utcnow
 from app.extensions import db
 
 DEPARTMENT_AUDIT_FIELDS = ["code", "name", "active"]
@@ -88,9 +88,11 @@ def organisation_summary(user: User) -> OrganisationSummary:
     summary = OrganisationSummary(previous_sign_in=audit.previous_sign_in(user))
     if user_can(user, ADMIN_USERS):
         active_users = db.session.execute(sa.select(sa.func.count()).where(User.active.is_(True))).scalar_one()
-        locked = db.session.execute(sa.select(sa.func.count()).where(User.locked_until > utcnow())).scalar_one()
+        locked = db.session.execute(sa.select(sa.func.count()).where(
+            User.email.in_(throttle.slowed_accounts()))).scalar_one()
         departments = db.session.execute(sa.select(sa.func.count()).where(Department.active.is_(True))).scalar_one()
-        summary.counts = [("active users", active_users), ("locked accounts", locked), ("departments", departments)]
+        summary.counts = [("active users", active_users), ("accounts with sign-in slowed down", locked),
+                          ("departments", departments)]
     return summary
 
 

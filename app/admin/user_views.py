@@ -13,13 +13,13 @@ from app.admin.forms import NewUserForm, ResetPasswordForm, UserForm, VersionOnl
 from app.admin.views import bp
 from app.audit import services as audit
 from app.auth import services as accounts
+from app.auth import throttle
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_USERS, acting_user, permission_required
 from app.common.choices import department_choices
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.models import StaleEditError
-from app.common.timeutil import utcnow
 from app.extensions import db
 
 USER_SORTS = {
@@ -48,7 +48,7 @@ def _filtered_users() -> sa.Select:
     elif status == "inactive":
         statement = statement.where(User.active.is_(False))
     elif status == "locked":
-        statement = statement.where(User.locked_until > utcnow())
+        statement = statement.where(User.email.in_(throttle.slowed_accounts()))
     return statement
 
 
@@ -63,7 +63,8 @@ def users():
     listing = Listing.from_request(statement, sort_columns=USER_SORTS, default_sort="name", tiebreaker=User.id)
     return render_template(
         "admin/users.html", listing=listing, roles=services.role_choices(),
-        departments=department_choices("All departments", include_inactive=True), now=utcnow(),
+        departments=department_choices("All departments", include_inactive=True),
+        slowed=throttle.slowed_among([user.email for user in listing.items]),
     )
 
 
@@ -114,7 +115,7 @@ def edit_user(user_id: int):
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template(
         "admin/user_form.html", form=form, user=user, action_form=VersionOnlyForm(formdata=None),
-        reset_form=ResetPasswordForm(formdata=None), locked=accounts.is_locked(user),
+        reset_form=ResetPasswordForm(formdata=None), slowed_until=accounts.sign_in_slowed_until(user),
         history=audit.entries_about("user", user.id, limit=20),
     ), (422 if form.errors else 200)
 
@@ -160,7 +161,8 @@ def reactivate_user(user_id: int):
 @permission_required(ADMIN_USERS)
 def unlock_user(user_id: int):
     return _user_action(
-        user_id, lambda user, version: accounts.unlock_user(user, actor=acting_user()), "Unlocked {email}."
+        user_id, lambda user, version: accounts.unlock_user(user, actor=acting_user()),
+        "Unlocked {email}: its failed sign-ins were cleared and its sign-in is no longer slowed down.",
     )
 
 
@@ -192,5 +194,6 @@ def reset_user_password(user_id: int):
     edit_form.department_id.data = str(user.department_id or "")
     return render_template(
         "admin/user_form.html", form=edit_form, user=user, action_form=VersionOnlyForm(formdata=None),
-        reset_form=form, locked=accounts.is_locked(user), history=audit.entries_about("user", user.id, limit=20),
+        reset_form=form, slowed_until=accounts.sign_in_slowed_until(user),
+        history=audit.entries_about("user", user.id, limit=20),
     ), 422

@@ -56,8 +56,9 @@ class AuditAction(enum.StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_REFUSED = "login_refused"
     LOGOUT = "logout"
-    ACCOUNT_LOCKED = "account_locked"
-    UNLOCK = "unlock"
+    ACCOUNT_LOCKED = "account_locked"  # the lockout before sign-in throttling (issue 17); kept for old entries
+    SIGN_IN_SLOWED = "sign_in_slowed"  # failed sign-ins made the next attempts wait (app/auth/throttle.py)
+    UNLOCK = "unlock"  # an account's failed sign-ins cleared
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event's name, not a password)
     PASSWORD_RESET = "password_reset"  # noqa: S105 (an event's name, not a password)
     MFA_ENABLED = "mfa_enabled"

@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from app.admin.services import find_department_by_code
 from app.auth import services
 from app.auth.models import Role
+from app.auth.passwords import PASSWORD_RULE
 from app.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts from the command line.")
@@ -38,6 +39,7 @@ def create_command(email, role, department_code, full_name, password_stdin):
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
+        click.echo(PASSWORD_RULE)
         password = click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
     try:
         user = services.create_user(
@@ -48,3 +50,18 @@ def create_command(email, role, department_code, full_name, password_stdin):
         _fail(str(error))
     db.session.commit()
     click.echo(f"Created {user.email} ({Role(user.role).label}).")
+
+
+@users_cli.command("unlock")
+@click.argument("email")
+def unlock_command(email):
+    """Clear an account's failed sign-ins, so that its sign-in is no longer slowed down (also the
+    way to unlock the only administrator)."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        _fail(f"no account has the e-mail address {services.normalise_email(email)}.")
+    if services.unlock_user(user, actor=None):
+        db.session.commit()
+        click.echo(f"Unlocked {user.email}: its failed sign-ins were cleared.")
+    else:
+        click.echo(f"{user.email} had no failed sign-ins to clear.")

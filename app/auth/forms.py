@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from app.auth.passwords import PASSWORD_RULE
+
 
 class LoginForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired("Enter your e-mail address."), Length(max=254)])
@@ -17,7 +19,8 @@ class SecondFactorForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
-    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=256)])
+    new_password = PasswordField("New password", validators=[DataRequired("Enter a new password."), Length(max=256)],
+                                 description=PASSWORD_RULE)
     confirm_password = PasswordField(
         "Repeat the new password",
         validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two new passwords differ.")],

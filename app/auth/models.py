@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.common.models import Timestamped, UTCDateTime, Versioned
@@ -60,8 +60,6 @@ class User(Model, UserMixin, Timestamped, Versioned):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -75,7 +73,7 @@ class User(Model, UserMixin, Timestamped, Versioned):
 
     # Sign-in bookkeeping: changing these must not make an administrator's open edit form stale.
     unversioned_fields = Versioned.unversioned_fields | {
-        "failed_login_count", "locked_until", "last_login_at", "password_hash", "password_changed_at",
+        "last_login_at", "password_hash", "password_changed_at",
         "must_change_password", "session_token", "totp_secret", "mfa_enabled", "totp_last_step",
     }
 
@@ -92,3 +90,33 @@ class User(Model, UserMixin, Timestamped, Versioned):
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>"
+
+
+class ThrottleScope(enum.StrEnum):
+    """What failed sign-ins are counted against (app/auth/throttle.py)."""
+
+    ACCOUNT_AT_ADDRESS = "account_at_address"  # one account, from one client address
+    ADDRESS = "address"  # every account, from one client address
+    ACCOUNT = "account"  # one account, from every address
+
+
+class SignInThrottle(Model):
+    """Consecutive failed sign-ins under one key, and until when the next attempt must wait.
+
+    `account` is the e-mail address as typed (normalised), whether or not an account has it, so
+    that unknown addresses are slowed exactly like known ones; it is "" in the ADDRESS scope, as
+    `address` is in the ACCOUNT scope."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (UniqueConstraint("scope", "account", "address"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # On the ACCOUNT_AT_ADDRESS row: the account signed in from this address, which the
+    # account-wide count then does not hold back.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 
 from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth import totp
-from app.auth.models import Department, Role, User, new_session_token
+from app.auth import throttle, totp
+from app.auth.models import Department, Role, ThrottleScope, User, new_session_token
 from app.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
-from app.common.timeutil import format_local, utcnow
+from app.common.timeutil import utcnow
 from app.extensions import db
 
 USER_AUDIT_FIELDS = ["email", "full_name", "role", "active", "mfa_enabled"]
-GENERIC_LOGIN_ERROR = "The e-mail address or password is incorrect."
 DEACTIVATED_LOGIN_ERROR = "This account is deactivated. Ask an administrator if you need access again."
 
 
@@ -56,6 +55,18 @@ def load_user_from_cookie(cookie_id: str | None) -> User | None:
 
 # --- signing in -------------------------------------------------------------------------------
 
+# One answer to every refused sign-in, whatever the account's state (no account, a wrong password,
+# an account whose sign-in is being slowed down), so that the answer tells nobody which it was.
+SIGN_IN_REFUSED = (
+    "The e-mail address or password is incorrect. After repeated failed attempts signing in is slowed "
+    "down: wait a few minutes and try again, or ask your Khusela administrator."
+)
+SECOND_FACTOR_REFUSED = (
+    "That code is not right, or it was used already. Enter the 6-digit code your authenticator app shows "
+    "now; if you just used one, wait for the next. After repeated wrong codes signing in is slowed down: "
+    "wait a few minutes and try again."
+)
+
 
 @dataclass(frozen=True)
 class SignInResult:
@@ -64,52 +75,25 @@ class SignInResult:
     needs_second_factor: bool = False
 
 
-def is_locked(user: User) -> bool:
-    return user.locked_until is not None and user.locked_until > utcnow()
-
-
-def _locked_message(user: User) -> str:
-    return (
-        "This account is locked after too many failed sign-ins. Try again after "
-        f"{format_local(user.locked_until, '%H:%M')}, or ask an administrator to unlock it."
-    )
-
-
-def _register_failure(user: User, reason: str) -> None:
-    user.failed_login_count += 1
-    audit.record(AuditAction.LOGIN_FAILED, "user", user.id, summary=reason, actor=user)
-    if user.failed_login_count >= current_app.config["LOCKOUT_THRESHOLD"]:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
-        user.failed_login_count = 0
-        audit.record(
-            AuditAction.ACCOUNT_LOCKED,
-            "user",
-            user.id,
-            summary=f"Locked for {current_app.config['LOCKOUT_MINUTES']} minutes after repeated failed sign-ins",
-            actor=user,
-        )
-    db.session.flush()
-
-
-def check_password(email: str, password: str) -> SignInResult:
-    """First step of signing in. Never says whether an e-mail address has an account."""
-    user = find_user_by_email(email)
-    if user is None:
-        verify_password(dummy_hash(), password)  # as slow as a known address, so timing does not tell
-        audit.record(AuditAction.LOGIN_FAILED, "user", None, summary="Unknown e-mail address",
-                     actor_email=normalise_email(email)[:254])
-        db.session.flush()
-        return SignInResult(None, GENERIC_LOGIN_ERROR)
-    if is_locked(user):
-        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, summary="Account locked", actor=user)
-        db.session.flush()
-        return SignInResult(None, _locked_message(user))
-    if not verify_password(user.password_hash, password):
-        _register_failure(user, "Wrong password")
-        return SignInResult(None, _locked_message(user) if is_locked(user) else GENERIC_LOGIN_ERROR)
+def check_password(email: str, password: str, *, address: str) -> SignInResult:
+    """First step of signing in, from the client `address`. Every refusal gets the same answer and
+    costs the same password check (argon2, against a hash of no password for an unknown address),
+    so neither the answer nor the time it takes tells whether the address has an account or is
+    being slowed down."""
+    account = normalise_email(email)[:254]
+    user = find_user_by_email(account)
+    right = verify_password(user.password_hash if user else dummy_hash(), password)
+    wait = throttle.wait_left(account, address)
+    if wait is not None:
+        _record_refusal(user, account, f"Sign-in slowed down: {_duration(wait)} to wait")
+        return SignInResult(None, SIGN_IN_REFUSED)
+    if user is None or not right:
+        _register_failure(user, account, address, "Wrong password" if user else "Unknown e-mail address")
+        return SignInResult(None, SIGN_IN_REFUSED)
     if not user.active:
-        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, summary="Account deactivated", actor=user)
-        db.session.flush()
+        # Said only to someone who gave the right password: they learn nothing an attacker could
+        # use, and the person whose account it is learns why they cannot sign in.
+        _record_refusal(user, account, "Account deactivated")
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -119,31 +103,58 @@ def check_password(email: str, password: str) -> SignInResult:
     return SignInResult(user)
 
 
-def check_second_factor(user: User, code: str) -> SignInResult:
-    if is_locked(user):
-        return SignInResult(None, _locked_message(user))
+def check_second_factor(user: User, code: str, *, address: str) -> SignInResult:
+    wait = throttle.wait_left(user.email, address)
+    if wait is not None:
+        _record_refusal(user, user.email, f"Sign-in slowed down: {_duration(wait)} to wait")
+        return SignInResult(None, SECOND_FACTOR_REFUSED)
     if not user.active:  # deactivated after the password step
-        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, summary="Account deactivated", actor=user)
-        db.session.flush()
+        _record_refusal(user, user.email, "Account deactivated")
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
     step = totp.accepted_step(user.totp_secret, code, user.totp_last_step) if user.totp_secret else None
     if step is None:
-        _register_failure(user, "Wrong two-factor code")
-        if is_locked(user):
-            return SignInResult(None, _locked_message(user))
-        return SignInResult(
-            None,
-            "That code is not right, or it was used already. Enter the 6-digit code your authenticator app "
-            "shows now; if you just used one, wait for the next.",
-        )
+        _register_failure(user, user.email, address, "Wrong two-factor code")
+        return SignInResult(None, SECOND_FACTOR_REFUSED)
     user.totp_last_step = step
     db.session.flush()
     return SignInResult(user)
 
 
-def record_sign_in(user: User) -> None:
-    user.failed_login_count = 0
-    user.locked_until = None
+def _register_failure(user: User | None, account: str, address: str, reason: str) -> None:
+    audit.record(AuditAction.LOGIN_FAILED, "user", user.id if user else None, summary=reason, actor=user,
+                 actor_email=account)
+    for slowed in throttle.count_failure(account, address):
+        audit.record(AuditAction.SIGN_IN_SLOWED, "user", user.id if user else None, actor=user, actor_email=account,
+                     summary=f"Sign-in slowed down for {_duration(slowed.wait)} after {slowed.failures} failed "
+                             f"attempts {_SCOPE_WORDS[slowed.scope]}")
+    db.session.flush()
+
+
+_SCOPE_WORDS = {
+    ThrottleScope.ACCOUNT_AT_ADDRESS: "for this account from this address",
+    ThrottleScope.ADDRESS: "from this address, for any account",
+    ThrottleScope.ACCOUNT: "for this account from any address (addresses it signed in from are not slowed)",
+}
+
+
+def _record_refusal(user: User | None, account: str, reason: str) -> None:
+    audit.record(AuditAction.LOGIN_REFUSED, "user", user.id if user else None, summary=reason, actor=user,
+                 actor_email=account)
+    db.session.flush()
+
+
+def _duration(wait: timedelta) -> str:
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    return f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+
+
+def sign_in_slowed_until(user: User) -> datetime | None:
+    """Until when some sign-in attempt for the account must wait, for the administrator's page."""
+    return throttle.slowed_until(user.email)
+
+
+def record_sign_in(user: User, *, address: str) -> None:
+    throttle.count_success(user.email, address)
     user.last_login_at = utcnow()
     audit.record(AuditAction.LOGIN, "user", user.id, summary="Signed in", actor=user)
     db.session.flush()
@@ -170,12 +181,18 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
         raise AccountError("The current password is not right.", "current_password")
     if current_password == new_password:
         raise AccountError("Choose a new password that differs from the current one.", "new_password")
-    problem = password_problem(new_password, user.email)
-    if problem:
-        raise AccountError(problem, "new_password")
+    _check_new_password(new_password, user.email, user.full_name, "new_password")
     _set_password(user, new_password, must_change=False)
     audit.record(AuditAction.PASSWORD_CHANGED, "user", user.id, summary="Changed own password", actor=user)
     db.session.flush()
+
+
+def _check_new_password(password: str, email: str, full_name: str, field: str) -> None:
+    """The password rule (passwords.password_problem), with the words an attacker would try first
+    for this account: its e-mail address and name, and the organisation's name."""
+    problem = password_problem(password, [email, full_name, str(settings.get(settings.ORGANISATION_NAME))])
+    if problem:
+        raise AccountError(problem, field)
 
 
 def _set_password(user: User, password: str, must_change: bool) -> None:
@@ -262,9 +279,7 @@ def create_user(
         raise AccountError(f"Unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}.", "role")
     _check_unique_email(email)
     _check_department(department_id)
-    problem = password_problem(password, email)
-    if problem:
-        raise AccountError(problem, "password")
+    _check_new_password(password, email, full_name, "password")
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -321,24 +336,27 @@ def set_user_active(user: User, active: bool, *, expected_version: int, actor: U
 
 
 def reset_password(user: User, new_password: str, *, actor: User) -> None:
-    problem = password_problem(new_password, user.email)
-    if problem:
-        raise AccountError(problem, "password")
+    _check_new_password(new_password, user.email, user.full_name, "password")
     _set_password(user, new_password, must_change=True)
-    user.failed_login_count = 0
-    user.locked_until = None
-    audit.record(AuditAction.PASSWORD_RESET, "user", user.id, summary=f"Reset the password of {user.email}",
-                 actor=actor)
+    throttle.clear_account(user.email)
+    audit.record(AuditAction.PASSWORD_RESET, "user", user.id,
+                 summary=f"Reset the password of {user.email} (and cleared its failed sign-ins)", actor=actor)
     db.session.flush()
 
 
-def unlock_user(user: User, *, actor: User) -> None:
-    if not is_locked(user):
-        return
-    user.locked_until = None
-    user.failed_login_count = 0
-    audit.record(AuditAction.UNLOCK, "user", user.id, summary=f"Unlocked {user.email}", actor=actor)
+def unlock_user(user: User, *, actor: User | None) -> bool:
+    """Forget the account's failed sign-ins, so that it is no longer slowed down from any address.
+    Not one's own: a second administrator, or `flask users unlock` on the server (actor None), must
+    agree that the failures were not an attack. False when there was nothing to clear."""
+    if _same_account(user, actor):
+        raise AccountError("You cannot unlock your own account: ask another administrator, or run "
+                           f"“flask --app wsgi users unlock {user.email}” on the server.")
+    if not throttle.clear_account(user.email):
+        return False
+    audit.record(AuditAction.UNLOCK, "user", user.id, actor=actor,
+                 summary=f"Unlocked {user.email}: its failed sign-ins were cleared, sign-in is no longer slowed down")
     db.session.flush()
+    return True
 
 
 def reset_mfa(user: User, *, actor: User) -> None:

@@ -24,6 +24,11 @@ def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _client_address() -> str:
+    """The address the audit log records (the proxy's X-Forwarded-For when TRUST_PROXY_HEADERS)."""
+    return request.remote_addr or ""
+
+
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: a crafted ?next= must not send a user to another site."""
     # A control character (a line break above all) has no place in a path and would break the
@@ -40,7 +45,7 @@ def _safe_next(target: str | None) -> str:
 def _finish_sign_in(user: User) -> object:
     next_url = session.get(NEXT_URL)
     session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
-    services.record_sign_in(user)
+    services.record_sign_in(user, address=_client_address())
     db.session.commit()
     login_user(user)
     if user.must_change_password:
@@ -64,7 +69,7 @@ def login():
         session[NEXT_URL] = _safe_next(request.args.get("next"))
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), (422 if request.method == "POST" else 200)
-    result = services.check_password(form.email.data, form.password.data)
+    result = services.check_password(form.email.data, form.password.data, address=_client_address())
     db.session.commit()  # a refusal is kept too: the failed attempt, the lockout, the audit entry
     if result.error:
         form.password.errors.append(result.error)
@@ -89,12 +94,10 @@ def second_factor():
     form = SecondFactorForm()
     if not form.validate_on_submit():
         return render_template("auth/second_factor.html", form=form), (422 if request.method == "POST" else 200)
-    result = services.check_second_factor(user, form.code.data)
+    result = services.check_second_factor(user, form.code.data, address=_client_address())
     db.session.commit()  # a refusal is kept too: the failed attempt, the lockout, the audit entry
     if result.error:
         form.code.errors.append(result.error)
-        if services.is_locked(user):
-            session.pop(PENDING_MFA_USER, None)
         return render_template("auth/second_factor.html", form=form), 401
     return _finish_sign_in(user)
 

@@ -6,7 +6,7 @@ from app.audit.cli import audit_cli
 from app.auth.cli import users_cli
 from app.auth.passwords import password_problem
 from app.controls.cli import controls_cli
-from app.core.demo import DEMO_ACCOUNTS, database_is_empty, seed_demo
+from app.core.demo import DEMO_ACCOUNTS, DEMO_ORGANISATION, database_is_empty, seed_demo
 from app.employees.cli import employees_cli
 from app.reports.cli import reports_cli
 from app.reports.pack_cli import packs_cli
@@ -22,8 +22,10 @@ def seed_demo_command(if_empty: bool):
         click.echo("Database already has accounts; demo data not loaded.")
         return
     password = current_app.config["DEMO_PASSWORD"]
-    # Checked before anything is written: otherwise the departments load and the accounts fail.
-    problem = password_problem(password)
+    # Checked before anything is written, against every demo account's words at once: otherwise
+    # the departments load and the accounts fail.
+    problem = password_problem(password, [DEMO_ORGANISATION, *(f"{account.email} {account.full_name}"
+                                                               for account in DEMO_ACCOUNTS)])
     if problem:
         click.echo(f"Error: DEMO_PASSWORD cannot be used for the demo accounts. {problem}", err=True)
         raise SystemExit(2)

@@ -89,3 +89,6 @@ register(Job("risk-acceptances", "Expired risk acceptances", "app.risks.services
              daily(hour=0, minute=15),
              "Ends risk acceptances past their expiry date; their risks return to \"open\" (as `flask risks "
              "expire-acceptances` does)."))
+register(Job("sign-in-counts", "Old failed sign-ins", "app.auth.throttle:purge", daily(hour=1, minute=30),
+             "Deletes the counts of failed sign-ins that no longer slow anyone down (a day after the last "
+             "failure) and addresses an account has not signed in from for 90 days."))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -12,7 +10,6 @@ from app.audit.models import AuditEntry
 from app.auth import services as accounts
 from app.auth.models import User
 from app.auth.passwords import verify_password
-from app.common.timeutil import utcnow
 from app.extensions import db
 from tests import factories
 from tests.pages import (
@@ -48,8 +45,10 @@ def people(app):
                                  department=dotp)
     sipho = factories.make_user("auditor", email="sipho@example.org", full_name="Sipho Nkosi")
     naledi.active = False
-    sipho.locked_until = utcnow() + timedelta(minutes=10)
     db.session.commit()
+    for _ in range(5):  # LOCKOUT_THRESHOLD wrong passwords: sign-in slowed down
+        accounts.check_password(sipho.email, "not the password at all", address="192.0.2.10")
+        db.session.commit()
     return {"dotp": dotp, "doh": doh, "thandi": thandi, "pieter": pieter, "naledi": naledi, "sipho": sipho}
 
 
@@ -88,11 +87,12 @@ def test_list_is_sorted_by_name_by_default_and_by_any_offered_column(client, adm
     assert listed_emails(client.get("/admin/users?sort=password_hash")) == by_name
 
 
-def test_status_column_shows_deactivated_and_locked(client, admin, people):
+def test_status_column_shows_deactivated_and_slowed_down(client, admin, people):
     text = page_text(client.get("/admin/users?q=dlamini"))
     assert "Deactivated" in text
-    text = page_text(client.get("/admin/users?q=nkosi"))
-    assert ">Locked<" in text
+    badge = '<span class="badge text-bg-danger">Sign-in slowed</span>'
+    assert badge in page_text(client.get("/admin/users?q=nkosi"))
+    assert badge not in page_text(client.get("/admin/users?q=mokoena"))
 
 
 def test_list_pages(client, admin):
@@ -175,7 +175,9 @@ def test_new_user_form_offers_only_active_departments(client, admin):
     ({"email": ""}, "Enter the e-mail address the person signs in with."),
     ({"email": "Existing@Example.org"}, "Another account already uses existing@example.org."),
     ({"password": "too-short"}, "The password must be at least 12 characters long (it has 9)."),
-    ({"password": "aaaaaaaaaaaaaa"}, "The password repeats too few different characters"),
+    ({"password": "aaaaaaaaaaaaaa"}, "The password is mostly a run of repeated or consecutive characters"),
+    ({"password": "passwordpassword"}, "The password repeats one word or group of characters"),
+    ({"password": "iloveyou2024!"}, "This password is on a list of common and leaked passwords"),
     ({"full_name": "  "}, "Enter the person's name."),
     ({"role": "superuser"}, "Not a valid choice."),
     ({"department_id": "{inactive}"}, "Not a valid choice."),
@@ -412,28 +414,63 @@ def lock_out(site, client, email: str) -> None:
         assert sign_in(client, email, "not the password at all").status_code == 401
 
 
-def test_admin_unlocks_a_locked_account(site):
+def test_admin_unlocks_a_slowed_down_account(site):
     with site.app_context():
         admin = factories.make_user("admin")
         user = factories.make_user()
         admin_email, user_id, user_email = admin.email, user.id, user.email
     admin_browser, user_browser = site.test_client(), site.test_client()
     lock_out(site, user_browser, user_email)
-    locked = sign_in(user_browser, user_email, factories.PASSWORD)
-    assert locked.status_code == 401 and "This account is locked" in page_text(locked)
+    slowed = sign_in(user_browser, user_email, factories.PASSWORD)
+    assert slowed.status_code == 401 and accounts.SIGN_IN_REFUSED in slowed.get_data(as_text=True)
     sign_in(admin_browser, admin_email, factories.PASSWORD)
     assert user_email in admin_browser.get("/admin/users?status=locked").get_data(as_text=True)
-    assert ">Unlock<" in page_text(admin_browser.get(f"/admin/users/{user_id}"))
+    page = page_text(admin_browser.get(f"/admin/users/{user_id}"))
+    assert ">Unlock<" in page and ">Sign-in slowed<" in page
     with site.app_context():
         version = db.session.get(User, user_id).version
 
     response = admin_browser.post(f"/admin/users/{user_id}/unlock", data={"version": version}, follow_redirects=True)
-    assert f"Unlocked {user_email}." in page_text(response)
+    assert f"Unlocked {user_email}: its failed sign-ins were cleared" in page_text(response)
     with site.app_context():
-        user = db.session.get(User, user_id)
-        assert (user.locked_until, user.failed_login_count) == (None, 0)
+        assert accounts.sign_in_slowed_until(db.session.get(User, user_id)) is None
         assert only_entry("unlock", "user", user_id)[0].actor_email == admin_email
     assert sign_in(user_browser, user_email, factories.PASSWORD).status_code == 302
+
+
+def test_an_admin_cannot_unlock_their_own_account(site):
+    """Another administrator, or `flask users unlock` on the server, must agree it was no attack."""
+    with site.app_context():
+        admin = factories.make_user("admin")
+        admin_id, admin_email = admin.id, admin.email
+    browser = site.test_client()
+    sign_in(browser, admin_email, factories.PASSWORD)
+    with site.app_context():  # someone guesses at the admin's password from elsewhere meanwhile
+        for _ in range(5):
+            accounts.check_password(admin_email, "not the password at all", address="203.0.113.9")
+            db.session.commit()
+        version = db.session.get(User, admin_id).version
+    page = page_text(browser.get(f"/admin/users/{admin_id}"))
+    assert ">Unlock<" not in page
+    assert ("another administrator can unlock it, or run "
+            f"<code>flask --app wsgi users unlock {admin_email}</code>") in page
+
+    response = browser.post(f"/admin/users/{admin_id}/unlock", data={"version": version}, follow_redirects=True)
+    assert "You cannot unlock your own account: ask another administrator" in page_text(response)
+    with site.app_context():
+        assert accounts.sign_in_slowed_until(db.session.get(User, admin_id)) is not None
+        assert audit_entries("unlock") == []
+
+
+@pytest.mark.parametrize("role", ["security_officer", "auditor", "manager"])
+def test_only_administrators_may_unlock(client, login_as, role):
+    user = factories.make_user()
+    for _ in range(5):
+        accounts.check_password(user.email, "not the password at all", address="203.0.113.9")
+        db.session.commit()
+    login_as(role)
+    assert client.post(f"/admin/users/{user.id}/unlock", data={"version": user.version}).status_code == 403
+    assert accounts.sign_in_slowed_until(user) is not None
 
 
 def test_password_reset_by_admin(site):
@@ -445,7 +482,7 @@ def test_password_reset_by_admin(site):
     assert sign_in(other_device, user_email, factories.PASSWORD).status_code == 302
     lock_out(site, user_browser, user_email)
     with site.app_context():
-        assert accounts.is_locked(db.session.get(User, user_id))
+        assert accounts.sign_in_slowed_until(db.session.get(User, user_id)) is not None
     sign_in(admin_browser, admin_email, factories.PASSWORD)
 
     response = admin_browser.post(f"/admin/users/{user_id}/reset-password", data={"password": NEW_PASSWORD},
@@ -454,7 +491,7 @@ def test_password_reset_by_admin(site):
     with site.app_context():
         user = db.session.get(User, user_id)
         assert user.must_change_password is True
-        assert (user.locked_until, user.failed_login_count) == (None, 0)
+        assert accounts.sign_in_slowed_until(user) is None
         assert verify_password(user.password_hash, NEW_PASSWORD)
         entry, _ = only_entry("password_reset", "user", user_id)
         assert entry.actor_email == admin_email
@@ -496,3 +533,9 @@ def test_audit_entries_of_account_actions_name_the_admin_and_address(client, adm
     client.post(f"/admin/users/{user.id}/deactivate", data={"version": user.version})
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "deactivate"))
     assert (entry.actor_id, entry.actor_email, entry.ip_address) == (admin.id, admin.email, "127.0.0.1")
+
+
+def test_password_fields_show_the_rule(client, admin):
+    user = factories.make_user()
+    for url in ("/admin/users/new", f"/admin/users/{user.id}"):
+        assert "At least 12 characters; spaces and any letters or symbols are allowed." in page_text(client.get(url))

@@ -45,7 +45,7 @@ def test_the_demo_has_old_and_unsupported_devices_across_departments(app, demo_d
 def test_seeding_again_leaves_the_cmdb_alone(app, demo_data):
     count = db.session.scalar(sa.select(sa.func.count(Asset.id)))
 
-    again = seed_demo("khusela-demo")
+    again = seed_demo(demo_data)
 
     assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == count
     assert not [line for line in again if line.startswith("CMDB")]

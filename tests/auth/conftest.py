@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.auth.models import SignInThrottle
 from app.extensions import db
 from tests import factories
 
@@ -53,3 +54,10 @@ def previous_step_code(secret: str) -> str:
     """A code from the 30-second step before now: still accepted (clock drift), and it leaves
     the current step's code unused, so a test can enrol and then sign in straight away."""
     return pyotp.TOTP(secret).at(time.time() - 30)
+
+
+def throttle_counts(account: str) -> dict[str, int]:
+    """{scope: consecutive failures} of an e-mail address's sign-in counts (app/auth/throttle.py)."""
+    rows = db.session.execute(sa.select(SignInThrottle.scope, SignInThrottle.failures)
+                              .where(SignInThrottle.account == account)).all()
+    return dict(rows)

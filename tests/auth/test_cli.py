@@ -1,4 +1,4 @@
-"""`flask users create`: the first administrator, or accounts made by a script."""
+"""`flask users create` (the first administrator, or accounts made by a script) and `flask users unlock`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from app.auth import services
 from app.auth.passwords import verify_password
+from app.extensions import db
 from tests import factories
 
 PASSPHRASE = "a long passphrase here"
@@ -56,6 +57,7 @@ def test_without_stdin_the_password_is_asked_twice(app, run):
     assert result.exit_code == 0, result.output
     assert "Password:" in result.output
     assert "Repeat the password:" in result.output
+    assert "At least 12 characters" in result.output, "the rule is shown before the password is asked"
     assert PASSPHRASE not in result.output, "the password is not echoed"
     assert verify_password(services.find_user_by_email("asked@example.gov.za").password_hash, PASSPHRASE)
 
@@ -85,9 +87,12 @@ def test_two_different_passwords_are_not_accepted(app, run):
         (["--role", "auditor"], "too short\n", "Error: The password must be at least 12 characters long (it has 9)."),
         (["--role", "auditor"], "\n", "Error: The password must be at least 12 characters long (it has 0)."),
         (["--role", "auditor"], "new.person@example.gov.za\n",
-         "Error: The password may not be the same as the e-mail address."),
+         "Error: The password is built on your name, your e-mail address"),
+        (["--role", "auditor"], "passwordpassword\n", "Error: The password repeats one word"),
+        (["--role", "auditor"], "Password2024!\n", "Error: This password is on a list of common and leaked passwords"),
     ],
-    ids=["bad-role", "unknown-department", "short-password", "empty-password", "password-is-email"],
+    ids=["bad-role", "unknown-department", "short-password", "empty-password", "password-is-email",
+         "repeated-word", "common-password"],
 )
 def test_refusals_exit_2_with_a_clear_message(app, run, audit_entries, args, stdin, message):
     result = run("--email", "new.person@example.gov.za", *args, "--password-stdin", input=stdin)
@@ -129,3 +134,38 @@ def test_email_and_role_are_required(app, run, missing):
     result = run(*[part for pair in args.items() for part in pair], "--password-stdin", input=f"{PASSPHRASE}\n")
     assert result.exit_code == 2
     assert f"Missing option '{missing}'" in result.output
+
+
+# --- flask users unlock ------------------------------------------------------------------------
+
+
+def _slowed_down(user) -> None:
+    for _ in range(5):
+        services.check_password(user.email, "not the password at all", address="192.0.2.10")
+        db.session.commit()
+    assert services.sign_in_slowed_until(user) is not None
+
+
+def test_unlock_clears_the_failed_sign_ins_even_of_the_only_administrator(app, audit_entries):
+    admin = factories.make_user("admin")
+    _slowed_down(admin)
+    result = app.test_cli_runner().invoke(args=["users", "unlock", admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"Unlocked {admin.email}: its failed sign-ins were cleared."
+    assert services.sign_in_slowed_until(admin) is None
+    [entry] = audit_entries("unlock")
+    assert (entry.actor_id, entry.entity_id) == (None, str(admin.id))
+
+
+def test_unlock_with_nothing_to_clear_says_so(app, audit_entries):
+    user = factories.make_user()
+    result = app.test_cli_runner().invoke(args=["users", "unlock", user.email])
+    assert result.exit_code == 0
+    assert "had no failed sign-ins to clear" in result.stdout
+    assert audit_entries("unlock") == []
+
+
+def test_unlock_of_an_unknown_address_is_refused(app):
+    result = app.test_cli_runner().invoke(args=["users", "unlock", "nobody@example.gov.za"])
+    assert result.exit_code == 2
+    assert "Error: no account has the e-mail address nobody@example.gov.za." in result.stderr

@@ -13,7 +13,7 @@ from app.admin import settings
 from app.auth import services
 from app.extensions import db
 from tests import factories
-from tests.auth.conftest import previous_step_code
+from tests.auth.conftest import previous_step_code, throttle_counts
 
 PENDING_SECRET = "_pending_totp_secret"
 
@@ -165,11 +165,12 @@ def test_wrong_code_is_refused(app, client, sign_in, enrolled_user, wrong_totp_c
     assert response.status_code == 401
     assert "That code is not right, or it was used already." in response.get_data(as_text=True)
     assert _location(client.get("/")).startswith("/login")
-    assert user.failed_login_count == 1
+    assert throttle_counts(user.email) == {"account_at_address": 1, "account": 1}
     assert [e.summary for e in audit_entries("login_failed")] == ["Wrong two-factor code"]
 
 
-def test_wrong_codes_count_towards_the_lockout(app, client, sign_in, enrolled_user, wrong_totp_code, audit_entries):
+def test_wrong_codes_count_towards_the_slowing_down(app, client, sign_in, enrolled_user, wrong_totp_code,
+                                                   audit_entries):
     user, secret = enrolled_user
     for _ in range(2):
         assert sign_in(user.email, "not the right password").status_code == 401
@@ -178,14 +179,16 @@ def test_wrong_codes_count_towards_the_lockout(app, client, sign_in, enrolled_us
         assert client.post("/login/two-factor", data={"code": wrong_totp_code(secret)}).status_code == 401
     fifth = client.post("/login/two-factor", data={"code": wrong_totp_code(secret)})
     assert fifth.status_code == 401
-    assert "This account is locked after too many failed sign-ins." in fifth.get_data(as_text=True)
-    assert services.is_locked(user)
-    assert len(audit_entries("account_locked")) == 1
+    assert services.SECOND_FACTOR_REFUSED in fifth.get_data(as_text=True)
+    assert len(audit_entries("sign_in_slowed")) == 1
 
-    assert _location(client.get("/login/two-factor")) == "/login", "the half-finished sign-in is dropped"
+    right_code = client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
+    assert right_code.status_code == 401, "while the wait lasts not even the right code signs in"
+    assert services.SECOND_FACTOR_REFUSED in right_code.get_data(as_text=True)
     again = sign_in(user.email)
     assert again.status_code == 401
-    assert "locked" in again.get_data(as_text=True)
+    assert services.SIGN_IN_REFUSED in again.get_data(as_text=True)
+    assert _location(client.get("/")).startswith("/login")
 
 
 def test_code_no_longer_counts_once_the_account_is_deactivated(app, client, sign_in, enrolled_user, audit_entries):

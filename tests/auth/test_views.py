@@ -7,18 +7,20 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.auth import services
+from app.auth.models import SignInThrottle
 from app.auth.passwords import verify_password
 from app.common.timeutil import utcnow
 from app.extensions import db
 from tests import factories
+from tests.auth.conftest import throttle_counts
 
 WRONG = "not the right password"
 NEW_PASSWORD = "a brand new long passphrase"
-GENERIC = "The e-mail address or password is incorrect."
-LOCKED = "This account is locked after too many failed sign-ins."
+GENERIC = services.SIGN_IN_REFUSED
 
 
 def _is_signed_in(client) -> bool:
@@ -66,7 +68,7 @@ def test_e_mail_address_is_not_case_sensitive(client, app, sign_in):
     user = factories.make_user(email="mixed.case@example.gov.za")
     assert sign_in("  Mixed.CASE@example.gov.za ").status_code == 302
     assert _is_signed_in(client)
-    assert user.failed_login_count == 0
+    assert throttle_counts(user.email) == {"account_at_address": 0}
 
 
 def test_wrong_password_is_refused_with_the_generic_message(app, client, sign_in, audit_entries):
@@ -75,7 +77,7 @@ def test_wrong_password_is_refused_with_the_generic_message(app, client, sign_in
     assert response.status_code == 401
     assert GENERIC in response.get_data(as_text=True)
     assert not _is_signed_in(client)
-    assert user.failed_login_count == 1
+    assert throttle_counts(user.email) == {"account_at_address": 1, "account": 1}
     [entry] = audit_entries("login_failed")
     assert entry.actor_id == user.id
     assert entry.ip_address == "127.0.0.1"
@@ -109,38 +111,41 @@ def test_incomplete_form_is_refused_without_checking_anything(app, client, audit
     assert audit_entries() == []
 
 
-def test_five_failures_lock_the_account(app, client, sign_in, audit_entries):
+def test_repeated_failures_slow_sign_in_down_and_say_nothing_new(app, client, sign_in, audit_entries):
+    """Before issue 17 the fifth wrong password answered "This account is locked", which told that
+    the account exists; now every refusal reads the same."""
     user = factories.make_user()
-    for _ in range(4):
+    for _ in range(5):
         response = sign_in(user.email, WRONG)
         assert response.status_code == 401
         assert GENERIC in response.get_data(as_text=True)
-    fifth = sign_in(user.email, WRONG)
-    assert fifth.status_code == 401
-    assert LOCKED in fifth.get_data(as_text=True)
-
-    assert user.locked_until is not None
-    remaining = user.locked_until - utcnow()
-    assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
     assert len(audit_entries("login_failed")) == 5
-    [locked] = audit_entries("account_locked")
-    assert locked.entity_id == str(user.id)
+    [slowed] = audit_entries("sign_in_slowed")
+    assert slowed.entity_id == str(user.id)
+    assert slowed.ip_address == "127.0.0.1"
 
     with_right_password = sign_in(user.email)
     assert with_right_password.status_code == 401
-    assert LOCKED in with_right_password.get_data(as_text=True)
+    assert GENERIC in with_right_password.get_data(as_text=True)
+    assert "locked" not in with_right_password.get_data(as_text=True)
     assert not _is_signed_in(client)
 
 
-def test_sign_in_works_again_once_the_lock_has_passed(app, client, sign_in):
+def test_sign_in_works_again_once_the_wait_has_passed(app, client, sign_in):
     user = factories.make_user()
     for _ in range(5):
         sign_in(user.email, WRONG)
-    user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.execute(sa.update(SignInThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert sign_in(user.email).status_code == 302
     assert _is_signed_in(client)
-    assert user.locked_until is None
+    assert throttle_counts(user.email) == {"account_at_address": 0, "account": 0}
+
+
+def test_the_sign_in_page_says_failures_slow_sign_in_down(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "signing in is slowed down for a while (at most 15 minutes between attempts)" in page
+    assert "locked" not in page
 
 
 def test_deactivated_account_is_refused(app, client, sign_in, audit_entries):
@@ -158,12 +163,12 @@ def test_successful_sign_in_resets_the_failure_count(app, client, sign_in):
     user = factories.make_user()
     for _ in range(4):
         sign_in(user.email, WRONG)
-    assert user.failed_login_count == 4
+    assert throttle_counts(user.email) == {"account_at_address": 4, "account": 4}
     assert sign_in(user.email).status_code == 302
-    assert user.failed_login_count == 0
+    assert throttle_counts(user.email) == {"account_at_address": 0, "account": 0}
     client.post("/logout")
     sign_in(user.email, WRONG)
-    assert not services.is_locked(user), "four old failures and a new one must not lock the account"
+    assert services.sign_in_slowed_until(user) is None, "four old failures and a new one must not slow it down"
 
 
 def test_signed_in_user_opening_the_sign_in_page_goes_home(client, login_as):
@@ -267,6 +272,7 @@ def test_change_password_page_opens(client, login_as):
     page = client.get("/account/password").get_data(as_text=True)
     assert "Change your password" in page
     assert "Current password" in page
+    assert "At least 12 characters; spaces and any letters or symbols are allowed." in page
 
 
 @pytest.mark.parametrize(
@@ -275,6 +281,8 @@ def test_change_password_page_opens(client, login_as):
         ({"current": WRONG}, "The current password is not right."),
         ({"confirm": NEW_PASSWORD + "x"}, "The two new passwords differ."),
         ({"new": "too short"}, "The password must be at least 12 characters long (it has 9)."),
+        ({"new": "passwordpassword"}, "The password repeats one word or group of characters"),
+        ({"new": "Password2024!"}, "This password is on a list of common and leaked passwords"),
         ({"new": factories.PASSWORD}, "Choose a new password that differs from the current one."),
         ({"current": ""}, "Enter your current password."),
     ],

@@ -22,29 +22,29 @@ def test_naive_datetime_is_refused(app):
 
 def test_naive_datetime_is_refused_when_saving(app):
     user = factories.make_user()
-    user.locked_until = datetime(2026, 3, 31, 12, 0)
+    user.last_login_at = datetime(2026, 3, 31, 12, 0)
     with pytest.raises(StatementError) as caught:
         db.session.commit()
     assert isinstance(caught.value.orig, ValueError)
     db.session.rollback()
-    assert db.session.get(User, user.id).locked_until is None
+    assert db.session.get(User, user.id).last_login_at is None
 
 
 def test_aware_datetime_comes_back_as_the_same_instant_in_utc(app):
     user = factories.make_user()
-    user.locked_until = datetime(2026, 3, 31, 12, 0, 0, 250000, tzinfo=ZoneInfo("Africa/Johannesburg"))
+    user.last_login_at = datetime(2026, 3, 31, 12, 0, 0, 250000, tzinfo=ZoneInfo("Africa/Johannesburg"))
     db.session.commit()
     db.session.expire_all()
-    reloaded = db.session.get(User, user.id).locked_until
+    reloaded = db.session.get(User, user.id).last_login_at
     assert reloaded == datetime(2026, 3, 31, 10, 0, 0, 250000, tzinfo=UTC)
     assert reloaded.tzinfo is UTC
 
 
 def test_stored_value_is_utc_without_zone(app):
     user = factories.make_user()
-    user.locked_until = datetime(2026, 3, 31, 12, 0, tzinfo=ZoneInfo("Africa/Johannesburg"))
+    user.last_login_at = datetime(2026, 3, 31, 12, 0, tzinfo=ZoneInfo("Africa/Johannesburg"))
     db.session.commit()
-    raw = db.session.execute(sa.text("SELECT locked_until FROM " + '"user"' + " WHERE id = :id"),
+    raw = db.session.execute(sa.text("SELECT last_login_at FROM " + '"user"' + " WHERE id = :id"),
                              {"id": user.id}).scalar_one()
     assert str(raw).startswith("2026-03-31 10:00:00")
 

@@ -33,7 +33,7 @@ def test_the_named_risks_have_their_controls_in_place(app, demo_data):
 def test_seeding_twice_adds_no_control_and_keeps_the_links(app, demo_data):
     before = len(internal_controls())
 
-    seed_demo("khusela-demo")
+    seed_demo(demo_data)
 
     assert len(internal_controls()) == before
 

@@ -74,17 +74,23 @@ def test_every_demo_account_signs_in_with_the_demo_password(make_app, config):
         response = app.test_client().post("/login", data={"email": email, "password": password})
         assert response.status_code == 302, email
         assert response.headers["Location"] == "/", email
-    wrong = "khusela-demo" if config else "another-demo-pass"
+    wrong = "fynbos-protea-demo" if config else "another-demo-pass"
     assert app.test_client().post("/login", data={"email": DEMO_EMAILS[0], "password": wrong}).status_code == 401
 
 
-def test_seed_demo_refuses_a_password_the_rules_reject(make_app):
-    app = make_app(DEMO_PASSWORD="short")
+@pytest.mark.parametrize(("password", "message"), [
+    ("short", "at least 12 characters"),
+    ("khusela-demo", "built on your name, your e-mail address, the organisation's name or “Khusela”"),  # old default
+    ("western cape 2026", "built on your name"),  # the demo organisation's name
+    ("thandi administrator", "built on your name"),  # a demo account's name
+])
+def test_seed_demo_refuses_a_password_the_rules_reject(make_app, password, message):
+    app = make_app(DEMO_PASSWORD=password)
     with app.app_context():
         result = run(app, "seed-demo")
         assert result.exit_code == 2
         assert "DEMO_PASSWORD cannot be used" in result.output
-        assert "at least 12 characters" in result.output
+        assert message in result.output
         assert counts() == (0, 0, 0)
 
 

@@ -41,5 +41,5 @@ def test_the_business_continuity_risks_and_about_forty_in_all(app, demo_data):
 
 def test_seeding_twice_adds_no_risk(app, demo_data):
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Risk))
-    assert not [line for line in seed_demo("khusela-demo") if line.startswith("risk ")]
+    assert not [line for line in seed_demo(demo_data) if line.startswith("risk ")]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Risk)) == before
