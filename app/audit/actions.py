@@ -56,6 +56,7 @@ class AuditAction(enum.StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_REFUSED = "login_refused"
     LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"  # an administrator's "sign out everywhere", a user's "sign out my other sessions"
     ACCOUNT_LOCKED = "account_locked"
     UNLOCK = "unlock"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (an event's name, not a password)

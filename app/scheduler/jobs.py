@@ -89,3 +89,6 @@ register(Job("risk-acceptances", "Expired risk acceptances", "app.risks.services
              daily(hour=0, minute=15),
              "Ends risk acceptances past their expiry date; their risks return to \"open\" (as `flask risks "
              "expire-acceptances` does)."))
+register(Job("session-housekeeping", "Old sessions", "app.auth.sessions:remove_old_sessions", daily(hour=3),
+             "Deletes the records of sessions not used for 30 days (each sign-in and sign-out stays in the "
+             "audit log)."))

@@ -1,4 +1,5 @@
-"""Helpers for the sign-in tests: reading the audit log, signing in by hand, TOTP codes."""
+"""Helpers for the sign-in tests: reading the audit log, signing in by hand, TOTP codes, the
+server-side session a test client's cookie names."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.auth import sessions
+from app.auth.models import UserSession
 from app.extensions import db
 from tests import factories
 
@@ -53,3 +56,17 @@ def previous_step_code(secret: str) -> str:
     """A code from the 30-second step before now: still accepted (clock drift), and it leaves
     the current step's code unused, so a test can enrol and then sign in straight away."""
     return pyotp.TOTP(secret).at(time.time() - 30)
+
+
+def cookie_of(client) -> dict:
+    """What the client's session cookie holds (Flask signs it, it does not hide it)."""
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def session_of(client) -> UserSession | None:
+    """The server-side session the client's cookie names, as stored now."""
+    row = sessions.find(cookie_of(client).get(sessions.COOKIE_KEY))
+    if row is not None:
+        db.session.refresh(row)
+    return row
