@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from app.admin.services import find_department_by_code
-from app.auth import services
+from app.auth import sealing, services
 from app.auth.models import Role
 from app.extensions import db
 
@@ -48,3 +48,14 @@ def create_command(email, role, department_code, full_name, password_stdin):
         _fail(str(error))
     db.session.commit()
     click.echo(f"Created {user.email} ({Role(user.role).label}).")
+
+
+@users_cli.command("check-totp-key")
+def check_totp_key_command():
+    """Check that the two-factor key opens every stored two-factor secret (after a restore or a move)."""
+    enrolled, unreadable = services.accounts_with_unreadable_totp_secret()
+    if unreadable:
+        click.echo(f"Error: {len(unreadable)} of {enrolled} two-factor secret(s) cannot be read: "
+                   f"{', '.join(user.email for user in unreadable)}.\n{sealing.KEY_MISMATCH}", err=True)
+        raise SystemExit(1)
+    click.echo(f"The two-factor key opens the secrets of all {enrolled} account(s) with two-factor sign-in.")

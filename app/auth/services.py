@@ -211,6 +211,18 @@ def new_totp_secret() -> str:
     return totp.new_secret()
 
 
+def accounts_with_unreadable_totp_secret() -> tuple[int, list[User]]:
+    """How many accounts have a two-factor secret, and those whose secret the current key does not open."""
+    enrolled = list(db.session.scalars(sa.select(User).where(User.totp_secret.is_not(None)).order_by(User.email)))
+    unreadable = []
+    for user in enrolled:
+        try:
+            totp_secret_of(user)
+        except sealing.KeyMismatch:
+            unreadable.append(user)
+    return len(enrolled), unreadable
+
+
 def totp_secret_of(user: User) -> str | None:
     """The user's two-factor secret, unsealed; sealing.KeyMismatch when the key has changed."""
     if user.totp_secret is None:

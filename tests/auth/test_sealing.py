@@ -66,6 +66,20 @@ def test_a_changed_key_refuses_the_code_with_a_message_and_counts_no_failure(app
     assert client.get("/").headers["Location"].startswith("/login")
 
 
+def test_the_command_line_checks_the_key_against_every_stored_secret(app):
+    user, _ = _enrolled_user()
+    factories.make_user()  # no two-factor sign-in: nothing to check
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "check-totp-key"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "The two-factor key opens the secrets of all 1 account(s) with two-factor sign-in."
+    app.config["TOTP_KEY"] = OTHER_KEY
+    result = runner.invoke(args=["users", "check-totp-key"])
+    assert result.exit_code == 1
+    assert f"Error: 1 of 1 two-factor secret(s) cannot be read: {user.email}." in result.stderr
+    assert "restore instance/totp_key from the same backup" in result.stderr
+
+
 def test_the_key_comes_from_the_environment_else_a_file_made_once_in_instance(tmp_path, monkeypatch):
     monkeypatch.delenv("KHUSELA_TOTP_KEY", raising=False)
     first = from_environment(tmp_path)["TOTP_KEY"]
