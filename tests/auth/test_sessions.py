@@ -454,3 +454,21 @@ def test_two_enrolment_pages_of_one_session_at_once_show_the_same_secret(app, cl
     for tab, response in pages.items():
         assert response.status_code == 200, tab
         assert f'id="totp-secret">{secret}</code>' in response.get_data(as_text=True), tab
+
+
+def test_two_requests_of_a_session_that_ran_out_end_it_once(app, client, login_as, audit_entries):
+    login_as("auditor")
+    row = session_of(client)
+    row.last_seen_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    browsers = {"tab 1": client, "tab 2": _copy_of_cookie(app, client)}
+    locations = {}
+
+    def open_page(tab: str) -> None:
+        locations[tab] = browsers[tab].get("/").headers.get("Location")
+
+    run_together(open_page, browsers, timeout=60)
+    assert locations == {"tab 1": "/login?next=/", "tab 2": "/login?next=/"}
+    assert len(audit_entries("logout")) == 1, "one sign-out recorded, by whichever request came first"
+    db.session.refresh(row)
+    assert row.end_reason == "idle"
