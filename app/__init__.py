@@ -61,12 +61,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from app import models  # noqa: F401  (every model registered before the first query)
-    from app.auth.services import load_user_from_cookie
+    from app.auth.sessions import load_user
     from app.common import transactions  # the write lock's events, before the first query
 
     transactions.register(app)
 
-    login_manager.user_loader(load_user_from_cookie)
+    login_manager.user_loader(load_user)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -48,6 +48,14 @@ def instance_secret(instance_path: Path, file_name: str, env_name: str) -> str:
     return key
 
 
+def _long_key(value: str, env_name: str) -> str:
+    """A key supplied by an administrator must be long enough to be guessed by no one."""
+    if len(value) < 32:
+        raise RuntimeError(f"{env_name} must be at least 32 characters of random text, for example the output of "
+                           "python3 -c 'import secrets; print(secrets.token_hex(32))'.")
+    return value
+
+
 def from_environment(instance_path: Path) -> dict:
     default_db = f"sqlite:///{instance_path / 'khusela.db'}"
     return {
@@ -67,8 +75,11 @@ def from_environment(instance_path: Path) -> dict:
         "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
         # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
+        # Seals the two-factor secrets in the database (app/auth/sealing.py); back it up with instance/.
+        "TOTP_KEY": _long_key(instance_secret(instance_path, "totp_key", "KHUSELA_TOTP_KEY"), "KHUSELA_TOTP_KEY"),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "fynbos-protea-demo"),
-        # Sessions: idle timeout enforced server-side too (see auth.sessions).
+        # Sessions: the idle timeout, checked on the server's session record (app/auth/sessions.py); the
+        # longest a session may last is a setting (Administration -> Settings).
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("KHUSELA_SESSION_IDLE_MINUTES", 30)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -32,6 +32,9 @@ from app.common.choices import department_choices
 from app.common.forms import MultiCheckboxField, strip
 from app.risks import scoring
 
+# A session must outlive a sign-in and a page or two, and end within three days whatever happens.
+SESSION_LIFETIME_HOURS_MIN, SESSION_LIFETIME_HOURS_MAX = 1, 72
+
 
 def department_id_or_none(value: str | None) -> int | None:
     return int(value) if value else None
@@ -95,6 +98,11 @@ class SettingsForm(FlaskForm):
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])
+    session_lifetime_hours = IntegerField("Longest session (hours)", validators=[
+        InputRequired("Enter after how many hours a session ends however active it is."),
+        NumberRange(min=SESSION_LIFETIME_HOURS_MIN, max=SESSION_LIFETIME_HOURS_MAX,
+                    message=f"Choose between {SESSION_LIFETIME_HOURS_MIN} and {SESSION_LIFETIME_HOURS_MAX} hours "
+                            "(12 covers a working day).")])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,6 +31,7 @@ REVOCATION_MAX_DAYS = "revocation_max_days"
 HEARING_NOTICE_WORKING_DAYS = "hearing_notice_working_days"
 CASE_RETENTION_YEARS = "case_retention_years"
 PACK_RETENTION_DAYS = "pack_retention_days"
+SESSION_LIFETIME_HOURS = "session_lifetime_hours"
 
 
 def _defaults() -> dict:
@@ -54,6 +55,8 @@ def _defaults() -> dict:
         CASE_RETENTION_YEARS: 5,
         # Evidence packs hold copies of the evidence: removed this many days after they are built.
         PACK_RETENTION_DAYS: 14,
+        # However active a session is, its user signs in again after this many hours (a working day and more).
+        SESSION_LIFETIME_HOURS: 12,
     }
 
 

@@ -1,6 +1,6 @@
 """Administration → Settings: the organisation's name, classification banner, two-factor roles,
-evidence size limit, asset classifications, policy review interval and pack retention
-(`app.admin.settings`). The case settings have their own page (case_settings_views.py), the risk
+evidence size limit, asset classifications, policy review interval, pack retention and the longest
+session (`app.admin.settings`). The case settings have their own page (case_settings_views.py), the risk
 settings theirs (matrix_views.py)."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from app.admin import settings
 from app.admin.forms import SettingsForm
 from app.admin.views import bp
+from app.auth import sessions
 from app.auth.permissions import ADMIN_SETTINGS, acting_user, permission_required
 from app.common.saving import saving
 
 PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, settings.MFA_REQUIRED_ROLES,
                  settings.EVIDENCE_MAX_MB, settings.ASSET_CLASSIFICATIONS, settings.POLICY_REVIEW_MONTHS,
-                 settings.PACK_RETENTION_DAYS)
+                 settings.PACK_RETENTION_DAYS, settings.SESSION_LIFETIME_HOURS)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -31,6 +32,7 @@ def organisation_settings():
         form.asset_classifications.data = "\n".join(settings.get(settings.ASSET_CLASSIFICATIONS))
         form.policy_review_months.data = settings.get(settings.POLICY_REVIEW_MONTHS)
         form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
+        form.session_lifetime_hours.data = settings.get(settings.SESSION_LIFETIME_HOURS)
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
         # The web server refuses larger requests first; the setting cannot promise more.
@@ -47,9 +49,12 @@ def organisation_settings():
                     settings.ASSET_CLASSIFICATIONS: form.classification_labels(),
                     settings.POLICY_REVIEW_MONTHS: form.policy_review_months.data,
                     settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
+                    settings.SESSION_LIFETIME_HOURS: form.session_lifetime_hours.data,
                 },
                 actor=acting_user(), seen=form.seen.data or "",
             )
+            if settings.SESSION_LIFETIME_HOURS in changes:
+                sessions.shorten_open_sessions(form.session_lifetime_hours.data)
             flash("Settings saved." if changes else "Nothing changed.", "success" if changes else "info")
             return redirect(url_for("admin.organisation_settings"))
     return render_template("admin/settings.html", form=form), (422 if form.errors else 200)

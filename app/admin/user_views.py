@@ -1,6 +1,6 @@
 """Administration → Users: the account list (filters, export), creating and editing an account, and
-the one-button actions on it (deactivate, reactivate, unlock, reset two-factor sign-in, reset the
-password)."""
+the one-button actions on it (deactivate, reactivate, unlock, reset two-factor sign-in, sign out
+everywhere, reset the password), and its open sessions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.admin.forms import NewUserForm, ResetPasswordForm, UserForm, VersionOnl
 from app.admin.views import bp
 from app.audit import services as audit
 from app.auth import services as accounts
-from app.auth import throttle
+from app.auth import sessions, throttle
 from app.auth.models import Department, Role, User
 from app.auth.permissions import ADMIN_USERS, acting_user, permission_required
 from app.common.choices import department_choices
@@ -116,7 +116,7 @@ def edit_user(user_id: int):
     return render_template(
         "admin/user_form.html", form=form, user=user, action_form=VersionOnlyForm(formdata=None),
         reset_form=ResetPasswordForm(formdata=None), slowed_until=accounts.sign_in_slowed_until(user),
-        history=audit.entries_about("user", user.id, limit=20),
+        history=audit.entries_about("user", user.id, limit=20), sessions=sessions.open_sessions(user),
     ), (422 if form.errors else 200)
 
 
@@ -175,6 +175,16 @@ def reset_user_mfa(user_id: int):
     )
 
 
+@bp.post("/users/<int:user_id>/sign-out-everywhere")
+@permission_required(ADMIN_USERS)
+def sign_out_everywhere(user_id: int):
+    return _user_action(
+        user_id, lambda user, version: accounts.sign_out_everywhere(user, actor=acting_user()),
+        "Signed {email} out everywhere: every open session has ended, and so has any sign-in waiting for its "
+        "two-factor code. Their password still works; reset it too if it may be known to someone else.",
+    )
+
+
 @bp.post("/users/<int:user_id>/reset-password")
 @permission_required(ADMIN_USERS)
 def reset_user_password(user_id: int):
@@ -195,5 +205,5 @@ def reset_user_password(user_id: int):
     return render_template(
         "admin/user_form.html", form=edit_form, user=user, action_form=VersionOnlyForm(formdata=None),
         reset_form=form, slowed_until=accounts.sign_in_slowed_until(user),
-        history=audit.entries_about("user", user.id, limit=20),
+        history=audit.entries_about("user", user.id, limit=20), sessions=sessions.open_sessions(user),
     ), 422

@@ -56,6 +56,7 @@ class AuditAction(enum.StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_REFUSED = "login_refused"
     LOGOUT = "logout"
+    SESSIONS_ENDED = "sessions_ended"  # an administrator's "sign out everywhere", a user's "sign out my other sessions"
     ACCOUNT_LOCKED = "account_locked"  # the lockout before sign-in throttling (issue 17); kept for old entries
     SIGN_IN_SLOWED = "sign_in_slowed"  # failed sign-ins made the next attempts wait (app/auth/throttle.py)
     UNLOCK = "unlock"  # an account's failed sign-ins cleared

@@ -12,15 +12,14 @@ import io
 
 import segno
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
-from app.auth import services
+from app.auth import services, sessions
 from app.auth.forms import ChangePasswordForm, DisableMfaForm, EnableMfaForm
 from app.auth.permissions import ACCOUNT_SELF, permission_required
+from app.auth.session_views import current_session
 from app.auth.views import bp
 from app.extensions import db
-
-PENDING_TOTP_SECRET = "_pending_totp_secret"  # noqa: S105 (a session key name, not a secret)
 
 # While a user must change a password set by an administrator, or enrol in two-factor sign-in,
 # only these pages open.
@@ -33,13 +32,16 @@ ENDPOINTS_WHILE_RESTRICTED = ENDPOINTS_WHILE_PASSWORD_MUST_CHANGE | {"auth.mfa",
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        this_session = current_session()
         try:
-            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                         keep_session=this_session)
         except services.AccountError as error:
             getattr(form, error.field or "new_password").errors.append(str(error))
         else:
+            key = sessions.renew_key(this_session)  # a copy of this session's old cookie stops working too
             db.session.commit()
-            login_user(current_user._get_current_object())  # the cookie must carry the new session token
+            session[sessions.COOKIE_KEY] = key
             flash("Your password was changed. Other sessions of yours have been signed out.", "success")
             if services.must_enrol_in_mfa(current_user):
                 return redirect(url_for("auth.mfa"))
@@ -66,8 +68,9 @@ def _render_mfa_page(enable_form, disable_form, status: int = 200):
     # "required" by the role, whether or not the user has enrolled: it also hides the form to turn it off.
     context = {"enable_form": enable_form, "disable_form": disable_form, "required": services.role_requires_mfa(user)}
     if not user.mfa_enabled:
-        secret = session.get(PENDING_TOTP_SECRET) or services.new_totp_secret()
-        session[PENDING_TOTP_SECRET] = secret
+        # Kept on the server-side session, sealed, never in the cookie; a GET stores it too, so commit.
+        secret = sessions.set_up_totp_secret(current_session())
+        db.session.commit()
         context["secret"] = secret
         context["qr_code"] = _qr_data_uri(services.provisioning_uri(user, secret))
     return render_template("auth/mfa.html", **context), status
@@ -77,7 +80,7 @@ def _render_mfa_page(enable_form, disable_form, status: int = 200):
 @permission_required(ACCOUNT_SELF)
 def enable_mfa():
     form = EnableMfaForm()
-    secret = session.get(PENDING_TOTP_SECRET)
+    secret = sessions.pending_totp_secret(current_session())
     if current_user.mfa_enabled:
         flash("Two-factor sign-in is already on.", "info")
         return redirect(url_for("auth.mfa"))
@@ -90,8 +93,8 @@ def enable_mfa():
         except services.AccountError as error:
             form.code.errors.append(str(error))
         else:
+            sessions.forget_pending_totp_secret(current_session())
             db.session.commit()
-            session.pop(PENDING_TOTP_SECRET, None)
             flash("Two-factor sign-in is on. You will be asked for a code each time you sign in.", "success")
             return redirect(url_for("core.index"))
     return _render_mfa_page(form, DisableMfaForm(formdata=None), 422)

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from app.admin.services import find_department_by_code
-from app.auth import services
+from app.auth import sealing, services
 from app.auth.models import Role
 from app.auth.passwords import PASSWORD_RULE
 from app.extensions import db
@@ -65,3 +65,14 @@ def unlock_command(email):
         click.echo(f"Unlocked {user.email}: its failed sign-ins were cleared.")
     else:
         click.echo(f"{user.email} had no failed sign-ins to clear.")
+
+
+@users_cli.command("check-totp-key")
+def check_totp_key_command():
+    """Check that the two-factor key opens every stored two-factor secret (after a restore or a move)."""
+    enrolled, unreadable = services.accounts_with_unreadable_totp_secret()
+    if unreadable:
+        click.echo(f"Error: {len(unreadable)} of {enrolled} two-factor secret(s) cannot be read: "
+                   f"{', '.join(user.email for user in unreadable)}.\n{sealing.KEY_MISMATCH}", err=True)
+        raise SystemExit(1)
+    click.echo(f"The two-factor key opens the secrets of all {enrolled} account(s) with two-factor sign-in.")

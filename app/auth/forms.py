@@ -36,3 +36,7 @@ class EnableMfaForm(FlaskForm):
 
 class DisableMfaForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired("Enter your password to confirm.")])
+
+
+class SignOutOtherSessionsForm(FlaskForm):
+    """A button: the CSRF token is its only field."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from datetime import datetime
 
@@ -63,12 +64,14 @@ class User(Model, UserMixin, Timestamped, Versioned):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Sealed with the two-factor key (app/auth/sealing.py), never stored in plain text.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # The 30-second step of the last code accepted: a code is good once only.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
-    # Part of the login cookie: rotating it signs the user out everywhere (password change,
-    # deactivation, reset by an admin).
+    # Rotated whenever the credentials change (a password set, deactivation, a two-factor reset):
+    # a half-finished sign-in (password given, code not yet) names it and ends with it. Signed-in
+    # sessions are UserSession rows, ended on the server.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
 
     # Sign-in bookkeeping: changing these must not make an administrator's open edit form stale.
@@ -78,6 +81,8 @@ class User(Model, UserMixin, Timestamped, Versioned):
     }
 
     def get_id(self) -> str:
+        """The account and its credentials' generation, for the half-finished sign-in. The login cookie
+        carries the random key of a UserSession instead (auth.sessions.COOKIE_KEY)."""
         return f"{self.id}:{self.session_token}"
 
     @property
@@ -120,3 +125,78 @@ class SignInThrottle(Model):
     # On the ACCOUNT_AT_ADDRESS row: the account signed in from this address, which the
     # account-wide count then does not hold back.
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a signed-in session ended."""
+
+    SIGNED_OUT = "signed_out"
+    IDLE = "idle"  # no request for longer than the idle timeout
+    LIFETIME = "lifetime"  # the longest a session may last (a setting) was reached
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a reason, not a password): from another session
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a reason, not a password): by an administrator
+    DEACTIVATED = "deactivated"
+    MFA_RESET = "mfa_reset"
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"  # by an administrator
+    SIGNED_OUT_ELSEWHERE = "signed_out_elsewhere"  # by the user, from another of their sessions
+
+    @property
+    def label(self) -> str:
+        return SESSION_END_LABELS[self]
+
+
+SESSION_END_LABELS = {
+    SessionEnd.SIGNED_OUT: "Signed out",
+    SessionEnd.IDLE: "Expired after inactivity",
+    SessionEnd.LIFETIME: "Reached the longest session time",
+    SessionEnd.PASSWORD_CHANGED: "Password changed in another session",
+    SessionEnd.PASSWORD_RESET: "Password reset by an administrator",
+    SessionEnd.DEACTIVATED: "Account deactivated",
+    SessionEnd.MFA_RESET: "Two-factor sign-in reset by an administrator",
+    SessionEnd.SIGNED_OUT_EVERYWHERE: "Signed out everywhere by an administrator",
+    SessionEnd.SIGNED_OUT_ELSEWHERE: "Signed out from another session",
+}
+
+
+class UserSession(Model):
+    """A signed-in session, kept on the server so that it can be ended there (app/auth/sessions.py).
+    The cookie carries a random key; only its SHA-256 is stored, so a copy of this table signs no one in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    user: Mapped[User] = relationship()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Written at most once a minute, to spare the database a write on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the absolute end, whatever the activity
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    # The secret being set up while the user enrols in two-factor sign-in, sealed like the user's.
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(255))
+
+    @property
+    def end_reason_label(self) -> str:
+        return SessionEnd(self.end_reason).label if self.end_reason else ""
+
+    @property
+    def browser(self) -> str:
+        return describe_browser(self.user_agent)
+
+
+_BROWSERS = [("Edge", r"Edg(e|A|iOS)?/"), ("Opera", r"OPR/"), ("Firefox", r"Firefox/|FxiOS/"),
+             ("Chrome", r"Chrome/|CriOS/"), ("Safari", r"Safari/")]
+_SYSTEMS = [("Windows", r"Windows"), ("Android", r"Android"), ("iOS", r"iPhone|iPad"), ("macOS", r"Mac OS X"),
+            ("ChromeOS", r"CrOS"), ("Linux", r"Linux")]
+
+
+def describe_browser(user_agent: str | None) -> str:
+    """"Firefox on Windows" from a User-Agent header, for a person to recognise their own devices."""
+    text = user_agent or ""
+    browser = next((name for name, pattern in _BROWSERS if re.search(pattern, text)), "")
+    system = next((name for name, pattern in _SYSTEMS if re.search(pattern, text)), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown browser"

@@ -8,18 +8,23 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 
 from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth import throttle, totp
-from app.auth.models import Department, Role, ThrottleScope, User, new_session_token
+from app.auth import sealing, sessions, throttle, totp
+from app.auth.models import Department, Role, SessionEnd, ThrottleScope, User, UserSession, new_session_token
 from app.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
 from app.common.timeutil import utcnow
 from app.extensions import db
 
 USER_AUDIT_FIELDS = ["email", "full_name", "role", "active", "mfa_enabled"]
 DEACTIVATED_LOGIN_ERROR = "This account is deactivated. Ask an administrator if you need access again."
+TOTP_KEY_ERROR = (
+    "Two-factor codes cannot be checked at the moment: the server's two-factor key is not the one your "
+    "code was set up with. This is a fault on the server, not in your code; tell an administrator."
+)
 
 
 class AccountError(Exception):
@@ -42,9 +47,10 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def load_user_from_cookie(cookie_id: str | None) -> User | None:
-    """Flask-Login loader: the cookie holds '<id>:<session token>'; a rotated token signs out."""
-    user_id, _, token = (cookie_id or "").partition(":")
+def user_of_pending_sign_in(pending_id: str | None) -> User | None:
+    """The user of a half-finished sign-in (password given, code not yet), from '<id>:<session token>'
+    (User.get_id()): a password reset, deactivation or two-factor reset since then ends it."""
+    user_id, _, token = (pending_id or "").partition(":")
     if not user_id.isdigit() or not token:
         return None
     user = db.session.get(User, int(user_id))
@@ -111,7 +117,16 @@ def check_second_factor(user: User, code: str, *, address: str) -> SignInResult:
     if not user.active:  # deactivated after the password step
         _record_refusal(user, user.email, "Account deactivated")
         return SignInResult(None, DEACTIVATED_LOGIN_ERROR)
-    step = totp.accepted_step(user.totp_secret, code, user.totp_last_step) if user.totp_secret else None
+    try:
+        secret = totp_secret_of(user)
+    except sealing.KeyMismatch as error:
+        # Not the user's mistake, so no failed attempt: the administrator must restore the key.
+        current_app.logger.error("Two-factor sign-in of user %s refused: %s", user.id, error)
+        audit.record(AuditAction.LOGIN_REFUSED, "user", user.id, actor=user,
+                     summary="Two-factor secret unreadable: the server's two-factor key changed (see the server log)")
+        db.session.flush()
+        return SignInResult(None, TOTP_KEY_ERROR)
+    step = totp.accepted_step(secret, code, user.totp_last_step) if secret else None
     if step is None:
         _register_failure(user, user.email, address, "Wrong two-factor code")
         return SignInResult(None, SECOND_FACTOR_REFUSED)
@@ -176,14 +191,18 @@ def must_enrol_in_mfa(user: User) -> bool:
 # --- own account --------------------------------------------------------------------------------
 
 
-def change_own_password(user: User, current_password: str, new_password: str) -> None:
+def change_own_password(user: User, current_password: str, new_password: str, *,
+                        keep_session: UserSession | None = None) -> None:
+    """Ends the user's other sessions: whoever else was signed in as them must know the new password."""
     if not verify_password(user.password_hash, current_password):
         raise AccountError("The current password is not right.", "current_password")
     if current_password == new_password:
         raise AccountError("Choose a new password that differs from the current one.", "new_password")
     _check_new_password(new_password, user.email, user.full_name, "new_password")
     _set_password(user, new_password, must_change=False)
-    audit.record(AuditAction.PASSWORD_CHANGED, "user", user.id, summary="Changed own password", actor=user)
+    ended = sessions.end_all(user, SessionEnd.PASSWORD_CHANGED, keep=keep_session)
+    audit.record(AuditAction.PASSWORD_CHANGED, "user", user.id, actor=user,
+                 summary=f"Changed own password{_sessions_ended_note(ended)}")
     db.session.flush()
 
 
@@ -202,8 +221,31 @@ def _set_password(user: User, password: str, must_change: bool) -> None:
     user.session_token = new_session_token()
 
 
+def _sessions_ended_note(count: int) -> str:
+    return f"; {count} other session(s) ended" if count else ""
+
+
 def new_totp_secret() -> str:
     return totp.new_secret()
+
+
+def accounts_with_unreadable_totp_secret() -> tuple[int, list[User]]:
+    """How many accounts have a two-factor secret, and those whose secret the current key does not open."""
+    enrolled = list(db.session.scalars(sa.select(User).where(User.totp_secret.is_not(None)).order_by(User.email)))
+    unreadable = []
+    for user in enrolled:
+        try:
+            totp_secret_of(user)
+        except sealing.KeyMismatch:
+            unreadable.append(user)
+    return len(enrolled), unreadable
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The user's two-factor secret, unsealed; sealing.KeyMismatch when the key has changed."""
+    if user.totp_secret is None:
+        return None
+    return sealing.unseal(user.totp_secret, sealing.user_context(user.id))
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -216,7 +258,7 @@ def enable_mfa(user: User, secret: str, code: str) -> None:
         raise AccountError(
             "That code does not match. Check the time on your phone and enter the code shown now.", "code"
         )
-    user.totp_secret = secret
+    user.totp_secret = sealing.seal(secret, sealing.user_context(user.id))
     user.totp_last_step = step
     user.mfa_enabled = True
     audit.record(AuditAction.MFA_ENABLED, "user", user.id, changes={"mfa_enabled": [False, True]}, actor=user)
@@ -325,8 +367,9 @@ def set_user_active(user: User, active: bool, *, expected_version: int, actor: U
     if user.active == active:
         return
     user.active = active
-    if not active:
-        user.session_token = new_session_token()  # signs the user out at once
+    if not active:  # signs the user out at once, a half-finished sign-in too
+        user.session_token = new_session_token()
+        sessions.end_all(user, SessionEnd.DEACTIVATED)
     audit.record(
         AuditAction.REACTIVATE if active else AuditAction.DEACTIVATE, "user", user.id,
         changes={"active": [not active, active]}, summary=f"{'Reactivated' if active else 'Deactivated'} {user.email}",
@@ -338,6 +381,7 @@ def set_user_active(user: User, active: bool, *, expected_version: int, actor: U
 def reset_password(user: User, new_password: str, *, actor: User) -> None:
     _check_new_password(new_password, user.email, user.full_name, "password")
     _set_password(user, new_password, must_change=True)
+    sessions.end_all(user, SessionEnd.PASSWORD_RESET)  # the password may have been stolen: whoever used it is out
     throttle.clear_account(user.email)
     audit.record(AuditAction.PASSWORD_RESET, "user", user.id,
                  summary=f"Reset the password of {user.email} (and cleared its failed sign-ins)", actor=actor)
@@ -366,6 +410,32 @@ def reset_mfa(user: User, *, actor: User) -> None:
     user.totp_secret = None
     user.mfa_enabled = False
     user.session_token = new_session_token()
+    sessions.end_all(user, SessionEnd.MFA_RESET)
     audit.record(AuditAction.MFA_RESET, "user", user.id, changes={"mfa_enabled": [True, False]},
                  summary=f"Reset two-factor sign-in of {user.email}", actor=actor)
     db.session.flush()
+
+
+def sign_out_everywhere(user: User, *, actor: User) -> int:
+    """An administrator ends every session of an account (a stolen laptop, a suspected account
+    takeover), half-finished sign-ins included; returns how many sessions were open. Recorded even
+    when none was: the log shows the administrator acted."""
+    if _same_account(user, actor):
+        raise AccountError("To end your own other sessions, use “Sign out my other sessions” on your Sessions "
+                           "page (account menu): it keeps the session you are using.")
+    user.session_token = new_session_token()
+    ended = sessions.end_all(user, SessionEnd.SIGNED_OUT_EVERYWHERE)
+    audit.record(AuditAction.SESSIONS_ENDED, "user", user.id, actor=actor,
+                 summary=f"Signed {user.email} out everywhere: {ended} open session(s) ended")
+    db.session.flush()
+    return ended
+
+
+def sign_out_other_sessions(user: User, keep_session: UserSession) -> int:
+    """The user ends their own sessions but the one they are using; returns how many."""
+    ended = sessions.end_all(user, SessionEnd.SIGNED_OUT_ELSEWHERE, keep=keep_session)
+    if ended:
+        audit.record(AuditAction.SESSIONS_ENDED, "user", user.id, actor=user,
+                     summary=f"Signed out of {ended} other session(s)")
+    db.session.flush()
+    return ended

@@ -1,5 +1,6 @@
 """Signing in (password, then the second factor when the account has one) and signing out. A
-sign-in starts a fresh session and goes on to the page asked for, or first to the password change
+sign-in starts a fresh session (a server-side one, app/auth/sessions.py, whose key the cookie
+carries; signing out ends it) and goes on to the page asked for, or first to the password change
 or two-factor enrolment the account still owes (account_views.py)."""
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from app.auth import services
+from app.auth import services, sessions
 from app.auth.forms import LoginForm, SecondFactorForm
-from app.auth.models import User
+from app.auth.models import SessionEnd, User
 from app.auth.permissions import ACCOUNT_SELF, permission_required, public
 from app.auth.views import bp
 from app.extensions import db, limiter
@@ -46,8 +47,10 @@ def _finish_sign_in(user: User) -> object:
     next_url = session.get(NEXT_URL)
     session.clear()  # a fresh session at sign-in: nothing from before survives (session fixation)
     services.record_sign_in(user, address=_client_address())
+    key = sessions.start(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
     db.session.commit()
     login_user(user)
+    session[sessions.COOKIE_KEY] = key  # the cookie names the server-side session, not the account
     if user.must_change_password:
         flash("Choose a new password before you go on.", "warning")
         return redirect(url_for("auth.change_password"))
@@ -87,7 +90,7 @@ def login():
 @limiter.limit(_login_rate_limit, methods=["POST"])
 @public
 def second_factor():
-    user = services.load_user_from_cookie(session.get(PENDING_MFA_USER))
+    user = services.user_of_pending_sign_in(session.get(PENDING_MFA_USER))
     if user is None:
         flash("Sign in with your e-mail address and password first.", "info")
         return redirect(url_for("auth.login"))
@@ -105,6 +108,9 @@ def second_factor():
 @bp.post("/logout")
 @permission_required(ACCOUNT_SELF)
 def logout():
+    row = sessions.find(session.get(sessions.COOKIE_KEY))
+    if row is not None:  # ended on the server: a copy of the cookie no longer signs anyone in
+        sessions.end(row, SessionEnd.SIGNED_OUT)
     services.record_sign_out(current_user._get_current_object())
     db.session.commit()
     logout_user()

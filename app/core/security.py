@@ -1,12 +1,18 @@
-"""Security headers on every response, and the idle-session timeout."""
+"""Security headers on every response, and the check of the server-side session before every
+request: one that ran out (idle, or past its absolute end) is ended and its user sent to sign in;
+one ended elsewhere (signed out, password changed...) is dropped from the cookie."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from flask import Flask, current_app, flash, has_request_context, redirect, request, session, url_for
+from flask import Flask, flash, has_request_context, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
+
+from app.auth import sessions
+from app.auth.models import SessionEnd, UserSession
+from app.auth.services import record_sign_out
+from app.common.timeutil import utcnow
+from app.extensions import db
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -23,13 +29,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
-SESSION_LAST_SEEN = "_last_seen"
+EXPIRY_MESSAGES = {
+    SessionEnd.IDLE: ("Session expired after inactivity",
+                      "Your session expired after a period of inactivity. Sign in again to continue."),
+    SessionEnd.LIFETIME: ("Session reached the longest session time",
+                          "Your session reached the longest time a session may last. Sign in again to continue."),
+}
 
 
 def register(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.after_request(_security_headers)
-    app.before_request(_expire_idle_session)
+    app.before_request(_check_session)
 
 
 def _security_headers(response):
@@ -47,26 +58,42 @@ def _security_headers(response):
     return response
 
 
-def _expire_idle_session():
-    """Sign out after PERMANENT_SESSION_LIFETIME without a request, whatever the cookie says."""
+def _check_session():
+    """End a session that ran out, forget one ended elsewhere, and note a live one as used."""
     if request.endpoint == "static" or request.endpoint == "core.health":
         return None
-    now = datetime.now(UTC).timestamp()
-    idle_limit = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    last_seen = session.get(SESSION_LAST_SEEN)
-    if current_user.is_authenticated and last_seen is not None and now - last_seen > idle_limit:
-        from app.auth.services import record_sign_out
-        from app.extensions import db
-
-        record_sign_out(current_user._get_current_object(), "Session expired after inactivity")
+    key = session.get(sessions.COOKIE_KEY)
+    if key is None:
+        return None
+    row, now = sessions.find(key), utcnow()
+    if row is None or row.ended_at is not None:
+        return _forget_ended_session(row)
+    expired = sessions.expiry_of(row, now)
+    if expired is not None:
+        return _end_expired_session(row, expired)
+    if sessions.touch(row, now):
         db.session.commit()
-        logout_user()
-        session.clear()
-        flash("Your session expired after a period of inactivity. Sign in again to continue.", "warning")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    session.permanent = True
-    session[SESSION_LAST_SEEN] = now
+    session.permanent = True  # the cookie, too, lapses after the idle time
     return None
+
+
+def _forget_ended_session(row: UserSession | None) -> None:
+    """A cookie naming an ended session (or none at all) signs no one in: drop it, and say why."""
+    logout_user()
+    session.clear()
+    if row is not None and row.end_reason not in (None, SessionEnd.SIGNED_OUT):
+        flash(f"You were signed out: {row.end_reason_label.lower()}. Sign in again to continue.", "warning")
+
+
+def _end_expired_session(row: UserSession, reason: SessionEnd):
+    summary, message = EXPIRY_MESSAGES[reason]
+    if sessions.end(row, reason):  # not when another request of this session ended it first
+        record_sign_out(row.user, summary)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(message, "warning")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -92,3 +92,6 @@ register(Job("risk-acceptances", "Expired risk acceptances", "app.risks.services
 register(Job("sign-in-counts", "Old failed sign-ins", "app.auth.throttle:purge", daily(hour=1, minute=30),
              "Deletes the counts of failed sign-ins that no longer slow anyone down (a day after the last "
              "failure) and addresses an account has not signed in from for 90 days."))
+register(Job("session-housekeeping", "Old sessions", "app.auth.sessions:remove_old_sessions", daily(hour=3),
+             "Deletes the records of sessions not used for 30 days (each sign-in and sign-out stays in the "
+             "audit log)."))

@@ -37,9 +37,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sign_in_throttle_blocked_until'), ['blocked_until'], unique=False)
         batch_op.create_index(batch_op.f('ix_sign_in_throttle_last_failure_at'), ['last_failure_at'], unique=False)
 
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('failed_login_count')
-        batch_op.drop_column('locked_until')
+    # Not in batch mode: on SQLite its copy of the table ends with DROP TABLE "user", which the
+    # foreign keys of every table naming a user refuse once there is data. SQLite 3.35+ drops a
+    # column in place, as PostgreSQL does.
+    op.drop_column('user', 'failed_login_count')
+    op.drop_column('user', 'locked_until')
 
     # ### end Alembic commands ###
 

@@ -1,4 +1,5 @@
-"""Helpers for the sign-in tests: reading the audit log, signing in by hand, TOTP codes."""
+"""Helpers for the sign-in tests: reading the audit log, signing in by hand, TOTP codes, the
+server-side session a test client's cookie names."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
-from app.auth.models import SignInThrottle
+from app.auth import sessions
+from app.auth.models import SignInThrottle, UserSession
 from app.extensions import db
 from tests import factories
 
@@ -61,3 +63,17 @@ def throttle_counts(account: str) -> dict[str, int]:
     rows = db.session.execute(sa.select(SignInThrottle.scope, SignInThrottle.failures)
                               .where(SignInThrottle.account == account)).all()
     return dict(rows)
+
+
+def cookie_of(client) -> dict:
+    """What the client's session cookie holds (Flask signs it, it does not hide it)."""
+    with client.session_transaction() as session:
+        return dict(session)
+
+
+def session_of(client) -> UserSession | None:
+    """The server-side session the client's cookie names, as stored now."""
+    row = sessions.find(cookie_of(client).get(sessions.COOKIE_KEY))
+    if row is not None:
+        db.session.refresh(row)
+    return row

@@ -4,23 +4,23 @@ two-factor sign-in made mandatory for a role."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 import pyotp
 import pytest
 
 from app.admin import settings
-from app.auth import services
+from app.auth import services, sessions
 from app.extensions import db
 from tests import factories
-from tests.auth.conftest import previous_step_code, throttle_counts
-
-PENDING_SECRET = "_pending_totp_secret"
+from tests.auth.conftest import cookie_of, previous_step_code, session_of, throttle_counts
 
 
-def _pending_secret(client) -> str:
-    with client.session_transaction() as session:
-        return session[PENDING_SECRET]
+def _pending_secret(client) -> str | None:
+    """The secret the client's session is setting up: kept on the server, not in the cookie."""
+    row = session_of(client)
+    return sessions.pending_totp_secret(row) if row else None
 
 
 def _enrol(client) -> str:
@@ -63,6 +63,34 @@ def test_enrolment_page_shows_a_qr_code_and_the_secret(client, login_as):
     assert _pending_secret(client) == secret, "reloading the page keeps the secret being set up"
 
 
+def _decoded_cookie(app, client) -> dict:
+    """The session cookie as the browser holds it, decoded the way anyone holding it could."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_the_secret_being_set_up_is_kept_on_the_server_not_in_the_cookie(app, client, login_as):
+    login_as("manager")
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    secret = _pending_secret(client)
+    assert secret and secret in page
+    cookie = _decoded_cookie(app, client)
+    assert cookie.get("_user_id"), "the cookie was read: it names the signed-in session"
+    assert secret not in json.dumps(cookie)
+    assert cookie == cookie_of(client)
+    assert secret not in session_of(client).pending_totp_secret, "sealed on the session row"
+
+
+def test_the_secret_being_set_up_ends_with_the_session(app, client, login_as):
+    login_as("manager")
+    client.get("/account/two-factor")
+    row = session_of(client)
+    assert row.pending_totp_secret is not None
+    client.post("/logout")
+    db.session.refresh(row)
+    assert row.pending_totp_secret is None
+
+
 def test_enable_with_the_right_code(app, client, login_as, audit_entries):
     user = login_as("manager")
     client.get("/account/two-factor")
@@ -71,11 +99,10 @@ def test_enable_with_the_right_code(app, client, login_as, audit_entries):
     assert _location(response) == "/"
     assert "Two-factor sign-in is on." in client.get("/").get_data(as_text=True)
     assert user.mfa_enabled
-    assert user.totp_secret == secret
+    assert services.totp_secret_of(user) == secret
     [entry] = audit_entries("mfa_enabled")
     assert entry.actor_id == user.id
-    with client.session_transaction() as session:
-        assert PENDING_SECRET not in session
+    assert session_of(client).pending_totp_secret is None, "the set-up secret is forgotten once enabled"
     page = client.get("/account/two-factor").get_data(as_text=True)
     assert "Each sign-in asks for a code" in page
     assert secret not in page, "the secret is not shown again once set up"
@@ -116,11 +143,11 @@ def test_enable_when_already_on_changes_nothing(app, client, sign_in, enrolled_u
     user, secret = enrolled_user
     sign_in(user.email)
     client.post("/login/two-factor", data={"code": pyotp.TOTP(secret).now()})
-    with client.session_transaction() as session:
-        session[PENDING_SECRET] = services.new_totp_secret()
+    sessions.set_up_totp_secret(session_of(client))
+    db.session.commit()
     response = client.post("/account/two-factor/enable", data={"code": pyotp.TOTP(secret).now()})
     assert _location(response) == "/account/two-factor"
-    assert user.totp_secret == secret
+    assert services.totp_secret_of(user) == secret
 
 
 # --- signing in with a code -------------------------------------------------------------------
@@ -291,7 +318,7 @@ def test_a_role_that_requires_it_must_enrol_before_anything_else(app, client, si
     assert refused.status_code == 422
     assert "Two-factor sign-in is required for your role and cannot be turned off." in refused.get_data(as_text=True)
     assert user.mfa_enabled
-    assert user.totp_secret == secret
+    assert services.totp_secret_of(user) == secret
 
 
 def test_making_it_mandatory_applies_to_users_already_signed_in(app, client, login_as):

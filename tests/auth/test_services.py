@@ -160,32 +160,33 @@ def test_an_outdated_hash_is_upgraded_at_sign_in(app):
     assert verify_password(user.password_hash, factories.PASSWORD)
 
 
-# --- the cookie loader ------------------------------------------------------------------------
+# --- the half-finished sign-in (password given, code not yet) -----------------------------------
+# Signed-in sessions are server-side rows: tests/auth/test_sessions.py.
 
 
-def test_cookie_loader_needs_the_current_session_token(app):
+def test_a_half_finished_sign_in_ends_when_the_password_changes(app):
     user = factories.make_user()
-    assert services.load_user_from_cookie(user.get_id()) is user
-    old_cookie = user.get_id()
+    assert services.user_of_pending_sign_in(user.get_id()) is user
+    pending = user.get_id()
     services.change_own_password(user, factories.PASSWORD, NEW_PASSWORD)
     db.session.commit()
-    assert services.load_user_from_cookie(old_cookie) is None
-    assert services.load_user_from_cookie(user.get_id()) is user
+    assert services.user_of_pending_sign_in(pending) is None
+    assert services.user_of_pending_sign_in(user.get_id()) is user
 
 
-@pytest.mark.parametrize("cookie", ["", "abc", "1", "1:", ":token", "x:token", None])
-def test_cookie_loader_refuses_malformed_ids(app, cookie):
+@pytest.mark.parametrize("pending", ["", "abc", "1", "1:", ":token", "x:token", None])
+def test_a_malformed_half_finished_sign_in_names_no_one(app, pending):
     factories.make_user()
-    assert services.load_user_from_cookie(cookie) is None
+    assert services.user_of_pending_sign_in(pending) is None
 
 
-def test_cookie_loader_refuses_a_deactivated_account(app):
+def test_a_half_finished_sign_in_ends_when_the_account_is_deactivated(app):
     admin = factories.make_user("admin")
     user = factories.make_user()
-    cookie = user.get_id()
+    pending = user.get_id()
     services.set_user_active(user, False, expected_version=user.version, actor=admin)
     db.session.commit()
-    assert services.load_user_from_cookie(cookie) is None
+    assert services.user_of_pending_sign_in(pending) is None
 
 
 # --- own password -----------------------------------------------------------------------------
@@ -346,7 +347,8 @@ def test_enable_mfa_with_the_right_code(app, audit_entries):
     user = factories.make_user()
     secret = _enrolled(user)
     assert user.mfa_enabled
-    assert user.totp_secret == secret
+    assert services.totp_secret_of(user) == secret
+    assert secret not in user.totp_secret, "stored sealed, never in plain text"
     assert services.check_password(user.email, factories.PASSWORD, address=ADDRESS).needs_second_factor
     assert len(audit_entries("mfa_enabled")) == 1
 
@@ -446,9 +448,9 @@ def test_admin_reset_of_mfa_signs_the_user_out(app, audit_entries):
     admin = factories.make_user("admin")
     user = factories.make_user()
     _enrolled(user)
-    cookie = user.get_id()
+    pending = user.get_id()
     services.reset_mfa(user, actor=admin)
     db.session.commit()
     assert not user.mfa_enabled
-    assert services.load_user_from_cookie(cookie) is None
+    assert services.user_of_pending_sign_in(pending) is None
     assert len(audit_entries("mfa_reset")) == 1

@@ -108,6 +108,7 @@ PAGES = {
     "home": ("/", True),
     "change-password": ("/account/password", True),
     "two-factor": ("/account/two-factor", True),
+    "own-sessions": ("/account/sessions", True),
     "admin": ("/admin/", True),
     "users": ("/admin/users", True),
     "user-new": ("/admin/users/new", True),
