@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from app.backup import services
 from app.backup.archive import BackupError
+from app.extensions import db
 
 backup_cli = AppGroup("backup", help="Back up and restore the database, the evidence files and the keys.")
 
@@ -64,6 +65,8 @@ def restore_command(archive: Path, confirmed: bool) -> None:
         click.echo(line)
     if report.check is None:
         return
+    if report.ok:
+        db.session.commit()  # the audit entry that records the restore
     for line in report.check.lines:
         click.echo(line)
     click.echo("Restore verified." if report.ok else "Restore FAILED verification: see above.")

@@ -30,6 +30,8 @@ from app.backup.archive import BackupError
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 # A running Khusela holding a table makes pg_restore wait; fail after this instead of hanging.
 PG_LOCK_TIMEOUT = "30s"
+# SQLite: how long a restore waits for other connections to the old database to close.
+SQLITE_IN_USE_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def replace_sqlite(target: Path, copy: Path) -> None:
     so it also proves that no Khusela process has the database open."""
     if target.exists():
         try:
-            with closing(sqlite3.connect(target, timeout=5)) as old:
+            with closing(sqlite3.connect(target, timeout=SQLITE_IN_USE_WAIT_SECONDS)) as old:
                 old.execute("PRAGMA journal_mode=DELETE")
         except sqlite3.OperationalError:
             raise BackupError(

@@ -22,6 +22,7 @@ from alembic.util import CommandError
 from flask import current_app
 
 from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.audit.models import AuditEntry
 from app.auth.models import User
 from app.backup import archive
@@ -317,7 +318,14 @@ def restore_backup(path: Path, *, confirmed: bool) -> RestoreReport:
                      "`flask --app wsgi db upgrade`, then `flask --app wsgi backup check` to verify the audit log "
                      "and evidence files.")
         return RestoreReport(lines, None)
-    return RestoreReport(lines, check_installation(expected_log=data["audit_log"]))
+    check = check_installation(expected_log=data["audit_log"])
+    if check.ok:
+        # The log itself says that it was rolled back to the backup: what followed is gone.
+        audit.record(AuditAction.RESTORE, "backup", None, changes={"backup": [None, path.name]},
+                     summary=f"Restored from the backup made {data['created_at']} ({path.name}); changes made after "
+                             "it are not in the database")
+        lines.append("The restore is recorded in the audit log.")
+    return RestoreReport(lines, check)
 
 
 def _shown(url: str) -> str:

@@ -5,12 +5,14 @@ and every refusal a restore must make before it writes anything."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
@@ -23,6 +25,7 @@ from tests.backup.conftest import (
     backup,
     damage,
     evidence_folder,
+    is_postgres,
     manifest_of,
     rewrite_manifest,
     state,
@@ -52,7 +55,10 @@ def test_a_round_trip_brings_back_the_data_the_audit_chain_and_the_evidence(app,
     assert f"audit log OK: {len(before['audit'])} entries" in restored.output
     assert "stored files: all 1 present with their recorded SHA-256" in restored.output
     assert "Restore verified." in restored.output
-    assert state() == before
+    after = state()
+    assert {**after, "audit": after["audit"][:-1]} == before
+    assert after["audit"][-1][1:3] == ("restore", f"Restored from the backup made {manifest['created_at']} "
+                                                  "(nightly.tar); changes made after it are not in the database")
     stored = evidence_folder(app) / sha256[:2] / sha256
     assert stored.is_file() and stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert backup(app, "check").exit_code == 0
@@ -164,7 +170,30 @@ def test_a_restore_over_a_database_with_data_needs_yes(app, tmp_path):
 
     confirmed = backup(app, "restore", str(archive), "--yes")
     assert confirmed.exit_code == 0, confirmed.output
-    assert state() == backed_up
+    restored = state()
+    assert restored["audit"][:-1] == backed_up["audit"]  # then the entry recording the restore
+    assert {**restored, "audit": None} == {**backed_up, "audit": None}
+
+
+def test_a_sqlite_database_another_process_has_open_is_not_replaced(app, tmp_path, monkeypatch):
+    if is_postgres():
+        pytest.skip("SQLite only: on PostgreSQL pg_restore waits for the locks, then fails and rolls back")
+    monkeypatch.setattr(database, "SQLITE_IN_USE_WAIT_SECONDS", 0.2)
+    archive = tmp_path / "nightly.tar"
+    backup(app, "create", "--output", str(archive))
+    add_entries(2)
+    before = state()
+    db.session.remove()
+    # Khusela still running: a connection of another process, open and idle.
+    running = sqlite3.connect(sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database)
+    running.execute("SELECT count(*) FROM audit_entry").fetchall()
+    try:
+        refused = backup(app, "restore", str(archive), "--yes")
+    finally:
+        running.close()
+    assert refused.exit_code == 1
+    assert "is in use by another process. Stop Khusela (the web server and the scheduler)" in refused.output
+    assert state() == before
 
 
 def test_an_evidence_file_altered_before_the_backup_is_caught_by_the_restore(app, tmp_path):
