@@ -103,8 +103,8 @@ class BackupReport:
             f"{log['entries']} entries, newest hash {log['head_hash'] or '-'}",
             f"  evidence: {manifest['evidence']['files']} files",
             f"  keys: {', '.join(included) or 'none'}",
-            "The archive holds the keys: keep it encrypted and readable only by those who may restore Khusela.",
-        ]
+        ] + (["The archive holds keys: keep it encrypted and readable only by those who may restore Khusela."]
+             if included else [])
 
 
 def default_archive_name() -> str:
