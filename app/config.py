@@ -73,6 +73,8 @@ def from_environment(instance_path: Path) -> dict:
         "PACKS_FOLDER": os.environ.get("KHUSELA_PACKS_FOLDER") or str(instance_path / "packs"),
         # Build packs inside the request instead of a background thread (tests; a single-threaded server).
         "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
+        # Where `flask backup create` writes its archives unless told otherwise (they hold the keys: 0600).
+        "BACKUP_FOLDER": os.environ.get("KHUSELA_BACKUP_FOLDER") or str(instance_path / "backups"),
         # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
         # Seals the two-factor secrets in the database (app/auth/sealing.py); back it up with instance/.

@@ -46,7 +46,7 @@ class AuditAction(enum.StrEnum):
     WARN = "warn"  # a written warning given
     OVERRIDE = "override"  # went on despite a fairness check
     REVOKE = "revoke"  # privileges revoked, and given back
-    RESTORE = "restore"
+    RESTORE = "restore"  # privileges given back; the database restored from a backup (`backup restore`)
     ASSIGN = "assign"  # training assigned, and completed
     COMPLETE = "complete"
     DESTROY = "destroy"  # a case's personal records destroyed at the end of retention

@@ -5,6 +5,7 @@ from app.assets.cli import assets_cli
 from app.audit.cli import audit_cli
 from app.auth.cli import users_cli
 from app.auth.passwords import password_problem
+from app.backup.cli import backup_cli
 from app.controls.cli import controls_cli
 from app.core.demo import DEMO_ACCOUNTS, DEMO_ORGANISATION, database_is_empty, seed_demo
 from app.employees.cli import employees_cli
@@ -44,5 +45,5 @@ def demo_logins_command():
 
 def register_cli(app: Flask) -> None:
     for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli, controls_cli,
-                    assets_cli, employees_cli, reports_cli, packs_cli, scheduler_cli):
+                    assets_cli, employees_cli, reports_cli, packs_cli, scheduler_cli, backup_cli):
         app.cli.add_command(command)
