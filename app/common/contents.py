@@ -227,9 +227,16 @@ class _Inspection:
             raise ArchiveRefusal(f"{shown(path)} is compressed with a method Khusela does not read (ZIP method "
                                  f"{info.compress_type}); make the archive again with the usual Deflate "
                                  "compression.")
+        packed_bytes = max(info.compress_size, 1)
+        # What the index says is believed only to refuse sooner: a bomb that admits its size is
+        # refused without being unpacked, one that hides it when it unpacks past what it admits.
+        if info.file_size > RATIO_GRACE_BYTES and info.file_size > self.limits.max_ratio * packed_bytes:
+            raise _bomb(path, self.limits.max_ratio)
+        if self.unpacked + info.file_size > self.limits.max_unpacked_bytes:
+            raise self._too_large(path)
         packed = _packed(path, source, info)
         unpacked = _inflated(path, packed) if info.compress_type == zipfile.ZIP_DEFLATED else packed
-        self._content(path, _verified(path, unpacked, info), max(info.compress_size, 1), depth, office)
+        self._content(path, _verified(path, unpacked, info), packed_bytes, depth, office)
 
     def _content(self, path: tuple[str, ...], chunks: Iterator[bytes], packed_bytes: int, depth: int,
                  office: str | None) -> None:
@@ -262,6 +269,11 @@ class _Inspection:
             for _ in everything:
                 pass
 
+    def _too_large(self, path: tuple[str, ...]) -> ArchiveRefusal:
+        return ArchiveRefusal(f"{shown(path[:1])} unpacks to more than {self.limits.max_unpacked_bytes / MB:,.0f} MB "
+                              f"(counting up to {shown(path)}), more than Khusela keeps; split it into smaller "
+                              "archives.")
+
     def _check_depth(self, path: tuple[str, ...], depth: int) -> None:
         if depth > self.limits.max_depth:
             raise ArchiveRefusal(f"{shown(path)} is an archive nested more than {self.limits.max_depth} deep, "
@@ -276,9 +288,7 @@ class _Inspection:
             unpacked_here += len(chunk)
             self.unpacked += len(chunk)
             if self.unpacked > limits.max_unpacked_bytes:
-                raise ArchiveRefusal(f"{shown(path[:1])} unpacks to more than {limits.max_unpacked_bytes / MB:,.0f} "
-                                     f"MB (counting up to {shown(path)}), more than Khusela keeps; split it into "
-                                     "smaller archives.")
+                raise self._too_large(path)
             if unpacked_here > RATIO_GRACE_BYTES and unpacked_here > limits.max_ratio * packed_bytes:
                 raise _bomb(path, limits.max_ratio)
             if self.unpacked > RATIO_GRACE_BYTES and self.unpacked > limits.max_ratio * self.upload_bytes:
@@ -391,11 +401,13 @@ def _inflated(path: tuple[str, ...], packed: Iterable[bytes]) -> Iterator[bytes]
 
 
 def _verified(path: tuple[str, ...], chunks: Iterable[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """The chunks, then a refusal if they are not the size and checksum the index gives: a member
-    whose index says 0 bytes while it unpacks to 2 GB is caught (by the limits, reading on)."""
+    """The chunks, refused as soon as they pass the size the index gives (a member whose index
+    says 0 bytes while it unpacks to 2 GB), or at the end if size or checksum differ from it."""
     size, crc = 0, 0
     for chunk in chunks:
         size += len(chunk)
+        if size > info.file_size:
+            raise _damaged(path, f"it unpacks to more than the {info.file_size:,} bytes its archive gives")
         crc = zlib.crc32(chunk, crc)
         yield chunk
     if size != info.file_size or crc != info.CRC:
