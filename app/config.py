@@ -62,7 +62,7 @@ def from_environment(instance_path: Path) -> dict:
         # Looking inside ZIP-based uploads (app.common.contents): archives within archives, files at every
         # depth, megabytes unpacked, and unpacked bytes per packed byte (of each file and of the upload).
         "ARCHIVE_MAX_DEPTH": _int("KHUSELA_ARCHIVE_MAX_DEPTH", 3),
-        "ARCHIVE_MAX_MEMBERS": _int("KHUSELA_ARCHIVE_MAX_FILES", 10_000),
+        "ARCHIVE_MAX_FILES": _int("KHUSELA_ARCHIVE_MAX_FILES", 10_000),
         "ARCHIVE_MAX_UNPACKED_MB": _int("KHUSELA_ARCHIVE_MAX_UNPACKED_MB", 1024),
         "ARCHIVE_MAX_RATIO": _int("KHUSELA_ARCHIVE_MAX_RATIO", 100),
         # Evidence files, named by SHA-256; outside the web root, backed up with the database.

@@ -91,7 +91,7 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int, limits: ArchiveL
 def archive_limits() -> ArchiveLimits:
     """The limits of looking inside archives, from the app's config (KHUSELA_ARCHIVE_*)."""
     config = current_app.config
-    return ArchiveLimits(max_depth=config["ARCHIVE_MAX_DEPTH"], max_members=config["ARCHIVE_MAX_MEMBERS"],
+    return ArchiveLimits(max_depth=config["ARCHIVE_MAX_DEPTH"], max_members=config["ARCHIVE_MAX_FILES"],
                          max_unpacked_bytes=config["ARCHIVE_MAX_UNPACKED_MB"] * 1_048_576,
                          max_ratio=config["ARCHIVE_MAX_RATIO"])
 
@@ -182,8 +182,8 @@ def store(upload: CheckedUpload) -> str:
 
 def check_evidence(filename: str, content: bytes, *, field: str = "file") -> CheckedUpload:
     """check_upload() with the organisation's evidence size limit (a setting) and the archive
-    limits (app config); a refusal is a
-    RuleError at `field`, so the form shows it next to the file input."""
+    limits (app config); a refusal is a RuleError at `field`, so the form shows it next to the
+    file input."""
     from app.admin import settings
     from app.common.models import RuleError
 

@@ -417,7 +417,7 @@ def test_a_highly_compressible_member_under_a_megabyte_passes():
 
 def test_the_limits_default_and_come_from_the_environment(monkeypatch, tmp_path):
     defaults = from_environment(tmp_path)
-    assert (defaults["ARCHIVE_MAX_DEPTH"], defaults["ARCHIVE_MAX_MEMBERS"], defaults["ARCHIVE_MAX_UNPACKED_MB"],
+    assert (defaults["ARCHIVE_MAX_DEPTH"], defaults["ARCHIVE_MAX_FILES"], defaults["ARCHIVE_MAX_UNPACKED_MB"],
             defaults["ARCHIVE_MAX_RATIO"]) == (3, 10_000, 1024, 100)
 
     for name, value in [("KHUSELA_ARCHIVE_MAX_DEPTH", "1"), ("KHUSELA_ARCHIVE_MAX_FILES", "500"),
@@ -425,7 +425,7 @@ def test_the_limits_default_and_come_from_the_environment(monkeypatch, tmp_path)
         monkeypatch.setenv(name, value)
     config = from_environment(tmp_path)
 
-    assert (config["ARCHIVE_MAX_DEPTH"], config["ARCHIVE_MAX_MEMBERS"], config["ARCHIVE_MAX_UNPACKED_MB"],
+    assert (config["ARCHIVE_MAX_DEPTH"], config["ARCHIVE_MAX_FILES"], config["ARCHIVE_MAX_UNPACKED_MB"],
             config["ARCHIVE_MAX_RATIO"]) == (1, 500, 200, 50)
 
 
