@@ -67,6 +67,12 @@ def from_environment(instance_path: Path) -> dict:
         # The organisation setting's first value: on the cover of every PDF report and in its metadata.
         "ORGANISATION_NAME": os.environ.get("KHUSELA_ORGANISATION", ""),
         "MAX_CONTENT_LENGTH": _int("KHUSELA_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # Looking inside ZIP-based uploads (app.common.contents): archives within archives, files at every
+        # depth, megabytes unpacked, and unpacked bytes per packed byte (of each file and of the upload).
+        "ARCHIVE_MAX_DEPTH": _int("KHUSELA_ARCHIVE_MAX_DEPTH", 3),
+        "ARCHIVE_MAX_FILES": _int("KHUSELA_ARCHIVE_MAX_FILES", 10_000),
+        "ARCHIVE_MAX_UNPACKED_MB": _int("KHUSELA_ARCHIVE_MAX_UNPACKED_MB", 1024),
+        "ARCHIVE_MAX_RATIO": _int("KHUSELA_ARCHIVE_MAX_RATIO", 100),
         # Evidence files, named by SHA-256; outside the web root, backed up with the database.
         "EVIDENCE_FOLDER": os.environ.get("KHUSELA_EVIDENCE_FOLDER") or str(instance_path / "evidence"),
         # Evidence packs being built and kept for download (removed after the pack retention setting).

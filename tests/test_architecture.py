@@ -33,6 +33,7 @@ READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core")
 # Rules worth naming, in small modules of plain functions: no Flask, no database session.
 PURE_RULE_MODULES = {
     "app.common.colours",
+    "app.common.contents",
     "app.auth.totp",
     "app.risks.scoring",
     "app.policies.workflow",

@@ -2,7 +2,9 @@
 
 check_upload() refuses what a security office must not store: an empty or oversized file, a name
 that carries a path, a program, and a file whose content is not what its name says (a PDF must
-start like a PDF, a .docx must be an Office Open XML package, a .txt must be UTF-8 text...).
+start like a PDF, a .docx must be an Office Open XML package, a .txt must be UTF-8 text...). A
+ZIP-based file (.zip, Office, OpenDocument) is read member by member, at every depth, by
+app.common.contents: a program, a document with macros, a zip bomb are refused wherever they sit.
 store() writes the bytes once per content, named by their SHA-256, outside the web root.
 """
 
@@ -22,13 +24,10 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.common import contents
+from app.common.contents import MACRO_EXTENSIONS, PROGRAM_EXTENSIONS, ArchiveLimits
+
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")  # used with fullmatch: nothing before or after
-PROGRAM_EXTENSIONS = {
-    ".exe", ".dll", ".com", ".bat", ".cmd", ".msi", ".scr", ".ps1", ".vbs", ".js", ".jar", ".sh", ".bin", ".app",
-    ".apk", ".hta", ".lnk", ".reg", ".pif", ".cpl", ".elf", ".so", ".py", ".pl", ".php", ".vbe", ".wsf", ".wsh",
-    ".jse", ".msp", ".mst", ".docm", ".xlsm", ".pptm",
-}
-PROGRAM_SIGNATURES = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")
 OOXML_PARTS = {".docx": "word/", ".xlsx": "xl/", ".pptx": "ppt/"}
 ODF_TYPES = {".odt": "application/vnd.oasis.opendocument.text",
              ".ods": "application/vnd.oasis.opendocument.spreadsheet",
@@ -42,6 +41,7 @@ MEDIA_TYPES = {
     **ODF_TYPES,
 }
 ACCEPTED = ", ".join(sorted(MEDIA_TYPES))
+ZIP_CONTAINERS = {".zip", *OOXML_PARTS, *ODF_TYPES}
 
 
 class UploadError(Exception):
@@ -59,7 +59,8 @@ class CheckedUpload:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def check_upload(filename: str, data: bytes, *, max_bytes: int) -> CheckedUpload:
+def check_upload(filename: str, data: bytes, *, max_bytes: int, limits: ArchiveLimits = ArchiveLimits()
+                 ) -> CheckedUpload:
     name = _plain_name(filename)
     suffix = PurePosixPath(name).suffix.lower()
     if not data:
@@ -68,19 +69,31 @@ def check_upload(filename: str, data: bytes, *, max_bytes: int) -> CheckedUpload
         shown = math.ceil(len(data) / 1_048_576 * 10) / 10  # rounded up: 1 MB and a byte is "1.1 MB"
         raise UploadError(f"The file is {shown:.1f} MB; evidence files may be at most {max_bytes / 1_048_576:.0f} MB. "
                           "Split it, or record a link to where it is kept.")
-    # Text that merely starts with "MZ" (MZANSI...) is text; a Windows program has NUL bytes.
-    looks_like_program = data.startswith(PROGRAM_SIGNATURES) and not (
-        suffix in (".txt", ".csv") and data.startswith(b"MZ") and b"\x00" not in data[:1024])
-    if suffix in PROGRAM_EXTENSIONS or looks_like_program:
+    if suffix in PROGRAM_EXTENSIONS | MACRO_EXTENSIONS or contents.program_kind(data[:contents.HEAD_BYTES]):
         raise UploadError("Programs and scripts are not accepted as evidence. Upload a document, an image, "
                           "a text or CSV file, or a ZIP of those.")
     if suffix not in MEDIA_TYPES:
         raise UploadError(f"Khusela does not keep {suffix or 'files without an extension'} as evidence; it accepts "
                           f"{ACCEPTED}.")
-    if not _content_matches(suffix, data):
-        raise UploadError(f"The content of {name} is not a {suffix} file, whatever its name says. Upload the "
-                          "file itself, saved in that format.")
+    try:
+        if suffix in ZIP_CONTAINERS:
+            contents.check_entry_count(name, data, limits)
+        if not _content_matches(suffix, data):
+            raise UploadError(f"The content of {name} is not a {suffix} file, whatever its name says. Upload the "
+                              "file itself, saved in that format.")
+        if suffix in ZIP_CONTAINERS:
+            contents.inspect_archive(name, data, limits)
+    except contents.ArchiveRefusal as refusal:
+        raise UploadError(str(refusal)) from None
     return CheckedUpload(name, MEDIA_TYPES[suffix], data)
+
+
+def archive_limits() -> ArchiveLimits:
+    """The limits of looking inside archives, from the app's config (KHUSELA_ARCHIVE_*)."""
+    config = current_app.config
+    return ArchiveLimits(max_depth=config["ARCHIVE_MAX_DEPTH"], max_members=config["ARCHIVE_MAX_FILES"],
+                         max_unpacked_bytes=config["ARCHIVE_MAX_UNPACKED_MB"] * 1_048_576,
+                         max_ratio=config["ARCHIVE_MAX_RATIO"])
 
 
 def _plain_name(filename: str) -> str:
@@ -127,12 +140,13 @@ def _zip_matches(suffix: str, data: bytes) -> bool:
                 return "[Content_Types].xml" in names and any(n.startswith(OOXML_PARTS[suffix]) for n in names)
             if suffix in ODF_TYPES:
                 expected = ODF_TYPES[suffix].encode("ascii")
-                if "mimetype" not in names:
+                # The ODF package format has "mimetype" stored uncompressed: anything else is not
+                # an OpenDocument file, and might be a bomb for the decompressor.
+                if "mimetype" not in names or archive.getinfo("mimetype").compress_type != zipfile.ZIP_STORED:
                     return False
                 with archive.open("mimetype") as entry:  # a few bytes only: the entry may be a zip bomb
                     return entry.read(len(expected) + 1) == expected
-            # A ZIP of evidence: no programs inside it either.
-            return not any(PurePosixPath(n).suffix.lower() in PROGRAM_EXTENSIONS for n in names)
+            return True  # a ZIP of evidence: what it holds is for contents.inspect_archive()
     except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
         return False
 
@@ -167,13 +181,15 @@ def store(upload: CheckedUpload) -> str:
 
 
 def check_evidence(filename: str, content: bytes, *, field: str = "file") -> CheckedUpload:
-    """check_upload() with the organisation's evidence size limit (a setting); a refusal is a
-    RuleError at `field`, so the form shows it next to the file input."""
+    """check_upload() with the organisation's evidence size limit (a setting) and the archive
+    limits (app config); a refusal is a RuleError at `field`, so the form shows it next to the
+    file input."""
     from app.admin import settings
     from app.common.models import RuleError
 
     try:
-        return check_upload(filename, content, max_bytes=settings.get(settings.EVIDENCE_MAX_MB) * 1_048_576)
+        return check_upload(filename, content, max_bytes=settings.get(settings.EVIDENCE_MAX_MB) * 1_048_576,
+                            limits=archive_limits())
     except UploadError as error:
         raise RuleError(str(error), field) from None
 

@@ -10,6 +10,7 @@ from app.controls.cli import controls_cli
 from app.core.demo import DEMO_ACCOUNTS, DEMO_ORGANISATION, database_is_empty, seed_demo
 from app.employees.cli import employees_cli
 from app.reports.cli import reports_cli
+from app.reports.evidence_cli import evidence_cli
 from app.reports.pack_cli import packs_cli
 from app.risks.cli import risks_cli
 from app.scheduler.cli import scheduler_cli
@@ -45,5 +46,5 @@ def demo_logins_command():
 
 def register_cli(app: Flask) -> None:
     for command in (seed_demo_command, demo_logins_command, users_cli, audit_cli, risks_cli, controls_cli,
-                    assets_cli, employees_cli, reports_cli, packs_cli, scheduler_cli, backup_cli):
+                    assets_cli, employees_cli, reports_cli, packs_cli, evidence_cli, scheduler_cli, backup_cli):
         app.cli.add_command(command)

@@ -222,11 +222,15 @@ def test_content_that_is_not_what_the_name_says_is_refused(filename, content):
 
 
 @pytest.mark.parametrize("inside", ["run.exe", "tools/RUN.EXE", "install.sh", "macro.vbs", "deep/path/payload.js"])
-def test_a_zip_holding_a_program_is_refused(inside):
+def test_a_zip_holding_a_program_is_refused_naming_it(inside):
     archive = zipped({"minutes.pdf": demo_pdf("Minutes", []), inside: b"MZ\x90\x00"})
 
-    with pytest.raises(UploadError, match=r"^The content of evidence\.zip is not a \.zip file"):
+    with pytest.raises(UploadError) as refusal:
         check_upload("evidence.zip", archive, max_bytes=LIMIT)
+
+    suffix = inside[inside.rindex("."):].lower()
+    assert str(refusal.value) == (f"evidence.zip › {inside} is a program or script ({suffix} file); programs cannot "
+                                  "be stored as evidence.")
 
 
 def test_a_renamed_program_is_refused_as_a_program_whatever_its_name():

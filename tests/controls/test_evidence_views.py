@@ -24,7 +24,7 @@ from app.controls.models import Evidence, EvidenceFile
 from app.controls.services import EvidenceInput, annex_a_control
 from app.controls.soa import SoaInput
 from app.extensions import db
-from tests import factories
+from tests import archives, factories
 from tests.pages import audit_entries, csv_rows, error_next_to, only_entry, text_of, xlsx_rows
 
 VIEWERS = ["admin", "security_officer", "risk_owner", "auditor"]
@@ -415,6 +415,57 @@ def test_bad_input_is_refused_with_the_message_next_to_the_field_and_nothing_sto
     assert response.status_code == 422
     assert error_next_to(response, field_id) == message
     assert_nothing_stored(app)
+
+
+HIDDEN_PROGRAMS = [
+    ("evidence.zip", archives.zipped({"minutes.pdf": RESTORE_PDF, "setup.pdf": archives.windows_program()}),
+     "evidence.zip › setup.pdf is a program (Windows executable); programs cannot be stored as evidence."),
+    ("evidence.zip", archives.zipped({"inner.zip": archives.zipped({"setup.pdf": archives.windows_program()})}),
+     "evidence.zip › inner.zip › setup.pdf is a program (Windows executable); programs cannot be stored as evidence."),
+    ("policy.docx", archives.docx({"word/embeddings/update.exe": archives.windows_program()}),
+     "policy.docx › word/embeddings/update.exe is a program or script (.exe file); programs cannot be stored as "
+     "evidence."),
+    ("policy.docx", archives.docx({"word/vbaProject.bin": archives.vba_project()}),
+     "policy.docx › word/vbaProject.bin holds macros; documents with macros cannot be stored as evidence. Save the "
+     "document without macros (as .docx, .xlsx, .pptx or OpenDocument) or as PDF, and upload that."),
+    ("report.zip", archives.zip_bomb(512 * archives.MB),
+     "report.zip › report.pdf unpacks to more than 100 times its packed size, as a zip bomb does, so it cannot be "
+     "stored. If it is genuine, upload the files themselves or a PDF."),
+]
+
+
+@pytest.mark.parametrize(("filename", "content", "message"), HIDDEN_PROGRAMS)
+def test_a_program_macro_or_bomb_inside_an_upload_is_refused_naming_it_and_nothing_stored(app, client, officer,
+                                                                                        filename, content, message):
+    response = post_large(client, "/controls/evidence/new", new_form(file=(io.BytesIO(content), filename)))
+
+    assert response.status_code == 422
+    assert error_next_to(response, "file") == message
+    assert_nothing_stored(app)
+
+
+@pytest.mark.parametrize(("filename", "content", "message"), HIDDEN_PROGRAMS[1:3])
+def test_a_new_version_hiding_a_program_is_refused_and_the_old_one_stays(app, client, officer, filename, content,
+                                                                         message):
+    evidence = make_evidence()
+
+    response = replace(client, evidence, content=content, filename=filename)
+
+    assert response.status_code == 422
+    assert message in text_of(response)
+    assert [stored.original_name for stored in reload(evidence).files] == ["restore-test.pdf"]
+    assert len(stored_files(app)) == 1
+
+
+def test_a_zip_of_documents_is_still_accepted(app, client, officer):
+    bundle = archives.zipped({"minutes.pdf": RESTORE_PDF, "register.xlsx": archives.xlsx(), "policy.docx":
+                              archives.docx()})
+
+    response = post_new(client, file=(io.BytesIO(bundle), "forum-pack.zip"))
+
+    assert response.status_code == 302
+    [evidence] = all_evidence()
+    assert evidence.current_file.sha256 == hashlib.sha256(bundle).hexdigest()
 
 
 def test_the_size_set_by_the_administrator_is_enforced_on_upload(app, client, officer):

@@ -4,6 +4,7 @@ recommendation and decision, warnings, evidence, closing, the list, and what eac
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from app.audit.models import AuditEntry
 from app.common.privacy import pseudonym
 from app.extensions import db
 from app.policies.cases.models import PolicyCase
-from tests import factories
+from tests import archives, factories
 from tests.controls.test_views import shown_total
 from tests.pages import csv_rows, error_next_to, text_of
 from tests.policies.conftest import make_employee, open_case
@@ -126,6 +127,25 @@ def test_evidence_is_kept_and_its_download_audited(client, login_as, policy, emp
     assert download.data.startswith(b"proxy log")
     download.close()
     assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "download"))
+
+
+def test_case_evidence_hiding_a_program_in_a_zip_is_refused_and_nothing_stored(app, client, login_as, policy,
+                                                                              employee):
+    case = open_case(employee, policy)
+    login_as("hr_officer")
+    statement = archives.zipped({"statement.pdf": archives.pdf(), "inner.zip": archives.zipped(
+        {"photo.jpg": archives.windows_program()})})
+
+    refused = client.post(f"/cases/{case.id}/evidence", data={"file": (io.BytesIO(statement), "statement.zip"),
+                                                              "description": "Statement"},
+                          content_type="multipart/form-data")
+
+    assert refused.status_code == 422
+    assert error_next_to(refused, "file") == ("statement.zip › inner.zip › photo.jpg is a program (Windows "
+                                              "executable); programs cannot be stored as evidence.")
+    db.session.expire_all()
+    assert db.session.get(PolicyCase, case.id).evidence == []
+    assert not [path for path in Path(app.config["EVIDENCE_FOLDER"]).rglob("*") if path.is_file()]
 
 
 def test_an_auditor_sees_the_case_with_a_pseudonym_everywhere(client, login_as, policy, employee):
