@@ -67,6 +67,13 @@ def from_environment(instance_path: Path) -> dict:
         "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
         # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
+        # The HMAC key that chains new audit entries (app.audit.services): outside the database, so
+        # that whoever can write to the database cannot forge or re-chain entries. The same value on
+        # every server; back it up with the pack-signing key.
+        "AUDIT_CHAIN_KEY": instance_secret(instance_path, "audit_chain_key", "KHUSELA_AUDIT_CHAIN_KEY"),
+        # The latest signed checkpoint of the audit log, outside the database. Default: beside the
+        # pack-signing key that signs it (instance/audit_checkpoint.json).
+        "AUDIT_CHECKPOINT_FILE": os.environ.get("KHUSELA_AUDIT_CHECKPOINT_FILE", ""),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "khusela-demo"),
         # Sessions: idle timeout enforced server-side too (see auth.sessions).
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("KHUSELA_SESSION_IDLE_MINUTES", 30)),

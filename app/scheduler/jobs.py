@@ -89,3 +89,7 @@ register(Job("risk-acceptances", "Expired risk acceptances", "app.risks.services
              daily(hour=0, minute=15),
              "Ends risk acceptances past their expiry date; their risks return to \"open\" (as `flask risks "
              "expire-acceptances` does)."))
+register(Job("audit-checkpoint", "Audit log checkpoint", "app.audit.checkpoints:take_daily", daily(hour=0, minute=30),
+             "Signs the audit log's head and writes it to instance/audit_checkpoint.json, so that entries cut off "
+             "the end or a re-chained log are caught by `flask audit verify`. Fails if the log no longer holds "
+             "the previous checkpoint."))
