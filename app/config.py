@@ -85,6 +85,12 @@ def from_environment(instance_path: Path) -> dict:
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
         # Seals the two-factor secrets in the database (app/auth/sealing.py); back it up with instance/.
         "TOTP_KEY": _long_key(instance_secret(instance_path, "totp_key", "KHUSELA_TOTP_KEY"), "KHUSELA_TOTP_KEY"),
+        # The HMAC key that chains new audit entries (app.audit.services): outside the database, so
+        # that whoever can write to the database cannot forge or re-chain entries. The same value on
+        # every server; back it up with the pack-signing key.
+        "AUDIT_CHAIN_KEY": instance_secret(instance_path, "audit_chain_key", "KHUSELA_AUDIT_CHAIN_KEY"),
+        # The latest signed checkpoint of the audit log, outside the database. Default: beside the
+        # pack-signing key that signs it (instance/audit_checkpoint.json).
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "fynbos-protea-demo"),
         # Sessions: the idle timeout, checked on the server's session record (app/auth/sessions.py); the
         # longest a session may last is a setting (Administration -> Settings).

@@ -2,7 +2,7 @@
 
 record() costs about a millisecond an entry (a SELECT of the chain's tail and an ORM flush), so
 the generators build most of their history here instead: each row gets the same fields, the same
-canonical JSON of its changes and the same SHA-256 link to the entry before it. verify_chain()
+canonical JSON of its changes and the same keyed (HMAC-SHA256) link to the entry before it. verify_chain()
 later checks every one of them, so a row that record() would have written differently fails the
 benchmark rather than passing quietly.
 """
@@ -25,6 +25,7 @@ class BulkAuditChain:
     def __init__(self) -> None:
         tail = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
         self.previous = tail or GENESIS_HASH
+        self.key = audit.chain_key()
         self.pending: list[dict] = []
         self.written = 0
 
@@ -33,9 +34,9 @@ class BulkAuditChain:
             occurred_at=utcnow(), actor_id=actor.id if actor else None, actor_email=actor.email if actor else None,
             ip_address=None, action=action, entity_type=entity_type,
             entity_id=str(entity_id) if entity_id is not None else None, summary=summary[:300],
-            changes=audit.canonical_json(changes or {}), prev_hash=self.previous,
+            changes=audit.canonical_json(changes or {}), prev_hash=self.previous, hash_scheme=audit.CURRENT_SCHEME,
         )
-        row.entry_hash = self.previous = audit.compute_hash(row)
+        row.entry_hash = self.previous = audit.compute_hash(row, self.key)
         self.pending.append(vars(row))
 
     def flush(self) -> None:

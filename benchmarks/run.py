@@ -627,7 +627,7 @@ def measure_audit_and_users(app, results: Results) -> None:
             raise RuntimeError(outcome["result"].message)
         entries = outcome["result"].entries
         results.add("audit_verify_chain", entries, samples,
-                    description="verify_chain(): recompute every entry's SHA-256 and check each link",
+                    description="verify_chain(): recompute every entry's HMAC-SHA256 and check each link",
                     entries_per_second=round(entries / (statistics.median(samples) / 1000)))
         db.session.remove()
 

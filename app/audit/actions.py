@@ -33,6 +33,7 @@ class AuditAction(enum.StrEnum):
     TEST = "test"  # a control test recorded
     READ = "read"  # notifications marked read
     RUN = "run"  # a job run by hand
+    CHECKPOINT = "checkpoint"  # a signed checkpoint of the audit log's head (app.audit.checkpoints)
 
     # Risks
     ACCEPT = "accept"

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import render_template, request
 from flask_login import current_user
 
-from app.audit import services
+from app.audit import checkpoints, services
 from app.audit.exports import audit_log_columns
 from app.audit.models import AuditEntry
 from app.audit.views import bp
@@ -78,4 +78,5 @@ def index():
     return render_template(
         "audit/index.html", listing=listing, problems=problems,
         actions=services.action_choices(), entities=services.distinct_values(AuditEntry.entity_type),
+        chain=checkpoints.head_status(),
     ), (400 if problems else 200)

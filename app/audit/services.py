@@ -4,12 +4,23 @@ Every write calls record() in the same transaction as the change it describes, s
 and its entry commit (or roll back) together: record() flushes, the caller of the unit of work
 commits. Before it reads the chain's tail it takes the lock that keeps two transactions from
 linking to the same entry (app.common.transactions).
+
+Each entry's hash covers its content and the hash of the entry before it. New entries are hashed
+with HMAC-SHA256 under the chain key (AUDIT_CHAIN_KEY, kept outside the database: instance/
+audit_chain_key or KHUSELA_AUDIT_CHAIN_KEY), so that someone who can write to the database but does
+not hold the key can neither forge an entry nor rewrite the log from some entry on with freshly
+computed hashes. The entries written before the key existed keep their plain SHA-256 hashes and
+keep verifying; each entry's `hash_scheme` says which it has, and verify_chain() refuses a SHA-256
+entry after an HMAC one. What a key cannot show, the newest entries cut off or the whole keyed part
+rewritten as plain SHA-256 entries, the signed checkpoints show (app.audit.checkpoints).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,11 +28,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from app.audit.actions import AuditAction
-from app.audit.models import GENESIS_HASH, AuditEntry
+from app.audit.models import GENESIS_HASH, AuditEntry, HashScheme
 from app.common.models import table_of
 from app.common.timeutil import utcnow
 from app.common.transactions import lock_chain_tail
@@ -76,8 +87,38 @@ def entry_content(entry) -> str:
     )
 
 
-def compute_hash(entry) -> str:
-    return hashlib.sha256(entry_content(entry).encode("utf-8")).hexdigest()
+# What record() writes now; entries keep the scheme they were written with.
+CURRENT_SCHEME = HashScheme.HMAC_SHA256.value
+SCHEMES = frozenset(scheme.value for scheme in HashScheme)
+
+
+def chain_key() -> bytes:
+    """The key new entries are chained with: app config, read at start-up (app.config)."""
+    key = current_app.config.get("AUDIT_CHAIN_KEY")
+    if not key:
+        raise RuntimeError("AUDIT_CHAIN_KEY is not set: Khusela reads it from KHUSELA_AUDIT_CHAIN_KEY or "
+                           "instance/audit_chain_key at start-up.")
+    return key.encode("utf-8")
+
+
+def compute_hash(entry, key: bytes | None = None) -> str:
+    """The entry's hash by its own scheme: SHA-256 for the entries written before the chain was
+    keyed, HMAC-SHA256 under the chain key (`key`, else the app's) for every later one."""
+    content = entry_content(entry).encode("utf-8")
+    if entry.hash_scheme == HashScheme.SHA256.value:
+        return hashlib.sha256(content).hexdigest()
+    if entry.hash_scheme == HashScheme.HMAC_SHA256.value:
+        keyed = _keyed_sha256(key or chain_key()).copy()
+        keyed.update(content)
+        return keyed.hexdigest()
+    raise ValueError(f"Unknown hash scheme {entry.hash_scheme!r}.")
+
+
+@functools.lru_cache(maxsize=4)
+def _keyed_sha256(key: bytes) -> hmac.HMAC:
+    """An HMAC already keyed, copied for each entry: keying it anew (hmac.digest) costs three times
+    what hashing the entry does, and verify_chain() hashes every entry of the log."""
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def diff(before: dict, after: dict) -> dict:
@@ -134,6 +175,7 @@ def record(
         summary=summary[:300],
         changes=canonical_json(changes or {}),
         prev_hash=previous or GENESIS_HASH,
+        hash_scheme=CURRENT_SCHEME,
     )
     entry.entry_hash = compute_hash(entry)
     db.session.add(entry)
@@ -163,6 +205,7 @@ def record_many(pending: list[PendingEntry], *, actor: User | None = None, actor
     previous = db.session.scalar(sa.select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     previous = previous or GENESIS_HASH
     actor_id, email, address = actor.id if actor else None, actor.email if actor else actor_email, _request_address()
+    key = chain_key()
     rows = []
     for item in pending:
         row = _EntryRow(occurred_at=utcnow(), actor_id=actor_id, actor_email=email, ip_address=address,
@@ -170,7 +213,7 @@ def record_many(pending: list[PendingEntry], *, actor: User | None = None, actor
                         entity_id=str(item.entity_id) if item.entity_id is not None else None,
                         summary=item.summary[:300], changes=_canonical_changes(item.changes or {}),
                         prev_hash=previous)
-        row.entry_hash = previous = compute_hash(row)
+        row.entry_hash = previous = compute_hash(row, key)
         rows.append(vars(row))
     # Core, not the ORM: the rows need no identity, and the ids follow the list's order.
     db.session.execute(sa.insert(table_of(AuditEntry)), rows)
@@ -211,6 +254,19 @@ class _EntryRow:
     changes: str
     prev_hash: str
     entry_hash: str = ""
+    hash_scheme: str = CURRENT_SCHEME
+
+
+@dataclass(frozen=True)
+class ChainPoint:
+    """An entry the log must still hold as it was: where a signed checkpoint (or a value copied from
+    a pack manifest) saw the chain's head, with the number of entries up to it. `source` names
+    where the point comes from, for the message."""
+
+    entry_id: int
+    entry_hash: str
+    entry_count: int | None
+    source: str
 
 
 @dataclass(frozen=True)
@@ -221,6 +277,9 @@ class VerifyResult:
     reason: str = ""
     latest_entry_id: int | None = None
     latest_hash: str | None = None
+    keyed_from_entry_id: int | None = None  # the first HMAC entry: where the chain key took over
+    legacy_entries: int = 0  # the plain SHA-256 entries before it
+    points_checked: int = 0
 
     @property
     def message(self) -> str:
@@ -230,16 +289,21 @@ class VerifyResult:
         return f"audit log BROKEN at {where}: {self.reason}"
 
 
-def verify_chain(anchor_hash: str | None = None, batch_size: int = 5000) -> VerifyResult:
-    """Walk the log in id order, checking each entry's hash and its link to the one before.
+def verify_chain(anchor_hash: str | None = None, batch_size: int = 5000, points: tuple[ChainPoint, ...] = (),
+                 key: bytes | None = None) -> VerifyResult:
+    """Walk the log in id order, checking each entry's hash (by its scheme) and its link to the one
+    before, and that every point (a checkpoint's entry) is still there with its hash and count.
 
-    The chain alone cannot show that its newest entries were cut off. `anchor_hash` is the hash
-    of an entry recorded outside the server earlier (printed by `audit verify`): if that entry
-    is no longer in the chain, entries at the end were removed."""
+    The chain alone cannot show that its newest entries were cut off, nor, before the chain was keyed,
+    that it was rewritten with recomputed hashes: the points can. `anchor_hash` is the older form, the
+    hash of an entry printed by `audit verify` and kept outside the server."""
+    key = key or chain_key()
     expected_prev = GENESIS_HASH
     count = 0
     last_id = 0
+    keyed_from, legacy = None, 0
     anchor_seen = anchor_hash is None
+    waiting = sorted(points, key=lambda point: point.entry_id)  # points not reached yet, in entry order
     while True:
         # Plain rows, not ORM objects: the log may hold millions of entries.
         batch = db.session.execute(
@@ -248,24 +312,64 @@ def verify_chain(anchor_hash: str | None = None, batch_size: int = 5000) -> Veri
         if not batch:
             break
         for entry in batch:
-            if entry.prev_hash != expected_prev:
-                return VerifyResult(
-                    False, count, entry.id,
-                    "its link to the previous entry does not match: an entry before it was removed or altered",
-                )
-            if compute_hash(entry) != entry.entry_hash:
-                return VerifyResult(False, count, entry.id, "its content does not match its hash: it was altered")
+            if waiting and waiting[0].entry_id < entry.id:
+                point = waiting[0]
+                return _broken(count, entry.id, f"{point.source} names entry {point.entry_id}, which is no longer in "
+                                                f"the log: it was removed")
+            problem = _entry_problem(entry, expected_prev, keyed_from is not None, key)
+            if problem:
+                return _broken(count, entry.id, problem)
+            if keyed_from is None and entry.hash_scheme != HashScheme.SHA256.value:
+                keyed_from, legacy = entry.id, count
             expected_prev = entry.entry_hash
             anchor_seen = anchor_seen or entry.entry_hash == anchor_hash
             count += 1
             last_id = entry.id
+            while waiting and waiting[0].entry_id == entry.id:
+                problem = _point_problem(waiting.pop(0), entry.entry_hash, count)
+                if problem:
+                    return _broken(count, entry.id, problem)
+    if waiting:
+        point = waiting[0]
+        ends = f"it ends at entry {last_id}" if count else "it is empty"
+        return _broken(count, None, f"{point.source} names entry {point.entry_id}, which is no longer in the log "
+                                    f"({ends}): entries at the end of the log were removed")
     if not anchor_seen:
-        return VerifyResult(
-            False, count, None,
-            f"no entry has the anchored hash {anchor_hash}: entries at the end of the log were removed",
-        )
-    return VerifyResult(True, count, latest_entry_id=last_id or None,
-                        latest_hash=expected_prev if count else None)
+        return _broken(count, None,
+                       f"no entry has the anchored hash {anchor_hash}: entries at the end of the log were removed")
+    return VerifyResult(True, count, latest_entry_id=last_id or None, latest_hash=expected_prev if count else None,
+                        keyed_from_entry_id=keyed_from, legacy_entries=legacy if keyed_from else count,
+                        points_checked=len(points))
+
+
+def _broken(count: int, entry_id: int | None, reason: str) -> VerifyResult:
+    return VerifyResult(False, count, entry_id, reason)
+
+
+def _entry_problem(entry, expected_prev: str, after_keyed: bool, key: bytes) -> str | None:
+    if entry.prev_hash != expected_prev:
+        return "its link to the previous entry does not match: an entry before it was removed or altered"
+    if entry.hash_scheme not in SCHEMES:
+        return f"its hash scheme {entry.hash_scheme!r} is not one Khusela writes: it was altered"
+    if after_keyed and entry.hash_scheme == HashScheme.SHA256.value:
+        return ("it has a plain SHA-256 hash after keyed entries: it was written or rewritten by someone "
+                "without the chain key")
+    if compute_hash(entry, key) != entry.entry_hash:
+        if entry.hash_scheme == HashScheme.HMAC_SHA256.value:
+            return ("its content does not match its keyed hash: it was altered or forged, or the chain key "
+                    "(AUDIT_CHAIN_KEY) is not the one it was written with")
+        return "its content does not match its hash: it was altered"
+    return None
+
+
+def _point_problem(point: ChainPoint, entry_hash: str, count: int) -> str | None:
+    if entry_hash != point.entry_hash:
+        return (f"its hash is not the {point.entry_hash} that {point.source} recorded: the log was rewritten "
+                f"from this entry or an earlier one")
+    if point.entry_count is not None and count != point.entry_count:
+        what = "an entry before it was removed" if count < point.entry_count else "entries were inserted before it"
+        return f"{point.source} counted {point.entry_count} entries up to it, the log now holds {count}: {what}"
+    return None
 
 
 def previous_sign_in(user: User) -> datetime | None:

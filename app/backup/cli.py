@@ -3,6 +3,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from app.audit import checkpoints
 from app.backup import services
 from app.backup.archive import BackupError
 from app.extensions import db
@@ -67,6 +68,10 @@ def restore_command(archive: Path, confirmed: bool) -> None:
         return
     if report.ok:
         db.session.commit()  # the audit entry that records the restore
+        # The checkpoint file outside the database still names the head of the log before the
+        # restore: a restore on purpose is the one time it may be re-anchored (audited).
+        checkpoint = checkpoints.publish_after_restore()
+        click.echo(f"New audit checkpoint: {checkpoints.describe(checkpoint)}.")
     for line in report.check.lines:
         click.echo(line)
     click.echo("Restore verified." if report.ok else "Restore FAILED verification: see above.")

@@ -36,8 +36,10 @@ KEPT_KEYS = (
     KeptKey("secret_key", "signs session cookies and form tokens", env="SECRET_KEY"),
     KeptKey("pack_signing_key.pem", "signs evidence-pack manifests; earlier packs verify only with it",
             path_setting="PACK_SIGNING_KEY"),
-    KeptKey("totp_key", "protects the two-factor sign-in secrets", env="KHUSELA_TOTP_KEY"),
-    KeptKey("audit_chain_key", "keys the audit log's chain", env="KHUSELA_AUDIT_CHAIN_KEY"),
+    KeptKey("totp_key", "seals the two-factor secrets in the database; without it no one with two-factor "
+            "sign-in can sign in", env="KHUSELA_TOTP_KEY"),
+    KeptKey("audit_chain_key", "keys the chain of the audit entries written since it was made; without it they "
+            "cannot be verified", env="KHUSELA_AUDIT_CHAIN_KEY"),
 )
 
 

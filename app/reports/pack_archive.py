@@ -16,17 +16,19 @@ from typing import TYPE_CHECKING
 
 from app.admin import settings
 from app.assets.exports import ASSET_COLUMNS
-from app.common import uploads
+from app.audit import checkpoints
+from app.common import signing, uploads
 from app.common.export import Column, csv_bytes, xlsx_bytes
 from app.common.timeutil import local_today, to_local, utcnow
 from app.controls import soa
 from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, soa_columns
 from app.controls.models import EvidenceKind
-from app.reports import documents, signing
+from app.reports import documents
 from app.risks import queries as risk_queries
 from app.risks.exports import risk_columns
 
 if TYPE_CHECKING:
+    from app.audit.models import AuditCheckpoint
     from app.reports.packs import Contents
 
 FORMAT = "khusela-evidence-pack/1"
@@ -83,9 +85,10 @@ class _Source:
     source: dict
 
 
-def write_pack(contents: Contents, target: Path, *, generated_by: str, pack_id: int | None = None,
-               progress: Tracker | None = None) -> PackResult:
-    """The ZIP for `contents` at `target` (written to a .part file, renamed when complete)."""
+def write_pack(contents: Contents, target: Path, *, generated_by: str, checkpoint: AuditCheckpoint,
+               pack_id: int | None = None, progress: Tracker | None = None) -> PackResult:
+    """The ZIP for `contents` at `target` (written to a .part file, renamed when complete). The
+    manifest publishes `checkpoint`, the audit log's signed head (app.audit.checkpoints.publish)."""
     progress = progress or Tracker(None)
     reports, extracts = _reports(contents), _extracts(contents)
     files = _evidence_files(contents) + _policy_documents(contents)
@@ -94,7 +97,8 @@ def write_pack(contents: Contents, target: Path, *, generated_by: str, pack_id: 
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
             entries, problems = _write_contents(archive, reports, extracts, files, generated_by, progress)
-            manifest = _manifest(contents, entries, problems, generated_by=generated_by, pack_id=pack_id)
+            manifest = _manifest(contents, entries, problems, generated_by=generated_by, pack_id=pack_id,
+                                 checkpoint=checkpoint)
             archive.writestr(_info(MANIFEST), manifest)
             archive.writestr(_info(SIGNATURE), signing.sign(manifest))
             archive.writestr(_info(PUBLIC_KEY), signing.public_key_pem())
@@ -276,7 +280,7 @@ def _policy_documents(contents: Contents) -> list[_Source]:
 
 
 def _manifest(contents: Contents, entries: list[dict], problems: list[dict], *, generated_by: str,
-              pack_id: int | None) -> bytes:
+              pack_id: int | None, checkpoint: AuditCheckpoint) -> bytes:
     manifest = {
         "format": FORMAT,
         "pack_id": pack_id,
@@ -285,6 +289,9 @@ def _manifest(contents: Contents, entries: list[dict], problems: list[dict], *, 
         "generated_by": generated_by,
         "scope": {**json.loads(contents.scope.as_json()), "label": contents.scope.label()},
         "signing_key_fingerprint": signing.fingerprint(),
+        # The audit log's head when the pack was built: `audit verify --checkpoint REFERENCE` later
+        # shows whether the log still holds it (nothing cut off, nothing re-chained).
+        "audit_checkpoint": checkpoints.manifest_block(checkpoint),
         "files": entries,
         "missing_or_altered": problems,
     }
@@ -305,6 +312,9 @@ def _readme(contents: Contents, problems: list[dict]) -> str:
         "  openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig",
         "  then compare each file's SHA-256 (sha256sum) with the manifest.",
         f"Key fingerprint (SHA-256 of the raw public key): {signing.fingerprint()}",
+        "",
+        "manifest.json's audit_checkpoint is the audit log's signed head when this pack was built. Keep it:",
+        "  flask --app wsgi audit verify --checkpoint REFERENCE   (on the server) fails if the log no longer holds it.",
     ]
     if problems:
         lines += ["", f"WARNING: {len(problems)} evidence file(s) could not be packed as recorded:"]

@@ -9,11 +9,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from app.audit import checkpoints
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.audit.models import CheckpointReason
+from app.common import signing
 from app.common.models import RuleError
 from app.extensions import db
-from app.reports import pack_archive, packs, signing
+from app.reports import pack_archive, packs
 
 packs_cli = AppGroup("packs", help="Build and verify evidence packs.")
 
@@ -62,9 +65,15 @@ def build_command(scope, controls, department, date_from, date_to, out):
             raise RuleError("Nothing to pack: no risk, asset or evidence matches this scope.")
     except RuleError as error:
         raise click.UsageError(str(error)) from None
+    try:
+        checkpoint = checkpoints.publish(CheckpointReason.PACK, actor_email="cli")  # the manifest publishes it
+    except checkpoints.CheckpointRefused as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
     click.echo(f"Building the evidence pack for: {chosen.label()} …")
     with current_app.test_request_context():  # the PDF reports are rendered from templates
-        result = pack_archive.write_pack(contents, out.resolve(), generated_by="Khusela command line")
+        result = pack_archive.write_pack(contents, out.resolve(), generated_by="Khusela command line",
+                                         checkpoint=checkpoint)
     audit.record(AuditAction.EXPORT, "evidence_pack", None, actor_email="cli",
                  summary=f"Built an evidence pack from the command line: {chosen.label()}, {result.file_count} files")
     db.session.commit()

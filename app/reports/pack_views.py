@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from app.admin import settings
 from app.auth.permissions import PACK_BUILD, permission_required
+from app.common import signing
 from app.common.models import RuleError
 from app.common.saving import acting, show_problems
 from app.extensions import db
-from app.reports import packs, signing
+from app.reports import packs
 from app.reports.models import EvidencePack, PackStatus
 from app.reports.pack_forms import PackForm
 from app.reports.views import packs_bp as bp

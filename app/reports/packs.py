@@ -3,7 +3,7 @@
 A pack holds the PDF reports, CSV and XLSX extracts of the registers, every evidence file in scope
 (byte for byte, in a folder per control) and the signed policy documents, with `manifest.json`
 listing each file's SHA-256, size and source record, and `manifest.sig`, an Ed25519 signature of the
-manifest (app.reports.signing). `verify_pack` checks a pack offline.
+manifest (app.common.signing). `verify_pack` checks a pack offline.
 
 Packs are built in the background (a thread of the web process; the scheduler's housekeeping job
 builds any pack whose builder died, and removes packs past their retention). A pack's record keeps
@@ -28,8 +28,10 @@ from flask import Flask, current_app
 from sqlalchemy.orm import selectinload
 
 from app.admin import settings
+from app.audit import checkpoints
 from app.audit import services as audit
 from app.audit.actions import AuditAction
+from app.audit.models import CheckpointReason
 from app.auth.models import Department, User
 from app.common import transactions
 from app.common.models import RuleError, rows_matched, table_of
@@ -359,13 +361,15 @@ def build_pack(pack_id: int) -> EvidencePack | None:
     db.session.refresh(pack)
     target = packs_folder() / f"pack-{pack.id}-{secrets.token_hex(8)}.zip"
     try:
+        # First, and committed: the manifest publishes the audit log's head, which must be in the database.
+        checkpoint = checkpoints.publish(CheckpointReason.PACK)
         contents = gather(Scope.from_json(pack.scope_json))
         if contents.empty:
             raise RuleError("Nothing to pack any more: the risks, assets and evidence in this scope were "
                             "removed after the pack was asked for.")
         tracker = Tracker(lambda percent, note: _report_progress(pack_id, percent, note))
         result = write_pack(contents, target, generated_by=pack.requested_by.full_name, pack_id=pack.id,
-                            progress=tracker)
+                            checkpoint=checkpoint, progress=tracker)
     except Exception as error:  # noqa: BLE001 - any failure is shown on the pack's page, never lost
         db.session.rollback()
         target.unlink(missing_ok=True)

@@ -95,3 +95,7 @@ register(Job("sign-in-counts", "Old failed sign-ins", "app.auth.throttle:purge",
 register(Job("session-housekeeping", "Old sessions", "app.auth.sessions:remove_old_sessions", daily(hour=3),
              "Deletes the records of sessions not used for 30 days (each sign-in and sign-out stays in the "
              "audit log)."))
+register(Job("audit-checkpoint", "Audit log checkpoint", "app.audit.checkpoints:take_daily", daily(hour=0, minute=30),
+             "Signs the audit log's head and writes it to instance/audit_checkpoint.json, so that entries cut off "
+             "the end or a re-chained log are caught by `flask audit verify`. Fails if the log no longer holds "
+             "the previous checkpoint."))

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
 from app.assets import queries as asset_queries
+from app.audit import checkpoints
+from app.audit.models import CheckpointReason
 from app.auth.models import Role, User
 from app.common.timeutil import local_today
 from app.controls import queries as control_queries
@@ -322,6 +324,15 @@ def digest_key(today: date) -> tuple[str, date]:
     return f"digest:{year}-W{week:02d}", today - timedelta(days=today.weekday())
 
 
+def _audit_checkpoint_line() -> str:
+    """The audit log's signed head, in every digest: copies kept in many mailboxes, outside the server,
+    show later whether the log was cut off or re-chained (app.audit.checkpoints)."""
+    try:
+        return checkpoints.digest_line(checkpoints.publish(CheckpointReason.DIGEST))
+    except checkpoints.CheckpointRefused as error:
+        return f"Audit log: no checkpoint this week. {error}"
+
+
 def send_weekly_digest(today: date | None = None) -> str:
     """One notification per user listing what falls due for them (or is overdue) in the coming week."""
     today = today or local_today()
@@ -332,6 +343,7 @@ def send_weekly_digest(today: date | None = None) -> str:
             by_user[user_id].append(reminder)
     users = _active_users(by_user)
     key, monday = digest_key(today)
+    audit_line = _audit_checkpoint_line() if users else ""
     left = 0
     with _urls():
         link = _path("scheduler.notifications")
@@ -344,7 +356,8 @@ def send_weekly_digest(today: date | None = None) -> str:
         lines = [f"- {reminder.message.title}" for reminder in items]
         title = (f"Your week from {monday:%d %b %Y}: {len(items)} items due"
                  + (f", {overdue} of them overdue" if overdue else ""))
-        if services.notify(user, Message(Kind.DIGEST, key, monday, title, "\n".join(lines), link)) is not None:
+        body = "\n".join([*lines, "", audit_line])
+        if services.notify(user, Message(Kind.DIGEST, key, monday, title, body, link)) is not None:
             left += 1
     db.session.flush()
     summary = f"{left} digests left"

@@ -205,7 +205,8 @@ def test_orm_refuses_to_delete_an_entry(app, five_entries):
 # --- tampering behind the app's back is found ---------------------------------------------------
 
 
-CONTENT_ALTERED = "its content does not match its hash: it was altered"
+CONTENT_ALTERED = ("its content does not match its keyed hash: it was altered or forged, or the chain key "
+                   "(AUDIT_CHAIN_KEY) is not the one it was written with")
 LINK_BROKEN = "its link to the previous entry does not match: an entry before it was removed or altered"
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
@@ -55,10 +57,12 @@ def test_a_round_trip_brings_back_the_data_the_audit_chain_and_the_evidence(app,
     assert f"audit log OK: {len(before['audit'])} entries" in restored.output
     assert "stored files: all 1 present with their recorded SHA-256" in restored.output
     assert "Restore verified." in restored.output
+    assert "New audit checkpoint: checkpoint #" in restored.output
     after = state()
-    assert {**after, "audit": after["audit"][:-1]} == before
-    assert after["audit"][-1][1:3] == ("restore", f"Restored from the backup made {manifest['created_at']} "
+    assert {**after, "audit": after["audit"][:-2]} == before
+    assert after["audit"][-2][1:3] == ("restore", f"Restored from the backup made {manifest['created_at']} "
                                                   "(nightly.tar); changes made after it are not in the database")
+    assert after["audit"][-1][1] == "checkpoint"  # the checkpoint file re-anchored on the restored log
     stored = evidence_folder(app) / sha256[:2] / sha256
     assert stored.is_file() and stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert backup(app, "check").exit_code == 0
@@ -172,7 +176,7 @@ def test_a_restore_over_a_database_with_data_needs_yes(app, tmp_path):
     confirmed = backup(app, "restore", str(archive), "--yes")
     assert confirmed.exit_code == 0, confirmed.output
     restored = state()
-    assert restored["audit"][:-1] == backed_up["audit"]  # then the entry recording the restore
+    assert restored["audit"][:-2] == backed_up["audit"]  # then the restore's entry and its new checkpoint
     assert {**restored, "audit": None} == {**backed_up, "audit": None}
 
 
@@ -230,7 +234,9 @@ def test_the_keys_are_backed_up_and_restored_with_mode_0600(app, tmp_path, insta
     for name, value in keys.items():
         (instance / name).write_text(value)
     signing_key = Path(app.config["PACK_SIGNING_KEY"])
-    signing_key.write_text("-----BEGIN PRIVATE KEY-----\n")
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    signing_key.write_text(pem)
     archive = tmp_path / "nightly.tar"
     created = backup(app, "create", "--output", str(archive))
     assert created.exit_code == 0
@@ -246,7 +252,7 @@ def test_the_keys_are_backed_up_and_restored_with_mode_0600(app, tmp_path, insta
     for name, value in keys.items():
         assert (instance / name).read_text() == value
         assert stat.S_IMODE((instance / name).stat().st_mode) == 0o600
-    assert signing_key.read_text() == "-----BEGIN PRIVATE KEY-----\n"
+    assert signing_key.read_text() == pem
 
 
 def test_a_different_existing_key_is_replaced_only_with_yes_and_kept_aside(app, tmp_path, instance):

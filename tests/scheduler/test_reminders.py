@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from app.audit import checkpoints
+from app.audit.models import AuditCheckpoint
 from app.extensions import db
 from app.scheduler import reminders
 from app.scheduler.kinds import Kind
@@ -182,3 +184,8 @@ def test_weekly_digest_lists_each_users_coming_week_once(app):
     assert digest.title == "Your week from 07 Dec 2026: 2 items due, 1 of them overdue"
     assert digest.body.splitlines()[0].startswith("- Treatment action overdue")
     assert digest.link == "/notifications"
+    # The audit log's signed head, published in every digest (issue 17, point 5).
+    published = db.session.scalar(sa.select(AuditCheckpoint).where(AuditCheckpoint.reason == "digest")
+                                  .order_by(AuditCheckpoint.id).limit(1))
+    assert digest.body.splitlines()[-1] == checkpoints.digest_line(published)
+    assert f"--checkpoint {published.entry_id}:{published.entry_hash}:{published.entry_count}" in digest.body

@@ -7,7 +7,8 @@ import zipfile
 
 import pytest
 
-from app.reports import pack_archive, signing
+from app.common import signing
+from app.reports import pack_archive
 from tests.pages import audit_entries
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -26,6 +27,8 @@ def test_build_writes_a_signed_pack_that_verify_accepts(run, isms, tmp_path):
     assert "Building the evidence pack for: Whole ISMS" in built.output and "Wrote" in built.output
     checked = run("verify", str(out))
     assert checked.exit_code == 0 and "signature valid" in checked.output and "intact" in checked.output
+    with zipfile.ZipFile(out) as archive:
+        assert json.loads(archive.read(pack_archive.MANIFEST))["audit_checkpoint"]["reason"] == "pack"
     [entry] = audit_entries(action="export", entity_type="evidence_pack")
     assert entry.actor_email == "cli"
 

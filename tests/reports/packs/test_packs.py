@@ -14,12 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from app.admin import settings
-from app.common import uploads
+from app.audit import checkpoints
+from app.audit.models import AuditCheckpoint, CheckpointReason
+from app.common import signing, uploads
 from app.common.models import RuleError
 from app.common.timeutil import utcnow
 from app.controls.demo import demo_pdf
 from app.extensions import db
-from app.reports import pack_archive, packs, signing
+from app.reports import pack_archive, packs
 from app.reports.models import EvidencePack, PackStatus
 from tests import factories
 from tests.pages import audit_entries
@@ -31,7 +33,8 @@ pytestmark = pytest.mark.usefixtures("app")
 
 def build(tmp_path, scope=packs.Scope(), name="pack.zip") -> tuple[Path, pack_archive.PackResult]:
     target = tmp_path / name
-    result = pack_archive.write_pack(packs.gather(packs.check_scope(scope)), target, generated_by="Test Auditor")
+    result = pack_archive.write_pack(packs.gather(packs.check_scope(scope)), target, generated_by="Test Auditor",
+                                     checkpoint=checkpoints.publish(CheckpointReason.PACK))
     return target, result
 
 
@@ -272,6 +275,24 @@ def test_request_then_build_records_progress_result_and_audit(isms, officer, app
     assert built.expires_at - built.finished_at == timedelta(days=retention)
     summaries = [entry.summary for entry in audit_entries(entity_type="evidence_pack")]
     assert summaries[0].startswith(f"Asked for evidence pack {pack.id}") and summaries[-1].startswith("Built")
+
+
+def test_the_manifest_publishes_the_audit_logs_signed_head(isms, officer, app):
+    pack = packs.request_pack(packs.Scope(), actor=officer)
+    db.session.commit()
+    asked = audit_entries(entity_type="evidence_pack")[-1]
+    built = packs.build_pack(pack.id)
+    with zipfile.ZipFile(packs.file_of(built)) as archive:
+        published = json.loads(archive.read(pack_archive.MANIFEST))["audit_checkpoint"]
+        key = signing.load_public_key(archive.read(pack_archive.PUBLIC_KEY))
+    checkpoint = db.session.get(AuditCheckpoint, published["checkpoint"])
+    assert checkpoint.reason == "pack" and published == checkpoints.manifest_block(checkpoint)
+    assert (published["entry_id"], published["entry_hash"]) == (asked.id, asked.entry_hash)
+    signed = {name: value for name, value in published.items() if name not in ("signature", "reference", "verify_with")}
+    assert signing.signature_valid(json.dumps(signed, sort_keys=True, separators=(",", ":")).encode(),
+                                   bytes.fromhex(published["signature"]), key), "checkable offline with the pack's key"
+    verified = app.test_cli_runner().invoke(args=["audit", "verify", "--checkpoint", published["reference"]])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_a_pack_is_built_by_one_builder_only(isms, officer):

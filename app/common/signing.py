@@ -1,4 +1,5 @@
-"""The organisation's Ed25519 key that signs evidence-pack manifests.
+"""The organisation's Ed25519 key: it signs evidence-pack manifests and the audit log's checkpoints
+(app.audit.checkpoints), so it lives here, in the foundation both use.
 
 The private key is made once, on first use, into instance/pack_signing_key.pem (mode 0600; or the
 path in KHUSELA_PACK_SIGNING_KEY), next to the secret key and outside git: back it up with instance/.
