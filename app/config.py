@@ -65,6 +65,13 @@ def from_environment(instance_path: Path) -> dict:
         "PACKS_FOLDER": os.environ.get("KHUSELA_PACKS_FOLDER") or str(instance_path / "packs"),
         # Build packs inside the request instead of a background thread (tests; a single-threaded server).
         "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
+        # PDF reports prepared by the scheduler process (app.reports.prepared): where they are kept
+        # (default: a "documents" folder inside the packs folder), for how many hours, how many one
+        # user may have waiting, and how many may wait in all before new requests are turned away.
+        "DOCUMENTS_FOLDER": os.environ.get("KHUSELA_DOCUMENTS_FOLDER", ""),
+        "DOCUMENT_RETENTION_HOURS": _int("KHUSELA_DOCUMENT_RETENTION_HOURS", 24),
+        "DOCUMENTS_PENDING_PER_USER": _int("KHUSELA_DOCUMENTS_PER_USER", 3),
+        "DOCUMENTS_QUEUE_LIMIT": _int("KHUSELA_DOCUMENTS_QUEUE_LIMIT", 20),
         # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "khusela-demo"),
