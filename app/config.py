@@ -101,5 +101,7 @@ def from_environment(instance_path: Path) -> dict:
         # SQLite only: the file whose lock makes one `flask scheduler run` the runner (PostgreSQL
         # uses an advisory lock instead). Default: instance/scheduler.lock.
         "SCHEDULER_LOCK_FILE": os.environ.get("KHUSELA_SCHEDULER_LOCK_FILE", ""),
+        # How much lower the scheduler process's CPU priority is than the web workers' (os.nice; 0: the same).
+        "SCHEDULER_NICE": _int("KHUSELA_SCHEDULER_NICE", 10),
         "TRUST_PROXY_HEADERS": _bool("KHUSELA_TRUST_PROXY", False),
     }
