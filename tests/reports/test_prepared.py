@@ -311,3 +311,32 @@ def test_sign_in_and_pages_are_answered_while_reports_are_built(app, client, log
     assert max(most_at_once) == 1  # one build at a time
     statuses = db.session.scalars(sa.select(PreparedDocument.status))
     assert sorted(statuses) == [DocumentStatus.READY.value] * 3
+
+
+def test_two_builders_at_the_same_moment_build_one_document_between_them(app, client, login_as, monkeypatch):
+    """A second builder (`scheduler run-job documents` by hand beside the scheduler) never builds
+    beside the first, and never the same document."""
+    release, rendered, results = threading.Event(), [], []
+
+    def held_render(ready, *, generated_by):
+        rendered.append(ready.name)
+        assert release.wait(30)
+        return STAND_IN
+
+    monkeypatch.setattr(documents, "render_prepared", held_render)
+    login_as("security_officer")
+    ask(client, "/reports/treatment-plan.pdf")
+    ask(client, "/reports/asset-register.pdf")
+
+    def builder(name: str) -> None:
+        with app.app_context():
+            try:
+                built = prepared.build_next()
+                results.append(built.report if built else None)
+                if built is None:
+                    release.set()  # the other one holds the build: let it finish
+            finally:
+                db.session.remove()
+
+    run_together(builder, ["scheduler", "by hand"], timeout=60)
+    assert rendered == ["treatment_plan"] and sorted(results, key=str) == [None, "treatment_plan"]
