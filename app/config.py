@@ -81,6 +81,13 @@ def from_environment(instance_path: Path) -> dict:
         "PACKS_INLINE": _bool("KHUSELA_PACKS_INLINE", False),
         # Where `flask backup create` writes its archives unless told otherwise (they hold the keys: 0600).
         "BACKUP_FOLDER": os.environ.get("KHUSELA_BACKUP_FOLDER") or str(instance_path / "backups"),
+        # PDF reports prepared by the scheduler process (app.reports.prepared): where they are kept
+        # (default: a "documents" folder inside the packs folder), for how many hours, how many one
+        # user may have waiting, and how many may wait in all before new requests are turned away.
+        "DOCUMENTS_FOLDER": os.environ.get("KHUSELA_DOCUMENTS_FOLDER", ""),
+        "DOCUMENT_RETENTION_HOURS": _int("KHUSELA_DOCUMENT_RETENTION_HOURS", 24),
+        "DOCUMENTS_PENDING_PER_USER": _int("KHUSELA_DOCUMENTS_PER_USER", 3),
+        "DOCUMENTS_QUEUE_LIMIT": _int("KHUSELA_DOCUMENTS_QUEUE_LIMIT", 20),
         # The Ed25519 key that signs pack manifests: made on first use; back it up with instance/.
         "PACK_SIGNING_KEY": os.environ.get("KHUSELA_PACK_SIGNING_KEY") or str(instance_path / "pack_signing_key.pem"),
         # Seals the two-factor secrets in the database (app/auth/sealing.py); back it up with instance/.
@@ -128,5 +135,7 @@ def from_environment(instance_path: Path) -> dict:
         # SQLite only: the file whose lock makes one `flask scheduler run` the runner (PostgreSQL
         # uses an advisory lock instead). Default: instance/scheduler.lock.
         "SCHEDULER_LOCK_FILE": os.environ.get("KHUSELA_SCHEDULER_LOCK_FILE", ""),
+        # How much lower the scheduler process's CPU priority is than the web workers' (os.nice; 0: the same).
+        "SCHEDULER_NICE": _int("KHUSELA_SCHEDULER_NICE", 10),
         "TRUST_PROXY_HEADERS": _bool("KHUSELA_TRUST_PROXY", False),
     }

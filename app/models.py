@@ -39,7 +39,7 @@ from app.policies.models import (  # noqa: F401
     PolicyReviewer,
     PolicyVersion,
 )
-from app.reports.models import EvidencePack  # noqa: F401
+from app.reports.models import EvidencePack, PreparedDocument  # noqa: F401
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     RatingChange,

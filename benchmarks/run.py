@@ -59,7 +59,7 @@ from app.core.memory import settle_long_lived_process  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.risks.categories import find_category  # noqa: E402
 from app.risks.models import Risk  # noqa: E402
-from benchmarks import pack_bench, pdf_reports  # noqa: E402
+from benchmarks import login_under_load, pack_bench, pdf_reports  # noqa: E402
 from benchmarks.asset_data import generate_assets, import_file  # noqa: E402
 from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
 from benchmarks.control_data import generate_controls  # noqa: E402
@@ -722,6 +722,7 @@ def run(workdir: Path, sizes: Sizes) -> tuple[Results, dict]:
     measure_audit_and_users(app, results)
     measure_sign_in(app, workdir, results)
     pdf_reports.measure_in_run(results, workdir)  # issue 8: the PDFs, on their own 1,000-risk database
+    login_under_load.measure_in_run(results, workdir)  # issue 17: sign-in while four PDFs are asked for
     (workdir / "evidence-pack").mkdir()
     pack_bench.measure(workdir / "evidence-pack", results)  # issue 8: a whole-ISMS pack of 200 MB of evidence
     environment = {

@@ -7,7 +7,13 @@ Interface::
     build_report(name, *, params, generated_by) -> bytes      # the PDF
     render_report_html(name, *, params, generated_by) -> str  # the HTML it is made from (tests)
     prepare(name, params) -> Prepared   # the template, title, file name and context, checked
+    check(name, params) -> Checked      # the parameters checked cheaply, for a request to queue
     record_generated(prepared, *, actor=None, actor_email=None)  # the audit entry (caller commits)
+
+The register-wide reports (risk register, treatment plan, SoA, asset register) take seconds of
+WeasyPrint's CPU on a demo-sized ISMS and grow with the register: the web app only queues them
+(`Report.check` is set; app.reports.prepared) and the scheduler process builds them. A policy
+version is one record's document, rendered in the request as the case letters are.
 
 It works inside ``with app.app_context(), app.test_request_context():`` with nobody signed in:
 ``generated_by`` (a name) goes in the footer and on the cover.
@@ -32,6 +38,7 @@ department that does not exist raises ``ReportNotFound`` (a subclass: HTTP 404).
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -81,12 +88,27 @@ class ReportNotFound(ReportInputError):
 
 
 @dataclass(frozen=True)
+class Checked:
+    """A report's parameters checked without building it: what a queued request keeps (canonical,
+    JSON) and the scope its page names."""
+
+    params: dict
+    scope_label: str
+
+
+@dataclass(frozen=True)
 class Report:
     name: str
     title: str
     description: str
     permission: str  # the area permission a user needs (on top of report.view)
     prepare: Callable[[Mapping], Prepared]
+    # Set for a report built by the scheduler process rather than in the request (app.reports.prepared).
+    check: Callable[[Mapping], Checked] | None = None
+
+    @property
+    def in_background(self) -> bool:
+        return self.check is not None
 
 
 @dataclass
@@ -472,20 +494,73 @@ def _prepare_policy(params: Mapping) -> Prepared:
     )
 
 
+# --- checking a request to queue --------------------------------------------------------------------
+
+# A queued request keeps its filters; the /risks query string is short, this only bounds what is stored.
+MAX_KEPT_PARAMS = 4000
+
+
+def _kept(params: dict) -> dict:
+    text = json.dumps(params, sort_keys=True)
+    if len(text) > MAX_KEPT_PARAMS:
+        raise ReportInputError(f"The report's filters are too long ({len(text):,} characters, at most "
+                               f"{MAX_KEPT_PARAMS:,}): shorten the search text or choose fewer filters.")
+    return params
+
+
+def _department_kept(department: Department | None) -> dict:
+    return {"department_id": department.id} if department else {}
+
+
+def _viewer_kept(params: Mapping) -> dict:
+    """The reader a risk report is for stays with it: it is built with what they may read."""
+    viewer = _viewer(params)
+    return {"viewer_id": viewer.id} if viewer else {}
+
+
+def _check_risk_register(params: Mapping) -> Checked:
+    filters = _risk_filters(params)
+    raw = params.get("filters")
+    if raw is not None and not isinstance(raw, Mapping):
+        raise ReportInputError("A queued risk register takes the /risks query string as its filters.")
+    # The query string as given (risks.queries reads it again when the PDF is built), blanks left out.
+    args = {str(key): str(value) for key, value in (raw or {}).items() if str(value).strip()}
+    kept = {"filters": dict(sorted(args.items()))} if args else {}
+    return Checked(_kept({**kept, **_department_kept(_department(params)), **_viewer_kept(params)}),
+                   _filters_label(filters))
+
+
+def _check_by_department(params: Mapping) -> Checked:
+    department = _department(params)
+    return Checked(_department_kept(department), _scope(department, "All departments"))
+
+
+def _check_treatment_plan(params: Mapping) -> Checked:
+    checked = _check_by_department(params)
+    return dataclasses.replace(checked, params={**checked.params, **_viewer_kept(params)})
+
+
+def _check_soa(params: Mapping) -> Checked:
+    # The version is fixed now: "the latest" means the latest when the user asked.
+    version = _soa_version(params)
+    return Checked({"version_number": version.number},
+                   f"Version {version.number}, approved {version.approved_on.isoformat()}")
+
+
 REPORTS: dict[str, Report] = {
     report.name: report for report in (
         Report("risk_register", "Risk register",
                "Heat maps, every risk's ratings, bands, tolerance, owner and treatment, and a card per risk.",
-               RISK_VIEW, _prepare_risk_register),
+               RISK_VIEW, _prepare_risk_register, _check_risk_register),
         Report("treatment_plan", "Risk treatment plan",
                "Open treatment actions by owner and due date, the overdue ones first.", RISK_VIEW,
-               _prepare_treatment_plan),
+               _prepare_treatment_plan, _check_treatment_plan),
         Report("soa", "Statement of Applicability",
                "An issued version with its approval, every Annex A control's decision and justification.",
-               SOA_VIEW, _prepare_soa),
+               SOA_VIEW, _prepare_soa, _check_soa),
         Report("asset_register", "Asset register summary",
                "Items by type, department and lifecycle, unsupported items, the application portfolio and "
-               "the connected sites.", ASSET_VIEW, _prepare_asset_register),
+               "the connected sites.", ASSET_VIEW, _prepare_asset_register, _check_by_department),
         Report("policy", "Policy document", "A chosen version with its document-control tables.", POLICY_VIEW,
                _prepare_policy),
     )
@@ -497,6 +572,15 @@ def report_named(name: str) -> Report:
     if report is None:
         raise ReportInputError(f"There is no report called {name!r}; the reports are: {', '.join(REPORTS)}.")
     return report
+
+
+def check(name: str, params: Mapping | None = None) -> Checked:
+    """A background report's parameters, checked with a few lookups (no register is read): raises
+    ReportInputError (ReportNotFound) as prepare() would."""
+    report = report_named(name)
+    if report.check is None:
+        raise ReportInputError(f"The {report.title} report is built in the request, not queued.")
+    return report.check(params or {})
 
 
 def prepare(name: str, params: Mapping | None = None) -> Prepared:

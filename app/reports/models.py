@@ -1,4 +1,4 @@
-"""Evidence packs: a ZIP an auditor asked for, built in the background, kept for a number of days."""
+"""Evidence packs and prepared PDF reports: files a user asked for, built in the background, kept for a while."""
 
 from __future__ import annotations
 
@@ -57,3 +57,57 @@ class EvidencePack(Model):
     @property
     def status_enum(self) -> PackStatus:
         return PackStatus(self.status)
+
+
+class DocumentStatus(enum.StrEnum):
+    QUEUED = "queued"
+    BUILDING = "building"
+    READY = "ready"
+    FAILED = "failed"
+    EXPIRED = "expired"  # past its retention: the file is removed, the record kept for the page's message
+
+    @property
+    def label(self) -> str:
+        return {"queued": "Waiting to be prepared", "building": "Being prepared", "ready": "Ready to download",
+                "failed": "Could not be prepared", "expired": "Removed"}[self.value]
+
+    @property
+    def pending(self) -> bool:
+        return self in (DocumentStatus.QUEUED, DocumentStatus.BUILDING)
+
+
+PENDING_DOCUMENT_STATUSES = (DocumentStatus.QUEUED.value, DocumentStatus.BUILDING.value)
+
+
+class PreparedDocument(Model):
+    """A PDF report a user asked for, prepared by the scheduler process (app.reports.prepared) and
+    kept for its requester to download until its retention ends."""
+
+    __tablename__ = "prepared_document"
+    __table_args__ = (Index("ix_prepared_document_status_expires", "status", "expires_at"),
+                      Index("ix_prepared_document_requester_status", "requested_by_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report: Mapped[str] = mapped_column(String(40))  # a name in app.reports.documents.REPORTS
+    params_json: Mapped[str] = mapped_column(Text)  # the checked parameters, canonical JSON
+    title: Mapped[str] = mapped_column(String(200))  # "Asset register summary"
+    scope_label: Mapped[str] = mapped_column(String(500))  # "Department DOH — Health"
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    requested_by: Mapped[User] = relationship()
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default=DocumentStatus.QUEUED.value)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a build older than the limit has died
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    file_name: Mapped[str] = mapped_column(String(200), default="")  # in the documents folder
+    download_name: Mapped[str] = mapped_column(String(200), default="")  # "asset-register-2026-03-31.pdf"
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")  # why it could not be prepared, for its requester
+
+    @property
+    def params(self) -> dict:
+        return json.loads(self.params_json)
+
+    @property
+    def status_enum(self) -> DocumentStatus:
+        return DocumentStatus(self.status)

@@ -1,12 +1,16 @@
 """The /reports page and the PDF reports' routes. Each route checks the permission of the area its
 report shows (a risk owner without soa.view gets 403 on the SoA); /reports lists only those the
-user's role allows. Every PDF generated is in the audit log."""
+user's role allows. Every PDF generated is in the audit log.
+
+The register-wide reports are not built here: the route checks the parameters, queues the report
+(app.reports.prepared) and sends the user to its being-prepared page (document_views.py). Only the
+policy document, one record, is rendered in the request."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import (
@@ -23,7 +27,7 @@ from app.auth.permissions import (
 from app.common.choices import department_choices
 from app.core.errors import render_error
 from app.extensions import db
-from app.reports import documents
+from app.reports import documents, prepared
 from app.reports.pdf import pdf_response
 from app.reports.views import bp
 from app.risks import queries as risk_queries
@@ -42,14 +46,32 @@ def _department_param(args: Mapping[str, str]) -> dict:
 
 
 def _download(name: str, params: dict):
+    """The PDF now (a small report), or queued for the scheduler process and its page (a big one)."""
+    if documents.REPORTS[name].in_background:
+        return _queue(name, params)
     try:
-        prepared = documents.prepare(name, params)
+        ready = documents.prepare(name, params)
     except documents.ReportInputError as error:
         return _error(error)
-    content = documents.render_prepared(prepared, generated_by=current_user.full_name)
-    documents.record_generated(prepared, actor=current_user)
+    content = documents.render_prepared(ready, generated_by=current_user.full_name)
+    documents.record_generated(ready, actor=current_user)
     db.session.commit()
-    return pdf_response(content, prepared.filename)
+    return pdf_response(content, ready.filename)
+
+
+def _queue(name: str, params: dict):
+    try:
+        document, _ = prepared.request_document(name, params, actor=current_user)
+    except documents.ReportInputError as error:
+        return _error(error)
+    except prepared.TooManyDocuments as refusal:
+        db.session.rollback()
+        response = render_template("reports/documents_refused.html", message=refusal.message,
+                                   documents=prepared.documents_of(current_user))
+        # 503 with Retry-After when everyone's queue is full; 429 when it is this user's own limit.
+        return (response, 503, {"Retry-After": "120"}) if refusal.everyone else (response, 429)
+    db.session.commit()
+    return redirect(url_for("reports.prepared_document", document_id=document.id), 303)
 
 
 @bp.get("")

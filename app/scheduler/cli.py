@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -70,6 +71,10 @@ def run(standby: bool, retry: int) -> None:
             sys.exit(1)
         click.echo(f"Another scheduler runner holds the lock; standing by, next try in {retry} s.", err=True)
         time.sleep(retry)
+    # Everything this process does is background work (the queued PDF reports above all, a core each
+    # while they render): on a host it shares with gunicorn, the web workers' pages come first.
+    if app.config["SCHEDULER_NICE"]:
+        os.nice(app.config["SCHEDULER_NICE"])
     record_id = runner.start_runner_record()
     scheduler = runner.build_scheduler(app)
     _stop_on_sigterm(scheduler)

@@ -46,6 +46,10 @@ def every(minutes: int) -> Schedule:
     return Schedule("interval", {"minutes": minutes}, f"Every {minutes} minutes")
 
 
+def every_seconds(seconds: int) -> Schedule:
+    return Schedule("interval", {"seconds": seconds}, f"Every {seconds} seconds")
+
+
 @dataclass(frozen=True)
 class Job:
     id: str
@@ -53,6 +57,9 @@ class Job:
     function: str  # "package.module:function"
     schedule: Schedule
     description: str = ""
+    # A queue polled every few seconds: a run that found nothing to do (an empty summary) leaves no
+    # record, or /admin/jobs and the job_run table would fill with idle runs.
+    quiet: bool = False
 
     def load(self) -> Callable[[], str]:
         module, _, name = self.function.partition(":")
@@ -99,3 +106,6 @@ register(Job("audit-checkpoint", "Audit log checkpoint", "app.audit.checkpoints:
              "Signs the audit log's head and writes it to instance/audit_checkpoint.json, so that entries cut off "
              "the end or a re-chained log are caught by `flask audit verify`. Fails if the log no longer holds "
              "the previous checkpoint."))
+register(Job("documents", "PDF reports asked for", "app.reports.prepared:work", every_seconds(3),
+             "Prepares the PDF reports users asked for (risk register, treatment plan, SoA, asset register), one "
+             "at a time, and removes them after their retention.", quiet=True))

@@ -148,25 +148,36 @@ def run_job(job_id: str) -> JobRun:
     if job is None:
         raise KeyError(job_id)
     run = JobRun(job_id=job.id, started_at=utcnow(), status=JobStatus.RUNNING.value, host=this_process())
-    db.session.add(run)
-    db.session.commit()
-    run_id = run.id
+    if not job.quiet:
+        db.session.add(run)
+        db.session.commit()
     try:
         summary = job.load()() or ""
     except Exception:
         error = traceback.format_exc()
         log.exception("Job %s failed", job.id)
         db.session.rollback()
-        run = db.session.get_one(JobRun, run_id)  # committed before the job ran
+        run = _recorded(run)
         run.status, run.error, run.summary = JobStatus.ERROR.value, error[-20_000:], "Failed"
     else:
-        run = db.session.get_one(JobRun, run_id)
+        if job.quiet and not summary:
+            run.status, run.summary, run.finished_at = JobStatus.OK.value, "Nothing to do", utcnow()
+            return run  # not recorded
+        run = _recorded(run)
         run.status, run.summary = JobStatus.OK.value, str(summary)[:2000]
     run.finished_at = utcnow()
     db.session.execute(sa.delete(JobRun).where(JobRun.job_id == job.id,
                                                JobRun.started_at < run.finished_at - timedelta(days=JOB_RUN_KEEP_DAYS)))
     db.session.commit()
     return run
+
+
+def _recorded(run: JobRun) -> JobRun:
+    """The run's row: committed before the job ran, or (a quiet job) added now that it did something."""
+    if run.id is None:
+        db.session.add(run)
+        return run
+    return db.session.get_one(JobRun, run.id)
 
 
 def run_by_hand(job_id: str, *, actor: User) -> JobRun:

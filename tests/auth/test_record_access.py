@@ -46,6 +46,8 @@ from app.policies.cases.models import (
     CaseWarning,
     PolicyCase,
 )
+from app.reports import prepared
+from app.reports.models import PreparedDocument
 from app.risks import services as risk_services
 from app.scheduler import services as notification_services
 from tests import factories
@@ -191,6 +193,14 @@ def someone_elses_notification(user: User) -> Outside:
     return Outside({"notification_id": notification.id}, (notification,))
 
 
+def someone_elses_document(user: User) -> Outside:
+    document = PreparedDocument(report="treatment_plan", params_json="{}", title="Risk treatment plan",
+                                scope_label="All departments", requested_by_id=factories.make_user("auditor").id)
+    db.session.add(document)
+    db.session.commit()
+    return Outside({"document_id": document.id}, (document,))
+
+
 # A manager sees the cases of their own department only (cases.services.visibility); the other
 # case roles see every case.
 CASE = {"limited_roles": limited_to(Role.MANAGER), "refused_with": 403,
@@ -232,6 +242,10 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("notification_id",): PerRecord(limited_roles=limited_to(*Role), outside=someone_elses_notification,
                                     refused_with=404, helper=(notification_services, "get_notification_or_404"),
                                     helper_arguments=lambda values: (values["notification_id"],)),
+    # A PDF report asked for is its requester's alone: someone else's is as good as missing.
+    ("document_id",): PerRecord(limited_roles=limited_to(*Role), outside=someone_elses_document, refused_with=404,
+                                helper=(prepared, "get_document_or_404"),
+                                helper_arguments=lambda values: (values["document_id"],)),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
                                    "security officer, auditor) sees the whole ISMS, and the list shows each pack "
                                    "with who asked for it."),

@@ -186,6 +186,7 @@ PAGES = {
     "case-new": ("/cases/new", True),
     "case-timeline": ("/cases/{warned_case_id}/timeline", True),
     "case-retention": ("/cases/retention", True),
+    "reports-documents": ("/reports/documents", True),
     "not-found": ("/no-such-page", True),
 }
 

@@ -135,3 +135,44 @@ def test_the_web_app_starts_no_scheduler(app, client, login_as):
     login_as("admin")
     assert client.get("/admin/jobs").status_code == 200
     assert not any("APScheduler" in thread.name for thread in threading.enumerate())
+
+
+def _quiet() -> str:
+    return ""
+
+
+def _quiet_failing() -> str:
+    raise RuntimeError("queue table missing")
+
+
+def test_a_quiet_job_is_recorded_only_when_it_did_something_or_failed(lock_app, test_jobs):
+    registry.register(registry.Job("idle", "Polls", "tests.scheduler.test_runner:_quiet", registry.every_seconds(3),
+                                   quiet=True))
+    registry.register(registry.Job("busy", "Polls", "tests.scheduler.test_runner:_fine", registry.every_seconds(3),
+                                   quiet=True))
+    registry.register(registry.Job("broken", "Polls", "tests.scheduler.test_runner:_quiet_failing",
+                                    registry.every_seconds(3), quiet=True))
+    assert runner.run_job("idle").summary == "Nothing to do"
+    runner.run_job("busy")
+    runner.run_job("broken")
+    recorded = db.session.execute(sa.select(JobRun.job_id, JobRun.status, JobRun.summary).order_by(JobRun.id)).all()
+    assert [tuple(row) for row in recorded] == [("busy", "ok", "3 things done"), ("broken", "error", "Failed")]
+
+
+def test_the_scheduler_process_runs_at_a_lower_cpu_priority_than_the_web(lock_app, monkeypatch):
+    """Its work (PDF reports above all) must not take the CPU from the web workers' pages."""
+    niced = []
+
+    class NoScheduler:
+        def start(self) -> None:
+            pass
+
+        def shutdown(self, wait: bool) -> None:
+            pass
+
+    monkeypatch.setattr("os.nice", niced.append)
+    monkeypatch.setattr(runner, "build_scheduler", lambda app: NoScheduler())
+    monkeypatch.setattr("signal.signal", lambda *args: None)  # the test runner's own handlers stay
+    result = lock_app.test_cli_runner().invoke(args=["scheduler", "run"])
+    assert result.exit_code == 0, result.output
+    assert niced == [10]
