@@ -42,7 +42,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "khusela-demo"  # noqa: S105 (the demo accounts of a throwaway database)
+PASSWORD = "fynbos-protea-demo"  # noqa: S105 (the demo accounts of a throwaway database)
 OFFICER, RISK_OWNER = "officer@example.org", "owner@example.org"
 DEPARTMENTS = 4
 LOGIN_TARGET_MS = 1_000

@@ -28,7 +28,7 @@ FOUNDATION = (*FOUNDATION_PACKAGES, "app.extensions", "app.config", "app.admin.m
 
 # The registers an ISMS keeps, and the packages that read them all.
 REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies")
-READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core")
+READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.backup")
 
 # Rules worth naming, in small modules of plain functions: no Flask, no database session.
 PURE_RULE_MODULES = {

@@ -11,7 +11,7 @@ Revises: a27f0795d3b3
 Create Date: 2026-12-06 17:43:34.271509
 
 """
-from alembic import op
+from alembic import context, op
 import sqlalchemy as sa
 import app.common.models  # noqa: F401  (custom column types)
 
@@ -44,10 +44,13 @@ def upgrade():
 
 def downgrade():
     keyed = op.get_bind().scalar(sa.text("SELECT count(*) FROM audit_entry WHERE hash_scheme <> 'sha256'"))
-    if keyed:
+    knowingly = context.get_x_argument(as_dictionary=True).get("keyed-audit") == "unverifiable"
+    if keyed and not knowingly:
         # Without the column they would read as SHA-256 entries, and the log would no longer verify.
         raise RuntimeError(f"{keyed} audit entries are keyed (HMAC-SHA256): downgrading would make them "
-                           "unverifiable. Restore a backup taken before the upgrade instead.")
+                           "unverifiable. Restore a backup taken before the upgrade instead (or, knowing that "
+                           "`audit verify` will then fail at the first of them: flask db downgrade "
+                           "-x keyed-audit=unverifiable).")
     op.drop_table('audit_checkpoint')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_column('hash_scheme')

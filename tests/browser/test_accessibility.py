@@ -401,4 +401,4 @@ def test_heat_map_tables_stay_accessible_and_a_cell_opens_its_risks(page, live_s
     expected = cell.get_attribute("href")
     cell.click()
     page.wait_for_url(live_server(expected))
-    expect(page.get_by_role("status")).to_contain_text("Only risks scored on matrix version 1, with inherent")
+    expect(page.get_by_role("status")).to_contain_text("Only risks on the heat map of matrix version 1, with inherent")
