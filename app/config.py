@@ -84,6 +84,9 @@ def from_environment(instance_path: Path) -> dict:
         # PDF reports prepared by the scheduler process (app.reports.prepared): where they are kept
         # (default: a "documents" folder inside the packs folder), for how many hours, how many one
         # user may have waiting, and how many may wait in all before new requests are turned away.
+        # A CSV/XLSX download of at least this many rows is built one at a time over every worker
+        # (app.common.export): a second one meanwhile is asked to try again in a minute (503).
+        "LARGE_EXPORT_ROWS": _int("KHUSELA_LARGE_EXPORT_ROWS", 1000),
         "DOCUMENTS_FOLDER": os.environ.get("KHUSELA_DOCUMENTS_FOLDER", ""),
         "DOCUMENT_RETENTION_HOURS": _int("KHUSELA_DOCUMENT_RETENTION_HOURS", 24),
         "DOCUMENTS_PENDING_PER_USER": _int("KHUSELA_DOCUMENTS_PER_USER", 3),

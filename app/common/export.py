@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.fonts import DEFAULT_FONT
 from openpyxl.utils import get_column_letter
+from werkzeug.exceptions import ServiceUnavailable
 
 from app.audit.actions import AuditAction
+from app.common import transactions
 from app.common.colours import text_colour_on
 from app.common.timeutil import to_local
 
@@ -144,7 +148,24 @@ def audited_export(
     from app.audit import services as audit
     from app.extensions import db
 
-    response = export_response(rows, columns, fmt, filename_stem)
-    audit.record(AuditAction.EXPORT, entity_type, None, summary=f"Exported {len(rows)} {what} as {fmt.upper()}")
-    db.session.commit()
+    with _large_export_slot(len(rows)):
+        response = export_response(rows, columns, fmt, filename_stem)
+        audit.record(AuditAction.EXPORT, entity_type, None, summary=f"Exported {len(rows)} {what} as {fmt.upper()}")
+        db.session.commit()
     return response
+
+
+@contextmanager
+def _large_export_slot(row_count: int) -> Iterator[None]:
+    """Large downloads are built one at a time over every worker: a 100,000-row workbook takes a core
+    for tens of seconds, and several at once would hold every gunicorn thread while sign-in and pages
+    wait. Most downloads are small (below LARGE_EXPORT_ROWS) and go straight through."""
+    if row_count < current_app.config["LARGE_EXPORT_ROWS"]:
+        yield
+        return
+    lock_file = Path(current_app.instance_path) / "large-export.lock"
+    with transactions.one_at_a_time(transactions.LARGE_EXPORT_LOCK, lock_file) as held:
+        if not held:
+            # 503 with Retry-After: the error page says Khusela is busy, and that nothing was lost.
+            raise ServiceUnavailable(retry_after=30)
+        yield

@@ -35,9 +35,11 @@ its commit or rollback:
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,8 +48,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session
 
-# Any constant shared by every process that appends to the chain.
-AUDIT_CHAIN_LOCK = 727002
+# PostgreSQL advisory lock keys: one list, so that no two locks share a number by accident (two
+# unrelated locks on one key would make unrelated work wait, and could deadlock with the audit lock).
+AUDIT_CHAIN_LOCK = 727002  # appending to the audit chain (here)
+RELIANCE_LOCK = 727003  # refreshing the control reliance summary (app.controls.reliance)
+DOCUMENT_QUEUE_LOCK = 727004  # claiming the next queued PDF report (app.reports.prepared)
+LARGE_EXPORT_LOCK = 727005  # building a large CSV/XLSX download (app.common.export)
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -128,3 +134,32 @@ def _release_write_lock(error: BaseException | None) -> None:
 def _begin_before_savepoint(connection: Connection, name) -> None:
     """Point 3: a SAVEPOINT outside a transaction would start one the driver knows nothing of."""
     _begin_immediate(connection)
+
+
+def try_lock_file(handle: Any) -> bool:
+    """An exclusive fcntl lock on an open file, without waiting: SQLite has no advisory locks, and
+    lives on one host, where a lock file serves every process instead."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def one_at_a_time(lock_key: int, lock_file: Path) -> Iterator[bool]:
+    """Yields True when this request holds the lock `lock_key` (PostgreSQL: an advisory lock until the
+    transaction ends; SQLite: `lock_file` until the block ends), False when another holds it. Never waits."""
+    from app.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        yield bool(db.session.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": lock_key}).scalar())
+        return
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a") as handle:
+        held = try_lock_file(handle)
+        try:
+            yield held
+        finally:
+            if held:
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, scoped_session
 
+from app.common import transactions
 from app.controls.models import Control, ControlReliance, ControlSource, control_mapping, risk_control
 from app.risks.models import Risk, RiskStatus
 
@@ -33,7 +34,6 @@ SOURCE_TABLES = frozenset({"risk", "risk_control", "control", "control_mapping"}
 SOURCE_ATTRIBUTES = {Risk: ("status", "reference", "controls"),
                      Control: ("source", "active", "annex_a_controls", "implemented_by", "risks")}
 STALE = "khusela.control_reliance_stale"  # session.info key: this transaction changed a source
-PG_LOCK = 727003  # pg_advisory_xact_lock key; the audit log's is 727002
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def refresh(session: AnySession) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # One refresher at a time, each reading after the previous one committed: two transactions
         # refreshing side by side would each store a summary that misses the other's change.
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_LOCK})
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": transactions.RELIANCE_LOCK})
     annex_ids = list(session.scalars(sa.select(Control.id).where(Control.source == ControlSource.ANNEX_A)))
     summary = relying_risk_ids(session, counts_for(implemented_by(session, annex_ids)), KEPT)
     kept = {row.control_id: row for row in session.scalars(sa.select(ControlReliance))}

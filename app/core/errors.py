@@ -15,6 +15,8 @@ MESSAGES = {
     405: ("Not allowed", "This address does not accept that kind of request."),
     413: ("File too large", "The upload is larger than the limit of {limit}. Nothing was saved."),
     429: ("Too many attempts", "Too many requests in a short time. Wait a minute and try again."),
+    503: ("Busy", "Khusela is busy preparing another large download right now. Nothing was lost: try again in a "
+          "minute."),
     500: ("Something went wrong", "An unexpected error stopped this request and nothing was saved. "
           "The error has been logged; if it happens again, tell your administrator the time it happened."),
 }

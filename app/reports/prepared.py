@@ -44,8 +44,6 @@ from app.extensions import db
 from app.reports import documents
 from app.reports.models import PENDING_DOCUMENT_STATUSES, DocumentStatus, PreparedDocument
 
-# pg_advisory_xact_lock key that makes claiming a build one process at a time (the audit chain's is 727002).
-QUEUE_LOCK = 727003
 # A build not finished after this long has died with its process: a 200-page PDF takes about 40 s.
 STALE_AFTER = timedelta(minutes=15)
 # A document still queued after this long, with no scheduler process running, gets a warning.
@@ -188,7 +186,7 @@ def _claim() -> int | None:
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # One statement is atomic on SQLite; on PostgreSQL two claimers could each see no build running.
-            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUEUE_LOCK})
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": transactions.DOCUMENT_QUEUE_LOCK})
         claimed = connection.execute(sa.update(table).where(table.c.id == oldest, queued, ~building)
                                      .values(status=DocumentStatus.BUILDING.value, started_at=now)
                                      .returning(table.c.id)).scalar()

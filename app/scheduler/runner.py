@@ -24,6 +24,7 @@ from flask import Flask
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
+from app.common import transactions
 from app.common.timeutil import utcnow
 from app.extensions import db
 from app.scheduler import jobs as registry
@@ -90,9 +91,7 @@ class FileLock(RunnerLock):
     def acquire(self) -> bool:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+")  # noqa: SIM115  (held open for the process's life)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not transactions.try_lock_file(handle):
             handle.close()
             return False
         handle.seek(0)
