@@ -36,8 +36,8 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['case_id'], ['policy_case.id'], name=op.f('fk_case_union_consultation_case_id_policy_case'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_case_union_consultation_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_case_union_consultation_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_case_union_consultation_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_case_union_consultation_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_union_consultation')),
     sa.UniqueConstraint('case_id', name=op.f('uq_case_union_consultation_case_id'))
     )
