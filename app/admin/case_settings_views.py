@@ -47,6 +47,7 @@ def _form_class() -> type[FlaskForm]:
 NUMBERS = {
     settings.REVOCATION_MAX_DAYS: ("Longest revocation of privileges (days)", 1, 365),
     settings.HEARING_NOTICE_WORKING_DAYS: ("Working days between the notice and the hearing", 1, 30),
+    settings.SUSPENSION_HEARING_DAYS: ("Days a precautionary suspension may last without a hearing", 1, 365),
     settings.CASE_RETENTION_YEARS: ("Years a closed case is kept", 1, 30),
 }
 

@@ -29,6 +29,7 @@ ASSET_CLASSIFICATIONS = "asset_classifications"
 POLICY_REVIEW_MONTHS = "policy_review_months"
 REVOCATION_MAX_DAYS = "revocation_max_days"
 HEARING_NOTICE_WORKING_DAYS = "hearing_notice_working_days"
+SUSPENSION_HEARING_DAYS = "suspension_hearing_days"
 CASE_RETENTION_YEARS = "case_retention_years"
 PACK_RETENTION_DAYS = "pack_retention_days"
 SESSION_LIFETIME_HOURS = "session_lifetime_hours"
@@ -51,6 +52,9 @@ def _defaults() -> dict:
         REVOCATION_MAX_DAYS: 90,
         # Schedule 8 item 4 / 2025 Code item 11: reasonable time to prepare; 5 working days is the custom.
         HEARING_NOTICE_WORKING_DAYS: 5,
+        # A precautionary suspension without a hearing is flagged after this many days (the PSCBC's 60;
+        # the SALGBC's agreement allows 3 months): collective agreements differ.
+        SUSPENSION_HEARING_DAYS: 60,
         # POPIA s14: kept no longer than needed; closed cases are listed for destruction after this.
         CASE_RETENTION_YEARS: 5,
         # Evidence packs hold copies of the evidence: removed this many days after they are built.

@@ -383,15 +383,18 @@ def previous_sign_in(user: User) -> datetime | None:
     )
 
 
-def entries_about(entity_type: str, entity_id, limit: int = 20) -> list[AuditEntry]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditEntry)
-            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
-            .order_by(AuditEntry.id.desc())
-            .limit(limit)
-        )
+def entries_about(entity_type: str, entity_id, limit: int | None = 20, *,
+                  excluding: tuple[str, ...] = ()) -> list[AuditEntry]:
+    """The newest entries about one record first; `excluding` leaves out actions (views, downloads)."""
+    statement = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
     )
+    if excluding:
+        statement = statement.where(AuditEntry.action.not_in(excluding))
+    return list(db.session.scalars(statement))
 
 
 def distinct_values(column) -> list[str]:

@@ -15,6 +15,7 @@ class Kind(enum.StrEnum):
     PRIVILEGES_RESTORE = "privileges_restore"
     TRAINING_DUE = "training_due"
     WARNING_LAPSING = "warning_lapsing"
+    SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
     DIGEST = "digest"
 
@@ -36,6 +37,7 @@ _LABELS = {
     Kind.PRIVILEGES_RESTORE: "Revoked privileges to restore",
     Kind.TRAINING_DUE: "Corrective training due",
     Kind.WARNING_LAPSING: "Warnings lapsing",
+    Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
     Kind.DIGEST: "Weekly digest",
 }
@@ -49,6 +51,8 @@ _RECIPIENTS = {
     Kind.PRIVILEGES_RESTORE: "whoever revoked them and whoever opened the case (else the HR officers)",
     Kind.TRAINING_DUE: "whoever assigned it and whoever opened the case (else the HR officers)",
     Kind.WARNING_LAPSING: "whoever gave the warning and whoever opened the case (else the HR officers)",
+    Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
+                                     "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -28,6 +28,7 @@ from app.common.timeutil import local_today
 from app.controls import queries as control_queries
 from app.extensions import db
 from app.policies import services as policy_services
+from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
 from app.policies.cases import services as case_services
 from app.risks import queries as risk_queries
@@ -45,6 +46,7 @@ LEAD_DAYS = {
     Kind.PRIVILEGES_RESTORE: 1,
     Kind.TRAINING_DUE: 7,
     Kind.WARNING_LAPSING: 30,
+    Kind.SUSPENSION_WITHOUT_HEARING: 7,
     Kind.END_OF_SUPPORT: 90,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
@@ -211,6 +213,23 @@ def warnings_lapsing(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+def suspensions_without_hearing(today: date, until: date) -> list[Reminder]:
+    """A precautionary suspension reaching the setting's limit without a hearing: hold it or lift the suspension."""
+    reminders = []
+    for suspension, reached in case_disciplinary.suspensions_without_hearing(today, until):
+        case = suspension.case
+        stage = _stage(reached, today)
+        title = (f"Suspension in case {case.reference} past its limit since {reached:%d %b %Y}, no hearing held"
+                 if stage == "overdue" else
+                 f"Suspension in case {case.reference} reaches its limit on {reached:%d %b %Y}, no hearing held")
+        reminders.append(Reminder(Message(
+            Kind.SUSPENSION_WITHOUT_HEARING, f"suspension:{suspension.id}:{stage}", reached, title,
+            f"The precautionary suspension began on {suspension.starts_on:%d %b %Y}. Hold the hearing, or lift the "
+            "suspension and record it in the case: a long suspension may be an unfair labour practice.",
+            _path("cases.detail", case_id=case.id)), _recipients(suspension.created_by_id, case.created_by_id)))
+    return reminders
+
+
 def end_of_support(today: date, until: date) -> list[Reminder]:
     """One reminder per owner and support-end date (an estate may have thousands of PCs on one
     operating system), naming the items."""
@@ -240,10 +259,11 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.PRIVILEGES_RESTORE: privileges_to_restore,
     Kind.TRAINING_DUE: trainings_due,
     Kind.WARNING_LAPSING: warnings_lapsing,
+    Kind.SUSPENSION_WITHOUT_HEARING: suspensions_without_hearing,
     Kind.END_OF_SUPPORT: end_of_support,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
-_HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING}
+_HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}
 
 
 def _active_users(user_ids: Iterable[int]) -> dict[int, User]:

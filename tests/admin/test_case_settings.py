@@ -25,6 +25,7 @@ def posted(**changes) -> dict:
     data = {f"{s}_{r}": action for s, row in matrix_setting(DEFAULT_MATRIX).items() for r, action in row.items()}
     return {**data, "valid_management": "3", "valid_written": "6", "valid_final_written": "12",
             "revocation_max_days": "90", "hearing_notice_working_days": "5", "case_retention_years": "5",
+            "suspension_hearing_days": "60",
             "seen": settings.state_of(PAGE_SETTINGS), **changes}  # as a page opened just now
 
 

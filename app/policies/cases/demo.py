@@ -256,6 +256,11 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
                                         "account created and used; the change register has no request for it."
                                         if full else "The mail gateway log shows the report forwarded to the "
                                         "bidder's address.", actor=None, today=today)
+    # The "flagged" employee is a NEHAWU shop steward: the union is told before the notice (Sch 8 item 4(2)).
+    union = disciplinary.UnionInput(False) if full else disciplinary.UnionInput(
+        True, "NEHAWU", completed, "Mr L. Jacobs (branch secretary)",
+        "Letter delivered by hand to the branch office; the branch raised no objection to the hearing going ahead.")
+    disciplinary.record_union_status(case, union, actor=None, today=today)
     disciplinary.add_allegation(case, f"On {case.incident_on.isoformat()} you {case.description[0].lower()}"
                                       f"{case.description[1:]}", actor=None)
     issued = fairness.add_working_days(completed, 1)
@@ -286,7 +291,9 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
         "Confidentiality of bids is required by the supply chain management regulations.",
         harm_caused="An outsider had VPN access for 11 days; no misuse found." if full else
         "The tender may have to be cancelled and re-advertised.",
-        representations_on_sanction=True),
+        representations_on_sanction=True, clean_record=True if full else None, service_years=11 if full else None,
+        record_weighed="Eleven years' clean service weigh for her, but the deliberate bypass of the controls she was "
+        "trusted to keep outweighs them: no lesser sanction would restore the trust the role needs." if full else ""),
         override_reason="The ICT policy briefing register signed on appointment is on the personnel file; the "
         "earlier cases for the clause involved no confidential information.", actor=None, today=today)
     outcome_on = decided + timedelta(days=1)
@@ -298,6 +305,7 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
     disciplinary.record_appeal(case, lodged_on=lodged, grounds="The sanction is too harsh for a first offence "
                                "with eleven years' clean service.", actor=None, today=today)
     disciplinary.record_appeal_outcome(case, outcome="dismissed", outcome_on=lodged + timedelta(days=14),
+                                       chair="Mr S. Dlamini", chair_position="Municipal Manager", chair_senior=True,
                                        reasons="The chair weighed the years of service against the role's trust "
                                        "and the harm; the dismissal was fair.", actor=None, today=today)
     return lodged + timedelta(days=14)

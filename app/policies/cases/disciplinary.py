@@ -1,7 +1,9 @@
 """The disciplinary procedure of a case decided as disciplinary action (Schedule 8 items 4 and 7
 for incidents before 4 September 2025, the 2025 Code of Good Practice: Dismissal items 8 and 11
 after): investigation, precautionary suspension, allegations, notice of the hearing, hearing,
-findings, sanction, written outcome with the notice of the right to refer a dispute, appeal.
+findings, sanction, written outcome with the notice of the right to refer a dispute, appeal. When the
+employee is a shop steward or a trade-union office-bearer, the union is informed and consulted before
+the notice, the hearing and the sanction (Sch 8 item 4(2)).
 
 Each step needs the one before it (the message names the missing step). Where a fairness check
 (app.policies.cases.fairness) warns, the step is refused unless a reason to go on is given; the
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import cast
 
 import sqlalchemy as sa
@@ -24,7 +26,7 @@ from app.auth.models import User
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.policies import services as policies
-from app.policies.cases import fairness
+from app.policies.cases import fairness, referral
 from app.policies.cases.fairness import FairnessWarning
 from app.policies.cases.models import (
     AppealOutcome,
@@ -35,14 +37,16 @@ from app.policies.cases.models import (
     CaseHearingNotice,
     CaseInvestigation,
     CaseSanction,
+    CaseStatus,
     CaseSuspension,
+    CaseUnionConsultation,
     Finding,
     GoverningCode,
     PolicyCase,
     Sanction,
 )
-from app.policies.cases.recommendation import Action
-from app.policies.cases.services import CLOSE_CHECKS, CaseRuleError, _require_open
+from app.policies.cases.recommendation import Action, EarlierWarning
+from app.policies.cases.services import CLOSE_CHECKS, CaseRuleError, _require_open, earlier_warnings
 from app.policies.models import PolicyClause, PolicyVersion
 
 OVERRIDE_REASON_MIN_CHARS = 20
@@ -209,6 +213,120 @@ def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor: User | 
     return suspension
 
 
+def suspension_limit_days() -> int:
+    return int(settings.get(settings.SUSPENSION_HEARING_DAYS))
+
+
+def lift_suspension(case: PolicyCase, *, lifted_on: date | None, actor: User | None,
+                    today: date | None = None) -> CaseSuspension:
+    """The suspension in force on `lifted_on` ends that day (the employee returns to work, the inquiry goes on)."""
+    today = today or local_today()
+    _require_disciplinary(case)
+    if problem := _date_problem("lifted_on", lifted_on, "the suspension was lifted", today=today):
+        raise CaseRuleError([problem])
+    assert lifted_on is not None  # _date_problem() refuses a missing date
+    suspension = next((s for s in reversed(case.suspensions) if s.starts_on <= lifted_on
+                       and (s.ends_on is None or s.ends_on >= lifted_on)), None)
+    if suspension is None:
+        raise CaseRuleError([("lifted_on", f"No precautionary suspension is in force on {lifted_on.isoformat()}.")])
+    before, suspension.ends_on = suspension.ends_on, lifted_on
+    _step(case, AuditAction.UPDATE, "Precautionary suspension lifted", {"suspension_ends_on": [before, lifted_on]},
+          actor=actor)
+    return suspension
+
+
+def suspensions_without_hearing(today: date, until: date) -> list[tuple[CaseSuspension, date]]:
+    """Precautionary suspensions still in force after `today`, in open cases without a hearing, that reach
+    the limit (suspension_limit_days()) by `until`: each with the last day within the limit."""
+    limit = suspension_limit_days()
+    statement = (sa.select(CaseSuspension).join(PolicyCase, CaseSuspension.case_id == PolicyCase.id)
+                 .outerjoin(CaseHearing, CaseHearing.case_id == PolicyCase.id)
+                 .where(PolicyCase.status == CaseStatus.OPEN.value, CaseHearing.id.is_(None),
+                        CaseSuspension.starts_on <= until - timedelta(days=limit),
+                        sa.or_(CaseSuspension.ends_on.is_(None), CaseSuspension.ends_on > today))
+                 .order_by(CaseSuspension.starts_on, CaseSuspension.id))
+    found = []
+    for suspension in db.session.scalars(statement):
+        reached = suspension.starts_on + timedelta(days=limit)
+        if suspension.ends_on is None or suspension.ends_on > reached:
+            found.append((suspension, reached))
+    return found
+
+
+# --- a union representative ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnionInput:
+    union_representative: bool | None  # None: not answered
+    union_name: str = ""
+    informed_on: date | None = None
+    informed_whom: str = ""
+    notes: str = ""
+
+
+UNION_QUESTION = ("is the employee a shop steward, or an office-bearer or official of a trade union? Disciplinary "
+                  "action against one is instituted only after the union is informed and consulted (Schedule 8 "
+                  "item 4(2); the 2025 Code item 11)")
+
+
+def record_union_status(case: PolicyCase, data: UnionInput, *, actor: User | None,
+                        today: date | None = None) -> CaseUnionConsultation:
+    """Sch 8 item 4(2) / 2025 Code item 11: the answer to the union question and, for a union
+    representative, when and whom at the union the employer informed and consulted. Answered before
+    the notice of the hearing; it may be corrected (or the consultation added) until the sanction."""
+    today = today or local_today()
+    _require_disciplinary(case)
+    if case.sanction is not None:
+        raise CaseRuleError("The sanction is decided: the answer on the union stands as recorded.")
+    problems: Problems = []
+    representative = data.union_representative
+    if representative is None:
+        problems.append(("union_representative", f"Answer the question: {UNION_QUESTION}."))
+    elif representative:
+        if not data.union_name.strip():
+            problems.append(("union_name", "Name the trade union (e.g. SAMWU, IMATU, NEHAWU)."))
+        if data.informed_on is not None:
+            if problem := _date_problem("informed_on", data.informed_on, "the union was informed", today=today,
+                                        not_before=case.incident_on, not_before_what="the incident"):
+                problems.append(problem)
+            if not data.informed_whom.strip():
+                problems.append(("informed_whom", "Say whom at the union you informed and consulted (name and "
+                                                  "position)."))
+        elif data.informed_whom.strip():
+            problems.append(("informed_on", "Give the date the union was informed and consulted."))
+    _raise_if(problems)
+    union = case.union_consultation
+    before = (union.union_representative, union.informed_on) if union else (None, None)
+    if union is None:
+        union = CaseUnionConsultation(case_id=case.id, union_representative=bool(representative))
+        db.session.add(union)
+    union.union_representative = bool(representative)
+    union.union_name = data.union_name.strip()[:200] if representative else ""
+    union.informed_on = data.informed_on if representative else None
+    union.informed_whom = data.informed_whom.strip()[:200] if representative else ""
+    union.notes = data.notes.strip() if representative else ""
+    _step(case, AuditAction.UPDATE, "Union question answered" if before[0] is None else "Union answer corrected",
+          {"union_representative": [before[0], bool(representative)], "union_informed_on": [before[1],
+                                                                                            union.informed_on]},
+          actor=actor)
+    return union
+
+
+def union_consulted(case: PolicyCase) -> bool:
+    union = case.union_consultation
+    return union is not None and union.consulted
+
+
+def _require_union_consulted(case: PolicyCase, before_what: str) -> None:
+    union = case.union_consultation
+    if union is None:
+        raise CaseRuleError(f"Answer the union question before {before_what}: {UNION_QUESTION}.")
+    if not union.consulted:
+        raise CaseRuleError(f"The employee is a union representative: record when the union ({union.union_name}) "
+                            f"was informed and consulted before {before_what} (Schedule 8 item 4(2)).")
+
+
 # --- allegations and the notice -------------------------------------------------------------------
 
 
@@ -256,6 +374,7 @@ class NoticeInput:
     allegations_included: bool = True
     representation_stated: bool = True
     interpreter_stated: bool = True
+    dismissal_possible: bool = True
 
 
 def notice_days() -> int:
@@ -276,12 +395,17 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
         raise CaseRuleError("Add the allegations first: the notice sets them out in writing.")
     if case.hearing is not None:
         raise CaseRuleError(f"The hearing was held on {case.hearing.held_on.isoformat()}: no further notice.")
+    _require_union_consulted(case, "the notice of the hearing")
+    informed_on = case.union_consultation.informed_on if case.union_consultation else None
     language = data.language.strip() or (case.employee.language or "")
     problems: Problems = []
     if problem := _date_problem("issued_on", data.issued_on, "the notice was issued", today=today,
                                 not_before=investigation.completed_on,
                                 not_before_what="the end of the investigation"):
         problems.append(problem)
+    elif data.issued_on is not None and informed_on is not None and data.issued_on < informed_on:
+        problems.append(("issued_on", f"The notice ({data.issued_on.isoformat()}) cannot be dated before the union "
+                                      f"was informed ({informed_on.isoformat()}): the union is consulted first."))
     if data.hearing_on is None:
         problems.append(("hearing_on", "Give the date of the hearing."))
     elif data.issued_on is not None and data.hearing_on <= data.issued_on:
@@ -307,7 +431,7 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
         case_id=case.id, issued_on=data.issued_on, hearing_on=data.hearing_on, hearing_time=data.hearing_time.strip(),
         venue=data.venue.strip(), language=language[:40], chair=data.chair.strip(),
         allegations_included=data.allegations_included, representation_stated=data.representation_stated,
-        interpreter_stated=data.interpreter_stated)
+        interpreter_stated=data.interpreter_stated, dismissal_possible=data.dismissal_possible)
     db.session.add(notice)
     _step(case, AuditAction.UPDATE,
           "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
@@ -339,6 +463,7 @@ def record_hearing(case: PolicyCase, data: HearingInput, *, override_reason: str
                             "have time to prepare.")
     if case.hearing is not None:
         raise CaseRuleError(f"The hearing of {case.hearing.held_on.isoformat()} is on record already.")
+    _require_union_consulted(case, "the hearing")
     notice = case.notices[-1]
     problems: Problems = []
     if problem := _date_problem("held_on", data.held_on, "of the hearing", today=today, not_before=notice.issued_on,
@@ -407,6 +532,10 @@ class SanctionInput:
     rule_importance: str = ""
     harm_caused: str = ""
     representations_on_sanction: bool = False
+    # Sch 8 item 3(5) / 2025 Code item 8: required before a dismissal.
+    clean_record: bool | None = None
+    service_years: int | None = None
+    record_weighed: str = ""
 
 
 def earlier_outcomes(case: PolicyCase) -> list[fairness.EarlierOutcome]:
@@ -440,10 +569,47 @@ def sanction_warnings(case: PolicyCase, data: SanctionInput) -> list[FairnessWar
     if case.code_enum == GoverningCode.CODE_2025:
         warnings += fairness.sanction_representations(data.representations_on_sanction)
     warnings += fairness.dismissal_reasons(data.sanction, data.reasons)
+    if case.notices:
+        warnings += fairness.dismissal_in_notice(data.sanction, case.notices[-1].dismissal_possible)
     warnings += fairness.policy_acknowledged(policies.has_acknowledged(case.policy_version, case.employee),
                                              str(case.policy_version))
     warnings += fairness.lighter_similar_sanctions(data.sanction, earlier_outcomes(case))
     return warnings
+
+
+def warnings_valid_at_incident(case: PolicyCase) -> list[EarlierWarning]:
+    """The employee's warnings from other cases still valid on the day of the incident: their record is not clean."""
+    return [w for w in earlier_warnings(case.employee_id, exclude_case_id=case.id) if w.valid_on(case.incident_on)]
+
+
+MAX_SERVICE_YEARS = 60
+
+
+def _record_and_service_problems(case: PolicyCase, data: SanctionInput, chosen: Sanction | None) -> Problems:
+    """Sch 8 item 3(5) / 2025 Code item 8: before a dismissal, the employee's record and length of service
+    are weighed against the misconduct; a record said to be clean must be."""
+    problems: Problems = []
+    if data.service_years is not None and not 0 <= data.service_years <= MAX_SERVICE_YEARS:
+        problems.append(("service_years", f"Give the completed years of service, 0 to {MAX_SERVICE_YEARS} (0 for less "
+                                          f"than a year), not {data.service_years}."))
+    if data.clean_record:
+        valid = warnings_valid_at_incident(case)
+        if valid:
+            listed = "; ".join(f"{w.warning_type.label.lower()} of {w.issued_on.isoformat()} (case {w.case_reference})"
+                               for w in valid)
+            problems.append(("clean_record", f"The record is not clean: still valid on the day of the incident: "
+                                             f"{listed}."))
+    if chosen == Sanction.DISMISSAL:
+        if data.clean_record is None:
+            problems.append(("clean_record", "Before a dismissal, say whether the employee's disciplinary record is "
+                                             "clean (Schedule 8 item 3(5); the 2025 Code item 8)."))
+        if data.service_years is None:
+            problems.append(("service_years", "Before a dismissal, give the employee's length of service in "
+                                              "completed years."))
+        if not data.record_weighed.strip():
+            problems.append(("record_weighed", "Before a dismissal, say how the employee's record and length of "
+                                               "service were weighed against the misconduct."))
+    return problems
 
 
 def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor: User | None,
@@ -457,6 +623,7 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         raise CaseRuleError("Record the hearing first: the sanction follows the hearing and the findings.")
     if case.sanction is not None:
         raise CaseRuleError(f"The sanction ({case.sanction.sanction_enum.label.lower()}) is on record already.")
+    _require_union_consulted(case, "the sanction")
     pending = [a.position for a in case.allegations if a.finding is None]
     if pending:
         raise CaseRuleError(f"Record the finding on allegation{'s' if len(pending) > 1 else ''} "
@@ -484,6 +651,7 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         if not data.harm_caused.strip():
             problems.append(("harm_caused", "Under the 2025 Code, describe the actual or potential harm caused "
                                             "(item 8)."))
+    problems += _record_and_service_problems(case, data, chosen)
     if problems or chosen is None:  # an unknown sanction is one of the problems
         raise CaseRuleError(problems)
     _go_on_or_refuse(case, sanction_warnings(case, data), override_reason, actor=actor)
@@ -493,7 +661,8 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         consistently_applied=data.consistently_applied, sanction_appropriate=data.sanction_appropriate,
         rule_importance=data.rule_importance.strip() if code_2025 else "",
         harm_caused=data.harm_caused.strip() if code_2025 else "",
-        representations_on_sanction=data.representations_on_sanction if code_2025 else False)
+        representations_on_sanction=data.representations_on_sanction if code_2025 else False,
+        clean_record=data.clean_record, service_years=data.service_years, record_weighed=data.record_weighed.strip())
     db.session.add(sanction)
     _step(case, AuditAction.UPDATE, f"Sanction decided: {chosen.label.lower()}",
           {"sanction": [None, chosen.value], "sanction_decided_on": [None, data.decided_on]}, actor=actor)
@@ -545,8 +714,49 @@ def record_appeal(case: PolicyCase, *, lodged_on: date | None, grounds: str, act
     return appeal
 
 
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "prof", "adv", "advocate"}
+
+
+def _name_words(name: str) -> list[str]:
+    """A person's name as compared: without a bracketed position, titles, punctuation or case."""
+    words = re.sub(r"[^\w\s]", " ", re.sub(r"\(.*?\)", " ", name)).casefold().split()
+    return [word for word in words if word not in _TITLES]
+
+
+def _same_person(one: str, other: str) -> bool:
+    return bool(_name_words(one)) and _name_words(one) == _name_words(other)
+
+
+def _appeal_chair_problems(case: PolicyCase, chair: str, chair_position: str, chair_senior: bool) -> Problems:
+    """The appeal is decided by someone senior to the hearing's chair who took no part in the case: an
+    appeal to the people who decided the case is no appeal. Seniority cannot be checked (there is no
+    hierarchy of positions to rank against), so the position is kept and HR confirms it."""
+    problems: Problems = []
+    if not chair.strip():
+        problems.append(("chair", "Name the chair of the appeal (the appeal authority)."))
+    else:
+        involved = [(what, name) for what, name in [
+            ("the chair of the hearing", case.hearing.chair if case.hearing else ""),
+            ("the chair named in the notice", case.notices[-1].chair if case.notices else ""),
+            ("the investigator", case.investigation.investigator if case.investigation else "")] if name]
+        clash = next(((what, name) for what, name in involved if _same_person(chair, name)), None)
+        if clash:
+            problems.append(("chair", f"The appeal is decided by someone who took no part in the case: {chair.strip()} "
+                                      f"is {clash[0]} ({clash[1]})."))
+    if not chair_position.strip():
+        problems.append(("chair_position", "Give the appeal chair's position: it shows their seniority to the "
+                                           "hearing's chair."))
+    if not chair_senior:
+        problems.append(("chair_senior", "Confirm that the appeal chair is senior to the chair of the hearing and "
+                                         "took no part in the case before."))
+    return problems
+
+
 def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | None, reasons: str,
-                          varied_sanction: str = "", actor: User | None, today: date | None = None) -> CaseAppeal:
+                          varied_sanction: str = "", chair: str = "", chair_position: str = "",
+                          chair_senior: bool = False, actor: User | None, today: date | None = None) -> CaseAppeal:
+    """The appeal's outcome, decided by an appeal chair senior to the hearing's chair and not involved
+    before; the employer's final decision (the referral period of a dismissal runs from it)."""
     today = today or local_today()
     _require_disciplinary(case)
     appeal = case.appeal
@@ -571,9 +781,11 @@ def record_appeal_outcome(case: PolicyCase, *, outcome: str, outcome_on: date | 
         problems.append(problem)
     if not reasons.strip():
         problems.append(("reasons", "Give the reasons for the appeal's outcome."))
+    problems += _appeal_chair_problems(case, chair, chair_position, chair_senior)
     if problems or result is None:  # an unknown outcome is one of the problems
         raise CaseRuleError(problems)
     appeal.outcome, appeal.outcome_on, appeal.outcome_reasons = result.value, outcome_on, reasons.strip()
+    appeal.chair, appeal.chair_position, appeal.chair_senior = chair.strip()[:200], chair_position.strip()[:200], True
     appeal.varied_sanction = varied_sanction if result == AppealOutcome.VARIED else None
     _step(case, AuditAction.UPDATE, f"Appeal outcome: {result.label.lower()}",
           {"appeal_outcome": [None, result.value], "varied_sanction": [None, appeal.varied_sanction]}, actor=actor)
@@ -589,6 +801,8 @@ def next_step(case: PolicyCase) -> str | None:
         return "investigation"
     if case.investigation.completed_on is None:
         return "complete_investigation"
+    if case.sanction is None and not union_consulted(case):
+        return "union"
     if not case.notices:
         return "notice"  # with the allegations before it
     if case.hearing is None:
@@ -604,9 +818,14 @@ def next_step(case: PolicyCase) -> str | None:
     return None
 
 
-def open_warnings(case: PolicyCase) -> list[FairnessWarning]:
+def open_warnings(case: PolicyCase, today: date | None = None) -> list[FairnessWarning]:
     """What still warns on the record as it stands and was not gone on with a reason."""
+    today = today or local_today()
     found: list[FairnessWarning] = []
+    for suspension in case.suspensions:
+        found += fairness.suspension_without_hearing(suspension.starts_on, suspension.ends_on,
+                                                     hearing_held=case.hearing is not None, today=today,
+                                                     limit_days=suspension_limit_days())
     if case.notices:
         notice = case.notices[-1]
         held = case.hearing.held_on if case.hearing else notice.hearing_on
@@ -616,6 +835,48 @@ def open_warnings(case: PolicyCase) -> list[FairnessWarning]:
     if case.sanction is not None and case.sanction.outcome_issued_on is not None:
         found += fairness.dismissal_referral(case.sanction.sanction, case.sanction.referral_notice_given)
     return [w for w in found if not overridden(case, w.check)]
+
+
+def first_referral(sanction: CaseSanction) -> referral.Referral | None:
+    """The period to refer a dispute about the sanction as the hearing decided it, from the written
+    outcome (from the decision, before the outcome is given)."""
+    if sanction.outcome_issued_on is not None:
+        return referral.referral(sanction.sanction, sanction.outcome_issued_on, "the written outcome")
+    return referral.referral(sanction.sanction, sanction.decided_on, "the sanction")
+
+
+def final_sanction(case: PolicyCase) -> str | None:
+    """The sanction that stands: the hearing's, or what the appeal left in its place ("none" when set aside)."""
+    if case.sanction is None:
+        return None
+    appeal = case.appeal
+    if appeal is None or appeal.outcome is None:
+        return case.sanction.sanction
+    if appeal.outcome == AppealOutcome.UPHELD.value:
+        return Sanction.NONE.value
+    if appeal.outcome == AppealOutcome.VARIED.value:
+        return appeal.varied_sanction
+    return case.sanction.sanction
+
+
+def final_referral(case: PolicyCase) -> referral.Referral | None:
+    """LRA s191(1)(b): the period to refer a dispute about the sanction that stands. A dismissal the
+    appeal upheld counts from the appeal's outcome (the employer's final decision to uphold it); a
+    sanction the appeal put in place counts from the appeal's outcome (the act itself); a lesser sanction
+    the appeal left standing counts from the written outcome (the act), which is the earlier day, so that
+    the employee is never told a later one than the law allows."""
+    sanction = case.sanction
+    if sanction is None:
+        return None
+    appeal = case.appeal
+    if appeal is None or appeal.outcome is None or appeal.outcome_on is None:
+        return first_referral(sanction)
+    standing = final_sanction(case)
+    if appeal.outcome == AppealOutcome.VARIED.value or standing == Sanction.DISMISSAL.value:
+        return referral.referral(standing, appeal.outcome_on, "the appeal's outcome")
+    if appeal.outcome == AppealOutcome.UPHELD.value:
+        return None
+    return first_referral(sanction)
 
 
 def _disciplinary_done(case: PolicyCase) -> str | None:

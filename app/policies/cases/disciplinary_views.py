@@ -1,7 +1,8 @@
 """The case page's "Disciplinary procedure" steps (cases/_disciplinary.html): investigation,
-precautionary suspension, allegations, notice, hearing, findings, sanction, written outcome,
-appeal. The rules and the fairness checks are in disciplinary.py; a step that a check warns about
-comes back with the warnings next to the reason field."""
+precautionary suspension (and lifting it), the union question, allegations, notice, hearing,
+findings, sanction, written outcome, appeal. The rules and the fairness checks are in
+disciplinary.py; a step that a check warns about comes back with the warnings next to the reason
+field."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from flask_wtf import FlaskForm
 
 from app.auth.permissions import CASE_STEPS, permission_required
 from app.common.saving import saving
-from app.policies.cases import disciplinary, services
+from app.policies.cases import disciplinary, referral, services
 from app.policies.cases.case_views import PAGE_CONTEXT, PAGE_FORMS, render_case
-from app.policies.cases.disciplinary import HearingInput, NoticeInput, SanctionInput, SuspensionInput
+from app.policies.cases.disciplinary import HearingInput, NoticeInput, SanctionInput, SuspensionInput, UnionInput
 from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.forms import (
     AllegationForm,
@@ -26,7 +27,9 @@ from app.policies.cases.forms import (
     NoticeForm,
     OutcomeForm,
     SanctionForm,
+    SuspensionEndForm,
     SuspensionForm,
+    UnionForm,
 )
 from app.policies.cases.models import CaseAllegation, PolicyCase
 from app.policies.cases.recommendation import Action
@@ -37,7 +40,7 @@ from app.policies.cases.views import bp
 PREFIXES = {InvestigationForm: "investigation", InvestigationDoneForm: "investigation-done",
             SuspensionForm: "suspension", AllegationForm: "allegation", NoticeForm: "notice", HearingForm: "hearing",
             SanctionForm: "sanction", OutcomeForm: "outcome", AppealForm: "appeal",
-            AppealOutcomeForm: "appeal-outcome"}
+            AppealOutcomeForm: "appeal-outcome", SuspensionEndForm: "suspension-end", UnionForm: "union"}
 
 
 def _form(form_class, **data):
@@ -54,7 +57,39 @@ def _procedure(case: PolicyCase, user) -> dict | None:
         return None
     return {"next": disciplinary.next_step(case), "warnings": disciplinary.open_warnings(case),
             "notice_days": disciplinary.notice_days(), "check_labels": CHECK_LABELS,
-            "code_2025": case.code == "code_2025"}
+            "code_2025": case.code == "code_2025", "suspension_days": disciplinary.suspension_limit_days(),
+            "referral": disciplinary.final_referral(case),
+            "first_referral": disciplinary.first_referral(case.sanction) if case.sanction else None,
+            "final_sanction": disciplinary.final_sanction(case),
+            "valid_warnings": disciplinary.warnings_valid_at_incident(case) if case.sanction is None else []}
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _chosen(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _union_form(case: PolicyCase) -> UnionForm:
+    """Opened with the answer on record, to correct it or add the union's consultation."""
+    union = case.union_consultation
+    if union is None:
+        return _form(UnionForm)
+    return _form(UnionForm, union_representative=_yes_no(union.union_representative), union_name=union.union_name,
+                 informed_on=union.informed_on, informed_whom=union.informed_whom, notes=union.notes)
+
+
+def _outcome_form(case: PolicyCase) -> OutcomeForm:
+    """Its referral sentence follows the sanction: 30 days for a dismissal, 90 for another sanction."""
+    form = _form(OutcomeForm)
+    period = referral.period_for(case.sanction.sanction if case.sanction else None)
+    if period is not None:
+        form.referral_notice_given.label.text = (
+            "It tells the employee of the right to refer a dispute to the bargaining council or the CCMA within "
+            f"{period.days} days ({period.dispute})")
+    return form
 
 
 PAGE_FORMS.update({
@@ -66,7 +101,9 @@ PAGE_FORMS.update({
     "hearing_form": lambda case: _form(HearingForm, chair=case.notices[-1].chair if case.notices else ""),
     "finding_forms": _finding_forms,
     "sanction_form": lambda case: _form(SanctionForm),
-    "outcome_form": lambda case: _form(OutcomeForm),
+    "outcome_form": _outcome_form,
+    "union_form": _union_form,
+    "suspension_end_form": lambda case: _form(SuspensionEndForm),
     "appeal_form": lambda case: _form(AppealForm),
     "appeal_outcome_form": lambda case: _form(AppealOutcomeForm),
 })
@@ -120,6 +157,36 @@ def record_suspension(case_id: int):
     return render_case(case, 422, suspension_form=form)
 
 
+@bp.post("/<int:case_id>/disciplinary/suspension/lifting")
+@permission_required(CASE_STEPS)
+def lift_suspension(case_id: int):
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
+    form = _form(SuspensionEndForm)
+    if form.validate_on_submit():
+        with saving(form, CaseRuleError):
+            suspension = disciplinary.lift_suspension(case, lifted_on=form.lifted_on.data, actor=current_user)
+            flash(f"Precautionary suspension lifted on {suspension.ends_on}.", "success")  # str(date): ISO
+            return _back(case)
+    return render_case(case, 422, suspension_end_form=form)
+
+
+@bp.post("/<int:case_id>/disciplinary/union")
+@permission_required(CASE_STEPS)
+def record_union_status(case_id: int):
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
+    form = _form(UnionForm)
+    if form.validate_on_submit():
+        with saving(form, CaseRuleError):
+            union = disciplinary.record_union_status(case, UnionInput(
+                union_representative=_chosen(form.union_representative.data),
+                union_name=form.union_name.data or "", informed_on=form.informed_on.data,
+                informed_whom=form.informed_whom.data or "", notes=form.notes.data or ""), actor=current_user)
+            flash("Union answer recorded." if union.consulted else
+                  "Union answer recorded: inform and consult the union before the notice of the hearing.", "success")
+            return _back(case)
+    return render_case(case, 422, union_form=form)
+
+
 @bp.post("/<int:case_id>/disciplinary/allegations")
 @permission_required(CASE_STEPS)
 def add_allegation(case_id: int):
@@ -159,7 +226,7 @@ def issue_notice(case_id: int):
                 venue=form.venue.data, language=form.language.data or "", chair=form.chair.data,
                 allegations_included=form.allegations_included.data,
                 representation_stated=form.representation_stated.data,
-                interpreter_stated=form.interpreter_stated.data),
+                interpreter_stated=form.interpreter_stated.data, dismissal_possible=form.dismissal_possible.data),
                 override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Notice issued: the hearing is on {notice.hearing_on.isoformat()} at {notice.hearing_time}.",
                   "success")
@@ -212,7 +279,9 @@ def record_sanction(case_id: int):
                 rule_known=form.rule_known.data, consistently_applied=form.consistently_applied.data,
                 sanction_appropriate=form.sanction_appropriate.data, rule_importance=form.rule_importance.data or "",
                 harm_caused=form.harm_caused.data or "",
-                representations_on_sanction=form.representations_on_sanction.data),
+                representations_on_sanction=form.representations_on_sanction.data,
+                clean_record=_chosen(form.clean_record.data), service_years=form.service_years.data,
+                record_weighed=form.record_weighed.data or ""),
                 override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Sanction recorded: {sanction.sanction_enum.label.lower()}. Give the employee the written "
                   "outcome.", "success")
@@ -259,7 +328,8 @@ def record_appeal_outcome(case_id: int):
             appeal = disciplinary.record_appeal_outcome(case, outcome=form.outcome.data,
                                                         outcome_on=form.outcome_on.data, reasons=form.reasons.data,
                                                         varied_sanction=form.varied_sanction.data or "",
-                                                        actor=current_user)
+                                                        chair=form.chair.data, chair_position=form.chair_position.data,
+                                                        chair_senior=form.chair_senior.data, actor=current_user)
             flash(f"Appeal outcome recorded: {appeal.outcome}.", "success")
             return _back(case)
     return render_case(case, 422, appeal_outcome_form=form)

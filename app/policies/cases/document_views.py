@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from app.auth.permissions import CASE_VIEW, permission_required
 from app.extensions import db
-from app.policies.cases import services, timeline
+from app.policies.cases import disciplinary, services, timeline
+from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.models import CaseHearingNotice, CaseWarning
 from app.policies.cases.views import bp
 from app.reports.pdf import pdf_response, render_pdf
@@ -35,10 +36,17 @@ def case_file(case_id: int):
     content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=case,
                          scope_label=f"Policy-violation case {case.reference}", version_label=status,
                          events=timeline.events(case), who=services.person(case.employee, current_user),
-                         similar=services.similar_cases(case, current_user))
+                         similar=services.similar_cases(case, current_user), **case_file_record(case))
     services.record_document(case, "the case file", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-case-file.pdf")
+
+
+def case_file_record(case):
+    """What the case file adds for the disciplinary procedure: the referral period of the sanction that
+    stands, and who recorded each step when (the case's entries in the audit log)."""
+    return {"referral": disciplinary.final_referral(case), "final_sanction": disciplinary.final_sanction(case),
+            "check_labels": CHECK_LABELS, "step_records": timeline.recorded_steps(case)}
 
 
 @bp.get("/<int:case_id>/warnings/<int:warning_id>/letter.pdf")
@@ -71,7 +79,23 @@ def outcome_letter(case_id: int):
     if case.sanction is None:
         abort(404)
     content = render_pdf("pdf/outcome_letter.html", title=f"Outcome of the disciplinary hearing — {case.reference}",
-                         case=case, sanction=case.sanction, who=services.person(case.employee, current_user))
+                         case=case, sanction=case.sanction, who=services.person(case.employee, current_user),
+                         referral=disciplinary.first_referral(case.sanction))
     services.record_document(case, "the outcome letter", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-outcome.pdf")
+
+
+@bp.get("/<int:case_id>/appeal-outcome.pdf")
+@permission_required(CASE_VIEW)
+def appeal_outcome_letter(case_id: int):
+    case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
+    if case.appeal is None or case.appeal.outcome is None or case.sanction is None:
+        abort(404)
+    content = render_pdf("pdf/appeal_outcome_letter.html", title=f"Outcome of the appeal — {case.reference}",
+                         case=case, appeal=case.appeal, sanction=case.sanction,
+                         final_sanction=disciplinary.final_sanction(case), referral=disciplinary.final_referral(case),
+                         who=services.person(case.employee, current_user))
+    services.record_document(case, "the appeal outcome letter", actor=current_user)
+    db.session.commit()
+    return pdf_response(content, f"{case.reference}-appeal-outcome.pdf")

@@ -20,6 +20,8 @@ POLICY_NOT_ACKNOWLEDGED = "policy_not_acknowledged"
 LIGHTER_SIMILAR_SANCTIONS = "lighter_similar_sanctions"
 SUBSTANTIVE_FAIRNESS = "substantive_fairness"
 SANCTION_REPRESENTATIONS = "sanction_representations"
+NOTICE_DISMISSAL = "notice_dismissal"
+SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
 
 CHECK_LABELS = {
     NOTICE_PERIOD: "Time to prepare for the hearing",
@@ -31,6 +33,8 @@ CHECK_LABELS = {
     LIGHTER_SIMILAR_SANCTIONS: "Consistency with earlier cases",
     SUBSTANTIVE_FAIRNESS: "Substantive fairness (rule, validity, awareness, consistency, sanction)",
     SANCTION_REPRESENTATIONS: "Representations on the sanction (2025 Code)",
+    NOTICE_DISMISSAL: "Dismissal as a possible outcome in the notice",
+    SUSPENSION_WITHOUT_HEARING: "Precautionary suspension without a hearing",
 }
 
 # Reasons shorter than this do not explain a dismissal (Sch 8 item 4(3): give the reasons).
@@ -152,6 +156,32 @@ def dismissal_referral(sanction: str, referral_notice_given: bool) -> list[Fairn
     return [FairnessWarning(DISMISSAL_REFERRAL, "The written outcome of a dismissal must tell the employee of the "
                                                 "right to refer a dispute to the bargaining council or the CCMA "
                                                 "within 30 days.")]
+
+
+def dismissal_in_notice(sanction: str, dismissal_possible: bool) -> list[FairnessWarning]:
+    """Sch 8 item 4(1) / 2025 Code item 11: the employee prepares (and speaks to the sanction) knowing
+    what is at stake; a dismissal after a notice that said it was not possible takes them by surprise."""
+    if sanction != DISMISSAL or dismissal_possible:
+        return []
+    return [FairnessWarning(NOTICE_DISMISSAL, "The notice of the hearing did not say that dismissal was a possible "
+                                              "outcome: the employee prepared for a lesser sanction.")]
+
+
+def suspension_without_hearing(starts_on: date, ends_on: date | None, *, hearing_held: bool, today: date,
+                               limit_days: int) -> list[FairnessWarning]:
+    """A precautionary suspension is for a short while (collective agreements cap it: the PSCBC's 60 days
+    is the default setting); one that goes on without a hearing may be an unfair labour practice
+    (LRA s186(2)(b)). Only a suspension still in force warns: one ending (or lifted) today is over."""
+    if hearing_held or starts_on > today or (ends_on is not None and ends_on <= today):
+        return []
+    days = (today - starts_on).days
+    if days <= limit_days:
+        return []
+    return [FairnessWarning(SUSPENSION_WITHOUT_HEARING,
+                            f"The precautionary suspension since {starts_on.isoformat()} has lasted {days} days "
+                            f"without a hearing (the limit is {limit_days} days, a setting): hold the hearing or "
+                            "lift the suspension. A long suspension may be an unfair labour practice "
+                            "(LRA s186(2)(b)).")]
 
 
 def policy_acknowledged(acknowledged: bool, policy: str) -> list[FairnessWarning]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.common.forms import IsoDateField, MultiCheckboxField, strip
 from app.policies.cases.models import AppealOutcome, Finding, Resource, Sanction
@@ -154,6 +154,27 @@ class SuspensionForm(FlaskForm):
                             description="Why the employee must stay away while the inquiry is pending.")
 
 
+class SuspensionEndForm(FlaskForm):
+    lifted_on = IsoDateField("Lifted on", validators=[DataRequired("Give the date the suspension was lifted.")],
+                             description="The day the employee returns to work; the inquiry goes on.")
+
+
+YES_NO = {"": "Choose", "no": "No", "yes": "Yes"}
+
+
+class UnionForm(FlaskForm):
+    union_representative = SelectField(
+        "Is the employee a shop steward, or an office-bearer or official of a trade union?", choices=YES_NO,
+        validators=[DataRequired("Answer the question: the union must be informed and consulted first if so.")])
+    union_name = StringField("Trade union", filters=[strip], validators=[Optional(), Length(max=200)],
+                             description="E.g. SAMWU, IMATU, NEHAWU, PSA.")
+    informed_on = IsoDateField("Union informed and consulted on", validators=[Optional()],
+                               description="Before the notice of the hearing (Schedule 8 item 4(2)).")
+    informed_whom = StringField("Whom at the union", filters=[strip], validators=[Optional(), Length(max=200)],
+                                description="Name and position, e.g. the branch secretary.")
+    notes = TextAreaField("How, and what the union said (optional)", validators=[Optional(), Length(max=5000)])
+
+
 class AllegationForm(FlaskForm):
     text = TextAreaField("Allegation", validators=[DataRequired("Write the allegation."), Length(max=5000)],
                          description="What the employee is alleged to have done, when, and which rule it breaks.")
@@ -175,6 +196,9 @@ class NoticeForm(FlaskForm):
     representation_stated = BooleanField("It states the right to a representative (shop steward or fellow "
                                          "employee)", default=True)
     interpreter_stated = BooleanField("It states the right to an interpreter", default=True)
+    dismissal_possible = BooleanField("It states that dismissal is a possible outcome", default=True,
+                                      description="Untick only if the organisation will not dismiss for these "
+                                                  "allegations: a dismissal would then need a reason to go on.")
     override_reason = _override_field()
 
 
@@ -216,6 +240,14 @@ class SanctionForm(FlaskForm):
     harm_caused = TextAreaField("Actual or potential harm caused", validators=[Optional(), Length(max=5000)])
     representations_on_sanction = BooleanField("The employee made (or was offered the chance to make) "
                                                "representations on the sanction")
+    clean_record = SelectField("Is the employee's disciplinary record clean?", choices={
+        "": "Choose", "yes": "Yes: no valid warnings or earlier sanctions", "no": "No"}, validators=[Optional()])
+    service_years = IntegerField("Length of service (completed years)", validators=[
+        Optional(), NumberRange(min=0, max=60, message="Between 0 and 60 years (0 for less than a year).")])
+    record_weighed = TextAreaField("How the record and the length of service were weighed",
+                                   validators=[Optional(), Length(max=5000)],
+                                   description="Required for a dismissal (Schedule 8 item 3(5); the 2025 Code item "
+                                               "8): why they do, or do not, outweigh the misconduct.")
     override_reason = _override_field()
 
 
@@ -234,6 +266,13 @@ class AppealForm(FlaskForm):
 
 
 class AppealOutcomeForm(FlaskForm):
+    chair = StringField("Chair of the appeal", filters=[strip], validators=[
+        DataRequired("Name the chair of the appeal (the appeal authority)."), Length(max=200)],
+        description="Someone who took no part in the case: not the hearing's chair or the investigator.")
+    chair_position = StringField("Position", filters=[strip], validators=[
+        DataRequired("Give the appeal chair's position."), Length(max=200)])
+    chair_senior = BooleanField("The appeal chair is senior to the chair of the hearing and took no part in the "
+                                "case before")
     outcome = SelectField("Outcome", choices={"": "Choose", **{o.value: o.label for o in AppealOutcome}},
                           validators=[DataRequired("Choose the outcome of the appeal.")])
     outcome_on = IsoDateField("Decided on", validators=[DataRequired("Give the date of the appeal's outcome.")])

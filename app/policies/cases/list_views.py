@@ -14,8 +14,8 @@ from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, SortColumn, all_matching, choice_arg, id_arg, requested_export
 from app.extensions import db
-from app.policies.cases import services
-from app.policies.cases.models import PolicyCase
+from app.policies.cases import disciplinary, services
+from app.policies.cases.models import PolicyCase, Sanction
 from app.policies.cases.recommendation import Action, Severity
 from app.policies.cases.views import bp
 
@@ -49,9 +49,22 @@ SORT_COLUMNS: dict[str, SortColumn] = {
 }
 
 
+def _sanction_label(value: str | None) -> str:
+    return Sanction(value).label if value else ""
+
+
+# The closing summary is free text that may name people: only for readers who see personal details.
+OUTCOME_WITHHELD = "(withheld: free text)"
+
+
 def _columns() -> list[Column]:
     def who(case):
         return services.person(case.employee, current_user)
+
+    def outcome(case):
+        if not case.outcome:
+            return ""
+        return case.outcome if services.sees_personal_details(current_user) else OUTCOME_WITHHELD
 
     return [
         Column("Case", lambda c: c.reference, 16),
@@ -66,8 +79,15 @@ def _columns() -> list[Column]:
         Column("Security risk", lambda c: c.security_risk_enum.label, 10),
         Column("Recommended", lambda c: c.recommended.label, 24),
         Column("Decided", lambda c: c.decided.label if c.decided else "", 24),
+        # The disciplinary procedure's outcome: the hearing's sanction, the appeal, what stands.
+        Column("Sanction", lambda c: _sanction_label(c.sanction.sanction if c.sanction else None), 20),
+        Column("Sanction decided", lambda c: c.sanction.decided_on if c.sanction else None, 12),
+        Column("Appeal", lambda c: (c.appeal.outcome_enum.label if c.appeal.outcome_enum else "Lodged, undecided")
+               if c.appeal else "", 24),
+        Column("Final sanction", lambda c: _sanction_label(disciplinary.final_sanction(c)), 20),
         Column("Status", lambda c: c.status_enum.label, 10),
         Column("Closed", lambda c: c.closed_on, 12),
+        Column("Outcome", outcome, 40),
     ]
 
 

@@ -107,6 +107,7 @@ class PolicyCase(Model, Timestamped, Versioned):
     hearing: Mapped[CaseHearing | None] = relationship(viewonly=True)
     sanction: Mapped[CaseSanction | None] = relationship(viewonly=True)
     appeal: Mapped[CaseAppeal | None] = relationship(viewonly=True)
+    union_consultation: Mapped[CaseUnionConsultation | None] = relationship(viewonly=True)
     fairness_overrides: Mapped[list[CaseFairnessOverride]] = relationship(order_by="CaseFairnessOverride.id",
                                                                           viewonly=True)
 
@@ -305,6 +306,7 @@ class CaseSuspension(Model, Timestamped):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), index=True)
+    case: Mapped[PolicyCase] = relationship()
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     review_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -341,6 +343,8 @@ class CaseHearingNotice(Model, Timestamped):
     allegations_included: Mapped[bool] = mapped_column(Boolean, default=True)
     representation_stated: Mapped[bool] = mapped_column(Boolean, default=True)  # shop steward or fellow employee
     interpreter_stated: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What is at stake, so that the employee prepares for it (and may speak to the sanction).
+    dismissal_possible: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class CaseHearing(Model, Timestamped):
@@ -379,6 +383,11 @@ class CaseSanction(Model, Timestamped):
     representations_on_sanction: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome_issued_on: Mapped[date | None] = mapped_column(Date)  # the written outcome given to the employee
     referral_notice_given: Mapped[bool] = mapped_column(Boolean, default=False)  # CCMA / bargaining council
+    # Sch 8 item 3(5) / 2025 Code item 8: the employee's record and length of service are weighed before a
+    # dismissal (required for one, kept for any sanction when given).
+    clean_record: Mapped[bool | None] = mapped_column(Boolean)
+    service_years: Mapped[int | None] = mapped_column()
+    record_weighed: Mapped[str] = mapped_column(Text, default="")
 
     @property
     def sanction_enum(self) -> Sanction:
@@ -396,6 +405,35 @@ class CaseAppeal(Model, Timestamped):
     outcome_on: Mapped[date | None] = mapped_column(Date)
     outcome_reasons: Mapped[str] = mapped_column(Text, default="")
     varied_sanction: Mapped[str | None] = mapped_column(String(32))
+    # Who decided the appeal: someone other than the hearing's chair, senior to them.
+    chair: Mapped[str] = mapped_column(String(200), default="")
+    chair_position: Mapped[str] = mapped_column(String(200), default="")
+    chair_senior: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def outcome_enum(self) -> AppealOutcome | None:
+        return AppealOutcome(self.outcome) if self.outcome else None
+
+
+class CaseUnionConsultation(Model, Timestamped):
+    """Whether the employee is a shop steward or an office-bearer or official of a trade union and, if so,
+    when the union was informed and consulted: disciplinary action against one is not instituted before
+    (Schedule 8 item 4(2); the 2025 Code item 11). Trade-union membership is special personal
+    information (POPIA s26): kept here, where the procedure needs it, not on the employee register."""
+
+    __tablename__ = "case_union_consultation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("policy_case.id", ondelete="CASCADE"), unique=True)
+    union_representative: Mapped[bool] = mapped_column(Boolean)
+    union_name: Mapped[str] = mapped_column(String(200), default="")
+    informed_on: Mapped[date | None] = mapped_column(Date)
+    informed_whom: Mapped[str] = mapped_column(String(200), default="")  # at the union: name and position
+    notes: Mapped[str] = mapped_column(Text, default="")  # how, and what the union said
+
+    @property
+    def consulted(self) -> bool:
+        return not self.union_representative or self.informed_on is not None
 
 
 class CaseFairnessOverride(Model):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from app.audit import services as audit
+from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.timeutil import to_local
 from app.extensions import db
@@ -71,16 +73,24 @@ def _privilege_events(case: PolicyCase) -> list[Event]:
 
 
 def _disciplinary_events(case: PolicyCase) -> list[Event]:
+    """Each step with who recorded it: a step that completes a record (the investigation's findings, the
+    written outcome, the appeal's outcome) is its record's last update."""
     events = []
     if case.investigation:
-        events.append(Event(case.investigation.started_on, "Investigation started",
-                            f"Investigator: {case.investigation.investigator}", _who(case.investigation.created_by_id)))
-        if case.investigation.completed_on:
-            events.append(Event(case.investigation.completed_on, "Investigation completed",
-                                case.investigation.findings))
+        investigation = case.investigation
+        events.append(Event(investigation.started_on, "Investigation started",
+                            f"Investigator: {investigation.investigator}", _who(investigation.created_by_id)))
+        if investigation.completed_on:
+            events.append(Event(investigation.completed_on, "Investigation completed", investigation.findings,
+                                _who(investigation.updated_by_id)))
     for suspension in case.suspensions:
         until = f" until {suspension.ends_on.isoformat()}" if suspension.ends_on else ""
-        events.append(Event(suspension.starts_on, "Precautionary suspension on full pay" + until, suspension.reasons))
+        events.append(Event(suspension.starts_on, "Precautionary suspension on full pay" + until, suspension.reasons,
+                            _who(suspension.created_by_id)))
+    union = case.union_consultation
+    if union and union.informed_on:
+        events.append(Event(union.informed_on, "Trade union informed and consulted",
+                            f"{union.union_name}: {union.informed_whom}", _who(union.updated_by_id)))
     for notice in case.notices:
         events.append(Event(notice.issued_on, "Notice of the disciplinary hearing",
                             f"Hearing on {notice.hearing_on.isoformat()} at {notice.hearing_time}, {notice.venue}; "
@@ -97,11 +107,15 @@ def _disciplinary_events(case: PolicyCase) -> list[Event]:
                             case.sanction.reasons, _who(case.sanction.created_by_id)))
         if case.sanction.outcome_issued_on:
             referral = " with notice of the right to refer a dispute" if case.sanction.referral_notice_given else ""
-            events.append(Event(case.sanction.outcome_issued_on, "Written outcome given" + referral))
+            events.append(Event(case.sanction.outcome_issued_on, "Written outcome given" + referral, "",
+                                _who(case.sanction.updated_by_id)))
     if case.appeal:
-        events.append(Event(case.appeal.lodged_on, "Appeal lodged", case.appeal.grounds))
+        events.append(Event(case.appeal.lodged_on, "Appeal lodged", case.appeal.grounds,
+                            _who(case.appeal.created_by_id)))
         if case.appeal.outcome_on and case.appeal.outcome:
-            events.append(Event(case.appeal.outcome_on, "Appeal decided", case.appeal.outcome_reasons))
+            chair = f"Chair: {case.appeal.chair}, {case.appeal.chair_position}. " if case.appeal.chair else ""
+            events.append(Event(case.appeal.outcome_on, "Appeal decided", chair + case.appeal.outcome_reasons,
+                                _who(case.appeal.updated_by_id)))
     for override in case.fairness_overrides:
         events.append(Event(to_local(override.recorded_at).date(), "Fairness check overridden",
                             f"{override.check.replace('_', ' ')}: {override.reason}", _who(override.recorded_by_id)))
@@ -115,3 +129,24 @@ def events(case: PolicyCase) -> list[Event]:
     """Every source's events, by date (a stable sort keeps each source's own order within a day)."""
     found = [event for source in TIMELINE_SOURCES for event in source(case)]
     return sorted(found, key=lambda event: event.on)
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    """One write to the case as the audit log holds it: when, by whom, what."""
+
+    at: datetime  # local time
+    by: str
+    what: str
+
+
+# Reading the case or downloading its documents is not a step of it.
+_NOT_STEPS = (AuditAction.VIEW.value, AuditAction.DOWNLOAD.value, AuditAction.EXPORT.value)
+
+
+def recorded_steps(case: PolicyCase) -> list[RecordedStep]:
+    """Who recorded each step of the case and when, oldest first, from the audit log."""
+    entries = reversed(audit.entries_about("case", case.id, limit=None, excluding=_NOT_STEPS))
+    return [RecordedStep(to_local(entry.occurred_at),
+                         entry.actor.full_name if entry.actor else (entry.actor_email or "Khusela (no signed-in user)"),
+                         entry.summary) for entry in entries]

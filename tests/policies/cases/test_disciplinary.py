@@ -15,7 +15,14 @@ from app.audit.models import AuditEntry
 from app.extensions import db
 from app.policies.cases import disciplinary as steps
 from app.policies.cases import services as cases
-from app.policies.cases.disciplinary import FairnessError, HearingInput, NoticeInput, SanctionInput, SuspensionInput
+from app.policies.cases.disciplinary import (
+    FairnessError,
+    HearingInput,
+    NoticeInput,
+    SanctionInput,
+    SuspensionInput,
+    UnionInput,
+)
 from app.policies.cases.models import CaseFairnessOverride, CaseHearingNotice, CaseSanction, CaseSuspension
 from app.policies.cases.services import CaseRuleError
 from app.policies.models import PolicyAcknowledgement
@@ -26,6 +33,9 @@ TODAY = date(2026, 12, 4)
 REASON = "The employee asked for the earlier date and waived the rest of the notice period."
 DISMISSAL_REASONS = ("Shared the administrator password with an outside contractor after a final written warning "
                      "for the same conduct; trust in the employee is broken.")
+# What a dismissal needs on record besides its reasons: the employee's record and length of service weighed.
+DISMISSAL_RECORD = {"clean_record": False, "service_years": 4, "record_weighed": "Four years' service do not "
+                    "outweigh repeating the conduct a final written warning was given for."}
 
 
 @pytest.fixture
@@ -79,6 +89,7 @@ def to_notice(case):
                                today=TODAY)
     steps.complete_investigation(case, completed_on=date(2026, 11, 6), findings="The proxy log shows the login.",
                                  actor=None, today=TODAY)
+    steps.record_union_status(case, UnionInput(False), actor=None, today=TODAY)
     steps.add_allegation(case, "On 2 November 2026 you shared your password with a contractor (clause 4.2).",
                          actor=None)
     db.session.commit()
@@ -107,6 +118,10 @@ def to_outcome(case, **changes):
     steps.record_sanction(case, sanction(**changes), actor=None, today=TODAY)
     db.session.commit()
     return case
+
+
+# The appeal's chair: not the hearing's (Mr T. Nkosi), senior to them.
+APPEAL_CHAIR = {"chair": "Ms N. Dube", "chair_position": "Municipal Manager", "chair_senior": True}
 
 
 def entries(action="update") -> list[AuditEntry]:
@@ -447,9 +462,11 @@ def test_no_acknowledgement_of_the_policy_needs_a_reason(employee, policy):
 def test_a_dismissal_with_thin_reasons_needs_a_reason_to_go_on(employee, policy):
     case = to_sanction(disciplinary_case(employee, policy))
     with pytest.raises(FairnessError) as warned:
-        steps.record_sanction(case, sanction(sanction="dismissal", reasons="Serious."), actor=None, today=TODAY)
+        steps.record_sanction(case, sanction(sanction="dismissal", reasons="Serious.", **DISMISSAL_RECORD), actor=None,
+                              today=TODAY)
     assert [w.check for w in warned.value.warnings] == ["dismissal_reasons"]
-    steps.record_sanction(case, sanction(sanction="dismissal", reasons=DISMISSAL_REASONS), actor=None, today=TODAY)
+    steps.record_sanction(case, sanction(sanction="dismissal", reasons=DISMISSAL_REASONS, **DISMISSAL_RECORD),
+                          actor=None, today=TODAY)
     assert case.sanction.sanction == "dismissal"
 
 
@@ -488,7 +505,8 @@ def test_the_written_outcome_follows_the_sanction(employee, policy):
 
 
 def test_a_dismissal_without_the_referral_notice_needs_a_reason(employee, policy):
-    case = to_outcome(disciplinary_case(employee, policy), sanction="dismissal", reasons=DISMISSAL_REASONS)
+    case = to_outcome(disciplinary_case(employee, policy), sanction="dismissal", reasons=DISMISSAL_REASONS,
+                      **DISMISSAL_RECORD)
 
     with pytest.raises(FairnessError) as warned:
         steps.record_outcome_issued(case, issued_on=date(2026, 11, 19), referral_notice_given=False, actor=None,
@@ -519,9 +537,10 @@ def test_the_appeal_follows_the_written_outcome(employee, policy):
     with pytest.raises(CaseRuleError) as refused:
         steps.record_appeal_outcome(case, outcome="varied", outcome_on=date(2026, 11, 19),
                                     varied_sanction="final_written_warning", reasons="", actor=None, today=TODAY)
-    assert [field for field, _ in refused.value.problems] == ["varied_sanction", "outcome_on", "reasons"]
+    assert [field for field, _ in refused.value.problems] == ["varied_sanction", "outcome_on", "reasons", "chair",
+                                                              "chair_position", "chair_senior"]
     steps.record_appeal_outcome(case, outcome="varied", outcome_on=date(2026, 12, 1), varied_sanction="written_warning",
-                                reasons="A first offence, admitted.", actor=None, today=TODAY)
+                                reasons="A first offence, admitted.", **APPEAL_CHAIR, actor=None, today=TODAY)
 
     assert (case.appeal.outcome, case.appeal.varied_sanction) == ("varied", "written_warning")
     assert entries()[-1].summary == f"Appeal outcome: sanction varied in case {case.reference}"
@@ -544,13 +563,14 @@ def test_a_disciplinary_case_closes_after_the_sanction_and_its_written_outcome(e
     with pytest.raises(CaseRuleError, match="awaits its outcome"):
         close()
     steps.record_appeal_outcome(case, outcome="dismissed", outcome_on=date(2026, 12, 1), reasons="Fair.",
-                                actor=None, today=TODAY)
+                                **APPEAL_CHAIR, actor=None, today=TODAY)
     close()
     assert case.status == "closed"
 
 
 def test_a_dismissal_closes_only_with_the_referral_notice_or_an_override(employee, policy):
-    case = to_outcome(disciplinary_case(employee, policy), sanction="dismissal", reasons=DISMISSAL_REASONS)
+    case = to_outcome(disciplinary_case(employee, policy), sanction="dismissal", reasons=DISMISSAL_REASONS,
+                      **DISMISSAL_RECORD)
     steps.record_outcome_issued(case, issued_on=date(2026, 11, 19), referral_notice_given=False,
                                 override_reason="The referral notice was read out and signed for at the hearing.",
                                 actor=None, today=TODAY)

@@ -255,8 +255,9 @@ def test_the_2025_code_fields_are_asked_and_shown(client, login_as, employee, po
 def test_a_dismissal_to_its_written_outcome_appeal_and_closing(client, login_as, employee, policy):
     case = to_sanction(disciplinary_case(employee, policy))
     login_as("hr_officer")
-    client.post(f"/cases/{case.id}/disciplinary/sanction", data=sanction_form(sanction="dismissal",
-                                                                              reasons=DISMISSAL_REASONS))
+    client.post(f"/cases/{case.id}/disciplinary/sanction", data=sanction_form(
+        sanction="dismissal", reasons=DISMISSAL_REASONS, clean_record="no", service_years="4",
+        record_weighed="Four years' service do not outweigh a repeat of the conduct."))
 
     no_referral = client.post(f"/cases/{case.id}/disciplinary/outcome", data={"outcome-issued_on": "2026-11-19"})
     client.post(f"/cases/{case.id}/disciplinary/outcome", data={"outcome-issued_on": "2026-11-19",
@@ -265,7 +266,8 @@ def test_a_dismissal_to_its_written_outcome_appeal_and_closing(client, login_as,
                                                                "appeal-grounds": "The sanction is too harsh."})
     client.post(f"/cases/{case.id}/disciplinary/appeal/outcome", data={
         "appeal-outcome-outcome": "dismissed", "appeal-outcome-outcome_on": "2026-12-01",
-        "appeal-outcome-reasons": "The dismissal was fair."})
+        "appeal-outcome-reasons": "The dismissal was fair.", "appeal-outcome-chair": "Ms N. Dube",
+        "appeal-outcome-chair_position": "Municipal Manager", "appeal-outcome-chair_senior": "y"})
     closed = client.post(f"/cases/{case.id}/close", data={"version": str(case.version), "outcome": "Dismissed."},
                          follow_redirects=True)
 
@@ -273,7 +275,7 @@ def test_a_dismissal_to_its_written_outcome_appeal_and_closing(client, login_as,
     assert "Notice of the right to refer a dismissal dispute" in error_next_to(no_referral, "outcome-override_reason")
     text = text_of(closed)
     assert "Closed on" in text and "Appeal dismissed (sanction stands)" in text
-    assert "Notice of the right to refer a dispute (bargaining council or CCMA, 30 days): Yes" in text
+    assert "Notice of the right to refer a dispute to the bargaining council or the CCMA (30 days): Yes" in text
     summaries = [e.summary for e in case_entries(case)]
     assert f"Written outcome issued in case {case.reference}" in summaries
     assert all("Ayanda" not in e.summary + e.changes for e in case_entries(case))
