@@ -198,7 +198,10 @@ def build_app(workdir: Path, **overrides):
     """The app on the throwaway database, its evidence files in the same temporary directory, the
     garbage collector set up as wsgi.py sets it up for a gunicorn worker."""
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-                      "EVIDENCE_FOLDER": str(workdir / "evidence"), **overrides})
+                      "EVIDENCE_FOLDER": str(workdir / "evidence"),
+                      # The audit checkpoints the measurements take: never into the project's instance/.
+                      "PACK_SIGNING_KEY": str(workdir / "pack_signing_key.pem"),
+                      "AUDIT_CHECKPOINT_FILE": str(workdir / "audit_checkpoint.json"), **overrides})
     settle_long_lived_process()
     return app
 
