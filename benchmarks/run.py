@@ -44,12 +44,15 @@ from werkzeug.test import encode_multipart  # noqa: E402
 from app import create_app  # noqa: E402
 from app.assets.importing import import_assets  # noqa: E402
 from app.assets.models import Asset  # noqa: E402
+from app.audit import checkpoints, extracts, verification  # noqa: E402
 from app.audit import services as audit  # noqa: E402
-from app.audit.models import AuditEntry  # noqa: E402
+from app.audit.exports import auditors_columns  # noqa: E402
+from app.audit.models import AuditEntry, CheckpointReason  # noqa: E402
 from app.auth import services as accounts  # noqa: E402
 from app.auth.models import Department, Role, User  # noqa: E402
 from app.auth.passwords import verify_password  # noqa: E402
 from app.common import uploads  # noqa: E402
+from app.common.export import csv_chunks  # noqa: E402
 from app.common.timeutil import local_today  # noqa: E402
 from app.controls import reliance, soa, soa_views  # noqa: E402
 from app.controls.demo import demo_pdf  # noqa: E402
@@ -195,7 +198,10 @@ def build_app(workdir: Path, **overrides):
     """The app on the throwaway database, its evidence files in the same temporary directory, the
     garbage collector set up as wsgi.py sets it up for a gunicorn worker."""
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
-                      "EVIDENCE_FOLDER": str(workdir / "evidence"), **overrides})
+                      "EVIDENCE_FOLDER": str(workdir / "evidence"),
+                      # The audit checkpoints the measurements take: never into the project's instance/.
+                      "PACK_SIGNING_KEY": str(workdir / "pack_signing_key.pem"),
+                      "AUDIT_CHECKPOINT_FILE": str(workdir / "audit_checkpoint.json"), **overrides})
     settle_long_lived_process()
     return app
 
@@ -629,6 +635,26 @@ def measure_audit_and_users(app, results: Results) -> None:
         results.add("audit_verify_chain", entries, samples,
                     description="verify_chain(): recompute every entry's HMAC-SHA256 and check each link",
                     entries_per_second=round(entries / (statistics.median(samples) / 1000)))
+
+        # What /audit's "Verify the whole log now" and the nightly audit-verify job do (issue 18).
+        samples = measure(lambda: (verification.verify_and_record(), db.session.commit()), runs=3, warmup=0)
+        results.add("audit_verify_and_record", entries, samples,
+                    description="verification.verify_and_record(): the whole log, every checkpoint and the "
+                                "checkpoint file, and the entry recording the result")
+
+        # An evidence pack's audit/ folder for a year: every entry as JSON Lines and as CSV (issue 18).
+        checkpoint = checkpoints.publish(CheckpointReason.MANUAL)
+
+        def extract() -> None:
+            plan = extracts.plan(extracts.period_of(None, None, local_today()), checkpoint)
+            for _ in extracts.json_lines(plan):
+                pass
+            for _ in csv_chunks(extracts.rows(plan), auditors_columns()):
+                pass
+
+        results.add("audit_pack_extract", entries, measure(extract, runs=3, warmup=0),
+                    description="an evidence pack's audit-log extract of the last year (here the whole log): JSON "
+                                "Lines and CSV, streamed")
         db.session.remove()
 
 

@@ -34,6 +34,7 @@ class AuditAction(enum.StrEnum):
     READ = "read"  # notifications marked read
     RUN = "run"  # a job run by hand
     CHECKPOINT = "checkpoint"  # a signed checkpoint of the audit log's head (app.audit.checkpoints)
+    VERIFY = "verify"  # the whole audit log checked: nightly, or on demand from /audit (app.audit.verification)
 
     # Risks
     ACCEPT = "accept"

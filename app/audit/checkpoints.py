@@ -85,6 +85,17 @@ def _signature_valid(fields: dict, signature: str, key) -> bool:
     return signing.signature_valid(_payload(fields), raw, key)
 
 
+def signed_payload(checkpoint: AuditCheckpoint) -> bytes:
+    """The exact bytes its signature covers: what an audit-log extract ships as checkpoint.json, so that
+    OpenSSL (or verify_audit_extract.py) checks the signature on the file as it is."""
+    return _payload(fields_of(checkpoint))
+
+
+def signature_valid(checkpoint: AuditCheckpoint) -> bool:
+    """Whether this installation's key signed the checkpoint as it reads now."""
+    return _signature_valid(fields_of(checkpoint), checkpoint.signature, signing.public_key())
+
+
 def reference(checkpoint: AuditCheckpoint) -> str:
     """ENTRY:HASH:COUNT, what `audit verify --checkpoint` takes: short enough to copy from a manifest."""
     return f"{checkpoint.entry_id}:{checkpoint.entry_hash}:{checkpoint.entry_count}"

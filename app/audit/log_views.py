@@ -1,21 +1,26 @@
-"""The audit log page: filter, page and export for admins and auditors."""
+"""The audit log page: filter, page and export for admins and auditors; the chain's status, its
+check on demand, and the script that checks an export or a pack's extract offline."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.audit import checkpoints, services
+from app.audit import checkpoints, extracts, services, verification
 from app.audit.exports import audit_log_columns
+from app.audit.forms import VerifyForm
 from app.audit.models import AuditEntry
 from app.audit.views import bp
 from app.auth.permissions import AUDIT_VIEW, permission_required
+from app.common import transactions
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
+from app.common.saving import acting
 from app.common.timeutil import start_of_local_day
+from app.extensions import db
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
@@ -78,5 +83,35 @@ def index():
     return render_template(
         "audit/index.html", listing=listing, problems=problems,
         actions=services.action_choices(), entities=services.distinct_values(AuditEntry.entity_type),
-        chain=checkpoints.head_status(),
+        chain=checkpoints.head_status(), verified=verification.last_verification(),
+        verify_refusal=verification.refusal_now(), verify_form=VerifyForm(),
     ), (400 if problems else 200)
+
+
+@bp.post("/verify")
+@permission_required(AUDIT_VIEW)
+def verify():
+    """Check the whole log now. The walk runs outside the write lock a POST takes at its first
+    statement (app.common.transactions): only the entry recording the result waits for writers."""
+    if not VerifyForm().validate_on_submit():
+        flash("The check was not started: the form had expired. Press “Verify the whole log now” again.", "warning")
+        return redirect(url_for("audit.index"))
+    db.session.commit()  # ends the request's locked transaction before the long read
+    with transactions.deferred(), acting(verification.VerificationRefused) as refused:
+        report = verification.verify_now(actor=current_user)
+    if refused:
+        flash(str(refused), "warning")
+    elif report.ok:
+        flash(f"The audit log is intact: {report.chain.entries:,} entries checked.", "success")
+    else:
+        flash(verification.summary_of(report), "danger")
+    return redirect(url_for("audit.index") + "#chain-status")
+
+
+@bp.get("/verify_audit_extract.py")
+@permission_required(AUDIT_VIEW)
+def offline_script():
+    """The offline checker, for a CSV export of this page (evidence packs carry their own copy)."""
+    response = Response(extracts.OFFLINE_SCRIPT.read_bytes(), mimetype="text/x-python")
+    response.headers["Content-Disposition"] = f'attachment; filename="{extracts.OFFLINE_SCRIPT.name}"'
+    return response

@@ -63,28 +63,29 @@ def canonical_json(value) -> str:
     return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def entry_content(entry) -> str:
-    """The exact text an entry's hash covers: every field but the id and the hash itself.
+def content_fields(entry) -> dict:
+    """The fields an entry's hash covers, with the values as they are hashed: every field but the id,
+    the hash and the hash scheme. The recipe is written out for auditors in verify_audit_extract.py,
+    which recomputes it offline; a test holds the two together."""
+    return {
+        "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
+        "actor_id": entry.actor_id,
+        "actor_email": entry.actor_email,
+        "ip_address": entry.ip_address,
+        "action": entry.action,
+        "entity_type": entry.entity_type,
+        "entity_id": entry.entity_id,
+        "summary": entry.summary,
+        "changes": entry.changes,
+        "prev_hash": entry.prev_hash,
+    }
 
-    Every value is already a string, a number or None, so json.dumps needs no conversion
-    (verifying a long log spends its time here)."""
-    return json.dumps(
-        {
-            "occurred_at": entry.occurred_at.isoformat(timespec="microseconds"),
-            "actor_id": entry.actor_id,
-            "actor_email": entry.actor_email,
-            "ip_address": entry.ip_address,
-            "action": entry.action,
-            "entity_type": entry.entity_type,
-            "entity_id": entry.entity_id,
-            "summary": entry.summary,
-            "changes": entry.changes,
-            "prev_hash": entry.prev_hash,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+
+def entry_content(entry) -> str:
+    """The exact text an entry's hash covers: its content_fields() as canonical JSON (sorted keys, no
+    spaces, UTF-8 as it is). Every value is already a string, a number or None, so the encoder needs
+    no conversion (verifying a long log spends its time here)."""
+    return _CANONICAL_ENCODER.encode(content_fields(entry))
 
 
 # What record() writes now; entries keep the scheme they were written with.
@@ -418,10 +419,16 @@ PERSONAL_ENTITY_TYPES = frozenset({"employee"})
 HIDDEN_FROM_AUDITORS = "Details hidden: an employee's personal information (POPIA)."
 
 
+def withheld_from_auditors(entry) -> bool:
+    """Whether an auditor reads this entry without its summary and changes: on /audit, in its
+    exports and in an evidence pack's audit-log extract."""
+    return entry.entity_type in PERSONAL_ENTITY_TYPES
+
+
 def hidden_from(user: User | None, entry: AuditEntry) -> bool:
     from app.auth.models import Role
 
-    return entry.entity_type in PERSONAL_ENTITY_TYPES and getattr(user, "role", None) == Role.AUDITOR
+    return getattr(user, "role", None) == Role.AUDITOR and withheld_from_auditors(entry)
 
 
 def summary_for(entry: AuditEntry, user: User | None) -> str:

@@ -56,3 +56,20 @@ def soa_columns() -> list[Column]:
         Column("Risks", lambda r: "; ".join(r["risks"]), 40),
         Column("Last test", lambda r: r.get("last_test", ""), 30),
     ]
+
+
+def _applicable_count(version) -> int:
+    return sum(1 for row in version.rows if row["applicable"])
+
+
+# The issued versions of the Statement of Applicability, newest first: the SoA's version history.
+SOA_VERSION_COLUMNS = [
+    Column("Version", lambda v: v.number, 8),
+    Column("Approved on", lambda v: v.approved_on, 12),
+    Column("Approved by", lambda v: v.approver, 36),
+    Column("Approval note", lambda v: v.approval_note, 40),
+    Column("Issued", lambda v: v.issued_at, 20),
+    Column("Issued by", lambda v: v.issued_by.full_name if v.issued_by else "", 24),
+    Column("Controls", lambda v: len(v.rows), 9),
+    Column("Applicable", lambda v: _applicable_count(v), 10),
+]

@@ -1,5 +1,11 @@
-"""Writing an evidence pack's ZIP (reports, extracts, evidence files, the signed manifest) and
-checking one offline. What goes in is decided by app.reports.packs.gather (a `Contents`)."""
+"""Writing an evidence pack's ZIP (reports, extracts, evidence files, the audit-log extract, the signed
+manifest, SHA256SUMS) and checking one offline. What goes in is decided by app.reports.packs.gather
+(a `Contents`).
+
+The signed manifest lists every file of the pack, README.txt and public_key.pem included, except
+itself and its signature; SHA256SUMS, written last, lists every file but itself in the format of
+`sha256sum -c`, for auditors who check with the tools they have. The manifest's signature is what
+proves the pack: SHA256SUMS, being unsigned, only spares them reading hashes out of JSON."""
 
 from __future__ import annotations
 
@@ -9,20 +15,25 @@ import os
 import re
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from app.admin import settings
 from app.assets.exports import ASSET_COLUMNS
-from app.audit import checkpoints
+from app.audit import checkpoints, extracts
+from app.audit.exports import auditors_columns
 from app.common import signing, uploads
-from app.common.export import Column, csv_bytes, xlsx_bytes
+from app.common.export import Column, csv_bytes, csv_chunks, xlsx_bytes
 from app.common.timeutil import local_today, to_local, utcnow
 from app.controls import soa
-from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, soa_columns
+from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_COLUMNS, soa_columns
 from app.controls.models import EvidenceKind
+from app.employees.models import Employee
+from app.extensions import db
+from app.policies import services as policies
+from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
 from app.risks import queries as risk_queries
 from app.risks.exports import risk_columns
@@ -31,13 +42,25 @@ if TYPE_CHECKING:
     from app.audit.models import AuditCheckpoint
     from app.reports.packs import Contents
 
-FORMAT = "khusela-evidence-pack/1"
+# /2: README.txt and public_key.pem are listed in the signed manifest, and SHA256SUMS is added.
+FORMAT = "khusela-evidence-pack/2"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "public_key.pem"
 README = "README.txt"
-# The pack's own files: the manifest cannot list itself or its signature.
-PACK_FILES = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY, README})
+SHA256SUMS = "SHA256SUMS"
+# The files the manifest does not list: itself, its signature, and SHA256SUMS (which lists them).
+PACK_FILES = frozenset({MANIFEST, SIGNATURE, SHA256SUMS})
+# Packs of the first format left README.txt and public_key.pem out of the manifest too.
+UNLISTED_BY_FORMAT = {"khusela-evidence-pack/1": frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY, README}),
+                      FORMAT: PACK_FILES}
+# The audit log's extract for the pack's period (app.audit.extracts), and the script that checks it.
+AUDIT_FOLDER = "audit"
+AUDIT_JSON_LINES = f"{AUDIT_FOLDER}/audit-log.jsonl"
+AUDIT_CSV = f"{AUDIT_FOLDER}/audit-log.csv"
+AUDIT_CHECKPOINT = f"{AUDIT_FOLDER}/checkpoint.json"
+AUDIT_CHECKPOINT_SIGNATURE = f"{AUDIT_FOLDER}/checkpoint.sig"
+AUDIT_SCRIPT = f"{AUDIT_FOLDER}/verify_audit_extract.py"
 CHUNK = 1024 * 1024
 # Already compressed: deflating them again costs time and saves nothing.
 STORED_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".gif", ".zip", ".docx", ".xlsx", ".pptx",
@@ -90,19 +113,30 @@ def write_pack(contents: Contents, target: Path, *, generated_by: str, checkpoin
     """The ZIP for `contents` at `target` (written to a .part file, renamed when complete). The
     manifest publishes `checkpoint`, the audit log's signed head (app.audit.checkpoints.publish)."""
     progress = progress or Tracker(None)
-    reports, extracts = _reports(contents), _extracts(contents)
+    reports, tables = _reports(contents), _extracts(contents)
     files = _evidence_files(contents) + _policy_documents(contents)
-    progress.plan(REPORT_UNITS * len(reports) + len(extracts) + sum(1 + f.size // CHUNK for f in files))
+    audit_extract = extracts.plan(extracts.period_of(contents.scope.date_from, contents.scope.date_to, local_today()),
+                                  checkpoint)
+    progress.plan(REPORT_UNITS * len(reports) + len(tables) + sum(1 + f.size // CHUNK for f in files)
+                  + 2 * (1 + audit_extract.in_period // extracts.BATCH))
     partial = target.with_suffix(".part")
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6, allowZip64=True) as archive:
-            entries, problems = _write_contents(archive, reports, extracts, files, generated_by, progress)
+            entries, problems = _write_contents(archive, reports, tables, files, generated_by, progress)
+            entries += _write_audit_extract(archive, audit_extract, progress)
+            entries.append(_add_bytes(archive, PUBLIC_KEY, signing.public_key_pem(),
+                                      {"type": "public_key", "fingerprint": signing.fingerprint()}))
+            entries.append(_add_bytes(archive, README, _readme(contents, problems, audit_extract).encode("utf-8"),
+                                      {"type": "readme"}))
             manifest = _manifest(contents, entries, problems, generated_by=generated_by, pack_id=pack_id,
-                                 checkpoint=checkpoint)
+                                 checkpoint=checkpoint, audit_extract=audit_extract)
+            signature = signing.sign(manifest)
             archive.writestr(_info(MANIFEST), manifest)
-            archive.writestr(_info(SIGNATURE), signing.sign(manifest))
-            archive.writestr(_info(PUBLIC_KEY), signing.public_key_pem())
-            archive.writestr(_info(README), _readme(contents, problems))
+            archive.writestr(_info(SIGNATURE), signature)
+            archive.writestr(_info(SHA256SUMS), sha256sums(
+                [(entry["path"], entry["sha256"]) for entry in entries]
+                + [(MANIFEST, hashlib.sha256(manifest).hexdigest()),
+                   (SIGNATURE, hashlib.sha256(signature).hexdigest())]))
     except BaseException:
         partial.unlink(missing_ok=True)  # never a half-written pack left behind
         raise
@@ -137,6 +171,49 @@ def _write_contents(archive: zipfile.ZipFile, reports: list, extracts: list, fil
 def _add_bytes(archive: zipfile.ZipFile, path: str, data: bytes, source: dict) -> dict:
     archive.writestr(_info(path), data, compress_type=_compression(path))
     return {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "source": source}
+
+
+def _add_chunks(archive: zipfile.ZipFile, path: str, chunks: Iterable[bytes], source: dict) -> dict:
+    """A file written as it is made (a year of the audit log need not be held whole), hashed on the way."""
+    digest, size = hashlib.sha256(), 0
+    with archive.open(_info(path, _compression(path)), "w", force_zip64=True) as out:
+        for chunk in chunks:
+            digest.update(chunk)
+            out.write(chunk)
+            size += len(chunk)
+    return {"path": path, "sha256": digest.hexdigest(), "size": size, "source": source}
+
+
+def _write_audit_extract(archive: zipfile.ZipFile, audit_extract: extracts.Plan, progress: Tracker) -> list[dict]:
+    """audit/: the period's entries (JSON Lines for the script, CSV to read), the signed checkpoint that
+    covers them, and the script that checks them offline."""
+    source = {"type": "audit_log_extract", **extracts.manifest_block(audit_extract)}
+    entries = [_add_chunks(archive, AUDIT_JSON_LINES, extracts.json_lines(audit_extract), source)]
+    progress.step(1 + audit_extract.in_period // extracts.BATCH, f"Wrote {AUDIT_JSON_LINES}")
+    entries.append(_add_chunks(archive, AUDIT_CSV, csv_chunks(extracts.rows(audit_extract), auditors_columns()),
+                               source))
+    progress.step(1 + audit_extract.in_period // extracts.BATCH, f"Wrote {AUDIT_CSV}")
+    payload, signature = extracts.signed_checkpoint(audit_extract)
+    checkpoint_source = {"type": "audit_checkpoint", "checkpoint": audit_extract.checkpoint.id,
+                         "reference": checkpoints.reference(audit_extract.checkpoint)}
+    entries.append(_add_bytes(archive, AUDIT_CHECKPOINT, payload, checkpoint_source))
+    entries.append(_add_bytes(archive, AUDIT_CHECKPOINT_SIGNATURE, signature, checkpoint_source))
+    entries.append(_add_bytes(archive, AUDIT_SCRIPT, extracts.OFFLINE_SCRIPT.read_bytes(),
+                              {"type": "script", "checks": AUDIT_JSON_LINES}))
+    return entries
+
+
+def sha256sums(hashes: list[tuple[str, str]]) -> bytes:
+    """The lines of `sha256sum`: HASH, two spaces, the path; a path with a backslash or a new line is
+    escaped as GNU coreutils does it (the line then starts with a backslash)."""
+    lines = []
+    for path, digest in sorted(hashes):
+        if "\\" in path or "\n" in path:
+            escaped = path.replace("\\", "\\\\").replace("\n", "\\n")
+            lines.append(f"\\{digest}  {escaped}\n")
+        else:
+            lines.append(f"{digest}  {path}\n")
+    return "".join(lines).encode("utf-8")
 
 
 def _add_stored_file(archive: zipfile.ZipFile, item: _Source) -> tuple[dict | None, dict | None]:
@@ -221,7 +298,15 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     return reports
 
 
-def _extracts(contents: Contents) -> list[tuple[str, bytes, dict]]:
+Extract = tuple[str, bytes, dict]  # (path in the pack, the file, its source in the manifest)
+
+
+def _extracts(contents: Contents) -> list[Extract]:
+    """The files of extracts/, from each of EXTRACT_MAKERS in turn."""
+    return [extract for make in EXTRACT_MAKERS for extract in make(contents)]
+
+
+def _register_extracts(contents: Contents) -> list[Extract]:
     """CSV and XLSX of each register in scope, with the columns of the list pages' exports."""
     today = local_today()
     reference_of = {risk.id: risk.reference for risk in contents.risks}
@@ -239,12 +324,65 @@ def _extracts(contents: Contents) -> list[tuple[str, bytes, dict]]:
     ]
     if contents.assets is not None:
         tables.append(("assets", "Assets", contents.assets, ASSET_COLUMNS))
-    extracts = []
+    files = []
     for stem, title, rows, columns in tables:
         source = {"type": "extract", "register": stem, "rows": len(rows)}
-        extracts.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
-        extracts.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
-    return extracts
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
+
+
+def _soa_history(contents: Contents) -> list[Extract]:
+    """The issued versions of the Statement of Applicability (who approved each, when), and each
+    version's rows as it was issued (the controls in scope only); reports/ holds the latest's PDF."""
+    issued = soa.versions()
+    if not issued:
+        return []
+    history = {"type": "extract", "register": "statement-of-applicability-versions", "rows": len(issued)}
+    files = [("extracts/statement-of-applicability-versions.csv", csv_bytes(issued, SOA_VERSION_COLUMNS), history),
+             ("extracts/statement-of-applicability-versions.xlsx",
+              xlsx_bytes(issued, SOA_VERSION_COLUMNS, "SoA versions"), history)]
+    chosen = set(contents.scope.controls)
+    for version in issued:
+        rows = [row for row in version.rows if not chosen or row["reference"] in chosen]
+        files.append((f"extracts/statement-of-applicability-v{version.number}.csv", csv_bytes(rows, soa_columns()),
+                      {"type": "extract", "register": "statement-of-applicability", "soa_version": version.number,
+                       "approved_on": version.approved_on.isoformat(), "approver": version.approver,
+                       "rows": len(rows)}))
+    return files
+
+
+def _acknowledgement_registers(contents: Contents) -> list[Extract]:
+    """Per policy version in the pack, who acknowledged it and who has not yet (still employed),
+    pseudonymised as auditors read it; a department's pack keeps to that department's staff."""
+    department_id = contents.scope.department_id
+    files = []
+    for version in contents.policy_versions:
+        acknowledged = policies.acknowledged_select(version)
+        outstanding = policies.not_acknowledged_select(version)
+        if department_id:
+            acknowledged = acknowledged.where(Employee.department_id == department_id)
+            outstanding = outstanding.where(Employee.department_id == department_id)
+        rows = [(employee, acknowledgement) for acknowledgement, employee in db.session.execute(acknowledged)]
+        done = len(rows)
+        rows += [(employee, None) for employee in db.session.scalars(outstanding)]
+        # By pseudonym, not by name or number, whose order would hint at who is who.
+        rows.sort(key=lambda row: (row[1] is None, PSEUDONYMISED_REGISTER_COLUMNS[0].value(row)))
+        files.append((f"extracts/acknowledgements/{_safe_name(version.policy.code)}-v{version.number}.csv",
+                      csv_bytes(rows, PSEUDONYMISED_REGISTER_COLUMNS),
+                      {"type": "acknowledgement_register", "policy": version.policy.code, "version": version.number,
+                       "acknowledged": done, "not_yet": len(rows) - done, "pseudonymised": True}))
+    return files
+
+
+# What extracts/ holds, one function per register, each returning (path, file, source): a register
+# added to packs (the acceptance register, ...) is one more function here. Paths already in packs
+# are never renamed: auditors' checklists and scripts name them.
+EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
+    _register_extracts,
+    _soa_history,
+    _acknowledgement_registers,
+)
 
 
 def _evidence_files(contents: Contents) -> list[_Source]:
@@ -280,7 +418,7 @@ def _policy_documents(contents: Contents) -> list[_Source]:
 
 
 def _manifest(contents: Contents, entries: list[dict], problems: list[dict], *, generated_by: str,
-              pack_id: int | None, checkpoint: AuditCheckpoint) -> bytes:
+              pack_id: int | None, checkpoint: AuditCheckpoint, audit_extract: extracts.Plan) -> bytes:
     manifest = {
         "format": FORMAT,
         "pack_id": pack_id,
@@ -292,26 +430,79 @@ def _manifest(contents: Contents, entries: list[dict], problems: list[dict], *, 
         # The audit log's head when the pack was built: `audit verify --checkpoint REFERENCE` later
         # shows whether the log still holds it (nothing cut off, nothing re-chained).
         "audit_checkpoint": checkpoints.manifest_block(checkpoint),
+        # audit/: the entries of the period, up to the signed checkpoint that covers them.
+        "audit_extract": extracts.manifest_block(audit_extract),
+        # Every file but manifest.json, manifest.sig and SHA256SUMS.
         "files": entries,
         "missing_or_altered": problems,
     }
     return json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _readme(contents: Contents, problems: list[dict]) -> str:
+def _readme(contents: Contents, problems: list[dict], audit_extract: extracts.Plan) -> str:
+    period = audit_extract.period
     lines = [
         "Khusela evidence pack",
         f"Scope: {contents.scope.label()}",
+        f"Organisation's signing key, SHA-256 fingerprint: {signing.fingerprint()}",
         "",
-        "manifest.json lists every file in this pack with its SHA-256, size and the record it comes from.",
-        "manifest.sig is an Ed25519 signature of manifest.json by the organisation's Khusela key.",
+        "WHAT IS IN IT",
+        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies",
+        "  extracts/       CSV and XLSX of the registers in scope; the Statement of Applicability's issued versions",
+        "                  (statement-of-applicability-versions, and each version's rows); each policy's",
+        "                  acknowledgement register (acknowledgements/, employees by pseudonym: POPIA)",
+        "  evidence/       every evidence file in scope, byte for byte, in the folder of each control it supports",
+        "  policies/       the signed policy documents in force",
+        "  audit/          the audit log of the period, signed checkpoint and checking script (below)",
+        "  public_key.pem  the organisation's public key (Ed25519)",
+        "  manifest.json   every file above, this README included, with its SHA-256, size and the record it",
+        "                  comes from; manifest.sig is its Ed25519 signature. Only manifest.json, manifest.sig",
+        "                  and SHA256SUMS are not in the manifest (a file cannot list its own hash).",
+        "  SHA256SUMS      the SHA-256 of every file, manifest.json and manifest.sig included, for sha256sum -c",
         "",
-        "To check the pack:",
-        "  flask --app wsgi packs verify THIS-FILE.zip            (on the Khusela server)",
-        "or, with the public key from Khusela's evidence-pack page (compare its fingerprint):",
-        "  openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig",
-        "  then compare each file's SHA-256 (sha256sum) with the manifest.",
-        f"Key fingerprint (SHA-256 of the raw public key): {signing.fingerprint()}",
+        "HOW TO CHECK IT",
+        "1. Get the key's fingerprint by another channel than this pack. The public key and the fingerprint",
+        "   printed here come with the pack, so whoever could change the pack could change them too. Ask the",
+        "   organisation's Khusela administrator to tell you the fingerprint by phone, or in a signed letter;",
+        "   they read it on Khusela's Reports > Evidence packs page or with `flask --app wsgi packs fingerprint`.",
+        "   It must equal the fingerprint of public_key.pem (step 2's script prints it, as does",
+        "   `flask --app wsgi packs verify PACK.zip --public-key public_key.pem`).",
+        "2. The signature, with OpenSSL 3, in the unpacked pack:",
+        "     openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig",
+        "   (or, on the Khusela server: flask --app wsgi packs verify THIS-FILE.zip)",
+        "3. Every file, with GNU coreutils (Linux; macOS: shasum -a 256 -c SHA256SUMS):",
+        "     sha256sum -c SHA256SUMS",
+        "   SHA256SUMS is not signed: it only spares you reading the hashes out of manifest.json, the signed list.",
+        "   After step 2, check that SHA256SUMS says what manifest.json says (`packs verify` does).",
+        "",
+        "THE AUDIT LOG",
+        f"audit/audit-log.jsonl holds the audit log's entries from {period.label()} "
+        f"({audit_extract.in_period:,} entries in the period),",
+        "and the entries after it up to the signed checkpoint audit/checkpoint.json (audit/checkpoint.sig is its",
+        "signature), so that the links run unbroken from the period to a head the organisation signed.",
+        "audit/audit-log.csv is the same, to read (as Khusela's /audit export). Check the extract with Python 3",
+        "(nothing to install; it uses the cryptography package for the signature if it is there):",
+        "     python3 audit/verify_audit_extract.py",
+        "It checks each entry's link to the one before (prev_hash = the previous entry's hash), recomputes the",
+        "hash of every entry written before the chain was keyed (plain SHA-256), checks the checkpoint's",
+        "signature with public_key.pem and that the extract holds the checkpoint's entry with its hash.",
+        "What it cannot check: entries since the chain was keyed are hashed with HMAC-SHA256 under a key that",
+        "stays on the server, so offline only their links and the checkpoint are checked, and the same for",
+        "entries whose details are withheld from auditors (an employee's personal information, POPIA). Their",
+        "hashes are checked on the server: `flask --app wsgi audit verify`, nightly and on demand; Khusela's",
+        "/audit page shows when that last ran and what it found. The checkpoint alone, with OpenSSL:",
+        "     openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in audit/checkpoint.json "
+        "-sigfile audit/checkpoint.sig",
+        "",
+        "The recipe of an entry's hash (what audit/verify_audit_extract.py recomputes):",
+        "  content = the JSON object of the fields action, actor_email, actor_id, changes, entity_id,",
+        "            entity_type, ip_address, occurred_at, prev_hash, summary; keys sorted, separators \",\" and",
+        "            \":\" (no spaces), non-ASCII characters as they are (not \\u escapes), encoded UTF-8",
+        "  occurred_at = UTC, ISO 8601 to the microsecond with its offset: 2026-03-02T08:15:30.123456+00:00",
+        "  actor_id = a number or null; actor_email, ip_address, entity_id = text or null",
+        "  changes = the stored text (JSON itself), hashed as a string; prev_hash of the first entry = 64 zeros",
+        "  hash_scheme sha256: entry_hash = hex SHA-256(content)",
+        "  hash_scheme hmac-sha256: entry_hash = hex HMAC-SHA256(chain key, content)",
         "",
         "manifest.json's audit_checkpoint is the audit log's signed head when this pack was built. Keep it:",
         "  flask --app wsgi audit verify --checkpoint REFERENCE   (on the server) fails if the log no longer holds it.",
@@ -382,10 +573,12 @@ def verify_pack(path: Path, key) -> Verification:
                                  f"signing, or the pack was signed by another key than the one checked "
                                  f"(fingerprint {fingerprint})."], fingerprint=fingerprint)
         try:
-            listed = json.loads(manifest_bytes)["files"]
+            manifest = json.loads(manifest_bytes)
+            listed, unlisted = manifest["files"], UNLISTED_BY_FORMAT[manifest.get("format")]
         except (ValueError, KeyError, TypeError):
             return Verification([f"{MANIFEST}: not a Khusela manifest."], fingerprint=fingerprint)
         problems = []
+        actual: dict[str, str] = {}
         for entry in listed:
             if entry["path"] not in names:
                 problems.append(f"{entry['path']}: missing from the pack.")
@@ -395,10 +588,17 @@ def verify_pack(path: Path, key) -> Verification:
                 while chunk := handle.read(CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
+            actual[entry["path"]] = digest.hexdigest()
             if digest.hexdigest() != entry["sha256"] or size != entry["size"]:
                 problems.append(f"{entry['path']}: altered (SHA-256 {digest.hexdigest()}, {size} bytes; the manifest "
                                 f"says {entry['sha256']}, {entry['size']} bytes).")
         listed_paths = {entry["path"] for entry in listed}
         problems += [f"{name}: not in the manifest (added after the pack was signed)."
-                     for name in sorted(names - listed_paths - PACK_FILES) if not name.endswith("/")]
+                     for name in sorted(names - listed_paths - unlisted) if not name.endswith("/")]
+        if SHA256SUMS in unlisted and not problems:
+            expected = sha256sums([*actual.items(), (MANIFEST, hashlib.sha256(manifest_bytes).hexdigest()),
+                                   (SIGNATURE, hashlib.sha256(signature).hexdigest())])
+            if SHA256SUMS not in names or archive.read(SHA256SUMS) != expected:
+                problems.append(f"{SHA256SUMS}: missing or not the hashes of the signed files, so `sha256sum -c` "
+                                "would not agree with the signed manifest: it was altered after the pack was built.")
         return Verification(problems, file_count=len(listed), fingerprint=fingerprint)

@@ -100,3 +100,13 @@ def verify_command(pack, public_key):
         click.echo(problem, err=True)
     click.echo(f"{pack.name}: NOT intact: {len(result.problems)} problem(s).", err=True)
     raise SystemExit(1)
+
+
+@packs_cli.command("fingerprint")
+@click.option("--pem", is_flag=True, help="Print the public key (PEM) too.")
+def fingerprint_command(pem: bool):
+    """Print the fingerprint of the key that signs packs: tell it to auditors by another channel than the
+    pack (by phone, or in a signed letter), so that they can trust the public key the pack carries."""
+    click.echo(f"SHA-256 fingerprint of the evidence-pack signing key: {signing.fingerprint()}")
+    if pem:
+        click.echo(signing.public_key_pem().decode().rstrip())

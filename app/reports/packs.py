@@ -1,9 +1,10 @@
 """Evidence packs: one ZIP with what an auditor needs for a scope of the ISMS.
 
 A pack holds the PDF reports, CSV and XLSX extracts of the registers, every evidence file in scope
-(byte for byte, in a folder per control) and the signed policy documents, with `manifest.json`
-listing each file's SHA-256, size and source record, and `manifest.sig`, an Ed25519 signature of the
-manifest (app.common.signing). `verify_pack` checks a pack offline.
+(byte for byte, in a folder per control), the signed policy documents and the audit log of its
+period (app.audit.extracts), with `manifest.json` listing every other file's SHA-256, size and source
+record, `manifest.sig`, an Ed25519 signature of the manifest (app.common.signing), and `SHA256SUMS`
+for `sha256sum -c` (app.reports.pack_archive). `verify_pack` checks a pack offline.
 
 Packs are built in the background (a thread of the web process; the scheduler's housekeeping job
 builds any pack whose builder died, and removes packs past their retention). A pack's record keeps

@@ -106,6 +106,9 @@ register(Job("audit-checkpoint", "Audit log checkpoint", "app.audit.checkpoints:
              "Signs the audit log's head and writes it to instance/audit_checkpoint.json, so that entries cut off "
              "the end or a re-chained log are caught by `flask audit verify`. Fails if the log no longer holds "
              "the previous checkpoint."))
+register(Job("audit-verify", "Audit log check", "app.audit.verification:verify_nightly", daily(hour=0, minute=45),
+             "Checks the whole audit log as `flask audit verify` does (every hash with the chain key, every link and "
+             "signed checkpoint) and records the result, which /audit shows. Fails if the log is broken."))
 register(Job("documents", "PDF reports asked for", "app.reports.prepared:work", every_seconds(3),
              "Prepares the PDF reports users asked for (risk register, treatment plan, SoA, asset register), one "
              "at a time, and removes them after their retention.", quiet=True))

@@ -119,7 +119,8 @@ def test_the_log_page_shows_the_head_and_the_latest_checkpoint(client, login_as,
     text = text_of(client.get("/audit/"))
     assert f"Current head entry #{head.id}, {head.entry_hash}" in text
     assert f"Latest signed checkpoint #{checkpoint.id} (daily)" in text
-    assert f"entry #{checkpoint.entry_id} of 5, {checkpoint.entry_hash} ; {since} entries since" in text
+    assert (f"entry #{checkpoint.entry_id} of 5, {checkpoint.entry_hash} ; signature valid and the log still holds "
+            f"its entry; {since} entries since") in text
 
 
 def test_the_log_page_says_when_there_is_no_checkpoint_yet(client, login_as):

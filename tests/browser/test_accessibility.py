@@ -187,6 +187,7 @@ PAGES = {
     "case-timeline": ("/cases/{warned_case_id}/timeline", True),
     "case-retention": ("/cases/retention", True),
     "reports-documents": ("/reports/documents", True),
+    "evidence-packs": ("/reports/packs", True),
     "not-found": ("/no-such-page", True),
 }
 
