@@ -330,8 +330,9 @@ def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
 
 
 def create_risk(data: RiskInput, *, actor: User, reason: str = "Initial assessment",
-                reference: str | None = None) -> Risk:
-    """A new risk; `reference` is the one to give it, else the next R-number."""
+                reference: str | None = None, today: date | None = None) -> Risk:
+    """A new risk; `reference` is the one to give it, else the next R-number. Without a next
+    review date, the first review is `today` (the organisation's) plus the review interval."""
     matrix_row = current_matrix()
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else settings.get(settings.RISK_DEFAULT_TOLERANCE)
@@ -341,6 +342,10 @@ def create_risk(data: RiskInput, *, actor: User, reason: str = "Initial assessme
         raise RiskRuleError(problems)
     risk = Risk(reference=reference or next_reference(), matrix_id=matrix_row.id, tolerance=tolerance)
     _apply(risk, data)
+    if risk.next_review_on is None:
+        # ISO/IEC 27001 8.2: risks are assessed at planned intervals; a new risk's first review is
+        # planned from its interval, so no risk starts outside the review cycle.
+        risk.next_review_on = add_months(today or local_today(), data.review_frequency_months)
     ratings = {RatingKind.INHERENT: data.inherent, RatingKind.RESIDUAL: data.residual,
                RatingKind.TARGET: data.target}
     _set_ratings(risk, ratings)
