@@ -315,6 +315,11 @@ class CloseForm(FlaskForm):
         Length(max=250, message="Use at most 250 characters.")])
 
 
+class PlanApprovalForm(FlaskForm):
+    # The fingerprint of the plan the owner read (app.risks.plans): an approval covers that plan only.
+    plan = HiddenField()
+
+
 class RebandForm(FlaskForm):
     # The risks (id:version) the page listed: a save from a page opened before someone else moved or
     # edited one of them is refused, whole.

@@ -17,7 +17,7 @@ from app.common.choices import active_users
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
-from app.risks import categories, presentation, services
+from app.risks import categories, plans, presentation, services
 from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, RatingFields, ReviewForm, RiskForm
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
@@ -49,6 +49,7 @@ def detail(risk_id: int):
                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
         strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
         register_url=presentation.register_url(), ineffective_controls=control_services.ineffective_controls_of(risk),
+        plan=plans.panel(risk, current_user),
     )
 
 

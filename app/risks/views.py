@@ -12,6 +12,7 @@ from app.risks import (  # noqa: E402,F401  (routes register on bp)
     import_views,
     list_views,
     methodology_views,
+    plan_views,
     reband_views,
     record_views,
 )
