@@ -167,3 +167,16 @@ def test_the_report_is_built_in_the_request(app):
     """A few pages whatever the register's size: rendered at once, as the policy document is."""
     assert not documents.REPORTS["risk_methodology"].in_background
     assert documents.REPORTS["risk_methodology"].permission == "risk.view"
+
+
+def test_the_command_line_builds_a_version(app, tmp_path):
+    matrices.current_matrix()
+    second_version()
+    out = tmp_path / "criteria.pdf"
+    result = app.test_cli_runner().invoke(args=["reports", "build", "risk_methodology", "--version", "1",
+                                                "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Risk matrix version 1 (the current version is 2)" in pdf_text(out.read_bytes())
+    factories.make_department("DOH", "Health")
+    refused = app.test_cli_runner().invoke(args=["reports", "build", "risk_methodology", "--department", "DOH"])
+    assert refused.exit_code == 2 and "--department does not apply to the risk_methodology report" in refused.output
