@@ -36,9 +36,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_risk_plan_approval_approved_by_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_risk_plan_approval_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_risk_plan_approval_created_by_id_user')),
     sa.ForeignKeyConstraint(['risk_id'], ['risk.id'], name=op.f('fk_risk_plan_approval_risk_id_risk'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_risk_plan_approval_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_risk_plan_approval_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_plan_approval'))
     )
     with op.batch_alter_table('risk_plan_approval', schema=None) as batch_op:
