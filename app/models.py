@@ -42,6 +42,7 @@ from app.policies.models import (  # noqa: F401
 from app.reports.models import EvidencePack, PreparedDocument  # noqa: F401
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
+    PlanApproval,
     RatingChange,
     Risk,
     RiskAcceptance,

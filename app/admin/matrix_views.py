@@ -4,14 +4,12 @@ Routes are registered on the admin blueprint (app/admin/views.py imports this mo
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.admin import settings
 from app.admin.forms import CategoryForm, MatrixForm, RiskSettingsForm
 from app.admin.views import bp
 from app.audit import services as audit
-from app.auth.models import User
 from app.auth.permissions import ADMIN_RISK_MATRIX, acting_user, permission_required
 from app.common.saving import saving
 from app.extensions import db
@@ -19,13 +17,6 @@ from app.risks import categories, matrices, scoring
 from app.risks.models import RiskCategory, RiskMatrix
 
 # --- risk matrix ------------------------------------------------------------------------------
-
-
-def _authors(versions: list[RiskMatrix]) -> dict[int, User]:
-    ids = {version.created_by_id for version in versions if version.created_by_id}
-    if not ids:
-        return {}
-    return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
 
 
 def _risk_settings_form(matrix: RiskMatrix, formdata=None) -> RiskSettingsForm:
@@ -47,7 +38,7 @@ def _matrix_page(settings_form: RiskSettingsForm | None = None):
     status = 422 if settings_form.errors else 200
     return render_template(
         "admin/risk_matrix.html", current=current, shown=shown, matrix=shown.to_scoring(), versions=versions,
-        authors=_authors(versions), to_rescore=matrices.risks_to_rescore_count(current),
+        authors=matrices.authors_of(versions), to_rescore=matrices.risks_to_rescore_count(current),
         settings_form=settings_form, tolerance=settings.get(settings.RISK_DEFAULT_TOLERANCE),
     ), status
 

@@ -41,6 +41,7 @@ class AuditAction(enum.StrEnum):
     ACCEPTANCE_EXPIRED = "acceptance_expired"
     REVIEW = "review"
     CLOSE = "close"  # a risk or a case
+    PLAN_APPROVED = "plan_approved"  # a risk owner approved their risk's treatment plan (27001 6.1.3 f)
 
     # Policies and cases
     ACKNOWLEDGE = "acknowledge"

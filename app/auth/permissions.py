@@ -27,6 +27,7 @@ RISK_EDIT = "risk.edit"  # per record too (risks.services.get_risk_or_403): a ri
 RISK_ACCEPT = "risk.accept"  # per record too: only the risk's own owner (or an admin)
 RISK_IMPORT = "risk.import"
 RISK_REBAND = "risk.reband"  # confirm every risk's unchanged ratings on a new matrix version at once
+RISK_APPROVE_PLAN = "risk.approve_plan"  # per record too: only the risk's own owner approves its treatment plan
 CONTROL_VIEW = "control.view"
 CONTROL_EDIT = "control.edit"  # the catalogue: internal controls, and what the organisation keeps on Annex A ones
 SOA_VIEW = "soa.view"
@@ -70,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     RISK_ACCEPT: frozenset({Role.ADMIN, Role.RISK_OWNER}),
     RISK_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     RISK_REBAND: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    RISK_APPROVE_PLAN: frozenset({Role.ADMIN, Role.RISK_OWNER}),
     CONTROL_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),
     CONTROL_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     SOA_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.AUDITOR}),

@@ -41,13 +41,14 @@ def _params(name: str, department: str | None, version: str | None, filters: tup
             args[key.strip()] = value.strip()
         params["filters"] = args
     if version:
-        if name == "soa":
+        if name in ("soa", "risk_methodology"):
             params["version_number"] = version
         elif name == "policy":
             params["version_id"] = version
         else:
-            raise click.UsageError("--version applies to the soa (version number) and policy (version id) reports.")
-    if department and name in ("soa", "policy"):
+            raise click.UsageError("--version applies to the soa and risk_methodology (version number) and policy "
+                                   "(version id) reports.")
+    if department and name in ("soa", "policy", "risk_methodology"):
         raise click.UsageError(f"--department does not apply to the {name} report.")
     return params
 
@@ -58,6 +59,7 @@ def _params(name: str, department: str | None, version: str | None, filters: tup
               help="Where to write the PDF (default: the report's own file name in the current directory).")
 @click.option("--department", help="Department code or id (risk_register, treatment_plan, asset_register).")
 @click.option("--version", "version", help="soa: the issued version's number (default the latest); "
+                                           "risk_methodology: the risk matrix version (default the current); "
                                            "policy: the policy version's id (required).")
 @click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
               help="risk_register: a /risks filter, e.g. status=all, out_of_tolerance=1, q=ransomware.")

@@ -37,6 +37,7 @@ from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
 from app.risks import queries as risk_queries
 from app.risks.exports import risk_columns
+from app.risks.matrices import current_matrix
 
 if TYPE_CHECKING:
     from app.audit.models import AuditCheckpoint
@@ -282,6 +283,10 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
                         {"type": "report", "report": "risk_register", **department}))
         reports.append(("reports/risk-treatment-plan.pdf", "treatment_plan", dict(department),
                         {"type": "report", "report": "treatment_plan", **department}))
+    # The risk criteria the register is scored and accepted by (ISO/IEC 27001 6.1.2 a), whatever the scope.
+    matrix_version = current_matrix().version_number
+    reports.append(("reports/risk-methodology.pdf", "risk_methodology", {"version_number": matrix_version},
+                    {"type": "report", "report": "risk_methodology", "matrix_version": matrix_version}))
     issued = soa.versions()
     if issued:
         latest = issued[0]

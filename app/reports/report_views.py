@@ -106,6 +106,13 @@ def treatment_plan():
     return _download("treatment_plan", {**_department_param(request.args), "viewer_id": current_user.id})
 
 
+@bp.get("/risk-methodology.pdf")
+@permission_required(RISK_VIEW)
+def risk_methodology():
+    version = (request.args.get("version") or "").strip()
+    return _download("risk_methodology", {"version_number": version} if version else {})
+
+
 @bp.get("/soa.pdf")
 @permission_required(SOA_VIEW)
 def soa():

@@ -55,10 +55,11 @@ def int_or_none(value) -> int | None:
 
 def level_choices(levels: tuple[scoring.Level, ...], *, optional: bool, keep: int | None = None,
                   keep_label: str = "") -> dict[str, str]:
-    """"4 — Likely" for each level of the current matrix; `keep` adds a value the risk already
-    holds on an older matrix that the current one no longer has, so an unchanged rating
-    posts back unchanged."""
-    choices = {"": "Not rated"} if optional else {}
+    """"4 — Likely" for each level of the current matrix, after an empty first choice: a risk is
+    unrated until someone chooses (a required rating's placeholder asks for a choice, an optional
+    one reads "Not rated"). `keep` adds a value the risk already holds on an older matrix that the
+    current one no longer has, so an unchanged rating posts back unchanged."""
+    choices = {"": "Not rated" if optional else "Choose…"}
     for level in levels:
         choices[str(level.value)] = f"{level.value} — {level.label}"
     if keep is not None and str(keep) not in choices:
@@ -149,6 +150,7 @@ class RiskForm(FlaskForm, RatingFields):
                            choices={"": "Not decided", **{s.value: s.label for s in TreatmentStrategy}})
     review_frequency_months = WholeNumberField("Review every (months)", default=12, validators=[
         InputRequired("Say how often the risk is reviewed, in months (1 to 36).")])
+    # Left empty on a new risk, the service sets it to today plus the review interval.
     next_review_on = IsoDateField("Next review", validators=[Optional()])
     # No min_entries: WTForms 3.3 compacts posted indices (0, 1, 4 -> 0, 1, 2) and then pads by
     # reading the formdata again, which would read row 4 twice. Rows are padded for display only.
@@ -311,6 +313,11 @@ class CloseForm(FlaskForm):
     reason = TextAreaField("Why is the risk closed?", filters=[strip], validators=[
         DataRequired("Say why the risk is closed (for example: the system was decommissioned)."),
         Length(max=250, message="Use at most 250 characters.")])
+
+
+class PlanApprovalForm(FlaskForm):
+    # The fingerprint of the plan the owner read (app.risks.plans): an approval covers that plan only.
+    plan = HiddenField()
 
 
 class RebandForm(FlaskForm):

@@ -31,6 +31,18 @@ def all_versions() -> list[RiskMatrix]:
     return list(db.session.scalars(sa.select(RiskMatrix).order_by(RiskMatrix.version_number.desc())))
 
 
+def version_numbered(number: int) -> RiskMatrix | None:
+    return db.session.scalar(sa.select(RiskMatrix).where(RiskMatrix.version_number == number))
+
+
+def authors_of(versions: list[RiskMatrix]) -> dict[int, User]:
+    """Who saved each version, by user id (a version saved by the system has none)."""
+    ids = {version.created_by_id for version in versions if version.created_by_id}
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
 def save_new_version(matrix: scoring.Matrix, *, change_note: str, actor: User | None,
                      based_on_version: int | None = None) -> RiskMatrix:
     """Store `matrix` as the next version. Saved ratings keep the version they were scored on."""

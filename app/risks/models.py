@@ -190,6 +190,8 @@ class TreatmentAction(Model, Timestamped, Versioned):
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(16), default=ActionStatus.PLANNED.value)
     progress_note: Mapped[str] = mapped_column(Text, default="")
+    # Set by the service when the status becomes done (the organisation's date), cleared if it is reopened.
+    completed_on: Mapped[date | None] = mapped_column(Date)
     # The control the action puts in place or improves.
     control_id: Mapped[int | None] = mapped_column(ForeignKey("control.id"), index=True)
     control: Mapped[Control | None] = relationship(back_populates="actions")
@@ -215,6 +217,22 @@ class RiskAcceptance(Model, Timestamped):
     tolerance: Mapped[int] = mapped_column(Integer)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class PlanApproval(Model, Timestamped):
+    """The risk owner's approval of their risk's treatment plan (ISO/IEC 27001 6.1.3 f), as it stood:
+    `fingerprint` is the SHA-256 of the plan's material content (app.risks.plans), `plan_json` that
+    content. The approval holds while the plan's fingerprint is unchanged; rows are never edited."""
+
+    __tablename__ = "risk_plan_approval"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    approved_by: Mapped[User] = relationship(foreign_keys=[approved_by_id])
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    plan_json: Mapped[str] = mapped_column(Text)
 
 
 class RiskReview(Model, Timestamped):

@@ -198,3 +198,34 @@ def register_url() -> str | None:
         return url_for("risks.index")
     except BuildError:
         return None
+
+
+# --- the rating selects' preview (risk and review forms) -----------------------------------------
+
+
+def rating_preview(scale: scoring.Matrix, kind: RatingKind, rating: scoring.Rating | None) -> RatingView:
+    """A rating a form holds, labelled and banded on `scale` (the current matrix): what the page
+    shows before any script runs; static/js/risk-rating.js keeps it up to date as the selects
+    change. A level the scale lacks (kept from an older matrix) shows as not rated here."""
+    if rating is None or not (1 <= rating.likelihood <= scale.size and 1 <= rating.impact <= scale.size):
+        return RatingView(kind, None, None)
+    return RatingView(kind, rating.likelihood, rating.impact, _label(scale.likelihoods, rating.likelihood),
+                      _label(scale.impacts, rating.impact), scale.band_of(rating.likelihood, rating.impact))
+
+
+def level_help(levels: tuple[scoring.Level, ...], value: str | None) -> str:
+    """The help under a likelihood or impact select: what the chosen level means."""
+    level = next((level for level in levels if str(level.value) == (value or "")), None)
+    if level is None:
+        return "Choose a level; “What the levels mean” above describes each one."
+    return f"{level.label}: {level.description}" if level.description else level.label
+
+
+def scale_for_script(scale: scoring.Matrix) -> dict:
+    """The matrix as risk-rating.js reads it from the form's data-rating-scale attribute."""
+    def levels(items: tuple[scoring.Level, ...]) -> dict[str, dict]:
+        return {str(level.value): {"label": level.label, "description": level.description} for level in items}
+
+    return {"likelihoods": levels(scale.likelihoods), "impacts": levels(scale.impacts),
+            "bands": [{"name": band.name, "min": band.min_score, "max": band.max_score, "colour": band.colour,
+                       "text": band.text_colour, "response": band.response} for band in scale.bands]}

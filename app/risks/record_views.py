@@ -17,8 +17,8 @@ from app.common.choices import active_users
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
-from app.risks import categories, presentation, services
-from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, ReviewForm, RiskForm
+from app.risks import categories, plans, presentation, services
+from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, RatingFields, ReviewForm, RiskForm
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
 from app.risks.views import bp
@@ -49,6 +49,7 @@ def detail(risk_id: int):
                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
         strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
         register_url=presentation.register_url(), ineffective_controls=control_services.ineffective_controls_of(risk),
+        plan=plans.panel(risk, current_user),
     )
 
 
@@ -68,10 +69,21 @@ def _risk_form(risk: Risk | None) -> RiskForm:
     return form
 
 
+def _rating_context(form: RatingFields) -> dict:
+    """What risks/_form_ratings.html needs besides the form: the current matrix, its scale for the
+    script, and each rating's score and band as the page opens."""
+    matrix = current_matrix()
+    scale = matrix.to_scoring()
+    return {"matrix": matrix, "scale": scale, "scale_json": presentation.scale_for_script(scale),
+            "previews": {kind.value: presentation.rating_preview(scale, kind, form.rating(kind))
+                         for kind in RatingKind},
+            "level_help": presentation.level_help}
+
+
 def _render_risk_form(form: RiskForm, risk: Risk | None, status: int = 200):
     form.pad_factor_rows()
     return render_template(
-        "risks/form.html", form=form, risk=risk, matrix=current_matrix(),
+        "risks/form.html", form=form, risk=risk, **_rating_context(form),
         rebandable=risk is not None and services.is_rebandable(risk, current_matrix()),
         register_url=presentation.register_url(),
     ), status
@@ -143,7 +155,7 @@ def review(risk_id: int):
 
 def _render_review(form: ReviewForm, risk: Risk, status: int = 200):
     return render_template("risks/review.html", form=form, risk=risk, register_url=presentation.register_url(),
-                           ratings=presentation.ratings_of(risk), matrix=current_matrix(),
+                           ratings=presentation.ratings_of(risk), **_rating_context(form),
                            rebandable=services.is_rebandable(risk, current_matrix())), status
 
 

@@ -165,6 +165,26 @@ _IMPACT_LABELS = {
     5: ["Insignificant", "Minor", "Moderate", "Major", "Catastrophic"],
     6: ["Negligible", "Insignificant", "Minor", "Moderate", "Major", "Catastrophic"],
 }
+# What each level of the default 5×5 matrix means, so that two assessors rate alike (ISO/IEC 27001
+# 6.1.2 b: assessments produce consistent, valid and comparable results). Administrators reword them.
+_LEVEL_DESCRIPTIONS = {
+    "likelihood": [
+        "May occur only in exceptional circumstances; not expected within five years.",
+        "Could occur at some time; not expected within the next two years.",
+        "Might occur; about once in two years, or has happened elsewhere in government.",
+        "Will probably occur; about once a year, or has happened here before.",
+        "Expected to occur; several times a year, or is happening now.",
+    ],
+    "impact": [
+        "No noticeable effect on services; no personal information exposed.",
+        "Short disruption of a non-critical service; internal information exposed and contained.",
+        "A service to citizens down for up to a day; limited personal information exposed; an internal inquiry.",
+        "A critical service down for days; personal information of many people exposed; reported to the "
+        "Information Regulator; media attention.",
+        "Critical services down across the province for a week or more; a mass data breach; legal action; "
+        "lasting loss of public trust.",
+    ],
+}
 # (low, medium, high, critical) score ranges; 5×5 and 4×4 from the provincial methodology.
 _BAND_RANGES = {
     3: ((1, 2), (3, 4), (6, 6), (9, 9)),
@@ -185,10 +205,17 @@ def default_matrix(size: int = 5) -> Matrix:
         raise ScoringError(f"The matrix must be between {MIN_SIZE}×{MIN_SIZE} and {MAX_SIZE}×{MAX_SIZE}.", "size")
     return Matrix(
         size=size,
-        likelihoods=tuple(Level(i + 1, label) for i, label in enumerate(_LIKELIHOOD_LABELS[size])),
-        impacts=tuple(Level(i + 1, label) for i, label in enumerate(_IMPACT_LABELS[size])),
+        likelihoods=tuple(Level(i + 1, label, _description("likelihood", size, i))
+                          for i, label in enumerate(_LIKELIHOOD_LABELS[size])),
+        impacts=tuple(Level(i + 1, label, _description("impact", size, i))
+                      for i, label in enumerate(_IMPACT_LABELS[size])),
         bands=tuple(
             Band(name, low, high, colour, response)
             for (name, colour, response), (low, high) in zip(_BAND_STYLE, _BAND_RANGES[size], strict=True)
         ),
     )
+
+
+def _description(axis: str, size: int, index: int) -> str:
+    # Only the default 5×5 matrix is described; a matrix of another size starts with its labels only.
+    return _LEVEL_DESCRIPTIONS[axis][index] if size == 5 else ""

@@ -18,7 +18,7 @@ from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
-from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_VIEW, user_can
+from app.auth.permissions import RISK_ACCEPT, RISK_APPROVE_PLAN, RISK_EDIT, RISK_VIEW, user_can
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
 from app.controls.models import Control
@@ -46,7 +46,7 @@ RISK_AUDIT_FIELDS = [
     "inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact", "target_likelihood",
     "target_impact", "tolerance", "status", "strategy", "review_frequency_months", "next_review_on", "matrix_id",
 ]
-ACTION_AUDIT_FIELDS = ["title", "owner_id", "due_on", "status", "progress_note", "control_id"]
+ACTION_AUDIT_FIELDS = ["title", "owner_id", "due_on", "status", "progress_note", "control_id", "completed_on"]
 # Statuses an edit may set; "accepted" and "closed" have their own steps with their own rules.
 EDITABLE_STATUSES = (RiskStatus.DRAFT, RiskStatus.OPEN, RiskStatus.IN_TREATMENT)
 
@@ -126,6 +126,11 @@ def can_accept(user: User, risk: Risk) -> bool:
     return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
 
 
+def is_owner(user: User, risk: Risk) -> bool:
+    """The risk's own owner: the one person who approves its treatment plan (ISO/IEC 27001 6.1.3 f)."""
+    return risk.owner_id is not None and risk.owner_id == user.id
+
+
 def may_set_tolerance_and_owner(user: User) -> bool:
     """Tolerance and ownership decide whether a risk needs formal acceptance. A risk owner who could
     raise the tolerance of their own risk, or hand it to someone else, would take it off the
@@ -156,7 +161,7 @@ def _may_read(user: User, risk: Risk) -> bool:
 
 
 # What each route permission asks of one risk, beyond holding the permission.
-RISK_RULES = {RISK_VIEW: _may_read, RISK_EDIT: can_edit, RISK_ACCEPT: can_accept}
+RISK_RULES = {RISK_VIEW: _may_read, RISK_EDIT: can_edit, RISK_ACCEPT: can_accept, RISK_APPROVE_PLAN: is_owner}
 
 
 def _risk_rule(need: str):
@@ -166,7 +171,7 @@ def _risk_rule(need: str):
 
 
 def may_act_on(user: User, risk: Risk, need: str) -> bool:
-    """Whether `user` holds `need` (RISK_VIEW, RISK_EDIT or RISK_ACCEPT) on this risk: the role has
+    """Whether `user` holds `need` (RISK_VIEW, RISK_EDIT, RISK_ACCEPT or RISK_APPROVE_PLAN) on this risk: the role has
     the permission and the per-risk rule allows it. Pages ask it to decide which buttons to show."""
     return user_can(user, need) and _risk_rule(need)(user, risk)
 
@@ -330,8 +335,9 @@ def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
 
 
 def create_risk(data: RiskInput, *, actor: User, reason: str = "Initial assessment",
-                reference: str | None = None) -> Risk:
-    """A new risk; `reference` is the one to give it, else the next R-number."""
+                reference: str | None = None, today: date | None = None) -> Risk:
+    """A new risk; `reference` is the one to give it, else the next R-number. Without a next
+    review date, the first review is `today` (the organisation's) plus the review interval."""
     matrix_row = current_matrix()
     matrix = matrix_row.to_scoring()
     tolerance = data.tolerance if data.tolerance is not None else settings.get(settings.RISK_DEFAULT_TOLERANCE)
@@ -341,6 +347,10 @@ def create_risk(data: RiskInput, *, actor: User, reason: str = "Initial assessme
         raise RiskRuleError(problems)
     risk = Risk(reference=reference or next_reference(), matrix_id=matrix_row.id, tolerance=tolerance)
     _apply(risk, data)
+    if risk.next_review_on is None:
+        # ISO/IEC 27001 8.2: risks are assessed at planned intervals; a new risk's first review is
+        # planned from its interval, so no risk starts outside the review cycle.
+        risk.next_review_on = add_months(today or local_today(), data.review_frequency_months)
     ratings = {RatingKind.INHERENT: data.inherent, RatingKind.RESIDUAL: data.residual,
                RatingKind.TARGET: data.target}
     _set_ratings(risk, ratings)
@@ -555,6 +565,15 @@ def _check_action(title: str, owner_id: int | None, status: str, control_id: int
     return problems
 
 
+def _stamp_completion(action: TreatmentAction, previous_status: str | None) -> None:
+    """The date an action was done, kept for the treatment plan's results: set when its status
+    becomes done, cleared when it is reopened (planned, in progress or cancelled)."""
+    if action.status == ActionStatus.DONE and previous_status != ActionStatus.DONE:
+        action.completed_on = local_today()
+    elif action.status != ActionStatus.DONE:
+        action.completed_on = None
+
+
 def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | None, actor: User,
                status: str = ActionStatus.PLANNED.value, progress_note: str = "",
                control_id: int | None = None) -> TreatmentAction:
@@ -563,6 +582,7 @@ def add_action(risk: Risk, *, title: str, owner_id: int | None, due_on: date | N
         raise RiskRuleError(problems)
     action = TreatmentAction(risk_id=risk.id, title=title.strip(), owner_id=owner_id, due_on=due_on, status=status,
                              progress_note=(progress_note or "").strip(), control_id=control_id)
+    _stamp_completion(action, None)
     db.session.add(action)
     if risk.status in (RiskStatus.DRAFT, RiskStatus.OPEN):
         risk.status = RiskStatus.IN_TREATMENT.value
@@ -581,9 +601,11 @@ def update_action(action: TreatmentAction, *, expected_version, title: str, owne
     if problems:
         raise RiskRuleError(problems)
     before = audit.snapshot(action, ACTION_AUDIT_FIELDS)
+    previous_status = action.status
     action.title, action.owner_id, action.due_on = title.strip(), owner_id, due_on
     action.status, action.progress_note = status, (progress_note or "").strip()
     action.control_id = control_id
+    _stamp_completion(action, previous_status)
     changes = audit.diff(before, audit.snapshot(action, ACTION_AUDIT_FIELDS))
     if changes:
         audit.record(AuditAction.UPDATE, "risk_action", action.id, changes=changes,

@@ -8,4 +8,11 @@ from flask import Blueprint
 
 bp = Blueprint("risks", __name__, url_prefix="/risks")
 
-from app.risks import import_views, list_views, reband_views, record_views  # noqa: E402,F401  (routes register on bp)
+from app.risks import (  # noqa: E402,F401  (routes register on bp)
+    import_views,
+    list_views,
+    methodology_views,
+    plan_views,
+    reband_views,
+    record_views,
+)

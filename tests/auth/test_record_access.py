@@ -29,6 +29,7 @@ from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
     RISK_ACCEPT,
+    RISK_APPROVE_PLAN,
     RISK_EDIT,
     ROLE_PERMISSIONS,
 )
@@ -214,7 +215,10 @@ def case_part(argument: str, part_type: type, build: Callable[[PolicyCase], obje
                      under_another_parent=part_of_another_case(argument, build))
 
 
-RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}), RISK_ACCEPT: frozenset({Role.RISK_OWNER})})
+# A risk owner edits and accepts only their own risks; only a risk's own owner (an administrator too)
+# approves its treatment plan.
+RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}), RISK_ACCEPT: frozenset({Role.RISK_OWNER}),
+                                   RISK_APPROVE_PLAN: frozenset({Role.RISK_OWNER, Role.ADMIN})})
 
 # Keyed by a rule's arguments in URL order (the same argument can name a different record under
 # another parent: cases' evidence_id is not controls' evidence_id).

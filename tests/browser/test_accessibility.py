@@ -128,6 +128,7 @@ PAGES = {
     "risks-without-controls": ("/risks?control=none", True),
     "risk-heatmap": ("/risks/heatmap", True),
     "risk-import": ("/risks/import", True),
+    "risk-methodology": ("/risks/methodology", True),
     "controls": ("/controls", True),
     "controls-filtered": ("/controls?theme=Technological&type=Detective&sort=title", True),
     "control-annex-a": ("/controls/{annex_id}", True),

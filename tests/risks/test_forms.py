@@ -23,9 +23,12 @@ MATRIX = scoring.default_matrix(5)
 
 
 def test_level_choices_are_labelled_from_the_matrix():
+    # A required rating starts on an empty "Choose…": a new risk is unrated until someone chooses.
     assert level_choices(MATRIX.likelihoods, optional=False) == {
-        "1": "1 — Rare", "2": "2 — Unlikely", "3": "3 — Possible", "4": "4 — Likely", "5": "5 — Almost certain"}
-    assert list(level_choices(MATRIX.impacts, optional=True))[:2] == ["", "1"]
+        "": "Choose…", "1": "1 — Rare", "2": "2 — Unlikely", "3": "3 — Possible", "4": "4 — Likely",
+        "5": "5 — Almost certain"}
+    assert list(level_choices(MATRIX.impacts, optional=True).items())[:2] == [
+        ("", "Not rated"), ("1", "1 — Insignificant")]
 
 
 def test_a_value_the_current_matrix_lacks_stays_choosable():

@@ -13,6 +13,7 @@ from app.admin import settings
 from app.audit.models import AuditEntry
 from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_IMPORT, RISK_VIEW
 from app.common.models import StaleEditError
+from app.common.timeutil import local_today
 from app.controls.services import annex_a_control
 from app.extensions import db
 from app.risks import matrices, scoring, services
@@ -360,7 +361,8 @@ def test_actions_are_added_updated_and_flagged_when_overdue(make_risk, officer, 
                            actor=owner)
     assert not action.is_overdue(TODAY)
     assert entries("update", "risk_action")[-1].changes == (
-        '{"progress_note":["","SOC live"],"status":["planned","done"]}')
+        f'{{"completed_on":[null,"{local_today().isoformat()}"],"progress_note":["","SOC live"],'
+        '"status":["planned","done"]}')
 
 
 def test_an_action_needs_a_title_and_a_known_status(make_risk, officer):
