@@ -6,7 +6,7 @@ put a wrong date in the plan's record). risk_plan_approval holds each approval o
 treatment plan by its owner, with the fingerprint of the plan approved.
 
 Revision ID: 553ebc5d68fd
-Revises: 26c1e31d9c9e
+Revises: ec32e41b8889
 Create Date: 2026-12-06 18:32:01.615842
 
 """
@@ -17,7 +17,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '553ebc5d68fd'
-down_revision = '26c1e31d9c9e'
+down_revision = 'ec32e41b8889'
 branch_labels = None
 depends_on = None
 

@@ -91,7 +91,8 @@ def test_every_file_of_a_pack_and_the_manifest_lists_all_but_itself_and_its_sign
         "README.txt", "SHA256SUMS", "manifest.json", "manifest.sig", "public_key.pem",
         "audit/audit-log.jsonl", "audit/audit-log.csv", "audit/checkpoint.json", "audit/checkpoint.sig",
         "audit/verify_audit_extract.py",
-        "reports/risk-register.pdf", "reports/risk-treatment-plan.pdf", "reports/statement-of-applicability-v1.pdf",
+        "reports/risk-register.pdf", "reports/risk-methodology.pdf", "reports/risk-treatment-plan.pdf",
+        "reports/statement-of-applicability-v1.pdf",
         "reports/policies/ICT-SEC-v1.0.pdf",
         *(f"extracts/{stem}.{suffix}" for suffix in ("csv", "xlsx") for stem in (
             "risks", "treatment-actions", "risk-reviews", "statement-of-applicability-current", "controls",
