@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -33,19 +33,39 @@ def _open_form() -> OpenCaseForm:
     return form
 
 
+def _render_new(form: OpenCaseForm, status: int):
+    """The form to open a case, with the employee search (?find=): it works without JavaScript, and
+    cases-employee-search.js offers the same matches as the number is typed."""
+    find = (request.args.get("find") or "").strip()[:100]
+    found = services.employees_to_open_for(current_user, find) if find else []
+    return render_template("cases/new.html", form=form, find=find, found=found,
+                           search_limit=services.EMPLOYEE_SEARCH_LIMIT), status
+
+
+@bp.get("/employees")
+@permission_required(CASE_OPEN)
+def employee_search():
+    """Employees the reader may open a case for, by part of the name or number (JSON, for the form)."""
+    found = services.employees_to_open_for(current_user, request.args.get("q") or "")
+    return jsonify([{"number": e.number, "name": e.full_name, "position": e.position,
+                     "department": e.department.code if e.department else ""} for e in found])
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required(CASE_OPEN)
 def new():
     form = _open_form()
     if request.method == "GET":
         form.employee_number.data = request.args.get("employee", "")
-        return render_template("cases/new.html", form=form), 200
+        return _render_new(form, 200)
     if form.validate_on_submit():
         employee = find_by_number(form.employee_number.data)
         if employee is None:
             form.employee_number.errors.append("No employee in the register has that number.")
         elif not services.may_open_for(current_user, employee):
-            abort(403)  # a manager may open cases for their own department's staff only
+            # The form stays, and says no more about the employee than the number typed.
+            form.employee_number.errors.append(f"Employee {employee.number} is not in your department; ask HR to "
+                                               "open this case.")
         else:
             data = services.CaseInput(
                 employee_id=employee.id, clause_id=int(form.clause_id.data), incident_on=form.incident_on.data,
@@ -60,7 +80,7 @@ def new():
                 flash(f"Opened case {case.reference}. Khusela recommends: {case.recommended.label.lower()}.",
                       "success")
                 return redirect(url_for("cases.detail", case_id=case.id))
-    return render_template("cases/new.html", form=form), 422
+    return _render_new(form, 422)
 
 
 # The forms the case page shows, each built fresh for the case; a module adding a step to the page

@@ -22,6 +22,7 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Role, User
 from app.auth.permissions import CASE_VIEW, user_can
+from app.common.listing import contains_text
 from app.common.models import RuleError
 from app.common.privacy import pseudonym
 from app.common.timeutil import add_months, local_today
@@ -158,11 +159,38 @@ def record_document(case: PolicyCase, what: str, *, actor: User) -> None:
     db.session.flush()
 
 
+OPENS_FOR_ANYONE = frozenset({Role.ADMIN, Role.HR_OFFICER, Role.SECURITY_OFFICER})
+
+
 def may_open_for(user: User, employee: Employee) -> bool:
     """A manager opens cases for their own department's staff; HR, security officers and admins for anyone."""
     if user.role == Role.MANAGER:
         return user.department_id is not None and employee.department_id == user.department_id
-    return user.role in (Role.ADMIN, Role.HR_OFFICER, Role.SECURITY_OFFICER)
+    return user.role in OPENS_FOR_ANYONE
+
+
+EMPLOYEE_SEARCH_LIMIT = 20
+
+
+def employees_to_open_for(user: User, text: str) -> list[Employee]:
+    """The current employees `user` may open a case for whose name or number holds `text` (the case
+    form's search): a manager finds their own department's staff only, as may_open_for() allows."""
+    text = text.replace("\x00", "").strip()[:100]
+    if len(text) < 2:
+        return []
+    if user.role == Role.MANAGER:
+        if user.department_id is None:
+            return []
+        scope: sa.ColumnElement = Employee.department_id == user.department_id
+    elif user.role in OPENS_FOR_ANYONE:
+        scope = sa.true()
+    else:
+        return []
+    statement = (sa.select(Employee).options(selectinload(Employee.department))
+                 .where(scope, Employee.status.in_(sorted(EMPLOYED)),
+                        sa.or_(contains_text(Employee.number, text), contains_text(Employee.full_name, text)))
+                 .order_by(sa.func.lower(Employee.full_name), Employee.number).limit(EMPLOYEE_SEARCH_LIMIT))
+    return list(db.session.scalars(statement))
 
 
 # --- settings ------------------------------------------------------------------------------------
