@@ -5,7 +5,7 @@ Managers see their own department's staff only; auditors see pseudonyms, not nam
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.auth.models import Role
@@ -16,12 +16,15 @@ from app.auth.permissions import (
     permission_required,
     user_can,
 )
+from app.common import uploads
 from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, all_matching, id_arg, requested_export
+from app.common.models import RuleError
 from app.common.privacy import pseudonym
 from app.common.saving import acting, saving
 from app.employees.models import Employee
+from app.extensions import db
 from app.policies import services
 from app.policies.forms import RecordAcknowledgementsForm, StepForm
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyState
@@ -94,7 +97,9 @@ def _columns(show: str) -> list[Column]:
     ]
     if show == SHOW_ACKNOWLEDGED:
         columns += [Column("Acknowledged on", lambda row: row[0].acknowledged_on, 14),
-                    Column("How", lambda row: services.AcknowledgementMethod(row[0].method).label, 16)]
+                    Column("How", lambda row: services.AcknowledgementMethod(row[0].method).label, 16),
+                    # The hash, not the file: it matches the sheet HR shows an auditor, and names nobody.
+                    Column("Signed sheet (SHA-256)", lambda row: row[0].sheet.sha256 if row[0].sheet else "", 20)]
     return columns
 
 
@@ -144,9 +149,11 @@ def record_acknowledgements(policy_id: int):
     version = _in_force_or_404(policy)
     form = RecordAcknowledgementsForm()
     if request.method == "POST" and form.validate_on_submit():
-        with saving(form, services.PolicyRuleError):
+        with saving(form, RuleError):
+            sent = uploads.form_file(form.sheet.data)
+            sheet = uploads.check_evidence(*sent, field="sheet") if sent else None
             result = services.record_acknowledgements(version, form.numbers(), on=form.acknowledged_on.data,
-                                                      actor=current_user)
+                                                      actor=current_user, sheet=sheet)
             added = len(result.added)
             message = f"Recorded {added} acknowledgement{'s' if added != 1 else ''} of {version}."
             if result.already:
@@ -155,3 +162,20 @@ def record_acknowledgements(policy_id: int):
             return redirect(url_for("policies.acknowledgements", policy_id=policy.id))
     status = 422 if request.method == "POST" else 200
     return render_template("policies/record_acknowledgements.html", policy=policy, shown=version, form=form), status
+
+
+@bp.get("/<int:policy_id>/acknowledgements/sheets/<int:sheet_id>")
+@permission_required(POLICY_RECORD_ACKNOWLEDGEMENTS)
+def acknowledgement_sheet(policy_id: int, sheet_id: int):
+    """A scanned signed sheet: for the roles that record them and see every name in the register
+    (not managers, whose register is their department's, nor auditors, who see pseudonyms)."""
+    policy = policy_or_404(policy_id)
+    sheet = services.sheet_of(policy, sheet_id)
+    if sheet is None:
+        abort(404)
+    path = uploads.stored_path(sheet.sha256)
+    if not path.is_file():
+        abort(404)
+    services.record_sheet_download(sheet, actor=current_user)
+    db.session.commit()
+    return send_file(path, mimetype=sheet.media_type, as_attachment=True, download_name=sheet.original_name)

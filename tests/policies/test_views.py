@@ -14,10 +14,10 @@ from app.controls.models import Control
 from app.extensions import db
 from app.policies import services
 from app.policies.models import Policy, PolicyAcknowledgement
-from tests import factories
+from tests import archives, factories
 from tests.controls.test_views import shown_total
 from tests.pages import audit_entries, csv_rows, error_next_to, text_of
-from tests.policies.conftest import make_approved, make_draft, make_employee
+from tests.policies.conftest import make_approved, make_draft, make_employee, signed_sheet
 
 NEW_POLICY = {"code": "AUP-001", "title": "Acceptable Use Policy", "change": "Original", "author_name": "S Dlamini",
               "author_designation": "Security Officer", "author_contact": "021 000 0000",
@@ -210,7 +210,8 @@ def test_the_register_lists_who_signed_and_who_has_not(client, login_as, departm
     policy = make_approved()
     signed = make_employee(department=department, name="Ayanda Zulu")
     make_employee(department=department, name="Bongani Khumalo")
-    services.record_acknowledgements(policy.current, [signed.number], on=date(2026, 4, 1), actor=None)
+    services.record_acknowledgements(policy.current, [signed.number], on=date(2026, 4, 1), actor=None,
+                                     sheet=signed_sheet())
     login_as("hr_officer")
 
     acknowledged = client.get(f"/policies/{policy.id}/acknowledgements")
@@ -255,9 +256,11 @@ def test_recording_signed_sheets_is_all_or_nothing(client, login_as, department)
     login_as("hr_officer")
 
     refused = client.post(f"/policies/{policy.id}/acknowledgements/record", data={
-        "employee_numbers": f"{first.number}\nE99999", "acknowledged_on": "2026-04-01"})
+        "employee_numbers": f"{first.number}\nE99999", "acknowledged_on": "2026-04-01",
+        "sheet": (io.BytesIO(archives.pdf("Signed sheet")), "sheet.pdf")})
     recorded = client.post(f"/policies/{policy.id}/acknowledgements/record", data={
-        "employee_numbers": first.number, "acknowledged_on": "2026-04-01"}, follow_redirects=True)
+        "employee_numbers": first.number, "acknowledged_on": "2026-04-01",
+        "sheet": (io.BytesIO(archives.pdf("Signed sheet")), "sheet.pdf")}, follow_redirects=True)
 
     assert refused.status_code == 422
     assert error_next_to(refused, "employee_numbers").startswith("No employee has the number E99999")
@@ -279,7 +282,7 @@ def test_the_register_of_a_superseded_version_keeps_its_acknowledgements(client,
     policy = make_approved()
     first = policy.current
     signed = make_employee(department=department, name="Ayanda Zulu")
-    services.record_acknowledgements(first, [signed.number], on=date(2026, 4, 1), actor=None)
+    services.record_acknowledgements(first, [signed.number], on=date(2026, 4, 1), actor=None, sheet=signed_sheet())
     draft = services.start_new_version(policy, major=False, actor=None)
     services.update_draft(draft, services.DraftInput(change="Changes", body=draft.body, author_name="S Dlamini",
                                                      author_designation="Security Officer"),
