@@ -16,6 +16,6 @@ def audit_log_columns(viewer: User) -> list[Column]:
         Column("Action", lambda e: e.action, 16), Column("Entity", lambda e: e.entity_type, 14),
         Column("Entity id", lambda e: e.entity_id or "", 10),
         Column("Summary", lambda e: services.summary_for(e, viewer), 40),
-        Column("Changes", lambda e: "{}" if services.hidden_from(viewer, e) else e.changes, 60),
+        Column("Changes", lambda e: "{}" if services.changes_hidden_from(viewer, e) else e.changes, 60),
         Column("Hash", lambda e: e.entry_hash, 66),
     ]

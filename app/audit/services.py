@@ -425,5 +425,20 @@ def summary_for(entry: AuditEntry, user: User | None) -> str:
     return HIDDEN_FROM_AUDITORS if hidden_from(user, entry) else entry.summary
 
 
+# The changes (not the summaries, which are written without personal details) of a case's entries
+# and of acknowledgements carry free text about an employee or employee numbers: auditors, who see
+# cases and registers under pseudonyms, see these entries' summaries only.
+CHANGES_WITH_PERSONAL_DETAILS = frozenset({"case"})
+
+
+def changes_hidden_from(user: User | None, entry: AuditEntry) -> bool:
+    from app.auth.models import Role
+
+    if hidden_from(user, entry):
+        return True
+    return getattr(user, "role", None) == Role.AUDITOR and (
+        entry.entity_type in CHANGES_WITH_PERSONAL_DETAILS or entry.action == AuditAction.ACKNOWLEDGE)
+
+
 def changes_for(entry: AuditEntry, user: User | None) -> dict:
-    return {} if hidden_from(user, entry) else changes_of(entry)
+    return {} if changes_hidden_from(user, entry) else changes_of(entry)

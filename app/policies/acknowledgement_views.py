@@ -79,22 +79,31 @@ def _department_scope() -> tuple[int | None, bool]:
     return id_arg(request.args, "department"), True
 
 
-def _person(employee: Employee) -> dict[str, str]:
+def _register(policy: Policy) -> str:
+    """The pseudonyms' register: each policy's acknowledgements have their own (not the cases')."""
+    return f"acknowledgements:{policy.id}"
+
+
+def _person(policy: Policy, employee: Employee) -> dict[str, str]:
     if _redacted():
-        return {"name": pseudonym(employee.id), "number": "—"}
+        return {"name": pseudonym(employee.id, _register(policy)), "number": "—"}
     return {"name": employee.full_name, "number": employee.number}
 
 
-def _columns(show: str) -> list[Column]:
+def _columns(policy: Policy, show: str) -> list[Column]:
     def employee_of(row):
         return row[1] if show == SHOW_ACKNOWLEDGED else row
 
-    columns = [
-        Column("Employee", lambda row: _person(employee_of(row))["name"], 28),
-        Column("Employee number", lambda row: _person(employee_of(row))["number"], 16),
-        Column("Department", lambda row: employee_of(row).department.code if employee_of(row).department else "", 12),
-        Column("Position", lambda row: employee_of(row).position, 28),
-    ]
+    columns = [Column("Employee", lambda row: _person(policy, employee_of(row))["name"], 28)]
+    if not _redacted():
+        # Department and position beside a pseudonym would single most people out (POPIA: an
+        # auditor's register names nobody, directly or by what is shown next to the pseudonym).
+        columns += [
+            Column("Employee number", lambda row: employee_of(row).number, 16),
+            Column("Department", lambda row: employee_of(row).department.code if employee_of(row).department else "",
+                   12),
+            Column("Position", lambda row: employee_of(row).position, 28),
+        ]
     if show == SHOW_ACKNOWLEDGED:
         columns += [Column("Acknowledged on", lambda row: row[0].acknowledged_on, 14),
                     Column("How", lambda row: services.AcknowledgementMethod(row[0].method).label, 16),
@@ -130,14 +139,15 @@ def acknowledgements(policy_id: int):
     if fmt := requested_export():
         rows = all_matching(statement, sort_columns=sort_columns, default_sort=default_sort, tiebreaker=Employee.id,
                             scalars=scalars)
-        return audited_export(rows, _columns(show), fmt, f"khusela-{policy.code}-{version.number}-{show}",
+        return audited_export(rows, _columns(policy, show), fmt, f"khusela-{policy.code}-{version.number}-{show}",
                               entity_type="policy", what=f"{show} employees of {version}")
     listing = Listing.from_request(statement, sort_columns=sort_columns, default_sort=default_sort,
                                    tiebreaker=Employee.id, scalars=scalars)
     return render_template(
         "policies/acknowledgements.html", policy=policy, shown=version, listing=listing, show=show,
         coverage=services.coverage(version, department_id), department_id=department_id, may_choose=may_choose,
-        departments=department_choices("All departments", include_inactive=True), person=_person,
+        departments=department_choices("All departments", include_inactive=True),
+        person=lambda employee: _person(policy, employee),
         redacted=_redacted(), may_record=user_can(current_user, POLICY_RECORD_ACKNOWLEDGEMENTS),
         employee_rows=show == SHOW_OUTSTANDING)
 

@@ -236,18 +236,73 @@ def test_a_manager_sees_only_their_own_departments_staff(client, login_as, depar
     assert "0 of 1 employees of your department" in page
 
 
-def test_an_auditor_sees_pseudonyms_not_names_or_numbers(client, login_as, department):
+def test_an_auditor_sees_the_registers_own_pseudonyms_and_nothing_that_singles_people_out(client, login_as,
+                                                                                          department):
+    """POPIA: no name, number, department or position beside a pseudonym, and not the pseudonym the
+    cases use, so the register cannot be joined to the cases to re-identify anyone."""
     from app.common.privacy import pseudonym
 
     policy = make_approved()
     employee = make_employee(department=department, name="Ayanda Zulu")
+    employee.position = "Radiographer"
+    db.session.commit()
     login_as("auditor")
 
     page = text_of(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding"))
     export = csv_rows(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding&export=csv"))
 
-    assert "Ayanda Zulu" not in page and employee.number not in page and pseudonym(employee.id) in page
-    assert export[0]["Employee"] == pseudonym(employee.id) and export[0]["Employee number"] == "—"
+    in_register = pseudonym(employee.id, f"acknowledgements:{policy.id}")
+    assert in_register != pseudonym(employee.id)  # the cases' pseudonym of the same person
+    assert in_register in page and pseudonym(employee.id) not in page
+    for detail in ("Ayanda Zulu", employee.number, "Radiographer", "Position"):
+        assert detail not in page
+    assert export == [{"Employee": in_register}]
+
+
+def test_each_policys_register_has_its_own_pseudonyms(client, login_as, department):
+    from app.common.privacy import pseudonym
+
+    first, second = make_approved(), make_approved("ICT-USE")
+    employee = make_employee(department=department, name="Ayanda Zulu")
+    login_as("auditor")
+
+    one = text_of(client.get(f"/policies/{first.id}/acknowledgements?show=outstanding"))
+    other = text_of(client.get(f"/policies/{second.id}/acknowledgements?show=outstanding"))
+
+    assert pseudonym(employee.id, f"acknowledgements:{first.id}") in one
+    assert pseudonym(employee.id, f"acknowledgements:{first.id}") not in other
+
+
+@pytest.mark.parametrize("role", ["hr_officer", "security_officer", "manager"])
+def test_roles_that_see_names_keep_department_and_position(client, login_as, department, role):
+    policy = make_approved()
+    employee = make_employee(department=department, name="Ayanda Zulu")
+    login_as(role, department=department)
+
+    page = text_of(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding"))
+    export = csv_rows(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding&export=csv"))
+
+    assert f"Ayanda Zulu {employee.number} DOH Clerk" in page
+    assert export[0] == {"Employee": "Ayanda Zulu", "Employee number": employee.number, "Department": "DOH",
+                         "Position": "Clerk"}
+
+
+def test_auditors_see_acknowledgement_entries_in_the_audit_log_without_employee_numbers(client, login_as,
+                                                                                        department):
+    policy = make_approved()
+    employee = make_employee(department=department)
+    services.record_acknowledgements(policy.current, [employee.number], on=date(2026, 4, 1), actor=None,
+                                     sheet=signed_sheet())
+    db.session.commit()
+    login_as("auditor")
+
+    page = text_of(client.get("/audit/?action=acknowledge"))
+    export = client.get("/audit/?action=acknowledge&export=csv").get_data(as_text=True)
+
+    assert "1 acknowledgement of ICT-SEC version 1.0 (signed on paper)" in page
+    assert employee.number not in page and employee.number not in export
+    login_as("admin")
+    assert employee.number in text_of(client.get("/audit/?action=acknowledge"))
 
 
 def test_recording_signed_sheets_is_all_or_nothing(client, login_as, department):
