@@ -174,7 +174,7 @@ def record_acknowledgements(policy_id: int):
     return render_template("policies/record_acknowledgements.html", policy=policy, shown=version, form=form), status
 
 
-@bp.get("/<int:policy_id>/acknowledgements/sheets/<int:sheet_id>")
+@bp.get("/<int:policy_id>/acknowledgements/sheets/<int:sheet_id>/download")
 @permission_required(POLICY_RECORD_ACKNOWLEDGEMENTS)
 def acknowledgement_sheet(policy_id: int, sheet_id: int):
     """A scanned signed sheet: for the roles that record them and see every name in the register

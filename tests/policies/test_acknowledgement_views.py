@@ -103,9 +103,9 @@ def test_those_who_see_every_name_download_the_sheet_and_it_is_audited(client, l
     user = login_as(role)
 
     register = client.get(f"/policies/{policy.id}/acknowledgements").get_data(as_text=True)
-    download = client.get(f"/policies/{policy.id}/acknowledgements/sheets/{sheet.id}")
+    download = client.get(f"/policies/{policy.id}/acknowledgements/sheets/{sheet.id}/download")
 
-    assert f'href="/policies/{policy.id}/acknowledgements/sheets/{sheet.id}"' in register
+    assert f'href="/policies/{policy.id}/acknowledgements/sheets/{sheet.id}/download"' in register
     assert download.status_code == 200 and download.data == SCAN
     assert "attachment" in download.headers["Content-Disposition"]
     download.close()
@@ -119,7 +119,7 @@ def test_managers_and_auditors_see_that_a_sheet_is_on_file_but_cannot_open_it(cl
     login_as(role, department=department)
 
     register = client.get(f"/policies/{policy.id}/acknowledgements")
-    download = client.get(f"/policies/{policy.id}/acknowledgements/sheets/{sheet.id}")
+    download = client.get(f"/policies/{policy.id}/acknowledgements/sheets/{sheet.id}/download")
 
     assert download.status_code == 403 and not audit_entries("download")
     if role != "risk_owner":  # a risk owner does not read the register at all
@@ -132,8 +132,8 @@ def test_a_sheet_under_another_policy_is_404(client, login_as, department):
     other = make_approved("OTHER-1")
     login_as("hr_officer")
 
-    assert client.get(f"/policies/{other.id}/acknowledgements/sheets/{sheet.id}").status_code == 404
-    assert client.get(f"/policies/{other.id}/acknowledgements/sheets/999999").status_code == 404
+    assert client.get(f"/policies/{other.id}/acknowledgements/sheets/{sheet.id}/download").status_code == 404
+    assert client.get(f"/policies/{other.id}/acknowledgements/sheets/999999/download").status_code == 404
 
 
 def test_the_export_gives_the_sheets_hash_to_match_a_sheet_shown_by_hand(client, login_as, department):
