@@ -133,3 +133,28 @@ def test_manager_naming_another_departments_employee_keeps_the_form(page, live_s
         f"Employee {other} is not in your department; ask HR to open this case.")
     expect(page.get_by_label("What happened")).to_have_value("Kept the form.")
     check_page(page, artifacts, "case-new-other-department")
+
+
+def test_hr_marks_a_case_and_an_auditor_reads_it_withheld(page, live_server, sign_in, artifacts):
+    from app.extensions import db
+    from app.policies.cases.models import PolicyCase
+
+    with live_server.app.app_context():
+        case = db.session.scalars(sa.select(PolicyCase).where(PolicyCase.status == "open")
+                                  .order_by(PolicyCase.id)).first()
+        case_id, description = case.id, case.description
+    sign_in("hr")
+    page.goto(live_server(f"/cases/{case_id}"))
+    page.get_by_label("Classification of the case file").select_option("SECRET")
+    page.get_by_label("Health").check()
+    page.get_by_role("button", name="Save the marking").click()
+    expect(page.locator(".flash-messages")).to_contain_text("is marked SECRET")
+    expect(page.get_by_text("Special personal information: Health")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in("auditor")
+    page.goto(live_server(f"/cases/{case_id}"))
+    expect(page.get_by_text("Case file: SECRET")).to_be_visible()
+    expect(page.get_by_text("[withheld: special personal information]").first).to_be_visible()
+    expect(page.get_by_text(description)).to_have_count(0)
+    check_page(page, artifacts, "case-special-as-auditor")
