@@ -33,6 +33,7 @@ from app.policies.cases.models import (  # noqa: F401
     PolicyCase,
 )
 from app.policies.models import (  # noqa: F401
+    AcknowledgementSheet,
     Policy,
     PolicyAcknowledgement,
     PolicyClause,

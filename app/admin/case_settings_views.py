@@ -1,6 +1,7 @@
 """Administration → Corrective actions: the matrix that recommends a case's corrective action from
 its severity and security risk, how long each kind of warning counts, and the other numbers cases
-use (the longest revocation of privileges, the hearing notice, how long a closed case is kept)."""
+use (the longest revocation of privileges, the hearing notice, how long a closed case is kept, the
+classification a new case file gets)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def _form_class() -> type[FlaskForm]:
         fields[f"valid_{kind.value}"] = IntegerField(f"{kind.label} counts for (months)", validators=[
             InputRequired(f"Say how many months a {kind.label.lower()} counts."),
             NumberRange(min=1, max=60, message="Between 1 and 60 months.")])
+    fields[cases.CASE_CLASSIFICATION] = SelectField(
+        "Classification of a new case file", choices={label: label for label in cases.classification_labels()},
+        validators=[InputRequired("Choose the classification of a new case file.")])
     for name, (label, low, high) in NUMBERS.items():
         fields[name] = IntegerField(label, validators=[InputRequired(f"Give the {label.lower()}."),
                                                        NumberRange(min=low, max=high,
@@ -69,15 +73,19 @@ def case_settings():
             form[f"valid_{kind.value}"].data = validity[kind]
         for name in NUMBERS:
             form[name].data = settings.get(name)
+        form[cases.CASE_CLASSIFICATION].data = cases.default_classification()
     elif form.validate_on_submit():
         chosen = {s: {r: Action(form[_cell(s, r)].data) for r in SecurityRisk} for s in Severity}
         with saving(form, (), stale_url=url_for("admin.case_settings")):
             changes = cases.save_case_settings(
                 chosen, {kind: form[f"valid_{kind.value}"].data for kind in WarningType},
-                {name: form[name].data for name in NUMBERS}, actor=current_user, seen=form["seen"].data or "")
+                {**{name: form[name].data for name in NUMBERS},
+                 cases.CASE_CLASSIFICATION: form[cases.CASE_CLASSIFICATION].data},
+                actor=current_user, seen=form["seen"].data or "")
             flash("Saved. Cases opened from now on use these; open cases keep their recommendation." if changes
                   else "Nothing changed.", "success" if changes else "info")
             return redirect(url_for("admin.case_settings"))
     return render_template("admin/case_settings.html", form=form, severities=list(Severity),
                            risks=list(SecurityRisk), kinds=list(WarningType), cell=_cell,
-                           default=rules.DEFAULT_MATRIX, numbers=list(NUMBERS)), (422 if form.errors else 200)
+                           default=rules.DEFAULT_MATRIX, numbers=list(NUMBERS),
+                           classification=cases.CASE_CLASSIFICATION), (422 if form.errors else 200)

@@ -53,6 +53,9 @@ class AuditAction(enum.StrEnum):
     ASSIGN = "assign"  # training assigned, and completed
     COMPLETE = "complete"
     DESTROY = "destroy"  # a case's personal records destroyed at the end of retention
+    RELEASE = "release"  # a case's evidence files released to auditors for an audit, with the reason
+    WITHHOLD = "withhold"  # ... and withheld from them again
+    MARK = "mark"  # a case's classification or special personal information (POPIA s26) set
 
     # Accounts and signing in
     LOGIN = "login"

@@ -18,22 +18,23 @@ from app.common.export import Column
 def audit_log_columns(viewer: User) -> list[Column]:
     """What `viewer` may see of each entry: personal data in summaries and changes is hidden from
     those who may not read it, as on the page."""
-    return _columns(lambda entry: services.hidden_from(viewer, entry))
+    return _columns(lambda entry: services.hidden_from(viewer, entry),
+                    lambda entry: services.changes_hidden_from(viewer, entry))
 
 
 def auditors_columns() -> list[Column]:
     """The columns as an auditor reads them, whoever builds the file: an evidence pack's extract."""
-    return _columns(services.withheld_from_auditors)
+    return _columns(services.withheld_from_auditors, services.changes_withheld_from_auditors)
 
 
-def _columns(hidden: Callable[[Any], bool]) -> list[Column]:
+def _columns(summary_hidden: Callable[[Any], bool], changes_hidden: Callable[[Any], bool]) -> list[Column]:
     return [
         Column("Entry", lambda e: e.id, 8), Column("When", lambda e: e.occurred_at, 26),
         Column("Who", lambda e: e.actor_email or "", 30), Column("Address", lambda e: e.ip_address or "", 16),
         Column("Action", lambda e: e.action, 16), Column("Entity", lambda e: e.entity_type, 14),
         Column("Entity id", lambda e: e.entity_id or "", 10),
-        Column("Summary", lambda e: services.HIDDEN_FROM_AUDITORS if hidden(e) else e.summary, 40),
-        Column("Changes", lambda e: "{}" if hidden(e) else e.changes, 60),
+        Column("Summary", lambda e: services.HIDDEN_FROM_AUDITORS if summary_hidden(e) else e.summary, 40),
+        Column("Changes", lambda e: services.CHANGES_WITHHELD if changes_hidden(e) else e.changes, 60),
         # What the hash covers, as it is hashed: "When" above is in the organisation's zone, to the second.
         Column("Occurred at (UTC, as hashed)", lambda e: e.occurred_at.isoformat(timespec="microseconds"), 34),
         Column("Actor id", lambda e: e.actor_id if e.actor_id is not None else "", 9),

@@ -117,9 +117,11 @@ def json_lines(extract: Plan) -> Iterator[bytes]:
     lines = []
     for row in rows(extract):
         fields = services.content_fields(row)
-        withheld = services.withheld_from_auditors(row)
+        if services.withheld_from_auditors(row):
+            fields["summary"] = services.HIDDEN_FROM_AUDITORS
+        withheld = services.changes_withheld_from_auditors(row)
         if withheld:
-            fields["summary"], fields["changes"] = services.HIDDEN_FROM_AUDITORS, "{}"
+            fields["changes"] = services.CHANGES_WITHHELD
         fields.update(id=row.id, hash_scheme=row.hash_scheme, entry_hash=row.entry_hash, redacted=withheld,
                       in_period=row.occurred_at >= start and (end is None or row.occurred_at < end))
         lines.append(json.dumps(fields, ensure_ascii=False))

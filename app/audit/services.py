@@ -435,5 +435,24 @@ def summary_for(entry: AuditEntry, user: User | None) -> str:
     return HIDDEN_FROM_AUDITORS if hidden_from(user, entry) else entry.summary
 
 
+# The changes (not the summaries, which are written without personal details) of a case's entries
+# and of acknowledgements carry free text about an employee or employee numbers: auditors, who see
+# cases and registers under pseudonyms, see these entries' summaries only. A download says so in the
+# Changes column (the offline checker then checks the entry's links, not its hash).
+CHANGES_WITH_PERSONAL_DETAILS = frozenset({"case"})
+CHANGES_WITHHELD = "Changes withheld: personal information (POPIA)."
+
+
+def changes_withheld_from_auditors(entry) -> bool:
+    return (withheld_from_auditors(entry) or entry.entity_type in CHANGES_WITH_PERSONAL_DETAILS
+            or entry.action == AuditAction.ACKNOWLEDGE)
+
+
+def changes_hidden_from(user: User | None, entry: AuditEntry) -> bool:
+    from app.auth.models import Role
+
+    return getattr(user, "role", None) == Role.AUDITOR and changes_withheld_from_auditors(entry)
+
+
 def changes_for(entry: AuditEntry, user: User | None) -> dict:
-    return {} if hidden_from(user, entry) else changes_of(entry)
+    return {} if changes_hidden_from(user, entry) else changes_of(entry)

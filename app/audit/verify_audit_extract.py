@@ -56,6 +56,7 @@ CONTENT_FIELDS = ("action", "actor_email", "actor_id", "changes", "entity_id", "
                   "occurred_at", "prev_hash", "summary")
 # What auditors see instead of the summary of an entry about an employee (app.audit.services).
 HIDDEN_FROM_AUDITORS = "Details hidden: an employee's personal information (POPIA)."
+CHANGES_WITHHELD = "Changes withheld: personal information (POPIA)."
 # The CSV export's headers (app.audit.exports) and the fields they hold.
 CSV_FIELDS = {"Entry": "id", "Occurred at (UTC, as hashed)": "occurred_at", "Actor id": "actor_id",
               "Who": "actor_email", "Address": "ip_address", "Action": "action", "Entity": "entity_type",
@@ -102,7 +103,7 @@ def _read_csv(path: Path) -> list[dict]:
                 entry[field] = entry[field] or None
             entry["id"] = int(entry["id"])
             entry["actor_id"] = int(entry["actor_id"]) if entry["actor_id"] else None
-            entry["redacted"] = entry["summary"] == HIDDEN_FROM_AUDITORS
+            entry["redacted"] = entry["summary"] == HIDDEN_FROM_AUDITORS or entry["changes"] == CHANGES_WITHHELD
             entries.append(entry)
         return entries
 

@@ -43,13 +43,14 @@ from app.common.timeutil import utcnow
 from app.controls.models import EvidenceFile
 from app.extensions import db
 from app.policies.cases.models import CaseEvidence
-from app.policies.models import PolicyVersion
+from app.policies.models import AcknowledgementSheet, PolicyVersion
 
 DATABASE_FILES = {"sqlite": "database/khusela.sqlite3", "postgresql": "database/khusela.pgdump"}
 
 # Every column that names a stored file by its SHA-256, and what to call its records in a message.
 STORED_FILES = ((EvidenceFile.sha256, "control evidence file"), (CaseEvidence.sha256, "case evidence file"),
-                (PolicyVersion.document_sha256, "document of policy version"))
+                (PolicyVersion.document_sha256, "document of policy version"),
+                (AcknowledgementSheet.sha256, "signed acknowledgement sheet"))
 
 
 class RestoreRefused(BackupError):

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 
 from app.auth.models import User
 from app.common.timeutil import local_today
+from app.common.uploads import CheckedUpload
+from app.controls.demo import demo_pdf
 from app.controls.models import Control
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
@@ -136,8 +138,12 @@ def _acknowledge(version: PolicyVersion, employees: list[Employee], today: date,
     signed = [e.number for e in employees if rng.random() < 0.85]
     if signed:
         briefing = min(today, version.approved_on + timedelta(days=rng.randint(5, 40)))
+        sheet = CheckedUpload(f"{version.policy.code}-{version.number}-briefing-{briefing.isoformat()}.pdf",
+                              "application/pdf", demo_pdf(f"Acknowledgement of {version}", [
+                                  f"Briefing of {briefing.isoformat()}: {len(signed)} signatures.",
+                                  "I have read and understood the policy. (Demo sheet: no real signatures.)"]))
         services.record_acknowledgements(version, signed, on=briefing, method=AcknowledgementMethod.PAPER,
-                                         actor=None, today=today)
+                                         actor=None, today=today, sheet=sheet)
     return len(signed)
 
 

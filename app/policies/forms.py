@@ -94,6 +94,9 @@ class RecordAcknowledgementsForm(FlaskForm):
         DataRequired("Give the employee numbers of the people who signed, one per line.")],
         description="One per line (or separated by commas), as on the signed attendance or acknowledgement sheet.")
     acknowledged_on = IsoDateField("Signed on", validators=[DataRequired("Give the date the employees signed.")])
+    sheet = FileField("Scanned signed sheet", description=(
+        "Required: a PDF, PNG or JPEG of the page the employees signed, checked like evidence. It names everyone "
+        "on it and shows their signatures, so only HR, security officers and administrators can open it."))
 
     def numbers(self) -> list[str]:
         return (self.employee_numbers.data or "").replace(",", "\n").replace(";", "\n").split()

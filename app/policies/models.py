@@ -158,6 +158,26 @@ class PolicyClause(Model):
         return f"{self.reference} {self.title}"
 
 
+class AcknowledgementSheet(Model):
+    """The scanned signed sheet (acknowledgement or attendance register) behind acknowledgements
+    recorded from paper: checked and kept by content like evidence files, outside the web root. It
+    names and carries the signatures of everyone on it, so only those who see every name open it."""
+
+    __tablename__ = "acknowledgement_sheet"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("policy_version.id", ondelete="CASCADE"), index=True)
+    version: Mapped[PolicyVersion] = relationship()
+    signed_on: Mapped[date] = mapped_column(Date)
+    sha256: Mapped[str] = mapped_column(String(64))
+    original_name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    media_type: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id])
+
+
 class PolicyAcknowledgement(Model):
     """An employee's statement that they read and understood one version of a policy."""
 
@@ -174,3 +194,7 @@ class PolicyAcknowledgement(Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    # The signed sheet of an acknowledgement recorded from paper (none for older paper records).
+    sheet_id: Mapped[int | None] = mapped_column(ForeignKey("acknowledgement_sheet.id", ondelete="SET NULL"),
+                                                 index=True)
+    sheet: Mapped[AcknowledgementSheet | None] = relationship()

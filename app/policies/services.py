@@ -27,6 +27,7 @@ from app.extensions import db
 from app.policies import workflow
 from app.policies.models import (
     AcknowledgementMethod,
+    AcknowledgementSheet,
     Policy,
     PolicyAcknowledgement,
     PolicyClause,
@@ -451,16 +452,17 @@ def acknowledge_own(version: PolicyVersion, user: User, *, today: date | None = 
 
 
 def _acknowledge(version: PolicyVersion, employees: list[Employee], on: date, method: AcknowledgementMethod,
-                 actor: User | None) -> list[PolicyAcknowledgement]:
+                 actor: User | None, sheet: AcknowledgementSheet | None = None) -> list[PolicyAcknowledgement]:
     rows = [PolicyAcknowledgement(version_id=version.id, employee_id=employee.id, acknowledged_on=on,
-                                  method=method.value, recorded_by_id=actor.id if actor else None)
+                                  method=method.value, recorded_by_id=actor.id if actor else None, sheet=sheet)
             for employee in employees]
     db.session.add_all(rows)
     db.session.flush()
     numbers = [employee.number for employee in employees]
+    sheet_change = {"sheet": [None, f"{sheet.original_name} ({sheet.sha256})"]} if sheet else {}
     audit.record(AuditAction.ACKNOWLEDGE, "policy", version.policy_id,
                  changes={"version": [None, version.number], "employees": [None, numbers], "on": [None, on],
-                          "method": [None, method.value]},
+                          "method": [None, method.value], **sheet_change},
                  summary=f"{len(rows)} acknowledgement{'s' if len(rows) != 1 else ''} of {version} "
                          f"({method.label.lower()})"[:300], actor=actor)
     db.session.flush()
@@ -473,14 +475,41 @@ class RecordedAcknowledgements:
     already: list[str]
 
 
+# A scanned sheet is a PDF or a scan/photo of the page: what a signature can be seen on.
+SHEET_MEDIA_TYPES = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}
+
+
+def _sheet_problems(method: AcknowledgementMethod, sheet: CheckedUpload | None) -> list[tuple[str | None, str]]:
+    """A paper acknowledgement is only as good as the signed sheet behind it (ISO 27001 7.3 and 7.5:
+    evidence of awareness, kept as documented information), so recording one needs its scan."""
+    if sheet is None:
+        if method == AcknowledgementMethod.PAPER:
+            return [("sheet", "Attach the scanned signed sheet (PDF, PNG or JPEG): it is the evidence of the "
+                              "signatures.")]
+        return []
+    if sheet.media_type not in SHEET_MEDIA_TYPES:
+        return [("sheet", f"{sheet.filename} is not a scan: attach the signed sheet as a PDF, PNG or JPEG.")]
+    return []
+
+
+def _keep_sheet(version: PolicyVersion, sheet: CheckedUpload, on: date, actor: User | None) -> AcknowledgementSheet:
+    kept = AcknowledgementSheet(version_id=version.id, signed_on=on, sha256=store(sheet), original_name=sheet.filename,
+                                size=len(sheet.data), media_type=sheet.media_type,
+                                uploaded_by_id=actor.id if actor else None)
+    db.session.add(kept)
+    db.session.flush()
+    return kept
+
+
 def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: date | None,
                             method: AcknowledgementMethod = AcknowledgementMethod.PAPER, actor: User | None,
-                            today: date | None = None) -> RecordedAcknowledgements:
-    """Acknowledgements signed on paper (or from another register), by employee number. All or
-    nothing: an unknown number or a bad date changes nothing."""
+                            today: date | None = None, sheet: CheckedUpload | None = None) -> RecordedAcknowledgements:
+    """Acknowledgements signed on paper (or from another register), by employee number; paper ones
+    with the scanned signed sheet (checked like evidence by the caller: check_evidence()). All or
+    nothing: an unknown number, a bad date or a missing sheet changes nothing."""
     _require_in_force(version)
     today = today or local_today()
-    problems: list[tuple[str | None, str]] = []
+    problems: list[tuple[str | None, str]] = _sheet_problems(method, sheet)
     if on is None:
         problems.append(("acknowledged_on", "Give the date the employees signed."))
     elif on > today:
@@ -503,9 +532,23 @@ def record_acknowledgements(version: PolicyVersion, numbers: list[str], *, on: d
         PolicyAcknowledgement.employee_id.in_([e.id for e in found.values()]))))
     new = [found[number] for number in wanted if found[number].id not in done]
     if new:
-        _acknowledge(version, new, on, method, actor)
+        _acknowledge(version, new, on, method, actor, _keep_sheet(version, sheet, on, actor) if sheet else None)
     return RecordedAcknowledgements(added=[e.number for e in new],
                                     already=[number for number in wanted if found[number].id in done])
+
+
+def sheet_of(policy: Policy, sheet_id: int) -> AcknowledgementSheet | None:
+    """A signed sheet of one of the policy's versions (None when the id names another policy's)."""
+    sheet = db.session.get(AcknowledgementSheet, sheet_id)
+    return sheet if sheet is not None and sheet.version.policy_id == policy.id else None
+
+
+def record_sheet_download(sheet: AcknowledgementSheet, *, actor: User) -> None:
+    """The sheet names and shows the signatures of everyone on it: each download is on record."""
+    audit.record(AuditAction.DOWNLOAD, "policy", sheet.version.policy_id, actor=actor,
+                 summary=f"Downloaded the signed acknowledgement sheet of {sheet.version} signed on "
+                         f"{sheet.signed_on.isoformat()} (SHA-256 {sheet.sha256[:16]}…)"[:300])
+    db.session.flush()
 
 
 def employed() -> sa.Select:
@@ -515,7 +558,8 @@ def employed() -> sa.Select:
 def acknowledged_select(version: PolicyVersion) -> sa.Select:
     return (sa.select(PolicyAcknowledgement, Employee)
             .join(Employee, Employee.id == PolicyAcknowledgement.employee_id)
-            .where(PolicyAcknowledgement.version_id == version.id))
+            .where(PolicyAcknowledgement.version_id == version.id)
+            .options(selectinload(PolicyAcknowledgement.sheet)))
 
 
 def not_acknowledged_select(version: PolicyVersion) -> sa.Select:

@@ -35,10 +35,15 @@ def signed_in_name() -> str:
     return current_user.full_name if getattr(current_user, "is_authenticated", False) else "Khusela"
 
 
-def render_html(template: str, *, title: str, generated_by: str | None = None, **context) -> str:
+def render_html(template: str, *, title: str, generated_by: str | None = None, classification: str | None = None,
+                **context) -> str:
     """The HTML a PDF is made from (tests read it: a render is slow). `generated_by` defaults to the
-    signed-in user; a report built without a request (CLI, evidence pack) names who asked for it."""
-    return render_template(template, title=title, classification=settings.get(settings.CLASSIFICATION_LABEL),
+    signed-in user; a report built without a request (CLI, evidence pack) names who asked for it.
+    `classification` is the document's own marking; a document about a case (a `case` in the
+    context) carries the case file's marking; any other, the organisation's."""
+    marking = (classification or getattr(context.get("case"), "classification", None)
+               or settings.get(settings.CLASSIFICATION_LABEL))
+    return render_template(template, title=title, classification=marking,
                            organisation=organisation_name(), generated_at=to_local(utcnow()),
                            generated_by=generated_by or signed_in_name(), **context)
 

@@ -2,9 +2,10 @@
 
 Files stored before Khusela looked inside archives may hold a program, a document with macros or
 a zip bomb, and would travel into every evidence pack that covers them. rescan() reads each stored
-file that a record holds (control evidence, case evidence, signed policy documents) and checks it
-as an upload would be checked now. It changes nothing: a security officer decides what to do with
-each file it lists (replace it, remove the evidence, or keep it with a note).
+file that a record holds (control evidence, case evidence, signed policy documents, signed
+acknowledgement sheets) and checks it as an upload would be checked now. It changes nothing: a
+security officer decides what to do with each file it lists (replace it, remove the evidence, or
+keep it with a note).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from app.common.contents import ArchiveLimits
 from app.controls.models import Evidence, EvidenceFile
 from app.extensions import db
 from app.policies.cases.models import CaseEvidence, PolicyCase
-from app.policies.models import Policy, PolicyVersion
+from app.policies.models import AcknowledgementSheet, Policy, PolicyVersion
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,12 @@ def stored_files() -> Iterator[StoredFile]:
     for document_sha256, document_name, code, number in db.session.execute(documents):
         yield StoredFile(document_sha256 or "", document_name or "document.pdf",
                          f"policy {code} version {number}, signed document")
+    sheets = (sa.select(AcknowledgementSheet.sha256, AcknowledgementSheet.original_name, Policy.code,
+                        PolicyVersion.number, AcknowledgementSheet.id)
+              .join(PolicyVersion, PolicyVersion.id == AcknowledgementSheet.version_id)
+              .join(Policy, Policy.id == PolicyVersion.policy_id).order_by(AcknowledgementSheet.id))
+    for sha256, name, code, number, sheet_id in db.session.execute(sheets):
+        yield StoredFile(sha256, name, f"policy {code} version {number}, signed acknowledgement sheet {sheet_id}")
 
 
 def rescan() -> Rescan:

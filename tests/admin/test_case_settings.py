@@ -25,7 +25,7 @@ def posted(**changes) -> dict:
     data = {f"{s}_{r}": action for s, row in matrix_setting(DEFAULT_MATRIX).items() for r, action in row.items()}
     return {**data, "valid_management": "3", "valid_written": "6", "valid_final_written": "12",
             "revocation_max_days": "90", "hearing_notice_working_days": "5", "case_retention_years": "5",
-            "suspension_hearing_days": "60",
+            "suspension_hearing_days": "60", "case_classification": "CONFIDENTIAL",
             "seen": settings.state_of(PAGE_SETTINGS), **changes}  # as a page opened just now
 
 
@@ -51,8 +51,21 @@ def test_saving_a_changed_matrix_and_validity(client, login_as):
     assert only_entry("update", "settings")[1]["warning_validity_months"][1]["written"] == 9
 
 
+def test_the_classification_of_new_case_files_is_a_setting_defaulting_to_confidential(client, login_as):
+    login_as("admin")
+    page = client.get("/admin/corrective-actions").get_data(as_text=True)
+    assert '<option selected value="CONFIDENTIAL">CONFIDENTIAL</option>' in page
+
+    response = client.post("/admin/corrective-actions", data=posted(case_classification="SECRET"))
+
+    assert response.status_code == 302
+    assert cases.default_classification() == "SECRET" and cases.classification_choices() == ["SECRET"]
+    assert only_entry("update", "settings")[1]["case_classification"] == ["CONFIDENTIAL", "SECRET"]
+
+
 @pytest.mark.parametrize("changes", [{"valid_written": "0"}, {"valid_written": ""}, {"low_low": "dismissal"},
-                                     {"case_retention_years": "0"}, {"hearing_notice_working_days": "31"}])
+                                     {"case_retention_years": "0"}, {"hearing_notice_working_days": "31"},
+                                     {"case_classification": "TOP SECRET"}])
 def test_bad_input_changes_nothing(client, login_as, changes):
     login_as("admin")
     response = client.post("/admin/corrective-actions", data=posted(**changes))
@@ -60,6 +73,7 @@ def test_bad_input_changes_nothing(client, login_as, changes):
     assert cases.action_matrix() == DEFAULT_MATRIX
     assert cases.validity_setting()[WarningType.WRITTEN] == 6
     assert settings.get(settings.CASE_RETENTION_YEARS) == 5
+    assert cases.default_classification() == "CONFIDENTIAL"
 
 
 def test_the_settings_module_refuses_a_key_it_does_not_know_unless_given_its_default(app):

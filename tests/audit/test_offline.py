@@ -55,6 +55,7 @@ def test_the_script_recomputes_exactly_what_the_app_hashes(mixed_log):
         assert script.content_of(fields) == audit.entry_content(entry).encode("utf-8")
         assert sorted(fields) == sorted(script.CONTENT_FIELDS)
     assert script.HIDDEN_FROM_AUDITORS == audit.HIDDEN_FROM_AUDITORS
+    assert script.CHANGES_WITHHELD == audit.CHANGES_WITHHELD
     legacy = entries[0]
     assert audit.compute_hash(legacy) == legacy.entry_hash == __import__("hashlib").sha256(
         script.content_of(audit.content_fields(legacy))).hexdigest()

@@ -76,3 +76,85 @@ def test_manager_logs_a_breach_and_hr_warns_and_closes(page, live_server, sign_i
     expect(page.get_by_text(re.compile(r"^Employee [A-Z2-7]{8}$"))).to_be_visible()
     expect(page.get_by_text(name)).to_have_count(0)
     check_page(page, artifacts, "case-as-auditor")
+
+
+def test_manager_opens_a_case_from_the_dashboard_finding_the_employee_by_name(page, live_server, sign_in, artifacts):
+    number, name = _staff_member(live_server)
+    surname = name.split()[-1]
+    with live_server.app.app_context():
+        today = local_today().isoformat()
+    sign_in("manager")
+    page.get_by_role("link", name="Open a case").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Open a policy-violation case")
+
+    # With JavaScript: typing part of the name in the number field offers the matching staff.
+    page.get_by_label("Employee number").fill(surname[:4])
+    expect(page.locator(f'#employee-matches option[value="{number}"]')).to_have_count(1)
+    expect(page.locator("#employee-matches-status")).to_contain_text("matching employee")
+
+    # The search itself (which works without JavaScript): a list of the department's staff to choose from.
+    page.get_by_label("Name or number").fill(name)
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status").filter(has_text="match")).to_be_visible()
+    check_page(page, artifacts, "case-new-search")
+    page.get_by_role("link", name=f"Open a case for {name} ({number})").click()
+    expect(page.get_by_label("Employee number")).to_have_value(number)
+
+    page.get_by_label("Policy clause breached").select_option(label="2.2 Sharing passwords")
+    page.get_by_label("Date of the incident").fill(today)
+    page.get_by_label("What happened").fill("Left a signed-in session open at the nurses' station.")
+    page.get_by_label("Severity").select_option(label="Low")
+    page.get_by_label("Security risk").select_option(label="Low")
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator(".flash-messages")).to_contain_text("Opened case CASE-")
+    expect(page.get_by_text(name).first).to_be_visible()
+
+
+def test_manager_naming_another_departments_employee_keeps_the_form(page, live_server, sign_in, artifacts):
+    from app.auth.models import Department
+    from app.employees.models import Employee
+    from app.extensions import db
+
+    with live_server.app.app_context():
+        other = db.session.scalars(sa.select(Employee).join(Department, Employee.department_id == Department.id)
+                                   .where(Department.code != "DOH", Employee.status == "active")
+                                   .order_by(Employee.number)).first().number
+        today = local_today().isoformat()
+    sign_in("manager")
+    page.goto(live_server("/cases/new"))
+    page.get_by_label("Employee number").fill(other)
+    page.get_by_label("Policy clause breached").select_option(label="2.2 Sharing passwords")
+    page.get_by_label("Date of the incident").fill(today)
+    page.get_by_label("What happened").fill("Kept the form.")
+    page.get_by_label("Severity").select_option(label="Low")
+    page.get_by_label("Security risk").select_option(label="Low")
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator("#employee_number-error")).to_have_text(
+        f"Employee {other} is not in your department; ask HR to open this case.")
+    expect(page.get_by_label("What happened")).to_have_value("Kept the form.")
+    check_page(page, artifacts, "case-new-other-department")
+
+
+def test_hr_marks_a_case_and_an_auditor_reads_it_withheld(page, live_server, sign_in, artifacts):
+    from app.extensions import db
+    from app.policies.cases.models import PolicyCase
+
+    with live_server.app.app_context():
+        case = db.session.scalars(sa.select(PolicyCase).where(PolicyCase.status == "open")
+                                  .order_by(PolicyCase.id)).first()
+        case_id, description = case.id, case.description
+    sign_in("hr")
+    page.goto(live_server(f"/cases/{case_id}"))
+    page.get_by_label("Classification of the case file").select_option("SECRET")
+    page.get_by_label("Health").check()
+    page.get_by_role("button", name="Save the marking").click()
+    expect(page.locator(".flash-messages")).to_contain_text("is marked SECRET")
+    expect(page.get_by_text("Special personal information: Health")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in("auditor")
+    page.goto(live_server(f"/cases/{case_id}"))
+    expect(page.get_by_text("Case file: SECRET")).to_be_visible()
+    expect(page.get_by_text("[withheld: special personal information]").first).to_be_visible()
+    expect(page.get_by_text(description)).to_have_count(0)
+    check_page(page, artifacts, "case-special-as-auditor")

@@ -273,6 +273,16 @@ def test_each_role_sees_its_panels_and_no_employee(client, login_as, people, reg
         assert case.reference not in page
 
 
+@pytest.mark.parametrize("role", list(Role))
+def test_those_who_open_cases_find_open_a_case_on_the_dashboard(client, login_as, people, role):
+    login_as(role.value, department=people["health"])
+
+    page = client.get("/").get_data(as_text=True)
+
+    offered = 'href="/cases/new"' in page and "Open a case" in page
+    assert offered == (role in {Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER, Role.HR_OFFICER})
+
+
 def _links(page: str) -> dict[str, str]:
     """Each "needs attention" tile: its link and count."""
     return {unescape(href): int(count) for href, count in re.findall(

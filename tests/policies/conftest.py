@@ -50,6 +50,13 @@ def make_approved(code: str = "ICT-SEC") -> services.Policy:
     return policy
 
 
+def signed_sheet(name: str = "briefing-sheet.pdf", content: bytes = b"%PDF-1.4\nsigned briefing sheet\n%%EOF\n"):
+    """The scan of a signed acknowledgement sheet, as check_evidence() passes it on."""
+    from app.common.uploads import CheckedUpload
+
+    return CheckedUpload(name, "application/pdf", content)
+
+
 @pytest.fixture
 def officer(login_as):
     return login_as("security_officer")

@@ -17,7 +17,7 @@ from app.policies import services, workflow
 from app.policies.models import PolicyAcknowledgement, PolicyState
 from app.policies.services import PolicyRuleError
 from tests import factories
-from tests.policies.conftest import APPROVED_ON, make_approved, make_draft, make_employee
+from tests.policies.conftest import APPROVED_ON, make_approved, make_draft, make_employee, signed_sheet
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -251,13 +251,15 @@ def test_signed_sheets_are_recorded_all_or_nothing(department):
     first, second = make_employee(department=department), make_employee(department=department)
 
     with pytest.raises(PolicyRuleError, match="No employee has the number E99999"):
-        services.record_acknowledgements(version, [first.number, "E99999"], on=date(2026, 4, 1), actor=None)
+        services.record_acknowledgements(version, [first.number, "E99999"], on=date(2026, 4, 1), actor=None,
+                                         sheet=signed_sheet())
     assert db.session.scalar(sa.select(sa.func.count(PolicyAcknowledgement.id))) == 0
 
     result = services.record_acknowledgements(version, [first.number, first.number, second.number],
-                                              on=date(2026, 4, 1), actor=None, today=date(2026, 12, 4))
+                                              on=date(2026, 4, 1), actor=None, today=date(2026, 12, 4),
+                                              sheet=signed_sheet())
     again = services.record_acknowledgements(version, [second.number], on=date(2026, 4, 2), actor=None,
-                                             today=date(2026, 12, 4))
+                                             today=date(2026, 12, 4), sheet=signed_sheet())
 
     assert result.added == [first.number, second.number] and result.already == []
     assert again.added == [] and again.already == [second.number]
@@ -269,7 +271,8 @@ def test_a_sheet_needs_a_possible_date(on, words):
     version = make_approved().current
     employee = make_employee()
     with pytest.raises(PolicyRuleError, match=words):
-        services.record_acknowledgements(version, [employee.number], on=on, actor=None, today=date(2026, 12, 4))
+        services.record_acknowledgements(version, [employee.number], on=on, actor=None, today=date(2026, 12, 4),
+                                         sheet=signed_sheet())
 
 
 def test_coverage_counts_employed_staff_and_the_register_lists_who_is_outstanding(department):
@@ -278,7 +281,7 @@ def test_coverage_counts_employed_staff_and_the_register_lists_who_is_outstandin
     make_employee(department=department, status="left")
     other = make_employee(department=factories.make_department("DOE", "Education"))
     services.record_acknowledgements(version, [signed.number, other.number], on=date(2026, 4, 1), actor=None,
-                                     today=date(2026, 12, 4))
+                                     today=date(2026, 12, 4), sheet=signed_sheet())
 
     everyone, health = services.coverage(version), services.coverage(version, department.id)
 
@@ -298,7 +301,7 @@ def test_a_new_version_starts_unacknowledged(department):
     policy = make_approved()
     employee = make_employee(department=department)
     services.record_acknowledgements(policy.current, [employee.number], on=date(2026, 4, 1), actor=None,
-                                     today=date(2026, 12, 4))
+                                     today=date(2026, 12, 4), sheet=signed_sheet())
     draft = services.start_new_version(policy, major=True, actor=None)
 
     assert draft.number == "2.0" and draft.state_enum == PolicyState.DRAFT

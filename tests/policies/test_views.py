@@ -14,10 +14,10 @@ from app.controls.models import Control
 from app.extensions import db
 from app.policies import services
 from app.policies.models import Policy, PolicyAcknowledgement
-from tests import factories
+from tests import archives, factories
 from tests.controls.test_views import shown_total
 from tests.pages import audit_entries, csv_rows, error_next_to, text_of
-from tests.policies.conftest import make_approved, make_draft, make_employee
+from tests.policies.conftest import make_approved, make_draft, make_employee, signed_sheet
 
 NEW_POLICY = {"code": "AUP-001", "title": "Acceptable Use Policy", "change": "Original", "author_name": "S Dlamini",
               "author_designation": "Security Officer", "author_contact": "021 000 0000",
@@ -210,7 +210,8 @@ def test_the_register_lists_who_signed_and_who_has_not(client, login_as, departm
     policy = make_approved()
     signed = make_employee(department=department, name="Ayanda Zulu")
     make_employee(department=department, name="Bongani Khumalo")
-    services.record_acknowledgements(policy.current, [signed.number], on=date(2026, 4, 1), actor=None)
+    services.record_acknowledgements(policy.current, [signed.number], on=date(2026, 4, 1), actor=None,
+                                     sheet=signed_sheet())
     login_as("hr_officer")
 
     acknowledged = client.get(f"/policies/{policy.id}/acknowledgements")
@@ -235,18 +236,73 @@ def test_a_manager_sees_only_their_own_departments_staff(client, login_as, depar
     assert "0 of 1 employees of your department" in page
 
 
-def test_an_auditor_sees_pseudonyms_not_names_or_numbers(client, login_as, department):
+def test_an_auditor_sees_the_registers_own_pseudonyms_and_nothing_that_singles_people_out(client, login_as,
+                                                                                          department):
+    """POPIA: no name, number, department or position beside a pseudonym, and not the pseudonym the
+    cases use, so the register cannot be joined to the cases to re-identify anyone."""
     from app.common.privacy import pseudonym
 
     policy = make_approved()
     employee = make_employee(department=department, name="Ayanda Zulu")
+    employee.position = "Radiographer"
+    db.session.commit()
     login_as("auditor")
 
     page = text_of(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding"))
     export = csv_rows(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding&export=csv"))
 
-    assert "Ayanda Zulu" not in page and employee.number not in page and pseudonym(employee.id) in page
-    assert export[0]["Employee"] == pseudonym(employee.id) and export[0]["Employee number"] == "—"
+    in_register = pseudonym(employee.id, f"acknowledgements:{policy.id}")
+    assert in_register != pseudonym(employee.id)  # the cases' pseudonym of the same person
+    assert in_register in page and pseudonym(employee.id) not in page
+    for detail in ("Ayanda Zulu", employee.number, "Radiographer", "Position"):
+        assert detail not in page
+    assert export == [{"Employee": in_register}]
+
+
+def test_each_policys_register_has_its_own_pseudonyms(client, login_as, department):
+    from app.common.privacy import pseudonym
+
+    first, second = make_approved(), make_approved("ICT-USE")
+    employee = make_employee(department=department, name="Ayanda Zulu")
+    login_as("auditor")
+
+    one = text_of(client.get(f"/policies/{first.id}/acknowledgements?show=outstanding"))
+    other = text_of(client.get(f"/policies/{second.id}/acknowledgements?show=outstanding"))
+
+    assert pseudonym(employee.id, f"acknowledgements:{first.id}") in one
+    assert pseudonym(employee.id, f"acknowledgements:{first.id}") not in other
+
+
+@pytest.mark.parametrize("role", ["hr_officer", "security_officer", "manager"])
+def test_roles_that_see_names_keep_department_and_position(client, login_as, department, role):
+    policy = make_approved()
+    employee = make_employee(department=department, name="Ayanda Zulu")
+    login_as(role, department=department)
+
+    page = text_of(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding"))
+    export = csv_rows(client.get(f"/policies/{policy.id}/acknowledgements?show=outstanding&export=csv"))
+
+    assert f"Ayanda Zulu {employee.number} DOH Clerk" in page
+    assert export[0] == {"Employee": "Ayanda Zulu", "Employee number": employee.number, "Department": "DOH",
+                         "Position": "Clerk"}
+
+
+def test_auditors_see_acknowledgement_entries_in_the_audit_log_without_employee_numbers(client, login_as,
+                                                                                        department):
+    policy = make_approved()
+    employee = make_employee(department=department)
+    services.record_acknowledgements(policy.current, [employee.number], on=date(2026, 4, 1), actor=None,
+                                     sheet=signed_sheet())
+    db.session.commit()
+    login_as("auditor")
+
+    page = text_of(client.get("/audit/?action=acknowledge"))
+    export = client.get("/audit/?action=acknowledge&export=csv").get_data(as_text=True)
+
+    assert "1 acknowledgement of ICT-SEC version 1.0 (signed on paper)" in page
+    assert employee.number not in page and employee.number not in export
+    login_as("admin")
+    assert employee.number in text_of(client.get("/audit/?action=acknowledge"))
 
 
 def test_recording_signed_sheets_is_all_or_nothing(client, login_as, department):
@@ -255,9 +311,11 @@ def test_recording_signed_sheets_is_all_or_nothing(client, login_as, department)
     login_as("hr_officer")
 
     refused = client.post(f"/policies/{policy.id}/acknowledgements/record", data={
-        "employee_numbers": f"{first.number}\nE99999", "acknowledged_on": "2026-04-01"})
+        "employee_numbers": f"{first.number}\nE99999", "acknowledged_on": "2026-04-01",
+        "sheet": (io.BytesIO(archives.pdf("Signed sheet")), "sheet.pdf")})
     recorded = client.post(f"/policies/{policy.id}/acknowledgements/record", data={
-        "employee_numbers": first.number, "acknowledged_on": "2026-04-01"}, follow_redirects=True)
+        "employee_numbers": first.number, "acknowledged_on": "2026-04-01",
+        "sheet": (io.BytesIO(archives.pdf("Signed sheet")), "sheet.pdf")}, follow_redirects=True)
 
     assert refused.status_code == 422
     assert error_next_to(refused, "employee_numbers").startswith("No employee has the number E99999")
@@ -279,7 +337,7 @@ def test_the_register_of_a_superseded_version_keeps_its_acknowledgements(client,
     policy = make_approved()
     first = policy.current
     signed = make_employee(department=department, name="Ayanda Zulu")
-    services.record_acknowledgements(first, [signed.number], on=date(2026, 4, 1), actor=None)
+    services.record_acknowledgements(first, [signed.number], on=date(2026, 4, 1), actor=None, sheet=signed_sheet())
     draft = services.start_new_version(policy, major=False, actor=None)
     services.update_draft(draft, services.DraftInput(change="Changes", body=draft.body, author_name="S Dlamini",
                                                      author_designation="Security Officer"),

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.auth.permissions import CASE_VIEW, permission_required
 from app.extensions import db
-from app.policies.cases import disciplinary, services, timeline
+from app.policies.cases import disciplinary, redaction, services, timeline
 from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.models import CaseHearingNotice, CaseWarning
 from app.policies.cases.views import bp
@@ -22,8 +22,10 @@ def case_timeline(case_id: int):
     case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
     if services.sees_personal_details(current_user):
         services.record_view(case, actor=current_user)
-    page = render_template("cases/timeline.html", case=case, events=timeline.events(case),
-                           who=services.person(case.employee, current_user))
+    shown = redaction.shown(case, current_user)
+    page = render_template("cases/timeline.html", case=shown, events=timeline.events(shown),
+                           who=services.person(case.employee, current_user),
+                           sees_special=services.sees_personal_details(current_user))
     db.session.commit()
     return page
 
@@ -33,10 +35,12 @@ def case_timeline(case_id: int):
 def case_file(case_id: int):
     case = services.get_case_or_403(current_user, case_id, CASE_VIEW)
     status = f"Closed on {case.closed_on.isoformat()}" if case.closed_on else "Open: steps still to come"
-    content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=case,
+    shown = redaction.shown(case, current_user)
+    content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=shown,
                          scope_label=f"Policy-violation case {case.reference}", version_label=status,
-                         events=timeline.events(case), who=services.person(case.employee, current_user),
-                         similar=services.similar_cases(case, current_user), **case_file_record(case))
+                         events=timeline.events(shown), who=services.person(case.employee, current_user),
+                         similar=services.similar_cases(case, current_user),
+                         sees_special=services.sees_personal_details(current_user), **case_file_record(case))
     services.record_document(case, "the case file", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-case-file.pdf")
@@ -54,7 +58,8 @@ def case_file_record(case):
 def warning_letter(case_id: int, warning_id: int):
     case, warning = services.get_case_part_or_403(current_user, case_id, CaseWarning, warning_id, CASE_VIEW)
     content = render_pdf("pdf/warning_letter.html", title=f"{warning.type_enum.label} — {case.reference}",
-                         case=case, warning=warning, who=services.person(case.employee, current_user))
+                         case=redaction.shown(case, current_user), warning=redaction.shown(case, current_user, warning),
+                         who=services.person(case.employee, current_user))
     services.record_document(case, f"the {warning.type_enum.label.lower()} letter", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-{warning.warning_type.replace('_', '-')}-warning.pdf")
@@ -65,8 +70,8 @@ def warning_letter(case_id: int, warning_id: int):
 def notice_letter(case_id: int, notice_id: int):
     case, notice = services.get_case_part_or_403(current_user, case_id, CaseHearingNotice, notice_id, CASE_VIEW)
     content = render_pdf("pdf/hearing_notice.html", title=f"Notice of a disciplinary hearing — {case.reference}",
-                         case=case, notice=notice, postponed=notice is not case.notices[0],
-                         who=services.person(case.employee, current_user))
+                         case=redaction.shown(case, current_user), notice=redaction.shown(case, current_user, notice),
+                         postponed=notice is not case.notices[0], who=services.person(case.employee, current_user))
     services.record_document(case, "the notice of the hearing", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-notice-of-hearing.pdf")
@@ -79,7 +84,9 @@ def outcome_letter(case_id: int):
     if case.sanction is None:
         abort(404)
     content = render_pdf("pdf/outcome_letter.html", title=f"Outcome of the disciplinary hearing — {case.reference}",
-                         case=case, sanction=case.sanction, who=services.person(case.employee, current_user),
+                         case=redaction.shown(case, current_user),
+                         sanction=redaction.shown(case, current_user, case.sanction),
+                         who=services.person(case.employee, current_user),
                          referral=disciplinary.first_referral(case.sanction))
     services.record_document(case, "the outcome letter", actor=current_user)
     db.session.commit()

@@ -8,8 +8,20 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.common.forms import IsoDateField, MultiCheckboxField, strip
-from app.policies.cases.models import AppealOutcome, Finding, Resource, Sanction
+from app.policies.cases.models import AppealOutcome, Finding, Resource, Sanction, SpecialCategory
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
+
+# Shown at every case file upload: statements and screenshots name people (POPIA: minimality).
+UPLOAD_WARNING = ("Statements, e-mails and screenshots usually name people: add only what the case needs. Case files "
+                  "are withheld from auditors unless HR releases them for an audit. If a file holds health, union or "
+                  "criminal information, mark the case's special personal information.")
+SPECIAL_HELP = ("POPIA s26: tick what the case file holds (e.g. a medical certificate, a shop steward's role, an "
+                "alleged offence). Readers who see the case under a pseudonym then see none of its text or files.")
+
+
+def _special_categories_field() -> MultiCheckboxField:
+    return MultiCheckboxField("Special personal information in this case",
+                              choices={c.value: c.label for c in SpecialCategory}, description=SPECIAL_HELP)
 
 
 class OpenCaseForm(FlaskForm):
@@ -30,9 +42,11 @@ class OpenCaseForm(FlaskForm):
     asset_tag = StringField("Related asset tag (optional)", filters=[strip], validators=[Optional(), Length(max=64)],
                             description="The CMDB item involved, e.g. the laptop or application.")
     evidence = FileField("Evidence (optional)", description="A file showing what happened: a log extract, a "
-                                                         "screenshot, a statement. More can be added on the case.")
+                                                         "screenshot, a statement. More can be added on the case. "
+                                                         + UPLOAD_WARNING)
     evidence_description = StringField("What the evidence shows", filters=[strip],
                                        validators=[Optional(), Length(max=300)])
+    special_categories = _special_categories_field()
 
     def set_choices(self, *, clauses) -> None:
         groups: dict[str, dict[str, str]] = {}
@@ -54,8 +68,25 @@ class DecisionForm(FlaskForm):
 
 
 class EvidenceForm(FlaskForm):
-    file = FileField("File", validators=[DataRequired("Choose the file to add.")])
+    file = FileField("File", validators=[DataRequired("Choose the file to add.")], description=UPLOAD_WARNING)
     description = StringField("What it shows", filters=[strip], validators=[Optional(), Length(max=300)])
+
+
+class MarkingForm(FlaskForm):
+    """The case file's classification and its special personal information."""
+
+    version = HiddenField()
+    classification = SelectField("Classification of the case file")
+    special_categories = _special_categories_field()
+
+    def set_choices(self, classifications: list[str]) -> None:
+        self.classification.choices = {label: label for label in classifications}
+
+
+class ReleaseForm(FlaskForm):
+    reason = TextAreaField("Why the auditors need the files", validators=[Optional(), Length(max=2000)],
+                           description="The audit and what it tests, e.g. “Stage 2 audit: sample of A.6.4 "
+                                       "disciplinary process”. Kept on the case and in the audit log.")
 
 
 class WarningForm(FlaskForm):
@@ -109,7 +140,7 @@ class TrainingForm(FlaskForm):
 class TrainingCompletionForm(FlaskForm):
     completed_on = IsoDateField("Completed on", validators=[DataRequired("Give the date the employee completed the "
                                                                          "training.")])
-    evidence = FileField("Certificate or attendance register (optional)")
+    evidence = FileField("Certificate or attendance register (optional)", description=UPLOAD_WARNING)
 
 
 class DestroyForm(FlaskForm):

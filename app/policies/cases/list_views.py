@@ -14,7 +14,7 @@ from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, SortColumn, all_matching, choice_arg, id_arg, requested_export
 from app.extensions import db
-from app.policies.cases import disciplinary, services
+from app.policies.cases import disciplinary, redaction, services
 from app.policies.cases.models import PolicyCase, Sanction
 from app.policies.cases.recommendation import Action, Severity
 from app.policies.cases.views import bp
@@ -106,6 +106,8 @@ def index():
     if fmt := requested_export():
         rows = all_matching(statement, sort_columns=SORT_COLUMNS, default_sort="reference", default_direction="desc",
                             tiebreaker=PolicyCase.id)
+        # Each row as this reader may read it: any column of free text comes out redacted.
+        rows = [redaction.shown(case, current_user) for case in rows]
         return audited_export(rows, _columns(), fmt, "khusela-cases", entity_type="case",
                               what="cases" + (" with personal details" if services.sees_personal_details(
                                   current_user) else " (pseudonymised)"))

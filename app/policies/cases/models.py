@@ -45,6 +45,34 @@ class GoverningCode(enum.StrEnum):
         return cls.CODE_2025 if incident_on >= CODE_2025_STARTS else cls.SCHEDULE_8
 
 
+class SpecialCategory(enum.StrEnum):
+    """Special personal information (POPIA s26) a case may hold: processing it needs an authorisation
+    (s27: e.g. to establish, exercise or defend a right or obligation in law), and it is kept from
+    auditors even when a case's files are released to them. The three first are the usual ones in
+    disciplinary files."""
+
+    HEALTH = "health"
+    TRADE_UNION = "trade_union"
+    CRIMINAL = "criminal"
+    RELIGION = "religion"
+    RACE = "race"
+    POLITICS = "politics"
+    SEX_LIFE = "sex_life"
+    BIOMETRIC = "biometric"
+
+    @property
+    def label(self) -> str:
+        return {"health": "Health", "trade_union": "Trade-union membership",
+                "criminal": "Criminal behaviour (an alleged offence or its proceedings)",
+                "religion": "Religious or philosophical beliefs", "race": "Race or ethnic origin",
+                "politics": "Political persuasion", "sex_life": "Sex life",
+                "biometric": "Biometric information"}[self.value]
+
+    @property
+    def short_label(self) -> str:
+        return {"criminal": "Alleged offence"}.get(self.value, self.label)
+
+
 class CaseStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -92,6 +120,15 @@ class PolicyCase(Model, Timestamped, Versioned):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     closed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(Text, default="")
+    # The case file's own marking, on its pages and on every page of its letters and PDFs.
+    classification: Mapped[str] = mapped_column(String(32), default="CONFIDENTIAL", server_default="CONFIDENTIAL")
+    special_categories_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # SpecialCategory
+    # Evidence files are withheld from readers who see the case under a pseudonym, until HR releases
+    # them for an audit (with the reason on record); never for a case with special personal information.
+    evidence_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    evidence_released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    evidence_released_by: Mapped[User | None] = relationship(foreign_keys=[evidence_released_by_id])
+    evidence_release_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[User | None] = relationship(foreign_keys="PolicyCase.created_by_id", viewonly=True)
     evidence: Mapped[list[CaseEvidence]] = relationship(back_populates="case", order_by="CaseEvidence.id",
                                                         cascade="all, delete-orphan")
@@ -138,6 +175,12 @@ class PolicyCase(Model, Timestamped, Versioned):
     @property
     def status_enum(self) -> CaseStatus:
         return CaseStatus(self.status)
+
+    @property
+    def special_categories(self) -> list[SpecialCategory]:
+        """In the enum's order, whatever order they were ticked in."""
+        stored = set(json.loads(self.special_categories_json or "[]"))
+        return [category for category in SpecialCategory if category.value in stored]
 
     def __str__(self) -> str:
         return self.reference

@@ -20,7 +20,7 @@ from app.common.timeutil import add_months, local_today
 from app.controls.models import EvidenceFile
 from app.extensions import db
 from app.policies.cases.models import CaseEvidence, CaseStatistic, CaseStatus, PolicyCase
-from app.policies.models import PolicyVersion
+from app.policies.models import AcknowledgementSheet, PolicyVersion
 
 
 def retention_years() -> int:
@@ -56,7 +56,8 @@ def _file_still_needed(sha256: str, case_id: int) -> bool:
     """Files are stored once per content: another record may hold the same bytes."""
     checks = [sa.select(CaseEvidence.id).where(CaseEvidence.sha256 == sha256, CaseEvidence.case_id != case_id),
               sa.select(EvidenceFile.id).where(EvidenceFile.sha256 == sha256),
-              sa.select(PolicyVersion.id).where(PolicyVersion.document_sha256 == sha256)]
+              sa.select(PolicyVersion.id).where(PolicyVersion.document_sha256 == sha256),
+              sa.select(AcknowledgementSheet.id).where(AcknowledgementSheet.sha256 == sha256)]
     return any(db.session.scalar(check.limit(1)) is not None for check in checks)
 
 

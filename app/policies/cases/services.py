@@ -22,6 +22,7 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Role, User
 from app.auth.permissions import CASE_VIEW, user_can
+from app.common.listing import contains_text
 from app.common.models import RuleError
 from app.common.privacy import pseudonym
 from app.common.timeutil import add_months, local_today
@@ -39,6 +40,7 @@ from app.policies.cases.models import (
     CaseWarning,
     GoverningCode,
     PolicyCase,
+    SpecialCategory,
 )
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 from app.policies.models import PolicyClause, PolicyState, PolicyVersion
@@ -52,7 +54,7 @@ WARNING_ACTIONS = {WarningType.MANAGEMENT: Action.MANAGEMENT_WARNING, WarningTyp
                    WarningType.FINAL_WRITTEN: Action.WRITTEN_WARNING}
 CASE_AUDIT_FIELDS = ["reference", "employee_id", "department_id", "policy_version_id", "clause_id", "incident_on",
                      "severity", "security_risk", "risk_id", "asset_id", "code", "recommended_action",
-                     "recommended_warning_type"]
+                     "recommended_warning_type", "classification", "special_categories_json"]
 
 
 class CaseRuleError(RuleError):
@@ -158,11 +160,38 @@ def record_document(case: PolicyCase, what: str, *, actor: User) -> None:
     db.session.flush()
 
 
+OPENS_FOR_ANYONE = frozenset({Role.ADMIN, Role.HR_OFFICER, Role.SECURITY_OFFICER})
+
+
 def may_open_for(user: User, employee: Employee) -> bool:
     """A manager opens cases for their own department's staff; HR, security officers and admins for anyone."""
     if user.role == Role.MANAGER:
         return user.department_id is not None and employee.department_id == user.department_id
-    return user.role in (Role.ADMIN, Role.HR_OFFICER, Role.SECURITY_OFFICER)
+    return user.role in OPENS_FOR_ANYONE
+
+
+EMPLOYEE_SEARCH_LIMIT = 20
+
+
+def employees_to_open_for(user: User, text: str) -> list[Employee]:
+    """The current employees `user` may open a case for whose name or number holds `text` (the case
+    form's search): a manager finds their own department's staff only, as may_open_for() allows."""
+    text = text.replace("\x00", "").strip()[:100]
+    if len(text) < 2:
+        return []
+    if user.role == Role.MANAGER:
+        if user.department_id is None:
+            return []
+        scope: sa.ColumnElement = Employee.department_id == user.department_id
+    elif user.role in OPENS_FOR_ANYONE:
+        scope = sa.true()
+    else:
+        return []
+    statement = (sa.select(Employee).options(selectinload(Employee.department))
+                 .where(scope, Employee.status.in_(sorted(EMPLOYED)),
+                        sa.or_(contains_text(Employee.number, text), contains_text(Employee.full_name, text)))
+                 .order_by(sa.func.lower(Employee.full_name), Employee.number).limit(EMPLOYEE_SEARCH_LIMIT))
+    return list(db.session.scalars(statement))
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -171,12 +200,16 @@ def may_open_for(user: User, employee: Employee) -> bool:
 # The organisation's settings cases own (app.admin.settings stores them; their defaults are here).
 CASE_ACTION_MATRIX = "case_action_matrix"
 WARNING_VALIDITY_MONTHS = "warning_validity_months"
-CASE_SETTINGS = (CASE_ACTION_MATRIX, WARNING_VALIDITY_MONTHS)
+CASE_CLASSIFICATION = "case_classification"  # the marking a new case file gets
+CASE_SETTINGS = (CASE_ACTION_MATRIX, WARNING_VALIDITY_MONTHS, CASE_CLASSIFICATION)
+# Personnel and disciplinary files are commonly graded Confidential (MISS): the default marking.
+DEFAULT_CASE_CLASSIFICATION = "CONFIDENTIAL"
 
 
 def _setting_defaults() -> dict:
     return {CASE_ACTION_MATRIX: rules.matrix_setting(rules.DEFAULT_MATRIX),
-            WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in rules.DEFAULT_VALIDITY_MONTHS.items()}}
+            WARNING_VALIDITY_MONTHS: {kind.value: months for kind, months in rules.DEFAULT_VALIDITY_MONTHS.items()},
+            CASE_CLASSIFICATION: DEFAULT_CASE_CLASSIFICATION}
 
 
 def _setting(key: str):
@@ -195,6 +228,22 @@ def validity_setting() -> dict[WarningType, int]:
 
 def validity_months(warning_type: WarningType | str) -> int:
     return validity_setting()[WarningType(warning_type)]
+
+
+def classification_labels() -> list[str]:
+    """The organisation's classification labels (a setting), lowest first, as markings are written."""
+    return [label.strip().upper() for label in settings.get(settings.ASSET_CLASSIFICATIONS) if label.strip()]
+
+
+def default_classification() -> str:
+    return str(_setting(CASE_CLASSIFICATION)).strip().upper() or DEFAULT_CASE_CLASSIFICATION
+
+
+def classification_choices() -> list[str]:
+    """The markings a case may carry: the default for cases and those above it. Lowering a case file
+    below the organisation's default for cases takes a change of that setting, not a case edit."""
+    labels, default = classification_labels(), default_classification()
+    return labels[labels.index(default):] if default in labels else [default, *labels]
 
 
 def save_case_settings(matrix: dict[Severity, dict[SecurityRisk, Action]], validity: dict[WarningType, int],
@@ -239,6 +288,7 @@ class CaseInput:
     security_risk: str
     risk_reference: str = ""
     asset_tag: str = ""
+    special_categories: tuple[str, ...] = ()  # SpecialCategory values (POPIA s26)
 
 
 def earlier_warnings(employee_id: int, *, exclude_case_id: int | None = None) -> list[rules.EarlierWarning]:
@@ -290,6 +340,8 @@ def _check(data: CaseInput, today: date) -> tuple[list[tuple[str | None, str]], 
         asset = db.session.scalar(sa.select(Asset).where(sa.func.upper(Asset.tag) == data.asset_tag.strip().upper()))
         if asset is None:
             problems.append(("asset_tag", f"No item in the CMDB has the tag {data.asset_tag}."))
+    if set(data.special_categories) - {category.value for category in SpecialCategory}:
+        problems.append(("special_categories", "Choose from the special categories listed."))
     return problems, _Checked(clause, risk, asset)
 
 
@@ -325,7 +377,8 @@ def open_case(data: CaseInput, *, actor: User | None, today: date | None = None,
         code=GoverningCode.for_incident(data.incident_on).value,
         status=CaseStatus.OPEN.value, recommended_action=advice.action.value,
         recommended_warning_type=advice.warning_type.value if advice.warning_type else None,
-        recommendation_json=json.dumps(advice.reasons))
+        recommendation_json=json.dumps(advice.reasons), classification=default_classification(),
+        special_categories_json=json.dumps([c.value for c in SpecialCategory if c.value in data.special_categories]))
     db.session.add(case)
     db.session.flush()
     audit.record(AuditAction.CREATE, "case", case.id, changes=audit.diff({}, audit.snapshot(case, CASE_AUDIT_FIELDS)),

@@ -40,13 +40,74 @@ def test_a_manager_opens_a_case_for_their_own_staff(client, login_as, policy, em
     assert "Ayanda Zulu" in page and "Medium severity and high security risk" in page
 
 
-def test_a_manager_opening_a_case_for_another_department_gets_403(client, login_as, policy, department):
-    other = make_employee(department=factories.make_department("DOE", "Education"))
+def test_a_manager_naming_another_departments_employee_keeps_the_form_with_a_field_message(
+        client, login_as, policy, department):
+    other = make_employee(department=factories.make_department("DOE", "Education"), name="Nomsa Other")
     login_as("manager", department=department)
+
+    response = client.post("/cases/new", data=form(policy, other, description="Left the server room unlocked."))
+
+    assert response.status_code == 422 and cases_count() == 0
+    assert error_next_to(response, "employee_number") == (f"Employee {other.number} is not in your department; "
+                                                          "ask HR to open this case.")
+    page = text_of(response)
+    assert "Left the server room unlocked." in page  # what was typed is kept
+    assert "Nomsa Other" not in page and "Education" not in page  # nothing about the other employee
+
+
+def test_hr_opens_a_case_for_any_departments_employee(client, login_as, policy):
+    other = make_employee(department=factories.make_department("DOE", "Education"))
+    login_as("hr_officer")
 
     response = client.post("/cases/new", data=form(policy, other))
 
-    assert response.status_code == 403 and cases_count() == 0
+    assert response.status_code == 302 and cases_count() == 1
+
+
+def test_the_employee_search_finds_by_name_or_number_within_a_managers_department(client, login_as, department):
+    own = make_employee(department=department, name="Thandi Mokoena")
+    make_employee(department=department, name="Left Mokoena", status="left")
+    other = make_employee(department=factories.make_department("DOE", "Education"), name="Thabo Mokoena")
+    login_as("manager", department=department)
+
+    by_name = client.get("/cases/employees?q=mokoena").get_json()
+    by_number = client.get(f"/cases/employees?q={own.number[-3:]}").get_json()
+    page = text_of(client.get("/cases/new?find=Mokoena"))
+
+    assert [e["number"] for e in by_name] == [own.number]  # not the leaver, not another department's
+    assert own.number in [e["number"] for e in by_number]
+    assert by_name[0] == {"number": own.number, "name": "Thandi Mokoena", "position": "Clerk", "department": "DOH"}
+    assert f"Thandi Mokoena ({own.number})" in page and "1 match" in page
+    assert "Thabo" not in page and other.number not in page
+
+
+def test_the_employee_search_finds_everyone_for_hr_and_chooses_by_number_without_javascript(client, login_as,
+                                                                                            department):
+    own = make_employee(department=department, name="Thandi Mokoena")
+    other = make_employee(department=factories.make_department("DOE", "Education"), name="Thabo Mokoena")
+    login_as("hr_officer")
+
+    found = client.get("/cases/employees?q=Mokoena").get_json()
+    page = client.get("/cases/new?find=Mokoena").get_data(as_text=True)
+    chosen = client.get(f"/cases/new?employee={other.number}").get_data(as_text=True)
+
+    assert [e["number"] for e in found] == [other.number, own.number]  # by name
+    assert f'href="/cases/new?employee={other.number}"' in page
+    assert f'name="employee_number" required type="text" value="{other.number}"' in chosen
+
+
+@pytest.mark.parametrize("query", ["", "a", "zzz-nobody"])
+def test_a_short_or_unmatched_search_finds_nobody(client, login_as, department, query):
+    make_employee(department=department, name="Ayanda Zulu")
+    login_as("hr_officer")
+
+    assert client.get(f"/cases/employees?q={query}").get_json() == []
+
+
+@pytest.mark.parametrize("role", ["auditor", "risk_owner"])
+def test_roles_that_cannot_open_cases_cannot_search_employees(client, login_as, role):
+    login_as(role)
+    assert client.get("/cases/employees?q=ab").status_code == 403
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [

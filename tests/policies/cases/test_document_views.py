@@ -59,8 +59,11 @@ def test_the_case_file_pdf_holds_the_case_and_its_marking(client, login_as, warn
     text = pdf_text(client.get(f"/cases/{warned_case.id}/case-file.pdf"))
 
     for expected in (f"Case file {warned_case.reference}", "Ayanda Zulu", "Warning from management",
-                     "Never share your password.", "RESTRICTED", "Page 1 of", f"by {user.full_name}"):
+                     "Never share your password.", "Case file classification: CONFIDENTIAL", "Page 1 of",
+                     f"by {user.full_name}"):
         assert expected in text
+    # The case file's own marking on its pages, not the organisation's banner (RESTRICTED in the tests).
+    assert "RESTRICTED" not in text and text.count("CONFIDENTIAL") >= 3
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "download")).one()
     assert entry.summary == f"Downloaded the case file of case {warned_case.reference} (with personal details)"
 

@@ -106,3 +106,20 @@ def test_only_hr_and_admins_destroy(client, login_as, old_case, role):
     assert client.post(f"/cases/{old_case.id}/destroy", data={"confirmed": "y"}).status_code == 403
 
 
+
+
+def test_a_file_that_is_also_a_signed_acknowledgement_sheet_is_kept(app, old_case):
+    """The store keeps one copy per content: the same bytes scanned as a signed sheet stay on disk."""
+    from app.common.uploads import CheckedUpload
+    from app.policies import services as policies
+
+    sha256 = old_case.evidence[0].sha256
+    version = old_case.policy_version.policy.current
+    policies.record_acknowledgements(version, [old_case.employee.number], on=date(2026, 4, 1), actor=None,
+                                     today=TODAY, sheet=CheckedUpload("log.pdf", "application/pdf", b"proxy log line"))
+    db.session.commit()
+
+    retention.destroy_case(old_case, actor=None, today=TODAY)
+    db.session.commit()
+
+    assert uploads.stored_path(sha256).is_file()

@@ -27,7 +27,7 @@ from app.extensions import db
 from app.policies import services as policies
 from app.reports import pack_archive, packs
 from tests.controls.test_soa import decide_every_control
-from tests.policies.conftest import make_approved, make_employee
+from tests.policies.conftest import make_approved, make_employee, signed_sheet
 from tests.reports.packs.test_packs import build, manifest_of, names_in, rewrite
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -76,7 +76,8 @@ def registers(isms, officer, finance):
     signed = make_employee(department=finance, name="Nomvula Khumalo")
     waiting = make_employee(department=finance, name="Pieter van Wyk")
     elsewhere = make_employee(name="Ayanda Zulu")
-    policies.record_acknowledgements(policy.current, [signed.number], on=date(2026, 3, 10), actor=officer)
+    policies.record_acknowledgements(policy.current, [signed.number], on=date(2026, 3, 10), actor=officer,
+                                     sheet=signed_sheet())
     db.session.commit()
     return {"policy": policy, "signed": signed, "waiting": waiting, "elsewhere": elsewhere}
 
@@ -294,10 +295,8 @@ def test_the_extract_stops_before_the_period_and_after_the_covering_checkpoint(t
     assert early.id < start.id
 
 
-@pytest.fixture
-def legacy_employee_entry(app):
-    """An entry about an employee from before the chain key: its SHA-256 cannot be recomputed by an
-    auditor, who does not see its details."""
+def insert_legacy_entry(entity_type: str, summary: str, changes: str) -> None:
+    """An entry from before the chain key (plain SHA-256), the first of the log."""
     from types import SimpleNamespace
 
     import sqlalchemy as sa
@@ -306,12 +305,35 @@ def legacy_employee_entry(app):
     from app.common.timeutil import utcnow
 
     row = SimpleNamespace(occurred_at=utcnow(), actor_id=None, actor_email="hr@example.org", ip_address=None,
-                          action="update", entity_type="employee", entity_id="7",
-                          summary="Changed Nomvula Khumalo's phone", changes='{"phone":["1","2"]}',
+                          action="update", entity_type=entity_type, entity_id="7", summary=summary, changes=changes,
                           prev_hash=GENESIS_HASH)
     row.entry_hash = audit.compute_hash(SimpleNamespace(**vars(row), hash_scheme="sha256"))
     db.session.execute(sa.insert(AuditEntry.__table__), [vars(row)])
     db.session.commit()
+
+
+@pytest.fixture
+def legacy_employee_entry(app):
+    """An entry about an employee from before the chain key: its SHA-256 cannot be recomputed by an
+    auditor, who does not see its details."""
+    insert_legacy_entry("employee", "Changed Nomvula Khumalo's phone", '{"phone":["1","2"]}')
+
+
+@pytest.fixture
+def legacy_case_entry(app):
+    insert_legacy_entry("case", "Recorded the hearing of CASE-2025-0001", '{"statement":["","Nomvula said"]}')
+
+
+def test_a_cases_changes_are_withheld_in_the_extract_and_the_entry_still_checks(tmp_path, legacy_case_entry, isms):
+    """A case's summary is written without personal details, its changes are not: the extract keeps the
+    summary, withholds the changes, and the offline check follows the entry's links instead."""
+    path, _ = build(tmp_path)
+    [line] = [json.loads(line) for line in read(path, "audit/audit-log.jsonl").splitlines()
+              if json.loads(line)["entity_type"] == "case"]
+    assert (line["summary"], line["changes"], line["redacted"]) == (
+        "Recorded the hearing of CASE-2025-0001", audit.CHANGES_WITHHELD, True)
+    checked = run_script(unpack(path, tmp_path / "unpacked"))
+    assert checked.returncode == 0, checked.stdout
 
 
 def test_employee_entries_are_withheld_in_the_extract_and_still_linked(tmp_path, legacy_employee_entry, isms):
@@ -322,8 +344,8 @@ def test_employee_entries_are_withheld_in_the_extract_and_still_linked(tmp_path,
     assert "Nomvula" not in jsonl and "Nomvula" not in csv_text
     withheld = [json.loads(line) for line in jsonl.splitlines() if json.loads(line)["entity_type"] == "employee"]
     assert [line["hash_scheme"] for line in withheld] == ["sha256", "hmac-sha256"]
-    assert all(line["redacted"] and line["summary"] == audit.HIDDEN_FROM_AUDITORS and line["changes"] == "{}"
-               for line in withheld)
+    assert all(line["redacted"] and line["summary"] == audit.HIDDEN_FROM_AUDITORS
+               and line["changes"] == audit.CHANGES_WITHHELD for line in withheld)
     checked = run_script(unpack(path, tmp_path / "unpacked"))
     assert checked.returncode == 0, checked.stdout
     assert "plain SHA-256 entries with details withheld (POPIA): 1, links only" in checked.stdout
