@@ -10,9 +10,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.auth.permissions import CASE_STEPS, permission_required
+from app.common import uploads
+from app.common.models import RuleError
 from app.common.saving import saving
+from app.common.timeutil import local_today
 from app.policies.cases import disciplinary, services
 from app.policies.cases.case_views import PAGE_CONTEXT, PAGE_FORMS, render_case
+from app.policies.cases.codes import CODE_2025_STARTS, GoverningCode, code_in_force
 from app.policies.cases.disciplinary import HearingInput, NoticeInput, SanctionInput, SuspensionInput
 from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.forms import (
@@ -24,11 +28,12 @@ from app.policies.cases.forms import (
     InvestigationDoneForm,
     InvestigationForm,
     NoticeForm,
+    NoticeTranslationForm,
     OutcomeForm,
     SanctionForm,
     SuspensionForm,
 )
-from app.policies.cases.models import CaseAllegation, PolicyCase
+from app.policies.cases.models import CaseAllegation, CaseHearingNotice, PolicyCase
 from app.policies.cases.recommendation import Action
 from app.policies.cases.services import CaseRuleError
 from app.policies.cases.views import bp
@@ -37,7 +42,7 @@ from app.policies.cases.views import bp
 PREFIXES = {InvestigationForm: "investigation", InvestigationDoneForm: "investigation-done",
             SuspensionForm: "suspension", AllegationForm: "allegation", NoticeForm: "notice", HearingForm: "hearing",
             SanctionForm: "sanction", OutcomeForm: "outcome", AppealForm: "appeal",
-            AppealOutcomeForm: "appeal-outcome"}
+            AppealOutcomeForm: "appeal-outcome", NoticeTranslationForm: "translation"}
 
 
 def _form(form_class, **data):
@@ -54,7 +59,10 @@ def _procedure(case: PolicyCase, user) -> dict | None:
         return None
     return {"next": disciplinary.next_step(case), "warnings": disciplinary.open_warnings(case),
             "notice_days": disciplinary.notice_days(), "check_labels": CHECK_LABELS,
-            "code_2025": case.code == "code_2025"}
+            # The sanction's factors follow the code in force on its date: the 2025 Code's are asked
+            # whenever the sanction can be dated on or after 4 September 2025 (from the hearing to today).
+            "code_2025": code_in_force(local_today()) == GoverningCode.CODE_2025,
+            "code_2025_starts": CODE_2025_STARTS}
 
 
 PAGE_FORMS.update({
@@ -62,7 +70,9 @@ PAGE_FORMS.update({
     "investigation_done_form": lambda case: _form(InvestigationDoneForm),
     "suspension_form": lambda case: _form(SuspensionForm),
     "allegation_form": lambda case: _form(AllegationForm),
-    "notice_form": lambda case: _form(NoticeForm, language=case.employee.language or ""),
+    "notice_form": lambda case: _form(NoticeForm, language=case.employee.language or "",
+                                      **disciplinary.issuer_of(current_user)),
+    "translation_form": lambda case: _form(NoticeTranslationForm),
     "hearing_form": lambda case: _form(HearingForm, chair=case.notices[-1].chair if case.notices else ""),
     "finding_forms": _finding_forms,
     "sanction_form": lambda case: _form(SanctionForm),
@@ -85,7 +95,8 @@ def start_investigation(case_id: int):
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
             disciplinary.record_investigation(case, investigator=form.investigator.data,
-                                              started_on=form.started_on.data, actor=current_user)
+                                              started_on=form.started_on.data,
+                                              override_reason=form.override_reason.data or "", actor=current_user)
             flash("Investigation recorded.", "success")
             return _back(case)
     return render_case(case, 422, investigation_form=form)
@@ -114,7 +125,8 @@ def record_suspension(case_id: int):
         with saving(form, CaseRuleError):
             disciplinary.record_suspension(case, SuspensionInput(
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data, review_on=form.review_on.data,
-                with_pay=form.with_pay.data, reasons=form.reasons.data), actor=current_user)
+                with_pay=form.with_pay.data, reasons=form.reasons.data),
+                override_reason=form.override_reason.data or "", actor=current_user)
             flash("Precautionary suspension (on full pay) recorded.", "success")
             return _back(case)
     return render_case(case, 422, suspension_form=form)
@@ -159,7 +171,8 @@ def issue_notice(case_id: int):
                 venue=form.venue.data, language=form.language.data or "", chair=form.chair.data,
                 allegations_included=form.allegations_included.data,
                 representation_stated=form.representation_stated.data,
-                interpreter_stated=form.interpreter_stated.data),
+                interpreter_stated=form.interpreter_stated.data, issued_by_name=form.issued_by_name.data or "",
+                issued_by_position=form.issued_by_position.data or ""),
                 override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Notice issued: the hearing is on {notice.hearing_on.isoformat()} at {notice.hearing_time}.",
                   "success")
@@ -212,7 +225,9 @@ def record_sanction(case_id: int):
                 rule_known=form.rule_known.data, consistently_applied=form.consistently_applied.data,
                 sanction_appropriate=form.sanction_appropriate.data, rule_importance=form.rule_importance.data or "",
                 harm_caused=form.harm_caused.data or "",
-                representations_on_sanction=form.representations_on_sanction.data),
+                representations_on_sanction=form.representations_on_sanction.data,
+                wrongdoing_acknowledged=form.wrongdoing_acknowledged.data,
+                business_impact=form.business_impact.data or ""),
                 override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Sanction recorded: {sanction.sanction_enum.label.lower()}. Give the employee the written "
                   "outcome.", "success")
@@ -263,3 +278,19 @@ def record_appeal_outcome(case_id: int):
             flash(f"Appeal outcome recorded: {appeal.outcome}.", "success")
             return _back(case)
     return render_case(case, 422, appeal_outcome_form=form)
+
+
+@bp.post("/<int:case_id>/disciplinary/notices/<int:notice_id>/translation")
+@permission_required(CASE_STEPS)
+def attach_translation(case_id: int, notice_id: int):
+    case, notice = services.get_case_part_or_403(current_user, case_id, CaseHearingNotice, notice_id, CASE_STEPS)
+    form = _form(NoticeTranslationForm)
+    if form.validate_on_submit():
+        with saving(form, RuleError):
+            sent = uploads.form_file(form.file.data)
+            if sent is None:
+                raise RuleError("Choose the file of the translation.", "file")
+            disciplinary.attach_translation(case, notice, uploads.check_evidence(*sent), actor=current_user)
+            flash(f"Translation into {notice.language} attached: the notice letter now says so.", "success")
+            return _back(case)
+    return render_case(case, 422, translation_form=form)

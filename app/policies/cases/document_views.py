@@ -35,7 +35,7 @@ def case_file(case_id: int):
     content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=case,
                          scope_label=f"Policy-violation case {case.reference}", version_label=status,
                          events=timeline.events(case), who=services.person(case.employee, current_user),
-                         similar=services.similar_cases(case, current_user))
+                         similar=services.similar_cases(case, current_user), codes=services.code_summary(case))
     services.record_document(case, "the case file", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-case-file.pdf")
