@@ -39,6 +39,7 @@ PURE_RULE_MODULES = {
     "app.policies.workflow",
     "app.policies.cases.recommendation",
     "app.policies.cases.fairness",
+    "app.policies.cases.codes",
 }
 
 # What a web request carries. Use cases serve views, CLI commands, the import runner and scheduled

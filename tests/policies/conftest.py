@@ -75,6 +75,7 @@ def case_input(employee, policy, **changes):
     values = {"employee_id": employee.id, "clause_id": clause.id, "incident_on": date(2026, 11, 2),
               "description": "Shared his password with a contractor.", "severity": "low", "security_risk": "low",
               **changes}
+    values.setdefault("reported_on", values["incident_on"])  # reported the same day, unless a test says otherwise
     return cases.CaseInput(**values)
 
 

@@ -31,6 +31,7 @@ from app.extensions import db
 from app.policies.cases import privacy, redaction, services
 from app.policies.cases.forms import (
     CloseForm,
+    CodeTransitionForm,
     DecisionForm,
     EvidenceForm,
     MarkingForm,
@@ -74,6 +75,7 @@ def new():
     form = _open_form()
     if request.method == "GET":
         form.employee_number.data = request.args.get("employee", "")
+        form.reported_on.data = local_today()
         return _render_new(form, 200)
     if form.validate_on_submit():
         employee = find_by_number(form.employee_number.data)
@@ -88,7 +90,8 @@ def new():
                 employee_id=employee.id, clause_id=int(form.clause_id.data), incident_on=form.incident_on.data,
                 description=form.description.data, severity=form.severity.data,
                 security_risk=form.security_risk.data, risk_reference=form.risk_reference.data or "",
-                asset_tag=form.asset_tag.data or "", special_categories=tuple(form.special_categories.data or ()))
+                asset_tag=form.asset_tag.data or "", special_categories=tuple(form.special_categories.data or ()),
+                reported_on=form.reported_on.data)
             with saving(form, RuleError):
                 sent = uploads.form_file(form.evidence.data)
                 evidence = uploads.check_evidence(*sent, field="evidence") if sent else None
@@ -112,16 +115,20 @@ def _marking_form(case: PolicyCase, formdata=None) -> MarkingForm:
 
 
 PAGE_FORMS: dict[str, Callable[[PolicyCase], FlaskForm]] = {
-    "decision_form": lambda case: DecisionForm(version=str(case.version), action=case.recommended.value),
+    "decision_form": lambda case: DecisionForm(version=str(case.version), action=case.recommended.value,
+                                               decided_on=local_today()),
     "evidence_form": lambda case: EvidenceForm(),
     "warning_form": lambda case: WarningForm(warning_type=_warning_type(case)),
     "signature_form": lambda case: SignatureForm(),
     "close_form": lambda case: CloseForm(version=str(case.version)),
     "marking_form": _marking_form,
     "release_form": lambda case: ReleaseForm(),
+    "code_transition_form": lambda case: CodeTransitionForm(),
 }
 # Other values a part of the page needs, by name: (case, reader) -> value.
-PAGE_CONTEXT: dict[str, Callable[[PolicyCase, object], object]] = {}
+PAGE_CONTEXT: dict[str, Callable[[PolicyCase, object], object]] = {
+    "codes": lambda case, user: services.code_summary(case),
+}
 
 
 def _warning_type(case: PolicyCase) -> str:
@@ -174,7 +181,7 @@ def decide(case_id: int):
     if form.validate_on_submit():
         with saving(form, services.CaseRuleError, stale_url=url_for("cases.detail", case_id=case.id)):
             services.decide(case, form.action.data, form.reason.data or "", expected_version=form.version.data,
-                            actor=current_user)
+                            decided_on=form.decided_on.data, actor=current_user)
             assert case.decided is not None  # decide() records the action, or raises
             flash(f"Decided: {case.decided.label.lower()}.", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
@@ -266,7 +273,7 @@ def give_warning(case_id: int):
         with saving(form, services.CaseRuleError):
             warning = services.give_warning(case, services.WarningInput(
                 warning_type=form.warning_type.data, wording=form.wording.data, issued_on=form.issued_on.data),
-                actor=current_user)
+                override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"{warning.type_enum.label} recorded, valid until {warning.valid_until.isoformat()}.", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_case(case, 422, warning_form=form)
@@ -299,3 +306,17 @@ def close(case_id: int):
             flash(f"Closed case {case.reference}.", "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     return render_case(case, 422, close_form=form)
+
+
+@bp.post("/<int:case_id>/code-transition")
+@permission_required(CASE_STEPS)
+def record_code_transition(case_id: int):
+    """HR's reason why a case spanning 4 September 2025 is fair under Schedule 8 and the 2025 Code."""
+    case = services.get_case_or_403(current_user, case_id, CASE_STEPS)
+    form = CodeTransitionForm()
+    if form.validate_on_submit():
+        with saving(form, services.CaseRuleError):
+            services.record_code_transition(case, form.override_reason.data, actor=current_user)
+            flash("The reason for the case spanning both codes is on record.", "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_case(case, 422, code_transition_form=form)

@@ -268,9 +268,9 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
     language = case.employee.language or "English"
     disciplinary.issue_notice(case, disciplinary.NoticeInput(
         issued, hearing_on, "10:00", "Committee Room 3, Civic Centre", language, "Ms P. Mahlangu (Director: "
-        "Corporate Services)"), override_reason="" if full else "The employee asked in writing for an early "
-        "hearing: the tender award waits on the outcome, and her representative was available.", actor=None,
-        today=today)
+        "Corporate Services)", issued_by_name="Nomsa Dube", issued_by_position="HR Practitioner"),
+        override_reason="" if full else "The employee asked in writing for an early hearing: the tender award "
+        "waits on the outcome, and her representative was available.", actor=None, today=today)
     disciplinary.record_hearing(case, disciplinary.HearingInput(
         hearing_on, "Ms P. Mahlangu", attendees="Chair, initiator (HR), the employee, her shop steward, a minute-taker",
         representative="Shop steward (SAMWU)", interpreter="",
@@ -293,7 +293,10 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
         "The tender may have to be cancelled and re-advertised.",
         representations_on_sanction=True, clean_record=True if full else None, service_years=11 if full else None,
         record_weighed="Eleven years' clean service weigh for her, but the deliberate bypass of the controls she was "
-        "trusted to keep outweighs them: no lesser sanction would restore the trust the role needs." if full else ""),
+        "trusted to keep outweighs them: no lesser sanction would restore the trust the role needs." if full else "",
+        wrongdoing_acknowledged=not full,
+        business_impact="Every remote session had to be reviewed and the VPN's accounts audited." if full else
+        "The tender's award is delayed while the procurement committee decides whether to re-advertise."),
         override_reason="The ICT policy briefing register signed on appointment is on the personnel file; the "
         "earlier cases for the clause involved no confidential information.", actor=None, today=today)
     outcome_on = decided + timedelta(days=1)

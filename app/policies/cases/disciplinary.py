@@ -1,7 +1,8 @@
 """The disciplinary procedure of a case decided as disciplinary action (Schedule 8 items 4 and 7
-for incidents before 4 September 2025, the 2025 Code of Good Practice: Dismissal items 8 and 11
-after): investigation, precautionary suspension, allegations, notice of the hearing, hearing,
-findings, sanction, written outcome with the notice of the right to refer a dispute, appeal. When the
+for steps before 4 September 2025, the 2025 Code of Good Practice: Dismissal items 8 and 11 from
+that day: each step follows the code in force on its own date, app.policies.cases.codes):
+investigation, precautionary suspension, allegations, notice of the hearing, hearing, findings,
+sanction, written outcome with the notice of the right to refer a dispute, appeal. When the
 employee is a shop steward or a trade-union office-bearer, the union is informed and consulted before
 the notice, the hearing and the sanction (Sch 8 item 4(2)).
 
@@ -24,15 +25,17 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.timeutil import local_today
+from app.common.uploads import CheckedUpload
+from app.employees import services as employees
 from app.extensions import db
 from app.policies import services as policies
-from app.policies.cases import fairness, referral
+from app.policies.cases import fairness, referral, services
+from app.policies.cases.codes import GoverningCode, code_in_force
 from app.policies.cases.fairness import FairnessWarning
 from app.policies.cases.models import (
     AppealOutcome,
     CaseAllegation,
     CaseAppeal,
-    CaseFairnessOverride,
     CaseHearing,
     CaseHearingNotice,
     CaseInvestigation,
@@ -41,27 +44,20 @@ from app.policies.cases.models import (
     CaseSuspension,
     CaseUnionConsultation,
     Finding,
-    GoverningCode,
     PolicyCase,
     Sanction,
 )
 from app.policies.cases.recommendation import Action, EarlierWarning
-from app.policies.cases.services import CLOSE_CHECKS, CaseRuleError, _require_open, earlier_warnings
+from app.policies.cases.services import CLOSE_CHECKS, CaseRuleError, _require_open, earlier_warnings, overridden
+
+# The fairness override's refusal and reason live with the case services (the case's own steps use them
+# too); the names stay importable from here.
+from app.policies.cases.services import OVERRIDE_REASON_MIN_CHARS as OVERRIDE_REASON_MIN_CHARS
+from app.policies.cases.services import FairnessError as FairnessError
+from app.policies.cases.services import go_on_or_refuse as _go_on_or_refuse
 from app.policies.models import PolicyClause, PolicyVersion
 
-OVERRIDE_REASON_MIN_CHARS = 20
 Problems = list[tuple[str | None, str]]
-
-
-class FairnessError(CaseRuleError):
-    """A fairness check warned and no reason to go on was given: the warnings are shown next to the
-    reason field (`override_reason`)."""
-
-    def __init__(self, warnings: list[FairnessWarning]):
-        self.warnings = warnings
-        super().__init__([("override_reason", f"{w.label}: {w.message}") for w in warnings] + [
-            ("override_reason", f"To go on anyway, give the reason (at least {OVERRIDE_REASON_MIN_CHARS} characters); "
-                                "it is kept on the case's record.")])
 
 
 # --- shared rules ---------------------------------------------------------------------------------
@@ -92,27 +88,6 @@ def _raise_if(problems: Problems) -> None:
         raise CaseRuleError(problems)
 
 
-def _go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *,
-                     actor: User | None) -> None:
-    """Refuse the step while a check warns and no reason to go on is given; keep the reason otherwise."""
-    if not warnings:
-        return
-    reason = override_reason.strip()
-    if len(reason) < OVERRIDE_REASON_MIN_CHARS:
-        raise FairnessError(warnings)
-    for warning in warnings:
-        db.session.add(CaseFairnessOverride(case_id=case.id, check=warning.check, reason=reason,
-                                            recorded_by_id=actor.id if actor else None))
-    audit.record(AuditAction.OVERRIDE, "case", case.id,
-                 changes={"fairness_override": [None, [w.check for w in warnings]]},
-                 summary=f"Went on despite fairness checks in case {case.reference}: "
-                         f"{', '.join(w.check for w in warnings)}"[:300], actor=actor)
-
-
-def overridden(case: PolicyCase, check: str) -> bool:
-    return any(o.check == check for o in case.fairness_overrides)
-
-
 def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, actor: User | None) -> None:
     audit.record(action, "case", case.id, changes=changes, summary=f"{what} in case {case.reference}"[:300],
                  actor=actor)
@@ -125,9 +100,11 @@ def _step(case: PolicyCase, action: AuditAction, what: str, changes: dict, *, ac
 # --- investigation and suspension -----------------------------------------------------------------
 
 
-def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, actor: User | None,
-                         today: date | None = None) -> CaseInvestigation:
-    """Sch 8 item 4(1) / 2025 Code item 11: normally an investigation first (it need not be formal)."""
+def record_investigation(case: PolicyCase, *, investigator: str, started_on: date | None, override_reason: str = "",
+                         actor: User | None, today: date | None = None) -> CaseInvestigation:
+    """Sch 8 item 4(1) / 2025 Code item 11: normally an investigation first (it need not be formal). It
+    may precede the decision to take disciplinary action, which it informs; before the breach was
+    reported only with a reason (e.g. an audit found the breach)."""
     today = today or local_today()
     _require_disciplinary(case)
     if case.investigation is not None:
@@ -139,6 +116,9 @@ def record_investigation(case: PolicyCase, *, investigator: str, started_on: dat
                                 not_before=case.incident_on, not_before_what="the incident"):
         problems.append(problem)
     _raise_if(problems)
+    assert started_on is not None  # _date_problem refused a missing date
+    _go_on_or_refuse(case, fairness.dated_before_report("The investigation", started_on, case.reported_on),
+                     override_reason, actor=actor)
     investigation = CaseInvestigation(case_id=case.id, investigator=investigator.strip(), started_on=started_on)
     db.session.add(investigation)
     _step(case, AuditAction.UPDATE, "Investigation started", {"investigation_started_on": [None, started_on]},
@@ -177,9 +157,11 @@ class SuspensionInput:
     reasons: str
 
 
-def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor: User | None) -> CaseSuspension:
+def record_suspension(case: PolicyCase, data: SuspensionInput, *, override_reason: str = "",
+                      actor: User | None) -> CaseSuspension:
     """A precautionary suspension pending the inquiry: on full pay, with its reasons, not a sanction
-    (Long v South African Breweries [2019] ZACC 7)."""
+    (Long v South African Breweries [2019] ZACC 7). It may come before the decision (it protects the
+    inquiry); before the breach was reported only with a reason."""
     _require_disciplinary(case)
     if case.sanction is not None:
         raise CaseRuleError("The sanction is decided: a precautionary suspension is only for while the inquiry "
@@ -204,6 +186,9 @@ def record_suspension(case: PolicyCase, data: SuspensionInput, *, actor: User | 
                                            or (data.ends_on is not None and data.review_on > data.ends_on)):
             problems.append(("review_on", "The review date must fall within the suspension."))
     _raise_if(problems)
+    assert data.starts_on is not None  # refused above when missing
+    _go_on_or_refuse(case, fairness.dated_before_report("The suspension", data.starts_on, case.reported_on),
+                     override_reason, actor=actor)
     suspension = CaseSuspension(case_id=case.id, starts_on=data.starts_on, ends_on=data.ends_on,
                                 review_on=data.review_on, with_pay=True, reasons=data.reasons.strip())
     db.session.add(suspension)
@@ -375,6 +360,18 @@ class NoticeInput:
     representation_stated: bool = True
     interpreter_stated: bool = True
     dismissal_possible: bool = True
+    issued_by_name: str = ""  # who signs the letter, and their position
+    issued_by_position: str = ""
+
+
+def issuer_of(user: User | None) -> dict[str, str]:
+    """Who issues a notice by default: the person recording it, with their position from their employee
+    record, or else their role in Khusela."""
+    if user is None or getattr(user, "id", None) is None:
+        return {"issued_by_name": "", "issued_by_position": ""}
+    employee = employees.employee_for_user(user)
+    position = employee.position if employee and employee.position else user.role_enum.label
+    return {"issued_by_name": user.full_name, "issued_by_position": position}
 
 
 def notice_days() -> int:
@@ -385,7 +382,8 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
                  today: date | None = None) -> CaseHearingNotice:
     """Sch 8 item 4(1) / 2025 Code item 11: the allegations in writing, in a language the employee
     understands, time to prepare, the right to a representative and an interpreter. A postponed
-    hearing gets a new notice."""
+    hearing gets a new notice. The notice carries out the decision to take disciplinary action: dated
+    before it only with a reason. The procedure follows the code in force on the day it is issued."""
     today = today or local_today()
     _require_disciplinary(case)
     investigation = case.investigation
@@ -398,6 +396,12 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
     _require_union_consulted(case, "the notice of the hearing")
     informed_on = case.union_consultation.informed_on if case.union_consultation else None
     language = data.language.strip() or (case.employee.language or "")
+    # Left empty, the person recording the notice issues it (with their position, unless one is given).
+    issued_by_name, issued_by_position = data.issued_by_name.strip(), data.issued_by_position.strip()
+    if not issued_by_name:
+        issuer = issuer_of(actor)
+        issued_by_name = issuer["issued_by_name"]
+        issued_by_position = issued_by_position or issuer["issued_by_position"]
     problems: Problems = []
     if problem := _date_problem("issued_on", data.issued_on, "the notice was issued", today=today,
                                 not_before=investigation.completed_on,
@@ -417,25 +421,51 @@ def issue_notice(case: PolicyCase, data: NoticeInput, *, override_reason: str = 
     if not data.venue.strip():
         problems.append(("venue", "Give the venue of the hearing."))
     if not language:
-        problems.append(("language", "Give the language of the notice: one the employee understands (the "
-                                     "employee record has none)."))
+        problems.append(("language", "Give the employee's language: one they understand (the employee record "
+                                     "has none)."))
     if not data.chair.strip():
         problems.append(("chair", "Name the chair of the hearing."))
+    if not issued_by_name:
+        problems.append(("issued_by_name", "Name the person who issues the notice: the letter is signed by them."))
+    if not issued_by_position:
+        problems.append(("issued_by_position", "Give the issuer's position (e.g. HR Practitioner, Director: "
+                                               "Corporate Services)."))
     if problems or data.issued_on is None or data.hearing_on is None:  # a missing date is one of the problems
         raise CaseRuleError(problems)
     warnings = fairness.notice_period(data.issued_on, data.hearing_on, notice_days()) + fairness.notice_content(
         allegations_included=data.allegations_included, representation_stated=data.representation_stated)
+    warnings += fairness.dated_before_decision("The notice of the hearing", data.issued_on, case.decided_on)
     _go_on_or_refuse(case, warnings, override_reason, actor=actor)
     postponed = bool(case.notices)
     notice = CaseHearingNotice(
         case_id=case.id, issued_on=data.issued_on, hearing_on=data.hearing_on, hearing_time=data.hearing_time.strip(),
         venue=data.venue.strip(), language=language[:40], chair=data.chair.strip(),
         allegations_included=data.allegations_included, representation_stated=data.representation_stated,
-        interpreter_stated=data.interpreter_stated, dismissal_possible=data.dismissal_possible)
+        interpreter_stated=data.interpreter_stated, dismissal_possible=data.dismissal_possible,
+        issued_by_id=actor.id if actor else None, issued_by_name=issued_by_name[:200],
+        issued_by_position=issued_by_position[:200])
     db.session.add(notice)
     _step(case, AuditAction.UPDATE,
           "Notice of the postponed hearing issued" if postponed else "Notice of the hearing issued",
           {"hearing_notice": [None, {"issued_on": data.issued_on, "hearing_on": data.hearing_on}]}, actor=actor)
+    return notice
+
+
+def attach_translation(case: PolicyCase, notice: CaseHearingNotice, upload: CheckedUpload, *,
+                       actor: User | None) -> CaseHearingNotice:
+    """The notice translated into the employee's language, kept as case evidence: from then on the
+    letter says the translation is attached (Sch 8 item 4(1) / 2025 Code item 11: a language the
+    employee understands). A corrected translation replaces the link; the earlier file stays evidence."""
+    _require_disciplinary(case)
+    if notice.in_letter_language:
+        raise CaseRuleError(f"The notice is in {notice.language}, the employee's language: no translation is "
+                            "needed.", field="file")
+    stored = services.add_evidence(case, upload, f"Translation into {notice.language} of the notice of the hearing "
+                                                 f"issued on {notice.issued_on.isoformat()}", actor=actor)
+    before = notice.translation.sha256 if notice.translation else None
+    notice.translation_id = stored.id
+    _step(case, AuditAction.UPDATE, f"Translation into {notice.language} of the notice of the hearing attached",
+          {"notice_translation": [before, stored.sha256]}, actor=actor)
     return notice
 
 
@@ -528,7 +558,7 @@ class SanctionInput:
     rule_known: bool = False
     consistently_applied: bool = False
     sanction_appropriate: bool = False
-    # The 2025 Code (item 8 and 11) only:
+    # The 2025 Code (items 8 and 11) only, for a sanction decided on or after 4 September 2025:
     rule_importance: str = ""
     harm_caused: str = ""
     representations_on_sanction: bool = False
@@ -536,6 +566,13 @@ class SanctionInput:
     clean_record: bool | None = None
     service_years: int | None = None
     record_weighed: str = ""
+    wrongdoing_acknowledged: bool = False
+    business_impact: str = ""
+
+    @property
+    def code(self) -> GoverningCode | None:
+        """The code whose factors weigh this sanction: the one in force on the day it is decided."""
+        return code_in_force(self.decided_on) if self.decided_on else None
 
 
 def earlier_outcomes(case: PolicyCase) -> list[fairness.EarlierOutcome]:
@@ -566,7 +603,7 @@ def sanction_warnings(case: PolicyCase, data: SanctionInput) -> list[FairnessWar
     warnings = fairness.substantive_fairness(
         rule_existed=data.rule_existed, rule_valid=data.rule_valid, rule_known=data.rule_known,
         consistently_applied=data.consistently_applied, sanction_appropriate=data.sanction_appropriate)
-    if case.code_enum == GoverningCode.CODE_2025:
+    if data.code == GoverningCode.CODE_2025:
         warnings += fairness.sanction_representations(data.representations_on_sanction)
     warnings += fairness.dismissal_reasons(data.sanction, data.reasons)
     if case.notices:
@@ -615,8 +652,9 @@ def _record_and_service_problems(case: PolicyCase, data: SanctionInput, chosen: 
 def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: str = "", actor: User | None,
                     today: date | None = None) -> CaseSanction:
     """Sch 8 item 7 / 2025 Code item 8: the sanction with its reasons and the substantive questions;
-    under the 2025 Code also the importance of the rule, the harm caused, and the employee's
-    representations on the sanction."""
+    decided on or after 4 September 2025 (the 2025 Code, whatever the incident's date) also the
+    importance of the rule, the harm caused, the employee's acknowledgement of wrongdoing, the impact
+    on the organisation, and the employee's representations on the sanction."""
     today = today or local_today()
     _require_disciplinary(case)
     if case.hearing is None:
@@ -644,10 +682,14 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
     if problem := _date_problem("decided_on", data.decided_on, "the sanction was decided", today=today,
                                 not_before=case.hearing.held_on, not_before_what="the hearing"):
         problems.append(problem)
-    code_2025 = case.code_enum == GoverningCode.CODE_2025
+    # The factors are those of the code in force on the sanction's date, whatever the incident's date.
+    code_2025 = data.code == GoverningCode.CODE_2025
     if code_2025 and chosen not in (None, Sanction.NONE):
         if not data.rule_importance.strip():
             problems.append(("rule_importance", "Under the 2025 Code, say how important the rule is (item 8)."))
+        if not data.business_impact.strip():
+            problems.append(("business_impact", "Under the 2025 Code, describe the impact of the misconduct on the "
+                                                "organisation's work (item 8)."))
         if not data.harm_caused.strip():
             problems.append(("harm_caused", "Under the 2025 Code, describe the actual or potential harm caused "
                                             "(item 8)."))
@@ -662,7 +704,9 @@ def record_sanction(case: PolicyCase, data: SanctionInput, *, override_reason: s
         rule_importance=data.rule_importance.strip() if code_2025 else "",
         harm_caused=data.harm_caused.strip() if code_2025 else "",
         representations_on_sanction=data.representations_on_sanction if code_2025 else False,
-        clean_record=data.clean_record, service_years=data.service_years, record_weighed=data.record_weighed.strip())
+        clean_record=data.clean_record, service_years=data.service_years, record_weighed=data.record_weighed.strip(),
+        wrongdoing_acknowledged=data.wrongdoing_acknowledged if code_2025 else False,
+        business_impact=data.business_impact.strip() if code_2025 else "")
     db.session.add(sanction)
     _step(case, AuditAction.UPDATE, f"Sanction decided: {chosen.label.lower()}",
           {"sanction": [None, chosen.value], "sanction_decided_on": [None, data.decided_on]}, actor=actor)

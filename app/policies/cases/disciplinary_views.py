@@ -11,9 +11,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.auth.permissions import CASE_STEPS, permission_required
+from app.common import uploads
+from app.common.models import RuleError
 from app.common.saving import saving
+from app.common.timeutil import local_today
 from app.policies.cases import disciplinary, referral, services
 from app.policies.cases.case_views import PAGE_CONTEXT, PAGE_FORMS, render_case
+from app.policies.cases.codes import CODE_2025_STARTS, GoverningCode, code_in_force
 from app.policies.cases.disciplinary import HearingInput, NoticeInput, SanctionInput, SuspensionInput, UnionInput
 from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.forms import (
@@ -25,13 +29,14 @@ from app.policies.cases.forms import (
     InvestigationDoneForm,
     InvestigationForm,
     NoticeForm,
+    NoticeTranslationForm,
     OutcomeForm,
     SanctionForm,
     SuspensionEndForm,
     SuspensionForm,
     UnionForm,
 )
-from app.policies.cases.models import CaseAllegation, PolicyCase
+from app.policies.cases.models import CaseAllegation, CaseHearingNotice, PolicyCase
 from app.policies.cases.recommendation import Action
 from app.policies.cases.services import CaseRuleError
 from app.policies.cases.views import bp
@@ -40,7 +45,8 @@ from app.policies.cases.views import bp
 PREFIXES = {InvestigationForm: "investigation", InvestigationDoneForm: "investigation-done",
             SuspensionForm: "suspension", AllegationForm: "allegation", NoticeForm: "notice", HearingForm: "hearing",
             SanctionForm: "sanction", OutcomeForm: "outcome", AppealForm: "appeal",
-            AppealOutcomeForm: "appeal-outcome", SuspensionEndForm: "suspension-end", UnionForm: "union"}
+            AppealOutcomeForm: "appeal-outcome", SuspensionEndForm: "suspension-end", UnionForm: "union",
+            NoticeTranslationForm: "translation"}
 
 
 def _form(form_class, **data):
@@ -57,7 +63,10 @@ def _procedure(case: PolicyCase, user) -> dict | None:
         return None
     return {"next": disciplinary.next_step(case), "warnings": disciplinary.open_warnings(case),
             "notice_days": disciplinary.notice_days(), "check_labels": CHECK_LABELS,
-            "code_2025": case.code == "code_2025", "suspension_days": disciplinary.suspension_limit_days(),
+            # The sanction's factors follow the code in force on its date: the 2025 Code's are asked
+            # whenever the sanction can be dated on or after 4 September 2025 (from the hearing to today).
+            "code_2025": code_in_force(local_today()) == GoverningCode.CODE_2025,
+            "code_2025_starts": CODE_2025_STARTS, "suspension_days": disciplinary.suspension_limit_days(),
             "referral": disciplinary.final_referral(case),
             "first_referral": disciplinary.first_referral(case.sanction) if case.sanction else None,
             "final_sanction": disciplinary.final_sanction(case),
@@ -97,7 +106,9 @@ PAGE_FORMS.update({
     "investigation_done_form": lambda case: _form(InvestigationDoneForm),
     "suspension_form": lambda case: _form(SuspensionForm),
     "allegation_form": lambda case: _form(AllegationForm),
-    "notice_form": lambda case: _form(NoticeForm, language=case.employee.language or ""),
+    "notice_form": lambda case: _form(NoticeForm, language=case.employee.language or "",
+                                      **disciplinary.issuer_of(current_user)),
+    "translation_form": lambda case: _form(NoticeTranslationForm),
     "hearing_form": lambda case: _form(HearingForm, chair=case.notices[-1].chair if case.notices else ""),
     "finding_forms": _finding_forms,
     "sanction_form": lambda case: _form(SanctionForm),
@@ -122,7 +133,8 @@ def start_investigation(case_id: int):
     if form.validate_on_submit():
         with saving(form, CaseRuleError):
             disciplinary.record_investigation(case, investigator=form.investigator.data,
-                                              started_on=form.started_on.data, actor=current_user)
+                                              started_on=form.started_on.data,
+                                              override_reason=form.override_reason.data or "", actor=current_user)
             flash("Investigation recorded.", "success")
             return _back(case)
     return render_case(case, 422, investigation_form=form)
@@ -151,7 +163,8 @@ def record_suspension(case_id: int):
         with saving(form, CaseRuleError):
             disciplinary.record_suspension(case, SuspensionInput(
                 starts_on=form.starts_on.data, ends_on=form.ends_on.data, review_on=form.review_on.data,
-                with_pay=form.with_pay.data, reasons=form.reasons.data), actor=current_user)
+                with_pay=form.with_pay.data, reasons=form.reasons.data),
+                override_reason=form.override_reason.data or "", actor=current_user)
             flash("Precautionary suspension (on full pay) recorded.", "success")
             return _back(case)
     return render_case(case, 422, suspension_form=form)
@@ -226,7 +239,8 @@ def issue_notice(case_id: int):
                 venue=form.venue.data, language=form.language.data or "", chair=form.chair.data,
                 allegations_included=form.allegations_included.data,
                 representation_stated=form.representation_stated.data,
-                interpreter_stated=form.interpreter_stated.data, dismissal_possible=form.dismissal_possible.data),
+                interpreter_stated=form.interpreter_stated.data, dismissal_possible=form.dismissal_possible.data,
+                issued_by_name=form.issued_by_name.data or "", issued_by_position=form.issued_by_position.data or ""),
                 override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Notice issued: the hearing is on {notice.hearing_on.isoformat()} at {notice.hearing_time}.",
                   "success")
@@ -281,7 +295,9 @@ def record_sanction(case_id: int):
                 harm_caused=form.harm_caused.data or "",
                 representations_on_sanction=form.representations_on_sanction.data,
                 clean_record=_chosen(form.clean_record.data), service_years=form.service_years.data,
-                record_weighed=form.record_weighed.data or ""),
+                record_weighed=form.record_weighed.data or "",
+                wrongdoing_acknowledged=form.wrongdoing_acknowledged.data,
+                business_impact=form.business_impact.data or ""),
                 override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Sanction recorded: {sanction.sanction_enum.label.lower()}. Give the employee the written "
                   "outcome.", "success")
@@ -333,3 +349,19 @@ def record_appeal_outcome(case_id: int):
             flash(f"Appeal outcome recorded: {appeal.outcome}.", "success")
             return _back(case)
     return render_case(case, 422, appeal_outcome_form=form)
+
+
+@bp.post("/<int:case_id>/disciplinary/notices/<int:notice_id>/translation")
+@permission_required(CASE_STEPS)
+def attach_translation(case_id: int, notice_id: int):
+    case, notice = services.get_case_part_or_403(current_user, case_id, CaseHearingNotice, notice_id, CASE_STEPS)
+    form = _form(NoticeTranslationForm)
+    if form.validate_on_submit():
+        with saving(form, RuleError):
+            sent = uploads.form_file(form.file.data)
+            if sent is None:
+                raise RuleError("Choose the file of the translation.", "file")
+            disciplinary.attach_translation(case, notice, uploads.check_evidence(*sent), actor=current_user)
+            flash(f"Translation into {notice.language} attached: the notice letter now says so.", "success")
+            return _back(case)
+    return render_case(case, 422, translation_form=form)

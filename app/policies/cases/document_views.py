@@ -39,7 +39,7 @@ def case_file(case_id: int):
     content = render_pdf("pdf/case_file.html", title=f"Case file {case.reference}", case=shown,
                          scope_label=f"Policy-violation case {case.reference}", version_label=status,
                          events=timeline.events(shown), who=services.person(case.employee, current_user),
-                         similar=services.similar_cases(case, current_user),
+                         similar=services.similar_cases(case, current_user), codes=services.code_summary(case),
                          sees_special=services.sees_personal_details(current_user), **case_file_record(case))
     services.record_document(case, "the case file", actor=current_user)
     db.session.commit()

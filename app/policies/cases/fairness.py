@@ -7,9 +7,11 @@ Each check has a stable key (stored with an override, so never rename one)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from app.policies.cases.codes import CODE_2025_STARTS, code_in_force, spans_both_codes
 
 NOTICE_PERIOD = "notice_period"
 NOTICE_ALLEGATIONS = "notice_allegations"
@@ -36,6 +38,18 @@ CHECK_LABELS = {
     NOTICE_DISMISSAL: "Dismissal as a possible outcome in the notice",
     SUSPENSION_WITHOUT_HEARING: "Precautionary suspension without a hearing",
 }
+
+# The case's own dates (app.policies.cases.services) and the code that governs each step
+# (app.policies.cases.codes): a step dated out of order, or a case spanning two codes, goes on
+# only with a reason on record.
+DATED_BEFORE_DECISION = "dated_before_decision"
+DATED_BEFORE_REPORT = "dated_before_report"
+CODE_TRANSITION = "code_transition"
+CHECK_LABELS.update({
+    DATED_BEFORE_DECISION: "A step dated before the decision",
+    DATED_BEFORE_REPORT: "A step dated before the breach was reported",
+    CODE_TRANSITION: "A case spanning Schedule 8 and the 2025 Code",
+})
 
 # Reasons shorter than this do not explain a dismissal (Sch 8 item 4(3): give the reasons).
 DISMISSAL_REASONS_MIN_CHARS = 50
@@ -236,3 +250,49 @@ def lighter_similar_sanctions(sanction: str, earlier: Iterable[EarlierOutcome]) 
     listed = ", ".join(f"{e.reference} ({_label(e.outcome)})" for e in lighter)
     return [FairnessWarning(LIGHTER_SIMILAR_SANCTIONS, f"Earlier cases for the same clause ended lighter than "
                                                        f"{_label(sanction)}: {listed}. Say what sets this case apart.")]
+
+
+# --- the case's dates and the code of each step -----------------------------------------------------
+
+
+def dated_before_decision(what: str, on: date, decided_on: date | None) -> list[FairnessWarning]:
+    """A step that carries out the decision (a warning, a revocation, a completed training, the
+    notice of the hearing) follows it: dated before, it needs the reason on record."""
+    if decided_on is None or on >= decided_on:
+        return []
+    return [FairnessWarning(DATED_BEFORE_DECISION, f"{what} is dated {on.isoformat()}, before the decision of "
+                                                   f"{decided_on.isoformat()} it carries out. Check the date, or say "
+                                                   "why it came first.")]
+
+
+def dated_before_report(what: str, on: date, reported_on: date) -> list[FairnessWarning]:
+    """A step that may come before the decision (the investigation, a precautionary suspension)
+    still follows the report of the breach: dated before, it needs the reason on record."""
+    if on >= reported_on:
+        return []
+    return [FairnessWarning(DATED_BEFORE_REPORT, f"{what} is dated {on.isoformat()}, before the breach was reported "
+                                                 f"on {reported_on.isoformat()}. Check the date, or say why it came "
+                                                 "first (e.g. the investigation found the breach).")]
+
+
+def _listed(steps: list[str], most: int = 6) -> str:
+    shown = ", ".join(steps[:most])
+    return shown + (f" and {len(steps) - most} more" if len(steps) > most else "")
+
+
+def code_transition(dated: Sequence[tuple[str, date]], *, open_on: date | None) -> list[FairnessWarning]:
+    """A case whose steps fall on both sides of 4 September 2025 (or an open one begun before it,
+    whose next steps fall after): each step follows the code in force on its date, and the reader
+    should know which, and why the procedure as a whole is fair."""
+    days = [on for _, on in dated] + ([open_on] if open_on else [])
+    if not spans_both_codes(days):
+        return []
+    before = [f"{what} ({on.isoformat()})" for what, on in dated if on < CODE_2025_STARTS]
+    after = [f"{what} ({on.isoformat()})" for what, on in dated if on >= CODE_2025_STARTS]
+    later = "steps from now on" if open_on and code_in_force(open_on) != code_in_force(min(days)) else ""
+    after_text = _listed(after) + (f", and {later}" if after and later else later)
+    return [FairnessWarning(CODE_TRANSITION, f"This case spans 4 September 2025, when the Code of Good Practice: "
+                                             f"Dismissal (2025) replaced Schedule 8. Under Schedule 8: "
+                                             f"{_listed(before)}. Under the 2025 Code: {after_text}. Each step "
+                                             "follows the code in force on its date; record why the procedure as a "
+                                             "whole is fair to the employee.")]

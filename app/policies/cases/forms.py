@@ -23,6 +23,14 @@ def _special_categories_field() -> MultiCheckboxField:
     return MultiCheckboxField("Special personal information in this case",
                               choices={c.value: c.label for c in SpecialCategory}, description=SPECIAL_HELP)
 
+OVERRIDE_HELP = ("A fairness check warned: going on may make the procedure unfair. The reason is kept on the case's "
+                 "record.")
+
+
+def _override_field():
+    return TextAreaField("Reason to go on despite the warnings", validators=[Optional(), Length(max=5000)],
+                         description=OVERRIDE_HELP)
+
 
 class OpenCaseForm(FlaskForm):
     employee_number = StringField("Employee number", filters=[strip], validators=[
@@ -30,6 +38,9 @@ class OpenCaseForm(FlaskForm):
     clause_id = SelectField("Policy clause breached", validators=[DataRequired("Choose the policy clause that was "
                                                                                "breached.")])
     incident_on = IsoDateField("Date of the incident", validators=[DataRequired("Give the date of the incident.")])
+    reported_on = IsoDateField("Reported on", validators=[Optional()],
+                               description="When the breach was reported: today unless it was earlier; not before "
+                                           "the incident.")
     description = TextAreaField("What happened", validators=[
         DataRequired("Describe what happened: when, where, what the employee did."), Length(max=10_000)],
         description="The facts only: when, where, what was done, how it came to light, who saw it.")
@@ -63,6 +74,8 @@ class OpenCaseForm(FlaskForm):
 class DecisionForm(FlaskForm):
     version = HiddenField()
     action = SelectField("Corrective action", choices={a.value: a.label for a in Action})
+    decided_on = IsoDateField("Decided on", validators=[Optional()],
+                              description="Today unless it was decided earlier; not before the breach was reported.")
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=5000)],
                            description="Required when you choose another action than the recommended one.")
 
@@ -96,6 +109,7 @@ class WarningForm(FlaskForm):
                             description="What the employee did, the clause it breaches, what is expected from now on, "
                                         "and what follows if it happens again.")
     issued_on = IsoDateField("Given on", validators=[DataRequired("Give the date the warning was given.")])
+    override_reason = _override_field()
 
 
 class SignatureForm(FlaskForm):
@@ -122,6 +136,7 @@ class RevocationForm(FlaskForm):
     no_harm_confirmed = BooleanField("I confirm the revocation does not harm the employee's job functions")
     no_harm_note = TextAreaField("How the job functions are kept", validators=[Optional(), Length(max=5000)],
                                  description="E.g. who copies files for the employee, which access stays.")
+    override_reason = _override_field()
 
 
 class RestorationForm(FlaskForm):
@@ -141,6 +156,7 @@ class TrainingCompletionForm(FlaskForm):
     completed_on = IsoDateField("Completed on", validators=[DataRequired("Give the date the employee completed the "
                                                                          "training.")])
     evidence = FileField("Certificate or attendance register (optional)", description=UPLOAD_WARNING)
+    override_reason = _override_field()
 
 
 class DestroyForm(FlaskForm):
@@ -150,19 +166,12 @@ class DestroyForm(FlaskForm):
 
 # --- the disciplinary procedure (app/policies/cases/disciplinary.py has the rules) ------------------
 
-OVERRIDE_HELP = ("A fairness check warned: going on may make the procedure unfair. The reason is kept on the case's "
-                 "record.")
-
-
-def _override_field():
-    return TextAreaField("Reason to go on despite the warnings", validators=[Optional(), Length(max=5000)],
-                         description=OVERRIDE_HELP)
-
 
 class InvestigationForm(FlaskForm):
     investigator = StringField("Investigator", filters=[strip], validators=[
         DataRequired("Name the investigator."), Length(max=200)])
     started_on = IsoDateField("Started on", validators=[DataRequired("Give the date the investigation started.")])
+    override_reason = _override_field()
 
 
 class InvestigationDoneForm(FlaskForm):
@@ -183,6 +192,7 @@ class SuspensionForm(FlaskForm):
     reasons = TextAreaField("Reasons", validators=[DataRequired("Give the reasons for the suspension."),
                                                    Length(max=5000)],
                             description="Why the employee must stay away while the inquiry is pending.")
+    override_reason = _override_field()
 
 
 class SuspensionEndForm(FlaskForm):
@@ -219,8 +229,15 @@ class NoticeForm(FlaskForm):
                                description="24-hour, e.g. 09:30.")
     venue = StringField("Venue", filters=[strip], validators=[DataRequired("Give the venue of the hearing."),
                                                               Length(max=300)])
-    language = StringField("Language of the notice", filters=[strip], validators=[Optional(), Length(max=40)],
-                           description="One the employee understands; left empty, the employee record's language.")
+    language = StringField("The employee's language", filters=[strip], validators=[Optional(), Length(max=40)],
+                           description="One the employee understands; left empty, the employee record's language. "
+                                       "The letter is in English: for another language it says an interpreter will "
+                                       "be at the hearing, or that a translation is attached once you upload one.")
+    issued_by_name = StringField("Issued by", filters=[strip], validators=[Optional(), Length(max=200)],
+                                 description="Who signs the letter; left empty, you.")
+    issued_by_position = StringField("Their position", filters=[strip], validators=[Optional(), Length(max=200)],
+                                     description="As printed under the signature, e.g. HR Practitioner; left "
+                                                 "empty, yours.")
     chair = StringField("Chair", filters=[strip], validators=[DataRequired("Name the chair of the hearing."),
                                                               Length(max=200)])
     allegations_included = BooleanField("The notice sets out the allegations in writing", default=True)
@@ -279,6 +296,8 @@ class SanctionForm(FlaskForm):
                                    validators=[Optional(), Length(max=5000)],
                                    description="Required for a dismissal (Schedule 8 item 3(5); the 2025 Code item "
                                                "8): why they do, or do not, outweigh the misconduct.")
+    wrongdoing_acknowledged = BooleanField("The employee acknowledged the wrongdoing")
+    business_impact = TextAreaField("Impact on the organisation's work", validators=[Optional(), Length(max=5000)])
     override_reason = _override_field()
 
 
@@ -311,3 +330,16 @@ class AppealOutcomeForm(FlaskForm):
                                   choices={"": "—", **{s.value: s.label for s in Sanction}}, validators=[Optional()])
     reasons = TextAreaField("Reasons", validators=[DataRequired("Give the reasons for the appeal's outcome."),
                                                    Length(max=10_000)])
+
+
+class NoticeTranslationForm(FlaskForm):
+    file = FileField("Translation of the notice", validators=[DataRequired("Choose the file of the translation.")],
+                     description="The notice translated into the employee's language (PDF or a scan); kept as case "
+                                 "evidence, and the letter then says it is attached.")
+
+
+class CodeTransitionForm(FlaskForm):
+    override_reason = TextAreaField("Why the procedure is fair under both codes", validators=[
+        DataRequired("Say why the procedure is fair under both codes."), Length(max=5000)],
+        description="E.g. the notice gave the employee the 2025 Code's right to make representations on the "
+                    "sanction; the sanction weighed the 2025 Code's factors. Kept on the case's record.")

@@ -17,6 +17,7 @@ from app.auth.models import Department, User
 from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
 from app.extensions import Model
+from app.policies.cases.codes import GoverningCode, code_in_force
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 from app.policies.models import PolicyClause, PolicyVersion
 
@@ -24,26 +25,6 @@ if TYPE_CHECKING:
     from app.assets.models import Asset
     from app.employees.models import Employee
     from app.risks.models import Risk
-
-# The 2025 Code of Good Practice: Dismissal took effect on publication and repealed Schedule 8.
-CODE_2025_STARTS = date(2025, 9, 4)
-
-
-class GoverningCode(enum.StrEnum):
-    SCHEDULE_8 = "schedule_8"
-    CODE_2025 = "code_2025"
-
-    @property
-    def label(self) -> str:
-        if self == GoverningCode.SCHEDULE_8:
-            return "Schedule 8 of the Labour Relations Act 66 of 1995 (Code of Good Practice: Dismissal)"
-        return "the Code of Good Practice: Dismissal, 2025 (LRA s203(2A))"
-
-    @classmethod
-    def for_incident(cls, incident_on: date) -> GoverningCode:
-        """The code in force on the day of the incident governs the case."""
-        return cls.CODE_2025 if incident_on >= CODE_2025_STARTS else cls.SCHEDULE_8
-
 
 class SpecialCategory(enum.StrEnum):
     """Special personal information (POPIA s26) a case may hold: processing it needs an authorisation
@@ -98,7 +79,10 @@ class PolicyCase(Model, Timestamped, Versioned):
     clause_id: Mapped[int | None] = mapped_column(ForeignKey("policy_clause.id"), index=True)
     clause: Mapped[PolicyClause | None] = relationship()
     incident_on: Mapped[date] = mapped_column(Date, index=True)
-    opened_on: Mapped[date] = mapped_column(Date)  # the day the case was opened (local date)
+    # When the breach was reported (datable: it may be recorded in Khusela later); no step carries out
+    # the decision before it, and the decision follows it. Not given: the day the case was opened.
+    reported_on: Mapped[date] = mapped_column(Date, default=lambda ctx: ctx.get_current_parameters()["opened_on"])
+    opened_on: Mapped[date] = mapped_column(Date)  # the day the case was recorded in Khusela (local date)
     description: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(16))
     security_risk: Mapped[str] = mapped_column(String(16))
@@ -106,6 +90,8 @@ class PolicyCase(Model, Timestamped, Versioned):
     risk: Mapped[Risk | None] = relationship()
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id"), index=True)
     asset: Mapped[Asset | None] = relationship()
+    # The code in force on the day of the incident (for statistics): each step follows the code in force
+    # on its own date (app.policies.cases.codes).
     code: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN.value, index=True)
     # What the matrix and the employee's earlier warnings recommended when the case was opened.
@@ -233,6 +219,11 @@ class CaseWarning(Model, Timestamped):
 
     def valid_on(self, day: date) -> bool:
         return self.issued_on <= day <= self.valid_until
+
+    @property
+    def code(self) -> GoverningCode:
+        """The code in force on the day the warning was given."""
+        return code_in_force(self.issued_on)
 
 
 # --- revoking privileges and training ----------------------------------------------------------------
@@ -370,6 +361,10 @@ class CaseAllegation(Model):
     finding_reasons: Mapped[str] = mapped_column(Text, default="")
 
 
+# The letters are written in English; a notice in another language is a translation, attached.
+LETTER_LANGUAGES = frozenset({"english", "en"})
+
+
 class CaseHearingNotice(Model, Timestamped):
     """The notice of the disciplinary hearing (a new one when the hearing is postponed)."""
 
@@ -388,6 +383,39 @@ class CaseHearingNotice(Model, Timestamped):
     interpreter_stated: Mapped[bool] = mapped_column(Boolean, default=True)
     # What is at stake, so that the employee prepares for it (and may speak to the sanction).
     dismissal_possible: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who signs the letter, as printed on it (kept as issued, whatever the account's name or post later).
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    issued_by_name: Mapped[str] = mapped_column(String(200), default="")
+    issued_by_position: Mapped[str] = mapped_column(String(200), default="")
+    # The notice translated into the employee's language, uploaded as case evidence.
+    translation_id: Mapped[int | None] = mapped_column(ForeignKey("case_evidence.id", ondelete="SET NULL"))
+    translation: Mapped[CaseEvidence | None] = relationship()
+
+    @property
+    def code(self) -> GoverningCode:
+        """The procedure follows the code in force on the day the notice is issued."""
+        return code_in_force(self.issued_on)
+
+    @property
+    def in_letter_language(self) -> bool:
+        """Is the employee's language the one the letter is written in (English)?"""
+        return self.language.strip().casefold() in LETTER_LANGUAGES
+
+    @property
+    def language_note(self) -> str:
+        """How the notice reaches the employee in their language, as the case page and timeline say it."""
+        if self.in_letter_language:
+            return f"in {self.language}"
+        if self.translation_id is not None:
+            return f"in English, with a translation into {self.language} attached"
+        if self.interpreter_stated:
+            return f"in English; an interpreter into {self.language} at the hearing"
+        return f"in English; no translation into {self.language} attached and no interpreter stated"
+
+    @property
+    def issuer(self) -> str:
+        """The name and position printed under "Issued by"."""
+        return ", ".join(part for part in (self.issued_by_name, self.issued_by_position) if part)
 
 
 class CaseHearing(Model, Timestamped):
@@ -407,7 +435,9 @@ class CaseHearing(Model, Timestamped):
 
 class CaseSanction(Model, Timestamped):
     """The sanction with its reasons and the substantive-fairness questions (Sch 8 item 7; the
-    2025 Code adds the importance of the rule, the harm caused and representations on sanction)."""
+    2025 Code item 8 adds the importance of the rule, the harm caused, the acknowledgement of
+    wrongdoing, the impact on the business, and item 11 representations on sanction), weighed under
+    the code in force on the day the sanction is decided."""
 
     __tablename__ = "case_sanction"
 
@@ -424,6 +454,8 @@ class CaseSanction(Model, Timestamped):
     rule_importance: Mapped[str] = mapped_column(Text, default="")
     harm_caused: Mapped[str] = mapped_column(Text, default="")
     representations_on_sanction: Mapped[bool] = mapped_column(Boolean, default=False)
+    wrongdoing_acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)  # 2025 Code item 8
+    business_impact: Mapped[str] = mapped_column(Text, default="")  # 2025 Code item 8
     outcome_issued_on: Mapped[date | None] = mapped_column(Date)  # the written outcome given to the employee
     referral_notice_given: Mapped[bool] = mapped_column(Boolean, default=False)  # CCMA / bargaining council
     # Sch 8 item 3(5) / 2025 Code item 8: the employee's record and length of service are weighed before a
@@ -435,6 +467,11 @@ class CaseSanction(Model, Timestamped):
     @property
     def sanction_enum(self) -> Sanction:
         return Sanction(self.sanction)
+
+    @property
+    def code(self) -> GoverningCode:
+        """The sanction's factors are those of the code in force on the day it was decided."""
+        return code_in_force(self.decided_on)
 
 
 class CaseAppeal(Model, Timestamped):

@@ -44,7 +44,8 @@ def revoke_privileges(case_id: int):
             revocation = privileges.revoke_privileges(case, privileges.RevocationInput(
                 resources=form.resources.data or [], starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                 no_harm_confirmed=form.no_harm_confirmed.data, no_harm_note=form.no_harm_note.data or "",
-                application_tag=form.application_tag.data or "", other=form.other.data or ""), actor=current_user)
+                application_tag=form.application_tag.data or "", other=form.other.data or ""),
+                override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Privileges revoked until {revocation.ends_on.isoformat()}; restore them on that day.", "success")
             return _back(case)
     return render_case(case, 422, revocation_form=form)
@@ -89,7 +90,7 @@ def record_training_completion(case_id: int, training_id: int):
             sent = uploads.form_file(form.evidence.data)
             evidence = uploads.check_evidence(*sent, field="evidence") if sent else None
             privileges.record_training_completion(case, training.id, form.completed_on.data, evidence=evidence,
-                                                  actor=current_user)
+                                                  override_reason=form.override_reason.data or "", actor=current_user)
             flash(f"Training completed on {form.completed_on.data.isoformat()}"
                   f"{f'; {sent[0]} added to the evidence' if sent else ''}.", "success")
             return _back(case)

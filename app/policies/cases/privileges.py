@@ -20,7 +20,7 @@ from app.auth.models import User
 from app.common.timeutil import local_today
 from app.common.uploads import CheckedUpload
 from app.extensions import db
-from app.policies.cases import services
+from app.policies.cases import fairness, services
 from app.policies.cases.models import CaseRevocation, CaseStatus, CaseTraining, PolicyCase, Resource
 from app.policies.cases.recommendation import Action
 from app.policies.cases.services import CaseRuleError
@@ -111,10 +111,12 @@ def _check_period(case: PolicyCase, data: RevocationInput) -> Problems:
     return problems
 
 
-def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor: User | None,
+def revoke_privileges(case: PolicyCase, data: RevocationInput, *, override_reason: str = "", actor: User | None,
                       today: date | None = None) -> CaseRevocation:
     """Revoke the chosen resources from `starts_on` until `ends_on`, once someone has confirmed (and
-    said how) the employee can still do their job without them."""
+    said how) the employee can still do their job without them. The revocation carries out the
+    decision: starting before it only with a reason (e.g. access cut off at once when the breach was
+    found)."""
     today = today or local_today()
     services._require_open(case)
     problems = _decided_for(case, Action.REVOKE_PRIVILEGES, "revoking privileges")
@@ -136,6 +138,8 @@ def revoke_privileges(case: PolicyCase, data: RevocationInput, *, actor: User | 
         raise CaseRuleError(problems)
     if data.starts_on is None or data.ends_on is None:  # _check_period has already refused a missing date
         raise CaseRuleError("Give the dates the revocation starts and ends.")
+    services.go_on_or_refuse(case, fairness.dated_before_decision("The revocation", data.starts_on, case.decided_on),
+                             override_reason, actor=actor)
     resources = [r.value for r in Resource if r.value in data.resources]  # in the register's order
     revocation = CaseRevocation(
         case_id=case.id, resources_json=json.dumps(resources), asset_id=application.id if application else None,
@@ -226,9 +230,11 @@ def assign_training(case: PolicyCase, course: str, provider: str, due_on: date |
 
 def record_training_completion(case: PolicyCase, training_id: int, completed_on: date | None, *,
                                evidence: CheckedUpload | None = None, evidence_description: str = "",
-                               actor: User | None, today: date | None = None) -> CaseTraining:
+                               override_reason: str = "", actor: User | None,
+                               today: date | None = None) -> CaseTraining:
     """The employee completed the training on a day; the attendance register or certificate may
-    go with it as case evidence."""
+    go with it as case evidence. Completed before the decision to train only with a reason (e.g. the
+    employee took the course of their own accord)."""
     today = today or local_today()
     services._require_open(case)
     training = next((t for t in case.trainings if t.id == training_id), None)
@@ -238,13 +244,14 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
         raise CaseRuleError(f"This training was completed on {training.completed_on.isoformat()} already.")
     if completed_on is None:
         raise CaseRuleError("Give the date the employee completed the training.", field="completed_on")
-    # The training follows the decision to train (CaseTraining keeps no assignment date of its own).
-    earliest = max(case.incident_on, case.decided_on or case.incident_on)
-    if completed_on < earliest:
-        raise CaseRuleError(f"Training was decided on {earliest.isoformat()}: the course cannot have been "
-                            f"completed before, give {earliest.isoformat()} or later.", field="completed_on")
+    if completed_on < case.incident_on:
+        raise CaseRuleError(f"The incident was on {case.incident_on.isoformat()}: training for it cannot have been "
+                            "completed before.", field="completed_on")
     if completed_on > today:
         raise CaseRuleError("The completion cannot be dated after today.", field="completed_on")
+    # The training follows the decision to train (CaseTraining keeps no assignment date of its own).
+    services.go_on_or_refuse(case, fairness.dated_before_decision("The training's completion", completed_on,
+                                                                  case.decided_on), override_reason, actor=actor)
     if evidence is not None:
         stored = services.add_evidence(case, evidence, evidence_description or f"Training completed: "
                                        f"{training.course}", actor=actor)

@@ -29,16 +29,19 @@ from app.common.timeutil import add_months, local_today
 from app.common.uploads import CheckedUpload, store
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
+from app.policies.cases import fairness, timeline
 from app.policies.cases import recommendation as rules
+from app.policies.cases.codes import GoverningCode, code_in_force
+from app.policies.cases.fairness import FairnessWarning
 from app.policies.cases.models import (
     CaseAllegation,
     CaseEvidence,
+    CaseFairnessOverride,
     CaseHearingNotice,
     CaseRevocation,
     CaseStatus,
     CaseTraining,
     CaseWarning,
-    GoverningCode,
     PolicyCase,
     SpecialCategory,
 )
@@ -53,12 +56,50 @@ SEES_PERSONAL_DETAILS = frozenset({Role.ADMIN, Role.HR_OFFICER, Role.MANAGER})
 WARNING_ACTIONS = {WarningType.MANAGEMENT: Action.MANAGEMENT_WARNING, WarningType.WRITTEN: Action.WRITTEN_WARNING,
                    WarningType.FINAL_WRITTEN: Action.WRITTEN_WARNING}
 CASE_AUDIT_FIELDS = ["reference", "employee_id", "department_id", "policy_version_id", "clause_id", "incident_on",
-                     "severity", "security_risk", "risk_id", "asset_id", "code", "recommended_action",
+                     "reported_on", "severity", "security_risk", "risk_id", "asset_id", "code", "recommended_action",
                      "recommended_warning_type", "classification", "special_categories_json"]
 
 
 class CaseRuleError(RuleError):
     pass
+
+
+OVERRIDE_REASON_MIN_CHARS = 20
+
+
+class FairnessError(CaseRuleError):
+    """A fairness check warned and no reason to go on was given: the warnings are shown next to the
+    reason field (`override_reason`)."""
+
+    def __init__(self, warnings: list[FairnessWarning]):
+        self.warnings = warnings
+        super().__init__([("override_reason", f"{w.label}: {w.message}") for w in warnings] + [
+            ("override_reason", f"To go on anyway, give the reason (at least {OVERRIDE_REASON_MIN_CHARS} characters); "
+                                "it is kept on the case's record.")])
+
+
+def go_on_or_refuse(case: PolicyCase, warnings: list[FairnessWarning], override_reason: str, *,
+                    actor: User | None) -> None:
+    """Refuse the step while a check warns and no reason to go on is given; keep the reason otherwise
+    (a CaseFairnessOverride per check, and an audit entry naming the checks, not the reason's text)."""
+    if not warnings:
+        return
+    reason = override_reason.strip()
+    if len(reason) < OVERRIDE_REASON_MIN_CHARS:
+        raise FairnessError(warnings)
+    for warning in warnings:
+        db.session.add(CaseFairnessOverride(case_id=case.id, check=warning.check, reason=reason,
+                                            recorded_by_id=actor.id if actor else None))
+    audit.record(AuditAction.OVERRIDE, "case", case.id,
+                 changes={"fairness_override": [None, [w.check for w in warnings]]},
+                 summary=f"Went on despite fairness checks in case {case.reference}: "
+                         f"{', '.join(w.check for w in warnings)}"[:300], actor=actor)
+    db.session.flush()
+    db.session.expire(case, ["fairness_overrides"])
+
+
+def overridden(case: PolicyCase, check: str) -> bool:
+    return any(o.check == check for o in case.fairness_overrides)
 
 
 # --- who sees what -------------------------------------------------------------------------------
@@ -289,6 +330,7 @@ class CaseInput:
     risk_reference: str = ""
     asset_tag: str = ""
     special_categories: tuple[str, ...] = ()  # SpecialCategory values (POPIA s26)
+    reported_on: date | None = None  # when the breach was reported; None: today
 
 
 def earlier_warnings(employee_id: int, *, exclude_case_id: int | None = None) -> list[rules.EarlierWarning]:
@@ -318,6 +360,12 @@ def _check(data: CaseInput, today: date) -> tuple[list[tuple[str | None, str]], 
         problems.append(("incident_on", "Give the date of the incident."))
     elif data.incident_on > today:
         problems.append(("incident_on", "The incident cannot be after today."))
+    reported_on = data.reported_on or today
+    if reported_on > today:
+        problems.append(("reported_on", f"The breach cannot be reported after today ({today.isoformat()})."))
+    elif data.incident_on and reported_on < data.incident_on:
+        problems.append(("reported_on", f"The breach cannot be reported ({reported_on.isoformat()}) before the "
+                                        f"incident ({data.incident_on.isoformat()})."))
     clause = db.session.get(PolicyClause, data.clause_id) if data.clause_id else None
     if clause is None:
         problems.append(("clause_id", "Choose the policy clause that was breached."))
@@ -371,10 +419,11 @@ def open_case(data: CaseInput, *, actor: User | None, today: date | None = None,
     advice = recommendation_for(data)
     case = PolicyCase(
         reference=_next_reference(today.year), employee_id=employee.id, department_id=employee.department_id,
-        policy_version_id=clause.version_id, clause_id=clause.id, incident_on=data.incident_on, opened_on=today,
+        policy_version_id=clause.version_id, clause_id=clause.id, incident_on=data.incident_on,
+        reported_on=data.reported_on or today, opened_on=today,
         description=data.description.strip(), severity=data.severity, security_risk=data.security_risk,
         risk_id=checked.risk.id if checked.risk else None, asset_id=checked.asset.id if checked.asset else None,
-        code=GoverningCode.for_incident(data.incident_on).value,
+        code=code_in_force(data.incident_on).value,
         status=CaseStatus.OPEN.value, recommended_action=advice.action.value,
         recommended_warning_type=advice.warning_type.value if advice.warning_type else None,
         recommendation_json=json.dumps(advice.reasons), classification=default_classification(),
@@ -394,9 +443,12 @@ def open_case(data: CaseInput, *, actor: User | None, today: date | None = None,
 
 
 def decide(case: PolicyCase, action: str, reason: str, *, expected_version, actor: User | None,
-           today: date | None = None) -> None:
-    """The decision-maker's corrective action. Another action than the recommended one needs the
-    reason on record (consistency: it is what a commissioner will ask about)."""
+           decided_on: date | None = None, today: date | None = None) -> None:
+    """The decision-maker's corrective action, on `decided_on` (None: today), after the report and
+    not after a step that carries it out. Another action than the recommended one needs the reason
+    on record (consistency: it is what a commissioner will ask about)."""
+    today = today or local_today()
+    decided_on = decided_on or today
     case.check_version(expected_version, "case")
     _require_open(case)
     if case.warnings:
@@ -406,17 +458,38 @@ def decide(case: PolicyCase, action: str, reason: str, *, expected_version, acto
     except ValueError:
         raise CaseRuleError("Choose the corrective action.", field="action") from None
     reason = reason.strip()
+    problems: list[tuple[str | None, str]] = []
     if chosen != case.recommended and len(reason) < 20:
-        raise CaseRuleError(f"Khusela recommended {case.recommended.label.lower()}: say why {chosen.label.lower()} "
-                            "is the right action here (at least 20 characters).", field="reason")
-    before = {"decided_action": case.decided_action, "decision_reason": case.decision_reason}
+        problems.append(("reason", f"Khusela recommended {case.recommended.label.lower()}: say why "
+                                   f"{chosen.label.lower()} is the right action here (at least 20 characters)."))
+    if decided_on > today:
+        problems.append(("decided_on", f"The decision cannot be dated after today ({today.isoformat()})."))
+    elif decided_on < case.reported_on:
+        problems.append(("decided_on", f"The decision ({decided_on.isoformat()}) cannot be before the breach was "
+                                       f"reported ({case.reported_on.isoformat()})."))
+    elif (first := _first_step_carrying_out(case)) and decided_on > first[1]:
+        problems.append(("decided_on", f"{first[0]} of {first[1].isoformat()} carries out the decision: date the "
+                                       "decision on or before it."))
+    if problems:
+        raise CaseRuleError(problems)
+    before = {"decided_action": case.decided_action, "decision_reason": case.decision_reason,
+              "decided_on": case.decided_on}
     case.decided_action, case.decision_reason = chosen.value, reason
-    case.decided_on, case.decided_by_id = today or local_today(), actor.id if actor else None
+    case.decided_on, case.decided_by_id = decided_on, actor.id if actor else None
     audit.record(AuditAction.DECIDE, "case", case.id,
-                 changes=audit.diff(before, {"decided_action": chosen.value, "decision_reason": reason}),
+                 changes=audit.diff(before, {"decided_action": chosen.value, "decision_reason": reason,
+                                             "decided_on": decided_on}),
                  summary=f"Decided {chosen.label.lower()} in case {case.reference}"
                          f"{' (not the recommended action)' if chosen != case.recommended else ''}"[:300], actor=actor)
     db.session.flush()
+
+
+def _first_step_carrying_out(case: PolicyCase) -> tuple[str, date] | None:
+    """The earliest step on record that carries out the decision (a re-decision may not come after it)."""
+    dated = ([("The revocation", r.starts_on) for r in case.revocations]
+             + [("The training's completion", t.completed_on) for t in case.trainings if t.completed_on]
+             + [("The notice of the hearing", n.issued_on) for n in case.notices])
+    return min(dated, key=lambda step: step[1]) if dated else None
 
 
 def _require_open(case: PolicyCase) -> None:
@@ -450,8 +523,10 @@ class WarningInput:
     issued_on: date | None
 
 
-def give_warning(case: PolicyCase, data: WarningInput, *, actor: User | None, today: date | None = None) -> CaseWarning:
-    """A warning from management or a written (or final written) warning, as decided in the case."""
+def give_warning(case: PolicyCase, data: WarningInput, *, override_reason: str = "", actor: User | None,
+                 today: date | None = None) -> CaseWarning:
+    """A warning from management or a written (or final written) warning, as decided in the case; dated
+    before the decision it carries out only with a reason on record."""
     today = today or local_today()
     _require_open(case)
     problems: list[tuple[str | None, str]] = []
@@ -478,6 +553,8 @@ def give_warning(case: PolicyCase, data: WarningInput, *, actor: User | None, to
         problems.append(("warning_type", f"This case has its {case.warnings[0].type_enum.label.lower()} already."))
     if problems or kind is None or data.issued_on is None:  # a missing kind or date is among the problems
         raise CaseRuleError(problems)
+    go_on_or_refuse(case, fairness.dated_before_decision(f"The {kind.label.lower()}", data.issued_on,
+                                                         case.decided_on), override_reason, actor=actor)
     warning = CaseWarning(employee_id=case.employee_id, warning_type=kind.value, wording=data.wording.strip(),
                           issued_on=data.issued_on, valid_until=add_months(data.issued_on, validity_months(kind)),
                           issued_by_id=actor.id if actor else None)
@@ -560,6 +637,42 @@ def close_case(case: PolicyCase, outcome: str, *, expected_version, actor: User 
                  changes={"status": [CaseStatus.OPEN.value, CaseStatus.CLOSED.value]},
                  summary=f"Closed case {case.reference}", actor=actor)
     db.session.flush()
+
+
+# --- the code that governs each step --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeSummary:
+    """Which code the case's steps follow: the incident's, today's, and the warning (with its reason on
+    record, when given) when the case spans 4 September 2025."""
+
+    incident: GoverningCode
+    latest: GoverningCode  # the code of the latest step, or today's for an open case
+    warning: FairnessWarning | None
+    reason: CaseFairnessOverride | None
+
+
+def code_summary(case: PolicyCase, *, today: date | None = None) -> CodeSummary:
+    today = today or local_today()
+    dated = [(event.title, event.on) for event in timeline.events(case) if event.step]
+    still_open = today if case.status_enum == CaseStatus.OPEN else None
+    warnings = fairness.code_transition(dated, open_on=still_open)
+    latest = still_open or max(on for _, on in dated)
+    reason = next((o for o in case.fairness_overrides if o.check == fairness.CODE_TRANSITION), None)
+    return CodeSummary(code_in_force(case.incident_on), code_in_force(latest), warnings[0] if warnings else None,
+                       reason)
+
+
+def record_code_transition(case: PolicyCase, reason: str, *, actor: User | None, today: date | None = None) -> None:
+    """HR's reason why a case spanning Schedule 8 and the 2025 Code is fair under both (a closed case's
+    too: it explains the record, it adds no step)."""
+    summary = code_summary(case, today=today)
+    if summary.warning is None:
+        raise CaseRuleError("Every date of this case falls under one code: there is nothing to explain.")
+    if summary.reason is not None:
+        raise CaseRuleError("The reason for this case spanning both codes is on record already.")
+    go_on_or_refuse(case, [summary.warning], reason, actor=actor)
 
 
 def similar_cases(case: PolicyCase, user: User) -> list[PolicyCase]:

@@ -1,5 +1,10 @@
 """A case's history as dated events, oldest first: for the timeline page and the case file PDF.
-Each module that adds a step to cases adds a source of its events to TIMELINE_SOURCES."""
+Each module that adds a step to cases adds a source of its events to TIMELINE_SOURCES.
+
+Events are ordered by their own dates (the incident, the report, the decision and each step as
+dated by the person recording it, not the day it was typed in); on the same day the incident
+comes first, then the report, then the decision, then the steps in the order the procedure takes
+them, and the closing last."""
 
 from __future__ import annotations
 
@@ -12,7 +17,11 @@ from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.timeutil import to_local
 from app.extensions import db
+from app.policies.cases.fairness import CHECK_LABELS
 from app.policies.cases.models import PolicyCase
+
+# The order of events on the same day (a stable sort keeps each source's own order within a rank).
+INCIDENT, REPORT, DECISION, STEP, CLOSING = 0, 10, 20, 50, 90
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,8 @@ class Event:
     title: str
     detail: str = ""
     by: str = ""  # who recorded it, when known
+    rank: int = STEP
+    step: bool = True  # a step of the case (not a file added or a reason recorded): which code governs it
 
 
 def _who(user_id: int | None) -> str:
@@ -30,17 +41,20 @@ def _who(user_id: int | None) -> str:
 
 def _core_events(case: PolicyCase) -> list[Event]:
     clause = f", clause {case.clause.reference} {case.clause.title}" if case.clause else ""
-    events = [Event(case.incident_on, "Incident", f"Breach of {case.policy_version}{clause}"),
-              Event(case.opened_on, "Case opened",
+    recorded = f" Case opened in Khusela on {case.opened_on.isoformat()}." if case.opened_on != case.reported_on else ""
+    events = [Event(case.incident_on, "Incident", f"Breach of {case.policy_version}{clause}", rank=INCIDENT),
+              Event(case.reported_on, "Breach reported, case opened",
                     f"Recommended: {case.recommended.label.lower()} ({case.severity_enum.label.lower()} severity, "
-                    f"{case.security_risk_enum.label.lower()} security risk)", _who(case.created_by_id))]
+                    f"{case.security_risk_enum.label.lower()} security risk).{recorded}", _who(case.created_by_id),
+                    rank=REPORT)]
     if case.decided and case.decided_on:
         differs = f" — not the recommended action: {case.decision_reason}" if case.decided != case.recommended else ""
-        events.append(Event(case.decided_on, "Decision", f"{case.decided.label}{differs}", _who(case.decided_by_id)))
+        events.append(Event(case.decided_on, "Decision", f"{case.decided.label}{differs}", _who(case.decided_by_id),
+                            rank=DECISION))
     for item in case.evidence:
         events.append(Event(to_local(item.uploaded_at).date(), "Evidence added",
                             f"{item.original_name}{': ' + item.description if item.description else ''}",
-                            _who(item.uploaded_by_id)))
+                            _who(item.uploaded_by_id), step=False))
     for warning in case.warnings:
         events.append(Event(warning.issued_on, f"{warning.type_enum.label} given",
                             f"Counts until {warning.valid_until.isoformat()}", _who(warning.issued_by_id)))
@@ -50,7 +64,7 @@ def _core_events(case: PolicyCase) -> list[Event]:
             events.append(Event(warning.issued_on, "The employee refused to sign the warning",
                                 f"Witness: {warning.witness_name}"))
     if case.closed_on:
-        events.append(Event(case.closed_on, "Case closed", case.outcome, _who(case.updated_by_id)))
+        events.append(Event(case.closed_on, "Case closed", case.outcome, _who(case.updated_by_id), rank=CLOSING))
     return events
 
 
@@ -94,7 +108,8 @@ def _disciplinary_events(case: PolicyCase) -> list[Event]:
     for notice in case.notices:
         events.append(Event(notice.issued_on, "Notice of the disciplinary hearing",
                             f"Hearing on {notice.hearing_on.isoformat()} at {notice.hearing_time}, {notice.venue}; "
-                            f"in {notice.language}; {len(case.allegations)} allegation(s)", _who(notice.created_by_id)))
+                            f"{notice.language_note}; {len(case.allegations)} allegation(s); issued by "
+                            f"{notice.issuer or '—'}", _who(notice.created_by_id)))
     if case.hearing:
         events.append(Event(case.hearing.held_on, "Disciplinary hearing", f"Chair: {case.hearing.chair}",
                             _who(case.hearing.created_by_id)))
@@ -117,8 +132,9 @@ def _disciplinary_events(case: PolicyCase) -> list[Event]:
             events.append(Event(case.appeal.outcome_on, "Appeal decided", chair + case.appeal.outcome_reasons,
                                 _who(case.appeal.updated_by_id)))
     for override in case.fairness_overrides:
-        events.append(Event(to_local(override.recorded_at).date(), "Fairness check overridden",
-                            f"{override.check.replace('_', ' ')}: {override.reason}", _who(override.recorded_by_id)))
+        events.append(Event(to_local(override.recorded_at).date(), "Reason recorded to go on",
+                            f"{CHECK_LABELS.get(override.check, override.check)}: {override.reason}",
+                            _who(override.recorded_by_id), step=False))
     return events
 
 
@@ -126,9 +142,10 @@ TIMELINE_SOURCES: list[Callable[[PolicyCase], list[Event]]] = [_core_events, _pr
 
 
 def events(case: PolicyCase) -> list[Event]:
-    """Every source's events, by date (a stable sort keeps each source's own order within a day)."""
+    """Every source's events, by date, then by their place in the procedure (a stable sort keeps each
+    source's own order within the same day and rank)."""
     found = [event for source in TIMELINE_SOURCES for event in source(case)]
-    return sorted(found, key=lambda event: event.on)
+    return sorted(found, key=lambda event: (event.on, event.rank))
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,8 @@ def test_deciding_another_action_needs_a_reason_on_the_page(client, login_as, po
 def test_a_warning_signed_and_the_case_closed(client, login_as, policy, employee):
     case = open_case(employee, policy)
     login_as("hr_officer")
-    client.post(f"/cases/{case.id}/decision", data={"version": str(case.version), "action": "management_warning"})
+    client.post(f"/cases/{case.id}/decision", data={"version": str(case.version), "action": "management_warning",
+                                                    "decided_on": "2026-11-05"})
     client.post(f"/cases/{case.id}/warnings", data={"warning_type": "management", "issued_on": "2026-11-05",
                                                     "wording": "Do not share your password again."})
     warning = case.warnings[0]

@@ -44,3 +44,19 @@ def test_the_demo_cases_cover_the_procedure_so_far(demo_data):
     assert flagged.status == "open" and flagged.hearing.held_on == flagged.notices[0].hearing_on
     assert working_days_between(flagged.notices[0].issued_on, flagged.hearing.held_on) == 2
     assert seed_demo_cases() == []
+
+
+def test_the_demo_cases_dates_follow_one_another(demo_data):
+    """Reported on or after the incident, decided on or after the report, each step carrying out the
+    decision on or after it, and every notice signed by a named issuer with a position."""
+    cases = list(db.session.scalars(sa.select(PolicyCase)))
+    for case in cases:
+        assert case.incident_on <= case.reported_on <= case.opened_on, case.reference
+        if case.decided_on:
+            assert case.reported_on <= case.decided_on, case.reference
+            carrying_out = ([w.issued_on for w in case.warnings] + [r.starts_on for r in case.revocations]
+                            + [t.completed_on for t in case.trainings if t.completed_on]
+                            + [n.issued_on for n in case.notices])
+            assert all(day >= case.decided_on for day in carrying_out), case.reference
+        assert all(n.issued_by_name and n.issued_by_position for n in case.notices), case.reference
+        assert not any(o.check.startswith("dated_before") for o in case.fairness_overrides), case.reference

@@ -63,7 +63,8 @@ def disciplinary_case(employee, policy, *, acknowledged=True, **changes):
 
 def notice(**changes) -> NoticeInput:
     values = {"issued_on": date(2026, 11, 9), "hearing_on": date(2026, 11, 16), "hearing_time": "10:00",
-              "venue": "Boardroom 2, Civic Centre", "language": "", "chair": "Mr T. Nkosi (Director: Corporate)"}
+              "venue": "Boardroom 2, Civic Centre", "language": "", "chair": "Mr T. Nkosi (Director: Corporate)",
+              "issued_by_name": "Nomsa Dube", "issued_by_position": "HR Practitioner"}
     return NoticeInput(**{**values, **changes})
 
 
@@ -80,7 +81,7 @@ def sanction(**changes) -> SanctionInput:
               "decided_on": date(2026, 11, 18), "rule_existed": True, "rule_valid": True, "rule_known": True,
               "consistently_applied": True, "sanction_appropriate": True, "rule_importance": "The password rule "
               "protects patient records.", "harm_caused": "Potential exposure of patient records; none found.",
-              "representations_on_sanction": True}
+              "representations_on_sanction": True, "business_impact": "The clinic's records were checked for a day."}
     return SanctionInput(**{**values, **changes})
 
 
@@ -268,7 +269,7 @@ def test_a_notice_without_a_language_is_refused_when_the_employee_record_has_non
     employee.language = ""
     db.session.commit()
     case = to_notice(disciplinary_case(employee, policy))
-    with pytest.raises(CaseRuleError, match="Give the language of the notice"):
+    with pytest.raises(CaseRuleError, match="Give the employee's language"):
         steps.issue_notice(case, notice(), actor=None, today=TODAY)
     assert steps.issue_notice(case, notice(language="Sesotho"), actor=None, today=TODAY).language == "Sesotho"
 
@@ -430,16 +431,75 @@ def test_the_2025_code_asks_for_the_rules_importance_and_the_harm(employee, poli
     assert case.sanction.harm_caused.startswith("Potential exposure") and case.sanction.representations_on_sanction
 
 
-def test_under_schedule_8_the_2025_factors_are_not_asked(employee, policy):
-    case = disciplinary_case(employee, policy)
-    case.code = "schedule_8"
+def in_2025(employee, policy, *, incident_on: date, decided_on: date):
+    """A case of 2025 decided as disciplinary action (the policy version in force since January 2025)."""
+    policy.current.approved_on = date(2025, 1, 6)
     db.session.commit()
-    to_sanction(case)
+    case = open_case(employee, policy, incident_on=incident_on)
+    cases.decide(case, "disciplinary", "Deliberate sharing of an administrator password with a contractor.",
+                 expected_version=case.version, actor=None, decided_on=decided_on, today=TODAY)
+    db.session.add(PolicyAcknowledgement(version_id=case.policy_version_id, employee_id=employee.id,
+                                         acknowledged_on=date(2025, 1, 10), method="paper"))
+    db.session.commit()
+    return case
 
-    steps.record_sanction(case, sanction(rule_importance="", harm_caused="", representations_on_sanction=False),
+
+def heard_on(case, *, completed: date, issued: date, held: date):
+    steps.record_investigation(case, investigator="Lerato Mokoena", started_on=case.decided_on, actor=None,
+                               today=TODAY)
+    steps.complete_investigation(case, completed_on=completed, findings="The proxy log shows the login.",
+                                 actor=None, today=TODAY)
+    steps.record_union_status(case, UnionInput(False), actor=None, today=TODAY)
+    steps.add_allegation(case, "You shared your password with a contractor (clause 4.2).", actor=None)
+    steps.issue_notice(case, notice(issued_on=issued, hearing_on=held), actor=None, today=TODAY)
+    steps.record_hearing(case, hearing(held_on=held), actor=None, today=TODAY)
+    for allegation in case.allegations:
+        steps.record_finding(case, allegation.id, finding="guilty", reasons="Admitted; the log confirms it.",
+                             actor=None)
+    db.session.commit()
+    return case
+
+
+def test_a_sanction_decided_before_4_september_2025_weighs_schedule_8s_factors_only(employee, policy):
+    case = heard_on(in_2025(employee, policy, incident_on=date(2025, 8, 1), decided_on=date(2025, 8, 4)),
+                    completed=date(2025, 8, 8), issued=date(2025, 8, 11), held=date(2025, 8, 18))
+
+    steps.record_sanction(case, sanction(decided_on=date(2025, 8, 20), rule_importance="", harm_caused="",
+                                         business_impact="", representations_on_sanction=False,
+                                         wrongdoing_acknowledged=True), actor=None, today=TODAY)
+
+    assert case.sanction.code == "schedule_8"
+    assert (case.sanction.rule_importance, case.sanction.representations_on_sanction,
+            case.sanction.wrongdoing_acknowledged) == ("", False, False)
+
+
+def test_a_sanction_decided_after_4_september_2025_weighs_the_2025_codes_factors_whatever_the_incident(employee,
+                                                                                                     policy):
+    """The issue's case: an incident in August 2025, the notice on 18 September and the dismissal on
+    2 October 2025 follow the 2025 Code, not Schedule 8."""
+    case = heard_on(in_2025(employee, policy, incident_on=date(2025, 8, 20), decided_on=date(2025, 8, 25)),
+                    completed=date(2025, 9, 10), issued=date(2025, 9, 18), held=date(2025, 9, 26))
+    assert case.code == "schedule_8" and case.notices[0].code == "code_2025"
+
+    with pytest.raises(CaseRuleError) as refused:
+        steps.record_sanction(case, sanction(sanction="dismissal", reasons=DISMISSAL_REASONS,
+                                             decided_on=date(2025, 10, 2), rule_importance="", harm_caused="",
+                                             business_impact="", **DISMISSAL_RECORD), actor=None, today=TODAY)
+    assert [field for field, _ in refused.value.problems] == ["rule_importance", "business_impact", "harm_caused"]
+    with pytest.raises(FairnessError) as warned:
+        steps.record_sanction(case, sanction(sanction="dismissal", reasons=DISMISSAL_REASONS,
+                                             decided_on=date(2025, 10, 2), representations_on_sanction=False,
+                                             **DISMISSAL_RECORD),
+                              actor=None, today=TODAY)
+    assert "sanction_representations" in [w.check for w in warned.value.warnings]
+
+    steps.record_sanction(case, sanction(sanction="dismissal", reasons=DISMISSAL_REASONS,
+                                         decided_on=date(2025, 10, 2), wrongdoing_acknowledged=True,
+                                         **DISMISSAL_RECORD),
+                          override_reason="The earlier cases for the clause were first offences without a warning.",
                           actor=None, today=TODAY)
-
-    assert (case.sanction.rule_importance, case.sanction.representations_on_sanction) == ("", False)
+    assert case.sanction.code == "code_2025" and case.sanction.wrongdoing_acknowledged
+    assert case.sanction.business_impact == "The clinic's records were checked for a day."
 
 
 def test_unconfirmed_substantive_questions_need_a_reason(employee, policy):

@@ -57,7 +57,7 @@ def sanction_form(**changes) -> dict:
               "reasons": "A first disciplinary offence, admitted at once.", "rule_existed": "y", "rule_valid": "y",
               "rule_known": "y", "consistently_applied": "y", "sanction_appropriate": "y",
               "rule_importance": "Protects patient records.", "harm_caused": "Potential exposure; none found.",
-              "representations_on_sanction": "y", **changes}
+              "representations_on_sanction": "y", "business_impact": "Records were checked for a day.", **changes}
     return {f"sanction-{name}": value for name, value in values.items() if value is not None}
 
 
@@ -181,7 +181,7 @@ def test_a_hearing_too_soon_asks_for_a_reason_and_the_reason_is_kept(client, log
     override = db.session.scalars(sa.select(CaseFairnessOverride)).one()
     assert override.check == "notice_period" and override.recorded_by_id is not None
     assert case_entries(case)[-2].action == "override"
-    assert "in isiZulu" in text  # the employee's language, by default
+    assert "an interpreter into isiZulu at the hearing" in text  # the employee's language, by default
 
 
 def test_a_notice_without_the_allegations_warns(client, login_as, employee, policy):
@@ -311,7 +311,7 @@ def test_the_page_warns_of_what_a_later_setting_makes_unfair(client, login_as, e
 
 def test_earlier_cases_for_the_clause_show_their_sanction(client, login_as, employee, policy, department):
     earlier = to_outcome(disciplinary_case(employee, policy))
-    later = disciplinary_case(make_employee(department=department), policy, incident_on=date(2026, 11, 20))
+    later = disciplinary_case(make_employee(department=department), policy, incident_on=date(2026, 11, 3))
     login_as("hr_officer")
     text = text_of(client.get(f"/cases/{later.id}"))
     assert f"{earlier.reference} 2026-11-02 Low Disciplinary action: final written warning" in text

@@ -44,7 +44,7 @@ def test_the_timeline_runs_from_the_incident_to_the_signature(app, warned_case):
     assert (date(2026, 11, 5), "Warning from management given") in titles
     assert titles.index((date(2026, 11, 6), "Warning signed by the employee")) > titles.index(
         (date(2026, 11, 5), "Warning from management given"))
-    assert [event for event in timeline.events(warned_case) if event.title == "Case opened"]
+    assert [event for event in timeline.events(warned_case) if event.title == "Breach reported, case opened"]
 
 
 def test_the_timeline_page(client, login_as, warned_case):

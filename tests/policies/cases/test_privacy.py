@@ -277,7 +277,8 @@ def test_letters_and_the_case_file_carry_the_cases_own_marking(app, story_case):
     who = cases.person(story_case.employee, factories.make_user("hr_officer"))
     with app.test_request_context():
         case_file = render_html("pdf/case_file.html", title="Case file", case=story_case, scope_label="",
-                                version_label="", events=[], who=who, similar=[], sees_special=True)
+                                version_label="", events=[], who=who, similar=[], sees_special=True,
+                                codes=cases.code_summary(story_case))
         report = render_html("pdf/base.html", title="Not about a case")
 
     assert re.findall(r'content: "([A-Z ]+)"', case_file) == ["SECRET", "SECRET"]

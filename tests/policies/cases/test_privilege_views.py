@@ -152,12 +152,14 @@ def test_a_bad_training_or_completion_changes_nothing(client, login_as, training
         "completed_on": local_today().isoformat(), "evidence": (io.BytesIO(b"MZ\x00\x00program"), "tool.exe")},
         content_type="multipart/form-data")
     early = client.post(f"/cases/{training_case.id}/trainings/{training.id}/completion", data={
-        "completed_on": "2026-11-01"})
+        "completed_on": "2026-11-04"})
 
     assert refused.status_code == program.status_code == early.status_code == 422
     assert error_next_to(refused, "due_on").startswith(f"The due date ({past}) cannot be in the past")
     assert error_next_to(program, "evidence").startswith("Programs and scripts are not accepted")
-    assert error_next_to(early, "completed_on").startswith("Training was decided on 2026-11-05")
+    assert error_next_to(early, "override_reason").startswith("A step dated before the decision: The training's "
+                                                               "completion is dated 2026-11-04, before the decision "
+                                                               "of 2026-11-05")
     db.session.refresh(training)
     assert count(CaseTraining) == 1 and training.completed_on is None and training_case.evidence == []
     assert audited("complete") == [] and audited("upload") == []

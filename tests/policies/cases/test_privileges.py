@@ -18,7 +18,7 @@ from app.policies.cases import privileges
 from app.policies.cases import services as cases
 from app.policies.cases.models import CaseRevocation, CaseTraining
 from app.policies.cases.privileges import RevocationInput
-from app.policies.cases.services import CaseRuleError
+from app.policies.cases.services import CaseRuleError, FairnessError
 from tests.policies.cases.conftest import decided
 from tests.policies.conftest import open_case
 
@@ -239,7 +239,7 @@ def test_completing_training_with_evidence_adds_it_to_the_case(training_case):
 
 @pytest.mark.parametrize(("completed_on", "message"), [
     (None, "Give the date the employee completed the training."),
-    (date(2026, 11, 4), "Training was decided on 2026-11-05: the course cannot have been completed before"),
+    (date(2026, 11, 1), "The incident was on 2026-11-02: training for it cannot have been completed before"),
     (date(2026, 12, 5), "The completion cannot be dated after today."),
 ])
 def test_a_bad_completion_is_refused_and_nothing_is_stored(training_case, completed_on, message):
@@ -252,6 +252,22 @@ def test_a_bad_completion_is_refused_and_nothing_is_stored(training_case, comple
     assert fields_of(refused) == ["completed_on"]
     db.session.refresh(training)
     assert training.completed_on is None and training_case.evidence == [] and entries("complete") == []
+
+
+def test_a_completion_before_the_decision_needs_a_reason(training_case):
+    """Completed before the decision to train (2026-11-05): only with a reason, kept and audited."""
+    training = assign(training_case)
+
+    with pytest.raises(FairnessError, match="The training's completion is dated 2026-11-04, before the decision of "
+                                            "2026-11-05") as refused:
+        privileges.record_training_completion(training_case, training.id, date(2026, 11, 4), actor=None, today=TODAY)
+    assert set(fields_of(refused)) == {"override_reason"} and entries("complete") == []
+
+    privileges.record_training_completion(training_case, training.id, date(2026, 11, 4), actor=None, today=TODAY,
+                                          override_reason="She took the course of her own accord the day before.")
+    assert training.completed_on == date(2026, 11, 4)
+    assert [o.check for o in training_case.fairness_overrides] == ["dated_before_decision"]
+    assert len(entries("override")) == 1
 
 
 def test_completing_twice_is_refused(training_case):

@@ -24,7 +24,7 @@ TODAY = date(2026, 12, 4)
 
 def closed_case(employee, policy, closed_on: date) -> PolicyCase:
     case = open_case(employee, policy)
-    cases.decide(case, "management_warning", "", expected_version=case.version, actor=None)
+    cases.decide(case, "management_warning", "", expected_version=case.version, actor=None, today=date(2026, 11, 5))
     cases.give_warning(case, cases.WarningInput("management", "Wording", date(2026, 11, 5)), actor=None, today=TODAY)
     cases.close_case(case, "Warning given.", expected_version=case.version, actor=None, today=closed_on)
     return case

@@ -43,9 +43,10 @@ def test_opening_a_case_records_the_recommendation_and_the_governing_code(employ
     assert "Ayanda" not in entry.summary and "Ayanda" not in entry.changes
 
 
-def test_schedule_8_governs_an_incident_before_4_september_2025():
-    assert GoverningCode.for_incident(date(2025, 9, 3)) == GoverningCode.SCHEDULE_8
-    assert GoverningCode.for_incident(date(2025, 9, 4)) == GoverningCode.CODE_2025
+def test_the_case_keeps_the_code_in_force_on_the_incident_for_its_statistics(employee, policy):
+    policy.current.approved_on = date(2025, 1, 6)
+    assert open_case(employee, policy, incident_on=date(2025, 9, 3)).code_enum == GoverningCode.SCHEDULE_8
+    assert open_case(employee, policy, incident_on=date(2025, 9, 4)).code == "code_2025"
 
 
 @pytest.mark.parametrize(("changes", "field"), [
@@ -153,7 +154,8 @@ def test_closing_needs_the_decision_carried_out_and_an_outcome(employee, policy)
     case = open_case(employee, policy)
     with pytest.raises(CaseRuleError, match="Decide the corrective action before closing"):
         cases.close_case(case, "Done", expected_version=case.version, actor=None)
-    cases.decide(case, "management_warning", "", expected_version=case.version, actor=None)
+    cases.decide(case, "management_warning", "", expected_version=case.version, actor=None,
+                 decided_on=date(2026, 11, 5))
     with pytest.raises(CaseRuleError, match="record the warning before closing"):
         cases.close_case(case, "Done", expected_version=case.version, actor=None)
     warn_case = cases.give_warning(case, WarningInput("management", "Wording", date(2026, 11, 5)), actor=None,
