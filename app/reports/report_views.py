@@ -106,6 +106,13 @@ def treatment_plan():
     return _download("treatment_plan", {**_department_param(request.args), "viewer_id": current_user.id})
 
 
+@bp.get("/risk-acceptances.pdf")
+@permission_required(RISK_VIEW)
+def acceptance_register():
+    # The /risks/acceptances query string; viewer_id: a manager's report holds their department's only.
+    return _download("acceptance_register", {"filters": request.args, "viewer_id": current_user.id})
+
+
 @bp.get("/soa.pdf")
 @permission_required(SOA_VIEW)
 def soa():

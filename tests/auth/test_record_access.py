@@ -214,7 +214,10 @@ def case_part(argument: str, part_type: type, build: Callable[[PolicyCase], obje
                      under_another_parent=part_of_another_case(argument, build))
 
 
-RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}), RISK_ACCEPT: frozenset({Role.RISK_OWNER})})
+# Accepting needs an authority over the risk (risks.authority): its owner's, its department head's, an
+# accounting officer's; an administrator without one is refused like a risk owner of another risk.
+RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}),
+                                   RISK_ACCEPT: frozenset({Role.RISK_OWNER, Role.ADMIN})})
 
 # Keyed by a rule's arguments in URL order (the same argument can name a different record under
 # another parent: cases' evidence_id is not controls' evidence_id).

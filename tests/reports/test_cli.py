@@ -32,7 +32,7 @@ def test_build_writes_the_pdf_and_audits_it(demo, tmp_path):
     (["risk_register", "--department", "NOPE"], "no department with code or id 'NOPE'"),
     (["risk_register", "--filter", "status"], "--filter takes KEY=VALUE"),
     (["asset_register", "--version", "2"], "--version applies to the soa"),
-    (["soa", "--filter", "q=x"], "--filter applies to the risk_register report only"),
+    (["soa", "--filter", "q=x"], "--filter applies to the risk_register and acceptance_register reports only"),
 ])
 def test_bad_input_exits_2_with_a_message(demo, tmp_path, args, message):
     out = tmp_path / "x.pdf"
