@@ -379,9 +379,9 @@ def _check_acceptance_authority(authority: str | None, role: str, department_id:
                            "officer or none.", "acceptance_authority")
     label = AcceptanceAuthority(authority).label.lower()
     if not role_has(role, RISK_ACCEPT):
-        role_label = Role(role).label.lower() if role in {r.value for r in Role} else role
-        raise AccountError(f"This account is designated {label}, and a {role_label} cannot accept risks: give it "
-                           f"the risk owner role, or remove the designation.", "acceptance_authority")
+        role_label = Role(role).label if role in {r.value for r in Role} else role
+        raise AccountError(f"This account is designated {label}, and its role ({role_label}) cannot accept risks: "
+                           "give it the risk owner role, or remove the designation.", "acceptance_authority")
     if authority == AcceptanceAuthority.HEAD_OF_DEPARTMENT and department_id is None:
         raise AccountError("A head of department heads a department: choose the department, or another "
                            "designation.", "acceptance_authority")

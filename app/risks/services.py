@@ -252,8 +252,8 @@ def _check_references(data: RiskInput, current_status: str | None = None,
         if owner is None or not owner.active:
             problems.append(("owner_id", "The risk owner must be an active user."))
         elif not may_own_risks(owner):
-            problems.append(("owner_id", f"{owner.full_name} is a {owner.role_enum.label.lower()}, who cannot accept "
-                                         "risks, so cannot own one: choose a risk owner or an administrator."))
+            problems.append(("owner_id", f"{owner.full_name}'s role ({owner.role_enum.label}) cannot accept risks, so "
+                                         "cannot own one: choose a risk owner or an administrator."))
     if data.status != current_status and data.status not in {status.value for status in EDITABLE_STATUSES}:
         problems.append(("status", "A risk is accepted or closed with its own step, not by editing it."))
     if data.strategy is not None and data.strategy not in {s.value for s in TreatmentStrategy}:

@@ -26,7 +26,8 @@ def test_build_writes_the_pdf_and_audits_it(demo, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["nonsense"], "The reports are: risk_register, treatment_plan, soa, asset_register, policy"),
+    (["nonsense"], "The reports are: risk_register, treatment_plan, acceptance_register, soa, asset_register, "
+                   "policy"),
     (["soa", "--version", "77"], "no issued Statement of Applicability version 77"),
     (["policy"], "Choose the policy version"),
     (["risk_register", "--department", "NOPE"], "no department with code or id 'NOPE'"),
