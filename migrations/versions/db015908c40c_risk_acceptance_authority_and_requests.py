@@ -41,10 +41,10 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['acceptance_id'], ['risk_acceptance.id'], name=op.f('fk_risk_acceptance_request_acceptance_id_risk_acceptance'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_risk_acceptance_request_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_risk_acceptance_request_created_by_id_user')),
     sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_risk_acceptance_request_requested_by_id_user')),
     sa.ForeignKeyConstraint(['risk_id'], ['risk.id'], name=op.f('fk_risk_acceptance_request_risk_id_risk'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_risk_acceptance_request_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_risk_acceptance_request_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_risk_acceptance_request'))
     )
     with op.batch_alter_table('risk_acceptance_request', schema=None) as batch_op:
