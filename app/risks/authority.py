@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
 
 from app.admin import settings
 from app.auth.models import AcceptanceAuthority, User
@@ -93,6 +94,20 @@ def has_some_authority(user: User, risk: Risk) -> bool:
     """Whether `user` holds any acceptance authority over this risk (the owner, its department's
     head, an accounting officer): they may open its acceptance page, which says what it needs."""
     return holds(user, AcceptanceAuthority.RISK_OWNER, risk)
+
+
+def within_reach(user: User) -> ColumnElement:
+    """The risks over which `user` holds some authority (has_some_authority), as a condition on
+    Risk: what a list of requests narrows to in SQL before asking acceptors() of each."""
+    if not _may_hold_any(user):
+        return sa.false()
+    designation = user.acceptance_authority
+    if designation == AcceptanceAuthority.ACCOUNTING_OFFICER and user.department_id is None:
+        return sa.true()
+    reach = [Risk.owner_id == user.id]
+    if designation in (AcceptanceAuthority.HEAD_OF_DEPARTMENT, AcceptanceAuthority.ACCOUNTING_OFFICER):
+        reach.append(Risk.department_id == user.department_id)
+    return sa.or_(*reach)
 
 
 def _holders_of(authority: AcceptanceAuthority, risk: Risk) -> list[User]:

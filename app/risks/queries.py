@@ -481,13 +481,14 @@ def acceptances_of(risk_ids: list[int], date_from: date | None = None, date_to: 
 # --- requests for acceptance ------------------------------------------------------------------------
 
 
-def open_acceptance_requests(viewer: User | None = None) -> list[AcceptanceRequest]:
-    """Requests still waiting on risks not closed that `viewer` may read (None: all), oldest first."""
+def open_acceptance_requests(viewer: User | None = None, *where: ColumnElement) -> list[AcceptanceRequest]:
+    """Requests still waiting on risks not closed that `viewer` may read (None: all), and that meet
+    the conditions `where` (on Risk), oldest first."""
     scope = register_scope(viewer)
     return list(db.session.scalars(
         sa.select(AcceptanceRequest).join(Risk, AcceptanceRequest.risk_id == Risk.id)
         .where(AcceptanceRequest.status == RequestStatus.OPEN.value, Risk.status != RiskStatus.CLOSED.value,
-               *([] if scope is None else [scope]))
+               *([] if scope is None else [scope]), *where)
         .order_by(AcceptanceRequest.requested_on, AcceptanceRequest.id)
         .options(selectinload(AcceptanceRequest.risk).selectinload(Risk.owner),
                  selectinload(AcceptanceRequest.risk).selectinload(Risk.department),

@@ -596,7 +596,7 @@ def requested_from(user: User) -> list[AcceptanceRequest]:
     holding the authority its band needs, authority.acceptors), oldest first."""
     if not user_can(user, RISK_ACCEPT):
         return []
-    return [request for request in queries.open_acceptance_requests(user)
+    return [request for request in queries.open_acceptance_requests(user, authority.within_reach(user))
             if any(person.id == user.id for person in authority.acceptors(request.risk)[1])]
 
 

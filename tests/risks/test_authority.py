@@ -156,3 +156,19 @@ def test_a_band_the_setting_does_not_name_is_the_risk_owners(risk_in):
     settings.save({settings.RISK_ACCEPTANCE_AUTHORITY: {"critical": "nonsense"}}, actor=None)
     assert authority.required_authority(risk_in(CRITICAL)) == OWNER
     assert authority.authority_for_band(None) == OWNER
+
+
+def test_the_sql_reach_agrees_with_the_rule(risk_in, designate, health, owner):
+    import sqlalchemy as sa
+
+    from app.risks.models import Risk
+
+    education = factories.make_department("DOE", "Education")
+    risks = [risk_in(MEDIUM, title="Health medium"), risk_in(HIGH, department=education, title="Education high"),
+             risk_in(CRITICAL, department=None, title="Province-wide")]
+    people = [owner, designate("head_of_department", department=health), designate("accounting_officer"),
+              designate("accounting_officer", department=education), factories.make_user("auditor"),
+              designate(None, role="admin")]
+    for person in people:
+        in_sql = set(db.session.scalars(sa.select(Risk.id).where(authority.within_reach(person))))
+        assert in_sql == {risk.id for risk in risks if authority.has_some_authority(person, risk)}, person.email
