@@ -29,7 +29,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import Department, Role, User
 from app.common.timeutil import add_months, local_today, utcnow
 from app.extensions import db
-from app.risks import matrices, scoring, services
+from app.risks import authority, matrices, scoring, services
 from app.risks.models import (
     ActionStatus,
     ContributingFactor,
@@ -460,7 +460,10 @@ def write_through_services(plans: list[RiskPlan], today: date) -> list[float]:
             services.add_action(risk, title=action.title, owner_id=action.owner_id, due_on=action.due_on,
                                 actor=creator, status=action.status, progress_note=action.progress_note)
         if plan.acceptance_expires_on is not None:
-            services.accept_risk(risk, actor=owner, justification=plan.justification,
+            # Whoever holds the authority the risk's band needs (the demo's head of department or
+            # accounting officer for High and Critical residuals), else its owner.
+            holders = authority.acceptors(risk)[1]
+            services.accept_risk(risk, actor=holders[0] if holders else owner, justification=plan.justification,
                                  expires_on=plan.acceptance_expires_on, today=today, expected_version=risk.version)
         if plan.close_reason is not None:
             services.close_risk(risk, expected_version=risk.version, reason=plan.close_reason, actor=creator)

@@ -27,6 +27,7 @@ from wtforms.validators import (
 )
 
 from app.admin.services import role_choices
+from app.auth.models import DESIGNATIONS, AcceptanceAuthority
 from app.auth.passwords import PASSWORD_RULE
 from app.common.choices import department_choices
 from app.common.forms import MultiCheckboxField, strip
@@ -48,11 +49,14 @@ class UserForm(FlaskForm):
     full_name = StringField("Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)])
     role = SelectField("Role", validators=[DataRequired("Choose a role.")])
     department_id = SelectField("Department", validators=[Optional()])
+    acceptance_authority = SelectField("Risk acceptance authority", validators=[Optional()])
 
     def __init__(self, *args, current_department_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = role_choices()
         self.department_id.choices = department_choices(keep_id=current_department_id)
+        self.acceptance_authority.choices = {
+            "": "None", **{designation.value: designation.label for designation in DESIGNATIONS}}
 
 
 class NewUserForm(UserForm):
@@ -268,6 +272,19 @@ class RiskSettingsForm(FlaskForm):
             NumberRange(1, self.highest_score, f"The tolerance level must be a score from 1 to {self.highest_score} "
                                                f"on the current {matrix_size}×{matrix_size} matrix."),
         ]
+
+
+def risk_settings_form(bands, *, matrix_size: int, formdata=None) -> RiskSettingsForm:
+    """RiskSettingsForm with, per band of the current matrix (lowest first), who may accept its
+    risks: fields authority_0, authority_1 ..., listed with their band in `form.band_fields`."""
+    choices = {authority.value: authority.label for authority in AcceptanceAuthority}
+    fields = {f"authority_{index}": SelectField(
+        f"{band.name} ({band.min_score}–{band.max_score})", choices=choices,
+        validators=[Optional()])  # not sent: stays as stored
+        for index, band in enumerate(bands)}
+    form = type("RiskSettingsWithBandsForm", (RiskSettingsForm,), fields)(formdata=formdata, matrix_size=matrix_size)
+    form.band_fields = [(band, form[f"authority_{index}"]) for index, band in enumerate(bands)]
+    return form
 
 
 class CategoryForm(FlaskForm):

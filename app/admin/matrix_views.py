@@ -7,24 +7,34 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.admin import settings
-from app.admin.forms import CategoryForm, MatrixForm, RiskSettingsForm
+from app.admin.forms import CategoryForm, MatrixForm, RiskSettingsForm, risk_settings_form
 from app.admin.views import bp
 from app.audit import services as audit
 from app.auth.permissions import ADMIN_RISK_MATRIX, acting_user, permission_required
 from app.common.saving import saving
 from app.extensions import db
-from app.risks import categories, matrices, scoring
+from app.risks import authority, categories, matrices, scoring
 from app.risks.models import RiskCategory, RiskMatrix
 
 # --- risk matrix ------------------------------------------------------------------------------
 
 
 def _risk_settings_form(matrix: RiskMatrix, formdata=None) -> RiskSettingsForm:
-    form = RiskSettingsForm(formdata=formdata, matrix_size=matrix.size)
+    bands = sorted(matrix.to_scoring().bands, key=lambda band: band.min_score)
+    form = risk_settings_form(bands, matrix_size=matrix.size, formdata=formdata)
     if formdata is None:
         form.default_tolerance.data = settings.get(settings.RISK_DEFAULT_TOLERANCE)
         form.acceptance_max_months.data = settings.get(settings.RISK_ACCEPTANCE_MAX_MONTHS)
+        for band, field in form.band_fields:
+            field.data = authority.authority_for_band(band.name).value
     return form
+
+
+def _band_authorities(form: RiskSettingsForm) -> dict[str, str]:
+    """The stored setting with the current bands' choices: bands of older versions keep theirs."""
+    chosen = dict(settings.get(settings.RISK_ACCEPTANCE_AUTHORITY))
+    chosen.update({band.name.strip().lower(): field.data for band, field in form.band_fields if field.data})
+    return chosen
 
 
 def _matrix_page(settings_form: RiskSettingsForm | None = None):
@@ -112,6 +122,7 @@ def risk_settings():
     changes = settings.save({
         settings.RISK_DEFAULT_TOLERANCE: form.default_tolerance.data,
         settings.RISK_ACCEPTANCE_MAX_MONTHS: form.acceptance_max_months.data,
+        settings.RISK_ACCEPTANCE_AUTHORITY: _band_authorities(form),
     }, actor=acting_user())
     db.session.commit()
     flash("Risk settings saved." if changes else "Nothing changed.", "success" if changes else "info")

@@ -24,6 +24,7 @@ CLASSIFICATION_LABEL = "classification_label"
 ORGANISATION_NAME = "organisation_name"
 RISK_DEFAULT_TOLERANCE = "risk_default_tolerance"
 RISK_ACCEPTANCE_MAX_MONTHS = "risk_acceptance_max_months"
+RISK_ACCEPTANCE_AUTHORITY = "risk_acceptance_authority"
 EVIDENCE_MAX_MB = "evidence_max_mb"
 ASSET_CLASSIFICATIONS = "asset_classifications"
 POLICY_REVIEW_MONTHS = "policy_review_months"
@@ -43,6 +44,11 @@ def _defaults() -> dict:
         # The provincial register's tolerance level: residual above 4 (Low) must be treated or accepted.
         RISK_DEFAULT_TOLERANCE: 4,
         RISK_ACCEPTANCE_MAX_MONTHS: 12,
+        # Who may accept a risk above tolerance, by the (lower-case) name of its residual band; a band
+        # not named here is accepted by the risk owner (app.risks.authority). Public-sector practice:
+        # risks above the line manager's delegation go to the head of department, the highest to the
+        # accounting officer (PFMA s38(1)(a)(i), MFMA s62(1)(c)(i)).
+        RISK_ACCEPTANCE_AUTHORITY: {"high": "head_of_department", "critical": "accounting_officer"},
         # Never above the request limit (KHUSELA_MAX_UPLOAD_MB), which the web server enforces first.
         EVIDENCE_MAX_MB: min(20, current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576),
         # The labels of the Minimum Information Security Standards, with Public and Internal before them.

@@ -79,7 +79,9 @@ def new_user():
                 department_id=department_id_or_none(form.department_id.data), password=form.password.data,
                 actor=acting_user(),
             )
+            accounts.set_acceptance_authority(user, form.acceptance_authority.data or None, actor=acting_user())
         except accounts.AccountError as error:
+            db.session.rollback()
             getattr(form, error.field or "email").errors.append(str(error))
         else:
             db.session.commit()
@@ -95,6 +97,7 @@ def edit_user(user_id: int):
     form = UserForm(obj=user if request.method == "GET" else None, current_department_id=user.department_id)
     if request.method == "GET":
         form.department_id.data = str(user.department_id or "")
+        form.acceptance_authority.data = user.acceptance_authority or ""
     if form.validate_on_submit():
         try:
             accounts.update_user(
@@ -102,6 +105,7 @@ def edit_user(user_id: int):
                 role=form.role.data, department_id=department_id_or_none(form.department_id.data),
                 actor=acting_user(),
             )
+            accounts.set_acceptance_authority(user, form.acceptance_authority.data or None, actor=acting_user())
         except StaleEditError as error:
             db.session.rollback()
             flash(str(error), "danger")

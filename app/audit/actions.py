@@ -39,6 +39,8 @@ class AuditAction(enum.StrEnum):
     # Risks
     ACCEPT = "accept"
     ACCEPTANCE_EXPIRED = "acceptance_expired"
+    REQUEST_ACCEPTANCE = "request_acceptance"  # a security officer asks the holder of the authority to accept
+    WITHDRAW = "withdraw"  # a request for acceptance withdrawn
     REVIEW = "review"
     CLOSE = "close"  # a risk or a case
     PLAN_APPROVED = "plan_approved"  # a risk owner approved their risk's treatment plan (27001 6.1.3 f)

@@ -38,6 +38,31 @@ ROLE_LABELS = {
 }
 
 
+class AcceptanceAuthority(enum.StrEnum):
+    """Who may formally accept residual risk above tolerance, lowest first (ISO/IEC 27001 6.1.3 f;
+    the PFMA s38 and MFMA s62 make the accounting officer answerable for risk management). A band
+    of the risk matrix names the lowest one that may accept its risks (app.risks.authority); a
+    higher one may accept them too. The risk owner holds it through owning the risk; the other two
+    are designations an administrator gives an account (User.acceptance_authority)."""
+
+    RISK_OWNER = "risk_owner"
+    HEAD_OF_DEPARTMENT = "head_of_department"
+    ACCOUNTING_OFFICER = "accounting_officer"
+
+    @property
+    def label(self) -> str:
+        return {"risk_owner": "Risk owner", "head_of_department": "Head of department",
+                "accounting_officer": "Accounting officer"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        return list(AcceptanceAuthority).index(self)
+
+
+# The authorities an administrator designates on an account; the risk owner's comes with the risk.
+DESIGNATIONS = (AcceptanceAuthority.HEAD_OF_DEPARTMENT, AcceptanceAuthority.ACCOUNTING_OFFICER)
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -61,6 +86,9 @@ class User(Model, UserMixin, Timestamped, Versioned):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A designation (AcceptanceAuthority.HEAD_OF_DEPARTMENT of their department, or ACCOUNTING_OFFICER
+    # of their department, or of the organisation without one); None for most people.
+    acceptance_authority: Mapped[str | None] = mapped_column(String(32))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -24,7 +24,10 @@ ADMIN_RISK_MATRIX = "admin.risk_matrix"  # the risk matrix, risk settings and ri
 RISK_VIEW = "risk.view"
 RISK_CREATE = "risk.create"
 RISK_EDIT = "risk.edit"  # per record too (risks.services.get_risk_or_403): a risk owner edits only their own risks
-RISK_ACCEPT = "risk.accept"  # per record too: only the risk's own owner (or an admin)
+# Per record too: the risk's owner, its department's head or an accounting officer (risks.authority), and
+# then only with the authority its residual band needs. Roles holding it are those that may own risks.
+RISK_ACCEPT = "risk.accept"
+RISK_REQUEST_ACCEPTANCE = "risk.request_acceptance"  # ask whoever holds the authority to accept a risk
 RISK_IMPORT = "risk.import"
 RISK_REBAND = "risk.reband"  # confirm every risk's unchanged ratings on a new matrix version at once
 RISK_APPROVE_PLAN = "risk.approve_plan"  # per record too: only the risk's own owner approves its treatment plan
@@ -70,6 +73,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     RISK_CREATE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     RISK_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER}),
     RISK_ACCEPT: frozenset({Role.ADMIN, Role.RISK_OWNER}),
+    RISK_REQUEST_ACCEPTANCE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     RISK_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     RISK_REBAND: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     RISK_APPROVE_PLAN: frozenset({Role.ADMIN, Role.RISK_OWNER}),

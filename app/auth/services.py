@@ -14,8 +14,19 @@ from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth import sealing, sessions, throttle, totp
-from app.auth.models import Department, Role, SessionEnd, ThrottleScope, User, UserSession, new_session_token
+from app.auth.models import (
+    DESIGNATIONS,
+    AcceptanceAuthority,
+    Department,
+    Role,
+    SessionEnd,
+    ThrottleScope,
+    User,
+    UserSession,
+    new_session_token,
+)
 from app.auth.passwords import dummy_hash, hash_password, needs_rehash, password_problem, verify_password
+from app.auth.permissions import RISK_ACCEPT, role_has
 from app.common.timeutil import utcnow
 from app.extensions import db
 
@@ -355,6 +366,42 @@ def update_user(user: User, *, expected_version: int, email: str, full_name: str
     changes = audit.diff(before, _audited_values(user))
     if changes:
         audit.record(AuditAction.UPDATE, "user", user.id, changes=changes, summary=f"Edited {user.email}", actor=actor)
+    db.session.flush()
+    return changes
+
+
+def _check_acceptance_authority(authority: str | None, role: str, department_id: int | None) -> None:
+    """A designation only an account that may accept risks can hold; a head of department heads one."""
+    if authority is None:
+        return
+    if authority not in {designation.value for designation in DESIGNATIONS}:
+        raise AccountError(f"Unknown acceptance authority {authority!r}; choose head of department, accounting "
+                           "officer or none.", "acceptance_authority")
+    label = AcceptanceAuthority(authority).label.lower()
+    if not role_has(role, RISK_ACCEPT):
+        role_label = Role(role).label if role in {r.value for r in Role} else role
+        raise AccountError(f"This account is designated {label}, and its role ({role_label}) cannot accept risks: "
+                           "give it the risk owner role, or remove the designation.", "acceptance_authority")
+    if authority == AcceptanceAuthority.HEAD_OF_DEPARTMENT and department_id is None:
+        raise AccountError("A head of department heads a department: choose the department, or another "
+                           "designation.", "acceptance_authority")
+
+
+def set_acceptance_authority(user: User, authority: str | None, *, actor: User | None) -> dict:
+    """Designate the account head of department or accounting officer for accepting risks (or
+    neither). Checked even when unchanged, after an edit of the role or department: the account
+    must still be able to hold it. Its own audit entry: who may accept the organisation's highest
+    risks is what an auditor asks first."""
+    authority = authority or None
+    _check_acceptance_authority(authority, user.role, user.department_id)
+    before = user.acceptance_authority
+    if before == authority:
+        return {}
+    user.acceptance_authority = authority
+    changes = {"acceptance_authority": [before, authority]}
+    what = AcceptanceAuthority(authority).label.lower() if authority else "no acceptance authority"
+    audit.record(AuditAction.UPDATE, "user", user.id, changes=changes,
+                 summary=f"Designated {user.email}: {what}", actor=actor)
     db.session.flush()
     return changes
 

@@ -41,7 +41,8 @@ def demo_logins_command():
     password = current_app.config["DEMO_PASSWORD"]
     click.echo(f"Demo logins (password for all: {password}):")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.role.label:<18} {account.email}")
+        designation = f", {account.acceptance_authority.label.lower()}" if account.acceptance_authority else ""
+        click.echo(f"  {account.role.label + designation:<18} {account.email}")
 
 
 def register_cli(app: Flask) -> None:

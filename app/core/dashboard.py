@@ -21,6 +21,7 @@ from app.auth.permissions import (
     CASE_VIEW,
     CONTROL_VIEW,
     POLICY_VIEW,
+    RISK_ACCEPT,
     RISK_VIEW,
     SOA_VIEW,
     user_can,
@@ -34,6 +35,7 @@ from app.policies.cases.models import CaseStatus, PolicyCase
 from app.policies.cases.recommendation import LADDER, Action
 from app.policies.models import PolicyVersion
 from app.risks import queries as risk_queries
+from app.risks import services as risk_services
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, TreatmentAction
 
@@ -119,6 +121,16 @@ def risk_panel(user: User, today: date) -> RiskPanel | None:
                 for flag, label in flags.items()]
     return RiskPanel(scope=scope, scope_args=scope_args, figures=figures, overdue_action_count=overdue_actions,
                      heat_map=risk_queries.heat_map(RatingKind.RESIDUAL, base, current=current, today=today))
+
+
+def acceptance_request_figures(user: User) -> list[Figure]:
+    """The requests for acceptance waiting on this user (they hold the authority the risk's band
+    needs): first on the page, as only they can answer them."""
+    if not user_can(user, RISK_ACCEPT):
+        return []
+    count = len(risk_services.requested_from(user))
+    return [Figure("Risks", "Acceptances requested from you", count, "risks.acceptance_requests", {"for_me": 1},
+                   attention=True)]
 
 
 # --- Statement of Applicability --------------------------------------------------------------------
@@ -247,15 +259,16 @@ class Dashboard:
     evidence: list[Figure]
     assets: list[Figure]
     policies: list[Figure]
+    acceptance_requests: list[Figure] = field(default_factory=list)
 
     @property
     def attention(self) -> list[Figure]:
         """The figures that call for action, in the order a reader should take them."""
         risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
-        return [*risk_figures, *self.evidence, *self.assets, *self.policies]
+        return [*self.acceptance_requests, *risk_figures, *self.evidence, *self.assets, *self.policies]
 
 
 def dashboard(user: User, today: date) -> Dashboard:
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
-                     policies=policy_figures(user, today))
+                     policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user))

@@ -15,7 +15,7 @@ from app.admin import settings
 from app.admin.models import Setting
 from app.admin.services import create_department, find_department_by_code
 from app.auth import services as accounts
-from app.auth.models import Role, User
+from app.auth.models import AcceptanceAuthority, Role, User
 from app.extensions import db
 
 DEMO_ORGANISATION = "Western Cape Government"
@@ -42,6 +42,7 @@ class DemoAccount:
     full_name: str
     role: Role
     department_code: str | None
+    acceptance_authority: AcceptanceAuthority | None = None  # a designation (app.risks.authority)
 
 
 DEMO_ACCOUNTS = [
@@ -51,6 +52,12 @@ DEMO_ACCOUNTS = [
     DemoAccount("manager@example.org", "Pieter Manager", Role.MANAGER, "DOH"),
     DemoAccount("hr@example.org", "Naledi HR-Officer", Role.HR_OFFICER, "DOTP"),
     DemoAccount("auditor@example.org", "Fatima Auditor", Role.AUDITOR, None),
+    # Who accepts the High and Critical risks (the default bands' authorities): the Department of the
+    # Premier's head, and the accounting officer for the province's risks.
+    DemoAccount("hod@example.org", "Lindiwe Head-of-Department", Role.RISK_OWNER, "DOTP",
+                AcceptanceAuthority.HEAD_OF_DEPARTMENT),
+    DemoAccount("ao@example.org", "Mandla Accounting-Officer", Role.RISK_OWNER, None,
+                AcceptanceAuthority.ACCOUNTING_OFFICER),
 ]
 
 # Each later part appends a function() that loads its demo data idempotently and returns a line
@@ -75,11 +82,12 @@ def seed_demo(password: str) -> list[str]:
     for account in DEMO_ACCOUNTS:
         if accounts.find_user_by_email(account.email) is None:
             department = find_department_by_code(account.department_code) if account.department_code else None
-            accounts.create_user(
+            user = accounts.create_user(
                 email=account.email, full_name=account.full_name, role=account.role.value,
                 department_id=department.id if department else None, password=password, actor=None,
                 must_change_password=False,
             )
+            accounts.set_acceptance_authority(user, account.acceptance_authority, actor=None)
             added.append(f"user {account.email}")
     from app.controls.services import load_annex_a
     from app.risks.demo import seed_demo_risks  # the register needs the accounts above

@@ -21,6 +21,7 @@ from app.reports import documents
 reports_cli = AppGroup("reports", help="Build PDF reports.")
 
 COMMAND_LINE = "the command line"
+FILTERED_REPORTS = ("risk_register", "acceptance_register")  # --filter: their list page's query string
 
 
 def _params(name: str, department: str | None, version: str | None, filters: tuple[str, ...]) -> dict:
@@ -31,13 +32,13 @@ def _params(name: str, department: str | None, version: str | None, filters: tup
             raise click.UsageError(f"There is no department with code or id {department!r}.")
         params["department_id"] = found.id
     if filters:
-        if name != "risk_register":
-            raise click.UsageError("--filter applies to the risk_register report only.")
+        if name not in FILTERED_REPORTS:
+            raise click.UsageError("--filter applies to the risk_register and acceptance_register reports only.")
         args = {}
         for item in filters:
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
-                raise click.UsageError(f"--filter takes KEY=VALUE (as in the /risks address), got {item!r}.")
+                raise click.UsageError(f"--filter takes KEY=VALUE (as in the list page's address), got {item!r}.")
             args[key.strip()] = value.strip()
         params["filters"] = args
     if version:
@@ -57,17 +58,20 @@ def _params(name: str, department: str | None, version: str | None, filters: tup
 @click.argument("name")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
               help="Where to write the PDF (default: the report's own file name in the current directory).")
-@click.option("--department", help="Department code or id (risk_register, treatment_plan, asset_register).")
+@click.option("--department", help="Department code or id (risk_register, treatment_plan, acceptance_register, "
+                                   "asset_register).")
 @click.option("--version", "version", help="soa: the issued version's number (default the latest); "
                                            "risk_methodology: the risk matrix version (default the current); "
                                            "policy: the policy version's id (required).")
 @click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
-              help="risk_register: a /risks filter, e.g. status=all, out_of_tolerance=1, q=ransomware.")
+              help="risk_register: a /risks filter, e.g. status=all, out_of_tolerance=1, q=ransomware; "
+                   "acceptance_register: a /risks/acceptances filter, e.g. status=current, band=Critical.")
 @click.option("--by", "generated_by", default=COMMAND_LINE, show_default=True,
               help="Who the footer names as having generated the PDF.")
 def build(name: str, out: Path | None, department: str | None, version: str | None, filters: tuple[str, ...],
           generated_by: str) -> None:
-    """Build the report NAME as a PDF: risk_register, treatment_plan, soa, asset_register or policy."""
+    """Build the report NAME as a PDF: risk_register, treatment_plan, acceptance_register, soa, asset_register
+    or policy."""
     if name not in documents.REPORTS:
         raise click.UsageError(f"There is no report called {name!r}. The reports are: {', '.join(documents.REPORTS)}.")
     params = _params(name, department, version, filters)

@@ -18,7 +18,8 @@ from app.scheduler import runner
 
 # Where "Ask for it again" goes: the report's route and its query string, from the kept parameters.
 _ROUTES = {"risk_register": "reports.risk_register", "treatment_plan": "reports.treatment_plan",
-           "soa": "reports.soa", "asset_register": "reports.asset_register"}
+           "acceptance_register": "reports.acceptance_register", "soa": "reports.soa",
+           "asset_register": "reports.asset_register"}
 
 
 def again_url(document: PreparedDocument) -> str:

@@ -10,7 +10,7 @@ Interface::
     check(name, params) -> Checked      # the parameters checked cheaply, for a request to queue
     record_generated(prepared, *, actor=None, actor_email=None)  # the audit entry (caller commits)
 
-The register-wide reports (risk register, treatment plan, SoA, asset register) take seconds of
+The register-wide reports (risk register, treatment plan, acceptance register, SoA, asset register) take seconds of
 WeasyPrint's CPU on a demo-sized ISMS and grow with the register: the web app only queues them
 (`Report.check` is set; app.reports.prepared) and the scheduler process builds them. A policy
 version is one record's document, rendered in the request as the case letters are; so is the risk
@@ -30,6 +30,8 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``treatment_plan``: ``department_id`` — the actions of that department's risks; ``viewer_id`` as above.
   It lists the gaps (risks out of tolerance, not accepted, with no open action), each risk's plan with
   its owner's approval (app.risks.plans), the open actions, and the done and cancelled ones with results.
+- ``acceptance_register``: ``filters`` — the /risks/acceptances query string (q, status, department, band);
+  ``department_id`` and ``viewer_id`` as above.
 - ``soa``: ``version_id`` (SoaVersion.id) or ``version_number``; neither: the latest issued version.
 - ``risk_methodology``: ``version_number`` — the risk matrix version; absent: the current one.
 - ``asset_register``: ``department_id`` — counts and unsupported items of one department (the
@@ -64,7 +66,7 @@ from app.assets.models import (
 )
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth.models import Department, User
+from app.auth.models import AcceptanceAuthority, Department, User
 from app.auth.permissions import ASSET_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
 from app.common.markdown import render as render_markdown
 from app.common.timeutil import local_today
@@ -72,11 +74,21 @@ from app.controls.models import SoaVersion
 from app.extensions import db
 from app.policies.models import Policy, PolicyState, PolicyVersion
 from app.reports.pdf import html_to_pdf, render_html
+from app.risks import authority as risk_authority
 from app.risks import methodology, plans
 from app.risks import queries as risk_queries
 from app.risks import services as risk_services
 from app.risks.matrices import current_matrix
-from app.risks.models import ActionStatus, RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
+from app.risks.models import (
+    AcceptanceStatus,
+    ActionStatus,
+    RatingKind,
+    Risk,
+    RiskAcceptance,
+    RiskStatus,
+    TreatmentAction,
+    TreatmentStrategy,
+)
 
 # The unsupported-items table can run to thousands of rows (a province's estate): it shows the first
 # ones by end of support and says how many more there are.
@@ -449,6 +461,64 @@ def _prepare_risk_methodology(params: Mapping) -> Prepared:
     )
 
 
+# --- risk acceptance register ----------------------------------------------------------------------
+
+
+def _acceptance_filters(params: Mapping) -> risk_queries.AcceptanceFilters:
+    filters = params.get("filters")
+    if filters is not None and not isinstance(filters, Mapping):
+        raise ReportInputError("The acceptance filters must be the /risks/acceptances query string.")
+    filters = risk_queries.AcceptanceFilters.from_args(filters or {}, viewer=_viewer(params))
+    if filters.department_id is not None and db.session.get(Department, filters.department_id) is None:
+        raise ReportNotFound(f"There is no department with id {filters.department_id}.")
+    department = _department(params)
+    if department is not None:
+        filters = dataclasses.replace(filters, department_id=department.id)
+    return filters
+
+
+def _acceptance_filters_label(filters: risk_queries.AcceptanceFilters) -> str:
+    parts = []
+    if filters.status:
+        parts.append(f"{filters.status} only")
+    if filters.department_id is not None:
+        department = db.session.get(Department, filters.department_id)
+        parts.append(f"department {department.code}" if department else "a department")
+    if filters.band:
+        parts.append(f"residual band {filters.band}")
+    if filters.q:
+        parts.append(f"matching “{filters.q}”")
+    return "Every acceptance" + (": " + ", ".join(parts) if parts else ", in force or ended")
+
+
+def _prepare_acceptance_register(params: Mapping) -> Prepared:
+    today = local_today()
+    filters = _acceptance_filters(params)
+    acceptances = list(db.session.scalars(risk_queries.filtered_acceptances(filters, today=today)
+                                          .order_by(Risk.reference, RiskAcceptance.accepted_on.desc(),
+                                                    RiskAcceptance.id.desc())))
+    by_status = {status: [a for a in acceptances if a.status_on(today) == status] for status in AcceptanceStatus}
+    sections = [("summary", "Summary"), *((f"acceptances-{status.value}", f"{status.label} acceptances")
+                                          for status in AcceptanceStatus)]
+    return Prepared(
+        name="acceptance_register", title="Risk acceptance register", template="pdf/acceptance_register.html",
+        filename=f"risk-acceptances-{today.isoformat()}.pdf", scope_label=_acceptance_filters_label(filters),
+        version_label=f"Register as at {today.isoformat()}",
+        context={"by_status": by_status, "total": len(acceptances), "today": today, "sections": sections,
+                 "toc": len(acceptances) > 30, "statuses": list(AcceptanceStatus),
+                 "band_authorities": [(band, risk_authority.authority_for_band(band.name).label) for band in
+                                      sorted(current_matrix().to_scoring().bands, key=lambda b: b.min_score)],
+                 "authorities": {authority.value: authority.label for authority in AcceptanceAuthority}},
+    )
+
+
+def _check_acceptance_register(params: Mapping) -> Checked:
+    filters = _acceptance_filters(params)
+    kept = {"filters": dict(sorted(filters.args.items()))} if filters.args else {}
+    return Checked(_kept({**kept, **_department_kept(_department(params)), **_viewer_kept(params)}),
+                   _acceptance_filters_label(filters))
+
+
 # --- Statement of Applicability -------------------------------------------------------------------
 
 
@@ -654,6 +724,10 @@ REPORTS: dict[str, Report] = {
                "The risk criteria: the matrix with its level meanings, bands and required responses, tolerance, "
                "who may accept what and for how long, and every version of the matrix.", RISK_VIEW,
                _prepare_risk_methodology),
+        Report("acceptance_register", "Risk acceptance register",
+               "Every acceptance of a risk above tolerance: residual and band against the tolerance, who accepted "
+               "it under which authority, when, until when and why, and whether it is current, expired or "
+               "withdrawn.", RISK_VIEW, _prepare_acceptance_register, _check_acceptance_register),
         Report("soa", "Statement of Applicability",
                "An issued version with its approval, every Annex A control's decision and justification.",
                SOA_VIEW, _prepare_soa, _check_soa),

@@ -36,7 +36,7 @@ from app.policies import services as policies
 from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
 from app.risks import queries as risk_queries
-from app.risks.exports import risk_columns
+from app.risks.exports import acceptance_columns, risk_columns
 from app.risks.matrices import current_matrix
 
 if TYPE_CHECKING:
@@ -322,6 +322,10 @@ def _register_extracts(contents: Contents) -> list[Extract]:
         ("risks", "Risks", contents.risks, risk_columns(risk_queries.Bands(), today)),
         ("treatment-actions", "Treatment actions", contents.actions, ACTION_COLUMNS),
         ("risk-reviews", "Risk reviews", [(reference_of[r.risk_id], r) for r in contents.reviews], REVIEW_COLUMNS),
+        # The acceptances register of the risks in scope (ended ones too: 6.1.3 f evidence over time).
+        ("risk-acceptances", "Risk acceptances",
+         risk_queries.acceptances_of(list(reference_of), contents.scope.date_from, contents.scope.date_to),
+         acceptance_columns(today)),
         ("statement-of-applicability-current", "Statement of Applicability", soa_records, soa_columns()),
         ("controls", "Controls", contents.controls, CONTROL_COLUMNS),
         ("control-tests", "Control tests", contents.tests, TEST_COLUMNS),

@@ -164,12 +164,13 @@ class Contents:
 def gather(scope: Scope) -> Contents:
     from app.assets.models import Asset
     from app.policies.models import Policy, PolicyState, PolicyVersion, policy_control
-    from app.risks.models import Risk, RiskReview, TreatmentAction
+    from app.risks.models import Risk, RiskAcceptance, RiskReview, TreatmentAction
 
     control_ids = _control_ids(scope)
     risks = list(db.session.scalars(_risks_statement(scope, control_ids).order_by(Risk.reference).options(
         selectinload(Risk.owner), selectinload(Risk.department), selectinload(Risk.category),
-        selectinload(Risk.subcategory), selectinload(Risk.matrix))))
+        selectinload(Risk.subcategory), selectinload(Risk.matrix),
+        selectinload(Risk.standing_acceptance).selectinload(RiskAcceptance.accepted_by))))
     risk_ids = [risk.id for risk in risks]
 
     if control_ids is None and scope.department_id:

@@ -113,6 +113,13 @@ def risk_methodology():
     return _download("risk_methodology", {"version_number": version} if version else {})
 
 
+@bp.get("/risk-acceptances.pdf")
+@permission_required(RISK_VIEW)
+def acceptance_register():
+    # The /risks/acceptances query string; viewer_id: a manager's report holds their department's only.
+    return _download("acceptance_register", {"filters": request.args, "viewer_id": current_user.id})
+
+
 @bp.get("/soa.pdf")
 @permission_required(SOA_VIEW)
 def soa():

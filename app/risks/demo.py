@@ -16,7 +16,7 @@ from app.auth.services import find_user_by_email
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
 from app.extensions import db
-from app.risks import services
+from app.risks import authority, services
 from app.risks.categories import find_category, seed_default_categories
 from app.risks.models import Risk, RiskCategory, RiskStatus, TreatmentStrategy
 from app.risks.scoring import Rating
@@ -182,10 +182,15 @@ def seed_demo_risks() -> list[str]:
         if spec.title == "Information Security":
             _add_interim_initiatives(risk, officer)
         elif risk.out_of_tolerance and rng.random() < 0.15:
-            services.accept_risk(
-                risk, actor=owner, justification="Funding for treatment is only available in the next financial year.",
-                expires_on=add_months(local_today(), 6), today=local_today(), expected_version=risk.version,
-            )
+            # Accepted by whoever holds the authority its band needs (the owner, the head of the
+            # department, the accounting officer), as the register's rules require.
+            _, acceptors = authority.acceptors(risk)
+            if acceptors:
+                services.accept_risk(
+                    risk, actor=acceptors[0], expires_on=add_months(local_today(), 6), today=local_today(),
+                    justification="Funding for treatment is only available in the next financial year.",
+                    expected_version=risk.version,
+                )
     return added
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.auth.models import AcceptanceAuthority
 from app.common.export import Column
 from app.risks import queries, services
-from app.risks.models import RatingKind, Risk, TreatmentStrategy
+from app.risks.models import RatingKind, Risk, RiskAcceptance, TreatmentStrategy
 
 
 def risk_columns(bands: queries.Bands, today: date) -> list[Column]:
@@ -37,8 +38,42 @@ def risk_columns(bands: queries.Bands, today: date) -> list[Column]:
         Column("Tolerance", lambda r: r.tolerance, 10),
         Column("Out of tolerance", lambda r: "yes" if r.out_of_tolerance else "no", 10),
         Column("Status", lambda r: r.status_enum.label, 13),
+        # Who accepted an accepted risk, and until when: "Accepted" alone is no evidence (6.1.3 f).
+        Column("Accepted by", lambda r: r.standing_acceptance.accepted_by.full_name if r.standing_acceptance else "",
+               24),
+        Column("Accepted until", lambda r: r.standing_acceptance.expires_on if r.standing_acceptance else None, 12),
         Column("Strategy", lambda r: TreatmentStrategy(r.strategy).label if r.strategy else "", 18),
         Column("Next review", lambda r: r.next_review_on, 12),
         Column("Review overdue", lambda r: "yes" if services.review_overdue(r, today) else "no", 10),
         Column("Matrix version", lambda r: r.matrix.version_number, 9),
+    ]
+
+
+def acceptance_columns(today: date) -> list[Column]:
+    """The acceptances register: every acceptance, in force or ended, with what was accepted
+    (residual and band against the tolerance), by whom, under which authority, and until when."""
+
+    def department(acceptance: RiskAcceptance) -> str:
+        return acceptance.risk.department.code if acceptance.risk.department else ""
+
+    def owner(acceptance: RiskAcceptance) -> str:
+        return acceptance.risk.owner.full_name if acceptance.risk.owner else ""
+
+    return [
+        Column("Risk", lambda a: a.risk.reference, 11),
+        Column("Title", lambda a: a.risk.title, 40),
+        Column("Department", department, 12),
+        Column("Risk owner", owner, 24),
+        Column("Residual score", lambda a: a.residual_score, 9),
+        Column("Residual band", lambda a: a.residual_band, 12),
+        Column("Tolerance", lambda a: a.tolerance, 10),
+        Column("Above tolerance by", lambda a: a.residual_score - a.tolerance, 10),
+        Column("Accepted by", lambda a: a.accepted_by.full_name, 24),
+        Column("Authority", lambda a: AcceptanceAuthority(a.authority).label if a.authority else "", 18),
+        Column("Accepted on", lambda a: a.accepted_on, 12),
+        Column("Expires on", lambda a: a.expires_on, 12),
+        Column("Status", lambda a: a.status_on(today).label, 11),
+        Column("Ended", lambda a: a.ended_at, 20),
+        Column("Why it ended", lambda a: a.end_reason or "", 30),
+        Column("Justification", lambda a: a.justification, 60),
     ]

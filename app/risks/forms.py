@@ -308,6 +308,17 @@ class AcceptanceForm(FlaskForm):
     expires_on = IsoDateField("Accepted until", validators=[InputRequired("Enter the date the acceptance ends.")])
 
 
+class AcceptanceRequestForm(FlaskForm):
+    note = TextAreaField("Note to whoever accepts", filters=[strip], validators=[
+        Length(max=2000, message="Use at most 2000 characters.")])
+
+
+class WithdrawRequestForm(FlaskForm):
+    reason = StringField("Why is the request withdrawn?", filters=[strip], validators=[
+        DataRequired("Say why the request is withdrawn (for example: treatment is now funded)."),
+        Length(max=200, message="Use at most 200 characters.")])
+
+
 class CloseForm(FlaskForm):
     version = HiddenField()
     reason = TextAreaField("Why is the risk closed?", filters=[strip], validators=[

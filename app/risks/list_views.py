@@ -8,13 +8,12 @@ from flask import render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.permissions import RISK_REBAND, RISK_VIEW, permission_required, user_can
-from app.common.choices import department_choices
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today
 from app.controls.models import Control
 from app.extensions import db
-from app.risks import queries, services
+from app.risks import presentation, queries, services
 from app.risks.categories import all_categories
 from app.risks.exports import risk_columns
 from app.risks.matrices import current_matrix
@@ -37,18 +36,9 @@ def _status_choices() -> dict[str, str]:
             **{status.value: status.label for status in RiskStatus}}
 
 
-def _department_choices() -> dict[str, str]:
-    """A manager reads their own department's risks only (queries.register_scope): no other to choose."""
-    every = department_choices("All departments", include_inactive=True)
-    if queries.register_scope(current_user) is None:
-        return every
-    own = str(current_user.department_id or "")
-    return {key: label for key, label in every.items() if key == own and key}
-
-
 def _filter_choices(current: RiskMatrix) -> dict[str, dict[str, str]]:
     return {
-        "department": _department_choices(),
+        "department": presentation.department_filter_choices(current_user),
         "category": _category_choices(),
         "owner": {"": "Anyone", **{str(user.id): user.full_name for user in queries.risk_owners()}},
         "status": _status_choices(),

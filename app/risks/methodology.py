@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.admin import settings
-from app.auth.models import User
+from app.auth.models import AcceptanceAuthority, User
 from app.extensions import db
-from app.risks import matrices, scoring
+from app.risks import authority, matrices, scoring
 from app.risks.models import Risk, RiskMatrix, RiskStatus
 
 
@@ -57,15 +57,21 @@ class Methodology:
         return self.matrix.size * self.matrix.size
 
 
-# Who may accept, as services.can_accept decides it today: the same for every band.
-RISK_OWNER_OR_ADMIN = "The risk's owner, or an administrator"
+# Who may accept a risk of a band, by the lowest authority the band names (risks.authority): a
+# higher authority may accept what a lower one may.
+WHO_MAY_ACCEPT = {
+    AcceptanceAuthority.RISK_OWNER: "The risk's owner, the head of its department or an accounting officer",
+    AcceptanceAuthority.HEAD_OF_DEPARTMENT: "The head of the risk's department, or an accounting officer",
+    AcceptanceAuthority.ACCOUNTING_OFFICER: "An accounting officer (of the risk's department or the organisation)",
+}
 
 
 def acceptance_authority(matrix: scoring.Matrix) -> list[Authority]:
-    """Who may accept residual risk above tolerance, band by band, lowest band first. Today one rule
-    holds for every band (services.can_accept); a per-band authority setting replaces the text
-    here, band by band, and the page and the PDF follow."""
-    return [Authority(band, RISK_OWNER_OR_ADMIN) for band in sorted(matrix.bands, key=lambda band: band.min_score)]
+    """Who may accept residual risk above tolerance, band by band, lowest band first (the setting
+    read by risks.authority, which the acceptance itself enforces)."""
+    authorities = authority.band_authorities()
+    return [Authority(band, WHO_MAY_ACCEPT[authority.authority_for_band(band.name, authorities)])
+            for band in sorted(matrix.bands, key=lambda band: band.min_score)]
 
 
 def _name(user: User | None) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import Department, User
+from app.auth.models import AcceptanceAuthority, Department, User
 from app.common.models import Timestamped, UTCDateTime, Versioned
 from app.common.timeutil import utcnow
 from app.extensions import Model
@@ -154,6 +154,11 @@ class Risk(Model, Timestamped, Versioned):
         secondary="risk_control", back_populates="risks", order_by="Control.reference"
     )
     assets: Mapped[list[Asset]] = relationship(secondary="asset_risk", back_populates="risks", order_by="Asset.tag")
+    # The acceptance in force (none ended): what the register's list, CSV and PDF show beside
+    # "Accepted". services.accept_risk ends the previous one first, so there is at most one.
+    standing_acceptance: Mapped[RiskAcceptance | None] = relationship(
+        primaryjoin="and_(RiskAcceptance.risk_id == Risk.id, RiskAcceptance.ended_at.is_(None))",
+        viewonly=True, uselist=False)
 
     @property
     def status_enum(self) -> RiskStatus:
@@ -201,22 +206,97 @@ class TreatmentAction(Model, Timestamped, Versioned):
                 and self.status in (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS))
 
 
+class AcceptanceStatus(enum.StrEnum):
+    """Where an acceptance stands: in force, past its date, or ended before it (re-scored, replaced,
+    closed, its status changed)."""
+
+    CURRENT = "current"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# RiskAcceptance.end_reason of an acceptance the daily job ended on its date (services.expire_acceptances).
+EXPIRED_REASON = "Expired"
+
+
 class RiskAcceptance(Model, Timestamped):
-    """The risk owner's formal acceptance of residual risk above tolerance (27001 6.1.3 f)."""
+    """The formal acceptance of residual risk above tolerance (27001 6.1.3 f), by whoever held the
+    authority its band needs (app.risks.authority)."""
 
     __tablename__ = "risk_acceptance"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
-    accepted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    risk: Mapped[Risk] = relationship(foreign_keys=[risk_id])
+    accepted_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     accepted_by: Mapped[User] = relationship(foreign_keys=[accepted_by_id])
     justification: Mapped[str] = mapped_column(Text)
-    accepted_on: Mapped[date] = mapped_column(Date)
+    accepted_on: Mapped[date] = mapped_column(Date, index=True)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
     residual_score: Mapped[int] = mapped_column(Integer)
     tolerance: Mapped[int] = mapped_column(Integer)
+    # The residual band when accepted (its name on the risk's matrix version then), and the authority
+    # the acceptor held for it (an AcceptanceAuthority; None for acceptances before authorities).
+    residual_band: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    authority: Mapped[str | None] = mapped_column(String(32))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(200))
+
+    def status_on(self, today: date) -> AcceptanceStatus:
+        if self.ended_at is None:
+            return AcceptanceStatus.CURRENT if self.expires_on >= today else AcceptanceStatus.EXPIRED
+        return AcceptanceStatus.EXPIRED if self.end_reason == EXPIRED_REASON else AcceptanceStatus.WITHDRAWN
+
+    @property
+    def authority_label(self) -> str:
+        return AcceptanceAuthority(self.authority).label if self.authority else ""
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"  # by the security officer, or because the risk no longer needs acceptance
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class AcceptanceRequest(Model, Timestamped):
+    """A security officer's request that the holder of the needed authority accept a risk above
+    tolerance: it tells them (a notification, the dashboard) and ends when the risk is accepted or
+    no longer needs it. Whoever asked may not accept it themselves (segregation of duties)."""
+
+    __tablename__ = "risk_acceptance_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)
+    risk: Mapped[Risk] = relationship(foreign_keys=[risk_id])
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    requested_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    # What the risk needed when asked: the residual band and the authority it names.
+    residual_score: Mapped[int] = mapped_column(Integer)
+    residual_band: Mapped[str] = mapped_column(String(60), default="")
+    authority: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.OPEN.value, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+    acceptance_id: Mapped[int | None] = mapped_column(ForeignKey("risk_acceptance.id", ondelete="SET NULL"))
+    acceptance: Mapped[RiskAcceptance | None] = relationship(foreign_keys=[acceptance_id])
+
+    @property
+    def status_enum(self) -> RequestStatus:
+        return RequestStatus(self.status)
+
+    @property
+    def authority_enum(self) -> AcceptanceAuthority:
+        return AcceptanceAuthority(self.authority)
 
 
 class PlanApproval(Model, Timestamped):

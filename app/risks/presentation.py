@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from flask import url_for
 from werkzeug.routing import BuildError
 
+from app.auth.models import User
+from app.common.choices import department_choices
 from app.extensions import db
-from app.risks import scoring, services
+from app.risks import queries, scoring, services
 from app.risks.models import RatingChange, RatingKind, Risk, RiskAcceptance, RiskMatrix, RiskReview
 
 KIND_LABELS = {RatingKind.INHERENT: "Inherent", RatingKind.RESIDUAL: "Residual", RatingKind.TARGET: "Target"}
@@ -229,3 +231,13 @@ def scale_for_script(scale: scoring.Matrix) -> dict:
     return {"likelihoods": levels(scale.likelihoods), "impacts": levels(scale.impacts),
             "bands": [{"name": band.name, "min": band.min_score, "max": band.max_score, "colour": band.colour,
                        "text": band.text_colour, "response": band.response} for band in scale.bands]}
+
+
+def department_filter_choices(viewer: User) -> dict[str, str]:
+    """The department filter of the register's lists. A manager reads their own department's risks
+    only (queries.register_scope): no other to choose."""
+    every = department_choices("All departments", include_inactive=True)
+    if queries.register_scope(viewer) is None:
+        return every
+    own = str(viewer.department_id or "")
+    return {key: label for key, label in every.items() if key == own and key}

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from app.auth.models import Department, Role, User
-from app.common.listing import SqlColumn, id_arg
+from app.common.listing import SqlColumn, choice_arg, id_arg
 from app.controls.models import Control
 from app.controls.queries import risks_relying_on
 from app.extensions import db
 from app.risks import scoring
 from app.risks.models import (
+    EXPIRED_REASON,
+    AcceptanceRequest,
+    AcceptanceStatus,
     ActionStatus,
     RatingKind,
+    RequestStatus,
     Risk,
     RiskAcceptance,
     RiskCategory,
@@ -225,7 +229,8 @@ def filtered_risks(filters: RiskFilters, *, today: date, current_matrix_id: int)
         .outerjoin(User, Risk.owner_id == User.id)
         .where(*filters.conditions(today=today, current_matrix_id=current_matrix_id))
         .options(selectinload(Risk.category), selectinload(Risk.subcategory), selectinload(Risk.department),
-                 selectinload(Risk.owner), selectinload(Risk.matrix))
+                 selectinload(Risk.owner), selectinload(Risk.matrix),
+                 selectinload(Risk.standing_acceptance).selectinload(RiskAcceptance.accepted_by))
     )
 
 
@@ -379,3 +384,124 @@ def acceptances_expiring(on: date) -> list[tuple[RiskAcceptance, Risk]]:
         .where(RiskAcceptance.ended_at.is_(None), RiskAcceptance.expires_on <= on,
                Risk.status != RiskStatus.CLOSED.value)
         .order_by(RiskAcceptance.expires_on, RiskAcceptance.id)).all())
+
+
+# --- the acceptances register ------------------------------------------------------------------
+
+ACCEPTANCE_SORT_COLUMNS: dict[str, SqlColumn] = {
+    "risk": Risk.reference, "department": Department.code, "residual": RiskAcceptance.residual_score,
+    "accepted_by": sa.func.lower(User.full_name), "accepted_on": RiskAcceptance.accepted_on,
+    "expires_on": RiskAcceptance.expires_on,
+}
+
+
+def acceptance_status_condition(status: AcceptanceStatus, today: date) -> ColumnElement:
+    """RiskAcceptance.status_on(today) == status, in SQL. An acceptance past its date that the
+    nightly job has not ended yet is expired already."""
+    standing = RiskAcceptance.ended_at.is_(None)
+    if status == AcceptanceStatus.CURRENT:
+        return sa.and_(standing, RiskAcceptance.expires_on >= today)
+    expired_reason = sa.func.coalesce(RiskAcceptance.end_reason, "") == EXPIRED_REASON
+    if status == AcceptanceStatus.EXPIRED:
+        return sa.or_(sa.and_(standing, RiskAcceptance.expires_on < today),
+                      sa.and_(RiskAcceptance.ended_at.is_not(None), expired_reason))
+    return sa.and_(RiskAcceptance.ended_at.is_not(None), sa.not_(expired_reason))
+
+
+@dataclass(frozen=True)
+class AcceptanceFilters:
+    """The acceptances register's filters, from the query string (a value not understood is ignored)."""
+
+    q: str = ""
+    status: str = ""  # an AcceptanceStatus value, or "" for all
+    department_id: int | None = None
+    band: str = ""
+    scope: ColumnElement | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], *, viewer: User | None) -> AcceptanceFilters:
+        return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+                   status=choice_arg(args, "status", {status.value for status in AcceptanceStatus}),
+                   department_id=id_arg(args, "department"), band=(args.get("band") or "").strip()[:60],
+                   scope=register_scope(viewer))
+
+    def conditions(self, today: date) -> list[ColumnElement]:
+        where: list[ColumnElement] = [] if self.scope is None else [self.scope]
+        if self.q:
+            needle = self.q.lower()
+            where.append(sa.or_(*(sa.func.lower(column).contains(needle, autoescape=True)
+                                  for column in (Risk.reference, Risk.title, RiskAcceptance.justification))))
+        if self.status:
+            where.append(acceptance_status_condition(AcceptanceStatus(self.status), today))
+        if self.department_id is not None:
+            where.append(Risk.department_id == self.department_id)
+        if self.band:
+            where.append(sa.func.lower(RiskAcceptance.residual_band) == self.band.lower())
+        return where
+
+    @property
+    def args(self) -> dict[str, str]:
+        """The query string of these filters: the PDF and the downloads carry them."""
+        args = {"q": self.q, "status": self.status, "department": self.department_id, "band": self.band}
+        return {key: str(value) for key, value in args.items() if value not in (None, "")}
+
+
+def filtered_acceptances(filters: AcceptanceFilters, *, today: date) -> sa.Select:
+    """Every acceptance the filters select (ended ones too), joined to what the register sorts on."""
+    return (
+        sa.select(RiskAcceptance)
+        .join(Risk, RiskAcceptance.risk_id == Risk.id)
+        .join(User, RiskAcceptance.accepted_by_id == User.id)
+        .outerjoin(Department, Risk.department_id == Department.id)
+        .where(*filters.conditions(today))
+        .options(selectinload(RiskAcceptance.risk).selectinload(Risk.department),
+                 selectinload(RiskAcceptance.risk).selectinload(Risk.owner),
+                 selectinload(RiskAcceptance.accepted_by))
+    )
+
+
+def acceptances_of(risk_ids: list[int], date_from: date | None = None, date_to: date | None = None
+                   ) -> list[RiskAcceptance]:
+    """The acceptances of these risks (an evidence pack's), by risk and date; with a date range,
+    those in force at some time within it (accepted by its end, not ended or expired before it)."""
+    statement = (sa.select(RiskAcceptance).join(Risk, RiskAcceptance.risk_id == Risk.id)
+                 .where(RiskAcceptance.risk_id.in_(risk_ids))
+                 .order_by(Risk.reference, RiskAcceptance.accepted_on, RiskAcceptance.id)
+                 .options(selectinload(RiskAcceptance.risk).selectinload(Risk.department),
+                          selectinload(RiskAcceptance.accepted_by)))
+    if date_to is not None:
+        statement = statement.where(RiskAcceptance.accepted_on <= date_to)
+    if date_from is not None:
+        statement = statement.where(RiskAcceptance.expires_on >= date_from,
+                                    sa.or_(RiskAcceptance.ended_at.is_(None),
+                                           RiskAcceptance.ended_at >= datetime.combine(date_from, time.min, UTC)))
+    return list(db.session.scalars(statement))
+
+
+# --- requests for acceptance ------------------------------------------------------------------------
+
+
+def open_acceptance_requests(viewer: User | None = None, *where: ColumnElement) -> list[AcceptanceRequest]:
+    """Requests still waiting on risks not closed that `viewer` may read (None: all), and that meet
+    the conditions `where` (on Risk), oldest first."""
+    scope = register_scope(viewer)
+    return list(db.session.scalars(
+        sa.select(AcceptanceRequest).join(Risk, AcceptanceRequest.risk_id == Risk.id)
+        .where(AcceptanceRequest.status == RequestStatus.OPEN.value, Risk.status != RiskStatus.CLOSED.value,
+               *([] if scope is None else [scope]), *where)
+        .order_by(AcceptanceRequest.requested_on, AcceptanceRequest.id)
+        .options(selectinload(AcceptanceRequest.risk).selectinload(Risk.owner),
+                 selectinload(AcceptanceRequest.risk).selectinload(Risk.department),
+                 selectinload(AcceptanceRequest.risk).selectinload(Risk.matrix),
+                 selectinload(AcceptanceRequest.requested_by))))
+
+
+def past_acceptance_requests(viewer: User | None = None, limit: int = 50) -> list[AcceptanceRequest]:
+    """The latest requests that ended (accepted or withdrawn), newest first."""
+    scope = register_scope(viewer)
+    return list(db.session.scalars(
+        sa.select(AcceptanceRequest).join(Risk, AcceptanceRequest.risk_id == Risk.id)
+        .where(AcceptanceRequest.status != RequestStatus.OPEN.value, *([] if scope is None else [scope]))
+        .order_by(AcceptanceRequest.ended_at.desc(), AcceptanceRequest.id.desc()).limit(limit)
+        .options(selectinload(AcceptanceRequest.risk), selectinload(AcceptanceRequest.requested_by),
+                 selectinload(AcceptanceRequest.acceptance).selectinload(RiskAcceptance.accepted_by))))

@@ -12,12 +12,20 @@ from flask_login import current_user
 
 from app.admin import settings
 from app.admin.services import all_departments
-from app.auth.permissions import RISK_ACCEPT, RISK_CREATE, RISK_EDIT, RISK_VIEW, acting_user, permission_required
+from app.auth.permissions import (
+    RISK_ACCEPT,
+    RISK_CREATE,
+    RISK_EDIT,
+    RISK_REQUEST_ACCEPTANCE,
+    RISK_VIEW,
+    acting_user,
+    permission_required,
+)
 from app.common.choices import active_users
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.controls import services as control_services
-from app.risks import categories, plans, presentation, services
+from app.risks import authority, categories, plans, presentation, services
 from app.risks.forms import AcceptanceForm, ActionForm, CloseForm, RatingFields, ReviewForm, RiskForm
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, RiskStatus, TreatmentAction, TreatmentStrategy
@@ -47,6 +55,9 @@ def detail(risk_id: int):
         may_review=may_edit and risk.status != RiskStatus.CLOSED,
         may_accept=(services.may_act_on(current_user, risk, RISK_ACCEPT)
                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
+        may_request=(services.may_act_on(current_user, risk, RISK_REQUEST_ACCEPTANCE)
+                     and risk.out_of_tolerance and risk.status != RiskStatus.CLOSED),
+        open_request=services.open_request(risk), who_may_accept=authority.who_may_accept(risk),
         strategy_label=TreatmentStrategy(risk.strategy).label if risk.strategy else None,
         register_url=presentation.register_url(), ineffective_controls=control_services.ineffective_controls_of(risk),
         plan=plans.panel(risk, current_user),
@@ -60,7 +71,7 @@ def _risk_form(risk: Risk | None) -> RiskForm:
     form = RiskForm()
     form.set_choices(
         categories=categories.category_tree(), departments=all_departments(),
-        users=active_users(keep_id=risk.owner_id if risk else None),
+        users=services.possible_owners(keep_id=risk.owner_id if risk else None),
         matrix=current_matrix().to_scoring(), risk=risk, risk_matrix=services.matrix_of(risk) if risk else None,
         controls=control_services.controls_to_link(keep_ids=[control.id for control in risk.controls] if risk else ()),
     )
@@ -194,7 +205,10 @@ def _render_accept(form: AcceptanceForm, risk: Risk, longest: int, status: int =
     return render_template("risks/accept.html", form=form, risk=risk, register_url=presentation.register_url(),
                            longest=longest,
                            residual_band=services.band_of(risk, RatingKind.RESIDUAL),
-                           latest=add_months(local_today(), longest)), status
+                           latest=add_months(local_today(), longest),
+                           required=authority.required_authority(risk), who_may_accept=authority.who_may_accept(risk),
+                           may_accept=authority.may_accept(current_user, risk),
+                           open_request=services.open_request(risk)), status
 
 
 # --- closing ---------------------------------------------------------------------------------------

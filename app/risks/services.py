@@ -18,19 +18,30 @@ from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
-from app.auth.permissions import RISK_ACCEPT, RISK_APPROVE_PLAN, RISK_EDIT, RISK_VIEW, user_can
+from app.auth.permissions import (
+    RISK_ACCEPT,
+    RISK_APPROVE_PLAN,
+    RISK_EDIT,
+    RISK_REQUEST_ACCEPTANCE,
+    RISK_VIEW,
+    role_has,
+    user_can,
+)
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
 from app.controls.models import Control
 from app.extensions import db
-from app.risks import queries, scoring
+from app.risks import authority, queries, scoring
 from app.risks.matrices import current_matrix
 from app.risks.models import (
+    EXPIRED_REASON,
+    AcceptanceRequest,
     ActionStatus,
     ContributingFactor,
     FactorRating,
     RatingChange,
     RatingKind,
+    RequestStatus,
     Risk,
     RiskAcceptance,
     RiskCategory,
@@ -122,8 +133,27 @@ def can_edit(user: User, risk: Risk) -> bool:
 
 
 def can_accept(user: User, risk: Risk) -> bool:
-    """Only the risk owner, or an admin, may accept residual risk (ISO/IEC 27001 6.1.3 f)."""
-    return user.role == Role.ADMIN or (risk.owner_id is not None and risk.owner_id == user.id)
+    """Whether the user holds some acceptance authority over the risk (its owner, its department's
+    head, an accounting officer: app.risks.authority), so may open its acceptance page; accept_risk
+    then asks for the authority its residual band needs (ISO/IEC 27001 6.1.3 f)."""
+    return authority.has_some_authority(user, risk)
+
+
+def may_own_risks(user: User) -> bool:
+    """A risk owner accepts the residual risk of what they own, so only a role that may accept risks
+    (permissions.RISK_ACCEPT: risk owners, administrators) may own one; an auditor, a manager or an
+    HR officer may not."""
+    return role_has(user.role, RISK_ACCEPT)
+
+
+def possible_owners(keep_id: int | None = None) -> list[User]:
+    """Whom a risk may be given to: active accounts that may own risks (may_own_risks), risk owners
+    first, then by name; `keep_id` keeps the current owner listed, whatever their role now."""
+    roles = [role.value for role in Role if role_has(role, RISK_ACCEPT)]
+    eligible = sa.and_(User.active.is_(True), User.role.in_(roles))
+    clause = eligible if keep_id is None else sa.or_(eligible, User.id == keep_id)
+    users = db.session.scalars(sa.select(User).where(clause).order_by(sa.func.lower(User.full_name), User.id))
+    return sorted(users, key=lambda user: user.role != Role.RISK_OWNER)
 
 
 def is_owner(user: User, risk: Risk) -> bool:
@@ -161,7 +191,8 @@ def _may_read(user: User, risk: Risk) -> bool:
 
 
 # What each route permission asks of one risk, beyond holding the permission.
-RISK_RULES = {RISK_VIEW: _may_read, RISK_EDIT: can_edit, RISK_ACCEPT: can_accept, RISK_APPROVE_PLAN: is_owner}
+RISK_RULES = {RISK_VIEW: _may_read, RISK_EDIT: can_edit, RISK_ACCEPT: can_accept, RISK_APPROVE_PLAN: is_owner,
+              RISK_REQUEST_ACCEPTANCE: _may_read}
 
 
 def _risk_rule(need: str):
@@ -233,6 +264,9 @@ def _check_references(data: RiskInput, current_status: str | None = None,
         owner = db.session.get(User, data.owner_id)
         if owner is None or not owner.active:
             problems.append(("owner_id", "The risk owner must be an active user."))
+        elif not may_own_risks(owner):
+            problems.append(("owner_id", f"{owner.full_name}'s role ({owner.role_enum.label}) cannot accept risks, so "
+                                         "cannot own one: choose a risk owner or an administrator."))
     if data.status != current_status and data.status not in {status.value for status in EDITABLE_STATUSES}:
         problems.append(("status", "A risk is accepted or closed with its own step, not by editing it."))
     if data.strategy is not None and data.strategy not in {s.value for s in TreatmentStrategy}:
@@ -405,6 +439,8 @@ def update_risk(risk: Risk, data: RiskInput, *, expected_version, actor: User, r
         _set_ratings(risk, after_ratings)
         _record_rating_changes(risk, before_ratings, after_ratings, from_matrix_id, actor, reason)
     _replace_factors(risk, data.factors)
+    if not risk.out_of_tolerance:
+        _end_request(risk, RequestStatus.WITHDRAWN, "No longer needed: the risk is within tolerance")
     version = risk.version
     _link_controls(risk, data.control_ids)
     db.session.flush()
@@ -425,6 +461,7 @@ def close_risk(risk: Risk, *, expected_version, reason: str, actor: User) -> Non
     before = risk.status
     risk.status = RiskStatus.CLOSED.value
     _end_acceptance(risk, "Risk closed")
+    _end_request(risk, RequestStatus.WITHDRAWN, "Risk closed")
     audit.record(AuditAction.CLOSE, "risk", risk.id, changes={"status": [before, risk.status]},
                  summary=f"Closed risk {risk.reference}: {reason.strip()}"[:300], actor=actor)
     db.session.flush()
@@ -471,18 +508,36 @@ def current_acceptance(risk: Risk) -> RiskAcceptance | None:
     )
 
 
-def accept_risk(risk: Risk, *, actor: User, justification: str, expires_on: date, today: date,
-                expected_version) -> RiskAcceptance:
-    """Formal acceptance of residual risk above tolerance, by its owner (or an admin), until a date."""
-    risk.check_version(expected_version, "risk")
+def open_request(risk: Risk) -> AcceptanceRequest | None:
+    """The risk's request for acceptance still waiting, if any (there is at most one)."""
+    return db.session.scalar(
+        sa.select(AcceptanceRequest)
+        .where(AcceptanceRequest.risk_id == risk.id, AcceptanceRequest.status == RequestStatus.OPEN.value)
+        .order_by(AcceptanceRequest.id.desc()).limit(1))
+
+
+def _needs_acceptance_problems(risk: Risk) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
-    if not can_accept(actor, risk):
-        problems.append((None, "Only the risk's owner (or an administrator) may accept it."))
-    if not risk.out_of_tolerance:
-        problems.append((None, f"{risk.reference} is within tolerance (residual {risk.residual_score} ≤ "
-                               f"{risk.tolerance}); only a risk out of tolerance needs acceptance."))
     if risk.status == RiskStatus.CLOSED:
         problems.append((None, f"{risk.reference} is closed."))
+    elif not risk.out_of_tolerance:
+        problems.append((None, f"{risk.reference} is within tolerance (residual {risk.residual_score or 'not rated'}"
+                               f" ≤ {risk.tolerance}); only a risk out of tolerance needs acceptance."))
+    return problems
+
+
+def accept_risk(risk: Risk, *, actor: User, justification: str, expires_on: date, today: date,
+                expected_version) -> RiskAcceptance:
+    """Formal acceptance of residual risk above tolerance until a date, by someone who holds the
+    authority its residual band needs (app.risks.authority) and did not ask for it themselves."""
+    risk.check_version(expected_version, "risk")
+    problems = _needs_acceptance_problems(risk)
+    if not authority.may_accept(actor, risk):
+        problems.append((None, f"You may not accept {risk.reference}. {authority.who_may_accept(risk)}"))
+    request = open_request(risk)
+    if request is not None and request.requested_by_id == actor.id:
+        problems.append((None, f"You asked for {risk.reference} to be accepted, so you may not accept it yourself: "
+                               "the acceptance must come from someone else who holds the authority."))
     if not justification or not justification.strip():
         problems.append(("justification", "Give the justification for accepting this risk."))
     longest = settings.get(settings.RISK_ACCEPTANCE_MAX_MONTHS)
@@ -495,19 +550,93 @@ def accept_risk(risk: Risk, *, actor: User, justification: str, expires_on: date
     if problems:
         raise RiskRuleError(problems)
     _end_acceptance(risk, "Replaced by a new acceptance")
+    band = authority.residual_band(risk)
+    held = authority.highest_held(actor, risk)
+    assert held is not None  # may_accept() above
     acceptance = RiskAcceptance(
         risk_id=risk.id, accepted_by_id=actor.id, justification=justification.strip(), accepted_on=today,
         expires_on=expires_on, residual_score=risk.residual_score, tolerance=risk.tolerance,
+        residual_band=band.name if band else "", authority=held.value,
     )
     before = risk.status
     risk.status = RiskStatus.ACCEPTED.value
     db.session.add(acceptance)
     db.session.flush()
+    _end_request(risk, RequestStatus.ACCEPTED, f"Accepted by {actor.full_name}", acceptance=acceptance)
     audit.record(AuditAction.ACCEPT, "risk", risk.id,
-                 changes={"status": [before, risk.status], "acceptance_expires_on": [None, expires_on]},
-                 summary=f"Accepted risk {risk.reference} until {expires_on.isoformat()}", actor=actor)
+                 changes={"status": [before, risk.status], "acceptance_expires_on": [None, expires_on],
+                          "acceptance_authority": [None, held.value]},
+                 summary=f"Accepted risk {risk.reference} until {expires_on.isoformat()} "
+                         f"({held.label.lower()})", actor=actor)
     db.session.flush()
     return acceptance
+
+
+def request_acceptance(risk: Risk, *, actor: User, note: str, today: date) -> AcceptanceRequest:
+    """Ask whoever holds the authority the risk's band needs to accept it (the scheduler tells them:
+    app.scheduler.reminders, and their dashboard lists it). One open request per risk."""
+    problems = _needs_acceptance_problems(risk)
+    if not problems and risk.status == RiskStatus.ACCEPTED and current_acceptance(risk) is not None:
+        acceptance = current_acceptance(risk)
+        assert acceptance is not None
+        problems.append((None, f"{risk.reference} is accepted until {acceptance.expires_on.isoformat()}; ask again "
+                               "nearer that date, or when its ratings change."))
+    existing = open_request(risk)
+    if existing is not None:
+        problems.append((None, f"Acceptance of {risk.reference} was already asked for on "
+                               f"{existing.requested_on.isoformat()} by {existing.requested_by.full_name}; withdraw "
+                               "that request first to ask again."))
+    if not problems:
+        _, people = authority.acceptors(risk)
+        if not people:
+            problems.append((None, authority.who_may_accept(risk)))
+        elif [person.id for person in people] == [actor.id]:
+            problems.append((None, f"You hold the authority to accept {risk.reference} yourself, and whoever asks "
+                                   "may not accept: accept it on its acceptance page instead of asking."))
+    if problems:
+        raise RiskRuleError(problems)
+    band = authority.residual_band(risk)
+    request = AcceptanceRequest(
+        risk_id=risk.id, requested_by_id=actor.id, requested_on=today, note=(note or "").strip(),
+        residual_score=risk.residual_score, residual_band=band.name if band else "",
+        authority=authority.required_authority(risk).value, status=RequestStatus.OPEN.value)
+    db.session.add(request)
+    db.session.flush()
+    audit.record(AuditAction.REQUEST_ACCEPTANCE, "risk", risk.id,
+                 changes={"acceptance_request": [None, request.id]},
+                 summary=f"Asked for acceptance of risk {risk.reference} "
+                         f"({request.authority_enum.label.lower()})", actor=actor)
+    return request
+
+
+def requested_from(user: User) -> list[AcceptanceRequest]:
+    """Open requests the user is asked to answer: they are among the risk's acceptors (those
+    holding the authority its band needs, authority.acceptors), oldest first."""
+    if not user_can(user, RISK_ACCEPT):
+        return []
+    return [request for request in queries.open_acceptance_requests(user, authority.within_reach(user))
+            if any(person.id == user.id for person in authority.acceptors(request.risk)[1])]
+
+
+def withdraw_request(request: AcceptanceRequest, *, actor: User, reason: str) -> None:
+    if request.status != RequestStatus.OPEN:
+        raise RiskRuleError(f"This request is already {request.status_enum.label.lower()}.")
+    if not reason or not reason.strip():
+        raise RiskRuleError("Say why the request is withdrawn (for example: treatment is now funded).", "reason")
+    _end_request(request.risk, RequestStatus.WITHDRAWN, reason.strip()[:200])
+    audit.record(AuditAction.WITHDRAW, "risk", request.risk_id,
+                 changes={"acceptance_request": [request.id, None]},
+                 summary=f"Withdrew the request for acceptance of {request.risk.reference}: {reason.strip()}"[:300],
+                 actor=actor)
+    db.session.flush()
+
+
+def _end_request(risk: Risk, status: RequestStatus, reason: str,
+                 acceptance: RiskAcceptance | None = None) -> None:
+    request = open_request(risk)
+    if request is not None:
+        request.status, request.ended_at, request.end_reason = status.value, utcnow(), reason[:200]
+        request.acceptance_id = acceptance.id if acceptance else None
 
 
 def _end_acceptance(risk: Risk, reason: str) -> None:
@@ -525,7 +654,7 @@ def expire_acceptances(today: date) -> list[Risk]:
     reopened: list[Risk] = []
     for acceptance in due:
         acceptance.ended_at = utcnow()
-        acceptance.end_reason = "Expired"
+        acceptance.end_reason = EXPIRED_REASON
         risk = db.session.get_one(Risk, acceptance.risk_id)  # an acceptance goes with its risk (ON DELETE CASCADE)
         if risk.status == RiskStatus.ACCEPTED:
             risk.status = RiskStatus.OPEN.value

@@ -83,6 +83,10 @@ def get(job_id: str) -> Job | None:
 register(Job("reminders", "Daily reminders", "app.scheduler.reminders:send_reminders", daily(hour=6),
              "Reviews, treatment actions, acceptances, evidence, policies, privileges, warnings and "
              "end of support coming due: one notification per item and due date, then the e-mails."))
+register(Job("acceptance-requests", "Requests for risk acceptance",
+             "app.scheduler.reminders:send_acceptance_requests", every(minutes=1),
+             "Tells whoever holds the authority to accept a risk that a security officer asked them to, within a "
+             "minute of the request (the daily reminders repeat nothing already told).", quiet=True))
 register(Job("weekly-digest", "Weekly digest", "app.scheduler.reminders:send_weekly_digest",
              weekly("mon", hour=6, minute=30),
              "For each user, one notification listing what falls due for them in the coming week."))
@@ -110,5 +114,5 @@ register(Job("audit-verify", "Audit log check", "app.audit.verification:verify_n
              "Checks the whole audit log as `flask audit verify` does (every hash with the chain key, every link and "
              "signed checkpoint) and records the result, which /audit shows. Fails if the log is broken."))
 register(Job("documents", "PDF reports asked for", "app.reports.prepared:work", every_seconds(3),
-             "Prepares the PDF reports users asked for (risk register, treatment plan, SoA, asset register), one "
-             "at a time, and removes them after their retention.", quiet=True))
+             "Prepares the PDF reports users asked for (risk register, treatment plan, acceptances, SoA, asset "
+             "register), one at a time, and removes them after their retention.", quiet=True))

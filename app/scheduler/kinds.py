@@ -10,6 +10,7 @@ class Kind(enum.StrEnum):
     RISK_REVIEW = "risk_review"
     TREATMENT_ACTION = "treatment_action"
     ACCEPTANCE_EXPIRING = "acceptance_expiring"
+    ACCEPTANCE_REQUESTED = "acceptance_requested"
     EVIDENCE_EXPIRING = "evidence_expiring"
     POLICY_REVIEW = "policy_review"
     PRIVILEGES_RESTORE = "privileges_restore"
@@ -32,6 +33,7 @@ _LABELS = {
     Kind.RISK_REVIEW: "Risk reviews due or overdue",
     Kind.TREATMENT_ACTION: "Treatment actions due or overdue",
     Kind.ACCEPTANCE_EXPIRING: "Risk acceptances expiring",
+    Kind.ACCEPTANCE_REQUESTED: "Risk acceptances requested from you",
     Kind.EVIDENCE_EXPIRING: "Evidence expiring",
     Kind.POLICY_REVIEW: "Policy reviews due",
     Kind.PRIVILEGES_RESTORE: "Revoked privileges to restore",
@@ -46,6 +48,7 @@ _RECIPIENTS = {
     Kind.RISK_REVIEW: "the risk owner",
     Kind.TREATMENT_ACTION: "the action owner (else the risk owner)",
     Kind.ACCEPTANCE_EXPIRING: "the risk owner and whoever accepted the risk",
+    Kind.ACCEPTANCE_REQUESTED: "whoever holds the authority the risk's residual band needs (not whoever asked)",
     Kind.EVIDENCE_EXPIRING: "the owners of the controls it shows (else whoever added it)",
     Kind.POLICY_REVIEW: "the policy owner",
     Kind.PRIVILEGES_RESTORE: "whoever revoked them and whoever opened the case (else the HR officers)",

@@ -31,6 +31,7 @@ from app.policies import services as policy_services
 from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
 from app.policies.cases import services as case_services
+from app.risks import authority as risk_authority
 from app.risks import queries as risk_queries
 from app.scheduler import mail, services
 from app.scheduler.kinds import Kind
@@ -41,6 +42,7 @@ LEAD_DAYS = {
     Kind.RISK_REVIEW: 14,
     Kind.TREATMENT_ACTION: 7,
     Kind.ACCEPTANCE_EXPIRING: 30,
+    Kind.ACCEPTANCE_REQUESTED: 0,  # told at once (the job below), dated the day it was asked
     Kind.EVIDENCE_EXPIRING: 30,
     Kind.POLICY_REVIEW: 30,
     Kind.PRIVILEGES_RESTORE: 1,
@@ -135,6 +137,24 @@ def acceptances_expiring(today: date, until: date) -> list[Reminder]:
             f"{risk.reference} {risk.title}: its residual rating is above tolerance. Treat it, or renew the "
             "acceptance with a justification.", _path("risks.detail", risk_id=risk.id)),
             _recipients(risk.owner_id, acceptance.accepted_by_id)))
+    return reminders
+
+
+def acceptance_requests(today: date, until: date) -> list[Reminder]:
+    """Every request for acceptance still waiting, to whoever holds the authority its risk's band
+    needs (risks.authority.acceptors), never to whoever asked: they may not accept it."""
+    reminders = []
+    for request in risk_queries.open_acceptance_requests():
+        risk = request.risk
+        _, people = risk_authority.acceptors(risk)
+        note = f" Their note: {request.note}" if request.note else ""
+        reminders.append(Reminder(Message(
+            Kind.ACCEPTANCE_REQUESTED, f"acceptance-request:{request.id}", request.requested_on,
+            f"Acceptance of risk {risk.reference} requested by {request.requested_by.full_name}",
+            f"{risk.reference} {risk.title}: the residual rating {risk.residual_score} is above the tolerance "
+            f"{risk.tolerance}. Accept it with a justification and an end date, or have it treated.{note}",
+            _path("risks.accept", risk_id=risk.id)),
+            _recipients(*(person.id for person in people if person.id != request.requested_by_id))))
     return reminders
 
 
@@ -254,6 +274,7 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
     Kind.ACCEPTANCE_EXPIRING: acceptances_expiring,
+    Kind.ACCEPTANCE_REQUESTED: acceptance_requests,
     Kind.EVIDENCE_EXPIRING: evidence_expiring,
     Kind.POLICY_REVIEW: policy_reviews,
     Kind.PRIVILEGES_RESTORE: privileges_to_restore,
@@ -334,6 +355,13 @@ def send_reminders(today: date | None = None) -> str:
     if services.mail_configured():
         summary += "; " + mail.send_pending()
     return summary
+
+
+def send_acceptance_requests(today: date | None = None) -> str:
+    """The quiet job a minute after a request for acceptance: those asked are told at once, not at
+    the next daily run. Says nothing when nobody new was told (app.scheduler.jobs: Job.quiet)."""
+    outcome = leave(collect(today or local_today(), kinds=[Kind.ACCEPTANCE_REQUESTED]))
+    return outcome.summary() if outcome.left else ""
 
 
 # --- the weekly digest ---------------------------------------------------------------------------

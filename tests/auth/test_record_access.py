@@ -215,9 +215,11 @@ def case_part(argument: str, part_type: type, build: Callable[[PolicyCase], obje
                      under_another_parent=part_of_another_case(argument, build))
 
 
-# A risk owner edits and accepts only their own risks; only a risk's own owner (an administrator too)
-# approves its treatment plan.
-RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}), RISK_ACCEPT: frozenset({Role.RISK_OWNER}),
+# A risk owner edits only their own risks; accepting needs an authority over the risk (risks.authority):
+# its owner's, its department head's, an accounting officer's, so an administrator without one is refused
+# like a risk owner of another risk; only a risk's own owner (an administrator too) approves its plan.
+RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}),
+                                   RISK_ACCEPT: frozenset({Role.RISK_OWNER, Role.ADMIN}),
                                    RISK_APPROVE_PLAN: frozenset({Role.RISK_OWNER, Role.ADMIN})})
 
 # Keyed by a rule's arguments in URL order (the same argument can name a different record under

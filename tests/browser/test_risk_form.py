@@ -115,5 +115,5 @@ def test_an_auditor_reads_the_methodology_and_an_older_version(page, live_server
     expect(page.get_by_role("table", name="Risk matrix version 1: rating = likelihood × impact, coloured by band")
            ).to_be_visible()
     expect(page.get_by_role("table", name="Who may accept a risk above its tolerance")).to_contain_text(
-        "The risk's owner, or an administrator")
+        "The head of the risk's department, or an accounting officer")
     check_page(page, artifacts, "risk-methodology-auditor")

@@ -13,7 +13,7 @@ from app.extensions import db
 from tests import factories
 
 DEMO_EMAILS = ["admin@example.org", "officer@example.org", "owner@example.org", "manager@example.org",
-               "hr@example.org", "auditor@example.org"]
+               "hr@example.org", "auditor@example.org", "hod@example.org", "ao@example.org"]
 
 
 def run(app, *args: str):
@@ -37,7 +37,10 @@ def test_seed_demo_loads_the_departments_and_one_account_per_role(app):
     assert any("Transport and Public Works" in name for name in departments.values())
     users = list(db.session.scalars(sa.select(User)))
     assert sorted(u.email for u in users) == sorted(DEMO_EMAILS)
-    assert sorted(u.role for u in users) == sorted(role.value for role in Role)
+    assert {u.role for u in users} == {role.value for role in Role}
+    # Who accepts the High and Critical risks of the demo register (app.risks.authority).
+    assert {u.email: u.acceptance_authority for u in users if u.acceptance_authority} == {
+        "hod@example.org": "head_of_department", "ao@example.org": "accounting_officer"}
     assert all(u.active and not u.must_change_password for u in users)
     manager = next(u for u in users if u.role == "manager")
     assert manager.department.code == "DOH"

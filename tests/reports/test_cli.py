@@ -26,13 +26,14 @@ def test_build_writes_the_pdf_and_audits_it(demo, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["nonsense"], "The reports are: risk_register, treatment_plan, risk_methodology, soa, asset_register, policy"),
+    (["nonsense"], "The reports are: risk_register, treatment_plan, risk_methodology, acceptance_register, soa, "
+                   "asset_register, policy"),
     (["soa", "--version", "77"], "no issued Statement of Applicability version 77"),
     (["policy"], "Choose the policy version"),
     (["risk_register", "--department", "NOPE"], "no department with code or id 'NOPE'"),
     (["risk_register", "--filter", "status"], "--filter takes KEY=VALUE"),
     (["asset_register", "--version", "2"], "--version applies to the soa"),
-    (["soa", "--filter", "q=x"], "--filter applies to the risk_register report only"),
+    (["soa", "--filter", "q=x"], "--filter applies to the risk_register and acceptance_register reports only"),
 ])
 def test_bad_input_exits_2_with_a_message(demo, tmp_path, args, message):
     out = tmp_path / "x.pdf"

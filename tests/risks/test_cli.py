@@ -75,7 +75,7 @@ def test_cli_unknown_account(cli):
 def test_cli_expire_acceptances_reopens_risks_past_their_date(app, make_risk, owner):
     from app.risks import services
 
-    risk = make_risk(inherent=(5, 5), residual=(4, 4))
+    risk = make_risk(inherent=(5, 5), residual=(3, 3))  # Medium: its owner accepts it
     today = local_today()
     services.accept_risk(risk, actor=owner, justification="Budget", expires_on=add_months(today, 1), today=today,
                          expected_version=risk.version)

@@ -222,7 +222,7 @@ def test_a_row_without_reference_repeating_an_existing_risk_is_refused(good_row,
 def test_an_accepted_risk_keeps_its_acceptance_when_the_row_says_accepted(good_row, officer, owner, make_risk):
     from app.risks import services
 
-    risk = make_risk(inherent=(5, 5), residual=(4, 4), title="Accepted risk")
+    risk = make_risk(inherent=(5, 5), residual=(3, 3), title="Accepted risk")  # Medium: its owner accepts it
     today = local_today()
     services.accept_risk(risk, actor=owner, justification="Budget next year", expires_on=add_months(today, 6),
                          today=today, expected_version=risk.version)

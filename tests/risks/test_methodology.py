@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from app.admin import settings
+from app.auth.models import AcceptanceAuthority
 from app.extensions import db
 from app.reports import documents
 from app.risks import matrices, methodology, scoring
@@ -54,7 +55,8 @@ def test_every_role_that_reads_risks_reads_the_criteria(client, login_as, role):
         "Catastrophic Critical services down across the province",
         # tolerance, longest acceptance, who may accept
         "Default tolerance level 4.", "Longest acceptance 12 months.",
-        "High 10–16 The risk's owner, or an administrator",
+        "High 10–16 The head of the risk's department, or an accounting officer",
+        "Critical 20–25 An accounting officer",
         # the version history
         "Versions of the matrix", "Default 5×5 matrix",
     ):
@@ -113,11 +115,15 @@ def test_the_register_and_the_admin_matrix_page_link_to_it(client, login_as):
         assert 'href="/risks/methodology"' in client.get(path).get_data(as_text=True), path
 
 
-def test_who_may_accept_covers_every_band_lowest_first():
+def test_who_may_accept_covers_every_band_lowest_first(app):
     matrix = scoring.default_matrix(4)
     rows = methodology.acceptance_authority(matrix)
     assert [row.band.name for row in rows] == ["Low", "Medium", "High", "Critical"]
-    assert {row.who for row in rows} == {methodology.RISK_OWNER_OR_ADMIN}
+    assert [row.who for row in rows] == [  # the default setting: Low and Medium the owner, High the HoD...
+        methodology.WHO_MAY_ACCEPT[AcceptanceAuthority.RISK_OWNER],
+        methodology.WHO_MAY_ACCEPT[AcceptanceAuthority.RISK_OWNER],
+        methodology.WHO_MAY_ACCEPT[AcceptanceAuthority.HEAD_OF_DEPARTMENT],
+        methodology.WHO_MAY_ACCEPT[AcceptanceAuthority.ACCOUNTING_OFFICER]]
 
 
 # --- the PDF -----------------------------------------------------------------------------------------

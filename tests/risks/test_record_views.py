@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.admin import settings
+from app.auth import services as accounts
 from app.common.timeutil import add_months, local_today
 from app.controls.services import annex_a_control as annex_a
 from app.extensions import db
@@ -425,8 +426,11 @@ def test_the_owner_accepts_a_risk_out_of_tolerance(client, login_as, owner, risk
     assert f"R-0001 accepted until {until:%d %b %Y}." in page_text(client.get(f"/risks/{risk.id}"))
 
 
-def test_an_admin_may_accept_too(client, login_as, risk):
-    login_as("admin")
+def test_an_admin_accepts_only_with_an_authority(client, login_as, risk):
+    admin = login_as("admin")
+    assert client.get(f"/risks/{risk.id}/accept").status_code == 403
+    accounts.set_acceptance_authority(admin, "accounting_officer", actor=None)
+    db.session.commit()
     assert client.get(f"/risks/{risk.id}/accept").status_code == 200
 
 

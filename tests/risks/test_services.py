@@ -11,6 +11,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from app.admin import settings
 from app.audit.models import AuditEntry
+from app.auth import services as accounts
 from app.auth.permissions import RISK_ACCEPT, RISK_EDIT, RISK_IMPORT, RISK_VIEW
 from app.common.models import StaleEditError
 from app.common.timeutil import local_today
@@ -204,7 +205,7 @@ def test_confirming_on_the_version_the_risk_is_already_on_changes_nothing(make_r
 
 
 def test_an_accepted_risk_keeps_its_acceptance_when_its_ratings_are_confirmed(make_risk, officer, owner):
-    risk = make_risk(inherent=(5, 5), residual=(4, 4), tolerance=9)
+    risk = make_risk(inherent=(5, 5), residual=(3, 3), tolerance=8)  # Medium: its owner accepts it
     services.accept_risk(risk, actor=owner, justification="Budget in 2027", expires_on=TODAY + timedelta(days=90),
                          today=TODAY, expected_version=risk.version)
     matrices.save_new_version(stricter_bands(), change_note="High from 8", actor=None)
@@ -295,7 +296,8 @@ def test_the_owner_accepts_a_risk_out_of_tolerance(make_risk, owner):
 @pytest.mark.parametrize(
     ("who", "justification", "expires_on", "message"),
     [
-        ("officer", "Reason", date(2027, 1, 1), "Only the risk's owner (or an administrator) may accept it."),
+        ("officer", "Reason", date(2027, 1, 1), "You may not accept R-0001. A Medium residual risk is accepted by "
+                                                "its risk owner"),
         ("owner", " ", date(2027, 1, 1), "Give the justification"),
         ("owner", "Reason", TODAY, "must expire after today"),
         ("owner", "Reason", date(2027, 11, 26), "at most 12 months: choose a date on or before 2027-11-25"),
@@ -312,7 +314,7 @@ def test_acceptance_rules(make_risk, officer, owner, who, justification, expires
     assert entries("accept") == []
 
 
-def test_an_admin_may_accept_and_a_risk_within_tolerance_needs_no_acceptance(make_risk):
+def test_an_admin_accepts_only_with_an_authority_and_a_risk_within_tolerance_needs_no_acceptance(make_risk):
     admin = factories.make_user("admin")
     within = make_risk(residual=(2, 2), tolerance=4)
     with pytest.raises(services.RiskRuleError, match="within tolerance"):
@@ -320,7 +322,13 @@ def test_an_admin_may_accept_and_a_risk_within_tolerance_needs_no_acceptance(mak
                              expected_version=within.version)
     db.session.rollback()
     above = make_risk(tolerance=4)
-    services.accept_risk(above, actor=admin, justification="HoD decision", expires_on=date(2027, 1, 1), today=TODAY,
+    # Being an administrator is no authority to retain the organisation's risks (issue 18, point 8).
+    with pytest.raises(services.RiskRuleError, match="You may not accept"):
+        services.accept_risk(above, actor=admin, justification="x", expires_on=date(2027, 1, 1), today=TODAY,
+                             expected_version=above.version)
+    db.session.rollback()
+    accounts.set_acceptance_authority(admin, "accounting_officer", actor=None)
+    services.accept_risk(above, actor=admin, justification="AO decision", expires_on=date(2027, 1, 1), today=TODAY,
                          expected_version=above.version)
     assert above.status == RiskStatus.ACCEPTED
 

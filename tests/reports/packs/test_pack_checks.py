@@ -96,7 +96,8 @@ def test_every_file_of_a_pack_and_the_manifest_lists_all_but_itself_and_its_sign
         "reports/statement-of-applicability-v1.pdf",
         "reports/policies/ICT-SEC-v1.0.pdf",
         *(f"extracts/{stem}.{suffix}" for suffix in ("csv", "xlsx") for stem in (
-            "risks", "treatment-actions", "risk-reviews", "statement-of-applicability-current", "controls",
+            "risks", "treatment-actions", "risk-reviews", "risk-acceptances", "statement-of-applicability-current",
+            "controls",
             "control-tests", "evidence", "assets", "statement-of-applicability-versions")),
         "extracts/statement-of-applicability-v1.csv",
         "extracts/acknowledgements/ICT-SEC-v1.0.csv",
