@@ -6,7 +6,7 @@ it, with the position of its employee record or else its role) and may link its 
 a sanction keeps the 2025 Code's acknowledgement of wrongdoing and impact on the business.
 
 Revision ID: 3396000e76d5
-Revises: 36f3c00cea14
+Revises: db015908c40c
 Create Date: 2026-12-06 18:26:48.733997
 
 """
@@ -17,7 +17,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '3396000e76d5'
-down_revision = '36f3c00cea14'
+down_revision = 'db015908c40c'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ heads of department and accounting officers on accounts, requests for acceptance
 acceptance the residual band and the authority it was given under (issue 18, points 7 and 8)
 
 Revision ID: db015908c40c
-Revises: 3396000e76d5
+Revises: 36f3c00cea14
 Create Date: 2026-12-06 18:28:30.390470
 
 """
@@ -16,7 +16,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'db015908c40c'
-down_revision = '3396000e76d5'
+down_revision = '36f3c00cea14'
 branch_labels = None
 depends_on = None
 

@@ -89,7 +89,8 @@ def test_manager_opens_a_case_from_the_dashboard_finding_the_employee_by_name(pa
 
     # With JavaScript: typing part of the name in the number field offers the matching staff.
     page.get_by_label("Employee number").fill(surname[:4])
-    expect(page.locator(f'#employee-matches option[value="{number}"]')).to_have_count(1)
+    # The matches come by fetch after a pause in typing: allow for a busy test machine.
+    expect(page.locator(f'#employee-matches option[value="{number}"]')).to_have_count(1, timeout=15_000)
     expect(page.locator("#employee-matches-status")).to_contain_text("matching employee")
 
     # The search itself (which works without JavaScript): a list of the department's staff to choose from.

@@ -22,7 +22,7 @@ from tests import factories
 from tests.databases import release_app_database
 from tests.test_migrations import empty_database_url  # noqa: F401  (the fixture)
 
-BEFORE = "26c1e31d9c9e"
+BEFORE = "db015908c40c"  # the revision before the case dates (the factories write today's models)
 STAMPS = {"created_at": "2026-11-03 08:00:00", "updated_at": "2026-11-03 08:00:00"}
 
 
