@@ -55,6 +55,10 @@ STRUCTURED: dict[str, frozenset[str]] = {
     "case_appeal": frozenset({"outcome", "varied_sanction"}),
     "case_fairness_override": frozenset({"check"}),
 }
+# Records of a case these readers do not get at all: whether the employee holds union office is
+# trade-union membership, special personal information (POPIA s26); even the date the union was
+# consulted would tell it.
+WITHHELD_RECORDS = frozenset({"union_consultation"})
 # People on the employee's side, and the notice's language: never shown to these readers.
 ALWAYS_WITHHELD: dict[str, frozenset[str]] = {
     "case_warning": frozenset({"witness_name"}),
@@ -135,6 +139,8 @@ class Shown:
 
     def __getattr__(self, name: str):
         record = self._record
+        if name in WITHHELD_RECORDS:
+            return None
         value = getattr(record, name)
         if isinstance(value, CASE_RECORDS):
             return Shown(value, self._redactor)

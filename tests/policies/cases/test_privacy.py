@@ -20,6 +20,7 @@ from app.policies.cases import services as cases
 from app.policies.cases.models import PolicyCase
 from tests import factories
 from tests.pages import audit_entries, error_next_to, text_of
+from tests.policies.cases.test_document_views import pdf_text
 from tests.policies.conftest import make_approved, make_employee, open_case
 
 TODAY = date(2026, 12, 4)
@@ -305,3 +306,43 @@ def test_marking_entries_are_audited_and_shown_to_auditors_without_their_changes
     login_as("auditor")
     page = client.get("/audit/?action=mark").get_data(as_text=True)
     assert "marked SECRET and holds special personal information" in page and "trade_union" not in page
+
+
+# --- the union question (special personal information) -------------------------------------------------
+
+
+@pytest.fixture
+def shop_steward_case(story_case):
+    from app.common.timeutil import local_today
+    from app.policies.cases.models import CaseUnionConsultation
+
+    cases.decide(story_case, "disciplinary", "Deliberate forwarding of a tender document to a bidder.",
+                 expected_version=story_case.version, actor=None, decided_on=local_today(), today=local_today())
+    db.session.add(CaseUnionConsultation(case_id=story_case.id, union_representative=True, union_name="NEHAWU",
+                                         informed_on=date(2026, 11, 22),
+                                         informed_whom="Mr L. Jacobs (branch secretary)"))
+    db.session.commit()
+    return story_case
+
+
+@pytest.mark.parametrize("role", ["auditor", "security_officer"])
+def test_readers_under_a_pseudonym_do_not_learn_the_employees_union_office(client, login_as, department,
+                                                                           shop_steward_case, role):
+    sign_in(login_as, role, department)
+
+    page = text_of(client.get(f"/cases/{shop_steward_case.id}"))
+    case_file = " ".join(pdf_text(client.get(f"/cases/{shop_steward_case.id}/case-file.pdf")).split())
+
+    assert "NEHAWU" not in page and "shop steward or an office-bearer" not in page
+    assert "trade-union membership, special personal information (POPIA s26)" in page
+    assert "NEHAWU" not in case_file and "special personal information (POPIA s26)" in case_file
+
+
+@pytest.mark.parametrize("role", ["hr_officer", "manager"])
+def test_those_who_run_the_case_see_the_union_and_its_consultation(client, login_as, department, shop_steward_case,
+                                                                   role):
+    sign_in(login_as, role, department)
+
+    page = text_of(client.get(f"/cases/{shop_steward_case.id}"))
+
+    assert "shop steward or an office-bearer or official of NEHAWU" in page
