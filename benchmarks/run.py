@@ -665,6 +665,7 @@ def measure_sign_in(app, workdir: Path, results: Results) -> None:
             email=SIGN_IN_EMAIL, full_name="Bench Sign-in", role=Role.SECURITY_OFFICER.value, department_id=None,
             password=USER_PASSWORD, actor=None, must_change_password=False,
         )
+        db.session.commit()  # the service flushes; the caller of a unit of work commits
         password_hash = user.password_hash
         users = count_of(User)
         samples = measure(lambda: verify_password(password_hash, USER_PASSWORD), runs=10)
