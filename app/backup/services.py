@@ -38,19 +38,12 @@ from app.backup.database import (
 )
 from app.backup.keys import KEPT_KEYS, KeptKey, kept_key
 from app.common import uploads
-from app.common.models import table_of
+from app.common.models import STORED_FILE_COLUMNS, table_of
 from app.common.timeutil import utcnow
-from app.controls.models import EvidenceFile
 from app.extensions import db
-from app.policies.cases.models import CaseEvidence
-from app.policies.models import AcknowledgementSheet, PolicyVersion
 
 DATABASE_FILES = {"sqlite": "database/khusela.sqlite3", "postgresql": "database/khusela.pgdump"}
 
-# Every column that names a stored file by its SHA-256, and what to call its records in a message.
-STORED_FILES = ((EvidenceFile.sha256, "control evidence file"), (CaseEvidence.sha256, "case evidence file"),
-                (PolicyVersion.document_sha256, "document of policy version"),
-                (AcknowledgementSheet.sha256, "signed acknowledgement sheet"))
 
 
 class RestoreRefused(BackupError):
@@ -75,7 +68,8 @@ def read_snapshot(connection: sa.Connection) -> Snapshot:
 def stored_file_references(connection: sa.Connection) -> dict[str, list[str]]:
     """SHA-256 -> the records that name that stored file ("control evidence file 12")."""
     found: dict[str, list[str]] = {}
-    for column, label in STORED_FILES:
+    for stored in STORED_FILE_COLUMNS:  # every column that names a stored file by its SHA-256
+        column, label = stored.sha256, stored.label
         table = column.table
         rows = connection.execute(sa.select(table.c.id, column).where(column.is_not(None)).order_by(table.c.id))
         for record_id, sha256 in rows:

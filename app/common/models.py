@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
@@ -42,6 +43,23 @@ def rows_matched(result: Result[Any]) -> int:
     """How many rows a bulk UPDATE or DELETE matched. Session.execute() is typed for any statement;
     for these it returns a CursorResult, which counts them."""
     return cast(CursorResult[Any], result).rowcount
+
+
+@dataclass(frozen=True)
+class StoredFileColumn:
+    """A column naming a file of the evidence store (app.common.uploads) by its SHA-256."""
+
+    sha256: Any  # the mapped attribute, e.g. EvidenceFile.sha256
+    label: str  # its records in a message: "control evidence file"
+
+
+# Filled by the registers' models (names_stored_files): the one list backups, case retention and
+# the evidence rescan read, so a new kind of stored file is backed up, kept and checked everywhere.
+STORED_FILE_COLUMNS: list[StoredFileColumn] = []
+
+
+def names_stored_files(sha256_column: Any, label: str) -> None:
+    STORED_FILE_COLUMNS.append(StoredFileColumn(sha256_column, label))
 
 
 class RuleError(Exception):

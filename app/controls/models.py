@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, String, Table, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
-from app.common.models import Timestamped, UTCDateTime, Versioned
+from app.common.models import Timestamped, UTCDateTime, Versioned, names_stored_files
 from app.common.timeutil import utcnow
 from app.controls.annex_a import ANNEX_A_CATALOGUE  # noqa: F401  (re-exported: the catalogue's name)
 from app.extensions import Model, db
@@ -333,3 +333,6 @@ class ControlTest(Model, Timestamped):
     result: Mapped[str] = mapped_column(String(24))
     findings: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[str] = mapped_column(Text, default="")
+
+
+names_stored_files(EvidenceFile.sha256, "control evidence file")

@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, Column, Date, ForeignKey, Integer, String, Ta
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.common.models import Timestamped, UTCDateTime, Versioned
+from app.common.models import Timestamped, UTCDateTime, Versioned, names_stored_files
 from app.common.timeutil import utcnow
 from app.extensions import Model, db
 
@@ -198,3 +198,7 @@ class PolicyAcknowledgement(Model):
     sheet_id: Mapped[int | None] = mapped_column(ForeignKey("acknowledgement_sheet.id", ondelete="SET NULL"),
                                                  index=True)
     sheet: Mapped[AcknowledgementSheet | None] = relationship()
+
+
+names_stored_files(PolicyVersion.document_sha256, "document of policy version")
+names_stored_files(AcknowledgementSheet.sha256, "signed acknowledgement sheet")

@@ -14,7 +14,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
-from app.common.models import Timestamped, UTCDateTime, Versioned
+from app.common.models import Timestamped, UTCDateTime, Versioned, names_stored_files
 from app.common.timeutil import utcnow
 from app.extensions import Model
 from app.policies.cases.codes import GoverningCode, code_in_force
@@ -552,3 +552,6 @@ class CaseStatistic(Model):
     closed_year: Mapped[int | None] = mapped_column()
     destroyed_on: Mapped[date] = mapped_column(Date)
     destroyed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+names_stored_files(CaseEvidence.sha256, "case evidence file")

@@ -15,12 +15,10 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common import uploads
-from app.common.models import RuleError
+from app.common.models import STORED_FILE_COLUMNS, RuleError
 from app.common.timeutil import add_months, local_today
-from app.controls.models import EvidenceFile
 from app.extensions import db
 from app.policies.cases.models import CaseEvidence, CaseStatistic, CaseStatus, PolicyCase
-from app.policies.models import AcknowledgementSheet, PolicyVersion
 
 
 def retention_years() -> int:
@@ -53,12 +51,15 @@ def _statistic(case: PolicyCase, actor: User | None, today: date) -> CaseStatist
 
 
 def _file_still_needed(sha256: str, case_id: int) -> bool:
-    """Files are stored once per content: another record may hold the same bytes."""
-    checks = [sa.select(CaseEvidence.id).where(CaseEvidence.sha256 == sha256, CaseEvidence.case_id != case_id),
-              sa.select(EvidenceFile.id).where(EvidenceFile.sha256 == sha256),
-              sa.select(PolicyVersion.id).where(PolicyVersion.document_sha256 == sha256),
-              sa.select(AcknowledgementSheet.id).where(AcknowledgementSheet.sha256 == sha256)]
-    return any(db.session.scalar(check.limit(1)) is not None for check in checks)
+    """Files are stored once per content: another record (of any kind that names stored files, not
+    this case's own evidence) may hold the same bytes."""
+    for stored in STORED_FILE_COLUMNS:
+        check = sa.select(stored.sha256).where(stored.sha256 == sha256)
+        if stored.sha256 is CaseEvidence.sha256:
+            check = check.where(CaseEvidence.case_id != case_id)
+        if db.session.scalar(check.limit(1)) is not None:
+            return True
+    return False
 
 
 def destroy_case(case: PolicyCase, *, actor: User, today: date | None = None) -> CaseStatistic:
