@@ -144,10 +144,14 @@ DEMO_ROLES = {account.email.split("@")[0]: account for account in DEMO_ACCOUNTS}
 
 @pytest.fixture
 def sign_in(page, live_server):
-    """sign_in("auditor") signs the page in as that demo account and waits for the landing page."""
+    """sign_in("auditor") signs the page in as that demo account and waits for the landing page.
+    Whoever was signed in before is signed out first: the page leaves its last address (so that no
+    late response of it sets the old session cookie again) and the cookies are cleared."""
 
     def sign_in_as(role: str):
         account = DEMO_ROLES[role]
+        page.goto("about:blank")
+        page.context.clear_cookies()
         page.goto(live_server("/login"))
         page.get_by_label("Email").fill(account.email)
         page.get_by_label("Password").fill(live_server.password)

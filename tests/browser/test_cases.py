@@ -88,6 +88,7 @@ def test_manager_opens_a_case_from_the_dashboard_finding_the_employee_by_name(pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Open a policy-violation case")
 
     # With JavaScript: typing part of the name in the number field offers the matching staff.
+    page.wait_for_load_state("load")  # the search script is at the end of the page
     page.get_by_label("Employee number").fill(surname[:4])
     # The matches come by fetch after a pause in typing: allow for a busy test machine.
     expect(page.locator(f'#employee-matches option[value="{number}"]')).to_have_count(1, timeout=15_000)

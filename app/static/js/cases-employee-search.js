@@ -49,4 +49,6 @@
     window.clearTimeout(timer);
     timer = window.setTimeout(search, 250);
   });
+  // Typed before this script ran (a slow page): offer the matches for what is there already.
+  search();
 })();
