@@ -226,12 +226,16 @@ def _risk_filters(params: Mapping) -> risk_queries.RiskFilters:
         filters = dataclasses.replace(filters, scope=risk_queries.register_scope(viewer))
     else:
         raise ReportInputError("The risk filters must be the /risks query string or a RiskFilters.")
+    return _with_department(filters, params)
+
+
+def _with_department(filters, params: Mapping):
+    """The filters (of the risk list or the acceptances), their department checked, narrowed to the
+    ``department_id`` parameter when there is one (it overrides the filters' own department)."""
     if filters.department_id is not None and db.session.get(Department, filters.department_id) is None:
         raise ReportNotFound(f"There is no department with id {filters.department_id}.")
     department = _department(params)
-    if department is not None:
-        filters = dataclasses.replace(filters, department_id=department.id)
-    return filters
+    return dataclasses.replace(filters, department_id=department.id) if department is not None else filters
 
 
 def _filters_label(filters: risk_queries.RiskFilters) -> str:
@@ -469,12 +473,7 @@ def _acceptance_filters(params: Mapping) -> risk_queries.AcceptanceFilters:
     if filters is not None and not isinstance(filters, Mapping):
         raise ReportInputError("The acceptance filters must be the /risks/acceptances query string.")
     filters = risk_queries.AcceptanceFilters.from_args(filters or {}, viewer=_viewer(params))
-    if filters.department_id is not None and db.session.get(Department, filters.department_id) is None:
-        raise ReportNotFound(f"There is no department with id {filters.department_id}.")
-    department = _department(params)
-    if department is not None:
-        filters = dataclasses.replace(filters, department_id=department.id)
-    return filters
+    return _with_department(filters, params)
 
 
 def _acceptance_filters_label(filters: risk_queries.AcceptanceFilters) -> str:
