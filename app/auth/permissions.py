@@ -55,6 +55,9 @@ CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
 CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
 CASE_DESTROY = "case.destroy"  # destroy closed cases past their retention period (POPIA s14)
 CASE_RELEASE = "case.release"  # release a case's evidence files to auditors for an audit (POPIA)
+# The management system as a whole: the certification-evidence page (app.isms) lists to each reader
+# the artefacts their other permissions let them open.
+ISMS_VIEW = "isms.view"
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -100,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
     CASE_RELEASE: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    ISMS_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),
