@@ -60,3 +60,17 @@ ROLE_COLUMNS = [
     Column("Responsibilities", lambda h: h.role.responsibilities, 60),
     Column("Authority", lambda h: h.role.authority, 50),
 ]
+
+# The issued versions of the scope statement, newest first: its version history (4.3, 7.5).
+SCOPE_VERSION_COLUMNS = [
+    Column("Version", lambda s: s.number, 8),
+    Column("Approved on", lambda s: s.approved_on, 12),
+    Column("Approved by", lambda s: _name(s.approved_by), 24),
+    Column("Approval note", lambda s: s.approval_note, 40),
+    Column("What it changed", lambda s: s.change_note, 40),
+    Column("In scope", lambda s: s.in_scope, 60),
+    Column("Out of scope", lambda s: s.out_of_scope, 40),
+    Column("Boundaries", lambda s: s.boundaries, 40),
+    Column("Interfaces and dependencies", lambda s: s.interfaces, 40),
+    Column("Exclusions", lambda s: "; ".join(f"{e['what']}: {e['reason']}" for e in s.exclusions), 40),
+]

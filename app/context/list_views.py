@@ -42,12 +42,15 @@ def issues():
     today = local_today()
     filters = queries.issue_filters(request.args)
     statement = queries.issues(filters, today)
-    options = {"sort_columns": queries.ISSUE_SORT_COLUMNS, "default_sort": "review", "tiebreaker": ContextIssue.id}
     fmt = requested_export()
     if fmt:
-        return audited_export(all_matching(statement, **options), ISSUE_COLUMNS, fmt, "khusela-context-issues",
+        rows = all_matching(statement, sort_columns=queries.ISSUE_SORT_COLUMNS, default_sort="review",
+                            tiebreaker=ContextIssue.id)
+        return audited_export(rows, ISSUE_COLUMNS, fmt, "khusela-context-issues",
                               entity_type="context_issue", what="internal and external issues")
-    return render_template("context/issues.html", listing=Listing.from_request(statement, **options),
+    listing = Listing.from_request(statement, sort_columns=queries.ISSUE_SORT_COLUMNS, default_sort="review",
+                                   tiebreaker=ContextIssue.id)
+    return render_template("context/issues.html", listing=listing,
                            filters=filters, choices=_choices(IssueKind), today=today)
 
 
@@ -57,16 +60,18 @@ def parties():
     today = local_today()
     filters = queries.party_filters(request.args)
     statement = queries.parties(filters, today)
-    options = {"sort_columns": queries.PARTY_SORT_COLUMNS, "default_sort": "name", "tiebreaker": InterestedParty.id}
     fmt = requested_export()
-    if fmt and request.args.get("rows") == "requirements":
-        rows = queries.requirements_of(all_matching(statement, **options))
-        return audited_export(rows, REQUIREMENT_COLUMNS, fmt, "khusela-interested-party-requirements",
-                              entity_type="party_requirement", what="requirements of interested parties")
     if fmt:
-        return audited_export(all_matching(statement, **options), PARTY_COLUMNS, fmt, "khusela-interested-parties",
+        rows = all_matching(statement, sort_columns=queries.PARTY_SORT_COLUMNS, default_sort="name",
+                            tiebreaker=InterestedParty.id)
+        if request.args.get("rows") == "requirements":
+            return audited_export(queries.requirements_of(rows), REQUIREMENT_COLUMNS, fmt,
+                                  "khusela-interested-party-requirements", entity_type="party_requirement",
+                                  what="requirements of interested parties")
+        return audited_export(rows, PARTY_COLUMNS, fmt, "khusela-interested-parties",
                               entity_type="interested_party", what="interested parties")
-    listing = Listing.from_request(statement, **options)
+    listing = Listing.from_request(statement, sort_columns=queries.PARTY_SORT_COLUMNS, default_sort="name",
+                                   tiebreaker=InterestedParty.id)
     return render_template("context/parties.html", listing=listing, filters=filters, choices=_choices(PartyKind),
                            today=today, requirements_export={
                                fmt: listing.url_for_export(fmt) + "&rows=requirements" for fmt in ("csv", "xlsx")})

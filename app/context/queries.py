@@ -107,7 +107,10 @@ def owners() -> list[User]:
 
 def requirements_of(parties: list[InterestedParty]) -> list[tuple[InterestedParty, PartyRequirement | None]]:
     """One row per requirement (a party without any on a row of its own): the requirements' export."""
-    return [(party, requirement) for party in parties for requirement in (party.requirements or [None])]
+    rows: list[tuple[InterestedParty, PartyRequirement | None]] = []
+    for party in parties:
+        rows.extend([(party, requirement) for requirement in party.requirements] or [(party, None)])
+    return rows
 
 
 # --- reminders and the hub ---------------------------------------------------------------------------
@@ -172,7 +175,10 @@ class RoleHolding:
 
 
 def holdings(every_role: list[IsmsRole]) -> list[RoleHolding]:
-    return [RoleHolding(role, assignment) for role in every_role for assignment in (role.assignments or [None])]
+    rows: list[RoleHolding] = []
+    for role in every_role:
+        rows.extend([RoleHolding(role, assignment) for assignment in role.assignments] or [RoleHolding(role, None)])
+    return rows
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ Each write checks its rules, records its audit entry and flushes; the caller com
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -69,7 +70,7 @@ def _review_on(problems: Problems, review_on: date | None, kept: date | None, to
                                       f"choose {today.isoformat()} or later."))
 
 
-def _choice(problems: Problems, name: str, value: str, allowed: type, message: str) -> None:
+def _choice(problems: Problems, name: str, value: str, allowed: type[enum.StrEnum], message: str) -> None:
     if value not in {member.value for member in allowed}:
         problems.append((name, message))
 
