@@ -41,14 +41,19 @@ def start_draft():
     return redirect(url_for("context.edit_draft"))
 
 
-def _draft_or_404():
-    return scope.draft() or abort(404)
+def _draft_or_back():
+    """The draft; without one, back to the scope page, which offers to start it."""
+    draft = scope.draft()
+    if draft is None:
+        flash("No version of the scope statement is being drafted: start one first.", "info")
+        abort(redirect(url_for("context.scope_page"), 303))
+    return draft
 
 
 @bp.route("/scope/draft/edit", methods=["GET", "POST"])
 @permission_required(CONTEXT_EDIT)
 def edit_draft():
-    draft = _draft_or_404()
+    draft = _draft_or_back()
     form = ScopeDraftForm(obj=draft if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(draft.version)
@@ -77,7 +82,7 @@ def edit_draft():
 @bp.route("/scope/draft/issue", methods=["GET", "POST"])
 @permission_required(SCOPE_APPROVE)
 def issue_draft():
-    draft = _draft_or_404()
+    draft = _draft_or_back()
     form = IssueScopeForm()
     if request.method == "GET":
         form.version.data, form.approved_on.data = str(draft.version), local_today()
@@ -100,7 +105,7 @@ def _render_issue(form: IssueScopeForm, draft, status: int = 200):
 @bp.post("/scope/draft/discard")
 @permission_required(CONTEXT_EDIT)
 def discard_draft():
-    draft = _draft_or_404()
+    draft = _draft_or_back()
     form = DeleteForm()
     if not form.validate_on_submit():
         flash("The form had expired; the draft was kept. Try again.", "danger")
