@@ -144,7 +144,7 @@ SCOPE_V2_CHANGES = {
 }
 
 # role, responsibilities, authority, [(email, months ago started, months ago ended or None, note)]
-ROLES = [
+ROLES: list[tuple[str, str, str, list[tuple[str, int, int | None, str]]]] = [
     ("ISMS manager", "Runs the ISMS day to day: keeps the context, scope, risk register and SoA current; plans "
      "internal audits and management reviews; reports to the ISMS forum.",
      "Approves the scope statement and the Statement of Applicability on behalf of the forum.",

@@ -21,7 +21,8 @@ DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 def posted(**values) -> dict:
     """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
-            "policy_review_months": "12", "scope_review_months": "12", "pack_retention_days": "14", "session_lifetime_hours": "12",
+            "policy_review_months": "12", "scope_review_months": "12", "pack_retention_days": "14",
+            "session_lifetime_hours": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
 

@@ -16,7 +16,7 @@ from tests.pages import only_entry
 
 
 def problems(error) -> dict:
-    return {name: message for name, message in error.value.problems}
+    return dict(error.value.problems)
 
 
 def issue_input(owner, today, **changes) -> services.IssueInput:
