@@ -58,6 +58,11 @@ CASE_RELEASE = "case.release"  # release a case's evidence files to auditors for
 # The management system as a whole: the certification-evidence page (app.isms) lists to each reader
 # the artefacts their other permissions let them open.
 ISMS_VIEW = "isms.view"
+# Context and scope of the ISMS (issue 19, part 1: ISO/IEC 27001 4.1-4.3, 5.3): issues, interested parties
+# and their requirements, the scope statement, information-security roles. Auditors read, never write.
+CONTEXT_VIEW = "context.view"
+CONTEXT_EDIT = "context.edit"  # issues, parties, requirements, the scope draft, ISMS roles and who holds them
+SCOPE_APPROVE = "scope.approve"  # issue the scope statement's draft as an approved, frozen version
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -104,6 +109,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
     CASE_RELEASE: frozenset({Role.ADMIN, Role.HR_OFFICER}),
     ISMS_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    # Context and scope (issue 19, part 1). HR officers run cases, not the ISMS: they do not need it.
+    CONTEXT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    CONTEXT_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    SCOPE_APPROVE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

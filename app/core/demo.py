@@ -114,6 +114,9 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.cases.demo import seed_demo_cases
 
     added.extend(seed_demo_cases())
+    from app.context.demo import seed_demo_context  # after the controls its requirements are met by
+
+    added.extend(seed_demo_context())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from app.admin import settings
 from app.assets import queries as asset_queries
 from app.assets.models import Asset
 from app.audit import verification
@@ -30,6 +31,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     AUDIT_VIEW,
     CASE_VIEW,
+    CONTEXT_VIEW,
     CONTROL_VIEW,
     POLICY_ACKNOWLEDGEMENTS,
     POLICY_VIEW,
@@ -38,6 +40,9 @@ from app.auth.permissions import (
     user_can,
 )
 from app.common.timeutil import to_local
+from app.context import queries as context_queries
+from app.context import scope as scope_rules
+from app.context.models import ContextIssue, InterestedParty, PartyRequirement, RoleAssignment
 from app.controls import soa as soa_rules
 from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
 from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
@@ -127,6 +132,47 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 def _gaps(*candidates: tuple[int, str, Link | None]) -> tuple[Gap, ...]:
     """The candidates whose count is above zero: (count, text, link)."""
     return tuple(Gap(text, link) for count, text, link in candidates if count)
+
+
+# --- context, scope and roles (4.1-4.3, 5.3) --------------------------------------------------------
+
+
+def context_state(user: User, today: date) -> State:
+    counts = context_queries.counts(today)
+    last = max(filter(None, (db.session.scalar(sa.select(sa.func.max(model.updated_at)))
+                             for model in (ContextIssue, InterestedParty, PartyRequirement))), default=None)
+    parties = counted(counts.parties, "interested party", "interested parties")
+    return State(f"{counted(counts.issues, 'issue')}, {parties} with {counted(counts.requirements, 'requirement')}",
+                 last,
+                 _gaps((counts.issues_overdue, f"{counted(counts.issues_overdue, 'issue')} past their review date",
+                        Link("Show them", "context.issues", {"overdue": 1})),
+                       (counts.parties_overdue, f"{counted(counts.parties_overdue, 'party', 'parties')} past their "
+                                                "review date", Link("Show them", "context.parties",
+                                                                    {"overdue": 1})),
+                       (counts.requirements_open, f"{counted(counts.requirements_open, 'requirement')} not yet "
+                                                  "addressed by the ISMS", Link("Parties", "context.parties"))),
+                 missing=counts.issues == 0 or counts.parties == 0)
+
+
+def scope_state(user: User, today: date) -> State:
+    latest = scope_rules.latest_issued()
+    if latest is None:
+        return State("No scope statement issued yet", None, missing=True)
+    due = scope_rules.review_due_on(latest, settings.get(settings.SCOPE_REVIEW_MONTHS))
+    approver = latest.approved_by.full_name if latest.approved_by else "—"
+    return State(f"Version {latest.number} approved on {latest.approved_on:%d %b %Y} by {approver}", latest.issued_at,
+                 (Gap(f"Its review was due on {due:%d %b %Y}", Link("Scope", "context.scope_page")),)
+                 if due is not None and due < today else ())
+
+
+def roles_state(user: User, today: date) -> State:
+    every_role = context_queries.roles()
+    unheld = [role.name for role in every_role
+              if not any(a.starts_on <= today and (a.ends_on is None or a.ends_on >= today) for a in role.assignments)]
+    last = db.session.scalar(sa.select(sa.func.max(RoleAssignment.updated_at)))
+    return State(f"{counted(len(every_role), 'ISMS role')} and who holds each, with the control owners", last,
+                 tuple(Gap(f"Nobody holds the role {name} today", Link("Roles", "context.roles")) for name in unheld),
+                 missing=not every_role)
 
 
 # --- risks (6.1.2, 6.1.3, 8.2, 8.3) ----------------------------------------------------------------
@@ -320,6 +366,13 @@ def audit_trail_state(user: User, today: date) -> State:
 PDF = "PDF"
 
 ARTEFACTS: tuple[Artefact, ...] = (
+    Artefact("context", "Context: issues and interested parties", ("4.1", "4.2"), (), CONTEXT_VIEW,
+             (Link("Issues", "context.issues"), Link("Interested parties", "context.parties"),
+              Link(PDF, "reports.isms_context")), context_state),
+    Artefact("scope", "ISMS scope statement and its versions", ("4.3",), (), CONTEXT_VIEW,
+             (Link("Scope", "context.scope_page"), Link("Issued versions", "context.scope_versions")), scope_state),
+    Artefact("roles", "Information security roles", ("5.3",), (), CONTEXT_VIEW,
+             (Link("Roles", "context.roles"),), roles_state),
     Artefact("policies", "Information security policies", ("5.2", "7.5"), ("5.1",), POLICY_VIEW,
              (Link("Policies", "policies.index"),), policy_state),
     Artefact("acknowledgements", "Policy acknowledgements", ("7.3",), ("6.3",), POLICY_ACKNOWLEDGEMENTS,

@@ -27,6 +27,16 @@ from app.audit.exports import auditors_columns
 from app.common import signing, uploads
 from app.common.export import Column, csv_bytes, csv_chunks, xlsx_bytes
 from app.common.timeutil import local_today, to_local, utcnow
+from app.context import queries as context_queries
+from app.context import scope as context_scope
+from app.context.exports import (
+    ISSUE_COLUMNS,
+    PARTY_COLUMNS,
+    REQUIREMENT_COLUMNS,
+    ROLE_COLUMNS,
+    SCOPE_VERSION_COLUMNS,
+)
+from app.context.models import ContextIssue, InterestedParty
 from app.controls import soa
 from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_COLUMNS, soa_columns
 from app.controls.models import EvidenceKind
@@ -292,6 +302,10 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
         latest = issued[0]
         reports.append((f"reports/statement-of-applicability-v{latest.number}.pdf", "soa",
                         {"version_id": latest.id}, {"type": "report", "report": "soa", "soa_version": latest.number}))
+    if _has_context():
+        # The ISMS's context (4.1-4.3, 5.3) is organisation-wide: in every pack, whatever the scope.
+        reports.append(("reports/isms-context-and-scope.pdf", "isms_context", {},
+                        {"type": "report", "report": "isms_context"}))
     if contents.assets:
         reports.append(("reports/asset-register.pdf", "asset_register", dict(department),
                         {"type": "report", "report": "asset_register", **department}))
@@ -384,6 +398,39 @@ def _acknowledgement_registers(contents: Contents) -> list[Extract]:
     return files
 
 
+def _has_context() -> bool:
+    counts = context_queries.counts(local_today())
+    return bool(counts.issues or counts.parties or context_scope.latest_issued() or context_queries.roles())
+
+
+def _context_extracts(contents: Contents) -> list[Extract]:
+    """The context of the ISMS, organisation-wide whatever the pack's scope: every issue and interested
+    party (retired ones too, as history), each party's requirements, the roles and who held them, and
+    the issued versions of the scope statement."""
+    today = local_today()
+    every = context_queries.ContextFilters(status=context_queries.STATUS_ANY)
+    issues = list(db.session.scalars(context_queries.issues(every, today).order_by(
+        ContextIssue.kind, ContextIssue.id)))
+    parties = list(db.session.scalars(context_queries.parties(every, today).order_by(
+        InterestedParty.name)))
+    tables = [
+        ("context-issues", "Issues", issues, ISSUE_COLUMNS),
+        ("interested-parties", "Interested parties", parties, PARTY_COLUMNS),
+        ("interested-party-requirements", "Requirements", context_queries.requirements_of(parties),
+         REQUIREMENT_COLUMNS),
+        ("isms-roles", "ISMS roles", context_queries.holdings(context_queries.roles()), ROLE_COLUMNS),
+        ("scope-statement-versions", "Scope versions", context_scope.issued_versions(), SCOPE_VERSION_COLUMNS),
+    ]
+    files = []
+    for stem, title, rows, columns in tables:
+        if not rows:
+            continue
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
+
+
 # What extracts/ holds, one function per register, each returning (path, file, source): a register
 # added to packs (the acceptance register, ...) is one more function here. Paths already in packs
 # are never renamed: auditors' checklists and scripts name them.
@@ -391,6 +438,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
     _acknowledgement_registers,
+    _context_extracts,
 )
 
 

@@ -18,6 +18,8 @@ class Kind(enum.StrEnum):
     WARNING_LAPSING = "warning_lapsing"
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
+    CONTEXT_REVIEW = "context_review"  # an issue or interested party of the ISMS (27001 4.1, 4.2)
+    SCOPE_REVIEW = "scope_review"  # the ISMS scope statement (27001 4.3)
     DIGEST = "digest"
 
     @property
@@ -41,6 +43,8 @@ _LABELS = {
     Kind.WARNING_LAPSING: "Warnings lapsing",
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.CONTEXT_REVIEW: "Reviews of ISMS issues and interested parties due",
+    Kind.SCOPE_REVIEW: "ISMS scope statement review due",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -57,5 +61,7 @@ _RECIPIENTS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.CONTEXT_REVIEW: "the issue's or the party's owner",
+    Kind.SCOPE_REVIEW: "whoever approved the version in force (else the security officers)",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -20,11 +20,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
+from app.admin import settings
 from app.assets import queries as asset_queries
 from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth.models import Role, User
 from app.common.timeutil import local_today
+from app.context import queries as context_queries
+from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
 from app.policies import services as policy_services
@@ -50,6 +53,8 @@ LEAD_DAYS = {
     Kind.WARNING_LAPSING: 30,
     Kind.SUSPENSION_WITHOUT_HEARING: 7,
     Kind.END_OF_SUPPORT: 90,
+    Kind.CONTEXT_REVIEW: 14,
+    Kind.SCOPE_REVIEW: 30,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -270,6 +275,49 @@ def end_of_support(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+def context_reviews(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for issue in context_queries.issue_reviews_due(until):
+        due_on = _due(issue.review_on, f"Issue {issue.id}")
+        stage = _stage(due_on, today)
+        title = (f"Review of the issue “{issue.title}” overdue since {due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Review of the issue “{issue.title}” due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.CONTEXT_REVIEW, f"context-issue:{issue.id}:{stage}", due_on, title[:200],
+            "Check that the issue and what it means for information security still hold, then set the next "
+            "review date (or retire the issue).", _path("context.issue", issue_id=issue.id)),
+            _recipients(issue.owner_id)))
+    for party in context_queries.party_reviews_due(until):
+        due_on = _due(party.review_on, f"Interested party {party.id}")
+        stage = _stage(due_on, today)
+        title = (f"Review of {party.name} as an interested party overdue since {due_on:%d %b %Y}"
+                 if stage == "overdue" else f"Review of {party.name} as an interested party due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.CONTEXT_REVIEW, f"interested-party:{party.id}:{stage}", due_on, title[:200],
+            "Check their requirements and whether the ISMS still addresses them, then set the next review date.",
+            _path("context.party", party_id=party.id)), _recipients(party.owner_id)))
+    return reminders
+
+
+def scope_review(today: date, until: date) -> list[Reminder]:
+    """The scope statement in force is reviewed SCOPE_REVIEW_MONTHS after its approval (27001 4.3)."""
+    latest = context_scope.latest_issued()
+    due_on = context_scope.review_due_on(latest, settings.get(settings.SCOPE_REVIEW_MONTHS))
+    if latest is None or due_on is None or due_on > until:
+        return []
+    stage = _stage(due_on, today)
+    title = (f"Review of the ISMS scope statement overdue since {due_on:%d %b %Y}" if stage == "overdue"
+             else f"Review of the ISMS scope statement due on {due_on:%d %b %Y}")
+    approver = latest.approved_by_id if latest.approved_by and latest.approved_by.active else None
+    officers = [] if approver else list(db.session.scalars(sa.select(User.id).where(
+        User.role == Role.SECURITY_OFFICER.value, User.active.is_(True)).order_by(User.id)))
+    return [Reminder(Message(
+        Kind.SCOPE_REVIEW, f"scope-statement:{latest.number}:{stage}", due_on, title,
+        f"Version {latest.number} was approved on {latest.approved_on:%d %b %Y}. Review it: draft a new version "
+        "and approve it (unchanged, if the scope still holds).", _path("context.scope_page")),
+        _recipients(approver, *officers))]
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -282,6 +330,8 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.WARNING_LAPSING: warnings_lapsing,
     Kind.SUSPENSION_WITHOUT_HEARING: suspensions_without_hearing,
     Kind.END_OF_SUPPORT: end_of_support,
+    Kind.CONTEXT_REVIEW: context_reviews,
+    Kind.SCOPE_REVIEW: scope_review,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

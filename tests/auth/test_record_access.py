@@ -262,6 +262,16 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("evidence_id",): NoPerRecordScope("Control evidence is part of the catalogue, read as a whole."),
     ("file_id",): NoPerRecordScope("A file of control evidence: as the catalogue."),
     ("number",): NoPerRecordScope("An issued SoA version: read as a whole by holders of soa.view."),
+    ("issue_id",): NoPerRecordScope("The ISMS's issues are read whole by every holder of context.view; only "
+                                   "context.edit (admin, security officer) writes, to any of them."),
+    ("party_id",): NoPerRecordScope("Interested parties: as the issues of the ISMS's context."),
+    ("party_id", "requirement_id"): NoPerRecordScope("A requirement of an interested party: as parties; one of "
+                                                     "another party is 404 (context.services.requirement_of)."),
+    ("scope_number",): NoPerRecordScope("An issued version of the ISMS scope statement: read whole by holders of "
+                                        "context.view."),
+    ("role_id",): NoPerRecordScope("An ISMS role: as the context; only context.edit changes it."),
+    ("role_id", "assignment_id"): NoPerRecordScope("Who holds an ISMS role: as roles; an appointment to another "
+                                                   "role is 404 (context.services.assignment_of)."),
     ("policy_id",): NoPerRecordScope("Every role reads the policies in force; editors keep them all."),
     ("policy_id", "version_id"): NoPerRecordScope("A version of a policy: as policies."),
     ("policy_id", "version_id", "clause_id"): NoPerRecordScope("A clause of a policy version: as policies."),
