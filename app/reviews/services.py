@@ -101,8 +101,8 @@ class ReviewFilters:
         return cls(year=int(year) if year.isdigit() and 1900 < int(year) < 3000 else None,
                    status=status if status in set(ReviewStatus) else "")
 
-    def conditions(self) -> list:
-        conditions = []
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        conditions: list[sa.ColumnElement[bool]] = []
         if self.year:
             conditions.append(ManagementReview.meeting_on.between(date(self.year, 1, 1), date(self.year, 12, 31)))
         if self.status:
@@ -310,7 +310,7 @@ def compile_pack(review: ManagementReview, *, as_of: date | None, actor: User | 
     return pack
 
 
-def record_minutes(review: ManagementReview, minutes: str, *, expected_version, actor: User,
+def record_minutes(review: ManagementReview, minutes: str, *, expected_version, actor: User | None,
                    today: date | None = None) -> None:
     """The meeting was held: its minutes recorded, its pack frozen. Minutes may be corrected until approval."""
     today = today or local_today()

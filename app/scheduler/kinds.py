@@ -18,6 +18,10 @@ class Kind(enum.StrEnum):
     WARNING_LAPSING = "warning_lapsing"
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
+    # Management review (issue 19, part 5)
+    MANAGEMENT_REVIEW = "management_review"
+    REVIEW_ACTION = "review_action"
+    REVIEW_NOT_HELD = "review_not_held"
     DIGEST = "digest"
 
     @property
@@ -41,6 +45,9 @@ _LABELS = {
     Kind.WARNING_LAPSING: "Warnings lapsing",
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.MANAGEMENT_REVIEW: "Management reviews coming up",
+    Kind.REVIEW_ACTION: "Management review actions due or overdue",
+    Kind.REVIEW_NOT_HELD: "No management review held for the set interval",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -57,5 +64,8 @@ _RECIPIENTS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.MANAGEMENT_REVIEW: "the review's chair and the security officers",
+    Kind.REVIEW_ACTION: "the action's owner",
+    Kind.REVIEW_NOT_HELD: "the security officers",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

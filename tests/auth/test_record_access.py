@@ -28,10 +28,10 @@ from flask import abort
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
-    RISK_ACCEPT,
-    RISK_APPROVE_PLAN,
     REVIEW_ACTION_UPDATE,
     REVIEW_APPROVE,
+    RISK_ACCEPT,
+    RISK_APPROVE_PLAN,
     RISK_EDIT,
     ROLE_PERMISSIONS,
 )
@@ -50,9 +50,9 @@ from app.policies.cases.models import (
     PolicyCase,
 )
 from app.reports import prepared
+from app.reports.models import PreparedDocument
 from app.reviews import services as review_services
 from app.reviews.models import ReviewAction
-from app.reports.models import PreparedDocument
 from app.risks import services as risk_services
 from app.scheduler import services as notification_services
 from tests import factories
