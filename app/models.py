@@ -50,6 +50,7 @@ from app.policies.models import (  # noqa: F401
     PolicyVersion,
 )
 from app.reports.models import EvidencePack, PreparedDocument  # noqa: F401
+from app.reviews.models import ManagementReview, ReviewAction, ReviewPack  # noqa: F401
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     PlanApproval,

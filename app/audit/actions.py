@@ -75,3 +75,8 @@ class AuditAction(enum.StrEnum):
     MFA_RESET = "mfa_reset"
     DEACTIVATE = "deactivate"
     REACTIVATE = "reactivate"
+
+    # Management review (issue 19, part 5)
+    COMPILE = "compile"  # a management review's inputs compiled into its pack
+    HOLD = "hold"  # a management review's minutes recorded: the meeting was held, its pack frozen
+    APPROVE = "approve"  # a management review approved by its chair or a security officer

@@ -117,6 +117,9 @@ def seed_demo(password: str) -> list[str]:
     from app.context.demo import seed_demo_context  # after the controls its requirements are met by
 
     added.extend(seed_demo_context())
+    from app.reviews.demo import seed_demo_reviews  # last: its packs read every register above
+
+    added.extend(seed_demo_reviews())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush

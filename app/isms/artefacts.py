@@ -35,6 +35,7 @@ from app.auth.permissions import (
     CONTROL_VIEW,
     POLICY_ACKNOWLEDGEMENTS,
     POLICY_VIEW,
+    REVIEW_VIEW,
     RISK_VIEW,
     SOA_VIEW,
     user_can,
@@ -52,6 +53,9 @@ from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyVersion
 from app.reports.documents import untreated_risks
+from app.reviews import services as review_services
+from app.reviews.models import OPEN_ACTION_STATUSES as REVIEW_OPEN_ACTIONS
+from app.reviews.models import ManagementReview, ReviewAction, ReviewStatus
 from app.risks import queries as risk_queries
 from app.risks.matrices import current_matrix
 from app.risks.models import PlanApproval, Risk, RiskAcceptance, RiskStatus, TreatmentAction
@@ -348,6 +352,27 @@ def discipline_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
 
 
+# --- management review (9.3) ---------------------------------------------------------------------------
+
+
+def review_state(user: User, today: date) -> State:
+    last_held = review_services.last_held_on()
+    overdue_since = review_services.review_overdue_since(today)
+    actions_late = _count(sa.select(ReviewAction.id).where(ReviewAction.status.in_(REVIEW_OPEN_ACTIONS),
+                                                           ReviewAction.due_on < today))
+    unapproved = _count(sa.select(ManagementReview.id).where(ManagementReview.status == ReviewStatus.HELD.value))
+    last = db.session.scalar(sa.select(sa.func.max(ManagementReview.updated_at)))
+    if last_held is None:
+        return State("No management review held yet", last, missing=True)
+    return State(f"Last review held on {last_held:%d %b %Y}, with its compiled pack, minutes and actions", last,
+                 _gaps((int(overdue_since is not None), f"The next review was due on {overdue_since:%d %b %Y}"
+                        if overdue_since else "", Link("Reviews", "reviews.index")),
+                       (unapproved, f"{counted(unapproved, 'review')} held but not yet approved",
+                        Link("Reviews", "reviews.index")),
+                       (actions_late, f"{counted(actions_late, 'review action')} past their due date",
+                        Link("Actions", "reviews.actions"))))
+
+
 # --- the audit trail (A.8.15) -------------------------------------------------------------------------
 
 
@@ -399,6 +424,9 @@ ARTEFACTS: tuple[Artefact, ...] = (
              (Link("Assets", "assets.index"), Link(PDF, "reports.asset_register")), asset_state),
     Artefact("discipline", "Disciplinary records", (), ("6.4",), CASE_VIEW,
              (Link("Cases", "cases.index"),), discipline_state),
+    Artefact("management-review", "Management reviews", ("9.3", "5.1"), (), REVIEW_VIEW,
+             (Link("Reviews", "reviews.index"), Link("Review actions", "reviews.actions"),
+              Link("Compare reviews", "reviews.compare")), review_state),
     Artefact("audit-trail", "Audit trail", ("7.5",), ("8.15",), AUDIT_VIEW,
              (Link("Audit log", "audit.index"),), audit_trail_state),
 )

@@ -45,6 +45,10 @@ from app.extensions import db
 from app.policies import services as policies
 from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
+from app.reviews import services as reviews
+from app.reviews.exports import ACTION_COLUMNS as REVIEW_ACTION_COLUMNS
+from app.reviews.exports import REVIEW_COLUMNS as MANAGEMENT_REVIEW_COLUMNS
+from app.reviews.models import ManagementReview
 from app.risks import queries as risk_queries
 from app.risks.exports import acceptance_columns, risk_columns
 from app.risks.matrices import current_matrix
@@ -431,6 +435,42 @@ def _context_extracts(contents: Contents) -> list[Extract]:
     return files
 
 
+def _management_reviews(contents: Contents) -> list[Extract]:
+    """Management review (9.3): the reviews held (with their minutes) and their actions as CSV and XLSX,
+    and each held review's pack PDF as it was made from its frozen figures. ISMS-wide: in a pack of the
+    whole ISMS or of a date range (reviews whose meeting falls in it), not in one of chosen controls or
+    a department."""
+    scope = contents.scope
+    if scope.controls or scope.department_id:
+        return []
+    held = [review for review in reviews.held_reviews()
+            if (not scope.date_from or review.meeting_on >= scope.date_from)
+            and (not scope.date_to or review.meeting_on <= scope.date_to)]
+    if not held:
+        return []
+    ids = {review.id for review in held}
+    rows = [row for row in db.session.execute(reviews.filtered_reviews(reviews.ReviewFilters())
+                                              .order_by(ManagementReview.meeting_on))
+            if row.ManagementReview.id in ids]
+    actions = [action for action in db.session.scalars(reviews.all_actions()) if action.review_id in ids]
+    files: list[Extract] = []
+    tables = (("management-reviews", "Management reviews", rows, MANAGEMENT_REVIEW_COLUMNS),
+              ("management-review-actions", "Review actions", actions, REVIEW_ACTION_COLUMNS))
+    for stem, title, table_rows, columns in tables:
+        source = {"type": "extract", "register": stem, "rows": len(table_rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(table_rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(table_rows, columns, title), source))
+    for review in held:
+        pack = review.pack
+        if pack is None or not pack.pdf_sha256 or pack.pdf is None:
+            continue
+        files.append((f"reports/management-reviews/{review.meeting_on.isoformat()}-{_safe_name(review.title, 60)}.pdf",
+                      pack.pdf, {"type": "management_review_pack", "review": review.title,
+                                 "meeting_on": review.meeting_on.isoformat(), "as_of": pack.as_of.isoformat(),
+                                 "recorded_sha256": pack.pdf_sha256}))
+    return files
+
+
 # What extracts/ holds, one function per register, each returning (path, file, source): a register
 # added to packs (the acceptance register, ...) is one more function here. Paths already in packs
 # are never renamed: auditors' checklists and scripts name them.
@@ -439,6 +479,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _soa_history,
     _acknowledgement_registers,
     _context_extracts,
+    _management_reviews,
 )
 
 

@@ -20,6 +20,10 @@ class Kind(enum.StrEnum):
     END_OF_SUPPORT = "end_of_support"
     CONTEXT_REVIEW = "context_review"  # an issue or interested party of the ISMS (27001 4.1, 4.2)
     SCOPE_REVIEW = "scope_review"  # the ISMS scope statement (27001 4.3)
+    # Management review (issue 19, part 5)
+    MANAGEMENT_REVIEW = "management_review"
+    REVIEW_ACTION = "review_action"
+    REVIEW_NOT_HELD = "review_not_held"
     DIGEST = "digest"
 
     @property
@@ -45,6 +49,9 @@ _LABELS = {
     Kind.END_OF_SUPPORT: "Items reaching end of support",
     Kind.CONTEXT_REVIEW: "Reviews of ISMS issues and interested parties due",
     Kind.SCOPE_REVIEW: "ISMS scope statement review due",
+    Kind.MANAGEMENT_REVIEW: "Management reviews coming up",
+    Kind.REVIEW_ACTION: "Management review actions due or overdue",
+    Kind.REVIEW_NOT_HELD: "No management review held for the set interval",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -63,5 +70,8 @@ _RECIPIENTS = {
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
     Kind.CONTEXT_REVIEW: "the issue's or the party's owner",
     Kind.SCOPE_REVIEW: "whoever approved the version in force (else the security officers)",
+    Kind.MANAGEMENT_REVIEW: "the review's chair and the security officers",
+    Kind.REVIEW_ACTION: "the action's owner",
+    Kind.REVIEW_NOT_HELD: "the security officers",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

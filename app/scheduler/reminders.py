@@ -34,6 +34,7 @@ from app.policies import services as policy_services
 from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
 from app.policies.cases import services as case_services
+from app.reviews import services as review_services
 from app.risks import authority as risk_authority
 from app.risks import queries as risk_queries
 from app.scheduler import mail, services
@@ -55,6 +56,9 @@ LEAD_DAYS = {
     Kind.END_OF_SUPPORT: 90,
     Kind.CONTEXT_REVIEW: 14,
     Kind.SCOPE_REVIEW: 30,
+    Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (reviews.services.REMINDER_DAYS)
+    Kind.REVIEW_ACTION: 7,
+    Kind.REVIEW_NOT_HELD: 0,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -316,6 +320,49 @@ def scope_review(today: date, until: date) -> list[Reminder]:
         f"Version {latest.number} was approved on {latest.approved_on:%d %b %Y}. Review it: draft a new version "
         "and approve it (unchanged, if the scope still holds).", _path("context.scope_page")),
         _recipients(approver, *officers))]
+# --- management review (issue 19, part 5) ----------------------------------------------------------
+
+
+def management_reviews(today: date, until: date) -> list[Reminder]:
+    """A review planned within the setting's days: its chair prepares, the security officers compile the inputs."""
+    days = review_services.setting(review_services.REMINDER_DAYS)
+    officers = [user.id for user in review_services.security_officers()]
+    reminders = []
+    for review in review_services.reviews_planned_within(today, today + timedelta(days=days)):
+        compiled = "Its inputs are compiled" if review.pack else "Its inputs are not compiled yet"
+        reminders.append(Reminder(Message(
+            Kind.MANAGEMENT_REVIEW, f"management-review:{review.id}:due", review.meeting_on,
+            f"Management review on {review.meeting_on:%d %b %Y}: {review.title}",
+            f"{compiled}. Compile them as of a date shortly before the meeting, and share the pack with the attendees.",
+            _path("reviews.detail", review_id=review.id)), _recipients(review.chair_id, *officers)))
+    return reminders
+
+
+def review_actions(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for action in review_services.actions_due(until):
+        stage = _stage(action.due_on, today)
+        title = (f"Management review action {action.reference} overdue since {action.due_on:%d %b %Y}"
+                 if stage == "overdue" else
+                 f"Management review action {action.reference} due on {action.due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.REVIEW_ACTION, f"review-action:{action.id}:{stage}", action.due_on, title,
+            f"{action.title} (decided at {action.review.title}). Record its progress, or mark it done.",
+            _path("reviews.action_progress", review_id=action.review_id, action_id=action.id)),
+            _recipients(action.owner_id)))
+    return reminders
+
+
+def review_not_held(today: date, until: date) -> list[Reminder]:
+    due_on = review_services.review_overdue_since(today)
+    if due_on is None:
+        return []
+    months = review_services.setting(review_services.INTERVAL_MONTHS)
+    return [Reminder(Message(
+        Kind.REVIEW_NOT_HELD, "management-review:not-held", due_on,
+        f"No management review held for {months} months: one was due on {due_on:%d %b %Y}",
+        "ISO/IEC 27001:2022 9.3.1: top management reviews the ISMS at planned intervals. Plan the next review.",
+        _path("reviews.index")), _recipients(*(user.id for user in review_services.security_officers())))]
 
 
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
@@ -332,6 +379,9 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.END_OF_SUPPORT: end_of_support,
     Kind.CONTEXT_REVIEW: context_reviews,
     Kind.SCOPE_REVIEW: scope_review,
+    Kind.MANAGEMENT_REVIEW: management_reviews,
+    Kind.REVIEW_ACTION: review_actions,
+    Kind.REVIEW_NOT_HELD: review_not_held,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

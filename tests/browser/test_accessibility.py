@@ -209,6 +209,13 @@ PAGES = {
     "reports-documents": ("/reports/documents", True),
     "evidence-packs": ("/reports/packs", True),
     "not-found": ("/no-such-page", True),
+    # Management review (issue 19, part 5): the demo seeds last year's review (1) and a recent one (2).
+    "management-reviews": ("/management-reviews", True),
+    "management-review": ("/management-reviews/2", True),
+    "management-review-new": ("/management-reviews/new", True),
+    "management-review-actions": ("/management-reviews/actions?state=open", True),
+    "management-review-action-progress": ("/management-reviews/2/actions/3/progress", True),
+    "management-review-compare": ("/management-reviews/compare?a=1&b=2", True),
 }
 
 
