@@ -75,3 +75,7 @@ class AuditAction(enum.StrEnum):
     MFA_RESET = "mfa_reset"
     DEACTIVATE = "deactivate"
     REACTIVATE = "reactivate"
+
+    # Nonconformities and corrective action (issue 19, part 4)
+    REOPEN = "reopen"  # a closed nonconformity reopened, with the reason
+    CANCEL = "cancel"  # a corrective action cancelled, with the reason

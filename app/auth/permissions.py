@@ -55,6 +55,13 @@ CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
 CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
 CASE_DESTROY = "case.destroy"  # destroy closed cases past their retention period (POPIA s14)
 CASE_RELEASE = "case.release"  # release a case's evidence files to auditors for an audit (POPIA)
+# Nonconformities and corrective action (issue 19, part 4). Every role that reads the ISMS reads the
+# whole register (nonconformities are records of the management system, not of people). Per record
+# too (nonconformities.services): an action's owner updates their own action; a manager raises
+# self-identified nonconformities of their own department and edits nothing after.
+NONCONFORMITY_VIEW = "nonconformity.view"
+NONCONFORMITY_RAISE = "nonconformity.raise"
+NONCONFORMITY_EDIT = "nonconformity.edit"
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -100,6 +107,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
     CASE_RELEASE: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    NONCONFORMITY_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    NONCONFORMITY_RAISE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER}),
+    NONCONFORMITY_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
+    NONCONFORMITY_VIEW,
     PACK_BUILD,
     POLICY_VIEW,
     REPORT_VIEW,
@@ -27,6 +28,7 @@ from app.auth.permissions import (
 from app.common.choices import department_choices
 from app.core.errors import render_error
 from app.extensions import db
+from app.nonconformities.models import NonconformitySource
 from app.reports import documents, prepared
 from app.reports.pdf import pdf_response
 from app.reports.views import bp
@@ -87,6 +89,7 @@ def index():
         soa_versions=documents.issued_soa_versions() if "soa" in names else [],
         policy_versions=documents.available_policy_versions() if "policy" in names else [],
         sees_cases=user_can(current_user, CASE_VIEW), builds_packs=user_can(current_user, PACK_BUILD),
+        nonconformity_sources=[(source.value, source.label) for source in NonconformitySource],
     )
 
 
@@ -144,3 +147,10 @@ def policy():
         return render_template("reports/choose.html", report=documents.REPORTS["policy"],
                                policy_versions=documents.available_policy_versions())
     return _download("policy", {"version_id": version})
+
+
+@bp.get("/nonconformities.pdf")
+@permission_required(NONCONFORMITY_VIEW)
+def nonconformities():
+    # The /nonconformities query string: status, source and the list's other filters.
+    return _download("nonconformities", {"filters": {key: value for key, value in request.args.items() if value}})

@@ -18,6 +18,9 @@ class Kind(enum.StrEnum):
     WARNING_LAPSING = "warning_lapsing"
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
+    CORRECTIVE_ACTION = "corrective_action"
+    EFFECTIVENESS_REVIEW = "effectiveness_review"
+    NONCONFORMITY_OVERDUE = "nonconformity_overdue"
     DIGEST = "digest"
 
     @property
@@ -41,6 +44,9 @@ _LABELS = {
     Kind.WARNING_LAPSING: "Warnings lapsing",
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.CORRECTIVE_ACTION: "Corrective actions due or overdue",
+    Kind.EFFECTIVENESS_REVIEW: "Nonconformities awaiting their effectiveness review",
+    Kind.NONCONFORMITY_OVERDUE: "Your overdue nonconformities (weekly)",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -57,5 +63,8 @@ _RECIPIENTS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.CORRECTIVE_ACTION: "the action owner (else the nonconformity's owner)",
+    Kind.EFFECTIVENESS_REVIEW: "the security officers who own neither the nonconformity nor its actions",
+    Kind.NONCONFORMITY_OVERDUE: "the nonconformity's owner, once a week while it is overdue",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }
