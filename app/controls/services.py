@@ -411,9 +411,12 @@ def _test_problems(data: ControlTestInput, today: date) -> list[tuple[str | None
         problems.append(("result", "Choose the result: effective, partially effective or ineffective."))
     elif data.result != TestResult.EFFECTIVE:
         if not data.findings.strip():
-            problems.append(("findings", "Record what was found wanting: it becomes the nonconformity's description."))
+            problems.append(("findings", "Record what was found wanting. It becomes the description of the "
+                                         "nonconformity it raises."))
         if data.nonconformity_owner_id is None:
             problems.append(("nonconformity_owner_id", "Choose who owns the nonconformity this result raises."))
+        problems += nonconformity_services.owner_problems(data.nonconformity_owner_id, "nonconformity_owner_id",
+                                                          "owner")
         if data.nonconformity_due_on is None:
             problems.append(("nonconformity_due_on", "Enter the date its corrective actions are due."))
         elif data.tested_on is not None and data.nonconformity_due_on < data.tested_on:

@@ -59,7 +59,7 @@ def new_action(nonconformity_id: int):
 @bp.route("/<int:nonconformity_id>/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @permission_required(NONCONFORMITY_EDIT)
 def edit_action(nonconformity_id: int, action_id: int):
-    action = services.get_action_or_403(current_user, nonconformity_id, action_id)
+    action = services.get_action_or_403(current_user, nonconformity_id, action_id, NONCONFORMITY_EDIT)
     form = _action_form(action)
     if request.method == "GET":
         return _render_action(form, action.nonconformity, action)
@@ -79,7 +79,7 @@ def edit_action(nonconformity_id: int, action_id: int):
 @permission_required(NONCONFORMITY_VIEW)
 def action_progress(nonconformity_id: int, action_id: int):
     """The action's owner (or an editor) records how far it is; auditors and others get 403."""
-    action = services.get_action_or_403(current_user, nonconformity_id, action_id)
+    action = services.get_action_or_403(current_user, nonconformity_id, action_id, NONCONFORMITY_VIEW)
     form = OwnActionForm(obj=action if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(action.version)
@@ -100,7 +100,7 @@ def action_progress(nonconformity_id: int, action_id: int):
 @bp.route("/<int:nonconformity_id>/actions/<int:action_id>/cancel", methods=["GET", "POST"])
 @permission_required(NONCONFORMITY_EDIT)
 def cancel_action(nonconformity_id: int, action_id: int):
-    action = services.get_action_or_403(current_user, nonconformity_id, action_id)
+    action = services.get_action_or_403(current_user, nonconformity_id, action_id, NONCONFORMITY_EDIT)
     form = ReasonForm()
     if request.method == "GET":
         form.version.data = str(action.version)

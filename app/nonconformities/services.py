@@ -148,7 +148,7 @@ def possible_owners(keep_ids: tuple[int | None, ...] = ()) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(clause).order_by(sa.func.lower(User.full_name), User.id)))
 
 
-def _owner_problem(owner_id: int | None, field: str, who: str) -> list[tuple[str | None, str]]:
+def owner_problems(owner_id: int | None, field: str, who: str) -> list[tuple[str | None, str]]:
     if owner_id is None:
         return []
     owner = db.session.get(User, owner_id)
@@ -167,13 +167,17 @@ def get_nonconformity_or_404(nonconformity_id: int) -> Nonconformity:
     return nonconformity
 
 
-def get_action_or_403(user: User, nonconformity_id: int, action_id: int) -> CorrectiveAction:
-    """An action of the nonconformity that the user may update (its owner, or an editor): 404 when the
-    action is missing or belongs to another nonconformity, 403 when it is someone else's."""
+def get_action_or_403(user: User, nonconformity_id: int, action_id: int, need: str) -> CorrectiveAction:
+    """An action of the nonconformity, for a user who holds `need` (the route's permission) on it:
+    NONCONFORMITY_EDIT on any action, NONCONFORMITY_VIEW (recording progress) on their own only. 404 when
+    the action is missing or belongs to another nonconformity, 403 when it is someone else's."""
+    if need not in (NONCONFORMITY_EDIT, NONCONFORMITY_VIEW):
+        raise KeyError(f"No per-action rule for {need!r}.")
     action = db.session.get(CorrectiveAction, action_id)
     if action is None or action.nonconformity_id != nonconformity_id:
         abort(404)
-    if not may_update_action(user, action):
+    allowed = may_edit(user) if need == NONCONFORMITY_EDIT else may_update_action(user, action)
+    if not allowed:
         abort(403)
     return action
 
@@ -207,7 +211,7 @@ def raise_as(data: NonconformityInput, *, actor: User, today: date | None = None
             problems.append(("department_id", "A manager raises nonconformities of their own department only."))
         if problems:
             raise NonconformityRuleError(problems)
-    problems = _owner_problem(data.owner_id, "owner_id", "owner")
+    problems = owner_problems(data.owner_id, "owner_id", "owner")
     if problems:
         raise NonconformityRuleError(problems)
     return raise_nonconformity(data, actor=actor, today=today)
@@ -226,7 +230,7 @@ def update_details(nonconformity: Nonconformity, data: NonconformityInput, *, ex
     today = today or local_today()
     problems = _problems(data, today)
     if data.owner_id != nonconformity.owner_id:
-        problems += _owner_problem(data.owner_id, "owner_id", "owner")
+        problems += owner_problems(data.owner_id, "owner_id", "owner")
     if problems:
         raise NonconformityRuleError(problems)
     before = audit.snapshot(nonconformity, AUDITED_FIELDS)
@@ -308,7 +312,7 @@ def _action_problems(nonconformity: Nonconformity, title: str, owner_id: int | N
         problems.append(("title", "Say what the action will do to remove the cause."))
     if owner_id is None:
         problems.append(("owner_id", "Choose who owns the action: they record its progress."))
-    problems += _owner_problem(owner_id, "owner_id", "action owner")
+    problems += owner_problems(owner_id, "owner_id", "action owner")
     if due_on is None:
         problems.append(("due_on", "Enter the date the action is due."))
     elif due_on < nonconformity.raised_on:
@@ -591,7 +595,7 @@ def raise_for_test(test: ControlTest, follow_up: TestFollowUp, *, actor: User | 
     if test.nonconformity_id is not None:
         raise NonconformityRuleError("This test already raised a nonconformity.")
     control = test.control
-    problems = _owner_problem(follow_up.owner_id, "owner_id", "owner")
+    problems = owner_problems(follow_up.owner_id, "owner_id", "owner")
     if follow_up.owner_id is None:
         problems.append(("owner_id", "Choose who owns the nonconformity this result raises."))
     if follow_up.due_on is None:

@@ -23,7 +23,8 @@ ARGUMENT_TABLES = {
     "control_id": ("control", None), "department_id": ("department", None), "employee_id": ("employee", None),
     "file_id": ("evidence_file", None), "pack_id": ("evidence_pack", None), "policy_id": ("policy", None),
     "version_id": ("policy_version", "policy_id"), "product_id": ("product", None), "user_id": ("user", None),
-    "document_id": ("prepared_document", None),
+    "document_id": ("prepared_document", None), "nonconformity_id": ("nonconformity", None),
+    "change_id": ("nonconformity_change", "nonconformity_id"), "test_id": ("control_test", None),
 }
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
@@ -45,6 +46,10 @@ def _argument_values(rule) -> list[dict]:
         return [{"number": number} for number in db.session.scalars(sa.text("SELECT number FROM soa_version"))]
     if rule.rule.startswith("/controls/evidence/<int:evidence_id>"):
         return [{"evidence_id": row["id"]} for row in _rows("evidence", None, 1)]
+    if rule.rule.startswith("/nonconformities/<int:nonconformity_id>/actions/<int:action_id>"):
+        # action_id names a corrective action here, not a risk's treatment action
+        return [{"action_id": row["id"], "nonconformity_id": row["nonconformity_id"]}
+                for row in _rows("corrective_action", "nonconformity_id", 1)]
     children = [name for name in arguments if ARGUMENT_TABLES[name][1] in arguments]
     name = children[0] if children else next(iter(arguments))
     table, parent = ARGUMENT_TABLES[name]
