@@ -138,6 +138,8 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
         upgrade()
 
     after = _row_counts()
-    dropped_and_made_again = {"acknowledgement_sheet", "case_union_consultation", "risk_plan_approval"}
+    dropped_and_made_again = {"acknowledgement_sheet", "case_union_consultation", "risk_plan_approval",
+                              # the nonconformity register (issue 19, part 4) is created after that revision
+                              "nonconformity", "corrective_action", "nonconformity_review", "nonconformity_change"}
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}

@@ -107,8 +107,8 @@ class ReasonForm(FlaskForm):
 class ReviewForm(FlaskForm):
     version = HiddenField()
     effective = RadioField("Did the corrective actions remove the cause?",
-                           choices=[("yes", "Effective: the cause is removed; close the nonconformity"),
-                                    ("no", "Not effective: a new corrective action is needed")],
+                           choices={"yes": "Effective: the cause is removed; close the nonconformity",
+                                    "no": "Not effective: a new corrective action is needed"},
                            validators=[InputRequired("Choose effective or not effective.")])
     reviewed_on = IsoDateField("Reviewed on", validators=[InputRequired("Enter the date of the review.")])
     note = TextAreaField("What was checked", filters=[strip], validators=[

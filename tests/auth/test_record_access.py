@@ -286,7 +286,7 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
         helper_arguments=lambda values: (values["nonconformity_id"], values["action_id"]),
         under_another_parent=corrective_action_of_another_nonconformity),
     ("nonconformity_id", "change_id"): NoPerRecordScope("A change to the ISMS a nonconformity caused: removed by the "
-                                                        "register's editors only; one of another nonconformity is 404."),
+                                                        "register's editors only; another's is 404."),
     ("test_id",): NoPerRecordScope("A control test is part of the catalogue, read as a whole; raising its "
                                    "nonconformity is for the register's editors."),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
