@@ -80,3 +80,6 @@ class AuditAction(enum.StrEnum):
     COMPILE = "compile"  # a management review's inputs compiled into its pack
     HOLD = "hold"  # a management review's minutes recorded: the meeting was held, its pack frozen
     APPROVE = "approve"  # a management review approved by its chair or a security officer
+    # Nonconformities and corrective action (issue 19, part 4)
+    REOPEN = "reopen"  # a closed nonconformity reopened, with the reason
+    CANCEL = "cancel"  # a corrective action cancelled, with the reason

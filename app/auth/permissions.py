@@ -70,6 +70,13 @@ REVIEW_VIEW = "review.view"
 REVIEW_MANAGE = "review.manage"  # plan, compile the pack, record minutes and decisions
 REVIEW_APPROVE = "review.approve"
 REVIEW_ACTION_UPDATE = "review.action_update"
+# Nonconformities and corrective action (issue 19, part 4). Every role that reads the ISMS reads the
+# whole register (nonconformities are records of the management system, not of people). Per record
+# too (nonconformities.services): an action's owner updates their own action; a manager raises
+# self-identified nonconformities of their own department and edits nothing after.
+NONCONFORMITY_VIEW = "nonconformity.view"
+NONCONFORMITY_RAISE = "nonconformity.raise"
+NONCONFORMITY_EDIT = "nonconformity.edit"
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -125,6 +132,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     REVIEW_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     REVIEW_APPROVE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     REVIEW_ACTION_UPDATE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    NONCONFORMITY_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    NONCONFORMITY_RAISE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER}),
+    NONCONFORMITY_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

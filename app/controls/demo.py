@@ -274,19 +274,18 @@ def seed_demo_evidence() -> list[str]:
 
 # --- control tests -----------------------------------------------------------------------------------
 
+# control, what, how, sample, months ago, result, findings, owner of the nonconformity a failed test raises
 DEMO_TESTS = [
     ("IC-004", "Backups restore completely and in time.", "Restore of a sample of backups to an isolated server.",
-     "3 servers of 41", -2, "effective", "", ""),
+     "3 servers of 41", -2, "effective", "", None),
     ("IC-005", "Leavers' accounts are disabled within 24 hours of their last day.",
      "Re-performance: HR leaver list compared with account disable dates.", "25 of 212 leavers", -1,
-     "partially_effective", "4 of 25 accounts were disabled 3 to 9 days late.",
-     "HR to send the leaver list to the service desk daily; retest next quarter (ICT director)."),
+     "partially_effective", "4 of 25 accounts were disabled 3 to 9 days late.", "owner@example.org"),
     ("IC-010", "Critical patches are deployed within 14 days.", "Inspection of the patch report against the "
      "vulnerability feed.", "All servers", -1, "ineffective", "11 of 41 servers missed a critical patch by more than "
-     "30 days: the unsupported Windows Server 2012 hosts cannot be patched.",
-     "Technology refresh of the 2012 hosts (treatment action of R-0001); isolate them meanwhile."),
+     "30 days: the unsupported Windows Server 2012 hosts cannot be patched.", "owner@example.org"),
     ("5.1", "The policy set is approved, published and reviewed within a year.", "Inspection of the policy "
-     "register and approval minutes.", "All 14 policies", -3, "effective", "", ""),
+     "register and approval minutes.", "All 14 policies", -3, "effective", "", None),
 ]
 
 
@@ -298,8 +297,12 @@ def seed_demo_tests() -> list[str]:
     if officer is None or db.session.scalar(sa.select(sa.func.count()).select_from(ControlTest)):
         return []
     today = local_today()
-    for reference, checked, method, sample, months, result, findings, follow_up in DEMO_TESTS:
+    for reference, checked, method, sample, months, result, findings, owner_email in DEMO_TESTS:
+        # A failed test raises its nonconformity (app.nonconformities.demo takes it on from there).
+        owner = find_user_by_email(owner_email) if owner_email else None
+        tested_on = add_months(today, months)
         services.record_test(_control(reference), services.ControlTestInput(
-            what_is_checked=checked, method=method, sample=sample, tested_on=add_months(today, months), result=result,
-            findings=findings, follow_up=follow_up, tester_id=officer.id), actor=officer, today=today)
+            what_is_checked=checked, method=method, sample=sample, tested_on=tested_on, result=result,
+            findings=findings, tester_id=officer.id, nonconformity_owner_id=owner.id if owner else None,
+            nonconformity_due_on=add_months(tested_on, 3) if owner else None), actor=officer, today=today)
     return [f"control test of {reference}" for reference, *_ in DEMO_TESTS]

@@ -118,8 +118,15 @@ class ControlTestForm(FlaskForm):
                          validators=[DataRequired("Choose the result.")])
     findings = TextAreaField("Findings", filters=[strip], validators=[
         Length(max=5000, message="Use at most 5,000 characters.")])
-    follow_up = TextAreaField("Follow-up action", filters=[strip], validators=[
-        Length(max=5000, message="Use at most 5,000 characters.")])
+    # A partly effective or ineffective result raises a nonconformity: these say who owns it and by when.
+    nonconformity_owner_id = SelectField("Nonconformity owner", validators=[Optional()])
+    nonconformity_due_on = IsoDateField("Corrective actions due by", validators=[Optional()])
+    nonconformity_severity = SelectField("Severity", choices={"minor": "Minor", "major": "Major"}, default="minor",
+                                         validators=[Optional()])
 
     def set_tester_choices(self, users) -> None:
         self.tester_id.choices = {"": "Not recorded"} | {str(user.id): user.full_name for user in users}
+
+    def set_owner_choices(self, users) -> None:
+        self.nonconformity_owner_id.choices = {"": "Choose the owner"} | {
+            str(user.id): f"{user.full_name} ({user.role_enum.label})" for user in users}

@@ -18,6 +18,7 @@ from app.controls.annex_a import ANNEX_A_CATALOGUE  # noqa: F401  (re-exported: 
 from app.extensions import Model, db
 
 if TYPE_CHECKING:
+    from app.nonconformities.models import Nonconformity
     from app.risks.models import Risk, TreatmentAction
 
 INTERNAL_CATALOGUE = "Internal"
@@ -332,7 +333,12 @@ class ControlTest(Model, Timestamped):
     tester: Mapped[User | None] = relationship(foreign_keys=[tester_id])
     result: Mapped[str] = mapped_column(String(24))
     findings: Mapped[str] = mapped_column(Text, default="")
+    # Free text kept from before nonconformities: a test recorded since then raises one instead.
     follow_up: Mapped[str] = mapped_column(Text, default="")
+    # The nonconformity a partly effective or ineffective result raised (ISO/IEC 27001 10.2).
+    nonconformity_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id", ondelete="SET NULL"),
+                                                         index=True)
+    nonconformity: Mapped[Nonconformity | None] = relationship("Nonconformity")
 
 
 names_stored_files(EvidenceFile.sha256, "control evidence file")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.permissions import CONTROL_EDIT, CONTROL_VIEW, RISK_VIEW, permission_required, user_can
+from app.auth.permissions import (
+    CONTROL_EDIT,
+    CONTROL_VIEW,
+    NONCONFORMITY_EDIT,
+    RISK_VIEW,
+    permission_required,
+    user_can,
+)
 from app.common.choices import active_users, department_choices
 from app.common.saving import saving
 from app.common.timeutil import local_today
@@ -14,6 +21,7 @@ from app.controls.forms import AnnexAControlForm, ControlTestForm, InternalContr
 from app.controls.models import Control, ControlSource, Frequency, TestResult
 from app.controls.views import bp
 from app.extensions import db
+from app.nonconformities import services as nonconformity_services
 from app.policies import services as policy_services
 
 
@@ -26,6 +34,7 @@ def detail(control_id: int):
         frequency_label=Frequency(control.frequency).label if control.frequency else None,
         mappings_2013=services.mappings_2013_for(control) if control.is_annex_a else [],
         may_edit=user_can(current_user, CONTROL_EDIT), may_see_risks=user_can(current_user, RISK_VIEW),
+        may_raise_nonconformity=user_can(current_user, NONCONFORMITY_EDIT),
         policies=policy_services.policies_of_control(control),
     )
 
@@ -101,6 +110,7 @@ def new_test(control_id: int):
     control = db.get_or_404(Control, control_id)
     form = ControlTestForm()
     form.set_tester_choices(active_users())
+    form.set_owner_choices(nonconformity_services.possible_owners())
     if request.method == "GET":
         form.tested_on.data = local_today()
         form.tester_id.data = str(current_user.id)
@@ -113,11 +123,15 @@ def new_test(control_id: int):
         data = services.ControlTestInput(
             what_is_checked=form.what_is_checked.data or "", method=form.method.data or "",
             tested_on=form.tested_on.data, result=form.result.data, sample=form.sample.data or "",
-            findings=form.findings.data or "", follow_up=form.follow_up.data or "",
-            tester_id=int(form.tester_id.data) if form.tester_id.data else None)
+            findings=form.findings.data or "", tester_id=int(form.tester_id.data) if form.tester_id.data else None,
+            nonconformity_owner_id=int(form.nonconformity_owner_id.data) if form.nonconformity_owner_id.data else None,
+            nonconformity_due_on=form.nonconformity_due_on.data,
+            nonconformity_severity=form.nonconformity_severity.data or "minor")
         with saving(form, services.ControlRuleError):
             test = services.record_test(control, data, actor=current_user, today=local_today())
-            flash(f"Recorded the test of {control.reference}: {TestResult(test.result).label.lower()}.", "success")
+            raised = f" Raised nonconformity {test.nonconformity.reference}." if test.nonconformity else ""
+            flash(f"Recorded the test of {control.reference}: {TestResult(test.result).label.lower()}.{raised}",
+                  "success")
             return redirect(url_for("controls.detail", control_id=control.id, _anchor="tests-heading"))
     return _render_test(form, control, 422)
 

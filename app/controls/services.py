@@ -30,6 +30,7 @@ from app.controls.models import (
     TestResult,
 )
 from app.extensions import db
+from app.nonconformities import services as nonconformity_services
 
 
 def get_control(control_id: int) -> Control | None:
@@ -373,7 +374,10 @@ def record_download(stored: EvidenceFile, *, actor: User | None = None) -> None:
 # --- control tests -------------------------------------------------------------------------------
 
 TEST_AUDIT_FIELDS = ["what_is_checked", "method", "sample", "tested_on", "tester_id", "result", "findings",
-                     "follow_up"]
+                     "nonconformity_id"]
+# The nonconformity service's fields, as the test form names them.
+_FOLLOW_UP_FIELDS = {"owner_id": "nonconformity_owner_id", "due_on": "nonconformity_due_on",
+                     "severity": "nonconformity_severity"}
 
 
 @dataclass
@@ -384,13 +388,15 @@ class ControlTestInput:
     result: str
     sample: str = ""
     findings: str = ""
-    follow_up: str = ""
     tester_id: int | None = None
+    # A partly effective or ineffective result raises a nonconformity (ISO/IEC 27001 10.2): who owns
+    # it, when its corrective actions are due, and how serious it is.
+    nonconformity_owner_id: int | None = None
+    nonconformity_due_on: date | None = None
+    nonconformity_severity: str = "minor"
 
 
-def record_test(control: Control, data: ControlTestInput, *, actor: User, today: date) -> ControlTest:
-    """A test of the control; a partly effective or ineffective result needs its findings and the
-    follow-up, so that the gap does not go unrecorded."""
+def _test_problems(data: ControlTestInput, today: date) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     if not data.what_is_checked.strip():
         problems.append(("what_is_checked", "Say what the test checks, like “every leaver's accounts were "
@@ -405,25 +411,49 @@ def record_test(control: Control, data: ControlTestInput, *, actor: User, today:
         problems.append(("result", "Choose the result: effective, partially effective or ineffective."))
     elif data.result != TestResult.EFFECTIVE:
         if not data.findings.strip():
-            problems.append(("findings", "Record what was found wanting."))
-        if not data.follow_up.strip():
-            problems.append(("follow_up", "Record the follow-up action (what, who, by when)."))
+            problems.append(("findings", "Record what was found wanting. It becomes the description of the "
+                                         "nonconformity it raises."))
+        if data.nonconformity_owner_id is None:
+            problems.append(("nonconformity_owner_id", "Choose who owns the nonconformity this result raises."))
+        problems += nonconformity_services.owner_problems(data.nonconformity_owner_id, "nonconformity_owner_id",
+                                                          "owner")
+        if data.nonconformity_due_on is None:
+            problems.append(("nonconformity_due_on", "Enter the date its corrective actions are due."))
+        elif data.tested_on is not None and data.nonconformity_due_on < data.tested_on:
+            problems.append(("nonconformity_due_on", "The corrective actions cannot be due before the test."))
     if data.tester_id is not None:
         tester = db.session.get(User, data.tester_id)
         if tester is None or not tester.active:
             problems.append(("tester_id", "The tester must be an active user."))
+    return problems
+
+
+def record_test(control: Control, data: ControlTestInput, *, actor: User | None, today: date) -> ControlTest:
+    """A test of the control. A partly effective or ineffective result raises a nonconformity (source:
+    control test) with the findings as its description, so that the gap is corrected, its cause found
+    and removed, and the fix checked (ISO/IEC 27001 10.2), not left as a note."""
+    problems = _test_problems(data, today)
     if problems:
         raise ControlRuleError(problems)
+    assert data.tested_on is not None  # checked above
     test = ControlTest(control_id=control.id, what_is_checked=data.what_is_checked.strip(),
                        method=data.method.strip(), sample=data.sample.strip(), tested_on=data.tested_on,
-                       tester_id=data.tester_id, result=data.result, findings=data.findings.strip(),
-                       follow_up=data.follow_up.strip())
+                       tester_id=data.tester_id, result=data.result, findings=data.findings.strip())
     db.session.add(test)
     db.session.flush()
     db.session.expire(control, ["tests"])
+    if data.result != TestResult.EFFECTIVE:
+        try:
+            nonconformity_services.raise_for_test(test, nonconformity_services.TestFollowUp(
+                owner_id=data.nonconformity_owner_id, due_on=data.nonconformity_due_on,
+                severity=data.nonconformity_severity), actor=actor, today=today)
+        except nonconformity_services.NonconformityRuleError as refused:
+            raise ControlRuleError([(_FOLLOW_UP_FIELDS.get(name or ""), message)
+                                    for name, message in refused.problems]) from refused
+    raised = f"; raised {test.nonconformity.reference}" if test.nonconformity else ""
     audit.record(AuditAction.TEST, "control", control.id,
                  changes=audit.diff({}, audit.snapshot(test, TEST_AUDIT_FIELDS)),
-                 summary=f"Tested {control.reference}: {TestResult(test.result).label}"[:300], actor=actor)
+                 summary=f"Tested {control.reference}: {TestResult(test.result).label}{raised}"[:300], actor=actor)
     db.session.flush()
     return test
 

@@ -20,6 +20,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTROL_VIEW,
+    NONCONFORMITY_VIEW,
     POLICY_VIEW,
     RISK_ACCEPT,
     RISK_VIEW,
@@ -29,6 +30,7 @@ from app.auth.permissions import (
 from app.controls import queries as control_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
 from app.extensions import db
+from app.nonconformities import queries as nonconformity_queries
 from app.policies import services as policy_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus, PolicyCase
@@ -223,6 +225,16 @@ def policy_figures(user: User, today: date) -> list[Figure]:
                    "policies.index", {"review": "due"}, attention=True)]
 
 
+def nonconformity_figures(user: User, today: date) -> list[Figure]:
+    """Open nonconformities and the overdue ones (past due, or holding an overdue corrective action)."""
+    if not user_can(user, NONCONFORMITY_VIEW):
+        return []
+    open_count, overdue = nonconformity_queries.counts(today)
+    return [Figure("Nonconformities", "Open", open_count, "nonconformities.index"),
+            Figure("Nonconformities", "Overdue", overdue, "nonconformities.index", {"overdue": 1}, attention=True,
+                   note=f"of {open_count} open")]
+
+
 # --- cases -----------------------------------------------------------------------------------------
 
 
@@ -260,15 +272,19 @@ class Dashboard:
     assets: list[Figure]
     policies: list[Figure]
     acceptance_requests: list[Figure] = field(default_factory=list)
+    nonconformities: list[Figure] = field(default_factory=list)
 
     @property
     def attention(self) -> list[Figure]:
         """The figures that call for action, in the order a reader should take them."""
         risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
-        return [*self.acceptance_requests, *risk_figures, *self.evidence, *self.assets, *self.policies]
+        nonconformities = [f for f in self.nonconformities if f.attention]
+        return [*self.acceptance_requests, *risk_figures, *nonconformities, *self.evidence, *self.assets,
+                *self.policies]
 
 
 def dashboard(user: User, today: date) -> Dashboard:
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
-                     policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user))
+                     policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
+                     nonconformities=nonconformity_figures(user, today))

@@ -114,6 +114,9 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.cases.demo import seed_demo_cases
 
     added.extend(seed_demo_cases())
+    from app.nonconformities.demo import seed_demo_nonconformities  # the failed tests above, risks, policies
+
+    added.extend(seed_demo_nonconformities())
     from app.context.demo import seed_demo_context  # after the controls its requirements are met by
 
     added.extend(seed_demo_context())

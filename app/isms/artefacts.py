@@ -33,6 +33,7 @@ from app.auth.permissions import (
     CASE_VIEW,
     CONTEXT_VIEW,
     CONTROL_VIEW,
+    NONCONFORMITY_VIEW,
     POLICY_ACKNOWLEDGEMENTS,
     POLICY_VIEW,
     REVIEW_VIEW,
@@ -48,6 +49,8 @@ from app.controls import soa as soa_rules
 from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
 from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
 from app.extensions import db
+from app.nonconformities import queries as nonconformity_queries
+from app.nonconformities.models import Nonconformity, NonconformityStatus
 from app.policies import services as policy_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus
@@ -352,6 +355,22 @@ def discipline_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
 
 
+# --- nonconformity and corrective action (10.2) --------------------------------------------------------
+
+
+def nonconformity_state(user: User, today: date) -> State:
+    still_open, overdue = nonconformity_queries.counts(today)
+    waiting = len(nonconformity_queries.awaiting_review())
+    total = db.session.scalar(sa.select(sa.func.count(Nonconformity.id))) or 0
+    last = db.session.scalar(sa.select(sa.func.max(Nonconformity.updated_at)))
+    return State(f"{counted(total, 'nonconformity', 'nonconformities')} on record, {still_open} open", last,
+                 _gaps((overdue, f"{counted(overdue, 'nonconformity', 'nonconformities')} overdue",
+                        Link("Show them", "nonconformities.index", {"overdue": 1})),
+                       (waiting, f"{counted(waiting, 'nonconformity', 'nonconformities')} awaiting the review of "
+                                 "their corrective actions' effectiveness",
+                        Link("Show them", "nonconformities.index", {"status": NonconformityStatus.VERIFYING.value}))))
+
+
 # --- management review (9.3) ---------------------------------------------------------------------------
 
 
@@ -424,6 +443,9 @@ ARTEFACTS: tuple[Artefact, ...] = (
              (Link("Assets", "assets.index"), Link(PDF, "reports.asset_register")), asset_state),
     Artefact("discipline", "Disciplinary records", (), ("6.4",), CASE_VIEW,
              (Link("Cases", "cases.index"),), discipline_state),
+    Artefact("nonconformities", "Nonconformities and corrective actions", ("10.1", "10.2"), (), NONCONFORMITY_VIEW,
+             (Link("Register", "nonconformities.index"), Link("Ageing and trend", "nonconformities.summary"),
+              Link(PDF, "reports.nonconformities")), nonconformity_state),
     Artefact("management-review", "Management reviews", ("9.3", "5.1"), (), REVIEW_VIEW,
              (Link("Reviews", "reviews.index"), Link("Review actions", "reviews.actions"),
               Link("Compare reviews", "reviews.compare")), review_state),

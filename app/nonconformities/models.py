@@ -6,13 +6,15 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
 from app.common.models import Timestamped, Versioned
 from app.controls.models import Control
 from app.extensions import Model
+from app.policies.models import Policy
+from app.risks.models import Risk
 
 
 class NonconformitySource(enum.StrEnum):
@@ -89,6 +91,8 @@ class Nonconformity(Model, Timestamped, Versioned):
 
     correction: Mapped[str] = mapped_column(Text, default="")  # what was done at once to contain it (10.2 a)
     root_cause: Mapped[str] = mapped_column(Text, default="")  # the analysis, e.g. five whys (10.2 b 2)
+    # The five whys, in order: each answer asks the next "why?"; the root cause statement sums them up.
+    five_whys: Mapped[list[str]] = mapped_column(JSON, default=list)
     similar_elsewhere: Mapped[str] = mapped_column(Text, default="")  # do similar ones exist or could occur (10.2 b 3)
 
     effectiveness_reviewed_on: Mapped[date | None] = mapped_column(Date)
@@ -97,14 +101,37 @@ class Nonconformity(Model, Timestamped, Versioned):
     effectiveness_effective: Mapped[bool | None]
     effectiveness_note: Mapped[str] = mapped_column(Text, default="")
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The day every corrective action of the current round was finished: the effectiveness review is
+    # due from then (the security officers' reminder is dated by it).
+    verifying_since: Mapped[date | None] = mapped_column(Date)
+    # A review that found the actions not effective starts a new round: only actions of the current
+    # round count towards the next review (10.2 d: the cause must be removed, not merely acted upon).
+    action_round: Mapped[int] = mapped_column(Integer, default=1)
 
     actions: Mapped[list[CorrectiveAction]] = relationship(
         back_populates="nonconformity", cascade="all, delete-orphan",
         order_by="(CorrectiveAction.due_on, CorrectiveAction.id)")
+    reviews: Mapped[list[EffectivenessReview]] = relationship(
+        back_populates="nonconformity", cascade="all, delete-orphan",
+        order_by="(EffectivenessReview.reviewed_on, EffectivenessReview.id)")
+    changes: Mapped[list[IsmsChange]] = relationship(
+        back_populates="nonconformity", cascade="all, delete-orphan", order_by="IsmsChange.id")
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def status_enum(self) -> NonconformityStatus:
+        return NonconformityStatus(self.status)
+
+    @property
+    def source_enum(self) -> NonconformitySource:
+        return NonconformitySource(self.source)
+
+    @property
+    def severity_enum(self) -> Severity:
+        return Severity(self.severity)
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
@@ -136,7 +163,75 @@ class CorrectiveAction(Model, Timestamped, Versioned):
     status: Mapped[str] = mapped_column(String(16), default=CorrectiveActionStatus.PLANNED.value, index=True)
     progress_note: Mapped[str] = mapped_column(Text, default="")
     completed_on: Mapped[date | None] = mapped_column(Date)
+    action_round: Mapped[int] = mapped_column(Integer, default=1)  # Nonconformity.action_round when added
+
+    @property
+    def status_enum(self) -> CorrectiveActionStatus:
+        return CorrectiveActionStatus(self.status)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (CorrectiveActionStatus.DONE, CorrectiveActionStatus.CANCELLED)
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on < today and self.status in (CorrectiveActionStatus.PLANNED,
                                                        CorrectiveActionStatus.IN_PROGRESS)
+
+
+class EffectivenessReview(Model, Timestamped):
+    """Whether the corrective actions removed the cause (10.2 d), by someone independent of them.
+    Every review is kept: a not-effective one and the later effective one are both evidence."""
+
+    __tablename__ = "nonconformity_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonconformity_id: Mapped[int] = mapped_column(ForeignKey("nonconformity.id", ondelete="CASCADE"), index=True)
+    nonconformity: Mapped[Nonconformity] = relationship(back_populates="reviews")
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    effective: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    action_round: Mapped[int] = mapped_column(Integer, default=1)  # the round of actions it judged
+
+
+class ChangeKind(enum.StrEnum):
+    """What a nonconformity changed in the ISMS (10.2 e)."""
+
+    RISK = "risk"
+    POLICY = "policy"
+    CONTROL = "control"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"risk": "Risk reassessed", "policy": "Policy revised", "control": "Control changed",
+                "other": "Other change"}[self.value]
+
+
+class IsmsChange(Model, Timestamped):
+    """A change to the ISMS a nonconformity caused, linked to the risk, policy or control it changed."""
+
+    __tablename__ = "nonconformity_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonconformity_id: Mapped[int] = mapped_column(ForeignKey("nonconformity.id", ondelete="CASCADE"), index=True)
+    nonconformity: Mapped[Nonconformity] = relationship(back_populates="changes")
+    kind: Mapped[str] = mapped_column(String(16))
+    risk_id: Mapped[int | None] = mapped_column(ForeignKey("risk.id", ondelete="SET NULL"), index=True)
+    risk: Mapped[Risk | None] = relationship()
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policy.id", ondelete="SET NULL"), index=True)
+    policy: Mapped[Policy | None] = relationship()
+    control_id: Mapped[int | None] = mapped_column(ForeignKey("control.id", ondelete="SET NULL"), index=True)
+    control: Mapped[Control | None] = relationship()
+    description: Mapped[str] = mapped_column(String(300), default="")  # what changed, for "other"
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def kind_label(self) -> str:
+        return ChangeKind(self.kind).label
+
+    @property
+    def target(self) -> str:
+        linked = self.risk or self.policy or self.control
+        return str(linked) if linked is not None else self.description

@@ -38,6 +38,9 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
   portfolio and sites tables are organisation-wide).
 - ``policy``: ``version_id`` (PolicyVersion.id), required.
 - ``isms_context``: none: the active issues and parties, the scope statement in force, the roles.
+- ``nonconformities``: ``filters`` — the /nonconformities query string (status, source, severity, clause,
+  department, owner, overdue, age, q); ``date_from``/``date_to`` (ISO dates) — those raised in the period
+  or open during it (an evidence pack's period); ``department_id`` narrows to one department.
 
 Bad parameters raise ``ReportInputError`` (a message for the user: HTTP 400, CLI exit 2); a version or
 department that does not exist raises ``ReportNotFound`` (a subclass: HTTP 404).
@@ -68,7 +71,7 @@ from app.assets.models import (
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import AcceptanceAuthority, Department, User
-from app.auth.permissions import ASSET_VIEW, CONTEXT_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
+from app.auth.permissions import ASSET_VIEW, CONTEXT_VIEW, NONCONFORMITY_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
 from app.common.markdown import render as render_markdown
 from app.common.timeutil import local_today
 from app.context import queries as context_queries
@@ -76,6 +79,9 @@ from app.context import scope as context_scope
 from app.context.models import ContextIssue, InterestedParty
 from app.controls.models import SoaVersion
 from app.extensions import db
+from app.nonconformities import queries as nonconformity_queries
+from app.nonconformities import workflow as nonconformity_workflow
+from app.nonconformities.models import Nonconformity, NonconformitySource, NonconformityStatus, Severity
 from app.policies.models import Policy, PolicyState, PolicyVersion
 from app.reports.pdf import html_to_pdf, render_html
 from app.risks import authority as risk_authority
@@ -694,6 +700,86 @@ def _check_isms_context(params: Mapping) -> Checked:
     return Checked({}, "Context, interested parties, scope and roles")
 
 
+# --- nonconformities and corrective action --------------------------------------------------------
+
+
+def _date_param(params: Mapping, key: str, label: str) -> date | None:
+    value = params.get(key)
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ReportInputError(f"{label} must be a date written YYYY-MM-DD, got {value!r}.") from None
+
+
+def _nonconformity_scope(params: Mapping):
+    raw = params.get("filters")
+    if raw is not None and not isinstance(raw, Mapping):
+        raise ReportInputError("The nonconformity filters must be the /nonconformities query string.")
+    filters = nonconformity_queries.NonconformityFilters.from_args({str(k): str(v) for k, v in (raw or {}).items()})
+    department = _department(params)
+    if department is not None:
+        filters = dataclasses.replace(filters, department_id=department.id)
+    date_from, date_to = _date_param(params, "date_from", "The start"), _date_param(params, "date_to", "The end")
+    if date_from and date_to and date_from > date_to:
+        raise ReportInputError("The end of the period is before its start.")
+    return filters, date_from, date_to
+
+
+def _nonconformity_label(filters, date_from: date | None, date_to: date | None) -> str:
+    parts = []
+    if filters.status == nonconformity_queries.STATUS_ANY:
+        parts.append("open and closed")
+    elif filters.status:
+        parts.append(NonconformityStatus(filters.status).label.lower())
+    else:
+        parts.append("open")
+    if filters.source:
+        parts.append(f"found by {NonconformitySource(filters.source).label.lower()}")
+    if filters.severity:
+        parts.append(f"{Severity(filters.severity).label.lower()} only")
+    if filters.department_id is not None:
+        department = db.session.get(Department, filters.department_id)
+        parts.append(f"department {department.code}" if department else "a department")
+    if date_from or date_to:
+        parts.append(f"raised or open {date_from.isoformat() if date_from else 'up'} to "
+                     f"{date_to.isoformat() if date_to else 'today'}")
+    return "Nonconformities: " + ", ".join(parts)
+
+
+def _prepare_nonconformities(params: Mapping) -> Prepared:
+    today = local_today()
+    filters, date_from, date_to = _nonconformity_scope(params)
+    if (date_from or date_to) and filters.status == nonconformity_queries.STATUS_OPEN:
+        # A period replaces the open-only default: what was raised in it or open during it.
+        filters = dataclasses.replace(filters, status=nonconformity_queries.STATUS_ANY)
+    statement = sa.select(Nonconformity).where(*filters.conditions(today),
+                                               *nonconformity_queries.period_conditions(date_from, date_to))
+    records = list(db.session.scalars(statement.order_by(Nonconformity.id)
+                                      .options(*nonconformity_queries.record_options())))
+    sections = [("summary", "Summary and ageing"), ("register", "The register"), ("records", "Each nonconformity")]
+    return Prepared(
+        name="nonconformities", title="Nonconformities and corrective actions", template="pdf/nonconformities.html",
+        filename=f"nonconformities-{today.isoformat()}.pdf", scope_label=_nonconformity_label(filters, date_from,
+                                                                                              date_to),
+        version_label=f"Register as at {today.isoformat()}",
+        context={"records": records, "today": today, "ageing": nonconformity_queries.ageing(today),
+                 "counts": nonconformity_queries.counts(today), "is_overdue": nonconformity_queries.is_overdue,
+                 "age_in_days": nonconformity_workflow.age_in_days, "sections": sections, "toc": len(records) > 15},
+    )
+
+
+def _check_nonconformities(params: Mapping) -> Checked:
+    filters, date_from, date_to = _nonconformity_scope(params)
+    kept: dict = {"filters": dict(sorted(filters.args().items()))} if filters.args() else {}
+    kept |= {key: value.isoformat() for key, value in (("date_from", date_from), ("date_to", date_to)) if value}
+    return Checked(_kept({**kept, **_department_kept(_department(params))}),
+                   _nonconformity_label(filters, date_from, date_to))
+
+
 # --- checking a request to queue --------------------------------------------------------------------
 
 # A queued request keeps its filters; the /risks query string is short, this only bounds what is stored.
@@ -776,6 +862,10 @@ REPORTS: dict[str, Report] = {
                CONTEXT_VIEW, _prepare_isms_context, _check_isms_context),
         Report("policy", "Policy document", "A chosen version with its document-control tables.", POLICY_VIEW,
                _prepare_policy),
+        Report("nonconformities", "Nonconformities and corrective actions",
+               "The ageing of open nonconformities, and each one's nature, correction, root cause, corrective "
+               "actions and effectiveness review (ISO/IEC 27001 10.2).", NONCONFORMITY_VIEW,
+               _prepare_nonconformities, _check_nonconformities),
     )
 }
 

@@ -42,6 +42,8 @@ from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_
 from app.controls.models import EvidenceKind
 from app.employees.models import Employee
 from app.extensions import db
+from app.nonconformities.exports import ACTION_COLUMNS as CORRECTIVE_ACTION_COLUMNS
+from app.nonconformities.exports import nonconformity_columns
 from app.policies import services as policies
 from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
@@ -313,12 +315,26 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     if contents.assets:
         reports.append(("reports/asset-register.pdf", "asset_register", dict(department),
                         {"type": "report", "report": "asset_register", **department}))
+    if contents.nonconformities:
+        reports.append(("reports/nonconformities.pdf", "nonconformities", _nonconformity_report_params(contents),
+                        {"type": "report", "report": "nonconformities", **_nonconformity_report_params(contents)}))
     for version in contents.policy_versions:
         reports.append((f"reports/policies/{_safe_name(version.policy.code)}-v{version.number}.pdf", "policy",
                         {"version_id": version.id},
                         {"type": "report", "report": "policy", "policy": version.policy.code,
                          "version": version.number}))
     return reports
+
+
+def _nonconformity_report_params(contents: Contents) -> dict:
+    """The report holds the pack's nonconformities: its period (raised in it or open during it), its department."""
+    scope = contents.scope
+    params: dict = {"filters": {"status": "all"}}
+    if scope.department_id:
+        params["department_id"] = scope.department_id
+    params |= {key: value.isoformat() for key, value in (("date_from", scope.date_from), ("date_to", scope.date_to))
+               if value}
+    return params
 
 
 Extract = tuple[str, bytes, dict]  # (path in the pack, the file, its source in the manifest)
@@ -474,12 +490,30 @@ def _management_reviews(contents: Contents) -> list[Extract]:
 # What extracts/ holds, one function per register, each returning (path, file, source): a register
 # added to packs (the acceptance register, ...) is one more function here. Paths already in packs
 # are never renamed: auditors' checklists and scripts name them.
+def _nonconformity_register(contents: Contents) -> list[Extract]:
+    """The nonconformities raised in the pack's period or open during it, and their corrective actions
+    (ISO/IEC 27001 10.2: evidence of the nature, the actions and their results)."""
+    if not contents.nonconformities:
+        return []
+    today = local_today()
+    actions = [action for nonconformity in contents.nonconformities for action in nonconformity.actions]
+    files = []
+    for stem, title, rows, columns in (
+            ("nonconformities", "Nonconformities", contents.nonconformities, nonconformity_columns(today)),
+            ("corrective-actions", "Corrective actions", actions, CORRECTIVE_ACTION_COLUMNS)):
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
+
+
 EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
     _acknowledgement_registers,
     _context_extracts,
     _management_reviews,
+    _nonconformity_register,
 )
 
 

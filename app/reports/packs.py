@@ -20,7 +20,7 @@ import threading
 import traceback
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -46,6 +46,7 @@ from app.controls.models import (
     risk_control,
 )
 from app.extensions import db
+from app.nonconformities import queries as nonconformity_queries
 from app.reports.models import EvidencePack, PackStatus
 from app.reports.pack_archive import MANIFEST, Tracker, write_pack
 
@@ -155,6 +156,8 @@ class Contents:
     tests: list[ControlTest]
     assets: list | None  # None: assets are not part of a pack for chosen controls
     policy_versions: list  # PolicyVersion in force
+    # Nonconformity raised in the pack's period or open during it (its department's, its controls')
+    nonconformities: list = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -215,7 +218,11 @@ def gather(scope: Scope) -> Contents:
     if scope.controls or scope.department_id:
         policy_query = policy_query.where(PolicyVersion.policy_id.in_(
             sa.select(policy_control.c.policy_id).where(policy_control.c.control_id.in_(ids))))
+    nonconformities = nonconformity_queries.in_period(
+        scope.date_from, scope.date_to, department_id=scope.department_id,
+        control_ids=set(ids) if scope.controls else None)
     return Contents(scope=scope, controls=controls, risks=risks, actions=list(db.session.scalars(actions_query)),
+                    nonconformities=nonconformities,
                     reviews=list(db.session.scalars(reviews_query)), evidence=list(db.session.scalars(evidence_query)),
                     tests=list(db.session.scalars(tests_query)), assets=assets,
                     policy_versions=list(db.session.scalars(policy_query.options(selectinload(PolicyVersion.policy)))))

@@ -17,6 +17,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
+    NONCONFORMITY_VIEW,
     PACK_BUILD,
     POLICY_VIEW,
     REPORT_VIEW,
@@ -28,6 +29,7 @@ from app.auth.permissions import (
 from app.common.choices import department_choices
 from app.core.errors import render_error
 from app.extensions import db
+from app.nonconformities.models import NonconformitySource
 from app.reports import documents, prepared
 from app.reports.pdf import pdf_response
 from app.reports.views import bp
@@ -88,6 +90,7 @@ def index():
         soa_versions=documents.issued_soa_versions() if "soa" in names else [],
         policy_versions=documents.available_policy_versions() if "policy" in names else [],
         sees_cases=user_can(current_user, CASE_VIEW), builds_packs=user_can(current_user, PACK_BUILD),
+        nonconformity_sources=[(source.value, source.label) for source in NonconformitySource],
     )
 
 
@@ -151,3 +154,10 @@ def policy():
         return render_template("reports/choose.html", report=documents.REPORTS["policy"],
                                policy_versions=documents.available_policy_versions())
     return _download("policy", {"version_id": version})
+
+
+@bp.get("/nonconformities.pdf")
+@permission_required(NONCONFORMITY_VIEW)
+def nonconformities():
+    # The /nonconformities query string: status, source and the list's other filters.
+    return _download("nonconformities", {"filters": {key: value for key, value in request.args.items() if value}})

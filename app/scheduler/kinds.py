@@ -24,6 +24,9 @@ class Kind(enum.StrEnum):
     MANAGEMENT_REVIEW = "management_review"
     REVIEW_ACTION = "review_action"
     REVIEW_NOT_HELD = "review_not_held"
+    CORRECTIVE_ACTION = "corrective_action"
+    EFFECTIVENESS_REVIEW = "effectiveness_review"
+    NONCONFORMITY_OVERDUE = "nonconformity_overdue"
     DIGEST = "digest"
 
     @property
@@ -52,6 +55,9 @@ _LABELS = {
     Kind.MANAGEMENT_REVIEW: "Management reviews coming up",
     Kind.REVIEW_ACTION: "Management review actions due or overdue",
     Kind.REVIEW_NOT_HELD: "No management review held for the set interval",
+    Kind.CORRECTIVE_ACTION: "Corrective actions due or overdue",
+    Kind.EFFECTIVENESS_REVIEW: "Nonconformities awaiting their effectiveness review",
+    Kind.NONCONFORMITY_OVERDUE: "Your overdue nonconformities (weekly)",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -73,5 +79,8 @@ _RECIPIENTS = {
     Kind.MANAGEMENT_REVIEW: "the review's chair and the security officers",
     Kind.REVIEW_ACTION: "the action's owner",
     Kind.REVIEW_NOT_HELD: "the security officers",
+    Kind.CORRECTIVE_ACTION: "the action owner (else the nonconformity's owner)",
+    Kind.EFFECTIVENESS_REVIEW: "the security officers who own neither the nonconformity nor its actions",
+    Kind.NONCONFORMITY_OVERDUE: "the nonconformity's owner, once a week while it is overdue",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

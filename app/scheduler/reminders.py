@@ -30,6 +30,8 @@ from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
+from app.nonconformities import queries as nonconformity_queries
+from app.nonconformities import services as nonconformity_services
 from app.policies import services as policy_services
 from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
@@ -59,6 +61,9 @@ LEAD_DAYS = {
     Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (reviews.services.REMINDER_DAYS)
     Kind.REVIEW_ACTION: 7,
     Kind.REVIEW_NOT_HELD: 0,
+    Kind.CORRECTIVE_ACTION: 7,
+    Kind.EFFECTIVENESS_REVIEW: 0,  # due from the day the last action was finished
+    Kind.NONCONFORMITY_OVERDUE: 0,  # overdue ones only
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -365,6 +370,64 @@ def review_not_held(today: date, until: date) -> list[Reminder]:
         _path("reviews.index")), _recipients(*(user.id for user in review_services.security_officers())))]
 
 
+def corrective_actions(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for action in nonconformity_queries.actions_due(until):
+        nonconformity, stage = action.nonconformity, _stage(action.due_on, today)
+        title = (f"Corrective action overdue since {action.due_on:%d %b %Y}: {action.title}" if stage == "overdue"
+                 else f"Corrective action due on {action.due_on:%d %b %Y}: {action.title}")
+        reminders.append(Reminder(Message(
+            Kind.CORRECTIVE_ACTION, f"corrective-action:{action.id}:{stage}", action.due_on, title,
+            f"For nonconformity {nonconformity.reference} {nonconformity.title}. Record its progress, or mark it "
+            "done saying what was done.", _path("nonconformities.detail", nonconformity_id=nonconformity.id)),
+            _recipients(action.owner_id or nonconformity.owner_id)))
+    return reminders
+
+
+def _security_officers() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.role == Role.SECURITY_OFFICER.value,
+                                                         User.active.is_(True)).order_by(User.id)))
+
+
+def effectiveness_reviews(today: date, until: date) -> list[Reminder]:
+    """Nonconformities whose actions are all finished: the security officers review their effectiveness,
+    except one who owns the nonconformity or an action (they may not review it)."""
+    officers = None
+    reminders = []
+    for nonconformity in nonconformity_queries.awaiting_review():
+        officers = _security_officers() if officers is None else officers
+        due_on = nonconformity.verifying_since or nonconformity.raised_on
+        reviewers = [officer.id for officer in officers
+                     if nonconformity_services.independence_problem(nonconformity, officer) is None]
+        reminders.append(Reminder(Message(
+            Kind.EFFECTIVENESS_REVIEW, f"nonconformity-review:{nonconformity.id}:{nonconformity.action_round}",
+            due_on, f"Effectiveness review due: {nonconformity.reference}",
+            f"{nonconformity.reference} {nonconformity.title}: every corrective action is finished. Check whether "
+            "they removed the cause, and record the review: effective closes it.",
+            _path("nonconformities.review", nonconformity_id=nonconformity.id)), _recipients(*reviewers)))
+    return reminders
+
+
+def nonconformities_overdue(today: date, until: date) -> list[Reminder]:
+    """Once a week while overdue (the key holds the ISO week), to the nonconformity's owner."""
+    year, week, _ = today.isocalendar()
+    reminders = []
+    for nonconformity in nonconformity_queries.overdue(today):
+        late = [action for action in nonconformity.actions if action.is_overdue(today)]
+        what = (f"past its due date {nonconformity.due_on:%d %b %Y}"
+                if nonconformity.due_on and nonconformity.due_on < today
+                else f"{len(late)} corrective action{'s' if len(late) != 1 else ''} past due")
+        due_on = nonconformity.due_on if nonconformity.due_on and nonconformity.due_on < today \
+            else min(action.due_on for action in late)
+        reminders.append(Reminder(Message(
+            Kind.NONCONFORMITY_OVERDUE, f"nonconformity-overdue:{nonconformity.id}:{year}-W{week:02d}", due_on,
+            f"Nonconformity {nonconformity.reference} is overdue",
+            f"{nonconformity.reference} {nonconformity.title}: {what}. Bring the actions up to date or agree a new "
+            "date with the security officer.", _path("nonconformities.detail", nonconformity_id=nonconformity.id)),
+            _recipients(nonconformity.owner_id)))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -382,6 +445,9 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.MANAGEMENT_REVIEW: management_reviews,
     Kind.REVIEW_ACTION: review_actions,
     Kind.REVIEW_NOT_HELD: review_not_held,
+    Kind.CORRECTIVE_ACTION: corrective_actions,
+    Kind.EFFECTIVENESS_REVIEW: effectiveness_reviews,
+    Kind.NONCONFORMITY_OVERDUE: nonconformities_overdue,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

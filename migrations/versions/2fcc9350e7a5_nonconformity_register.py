@@ -48,12 +48,12 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['control_id'], ['control.id'], name=op.f('fk_nonconformity_control_id_control')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_nonconformity_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_nonconformity_created_by_id_user')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_nonconformity_department_id_department')),
     sa.ForeignKeyConstraint(['effectiveness_reviewer_id'], ['user.id'], name=op.f('fk_nonconformity_effectiveness_reviewer_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_nonconformity_owner_id_user')),
     sa.ForeignKeyConstraint(['raised_by_id'], ['user.id'], name=op.f('fk_nonconformity_raised_by_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_nonconformity_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_nonconformity_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nonconformity')),
     sa.UniqueConstraint('reference', name=op.f('uq_nonconformity_reference'))
     )
@@ -83,10 +83,10 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_corrective_action_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_corrective_action_created_by_id_user')),
     sa.ForeignKeyConstraint(['nonconformity_id'], ['nonconformity.id'], name=op.f('fk_corrective_action_nonconformity_id_nonconformity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_corrective_action_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_corrective_action_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_corrective_action_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_corrective_action'))
     )
     with op.batch_alter_table('corrective_action', schema=None) as batch_op:

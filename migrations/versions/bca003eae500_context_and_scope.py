@@ -30,8 +30,8 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_isms_role_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_isms_role_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_isms_role_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_isms_role_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_isms_role')),
     sa.UniqueConstraint('name', name=op.f('uq_isms_role_name'))
     )
@@ -49,9 +49,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_context_issue_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_context_issue_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_context_issue_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_context_issue_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_context_issue_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_context_issue'))
     )
     with op.batch_alter_table('context_issue', schema=None) as batch_op:
@@ -73,9 +73,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_interested_party_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_interested_party_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_interested_party_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_interested_party_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_interested_party_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_interested_party')),
     sa.UniqueConstraint('name', name=op.f('uq_interested_party_name'))
     )
@@ -97,9 +97,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_isms_role_assignment_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_isms_role_assignment_created_by_id_user')),
     sa.ForeignKeyConstraint(['role_id'], ['isms_role.id'], name=op.f('fk_isms_role_assignment_role_id_isms_role'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_isms_role_assignment_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_isms_role_assignment_updated_by_id_user')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_isms_role_assignment_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_isms_role_assignment'))
     )
@@ -128,8 +128,8 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_scope_statement_approved_by_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_scope_statement_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_scope_statement_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_scope_statement_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_scope_statement_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scope_statement')),
     sa.UniqueConstraint('number', name=op.f('uq_scope_statement_number'))
     )
@@ -148,9 +148,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_party_requirement_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_party_requirement_created_by_id_user')),
     sa.ForeignKeyConstraint(['party_id'], ['interested_party.id'], name=op.f('fk_party_requirement_party_id_interested_party'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_party_requirement_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_party_requirement_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_party_requirement'))
     )
     with op.batch_alter_table('party_requirement', schema=None) as batch_op:

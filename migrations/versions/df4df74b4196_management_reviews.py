@@ -39,8 +39,8 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_management_review_approved_by_id_user')),
     sa.ForeignKeyConstraint(['chair_id'], ['user.id'], name=op.f('fk_management_review_chair_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_management_review_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_management_review_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_management_review_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_management_review_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_management_review'))
     )
     with op.batch_alter_table('management_review', schema=None) as batch_op:
@@ -63,10 +63,10 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_management_review_action_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_management_review_action_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_management_review_action_owner_id_user')),
     sa.ForeignKeyConstraint(['review_id'], ['management_review.id'], name=op.f('fk_management_review_action_review_id_management_review'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_management_review_action_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_management_review_action_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_management_review_action'))
     )
     with op.batch_alter_table('management_review_action', schema=None) as batch_op:

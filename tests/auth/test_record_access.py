@@ -28,6 +28,7 @@ from flask import abort
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
+    NONCONFORMITY_VIEW,
     REVIEW_ACTION_UPDATE,
     REVIEW_APPROVE,
     RISK_ACCEPT,
@@ -38,6 +39,7 @@ from app.auth.permissions import (
 from app.common.uploads import CheckedUpload, store
 from app.employees import services as employee_services
 from app.extensions import db
+from app.nonconformities import services as nonconformity_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import (
     CaseAllegation,
@@ -193,6 +195,27 @@ def action_of_another_risk() -> Outside:
     return Outside({"risk_id": risk.id, "action_id": action.id}, (risk, other_risk, action))
 
 
+def _nonconformity_with_action(title: str = "Access reviews not done"):
+    officer = factories.make_user("security_officer")
+    nonconformity = nonconformity_services.raise_nonconformity(nonconformity_services.NonconformityInput(
+        title=title, description="None in 2026.", source="self_identified", severity="minor"), actor=officer)
+    action = nonconformity_services.add_action(nonconformity, title="Review quarterly", actor=officer,
+                                               owner_id=factories.make_user("risk_owner").id, due_on=date(2027, 1, 31))
+    db.session.commit()
+    return nonconformity, action
+
+
+def someone_elses_corrective_action(user: User) -> Outside:
+    nonconformity, action = _nonconformity_with_action()
+    return Outside({"nonconformity_id": nonconformity.id, "action_id": action.id}, (nonconformity, action))
+
+
+def corrective_action_of_another_nonconformity() -> Outside:
+    nonconformity, _ = _nonconformity_with_action()
+    other, action = _nonconformity_with_action("Backups not tested")
+    return Outside({"nonconformity_id": nonconformity.id, "action_id": action.id}, (nonconformity, other, action))
+
+
 def someone_elses_notification(user: User) -> Outside:
     notification = factories.make_notification(factories.make_user("auditor"))
     return Outside({"notification_id": notification.id}, (notification,))
@@ -300,6 +323,20 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                                           refused_with=403, helper=(review_services, "get_action_or_403"),
                                           helper_arguments=lambda values: (values["review_id"], values["action_id"]),
                                           under_another_parent=review_action_of_another_review),
+    # Every role that reads the register reads every nonconformity (ISMS records, not personal ones); only
+    # an action's owner, besides the register's editors, records its progress.
+    ("nonconformity_id",): NoPerRecordScope("Every holder of nonconformity.view reads every nonconformity; the "
+                                            "register's editors (nonconformity.edit) keep them all."),
+    ("nonconformity_id", "action_id"): PerRecord(
+        limited_roles=limited_for({NONCONFORMITY_VIEW: frozenset({Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR})}),
+        outside=someone_elses_corrective_action, refused_with=403,
+        helper=(nonconformity_services, "get_action_or_403"),
+        helper_arguments=lambda values: (values["nonconformity_id"], values["action_id"]),
+        under_another_parent=corrective_action_of_another_nonconformity),
+    ("nonconformity_id", "change_id"): NoPerRecordScope("A change to the ISMS a nonconformity caused: removed by the "
+                                                        "register's editors only; another's is 404."),
+    ("test_id",): NoPerRecordScope("A control test is part of the catalogue, read as a whole; raising its "
+                                   "nonconformity is for the register's editors."),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
                                    "security officer, auditor) sees the whole ISMS, and the list shows each pack "
                                    "with who asked for it."),

@@ -26,7 +26,13 @@ ARGUMENT_TABLES = {
     "document_id": ("prepared_document", None), "issue_id": ("context_issue", None),
     "party_id": ("interested_party", None), "requirement_id": ("party_requirement", "party_id"),
     "role_id": ("isms_role", None), "assignment_id": ("isms_role_assignment", "role_id"),
+    "nonconformity_id": ("nonconformity", None),
+    "change_id": ("nonconformity_change", "nonconformity_id"), "test_id": ("control_test", None),
+    "review_id": ("management_review", None),
 }
+# action_id names a risk's treatment action, except under these paths: (path, table, parent argument).
+OTHER_ACTIONS = (("/nonconformities/<int:nonconformity_id>/actions/", "corrective_action", "nonconformity_id"),
+                 ("/management-reviews/<int:review_id>/actions/", "management_review_action", "review_id"))
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
 DOCUMENT = re.compile(r"\.(pdf|csv|xlsx|zip|pem|<any\(.*\):fmt>)$|/download$|/files/")
@@ -50,6 +56,9 @@ def _argument_values(rule) -> list[dict]:
             "SELECT number FROM scope_statement WHERE state = 'issued'"))]
     if rule.rule.startswith("/controls/evidence/<int:evidence_id>"):
         return [{"evidence_id": row["id"]} for row in _rows("evidence", None, 1)]
+    for prefix, table, parent in OTHER_ACTIONS:
+        if rule.rule.startswith(prefix):
+            return [{"action_id": row["id"], parent: row[parent]} for row in _rows(table, parent, 1)]
     children = [name for name in arguments if ARGUMENT_TABLES[name][1] in arguments]
     name = children[0] if children else next(iter(arguments))
     table, parent = ARGUMENT_TABLES[name]

@@ -45,7 +45,8 @@ def pdf_info(content: bytes, tmp_path) -> str:
 
 def test_the_registry_names_every_report_with_its_permission():
     assert set(documents.REPORTS) == {"risk_register", "treatment_plan", "risk_methodology", "acceptance_register",
-                                      "soa", "asset_register", "isms_context", "policy"}
+                                      "soa", "asset_register", "isms_context", "policy",
+                                      "nonconformities"}
     assert documents.REPORTS["acceptance_register"].permission == "risk.view"
     assert documents.REPORTS["soa"].permission == "soa.view"
     assert documents.REPORTS["asset_register"].permission == "asset.view"
