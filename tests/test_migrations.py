@@ -138,6 +138,11 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
         upgrade()
 
     after = _row_counts()
-    dropped_and_made_again = {"acknowledgement_sheet", "case_union_consultation", "risk_plan_approval"}
+    dropped_and_made_again = {"acknowledgement_sheet", "case_union_consultation", "risk_plan_approval",
+                              # issue 19: made by migrations after BEFORE_TABLE_REBUILDS (the demo's internal
+                              # audits raise nonconformities)
+                              "nonconformity", "corrective_action", "audit_programme", "internal_audit",
+                              "internal_audit_team", "internal_audit_department",
+                              "checklist_line", "checklist_line_evidence"}
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}

@@ -55,6 +55,12 @@ CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
 CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
 CASE_DESTROY = "case.destroy"  # destroy closed cases past their retention period (POPIA s14)
 CASE_RELEASE = "case.release"  # release a case's evidence files to auditors for an audit (POPIA)
+# Internal audit (issue 19, part 3; ISO/IEC 27001:2022 9.2). Conducting is per record too
+# (internal_audits.services.get_audit_or_403): only the audit's lead auditor and team fill its checklist,
+# raise its findings and (the lead) issue its report. The `auditor` role reads and never writes.
+INTERNAL_AUDIT_VIEW = "internal_audit.view"
+INTERNAL_AUDIT_MANAGE = "internal_audit.manage"  # the programme, planning audits, their scope and teams
+INTERNAL_AUDIT_CONDUCT = "internal_audit.conduct"  # an audit one is on: checklist, findings, report
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -100,6 +106,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
     CASE_RELEASE: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    INTERNAL_AUDIT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    INTERNAL_AUDIT_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    INTERNAL_AUDIT_CONDUCT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

@@ -114,6 +114,9 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.cases.demo import seed_demo_cases
 
     added.extend(seed_demo_cases())
+    from app.internal_audits.demo import seed_demo_internal_audits  # audits the controls and SoA above
+
+    added.extend(seed_demo_internal_audits())
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush

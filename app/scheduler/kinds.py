@@ -18,6 +18,9 @@ class Kind(enum.StrEnum):
     WARNING_LAPSING = "warning_lapsing"
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
+    AUDIT_STARTING = "audit_starting"
+    AUDIT_REPORT_OVERDUE = "audit_report_overdue"
+    AUDIT_PROGRAMME_GAPS = "audit_programme_gaps"
     DIGEST = "digest"
 
     @property
@@ -41,6 +44,9 @@ _LABELS = {
     Kind.WARNING_LAPSING: "Warnings lapsing",
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.AUDIT_STARTING: "Internal audits you are on, starting soon",
+    Kind.AUDIT_REPORT_OVERDUE: "Internal audits past their planned end without a report",
+    Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -57,5 +63,8 @@ _RECIPIENTS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.AUDIT_STARTING: "the lead auditor and the audit team",
+    Kind.AUDIT_REPORT_OVERDUE: "the lead auditor and the security officers",
+    Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }
