@@ -70,10 +70,20 @@ def setting(key: str) -> int:
 # --- reading ---------------------------------------------------------------------------------------
 
 
+def _audit_page_loads() -> list:
+    """What an audit's pages and report show, loaded up front: a fixed number of queries however long its
+    checklist. Built when asked (building them at import would configure the mappers before every model
+    is imported)."""
+    lines = selectinload(InternalAudit.lines)
+    return [selectinload(InternalAudit.team), selectinload(InternalAudit.departments),
+            lines.selectinload(ChecklistLine.control).selectinload(Control.soa_entry),
+            lines.selectinload(ChecklistLine.evidence), lines.selectinload(ChecklistLine.nonconformity)]
+
+
 def get_audit_or_403(user: User, audit_id: int, need: str) -> InternalAudit:
     """The audit, or 404. Reading and managing reach every audit (the route's permission decides);
     conducting one (its checklist, its report) is for its lead auditor and team only (403)."""
-    internal_audit = db.session.get(InternalAudit, audit_id)
+    internal_audit = db.session.get(InternalAudit, audit_id, options=_audit_page_loads())
     if internal_audit is None:
         abort(404)
     if need == INTERNAL_AUDIT_CONDUCT and not internal_audit.is_auditor(user):

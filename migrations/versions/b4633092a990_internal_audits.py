@@ -30,8 +30,8 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_audit_programme_created_by_id_user'), use_alter=True),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_audit_programme_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_audit_programme_created_by_id_user')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_audit_programme_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_programme'))
     )
     with op.batch_alter_table('audit_programme', schema=None) as batch_op:
@@ -68,12 +68,12 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['auditee_contact_id'], ['user.id'], name=op.f('fk_internal_audit_auditee_contact_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_internal_audit_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_internal_audit_created_by_id_user')),
     sa.ForeignKeyConstraint(['independence_accepted_by_id'], ['user.id'], name=op.f('fk_internal_audit_independence_accepted_by_id_user')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['user.id'], name=op.f('fk_internal_audit_issued_by_id_user')),
     sa.ForeignKeyConstraint(['lead_auditor_id'], ['user.id'], name=op.f('fk_internal_audit_lead_auditor_id_user')),
     sa.ForeignKeyConstraint(['programme_id'], ['audit_programme.id'], name=op.f('fk_internal_audit_programme_id_audit_programme')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_internal_audit_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_internal_audit_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_internal_audit')),
     sa.UniqueConstraint('reference', name=op.f('uq_internal_audit_reference'))
     )
@@ -127,9 +127,9 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['audit_id'], ['internal_audit.id'], name=op.f('fk_checklist_line_audit_id_internal_audit'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['control_id'], ['control.id'], name=op.f('fk_checklist_line_control_id_control')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_checklist_line_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_checklist_line_created_by_id_user')),
     sa.ForeignKeyConstraint(['nonconformity_id'], ['nonconformity.id'], name=op.f('fk_checklist_line_nonconformity_id_nonconformity')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_checklist_line_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_checklist_line_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checklist_line'))
     )
     with op.batch_alter_table('checklist_line', schema=None) as batch_op:
