@@ -27,7 +27,7 @@ FOUNDATION = (*FOUNDATION_PACKAGES, "app.extensions", "app.config", "app.admin.m
               "app.admin.services")
 
 # The registers an ISMS keeps, and the packages that read them all.
-REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies")
+REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies", "app.internal_audits")
 READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.backup")
 
 # Rules worth naming, in small modules of plain functions: no Flask, no database session.
@@ -62,6 +62,8 @@ EXCEPTIONS = {
         "record() notes the address a request came from in each audit entry, and only inside a request",
     ("app.policies.cases.document_views", "app.reports.pdf"):
         "a case's letters and case file are PDFs in the reports' layout (pdf.py could move to app/common)",
+    ("app.internal_audits.report", "app.reports.pdf"):
+        "an audit's report is rendered once, when its lead auditor issues it, in the reports' layout (as a case file)",
     ("app.employees.demo", "app.core.demo"):
         "the demo employees include the people behind the demo accounts (DEMO_ACCOUNTS)",
 }

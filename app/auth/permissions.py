@@ -77,6 +77,12 @@ REVIEW_ACTION_UPDATE = "review.action_update"
 NONCONFORMITY_VIEW = "nonconformity.view"
 NONCONFORMITY_RAISE = "nonconformity.raise"
 NONCONFORMITY_EDIT = "nonconformity.edit"
+# Internal audit (issue 19, part 3; ISO/IEC 27001:2022 9.2). Conducting is per record too
+# (internal_audits.services.get_audit_or_403): only the audit's lead auditor and team fill its checklist,
+# raise its findings and (the lead) issue its report. The `auditor` role reads and never writes.
+INTERNAL_AUDIT_VIEW = "internal_audit.view"
+INTERNAL_AUDIT_MANAGE = "internal_audit.manage"  # the programme, planning audits, their scope and teams
+INTERNAL_AUDIT_CONDUCT = "internal_audit.conduct"  # an audit one is on: checklist, findings, report
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -135,6 +141,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     NONCONFORMITY_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     NONCONFORMITY_RAISE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.MANAGER}),
     NONCONFORMITY_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    INTERNAL_AUDIT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    INTERNAL_AUDIT_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    INTERNAL_AUDIT_CONDUCT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

@@ -117,6 +117,9 @@ def seed_demo(password: str) -> list[str]:
     from app.nonconformities.demo import seed_demo_nonconformities  # the failed tests above, risks, policies
 
     added.extend(seed_demo_nonconformities())
+    from app.internal_audits.demo import seed_demo_internal_audits  # audits the controls and SoA above
+
+    added.extend(seed_demo_internal_audits())
     from app.context.demo import seed_demo_context  # after the controls its requirements are met by
 
     added.extend(seed_demo_context())

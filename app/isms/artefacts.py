@@ -33,6 +33,7 @@ from app.auth.permissions import (
     CASE_VIEW,
     CONTEXT_VIEW,
     CONTROL_VIEW,
+    INTERNAL_AUDIT_VIEW,
     NONCONFORMITY_VIEW,
     POLICY_ACKNOWLEDGEMENTS,
     POLICY_VIEW,
@@ -49,6 +50,9 @@ from app.controls import soa as soa_rules
 from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
 from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
 from app.extensions import db
+from app.internal_audits import queries as audit_queries
+from app.internal_audits import services as audit_services
+from app.internal_audits.models import InternalAudit
 from app.nonconformities import queries as nonconformity_queries
 from app.nonconformities.models import Nonconformity, NonconformityStatus
 from app.policies import services as policy_services
@@ -355,6 +359,29 @@ def discipline_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
 
 
+# --- internal audit (9.2) ------------------------------------------------------------------------------
+
+
+def internal_audit_state(user: User, today: date) -> State:
+    programme = audit_services.programme_for(today)
+    issued = _count(sa.select(InternalAudit.id).where(InternalAudit.issued_on.is_not(None)))
+    last = db.session.scalar(sa.select(sa.func.max(InternalAudit.updated_at)))
+    if programme is None:
+        return State(f"No audit programme covers today; {counted(issued, 'audit report')} issued", last,
+                     missing=True)
+    coverage = audit_services.coverage(programme)
+    late = len(audit_queries.reports_overdue(today))
+    gaps = len(coverage.gaps)
+    return State(f"Programme {programme.starts_on:%Y}-{programme.ends_on:%Y}: {coverage.done_count} of "
+                 f"{len(coverage.rows)} clauses and applicable controls audited; {counted(issued, 'report')} issued",
+                 last,
+                 _gaps((gaps, f"{counted(gaps, 'clause or control', 'clauses and controls')} not yet planned in "
+                              "the cycle", Link("Programme", "internal_audits.programme")),
+                       (late, f"{counted(late, 'audit')} past their planned end without an issued report",
+                        Link("Audits", "internal_audits.index"))),
+                 missing=issued == 0)
+
+
 # --- nonconformity and corrective action (10.2) --------------------------------------------------------
 
 
@@ -443,6 +470,9 @@ ARTEFACTS: tuple[Artefact, ...] = (
              (Link("Assets", "assets.index"), Link(PDF, "reports.asset_register")), asset_state),
     Artefact("discipline", "Disciplinary records", (), ("6.4",), CASE_VIEW,
              (Link("Cases", "cases.index"),), discipline_state),
+    Artefact("internal-audit", "Internal audit programme and reports", ("9.2",), (), INTERNAL_AUDIT_VIEW,
+             (Link("Programme", "internal_audits.programme"), Link("Audits and reports", "internal_audits.index")),
+             internal_audit_state),
     Artefact("nonconformities", "Nonconformities and corrective actions", ("10.1", "10.2"), (), NONCONFORMITY_VIEW,
              (Link("Register", "nonconformities.index"), Link("Ageing and trend", "nonconformities.summary"),
               Link(PDF, "reports.nonconformities")), nonconformity_state),

@@ -42,6 +42,8 @@ from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_
 from app.controls.models import EvidenceKind
 from app.employees.models import Employee
 from app.extensions import db
+from app.internal_audits.exports import AUDIT_COLUMNS, CHECKLIST_COLUMNS
+from app.internal_audits.queries import lines_of
 from app.nonconformities.exports import ACTION_COLUMNS as CORRECTIVE_ACTION_COLUMNS
 from app.nonconformities.exports import nonconformity_columns
 from app.policies import services as policies
@@ -131,7 +133,7 @@ def write_pack(contents: Contents, target: Path, *, generated_by: str, checkpoin
     manifest publishes `checkpoint`, the audit log's signed head (app.audit.checkpoints.publish)."""
     progress = progress or Tracker(None)
     reports, tables = _reports(contents), _extracts(contents)
-    files = _evidence_files(contents) + _policy_documents(contents)
+    files = _evidence_files(contents) + _policy_documents(contents) + _internal_audit_reports(contents)
     audit_extract = extracts.plan(extracts.period_of(contents.scope.date_from, contents.scope.date_to, local_today()),
                                   checkpoint)
     progress.plan(REPORT_UNITS * len(reports) + len(tables) + sum(1 + f.size // CHUNK for f in files)
@@ -507,6 +509,20 @@ def _nonconformity_register(contents: Contents) -> list[Extract]:
     return files
 
 
+def _internal_audit_extracts(contents: Contents) -> list[Extract]:
+    """The issued internal audits (9.2) and every line of their checklists; reports/ holds their PDFs."""
+    if not contents.internal_audits:
+        return []
+    lines = lines_of(contents.internal_audits)
+    files = []
+    for stem, title, rows, columns in (("internal-audits", "Internal audits", contents.internal_audits, AUDIT_COLUMNS),
+                                       ("internal-audit-checklists", "Checklist lines", lines, CHECKLIST_COLUMNS)):
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
+
+
 EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
@@ -514,6 +530,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _context_extracts,
     _management_reviews,
     _nonconformity_register,
+    _internal_audit_extracts,
 )
 
 
@@ -537,6 +554,16 @@ def _evidence_files(contents: Contents) -> list[_Source]:
                         "uploaded_at": current.uploaded_at.isoformat(timespec="seconds"),
                         "recorded_sha256": current.sha256}))
     return files
+
+
+def _internal_audit_reports(contents: Contents) -> list[_Source]:
+    """Each issued internal audit report, the very PDF issued (kept by its SHA-256), not a new rendering."""
+    return [_Source(path=f"reports/internal-audits/{_safe_name(internal_audit.report_filename)}",
+                    sha256=internal_audit.report_sha256, size=internal_audit.report_size or 0,
+                    source={"type": "internal_audit_report", "audit": internal_audit.reference,
+                            "issued_on": internal_audit.issued_on.isoformat() if internal_audit.issued_on else None,
+                            "recorded_sha256": internal_audit.report_sha256})
+            for internal_audit in contents.internal_audits if internal_audit.report_sha256]
 
 
 def _policy_documents(contents: Contents) -> list[_Source]:
@@ -579,7 +606,8 @@ def _readme(contents: Contents, problems: list[dict], audit_extract: extracts.Pl
         f"Organisation's signing key, SHA-256 fingerprint: {signing.fingerprint()}",
         "",
         "WHAT IS IN IT",
-        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies",
+        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies;",
+        "                  internal-audits/ holds each internal audit report as issued (the same bytes)",
         "  extracts/       CSV and XLSX of the registers in scope; the Statement of Applicability's issued versions",
         "                  (statement-of-applicability-versions, and each version's rows); each policy's",
         "                  acknowledgement register (acknowledgements/, employees by pseudonym: POPIA)",

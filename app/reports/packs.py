@@ -156,6 +156,7 @@ class Contents:
     tests: list[ControlTest]
     assets: list | None  # None: assets are not part of a pack for chosen controls
     policy_versions: list  # PolicyVersion in force
+    internal_audits: list  # InternalAudit whose report is issued (9.2), with their checklists
     # Nonconformity raised in the pack's period or open during it (its department's, its controls')
     nonconformities: list = field(default_factory=list)
 
@@ -225,7 +226,17 @@ def gather(scope: Scope) -> Contents:
                     nonconformities=nonconformities,
                     reviews=list(db.session.scalars(reviews_query)), evidence=list(db.session.scalars(evidence_query)),
                     tests=list(db.session.scalars(tests_query)), assets=assets,
-                    policy_versions=list(db.session.scalars(policy_query.options(selectinload(PolicyVersion.policy)))))
+                    policy_versions=list(db.session.scalars(policy_query.options(selectinload(PolicyVersion.policy)))),
+                    internal_audits=_internal_audits(scope, ids))
+
+
+def _internal_audits(scope: Scope, control_ids: list[int]) -> list:
+    """The audits whose report is issued: covering the controls in scope, auditing the department,
+    issued within the dates (the whole ISMS: every one)."""
+    from app.internal_audits.queries import issued_audits
+
+    return issued_audits(control_ids=set(control_ids) if scope.controls else None,
+                         department_id=scope.department_id, date_from=scope.date_from, date_to=scope.date_to)
 
 
 def has_contents(scope: Scope) -> bool:

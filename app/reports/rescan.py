@@ -20,6 +20,7 @@ from app.common import uploads
 from app.common.contents import ArchiveLimits
 from app.controls.models import Evidence, EvidenceFile
 from app.extensions import db
+from app.internal_audits.models import ChecklistLine, InternalAudit
 from app.policies.cases.models import CaseEvidence, PolicyCase
 from app.policies.models import AcknowledgementSheet, Policy, PolicyVersion
 
@@ -67,6 +68,18 @@ def stored_files() -> Iterator[StoredFile]:
               .join(Policy, Policy.id == PolicyVersion.policy_id).order_by(AcknowledgementSheet.id))
     for sha256, name, code, number, sheet_id in db.session.execute(sheets):
         yield StoredFile(sha256, name, f"policy {code} version {number}, signed acknowledgement sheet {sheet_id}")
+    audit_files = (sa.select(ChecklistLine.file_sha256, ChecklistLine.file_name, InternalAudit.reference,
+                             ChecklistLine.id)
+                   .join(InternalAudit, InternalAudit.id == ChecklistLine.audit_id)
+                   .where(ChecklistLine.file_sha256.is_not(None)).order_by(ChecklistLine.id))
+    for line_sha256, line_name, reference, line_id in db.session.execute(audit_files):
+        yield StoredFile(line_sha256 or "", line_name or "file",
+                         f"internal audit {reference}, checklist line {line_id}")
+    reports = (sa.select(InternalAudit.report_sha256, InternalAudit.reference)
+               .where(InternalAudit.report_sha256.is_not(None)).order_by(InternalAudit.id))
+    for report_sha256, reference in db.session.execute(reports):
+        yield StoredFile(report_sha256 or "", f"{reference}-internal-audit-report.pdf",
+                         f"internal audit {reference}, issued report")
 
 
 def rescan() -> Rescan:

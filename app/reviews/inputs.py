@@ -452,7 +452,7 @@ PROVIDERS: dict[str, str | None] = {
     "context_issues": "app.context.review_inputs:issue_changes_for_review",  # 4.1
     "interested_parties": "app.context.review_inputs:party_changes_for_review",  # 4.2
     "monitoring": None,  # app/objectives: monitoring and measurement results (metrics)
-    "audits": None,  # app/internal_audits: audit results
+    "audits": "app.internal_audits.review_inputs:audit_results_for_review",
     "objectives": None,  # app/objectives: fulfilment of the information security objectives
 }
 

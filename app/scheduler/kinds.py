@@ -27,6 +27,9 @@ class Kind(enum.StrEnum):
     CORRECTIVE_ACTION = "corrective_action"
     EFFECTIVENESS_REVIEW = "effectiveness_review"
     NONCONFORMITY_OVERDUE = "nonconformity_overdue"
+    AUDIT_STARTING = "audit_starting"
+    AUDIT_REPORT_OVERDUE = "audit_report_overdue"
+    AUDIT_PROGRAMME_GAPS = "audit_programme_gaps"
     DIGEST = "digest"
 
     @property
@@ -58,6 +61,9 @@ _LABELS = {
     Kind.CORRECTIVE_ACTION: "Corrective actions due or overdue",
     Kind.EFFECTIVENESS_REVIEW: "Nonconformities awaiting their effectiveness review",
     Kind.NONCONFORMITY_OVERDUE: "Your overdue nonconformities (weekly)",
+    Kind.AUDIT_STARTING: "Internal audits you are on, starting soon",
+    Kind.AUDIT_REPORT_OVERDUE: "Internal audits past their planned end without a report",
+    Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -82,5 +88,8 @@ _RECIPIENTS = {
     Kind.CORRECTIVE_ACTION: "the action owner (else the nonconformity's owner)",
     Kind.EFFECTIVENESS_REVIEW: "the security officers who own neither the nonconformity nor its actions",
     Kind.NONCONFORMITY_OVERDUE: "the nonconformity's owner, once a week while it is overdue",
+    Kind.AUDIT_STARTING: "the lead auditor and the audit team",
+    Kind.AUDIT_REPORT_OVERDUE: "the lead auditor and the security officers",
+    Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

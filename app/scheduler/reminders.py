@@ -25,11 +25,13 @@ from app.assets import queries as asset_queries
 from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth.models import Role, User
-from app.common.timeutil import local_today
+from app.common.timeutil import add_months, local_today
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
+from app.internal_audits import queries as audit_queries
+from app.internal_audits import services as audit_services
 from app.nonconformities import queries as nonconformity_queries
 from app.nonconformities import services as nonconformity_services
 from app.policies import services as policy_services
@@ -64,6 +66,9 @@ LEAD_DAYS = {
     Kind.CORRECTIVE_ACTION: 7,
     Kind.EFFECTIVENESS_REVIEW: 0,  # due from the day the last action was finished
     Kind.NONCONFORMITY_OVERDUE: 0,  # overdue ones only
+    Kind.AUDIT_STARTING: 14,  # the setting internal_audit_notice_days, read by the rule itself
+    Kind.AUDIT_REPORT_OVERDUE: 0,  # told once the planned end has passed
+    Kind.AUDIT_PROGRAMME_GAPS: 0,  # monthly, in the cycle's last months (the rule decides)
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -428,6 +433,59 @@ def nonconformities_overdue(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+def audits_starting(today: date, until: date) -> list[Reminder]:
+    """An audit starting within the setting's notice days, to its lead auditor and team."""
+    notice_until = max(until, today + timedelta(days=audit_services.setting(audit_services.NOTICE_DAYS)))
+    reminders = []
+    for internal_audit in audit_queries.audits_starting(today, notice_until):
+        starts = internal_audit.planned_start
+        reminders.append(Reminder(Message(
+            Kind.AUDIT_STARTING, f"internal-audit:{internal_audit.id}:starting", starts,
+            f"Internal audit {internal_audit.reference} starts on {starts:%d %b %Y}",
+            f"{internal_audit.reference} {internal_audit.title}: you are on its audit team. Read its scope and "
+            "criteria and the evidence held for it before fieldwork.",
+            _path("internal_audits.detail", audit_id=internal_audit.id)),
+            _recipients(internal_audit.lead_auditor_id, *(member.id for member in internal_audit.team))))
+    return reminders
+
+
+def audit_reports_overdue(today: date, until: date) -> list[Reminder]:
+    """An audit past its planned end without an issued report, to its lead auditor and the security officers."""
+    officers = audit_queries.security_officer_ids()
+    reminders = []
+    for internal_audit in audit_queries.reports_overdue(today):
+        ended = internal_audit.planned_end
+        reminders.append(Reminder(Message(
+            Kind.AUDIT_REPORT_OVERDUE, f"internal-audit:{internal_audit.id}:report", ended,
+            f"Report of internal audit {internal_audit.reference} overdue since {ended:%d %b %Y}",
+            f"{internal_audit.reference} {internal_audit.title} was planned to end on {ended:%d %b %Y} and its report "
+            "is not issued. Finish the checklist and issue the report, or move the planned dates.",
+            _path("internal_audits.detail", audit_id=internal_audit.id)),
+            _recipients(internal_audit.lead_auditor_id, *officers)))
+    return reminders
+
+
+def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
+    """Clauses and applicable controls no audit of the cycle covers, when fewer than six months are left:
+    to the security officers, once a month (the key names the month)."""
+    last_months = add_months(today, audit_services.GAP_WARNING_MONTHS)
+    reminders = []
+    for programme in audit_queries.programmes_ending(today, last_months):
+        gaps = audit_services.coverage(programme).gaps
+        if not gaps:
+            continue
+        listed = ", ".join(row.subject for row in gaps[:TAGS_LISTED])
+        if len(gaps) > TAGS_LISTED:
+            listed += f" and {len(gaps) - TAGS_LISTED} more"
+        month = today.replace(day=1)
+        reminders.append(Reminder(Message(
+            Kind.AUDIT_PROGRAMME_GAPS, f"audit-programme:{programme.id}:gaps:{month:%Y-%m}", month,
+            f"{len(gaps)} clauses and controls not planned for audit; the cycle ends on {programme.ends_on:%d %b %Y}",
+            f"Not yet in any audit's scope: {listed}. Plan audits covering them before the cycle ends (9.2.2).",
+            _path("internal_audits.programme")), _recipients(*audit_queries.security_officer_ids())))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -448,6 +506,9 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.CORRECTIVE_ACTION: corrective_actions,
     Kind.EFFECTIVENESS_REVIEW: effectiveness_reviews,
     Kind.NONCONFORMITY_OVERDUE: nonconformities_overdue,
+    Kind.AUDIT_STARTING: audits_starting,
+    Kind.AUDIT_REPORT_OVERDUE: audit_reports_overdue,
+    Kind.AUDIT_PROGRAMME_GAPS: audit_programme_gaps,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

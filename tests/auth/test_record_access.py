@@ -28,6 +28,7 @@ from flask import abort
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
+    INTERNAL_AUDIT_CONDUCT,
     NONCONFORMITY_VIEW,
     REVIEW_ACTION_UPDATE,
     REVIEW_APPROVE,
@@ -39,6 +40,7 @@ from app.auth.permissions import (
 from app.common.uploads import CheckedUpload, store
 from app.employees import services as employee_services
 from app.extensions import db
+from app.internal_audits import services as internal_audit_services
 from app.nonconformities import services as nonconformity_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import (
@@ -266,6 +268,54 @@ def review_action_of_another_review() -> Outside:
 REVIEW_CHAIR_OR_OWNER_ONLY = limited_for({REVIEW_APPROVE: frozenset({Role.RISK_OWNER, Role.MANAGER}),
                                           REVIEW_ACTION_UPDATE: frozenset({Role.RISK_OWNER, Role.MANAGER})})
 
+def _audit_in_progress(lead: User):
+    """An internal audit in progress, its lead `lead`, with one checklist line (clause 9.2)."""
+    from app.internal_audits import services as audit_services
+
+    officer = factories.make_user("security_officer")
+    programme = audit_services.save_programme(None, audit_services.ProgrammeInput(
+        starts_on=date(2026, 1, 1), ends_on=date(2028, 12, 31)), expected_version=None, actor=officer)
+    internal_audit = audit_services.plan_audit(audit_services.AuditInput(
+        title="ISMS clauses", criteria="ISO/IEC 27001:2022", planned_start=date(2026, 11, 2),
+        planned_end=date(2026, 11, 6), lead_auditor_id=lead.id, clauses=["9.2"]), actor=officer,
+        today=date(2026, 11, 1))
+    audit_services.start_audit(internal_audit, expected_version=internal_audit.version, actor=lead,
+                               today=date(2026, 11, 2))
+    db.session.commit()
+    return programme, internal_audit
+
+
+def someone_elses_audit(user: User) -> Outside:
+    programme, internal_audit = _audit_in_progress(factories.make_user("manager"))
+    return Outside({"audit_id": internal_audit.id}, (programme, internal_audit))
+
+
+def someone_elses_audit_line(user: User) -> Outside:
+    programme, internal_audit = _audit_in_progress(factories.make_user("manager"))
+    return Outside({"audit_id": internal_audit.id, "line_id": internal_audit.lines[0].id},
+                   (programme, internal_audit, internal_audit.lines[0]))
+
+
+def line_of_another_audit() -> Outside:
+    lead = factories.make_user("manager")
+    programme, internal_audit = _audit_in_progress(lead)
+    from app.internal_audits import services as audit_services
+
+    other = audit_services.plan_audit(audit_services.AuditInput(
+        title="Another", criteria="ISO/IEC 27001:2022", planned_start=date(2026, 11, 9),
+        planned_end=date(2026, 11, 13), lead_auditor_id=lead.id, clauses=["4.1"]), actor=lead,
+        today=date(2026, 11, 1))
+    db.session.commit()
+    return Outside({"audit_id": internal_audit.id, "line_id": other.lines[0].id},
+                   (programme, internal_audit, other, other.lines[0]))
+
+
+# Everyone who reads internal audits reads them all; conducting one (its checklist, raising its findings,
+# issuing its report) is for its lead auditor and team only, whatever the role.
+AUDIT_TEAM_ONLY = limited_for({INTERNAL_AUDIT_CONDUCT: ROLE_PERMISSIONS[INTERNAL_AUDIT_CONDUCT]})
+INTERNAL_AUDIT = {"limited_roles": AUDIT_TEAM_ONLY, "refused_with": 403}
+
+
 # A manager sees the cases of their own department only (cases.services.visibility); the other
 # case roles see every case.
 CASE = {"limited_roles": limited_to(Role.MANAGER), "refused_with": 403,
@@ -337,6 +387,13 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                                                         "register's editors only; another's is 404."),
     ("test_id",): NoPerRecordScope("A control test is part of the catalogue, read as a whole; raising its "
                                    "nonconformity is for the register's editors."),
+    ("audit_id",): PerRecord(**INTERNAL_AUDIT, outside=someone_elses_audit,
+                             helper=(internal_audit_services, "get_audit_or_403"),
+                             helper_arguments=lambda values: (values["audit_id"],)),
+    ("audit_id", "line_id"): PerRecord(**INTERNAL_AUDIT, outside=someone_elses_audit_line,
+                                       helper=(internal_audit_services, "get_line_or_403"),
+                                       helper_arguments=lambda values: (values["audit_id"], values["line_id"]),
+                                       under_another_parent=line_of_another_audit),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
                                    "security officer, auditor) sees the whole ISMS, and the list shows each pack "
                                    "with who asked for it."),

@@ -29,6 +29,7 @@ ARGUMENT_TABLES = {
     "nonconformity_id": ("nonconformity", None),
     "change_id": ("nonconformity_change", "nonconformity_id"), "test_id": ("control_test", None),
     "review_id": ("management_review", None),
+    "audit_id": ("internal_audit", None), "line_id": ("checklist_line", "audit_id"),
 }
 # action_id names a risk's treatment action, except under these paths: (path, table, parent argument).
 OTHER_ACTIONS = (("/nonconformities/<int:nonconformity_id>/actions/", "corrective_action", "nonconformity_id"),

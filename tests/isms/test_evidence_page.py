@@ -18,7 +18,7 @@ from tests import factories
 from tests.pages import page_text, sign_in, text_of
 
 # The artefacts the issue names (ISO/IEC 27001 stage 2): each must be a row an auditor can open.
-NAMED_ARTEFACTS = {"context", "scope", "roles", "management-review", "nonconformities",
+NAMED_ARTEFACTS = {"context", "scope", "roles", "management-review", "nonconformities", "internal-audit",
                    "risk-methodology", "risk-assessment", "treatment-plan", "acceptances", "soa", "assets",
                    "policies", "acknowledgements", "discipline", "operation", "audit-trail"}
 

@@ -1,0 +1,155 @@
+"""Reading audits for the list, its export, evidence packs and reminders. Filters come from the query
+string; a value that cannot be understood is ignored, as on the other list pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.sql import ColumnElement
+
+from app.auth.models import Role, User
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
+from app.controls.clauses import CLAUSES_BY_NUMBER
+from app.extensions import db
+from app.internal_audits.models import (
+    AuditProgramme,
+    AuditStatus,
+    ChecklistLine,
+    InternalAudit,
+)
+
+Lead = aliased(User)
+
+SORT_COLUMNS: dict[str, SqlColumn] = {
+    "reference": InternalAudit.reference, "title": sa.func.lower(InternalAudit.title),
+    "start": InternalAudit.planned_start, "end": InternalAudit.planned_end, "status": InternalAudit.status,
+    "lead": sa.func.lower(Lead.full_name), "issued": InternalAudit.issued_on,
+}
+DEFAULT_SORT = "start"
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    q: str = ""
+    status: str = ""
+    year: int | None = None
+    lead_id: int | None = None
+    clause: str = ""
+    control_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> AuditFilters:
+        year = (args.get("year") or "").strip()
+        return cls(
+            q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+            status=choice_arg(args, "status", {status.value for status in AuditStatus}),
+            year=int(year) if year.isdigit() and 1990 <= int(year) <= 2200 else None,
+            lead_id=id_arg(args, "lead"),
+            clause=choice_arg(args, "clause", CLAUSES_BY_NUMBER),
+            control_id=id_arg(args, "control"),
+        )
+
+    def conditions(self) -> list[ColumnElement]:
+        where: list[ColumnElement] = []
+        if self.q:
+            where.append(sa.or_(contains_text(InternalAudit.reference, self.q),
+                                contains_text(InternalAudit.title, self.q)))
+        if self.status:
+            where.append(InternalAudit.status == self.status)
+        if self.year:
+            where.append(InternalAudit.planned_start.between(date(self.year, 1, 1), date(self.year, 12, 31)))
+        if self.lead_id:
+            where.append(InternalAudit.lead_auditor_id == self.lead_id)
+        if self.clause:
+            where.append(InternalAudit.id.in_(sa.select(ChecklistLine.audit_id)
+                                              .where(ChecklistLine.clause == self.clause)))
+        if self.control_id:
+            where.append(InternalAudit.id.in_(sa.select(ChecklistLine.audit_id)
+                                              .where(ChecklistLine.control_id == self.control_id)))
+        return where
+
+
+def filtered_audits(filters: AuditFilters) -> sa.Select:
+    """Audits with what the list shows loaded up front (a fixed number of queries per page)."""
+    return (sa.select(InternalAudit).join(Lead, Lead.id == InternalAudit.lead_auditor_id)
+            .where(*filters.conditions())
+            .options(selectinload(InternalAudit.lead_auditor), selectinload(InternalAudit.team),
+                     selectinload(InternalAudit.departments),
+                     selectinload(InternalAudit.lines).selectinload(ChecklistLine.control)))
+
+
+def lead_auditors() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(sa.select(InternalAudit.lead_auditor_id)))
+                                   .order_by(sa.func.lower(User.full_name))))
+
+
+def audit_years() -> list[int]:
+    starts = db.session.scalars(sa.select(InternalAudit.planned_start))
+    return sorted({start.year for start in starts}, reverse=True)
+
+
+def lines_of(audits: list[InternalAudit]) -> list[ChecklistLine]:
+    """Their checklist lines, audit by audit, with the control, the evidence and the nonconformity loaded."""
+    if not audits:
+        return []
+    return list(db.session.scalars(
+        sa.select(ChecklistLine).where(ChecklistLine.audit_id.in_([a.id for a in audits]))
+        .join(InternalAudit, InternalAudit.id == ChecklistLine.audit_id)
+        .order_by(InternalAudit.reference, ChecklistLine.position)
+        .options(selectinload(ChecklistLine.audit), selectinload(ChecklistLine.control),
+                 selectinload(ChecklistLine.evidence), selectinload(ChecklistLine.nonconformity))))
+
+
+def issued_audits(*, control_ids: set[int] | None = None, department_id: int | None = None,
+                  date_from: date | None = None, date_to: date | None = None) -> list[InternalAudit]:
+    """Audits whose report is issued (for evidence packs): covering any of these controls, auditing this
+    department, issued within the dates; None or nothing chosen: any."""
+    statement = sa.select(InternalAudit).where(InternalAudit.issued_on.is_not(None))
+    if control_ids is not None:
+        statement = statement.where(InternalAudit.id.in_(
+            sa.select(ChecklistLine.audit_id).where(ChecklistLine.control_id.in_(control_ids))))
+    if department_id:
+        statement = statement.where(InternalAudit.departments.any(id=department_id))
+    if date_from:
+        statement = statement.where(InternalAudit.issued_on >= date_from)
+    if date_to:
+        statement = statement.where(InternalAudit.issued_on <= date_to)
+    return list(db.session.scalars(statement.order_by(InternalAudit.reference).options(
+        selectinload(InternalAudit.lead_auditor), selectinload(InternalAudit.team),
+        selectinload(InternalAudit.departments), selectinload(InternalAudit.lines))))
+
+
+# --- reminders ---------------------------------------------------------------------------------------
+
+
+def audits_starting(today: date, until: date) -> list[InternalAudit]:
+    """Planned audits starting between today and `until`, with their team."""
+    return list(db.session.scalars(
+        sa.select(InternalAudit).where(InternalAudit.status == AuditStatus.PLANNED.value,
+                                       InternalAudit.planned_start.between(today, until))
+        .order_by(InternalAudit.planned_start, InternalAudit.id).options(selectinload(InternalAudit.team))))
+
+
+def reports_overdue(today: date) -> list[InternalAudit]:
+    """Audits past their planned end without an issued report."""
+    return list(db.session.scalars(
+        sa.select(InternalAudit).where(InternalAudit.status.in_([AuditStatus.PLANNED.value,
+                                                                 AuditStatus.IN_PROGRESS.value]),
+                                       InternalAudit.planned_end < today)
+        .order_by(InternalAudit.planned_end, InternalAudit.id)))
+
+
+def security_officer_ids() -> list[int]:
+    return list(db.session.scalars(sa.select(User.id).where(User.role == Role.SECURITY_OFFICER.value,
+                                                            User.active.is_(True)).order_by(User.id)))
+
+
+def programmes_ending(today: date, until: date) -> list[AuditProgramme]:
+    """Cycles running today that end by `until`."""
+    return list(db.session.scalars(sa.select(AuditProgramme).where(AuditProgramme.starts_on <= today,
+                                                                   AuditProgramme.ends_on >= today,
+                                                                   AuditProgramme.ends_on <= until)))
