@@ -75,3 +75,7 @@ class AuditAction(enum.StrEnum):
     MFA_RESET = "mfa_reset"
     DEACTIVATE = "deactivate"
     REACTIVATE = "reactivate"
+
+    # Objectives and measurement (issue 19, part 2)
+    STATUS_CHANGED = "status_changed"  # an objective's status over time, dated, with who and why
+    MEASURE = "measure"  # a metric's measurement recorded, by hand or computed by the scheduler

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from app.assets import queries as asset_queries
 from app.assets.models import Asset
@@ -20,6 +21,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTROL_VIEW,
+    OBJECTIVE_VIEW,
     POLICY_VIEW,
     RISK_ACCEPT,
     RISK_VIEW,
@@ -29,6 +31,9 @@ from app.auth.permissions import (
 from app.controls import queries as control_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
 from app.extensions import db
+from app.objectives import periods as objective_periods
+from app.objectives import queries as objective_queries
+from app.objectives.models import Measurement, Metric
 from app.policies import services as policy_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus, PolicyCase
@@ -248,6 +253,37 @@ def case_panel(user: User) -> CasePanel | None:
     return CasePanel(department_only=user.role == Role.MANAGER, open_total=sum(counts.values()), bars=bars)
 
 
+# --- headline metrics ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricTrend:
+    """A headline metric's last year: the small chart, and the same values for its table."""
+
+    metric: Metric
+    measurements: list[Measurement]
+    chart: Markup
+
+    @property
+    def latest(self) -> Measurement | None:
+        return self.measurements[-1] if self.measurements else None
+
+    def label(self, start: date) -> str:
+        return objective_periods.period_label(start, self.metric.frequency_enum)
+
+
+def metric_trends(user: User) -> list[MetricTrend]:
+    """The trends of the metrics flagged as headline, for those who may read the metrics."""
+    if not user_can(user, OBJECTIVE_VIEW):
+        return []
+    metrics = objective_queries.headline_metrics()
+    recent = objective_queries.recent_measurements([metric.id for metric in metrics])
+    return [MetricTrend(metric, recent[metric.id],
+                        objective_queries.trend_chart(metric, recent[metric.id], small=True,
+                                                      chart_id=f"dashboard-metric-{metric.id}"))
+            for metric in metrics]
+
+
 # --- the whole page --------------------------------------------------------------------------------
 
 
@@ -260,6 +296,7 @@ class Dashboard:
     assets: list[Figure]
     policies: list[Figure]
     acceptance_requests: list[Figure] = field(default_factory=list)
+    metrics: list[MetricTrend] = field(default_factory=list)
 
     @property
     def attention(self) -> list[Figure]:
@@ -271,4 +308,5 @@ class Dashboard:
 def dashboard(user: User, today: date) -> Dashboard:
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
-                     policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user))
+                     policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
+                     metrics=metric_trends(user))

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
+    OBJECTIVE_VIEW,
     PACK_BUILD,
     POLICY_VIEW,
     REPORT_VIEW,
@@ -144,3 +145,9 @@ def policy():
         return render_template("reports/choose.html", report=documents.REPORTS["policy"],
                                policy_versions=documents.available_policy_versions())
     return _download("policy", {"version_id": version})
+
+
+@bp.get("/objectives.pdf")
+@permission_required(OBJECTIVE_VIEW)
+def objectives():
+    return _download("objectives", {})

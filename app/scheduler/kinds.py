@@ -18,6 +18,7 @@ class Kind(enum.StrEnum):
     WARNING_LAPSING = "warning_lapsing"
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
+    MEASUREMENT_DUE = "measurement_due"
     DIGEST = "digest"
 
     @property
@@ -41,6 +42,7 @@ _LABELS = {
     Kind.WARNING_LAPSING: "Warnings lapsing",
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.MEASUREMENT_DUE: "Measurements to record",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -57,5 +59,6 @@ _RECIPIENTS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.MEASUREMENT_DUE: "whoever the metric names to measure it",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -27,6 +27,8 @@ from app.auth.models import Role, User
 from app.common.timeutil import local_today
 from app.controls import queries as control_queries
 from app.extensions import db
+from app.objectives import periods as objective_periods
+from app.objectives import queries as objective_queries
 from app.policies import services as policy_services
 from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
@@ -50,6 +52,7 @@ LEAD_DAYS = {
     Kind.WARNING_LAPSING: 30,
     Kind.SUSPENSION_WITHOUT_HEARING: 7,
     Kind.END_OF_SUPPORT: 90,
+    Kind.MEASUREMENT_DUE: 7,  # the last week of the period measured
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -270,6 +273,21 @@ def end_of_support(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+def measurements_due(today: date, until: date) -> list[Reminder]:
+    """A hand-measured metric's value for a period, due by the period's last day."""
+    reminders = []
+    for due in objective_queries.manual_measurements_due(today, until):
+        metric, stage = due.metric, _stage(due.due_on, today)
+        label = objective_periods.period_label(due.period_start, metric.frequency_enum)
+        title = (f"Measurement of {metric.title} for {label} overdue since {due.due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Measurement of {metric.title} for {label} due by {due.due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.MEASUREMENT_DUE, f"measurement:{metric.id}:{due.period_start.isoformat()}:{stage}", due.due_on, title,
+            f"Measure {metric.title} as its method says and record the value on the metric's page.",
+            _path("objectives.metric", metric_id=metric.id)), _recipients(metric.measurer_id)))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -282,6 +300,7 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.WARNING_LAPSING: warnings_lapsing,
     Kind.SUSPENSION_WITHOUT_HEARING: suspensions_without_hearing,
     Kind.END_OF_SUPPORT: end_of_support,
+    Kind.MEASUREMENT_DUE: measurements_due,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

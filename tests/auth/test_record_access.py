@@ -28,6 +28,8 @@ from flask import abort
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
+    MEASUREMENT_RECORD,
+    OBJECTIVE_STATUS,
     RISK_ACCEPT,
     RISK_APPROVE_PLAN,
     RISK_EDIT,
@@ -36,6 +38,7 @@ from app.auth.permissions import (
 from app.common.uploads import CheckedUpload, store
 from app.employees import services as employee_services
 from app.extensions import db
+from app.objectives import services as objective_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import (
     CaseAllegation,
@@ -202,6 +205,23 @@ def someone_elses_document(user: User) -> Outside:
     return Outside({"document_id": document.id}, (document,))
 
 
+def someone_elses_objective(user: User) -> Outside:
+    objective = objective_services.create_objective(objective_services.ObjectiveInput(
+        title="Raise staff security awareness", due_on=date(2027, 3, 31), owner_id=factories.make_user("risk_owner").id,
+        plan="Campaigns.", evaluation="Click rate."), actor=None)
+    db.session.commit()
+    return Outside({"objective_id": objective.id}, (objective,))
+
+
+def metric_someone_else_measures(user: User) -> Outside:
+    metric = objective_services.create_metric(objective_services.MetricInput(
+        title="Phishing click rate", target=5, description="Clicks.", method="Clicks over e-mails.",
+        measurer_id=factories.make_user("risk_owner").id, evaluator_id=factories.make_user("security_officer").id),
+        actor=None)
+    db.session.commit()
+    return Outside({"metric_id": metric.id}, (metric,))
+
+
 # A manager sees the cases of their own department only (cases.services.visibility); the other
 # case roles see every case.
 CASE = {"limited_roles": limited_to(Role.MANAGER), "refused_with": 403,
@@ -221,6 +241,8 @@ def case_part(argument: str, part_type: type, build: Callable[[PolicyCase], obje
 RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}),
                                    RISK_ACCEPT: frozenset({Role.RISK_OWNER, Role.ADMIN}),
                                    RISK_APPROVE_PLAN: frozenset({Role.RISK_OWNER, Role.ADMIN})})
+
+OWNERS_AND_MEASURERS = frozenset({Role.RISK_OWNER, Role.MANAGER})
 
 # Keyed by a rule's arguments in URL order (the same argument can name a different record under
 # another parent: cases' evidence_id is not controls' evidence_id).
@@ -252,6 +274,16 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("document_id",): PerRecord(limited_roles=limited_to(*Role), outside=someone_elses_document, refused_with=404,
                                 helper=(prepared, "get_document_or_404"),
                                 helper_arguments=lambda values: (values["document_id"],)),
+    # Every reader reads every objective and metric; a risk owner or manager updates the status of the
+    # objectives they own and records the metrics they are named to measure (objective.edit: every one).
+    ("objective_id",): PerRecord(limited_roles=limited_for({OBJECTIVE_STATUS: OWNERS_AND_MEASURERS}),
+                                 outside=someone_elses_objective, refused_with=403,
+                                 helper=(objective_services, "get_objective_or_403"),
+                                 helper_arguments=lambda values: (values["objective_id"],)),
+    ("metric_id",): PerRecord(limited_roles=limited_for({MEASUREMENT_RECORD: OWNERS_AND_MEASURERS}),
+                              outside=metric_someone_else_measures, refused_with=403,
+                              helper=(objective_services, "get_metric_or_403"),
+                              helper_arguments=lambda values: (values["metric_id"],)),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
                                    "security officer, auditor) sees the whole ISMS, and the list shows each pack "
                                    "with who asked for it."),

@@ -81,7 +81,8 @@ ALLOWED_GET = [
 # GET routes that answer with a page of their own: the register reports queue the PDF and send the
 # user to its being-prepared page (app.reports.prepared).
 REDIRECTED_TO = {"reports.risk_register": "/reports/documents/", "reports.treatment_plan": "/reports/documents/",
-                 "reports.asset_register": "/reports/documents/", "reports.acceptance_register": "/reports/documents/"}
+                 "reports.asset_register": "/reports/documents/", "reports.acceptance_register": "/reports/documents/",
+                 "reports.objectives": "/reports/documents/"}
 
 
 @pytest.mark.parametrize(("endpoint", "url", "role"), ALLOWED_GET, ids=[f"{r[0]}-{r[2]}" for r in ALLOWED_GET])
