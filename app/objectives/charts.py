@@ -62,8 +62,10 @@ def _nice_step(span: float, ticks: int) -> float:
     return 10 * power
 
 
-def value_axis(values: list[float], target: float, ticks: int = 4) -> tuple[float, float, float]:
-    """(lowest, highest, step) of the value axis: from zero (or below it) to above every value and the target."""
+def value_axis(values: list[float], target: float, ticks: int = 4,
+               ceiling: float | None = None) -> tuple[float, float, float]:
+    """(lowest, highest, step) of the value axis: from zero (or below it) to above every value and the
+    target, but not past `ceiling` (100 for a percentage) when nothing is above it."""
     low = min(0.0, target, *values)
     high = max(target, *values) if values else target
     if high == low:
@@ -71,7 +73,10 @@ def value_axis(values: list[float], target: float, ticks: int = 4) -> tuple[floa
     step = _nice_step(high - low, ticks)
     top = math.ceil(high / step) * step
     # Headroom above the highest value or the target, so the line is not drawn on the frame's edge.
-    return math.floor(low / step) * step, top + step if top - high < step / 4 else top, step
+    top = top + step if top - high < step / 4 else top
+    if ceiling is not None and high <= ceiling < top:
+        top = ceiling
+    return math.floor(low / step) * step, top, step
 
 
 def trend_svg(chart_id: str, title: str, points: list[Point], *, target: float, unit: str,
@@ -79,7 +84,8 @@ def trend_svg(chart_id: str, title: str, points: list[Point], *, target: float, 
     size = SMALL if small else FULL
     plot_w = size.width - size.left - size.right
     plot_h = size.height - size.top - size.bottom
-    low, high, step = value_axis([point.value for point in points], target, 3 if small else 4)
+    low, high, step = value_axis([point.value for point in points], target, 3 if small else 4,
+                                 ceiling=100 if unit == "%" else None)
 
     def y_of(value: float) -> float:
         return round(size.top + plot_h * (high - value) / (high - low), 1)
@@ -133,8 +139,9 @@ def trend_svg(chart_id: str, title: str, points: list[Point], *, target: float, 
     parts.append(f'<line class="chart-target" data-target="{target:g}" x1="{size.left}" '
                  f'x2="{size.left + plot_w}" y1="{target_y}" y2="{target_y}" stroke="{TARGET_COLOUR}" '
                  'stroke-width="1.5" stroke-dasharray="6 4"/>')
-    # The small chart's margin holds the figure only ("5", "95%"): its unit is in the text beside it.
-    target_text = with_unit(target, unit if unit == "%" else "") if small else f"Target {with_unit(target, unit)}"
+    # The margin holds the figure ("5", "95%"); another unit than % is on the value axis (or, small, beside it).
+    figure = with_unit(target, unit if unit == "%" else "")
+    target_text = figure if small else f"Target {figure}"
     parts.append(f'<text class="chart-target-label" x="{size.left + plot_w + 4}" y="{target_y + 4}" '
                  f'fill="{TARGET_COLOUR}">{escape(target_text)}</text>')
     # The values: a line through them, and a point each (green on target, red off it).

@@ -192,8 +192,9 @@ def manual_measurements_due(today: date, until: date) -> list[MeasurementDue]:
                                                               Metric.measurer_id.is_not(None)).order_by(Metric.id)))
     if not metrics:
         return []
-    measured = set(db.session.execute(sa.select(Measurement.metric_id, Measurement.period_start)
-                                      .where(Measurement.metric_id.in_([m.id for m in metrics]))).tuples())
+    measured = {(metric_id, start) for metric_id, start in db.session.execute(
+        sa.select(Measurement.metric_id, Measurement.period_start)
+        .where(Measurement.metric_id.in_([m.id for m in metrics])))}
     due = []
     for metric in metrics:
         frequency = metric.frequency_enum
@@ -222,3 +223,9 @@ def trend_chart(metric: Metric, measurements: list[Measurement], *, small: bool 
     return charts.trend_svg(chart_id or f"metric-{metric.id}-trend", f"{metric.title}: trend against the target",
                             trend_points(metric, measurements), target=metric.target, unit=metric.unit,
                             direction_label=metric.direction_enum.label, small=small)
+
+
+def anything_set_up() -> bool:
+    """Whether there is an objective or a metric (an evidence pack then holds their report and extracts)."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(Objective.id.is_not(None)))) or
+                db.session.scalar(sa.select(sa.exists().where(Metric.id.is_not(None)))))

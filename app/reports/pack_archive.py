@@ -32,6 +32,8 @@ from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_
 from app.controls.models import EvidenceKind
 from app.employees.models import Employee
 from app.extensions import db
+from app.objectives import queries as objective_queries
+from app.objectives.exports import MEASUREMENT_COLUMNS, OBJECTIVE_COLUMNS, metric_columns
 from app.policies import services as policies
 from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
@@ -295,6 +297,9 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     if contents.assets:
         reports.append(("reports/asset-register.pdf", "asset_register", dict(department),
                         {"type": "report", "report": "asset_register", **department}))
+    if objective_queries.anything_set_up():  # 27001 6.2 and 9.1, whatever the scope
+        reports.append(("reports/objectives-and-measurement.pdf", "objectives", {},
+                        {"type": "report", "report": "objectives"}))
     for version in contents.policy_versions:
         reports.append((f"reports/policies/{_safe_name(version.policy.code)}-v{version.number}.pdf", "policy",
                         {"version_id": version.id},
@@ -384,6 +389,27 @@ def _acknowledgement_registers(contents: Contents) -> list[Extract]:
     return files
 
 
+def _objective_extracts(contents: Contents) -> list[Extract]:
+    """The information-security objectives with their status, the metrics with their latest values,
+    and the measurements of the pack's period (every one without a period): evidence of 27001 6.2 and
+    9.1 for the whole ISMS, whatever controls or department the scope names."""
+    if not objective_queries.anything_set_up():
+        return []
+    metrics = objective_queries.all_metrics()
+    latest = objective_queries.latest_measurements([metric.id for metric in metrics])
+    measurements = list(db.session.scalars(objective_queries.measurements_statement(
+        None, contents.scope.date_from, contents.scope.date_to)))
+    tables = [("objectives", "Objectives", objective_queries.all_objectives(), OBJECTIVE_COLUMNS),
+              ("metrics", "Metrics", metrics, metric_columns(latest)),
+              ("measurements", "Measurements", measurements, MEASUREMENT_COLUMNS)]
+    files = []
+    for stem, title, rows, columns in tables:
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
+
+
 # What extracts/ holds, one function per register, each returning (path, file, source): a register
 # added to packs (the acceptance register, ...) is one more function here. Paths already in packs
 # are never renamed: auditors' checklists and scripts name them.
@@ -391,6 +417,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
     _acknowledgement_registers,
+    _objective_extracts,
 )
 
 
@@ -456,8 +483,10 @@ def _readme(contents: Contents, problems: list[dict], audit_extract: extracts.Pl
         f"Organisation's signing key, SHA-256 fingerprint: {signing.fingerprint()}",
         "",
         "WHAT IS IN IT",
-        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies",
-        "  extracts/       CSV and XLSX of the registers in scope; the Statement of Applicability's issued versions",
+        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies,",
+        "                  objectives and measurement",
+        "  extracts/       CSV and XLSX of the registers in scope (objectives, metrics and measurements: the whole",
+        "                  ISMS's); the Statement of Applicability's issued versions",
         "                  (statement-of-applicability-versions, and each version's rows); each policy's",
         "                  acknowledgement register (acknowledgements/, employees by pseudonym: POPIA)",
         "  evidence/       every evidence file in scope, byte for byte, in the folder of each control it supports",

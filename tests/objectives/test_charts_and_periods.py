@@ -93,3 +93,8 @@ def test_a_chart_without_measurements_says_so():
 ])
 def test_the_value_axis_covers_the_values_and_the_target(values, target, expected):
     assert charts.value_axis(values, target) == expected
+
+
+def test_a_percentage_axis_stops_at_100_unless_a_value_is_above_it():
+    assert charts.value_axis([84.2, 12.2], 95, ceiling=100) == (0, 100, 25)
+    assert charts.value_axis([84.2, 112], 95, ceiling=100) == (0, 150, 50)
