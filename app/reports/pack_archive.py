@@ -399,9 +399,10 @@ def _objective_extracts(contents: Contents) -> list[Extract]:
     latest = objective_queries.latest_measurements([metric.id for metric in metrics])
     measurements = list(db.session.scalars(objective_queries.measurements_statement(
         None, contents.scope.date_from, contents.scope.date_to)))
-    tables = [("objectives", "Objectives", objective_queries.all_objectives(), OBJECTIVE_COLUMNS),
-              ("metrics", "Metrics", metrics, metric_columns(latest)),
-              ("measurements", "Measurements", measurements, MEASUREMENT_COLUMNS)]
+    tables: list[tuple[str, str, list, list[Column]]] = [
+        ("objectives", "Objectives", objective_queries.all_objectives(), OBJECTIVE_COLUMNS),
+        ("metrics", "Metrics", metrics, metric_columns(latest)),
+        ("measurements", "Measurements", measurements, MEASUREMENT_COLUMNS)]
     files = []
     for stem, title, rows, columns in tables:
         source = {"type": "extract", "register": stem, "rows": len(rows)}

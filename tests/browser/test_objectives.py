@@ -35,7 +35,8 @@ def test_the_measurer_records_a_measurement_and_sees_it_on_the_chart(page, live_
     page.get_by_label("Value").fill("6,4")
     page.get_by_label("Note").fill("December simulation: 2,000 e-mails, 128 clicks.")
     page.get_by_role("button", name="Record", exact=True).click()
-    expect(page.locator(".flash-messages")).to_contain_text(f"Recorded Phishing simulation click rate for {month}: 6.4%")
+    expect(page.locator(".flash-messages")).to_contain_text(
+        f"Recorded Phishing simulation click rate for {month}: 6.4%")
     description = page.locator("svg.trend-chart desc")
     expect(description).to_contain_text(f"{month}: 6.4%")
     page.get_by_text("trend against the target as a table").click()

@@ -23,7 +23,7 @@ ARGUMENT_TABLES = {
     "control_id": ("control", None), "department_id": ("department", None), "employee_id": ("employee", None),
     "file_id": ("evidence_file", None), "pack_id": ("evidence_pack", None), "policy_id": ("policy", None),
     "version_id": ("policy_version", "policy_id"), "product_id": ("product", None), "user_id": ("user", None),
-    "document_id": ("prepared_document", None),
+    "document_id": ("prepared_document", None), "objective_id": ("objective", None), "metric_id": ("metric", None),
 }
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
