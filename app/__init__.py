@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
     from app.employees.views import bp as employees_bp
+    from app.isms.views import bp as isms_bp
     from app.objectives.views import bp as objectives_bp
     from app.policies.cases.views import bp as cases_bp
     from app.policies.views import bp as policies_bp
@@ -88,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.scheduler.views import bp as scheduler_bp
 
     for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
-                      employees_bp, reports_bp, packs_bp, scheduler_bp, admin_bp, audit_bp, objectives_bp):
+                      employees_bp, isms_bp, reports_bp, packs_bp, scheduler_bp, admin_bp, audit_bp, objectives_bp):
         app.register_blueprint(blueprint)
 
 

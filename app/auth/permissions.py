@@ -60,6 +60,9 @@ OBJECTIVE_VIEW = "objective.view"  # objectives, metrics, measurements and their
 OBJECTIVE_EDIT = "objective.edit"  # set up objectives and metrics; change any objective's status, record any metric
 OBJECTIVE_STATUS = "objective.status"  # per record too (objectives.services.get_objective_or_403): one's own objective
 MEASUREMENT_RECORD = "measurement.record"  # per record too (get_metric_or_403): a metric one is named to measure
+# The management system as a whole: the certification-evidence page (app.isms) lists to each reader
+# the artefacts their other permissions let them open.
+ISMS_VIEW = "isms.view"
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -110,6 +113,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     OBJECTIVE_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     OBJECTIVE_STATUS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     MEASUREMENT_RECORD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    ISMS_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

@@ -114,10 +114,10 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.cases.demo import seed_demo_cases
 
     added.extend(seed_demo_cases())
+    for loader in DEMO_LOADERS:
+        added.extend(loader() or [])
     from app.objectives.demo import seed_demo_objectives  # last: its computed metrics measure the demo above
 
     added.extend(seed_demo_objectives())
-    for loader in DEMO_LOADERS:
-        added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush
     return added

@@ -2,11 +2,11 @@
 whose function takes the date the value is for (`as_of`) and returns the value.
 
 What the registers keep decides how far `as_of` reaches back. Evidence (its date and validity),
-treatment actions (their due dates) and policy acknowledgements (their dates) are dated, so those
-values are as they were on `as_of`. The Statement of Applicability and risk ratings are kept as they
-stand now (issued SoA versions are snapshots, not a history of each row), so those two give today's
-state whatever `as_of` says: the scheduler computes each period's value on the day, and it is
-stored then (app.objectives.measuring).
+treatment actions (their due dates), policy acknowledgements (their dates) and nonconformities
+(raised and closed dates) are dated, so those values are as they were on `as_of`. The Statement of
+Applicability and risk ratings are kept as they stand now (issued SoA versions are snapshots, not a
+history of each row), so those two give today's state whatever `as_of` says: the scheduler computes
+each period's value on the day, and it is stored then (app.objectives.measuring).
 
 A metric names its computation (Metric.computation); a name here is never renamed, as stored
 metrics refer to it.
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry, evidence_control
 from app.employees.models import Employee
 from app.extensions import db
+from app.nonconformities.models import Nonconformity, NonconformityStatus
 from app.objectives.models import Direction
 from app.policies import services as policy_services
 from app.policies.models import PolicyAcknowledgement, PolicyState, PolicyVersion
@@ -100,6 +101,31 @@ def policy_acknowledgement_rate(as_of: date) -> float:
     return _percent(done, employed * versions)
 
 
+# A nonconformity open longer than this is old: a quarter is how long a corrective action usually gets.
+OLD_NONCONFORMITY_DAYS = 90
+
+
+def _open_nonconformities_on(as_of: date) -> list:
+    """Raised on or before `as_of` and not closed by then (one closed without a date counts as closed)."""
+    return [Nonconformity.raised_on <= as_of,
+            sa.or_(Nonconformity.closed_on > as_of,
+                   sa.and_(Nonconformity.closed_on.is_(None),
+                           Nonconformity.status != NonconformityStatus.CLOSED.value))]
+
+
+def open_nonconformities(as_of: date) -> float:
+    return float(db.session.scalar(sa.select(sa.func.count(Nonconformity.id))
+                                   .where(*_open_nonconformities_on(as_of))) or 0)
+
+
+def old_open_nonconformities(as_of: date) -> float:
+    """Open nonconformities raised more than OLD_NONCONFORMITY_DAYS days before `as_of`: their age is
+    what a management review asks about (27001 10.2: corrective action without undue delay)."""
+    return float(db.session.scalar(sa.select(sa.func.count(Nonconformity.id)).where(
+        *_open_nonconformities_on(as_of),
+        Nonconformity.raised_on < as_of - timedelta(days=OLD_NONCONFORMITY_DAYS))) or 0)
+
+
 COMPUTATIONS: dict[str, Computation] = {computation.name: computation for computation in (
     Computation("soa_implemented", "Applicable Annex A controls implemented", "%", Direction.HIGHER,
                 "The applicable Annex A controls whose implementation status in the Statement of Applicability is "
@@ -118,6 +144,12 @@ COMPUTATIONS: dict[str, Computation] = {computation.name: computation for comput
                 "Acknowledgements by employees still employed of the policy versions in force, as a percentage of "
                 "the acknowledgements due (every such employee, every version in force).",
                 policy_acknowledgement_rate),
+    Computation("open_nonconformities", "Open nonconformities", "nonconformities", Direction.LOWER,
+                "Nonconformities raised on or before the day and not closed by then.", open_nonconformities),
+    Computation("old_open_nonconformities", f"Nonconformities open over {OLD_NONCONFORMITY_DAYS} days",
+                "nonconformities", Direction.LOWER,
+                f"Nonconformities open on the day that were raised more than {OLD_NONCONFORMITY_DAYS} days before it.",
+                old_open_nonconformities),
 )}
 
 

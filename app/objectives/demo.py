@@ -54,6 +54,9 @@ METRICS = [
                started_at=None),
     DemoMetric("Overdue treatment actions", "Treatment actions still planned or in progress after their due date.",
                0, Direction.LOWER, "actions", None, "hod@example.org", "overdue_treatment_actions"),
+    DemoMetric("Nonconformities open over 90 days", "Nonconformities still open more than a quarter after they "
+               "were raised (corrective action without undue delay).", 0, Direction.LOWER, "nonconformities", None,
+               "officer@example.org", "old_open_nonconformities"),
     DemoMetric("Phishing simulation click rate", "The share of staff who clicked the link in the month's simulated "
                "phishing e-mail.", 5, Direction.LOWER, "%", "owner@example.org", "officer@example.org",
                method="The awareness campaign's simulated phishing e-mail goes to a random 2,000 corporate and health "
@@ -95,7 +98,8 @@ OBJECTIVES = [
         "The information security officer, one ISMS analyst, control owners' time; the Khusela register.",
         "Applicable Annex A controls implemented (target 80%) and with current evidence (target 90%), each month.",
         "officer@example.org", 2,
-        ("Applicable Annex A controls implemented", "Applicable controls with current evidence"),
+        ("Applicable Annex A controls implemented", "Applicable controls with current evidence",
+         "Nonconformities open over 90 days"),
         ((0, ObjectiveStatus.PLANNED, "Objective set in the ISMS plan for the year."),
          (2, ObjectiveStatus.ON_TRACK, "SoA version 1 in preparation; controls owners named."),
          (8, ObjectiveStatus.AT_RISK, "Implementation below plan: evidence missing for a third of the controls."),
@@ -196,7 +200,8 @@ def _past_value(spec: DemoMetric, end: date, now: float, index: int) -> float:
     acknowledgements, action due dates) is computed as of the month's end; the SoA and risk ratings keep
     no history, so their past year is a plausible even climb (or fall) to today's value."""
     computation = COMPUTATIONS[spec.computation or ""]
-    if spec.computation in ("evidence_coverage", "policy_acknowledgement_rate", "overdue_treatment_actions"):
+    if spec.computation in ("evidence_coverage", "policy_acknowledgement_rate", "overdue_treatment_actions",
+                            "old_open_nonconformities"):
         return computation.compute(end)
     started = spec.started_at if spec.started_at is not None else now + 6
     return round(started + (now - started) * index / (MONTHS - 1), 1) if spec.unit == "%" \

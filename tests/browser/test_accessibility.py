@@ -140,6 +140,7 @@ PAGES = {
     "risk-categories": ("/admin/risk-categories", True),
     "risk-category-new": ("/admin/risk-categories/new", True),
     "audit-log": ("/audit/", True),
+    "isms-evidence": ("/isms/", True),
     "risks": ("/risks", True),
     "risks-filtered": ("/risks?band=High&band_rating=inherent&out_of_tolerance=1&sort=residual&dir=desc", True),
     "risks-relying-on-control": ("/risks?control={annex_id}", True),

@@ -117,3 +117,25 @@ def test_policy_acknowledgement_rate_is_of_every_version_in_force_by_every_emplo
 def test_every_computation_has_a_title_unit_and_explanation(name):
     computation = COMPUTATIONS[name]
     assert computation.name == name and computation.title and computation.unit and computation.explanation
+
+
+def test_open_nonconformities_by_age_as_they_stood_on_the_day(app):
+    from app.nonconformities import services as nonconformities
+
+    def raise_one(title: str, raised_on: date):
+        return nonconformities.raise_nonconformity(nonconformities.NonconformityInput(
+            title=title, description="Found in the internal audit.", source="internal_audit", severity="minor",
+            raised_on=raised_on), actor=None, today=AS_OF)
+
+    raise_one("Old and open", date(2026, 6, 1))
+    raise_one("Recent", date(2026, 11, 20))
+    closed = raise_one("Closed in October", date(2026, 5, 1))
+    closed.status, closed.closed_on = "closed", date(2026, 10, 15)
+    raise_one("Raised on the day", AS_OF)
+    db.session.commit()
+
+    assert compute("open_nonconformities") == 3.0
+    assert compute("old_open_nonconformities") == 1.0  # only "Old and open" is over 90 days
+    assert compute("open_nonconformities", date(2026, 10, 1)) == 2.0  # the closed one was still open
+    assert compute("old_open_nonconformities", date(2026, 10, 1)) == 2.0  # both raised over 90 days before
+    assert compute("open_nonconformities", date(2026, 4, 30)) == 0.0

@@ -21,7 +21,7 @@ def test_the_demo_has_objectives_with_a_status_history_and_a_year_of_measurement
     assert sorted(o.title for o in objectives) == sorted(spec.title for spec in OBJECTIVES)
     assert all(len(o.history) >= 2 and o.owner is not None and o.metrics for o in objectives)
     assert {o.status for o in objectives} >= {"on_track", "at_risk", "not_achieved"}
-    assert len(metrics) == 8 and sum(metric.headline for metric in metrics) == 4
+    assert len(metrics) == 9 and sum(metric.headline for metric in metrics) == 4
     for metric in metrics:
         series = recent[metric.id]
         if metric.computation:

@@ -1,0 +1,379 @@
+"""The certification evidence: each artefact a stage-2 auditor asks for, where it is in Khusela,
+whether it is in place, when it last changed and what is missing from it.
+
+Interface::
+
+    ARTEFACTS: tuple[Artefact, ...]          # in the order an auditor walks clauses 4 to 10, then Annex A
+    states_for(user, today) -> list[Shown]   # the artefacts `user` may read, each with its State
+    clause_rows(shown) -> list[ClauseRow]    # clauses 4.1-10.2 with the artefacts that evidence them
+
+Each artefact's `check` reads aggregates only (counts and a MAX), so the page stays quick on a
+large register; the lists behind a gap are one link away (a filtered list page). A check sees
+what its reader may see: a manager's risk figures are their own department's, as on /risks.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from app.assets import queries as asset_queries
+from app.assets.models import Asset
+from app.audit import verification
+from app.audit.models import AuditEntry
+from app.auth.models import User
+from app.auth.permissions import (
+    ASSET_VIEW,
+    AUDIT_VIEW,
+    CASE_VIEW,
+    CONTROL_VIEW,
+    POLICY_ACKNOWLEDGEMENTS,
+    POLICY_VIEW,
+    RISK_VIEW,
+    SOA_VIEW,
+    user_can,
+)
+from app.common.timeutil import to_local
+from app.controls import soa as soa_rules
+from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
+from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
+from app.extensions import db
+from app.policies import services as policy_services
+from app.policies.cases import services as case_services
+from app.policies.cases.models import CaseStatus
+from app.policies.models import Policy, PolicyAcknowledgement, PolicyVersion
+from app.reports.documents import untreated_risks
+from app.risks import queries as risk_queries
+from app.risks.matrices import current_matrix
+from app.risks.models import PlanApproval, Risk, RiskAcceptance, RiskStatus, TreatmentAction
+
+
+class Standing(enum.StrEnum):
+    IN_PLACE = "in_place"
+    GAPS = "gaps"
+    MISSING = "missing"
+
+    @property
+    def label(self) -> str:
+        return {"in_place": "In place", "gaps": "Gaps to close", "missing": "Missing"}[self.value]
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    endpoint: str
+    args: dict[str, str | int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Gap:
+    text: str
+    link: Link | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    summary: str  # one line: what there is
+    last_update: datetime | date | None
+    gaps: tuple[Gap, ...] = ()
+    missing: bool = False  # nothing an auditor could look at yet
+
+    @property
+    def last_day(self) -> date | None:
+        """The organisation's calendar day of the last update."""
+        if isinstance(self.last_update, datetime):
+            local = to_local(self.last_update)
+            return local.date() if local else None
+        return self.last_update
+
+    @property
+    def standing(self) -> Standing:
+        if self.missing:
+            return Standing.MISSING
+        return Standing.GAPS if self.gaps else Standing.IN_PLACE
+
+
+@dataclass(frozen=True)
+class Artefact:
+    key: str  # the row's anchor on the page
+    title: str
+    clauses: tuple[str, ...]  # of MANAGEMENT_CLAUSES
+    controls: tuple[str, ...]  # Annex A references it evidences
+    permission: str  # who may read it: the permission of the page it links to
+    links: tuple[Link, ...]
+    check: Callable[[User, date], State]
+
+
+@dataclass(frozen=True)
+class Shown:
+    artefact: Artefact
+    state: State
+    extra_links: tuple[Link, ...] = ()  # links that depend on the data, e.g. each policy's register
+
+
+def _count(statement: sa.Select) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 risk", "3 risks"; `plural` for the irregular ones ("policies")."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def _gaps(*candidates: tuple[int, str, Link | None]) -> tuple[Gap, ...]:
+    """The candidates whose count is above zero: (count, text, link)."""
+    return tuple(Gap(text, link) for count, text, link in candidates if count)
+
+
+# --- risks (6.1.2, 6.1.3, 8.2, 8.3) ----------------------------------------------------------------
+
+
+def _risks(user: User, today: date, **filters) -> int:
+    chosen = risk_queries.RiskFilters(scope=risk_queries.register_scope(user), **filters)
+    return _count(risk_queries.filtered_risks(chosen, today=today, current_matrix_id=current_matrix().id)
+                  .with_only_columns(Risk.id))
+
+
+def _last_risk_change(user: User) -> datetime | None:
+    scope = risk_queries.register_scope(user)
+    statement = sa.select(sa.func.max(Risk.updated_at))
+    return db.session.scalar(statement if scope is None else statement.where(scope))
+
+
+def methodology_state(user: User, today: date) -> State:
+    matrix = current_matrix()
+    older = _risks(user, today, older_matrix=True)
+    return State(f"Risk matrix version {matrix.version_number} ({matrix.size}×{matrix.size}), with its "
+                 "acceptance criteria and authorities", matrix.created_at,
+                 _gaps((older, f"{counted(older, 'risk')} still scored on an earlier matrix version",
+                        Link("Show them", "risks.index", {"older_matrix": 1}))))
+
+
+def assessment_state(user: User, today: date) -> State:
+    total = _risks(user, today)
+    overdue = _risks(user, today, overdue_review=True)
+    drafts = _risks(user, today, status=RiskStatus.DRAFT.value)
+    return State(f"{counted(total, 'risk')} not closed in the register", _last_risk_change(user),
+                 _gaps((overdue, f"{counted(overdue, 'risk')} past their review date",
+                        Link("Show them", "risks.index", {"overdue_review": 1})),
+                       (drafts, f"{counted(drafts, 'risk')} still in draft",
+                        Link("Show them", "risks.index", {"status": RiskStatus.DRAFT.value}))),
+                 missing=total == 0)
+
+
+def treatment_state(user: User, today: date) -> State:
+    scope = risk_queries.register_scope(user)
+    in_scope = [] if scope is None else [scope]
+    with_actions = _count(sa.select(Risk.id).where(*in_scope, Risk.actions.any()))
+    unapproved = _count(sa.select(Risk.id).where(
+        *in_scope, Risk.status != RiskStatus.CLOSED.value, Risk.actions.any(),
+        ~sa.exists().where(PlanApproval.risk_id == Risk.id)))
+    untreated = len(untreated_risks(None, user))
+    overdue = _risks(user, today, overdue_actions=True)
+    last = db.session.scalar(sa.select(sa.func.max(TreatmentAction.updated_at)).join(Risk).where(*in_scope))
+    return State(f"{counted(with_actions, 'risk')} with treatment actions", last,
+                 _gaps((untreated, f"{counted(untreated, 'risk')} out of tolerance with no open action and no "
+                                   "acceptance", Link("Show out-of-tolerance risks", "risks.index",
+                                                      {"out_of_tolerance": 1})),
+                       (overdue, f"{counted(overdue, 'risk')} with overdue treatment actions",
+                        Link("Show them", "risks.index", {"overdue_actions": 1})),
+                       (unapproved, f"{counted(unapproved, 'risk')} whose plan the owner has never approved", None)),
+                 missing=with_actions == 0)
+
+
+def acceptance_state(user: User, today: date) -> State:
+    scope = risk_queries.register_scope(user)
+    in_scope = [] if scope is None else [scope]
+    in_force = _count(sa.select(RiskAcceptance.id).join(Risk).where(*in_scope, RiskAcceptance.ended_at.is_(None)))
+    last = db.session.scalar(sa.select(sa.func.max(RiskAcceptance.created_at)).join(Risk).where(*in_scope))
+    waiting = len(risk_queries.open_acceptance_requests(user))
+    ending = _risks(user, today, acceptance_expiring=True)
+    return State(f"{counted(in_force, 'acceptance')} in force, each with its authority", last,
+                 _gaps((ending, f"{counted(ending, 'acceptance')} ending within "
+                                f"{risk_queries.ACCEPTANCE_EXPIRY_DAYS} days",
+                        Link("Show them", "risks.index", {"acceptance_expiring": 1})),
+                       (waiting, f"{counted(waiting, 'request')} for acceptance waiting for a decision",
+                        Link("Show them", "risks.acceptance_requests"))))
+
+
+# --- Statement of Applicability, evidence (6.1.3 d, 9.1) ---------------------------------------------
+
+
+def soa_state(user: User, today: date) -> State:
+    latest = db.session.scalar(sa.select(SoaVersion).order_by(SoaVersion.number.desc()).limit(1))
+    undecided = _count(sa.select(Control.id).where(Control.source == ControlSource.ANNEX_A.value,
+                                                   ~sa.exists().where(SoaEntry.control_id == Control.id)))
+    undecided_gap = (undecided, f"{counted(undecided, 'Annex A control')} not decided yet",
+                     Link("Show them", "soa.index", {"applicable": "undecided"}))
+    if latest is None:
+        return State("No version issued yet", None, _gaps(undecided_gap), missing=True)
+    changed = _count(sa.select(SoaEntry.id).where(SoaEntry.updated_at > latest.issued_at))
+    return State(f"Version {latest.number} approved on {latest.approved_on:%d %b %Y} by {latest.approver}",
+                 latest.issued_at,
+                 _gaps(undecided_gap,
+                       (changed, f"{counted(changed, 'entry', 'entries')} changed since version {latest.number}: "
+                                 "issue a new version", Link("Versions", "soa.versions"))))
+
+
+def operation_state(user: User, today: date) -> State:
+    coverage = soa_rules.coverage(today)
+    items = db.session.scalar(sa.select(sa.func.count(Evidence.id))) or 0
+    newest_test = sa.select(ControlTest.control_id, ControlTest.result, sa.func.row_number().over(
+        partition_by=ControlTest.control_id, order_by=(ControlTest.tested_on.desc(), ControlTest.id.desc()))
+        .label("position")).subquery()
+    failing = db.session.execute(sa.select(sa.func.count()).select_from(newest_test).where(
+        newest_test.c.position == 1, newest_test.c.result != TestResult.EFFECTIVE.value)).scalar_one()
+    last = max(filter(None, (db.session.scalar(sa.select(sa.func.max(Evidence.updated_at))),
+                             db.session.scalar(sa.select(sa.func.max(ControlTest.created_at))))), default=None)
+    without, expired = len(coverage.without_evidence), len(coverage.only_expired_evidence)
+    return State(f"{counted(items, 'evidence item')} and the control tests", last,
+                 _gaps((without, f"{counted(without, 'applicable control')} without evidence",
+                        Link("Coverage", "soa.coverage")),
+                       (expired, f"{counted(expired, 'applicable control')} whose evidence has expired",
+                        Link("Coverage", "soa.coverage")),
+                       (failing, f"{counted(failing, 'control')} whose latest test was not effective", None)),
+                 missing=items == 0)
+
+
+# --- assets, policies, discipline (A.5.9, 5.2, 7.3, A.6.4) ------------------------------------------
+
+
+def asset_state(user: User, today: date) -> State:
+    total = db.session.scalar(sa.select(sa.func.count(Asset.id))) or 0
+    unowned = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.owner_id.is_(None))) or 0
+    unsupported = db.session.scalar(sa.select(sa.func.count(Asset.id))
+                                    .where(*asset_queries.unsupported_conditions(today, 0))) or 0
+    return State(f"{counted(total, 'configuration item')} in the CMDB",
+                 db.session.scalar(sa.select(sa.func.max(Asset.updated_at))),
+                 _gaps((unowned, f"{counted(unowned, 'item')} with no owner", None),
+                       (unsupported, f"{counted(unsupported, 'item')} in the estate out of vendor support",
+                        Link("Show them", "assets.unsupported", {"within": 0}))),
+                 missing=total == 0)
+
+
+def _policies() -> list[Policy]:
+    return policy_services.all_policies()
+
+
+def policy_state(user: User, today: date) -> State:
+    policies = _policies()
+    in_force = [policy for policy in policies if policy.current is not None]
+    without = len(policies) - len(in_force)
+    due = db.session.scalar(sa.select(sa.func.count(sa.distinct(PolicyVersion.policy_id)))
+                            .where(policy_services.review_due_condition(today))) or 0
+    approved = [version.approved_on for policy in in_force if (version := policy.current) and version.approved_on]
+    return State(f"{len(in_force)} of {counted(len(policies), 'policy', 'policies')} in force, each with its "
+                 "approval", max(approved, default=None),
+                 _gaps((without, f"{counted(without, 'policy', 'policies')} with no approved version in force",
+                        Link("Policies", "policies.index")),
+                       (due, f"{counted(due, 'policy', 'policies')} due or overdue for review",
+                        Link("Show them", "policies.index", {"review": "due"}))),
+                 missing=not in_force)
+
+
+def acknowledgement_state(user: User, today: date) -> State:
+    in_force = [(policy, version) for policy in _policies() if (version := policy.current) is not None]
+    coverages = [(policy, policy_services.coverage(version)) for policy, version in in_force]
+    done, people = sum(c.acknowledged for _, c in coverages), max((c.employed for _, c in coverages), default=0)
+    gaps = tuple(Gap(f"{policy.code}: {c.percent}% ({c.acknowledged} of {c.employed} employees)",
+                     Link("Register", "policies.acknowledgements", {"policy_id": policy.id}))
+                 for policy, c in coverages if c.acknowledged < c.employed)
+    last = db.session.scalar(sa.select(sa.func.max(PolicyAcknowledgement.acknowledged_on)))
+    return State(f"{counted(done, 'acknowledgement')} of {counted(len(in_force), 'policy', 'policies')} in force "
+                 f"by {counted(people, 'employee')}", last, gaps, missing=not in_force)
+
+
+def acknowledgement_links(user: User) -> tuple[Link, ...]:
+    return tuple(Link(f"{policy.code} register", "policies.acknowledgements", {"policy_id": policy.id})
+                 for policy in _policies() if policy.current is not None)
+
+
+def discipline_state(user: User, today: date) -> State:
+    """Counts only, of the cases the reader may see: no name, no case reference."""
+    visible = case_services.visible_cases(user).subquery()
+    total, still_open, last = db.session.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((visible.c.status != CaseStatus.CLOSED.value, 1),
+                                                              else_=0)), 0),
+        sa.func.max(visible.c.updated_at)).select_from(visible)).one()
+    return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
+
+
+# --- the audit trail (A.8.15) -------------------------------------------------------------------------
+
+
+def audit_trail_state(user: User, today: date) -> State:
+    last_entry = db.session.scalar(sa.select(AuditEntry.occurred_at).order_by(AuditEntry.id.desc()).limit(1))
+    checked = verification.last_verification()
+    if checked is None:
+        return State("Every write is in the hash-chained audit log", last_entry,
+                     (Gap("The chain has never been verified", Link("Verify it", "audit.index")),))
+    verdict = "intact" if checked.ok else "BROKEN"
+    gaps = () if checked.ok else (Gap(f"The last check found the chain broken: {checked.summary}",
+                                      Link("Audit log", "audit.index")),)
+    return State(f"Hash-chained audit log, last checked {checked.at:%d %b %Y %H:%M} UTC: {verdict}", last_entry, gaps)
+
+
+PDF = "PDF"
+
+ARTEFACTS: tuple[Artefact, ...] = (
+    Artefact("policies", "Information security policies", ("5.2", "7.5"), ("5.1",), POLICY_VIEW,
+             (Link("Policies", "policies.index"),), policy_state),
+    Artefact("acknowledgements", "Policy acknowledgements", ("7.3",), ("6.3",), POLICY_ACKNOWLEDGEMENTS,
+             (), acknowledgement_state),
+    Artefact("risk-methodology", "Risk assessment methodology", ("6.1.2",), (), RISK_VIEW,
+             (Link("Methodology", "risks.methodology_page"), Link(PDF, "reports.risk_methodology")),
+             methodology_state),
+    Artefact("risk-assessment", "Risk assessment results", ("6.1.2", "8.2"), (), RISK_VIEW,
+             (Link("Risk register", "risks.index"), Link("Heat map", "risks.heatmap"),
+              Link(PDF, "reports.risk_register")), assessment_state),
+    Artefact("treatment-plan", "Risk treatment plan", ("6.1.3", "8.3"), (), RISK_VIEW,
+             (Link(PDF, "reports.treatment_plan"), Link("Risks with overdue actions", "risks.index",
+                                                        {"overdue_actions": 1})), treatment_state),
+    Artefact("acceptances", "Risk acceptances", ("6.1.3",), (), RISK_VIEW,
+             (Link("Acceptances register", "risks.acceptances"), Link(PDF, "reports.acceptance_register")),
+             acceptance_state),
+    Artefact("soa", "Statement of Applicability and its versions", ("6.1.3",), (), SOA_VIEW,
+             (Link("Statement", "soa.index"), Link("Issued versions", "soa.versions"), Link(PDF, "reports.soa")),
+             soa_state),
+    Artefact("operation", "Evidence of operation: evidence and control tests", ("8.1", "9.1"), (), CONTROL_VIEW,
+             (Link("Evidence", "controls.evidence_index"), Link("Coverage", "soa.coverage"),
+              Link("Controls", "controls.index")), operation_state),
+    Artefact("assets", "Asset inventory (CMDB)", (), ("5.9",), ASSET_VIEW,
+             (Link("Assets", "assets.index"), Link(PDF, "reports.asset_register")), asset_state),
+    Artefact("discipline", "Disciplinary records", (), ("6.4",), CASE_VIEW,
+             (Link("Cases", "cases.index"),), discipline_state),
+    Artefact("audit-trail", "Audit trail", ("7.5",), ("8.15",), AUDIT_VIEW,
+             (Link("Audit log", "audit.index"),), audit_trail_state),
+)
+
+# Links an artefact gets from its data (one per policy in force), beside its fixed ones.
+EXTRA_LINKS: dict[str, Callable[[User], tuple[Link, ...]]] = {"acknowledgements": acknowledgement_links}
+
+
+def states_for(user: User, today: date) -> list[Shown]:
+    return [Shown(artefact, artefact.check(user, today),
+                  EXTRA_LINKS[artefact.key](user) if artefact.key in EXTRA_LINKS else ())
+            for artefact in ARTEFACTS if user_can(user, artefact.permission)]
+
+
+@dataclass(frozen=True)
+class ClauseRow:
+    clause: Clause
+    shown: tuple[Shown, ...]  # the artefacts (the reader may see) that evidence it
+
+    @property
+    def standing(self) -> Standing | None:
+        """The worst of its artefacts'; None when Khusela keeps nothing for the clause."""
+        standings = {item.state.standing for item in self.shown}
+        return next((standing for standing in (Standing.MISSING, Standing.GAPS, Standing.IN_PLACE)
+                     if standing in standings), None)
+
+
+def clause_rows(shown: list[Shown]) -> list[ClauseRow]:
+    return [ClauseRow(clause, tuple(item for item in shown if clause.number in item.artefact.clauses))
+            for clause in MANAGEMENT_CLAUSES]
+

@@ -1,0 +1,120 @@
+"""The certification-evidence page: every artefact an auditor asks for, two clicks from signing in."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask import url_for
+
+from app.auth.models import Role
+from app.auth.permissions import ROLE_PERMISSIONS, role_has
+from app.controls.clauses import MANAGEMENT_CLAUSES
+from app.extensions import db
+from app.isms import artefacts
+from app.isms.artefacts import Standing
+from tests import factories
+from tests.pages import page_text, sign_in, text_of
+
+# The artefacts the issue names (ISO/IEC 27001 stage 2): each must be a row an auditor can open.
+NAMED_ARTEFACTS = {"risk-methodology", "risk-assessment", "treatment-plan", "acceptances", "soa", "assets",
+                   "policies", "acknowledgements", "discipline", "operation", "audit-trail"}
+
+
+def _artefact_links(html: str) -> dict[str, list[str]]:
+    """Row id -> the links of its "Open" cell."""
+    rows = re.findall(r'<tr id="([a-z-]+)">(.*?)</tr>', html, re.S)
+    return {key: re.findall(r'href="([^"#]+)"', re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)[1])
+            for key, body in rows}
+
+
+def test_an_auditor_reaches_every_artefact_in_two_clicks(app, client, demo_data):
+    app.config["DOCUMENTS_PENDING_PER_USER"] = 20  # each register PDF link queues one
+    sign_in(client, "auditor@example.org", demo_data)
+    landing = page_text(client.get("/", follow_redirects=True))
+    assert 'href="/isms/"' in landing  # click 1: the navigation's ISMS item
+
+    page = client.get("/isms/")
+    assert page.status_code == 200
+    links = _artefact_links(page_text(page))
+    assert set(links) >= NAMED_ARTEFACTS
+    for key, hrefs in links.items():  # click 2: each artefact's own page, register or document
+        assert hrefs, f"{key} has no link"
+        for href in hrefs:
+            response = client.get(href, follow_redirects=True)
+            assert response.status_code == 200, f"{key}: {href} answered {response.status_code}"
+
+
+def test_every_clause_4_to_10_is_listed_with_its_evidence_or_what_to_bring(app, client, demo_data):
+    sign_in(client, "auditor@example.org", demo_data)
+    text = text_of(client.get("/isms/"))
+    for clause in MANAGEMENT_CLAUSES:
+        assert f"{clause.number} {clause.title}" in text
+    assert "6.1.2 Information security risk assessment Risk assessment methodology ; Risk assessment results" in text
+    assert "7.2 Competence Not kept in Khusela. Auditors ask for: Competence per role" in text
+
+
+@pytest.mark.parametrize("role", ["hr_officer"])
+def test_roles_outside_the_management_system_are_refused(app, login_as, client, role):
+    login_as(role)
+    assert client.get("/isms/").status_code == 403
+
+
+def test_a_reader_sees_only_the_artefacts_their_role_may_open(app, login_as, client):
+    login_as("risk_owner")
+    keys = set(_artefact_links(page_text(client.get("/isms/"))))
+    assert {"risk-assessment", "soa"} <= keys
+    assert not keys & {"discipline", "audit-trail", "acknowledgements"}
+
+
+def test_every_artefact_names_a_known_permission_clauses_and_pages(app):
+    numbers = {clause.number for clause in MANAGEMENT_CLAUSES}
+    with app.test_request_context():
+        for artefact in artefacts.ARTEFACTS:
+            assert artefact.permission in ROLE_PERMISSIONS
+            assert role_has(Role.AUDITOR, artefact.permission), f"auditors cannot read {artefact.key}"
+            assert set(artefact.clauses) <= numbers
+            for link in artefact.links:
+                url_for(link.endpoint, **link.args)
+
+
+def _state(key: str, user, today: date) -> artefacts.State:
+    return next(a for a in artefacts.ARTEFACTS if a.key == key).check(user, today)
+
+
+def test_an_empty_register_is_missing_and_a_late_review_is_a_gap(app):
+    officer = factories.make_user("security_officer")
+    today = date(2026, 12, 6)
+    assert _state("risk-assessment", officer, today).standing is Standing.MISSING
+
+    risk = factories.make_risk(title="Ransomware on the provincial network")
+    risk.next_review_on = today + timedelta(days=10)
+    db.session.flush()
+    assert [gap.text for gap in _state("risk-assessment", officer, today).gaps] == ["1 risk still in draft"]
+    risk.status = "open"
+    db.session.flush()
+    assert _state("risk-assessment", officer, today).standing is Standing.IN_PLACE
+    risk.next_review_on = today - timedelta(days=1)
+    db.session.flush()
+    state = _state("risk-assessment", officer, today)
+    assert state.standing is Standing.GAPS
+    assert [gap.text for gap in state.gaps] == ["1 risk past their review date"]
+
+
+def test_a_soa_never_issued_is_missing(app):
+    officer = factories.make_user("security_officer")
+    state = _state("soa", officer, date(2026, 12, 6))
+    assert state.standing is Standing.MISSING and state.summary == "No version issued yet"
+
+
+def test_a_manager_counts_only_their_own_departments_risks(app):
+    health, works = factories.make_department("DOH"), factories.make_department("DTPW")
+    for department in (health, works, works):
+        factories.make_risk(title=f"Risk of {department.code}").department_id = department.id
+    db.session.flush()
+    manager = factories.make_user("manager", department=health)
+    officer = factories.make_user("security_officer")
+    today = date(2026, 12, 6)
+    assert _state("risk-assessment", manager, today).summary.startswith("1 risk not closed")
+    assert _state("risk-assessment", officer, today).summary.startswith("3 risks not closed")
