@@ -41,10 +41,10 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_metric_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_metric_created_by_id_user')),
     sa.ForeignKeyConstraint(['evaluator_id'], ['user.id'], name=op.f('fk_metric_evaluator_id_user')),
     sa.ForeignKeyConstraint(['measurer_id'], ['user.id'], name=op.f('fk_metric_measurer_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_metric_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_metric_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_metric')),
     sa.UniqueConstraint('title', name=op.f('uq_metric_title'))
     )
@@ -67,9 +67,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_objective_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_objective_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_objective_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_objective_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_objective_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_objective'))
     )
     with op.batch_alter_table('objective', schema=None) as batch_op:
@@ -90,10 +90,10 @@ def upgrade():
     sa.Column('updated_at', app.common.models.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_measurement_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_measurement_created_by_id_user')),
     sa.ForeignKeyConstraint(['measured_by_id'], ['user.id'], name=op.f('fk_measurement_measured_by_id_user')),
     sa.ForeignKeyConstraint(['metric_id'], ['metric.id'], name=op.f('fk_measurement_metric_id_metric'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_measurement_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_measurement_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_measurement')),
     sa.UniqueConstraint('metric_id', 'period_start', name='uq_measurement_period')
     )
