@@ -62,6 +62,9 @@ def test_a_hand_measured_metric_is_reminded_in_the_last_week_and_when_overdue(ap
         "Measurement of Phishing simulation click rate for Dec 2026 due by 31 Dec 2026")
     assert all(r.user_ids == (measurer.id,) for r in late)
     assert late[0].message.link == f"/objectives/metrics/{metric.id}"
+    measure(metric, date(2026, 11, 30), 7.3)  # November measured: no longer asked for
+    assert [r.message.title for r in reminders.collect(date(2026, 12, 26), kinds=[Kind.MEASUREMENT_DUE])] == [
+        "Measurement of Phishing simulation click rate for Dec 2026 due by 31 Dec 2026"]
 
 
 def test_a_reminder_is_left_once_and_not_for_periods_before_the_metric(app):
