@@ -75,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.assets.views import bp as assets_bp
     from app.audit.views import bp as audit_bp
     from app.auth.views import bp as auth_bp
+    from app.context.views import bp as context_bp
     from app.controls.views import bp as controls_bp
     from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
@@ -85,11 +86,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.policies.views import bp as policies_bp
     from app.reports.views import bp as reports_bp
     from app.reports.views import packs_bp
+    from app.reviews.views import bp as reviews_bp
     from app.risks.views import bp as risks_bp
     from app.scheduler.views import bp as scheduler_bp
 
     for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
-                      employees_bp, isms_bp, reports_bp, packs_bp, scheduler_bp, admin_bp, audit_bp, objectives_bp):
+                      employees_bp, isms_bp, reports_bp, packs_bp, scheduler_bp, admin_bp, audit_bp, context_bp,
+                      reviews_bp, objectives_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,6 +5,14 @@ from app.assets.models import ApplicationDisposition, Asset, AssetRelation  # no
 from app.assets.products.models import Product  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, SignInThrottle, User, UserSession  # noqa: F401
+from app.context.models import (  # noqa: F401
+    ContextIssue,
+    InterestedParty,
+    IsmsRole,
+    PartyRequirement,
+    RoleAssignment,
+    ScopeStatement,
+)
 from app.controls.models import (  # noqa: F401
     AnnexA2013Mapping,
     Control,
@@ -43,6 +51,7 @@ from app.policies.models import (  # noqa: F401
     PolicyVersion,
 )
 from app.reports.models import EvidencePack, PreparedDocument  # noqa: F401
+from app.reviews.models import ManagementReview, ReviewAction, ReviewPack  # noqa: F401
 from app.risks.models import (  # noqa: F401
     ContributingFactor,
     PlanApproval,

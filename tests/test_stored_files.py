@@ -11,7 +11,8 @@ from app.extensions import db
 from app.reports import rescan
 
 # Columns named like a file's hash that do not name a file of the evidence store.
-NOT_STORED_FILES = {("evidence_pack", "sha256")}  # the pack's own ZIP, kept in the packs folder
+NOT_STORED_FILES = {("evidence_pack", "sha256"),  # the pack's own ZIP, kept in the packs folder
+                    ("management_review_pack", "pdf_sha256")}  # the review pack's PDF, kept in its own row
 
 
 def test_every_sha256_column_of_the_models_is_registered(app):

@@ -99,6 +99,9 @@ class SettingsForm(FlaskForm):
     policy_review_months = IntegerField("Policy review interval (months)", validators=[
         InputRequired("Enter how many months after approval a policy is due for review."),
         NumberRange(min=1, max=36, message="Review policies at least every 36 months (1 to 36).")])
+    scope_review_months = IntegerField("Scope statement review interval (months)", validators=[
+        InputRequired("Enter how many months after approval the ISMS scope statement is due for review."),
+        NumberRange(min=1, max=36, message="Review the scope at least every 36 months (1 to 36).")])
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])

@@ -34,6 +34,7 @@ SUSPENSION_HEARING_DAYS = "suspension_hearing_days"
 CASE_RETENTION_YEARS = "case_retention_years"
 PACK_RETENTION_DAYS = "pack_retention_days"
 SESSION_LIFETIME_HOURS = "session_lifetime_hours"
+SCOPE_REVIEW_MONTHS = "scope_review_months"
 
 
 def _defaults() -> dict:
@@ -67,6 +68,8 @@ def _defaults() -> dict:
         PACK_RETENTION_DAYS: 14,
         # However active a session is, its user signs in again after this many hours (a working day and more).
         SESSION_LIFETIME_HOURS: 12,
+        # ISO 27001 4.3: the scope statement is reviewed at planned intervals; reminded this long after approval.
+        SCOPE_REVIEW_MONTHS: 12,
     }
 
 

@@ -79,3 +79,7 @@ class AuditAction(enum.StrEnum):
     # Objectives and measurement (issue 19, part 2)
     STATUS_CHANGED = "status_changed"  # an objective's status over time, dated, with who and why
     MEASURE = "measure"  # a metric's measurement recorded, by hand or computed by the scheduler
+    # Management review (issue 19, part 5)
+    COMPILE = "compile"  # a management review's inputs compiled into its pack
+    HOLD = "hold"  # a management review's minutes recorded: the meeting was held, its pack frozen
+    APPROVE = "approve"  # a management review approved by its chair or a security officer

@@ -63,6 +63,18 @@ MEASUREMENT_RECORD = "measurement.record"  # per record too (get_metric_or_403):
 # The management system as a whole: the certification-evidence page (app.isms) lists to each reader
 # the artefacts their other permissions let them open.
 ISMS_VIEW = "isms.view"
+# Context and scope of the ISMS (issue 19, part 1: ISO/IEC 27001 4.1-4.3, 5.3): issues, interested parties
+# and their requirements, the scope statement, information-security roles. Auditors read, never write.
+CONTEXT_VIEW = "context.view"
+CONTEXT_EDIT = "context.edit"  # issues, parties, requirements, the scope draft, ISMS roles and who holds them
+SCOPE_APPROVE = "scope.approve"  # issue the scope statement's draft as an approved, frozen version
+# Management review (issue 19, part 5): auditors read every review, write nothing; the chair approves
+# (per record: reviews.services.get_review_or_403) as may a holder of review.manage; an action's owner
+# updates its progress (per record: reviews.services.get_action_or_403).
+REVIEW_VIEW = "review.view"
+REVIEW_MANAGE = "review.manage"  # plan, compile the pack, record minutes and decisions
+REVIEW_APPROVE = "review.approve"
+REVIEW_ACTION_UPDATE = "review.action_update"
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -114,6 +126,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     OBJECTIVE_STATUS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     MEASUREMENT_RECORD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     ISMS_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    # Context and scope (issue 19, part 1). HR officers run cases, not the ISMS: they do not need it.
+    CONTEXT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    CONTEXT_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    SCOPE_APPROVE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    # Management review (issue 19, part 5)
+    REVIEW_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    REVIEW_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    REVIEW_APPROVE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    REVIEW_ACTION_UPDATE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

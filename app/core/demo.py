@@ -114,10 +114,18 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.cases.demo import seed_demo_cases
 
     added.extend(seed_demo_cases())
-    for loader in DEMO_LOADERS:
-        added.extend(loader() or [])
-    from app.objectives.demo import seed_demo_objectives  # last: its computed metrics measure the demo above
+    from app.context.demo import seed_demo_context  # after the controls its requirements are met by
+
+    added.extend(seed_demo_context())
+    # After every register its computed metrics measure (the current period's value is what the
+    # computation gives on the demo), before the reviews whose packs read the objectives and metrics.
+    from app.objectives.demo import seed_demo_objectives
 
     added.extend(seed_demo_objectives())
+    from app.reviews.demo import seed_demo_reviews  # last: its packs read every register above
+
+    added.extend(seed_demo_reviews())
+    for loader in DEMO_LOADERS:
+        added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush
     return added

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from app.admin import settings
 from app.assets import queries as asset_queries
 from app.assets.models import Asset
 from app.audit import verification
@@ -30,14 +31,19 @@ from app.auth.permissions import (
     ASSET_VIEW,
     AUDIT_VIEW,
     CASE_VIEW,
+    CONTEXT_VIEW,
     CONTROL_VIEW,
     POLICY_ACKNOWLEDGEMENTS,
     POLICY_VIEW,
+    REVIEW_VIEW,
     RISK_VIEW,
     SOA_VIEW,
     user_can,
 )
 from app.common.timeutil import to_local
+from app.context import queries as context_queries
+from app.context import scope as scope_rules
+from app.context.models import ContextIssue, InterestedParty, PartyRequirement, RoleAssignment
 from app.controls import soa as soa_rules
 from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
 from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
@@ -47,6 +53,9 @@ from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyVersion
 from app.reports.documents import untreated_risks
+from app.reviews import services as review_services
+from app.reviews.models import OPEN_ACTION_STATUSES as REVIEW_OPEN_ACTIONS
+from app.reviews.models import ManagementReview, ReviewAction, ReviewStatus
 from app.risks import queries as risk_queries
 from app.risks.matrices import current_matrix
 from app.risks.models import PlanApproval, Risk, RiskAcceptance, RiskStatus, TreatmentAction
@@ -127,6 +136,47 @@ def counted(count: int, noun: str, plural: str | None = None) -> str:
 def _gaps(*candidates: tuple[int, str, Link | None]) -> tuple[Gap, ...]:
     """The candidates whose count is above zero: (count, text, link)."""
     return tuple(Gap(text, link) for count, text, link in candidates if count)
+
+
+# --- context, scope and roles (4.1-4.3, 5.3) --------------------------------------------------------
+
+
+def context_state(user: User, today: date) -> State:
+    counts = context_queries.counts(today)
+    last = max(filter(None, (db.session.scalar(sa.select(sa.func.max(model.updated_at)))
+                             for model in (ContextIssue, InterestedParty, PartyRequirement))), default=None)
+    parties = counted(counts.parties, "interested party", "interested parties")
+    return State(f"{counted(counts.issues, 'issue')}, {parties} with {counted(counts.requirements, 'requirement')}",
+                 last,
+                 _gaps((counts.issues_overdue, f"{counted(counts.issues_overdue, 'issue')} past their review date",
+                        Link("Show them", "context.issues", {"overdue": 1})),
+                       (counts.parties_overdue, f"{counted(counts.parties_overdue, 'party', 'parties')} past their "
+                                                "review date", Link("Show them", "context.parties",
+                                                                    {"overdue": 1})),
+                       (counts.requirements_open, f"{counted(counts.requirements_open, 'requirement')} not yet "
+                                                  "addressed by the ISMS", Link("Parties", "context.parties"))),
+                 missing=counts.issues == 0 or counts.parties == 0)
+
+
+def scope_state(user: User, today: date) -> State:
+    latest = scope_rules.latest_issued()
+    if latest is None:
+        return State("No scope statement issued yet", None, missing=True)
+    due = scope_rules.review_due_on(latest, settings.get(settings.SCOPE_REVIEW_MONTHS))
+    approver = latest.approved_by.full_name if latest.approved_by else "—"
+    return State(f"Version {latest.number} approved on {latest.approved_on:%d %b %Y} by {approver}", latest.issued_at,
+                 (Gap(f"Its review was due on {due:%d %b %Y}", Link("Scope", "context.scope_page")),)
+                 if due is not None and due < today else ())
+
+
+def roles_state(user: User, today: date) -> State:
+    every_role = context_queries.roles()
+    unheld = [role.name for role in every_role
+              if not any(a.starts_on <= today and (a.ends_on is None or a.ends_on >= today) for a in role.assignments)]
+    last = db.session.scalar(sa.select(sa.func.max(RoleAssignment.updated_at)))
+    return State(f"{counted(len(every_role), 'ISMS role')} and who holds each, with the control owners", last,
+                 tuple(Gap(f"Nobody holds the role {name} today", Link("Roles", "context.roles")) for name in unheld),
+                 missing=not every_role)
 
 
 # --- risks (6.1.2, 6.1.3, 8.2, 8.3) ----------------------------------------------------------------
@@ -302,6 +352,27 @@ def discipline_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
 
 
+# --- management review (9.3) ---------------------------------------------------------------------------
+
+
+def review_state(user: User, today: date) -> State:
+    last_held = review_services.last_held_on()
+    overdue_since = review_services.review_overdue_since(today)
+    actions_late = _count(sa.select(ReviewAction.id).where(ReviewAction.status.in_(REVIEW_OPEN_ACTIONS),
+                                                           ReviewAction.due_on < today))
+    unapproved = _count(sa.select(ManagementReview.id).where(ManagementReview.status == ReviewStatus.HELD.value))
+    last = db.session.scalar(sa.select(sa.func.max(ManagementReview.updated_at)))
+    if last_held is None:
+        return State("No management review held yet", last, missing=True)
+    return State(f"Last review held on {last_held:%d %b %Y}, with its compiled pack, minutes and actions", last,
+                 _gaps((int(overdue_since is not None), f"The next review was due on {overdue_since:%d %b %Y}"
+                        if overdue_since else "", Link("Reviews", "reviews.index")),
+                       (unapproved, f"{counted(unapproved, 'review')} held but not yet approved",
+                        Link("Reviews", "reviews.index")),
+                       (actions_late, f"{counted(actions_late, 'review action')} past their due date",
+                        Link("Actions", "reviews.actions"))))
+
+
 # --- the audit trail (A.8.15) -------------------------------------------------------------------------
 
 
@@ -320,6 +391,13 @@ def audit_trail_state(user: User, today: date) -> State:
 PDF = "PDF"
 
 ARTEFACTS: tuple[Artefact, ...] = (
+    Artefact("context", "Context: issues and interested parties", ("4.1", "4.2"), (), CONTEXT_VIEW,
+             (Link("Issues", "context.issues"), Link("Interested parties", "context.parties"),
+              Link(PDF, "reports.isms_context")), context_state),
+    Artefact("scope", "ISMS scope statement and its versions", ("4.3",), (), CONTEXT_VIEW,
+             (Link("Scope", "context.scope_page"), Link("Issued versions", "context.scope_versions")), scope_state),
+    Artefact("roles", "Information security roles", ("5.3",), (), CONTEXT_VIEW,
+             (Link("Roles", "context.roles"),), roles_state),
     Artefact("policies", "Information security policies", ("5.2", "7.5"), ("5.1",), POLICY_VIEW,
              (Link("Policies", "policies.index"),), policy_state),
     Artefact("acknowledgements", "Policy acknowledgements", ("7.3",), ("6.3",), POLICY_ACKNOWLEDGEMENTS,
@@ -346,6 +424,9 @@ ARTEFACTS: tuple[Artefact, ...] = (
              (Link("Assets", "assets.index"), Link(PDF, "reports.asset_register")), asset_state),
     Artefact("discipline", "Disciplinary records", (), ("6.4",), CASE_VIEW,
              (Link("Cases", "cases.index"),), discipline_state),
+    Artefact("management-review", "Management reviews", ("9.3", "5.1"), (), REVIEW_VIEW,
+             (Link("Reviews", "reviews.index"), Link("Review actions", "reviews.actions"),
+              Link("Compare reviews", "reviews.compare")), review_state),
     Artefact("audit-trail", "Audit trail", ("7.5",), ("8.15",), AUDIT_VIEW,
              (Link("Audit log", "audit.index"),), audit_trail_state),
 )

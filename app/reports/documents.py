@@ -39,6 +39,7 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``policy``: ``version_id`` (PolicyVersion.id), required.
 - ``objectives``: none — every objective with its status over time, every metric's latest value against its
   target with its trend chart (ISO/IEC 27001 6.2 and 9.1).
+- ``isms_context``: none: the active issues and parties, the scope statement in force, the roles.
 
 Bad parameters raise ``ReportInputError`` (a message for the user: HTTP 400, CLI exit 2); a version or
 department that does not exist raises ``ReportNotFound`` (a subclass: HTTP 404).
@@ -69,9 +70,12 @@ from app.assets.models import (
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import AcceptanceAuthority, Department, User
-from app.auth.permissions import ASSET_VIEW, OBJECTIVE_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
+from app.auth.permissions import ASSET_VIEW, CONTEXT_VIEW, OBJECTIVE_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
 from app.common.markdown import render as render_markdown
 from app.common.timeutil import local_today
+from app.context import queries as context_queries
+from app.context import scope as context_scope
+from app.context.models import ContextIssue, InterestedParty
 from app.controls.models import SoaVersion
 from app.extensions import db
 from app.objectives import periods as objective_periods
@@ -701,6 +705,37 @@ def _prepare_objectives(params: Mapping) -> Prepared:
 
 def _check_objectives(params: Mapping) -> Checked:
     return Checked({}, "Whole ISMS")
+# --- context and scope of the ISMS --------------------------------------------------------------------
+
+
+def _prepare_isms_context(params: Mapping) -> Prepared:
+    today = local_today()
+    active = context_queries.ContextFilters()  # the active ones, as the lists show them first
+    issues = list(db.session.scalars(context_queries.issues(active, today).order_by(
+        sa.func.lower(ContextIssue.title), ContextIssue.id)))
+    parties = list(db.session.scalars(context_queries.parties(active, today).order_by(
+        sa.func.lower(InterestedParty.name), InterestedParty.id)))
+    requirements = [requirement for party in parties for requirement in party.requirements]
+    statement = context_scope.latest_issued()
+    sections = [("scope", "Scope of the ISMS"), ("issues", "Internal and external issues"),
+                ("parties", "Interested parties and their requirements"), ("roles", "Information-security roles")]
+    return Prepared(
+        name="isms_context", title="ISMS context and scope", template="pdf/isms_context.html",
+        filename=f"isms-context-and-scope-{today.isoformat()}.pdf",
+        scope_label="ISO/IEC 27001:2022 clauses 4.1-4.3 and 5.3",
+        version_label=(f"Scope statement version {statement.number}, approved {statement.approved_on.isoformat()}"
+                       if statement and statement.approved_on else "No scope statement issued yet")
+        + f"; register as at {today.isoformat()}",
+        context={"issues": issues, "parties": parties, "requirement_count": len(requirements),
+                 "open_count": sum(1 for requirement in requirements if not requirement.addressed),
+                 "statement": statement, "draft": context_scope.draft(), "scope_fields": context_scope.TEXT_FIELDS,
+                 "roles": context_queries.roles(), "control_owners": context_queries.control_owners(),
+                 "today": today, "sections": sections, "toc": True},
+    )
+
+
+def _check_isms_context(params: Mapping) -> Checked:
+    return Checked({}, "Context, interested parties, scope and roles")
 
 
 # --- checking a request to queue --------------------------------------------------------------------
@@ -779,6 +814,10 @@ REPORTS: dict[str, Report] = {
         Report("asset_register", "Asset register summary",
                "Items by type, department and lifecycle, unsupported items, the application portfolio and "
                "the connected sites.", ASSET_VIEW, _prepare_asset_register, _check_by_department),
+        Report("isms_context", "ISMS context and scope",
+               "Internal and external issues, interested parties with their requirements and the controls that "
+               "meet them, the scope statement in force with its approval, and who holds which ISMS role.",
+               CONTEXT_VIEW, _prepare_isms_context, _check_isms_context),
         Report("policy", "Policy document", "A chosen version with its document-control tables.", POLICY_VIEW,
                _prepare_policy),
         Report("objectives", "Objectives and measurement",

@@ -27,6 +27,16 @@ from app.audit.exports import auditors_columns
 from app.common import signing, uploads
 from app.common.export import Column, csv_bytes, csv_chunks, xlsx_bytes
 from app.common.timeutil import local_today, to_local, utcnow
+from app.context import queries as context_queries
+from app.context import scope as context_scope
+from app.context.exports import (
+    ISSUE_COLUMNS,
+    PARTY_COLUMNS,
+    REQUIREMENT_COLUMNS,
+    ROLE_COLUMNS,
+    SCOPE_VERSION_COLUMNS,
+)
+from app.context.models import ContextIssue, InterestedParty
 from app.controls import soa
 from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_COLUMNS, soa_columns
 from app.controls.models import EvidenceKind
@@ -37,6 +47,10 @@ from app.objectives.exports import MEASUREMENT_COLUMNS, OBJECTIVE_COLUMNS, metri
 from app.policies import services as policies
 from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
+from app.reviews import services as reviews
+from app.reviews.exports import ACTION_COLUMNS as REVIEW_ACTION_COLUMNS
+from app.reviews.exports import REVIEW_COLUMNS as MANAGEMENT_REVIEW_COLUMNS
+from app.reviews.models import ManagementReview
 from app.risks import queries as risk_queries
 from app.risks.exports import acceptance_columns, risk_columns
 from app.risks.matrices import current_matrix
@@ -294,6 +308,10 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
         latest = issued[0]
         reports.append((f"reports/statement-of-applicability-v{latest.number}.pdf", "soa",
                         {"version_id": latest.id}, {"type": "report", "report": "soa", "soa_version": latest.number}))
+    if _has_context():
+        # The ISMS's context (4.1-4.3, 5.3) is organisation-wide: in every pack, whatever the scope.
+        reports.append(("reports/isms-context-and-scope.pdf", "isms_context", {},
+                        {"type": "report", "report": "isms_context"}))
     if contents.assets:
         reports.append(("reports/asset-register.pdf", "asset_register", dict(department),
                         {"type": "report", "report": "asset_register", **department}))
@@ -411,6 +429,75 @@ def _objective_extracts(contents: Contents) -> list[Extract]:
     return files
 
 
+def _has_context() -> bool:
+    counts = context_queries.counts(local_today())
+    return bool(counts.issues or counts.parties or context_scope.latest_issued() or context_queries.roles())
+
+
+def _context_extracts(contents: Contents) -> list[Extract]:
+    """The context of the ISMS, organisation-wide whatever the pack's scope: every issue and interested
+    party (retired ones too, as history), each party's requirements, the roles and who held them, and
+    the issued versions of the scope statement."""
+    today = local_today()
+    every = context_queries.ContextFilters(status=context_queries.STATUS_ANY)
+    issues = list(db.session.scalars(context_queries.issues(every, today).order_by(
+        ContextIssue.kind, ContextIssue.id)))
+    parties = list(db.session.scalars(context_queries.parties(every, today).order_by(
+        InterestedParty.name)))
+    tables = [
+        ("context-issues", "Issues", issues, ISSUE_COLUMNS),
+        ("interested-parties", "Interested parties", parties, PARTY_COLUMNS),
+        ("interested-party-requirements", "Requirements", context_queries.requirements_of(parties),
+         REQUIREMENT_COLUMNS),
+        ("isms-roles", "ISMS roles", context_queries.holdings(context_queries.roles()), ROLE_COLUMNS),
+        ("scope-statement-versions", "Scope versions", context_scope.issued_versions(), SCOPE_VERSION_COLUMNS),
+    ]
+    files = []
+    for stem, title, rows, columns in tables:
+        if not rows:
+            continue
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
+
+
+def _management_reviews(contents: Contents) -> list[Extract]:
+    """Management review (9.3): the reviews held (with their minutes) and their actions as CSV and XLSX,
+    and each held review's pack PDF as it was made from its frozen figures. ISMS-wide: in a pack of the
+    whole ISMS or of a date range (reviews whose meeting falls in it), not in one of chosen controls or
+    a department."""
+    scope = contents.scope
+    if scope.controls or scope.department_id:
+        return []
+    held = [review for review in reviews.held_reviews()
+            if (not scope.date_from or review.meeting_on >= scope.date_from)
+            and (not scope.date_to or review.meeting_on <= scope.date_to)]
+    if not held:
+        return []
+    ids = {review.id for review in held}
+    rows = [row for row in db.session.execute(reviews.filtered_reviews(reviews.ReviewFilters())
+                                              .order_by(ManagementReview.meeting_on))
+            if row.ManagementReview.id in ids]
+    actions = [action for action in db.session.scalars(reviews.all_actions()) if action.review_id in ids]
+    files: list[Extract] = []
+    tables = (("management-reviews", "Management reviews", rows, MANAGEMENT_REVIEW_COLUMNS),
+              ("management-review-actions", "Review actions", actions, REVIEW_ACTION_COLUMNS))
+    for stem, title, table_rows, columns in tables:
+        source = {"type": "extract", "register": stem, "rows": len(table_rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(table_rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(table_rows, columns, title), source))
+    for review in held:
+        pack = review.pack
+        if pack is None or not pack.pdf_sha256 or pack.pdf is None:
+            continue
+        files.append((f"reports/management-reviews/{review.meeting_on.isoformat()}-{_safe_name(review.title, 60)}.pdf",
+                      pack.pdf, {"type": "management_review_pack", "review": review.title,
+                                 "meeting_on": review.meeting_on.isoformat(), "as_of": pack.as_of.isoformat(),
+                                 "recorded_sha256": pack.pdf_sha256}))
+    return files
+
+
 # What extracts/ holds, one function per register, each returning (path, file, source): a register
 # added to packs (the acceptance register, ...) is one more function here. Paths already in packs
 # are never renamed: auditors' checklists and scripts name them.
@@ -419,6 +506,8 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _soa_history,
     _acknowledgement_registers,
     _objective_extracts,
+    _context_extracts,
+    _management_reviews,
 )
 
 

@@ -41,7 +41,7 @@ from app.common import transactions
 from app.common.models import RuleError, rows_matched, table_of
 from app.common.timeutil import utcnow
 from app.extensions import db
-from app.reports import documents
+from app.reports import documents, review_packs
 from app.reports.models import PENDING_DOCUMENT_STATUSES, DocumentStatus, PreparedDocument
 
 # A build not finished after this long has died with its process: a 200-page PDF takes about 40 s.
@@ -162,6 +162,9 @@ def work(now: datetime | None = None) -> str:
             built += 1
         else:
             failed += 1
+    # Management review packs, after the reports asked for: also one build at a time, in this process.
+    packs_built, packs_failed = review_packs.build_queued()
+    built, failed = built + packs_built, failed + packs_failed
     parts = [(built, "prepared"), (failed, "failed"), (removed, "removed after their retention"),
              (stopped, "marked failed: their build had stopped")]
     return ", ".join(f"{count} document(s) {what}" for count, what in parts if count)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
+    CONTEXT_VIEW,
     OBJECTIVE_VIEW,
     PACK_BUILD,
     POLICY_VIEW,
@@ -135,6 +136,12 @@ def soa():
 @permission_required(ASSET_VIEW)
 def asset_register():
     return _download("asset_register", _department_param(request.args))
+
+
+@bp.get("/isms-context.pdf")
+@permission_required(CONTEXT_VIEW)
+def isms_context():
+    return _download("isms_context", {})
 
 
 @bp.get("/policy.pdf")

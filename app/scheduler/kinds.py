@@ -19,6 +19,12 @@ class Kind(enum.StrEnum):
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
     MEASUREMENT_DUE = "measurement_due"
+    CONTEXT_REVIEW = "context_review"  # an issue or interested party of the ISMS (27001 4.1, 4.2)
+    SCOPE_REVIEW = "scope_review"  # the ISMS scope statement (27001 4.3)
+    # Management review (issue 19, part 5)
+    MANAGEMENT_REVIEW = "management_review"
+    REVIEW_ACTION = "review_action"
+    REVIEW_NOT_HELD = "review_not_held"
     DIGEST = "digest"
 
     @property
@@ -43,6 +49,11 @@ _LABELS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
     Kind.MEASUREMENT_DUE: "Measurements to record",
+    Kind.CONTEXT_REVIEW: "Reviews of ISMS issues and interested parties due",
+    Kind.SCOPE_REVIEW: "ISMS scope statement review due",
+    Kind.MANAGEMENT_REVIEW: "Management reviews coming up",
+    Kind.REVIEW_ACTION: "Management review actions due or overdue",
+    Kind.REVIEW_NOT_HELD: "No management review held for the set interval",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -60,5 +71,10 @@ _RECIPIENTS = {
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
     Kind.MEASUREMENT_DUE: "whoever the metric names to measure it",
+    Kind.CONTEXT_REVIEW: "the issue's or the party's owner",
+    Kind.SCOPE_REVIEW: "whoever approved the version in force (else the security officers)",
+    Kind.MANAGEMENT_REVIEW: "the review's chair and the security officers",
+    Kind.REVIEW_ACTION: "the action's owner",
+    Kind.REVIEW_NOT_HELD: "the security officers",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

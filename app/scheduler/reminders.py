@@ -20,11 +20,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
+from app.admin import settings
 from app.assets import queries as asset_queries
 from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth.models import Role, User
 from app.common.timeutil import local_today
+from app.context import queries as context_queries
+from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
 from app.objectives import periods as objective_periods
@@ -33,6 +36,7 @@ from app.policies import services as policy_services
 from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
 from app.policies.cases import services as case_services
+from app.reviews import services as review_services
 from app.risks import authority as risk_authority
 from app.risks import queries as risk_queries
 from app.scheduler import mail, services
@@ -53,6 +57,11 @@ LEAD_DAYS = {
     Kind.SUSPENSION_WITHOUT_HEARING: 7,
     Kind.END_OF_SUPPORT: 90,
     Kind.MEASUREMENT_DUE: 7,  # the last week of the period measured
+    Kind.CONTEXT_REVIEW: 14,
+    Kind.SCOPE_REVIEW: 30,
+    Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (reviews.services.REMINDER_DAYS)
+    Kind.REVIEW_ACTION: 7,
+    Kind.REVIEW_NOT_HELD: 0,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -288,6 +297,92 @@ def measurements_due(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+def context_reviews(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for issue in context_queries.issue_reviews_due(until):
+        due_on = _due(issue.review_on, f"Issue {issue.id}")
+        stage = _stage(due_on, today)
+        title = (f"Review of the issue “{issue.title}” overdue since {due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Review of the issue “{issue.title}” due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.CONTEXT_REVIEW, f"context-issue:{issue.id}:{stage}", due_on, title[:200],
+            "Check that the issue and what it means for information security still hold, then set the next "
+            "review date (or retire the issue).", _path("context.issue", issue_id=issue.id)),
+            _recipients(issue.owner_id)))
+    for party in context_queries.party_reviews_due(until):
+        due_on = _due(party.review_on, f"Interested party {party.id}")
+        stage = _stage(due_on, today)
+        title = (f"Review of {party.name} as an interested party overdue since {due_on:%d %b %Y}"
+                 if stage == "overdue" else f"Review of {party.name} as an interested party due on {due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.CONTEXT_REVIEW, f"interested-party:{party.id}:{stage}", due_on, title[:200],
+            "Check their requirements and whether the ISMS still addresses them, then set the next review date.",
+            _path("context.party", party_id=party.id)), _recipients(party.owner_id)))
+    return reminders
+
+
+def scope_review(today: date, until: date) -> list[Reminder]:
+    """The scope statement in force is reviewed SCOPE_REVIEW_MONTHS after its approval (27001 4.3)."""
+    latest = context_scope.latest_issued()
+    due_on = context_scope.review_due_on(latest, settings.get(settings.SCOPE_REVIEW_MONTHS))
+    if latest is None or due_on is None or due_on > until:
+        return []
+    stage = _stage(due_on, today)
+    title = (f"Review of the ISMS scope statement overdue since {due_on:%d %b %Y}" if stage == "overdue"
+             else f"Review of the ISMS scope statement due on {due_on:%d %b %Y}")
+    approver = latest.approved_by_id if latest.approved_by and latest.approved_by.active else None
+    officers = [] if approver else list(db.session.scalars(sa.select(User.id).where(
+        User.role == Role.SECURITY_OFFICER.value, User.active.is_(True)).order_by(User.id)))
+    return [Reminder(Message(
+        Kind.SCOPE_REVIEW, f"scope-statement:{latest.number}:{stage}", due_on, title,
+        f"Version {latest.number} was approved on {latest.approved_on:%d %b %Y}. Review it: draft a new version "
+        "and approve it (unchanged, if the scope still holds).", _path("context.scope_page")),
+        _recipients(approver, *officers))]
+# --- management review (issue 19, part 5) ----------------------------------------------------------
+
+
+def management_reviews(today: date, until: date) -> list[Reminder]:
+    """A review planned within the setting's days: its chair prepares, the security officers compile the inputs."""
+    days = review_services.setting(review_services.REMINDER_DAYS)
+    officers = [user.id for user in review_services.security_officers()]
+    reminders = []
+    for review in review_services.reviews_planned_within(today, today + timedelta(days=days)):
+        compiled = "Its inputs are compiled" if review.pack else "Its inputs are not compiled yet"
+        reminders.append(Reminder(Message(
+            Kind.MANAGEMENT_REVIEW, f"management-review:{review.id}:due", review.meeting_on,
+            f"Management review on {review.meeting_on:%d %b %Y}: {review.title}",
+            f"{compiled}. Compile them as of a date shortly before the meeting, and share the pack with the attendees.",
+            _path("reviews.detail", review_id=review.id)), _recipients(review.chair_id, *officers)))
+    return reminders
+
+
+def review_actions(today: date, until: date) -> list[Reminder]:
+    reminders = []
+    for action in review_services.actions_due(until):
+        stage = _stage(action.due_on, today)
+        title = (f"Management review action {action.reference} overdue since {action.due_on:%d %b %Y}"
+                 if stage == "overdue" else
+                 f"Management review action {action.reference} due on {action.due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.REVIEW_ACTION, f"review-action:{action.id}:{stage}", action.due_on, title,
+            f"{action.title} (decided at {action.review.title}). Record its progress, or mark it done.",
+            _path("reviews.action_progress", review_id=action.review_id, action_id=action.id)),
+            _recipients(action.owner_id)))
+    return reminders
+
+
+def review_not_held(today: date, until: date) -> list[Reminder]:
+    due_on = review_services.review_overdue_since(today)
+    if due_on is None:
+        return []
+    months = review_services.setting(review_services.INTERVAL_MONTHS)
+    return [Reminder(Message(
+        Kind.REVIEW_NOT_HELD, "management-review:not-held", due_on,
+        f"No management review held for {months} months: one was due on {due_on:%d %b %Y}",
+        "ISO/IEC 27001:2022 9.3.1: top management reviews the ISMS at planned intervals. Plan the next review.",
+        _path("reviews.index")), _recipients(*(user.id for user in review_services.security_officers())))]
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -301,6 +396,11 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.SUSPENSION_WITHOUT_HEARING: suspensions_without_hearing,
     Kind.END_OF_SUPPORT: end_of_support,
     Kind.MEASUREMENT_DUE: measurements_due,
+    Kind.CONTEXT_REVIEW: context_reviews,
+    Kind.SCOPE_REVIEW: scope_review,
+    Kind.MANAGEMENT_REVIEW: management_reviews,
+    Kind.REVIEW_ACTION: review_actions,
+    Kind.REVIEW_NOT_HELD: review_not_held,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

@@ -6,7 +6,7 @@ metric and period (uq_measurement_period, which keeps the computing job idempote
 column serves lookups by metric). New tables only: nothing existing changes.
 
 Revision ID: d5ab9bd32173
-Revises: 2fcc9350e7a5
+Revises: df4df74b4196
 Create Date: 2026-12-06 20:34:53.203714
 
 """
@@ -17,7 +17,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = 'd5ab9bd32173'
-down_revision = '2fcc9350e7a5'
+down_revision = 'df4df74b4196'
 branch_labels = None
 depends_on = None
 

@@ -21,7 +21,8 @@ DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 def posted(**values) -> dict:
     """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
-            "policy_review_months": "12", "pack_retention_days": "14", "session_lifetime_hours": "12",
+            "policy_review_months": "12", "scope_review_months": "12", "pack_retention_days": "14",
+            "session_lifetime_hours": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
 
@@ -166,6 +167,16 @@ def test_the_policy_review_interval_is_kept_between_1_and_36_months(client, logi
 
     assert response.status_code == (302 if months == "24" else 422)
     assert settings.get(settings.POLICY_REVIEW_MONTHS) == saved
+
+
+@pytest.mark.parametrize(("months", "saved"), [("6", 6), ("0", 12), ("37", 12), ("", 12)])
+def test_the_scope_review_interval_is_kept_between_1_and_36_months(client, login_as, months, saved):
+    login_as("admin")
+    response = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                          scope_review_months=months))
+
+    assert response.status_code == (302 if months == "6" else 422)
+    assert settings.get(settings.SCOPE_REVIEW_MONTHS) == saved
 
 
 @pytest.mark.parametrize(("days", "saved"), [("30", 30), ("0", 14), ("366", 14), ("a week", 14)])

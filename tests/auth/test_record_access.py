@@ -30,6 +30,8 @@ from app.auth.models import Role, User
 from app.auth.permissions import (
     MEASUREMENT_RECORD,
     OBJECTIVE_STATUS,
+    REVIEW_ACTION_UPDATE,
+    REVIEW_APPROVE,
     RISK_ACCEPT,
     RISK_APPROVE_PLAN,
     RISK_EDIT,
@@ -52,6 +54,8 @@ from app.policies.cases.models import (
 )
 from app.reports import prepared
 from app.reports.models import PreparedDocument
+from app.reviews import services as review_services
+from app.reviews.models import ReviewAction
 from app.risks import services as risk_services
 from app.scheduler import services as notification_services
 from tests import factories
@@ -222,6 +226,43 @@ def metric_someone_else_measures(user: User) -> Outside:
     return Outside({"metric_id": metric.id}, (metric,))
 
 
+def _review_chaired_by_someone_else() -> object:
+    chair = factories.make_user("risk_owner")
+    review = review_services.create_review(review_services.ReviewInput(
+        title="Management review 2026", meeting_on=date(2026, 3, 10), chair_id=chair.id, attendee_ids=[]), actor=None)
+    db.session.commit()
+    return review
+
+
+def someone_elses_review(user: User) -> Outside:
+    review = _review_chaired_by_someone_else()
+    return Outside({"review_id": review.id}, (review,))
+
+
+def _action_of(review, owner: User) -> ReviewAction:
+    action = review_services.add_action(review, review_services.ActionInput(
+        "Fund a SOC.", "Write the business case", owner.id, date(2026, 6, 30)), actor=None)
+    db.session.commit()
+    return action
+
+
+def someone_elses_review_action(user: User) -> Outside:
+    review = _review_chaired_by_someone_else()
+    action = _action_of(review, factories.make_user("manager"))
+    return Outside({"review_id": review.id, "action_id": action.id}, (review, action))
+
+
+def review_action_of_another_review() -> Outside:
+    review, other = _review_chaired_by_someone_else(), _review_chaired_by_someone_else()
+    action = _action_of(other, factories.make_user("manager"))
+    return Outside({"review_id": review.id, "action_id": action.id}, (review, other, action))
+
+
+# A management review is read whole by every holder of review.view; approving it needs its own chair
+# (or review.manage), and an action's progress its own owner (or review.manage).
+REVIEW_CHAIR_OR_OWNER_ONLY = limited_for({REVIEW_APPROVE: frozenset({Role.RISK_OWNER, Role.MANAGER}),
+                                          REVIEW_ACTION_UPDATE: frozenset({Role.RISK_OWNER, Role.MANAGER})})
+
 # A manager sees the cases of their own department only (cases.services.visibility); the other
 # case roles see every case.
 CASE = {"limited_roles": limited_to(Role.MANAGER), "refused_with": 403,
@@ -284,6 +325,13 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                               outside=metric_someone_else_measures, refused_with=403,
                               helper=(objective_services, "get_metric_or_403"),
                               helper_arguments=lambda values: (values["metric_id"],)),
+    ("review_id",): PerRecord(limited_roles=REVIEW_CHAIR_OR_OWNER_ONLY, outside=someone_elses_review, refused_with=403,
+                              helper=(review_services, "get_review_or_403"),
+                              helper_arguments=lambda values: (values["review_id"],)),
+    ("review_id", "action_id"): PerRecord(limited_roles=REVIEW_CHAIR_OR_OWNER_ONLY, outside=someone_elses_review_action,
+                                          refused_with=403, helper=(review_services, "get_action_or_403"),
+                                          helper_arguments=lambda values: (values["review_id"], values["action_id"]),
+                                          under_another_parent=review_action_of_another_review),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
                                    "security officer, auditor) sees the whole ISMS, and the list shows each pack "
                                    "with who asked for it."),
@@ -294,6 +342,16 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("evidence_id",): NoPerRecordScope("Control evidence is part of the catalogue, read as a whole."),
     ("file_id",): NoPerRecordScope("A file of control evidence: as the catalogue."),
     ("number",): NoPerRecordScope("An issued SoA version: read as a whole by holders of soa.view."),
+    ("issue_id",): NoPerRecordScope("The ISMS's issues are read whole by every holder of context.view; only "
+                                   "context.edit (admin, security officer) writes, to any of them."),
+    ("party_id",): NoPerRecordScope("Interested parties: as the issues of the ISMS's context."),
+    ("party_id", "requirement_id"): NoPerRecordScope("A requirement of an interested party: as parties; one of "
+                                                     "another party is 404 (context.services.requirement_of)."),
+    ("scope_number",): NoPerRecordScope("An issued version of the ISMS scope statement: read whole by holders of "
+                                        "context.view."),
+    ("role_id",): NoPerRecordScope("An ISMS role: as the context; only context.edit changes it."),
+    ("role_id", "assignment_id"): NoPerRecordScope("Who holds an ISMS role: as roles; an appointment to another "
+                                                   "role is 404 (context.services.assignment_of)."),
     ("policy_id",): NoPerRecordScope("Every role reads the policies in force; editors keep them all."),
     ("policy_id", "version_id"): NoPerRecordScope("A version of a policy: as policies."),
     ("policy_id", "version_id", "clause_id"): NoPerRecordScope("A clause of a policy version: as policies."),

@@ -23,7 +23,10 @@ ARGUMENT_TABLES = {
     "control_id": ("control", None), "department_id": ("department", None), "employee_id": ("employee", None),
     "file_id": ("evidence_file", None), "pack_id": ("evidence_pack", None), "policy_id": ("policy", None),
     "version_id": ("policy_version", "policy_id"), "product_id": ("product", None), "user_id": ("user", None),
-    "document_id": ("prepared_document", None), "objective_id": ("objective", None), "metric_id": ("metric", None),
+    "objective_id": ("objective", None), "metric_id": ("metric", None),
+    "document_id": ("prepared_document", None), "issue_id": ("context_issue", None),
+    "party_id": ("interested_party", None), "requirement_id": ("party_requirement", "party_id"),
+    "role_id": ("isms_role", None), "assignment_id": ("isms_role_assignment", "role_id"),
 }
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
@@ -43,6 +46,9 @@ def _argument_values(rule) -> list[dict]:
     arguments = set(rule.arguments)
     if "number" in arguments:
         return [{"number": number} for number in db.session.scalars(sa.text("SELECT number FROM soa_version"))]
+    if "scope_number" in arguments:
+        return [{"scope_number": number} for number in db.session.scalars(sa.text(
+            "SELECT number FROM scope_statement WHERE state = 'issued'"))]
     if rule.rule.startswith("/controls/evidence/<int:evidence_id>"):
         return [{"evidence_id": row["id"]} for row in _rows("evidence", None, 1)]
     children = [name for name in arguments if ARGUMENT_TABLES[name][1] in arguments]

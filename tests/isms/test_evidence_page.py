@@ -18,7 +18,8 @@ from tests import factories
 from tests.pages import page_text, sign_in, text_of
 
 # The artefacts the issue names (ISO/IEC 27001 stage 2): each must be a row an auditor can open.
-NAMED_ARTEFACTS = {"risk-methodology", "risk-assessment", "treatment-plan", "acceptances", "soa", "assets",
+NAMED_ARTEFACTS = {"context", "scope", "roles", "management-review",
+                   "risk-methodology", "risk-assessment", "treatment-plan", "acceptances", "soa", "assets",
                    "policies", "acknowledgements", "discipline", "operation", "audit-trail"}
 
 
@@ -118,3 +119,9 @@ def test_a_manager_counts_only_their_own_departments_risks(app):
     today = date(2026, 12, 6)
     assert _state("risk-assessment", manager, today).summary.startswith("1 risk not closed")
     assert _state("risk-assessment", officer, today).summary.startswith("3 risks not closed")
+
+
+def test_no_management_review_held_is_missing(app):
+    officer = factories.make_user("security_officer")
+    state = _state("management-review", officer, date(2026, 12, 6))
+    assert state.standing is Standing.MISSING and state.summary == "No management review held yet"

@@ -27,7 +27,7 @@ def test_build_writes_the_pdf_and_audits_it(demo, tmp_path):
 
 @pytest.mark.parametrize(("args", "message"), [
     (["nonsense"], "The reports are: risk_register, treatment_plan, risk_methodology, acceptance_register, soa, "
-                   "asset_register, policy"),
+                   "asset_register, isms_context, policy"),
     (["soa", "--version", "77"], "no issued Statement of Applicability version 77"),
     (["policy"], "Choose the policy version"),
     (["risk_register", "--department", "NOPE"], "no department with code or id 'NOPE'"),
