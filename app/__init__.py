@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.internal_audits.views import bp as internal_audits_bp
     from app.isms.views import bp as isms_bp
     from app.nonconformities.views import bp as nonconformities_bp
+    from app.objectives.views import bp as objectives_bp
     from app.policies.cases.views import bp as cases_bp
     from app.policies.views import bp as policies_bp
     from app.reports.views import bp as reports_bp
@@ -93,7 +94,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
                       employees_bp, internal_audits_bp, isms_bp, nonconformities_bp, reports_bp, packs_bp,
-                      scheduler_bp, admin_bp, audit_bp, context_bp, reviews_bp):
+                      scheduler_bp, admin_bp, audit_bp, context_bp, reviews_bp, objectives_bp):
         app.register_blueprint(blueprint)
 
 

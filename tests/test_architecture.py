@@ -40,6 +40,8 @@ PURE_RULE_MODULES = {
     "app.policies.cases.recommendation",
     "app.policies.cases.fairness",
     "app.policies.cases.codes",
+    "app.objectives.periods",
+    "app.objectives.charts",
 }
 
 # What a web request carries. Use cases serve views, CLI commands, the import runner and scheduled

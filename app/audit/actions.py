@@ -76,6 +76,9 @@ class AuditAction(enum.StrEnum):
     DEACTIVATE = "deactivate"
     REACTIVATE = "reactivate"
 
+    # Objectives and measurement (issue 19, part 2)
+    STATUS_CHANGED = "status_changed"  # an objective's status over time, dated, with who and why
+    MEASURE = "measure"  # a metric's measurement recorded, by hand or computed by the scheduler
     # Management review (issue 19, part 5)
     COMPILE = "compile"  # a management review's inputs compiled into its pack
     HOLD = "hold"  # a management review's minutes recorded: the meeting was held, its pack frozen

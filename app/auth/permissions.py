@@ -55,6 +55,11 @@ CASE_DECIDE = "case.decide"  # choose the corrective action, close the case
 CASE_STEPS = "case.steps"  # record warnings, evidence and the other steps
 CASE_DESTROY = "case.destroy"  # destroy closed cases past their retention period (POPIA s14)
 CASE_RELEASE = "case.release"  # release a case's evidence files to auditors for an audit (POPIA)
+# Objectives and measurement (issue 19, part 2: ISO/IEC 27001 6.2 and 9.1).
+OBJECTIVE_VIEW = "objective.view"  # objectives, metrics, measurements and their trends
+OBJECTIVE_EDIT = "objective.edit"  # set up objectives and metrics; change any objective's status, record any metric
+OBJECTIVE_STATUS = "objective.status"  # per record too (objectives.services.get_objective_or_403): one's own objective
+MEASUREMENT_RECORD = "measurement.record"  # per record too (get_metric_or_403): a metric one is named to measure
 # The management system as a whole: the certification-evidence page (app.isms) lists to each reader
 # the artefacts their other permissions let them open.
 ISMS_VIEW = "isms.view"
@@ -128,6 +133,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CASE_STEPS: frozenset({Role.ADMIN, Role.MANAGER, Role.HR_OFFICER}),
     CASE_DESTROY: frozenset({Role.ADMIN, Role.HR_OFFICER}),
     CASE_RELEASE: frozenset({Role.ADMIN, Role.HR_OFFICER}),
+    # Objectives and measurement (issue 19, part 2). HR officers run cases, not the ISMS's objectives.
+    OBJECTIVE_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    OBJECTIVE_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    OBJECTIVE_STATUS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    MEASUREMENT_RECORD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     ISMS_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     # Context and scope (issue 19, part 1). HR officers run cases, not the ISMS: they do not need it.
     CONTEXT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),

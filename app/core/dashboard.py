@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from markupsafe import Markup
 
 from app.assets import queries as asset_queries
 from app.assets.models import Asset
@@ -21,6 +22,7 @@ from app.auth.permissions import (
     CASE_VIEW,
     CONTROL_VIEW,
     NONCONFORMITY_VIEW,
+    OBJECTIVE_VIEW,
     POLICY_VIEW,
     RISK_ACCEPT,
     RISK_VIEW,
@@ -31,6 +33,9 @@ from app.controls import queries as control_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
 from app.extensions import db
 from app.nonconformities import queries as nonconformity_queries
+from app.objectives import periods as objective_periods
+from app.objectives import queries as objective_queries
+from app.objectives.models import Measurement, Metric
 from app.policies import services as policy_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus, PolicyCase
@@ -260,6 +265,37 @@ def case_panel(user: User) -> CasePanel | None:
     return CasePanel(department_only=user.role == Role.MANAGER, open_total=sum(counts.values()), bars=bars)
 
 
+# --- headline metrics ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricTrend:
+    """A headline metric's last year: the small chart, and the same values for its table."""
+
+    metric: Metric
+    measurements: list[Measurement]
+    chart: Markup
+
+    @property
+    def latest(self) -> Measurement | None:
+        return self.measurements[-1] if self.measurements else None
+
+    def label(self, start: date) -> str:
+        return objective_periods.period_label(start, self.metric.frequency_enum)
+
+
+def metric_trends(user: User) -> list[MetricTrend]:
+    """The trends of the metrics flagged as headline, for those who may read the metrics."""
+    if not user_can(user, OBJECTIVE_VIEW):
+        return []
+    metrics = objective_queries.headline_metrics()
+    recent = objective_queries.recent_measurements([metric.id for metric in metrics])
+    return [MetricTrend(metric, recent[metric.id],
+                        objective_queries.trend_chart(metric, recent[metric.id], small=True,
+                                                      chart_id=f"dashboard-metric-{metric.id}"))
+            for metric in metrics]
+
+
 # --- the whole page --------------------------------------------------------------------------------
 
 
@@ -273,6 +309,7 @@ class Dashboard:
     policies: list[Figure]
     acceptance_requests: list[Figure] = field(default_factory=list)
     nonconformities: list[Figure] = field(default_factory=list)
+    metrics: list[MetricTrend] = field(default_factory=list)
 
     @property
     def attention(self) -> list[Figure]:
@@ -287,4 +324,5 @@ def dashboard(user: User, today: date) -> Dashboard:
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
                      policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
-                     nonconformities=nonconformity_figures(user, today))
+                     nonconformities=nonconformity_figures(user, today),
+                     metrics=metric_trends(user))

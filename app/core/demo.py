@@ -123,6 +123,11 @@ def seed_demo(password: str) -> list[str]:
     from app.context.demo import seed_demo_context  # after the controls its requirements are met by
 
     added.extend(seed_demo_context())
+    # After every register its computed metrics measure (the current period's value is what the
+    # computation gives on the demo), before the reviews whose packs read the objectives and metrics.
+    from app.objectives.demo import seed_demo_objectives
+
+    added.extend(seed_demo_objectives())
     from app.reviews.demo import seed_demo_reviews  # last: its packs read every register above
 
     added.extend(seed_demo_reviews())

@@ -35,6 +35,7 @@ from app.auth.permissions import (
     CONTROL_VIEW,
     INTERNAL_AUDIT_VIEW,
     NONCONFORMITY_VIEW,
+    OBJECTIVE_VIEW,
     POLICY_ACKNOWLEDGEMENTS,
     POLICY_VIEW,
     REVIEW_VIEW,
@@ -55,6 +56,8 @@ from app.internal_audits import services as audit_services
 from app.internal_audits.models import InternalAudit
 from app.nonconformities import queries as nonconformity_queries
 from app.nonconformities.models import Nonconformity, NonconformityStatus
+from app.objectives import queries as objective_queries
+from app.objectives.models import Measurement, Metric, Objective
 from app.policies import services as policy_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus
@@ -359,6 +362,30 @@ def discipline_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
 
 
+# --- objectives and measurement (6.2, 9.1) -------------------------------------------------------------
+
+
+def objectives_state(user: User, today: date) -> State:
+    total = db.session.scalar(sa.select(sa.func.count(Objective.id))) or 0
+    overdue = _count(sa.select(Objective.id).where(*objective_queries.overdue_conditions(today)))
+    last = db.session.scalar(sa.select(sa.func.max(Objective.updated_at)))
+    return State(f"{counted(total, 'objective')}, each with its owner, due date, evaluation and status history",
+                 last, _gaps((overdue, f"{counted(overdue, 'objective')} past their due date and not achieved",
+                              Link("Show them", "objectives.index", {"overdue": 1}))),
+                 missing=total == 0)
+
+
+def metrics_state(user: User, today: date) -> State:
+    total = db.session.scalar(sa.select(sa.func.count(Metric.id))) or 0
+    measured = db.session.scalar(sa.select(sa.func.count(Measurement.id))) or 0
+    late = [due for due in objective_queries.manual_measurements_due(today, today) if due.due_on < today]
+    last = db.session.scalar(sa.select(sa.func.max(Measurement.created_at)))
+    return State(f"{counted(total, 'metric')} with {counted(measured, 'measurement')}", last,
+                 tuple(Gap(f"{due.metric.title}: the period ending {due.due_on:%d %b %Y} was not measured",
+                           Link("Metric", "objectives.metric", {"metric_id": due.metric.id})) for due in late),
+                 missing=measured == 0)
+
+
 # --- internal audit (9.2) ------------------------------------------------------------------------------
 
 
@@ -470,6 +497,11 @@ ARTEFACTS: tuple[Artefact, ...] = (
              (Link("Assets", "assets.index"), Link(PDF, "reports.asset_register")), asset_state),
     Artefact("discipline", "Disciplinary records", (), ("6.4",), CASE_VIEW,
              (Link("Cases", "cases.index"),), discipline_state),
+    Artefact("objectives", "Information security objectives", ("6.2",), (), OBJECTIVE_VIEW,
+             (Link("Objectives", "objectives.index"), Link(PDF, "reports.objectives")), objectives_state),
+    Artefact("metrics", "Monitoring and measurement results", ("9.1",), (), OBJECTIVE_VIEW,
+             (Link("Metrics and trends", "objectives.metrics"), Link("Measurements", "objectives.measurements")),
+             metrics_state),
     Artefact("internal-audit", "Internal audit programme and reports", ("9.2",), (), INTERNAL_AUDIT_VIEW,
              (Link("Programme", "internal_audits.programme"), Link("Audits and reports", "internal_audits.index")),
              internal_audit_state),

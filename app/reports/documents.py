@@ -37,6 +37,8 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``asset_register``: ``department_id`` — counts and unsupported items of one department (the
   portfolio and sites tables are organisation-wide).
 - ``policy``: ``version_id`` (PolicyVersion.id), required.
+- ``objectives``: none — every objective with its status over time, every metric's latest value against its
+  target with its trend chart (ISO/IEC 27001 6.2 and 9.1).
 - ``isms_context``: none: the active issues and parties, the scope statement in force, the roles.
 - ``nonconformities``: ``filters`` — the /nonconformities query string (status, source, severity, clause,
   department, owner, overdue, age, q); ``date_from``/``date_to`` (ISO dates) — those raised in the period
@@ -71,7 +73,15 @@ from app.assets.models import (
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import AcceptanceAuthority, Department, User
-from app.auth.permissions import ASSET_VIEW, CONTEXT_VIEW, NONCONFORMITY_VIEW, POLICY_VIEW, RISK_VIEW, SOA_VIEW
+from app.auth.permissions import (
+    ASSET_VIEW,
+    CONTEXT_VIEW,
+    NONCONFORMITY_VIEW,
+    OBJECTIVE_VIEW,
+    POLICY_VIEW,
+    RISK_VIEW,
+    SOA_VIEW,
+)
 from app.common.markdown import render as render_markdown
 from app.common.timeutil import local_today
 from app.context import queries as context_queries
@@ -82,6 +92,9 @@ from app.extensions import db
 from app.nonconformities import queries as nonconformity_queries
 from app.nonconformities import workflow as nonconformity_workflow
 from app.nonconformities.models import Nonconformity, NonconformitySource, NonconformityStatus, Severity
+from app.objectives import periods as objective_periods
+from app.objectives import queries as objective_queries
+from app.objectives.models import Metric, ObjectiveStatus
 from app.policies.models import Policy, PolicyState, PolicyVersion
 from app.reports.pdf import html_to_pdf, render_html
 from app.risks import authority as risk_authority
@@ -667,6 +680,45 @@ def _prepare_policy(params: Mapping) -> Prepared:
     )
 
 
+# --- objectives and measurement --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricLine:
+    """A metric as the report shows it: its latest value, its last year's trend as a chart and a table."""
+
+    metric: Metric
+    latest: object  # app.objectives.models.Measurement | None
+    recent: list
+    chart: str
+
+    def label(self, start: date) -> str:
+        return objective_periods.period_label(start, self.metric.frequency_enum)
+
+
+def _prepare_objectives(params: Mapping) -> Prepared:
+    today = local_today()
+    objectives = objective_queries.all_objectives()
+    metrics = objective_queries.all_metrics()
+    ids = [metric.id for metric in metrics]
+    latest, recent = objective_queries.latest_measurements(ids), objective_queries.recent_measurements(ids)
+    lines = [MetricLine(metric, latest.get(metric.id), recent[metric.id],
+                        objective_queries.trend_chart(metric, recent[metric.id], chart_id=f"pdf-metric-{metric.id}"))
+             for metric in metrics]
+    counts = [(status, sum(1 for o in objectives if o.status == status.value)) for status in ObjectiveStatus]
+    return Prepared(
+        name="objectives", title="Objectives and measurement", template="pdf/objectives.html",
+        filename=f"objectives-and-measurement-{today.isoformat()}.pdf", scope_label="Whole ISMS",
+        version_label=f"As at {today.isoformat()}",
+        context={"objectives": objectives, "metrics": lines, "today": today, "toc": True,
+                 "status_counts": [(status, count) for status, count in counts if count],
+                 "sections": [("objectives", "Objectives (ISO/IEC 27001 6.2)"),
+                              ("metrics", "Monitoring and measurement (ISO/IEC 27001 9.1)")]},
+    )
+
+
+def _check_objectives(params: Mapping) -> Checked:
+    return Checked({}, "Whole ISMS")
 # --- context and scope of the ISMS --------------------------------------------------------------------
 
 
@@ -866,6 +918,9 @@ REPORTS: dict[str, Report] = {
                "The ageing of open nonconformities, and each one's nature, correction, root cause, corrective "
                "actions and effectiveness review (ISO/IEC 27001 10.2).", NONCONFORMITY_VIEW,
                _prepare_nonconformities, _check_nonconformities),
+        Report("objectives", "Objectives and measurement",
+               "Every information-security objective with its status over time, and every metric's latest value "
+               "against its target with its trend.", OBJECTIVE_VIEW, _prepare_objectives, _check_objectives),
     )
 }
 

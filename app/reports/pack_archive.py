@@ -46,6 +46,8 @@ from app.internal_audits.exports import AUDIT_COLUMNS, CHECKLIST_COLUMNS
 from app.internal_audits.queries import lines_of
 from app.nonconformities.exports import ACTION_COLUMNS as CORRECTIVE_ACTION_COLUMNS
 from app.nonconformities.exports import nonconformity_columns
+from app.objectives import queries as objective_queries
+from app.objectives.exports import MEASUREMENT_COLUMNS, OBJECTIVE_COLUMNS, metric_columns
 from app.policies import services as policies
 from app.policies.exports import PSEUDONYMISED_REGISTER_COLUMNS
 from app.reports import documents
@@ -320,6 +322,9 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     if contents.nonconformities:
         reports.append(("reports/nonconformities.pdf", "nonconformities", _nonconformity_report_params(contents),
                         {"type": "report", "report": "nonconformities", **_nonconformity_report_params(contents)}))
+    if objective_queries.anything_set_up():  # 27001 6.2 and 9.1, whatever the scope
+        reports.append(("reports/objectives-and-measurement.pdf", "objectives", {},
+                        {"type": "report", "report": "objectives"}))
     for version in contents.policy_versions:
         reports.append((f"reports/policies/{_safe_name(version.policy.code)}-v{version.number}.pdf", "policy",
                         {"version_id": version.id},
@@ -417,6 +422,28 @@ def _acknowledgement_registers(contents: Contents) -> list[Extract]:
                       csv_bytes(rows, PSEUDONYMISED_REGISTER_COLUMNS),
                       {"type": "acknowledgement_register", "policy": version.policy.code, "version": version.number,
                        "acknowledged": done, "not_yet": len(rows) - done, "pseudonymised": True}))
+    return files
+
+
+def _objective_extracts(contents: Contents) -> list[Extract]:
+    """The information-security objectives with their status, the metrics with their latest values,
+    and the measurements of the pack's period (every one without a period): evidence of 27001 6.2 and
+    9.1 for the whole ISMS, whatever controls or department the scope names."""
+    if not objective_queries.anything_set_up():
+        return []
+    metrics = objective_queries.all_metrics()
+    latest = objective_queries.latest_measurements([metric.id for metric in metrics])
+    measurements = list(db.session.scalars(objective_queries.measurements_statement(
+        None, contents.scope.date_from, contents.scope.date_to)))
+    tables: list[tuple[str, str, list, list[Column]]] = [
+        ("objectives", "Objectives", objective_queries.all_objectives(), OBJECTIVE_COLUMNS),
+        ("metrics", "Metrics", metrics, metric_columns(latest)),
+        ("measurements", "Measurements", measurements, MEASUREMENT_COLUMNS)]
+    files = []
+    for stem, title, rows, columns in tables:
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
     return files
 
 
@@ -527,6 +554,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
     _acknowledgement_registers,
+    _objective_extracts,
     _context_extracts,
     _management_reviews,
     _nonconformity_register,
@@ -606,9 +634,11 @@ def _readme(contents: Contents, problems: list[dict], audit_extract: extracts.Pl
         f"Organisation's signing key, SHA-256 fingerprint: {signing.fingerprint()}",
         "",
         "WHAT IS IN IT",
-        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies;",
-        "                  internal-audits/ holds each internal audit report as issued (the same bytes)",
-        "  extracts/       CSV and XLSX of the registers in scope; the Statement of Applicability's issued versions",
+        "  reports/        PDF reports: risk register, treatment plan, Statement of Applicability, assets, policies,",
+        "                  objectives and measurement; internal-audits/ holds each internal audit report as issued",
+        "                  (the same bytes)",
+        "  extracts/       CSV and XLSX of the registers in scope (objectives, metrics and measurements: the whole",
+        "                  ISMS's); the Statement of Applicability's issued versions",
         "                  (statement-of-applicability-versions, and each version's rows); each policy's",
         "                  acknowledgement register (acknowledgements/, employees by pseudonym: POPIA)",
         "  evidence/       every evidence file in scope, byte for byte, in the folder of each control it supports",

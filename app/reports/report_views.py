@@ -18,6 +18,7 @@ from app.auth.permissions import (
     CASE_VIEW,
     CONTEXT_VIEW,
     NONCONFORMITY_VIEW,
+    OBJECTIVE_VIEW,
     PACK_BUILD,
     POLICY_VIEW,
     REPORT_VIEW,
@@ -161,3 +162,9 @@ def policy():
 def nonconformities():
     # The /nonconformities query string: status, source and the list's other filters.
     return _download("nonconformities", {"filters": {key: value for key, value in request.args.items() if value}})
+
+
+@bp.get("/objectives.pdf")
+@permission_required(OBJECTIVE_VIEW)
+def objectives():
+    return _download("objectives", {})

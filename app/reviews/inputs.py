@@ -451,9 +451,9 @@ def improvement_opportunities(period: Period) -> dict:
 PROVIDERS: dict[str, str | None] = {
     "context_issues": "app.context.review_inputs:issue_changes_for_review",  # 4.1
     "interested_parties": "app.context.review_inputs:party_changes_for_review",  # 4.2
-    "monitoring": None,  # app/objectives: monitoring and measurement results (metrics)
-    "audits": "app.internal_audits.review_inputs:audit_results_for_review",
-    "objectives": None,  # app/objectives: fulfilment of the information security objectives
+    "monitoring": "app.objectives.review_inputs:monitoring_for_review",  # 9.1
+    "audits": "app.internal_audits.review_inputs:audit_results_for_review",  # 9.2
+    "objectives": "app.objectives.review_inputs:objectives_for_review",  # 6.2
 }
 
 

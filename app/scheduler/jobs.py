@@ -116,3 +116,8 @@ register(Job("audit-verify", "Audit log check", "app.audit.verification:verify_n
 register(Job("documents", "PDF reports asked for", "app.reports.prepared:work", every_seconds(3),
              "Prepares the PDF reports users asked for (risk register, treatment plan, acceptances, SoA, asset "
              "register), one at a time, and removes them after their retention.", quiet=True))
+register(Job("measurements", "Computed measurements", "app.objectives.measuring:record_computed_measurements",
+             daily(hour=5, minute=30),
+             "Records each computed metric's value for the current period (SoA implemented, risks out of tolerance, "
+             "overdue actions, evidence coverage, policy acknowledgements), once per period: the first run in a "
+             "period measures, later runs find it measured."))

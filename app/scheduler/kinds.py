@@ -18,6 +18,7 @@ class Kind(enum.StrEnum):
     WARNING_LAPSING = "warning_lapsing"
     SUSPENSION_WITHOUT_HEARING = "suspension_without_hearing"
     END_OF_SUPPORT = "end_of_support"
+    MEASUREMENT_DUE = "measurement_due"
     CONTEXT_REVIEW = "context_review"  # an issue or interested party of the ISMS (27001 4.1, 4.2)
     SCOPE_REVIEW = "scope_review"  # the ISMS scope statement (27001 4.3)
     # Management review (issue 19, part 5)
@@ -53,6 +54,7 @@ _LABELS = {
     Kind.WARNING_LAPSING: "Warnings lapsing",
     Kind.SUSPENSION_WITHOUT_HEARING: "Precautionary suspensions without a hearing",
     Kind.END_OF_SUPPORT: "Items reaching end of support",
+    Kind.MEASUREMENT_DUE: "Measurements to record",
     Kind.CONTEXT_REVIEW: "Reviews of ISMS issues and interested parties due",
     Kind.SCOPE_REVIEW: "ISMS scope statement review due",
     Kind.MANAGEMENT_REVIEW: "Management reviews coming up",
@@ -80,6 +82,7 @@ _RECIPIENTS = {
     Kind.SUSPENSION_WITHOUT_HEARING: "whoever recorded the suspension and whoever opened the case (else the HR "
                                      "officers)",
     Kind.END_OF_SUPPORT: "the item's owner (one notification per owner and date)",
+    Kind.MEASUREMENT_DUE: "whoever the metric names to measure it",
     Kind.CONTEXT_REVIEW: "the issue's or the party's owner",
     Kind.SCOPE_REVIEW: "whoever approved the version in force (else the security officers)",
     Kind.MANAGEMENT_REVIEW: "the review's chair and the security officers",

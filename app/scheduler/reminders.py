@@ -34,6 +34,8 @@ from app.internal_audits import queries as audit_queries
 from app.internal_audits import services as audit_services
 from app.nonconformities import queries as nonconformity_queries
 from app.nonconformities import services as nonconformity_services
+from app.objectives import periods as objective_periods
+from app.objectives import queries as objective_queries
 from app.policies import services as policy_services
 from app.policies.cases import disciplinary as case_disciplinary
 from app.policies.cases import privileges as case_privileges
@@ -58,6 +60,7 @@ LEAD_DAYS = {
     Kind.WARNING_LAPSING: 30,
     Kind.SUSPENSION_WITHOUT_HEARING: 7,
     Kind.END_OF_SUPPORT: 90,
+    Kind.MEASUREMENT_DUE: 7,  # the last week of the period measured
     Kind.CONTEXT_REVIEW: 14,
     Kind.SCOPE_REVIEW: 30,
     Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (reviews.services.REMINDER_DAYS)
@@ -289,6 +292,21 @@ def end_of_support(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+def measurements_due(today: date, until: date) -> list[Reminder]:
+    """A hand-measured metric's value for a period, due by the period's last day."""
+    reminders = []
+    for due in objective_queries.manual_measurements_due(today, until):
+        metric, stage = due.metric, _stage(due.due_on, today)
+        label = objective_periods.period_label(due.period_start, metric.frequency_enum)
+        title = (f"Measurement of {metric.title} for {label} overdue since {due.due_on:%d %b %Y}" if stage == "overdue"
+                 else f"Measurement of {metric.title} for {label} due by {due.due_on:%d %b %Y}")
+        reminders.append(Reminder(Message(
+            Kind.MEASUREMENT_DUE, f"measurement:{metric.id}:{due.period_start.isoformat()}:{stage}", due.due_on, title,
+            f"Measure {metric.title} as its method says and record the value on the metric's page.",
+            _path("objectives.metric", metric_id=metric.id)), _recipients(metric.measurer_id)))
+    return reminders
+
+
 def context_reviews(today: date, until: date) -> list[Reminder]:
     reminders = []
     for issue in context_queries.issue_reviews_due(until):
@@ -498,6 +516,7 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.WARNING_LAPSING: warnings_lapsing,
     Kind.SUSPENSION_WITHOUT_HEARING: suspensions_without_hearing,
     Kind.END_OF_SUPPORT: end_of_support,
+    Kind.MEASUREMENT_DUE: measurements_due,
     Kind.CONTEXT_REVIEW: context_reviews,
     Kind.SCOPE_REVIEW: scope_review,
     Kind.MANAGEMENT_REVIEW: management_reviews,

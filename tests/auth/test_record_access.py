@@ -29,7 +29,9 @@ from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
     INTERNAL_AUDIT_CONDUCT,
+    MEASUREMENT_RECORD,
     NONCONFORMITY_VIEW,
+    OBJECTIVE_STATUS,
     REVIEW_ACTION_UPDATE,
     REVIEW_APPROVE,
     RISK_ACCEPT,
@@ -42,6 +44,7 @@ from app.employees import services as employee_services
 from app.extensions import db
 from app.internal_audits import services as internal_audit_services
 from app.nonconformities import services as nonconformity_services
+from app.objectives import services as objective_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import (
     CaseAllegation,
@@ -231,6 +234,23 @@ def someone_elses_document(user: User) -> Outside:
     return Outside({"document_id": document.id}, (document,))
 
 
+def someone_elses_objective(user: User) -> Outside:
+    objective = objective_services.create_objective(objective_services.ObjectiveInput(
+        title="Raise staff security awareness", due_on=date(2027, 3, 31), owner_id=factories.make_user("risk_owner").id,
+        plan="Campaigns.", evaluation="Click rate."), actor=None)
+    db.session.commit()
+    return Outside({"objective_id": objective.id}, (objective,))
+
+
+def metric_someone_else_measures(user: User) -> Outside:
+    metric = objective_services.create_metric(objective_services.MetricInput(
+        title="Phishing click rate", target=5, description="Clicks.", method="Clicks over e-mails.",
+        measurer_id=factories.make_user("risk_owner").id, evaluator_id=factories.make_user("security_officer").id),
+        actor=None)
+    db.session.commit()
+    return Outside({"metric_id": metric.id}, (metric,))
+
+
 def _review_chaired_by_someone_else() -> object:
     chair = factories.make_user("risk_owner")
     review = review_services.create_review(review_services.ReviewInput(
@@ -336,6 +356,8 @@ RISK_OWNER_OWN_ONLY = limited_for({RISK_EDIT: frozenset({Role.RISK_OWNER}),
                                    RISK_ACCEPT: frozenset({Role.RISK_OWNER, Role.ADMIN}),
                                    RISK_APPROVE_PLAN: frozenset({Role.RISK_OWNER, Role.ADMIN})})
 
+OWNERS_AND_MEASURERS = frozenset({Role.RISK_OWNER, Role.MANAGER})
+
 # Keyed by a rule's arguments in URL order (the same argument can name a different record under
 # another parent: cases' evidence_id is not controls' evidence_id).
 RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
@@ -366,6 +388,16 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("document_id",): PerRecord(limited_roles=limited_to(*Role), outside=someone_elses_document, refused_with=404,
                                 helper=(prepared, "get_document_or_404"),
                                 helper_arguments=lambda values: (values["document_id"],)),
+    # Every reader reads every objective and metric; a risk owner or manager updates the status of the
+    # objectives they own and records the metrics they are named to measure (objective.edit: every one).
+    ("objective_id",): PerRecord(limited_roles=limited_for({OBJECTIVE_STATUS: OWNERS_AND_MEASURERS}),
+                                 outside=someone_elses_objective, refused_with=403,
+                                 helper=(objective_services, "get_objective_or_403"),
+                                 helper_arguments=lambda values: (values["objective_id"],)),
+    ("metric_id",): PerRecord(limited_roles=limited_for({MEASUREMENT_RECORD: OWNERS_AND_MEASURERS}),
+                              outside=metric_someone_else_measures, refused_with=403,
+                              helper=(objective_services, "get_metric_or_403"),
+                              helper_arguments=lambda values: (values["metric_id"],)),
     ("review_id",): PerRecord(limited_roles=REVIEW_CHAIR_OR_OWNER_ONLY, outside=someone_elses_review, refused_with=403,
                               helper=(review_services, "get_review_or_403"),
                               helper_arguments=lambda values: (values["review_id"],)),

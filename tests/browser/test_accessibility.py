@@ -77,6 +77,21 @@ def _case_ids(live_server) -> dict[str, int]:
                                                    and c.investigation is None)}
 
 
+def _objective_ids(live_server) -> dict[str, int]:
+    """A demo objective, a metric measured by hand and one Khusela computes."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.objectives.models import Metric, Objective
+
+    with live_server.app.app_context():
+        return {"objective_id": db.session.scalar(sa.select(Objective.id).order_by(Objective.id).limit(1)),
+                "manual_metric_id": db.session.scalar(sa.select(Metric.id).where(Metric.computation.is_(None))
+                                                      .order_by(Metric.id).limit(1)),
+                "computed_metric_id": db.session.scalar(sa.select(Metric.id).where(Metric.computation.is_not(None))
+                                                        .order_by(Metric.id).limit(1))}
+
+
 class RecordIds(dict):
     """The ids a page's path names ({pc_id}, {warned_case_id}...), looked up in the demo data only
     when the path asks for them."""
@@ -97,6 +112,9 @@ class RecordIds(dict):
             "review_policy_id": lambda: _policy_ids(server, "ICT-POL-003")[0],
             "review_version_id": lambda: _policy_ids(server, "ICT-POL-003")[1],
             "manager_employee_id": lambda: _employee_id(server, "manager@example.org"),
+            "objective_id": lambda: _objective_ids(server)["objective_id"],
+            "manual_metric_id": lambda: _objective_ids(server)["manual_metric_id"],
+            "computed_metric_id": lambda: _objective_ids(server)["computed_metric_id"],
         }.get(name) or (lambda: _case_ids(server)[name])
         self[name] = found()
         return self[name]
@@ -196,6 +214,16 @@ PAGES = {
     "case-new": ("/cases/new", True),
     "case-timeline": ("/cases/{warned_case_id}/timeline", True),
     "case-retention": ("/cases/retention", True),
+    "objectives": ("/objectives", True),
+    "objectives-filtered": ("/objectives?status=open&overdue=1&sort=title", True),
+    "objective": ("/objectives/{objective_id}", True),
+    "objective-new": ("/objectives/new", True),
+    "objective-edit": ("/objectives/{objective_id}/edit", True),
+    "metrics": ("/objectives/metrics", True),
+    "metric-manual": ("/objectives/metrics/{manual_metric_id}", True),
+    "metric-computed": ("/objectives/metrics/{computed_metric_id}", True),
+    "metric-new": ("/objectives/metrics/new", True),
+    "metric-edit": ("/objectives/metrics/{manual_metric_id}/edit", True),
     "context": ("/context", True),
     "context-issues": ("/context/issues?kind=external&sort=owner", True),
     "context-issue": ("/context/issues/1", True),

@@ -35,7 +35,7 @@ def test_issued_reports_give_their_findings_and_open_nonconformities(started, le
     section = audit_results_for_review(TODAY, TODAY - timedelta(days=365))
 
     assert _figures(section)["audits_issued"] == 1 and _figures(section)["audit_ncs_open"] == 1
-    findings = dict((row[0], row[1]) for row in section["tables"][0]["rows"])
+    findings = {row[0]: row[1] for row in section["tables"][0]["rows"]}
     assert findings["Minor nonconformity"] == 1 and findings["Conforming"] == 1
     assert section["tables"][1]["rows"] == [[f"{audited.reference} ISMS clauses", TODAY.isoformat(), 1]]
     # Reviewed before the report was issued, the audit is not among its results.

@@ -46,8 +46,10 @@ def pdf_info(content: bytes, tmp_path) -> str:
 def test_the_registry_names_every_report_with_its_permission():
     assert set(documents.REPORTS) == {"risk_register", "treatment_plan", "risk_methodology", "acceptance_register",
                                       "soa", "asset_register", "isms_context", "policy",
-                                      "nonconformities"}
+                                      "nonconformities", "objectives"}
     assert documents.REPORTS["acceptance_register"].permission == "risk.view"
+    assert documents.REPORTS["objectives"].permission == "objective.view"
+    assert documents.REPORTS["objectives"].in_background
     assert documents.REPORTS["soa"].permission == "soa.view"
     assert documents.REPORTS["asset_register"].permission == "asset.view"
     assert documents.REPORTS["isms_context"].permission == "context.view"
