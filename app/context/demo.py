@@ -14,9 +14,16 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.auth.services import find_user_by_email
-from app.common.timeutil import add_months, local_today
+from app.common.timeutil import add_months, local_today, start_of_local_day
 from app.context import scope, services
-from app.context.models import ContextIssue
+from app.context.models import (
+    ContextIssue,
+    InterestedParty,
+    IsmsRole,
+    PartyRequirement,
+    RoleAssignment,
+    ScopeStatement,
+)
 from app.controls.services import control_by_reference
 from app.extensions import db
 
@@ -119,6 +126,7 @@ PARTIES = [
     ]),
 ]
 
+SCOPE_V1_MONTHS_AGO = 10  # when the first scope statement was approved, with the context it rests on
 SCOPE_V1 = scope.ScopeInput(
     in_scope="The information security management system of the Western Cape Government's shared ICT services, "
              "run by the Department of the Premier (Branch e-Innovation) for the provincial departments: the "
@@ -190,14 +198,34 @@ def seed_demo_context() -> list[str]:
     _seed_scope(officer, today)
     _seed_roles(officer, today)
     db.session.flush()
+    _date_back(today)
     return [f"ISMS context ({len(ISSUES)} issues, {len(PARTIES)} interested parties, scope statement versions 1 "
             f"and 2, {len(ROLES)} roles)"]
+
+
+def _date_back(today) -> None:
+    """The records were written just now, yet the demo tells a year: the issues, parties and requirements
+    were recorded with the first scope statement, each scope version when it was approved and each role
+    when its first holder started; so the management review packs (which count what existed on their
+    date) and the evidence page's last updates read as they would have."""
+    def stamp(model, on, *where) -> None:
+        moment = start_of_local_day(on)
+        db.session.execute(sa.update(model).where(*where).values(created_at=moment, updated_at=moment))
+
+    for model in (ContextIssue, InterestedParty, PartyRequirement):
+        stamp(model, add_months(today, -SCOPE_V1_MONTHS_AGO))
+    for statement in db.session.scalars(sa.select(ScopeStatement).where(ScopeStatement.approved_on.is_not(None))):
+        stamp(ScopeStatement, statement.approved_on, ScopeStatement.id == statement.id)
+    for assignment in db.session.scalars(sa.select(RoleAssignment)):
+        stamp(RoleAssignment, assignment.starts_on, RoleAssignment.id == assignment.id)
+    stamp(IsmsRole, add_months(today, -max(started for *_, holders in ROLES for _, started, _, _ in holders)))
+    db.session.expire_all()
 
 
 def _seed_scope(officer, today) -> None:
     first = scope.start_draft(actor=officer)
     scope.save_draft(first, SCOPE_V1, expected_version=first.version, actor=officer)
-    approved = add_months(today, -10)
+    approved = add_months(today, -SCOPE_V1_MONTHS_AGO)
     scope.issue(first, approved_on=approved, note="Approved at the ISMS forum (minute 1 of that meeting).",
                 expected_version=first.version, actor=officer, today=approved)
     second = scope.start_draft(actor=officer)

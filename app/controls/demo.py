@@ -134,8 +134,7 @@ PROGRESS_SINCE = {"5.9": "implemented", "8.12": "planned", "5.23": "planned"}
 
 def seed_demo_soa() -> list[str]:
     """All 93 Annex A controls decided and issued twice, with progress recorded since."""
-    from datetime import date
-
+    from app.common.timeutil import add_months, local_today
     from app.controls import soa
 
     officer = find_user_by_email("officer@example.org")
@@ -144,13 +143,15 @@ def seed_demo_soa() -> list[str]:
     for row in soa.soa_rows():
         soa.save_entry(row.control, _demo_decision(row.control.reference, row.control.title, officer),
                        expected_version=None, actor=officer)
-    soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=date(2026, 3, 31),
-                      note="Approved at the ISMS forum of 31 March 2026 (minute 2026/03/4).", actor=officer,
-                      today=date(2026, 3, 31))
+    # Dated from today like the rest of the demo's year: the first version after the scope statement, the
+    # second with the scope's revision at the mid-year ISMS forum (app/context/demo.py).
+    first, second = add_months(local_today(), -8), add_months(local_today(), -2)
+    soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=first,
+                      note=f"Approved at the ISMS forum of {first:%d %B %Y}.", actor=officer, today=first)
     _record_progress(PROGRESS_BY_SECOND_ISSUE, officer)
-    soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=date(2026, 9, 30),
+    soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=second,
                       note="Mid-year review: policies approved, classification and SOC under way.", actor=officer,
-                      today=date(2026, 9, 30))
+                      today=second)
     _record_progress(PROGRESS_SINCE, officer)
     return ["Statement of Applicability (versions 1 and 2)"]
 

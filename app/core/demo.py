@@ -96,12 +96,11 @@ def seed_demo(password: str) -> list[str]:
         added.append("ISO/IEC 27001:2022 Annex A catalogue")
 
     added.extend(seed_demo_risks())
-    from app.controls.demo import seed_demo_controls, seed_demo_evidence, seed_demo_soa, seed_demo_tests
+    from app.controls.demo import seed_demo_controls, seed_demo_evidence, seed_demo_soa
 
     added.extend(seed_demo_controls())  # links the risks above to their controls
     added.extend(seed_demo_soa())
     added.extend(seed_demo_evidence())
-    added.extend(seed_demo_tests())
     from app.assets.demo import seed_demo_assets
 
     added.extend(seed_demo_assets())
@@ -114,12 +113,7 @@ def seed_demo(password: str) -> list[str]:
     from app.policies.cases.demo import seed_demo_cases
 
     added.extend(seed_demo_cases())
-    from app.nonconformities.demo import seed_demo_nonconformities  # the failed tests above, risks, policies
-
-    added.extend(seed_demo_nonconformities())
-    from app.internal_audits.demo import seed_demo_internal_audits  # audits the controls and SoA above
-
-    added.extend(seed_demo_internal_audits())
+    added.extend(_seed_the_findings_in_date_order())
     from app.context.demo import seed_demo_context  # after the controls its requirements are met by
 
     added.extend(seed_demo_context())
@@ -134,4 +128,21 @@ def seed_demo(password: str) -> list[str]:
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush
+    return added
+
+
+def _seed_the_findings_in_date_order() -> list[str]:
+    """Nonconformities are numbered in the order they are raised, so the register's own and those the
+    internal audits raise when their reports are issued (audits of the controls and SoA above) are raised
+    in date order, NC-0001 the oldest; last month's control tests raise theirs after them. Then the
+    findings are taken up (owners, causes, actions), before the objectives' metrics count them."""
+    from app.controls.demo import seed_demo_tests
+    from app.internal_audits.demo import demo_audit_steps
+    from app.nonconformities.demo import demo_raise_steps, seed_demo_follow_up
+
+    added: list[str] = []
+    for _, step in sorted(demo_raise_steps() + demo_audit_steps(), key=lambda dated: dated[0]):
+        added.extend(step())
+    added.extend(seed_demo_tests())
+    added.extend(seed_demo_follow_up())
     return added

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+
 from app.auth.models import User
 from app.auth.services import find_user_by_email
 from app.common.timeutil import add_months, local_today
+from app.controls.models import ImplementationStatus, SoaVersion
 from app.extensions import db
 from app.objectives import periods, queries, services
 from app.objectives.computations import COMPUTATIONS
@@ -102,8 +105,11 @@ OBJECTIVES = [
          "Nonconformities open over 90 days"),
         ((0, ObjectiveStatus.PLANNED, "Objective set in the ISMS plan for the year."),
          (2, ObjectiveStatus.ON_TRACK, "SoA version 1 in preparation; controls owners named."),
-         (8, ObjectiveStatus.AT_RISK, "Implementation below plan: evidence missing for a third of the controls."),
-         (10, ObjectiveStatus.ON_TRACK, "Evidence collection caught up after the control owners' workshop."))),
+         (5, ObjectiveStatus.ON_TRACK, "SoA version 1 approved; the internal audit of the ISMS clauses found two "
+                                       "minor nonconformities, both under correction."),
+         (8, ObjectiveStatus.AT_RISK, "Controls implemented as planned, but evidence of their operation is "
+                                      "recorded for too few of them: the control owners are asked for it before "
+                                      "the certification audit."))),
     DemoObjective(
         "Monthly cyber-security awareness for every employee",
         "Monthly awareness campaigns on cyber risks and their impact, a simulated phishing e-mail each month, and "
@@ -113,8 +119,10 @@ OBJECTIVES = [
         "owner@example.org", 1, ("Phishing simulation click rate", "Policy acknowledgement rate"),
         ((0, ObjectiveStatus.PLANNED, "Campaign calendar approved."),
          (1, ObjectiveStatus.ON_TRACK, "First campaign and simulation run."),
-         (6, ObjectiveStatus.AT_RISK, "Click rate rose in the month after the campaign paused for the audit."),
-         (8, ObjectiveStatus.ON_TRACK, "Click rate falling again; acknowledgements chased by HR."))),
+         (7, ObjectiveStatus.AT_RISK, "The click rate rose in July, when the campaign paused for the school "
+                                      "holidays; acknowledgements of the revised policies lag."),
+         (9, ObjectiveStatus.ON_TRACK, "Click rate falling again since the campaign resumed; acknowledgements "
+                                       "chased by HR."))),
     DemoObjective(
         "Eliminate unsupported Windows 7 devices from the network",
         "Replace or upgrade every Windows 7 workstation, health facilities first (the technology refresh of ageing "
@@ -124,7 +132,7 @@ OBJECTIVES = [
         "manager@example.org", 4, ("Windows 7 devices on the network",),
         ((0, ObjectiveStatus.PLANNED, "Devices counted: 412."),
          (3, ObjectiveStatus.ON_TRACK, "Refresh orders placed for the clinics."),
-         (9, ObjectiveStatus.AT_RISK, "Delivery delays: 96 devices left with four months to go."))),
+         (9, ObjectiveStatus.AT_RISK, "Delivery delays: 172 devices left with six months to go."))),
     DemoObjective(
         "Patch critical vulnerabilities within 30 days",
         "A monthly patch cycle for servers and workstations, with exceptions approved and tracked.",
@@ -141,9 +149,11 @@ OBJECTIVES = [
         "Risks out of tolerance (target 5 or fewer) and overdue treatment actions (target none), each month.",
         "hod@example.org", -1, ("Risks out of tolerance", "Overdue treatment actions"),
         ((0, ObjectiveStatus.PLANNED, "Treatment plan approved."),
-         (5, ObjectiveStatus.AT_RISK, "Several treatment actions past due."),
-         (11, ObjectiveStatus.NOT_ACHIEVED, "Due date passed with risks still above tolerance; carried into next "
-                                            "year's objectives."))),
+         (5, ObjectiveStatus.AT_RISK, "Evaluated against its metrics after the internal audit of the ISMS "
+                                      "clauses: the risks above tolerance are falling too slowly to reach the "
+                                      "target by the due date."),
+         (11, ObjectiveStatus.NOT_ACHIEVED, "Due date passed with risks still above tolerance; the management "
+                                            "review carried it into next year's objectives."))),
 ]
 
 
@@ -197,15 +207,40 @@ def _metric(spec: DemoMetric, officer: User, today: date) -> Metric:
 
 def _past_value(spec: DemoMetric, end: date, now: float, index: int) -> float:
     """A computed metric's value for a past month. Demo only: what the registers keep dated (evidence,
-    acknowledgements, action due dates) is computed as of the month's end; the SoA and risk ratings keep
-    no history, so their past year is a plausible even climb (or fall) to today's value."""
+    acknowledgements, action due dates) is computed as of the month's end; the SoA from the version issued
+    by then (see _issued_soa_implemented); risk ratings keep no history, so their past year is a plausible
+    even climb (or fall) to today's value."""
     computation = COMPUTATIONS[spec.computation or ""]
     if spec.computation in ("evidence_coverage", "policy_acknowledgement_rate", "overdue_treatment_actions",
                             "old_open_nonconformities"):
         return computation.compute(end)
+    if spec.computation == "soa_implemented" and (issued := _issued_soa_implemented(spec, end, index)) is not None:
+        return issued
     started = spec.started_at if spec.started_at is not None else now + 6
     return round(started + (now - started) * index / (MONTHS - 1), 1) if spec.unit == "%" \
         else float(round(started + (now - started) * index / (MONTHS - 1)))
+
+
+def _issued_soa_implemented(spec: DemoMetric, end: date, index: int) -> float | None:
+    """The share implemented in the SoA version in force at the month's end (its rows are frozen when
+    issued), so the metric agrees with the versions an auditor reads; before the first version, an even
+    climb from `started_at` to it. None when no version was issued."""
+    versions = list(db.session.scalars(sa.select(SoaVersion).order_by(SoaVersion.approved_on)))
+    if not versions:
+        return None
+    in_force = [version for version in versions if version.approved_on <= end]
+    if in_force:
+        return _implemented_share(in_force[-1])
+    first, origin = versions[0], add_months(end, -index)  # origin: the end of the first month measured
+    started = spec.started_at if spec.started_at is not None else 0.0
+    share = (end - origin).days / max(1, (first.approved_on - origin).days)
+    return round(started + (_implemented_share(first) - started) * share, 1)
+
+
+def _implemented_share(version: SoaVersion) -> float:
+    applicable = [row for row in version.rows if row["applicable"]]
+    implemented = sum(1 for row in applicable if row["status"] == ImplementationStatus.IMPLEMENTED.label)
+    return round(100 * implemented / len(applicable), 1) if applicable else 0.0
 
 
 def _objective(spec: DemoObjective, metrics: dict[str, Metric], officer: User, today: date) -> Objective:

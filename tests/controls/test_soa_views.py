@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.common.timeutil import local_today
+from app.common.timeutil import add_months, local_today
 from app.controls import soa
 from app.controls.services import ControlInput, annex_a_control, create_internal_control
 from app.extensions import db
@@ -235,13 +235,18 @@ def test_the_filters_are_shown_as_chosen(login_as, client):
     assert 'href="/soa?export=csv&amp;theme=Physical&amp;applicable=undecided"' in page
 
 
+def demo_issued():
+    """The demo issues its SoA versions eight and two months before today (app/controls/demo.py)."""
+    return add_months(local_today(), -8), add_months(local_today(), -2)
+
+
 def test_the_page_names_the_latest_issued_version(login_as, client, demo):
     login_as("auditor")
 
     text = text_of(client.get("/soa"))
 
     assert ("The latest issued version is version 2, approved by Head of Department, Department of the Premier "
-            "on 2026-09-30.") in text
+            f"on {demo_issued()[1]}.") in text
 
 
 # --- deciding one control ----------------------------------------------------------------------------
@@ -582,8 +587,9 @@ def test_the_versions_page_lists_the_issued_versions_newest_first(login_as, clie
     page = response.get_data(as_text=True)
     assert re.findall(r'<a href="/soa/versions/(\d+)">Version', page) == ["2", "1"]
     text = text_of(response)
-    assert "2026-09-30 Head of Department, Department of the Premier" in text
-    assert "Approved at the ISMS forum of 31 March 2026 (minute 2026/03/4)." in text
+    first, second = demo_issued()
+    assert f"{second} Head of Department, Department of the Premier" in text
+    assert f"Approved at the ISMS forum of {first:%d %B %Y}." in text
     assert 'action="/soa/versions/compare"' in page
 
 
@@ -594,8 +600,9 @@ def test_comparing_the_demo_versions_shows_the_six_changed_controls(login_as, cl
 
     text = text_of(response)
     assert "What changed from version 1 to version 2" in text
-    assert ("Version 1 was approved on 2026-03-31 by Head of Department, Department of the Premier; version 2 on "
-            "2026-09-30 by Head of Department, Department of the Premier.") in text
+    first, second = demo_issued()
+    assert (f"Version 1 was approved on {first} by Head of Department, Department of the Premier; version 2 on "
+            f"{second} by Head of Department, Department of the Premier.") in text
     assert "6 controls changed." in text_of(response)
     assert compared(response) == [
         ("5.1 Policies for information security", "Implementation status", "Partially implemented", "Implemented"),

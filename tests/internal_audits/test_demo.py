@@ -26,7 +26,7 @@ def test_the_demo_programme_has_two_issued_audits_and_visible_gaps(app):
     assert [a.status for a in audits if a not in issued] == [AuditStatus.PLANNED]
 
     severities = sorted(line.nonconformity.severity for a in issued for line in a.lines if line.nonconformity)
-    assert severities == ["major", "minor", "minor"]
+    assert severities == ["minor", "minor", "minor"]  # 9.3: the 2025 review was held, but incomplete
     for internal_audit in issued:
         assert uploads.stored_path(internal_audit.report_sha256).is_file()
         for line in internal_audit.lines:
