@@ -232,10 +232,12 @@ def seed_demo_evidence() -> list[str]:
         return []
     today = local_today()
     items = [
-        ("ISMS forum minutes: approval of the Statement of Applicability", "isms-forum-minutes-2026-03.pdf",
-         demo_pdf("ISMS forum, 31 March 2026", ["Minute 2026/03/4: the Statement of Applicability version 1 is",
-                                                "approved for submission to the Head of Department.",
-                                                "Present: CISO, ICT director, risk manager, HR."]),
+        ("ISMS forum minutes: approval of the Statement of Applicability",
+         f"isms-forum-minutes-{add_months(today, -8):%Y-%m}.pdf",  # the meeting that approved SoA version 1
+         demo_pdf(f"ISMS forum, {add_months(today, -8):%d %B %Y}", [
+             "Minute 4: the Statement of Applicability version 1 is",
+             "approved for submission to the Head of Department.",
+             "Present: CISO, ICT director, risk manager, HR."]),
          ["5.1", "5.4", "IC-001"], add_months(today, -8), None),
         ("Information Security Policy 3.2, signed by the Head of Department", "information-security-policy-3.2.pdf",
          demo_pdf("Provincial Information Security Policy 3.2", ["Approved by the Head of Department.",
