@@ -27,8 +27,9 @@ FOUNDATION = (*FOUNDATION_PACKAGES, "app.extensions", "app.config", "app.admin.m
               "app.admin.services")
 
 # The registers an ISMS keeps, and the packages that read them all.
-REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies", "app.internal_audits")
-READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.backup")
+REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies", "app.context",
+             "app.objectives", "app.internal_audits", "app.nonconformities", "app.reviews")
+READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.backup", "app.isms")
 
 # Rules worth naming, in small modules of plain functions: no Flask, no database session.
 PURE_RULE_MODULES = {
@@ -42,6 +43,7 @@ PURE_RULE_MODULES = {
     "app.policies.cases.codes",
     "app.objectives.periods",
     "app.objectives.charts",
+    "app.reviews.compare",
 }
 
 # What a web request carries. Use cases serve views, CLI commands, the import runner and scheduled

@@ -128,6 +128,10 @@ def seed_demo(password: str) -> list[str]:
     for loader in DEMO_LOADERS:
         added.extend(loader() or [])
     db.session.commit()  # the whole demo is one unit of work: the loaders above only flush
+    # The review packs' PDFs, which the scheduler's documents job would build: the demo starts with none queued.
+    from app.reports.review_packs import build_queued
+
+    build_queued()
     return added
 
 

@@ -420,8 +420,8 @@ def nonconformity_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'nonconformity', 'nonconformities')} on record, {still_open} open", last,
                  _gaps((overdue, f"{counted(overdue, 'nonconformity', 'nonconformities')} overdue",
                         Link("Show them", "nonconformities.index", {"overdue": 1})),
-                       (waiting, f"{counted(waiting, 'nonconformity', 'nonconformities')} awaiting the review of "
-                                 "their corrective actions' effectiveness",
+                       (waiting, f"{counted(waiting, 'nonconformity', 'nonconformities')} awaiting an effectiveness "
+                                 "review of their corrective actions",
                         Link("Show them", "nonconformities.index", {"status": NonconformityStatus.VERIFYING.value}))))
 
 

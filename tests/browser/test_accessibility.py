@@ -335,6 +335,16 @@ def test_phone_width_navigation_is_usable_and_accessible(page, live_server, sign
         check_page(page, artifacts, name)
 
 
+@pytest.mark.parametrize("width", [1200, DESKTOP["width"], 1400])
+def test_an_administrators_menu_fits_a_laptop_screen_without_scrolling_sideways(page, live_server, sign_in, width):
+    """Every menu item an administrator has, expanded in one row: the page must not grow wider than the screen."""
+    page.set_viewport_size({"width": width, "height": DESKTOP["height"]})
+    sign_in("admin")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="ISMS", exact=True)).to_be_visible()
+    assert _page_width(page) <= width, f"the page is wider than a {width} px screen"
+
+
 def test_risk_matrix_form_errors_stay_accessible_and_a_fixed_form_saves(page, live_server, signed_in, artifacts):
     page.set_viewport_size(DESKTOP)
     signed_in("admin")

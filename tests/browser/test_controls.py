@@ -4,6 +4,7 @@ recording a test; each state passes axe."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -53,8 +54,11 @@ def test_officer_revises_an_soa_row_adds_evidence_and_records_a_test(page, live_
     page.get_by_role("button", name="Record the test").click()
     expect(page.get_by_role("alert")).to_contain_text("Record what was found wanting")
     page.get_by_label("Findings").fill("3 of 10 were delivered.")
-    page.get_by_label("Follow-up action").fill("Tune the DLP rules; retest next month (ICT security).")
+    expect(page.get_by_role("alert")).to_contain_text("Choose who owns the nonconformity")
+    page.get_by_label("Nonconformity owner").select_option(label="Anele Risk-Owner (Risk owner)")
+    page.get_by_label("Corrective actions due by").fill((date.today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="Record the test").click()
     expect(page.locator(".flash-messages")).to_contain_text("Recorded the test of 8.12: partially effective")
+    expect(page.locator(".flash-messages")).to_contain_text("Raised nonconformity NC-")
     expect(page.get_by_role("region", name="Table of tests")).to_contain_text("3 of 10 were delivered.")
     check_page(page, artifacts, "control-tested")
