@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the alias below configures the mappers)
 from app.auth.models import Department, User
-from app.common.listing import SqlColumn, choice_arg, id_arg
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.controls.models import (
     CYBERSECURITY_CONCEPTS,
     SECURITY_PROPERTIES,
@@ -24,6 +24,7 @@ from app.controls.models import (
     Evidence,
     Theme,
     control_mapping,
+    evidence_control,
     risk_control,
 )
 from app.extensions import db
@@ -155,3 +156,24 @@ def evidence_expiring(start: date, end: date) -> list[Evidence]:
         sa.select(Evidence).options(selectinload(Evidence.controls))
         .where(Evidence.valid_until.is_not(None), Evidence.valid_until.between(start, end))
         .order_by(Evidence.valid_until, Evidence.id)))
+
+
+def evidence_search(text: str) -> ColumnElement[bool]:
+    """Evidence whose title or description holds the text, whatever its case: the evidence list's
+    search, and the internal-audit checklist's search for evidence of other controls."""
+    return sa.or_(contains_text(Evidence.title, text), contains_text(Evidence.description, text))
+
+
+def evidence_family(control: Control) -> list[int]:
+    """The controls whose evidence shows this one at work, as the reliance summary counts them
+    (app/controls/reliance.py): the control itself, the internal controls in use implementing it
+    (an Annex A control) and the Annex A controls it implements (an internal control)."""
+    related = [control.id] + [internal.id for internal in control.implemented_by if internal.active]
+    return related + [annex.id for annex in control.annex_a_controls if annex.id not in related]
+
+
+def evidence_of_controls(control_ids: list[int]) -> sa.Select:
+    """The evidence linked to any of these controls (once each), newest first."""
+    linked = sa.select(evidence_control.c.evidence_id).where(evidence_control.c.control_id.in_(control_ids))
+    return sa.select(Evidence).where(Evidence.id.in_(linked)).order_by(Evidence.evidence_date.desc(),
+                                                                        Evidence.id.desc())

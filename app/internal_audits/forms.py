@@ -68,7 +68,10 @@ class LineForm(FlaskForm):
     result = SelectField("Result", choices={"": "Not yet assessed", **{r.value: r.label for r in LineResult}},
                          validators=[Optional()])
     notes = TextAreaField("Notes", filters=[strip], validators=LONG)
-    evidence_ids = SelectMultipleField("Khusela evidence examined", coerce=int, validators=[Optional()])
+    # Offered: the line's control's evidence and a search's matches (queries.evidence_to_offer); any item
+    # ticked is checked by services.save_line, which names one that no longer exists.
+    evidence_ids = MultiCheckboxField("Khusela evidence examined", coerce=int, validate_choice=False,
+                                      validators=[Optional()])
     file = FileField("A file examined (kept with the line)")
 
 

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.common.timeutil import local_today
+from app.nonconformities.services import next_reference
 from tests.browser.test_accessibility import check_page
 
 pytestmark = pytest.mark.browser
@@ -43,19 +44,29 @@ def test_plan_fill_the_checklist_issue_the_report_and_the_nonconformity_is_raise
     page.get_by_label("Notes").fill("The programme does not list when each applicable control is audited.")
     page.get_by_role("button", name="Save the line").click()
     page.get_by_role("link", name="A.5.15 Access control").click()
+    # Evidence of another control: found by the search, then ticked like the control's own.
+    page.get_by_label("Title or description").fill("restore test")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("status")).to_contain_text("1 other item matches “restore test”")
+    page.get_by_label("Backup restore test, last quarter").check()
+    check_page(page, artifacts, "internal-audit-line-evidence")
     page.get_by_label("Result").select_option("conforming")
     page.get_by_role("button", name="Save the line").click()
+    expect(page.get_by_role("row").filter(has_text="A.5.15 Access control")).to_contain_text(
+        "Backup restore test, last quarter")
     check_page(page, artifacts, "internal-audit-in-progress")
 
     page.get_by_role("link", name="Report and issue").click()
     page.get_by_label("Summary").fill("The audit process and access control were examined.")
     page.get_by_label("Conclusion").fill("Conforms, but for the programme's coverage of the controls.")
     check_page(page, artifacts, "internal-audit-issue")
+    with live_server.app.app_context():
+        raised = next_reference()  # the demo's registers raised some already
     page.get_by_role("button", name="Issue the report").click()
     expect(page.locator(".flash-messages")).to_contain_text("the audit is frozen")
     row = page.get_by_role("row").filter(has_text="9.2 Internal audit")
     expect(row).to_contain_text("Minor nonconformity")
-    expect(row).to_contain_text("NC-0004")  # the demo's audits raised NC-0001 to NC-0003
+    expect(row).to_contain_text(raised)
     expect(page.get_by_role("link", name="Audit report (PDF)")).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Audit report (PDF)").click()
