@@ -38,16 +38,6 @@ REVIEW_FIELDS = ["title", "meeting_on", "chair_id", "external_attendees", "inter
                  "improvement_opportunities", "status", "minutes"]
 ACTION_FIELDS = ["decision", "title", "owner_id", "due_on", "status", "closed_on", "progress_note"]
 
-# Settings this register owns (app.admin.settings: a register passes its own defaults).
-INTERVAL_MONTHS = "management_review_interval_months"  # the security officers are told when none was held for this long
-REMINDER_DAYS = "management_review_reminder_days"  # the chair is told this many days before a planned review
-SETTING_DEFAULTS = {INTERVAL_MONTHS: 12, REMINDER_DAYS: 14}
-
-
-def setting(key: str) -> int:
-    return int(settings.get(key, SETTING_DEFAULTS[key]))
-
-
 class ReviewRuleError(RuleError):
     pass
 
@@ -169,7 +159,7 @@ def review_overdue_since(today: date) -> date | None:
     last = last_held_on()
     if last is None:
         return None
-    due = add_months(last, setting(INTERVAL_MONTHS))
+    due = add_months(last, settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS))
     return due if due <= today else None
 
 

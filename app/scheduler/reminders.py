@@ -63,7 +63,7 @@ LEAD_DAYS = {
     Kind.MEASUREMENT_DUE: 7,  # the last week of the period measured
     Kind.CONTEXT_REVIEW: 14,
     Kind.SCOPE_REVIEW: 30,
-    Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (reviews.services.REMINDER_DAYS)
+    Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
     Kind.REVIEW_ACTION: 7,
     Kind.REVIEW_NOT_HELD: 0,
     Kind.CORRECTIVE_ACTION: 7,
@@ -353,7 +353,7 @@ def scope_review(today: date, until: date) -> list[Reminder]:
 
 def management_reviews(today: date, until: date) -> list[Reminder]:
     """A review planned within the setting's days: its chair prepares, the security officers compile the inputs."""
-    days = review_services.setting(review_services.REMINDER_DAYS)
+    days = settings.get(settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
     officers = [user.id for user in review_services.security_officers()]
     reminders = []
     for review in review_services.reviews_planned_within(today, today + timedelta(days=days)):
@@ -385,7 +385,7 @@ def review_not_held(today: date, until: date) -> list[Reminder]:
     due_on = review_services.review_overdue_since(today)
     if due_on is None:
         return []
-    months = review_services.setting(review_services.INTERVAL_MONTHS)
+    months = settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS)
     return [Reminder(Message(
         Kind.REVIEW_NOT_HELD, "management-review:not-held", due_on,
         f"No management review held for {months} months: one was due on {due_on:%d %b %Y}",
