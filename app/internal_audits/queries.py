@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.controls.clauses import CLAUSES_BY_NUMBER
 from app.controls.models import Evidence
@@ -191,11 +191,6 @@ def reports_overdue(today: date) -> list[InternalAudit]:
                                                                  AuditStatus.IN_PROGRESS.value]),
                                        InternalAudit.planned_end < today)
         .order_by(InternalAudit.planned_end, InternalAudit.id)))
-
-
-def security_officer_ids() -> list[int]:
-    return list(db.session.scalars(sa.select(User.id).where(User.role == Role.SECURITY_OFFICER.value,
-                                                            User.active.is_(True)).order_by(User.id)))
 
 
 def programmes_ending(today: date, until: date) -> list[AuditProgramme]:

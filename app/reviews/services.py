@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.auth.permissions import REVIEW_ACTION_UPDATE, REVIEW_APPROVE, REVIEW_MANAGE, user_can
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
@@ -167,11 +167,6 @@ def held_reviews() -> list[ManagementReview]:
     return list(db.session.scalars(sa.select(ManagementReview).where(ManagementReview.status.in_(HELD_STATUSES))
                                    .order_by(ManagementReview.meeting_on, ManagementReview.id)
                                    .options(selectinload(ManagementReview.pack))))
-
-
-def security_officers() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.SECURITY_OFFICER.value,
-                                                         User.active.is_(True)).order_by(User.id)))
 
 
 # --- the meeting -------------------------------------------------------------------------------
