@@ -57,7 +57,7 @@ class AuditForm(FlaskForm):
         for control in controls:
             groups.setdefault("Annex A (applicable)" if control.is_annex_a else control.catalogue, []).append(
                 (control.id, f"{'A.' if control.is_annex_a else ''}{control.reference} {control.title}"))
-        # The control picker (templates/internal_audits/_scope_controls.html) shows the groups; the
+        # The control picker (templates/_control_picker.html) shows the groups; the
         # field validates against the flat list.
         self.control_groups = groups
         self.control_ids.choices = {value: label for options in groups.values() for value, label in options}

@@ -27,6 +27,7 @@ from app.audit.models import CheckpointReason
 from app.auth import services as accounts
 from app.auth.models import Role, User
 from app.common.timeutil import add_months, local_today
+from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
@@ -435,7 +436,7 @@ def nonconformities_overdue(today: date, until: date) -> list[Reminder]:
         late = [action for action in nonconformity.actions if action.is_overdue(today)]
         what = (f"past its due date {nonconformity.due_on:%d %b %Y}"
                 if nonconformity.due_on and nonconformity.due_on < today
-                else f"{len(late)} corrective action{'s' if len(late) != 1 else ''} past due")
+                else f"{counted(len(late), 'corrective action')} past due")
         due_on = nonconformity.due_on if nonconformity.due_on and nonconformity.due_on < today \
             else min(action.due_on for action in late)
         reminders.append(Reminder(Message(
