@@ -15,7 +15,7 @@ from app.auth.models import User
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.controls.clauses import CLAUSES_BY_NUMBER
 from app.controls.models import Evidence
-from app.controls.queries import evidence_family, evidence_of_controls, evidence_search
+from app.controls.queries import evidence_count_of_controls, evidence_family, evidence_of_controls, evidence_search
 from app.extensions import db
 from app.internal_audits.models import (
     AuditProgramme,
@@ -137,9 +137,10 @@ def evidence_to_offer(line: ChecklistLine, *, find: str = "", chosen_ids: Collec
     related: list[Evidence] = []
     total = 0
     if line.control is not None:
-        family = evidence_of_controls(evidence_family(line.control))
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(family.subquery())) or 0
-        related = [e for e in db.session.scalars(family.limit(RELATED_EVIDENCE_SHOWN)) if e.id not in kept]
+        family = evidence_family(line.control)
+        total = evidence_count_of_controls(family)
+        related = [e for e in db.session.scalars(evidence_of_controls(family, total).limit(RELATED_EVIDENCE_SHOWN))
+                   if e.id not in kept]
         kept |= {evidence.id for evidence in related}
     found: list[Evidence] = []
     if len(find) >= EVIDENCE_SEARCH_MIN:

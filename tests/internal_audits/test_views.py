@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.controls import queries as control_queries
 from app.controls.models import Evidence
 from app.controls.services import ControlInput, create_internal_control
 from app.extensions import db
@@ -128,7 +129,9 @@ def _offered(response) -> list[str]:
                        response.get_data(as_text=True))]
 
 
-def test_a_line_offers_its_controls_evidence_and_finds_the_rest(client, login_as, started, lead, officer):
+@pytest.mark.parametrize("few", [1000, 10])  # both of controls.queries.evidence_of_controls()'s plans
+def test_a_line_offers_its_controls_evidence_and_finds_the_rest(client, login_as, started, lead, officer, monkeypatch,
+                                                                few):
     """A store of many items is not listed whole: the line offers its control's evidence (and that of an
     internal control implementing it), what is linked already, and what a search finds; a found item can
     be linked; an item that does not exist is refused with a message."""
@@ -148,6 +151,7 @@ def test_a_line_offers_its_controls_evidence_and_finds_the_rest(client, login_as
     db.session.commit()
     url = f"/internal-audits/{audited.id}/lines/{line.id}"
     login_as(lead)
+    monkeypatch.setattr(control_queries, "FEW_EVIDENCE_ITEMS", few)
 
     offered = _offered(client.get(url))
     assert offered == ["Backup log 007 (2026-09-01; A.8.13)", "Access review Q3 minutes (2026-10-02; IC-020)",
