@@ -35,6 +35,7 @@ READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.ba
 PURE_RULE_MODULES = {
     "app.common.colours",
     "app.common.contents",
+    "app.common.wording",
     "app.auth.totp",
     "app.risks.scoring",
     "app.policies.workflow",

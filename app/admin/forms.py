@@ -102,6 +102,12 @@ class SettingsForm(FlaskForm):
     scope_review_months = IntegerField("Scope statement review interval (months)", validators=[
         InputRequired("Enter how many months after approval the ISMS scope statement is due for review."),
         NumberRange(min=1, max=36, message="Review the scope at least every 36 months (1 to 36).")])
+    management_review_interval_months = IntegerField("Management review interval (months)", validators=[
+        InputRequired("Enter how many months may pass after a management review before the next one is overdue."),
+        NumberRange(min=1, max=36, message="Hold a management review at least every 36 months (1 to 36; 12: annual).")])
+    management_review_reminder_days = IntegerField("Management review reminder (days before)", validators=[
+        InputRequired("Enter how many days before a planned management review its chair is reminded."),
+        NumberRange(min=1, max=90, message="Remind between 1 and 90 days before the review.")])
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])

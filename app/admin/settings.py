@@ -35,6 +35,8 @@ CASE_RETENTION_YEARS = "case_retention_years"
 PACK_RETENTION_DAYS = "pack_retention_days"
 SESSION_LIFETIME_HOURS = "session_lifetime_hours"
 SCOPE_REVIEW_MONTHS = "scope_review_months"
+MANAGEMENT_REVIEW_INTERVAL_MONTHS = "management_review_interval_months"
+MANAGEMENT_REVIEW_REMINDER_DAYS = "management_review_reminder_days"
 
 
 def _defaults() -> dict:
@@ -70,6 +72,11 @@ def _defaults() -> dict:
         SESSION_LIFETIME_HOURS: 12,
         # ISO 27001 4.3: the scope statement is reviewed at planned intervals; reminded this long after approval.
         SCOPE_REVIEW_MONTHS: 12,
+        # ISO 27001 9.3.1: top management reviews the ISMS at planned intervals; the security officers are
+        # told when none was held for this long since the last one.
+        MANAGEMENT_REVIEW_INTERVAL_MONTHS: 12,
+        # A planned review's chair and the security officers are told this many days before it.
+        MANAGEMENT_REVIEW_REMINDER_DAYS: 14,
     }
 
 

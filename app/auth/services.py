@@ -58,6 +58,13 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
+def active_users_with_role(role: Role) -> list[User]:
+    """The active accounts of one role, oldest account first: whom the registers' reminders go to
+    when a record has nobody of its own (the security officers, the HR officers)."""
+    return list(db.session.scalars(sa.select(User).where(User.role == role.value, User.active.is_(True))
+                                   .order_by(User.id)))
+
+
 def user_of_pending_sign_in(pending_id: str | None) -> User | None:
     """The user of a half-finished sign-in (password given, code not yet), from '<id>:<session token>'
     (User.get_id()): a password reset, deactivation or two-factor reset since then ends it."""

@@ -20,7 +20,7 @@ from app.controls import services
 from app.controls.exports import EVIDENCE_COLUMNS
 from app.controls.forms import EvidenceForm, ReplaceFileForm
 from app.controls.models import Control, Evidence, EvidenceFile, EvidenceKind
-from app.controls.queries import evidence_validity_condition
+from app.controls.queries import evidence_search, evidence_validity_condition
 from app.controls.views import bp
 from app.extensions import db
 
@@ -35,10 +35,9 @@ def _id(text: str | None) -> int | None:
 
 def _statement(args) -> sa.Select:
     statement = sa.select(Evidence).options(selectinload(Evidence.controls), selectinload(Evidence.files))
-    q = (args.get("q") or "").replace("\x00", "").strip()[:200].lower()
+    q = (args.get("q") or "").replace("\x00", "").strip()[:200]
     if q:
-        statement = statement.where(sa.or_(sa.func.lower(Evidence.title).contains(q, autoescape=True),
-                                           sa.func.lower(Evidence.description).contains(q, autoescape=True)))
+        statement = statement.where(evidence_search(q))
     control_id = _id(args.get("control"))
     if control_id is not None:
         statement = statement.where(Evidence.controls.any(Control.id == control_id))

@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 
 from app import models  # noqa: F401  (every model mapped before the alias below configures the mappers)
 from app.auth.models import Department, User
-from app.common.listing import SqlColumn, choice_arg, id_arg
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.controls.models import (
     CYBERSECURITY_CONCEPTS,
     SECURITY_PROPERTIES,
@@ -24,6 +24,7 @@ from app.controls.models import (
     Evidence,
     Theme,
     control_mapping,
+    evidence_control,
     risk_control,
 )
 from app.extensions import db
@@ -40,6 +41,7 @@ DEFAULT_SORT = "reference"
 # Evidence list validity=...: expired, still valid, or still valid but ending within EXPIRING_DAYS.
 EVIDENCE_VALIDITY = ("expired", "current", "expiring")
 EVIDENCE_EXPIRING_DAYS = 30
+FEW_EVIDENCE_ITEMS = 1000  # evidence_of_controls(): up to this many are sorted rather than walked in date order
 
 
 @overload
@@ -155,3 +157,39 @@ def evidence_expiring(start: date, end: date) -> list[Evidence]:
         sa.select(Evidence).options(selectinload(Evidence.controls))
         .where(Evidence.valid_until.is_not(None), Evidence.valid_until.between(start, end))
         .order_by(Evidence.valid_until, Evidence.id)))
+
+
+def evidence_search(text: str) -> ColumnElement[bool]:
+    """Evidence whose title or description holds the text, whatever its case: the evidence list's
+    search, and the internal-audit checklist's search for evidence of other controls."""
+    return sa.or_(contains_text(Evidence.title, text), contains_text(Evidence.description, text))
+
+
+def evidence_family(control: Control) -> list[int]:
+    """The controls whose evidence shows this one at work, as the reliance summary counts them
+    (app/controls/reliance.py): the control itself, the internal controls in use implementing it
+    (an Annex A control) and the Annex A controls it implements (an internal control)."""
+    related = [control.id] + [internal.id for internal in control.implemented_by if internal.active]
+    return related + [annex.id for annex in control.annex_a_controls if annex.id not in related]
+
+
+def evidence_of_controls(control_ids: list[int], count: int) -> sa.Select:
+    """The evidence linked to any of these controls (once each), newest first; `count` is how many
+    that is (evidence_count_of_controls), for the plan. Many items (a popular control holds thousands
+    of the benchmark's 20,000): a correlated EXISTS, so that the database walks the evidence_date index
+    from the newest and stops at the caller's limit instead of sorting them all. A few: their ids from
+    the link table's index, sorted, rather than walking the whole store to find them."""
+    linked: ColumnElement[bool]
+    if count > FEW_EVIDENCE_ITEMS:
+        linked = sa.exists().where(evidence_control.c.evidence_id == Evidence.id,
+                                   evidence_control.c.control_id.in_(control_ids))
+    else:
+        linked = Evidence.id.in_(sa.select(evidence_control.c.evidence_id)
+                                 .where(evidence_control.c.control_id.in_(control_ids)))
+    return sa.select(Evidence).where(linked).order_by(Evidence.evidence_date.desc(), Evidence.id.desc())
+
+
+def evidence_count_of_controls(control_ids: list[int]) -> int:
+    """How many items evidence_of_controls() holds, from the link table's index alone."""
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(evidence_control.c.evidence_id)))
+                             .where(evidence_control.c.control_id.in_(control_ids))) or 0

@@ -12,25 +12,29 @@ from app.common import uploads
 from app.common.saving import acting, saving
 from app.controls.models import Evidence
 from app.extensions import db
-from app.internal_audits import services
+from app.internal_audits import queries, services
 from app.internal_audits.forms import LineForm, RaiseForm
 from app.internal_audits.views import bp
 
 
-def _evidence_choices(line) -> dict[int, str]:
-    """The control's own evidence first (and that of the internal controls implementing it), then the rest."""
-    related = {e.id for e in line.control.evidence} if line.control else set()
-    if line.control is not None:
-        for internal in line.control.implemented_by:
-            related |= {e.id for e in internal.evidence}
-    everything = db.session.scalars(db.select(Evidence).order_by(Evidence.evidence_date.desc(), Evidence.id))
-    ordered = sorted(everything, key=lambda e: e.id not in related)
-    return {e.id: f"{e.title} ({e.evidence_date.isoformat()})" for e in ordered}
+def _evidence_label(evidence: Evidence) -> str:
+    shows = ", ".join(("A." if control.is_annex_a else "") + control.reference for control in evidence.controls)
+    return f"{evidence.title} ({evidence.evidence_date.isoformat()}{'; ' + shows if shows else ''})"
 
 
-def _render(form: LineForm, internal_audit, line, status: int = 200):
+def _find() -> str:
+    return (request.args.get("find") or "").replace("\x00", "").strip()[:100]
+
+
+def _posted_evidence_ids() -> list[int]:
+    return [int(value) for value in request.form.getlist("evidence_ids") if value.isascii() and value.isdigit()
+            and len(value) <= 9]
+
+
+def _render(form: LineForm, internal_audit, line, offer: queries.EvidenceOffer, status: int = 200):
     return render_template("internal_audits/line_form.html", form=form, audit=internal_audit, line=line,
-                           asks_for=services.asks_for(line), line_title=services.line_title(line),
+                           asks_for=services.asks_for(line), line_title=services.line_title(line), offer=offer,
+                           search_limit=queries.EVIDENCE_SEARCH_LIMIT, search_min=queries.EVIDENCE_SEARCH_MIN,
                            max_mb=settings.get(settings.EVIDENCE_MAX_MB), accepted=uploads.ACCEPTED), status
 
 
@@ -43,12 +47,14 @@ def edit_line(audit_id: int, line_id: int):
         flash(f"The report of {internal_audit.reference} is issued: its checklist is frozen.", "warning")
         return redirect(detail_url)
     form = LineForm()
-    form.evidence_ids.choices = _evidence_choices(line)
+    # What was ticked in the form sent stays offered, so a refused save shows it ticked again.
+    offer = queries.evidence_to_offer(line, find=_find(), chosen_ids=_posted_evidence_ids())
+    form.evidence_ids.choices = [(evidence.id, _evidence_label(evidence)) for evidence in offer.items]
     if request.method == "GET":
         form.version.data = str(line.version)
         form.result.data, form.notes.data = line.result or "", line.notes
         form.evidence_ids.data = [e.id for e in line.evidence]
-        return _render(form, internal_audit, line)
+        return _render(form, internal_audit, line, offer)
     if form.validate_on_submit():
         stale_url = url_for("internal_audits.edit_line", audit_id=audit_id, line_id=line.id)
         with saving(form, services.InternalAuditRuleError, stale_url=stale_url):
@@ -58,7 +64,7 @@ def edit_line(audit_id: int, line_id: int):
                 expected_version=form.version.data, actor=acting_user(), upload=uploads.form_file(form.file.data))
             flash(f"Saved {line.subject}." if changes else "Nothing changed.", "success" if changes else "info")
             return redirect(detail_url)
-    return _render(form, internal_audit, line, 422)
+    return _render(form, internal_audit, line, offer, 422)
 
 
 @bp.post("/<int:audit_id>/lines/<int:line_id>/raise")

@@ -57,7 +57,7 @@ class AuditForm(FlaskForm):
         for control in controls:
             groups.setdefault("Annex A (applicable)" if control.is_annex_a else control.catalogue, []).append(
                 (control.id, f"{'A.' if control.is_annex_a else ''}{control.reference} {control.title}"))
-        # The control picker (templates/internal_audits/_scope_controls.html) shows the groups; the
+        # The control picker (templates/_control_picker.html) shows the groups; the
         # field validates against the flat list.
         self.control_groups = groups
         self.control_ids.choices = {value: label for options in groups.values() for value, label in options}
@@ -68,7 +68,10 @@ class LineForm(FlaskForm):
     result = SelectField("Result", choices={"": "Not yet assessed", **{r.value: r.label for r in LineResult}},
                          validators=[Optional()])
     notes = TextAreaField("Notes", filters=[strip], validators=LONG)
-    evidence_ids = SelectMultipleField("Khusela evidence examined", coerce=int, validators=[Optional()])
+    # Offered: the line's control's evidence and a search's matches (queries.evidence_to_offer); any item
+    # ticked is checked by services.save_line, which names one that no longer exists.
+    evidence_ids = MultiCheckboxField("Khusela evidence examined", coerce=int, validate_choice=False,
+                                      validators=[Optional()])
     file = FileField("A file examined (kept with the line)")
 
 

@@ -3,7 +3,7 @@ string; a value that cannot be understood is ignored, as on the other list pages
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.controls.clauses import CLAUSES_BY_NUMBER
+from app.controls.models import Evidence
+from app.controls.queries import evidence_count_of_controls, evidence_family, evidence_of_controls, evidence_search
 from app.extensions import db
 from app.internal_audits.models import (
     AuditProgramme,
@@ -104,6 +106,55 @@ def lines_of(audits: list[InternalAudit]) -> list[ChecklistLine]:
                  selectinload(ChecklistLine.evidence), selectinload(ChecklistLine.nonconformity))))
 
 
+# --- the evidence a checklist line offers -------------------------------------------------------------
+
+RELATED_EVIDENCE_SHOWN = 50  # a popular control has hundreds of items: the newest, and a search for the rest
+EVIDENCE_SEARCH_LIMIT = 20
+EVIDENCE_SEARCH_MIN = 2  # characters
+
+
+@dataclass
+class EvidenceOffer:
+    """What a checklist line's evidence boxes offer: the items linked to the line (or ticked in the form
+    being sent), the newest evidence of its control and the controls that count for it, and the matches
+    of a search; never the whole store (the benchmark holds 20,000 items)."""
+
+    items: list[Evidence]
+    related_total: int  # evidence of the control's family in all
+    related_shown: int
+    found: list[Evidence]  # the search's matches not offered already
+    find: str
+
+
+def evidence_to_offer(line: ChecklistLine, *, find: str = "", chosen_ids: Collection[int] = ()) -> EvidenceOffer:
+    linked = list(line.evidence)
+    kept = {evidence.id for evidence in linked}
+    chosen = [i for i in chosen_ids if i not in kept]
+    if chosen:
+        linked += db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(chosen))
+                                     .order_by(Evidence.evidence_date.desc(), Evidence.id.desc()))
+        kept = {evidence.id for evidence in linked}
+    related: list[Evidence] = []
+    total = 0
+    if line.control is not None:
+        family = evidence_family(line.control)
+        total = evidence_count_of_controls(family)
+        related = [e for e in db.session.scalars(evidence_of_controls(family, total).limit(RELATED_EVIDENCE_SHOWN))
+                   if e.id not in kept]
+        kept |= {evidence.id for evidence in related}
+    found: list[Evidence] = []
+    if len(find) >= EVIDENCE_SEARCH_MIN:
+        found = list(db.session.scalars(
+            sa.select(Evidence).where(evidence_search(find), Evidence.id.not_in(kept) if kept else sa.true())
+            .order_by(Evidence.evidence_date.desc(), Evidence.id.desc()).limit(EVIDENCE_SEARCH_LIMIT)))
+    items = linked + related + found
+    if items:  # the controls each item shows, for its label, in one query
+        db.session.scalars(sa.select(Evidence).where(Evidence.id.in_([e.id for e in items]))
+                           .options(selectinload(Evidence.controls))).all()
+    return EvidenceOffer(items=items, related_total=total, related_shown=min(total, RELATED_EVIDENCE_SHOWN),
+                         found=found, find=find)
+
+
 def issued_audits(*, control_ids: set[int] | None = None, department_id: int | None = None,
                   date_from: date | None = None, date_to: date | None = None) -> list[InternalAudit]:
     """Audits whose report is issued (for evidence packs): covering any of these controls, auditing this
@@ -141,11 +192,6 @@ def reports_overdue(today: date) -> list[InternalAudit]:
                                                                  AuditStatus.IN_PROGRESS.value]),
                                        InternalAudit.planned_end < today)
         .order_by(InternalAudit.planned_end, InternalAudit.id)))
-
-
-def security_officer_ids() -> list[int]:
-    return list(db.session.scalars(sa.select(User.id).where(User.role == Role.SECURITY_OFFICER.value,
-                                                            User.active.is_(True)).order_by(User.id)))
 
 
 def programmes_ending(today: date, until: date) -> list[AuditProgramme]:

@@ -620,8 +620,11 @@ def save_line(line: ChecklistLine, data: LineInput, *, expected_version, actor: 
                                    "was raised from this line; its result stays as it was raised."))
     evidence = list(db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(set(data.evidence_ids))))) \
         if data.evidence_ids else []
-    if len(evidence) != len(set(data.evidence_ids)):
-        problems.append(("evidence_ids", "Choose evidence from the list."))
+    missing = sorted(set(data.evidence_ids) - {item.id for item in evidence})
+    if missing:
+        problems.append(("evidence_ids", f"Evidence item {', '.join(f'#{i}' for i in missing)} does not exist: it "
+                                         "may have been deleted since the page was shown. Save the line without "
+                                         "it, or find the evidence again with the search."))
     checked = None
     if upload is not None:
         try:

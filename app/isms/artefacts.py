@@ -44,6 +44,7 @@ from app.auth.permissions import (
     user_can,
 )
 from app.common.timeutil import to_local
+from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as scope_rules
 from app.context.models import ContextIssue, InterestedParty, PartyRequirement, RoleAssignment
@@ -136,11 +137,6 @@ class Shown:
 
 def _count(statement: sa.Select) -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
-
-
-def counted(count: int, noun: str, plural: str | None = None) -> str:
-    """ "1 risk", "3 risks"; `plural` for the irregular ones ("policies")."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _gaps(*candidates: tuple[int, str, Link | None]) -> tuple[Gap, ...]:

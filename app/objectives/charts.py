@@ -13,6 +13,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from app.common.wording import counted
+
 LINE_COLOUR = "#0b5ed7"
 TARGET_COLOUR = "#b02a37"
 MET_COLOUR, MISSED_COLOUR = "#146c43", "#b02a37"
@@ -97,7 +99,7 @@ def trend_svg(chart_id: str, title: str, points: list[Point], *, target: float, 
 
     described = "; ".join(f"{point.label}: {with_unit(point.value, unit)}" for point in points) or "no measurements yet"
     description = (f"Target {with_unit(target, unit)} ({direction_label.lower()}). "
-                   f"{len(points)} measurement{'s' if len(points) != 1 else ''}: {described}.")
+                   f"{counted(len(points), 'measurement')}: {described}.")
     parts = [
         f'<svg class="trend-chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'viewBox="0 0 {size.width} {size.height}" width="{size.width}" height="{size.height}" '

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.common.timeutil import local_today
+from app.common.wording import counted
 from app.objectives import queries, services
 
 
@@ -16,4 +17,4 @@ def record_computed_measurements(today: date | None = None) -> str:
     today = today or local_today()
     recorded = [measurement for metric in queries.computed_metrics()
                 if (measurement := services.record_computed(metric, today)) is not None]
-    return f"{len(recorded)} computed measurement{'s' if len(recorded) != 1 else ''} recorded"
+    return f"{counted(len(recorded), 'computed measurement')} recorded"

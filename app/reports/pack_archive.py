@@ -345,6 +345,17 @@ def _nonconformity_report_params(contents: Contents) -> dict:
 
 
 Extract = tuple[str, bytes, dict]  # (path in the pack, the file, its source in the manifest)
+ExtractTable = tuple[str, str, list, list[Column]]  # (file name without its ending, XLSX sheet title, rows, columns)
+
+
+def _csv_and_xlsx(tables: Iterable[ExtractTable]) -> list[Extract]:
+    """Each table as extracts/<name>.csv and extracts/<name>.xlsx, with its row count in the manifest."""
+    files: list[Extract] = []
+    for stem, title, rows, columns in tables:
+        source = {"type": "extract", "register": stem, "rows": len(rows)}
+        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
+        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
+    return files
 
 
 def _extracts(contents: Contents) -> list[Extract]:
@@ -374,12 +385,7 @@ def _register_extracts(contents: Contents) -> list[Extract]:
     ]
     if contents.assets is not None:
         tables.append(("assets", "Assets", contents.assets, ASSET_COLUMNS))
-    files = []
-    for stem, title, rows, columns in tables:
-        source = {"type": "extract", "register": stem, "rows": len(rows)}
-        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
-        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
-    return files
+    return _csv_and_xlsx(tables)
 
 
 def _soa_history(contents: Contents) -> list[Extract]:
@@ -435,16 +441,10 @@ def _objective_extracts(contents: Contents) -> list[Extract]:
     latest = objective_queries.latest_measurements([metric.id for metric in metrics])
     measurements = list(db.session.scalars(objective_queries.measurements_statement(
         None, contents.scope.date_from, contents.scope.date_to)))
-    tables: list[tuple[str, str, list, list[Column]]] = [
+    return _csv_and_xlsx([
         ("objectives", "Objectives", objective_queries.all_objectives(), OBJECTIVE_COLUMNS),
         ("metrics", "Metrics", metrics, metric_columns(latest)),
-        ("measurements", "Measurements", measurements, MEASUREMENT_COLUMNS)]
-    files = []
-    for stem, title, rows, columns in tables:
-        source = {"type": "extract", "register": stem, "rows": len(rows)}
-        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
-        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
-    return files
+        ("measurements", "Measurements", measurements, MEASUREMENT_COLUMNS)])
 
 
 def _has_context() -> bool:
@@ -470,14 +470,7 @@ def _context_extracts(contents: Contents) -> list[Extract]:
         ("isms-roles", "ISMS roles", context_queries.holdings(context_queries.roles()), ROLE_COLUMNS),
         ("scope-statement-versions", "Scope versions", context_scope.issued_versions(), SCOPE_VERSION_COLUMNS),
     ]
-    files = []
-    for stem, title, rows, columns in tables:
-        if not rows:
-            continue
-        source = {"type": "extract", "register": stem, "rows": len(rows)}
-        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
-        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
-    return files
+    return _csv_and_xlsx(table for table in tables if table[2])  # an empty part of the context: no file
 
 
 def _management_reviews(contents: Contents) -> list[Extract]:
@@ -498,13 +491,8 @@ def _management_reviews(contents: Contents) -> list[Extract]:
                                               .order_by(ManagementReview.meeting_on))
             if row.ManagementReview.id in ids]
     actions = [action for action in db.session.scalars(reviews.all_actions()) if action.review_id in ids]
-    files: list[Extract] = []
-    tables = (("management-reviews", "Management reviews", rows, MANAGEMENT_REVIEW_COLUMNS),
-              ("management-review-actions", "Review actions", actions, REVIEW_ACTION_COLUMNS))
-    for stem, title, table_rows, columns in tables:
-        source = {"type": "extract", "register": stem, "rows": len(table_rows)}
-        files.append((f"extracts/{stem}.csv", csv_bytes(table_rows, columns), source))
-        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(table_rows, columns, title), source))
+    files = _csv_and_xlsx([("management-reviews", "Management reviews", rows, MANAGEMENT_REVIEW_COLUMNS),
+                           ("management-review-actions", "Review actions", actions, REVIEW_ACTION_COLUMNS)])
     for review in held:
         pack = review.pack
         if pack is None or not pack.pdf_sha256 or pack.pdf is None:
@@ -526,14 +514,9 @@ def _nonconformity_register(contents: Contents) -> list[Extract]:
         return []
     today = local_today()
     actions = [action for nonconformity in contents.nonconformities for action in nonconformity.actions]
-    files = []
-    for stem, title, rows, columns in (
-            ("nonconformities", "Nonconformities", contents.nonconformities, nonconformity_columns(today)),
-            ("corrective-actions", "Corrective actions", actions, CORRECTIVE_ACTION_COLUMNS)):
-        source = {"type": "extract", "register": stem, "rows": len(rows)}
-        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
-        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
-    return files
+    return _csv_and_xlsx([
+        ("nonconformities", "Nonconformities", contents.nonconformities, nonconformity_columns(today)),
+        ("corrective-actions", "Corrective actions", actions, CORRECTIVE_ACTION_COLUMNS)])
 
 
 def _internal_audit_extracts(contents: Contents) -> list[Extract]:
@@ -541,13 +524,8 @@ def _internal_audit_extracts(contents: Contents) -> list[Extract]:
     if not contents.internal_audits:
         return []
     lines = lines_of(contents.internal_audits)
-    files = []
-    for stem, title, rows, columns in (("internal-audits", "Internal audits", contents.internal_audits, AUDIT_COLUMNS),
-                                       ("internal-audit-checklists", "Checklist lines", lines, CHECKLIST_COLUMNS)):
-        source = {"type": "extract", "register": stem, "rows": len(rows)}
-        files.append((f"extracts/{stem}.csv", csv_bytes(rows, columns), source))
-        files.append((f"extracts/{stem}.xlsx", xlsx_bytes(rows, columns, title), source))
-    return files
+    return _csv_and_xlsx([("internal-audits", "Internal audits", contents.internal_audits, AUDIT_COLUMNS),
+                          ("internal-audit-checklists", "Checklist lines", lines, CHECKLIST_COLUMNS)])
 
 
 EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (

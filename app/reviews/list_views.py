@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from app.admin import settings
 from app.auth.permissions import REVIEW_VIEW, permission_required
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, choice_arg, requested_export
@@ -33,7 +34,7 @@ def index():
     return render_template("reviews/list.html", listing=listing, filters=filters, years=services.years(),
                            statuses=ReviewStatus, today=local_today(),
                            overdue_since=services.review_overdue_since(local_today()),
-                           interval=services.setting(services.INTERVAL_MONTHS))
+                           interval=settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS))
 
 
 @bp.get("/actions")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.admin import settings
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.auth.permissions import REVIEW_ACTION_UPDATE, REVIEW_APPROVE, REVIEW_MANAGE, user_can
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
@@ -37,16 +37,6 @@ ENTITY, ACTION_ENTITY = "management_review", "management_review_action"
 REVIEW_FIELDS = ["title", "meeting_on", "chair_id", "external_attendees", "interested_party_feedback",
                  "improvement_opportunities", "status", "minutes"]
 ACTION_FIELDS = ["decision", "title", "owner_id", "due_on", "status", "closed_on", "progress_note"]
-
-# Settings this register owns (app.admin.settings: a register passes its own defaults).
-INTERVAL_MONTHS = "management_review_interval_months"  # the security officers are told when none was held for this long
-REMINDER_DAYS = "management_review_reminder_days"  # the chair is told this many days before a planned review
-SETTING_DEFAULTS = {INTERVAL_MONTHS: 12, REMINDER_DAYS: 14}
-
-
-def setting(key: str) -> int:
-    return int(settings.get(key, SETTING_DEFAULTS[key]))
-
 
 class ReviewRuleError(RuleError):
     pass
@@ -169,7 +159,7 @@ def review_overdue_since(today: date) -> date | None:
     last = last_held_on()
     if last is None:
         return None
-    due = add_months(last, setting(INTERVAL_MONTHS))
+    due = add_months(last, settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS))
     return due if due <= today else None
 
 
@@ -177,11 +167,6 @@ def held_reviews() -> list[ManagementReview]:
     return list(db.session.scalars(sa.select(ManagementReview).where(ManagementReview.status.in_(HELD_STATUSES))
                                    .order_by(ManagementReview.meeting_on, ManagementReview.id)
                                    .options(selectinload(ManagementReview.pack))))
-
-
-def security_officers() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.SECURITY_OFFICER.value,
-                                                         User.active.is_(True)).order_by(User.id)))
 
 
 # --- the meeting -------------------------------------------------------------------------------

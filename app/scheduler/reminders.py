@@ -24,8 +24,10 @@ from app.admin import settings
 from app.assets import queries as asset_queries
 from app.audit import checkpoints
 from app.audit.models import CheckpointReason
+from app.auth import services as accounts
 from app.auth.models import Role, User
 from app.common.timeutil import add_months, local_today
+from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
@@ -63,7 +65,7 @@ LEAD_DAYS = {
     Kind.MEASUREMENT_DUE: 7,  # the last week of the period measured
     Kind.CONTEXT_REVIEW: 14,
     Kind.SCOPE_REVIEW: 30,
-    Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (reviews.services.REMINDER_DAYS)
+    Kind.MANAGEMENT_REVIEW: 14,  # the rule reads its own setting (settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
     Kind.REVIEW_ACTION: 7,
     Kind.REVIEW_NOT_HELD: 0,
     Kind.CORRECTIVE_ACTION: 7,
@@ -341,8 +343,7 @@ def scope_review(today: date, until: date) -> list[Reminder]:
     title = (f"Review of the ISMS scope statement overdue since {due_on:%d %b %Y}" if stage == "overdue"
              else f"Review of the ISMS scope statement due on {due_on:%d %b %Y}")
     approver = latest.approved_by_id if latest.approved_by and latest.approved_by.active else None
-    officers = [] if approver else list(db.session.scalars(sa.select(User.id).where(
-        User.role == Role.SECURITY_OFFICER.value, User.active.is_(True)).order_by(User.id)))
+    officers = [] if approver else [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
     return [Reminder(Message(
         Kind.SCOPE_REVIEW, f"scope-statement:{latest.number}:{stage}", due_on, title,
         f"Version {latest.number} was approved on {latest.approved_on:%d %b %Y}. Review it: draft a new version "
@@ -353,8 +354,8 @@ def scope_review(today: date, until: date) -> list[Reminder]:
 
 def management_reviews(today: date, until: date) -> list[Reminder]:
     """A review planned within the setting's days: its chair prepares, the security officers compile the inputs."""
-    days = review_services.setting(review_services.REMINDER_DAYS)
-    officers = [user.id for user in review_services.security_officers()]
+    days = settings.get(settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
     reminders = []
     for review in review_services.reviews_planned_within(today, today + timedelta(days=days)):
         compiled = "Its inputs are compiled" if review.pack else "Its inputs are not compiled yet"
@@ -385,12 +386,13 @@ def review_not_held(today: date, until: date) -> list[Reminder]:
     due_on = review_services.review_overdue_since(today)
     if due_on is None:
         return []
-    months = review_services.setting(review_services.INTERVAL_MONTHS)
+    months = settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS)
+    officers = accounts.active_users_with_role(Role.SECURITY_OFFICER)
     return [Reminder(Message(
         Kind.REVIEW_NOT_HELD, "management-review:not-held", due_on,
         f"No management review held for {months} months: one was due on {due_on:%d %b %Y}",
         "ISO/IEC 27001:2022 9.3.1: top management reviews the ISMS at planned intervals. Plan the next review.",
-        _path("reviews.index")), _recipients(*(user.id for user in review_services.security_officers())))]
+        _path("reviews.index")), _recipients(*(user.id for user in officers)))]
 
 
 def corrective_actions(today: date, until: date) -> list[Reminder]:
@@ -407,18 +409,13 @@ def corrective_actions(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
-def _security_officers() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.SECURITY_OFFICER.value,
-                                                         User.active.is_(True)).order_by(User.id)))
-
-
 def effectiveness_reviews(today: date, until: date) -> list[Reminder]:
     """Nonconformities whose actions are all finished: the security officers review their effectiveness,
     except one who owns the nonconformity or an action (they may not review it)."""
     officers = None
     reminders = []
     for nonconformity in nonconformity_queries.awaiting_review():
-        officers = _security_officers() if officers is None else officers
+        officers = accounts.active_users_with_role(Role.SECURITY_OFFICER) if officers is None else officers
         due_on = nonconformity.verifying_since or nonconformity.raised_on
         reviewers = [officer.id for officer in officers
                      if nonconformity_services.independence_problem(nonconformity, officer) is None]
@@ -439,7 +436,7 @@ def nonconformities_overdue(today: date, until: date) -> list[Reminder]:
         late = [action for action in nonconformity.actions if action.is_overdue(today)]
         what = (f"past its due date {nonconformity.due_on:%d %b %Y}"
                 if nonconformity.due_on and nonconformity.due_on < today
-                else f"{len(late)} corrective action{'s' if len(late) != 1 else ''} past due")
+                else f"{counted(len(late), 'corrective action')} past due")
         due_on = nonconformity.due_on if nonconformity.due_on and nonconformity.due_on < today \
             else min(action.due_on for action in late)
         reminders.append(Reminder(Message(
@@ -469,7 +466,7 @@ def audits_starting(today: date, until: date) -> list[Reminder]:
 
 def audit_reports_overdue(today: date, until: date) -> list[Reminder]:
     """An audit past its planned end without an issued report, to its lead auditor and the security officers."""
-    officers = audit_queries.security_officer_ids()
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
     reminders = []
     for internal_audit in audit_queries.reports_overdue(today):
         ended = internal_audit.planned_end
@@ -496,11 +493,12 @@ def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
         if len(gaps) > TAGS_LISTED:
             listed += f" and {len(gaps) - TAGS_LISTED} more"
         month = today.replace(day=1)
+        officers = accounts.active_users_with_role(Role.SECURITY_OFFICER)
         reminders.append(Reminder(Message(
             Kind.AUDIT_PROGRAMME_GAPS, f"audit-programme:{programme.id}:gaps:{month:%Y-%m}", month,
             f"{len(gaps)} clauses and controls not planned for audit; the cycle ends on {programme.ends_on:%d %b %Y}",
             f"Not yet in any audit's scope: {listed}. Plan audits covering them before the cycle ends (9.2.2).",
-            _path("internal_audits.programme")), _recipients(*audit_queries.security_officer_ids())))
+            _path("internal_audits.programme")), _recipients(*(user.id for user in officers))))
     return reminders
 
 
@@ -541,11 +539,6 @@ def _active_users(user_ids: Iterable[int]) -> dict[int, User]:
         sa.select(User).where(User.id.in_(ids), User.active.is_(True)))}
 
 
-def _hr_officers() -> list[User]:
-    return list(db.session.scalars(sa.select(User).where(User.role == Role.HR_OFFICER.value,
-                                                         User.active.is_(True)).order_by(User.id)))
-
-
 @dataclass
 class Outcome:
     left: int = 0
@@ -580,7 +573,7 @@ def leave(reminders: list[Reminder]) -> Outcome:
     for reminder in reminders:
         recipients = [users[user_id] for user_id in reminder.user_ids if user_id in users]
         if not recipients and reminder.message.kind in _HR_FALLBACK:
-            hr = _hr_officers() if hr is None else hr
+            hr = accounts.active_users_with_role(Role.HR_OFFICER) if hr is None else hr
             recipients = hr
         if not recipients:
             outcome.nobody += 1

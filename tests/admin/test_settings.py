@@ -12,7 +12,7 @@ from app.admin import settings
 from app.admin.settings_views import PAGE_SETTINGS
 from app.extensions import db
 from tests import factories
-from tests.pages import audit_entries, only_entry, page_text, sign_in
+from tests.pages import audit_entries, error_next_to, only_entry, page_text, sign_in
 from tests.threads import post_at_once
 
 DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
@@ -21,7 +21,8 @@ DEFAULT_CLASSIFICATIONS = "Public\nInternal\nRestricted\nConfidential\nSecret"
 def posted(**values) -> dict:
     """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
-            "policy_review_months": "12", "scope_review_months": "12", "pack_retention_days": "14",
+            "policy_review_months": "12", "scope_review_months": "12", "management_review_interval_months": "12",
+            "management_review_reminder_days": "14", "pack_retention_days": "14",
             "session_lifetime_hours": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
@@ -177,6 +178,33 @@ def test_the_scope_review_interval_is_kept_between_1_and_36_months(client, login
 
     assert response.status_code == (302 if months == "6" else 422)
     assert settings.get(settings.SCOPE_REVIEW_MONTHS) == saved
+
+
+@pytest.mark.parametrize(("field", "value", "saved", "message"), [
+    ("management_review_interval_months", "6", 6, None),
+    ("management_review_interval_months", "0", 12, "at least every 36 months (1 to 36; 12: annual)"),
+    ("management_review_interval_months", "37", 12, "at least every 36 months (1 to 36; 12: annual)"),
+    ("management_review_interval_months", "", 12, "how many months may pass after a management review"),
+    ("management_review_reminder_days", "30", 30, None),
+    ("management_review_reminder_days", "0", 14, "between 1 and 90 days before the review"),
+    ("management_review_reminder_days", "91", 14, "between 1 and 90 days before the review"),
+    ("management_review_reminder_days", "two weeks", 14, "Not a valid integer value"),
+])
+def test_the_management_review_interval_and_reminder_are_settings_within_bounds(client, login_as, field, value,
+                                                                                saved, message):
+    login_as("admin")
+    shown = page_text(client.get("/admin/settings"))
+    assert re.search(r'name="management_review_interval_months"[^>]* value="12"', shown)
+    assert re.search(r'name="management_review_reminder_days"[^>]* value="14"', shown)
+    response = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                          **{field: value}))
+
+    assert response.status_code == (302 if message is None else 422)
+    if message:
+        assert message in error_next_to(response, field)
+    key = {"management_review_interval_months": settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS,
+           "management_review_reminder_days": settings.MANAGEMENT_REVIEW_REMINDER_DAYS}[field]
+    assert settings.get(key) == saved
 
 
 @pytest.mark.parametrize(("days", "saved"), [("30", 30), ("0", 14), ("366", 14), ("a week", 14)])

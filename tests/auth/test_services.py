@@ -9,7 +9,7 @@ from argon2 import PasswordHasher, profiles
 
 from app.admin import settings
 from app.auth import services, throttle
-from app.auth.models import SignInThrottle, User
+from app.auth.models import Role, SignInThrottle, User
 from app.auth.passwords import hash_password, verify_password
 from app.extensions import db
 from tests import factories
@@ -454,3 +454,17 @@ def test_admin_reset_of_mfa_signs_the_user_out(app, audit_entries):
     assert not user.mfa_enabled
     assert services.user_of_pending_sign_in(pending) is None
     assert len(audit_entries("mfa_reset")) == 1
+
+
+def test_active_users_with_a_role_are_its_active_accounts_oldest_first(app):
+    """The one query behind every "tell the security officers" reminder (and the HR officers')."""
+    first, second = factories.make_user("security_officer"), factories.make_user("security_officer")
+    left = factories.make_user("security_officer")
+    left.active = False
+    factories.make_user("admin")
+    hr = factories.make_user("hr_officer")
+    db.session.commit()
+
+    assert services.active_users_with_role(Role.SECURITY_OFFICER) == [first, second]
+    assert services.active_users_with_role(Role.HR_OFFICER) == [hr]
+    assert services.active_users_with_role(Role.AUDITOR) == []

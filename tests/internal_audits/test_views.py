@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -11,6 +13,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.controls import queries as control_queries
+from app.controls.models import Evidence
+from app.controls.services import ControlInput, create_internal_control
 from app.extensions import db
 from app.internal_audits.models import ChecklistLine, InternalAudit
 from app.nonconformities.models import Nonconformity
@@ -108,6 +113,73 @@ def test_a_stale_line_is_not_saved(client, login_as, started, lead):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/lines/{line.id}")
     db.session.refresh(line)
     assert line.result is None
+
+
+def _evidence(title: str, controls=(), *, on: date = date(2026, 10, 1)):
+    evidence = Evidence(title=title, kind="link", url="https://intranet.example/evidence", evidence_date=on,
+                        controls=list(controls))
+    db.session.add(evidence)
+    return evidence
+
+
+def _offered(response) -> list[str]:
+    """The evidence boxes' labels on a line's page."""
+    return [html.unescape(label) for label in
+            re.findall(r'<label class="form-check-label" for="evidence_ids-\d+">([^<]*)</label>',
+                       response.get_data(as_text=True))]
+
+
+@pytest.mark.parametrize("few", [1000, 10])  # both of controls.queries.evidence_of_controls()'s plans
+def test_a_line_offers_its_controls_evidence_and_finds_the_rest(client, login_as, started, lead, officer, monkeypatch,
+                                                                few):
+    """A store of many items is not listed whole: the line offers its control's evidence (and that of an
+    internal control implementing it), what is linked already, and what a search finds; a found item can
+    be linked; an item that does not exist is refused with a message."""
+    access, other = make_applicable("5.15", "8.13")
+    internal = create_internal_control(ControlInput(reference="IC-020", title="Quarterly access review",
+                                                    control_type="Detective", annex_a_ids=[access.id]), actor=officer)
+    for number in range(300):
+        _evidence(f"Backup log {number:03d}", [other], on=date(2026, 9, 1))
+    own = _evidence("Access control policy v4", [access])
+    _evidence("Access review Q3 minutes", [internal], on=date(2026, 10, 2))
+    audited = started(lead, controls=(access, other, internal))
+    line, backups_line, internal_line = (next(line for line in audited.lines if line.control_id == control.id)
+                                         for control in (access, other, internal))
+    linked = db.session.get(Evidence, db.session.scalar(sa.select(Evidence.id).where(
+        Evidence.title == "Backup log 007")))
+    line.evidence = [linked]
+    db.session.commit()
+    url = f"/internal-audits/{audited.id}/lines/{line.id}"
+    login_as(lead)
+    monkeypatch.setattr(control_queries, "FEW_EVIDENCE_ITEMS", few)
+
+    offered = _offered(client.get(url))
+    assert offered == ["Backup log 007 (2026-09-01; A.8.13)", "Access review Q3 minutes (2026-10-02; IC-020)",
+                       "Access control policy v4 (2026-10-01; A.5.15)"]
+
+    # An internal control's line offers the evidence of the Annex A control it implements too.
+    assert _offered(client.get(f"/internal-audits/{audited.id}/lines/{internal_line.id}")) == [
+        "Access review Q3 minutes (2026-10-02; IC-020)", "Access control policy v4 (2026-10-01; A.5.15)"]
+    # A popular control: its newest items, and the search for the others.
+    page = client.get(f"/internal-audits/{audited.id}/lines/{backups_line.id}")
+    assert len(_offered(page)) == 50 and "The 50 newest of 300 evidence items of this control" in text_of(page)
+
+    page = client.get(url + "?find=backup+log+29")
+    assert "10 other items match “backup log 29”" in text_of(page)
+    assert "Backup log 299 (2026-09-01; A.8.13)" in _offered(page) and len(_offered(page)) == 3 + 10
+    found = db.session.scalar(sa.select(Evidence.id).where(Evidence.title == "Backup log 299"))
+    response = client.post(url, data={"version": str(line.version), "result": "conforming",
+                                      "evidence_ids": [str(own.id), str(found)]})
+    assert response.status_code == 302
+    db.session.refresh(line)
+    assert sorted(e.title for e in line.evidence) == ["Access control policy v4", "Backup log 299"]
+
+    response = client.post(url, data={"version": str(line.version), "result": "conforming",
+                                      "evidence_ids": [str(own.id), "99999"]})
+    assert response.status_code == 422
+    assert "Evidence item #99999 does not exist" in error_next_to(response, "evidence_ids")
+    db.session.refresh(line)
+    assert sorted(e.title for e in line.evidence) == ["Access control policy v4", "Backup log 299"]
 
 
 def test_raising_from_the_page_twice_raises_one_nonconformity(client, login_as, started, lead):

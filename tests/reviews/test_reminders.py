@@ -7,7 +7,6 @@ from datetime import date
 
 from app.admin import settings
 from app.extensions import db
-from app.reviews import services
 from app.scheduler import reminders
 from app.scheduler.kinds import Kind
 from tests import factories
@@ -22,7 +21,7 @@ def test_a_review_planned_within_the_setting_is_told_to_its_chair_and_the_office
 
     assert [(r.message.item_key, set(r.user_ids)) for r in found] == [(f"management-review:{review.id}:due",
                                                                       {chair.id, officer.id})]
-    settings.save({services.REMINDER_DAYS: 30}, None, services.SETTING_DEFAULTS)
+    settings.save({settings.MANAGEMENT_REVIEW_REMINDER_DAYS: 30}, None)
     assert reminders.collect(date(2026, 2, 20), kinds=[Kind.MANAGEMENT_REVIEW])
 
 
