@@ -560,6 +560,15 @@ def check_bulk_matches_services(evidence_ids: list[int]) -> None:
 # --- control tests -----------------------------------------------------------------------------------
 
 
+def _nonconformity_follow_up(control: Control, tester, ago: int, today: date) -> dict:
+    """What the test form asks for a result that raises a nonconformity: its owner (the control's, when
+    that person may own one, else the tester) and when its corrective actions are due."""
+    owner = db.session.get(User, control.owner_id) if control.owner_id else None
+    fit = owner is not None and owner.active and owner.role in (Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER)
+    return {"nonconformity_owner_id": owner.id if fit else tester.id,
+            "nonconformity_due_on": today - timedelta(days=ago) + timedelta(days=60)}
+
+
 def record_tests(catalogue: Catalogue, today: date) -> list[float]:
     """Tests of about TESTED_SHARE of the internal controls in use and of some Annex A controls,
     oldest first, through record_test(); returns the milliseconds of each."""
@@ -582,8 +591,8 @@ def record_tests(catalogue: Catalogue, today: date) -> list[float]:
             data = services.ControlTestInput(
                 what_is_checked=f"{control.title} operates as designed.", method=rng.choice(TEST_METHODS),
                 tested_on=today - timedelta(days=ago), result=result, sample=f"{rng.randint(5, 40)} items",
-                findings="" if effective else rng.choice(FINDINGS),
-                follow_up="" if effective else rng.choice(FOLLOW_UPS), tester_id=tester.id)
+                findings="" if effective else f"{rng.choice(FINDINGS)} {rng.choice(FOLLOW_UPS)}",
+                tester_id=tester.id, **({} if effective else _nonconformity_follow_up(control, tester, ago, today)))
             start = time.perf_counter()
             services.record_test(control, data, actor=db.session.get(User, tester.id), today=today)
             db.session.commit()

@@ -81,11 +81,11 @@ def _store(data: bytes) -> str:
 
 def build_pack(workdir: Path, out: Path) -> dict:
     """(In the child process) the whole-ISMS pack, as the background builder writes it."""
+    app = _app(workdir)  # first: create_app() imports every model before the modules below alias them
     from app.audit import checkpoints
     from app.audit.models import CheckpointReason
     from app.reports import pack_archive, packs
 
-    app = _app(workdir)
     with app.app_context(), app.test_request_context():
         started = time.perf_counter()
         checkpoint = checkpoints.publish(CheckpointReason.PACK)
