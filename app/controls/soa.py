@@ -384,6 +384,18 @@ def coverage(today: date) -> Coverage:
     )
 
 
+def evidence_gaps(today: date) -> tuple[int, int]:
+    """How many applicable Annex A controls have no evidence, and how many only expired evidence, as
+    coverage() counts them, without loading the controls (the ISMS evidence page needs the counts)."""
+    applicable = list(db.session.scalars(sa.select(SoaEntry.control_id).join(Control).where(
+        Control.source == ControlSource.ANNEX_A, SoaEntry.applicable.is_(True))))
+    with_evidence, with_valid_evidence = _evidence_held(applicable, today)
+    without = sum(1 for control_id in applicable if control_id not in with_evidence)
+    only_expired = sum(1 for control_id in applicable
+                       if control_id in with_evidence and control_id not in with_valid_evidence)
+    return without, only_expired
+
+
 def _evidence_held(annex_ids: list[int], today: date) -> tuple[set[int], set[int]]:
     """The Annex A controls (of `annex_ids`) with any evidence, and those with evidence still valid
     on `today`, counting the evidence on the internal controls in use implementing them."""

@@ -13,6 +13,7 @@ from app.audit.services import changes_for, summary_for
 from app.auth import permissions as perms
 from app.auth.permissions import user_can
 from app.common.timeutil import format_local
+from app.common.wording import counted
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def register(app: Flask) -> None:
     app.context_processor(_template_globals)
     app.add_template_filter(format_local, "localtime")
     app.add_template_global(link_to)
+    app.add_template_global(counted)
 
 
 _PLACEHOLDER = 2_147_483_647  # an id no row has yet (the largest the <int:> converter accepts)

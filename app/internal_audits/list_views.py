@@ -29,14 +29,16 @@ def _filter_choices() -> dict[str, dict[str, str]]:
 @permission_required(INTERNAL_AUDIT_VIEW)
 def index():
     filters = queries.AuditFilters.from_args(request.args)
-    statement = queries.filtered_audits(filters)
     fmt = requested_export()
     if fmt:
-        rows = all_matching(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
+        rows = all_matching(queries.filtered_audits(filters, with_lines=True), sort_columns=queries.SORT_COLUMNS,
+                            default_sort=queries.DEFAULT_SORT,
                             default_direction="desc", tiebreaker=InternalAudit.id)
         return audited_export(rows, AUDIT_COLUMNS, fmt, "khusela-internal-audits", entity_type="internal_audit",
                               what="internal audits")
-    listing = Listing.from_request(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
+    listing = Listing.from_request(queries.filtered_audits(filters), sort_columns=queries.SORT_COLUMNS,
+                                   default_sort=queries.DEFAULT_SORT,
                                    default_direction="desc", tiebreaker=InternalAudit.id)
     return render_template("internal_audits/list.html", listing=listing, filters=filters, choices=_filter_choices(),
-                           programme=services.current_programme())
+                           programme=services.current_programme(),
+                           summaries=queries.list_summaries([audit.id for audit in listing.items]))

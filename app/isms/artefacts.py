@@ -61,9 +61,9 @@ from app.objectives import queries as objective_queries
 from app.objectives.models import Measurement, Metric, Objective
 from app.policies import services as policy_services
 from app.policies.cases import services as case_services
-from app.policies.cases.models import CaseStatus
+from app.policies.cases.models import CaseStatus, PolicyCase
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyVersion
-from app.reports.documents import untreated_risks
+from app.reports.documents import untreated_count
 from app.reviews import services as review_services
 from app.reviews.models import OPEN_ACTION_STATUSES as REVIEW_OPEN_ACTIONS
 from app.reviews.models import ManagementReview, ReviewAction, ReviewStatus
@@ -228,7 +228,7 @@ def treatment_state(user: User, today: date) -> State:
     unapproved = _count(sa.select(Risk.id).where(
         *in_scope, Risk.status != RiskStatus.CLOSED.value, Risk.actions.any(),
         ~sa.exists().where(PlanApproval.risk_id == Risk.id)))
-    untreated = len(untreated_risks(None, user))
+    untreated = untreated_count(None, user)
     overdue = _risks(user, today, overdue_actions=True)
     last = db.session.scalar(sa.select(sa.func.max(TreatmentAction.updated_at)).join(Risk).where(*in_scope))
     return State(f"{counted(with_actions, 'risk')} with treatment actions", last,
@@ -276,7 +276,7 @@ def soa_state(user: User, today: date) -> State:
 
 
 def operation_state(user: User, today: date) -> State:
-    coverage = soa_rules.coverage(today)
+    without, expired = soa_rules.evidence_gaps(today)
     items = db.session.scalar(sa.select(sa.func.count(Evidence.id))) or 0
     newest_test = sa.select(ControlTest.control_id, ControlTest.result, sa.func.row_number().over(
         partition_by=ControlTest.control_id, order_by=(ControlTest.tested_on.desc(), ControlTest.id.desc()))
@@ -285,7 +285,6 @@ def operation_state(user: User, today: date) -> State:
         newest_test.c.position == 1, newest_test.c.result != TestResult.EFFECTIVE.value)).scalar_one()
     last = max(filter(None, (db.session.scalar(sa.select(sa.func.max(Evidence.updated_at))),
                              db.session.scalar(sa.select(sa.func.max(ControlTest.created_at))))), default=None)
-    without, expired = len(coverage.without_evidence), len(coverage.only_expired_evidence)
     return State(f"{counted(items, 'evidence item')} and the control tests", last,
                  _gaps((without, f"{counted(without, 'applicable control')} without evidence",
                         Link("Coverage", "soa.coverage")),
@@ -333,7 +332,8 @@ def policy_state(user: User, today: date) -> State:
 
 def acknowledgement_state(user: User, today: date) -> State:
     in_force = [(policy, version) for policy in _policies() if (version := policy.current) is not None]
-    coverages = [(policy, policy_services.coverage(version)) for policy, version in in_force]
+    by_version = policy_services.coverages([version for _, version in in_force])
+    coverages = [(policy, by_version[version.id]) for policy, version in in_force]
     done, people = sum(c.acknowledged for _, c in coverages), max((c.employed for _, c in coverages), default=0)
     gaps = tuple(Gap(f"{policy.code}: {c.percent}% ({c.acknowledged} of {c.employed} employees)",
                      Link("Register", "policies.acknowledgements", {"policy_id": policy.id}))
@@ -350,7 +350,8 @@ def acknowledgement_links(user: User) -> tuple[Link, ...]:
 
 def discipline_state(user: User, today: date) -> State:
     """Counts only, of the cases the reader may see: no name, no case reference."""
-    visible = case_services.visible_cases(user).subquery()
+    # Only the two columns read: a subquery of whole case rows makes SQLAlchemy copy every column and key.
+    visible = case_services.visible_cases(user).with_only_columns(PolicyCase.status, PolicyCase.updated_at).subquery()
     total, still_open, last = db.session.execute(sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((visible.c.status != CaseStatus.CLOSED.value, 1),
                                                               else_=0)), 0),

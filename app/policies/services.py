@@ -592,6 +592,18 @@ def coverage(version: PolicyVersion, department_id: int | None = None) -> Covera
     return Coverage(acknowledged=done, employed=total)
 
 
+def coverages(versions: list[PolicyVersion]) -> dict[int, Coverage]:
+    """coverage() of several versions at once, organisation-wide: two queries whatever their number."""
+    employee_ids = employed().with_only_columns(Employee.id)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(employee_ids.subquery())).scalar_one()
+    done = dict(db.session.execute(
+        sa.select(PolicyAcknowledgement.version_id, sa.func.count(PolicyAcknowledgement.id))
+        .where(PolicyAcknowledgement.version_id.in_([version.id for version in versions]),
+               PolicyAcknowledgement.employee_id.in_(employee_ids))
+        .group_by(PolicyAcknowledgement.version_id)).all())
+    return {version.id: Coverage(acknowledged=done.get(version.id, 0), employed=total) for version in versions}
+
+
 def acknowledgements_of(employee: Employee) -> list[tuple[Policy, PolicyVersion, PolicyAcknowledgement | None]]:
     """Each policy in force, its version in force and the employee's acknowledgement of it (or None)."""
     in_force = [(policy, version) for policy in all_policies() if (version := policy.current) is not None]

@@ -389,17 +389,24 @@ def finished_actions(department: Department | None, viewer: User | None = None) 
     return actions
 
 
-def untreated_risks(department: Department | None, viewer: User | None = None) -> list[Risk]:
+def _untreated(statement: sa.Select, department: Department | None, viewer: User | None) -> sa.Select:
     """The plan's gaps: risks out of tolerance (residual above their tolerance level), not accepted,
     with no open treatment action: nothing in the plan brings them back within tolerance."""
     open_action = sa.exists().where(TreatmentAction.risk_id == Risk.id,
                                     TreatmentAction.status.in_(OPEN_ACTION_STATUSES))
-    statement = (sa.select(Risk).where(Risk.residual_score.is_not(None), Risk.residual_score > Risk.tolerance,
-                                       Risk.status != RiskStatus.ACCEPTED.value, ~open_action)
-                 .options(selectinload(Risk.owner), selectinload(Risk.department), selectinload(Risk.actions),
-                          selectinload(Risk.matrix))
+    return _in_plan_scope(statement.where(Risk.residual_score.is_not(None), Risk.residual_score > Risk.tolerance,
+                                          Risk.status != RiskStatus.ACCEPTED.value, ~open_action), department, viewer)
+
+
+def untreated_risks(department: Department | None, viewer: User | None = None) -> list[Risk]:
+    statement = (sa.select(Risk).options(selectinload(Risk.owner), selectinload(Risk.department),
+                                         selectinload(Risk.actions), selectinload(Risk.matrix))
                  .order_by(Risk.residual_score.desc(), Risk.reference))
-    return list(db.session.scalars(_in_plan_scope(statement, department, viewer)))
+    return list(db.session.scalars(_untreated(statement, department, viewer)))
+
+
+def untreated_count(department: Department | None, viewer: User | None = None) -> int:
+    return db.session.execute(_untreated(sa.select(sa.func.count(Risk.id)), department, viewer)).scalar_one()
 
 
 @dataclass(frozen=True)

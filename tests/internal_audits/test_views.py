@@ -17,6 +17,7 @@ from app.controls import queries as control_queries
 from app.controls.models import Evidence
 from app.controls.services import ControlInput, create_internal_control
 from app.extensions import db
+from app.internal_audits import queries
 from app.internal_audits.models import ChecklistLine, InternalAudit
 from app.nonconformities.models import Nonconformity
 from tests import factories
@@ -278,3 +279,16 @@ def test_the_list_filters_and_exports(client, login_as, plan, lead, member):
     page = text_of(client.get(f"/internal-audits?lead={member.id}"))
     assert "Audit programme" in page and "Context" not in page
     assert audit_entries("export", "internal_audit")
+
+
+def test_the_list_names_an_audits_first_subjects_and_counts_its_nonconformities(client, login_as, started, lead):
+    clauses = ("4.1", "4.2", "4.3", "5.1", "5.2", "5.3", "6.2", "7.2", "9.2", "9.3")
+    audited = started(lead, clauses=clauses)
+    fill(audited, lead, {"9.2": ("minor_nc", "No programme."), "9.3": ("major_nc", "No review held.")})
+    login_as("auditor")
+
+    row = text_of(client.get("/internal-audits"))
+    assert "4.1, 4.2, 4.3, 5.1, 5.2, 5.3, 6.2, 7.2 and 2 more" in row
+    assert "2 nonconformities" in row
+    summary = queries.list_summaries([audited.id])[audited.id]
+    assert (summary.total, summary.nonconformities) == (10, 2)

@@ -125,3 +125,19 @@ def test_no_management_review_held_is_missing(app):
     officer = factories.make_user("security_officer")
     state = _state("management-review", officer, date(2026, 12, 6))
     assert state.standing is Standing.MISSING and state.summary == "No management review held yet"
+
+
+def test_the_pages_quick_counts_agree_with_the_registers_own(app, demo_data):
+    from app.common.timeutil import local_today
+    from app.controls import soa
+    from app.policies import services as policy_services
+
+    today = local_today()
+    full = soa.coverage(today)
+    assert soa.evidence_gaps(today) == (len(full.without_evidence), len(full.only_expired_evidence))
+    versions = [policy.current for policy in policy_services.all_policies() if policy.current]
+    assert policy_services.coverages(versions) == {version.id: policy_services.coverage(version)
+                                                    for version in versions}
+    from app.reports.documents import untreated_count, untreated_risks
+
+    assert untreated_count(None) == len(untreated_risks(None)) > 0
