@@ -233,7 +233,8 @@ def test_each_view_of_personal_details_is_audited(client, login_as, policy, empl
     client.get(f"/cases/{case.id}")
     client.get("/cases")
 
-    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "view")))
+    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "view")
+                                      .order_by(AuditEntry.id)))
     assert [e.actor_id for e in entries] == [user.id, user.id]
     assert entries[1].summary == f"Listed cases with personal details: {case.reference}"
 
