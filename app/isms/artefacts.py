@@ -154,10 +154,10 @@ def context_state(user: User, today: date) -> State:
     parties = counted(counts.parties, "interested party", "interested parties")
     return State(f"{counted(counts.issues, 'issue')}, {parties} with {counted(counts.requirements, 'requirement')}",
                  last,
-                 _gaps((counts.issues_overdue, f"{counted(counts.issues_overdue, 'issue')} past their review date",
+                 _gaps((counts.issues_overdue, f"{counted(counts.issues_overdue, 'issue')} overdue for review",
                         Link("Show them", "context.issues", {"overdue": 1})),
-                       (counts.parties_overdue, f"{counted(counts.parties_overdue, 'party', 'parties')} past their "
-                                                "review date", Link("Show them", "context.parties",
+                       (counts.parties_overdue, f"{counted(counts.parties_overdue, 'party', 'parties')} overdue "
+                                                "for review", Link("Show them", "context.parties",
                                                                     {"overdue": 1})),
                        (counts.requirements_open, f"{counted(counts.requirements_open, 'requirement')} not yet "
                                                   "addressed by the ISMS", Link("Parties", "context.parties"))),
@@ -214,7 +214,7 @@ def assessment_state(user: User, today: date) -> State:
     overdue = _risks(user, today, overdue_review=True)
     drafts = _risks(user, today, status=RiskStatus.DRAFT.value)
     return State(f"{counted(total, 'risk')} not closed in the register", _last_risk_change(user),
-                 _gaps((overdue, f"{counted(overdue, 'risk')} past their review date",
+                 _gaps((overdue, f"{counted(overdue, 'risk')} overdue for review",
                         Link("Show them", "risks.index", {"overdue_review": 1})),
                        (drafts, f"{counted(drafts, 'risk')} still in draft",
                         Link("Show them", "risks.index", {"status": RiskStatus.DRAFT.value}))),
@@ -367,7 +367,7 @@ def objectives_state(user: User, today: date) -> State:
     overdue = _count(sa.select(Objective.id).where(*objective_queries.overdue_conditions(today)))
     last = db.session.scalar(sa.select(sa.func.max(Objective.updated_at)))
     return State(f"{counted(total, 'objective')}, each with its owner, due date, evaluation and status history",
-                 last, _gaps((overdue, f"{counted(overdue, 'objective')} past their due date and not achieved",
+                 last, _gaps((overdue, f"{counted(overdue, 'objective')} overdue and not achieved",
                               Link("Show them", "objectives.index", {"overdue": 1}))),
                  missing=total == 0)
 
@@ -401,7 +401,7 @@ def internal_audit_state(user: User, today: date) -> State:
                  last,
                  _gaps((gaps, f"{counted(gaps, 'clause or control', 'clauses and controls')} not yet planned in "
                               "the cycle", Link("Programme", "internal_audits.programme")),
-                       (late, f"{counted(late, 'audit')} past their planned end without an issued report",
+                       (late, f"{counted(late, 'audit')} past the planned end without an issued report",
                         Link("Audits", "internal_audits.index"))),
                  missing=issued == 0)
 
@@ -417,8 +417,8 @@ def nonconformity_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'nonconformity', 'nonconformities')} on record, {still_open} open", last,
                  _gaps((overdue, f"{counted(overdue, 'nonconformity', 'nonconformities')} overdue",
                         Link("Show them", "nonconformities.index", {"overdue": 1})),
-                       (waiting, f"{counted(waiting, 'nonconformity', 'nonconformities')} awaiting an effectiveness "
-                                 "review of their corrective actions",
+                       (waiting, f"{counted(waiting, 'nonconformity', 'nonconformities')} awaiting the "
+                                 "effectiveness review",
                         Link("Show them", "nonconformities.index", {"status": NonconformityStatus.VERIFYING.value}))))
 
 
@@ -439,7 +439,7 @@ def review_state(user: User, today: date) -> State:
                         if overdue_since else "", Link("Reviews", "reviews.index")),
                        (unapproved, f"{counted(unapproved, 'review')} held but not yet approved",
                         Link("Reviews", "reviews.index")),
-                       (actions_late, f"{counted(actions_late, 'review action')} past their due date",
+                       (actions_late, f"{counted(actions_late, 'review action')} overdue",
                         Link("Actions", "reviews.actions"))))
 
 

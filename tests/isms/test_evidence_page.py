@@ -100,7 +100,7 @@ def test_an_empty_register_is_missing_and_a_late_review_is_a_gap(app):
     db.session.flush()
     state = _state("risk-assessment", officer, today)
     assert state.standing is Standing.GAPS
-    assert [gap.text for gap in state.gaps] == ["1 risk past their review date"]
+    assert [gap.text for gap in state.gaps] == ["1 risk overdue for review"]
 
 
 def test_a_soa_never_issued_is_missing(app):
