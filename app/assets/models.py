@@ -202,6 +202,8 @@ class Asset(Model, Timestamped, Versioned):
         Index("ix_asset_status_search_text", "status", "search_text"),
         # The unsupported page counts by department and site from this index alone (a third of the time).
         Index("ix_asset_support_ends_on", "support_ends_on", "status", "department_id", "site_id"),
+        # The ISMS evidence page shows when the inventory last changed: MAX() of 100,000 rows took 13 ms without it.
+        Index("ix_asset_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from app.admin import settings
 from app.assets import queries as asset_queries
@@ -188,10 +189,34 @@ def roles_state(user: User, today: date) -> State:
 # --- risks (6.1.2, 6.1.3, 8.2, 8.3) ----------------------------------------------------------------
 
 
-def _risks(user: User, today: date, **filters) -> int:
-    chosen = risk_queries.RiskFilters(scope=risk_queries.register_scope(user), **filters)
-    return _count(risk_queries.filtered_risks(chosen, today=today, current_matrix_id=current_matrix().id)
-                  .with_only_columns(Risk.id))
+# The risk register's counts the page shows, each the same rows as the /risks list behind its link
+# (RiskFilters), all read in one pass over the register: on a register of 10,000 risks six separate
+# COUNTs took a fifth of the page.
+RISK_COUNTS: dict[str, dict] = {
+    "not_closed": {}, "older_matrix": {"older_matrix": True}, "overdue_review": {"overdue_review": True},
+    "draft": {"status": RiskStatus.DRAFT.value}, "overdue_actions": {"overdue_actions": True},
+    "acceptance_expiring": {"acceptance_expiring": True},
+}
+
+
+def _risks(user: User, today: date, name: str) -> int:
+    """One of RISK_COUNTS; the first asked computes them all, kept for the rest of the request."""
+    key = ("isms_risk_counts", user.id, today)
+    counts = g.get("isms_memo", {}).get(key) if has_request_context() else None
+    if counts is None:
+        counts = _risk_counts(user, today)
+        if has_request_context():
+            g.setdefault("isms_memo", {})[key] = counts
+    return counts[name]
+
+
+def _risk_counts(user: User, today: date) -> dict[str, int]:
+    scope, matrix_id = risk_queries.register_scope(user), current_matrix().id
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*risk_queries.RiskFilters(scope=scope, **filters)
+                                                          .conditions(today=today, current_matrix_id=matrix_id)), 1),
+                                                    else_=0)), 0).label(name)
+               for name, filters in RISK_COUNTS.items()]
+    return dict(db.session.execute(sa.select(*columns).select_from(Risk)).one()._mapping)
 
 
 def _last_risk_change(user: User) -> datetime | None:
@@ -202,7 +227,7 @@ def _last_risk_change(user: User) -> datetime | None:
 
 def methodology_state(user: User, today: date) -> State:
     matrix = current_matrix()
-    older = _risks(user, today, older_matrix=True)
+    older = _risks(user, today, "older_matrix")
     return State(f"Risk matrix version {matrix.version_number} ({matrix.size}×{matrix.size}), with its "
                  "acceptance criteria and authorities", matrix.created_at,
                  _gaps((older, f"{counted(older, 'risk')} still scored on an earlier matrix version",
@@ -210,9 +235,9 @@ def methodology_state(user: User, today: date) -> State:
 
 
 def assessment_state(user: User, today: date) -> State:
-    total = _risks(user, today)
-    overdue = _risks(user, today, overdue_review=True)
-    drafts = _risks(user, today, status=RiskStatus.DRAFT.value)
+    total = _risks(user, today, "not_closed")
+    overdue = _risks(user, today, "overdue_review")
+    drafts = _risks(user, today, "draft")
     return State(f"{counted(total, 'risk')} not closed in the register", _last_risk_change(user),
                  _gaps((overdue, f"{counted(overdue, 'risk')} overdue for review",
                         Link("Show them", "risks.index", {"overdue_review": 1})),
@@ -229,8 +254,9 @@ def treatment_state(user: User, today: date) -> State:
         *in_scope, Risk.status != RiskStatus.CLOSED.value, Risk.actions.any(),
         ~sa.exists().where(PlanApproval.risk_id == Risk.id)))
     untreated = untreated_count(None, user)
-    overdue = _risks(user, today, overdue_actions=True)
-    last = db.session.scalar(sa.select(sa.func.max(TreatmentAction.updated_at)).join(Risk).where(*in_scope))
+    overdue = _risks(user, today, "overdue_actions")
+    last_change = sa.select(sa.func.max(TreatmentAction.updated_at))
+    last = db.session.scalar(last_change if scope is None else last_change.join(Risk).where(scope))
     return State(f"{counted(with_actions, 'risk')} with treatment actions", last,
                  _gaps((untreated, f"{counted(untreated, 'risk')} out of tolerance with no open action and no "
                                    "acceptance", Link("Show out-of-tolerance risks", "risks.index",
@@ -247,7 +273,7 @@ def acceptance_state(user: User, today: date) -> State:
     in_force = _count(sa.select(RiskAcceptance.id).join(Risk).where(*in_scope, RiskAcceptance.ended_at.is_(None)))
     last = db.session.scalar(sa.select(sa.func.max(RiskAcceptance.created_at)).join(Risk).where(*in_scope))
     waiting = len(risk_queries.open_acceptance_requests(user))
-    ending = _risks(user, today, acceptance_expiring=True)
+    ending = _risks(user, today, "acceptance_expiring")
     return State(f"{counted(in_force, 'acceptance')} in force, each with its authority", last,
                  _gaps((ending, f"{counted(ending, 'acceptance')} ending within "
                                 f"{risk_queries.ACCEPTANCE_EXPIRY_DAYS} days",

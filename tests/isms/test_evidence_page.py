@@ -141,3 +141,22 @@ def test_the_pages_quick_counts_agree_with_the_registers_own(app, demo_data):
     from app.reports.documents import untreated_count, untreated_risks
 
     assert untreated_count(None) == len(untreated_risks(None)) > 0
+
+
+def test_the_risk_counts_read_in_one_pass_are_those_of_the_lists_they_link_to(app, demo_data):
+    import sqlalchemy as sa
+
+    from app.common.timeutil import local_today
+    from app.risks import queries as risk_queries
+    from app.risks.matrices import current_matrix
+
+    today, matrix_id = local_today(), current_matrix().id
+    for role in ("security_officer", "manager"):
+        user = factories.make_user(role, department=factories.make_department("DOH") if role == "manager" else None)
+        counts = artefacts._risk_counts(user, today)
+        for name, filters in artefacts.RISK_COUNTS.items():
+            chosen = risk_queries.RiskFilters(scope=risk_queries.register_scope(user), **filters)
+            listed = risk_queries.filtered_risks(chosen, today=today, current_matrix_id=matrix_id)
+            expected = db.session.scalar(sa.select(sa.func.count()).select_from(listed.subquery()))
+            assert counts[name] == expected, (role, name)
+        assert counts["not_closed"] > 0
