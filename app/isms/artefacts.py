@@ -64,7 +64,7 @@ from app.policies import services as policy_services
 from app.policies.cases import services as case_services
 from app.policies.cases.models import CaseStatus, PolicyCase
 from app.policies.models import Policy, PolicyAcknowledgement, PolicyVersion
-from app.reports.documents import untreated_count
+from app.reports.documents import untreated_conditions
 from app.reviews import services as review_services
 from app.reviews.models import OPEN_ACTION_STATUSES as REVIEW_OPEN_ACTIONS
 from app.reviews.models import ManagementReview, ReviewAction, ReviewStatus
@@ -212,10 +212,21 @@ def _risks(user: User, today: date, name: str) -> int:
 
 def _risk_counts(user: User, today: date) -> dict[str, int]:
     scope, matrix_id = risk_queries.register_scope(user), current_matrix().id
-    columns = [sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*risk_queries.RiskFilters(scope=scope, **filters)
-                                                          .conditions(today=today, current_matrix_id=matrix_id)), 1),
-                                                    else_=0)), 0).label(name)
-               for name, filters in RISK_COUNTS.items()]
+    conditions = {name: risk_queries.RiskFilters(scope=scope, **filters).conditions(today=today,
+                                                                                     current_matrix_id=matrix_id)
+                  for name, filters in RISK_COUNTS.items()}
+    in_scope = [] if scope is None else [scope]
+    not_closed = Risk.status != RiskStatus.CLOSED.value
+    # The treatment plan's figures, in the same pass: risks with actions (any status), plans never
+    # approved by their owner, and the plan's gaps as the treatment-plan report lists them.
+    conditions |= {
+        "with_actions": [*in_scope, Risk.actions.any()],
+        "plan_unapproved": [*in_scope, not_closed, Risk.actions.any(),
+                            ~sa.exists().where(PlanApproval.risk_id == Risk.id)],
+        "untreated": [*in_scope, not_closed, *untreated_conditions()],
+    }
+    columns = [sa.func.coalesce(sa.func.sum(sa.case((sa.and_(*where), 1), else_=0)), 0).label(name)
+               for name, where in conditions.items()]
     return dict(db.session.execute(sa.select(*columns).select_from(Risk)).one()._mapping)
 
 
@@ -248,12 +259,9 @@ def assessment_state(user: User, today: date) -> State:
 
 def treatment_state(user: User, today: date) -> State:
     scope = risk_queries.register_scope(user)
-    in_scope = [] if scope is None else [scope]
-    with_actions = _count(sa.select(Risk.id).where(*in_scope, Risk.actions.any()))
-    unapproved = _count(sa.select(Risk.id).where(
-        *in_scope, Risk.status != RiskStatus.CLOSED.value, Risk.actions.any(),
-        ~sa.exists().where(PlanApproval.risk_id == Risk.id)))
-    untreated = untreated_count(None, user)
+    with_actions = _risks(user, today, "with_actions")
+    unapproved = _risks(user, today, "plan_unapproved")
+    untreated = _risks(user, today, "untreated")
     overdue = _risks(user, today, "overdue_actions")
     last_change = sa.select(sa.func.max(TreatmentAction.updated_at))
     last = db.session.scalar(last_change if scope is None else last_change.join(Risk).where(scope))

@@ -389,13 +389,17 @@ def finished_actions(department: Department | None, viewer: User | None = None) 
     return actions
 
 
-def _untreated(statement: sa.Select, department: Department | None, viewer: User | None) -> sa.Select:
+def untreated_conditions() -> list[sa.ColumnElement[bool]]:
     """The plan's gaps: risks out of tolerance (residual above their tolerance level), not accepted,
     with no open treatment action: nothing in the plan brings them back within tolerance."""
     open_action = sa.exists().where(TreatmentAction.risk_id == Risk.id,
                                     TreatmentAction.status.in_(OPEN_ACTION_STATUSES))
-    return _in_plan_scope(statement.where(Risk.residual_score.is_not(None), Risk.residual_score > Risk.tolerance,
-                                          Risk.status != RiskStatus.ACCEPTED.value, ~open_action), department, viewer)
+    return [Risk.residual_score.is_not(None), Risk.residual_score > Risk.tolerance,
+            Risk.status != RiskStatus.ACCEPTED.value, ~open_action]
+
+
+def _untreated(statement: sa.Select, department: Department | None, viewer: User | None) -> sa.Select:
+    return _in_plan_scope(statement.where(*untreated_conditions()), department, viewer)
 
 
 def untreated_risks(department: Department | None, viewer: User | None = None) -> list[Risk]:

@@ -147,6 +147,7 @@ def test_the_risk_counts_read_in_one_pass_are_those_of_the_lists_they_link_to(ap
     import sqlalchemy as sa
 
     from app.common.timeutil import local_today
+    from app.reports.documents import untreated_count
     from app.risks import queries as risk_queries
     from app.risks.matrices import current_matrix
 
@@ -160,3 +161,4 @@ def test_the_risk_counts_read_in_one_pass_are_those_of_the_lists_they_link_to(ap
             expected = db.session.scalar(sa.select(sa.func.count()).select_from(listed.subquery()))
             assert counts[name] == expected, (role, name)
         assert counts["not_closed"] > 0
+        assert counts["untreated"] == untreated_count(None, user)
