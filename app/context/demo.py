@@ -30,10 +30,10 @@ from app.extensions import db
 # kind, title, description (the deck's words where it has them), effect on the ISMS, owner, review in months
 ISSUES = [
     ("external", "Cyber attack by an external source",
-     "The deck rates “attack by an external source (e.g. cyber attack)” High among the contributing factors of the "
+     "The deck rates “Attack by an external source (e.g., cyber attack)” High among the contributing factors of the "
      "Information Security risk: “Cybersecurity is provincial strategic risk”.",
-     "Threat intelligence, monitoring and incident response must cover every department and the 1,900+ connected "
-     "sites; the SOC enhancement is a treatment action.", "officer", 3),
+     "Threat intelligence, monitoring and incident response must cover every department and the just over 1900 "
+     "connected sites; the SOC enhancement is a treatment action.", "officer", 3),
     ("external", "Energy supply outage",
      "An external factor of business continuity. Electrical back-up generation is installed at almost all sites, "
      "which is not feasible for smaller sites; UPS on all infrastructure.",

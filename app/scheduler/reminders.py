@@ -96,6 +96,12 @@ def _stage(due_on: date, today: date) -> str:
     return "overdue" if due_on < today else "due"
 
 
+def _due_title(what: str, stage: str, due_on: date, after: str = "") -> str:
+    """ "Review of risk R-0007 due on 09 Dec 2026", or "... overdue since ..." once the day has passed."""
+    when = "overdue since" if stage == "overdue" else "due on"
+    return f"{what} {when} {due_on:%d %b %Y}{after}"
+
+
 def _path(endpoint: str, **values) -> str:
     return url_for(endpoint, **values)
 
@@ -125,8 +131,7 @@ def risk_reviews(today: date, until: date) -> list[Reminder]:
     for risk in risk_queries.reviews_due(until):
         due_on = _due(risk.next_review_on, f"Risk {risk.reference}")
         stage = _stage(due_on, today)
-        title = (f"Review of risk {risk.reference} overdue since {due_on:%d %b %Y}" if stage == "overdue"
-                 else f"Review of risk {risk.reference} due on {due_on:%d %b %Y}")
+        title = _due_title(f"Review of risk {risk.reference}", stage, due_on)
         reminders.append(Reminder(Message(
             Kind.RISK_REVIEW, f"risk:{risk.id}:{stage}", due_on, title,
             f"{risk.reference} {risk.title}: review the ratings, treatment and tolerance and record the review.",
@@ -139,8 +144,7 @@ def treatment_actions(today: date, until: date) -> list[Reminder]:
     for action in risk_queries.actions_due(until):
         due_on = _due(action.due_on, f"Treatment action {action.id}")
         stage = _stage(due_on, today)
-        title = (f"Treatment action overdue since {due_on:%d %b %Y}: {action.title}" if stage == "overdue"
-                 else f"Treatment action due on {due_on:%d %b %Y}: {action.title}")
+        title = _due_title("Treatment action", stage, due_on, f": {action.title}")
         reminders.append(Reminder(Message(
             Kind.TREATMENT_ACTION, f"action:{action.id}:{stage}", due_on, title,
             f"For risk {action.risk.reference} {action.risk.title}. Record progress or mark it done.",
@@ -205,8 +209,7 @@ def policy_reviews(today: date, until: date) -> list[Reminder]:
     for version in policy_services.reviews_due(until):
         policy, due_on = version.policy, _due(version.next_review_on, f"Policy version {version.id}")
         stage = _stage(due_on, today)
-        title = (f"Review of policy {policy.code} overdue since {due_on:%d %b %Y}" if stage == "overdue"
-                 else f"Review of policy {policy.code} due on {due_on:%d %b %Y}")
+        title = _due_title(f"Review of policy {policy.code}", stage, due_on)
         reminders.append(Reminder(Message(
             Kind.POLICY_REVIEW, f"policy-version:{version.id}:{stage}", due_on, title,
             f"{policy.code} {policy.title}, version {version.number}: review it and start a new version "
@@ -235,8 +238,7 @@ def trainings_due(today: date, until: date) -> list[Reminder]:
     for training in case_privileges.trainings_due(until):
         case, due_on = training.case, training.due_on
         stage = _stage(due_on, today)
-        title = (f"Training in case {case.reference} overdue since {due_on:%d %b %Y}" if stage == "overdue"
-                 else f"Training in case {case.reference} due on {due_on:%d %b %Y}")
+        title = _due_title(f"Training in case {case.reference}", stage, due_on)
         reminders.append(Reminder(Message(
             Kind.TRAINING_DUE, f"training:{training.id}:{stage}", due_on, title,
             f"Course: {training.course}. Record its completion in the case.",
@@ -314,8 +316,7 @@ def context_reviews(today: date, until: date) -> list[Reminder]:
     for issue in context_queries.issue_reviews_due(until):
         due_on = _due(issue.review_on, f"Issue {issue.id}")
         stage = _stage(due_on, today)
-        title = (f"Review of the issue “{issue.title}” overdue since {due_on:%d %b %Y}" if stage == "overdue"
-                 else f"Review of the issue “{issue.title}” due on {due_on:%d %b %Y}")
+        title = _due_title(f"Review of the issue “{issue.title}”", stage, due_on)
         reminders.append(Reminder(Message(
             Kind.CONTEXT_REVIEW, f"context-issue:{issue.id}:{stage}", due_on, title[:200],
             "Check that the issue and what it means for information security still hold, then set the next "
@@ -324,8 +325,7 @@ def context_reviews(today: date, until: date) -> list[Reminder]:
     for party in context_queries.party_reviews_due(until):
         due_on = _due(party.review_on, f"Interested party {party.id}")
         stage = _stage(due_on, today)
-        title = (f"Review of {party.name} as an interested party overdue since {due_on:%d %b %Y}"
-                 if stage == "overdue" else f"Review of {party.name} as an interested party due on {due_on:%d %b %Y}")
+        title = _due_title(f"Review of {party.name} as an interested party", stage, due_on)
         reminders.append(Reminder(Message(
             Kind.CONTEXT_REVIEW, f"interested-party:{party.id}:{stage}", due_on, title[:200],
             "Check their requirements and whether the ISMS still addresses them, then set the next review date.",
@@ -340,8 +340,7 @@ def scope_review(today: date, until: date) -> list[Reminder]:
     if latest is None or due_on is None or due_on > until:
         return []
     stage = _stage(due_on, today)
-    title = (f"Review of the ISMS scope statement overdue since {due_on:%d %b %Y}" if stage == "overdue"
-             else f"Review of the ISMS scope statement due on {due_on:%d %b %Y}")
+    title = _due_title("Review of the ISMS scope statement", stage, due_on)
     approver = latest.approved_by_id if latest.approved_by and latest.approved_by.active else None
     officers = [] if approver else [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
     return [Reminder(Message(
@@ -371,9 +370,7 @@ def review_actions(today: date, until: date) -> list[Reminder]:
     reminders = []
     for action in review_services.actions_due(until):
         stage = _stage(action.due_on, today)
-        title = (f"Management review action {action.reference} overdue since {action.due_on:%d %b %Y}"
-                 if stage == "overdue" else
-                 f"Management review action {action.reference} due on {action.due_on:%d %b %Y}")
+        title = _due_title(f"Management review action {action.reference}", stage, action.due_on)
         reminders.append(Reminder(Message(
             Kind.REVIEW_ACTION, f"review-action:{action.id}:{stage}", action.due_on, title,
             f"{action.title} (decided at {action.review.title}). Record its progress, or mark it done.",
@@ -399,8 +396,7 @@ def corrective_actions(today: date, until: date) -> list[Reminder]:
     reminders = []
     for action in nonconformity_queries.actions_due(until):
         nonconformity, stage = action.nonconformity, _stage(action.due_on, today)
-        title = (f"Corrective action overdue since {action.due_on:%d %b %Y}: {action.title}" if stage == "overdue"
-                 else f"Corrective action due on {action.due_on:%d %b %Y}: {action.title}")
+        title = _due_title("Corrective action", stage, action.due_on, f": {action.title}")
         reminders.append(Reminder(Message(
             Kind.CORRECTIVE_ACTION, f"corrective-action:{action.id}:{stage}", action.due_on, title,
             f"For nonconformity {nonconformity.reference} {nonconformity.title}. Record its progress, or mark it "
