@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Department, User
@@ -260,6 +260,7 @@ class Evidence(Model, Timestamped, Versioned):
     """A document, record or link showing a control operates, valid until a date."""
 
     __tablename__ = "evidence"
+    __table_args__ = (Index("ix_evidence_updated_at", "updated_at"),)  # when evidence last changed (ISMS page)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -18,6 +18,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -199,15 +200,22 @@ RISK_COUNTS: dict[str, dict] = {
 }
 
 
+T = TypeVar("T")
+
+
+def _memoised(key: tuple, compute: Callable[[], T]) -> T:
+    """compute(), kept for the rest of the request: several artefacts read the same figures."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault("isms_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def _risks(user: User, today: date, name: str) -> int:
-    """One of RISK_COUNTS; the first asked computes them all, kept for the rest of the request."""
-    key = ("isms_risk_counts", user.id, today)
-    counts = g.get("isms_memo", {}).get(key) if has_request_context() else None
-    if counts is None:
-        counts = _risk_counts(user, today)
-        if has_request_context():
-            g.setdefault("isms_memo", {})[key] = counts
-    return counts[name]
+    """One of RISK_COUNTS; the first asked computes them all."""
+    return _memoised(("risk_counts", user.id, today), lambda: _risk_counts(user, today))[name]
 
 
 def _risk_counts(user: User, today: date) -> dict[str, int]:
@@ -332,8 +340,9 @@ def operation_state(user: User, today: date) -> State:
 
 
 def asset_state(user: User, today: date) -> State:
-    total = db.session.scalar(sa.select(sa.func.count(Asset.id))) or 0
-    unowned = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(Asset.owner_id.is_(None))) or 0
+    # Both counts read the owner index once: 100,000 items cost a few milliseconds per pass.
+    total, owned = db.session.execute(sa.select(sa.func.count(), sa.func.count(Asset.owner_id))).one()
+    unowned = total - owned
     unsupported = db.session.scalar(sa.select(sa.func.count(Asset.id))
                                     .where(*asset_queries.unsupported_conditions(today, 0))) or 0
     return State(f"{counted(total, 'configuration item')} in the CMDB",
@@ -345,7 +354,7 @@ def asset_state(user: User, today: date) -> State:
 
 
 def _policies() -> list[Policy]:
-    return policy_services.all_policies()
+    return _memoised(("policies",), policy_services.all_policies)
 
 
 def policy_state(user: User, today: date) -> State:

@@ -109,7 +109,9 @@ class RiskCategory(Model, Timestamped, Versioned):
 class Risk(Model, Timestamped, Versioned):
     __tablename__ = "risk"
     # The open risks in reference order from the index alone: the SoA reads every link that way.
-    __table_args__ = (Index("ix_risk_reference_status", "reference", "status"),)
+    # updated_at: the ISMS evidence page and the dashboard show when the register last changed (MAX()).
+    __table_args__ = (Index("ix_risk_reference_status", "reference", "status"),
+                      Index("ix_risk_updated_at", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -185,6 +187,7 @@ class ContributingFactor(Model):
 
 class TreatmentAction(Model, Timestamped, Versioned):
     __tablename__ = "risk_action"
+    __table_args__ = (Index("ix_risk_action_updated_at", "updated_at"),)  # when the plan last changed
 
     id: Mapped[int] = mapped_column(primary_key=True)
     risk_id: Mapped[int] = mapped_column(ForeignKey("risk.id", ondelete="CASCADE"), index=True)

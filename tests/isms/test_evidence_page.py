@@ -162,3 +162,16 @@ def test_the_risk_counts_read_in_one_pass_are_those_of_the_lists_they_link_to(ap
             assert counts[name] == expected, (role, name)
         assert counts["not_closed"] > 0
         assert counts["untreated"] == untreated_count(None, user)
+
+
+def test_the_inventory_counts_its_items_and_those_without_an_owner(app):
+    from app.assets.models import Asset
+
+    officer = factories.make_user("security_officer")
+    for number, owner in enumerate((officer, None, None)):
+        db.session.add(Asset(tag=f"PC-{number:03d}", name="Clinic desktop", kind="desktop", status="in_use",
+                             owner_id=owner.id if owner else None))
+    db.session.flush()
+    state = _state("assets", officer, date(2026, 12, 6))
+    assert state.summary == "3 configuration items in the CMDB"
+    assert [gap.text for gap in state.gaps] == ["2 items with no owner"]
