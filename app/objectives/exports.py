@@ -4,6 +4,7 @@ use the same (app.reports.pack_archive)."""
 from __future__ import annotations
 
 from app.common.export import Column
+from app.common.timeutil import to_local
 from app.objectives import periods
 from app.objectives.computations import computation_named
 from app.objectives.models import Measurement, Metric
@@ -76,4 +77,7 @@ MEASUREMENT_COLUMNS = [
     Column("How", lambda m: "computed" if m.computed else "by hand", 10),
     Column("Measured by", lambda m: _name(m.measured_by) if not m.computed else "Khusela", 24),
     Column("Note", lambda m: m.note, 50),
+    Column("Corrected on", lambda m: to_local(m.corrected_at).date() if m.corrected_at else None, 12),
+    Column("Corrected by", lambda m: _name(m.corrected_by), 24),
+    Column("Why corrected", lambda m: m.correction_reason, 50),
 ]

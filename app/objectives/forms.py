@@ -85,3 +85,13 @@ class MeasurementForm(FlaskForm):
     value = NumberField("Value", places=None, validators=[InputRequired("Give the value as a number, like 72.5.")])
     note = TextAreaField("Note", filters=[strip],
                          validators=[Length(max=5000, message="Use at most 5,000 characters.")])
+
+
+class CorrectionForm(FlaskForm):
+    version = HiddenField()
+    value = NumberField("Corrected value", places=None,
+                        validators=[InputRequired("Give the value as a number, like 72.5.")])
+    reason = TextAreaField("Why it is corrected", filters=[strip],
+                           validators=[DataRequired("Say why the value is corrected: the audit log and the "
+                                                    "metric's page show it."),
+                                       Length(max=5000, message="Use at most 5,000 characters.")])

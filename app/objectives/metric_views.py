@@ -1,5 +1,5 @@
 """One metric: setting it up, its page (trend chart with its table, measurements), editing it, and
-recording a measurement by hand (the metric's measurer, or a security officer)."""
+recording a measurement by hand and correcting one (the metric's measurer, or a security officer)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from app.common.timeutil import local_today
 from app.extensions import db
 from app.objectives import periods, queries, services
 from app.objectives.computations import COMPUTATIONS, computation_named
-from app.objectives.forms import MANUAL, MeasurementForm, MetricForm
+from app.objectives.forms import MANUAL, CorrectionForm, MeasurementForm, MetricForm
 from app.objectives.models import Metric
 from app.objectives.views import bp
 
@@ -74,6 +74,7 @@ def _render_metric(metric: Metric, form: MeasurementForm, status: int = 200):
         "objectives/metric.html", metric=metric, form=form, measurements=list(reversed(measurements)),
         recent=recent, chart=queries.trend_chart(metric, recent), computation=computation_named(metric.computation),
         may_record=services.may_record(acting_user(), metric) and not metric.computation,
+        may_correct=services.may_record(acting_user(), metric),
         period_label=lambda start: periods.period_label(start, frequency),
         current_period=periods.period_label(periods.period_start(today, frequency), frequency)), status
 
@@ -113,3 +114,25 @@ def record_measurement(metric_id: int):
             flash(f"Recorded {found.title} for {label}: {measurement.value:g}{found.unit}.", "success")
             return redirect(url_for("objectives.metric", metric_id=found.id))
     return _render_metric(found, form, 422)
+
+
+@bp.route("/metrics/<int:metric_id>/measurements/<int:measurement_id>/correct", methods=["GET", "POST"])
+@permission_required(MEASUREMENT_RECORD)
+def correct_measurement(metric_id: int, measurement_id: int):
+    measurement = services.get_measurement_or_403(acting_user(), metric_id, measurement_id, MEASUREMENT_RECORD)
+    found = measurement.metric
+    form = CorrectionForm(value=measurement.value if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(measurement.version)
+    label = periods.period_label(measurement.period_start, found.frequency_enum)
+    if request.method == "POST" and form.validate_on_submit():
+        stale_url = url_for("objectives.correct_measurement", metric_id=found.id, measurement_id=measurement.id)
+        with saving(form, services.ObjectiveRuleError, stale_url=stale_url, default_field="value"):
+            changes = services.correct_measurement(measurement, value=_number(form.value.data),
+                                                   reason=form.reason.data or "", expected_version=form.version.data,
+                                                   actor=acting_user())
+            flash(f"Corrected {found.title} for {label}: {measurement.value:g}{found.unit}." if changes
+                  else "The value is the same: nothing changed.", "success" if changes else "info")
+            return redirect(url_for("objectives.metric", metric_id=found.id))
+    return render_template("objectives/correct.html", form=form, metric=found, measurement=measurement,
+                           label=label), 422 if request.method == "POST" else 200

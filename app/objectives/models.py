@@ -162,9 +162,10 @@ class Metric(Model, Timestamped, Versioned):
         return self.title
 
 
-class Measurement(Model, Timestamped):
+class Measurement(Model, Timestamped, Versioned):
     """A metric's value for one period (a month, a quarter...), named by the period's first day: one
-    per metric and period, so the computing job and a second click record nothing twice."""
+    per metric and period, so the computing job and a second click record nothing twice. A value
+    recorded by hand can be corrected, with a reason; the audit log keeps what it was."""
 
     __tablename__ = "measurement"
     __table_args__ = (UniqueConstraint("metric_id", "period_start", name="uq_measurement_period"),
@@ -180,3 +181,7 @@ class Measurement(Model, Timestamped):
     measured_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     measured_by: Mapped[User | None] = relationship(foreign_keys=[measured_by_id])
     note: Mapped[str] = mapped_column(Text, default="")
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
+    correction_reason: Mapped[str] = mapped_column(Text, default="")

@@ -154,7 +154,8 @@ def recent_measurements(metric_ids: list[int], count: int = CHART_PERIODS) -> di
 def measurements_statement(metric_id: int | None = None, date_from: date | None = None,
                            date_to: date | None = None) -> sa.Select:
     statement = (sa.select(Measurement).join(Metric, Metric.id == Measurement.metric_id)
-                 .options(selectinload(Measurement.metric), selectinload(Measurement.measured_by))
+                 .options(selectinload(Measurement.metric), selectinload(Measurement.measured_by),
+                          selectinload(Measurement.corrected_by))
                  .order_by(sa.func.lower(Metric.title), Measurement.period_start))
     if metric_id is not None:
         statement = statement.where(Measurement.metric_id == metric_id)

@@ -27,7 +27,7 @@ from app.auth.permissions import (
     user_can,
 )
 from app.common.models import RuleError
-from app.common.timeutil import local_today
+from app.common.timeutil import local_today, utcnow
 from app.extensions import db
 from app.objectives import periods
 from app.objectives.computations import COMPUTATIONS, computation_named
@@ -93,6 +93,15 @@ def get_metric_or_403(user: User, metric_id: int, need: str) -> Metric:
     if need == MEASUREMENT_RECORD and not may_record(user, metric):
         abort(403)
     return metric
+
+
+def get_measurement_or_403(user: User, metric_id: int, measurement_id: int, need: str) -> Measurement:
+    """A measurement of the metric `user` may act on as `need`; one of another metric is not found."""
+    metric = get_metric_or_403(user, metric_id, need)
+    measurement = db.session.get(Measurement, measurement_id)
+    if measurement is None or measurement.metric_id != metric.id:
+        abort(404)
+    return measurement
 
 
 # --- objectives ------------------------------------------------------------------------------------
@@ -367,8 +376,8 @@ def record_measurement(metric: Metric, *, on: date | None, value: float | None, 
     if metric.computation:
         raise ObjectiveRuleError(f"Khusela computes “{metric.title}” from its registers every period: it is not "
                                  "recorded by hand.")
-    if value is None or not math.isfinite(value) or abs(value) > LARGEST_VALUE:
-        problems.append(("value", "Give the value as a number, like 72.5."))
+    if (problem := _value_problem(value)) is not None:
+        problems.append(("value", problem))
     if on is None:
         problems.append(("on", "Give a date in the period measured, as YYYY-MM-DD."))
     elif on > today:
@@ -385,6 +394,45 @@ def record_measurement(metric: Metric, *, on: date | None, value: float | None, 
     assert on is not None and value is not None
     return add_measurement(metric, periods.period_start(on, frequency), value=float(value), measured_on=on,
                             computed=False, note=note.strip(), actor=actor)
+
+
+def _value_problem(value: float | None) -> str | None:
+    if value is None or not math.isfinite(value) or abs(value) > LARGEST_VALUE:
+        return "Give the value as a number, like 72.5."
+    return None
+
+
+def correct_measurement(measurement: Measurement, *, value: float | None, reason: str, expected_version,
+                        actor: User) -> dict:
+    """A value recorded by hand put right, with the reason; the audit log keeps the value it replaces.
+    A computed value is Khusela's own reading of its registers on the day: it is not corrected."""
+    measurement.check_version(expected_version, "measurement")
+    metric = measurement.metric
+    if measurement.computed:
+        raise ObjectiveRuleError(f"Khusela computed this value of “{metric.title}” from its registers on "
+                                 f"{measurement.measured_on.isoformat()}: it cannot be corrected by hand.")
+    problems: list[tuple[str | None, str]] = []
+    if (problem := _value_problem(value)) is not None:
+        problems.append(("value", problem))
+    if not reason.strip():
+        problems.append(("reason", "Say why the value is corrected: the audit log and the metric's page show it."))
+    elif len(reason) > TEXT_LIMIT:
+        problems.append(("reason", f"Use at most {TEXT_LIMIT:,} characters."))
+    if problems:
+        raise ObjectiveRuleError(problems)
+    assert value is not None
+    if float(value) == measurement.value:
+        return {}
+    old = measurement.value
+    measurement.value = float(value)
+    measurement.corrected_at, measurement.corrected_by_id = utcnow(), actor.id
+    measurement.correction_reason = reason.strip()
+    db.session.flush()
+    changes = {"value": [old, measurement.value], "reason": [None, measurement.correction_reason]}
+    label = periods.period_label(measurement.period_start, metric.frequency_enum)
+    audit.record(AuditAction.UPDATE, "measurement", measurement.id, changes=changes,
+                 summary=f"Corrected {metric.title} for {label}: {old:g} to {measurement.value:g}"[:300], actor=actor)
+    return changes
 
 
 def record_computed(metric: Metric, as_of: date, *, actor: User | None = None) -> Measurement | None:

@@ -242,13 +242,30 @@ def someone_elses_objective(user: User) -> Outside:
     return Outside({"objective_id": objective.id}, (objective,))
 
 
-def metric_someone_else_measures(user: User) -> Outside:
+def metric_someone_else_measures(user: User | None, title: str = "Phishing click rate") -> Outside:
     metric = objective_services.create_metric(objective_services.MetricInput(
-        title="Phishing click rate", target=5, description="Clicks.", method="Clicks over e-mails.",
+        title=title, target=5, description="Clicks.", method="Clicks over e-mails.",
         measurer_id=factories.make_user("risk_owner").id, evaluator_id=factories.make_user("security_officer").id),
         actor=None)
     db.session.commit()
     return Outside({"metric_id": metric.id}, (metric,))
+
+
+def measurement_someone_else_records(user: User) -> Outside:
+    outside = metric_someone_else_measures(user)
+    [metric] = outside.rows
+    measurement = objective_services.record_measurement(metric, on=date(2026, 11, 3), value=7, note="",
+                                                        actor=metric.measurer, today=date(2026, 11, 30))
+    db.session.commit()
+    return Outside({"metric_id": metric.id, "measurement_id": measurement.id}, (metric, measurement))
+
+
+def measurement_of_another_metric() -> Outside:
+    first, second = (metric_someone_else_measures(None, title).rows[0] for title in ("Click rate", "Patch rate"))
+    measurement = objective_services.record_measurement(second, on=date(2026, 11, 3), value=7, note="",
+                                                        actor=second.measurer, today=date(2026, 11, 30))
+    db.session.commit()
+    return Outside({"metric_id": first.id, "measurement_id": measurement.id}, (first, second, measurement))
 
 
 def _review_chaired_by_someone_else() -> object:
@@ -398,6 +415,12 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                               outside=metric_someone_else_measures, refused_with=403,
                               helper=(objective_services, "get_metric_or_403"),
                               helper_arguments=lambda values: (values["metric_id"],)),
+    ("metric_id", "measurement_id"): PerRecord(
+        limited_roles=limited_for({MEASUREMENT_RECORD: OWNERS_AND_MEASURERS}),
+        outside=measurement_someone_else_records, refused_with=403,
+        helper=(objective_services, "get_measurement_or_403"),
+        helper_arguments=lambda values: (values["metric_id"], values["measurement_id"]),
+        under_another_parent=measurement_of_another_metric),
     ("review_id",): PerRecord(limited_roles=REVIEW_CHAIR_OR_OWNER_ONLY, outside=someone_elses_review, refused_with=403,
                               helper=(review_services, "get_review_or_403"),
                               helper_arguments=lambda values: (values["review_id"],)),

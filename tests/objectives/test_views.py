@@ -9,6 +9,7 @@ import pytest
 
 from app.common.timeutil import local_today
 from app.extensions import db
+from app.objectives import services
 from app.objectives.models import Measurement, Metric, Objective
 from tests import factories
 from tests.objectives.conftest import make_metric, make_objective, measure, svg_of
@@ -275,3 +276,79 @@ def test_the_pdf_is_queued_for_readers(client, login_as):
     assert "Objectives and measurement" in text_of(client.get("/reports"))
     login_as("hr_officer")
     assert client.get("/reports/objectives.pdf").status_code == 403
+
+
+# --- correcting a measurement -------------------------------------------------------------------
+
+
+def _correct(client, metric, measurement, **data):
+    url = f"/objectives/metrics/{metric.id}/measurements/{measurement.id}/correct"
+    return client.post(url, data={"version": str(measurement.version), **data})
+
+
+def test_the_measurer_corrects_a_value_with_a_reason_and_the_audit_log_keeps_the_old_one(client, login_as):
+    measurer = factories.make_user("manager")
+    metric = make_metric(measurer=measurer)
+    measurement = measure(metric, date(2026, 11, 3), 85, actor=measurer)
+    login_as(measurer)
+    page = text_of(client.get(f"/objectives/metrics/{metric.id}"))
+    assert "Correct Nov 2026" in page
+
+    response = _correct(client, metric, measurement, value="5,8", reason="Typed from the wrong report.")
+
+    assert response.status_code == 302
+    db.session.refresh(measurement)
+    assert (measurement.value, measurement.corrected_by_id) == (5.8, measurer.id)
+    _, changes = only_entry("update", "measurement", measurement.id)
+    assert changes["value"] == [85, 5.8] and changes["reason"] == [None, "Typed from the wrong report."]
+    shown = text_of(client.get(f"/objectives/metrics/{metric.id}"))
+    assert f"Corrected by {measurer.full_name}" in shown and "Typed from the wrong report." in shown
+    [row] = csv_rows(client.get(f"/objectives/measurements?metric={metric.id}&export=csv"))
+    assert (row["Value"], row["Corrected by"], row["Why corrected"]) == ("5.8", measurer.full_name,
+                                                                         "Typed from the wrong report.")
+
+
+def test_a_correction_needs_a_reason_and_a_number_and_changes_nothing_without(client, login_as):
+    metric = make_metric()
+    measurement = measure(metric, date(2026, 11, 3), 85)
+    login_as("security_officer")
+    response = _correct(client, metric, measurement, value="5.8", reason=" ")
+    assert response.status_code == 422 and "Say why the value is corrected" in error_next_to(response, "reason")
+    response = _correct(client, metric, measurement, value="five", reason="Typo.")
+    assert response.status_code == 422 and "is not a number" in error_next_to(response, "value")
+    db.session.refresh(measurement)
+    assert measurement.value == 85 and measurement.corrected_at is None
+    assert audit_entries("update", "measurement") == []
+
+
+def test_a_stale_correction_gets_the_conflict_message(client, login_as):
+    metric = make_metric()
+    measurement = measure(metric, date(2026, 11, 3), 85)
+    stale = str(measurement.version)
+    login_as("security_officer")
+    assert _correct(client, metric, measurement, value="5.8", reason="Typo.").status_code == 302
+    response = client.post(f"/objectives/metrics/{metric.id}/measurements/{measurement.id}/correct",
+                           data={"version": stale, "value": "6", "reason": "Another typo."}, follow_redirects=True)
+    assert response.status_code == 200 and "changed by someone else" in response.get_data(as_text=True)
+    db.session.refresh(measurement)
+    assert measurement.value == 5.8
+
+
+def test_computed_values_are_not_corrected_and_others_may_not_correct(client, login_as):
+    computed = make_metric("Applicable Annex A controls implemented", computation="soa_implemented", unit="%")
+    value = services.record_computed(computed, date(2026, 11, 30))
+    db.session.commit()
+    login_as("security_officer")
+    response = _correct(client, computed, value, value="50", reason="Looks wrong.")
+    assert response.status_code == 422 and "cannot be corrected by hand" in response.get_data(as_text=True)
+
+    metric = make_metric(measurer=factories.make_user("risk_owner"))
+    measurement = measure(metric, date(2026, 11, 3), 85)
+    for role in ("risk_owner", "auditor"):
+        login_as(role)
+        assert _correct(client, metric, measurement, value="5", reason="No.").status_code == 403
+    login_as("security_officer")
+    other = make_metric("Laptops encrypted")
+    assert client.get(f"/objectives/metrics/{other.id}/measurements/{measurement.id}/correct").status_code == 404
+    db.session.refresh(measurement)
+    assert measurement.value == 85
