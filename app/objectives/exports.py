@@ -62,6 +62,8 @@ def metric_columns(latest: dict[int, Measurement]) -> list[Column]:
         Column("Latest period", latest_period, 14),
         Column("Latest value", latest_value, 12),
         Column("On target", on_target, 10),
+        Column("Retired on", lambda m: m.retired_on, 12),
+        Column("Why retired", lambda m: m.retirement_reason, 40),
     ]
 
 

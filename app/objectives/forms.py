@@ -95,3 +95,15 @@ class CorrectionForm(FlaskForm):
                            validators=[DataRequired("Say why the value is corrected: the audit log and the "
                                                     "metric's page show it."),
                                        Length(max=5000, message="Use at most 5,000 characters.")])
+
+
+class RetireForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField("Why it is no longer measured", filters=[strip],
+                           validators=[DataRequired("Say why the metric is no longer measured: the metric's page "
+                                                    "and the audit log show it."),
+                                       Length(max=5000, message="Use at most 5,000 characters.")])
+
+
+class ReinstateForm(FlaskForm):
+    version = HiddenField()

@@ -17,6 +17,7 @@ from app.objectives.views import bp
 
 STATUS_CHOICES = {"": "Any", "open": "Not finished", **{s.value: s.label for s in ObjectiveStatus}}
 KIND_CHOICES = {"": "Any", queries.KIND_MANUAL: "By hand", queries.KIND_COMPUTED: "Computed by Khusela"}
+STATE_CHOICES = {"": "Any", queries.STATE_IN_USE: "In use", queries.STATE_RETIRED: "Retired"}
 
 
 @bp.get("")
@@ -54,6 +55,7 @@ def metrics():
     recent = queries.recent_measurements(ids)
     charts = {metric.id: queries.trend_chart(metric, recent[metric.id], small=True) for metric in listing.items}
     return render_template("objectives/metrics.html", listing=listing, filters=filters, kind_choices=KIND_CHOICES,
+                           state_choices=STATE_CHOICES,
                            latest=queries.latest_measurements(ids), charts=charts, computations=COMPUTATIONS)
 
 

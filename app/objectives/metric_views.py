@@ -18,7 +18,7 @@ from app.common.timeutil import local_today
 from app.extensions import db
 from app.objectives import periods, queries, services
 from app.objectives.computations import COMPUTATIONS, computation_named
-from app.objectives.forms import MANUAL, CorrectionForm, MeasurementForm, MetricForm
+from app.objectives.forms import MANUAL, CorrectionForm, MeasurementForm, MetricForm, ReinstateForm, RetireForm
 from app.objectives.models import Metric
 from app.objectives.views import bp
 
@@ -65,7 +65,8 @@ def new_metric():
     return _render_form(form, None, 422 if request.method == "POST" else 200)
 
 
-def _render_metric(metric: Metric, form: MeasurementForm, status: int = 200):
+def _render_metric(metric: Metric, form: MeasurementForm, status: int = 200, *, retire_form: RetireForm | None = None,
+                   reinstate_form: ReinstateForm | None = None):
     measurements = list(db.session.scalars(queries.measurements_statement(metric.id)))
     recent = measurements[-queries.CHART_PERIODS:]
     today = local_today()
@@ -73,10 +74,12 @@ def _render_metric(metric: Metric, form: MeasurementForm, status: int = 200):
     return render_template(
         "objectives/metric.html", metric=metric, form=form, measurements=list(reversed(measurements)),
         recent=recent, chart=queries.trend_chart(metric, recent), computation=computation_named(metric.computation),
-        may_record=services.may_record(acting_user(), metric) and not metric.computation,
+        may_record=services.may_record(acting_user(), metric) and not metric.computation and not metric.retired_on,
         may_correct=services.may_record(acting_user(), metric),
         period_label=lambda start: periods.period_label(start, frequency),
-        current_period=periods.period_label(periods.period_start(today, frequency), frequency)), status
+        current_period=periods.period_label(periods.period_start(today, frequency), frequency),
+        retire_form=retire_form or RetireForm(version=str(metric.version)),
+        reinstate_form=reinstate_form or ReinstateForm(version=str(metric.version))), status
 
 
 @bp.get("/metrics/<int:metric_id>")
@@ -136,3 +139,32 @@ def correct_measurement(metric_id: int, measurement_id: int):
             return redirect(url_for("objectives.metric", metric_id=found.id))
     return render_template("objectives/correct.html", form=form, metric=found, measurement=measurement,
                            label=label), 422 if request.method == "POST" else 200
+
+
+@bp.post("/metrics/<int:metric_id>/retire")
+@permission_required(OBJECTIVE_EDIT)
+def retire_metric(metric_id: int):
+    found = services.get_metric_or_403(acting_user(), metric_id, OBJECTIVE_EDIT)
+    form = RetireForm()
+    if form.validate_on_submit():
+        stale_url = url_for("objectives.metric", metric_id=found.id)
+        with saving(form, services.ObjectiveRuleError, stale_url=stale_url, default_field="reason"):
+            services.retire_metric(found, reason=form.reason.data or "", expected_version=form.version.data,
+                                   actor=acting_user())
+            flash(f"“{found.title}” is retired: it is no longer measured, and its measurements are kept.", "success")
+            return redirect(url_for("objectives.metric", metric_id=found.id))
+    return _render_metric(found, MeasurementForm(on=local_today()), 422, retire_form=form)
+
+
+@bp.post("/metrics/<int:metric_id>/reinstate")
+@permission_required(OBJECTIVE_EDIT)
+def reinstate_metric(metric_id: int):
+    found = services.get_metric_or_403(acting_user(), metric_id, OBJECTIVE_EDIT)
+    form = ReinstateForm()
+    if form.validate_on_submit():
+        stale_url = url_for("objectives.metric", metric_id=found.id)
+        with saving(form, services.ObjectiveRuleError, stale_url=stale_url):
+            services.reinstate_metric(found, expected_version=form.version.data, actor=acting_user())
+            flash(f"“{found.title}” is measured again from this period.", "success")
+            return redirect(url_for("objectives.metric", metric_id=found.id))
+    return _render_metric(found, MeasurementForm(on=local_today()), 422, reinstate_form=form)

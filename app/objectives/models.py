@@ -141,6 +141,10 @@ class Metric(Model, Timestamped, Versioned):
     # A name of computations.COMPUTATIONS: Khusela measures it; None: someone records it by hand.
     computation: Mapped[str | None] = mapped_column(String(48))
     headline: Mapped[bool] = mapped_column(Boolean, default=False, index=True)  # its trend is on the dashboard
+    # No longer measured (kept, with its measurements, for the record): not computed, not reminded, not
+    # on the dashboard, not offered to objectives; it can be reinstated.
+    retired_on: Mapped[date | None] = mapped_column(Date)
+    retirement_reason: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[list[Objective]] = relationship(secondary=objective_metric, back_populates="metrics",
                                                        order_by="Objective.title")
     measurements: Mapped[list[Measurement]] = relationship(

@@ -31,6 +31,8 @@ DEFAULT_SORT = "due_on"
 METRIC_SORT_COLUMNS: dict[str, SqlColumn] = {"title": sa.func.lower(Metric.title), "frequency": Metric.frequency}
 METRIC_DEFAULT_SORT = "title"
 KIND_MANUAL, KIND_COMPUTED = "manual", "computed"
+STATE_IN_USE, STATE_RETIRED = "in_use", "retired"
+IN_USE = Metric.retired_on.is_(None)
 CHART_PERIODS = 12  # a year of monthly measurements on the charts
 
 
@@ -94,12 +96,14 @@ class MetricFilters:
     q: str = ""
     kind: str = ""  # manual, computed, or "" (both)
     headline: bool = False
+    state: str = ""  # in_use, retired, or "" (both)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> MetricFilters:
         return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200],
                    kind=choice_arg(args, "kind", {KIND_MANUAL, KIND_COMPUTED}),
-                   headline=args.get("headline") in ("1", "yes", "on", "true"))
+                   headline=args.get("headline") in ("1", "yes", "on", "true"),
+                   state=choice_arg(args, "state", {STATE_IN_USE, STATE_RETIRED}))
 
     def conditions(self) -> list[ColumnElement]:
         where: list[ColumnElement] = []
@@ -113,6 +117,10 @@ class MetricFilters:
             where.append(Metric.computation.is_not(None))
         if self.headline:
             where.append(Metric.headline.is_(True))
+        if self.state == STATE_IN_USE:
+            where.append(IN_USE)
+        elif self.state == STATE_RETIRED:
+            where.append(~IN_USE)
         return where
 
 
@@ -123,6 +131,12 @@ def filtered_metrics(filters: MetricFilters) -> sa.Select:
 
 def all_metrics() -> list[Metric]:
     return list(db.session.scalars(filtered_metrics(MetricFilters()).order_by(sa.func.lower(Metric.title))))
+
+
+def metrics_to_link(linked: list[Metric]) -> list[Metric]:
+    """The metrics an objective may be linked to: those in use, and those it is linked to already."""
+    kept = {metric.id for metric in linked}
+    return [metric for metric in all_metrics() if metric.retired_on is None or metric.id in kept]
 
 
 def latest_measurements(metric_ids: list[int]) -> dict[int, Measurement]:
@@ -167,12 +181,13 @@ def measurements_statement(metric_id: int | None = None, date_from: date | None 
 
 
 def headline_metrics() -> list[Metric]:
-    return list(db.session.scalars(sa.select(Metric).where(Metric.headline.is_(True))
+    return list(db.session.scalars(sa.select(Metric).where(Metric.headline.is_(True), IN_USE)
                                    .order_by(sa.func.lower(Metric.title))))
 
 
 def computed_metrics() -> list[Metric]:
-    return list(db.session.scalars(sa.select(Metric).where(Metric.computation.is_not(None)).order_by(Metric.id)))
+    return list(db.session.scalars(sa.select(Metric).where(Metric.computation.is_not(None), IN_USE)
+                                   .order_by(Metric.id)))
 
 
 # --- reminders -------------------------------------------------------------------------------------
@@ -189,7 +204,7 @@ def manual_measurements_due(today: date, until: date) -> list[MeasurementDue]:
     """The hand-measured metrics whose period ending on or before `until` has no measurement yet: the
     current period (when it ends by `until`) and the one before it (then overdue). A period that
     ended before the metric was set up is not asked for."""
-    metrics = list(db.session.scalars(sa.select(Metric).where(Metric.computation.is_(None),
+    metrics = list(db.session.scalars(sa.select(Metric).where(Metric.computation.is_(None), IN_USE,
                                                               Metric.measurer_id.is_not(None)).order_by(Metric.id)))
     if not metrics:
         return []

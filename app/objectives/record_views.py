@@ -25,7 +25,8 @@ def _input(form: ObjectiveForm) -> services.ObjectiveInput:
 
 def _form(objective: Objective | None) -> ObjectiveForm:
     form = ObjectiveForm(obj=objective if request.method == "GET" else None)
-    form.set_choices(active_users(keep_id=objective.owner_id if objective else None), queries.all_metrics())
+    form.set_choices(active_users(keep_id=objective.owner_id if objective else None),
+                     queries.metrics_to_link(objective.metrics if objective else []))
     if request.method == "GET" and objective is not None:
         form.version.data = str(objective.version)
         form.owner_id.data = str(objective.owner_id) if objective.owner_id else ""

@@ -342,6 +342,39 @@ def update_metric(metric: Metric, data: MetricInput, *, expected_version, actor:
     return changes
 
 
+def retire_metric(metric: Metric, *, reason: str, expected_version, actor: User | None,
+                  today: date | None = None) -> None:
+    """No longer measured: kept with its measurements for the record, out of the job, the reminders, the
+    dashboard and the objectives' choices."""
+    metric.check_version(expected_version, "metric")
+    if metric.retired_on is not None:
+        raise ObjectiveRuleError(f"“{metric.title}” was retired on {metric.retired_on.isoformat()} already.")
+    if not reason.strip():
+        raise ObjectiveRuleError([("reason", "Say why the metric is no longer measured: the metric's page and "
+                                             "the audit log show it.")])
+    if len(reason) > TEXT_LIMIT:
+        raise ObjectiveRuleError([("reason", f"Use at most {TEXT_LIMIT:,} characters.")])
+    metric.retired_on, metric.retirement_reason = today or local_today(), reason.strip()
+    db.session.flush()
+    audit.record(AuditAction.UPDATE, "metric", metric.id,
+                 changes={"retired_on": [None, metric.retired_on.isoformat()],
+                          "retirement_reason": ["", metric.retirement_reason]},
+                 summary=f"Retired metric {metric.title}"[:300], actor=actor)
+
+
+def reinstate_metric(metric: Metric, *, expected_version, actor: User | None) -> None:
+    """Measured again from the current period; the periods missed while retired stay empty."""
+    metric.check_version(expected_version, "metric")
+    if metric.retired_on is None:
+        raise ObjectiveRuleError(f"“{metric.title}” is in use: there is nothing to reinstate.")
+    before = [metric.retired_on.isoformat(), metric.retirement_reason]
+    metric.retired_on, metric.retirement_reason = None, ""
+    db.session.flush()
+    audit.record(AuditAction.UPDATE, "metric", metric.id,
+                 changes={"retired_on": [before[0], None], "retirement_reason": [before[1], ""]},
+                 summary=f"Reinstated metric {metric.title}"[:300], actor=actor)
+
+
 # --- measurements ----------------------------------------------------------------------------------
 
 
@@ -376,6 +409,9 @@ def record_measurement(metric: Metric, *, on: date | None, value: float | None, 
     if metric.computation:
         raise ObjectiveRuleError(f"Khusela computes “{metric.title}” from its registers every period: it is not "
                                  "recorded by hand.")
+    if metric.retired_on is not None:
+        raise ObjectiveRuleError(f"“{metric.title}” was retired on {metric.retired_on.isoformat()}: reinstate it "
+                                 "to record a value.")
     if (problem := _value_problem(value)) is not None:
         problems.append(("value", problem))
     if on is None:

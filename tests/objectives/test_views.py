@@ -352,3 +352,70 @@ def test_computed_values_are_not_corrected_and_others_may_not_correct(client, lo
     assert client.get(f"/objectives/metrics/{other.id}/measurements/{measurement.id}/correct").status_code == 404
     db.session.refresh(measurement)
     assert measurement.value == 85
+
+
+# --- retiring a metric ----------------------------------------------------------------------------
+
+
+def test_a_retired_metric_is_kept_but_no_longer_measured_reminded_shown_or_offered(client, login_as):
+    from app.objectives import measuring
+    from app.scheduler import reminders
+    from app.scheduler.kinds import Kind
+
+    measurer = factories.make_user("risk_owner")
+    metric = make_metric(measurer=measurer, headline=True)
+    measure(metric, date(2026, 10, 3), 9.1)
+    computed = make_metric("Applicable Annex A controls implemented", computation="soa_implemented", unit="%")
+    login_as("security_officer")
+    for retired in (metric, computed):
+        response = client.post(f"/objectives/metrics/{retired.id}/retire",
+                               data={"version": str(retired.version), "reason": "Replaced by the LMS report."})
+        assert response.status_code == 302
+    db.session.refresh(metric)
+    assert metric.retired_on == local_today() and metric.retirement_reason == "Replaced by the LMS report."
+    [entry] = audit_entries("update", "metric", metric.id)
+    assert entry.summary == f"Retired metric {metric.title}"
+    page = text_of(client.get(f"/objectives/metrics/{metric.id}"))
+    assert "Retired on" in page and "Replaced by the LMS report." in page and "Record a measurement" not in page
+    assert "9.1%" in page  # its measurements stay
+    assert "Headline metrics" not in client.get("/").get_data(as_text=True)
+    assert measuring.record_computed_measurements(date(2026, 12, 6)) == "0 computed measurements recorded"
+    assert reminders.collect(date(2026, 12, 26), kinds=[Kind.MEASUREMENT_DUE]) == []
+    assert metric.title not in client.get("/objectives/new").get_data(as_text=True)
+    listed = text_of(client.get("/objectives/metrics?state=retired"))
+    assert metric.title in listed and "retired" in listed
+    assert metric.title not in text_of(client.get("/objectives/metrics?state=in_use"))
+    [row] = [row for row in csv_rows(client.get("/objectives/metrics?export=csv")) if row["Metric"] == metric.title]
+    assert row["Why retired"] == "Replaced by the LMS report."
+
+    login_as(measurer)
+    refused = client.post(f"/objectives/metrics/{metric.id}/measurements",
+                          data={"value": "3", "on": local_today().isoformat()})
+    assert refused.status_code == 422 and "reinstate it to record a value" in refused.get_data(as_text=True)
+
+
+def test_retiring_needs_a_reason_and_the_right_role_and_reinstating_brings_it_back(client, login_as):
+    metric = make_metric()
+    for role in ("risk_owner", "auditor", "manager"):
+        login_as(role)
+        assert client.post(f"/objectives/metrics/{metric.id}/retire",
+                           data={"version": str(metric.version), "reason": "No."}).status_code == 403
+    login_as("security_officer")
+    response = client.post(f"/objectives/metrics/{metric.id}/retire", data={"version": str(metric.version),
+                                                                           "reason": " "})
+    assert response.status_code == 422 and "Say why the metric is no longer measured" in error_next_to(response,
+                                                                                                      "reason")
+    db.session.refresh(metric)
+    assert metric.retired_on is None and audit_entries("update", "metric") == []
+
+    client.post(f"/objectives/metrics/{metric.id}/retire", data={"version": str(metric.version), "reason": "Gone."})
+    db.session.refresh(metric)
+    stale = client.post(f"/objectives/metrics/{metric.id}/reinstate", data={"version": "1"}, follow_redirects=True)
+    assert "changed by someone else" in stale.get_data(as_text=True)
+    assert client.post(f"/objectives/metrics/{metric.id}/reinstate",
+                       data={"version": str(metric.version)}).status_code == 302
+    db.session.refresh(metric)
+    assert metric.retired_on is None and metric.retirement_reason == ""
+    assert [entry.summary for entry in audit_entries("update", "metric")] == [
+        f"Retired metric {metric.title}", f"Reinstated metric {metric.title}"]
+    assert metric.title in client.get("/objectives/new").get_data(as_text=True)
