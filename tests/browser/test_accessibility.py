@@ -78,18 +78,21 @@ def _case_ids(live_server) -> dict[str, int]:
 
 
 def _objective_ids(live_server) -> dict[str, int]:
-    """A demo objective, a metric measured by hand and one Khusela computes."""
+    """A demo objective, a metric measured by hand (and one of its measurements) and one Khusela computes."""
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.objectives.models import Metric, Objective
+    from app.objectives.models import Measurement, Metric, Objective
 
     with live_server.app.app_context():
+        manual = db.session.scalar(sa.select(Metric.id).where(Metric.computation.is_(None))
+                                   .order_by(Metric.id).limit(1))
         return {"objective_id": db.session.scalar(sa.select(Objective.id).order_by(Objective.id).limit(1)),
-                "manual_metric_id": db.session.scalar(sa.select(Metric.id).where(Metric.computation.is_(None))
-                                                      .order_by(Metric.id).limit(1)),
+                "manual_metric_id": manual,
                 "computed_metric_id": db.session.scalar(sa.select(Metric.id).where(Metric.computation.is_not(None))
-                                                        .order_by(Metric.id).limit(1))}
+                                                        .order_by(Metric.id).limit(1)),
+                "manual_measurement_id": db.session.scalar(sa.select(Measurement.id).where(
+                    Measurement.metric_id == manual).order_by(Measurement.id).limit(1))}
 
 
 class RecordIds(dict):
@@ -115,6 +118,7 @@ class RecordIds(dict):
             "objective_id": lambda: _objective_ids(server)["objective_id"],
             "manual_metric_id": lambda: _objective_ids(server)["manual_metric_id"],
             "computed_metric_id": lambda: _objective_ids(server)["computed_metric_id"],
+            "manual_measurement_id": lambda: _objective_ids(server)["manual_measurement_id"],
         }.get(name) or (lambda: _case_ids(server)[name])
         self[name] = found()
         return self[name]
@@ -224,6 +228,8 @@ PAGES = {
     "metric-computed": ("/objectives/metrics/{computed_metric_id}", True),
     "metric-new": ("/objectives/metrics/new", True),
     "metric-edit": ("/objectives/metrics/{manual_metric_id}/edit", True),
+    "measurement-correct": ("/objectives/metrics/{manual_metric_id}/measurements/{manual_measurement_id}/correct",
+                            True),
     "context": ("/context", True),
     "context-issues": ("/context/issues?kind=external&sort=owner", True),
     "context-issue": ("/context/issues/1", True),
