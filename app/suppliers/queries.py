@@ -95,6 +95,10 @@ def contract_ending_condition(today: date, days: int) -> ColumnElement[bool]:
                    Supplier.contract_end.between(today, today + timedelta(days=days)))
 
 
+def _days_arg(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) <= 3650 else None
+
+
 @dataclass(frozen=True)
 class SupplierFilters:
     q: str = ""
@@ -106,6 +110,7 @@ class SupplierFilters:
     gap: str = ""
     assessment: str = ""
     contract_ending: bool = False
+    within: int | None = None  # the contract_ending window in days; None: the setting's
     review_overdue: bool = False
     clause_missing: str = ""
     risk_id: int | None = None
@@ -122,6 +127,7 @@ class SupplierFilters:
             gap=choice_arg(args, "gap", set(GAP_LABELS)),
             assessment=choice_arg(args, "assessment", set(ASSESSMENT_LABELS)),
             contract_ending=args.get("contract_ending") == "1",
+            within=_days_arg(args.get("within")),
             review_overdue=args.get("review_overdue") == "1",
             clause_missing=choice_arg(args, "clause_missing", {c.value for c in SecurityClause}),
             risk_id=id_arg(args, "risk"),
@@ -131,7 +137,7 @@ class SupplierFilters:
         """The query string that gives these filters (for a queued report)."""
         values = {"q": self.q, "status": self.status, "criticality": self.criticality, "owner": self.owner_id or "",
                   "operator": self.operator, "cloud": self.cloud, "gap": self.gap, "assessment": self.assessment,
-                  "contract_ending": "1" if self.contract_ending else "",
+                  "contract_ending": "1" if self.contract_ending else "", "within": self.within or "",
                   "review_overdue": "1" if self.review_overdue else "", "clause_missing": self.clause_missing,
                   "risk": self.risk_id or ""}
         return {key: str(value) for key, value in values.items() if value}
@@ -157,7 +163,7 @@ class SupplierFilters:
         if self.assessment:
             where.append(assessment_condition(self.assessment, today))
         if self.contract_ending:
-            where.append(contract_ending_condition(today, contract_reminder_days()))
+            where.append(contract_ending_condition(today, self.within or contract_reminder_days()))
         if self.review_overdue:
             where.append(sa.and_(Supplier.status.in_(CURRENT_VALUES), Supplier.review_on < today))
         if self.clause_missing:
@@ -248,7 +254,10 @@ def counts(today: date) -> Counts:
     return Counts(*row)
 
 
-def contracts_ending_count(today: date, days: int) -> int:
+DASHBOARD_ENDING_DAYS = 90  # the dashboard's window: fixed, so the figure costs one query and no settings read
+
+
+def contracts_ending_count(today: date, days: int = DASHBOARD_ENDING_DAYS) -> int:
     """The dashboard's one figure: one COUNT over the contract_end index."""
     return db.session.scalar(sa.select(sa.func.count(Supplier.id)).where(
         contract_ending_condition(today, days))) or 0

@@ -20,6 +20,7 @@ from app.auth.permissions import (
     user_can,
 )
 from app.common import uploads
+from app.common.models import RuleError
 from app.common.saving import saving
 from app.common.timeutil import add_months, local_today
 from app.extensions import db
@@ -129,7 +130,8 @@ def new_assessment(supplier_id: int):
         form.version.data, form.assessed_on.data = str(supplier.version), local_today()
         form.next_due_on.data = add_months(local_today(), 12)
     elif form.validate_on_submit():
-        with saving(form, services.SupplierRuleError, default_field="summary",
+        # RuleError: the upload's own checks (uploads.check_evidence) as well as the service's.
+        with saving(form, RuleError, default_field="summary",
                     stale_url=url_for("suppliers.new_assessment", supplier_id=supplier.id)):
             sent = uploads.form_file(form.file.data)
             evidence = uploads.check_evidence(*sent, field="file") if sent else None
