@@ -37,6 +37,7 @@ SESSION_LIFETIME_HOURS = "session_lifetime_hours"
 SCOPE_REVIEW_MONTHS = "scope_review_months"
 MANAGEMENT_REVIEW_INTERVAL_MONTHS = "management_review_interval_months"
 MANAGEMENT_REVIEW_REMINDER_DAYS = "management_review_reminder_days"
+SUPPLIER_CONTRACT_REMINDER_DAYS = "supplier_contract_reminder_days"  # issue 20, part 2
 
 
 def _defaults() -> dict:
@@ -77,6 +78,8 @@ def _defaults() -> dict:
         MANAGEMENT_REVIEW_INTERVAL_MONTHS: 12,
         # A planned review's chair and the security officers are told this many days before it.
         MANAGEMENT_REVIEW_REMINDER_DAYS: 14,
+        # A supplier contract's owner is reminded this many days before it ends (time to renew or re-tender).
+        SUPPLIER_CONTRACT_REMINDER_DAYS: 90,
     }
 
 

@@ -88,6 +88,12 @@ NONCONFORMITY_EDIT = "nonconformity.edit"
 INTERNAL_AUDIT_VIEW = "internal_audit.view"
 INTERNAL_AUDIT_MANAGE = "internal_audit.manage"  # the programme, planning audits, their scope and teams
 INTERNAL_AUDIT_CONDUCT = "internal_audit.conduct"  # an audit one is on: checklist, findings, report
+# Suppliers (issue 20, part 2; ISO/IEC 27001:2022 A.5.19-5.23). Every role that reads the ISMS reads the
+# whole register; security officers and administrators keep it. Per record too
+# (suppliers.services.get_supplier_or_403): a supplier's owner records its assessments and reviews.
+SUPPLIER_VIEW = "supplier.view"
+SUPPLIER_EDIT = "supplier.edit"
+SUPPLIER_ASSESS = "supplier.assess"  # record an assessment or review: any supplier's for editors, one's own else
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -154,6 +160,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     INTERNAL_AUDIT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     INTERNAL_AUDIT_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     INTERNAL_AUDIT_CONDUCT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    # Suppliers (issue 20, part 2)
+    SUPPLIER_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    SUPPLIER_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    SUPPLIER_ASSESS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),
