@@ -1,7 +1,7 @@
 """suppliers register (issue 20, part 2: ISO/IEC 27001 A.5.19-5.23, POPIA s20-21 operators)
 
 Revision ID: 792390bfd5aa
-Revises: 09547806bb8d
+Revises: 5f42fe18d5a0
 Create Date: 2026-12-06 23:25:36.707771
 
 """
@@ -12,7 +12,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '792390bfd5aa'
-down_revision = '09547806bb8d'
+down_revision = '5f42fe18d5a0'
 branch_labels = None
 depends_on = None
 
