@@ -1,11 +1,12 @@
 """The demo province's suppliers, named as the seeds name them: SITA (network, hosting and procurement;
 “Awaiting SITA Tier 3 data centre relocation”), the deck's “two major cloud service providers” (it
-names neither, so neither is named here), the Internet Service Provider (ISP) whose loss the deck
-lists among business-continuity factors, and Sebata, the cloud solution the municipal ICT strategy
-names. Each is linked to the demo risk it bears on ("Loss of a third-party IT service provider",
-"Cloud service unavailability", "Loss of ISP service") and to CMDB items; the records show the gaps an
-auditor would find (an operator without a written contract, a cloud service without an exit plan,
-an overdue assessment, a contract ending soon). Idempotent: nothing is added once any supplier exists."""
+names neither, so neither is named here) and the Internet Service Provider (ISP) whose loss the deck
+lists among business-continuity factors. (Sebata, which the municipal ICT strategy names, is the
+municipality's, not the province's.) Each is linked to the demo risk it bears on ("Loss of a
+third-party IT service provider", "Cloud service unavailability", "Loss of ISP service") and to CMDB
+items; the records show the gaps an auditor would find (an operator without a written contract, a
+cloud service without an exit plan, an overdue assessment, a contract ending soon). Idempotent:
+nothing is added once any supplier exists."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ SUPPLIERS = [
         "Case and application records of the migrated line-of-business systems.",
         (CLOUD_RISK, PROVIDER_RISK), ("APP-0005", "APP-0006", "APP-0007"), (-8, 850),
         clauses=[clause for clause in EVERY_CLAUSE if clause not in ("right_to_audit", "return_or_destruction")],
-        is_operator=True, operator_contract="Enterprise agreement, data protection terms",
+        is_operator=True,  # no written operator contract on record: the gap POPIA s21 names
         is_cloud=True, hosting_region="South Africa",
         assessed_months_ago=7, result=AssessmentResult.IMPROVEMENTS_NEEDED.value,
         findings="Security questionnaire returned; the agreement gives no right to audit and says nothing of "
@@ -100,14 +101,6 @@ SUPPLIERS = [
         assessed_months_ago=14,
         findings="Service-level and continuity review: redundant links to the main sites confirmed.",
         review_in_days=-12),
-    DemoSupplier(
-        "Sebata", "officer", "medium",
-        "Cloud solution named in the municipal ICT strategy (“Leverage the benefits of emerging Cloud solutions, "
-        "Sebata etc.”), being taken on.",
-        "Municipal financial and customer records, including personal information of account holders.",
-        (PROVIDER_RISK,), ("APP-0008",), (0, 1095),
-        clauses=["confidentiality", "acceptable_use"], is_operator=True, is_cloud=True,
-        status="onboarding", review_in_days=30),
 ]
 
 
@@ -146,4 +139,4 @@ def seed_demo_suppliers() -> list[str]:
                 assessed_on=on, result=demo.result, summary=demo.findings, next_due_on=add_months(on, 12)),
                 evidence=_assessment_file(demo, on), expected_version=supplier.version, actor=owner, today=today)
     db.session.flush()
-    return [f"Suppliers ({len(SUPPLIERS)}: SITA, the two major cloud service providers, the ISP and Sebata)"]
+    return [f"Suppliers ({len(SUPPLIERS)}: SITA, the two major cloud service providers and the ISP)"]

@@ -1,5 +1,5 @@
 """The supplier register in a browser: the security officer finds the demo's operator without a written
-contract (Sebata), records the contract and the clauses POPIA s20-21 asks for, and the gap goes; SITA's
+contract (the second major cloud service provider), records the contract and the clauses POPIA s20-21 asks for, and the gap goes; SITA's
 owner (a risk owner) records a security assessment with its evidence file on their own supplier, and
 has no way to edit it. axe-core runs on the pages at each step."""
 
@@ -22,22 +22,22 @@ def test_close_an_operators_gaps_and_record_an_owners_assessment(page, live_serv
     page.get_by_label("What the record lacks").select_option(label="Operator without a written contract (POPIA s21)")
     page.get_by_role("button", name="Filter").click()
     listed = page.get_by_role("region", name="Suppliers")
-    expect(listed).to_contain_text("Sebata")
+    expect(listed).to_contain_text("Major cloud service provider 2")
     expect(listed).not_to_contain_text("State Information Technology Agency (SITA)")
     check_page(page, artifacts, "suppliers-operator-gap")
 
-    listed.get_by_role("link", name="Sebata").click()
+    listed.get_by_role("link", name="Major cloud service provider 2").click()
     expect(page.get_by_role("status").filter(has_text="What this record lacks")).to_contain_text(
         "no written contract on record")
     page.get_by_role("link", name="Edit").click()
     page.get_by_label("Operator contract signed on").fill(today)
-    page.get_by_label("Operator contract reference").fill("Sebata operator agreement")
+    page.get_by_label("Operator contract reference").fill("Data processing addendum")
     page.get_by_label("Security measures to be kept (POPIA s19)").check()
     page.get_by_label("Breach notification to us without delay (POPIA s21(2))").check()
     page.get_by_role("button", name="Save").click()
-    expect(page.locator(".flash-messages")).to_contain_text("Saved Sebata.")
+    expect(page.locator(".flash-messages")).to_contain_text("Saved Major cloud service provider 2.")
     main = page.locator("main")
-    expect(main).to_contain_text("Sebata operator agreement of " + today)
+    expect(main).to_contain_text("Data processing addendum of " + today)
     expect(main).not_to_contain_text("no written contract on record")
     expect(main).not_to_contain_text("lacks what POPIA s20-21 requires")
     check_page(page, artifacts, "supplier-operator-contract-recorded")
