@@ -88,6 +88,12 @@ NONCONFORMITY_EDIT = "nonconformity.edit"
 INTERNAL_AUDIT_VIEW = "internal_audit.view"
 INTERNAL_AUDIT_MANAGE = "internal_audit.manage"  # the programme, planning audits, their scope and teams
 INTERNAL_AUDIT_CONDUCT = "internal_audit.conduct"  # an audit one is on: checklist, findings, report
+# Security incidents (issue 20, part 1; A.5.24-5.28, A.6.8, POPIA s22). Everyone but the auditor reports
+# events and sees their own reports (/incidents/mine); the register itself, with its personal-information
+# notifications and evidence, is read by security officers, administrators and auditors, and run by the first two.
+INCIDENT_REPORT = "incident.report"
+INCIDENT_VIEW = "incident.view"
+INCIDENT_HANDLE = "incident.handle"  # triage, handling, evidence and custody, links, POPIA notification
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -154,6 +160,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     INTERNAL_AUDIT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     INTERNAL_AUDIT_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     INTERNAL_AUDIT_CONDUCT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    # Security incidents (issue 20, part 1)
+    INCIDENT_REPORT: EVERY_ROLE - {Role.AUDITOR},
+    INCIDENT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
+    INCIDENT_HANDLE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

@@ -17,6 +17,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
+    INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
     PACK_BUILD,
@@ -162,6 +163,19 @@ def policy():
 def nonconformities():
     # The /nonconformities query string: status, source and the list's other filters.
     return _download("nonconformities", {"filters": {key: value for key, value in request.args.items() if value}})
+
+
+@bp.get("/incidents.pdf")
+@permission_required(INCIDENT_VIEW)
+def incidents():
+    # The /incidents query string: status, category, severity and the list's other filters.
+    return _download("incidents", {"filters": {key: value for key, value in request.args.items() if value}})
+
+
+@bp.get("/incidents/<int:incident_id>.pdf")
+@permission_required(INCIDENT_VIEW)
+def incident(incident_id: int):
+    return _download("incident", {"incident_id": incident_id})
 
 
 @bp.get("/objectives.pdf")
