@@ -16,6 +16,7 @@ def incident_columns() -> list[Column]:
         Column("Title", lambda i: i.title, 40),
         Column("Status", lambda i: i.status_enum.label, 16),
         Column("Reported by", lambda i: i.source_label, 18),
+        Column("Operator", lambda i: i.reporting_operator.name if i.reporting_operator else "", 20),
         Column("Discovered at", lambda i: i.discovered_at, 20),
         Column("Reported at", lambda i: i.reported_at, 20),
         Column("Category", lambda i: i.category_label, 18),

@@ -70,19 +70,20 @@ class ReportForm(FlaskForm):
         DataRequired("Describe what you saw: what, where, which system or device, who else knows."), LONG])
     discovered_at = LocalDateTimeField("When you noticed it", validators=[InputRequired("Enter when you noticed it.")])
     personal_information = RadioField("Could personal information (about staff, citizens, patients, learners) be "
-                                      "involved?", choices=list(REPORTER_PI_ANSWERS.items()), default="unsure",
+                                      "involved?", choices=dict(REPORTER_PI_ANSWERS), default="unsure",
                                       validators=[InputRequired("Answer yes, no or not sure.")])
 
 
 class TriageForm(FlaskForm):
     version = HiddenField()
-    is_incident = RadioField("Decision", choices=[("yes", "An information security incident"),
-                                                  ("no", "Not an incident")],
+    is_incident = RadioField("Decision", choices={"yes": "An information security incident",
+                                                  "no": "Not an incident"},
                              validators=[InputRequired("Decide whether this is an incident.")])
     reason = TextAreaField("Reason for the decision", filters=[strip], validators=[LONG])
     category = SelectField("Category", choices=_choices(IncidentCategory, "Choose"), validators=[Optional()])
     severity = SelectField("Severity", choices=_choices(IncidentSeverity, "Choose"), validators=[Optional()])
     source = SelectField("Reported by", choices=_choices(IncidentSource), validators=[Optional()])
+    reporting_operator_id = SelectField("Operator that reported it (POPIA s21)", validators=[Optional()])
     handler_id = SelectField("Handler", validators=[Optional()])
     asset_tags = StringField("Affected CMDB items: their tags, separated by commas", filters=[strip],
                              validators=[Length(max=2000, message="Use at most 2,000 characters.")])

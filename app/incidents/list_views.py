@@ -42,10 +42,10 @@ def mine():
     return render_template("incidents/mine.html", incidents=services.own_reports(current_user))
 
 
-@bp.get("/mine/<int:incident_id>")
+@bp.get("/mine/<int:report_id>")
 @permission_required(INCIDENT_REPORT)
-def my_report(incident_id: int):
-    incident = services.get_own_report_or_404(current_user, incident_id)
+def my_report(report_id: int):
+    incident = services.get_own_report_or_404(current_user, report_id, INCIDENT_REPORT)
     return render_template("incidents/my_report.html", incident=incident)
 
 

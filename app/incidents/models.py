@@ -19,6 +19,7 @@ from app.controls.models import Control
 from app.extensions import Model, db
 from app.nonconformities.models import Nonconformity
 from app.risks.models import Risk
+from app.suppliers.models import Supplier
 
 
 class IncidentStatus(enum.StrEnum):
@@ -139,6 +140,11 @@ class Incident(Model, Timestamped, Versioned):
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The operator (POPIA s21: it must tell the organisation of a breach at once) that reported it, when
+    # the source is an operator: a supplier of the register marked as an operator.
+    reporting_operator_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id", ondelete="SET NULL"),
+                                                              index=True)
+    reporting_operator: Mapped[Supplier | None] = relationship()
     # When the organisation became aware of it: the POPIA clock runs from here.
     discovered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # The reporter's impression, before triage: "yes", "no" or "unsure".

@@ -251,5 +251,5 @@ def overdue_actions(today: date) -> list[IncidentAction]:
 
 
 def by_status() -> Counter[str]:
-    return Counter(dict(db.session.execute(sa.select(Incident.status, sa.func.count()).group_by(Incident.status))
-                        .tuples().all()))
+    rows = db.session.execute(sa.select(Incident.status, sa.func.count()).group_by(Incident.status))
+    return Counter({status: int(count) for status, count in rows})

@@ -48,7 +48,9 @@ def detail(incident_id: int):
 def _triage_form(incident: Incident) -> TriageForm:
     form = TriageForm()
     form.handler_id.choices = people(services.possible_handlers(incident.handler_id), "Nobody yet")
-    form.department_ids.choices = [(department.id, str(department)) for department in _departments()]
+    form.reporting_operator_id.choices = {"": "None"} | {
+        str(supplier.id): supplier.name for supplier in services.operators(incident.reporting_operator_id)}
+    form.department_ids.choices = {department.id: str(department) for department in _departments()}
     return form
 
 
@@ -71,6 +73,7 @@ def triage(incident_id: int):
         form.reason.data, form.systems.data = incident.triage_reason, incident.systems
         form.category.data, form.severity.data = incident.category or "", incident.severity or ""
         form.source.data, form.handler_id.data = incident.source, str(incident.handler_id or "")
+        form.reporting_operator_id.data = str(incident.reporting_operator_id or "")
         form.asset_tags.data = ", ".join(asset.tag for asset in incident.assets)
         form.department_ids.data = [department.id for department in incident.departments]
         form.personal_information_involved.data = (incident.personal_information_involved
@@ -79,7 +82,7 @@ def triage(incident_id: int):
         return _render_triage(form, incident)
     if form.validate_on_submit():
         with saving(form, services.IncidentRuleError, stale_url=_stale("incidents.triage", incident)):
-            handler = form.handler_id.data
+            handler, operator = form.handler_id.data, form.reporting_operator_id.data
             services.triage(incident, services.TriageInput(
                 is_incident=form.is_incident.data == "yes", reason=form.reason.data or "",
                 category=form.category.data or None, severity=form.severity.data or None,
@@ -88,7 +91,9 @@ def triage(incident_id: int):
                 department_ids=list(form.department_ids.data or []), systems=form.systems.data or "",
                 personal_information_involved=form.personal_information_involved.data,
                 personal_information_compromised=form.personal_information_compromised.data,
-                source=form.source.data or None), expected_version=form.version.data, actor=acting_user())
+                source=form.source.data or None,
+                reporting_operator_id=int(operator) if operator and operator.isdigit() else None),
+                expected_version=form.version.data, actor=acting_user())
             flash(f"{incident.reference} triaged: {incident.status_enum.label.lower()}."
                   + (" The POPIA s22 notification track is open: notify the Information Regulator and the data "
                      "subjects as soon as reasonably possible." if incident.notification_pending else ""),

@@ -15,7 +15,7 @@ from app.assets.models import Asset
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, Role, User
-from app.auth.permissions import INCIDENT_HANDLE, INCIDENT_VIEW, user_can
+from app.auth.permissions import INCIDENT_HANDLE, INCIDENT_REPORT, INCIDENT_VIEW, user_can
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.timeutil import local_today, to_local, utcnow
@@ -42,6 +42,7 @@ from app.nonconformities.models import Nonconformity, NonconformitySource
 from app.risks import scoring
 from app.risks import services as risks
 from app.risks.models import Risk
+from app.suppliers.models import Supplier
 
 AUDITED_FIELDS = ["reference", "title", "description", "source", "reported_by_id", "discovered_at",
                   "reporter_personal_information", "status", "triage_reason", "category", "severity", "handler_id",
@@ -49,7 +50,7 @@ AUDITED_FIELDS = ["reference", "title", "description", "source", "reported_by_id
                   "eradicated_on", "recovered_on", "closed_on", "lessons_learned", "regulator_notified_on",
                   "regulator_reference", "subjects_notified_on", "subjects_count", "subjects_unidentifiable",
                   "notice_method", "notice_text", "measures_taken", "recommendations", "intruder_identity",
-                  "delay_reason", "notification_pending"]
+                  "delay_reason", "notification_pending", "reporting_operator_id"]
 NOTIFICATION_DAYS = "incident_notification_days"  # a setting the register owns (popia.DEFAULT_EXPECTED_DAYS)
 REPORTER_PI_ANSWERS = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
 
@@ -77,9 +78,12 @@ def get_incident_or_404(incident_id: int) -> Incident:
     return incident
 
 
-def get_own_report_or_404(user: User, incident_id: int) -> Incident:
-    """A reporter's own report; someone else's is not found (its existence is not theirs to learn)."""
-    incident = db.session.get(Incident, incident_id)
+def get_own_report_or_404(user: User, report_id: int, need: str) -> Incident:
+    """A reporter's own report, for a holder of `need` (incident.report); someone else's is not found
+    (its existence is not theirs to learn), whoever asks: the register's readers use its own pages."""
+    if need != INCIDENT_REPORT:
+        raise KeyError(f"No per-report rule for {need!r}.")
+    incident = db.session.get(Incident, report_id)
     if incident is None or incident.reported_by_id != user.id:
         abort(404)
     return incident
@@ -236,6 +240,15 @@ class TriageInput:
     personal_information_involved: bool = False
     personal_information_compromised: bool = False
     source: str | None = None
+    reporting_operator_id: int | None = None
+
+
+def operators(keep_id: int | None = None) -> list[Supplier]:
+    """The suppliers marked as operators (POPIA s20-21) that may be recorded as an incident's source."""
+    clause = Supplier.is_operator.is_(True)
+    if keep_id is not None:
+        clause = sa.or_(clause, Supplier.id == keep_id)
+    return list(db.session.scalars(sa.select(Supplier).where(clause).order_by(sa.func.lower(Supplier.name))))
 
 
 def assets_by_tag(tags: list[str]) -> dict[str, Asset]:
@@ -265,6 +278,14 @@ def triage_problems(data: TriageInput) -> list[tuple[str | None, str]]:
         problems.append(("category", "Choose a category from the list."))
     if data.source is not None and data.source not in set(IncidentSource):
         problems.append(("source", "Choose who reported it."))
+    if data.source == IncidentSource.OPERATOR:
+        operator = db.session.get(Supplier, data.reporting_operator_id) if data.reporting_operator_id else None
+        if operator is None or not operator.is_operator:
+            problems.append(("reporting_operator_id", "Choose the operator that reported the breach: a supplier "
+                                                      "marked in the supplier register as an operator (POPIA s21)."))
+    elif data.reporting_operator_id is not None:
+        problems.append(("reporting_operator_id", "Only an incident reported by an operator names one: choose "
+                                                  "“Operator (POPIA s21)” as who reported it, or no operator."))
     if data.handler_id is not None and data.handler_id not in {user.id for user in possible_handlers()}:
         problems.append(("handler_id", "Choose an active security officer or administrator as the handler."))
     unknown = sorted(set(data.asset_tags) - set(assets_by_tag(data.asset_tags)))
@@ -295,6 +316,8 @@ def triage(incident: Incident, data: TriageInput, *, expected_version, actor: Us
     incident.category, incident.severity = data.category or None, data.severity if data.is_incident else None
     incident.handler_id, incident.systems = data.handler_id, data.systems.strip()
     incident.source = data.source or incident.source
+    incident.reporting_operator_id = (data.reporting_operator_id if incident.source == IncidentSource.OPERATOR
+                                      else None)
     incident.personal_information_involved = data.personal_information_involved
     incident.personal_information_compromised = data.personal_information_compromised
     incident.assets = sorted(assets_by_tag(data.asset_tags).values(), key=lambda asset: asset.name)

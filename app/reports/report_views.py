@@ -172,7 +172,7 @@ def incidents():
     return _download("incidents", {"filters": {key: value for key, value in request.args.items() if value}})
 
 
-@bp.get("/incidents/<int:incident_id>.pdf")
+@bp.get("/incidents/<int:incident_id>/record.pdf")
 @permission_required(INCIDENT_VIEW)
 def incident(incident_id: int):
     return _download("incident", {"incident_id": incident_id})

@@ -1,7 +1,7 @@
 """Security incidents with POPIA s22 notification
 
 Revision ID: 5914bd836872
-Revises: 09547806bb8d
+Revises: 792390bfd5aa
 Create Date: 2026-12-06 23:30:46.982142
 
 """
@@ -12,7 +12,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '5914bd836872'
-down_revision = '09547806bb8d'
+down_revision = '792390bfd5aa'
 branch_labels = None
 depends_on = None
 
@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('reported_by_id', sa.Integer(), nullable=True),
+    sa.Column('reporting_operator_id', sa.Integer(), nullable=True),
     sa.Column('reported_at', app.common.models.UTCDateTime(), nullable=False),
     sa.Column('discovered_at', app.common.models.UTCDateTime(), nullable=False),
     sa.Column('reporter_personal_information', sa.String(length=8), nullable=False),
@@ -64,6 +65,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_created_by_id_user'), use_alter=True),
     sa.ForeignKeyConstraint(['handler_id'], ['user.id'], name=op.f('fk_incident_handler_id_user')),
     sa.ForeignKeyConstraint(['reported_by_id'], ['user.id'], name=op.f('fk_incident_reported_by_id_user')),
+    sa.ForeignKeyConstraint(['reporting_operator_id'], ['suppliers.id'], name=op.f('fk_incident_reporting_operator_id_suppliers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['triaged_by_id'], ['user.id'], name=op.f('fk_incident_triaged_by_id_user')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_updated_by_id_user'), use_alter=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
@@ -78,6 +80,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_incident_personal_information_compromised'), ['personal_information_compromised'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_reported_at'), ['reported_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_reported_by_id'), ['reported_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incident_reporting_operator_id'), ['reporting_operator_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_severity'), ['severity'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_source'), ['source'], unique=False)
         batch_op.create_index(batch_op.f('ix_incident_status'), ['status'], unique=False)
@@ -255,6 +258,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_incident_status'))
         batch_op.drop_index(batch_op.f('ix_incident_source'))
         batch_op.drop_index(batch_op.f('ix_incident_severity'))
+        batch_op.drop_index(batch_op.f('ix_incident_reporting_operator_id'))
         batch_op.drop_index(batch_op.f('ix_incident_reported_by_id'))
         batch_op.drop_index(batch_op.f('ix_incident_reported_at'))
         batch_op.drop_index(batch_op.f('ix_incident_personal_information_compromised'))

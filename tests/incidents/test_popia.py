@@ -43,10 +43,10 @@ def test_late_is_past_the_expected_days():
 
 
 def _complete(**overrides) -> popia.Notification:
-    values = dict(regulator_notified_on=date(2026, 3, 3), regulator_reference="IR-ES-2026-0113",
-                  subjects_notified_on=date(2026, 3, 4), subjects_count=412, notice_method="email",
-                  notice_text="Your ID number and address may have been read.", measures_taken="Account locked.",
-                  recommendations="Watch for mail asking for your details.")
+    values = {"regulator_notified_on": date(2026, 3, 3), "regulator_reference": "IR-ES-2026-0113",
+                  "subjects_notified_on": date(2026, 3, 4), "subjects_count": 412, "notice_method": "email",
+                  "notice_text": "Your ID number and address may have been read.", "measures_taken": "Account locked.",
+                  "recommendations": "Watch for mail asking for your details."}
     return popia.Notification(**(values | overrides))
 
 

@@ -162,3 +162,19 @@ def test_a_nonconformity_raised_from_an_incident_names_it_as_source(app):
     stored = db.session.get(Nonconformity, raised.id)
     assert (stored.source, stored.source_reference) == ("incident", incident.reference)
     assert incident.nonconformities == [stored]
+
+
+def test_an_operator_that_reports_a_breach_is_recorded_as_the_source(app):
+    from app.suppliers.models import Supplier
+    operator = Supplier(name="Cloud payroll host", is_operator=True)
+    other = Supplier(name="Stationery supplier", is_operator=False)
+    db.session.add_all([operator, other])
+    db.session.flush()
+    with pytest.raises(services.IncidentRuleError) as refused:
+        triaged(reported(), source="operator", reporting_operator_id=other.id)
+    assert _fields(refused) == {"reporting_operator_id"}
+    with pytest.raises(services.IncidentRuleError) as refused:
+        triaged(reported(), source="staff", reporting_operator_id=operator.id)
+    assert _fields(refused) == {"reporting_operator_id"}
+    incident = triaged(reported(), source="operator", reporting_operator_id=operator.id)
+    assert incident.reporting_operator is operator and incident.source_label == "Operator (POPIA s21)"
