@@ -21,6 +21,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTROL_VIEW,
+    INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
     POLICY_VIEW,
@@ -32,6 +33,8 @@ from app.auth.permissions import (
 from app.controls import queries as control_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
 from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.incidents import services as incident_services
 from app.nonconformities import queries as nonconformity_queries
 from app.objectives import periods as objective_periods
 from app.objectives import queries as objective_queries
@@ -240,6 +243,37 @@ def nonconformity_figures(user: User, today: date) -> list[Figure]:
                    note=f"of {open_count} open")]
 
 
+@dataclass(frozen=True)
+class PopiaTrack:
+    """An incident whose POPIA s22 notifications are outstanding, with the days since discovery."""
+
+    incident_id: int
+    reference: str
+    title: str
+    days: int
+    late: bool
+
+
+def incident_figures(user: User, today: date) -> tuple[list[Figure], list[PopiaTrack]]:
+    """Events awaiting triage and open POPIA notification tracks (one query), and the open tracks with
+    their age (a second, only when there are some)."""
+    if not user_can(user, INCIDENT_VIEW):
+        return [], []
+    untriaged, _, pending = incident_queries.counts()
+    tracks = []
+    if pending:
+        days = incident_services.expected_days()
+        for incident in incident_queries.pending_notifications(limit=5):
+            clock = incident_services.clock(incident, today, days)
+            if clock is not None:
+                tracks.append(PopiaTrack(incident.id, incident.reference, incident.title, clock.days, clock.late))
+    return [Figure("Incidents", "Awaiting triage", untriaged, "incidents.index", {"status": "reported"},
+                   attention=True),
+            Figure("Incidents", "POPIA s22 notifications outstanding", pending, "incidents.index",
+                   {"popia": "pending"}, attention=True,
+                   note=f"oldest on day {max(track.days for track in tracks)}" if tracks else "")], tracks
+
+
 # --- cases -----------------------------------------------------------------------------------------
 
 
@@ -309,6 +343,8 @@ class Dashboard:
     policies: list[Figure]
     acceptance_requests: list[Figure] = field(default_factory=list)
     nonconformities: list[Figure] = field(default_factory=list)
+    incidents: list[Figure] = field(default_factory=list)
+    popia_tracks: list[PopiaTrack] = field(default_factory=list)
     metrics: list[MetricTrend] = field(default_factory=list)
 
     @property
@@ -316,12 +352,14 @@ class Dashboard:
         """The figures that call for action, in the order a reader should take them."""
         risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
         nonconformities = [f for f in self.nonconformities if f.attention]
-        return [*self.acceptance_requests, *risk_figures, *nonconformities, *self.evidence, *self.assets,
-                *self.policies]
+        return [*self.acceptance_requests, *self.incidents, *risk_figures, *nonconformities, *self.evidence,
+                *self.assets, *self.policies]
 
 
 def dashboard(user: User, today: date) -> Dashboard:
+    incidents, popia_tracks = incident_figures(user, today)
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
+                     incidents=incidents, popia_tracks=popia_tracks,
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
                      policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
                      nonconformities=nonconformity_figures(user, today),

@@ -38,3 +38,23 @@ def incident_columns() -> list[Column]:
     ]
 
 
+
+
+TIMELINE_COLUMNS = [
+    Column("Incident", lambda a: a.incident.reference, 10),
+    Column("When", lambda a: a.at, 20),
+    Column("Who", lambda a: a.actor.full_name if a.actor else "Khusela", 20),
+    Column("What", lambda a: a.description, 60),
+    Column("Due on", lambda a: a.due_on, 12),
+    Column("Done", lambda a: _yes(a.done), 6),
+]
+CUSTODY_COLUMNS = [
+    Column("Incident", lambda c: c.evidence.incident.reference, 10),
+    Column("Evidence", lambda c: c.evidence.title, 30),
+    Column("File", lambda c: c.evidence.original_name, 24),
+    Column("SHA-256", lambda c: c.evidence.sha256, 66),
+    Column("When", lambda c: c.at, 20),
+    Column("Who", lambda c: c.handler.full_name if c.handler else "", 20),
+    Column("Did", lambda c: c.action_label, 12),
+    Column("Note", lambda c: c.note, 40),
+]

@@ -124,6 +124,26 @@ def record_options() -> list:
             selectinload(Incident.risk_links).selectinload(IncidentRisk.risk)]
 
 
+def in_period(date_from: date | None, date_to: date | None, department_id: int | None = None,
+              control_ids: set[int] | None = None) -> list[Incident]:
+    """An evidence pack's incidents: reported by the end of the period and not closed before its start,
+    of its department (one of those affected) and, for a pack of chosen controls, where one of them failed."""
+    from app.incidents.models import incident_control
+
+    statement = sa.select(Incident)
+    if date_to is not None:
+        statement = statement.where(Incident.discovered_at < start_of_local_day(date_to + timedelta(days=1)))
+    if date_from is not None:
+        statement = statement.where(sa.or_(Incident.closed_on.is_(None), Incident.closed_on >= date_from))
+    if department_id is not None:
+        statement = statement.where(Incident.id.in_(sa.select(incident_department.c.incident_id).where(
+            incident_department.c.department_id == department_id)))
+    if control_ids is not None:
+        statement = statement.where(Incident.id.in_(sa.select(incident_control.c.incident_id).where(
+            incident_control.c.control_id.in_(control_ids))))
+    return list(db.session.scalars(statement.order_by(Incident.id).options(*record_options())))
+
+
 # --- figures ---------------------------------------------------------------------------------------
 
 
@@ -233,20 +253,23 @@ def counts() -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def pending_notifications(limit: int = 10) -> list[Incident]:
+def pending_notifications(limit: int | None = 10) -> list[Incident]:
     """Open notification tracks, oldest discovery first: the dashboard shows their age."""
-    return list(db.session.scalars(sa.select(Incident).where(Incident.notification_pending.is_(True))
-                                   .order_by(Incident.discovered_at, Incident.id).limit(limit)))
+    statement = (sa.select(Incident).where(Incident.notification_pending.is_(True))
+                 .order_by(Incident.discovered_at, Incident.id))
+    return list(db.session.scalars(statement if limit is None else statement.limit(limit)))
 
 
 def untriaged(before: datetime) -> list[Incident]:
+    """Events reported before `before` and still awaiting triage."""
     return list(db.session.scalars(sa.select(Incident).where(
         Incident.status == IncidentStatus.REPORTED.value, Incident.reported_at < before).order_by(Incident.id)))
 
 
-def overdue_actions(today: date) -> list[IncidentAction]:
+def actions_due(until: date) -> list[IncidentAction]:
+    """Follow-ups of incidents being handled, not done, due by `until`."""
     return list(db.session.scalars(sa.select(IncidentAction).join(Incident).where(
-        IncidentAction.done.is_(False), IncidentAction.due_on < today,
+        IncidentAction.done.is_(False), IncidentAction.due_on <= until,
         Incident.status == IncidentStatus.OPEN.value).order_by(IncidentAction.due_on, IncidentAction.id)))
 
 

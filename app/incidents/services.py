@@ -245,7 +245,7 @@ class TriageInput:
 
 def operators(keep_id: int | None = None) -> list[Supplier]:
     """The suppliers marked as operators (POPIA s20-21) that may be recorded as an incident's source."""
-    clause = Supplier.is_operator.is_(True)
+    clause: sa.ColumnElement[bool] = Supplier.is_operator.is_(True)
     if keep_id is not None:
         clause = sa.or_(clause, Supplier.id == keep_id)
     return list(db.session.scalars(sa.select(Supplier).where(clause).order_by(sa.func.lower(Supplier.name))))

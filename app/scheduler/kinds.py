@@ -31,6 +31,10 @@ class Kind(enum.StrEnum):
     AUDIT_STARTING = "audit_starting"
     AUDIT_REPORT_OVERDUE = "audit_report_overdue"
     AUDIT_PROGRAMME_GAPS = "audit_programme_gaps"
+    # Security incidents (issue 20, part 1)
+    INCIDENT_UNTRIAGED = "incident_untriaged"
+    POPIA_NOTIFICATION = "popia_notification"
+    INCIDENT_ACTION = "incident_action"
     DIGEST = "digest"
 
     @property
@@ -66,6 +70,9 @@ _LABELS = {
     Kind.AUDIT_STARTING: "Internal audits you are on, starting soon",
     Kind.AUDIT_REPORT_OVERDUE: "Internal audits past their planned end without a report",
     Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
+    Kind.INCIDENT_UNTRIAGED: "Reported security events not yet triaged",
+    Kind.POPIA_NOTIFICATION: "POPIA s22 notifications not yet made",
+    Kind.INCIDENT_ACTION: "Incident follow-ups due or overdue",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -94,5 +101,8 @@ _RECIPIENTS = {
     Kind.AUDIT_STARTING: "the lead auditor and the audit team",
     Kind.AUDIT_REPORT_OVERDUE: "the lead auditor and the security officers",
     Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
+    Kind.INCIDENT_UNTRIAGED: "the security officers",
+    Kind.POPIA_NOTIFICATION: "the incident's handler and the security officers",
+    Kind.INCIDENT_ACTION: "the incident's handler (else the security officers)",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -26,12 +26,14 @@ from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth import services as accounts
 from app.auth.models import Role, User
-from app.common.timeutil import add_months, local_today
+from app.common.timeutil import add_months, local_today, start_of_local_day, to_local
 from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.incidents import services as incident_services
 from app.internal_audits import queries as audit_queries
 from app.internal_audits import services as audit_services
 from app.nonconformities import queries as nonconformity_queries
@@ -74,6 +76,9 @@ LEAD_DAYS = {
     Kind.AUDIT_STARTING: 14,  # the setting internal_audit_notice_days, read by the rule itself
     Kind.AUDIT_REPORT_OVERDUE: 0,  # told once the planned end has passed
     Kind.AUDIT_PROGRAMME_GAPS: 0,  # monthly, in the cycle's last months (the rule decides)
+    Kind.INCIDENT_UNTRIAGED: 0,  # an event still untriaged the day after it was reported
+    Kind.POPIA_NOTIFICATION: 0,  # from the day the track opens, again once late (the rule's own dates)
+    Kind.INCIDENT_ACTION: 2,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -498,6 +503,59 @@ def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+# --- security incidents (issue 20, part 1) ----------------------------------------------------------
+
+
+def incidents_untriaged(today: date, until: date) -> list[Reminder]:
+    """Events reported before today and still awaiting triage (A.5.25: assess events promptly)."""
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    reminders = []
+    for incident in incident_queries.untriaged(start_of_local_day(today)):
+        reported_on = to_local(incident.reported_at).date()
+        reminders.append(Reminder(Message(
+            Kind.INCIDENT_UNTRIAGED, f"incident-triage:{incident.id}", reported_on,
+            f"Security event {incident.reference} awaits triage",
+            f"{incident.reference} {incident.title}, reported {reported_on:%d %b %Y}: decide whether it is an "
+            "incident.", _path("incidents.triage", incident_id=incident.id)), _recipients(*officers)))
+    return reminders
+
+
+def popia_notifications(today: date, until: date) -> list[Reminder]:
+    """Open POPIA s22 tracks: told when the track opens ("due" by the organisation's days after
+    discovery) and once more when that day has passed ("overdue")."""
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    days = incident_services.expected_days()
+    reminders = []
+    for incident in incident_queries.pending_notifications(limit=None):
+        due_on = incident_services.discovered_on(incident) + timedelta(days=days)
+        stage = _stage(due_on, today)
+        reminders.append(Reminder(Message(
+            Kind.POPIA_NOTIFICATION, f"popia:{incident.id}:{stage}", due_on,
+            _due_title(f"POPIA notification of {incident.reference}", stage, due_on),
+            f"{incident.reference} {incident.title}: personal information may have been compromised. Notify the "
+            "Information Regulator (eServices) and the data subjects as soon as reasonably possible, or record the "
+            "reason for the delay.", _path("incidents.notification", incident_id=incident.id)),
+            _recipients(incident.handler_id, *officers)))
+    return reminders
+
+
+def incident_actions(today: date, until: date) -> list[Reminder]:
+    officers = None
+    reminders = []
+    for action in incident_queries.actions_due(until):
+        incident, due_on = action.incident, _due(action.due_on, "An incident follow-up")
+        stage = _stage(due_on, today)
+        if incident.handler_id is None and officers is None:
+            officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+        to = (incident.handler_id,) if incident.handler_id else tuple(officers or ())
+        reminders.append(Reminder(Message(
+            Kind.INCIDENT_ACTION, f"incident-action:{action.id}:{stage}", due_on,
+            _due_title(f"Follow-up of {incident.reference}", stage, due_on, f": {action.description[:120]}"),
+            f"{incident.reference} {incident.title}. Mark it done on the timeline once it is.",
+            _path("incidents.detail", incident_id=incident.id)), _recipients(*to)))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -522,6 +580,9 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.AUDIT_STARTING: audits_starting,
     Kind.AUDIT_REPORT_OVERDUE: audit_reports_overdue,
     Kind.AUDIT_PROGRAMME_GAPS: audit_programme_gaps,
+    Kind.INCIDENT_UNTRIAGED: incidents_untriaged,
+    Kind.POPIA_NOTIFICATION: popia_notifications,
+    Kind.INCIDENT_ACTION: incident_actions,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}
