@@ -589,7 +589,7 @@ def _bring_review_forward(risk: Risk, actor: User, incident: Incident, today: da
 
 
 def link_realised_risk(incident: Incident, *, risk_id: int | None, note: str, actor: User,
-                       today: date | None = None) -> IncidentRisk:
+                       today: date | None = None, reassess: bool = True) -> IncidentRisk:
     """An existing risk the incident realised: linked, and marked for reassessment (its next review is
     brought forward to today, through the risk register's own rule, if it was later)."""
     _refuse_unless_open(incident)
@@ -597,7 +597,8 @@ def link_realised_risk(incident: Incident, *, risk_id: int | None, note: str, ac
     if risk is None:
         raise IncidentRuleError("Choose the risk the incident realised.", "risk_id")
     _refuse_duplicate_risk(incident, risk.id)
-    _bring_review_forward(risk, actor, incident, today or local_today())
+    if reassess:
+        _bring_review_forward(risk, actor, incident, today or local_today())
     link = IncidentRisk(risk_id=risk.id, kind=RiskLinkKind.REALISED.value,
                         note=note.strip() or "Realised by the incident: reassess likelihood and impact.")
     incident.risk_links.append(link)
