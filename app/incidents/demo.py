@@ -231,9 +231,10 @@ def _handle(incident: Incident, demo: DemoIncident, found: date, officer, today:
     if control_ids:
         services.set_failed_controls(incident, control_ids, expected_version=incident.version, actor=officer)
     if demo.notification:
-        values = {key: found + timedelta(days=value) if key.endswith("_on") else value
-                  for key, value in demo.notification.items()}
-        services.record_notification(incident, popia.Notification(**values), expected_version=incident.version,
+        values: dict[str, object] = {key: found + timedelta(days=value) if key.endswith("_on") else value
+                                     for key, value in demo.notification.items()}
+        services.record_notification(incident, popia.Notification(**values),  # type: ignore[arg-type]
+                                     expected_version=incident.version,
                                      actor=officer, today=today)
 
     def after(days: int | None) -> date | None:
