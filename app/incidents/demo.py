@@ -226,7 +226,7 @@ def _handle(incident: Incident, demo: DemoIncident, found: date, officer, today:
     for risk_id in _risk_ids(demo.realised):
         # Reassessed at the risk's own review in the risk demo: the link alone, not a review brought forward.
         services.link_realised_risk(incident, risk_id=risk_id, note="Reassessed at the risk's review.",
-                                    actor=officer, reassess=False)
+                                    actor=officer, reassess=False, at=_at(found, 11))
     control_ids = [control.id for reference in demo.failed_controls if (control := control_by_reference(reference))]
     if control_ids:
         services.set_failed_controls(incident, control_ids, expected_version=incident.version, actor=officer)

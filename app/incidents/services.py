@@ -18,7 +18,7 @@ from app.auth.models import Department, Role, User
 from app.auth.permissions import INCIDENT_HANDLE, INCIDENT_REPORT, INCIDENT_VIEW, user_can
 from app.common import uploads
 from app.common.models import RuleError
-from app.common.timeutil import local_today, to_local, utcnow
+from app.common.timeutil import local_today, start_of_local_day, to_local, utcnow
 from app.common.transactions import lock_chain_tail
 from app.controls.models import Control
 from app.extensions import db
@@ -123,6 +123,12 @@ def _audit_update(incident: Incident, before: dict, version: int, actor: User | 
         audit.record(action, "incident", incident.id, changes=changes, actor=actor,
                      summary=f"{verb} incident {incident}"[:300])
     return changes
+
+
+def _on(day: date) -> datetime:
+    """When a dated step (a phase reached, a notice given) goes on the timeline: the start of its day
+    when recorded afterwards, now when recorded on the day."""
+    return min(utcnow(), start_of_local_day(day)) if day < local_today() else utcnow()
 
 
 def _log(incident: Incident, actor: User | None, what: str, at: datetime | None = None) -> IncidentAction:
@@ -426,7 +432,7 @@ def record_handling(incident: Incident, data: HandlingInput, *, expected_version
                         ("recovered_on", "Recovered")):
         day = getattr(data, name)
         if day is not None and day != getattr(incident, name):
-            _log(incident, actor, f"{label} on {day:%d %b %Y}.")
+            _log(incident, actor, f"{label} on {day:%d %b %Y}.", at=_on(day))
         setattr(incident, name, day)
     incident.lessons_learned = data.lessons_learned.strip()
     return _audit_update(incident, before, version, actor, "Recorded the handling of")
@@ -454,7 +460,7 @@ def close_incident(incident: Incident, *, expected_version, actor: User, today: 
         raise IncidentRuleError(problems)
     before, version = _snapshot(incident), incident.version
     incident.status, incident.closed_on = IncidentStatus.CLOSED.value, today or local_today()
-    _log(incident, actor, "Closed.")
+    _log(incident, actor, "Closed.", at=_on(incident.closed_on))
     _audit_update(incident, before, version, actor, "Closed", AuditAction.CLOSE)
 
 
@@ -482,10 +488,12 @@ def record_notification(incident: Incident, data: popia.Notification, *, expecte
         setattr(incident, name, value.strip() if isinstance(value, str) else value)
     if data.regulator_notified_on and data.regulator_notified_on != regulator_before:
         _log(incident, actor, "Information Regulator notified through eServices on "
-                              f"{data.regulator_notified_on:%d %b %Y} (reference {incident.regulator_reference}).")
+                              f"{data.regulator_notified_on:%d %b %Y} (reference {incident.regulator_reference}).",
+             at=_on(data.regulator_notified_on))
     if data.subjects_notified_on and data.subjects_notified_on != subjects_before:
         _log(incident, actor, f"{data.subjects_count} data subjects notified on {data.subjects_notified_on:%d %b %Y}"
-                              f" ({NoticeMethod(data.notice_method).label.lower() if data.notice_method else ''}).")
+                              f" ({NoticeMethod(data.notice_method).label.lower() if data.notice_method else ''}).",
+             at=_on(data.subjects_notified_on))
     refresh_notification_pending(incident)
     return _audit_update(incident, before, version, actor, "Recorded the POPIA notification of", AuditAction.NOTIFY)
 
@@ -589,7 +597,7 @@ def _bring_review_forward(risk: Risk, actor: User, incident: Incident, today: da
 
 
 def link_realised_risk(incident: Incident, *, risk_id: int | None, note: str, actor: User,
-                       today: date | None = None, reassess: bool = True) -> IncidentRisk:
+                       today: date | None = None, reassess: bool = True, at: datetime | None = None) -> IncidentRisk:
     """An existing risk the incident realised: linked, and marked for reassessment (its next review is
     brought forward to today, through the risk register's own rule, if it was later)."""
     _refuse_unless_open(incident)
@@ -606,7 +614,7 @@ def link_realised_risk(incident: Incident, *, risk_id: int | None, note: str, ac
     audit.record(AuditAction.RELATE, "incident", incident.id, actor=actor,
                  changes={"realised_risk": [None, risk.reference]},
                  summary=f"{incident.reference} realised risk {risk.reference}: marked for reassessment"[:300])
-    _log(incident, actor, f"Linked risk {risk.reference} as realised; marked for reassessment.")
+    _log(incident, actor, f"Linked risk {risk.reference} as realised; marked for reassessment.", at=at)
     return link
 
 
