@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from app.incidents import services
 from app.incidents.models import Incident
@@ -15,8 +15,9 @@ def reported(reporter=None, **overrides) -> Incident:
     reporter = reporter or factories.make_user("manager")
     values = {"title": "Suspicious e-mail opened", "description": "A payslip e-mail asked me to sign in; I did.",
               "discovered_at": DISCOVERED, "personal_information": "unsure"}
-    return services.report_event(services.ReportInput(**(values | overrides)), actor=reporter,
-                                 now=datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    data = services.ReportInput(**(values | overrides))
+    now = max(datetime(2026, 3, 2, 8, 0, tzinfo=UTC), (data.discovered_at or DISCOVERED) + timedelta(minutes=30))
+    return services.report_event(data, actor=reporter, now=now)
 
 
 def triaged(incident: Incident, officer=None, **overrides) -> Incident:
