@@ -32,7 +32,9 @@ def test_a_report_gets_the_next_reference_and_an_audit_entry(app):
 
 def test_a_report_needs_what_and_when_and_not_the_future(app):
     with pytest.raises(services.IncidentRuleError) as refused:
-        reported(title=" ", description="", discovered_at=datetime(2030, 1, 1, tzinfo=UTC))
+        services.report_event(services.ReportInput(title=" ", description="",
+                                                   discovered_at=datetime(2030, 1, 1, tzinfo=UTC)),
+                              actor=factories.make_user("manager"), now=datetime(2026, 3, 2, tzinfo=UTC))
     assert _fields(refused) == {"title", "description", "discovered_at"}
 
 
