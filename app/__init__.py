@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
     from app.employees.views import bp as employees_bp
+    from app.incidents.views import bp as incidents_bp
     from app.internal_audits.views import bp as internal_audits_bp
     from app.isms.views import bp as isms_bp
     from app.nonconformities.views import bp as nonconformities_bp
@@ -95,7 +96,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
                       employees_bp, internal_audits_bp, isms_bp, nonconformities_bp, reports_bp, packs_bp,
-                      scheduler_bp, admin_bp, audit_bp, context_bp, reviews_bp, objectives_bp, suppliers_bp):
+                      scheduler_bp, admin_bp, audit_bp, context_bp, reviews_bp, objectives_bp, suppliers_bp,
+                      incidents_bp):
         app.register_blueprint(blueprint)
 
 

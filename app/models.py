@@ -24,6 +24,7 @@ from app.controls.models import (  # noqa: F401
     SoaVersion,
 )
 from app.employees.models import Employee  # noqa: F401
+from app.incidents.models import CustodyEntry, Incident, IncidentAction, IncidentEvidence, IncidentRisk  # noqa: F401
 from app.internal_audits.models import AuditProgramme, ChecklistLine, InternalAudit  # noqa: F401
 from app.nonconformities.models import CorrectiveAction, Nonconformity  # noqa: F401
 from app.objectives.models import Measurement, Metric, Objective, ObjectiveStatusChange  # noqa: F401

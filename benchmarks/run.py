@@ -73,6 +73,7 @@ from benchmarks import login_under_load, pack_bench, pdf_reports  # noqa: E402
 from benchmarks.asset_data import generate_assets, import_file  # noqa: E402
 from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
 from benchmarks.control_data import generate_controls  # noqa: E402
+from benchmarks.incidents_data import generate_incidents, measure_incidents  # noqa: E402
 from benchmarks.isms_data import IsmsReport, generate_isms  # noqa: E402
 from benchmarks.risk_data import generate_register  # noqa: E402
 from benchmarks.supplier_data import generate_suppliers, measure_suppliers  # noqa: E402
@@ -331,6 +332,7 @@ class GeneratedData:
     control_samples_ms: list[float]  # create_internal_control() for the generated controls
     evidence_samples_ms: list[float]  # add_evidence() for the newest evidence
     isms: IsmsReport  # the management system: what the measurements open
+    incidents: object = None  # benchmarks.incidents_data.IncidentReport
 
 
 def build_data(app, sizes: Sizes) -> GeneratedData:
@@ -364,6 +366,8 @@ def build_data(app, sizes: Sizes) -> GeneratedData:
         print(f"  {isms.internal_audits} internal audits, {isms.nonconformities} nonconformities, "
               f"{isms.measurements} measurements ({sum(isms.seconds.values()):.0f} s); generating the audit log…",
               flush=True)
+        incidents = generate_incidents()
+        seconds["incidents"] = incidents.seconds
         step = time.perf_counter()
         append_samples = generate_audit_entries(rng, actors, sizes.audit_entries, sizes.recorded)
         seconds["audit_entries"] = time.perf_counter() - step
@@ -408,7 +412,7 @@ def build_data(app, sizes: Sizes) -> GeneratedData:
         dataset["suppliers"] = vars(generate_suppliers())  # issue 20: 1,000 suppliers
         db.session.remove()
     return GeneratedData(dataset, register.create_samples_ms, append_samples, controls.create_samples_ms,
-                         controls.evidence_samples_ms, isms)
+                         controls.evidence_samples_ms, isms, incidents)
 
 
 def count_of_linked_risks() -> int:
@@ -892,6 +896,7 @@ def run(workdir: Path, sizes: Sizes) -> tuple[Results, dict]:
     measure_assets(app, results, sizes.asset_import_rows)
     measure_isms(app, results, data.isms)
     measure_suppliers(app, results, dataset["suppliers"])
+    measure_incidents(app, results, data.incidents)
     results.add("control_create_service", dataset["annex_a_controls"] + dataset["internal_controls"],
                 data.control_samples_ms,
                 description="services.create_internal_control() for each generated control (catalogue growing to "

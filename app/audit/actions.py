@@ -86,3 +86,7 @@ class AuditAction(enum.StrEnum):
     # Nonconformities and corrective action (issue 19, part 4)
     REOPEN = "reopen"  # a closed nonconformity reopened, with the reason
     CANCEL = "cancel"  # a corrective action cancelled, with the reason
+    # Security incidents (issue 20, part 1)
+    TRIAGE = "triage"  # a reported event triaged into an incident or not, with the reason
+    NOTIFY = "notify"  # a POPIA s22 notification to the Information Regulator or the data subjects recorded
+    CUSTODY = "custody"  # a link of an evidence item's chain of custody recorded

@@ -94,6 +94,12 @@ INTERNAL_AUDIT_CONDUCT = "internal_audit.conduct"  # an audit one is on: checkli
 SUPPLIER_VIEW = "supplier.view"
 SUPPLIER_EDIT = "supplier.edit"
 SUPPLIER_ASSESS = "supplier.assess"  # record an assessment or review: any supplier's for editors, one's own else
+# Security incidents (issue 20, part 1; A.5.24-5.28, A.6.8, POPIA s22). Everyone but the auditor reports
+# events and sees their own reports (/incidents/mine); the register itself, with its personal-information
+# notifications and evidence, is read by security officers, administrators and auditors, and run by the first two.
+INCIDENT_REPORT = "incident.report"
+INCIDENT_VIEW = "incident.view"
+INCIDENT_HANDLE = "incident.handle"  # triage, handling, evidence and custody, links, POPIA notification
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -164,6 +170,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     SUPPLIER_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     SUPPLIER_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     SUPPLIER_ASSESS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    # Security incidents (issue 20, part 1)
+    INCIDENT_REPORT: EVERY_ROLE - {Role.AUDITOR},
+    INCIDENT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
+    INCIDENT_HANDLE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

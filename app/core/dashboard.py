@@ -21,6 +21,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTROL_VIEW,
+    INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
     POLICY_VIEW,
@@ -33,6 +34,8 @@ from app.auth.permissions import (
 from app.controls import queries as control_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
 from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.incidents import services as incident_services
 from app.nonconformities import queries as nonconformity_queries
 from app.objectives import periods as objective_periods
 from app.objectives import queries as objective_queries
@@ -253,6 +256,37 @@ def supplier_figures(user: User, today: date) -> list[Figure]:
                    {"contract_ending": 1, "within": days}, attention=True)]
 
 
+@dataclass(frozen=True)
+class PopiaTrack:
+    """An incident whose POPIA s22 notifications are outstanding, with the days since discovery."""
+
+    incident_id: int
+    reference: str
+    title: str
+    days: int
+    late: bool
+
+
+def incident_figures(user: User, today: date) -> tuple[list[Figure], list[PopiaTrack]]:
+    """Events awaiting triage and open POPIA notification tracks (one query), and the open tracks with
+    their age (a second, only when there are some)."""
+    if not user_can(user, INCIDENT_VIEW):
+        return [], []
+    untriaged, _, pending = incident_queries.counts()
+    tracks = []
+    if pending:
+        days = incident_services.expected_days()
+        for incident in incident_queries.pending_notifications(limit=5):
+            clock = incident_services.clock(incident, today, days)
+            if clock is not None:
+                tracks.append(PopiaTrack(incident.id, incident.reference, incident.title, clock.days, clock.late))
+    return [Figure("Incidents", "Awaiting triage", untriaged, "incidents.index", {"status": "reported"},
+                   attention=True),
+            Figure("Incidents", "POPIA s22 notifications outstanding", pending, "incidents.index",
+                   {"popia": "pending"}, attention=True,
+                   note=f"oldest on day {max(track.days for track in tracks)}" if tracks else "")], tracks
+
+
 # --- cases -----------------------------------------------------------------------------------------
 
 
@@ -323,6 +357,8 @@ class Dashboard:
     acceptance_requests: list[Figure] = field(default_factory=list)
     nonconformities: list[Figure] = field(default_factory=list)
     suppliers: list[Figure] = field(default_factory=list)
+    incidents: list[Figure] = field(default_factory=list)
+    popia_tracks: list[PopiaTrack] = field(default_factory=list)
     metrics: list[MetricTrend] = field(default_factory=list)
 
     @property
@@ -330,12 +366,14 @@ class Dashboard:
         """The figures that call for action, in the order a reader should take them."""
         risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
         nonconformities = [f for f in self.nonconformities if f.attention]
-        return [*self.acceptance_requests, *risk_figures, *nonconformities, *self.evidence, *self.assets,
-                *self.policies, *self.suppliers]
+        return [*self.acceptance_requests, *self.incidents, *risk_figures, *nonconformities, *self.evidence,
+                *self.assets, *self.policies, *self.suppliers]
 
 
 def dashboard(user: User, today: date) -> Dashboard:
+    incidents, popia_tracks = incident_figures(user, today)
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
+                     incidents=incidents, popia_tracks=popia_tracks,
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
                      policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
                      nonconformities=nonconformity_figures(user, today), suppliers=supplier_figures(user, today),

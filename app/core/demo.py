@@ -120,6 +120,9 @@ def seed_demo(password: str) -> list[str]:
     from app.suppliers.demo import seed_demo_suppliers  # after the risks and CMDB items they are linked to
 
     added.extend(seed_demo_suppliers())
+    from app.incidents.demo import seed_demo_incidents  # after the risks, CMDB, controls, suppliers and findings
+
+    added.extend(seed_demo_incidents())
     # After every register its computed metrics measure (the current period's value is what the
     # computation gives on the demo), before the reviews whose packs read the objectives and metrics.
     from app.objectives.demo import seed_demo_objectives

@@ -35,6 +35,7 @@ from app.auth.permissions import (
     CASE_VIEW,
     CONTEXT_VIEW,
     CONTROL_VIEW,
+    INCIDENT_VIEW,
     INTERNAL_AUDIT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
@@ -55,6 +56,8 @@ from app.controls import soa as soa_rules
 from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
 from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
 from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.incidents.models import Incident
 from app.internal_audits import queries as audit_queries
 from app.internal_audits import services as audit_services
 from app.internal_audits.models import InternalAudit
@@ -467,6 +470,19 @@ def nonconformity_state(user: User, today: date) -> State:
                         Link("Show them", "nonconformities.index", {"status": NonconformityStatus.VERIFYING.value}))))
 
 
+# --- security incidents (A.5.24-5.28, A.6.8; issue 20, part 1) ------------------------------------------
+
+
+def incident_state(user: User, today: date) -> State:
+    untriaged, handled, pending = incident_queries.counts()
+    total, last = db.session.execute(sa.select(sa.func.count(Incident.id), sa.func.max(Incident.updated_at))).one()
+    return State(f"{counted(total, 'reported event')} on record, {handled} incidents being handled", last,
+                 _gaps((untriaged, f"{counted(untriaged, 'event')} awaiting triage",
+                        Link("Show them", "incidents.index", {"status": "reported"})),
+                       (pending, f"{counted(pending, 'incident')} with POPIA s22 notifications outstanding",
+                        Link("Show them", "incidents.index", {"popia": "pending"}))), missing=not total)
+
+
 # --- management review (9.3) ---------------------------------------------------------------------------
 
 
@@ -579,6 +595,10 @@ ARTEFACTS: tuple[Artefact, ...] = (
     Artefact("nonconformities", "Nonconformities and corrective actions", ("10.1", "10.2"), (), NONCONFORMITY_VIEW,
              (Link("Register", "nonconformities.index"), Link("Ageing and trend", "nonconformities.summary"),
               Link(PDF, "reports.nonconformities")), nonconformity_state),
+    Artefact("incidents", "Security incidents and POPIA s22 notifications", ("8.1",),
+             ("5.24", "5.25", "5.26", "5.27", "5.28", "6.8"), INCIDENT_VIEW,
+             (Link("Register", "incidents.index"), Link("By month, time to contain", "incidents.summary"),
+              Link(PDF, "reports.incidents", {"status": "all"})), incident_state),
     Artefact("management-review", "Management reviews", ("9.3", "5.1"), (), REVIEW_VIEW,
              (Link("Reviews", "reviews.index"), Link("Review actions", "reviews.actions"),
               Link("Compare reviews", "reviews.compare")), review_state),

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry, evidence_control
 from app.employees.models import Employee
 from app.extensions import db
+from app.incidents import queries as incident_queries
 from app.nonconformities.models import Nonconformity, NonconformityStatus
 from app.objectives.models import Direction
 from app.policies import services as policy_services
@@ -126,6 +127,10 @@ def old_open_nonconformities(as_of: date) -> float:
         Nonconformity.raised_on < as_of - timedelta(days=OLD_NONCONFORMITY_DAYS))) or 0)
 
 
+def incidents_this_month(as_of: date) -> float:
+    return float(incident_queries.incidents_in_month(as_of))
+
+
 COMPUTATIONS: dict[str, Computation] = {computation.name: computation for computation in (
     Computation("soa_implemented", "Applicable Annex A controls implemented", "%", Direction.HIGHER,
                 "The applicable Annex A controls whose implementation status in the Statement of Applicability is "
@@ -150,6 +155,16 @@ COMPUTATIONS: dict[str, Computation] = {computation.name: computation for comput
                 "nonconformities", Direction.LOWER,
                 f"Nonconformities open on the day that were raised more than {OLD_NONCONFORMITY_DAYS} days before it.",
                 old_open_nonconformities),
+    # Security incidents (issue 20, part 1)
+    Computation("incidents_in_month", "Security incidents discovered this month", "incidents", Direction.LOWER,
+                "Events triaged as incidents, discovered from the first of the month to the day.",
+                incidents_this_month),
+    Computation("mean_days_to_contain", "Mean time to contain incidents", "days", Direction.LOWER,
+                "Mean days from discovery to containment of the incidents discovered in the 90 days to the day and "
+                "contained by it.", incident_queries.mean_days_to_contain),
+    Computation("mean_days_to_close", "Mean time to close incidents", "days", Direction.LOWER,
+                "Mean days from discovery to closing of the incidents discovered in the year to the day and closed "
+                "by it.", incident_queries.mean_days_to_close),
 )}
 
 

@@ -40,6 +40,9 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``objectives``: none — every objective with its status over time, every metric's latest value against its
   target with its trend chart (ISO/IEC 27001 6.2 and 9.1).
 - ``isms_context``: none: the active issues and parties, the scope statement in force, the roles.
+- ``incidents``: ``filters`` — the /incidents query string (status, category, severity, source, department,
+  popia, month, q): the month-by-month summary, the register and each incident's record.
+- ``incident``: ``incident_id``, required: one incident's record (rendered in the request).
 - ``nonconformities``: ``filters`` — the /nonconformities query string (status, source, severity, clause,
   department, owner, overdue, age, q); ``date_from``/``date_to`` (ISO dates) — those raised in the period
   or open during it (an evidence pack's period); ``department_id`` narrows to one department.
@@ -79,6 +82,7 @@ from app.auth.models import AcceptanceAuthority, Department, User
 from app.auth.permissions import (
     ASSET_VIEW,
     CONTEXT_VIEW,
+    INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
     POLICY_VIEW,
@@ -93,6 +97,8 @@ from app.context import scope as context_scope
 from app.context.models import ContextIssue, InterestedParty
 from app.controls.models import SoaVersion
 from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.incidents.models import Incident
 from app.nonconformities import queries as nonconformity_queries
 from app.nonconformities import workflow as nonconformity_workflow
 from app.nonconformities.models import Nonconformity, NonconformitySource, NonconformityStatus, Severity
@@ -770,6 +776,53 @@ def _check_isms_context(params: Mapping) -> Checked:
     return Checked({}, "Context, interested parties, scope and roles")
 
 
+# --- security incidents (issue 20, part 1) -----------------------------------------------------------
+
+
+def _incident_filters(params: Mapping) -> incident_queries.IncidentFilters:
+    raw = params.get("filters")
+    if raw is not None and not isinstance(raw, Mapping):
+        raise ReportInputError("The incident filters must be the /incidents query string.")
+    return incident_queries.IncidentFilters.from_args({str(k): str(v) for k, v in (raw or {}).items()})
+
+
+def _incident_label(filters: incident_queries.IncidentFilters) -> str:
+    shown = ", ".join(f"{key} {value}" for key, value in sorted(filters.args().items()))
+    return "Incidents: " + (shown or "awaiting triage or being handled")
+
+
+def _prepare_incidents(params: Mapping) -> Prepared:
+    today = local_today()
+    filters = _incident_filters(params)
+    records = list(db.session.scalars(incident_queries.filtered(filters).order_by(Incident.id)
+                                      .options(*incident_queries.record_options())))
+    sections = [("summary", "Incidents by month"), ("register", "The register"), ("records", "Each incident")]
+    return Prepared(
+        name="incidents", title="Security incidents", template="pdf/incidents.html",
+        filename=f"incidents-{today.isoformat()}.pdf", scope_label=_incident_label(filters),
+        version_label=f"Register as at {today.isoformat()}",
+        context={"records": records, "today": today, "summary": incident_queries.summary(today),
+                 "sections": sections, "toc": len(records) > 15})
+
+
+def _check_incidents(params: Mapping) -> Checked:
+    filters = _incident_filters(params)
+    return Checked(_kept({"filters": dict(sorted(filters.args().items()))} if filters.args() else {}),
+                   _incident_label(filters))
+
+
+def _prepare_incident(params: Mapping) -> Prepared:
+    incident_id = _id_param(params, "incident_id", "The incident")
+    incident = db.session.get(Incident, incident_id) if incident_id is not None else None
+    if incident is None:
+        raise ReportNotFound("There is no such incident.")
+    today = local_today()
+    return Prepared(
+        name="incident", title=f"Incident {incident.reference}", template="pdf/incident.html",
+        filename=f"incident-{incident.reference}-{today.isoformat()}.pdf", scope_label=incident.title,
+        version_label=f"Record as at {today.isoformat()}", context={"records": [incident], "today": today})
+
+
 # --- nonconformities and corrective action --------------------------------------------------------
 
 
@@ -986,6 +1039,12 @@ REPORTS: dict[str, Report] = {
                "Every supplier's services, the systems and information they touch, POPIA operator status and "
                "contract, security clauses, cloud region and exit plan, assessments and what each record lacks "
                "(ISO/IEC 27001 A.5.19-5.23).", SUPPLIER_VIEW, _prepare_suppliers, _check_suppliers),
+        Report("incidents", "Security incidents",
+               "Incidents by category and severity per month, time to contain and close, the register, and each "
+               "incident's triage, handling, evidence and POPIA s22 notification (A.5.24-5.28).", INCIDENT_VIEW,
+               _prepare_incidents, _check_incidents),
+        Report("incident", "Incident record", "One incident's report, triage, timeline, evidence with its chain "
+               "of custody, links and POPIA s22 notification.", INCIDENT_VIEW, _prepare_incident),
         Report("objectives", "Objectives and measurement",
                "Every information-security objective with its status over time, and every metric's latest value "
                "against its target with its trend.", OBJECTIVE_VIEW, _prepare_objectives, _check_objectives),

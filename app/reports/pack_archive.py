@@ -44,6 +44,7 @@ from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_
 from app.controls.models import EvidenceKind
 from app.employees.models import Employee
 from app.extensions import db
+from app.incidents.exports import CUSTODY_COLUMNS, TIMELINE_COLUMNS, incident_columns
 from app.internal_audits.exports import AUDIT_COLUMNS, CHECKLIST_COLUMNS
 from app.internal_audits.queries import lines_of
 from app.nonconformities.exports import ACTION_COLUMNS as CORRECTIVE_ACTION_COLUMNS
@@ -303,7 +304,7 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     """(path, report name, parameters, source) of each PDF report in the pack."""
     scope = contents.scope
     department = {"department_id": scope.department_id} if scope.department_id else {}
-    reports = []
+    reports: list[tuple[str, str, dict, dict]] = []
     if contents.risks:
         reports.append(("reports/risk-register.pdf", "risk_register", dict(department),
                         {"type": "report", "report": "risk_register", **department}))
@@ -332,6 +333,11 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
         every_supplier: dict = {"filters": {"status": "all"}}  # exited ones too: they are history
         reports.append(("reports/suppliers.pdf", "suppliers", every_supplier,
                         {"type": "report", "report": "suppliers"}))
+    if contents.incidents:
+        incident_filters = {"status": "all"} | ({"department": str(scope.department_id)} if scope.department_id
+                                                else {})
+        reports.append(("reports/incidents.pdf", "incidents", {"filters": incident_filters},
+                        {"type": "report", "report": "incidents", **department}))
     if objective_queries.anything_set_up():  # 27001 6.2 and 9.1, whatever the scope
         reports.append(("reports/objectives-and-measurement.pdf", "objectives", {},
                         {"type": "report", "report": "objectives"}))
@@ -529,6 +535,17 @@ def _nonconformity_register(contents: Contents) -> list[Extract]:
         ("corrective-actions", "Corrective actions", actions, CORRECTIVE_ACTION_COLUMNS)])
 
 
+def _incident_register(contents: Contents) -> list[Extract]:
+    """The pack's incidents, their timelines and their evidence's chain of custody (A.5.24-5.28; POPIA s22)."""
+    if not contents.incidents:
+        return []
+    timeline = [entry for incident in contents.incidents for entry in incident.actions]
+    custody = [entry for incident in contents.incidents for item in incident.evidence for entry in item.custody]
+    return _csv_and_xlsx([("incidents", "Incidents", contents.incidents, incident_columns()),
+                          ("incident-timelines", "Incident timelines", timeline, TIMELINE_COLUMNS),
+                          ("incident-evidence-custody", "Chain of custody", custody, CUSTODY_COLUMNS)])
+
+
 def _internal_audit_extracts(contents: Contents) -> list[Extract]:
     """The issued internal audits (9.2) and every line of their checklists; reports/ holds their PDFs."""
     if not contents.internal_audits:
@@ -575,6 +592,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _nonconformity_register,
     _internal_audit_extracts,
     _supplier_register,
+    _incident_register,
 )
 
 

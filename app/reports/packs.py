@@ -46,6 +46,7 @@ from app.controls.models import (
     risk_control,
 )
 from app.extensions import db
+from app.incidents import queries as incident_queries
 from app.nonconformities import queries as nonconformity_queries
 from app.reports.models import EvidencePack, PackStatus
 from app.reports.pack_archive import MANIFEST, Tracker, write_pack
@@ -159,6 +160,8 @@ class Contents:
     internal_audits: list  # InternalAudit whose report is issued (9.2), with their checklists
     # Nonconformity raised in the pack's period or open during it (its department's, its controls')
     nonconformities: list = field(default_factory=list)
+    # Incident reported by the end of the pack's period and not closed before it (A.5.24-5.28)
+    incidents: list = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -222,8 +225,10 @@ def gather(scope: Scope) -> Contents:
     nonconformities = nonconformity_queries.in_period(
         scope.date_from, scope.date_to, department_id=scope.department_id,
         control_ids=set(ids) if scope.controls else None)
+    incidents = incident_queries.in_period(scope.date_from, scope.date_to, department_id=scope.department_id,
+                                           control_ids=set(ids) if scope.controls else None)
     return Contents(scope=scope, controls=controls, risks=risks, actions=list(db.session.scalars(actions_query)),
-                    nonconformities=nonconformities,
+                    nonconformities=nonconformities, incidents=incidents,
                     reviews=list(db.session.scalars(reviews_query)), evidence=list(db.session.scalars(evidence_query)),
                     tests=list(db.session.scalars(tests_query)), assets=assets,
                     policy_versions=list(db.session.scalars(policy_query.options(selectinload(PolicyVersion.policy)))),

@@ -17,6 +17,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
+    INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
     PACK_BUILD,
@@ -170,6 +171,17 @@ def nonconformities():
 def suppliers():
     # The /suppliers query string: the list's filters.
     return _download("suppliers", {"filters": {key: value for key, value in request.args.items() if value}})
+@bp.get("/incidents.pdf")
+@permission_required(INCIDENT_VIEW)
+def incidents():
+    # The /incidents query string: status, category, severity and the list's other filters.
+    return _download("incidents", {"filters": {key: value for key, value in request.args.items() if value}})
+
+
+@bp.get("/incidents/<int:incident_id>/record.pdf")
+@permission_required(INCIDENT_VIEW)
+def incident(incident_id: int):
+    return _download("incident", {"incident_id": incident_id})
 
 
 @bp.get("/objectives.pdf")

@@ -454,6 +454,7 @@ PROVIDERS: dict[str, str | None] = {
     "monitoring": "app.objectives.review_inputs:monitoring_for_review",  # 9.1
     "audits": "app.internal_audits.review_inputs:audit_results_for_review",  # 9.2
     "objectives": "app.objectives.review_inputs:objectives_for_review",  # 6.2
+    "incidents": "app.incidents.review_inputs:incidents_for_review",  # 9.3.2 d, A.5.24-5.28
 }
 
 
@@ -489,6 +490,9 @@ INPUTS: tuple[ReviewInput, ...] = (
                 provided("interested_parties", "interested parties"), "Context of the organisation"),
     ReviewInput("nonconformities", "9.3.2 d 1", "Feedback on information security performance, including trends "
                 "in: nonconformities and corrective actions", nonconformities, "Nonconformity register"),
+    ReviewInput("incidents", "9.3.2 d", "Feedback on information security performance: security incidents, "
+                "their handling and the POPIA s22 notifications", provided("incidents", "security incidents"),
+                "Incident register"),
     ReviewInput("monitoring", "9.3.2 d 2", "Feedback on information security performance, including trends in: "
                 "monitoring and measurement results", provided("monitoring", "monitoring and measurement results"),
                 "Objectives and metrics"),

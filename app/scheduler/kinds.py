@@ -35,6 +35,10 @@ class Kind(enum.StrEnum):
     SUPPLIER_CONTRACT_ENDING = "supplier_contract_ending"
     SUPPLIER_ASSESSMENT = "supplier_assessment"
     SUPPLIER_REVIEW = "supplier_review"
+    # Security incidents (issue 20, part 1)
+    INCIDENT_UNTRIAGED = "incident_untriaged"
+    POPIA_NOTIFICATION = "popia_notification"
+    INCIDENT_ACTION = "incident_action"
     DIGEST = "digest"
 
     @property
@@ -73,6 +77,9 @@ _LABELS = {
     Kind.SUPPLIER_CONTRACT_ENDING: "Supplier contracts ending",
     Kind.SUPPLIER_ASSESSMENT: "Supplier security assessments due or overdue",
     Kind.SUPPLIER_REVIEW: "Supplier reviews due or overdue",
+    Kind.INCIDENT_UNTRIAGED: "Reported security events not yet triaged",
+    Kind.POPIA_NOTIFICATION: "POPIA s22 notifications not yet made",
+    Kind.INCIDENT_ACTION: "Incident follow-ups due or overdue",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -104,5 +111,8 @@ _RECIPIENTS = {
     Kind.SUPPLIER_CONTRACT_ENDING: "the supplier's owner (else the security officers), the setting's days before",
     Kind.SUPPLIER_ASSESSMENT: "the supplier's owner (else the security officers)",
     Kind.SUPPLIER_REVIEW: "the supplier's owner (else the security officers)",
+    Kind.INCIDENT_UNTRIAGED: "the security officers",
+    Kind.POPIA_NOTIFICATION: "the incident's handler and the security officers",
+    Kind.INCIDENT_ACTION: "the incident's handler (else the security officers)",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -26,12 +26,14 @@ from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth import services as accounts
 from app.auth.models import Role, User
-from app.common.timeutil import add_months, local_today
+from app.common.timeutil import add_months, local_today, start_of_local_day, to_local
 from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
+from app.incidents import queries as incident_queries
+from app.incidents import services as incident_services
 from app.internal_audits import queries as audit_queries
 from app.internal_audits import services as audit_services
 from app.nonconformities import queries as nonconformity_queries
@@ -78,6 +80,9 @@ LEAD_DAYS = {
     Kind.SUPPLIER_CONTRACT_ENDING: 90,  # the rule reads its own setting (settings.SUPPLIER_CONTRACT_REMINDER_DAYS)
     Kind.SUPPLIER_ASSESSMENT: 30,
     Kind.SUPPLIER_REVIEW: 14,
+    Kind.INCIDENT_UNTRIAGED: 0,  # an event still untriaged the day after it was reported
+    Kind.POPIA_NOTIFICATION: 0,  # from the day the track opens, again once late (the rule's own dates)
+    Kind.INCIDENT_ACTION: 2,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -90,6 +95,10 @@ TAGS_LISTED = 20  # an end-of-support reminder names this many items, then "and 
 class Reminder:
     message: Message
     user_ids: tuple[int, ...]
+
+
+def _officer_ids() -> list[int]:
+    return [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
 
 
 def _recipients(*candidates: int | None) -> tuple[int, ...]:
@@ -346,7 +355,7 @@ def scope_review(today: date, until: date) -> list[Reminder]:
     stage = _stage(due_on, today)
     title = _due_title("Review of the ISMS scope statement", stage, due_on)
     approver = latest.approved_by_id if latest.approved_by and latest.approved_by.active else None
-    officers = [] if approver else [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    officers = [] if approver else _officer_ids()
     return [Reminder(Message(
         Kind.SCOPE_REVIEW, f"scope-statement:{latest.number}:{stage}", due_on, title,
         f"Version {latest.number} was approved on {latest.approved_on:%d %b %Y}. Review it: draft a new version "
@@ -358,7 +367,7 @@ def scope_review(today: date, until: date) -> list[Reminder]:
 def management_reviews(today: date, until: date) -> list[Reminder]:
     """A review planned within the setting's days: its chair prepares, the security officers compile the inputs."""
     days = settings.get(settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
-    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    officers = _officer_ids()
     reminders = []
     for review in review_services.reviews_planned_within(today, today + timedelta(days=days)):
         compiled = "Its inputs are compiled" if review.pack else "Its inputs are not compiled yet"
@@ -466,7 +475,7 @@ def audits_starting(today: date, until: date) -> list[Reminder]:
 
 def audit_reports_overdue(today: date, until: date) -> list[Reminder]:
     """An audit past its planned end without an issued report, to its lead auditor and the security officers."""
-    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    officers = _officer_ids()
     reminders = []
     for internal_audit in audit_queries.reports_overdue(today):
         ended = internal_audit.planned_end
@@ -505,10 +514,6 @@ def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
 def _supplier_recipients(supplier, officers: list[int]) -> tuple[int, ...]:
     """The supplier's owner; the security officers when it has none (a contract must not lapse unseen)."""
     return _recipients(supplier.owner_id) if supplier.owner_id else _recipients(*officers)
-
-
-def _officer_ids() -> list[int]:
-    return [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
 
 
 def supplier_contracts_ending(today: date, until: date) -> list[Reminder]:
@@ -557,6 +562,59 @@ def supplier_reviews(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+# --- security incidents (issue 20, part 1) ----------------------------------------------------------
+
+
+def incidents_untriaged(today: date, until: date) -> list[Reminder]:
+    """Events reported before today and still awaiting triage (A.5.25: assess events promptly)."""
+    officers = _officer_ids()
+    reminders = []
+    for incident in incident_queries.untriaged(start_of_local_day(today)):
+        reported_on = to_local(incident.reported_at).date()
+        reminders.append(Reminder(Message(
+            Kind.INCIDENT_UNTRIAGED, f"incident-triage:{incident.id}", reported_on,
+            f"Security event {incident.reference} awaits triage",
+            f"{incident.reference} {incident.title}, reported {reported_on:%d %b %Y}: decide whether it is an "
+            "incident.", _path("incidents.triage", incident_id=incident.id)), _recipients(*officers)))
+    return reminders
+
+
+def popia_notifications(today: date, until: date) -> list[Reminder]:
+    """Open POPIA s22 tracks: told when the track opens ("due" by the organisation's days after
+    discovery) and once more when that day has passed ("overdue")."""
+    officers = _officer_ids()
+    days = incident_services.expected_days()
+    reminders = []
+    for incident in incident_queries.pending_notifications(limit=None):
+        due_on = incident_services.discovered_on(incident) + timedelta(days=days)
+        stage = _stage(due_on, today)
+        reminders.append(Reminder(Message(
+            Kind.POPIA_NOTIFICATION, f"popia:{incident.id}:{stage}", due_on,
+            _due_title(f"POPIA notification of {incident.reference}", stage, due_on),
+            f"{incident.reference} {incident.title}: personal information may have been compromised. Notify the "
+            "Information Regulator (eServices) and the data subjects as soon as reasonably possible, or record the "
+            "reason for the delay.", _path("incidents.notification", incident_id=incident.id)),
+            _recipients(incident.handler_id, *officers)))
+    return reminders
+
+
+def incident_actions(today: date, until: date) -> list[Reminder]:
+    officers = None
+    reminders = []
+    for action in incident_queries.actions_due(until):
+        incident, due_on = action.incident, _due(action.due_on, "An incident follow-up")
+        stage = _stage(due_on, today)
+        if incident.handler_id is None and officers is None:
+            officers = _officer_ids()
+        to = (incident.handler_id,) if incident.handler_id else tuple(officers or ())
+        reminders.append(Reminder(Message(
+            Kind.INCIDENT_ACTION, f"incident-action:{action.id}:{stage}", due_on,
+            _due_title(f"Follow-up of {incident.reference}", stage, due_on, f": {action.description[:120]}"),
+            f"{incident.reference} {incident.title}. Mark it done on the timeline once it is.",
+            _path("incidents.detail", incident_id=incident.id)), _recipients(*to)))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -584,6 +642,9 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.SUPPLIER_CONTRACT_ENDING: supplier_contracts_ending,
     Kind.SUPPLIER_ASSESSMENT: supplier_assessments,
     Kind.SUPPLIER_REVIEW: supplier_reviews,
+    Kind.INCIDENT_UNTRIAGED: incidents_untriaged,
+    Kind.POPIA_NOTIFICATION: popia_notifications,
+    Kind.INCIDENT_ACTION: incident_actions,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

@@ -28,6 +28,7 @@ from flask import abort
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
+    INCIDENT_REPORT,
     INTERNAL_AUDIT_CONDUCT,
     MEASUREMENT_RECORD,
     NONCONFORMITY_VIEW,
@@ -43,6 +44,7 @@ from app.auth.permissions import (
 from app.common.uploads import CheckedUpload, store
 from app.employees import services as employee_services
 from app.extensions import db
+from app.incidents import services as incident_services
 from app.internal_audits import services as internal_audit_services
 from app.nonconformities import services as nonconformity_services
 from app.objectives import services as objective_services
@@ -182,6 +184,13 @@ def part_of_another_case(argument: str, build: Callable[[PolicyCase], object]) -
 def employee_elsewhere(user: User) -> Outside:
     employee = factories.make_employee(department=factories.make_department())
     return Outside({"employee_id": employee.id}, (employee,))
+
+
+def someone_elses_report(user: User) -> Outside:
+    from tests.incidents.helpers import reported
+    incident = reported(factories.make_user("manager"))
+    db.session.commit()
+    return Outside({"report_id": incident.id}, (incident,))
 
 
 def someone_elses_risk(user: User) -> Outside:
@@ -439,6 +448,18 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                                           under_another_parent=review_action_of_another_review),
     # Every role that reads the register reads every nonconformity (ISMS records, not personal ones); only
     # an action's owner, besides the register's editors, records its progress.
+    # Security incidents (issue 20, part 1): a reporter reads their own reports only (/incidents/mine); the
+    # register's readers read every incident, its handlers handle every one.
+    ("report_id",): PerRecord(limited_roles=limited_for({INCIDENT_REPORT: ROLE_PERMISSIONS[INCIDENT_REPORT]}),
+                              outside=someone_elses_report, refused_with=404,
+                              helper=(incident_services, "get_own_report_or_404"),
+                              helper_arguments=lambda values: (values["report_id"],)),
+    ("incident_id",): NoPerRecordScope("Every holder of incident.view reads every incident; incident.handle "
+                                       "(security officers, administrators) handles every one."),
+    ("incident_id", "action_id"): NoPerRecordScope("A line of an incident's timeline: as incidents; one of "
+                                                   "another incident is 404."),
+    ("incident_id", "evidence_id"): NoPerRecordScope("An evidence item of an incident: as incidents; one of "
+                                                     "another incident is 404."),
     ("nonconformity_id",): NoPerRecordScope("Every holder of nonconformity.view reads every nonconformity; the "
                                             "register's editors (nonconformity.edit) keep them all."),
     ("nonconformity_id", "action_id"): PerRecord(

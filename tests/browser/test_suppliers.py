@@ -1,7 +1,7 @@
 """The supplier register in a browser: the security officer finds the demo's operator without a written
-contract (the second major cloud service provider), records the contract and the clauses POPIA s20-21 asks for, and the gap goes; SITA's
-owner (a risk owner) records a security assessment with its evidence file on their own supplier, and
-has no way to edit it. axe-core runs on the pages at each step."""
+contract (the second major cloud service provider), records the contract and the clauses POPIA s20-21
+asks for, and the gap goes; SITA's owner (a risk owner) records a security assessment with its
+evidence file on their own supplier, and has no way to edit it. axe-core runs on the pages at each step."""
 
 from __future__ import annotations
 
