@@ -23,7 +23,7 @@ ARGUMENT_TABLES = {
     "control_id": ("control", None), "department_id": ("department", None), "employee_id": ("employee", None),
     "file_id": ("evidence_file", None), "pack_id": ("evidence_pack", None), "policy_id": ("policy", None),
     "version_id": ("policy_version", "policy_id"), "product_id": ("product", None), "user_id": ("user", None),
-    "objective_id": ("objective", None), "metric_id": ("metric", None),
+    "objective_id": ("objective", None), "metric_id": ("metric", None), "measurement_id": ("measurement", "metric_id"),
     "document_id": ("prepared_document", None), "issue_id": ("context_issue", None),
     "party_id": ("interested_party", None), "requirement_id": ("party_requirement", "party_id"),
     "role_id": ("isms_role", None), "assignment_id": ("isms_role_assignment", "role_id"),
