@@ -373,7 +373,9 @@ def test_the_page_takes_a_handful_of_queries(client, login_as, people, register,
         assert client.get("/").status_code == 200
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
-    assert len(statements) <= 25, f"{len(statements)} queries"
+    # Signing in, the settings, then about one aggregate per register's figures (risks take a few): a
+    # figure that loads rows one by one would pass this many at once.
+    assert len(statements) <= 30, f"{len(statements)} queries"
 
 
 # --- the list filters the dashboard links to -----------------------------------------------------

@@ -31,10 +31,17 @@ ARGUMENT_TABLES = {
     "change_id": ("nonconformity_change", "nonconformity_id"), "test_id": ("control_test", None),
     "review_id": ("management_review", None),
     "audit_id": ("internal_audit", None), "line_id": ("checklist_line", "audit_id"),
+    "supplier_id": ("suppliers", None), "assessment_id": ("supplier_assessment", "supplier_id"),
+    "incident_id": ("incident", None), "report_id": ("incident", None),
 }
-# action_id names a risk's treatment action, except under these paths: (path, table, parent argument).
-OTHER_ACTIONS = (("/nonconformities/<int:nonconformity_id>/actions/", "corrective_action", "nonconformity_id"),
-                 ("/management-reviews/<int:review_id>/actions/", "management_review_action", "review_id"))
+# action_id names a risk's treatment action and evidence_id a control's evidence, except under these
+# paths: (path, argument, table, parent argument).
+OTHER_CHILDREN = (
+    ("/nonconformities/<int:nonconformity_id>/actions/", "action_id", "corrective_action", "nonconformity_id"),
+    ("/management-reviews/<int:review_id>/actions/", "action_id", "management_review_action", "review_id"),
+    ("/incidents/<int:incident_id>/actions/", "action_id", "incident_action", "incident_id"),
+    ("/incidents/<int:incident_id>/evidence/", "evidence_id", "incident_evidence", "incident_id"),
+)
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
 DOCUMENT = re.compile(r"\.(pdf|csv|xlsx|zip|pem|<any\(.*\):fmt>)$|/download$|/files/")
@@ -58,9 +65,9 @@ def _argument_values(rule) -> list[dict]:
             "SELECT number FROM scope_statement WHERE state = 'issued'"))]
     if rule.rule.startswith("/controls/evidence/<int:evidence_id>"):
         return [{"evidence_id": row["id"]} for row in _rows("evidence", None, 1)]
-    for prefix, table, parent in OTHER_ACTIONS:
+    for prefix, argument, table, parent in OTHER_CHILDREN:
         if rule.rule.startswith(prefix):
-            return [{"action_id": row["id"], parent: row[parent]} for row in _rows(table, parent, 1)]
+            return [{argument: row["id"], parent: row[parent]} for row in _rows(table, parent, 1)]
     children = [name for name in arguments if ARGUMENT_TABLES[name][1] in arguments]
     name = children[0] if children else next(iter(arguments))
     table, parent = ARGUMENT_TABLES[name]
