@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 
@@ -37,3 +38,27 @@ def post_at_once(app, url: str, forms: dict[str, dict], *, follow_redirects: boo
     run_together(post, forms, timeout=60)
     assert problems == []
     return clients, responses
+
+
+def hold_after(monkeypatch, *targets: tuple[object, str], people: int = 2, timeout: float = 2) -> None:
+    """Make each (owner, name) of `targets` (a version check, the look-up of a row that must not exist
+    yet: the read a write depends on) wait, once it has returned, until `people` requests have returned
+    from one of them, or `timeout` seconds have passed; later calls (the page a redirect shows) go
+    straight on. On PostgreSQL every request has then read before any writes, so the check-then-write
+    race happens on every run, not now and then; on SQLite the others wait for the write lock the first
+    took at its first statement, so the first goes on after `timeout`."""
+    together = threading.Barrier(people)
+    for owner, name in targets:
+        monkeypatch.setattr(owner, name, _held(getattr(owner, name), together, timeout))
+
+
+def _held(original: Callable, together: threading.Barrier, timeout: float) -> Callable:
+    def held(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if not together.broken:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                together.wait(timeout=timeout)
+            together.abort()  # met, or given up: nobody waits again
+        return result
+
+    return held
