@@ -81,6 +81,21 @@ def deferred() -> Iterator[None]:
         _lock_at_begin.reset(token)
 
 
+def lock_row(session: Session | scoped_session[Any], record: Any) -> None:
+    """Hold `record`'s row until the transaction ends, and read afresh everything the session had read.
+
+    For a write whose rules read more than the one row its version guards (an audit's checklist, a
+    review's pack): a version check catches a conflict only at the UPDATE, after the rules were checked
+    on what another request was changing, and two INSERTs under one parent meet only at a constraint.
+    On PostgreSQL SELECT ... FOR UPDATE waits for a transaction holding the row, and what is read after
+    it includes what that transaction committed; on SQLite a write request holds the database's write
+    lock from its first statement (point 1 above), so this only re-reads. Call it first in the service,
+    before changing anything (changes not yet flushed would be discarded) and before record() takes the
+    audit chain's lock: every writer of the row takes the row first, so no two wait for each other."""
+    session.expire_all()
+    session.refresh(record, with_for_update=True)
+
+
 def _sqlite_driver_connection(connection: Connection):
     if connection.dialect.name != "sqlite":
         return None
