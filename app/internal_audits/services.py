@@ -664,7 +664,7 @@ def raise_for_line(line: ChecklistLine, *, expected_version, actor: User,
 
 
 def _raise(line: ChecklistLine, *, actor: User, today: date) -> Nonconformity:
-    if line.nonconformity_id is not None:
+    if line.nonconformity is not None:
         return line.nonconformity
     result = line.result_enum
     if result is None or result.severity is None:

@@ -50,7 +50,7 @@ def test_the_lead_issuing_the_report_from_two_tabs_at_once_issues_it_once(app, s
     monkeypatch.setattr(report, "render_report", lambda audited, draft, generated_by=None: fake_pdf(audited))
     hold_after(monkeypatch, (InternalAudit, "check_version"))
     url = f"/internal-audits/{audit_id}/issue"
-    _, responses = post_each_at_once(app, {tab: (email, url, form) for tab in ("first tab", "second tab")},
+    _, responses = post_each_at_once(app, dict.fromkeys(("first tab", "second tab"), (email, url, form)),
                                      follow_redirects=True)
     pages = _pages(responses)
     assert sorted(status for status, _ in pages.values()) == [200, 200]
@@ -84,7 +84,8 @@ def test_the_lead_and_a_team_member_raising_one_finding_at_once_raise_it_once(ap
     assert db.session.get(ChecklistLine, line_id).nonconformity.reference == "NC-0001"
 
 
-def test_a_line_saved_while_its_finding_is_raised_is_saved_or_refused_never_an_error_page(app, started, lead, member, monkeypatch):
+def test_a_line_saved_while_its_finding_is_raised_is_saved_or_refused_never_an_error_page(app, started, lead, member,
+                                                                                        monkeypatch):
     audited = started(lead, team=(member,))
     fill(audited, member, {"9.2": FINDING})
     line = _finding_line(audited)
@@ -109,7 +110,7 @@ def test_a_line_saved_while_its_finding_is_raised_is_saved_or_refused_never_an_e
 
 
 def test_a_report_draft_saved_while_the_lead_issues_is_saved_or_refused_never_an_error_page(app, started, lead, member,
-                                                                             monkeypatch):
+                                                                                      monkeypatch):
     audited = started(lead, team=(member,))
     fill(audited, member, {"9.2": FINDING})
     url, audit_id = f"/internal-audits/{audited.id}/issue", audited.id
