@@ -36,7 +36,7 @@ its commit or rollback:
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -46,6 +46,7 @@ import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, scoped_session
 
 # PostgreSQL advisory lock keys: one list, so that no two locks share a number by accident (two
@@ -78,6 +79,21 @@ def deferred() -> Iterator[None]:
         yield
     finally:
         _lock_at_begin.reset(token)
+
+
+def lock_row(session: Session | scoped_session[Any], record: Any) -> None:
+    """Hold `record`'s row until the transaction ends, and read afresh everything the session had read.
+
+    For a write whose rules read more than the one row its version guards (an audit's checklist, a
+    review's pack): a version check catches a conflict only at the UPDATE, after the rules were checked
+    on what another request was changing, and two INSERTs under one parent meet only at a constraint.
+    On PostgreSQL SELECT ... FOR UPDATE waits for a transaction holding the row, and what is read after
+    it includes what that transaction committed; on SQLite a write request holds the database's write
+    lock from its first statement (point 1 above), so this only re-reads. Call it first in the service,
+    before changing anything (changes not yet flushed would be discarded) and before record() takes the
+    audit chain's lock: every writer of the row takes the row first, so no two wait for each other."""
+    session.expire_all()
+    session.refresh(record, with_for_update=True)
 
 
 def _sqlite_driver_connection(connection: Connection):
@@ -163,3 +179,21 @@ def one_at_a_time(lock_key: int, lock_file: Path) -> Iterator[bool]:
         finally:
             if held:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def unique_or_refused(refusal: Callable[[], Exception]) -> Iterator[None]:
+    """Run the block, which adds and flushes a row a unique constraint guards (a name, a number, one per
+    period), in a SAVEPOINT. A service checks for the row first and refuses in words; but on PostgreSQL
+    two requests can both check before either commits, and the second INSERT then waits for the first
+    transaction and fails on the constraint. That failure undoes the block alone and raises `refusal()`
+    instead (called after the undo, so it may read the row the other request saved): the same rule
+    error the check gives, never an error page. On SQLite write requests are serialised, so the check
+    has already seen the other row."""
+    from app.extensions import db
+
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        raise refusal() from None

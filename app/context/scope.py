@@ -18,6 +18,7 @@ from app.auth.models import User
 from app.auth.permissions import SCOPE_APPROVE, role_has
 from app.common.models import RuleError
 from app.common.timeutil import add_months, utcnow
+from app.common.transactions import unique_or_refused
 from app.context.models import ScopeState, ScopeStatement
 from app.extensions import db
 
@@ -81,19 +82,26 @@ def start_draft(*, actor: User | None) -> ScopeStatement:
     """A new draft holding the latest issued version's text (or nothing, for the first)."""
     existing = draft()
     if existing is not None:
-        raise ScopeRuleError(f"Version {existing.number} is already being drafted: edit or issue it first.")
+        raise ScopeRuleError(_drafted_already(existing.number))
     latest = latest_issued()
     statement = ScopeStatement(number=(latest.number if latest else 0) + 1, state=ScopeState.DRAFT.value)
     if latest is not None:
         for name in TEXT_FIELDS:
             setattr(statement, name, getattr(latest, name))
         statement.exclusions = [dict(exclusion) for exclusion in latest.exclusions]
-    db.session.add(statement)
-    db.session.flush()
+    # Another officer may have started it since the check: the number's unique constraint decides.
+    number = statement.number
+    with unique_or_refused(lambda: ScopeRuleError(_drafted_already(number))):
+        db.session.add(statement)
+        db.session.flush()
     audit.record(AuditAction.CREATE, "scope_statement", statement.id, actor=actor,
                  summary=f"Started drafting version {statement.number} of the ISMS scope statement"
                          + (f" from version {latest.number}" if latest else ""))
     return statement
+
+
+def _drafted_already(number: int) -> str:
+    return f"Version {number} is already being drafted: edit or issue it first."
 
 
 def _frozen(statement: ScopeStatement) -> None:

@@ -42,10 +42,14 @@ def start_draft():
 
 
 def _draft_or_back():
-    """The draft; without one, back to the scope page, which offers to start it."""
+    """The draft; without one, back to the scope page, which offers to start it. A form posted for a
+    draft that is gone was opened before someone else issued or discarded it: the stale-edit message."""
     draft = scope.draft()
     if draft is None:
-        flash("No version of the scope statement is being drafted: start one first.", "info")
+        if request.method == "POST":
+            flash(str(StaleEditError("scope statement draft")), "danger")
+        else:
+            flash("No version of the scope statement is being drafted: start one first.", "info")
         abort(redirect(url_for("context.scope_page"), 303))
     return draft
 

@@ -16,6 +16,7 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common.models import RuleError
+from app.common.transactions import unique_or_refused
 from app.context.models import (
     ContextIssue,
     ContextStatus,
@@ -166,8 +167,7 @@ def _check_party(data: PartyInput, party: InterestedParty | None, today: date) -
         clash = db.session.scalar(sa.select(InterestedParty).where(
             sa.func.lower(InterestedParty.name) == data.name.lower()))
         if clash is not None and clash is not party:
-            problems.append(("name", f"“{clash.name}” is already in the register: open it and add the "
-                                     "requirement there."))
+            problems.append(("name", _party_taken(clash.name)))
     _choice(problems, "kind", data.kind, PartyKind, "Choose what kind of party it is.")
     data.description = _text(problems, "description", data.description, label="description")
     _owner(problems, data.owner_id, party.owner_id if party else None)
@@ -176,14 +176,20 @@ def _check_party(data: PartyInput, party: InterestedParty | None, today: date) -
     return problems
 
 
+def _party_taken(name: str) -> str:
+    return f"“{name}” is already in the register: open it and add the requirement there."
+
+
 def create_party(data: PartyInput, *, actor: User | None, today: date) -> InterestedParty:
     problems = _check_party(data, None, today)
     if problems:
         raise ContextRuleError(problems)
     party = InterestedParty()
     _apply_party(party, data)
-    db.session.add(party)
-    db.session.flush()
+    # Another officer may have added the party since the check: the name's unique constraint decides.
+    with unique_or_refused(lambda: ContextRuleError([("name", _party_taken(data.name))])):
+        db.session.add(party)
+        db.session.flush()
     audit.record(AuditAction.CREATE, "interested_party", party.id, actor=actor,
                  changes=audit.diff({}, audit.snapshot(party, PARTY_AUDIT_FIELDS)),
                  summary=f"Added the interested party {party.name}"[:300])
@@ -326,11 +332,15 @@ def _check_role(data: RoleInput, role: IsmsRole | None) -> Problems:
     else:
         clash = db.session.scalar(sa.select(IsmsRole).where(sa.func.lower(IsmsRole.name) == data.name.lower()))
         if clash is not None and clash is not role:
-            problems.append(("name", f"There is already a role “{clash.name}”."))
+            problems.append(("name", _role_taken(clash.name)))
     data.responsibilities = _text(problems, "responsibilities", data.responsibilities, label="responsibilities",
                                   required="Say what the holder of the role is responsible for.")
     data.authority = _text(problems, "authority", data.authority, label="authority")
     return problems
+
+
+def _role_taken(name: str) -> str:
+    return f"There is already a role “{name}”."
 
 
 def create_role(data: RoleInput, *, actor: User | None) -> IsmsRole:
@@ -338,8 +348,9 @@ def create_role(data: RoleInput, *, actor: User | None) -> IsmsRole:
     if problems:
         raise ContextRuleError(problems)
     role = IsmsRole(name=data.name, responsibilities=data.responsibilities, authority=data.authority)
-    db.session.add(role)
-    db.session.flush()
+    with unique_or_refused(lambda: ContextRuleError([("name", _role_taken(data.name))])):
+        db.session.add(role)
+        db.session.flush()
     audit.record(AuditAction.CREATE, "isms_role", role.id, actor=actor,
                  changes=audit.diff({}, audit.snapshot(role, ROLE_AUDIT_FIELDS)),
                  summary=f"Added the ISMS role {role.name}"[:300])

@@ -75,12 +75,12 @@ def raise_nonconformity(audit_id: int, line_id: int):
     if not form.validate_on_submit():
         flash("The form had expired; press Raise again.", "danger")
     else:
-        already = line.nonconformity_id is not None
         with acting(services.REFUSALS) as refused:
-            nonconformity = services.raise_for_line(line, expected_version=form.version.data, actor=acting_user())
+            nonconformity, raised = services.raise_for_line(line, expected_version=form.version.data,
+                                                            actor=acting_user())
         if refused:
             flash(f"{refused} Nothing was raised.", "danger")
-        elif already:
+        elif not raised:
             flash(f"{line.subject} was already raised as {nonconformity.reference}.", "info")
         else:
             flash(f"Raised {line.subject} as nonconformity {nonconformity.reference}.", "success")

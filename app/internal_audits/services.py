@@ -23,7 +23,7 @@ from app.auth.permissions import INTERNAL_AUDIT_CONDUCT
 from app.common import uploads
 from app.common.models import RuleError, StaleEditError
 from app.common.timeutil import add_months, local_today, start_of_local_day, utcnow
-from app.common.transactions import lock_chain_tail
+from app.common.transactions import lock_chain_tail, lock_row
 from app.controls.clauses import CLAUSES_BY_NUMBER, MANAGEMENT_CLAUSES
 from app.controls.models import Control, ControlSource, Evidence, SoaEntry
 from app.extensions import db
@@ -35,7 +35,7 @@ from app.internal_audits.models import (
     LineResult,
 )
 from app.nonconformities import services as nonconformities
-from app.nonconformities.models import NonconformitySource
+from app.nonconformities.models import Nonconformity, NonconformitySource
 
 # Settings this register owns (app.admin.settings: a register passes its own defaults).
 CYCLE_YEARS = "internal_audit_cycle_years"
@@ -608,6 +608,7 @@ def save_line(line: ChecklistLine, data: LineInput, *, expected_version, actor: 
     """The result, notes and evidence of one checklist line (a file the auditor keeps is checked and
     stored as control evidence is)."""
     internal_audit = line.audit
+    lock_row(db.session, internal_audit)  # not while the report is being issued: see issue_report
     _refuse_unless_in_progress(internal_audit)
     line.check_version(expected_version, "checklist line")
     problems: list[tuple[str | None, str]] = []
@@ -649,17 +650,21 @@ def save_line(line: ChecklistLine, data: LineInput, *, expected_version, actor: 
     return changes
 
 
-def raise_for_line(line: ChecklistLine, *, expected_version, actor: User, today: date | None = None):
+def raise_for_line(line: ChecklistLine, *, expected_version, actor: User,
+                   today: date | None = None) -> tuple[Nonconformity, bool]:
     """Raise the line's nonconformity in the register, once: the line keeps its id, and a second
-    request (a double click, or issuing the report after) finds it raised and does nothing."""
+    request (a double click, another auditor at the same moment, or issuing the report after) finds it
+    raised and does nothing. Returns the nonconformity and whether this request raised it."""
     internal_audit = line.audit
+    lock_row(db.session, internal_audit)  # the other request's nonconformity is seen, not raised twice
     _refuse_unless_in_progress(internal_audit)
     line.check_version(expected_version, "checklist line")
-    return _raise(line, actor=actor, today=today or local_today())
+    raised_before = line.nonconformity_id is not None
+    return _raise(line, actor=actor, today=today or local_today()), not raised_before
 
 
-def _raise(line: ChecklistLine, *, actor: User, today: date):
-    if line.nonconformity_id is not None:
+def _raise(line: ChecklistLine, *, actor: User, today: date) -> Nonconformity:
+    if line.nonconformity is not None:
         return line.nonconformity
     result = line.result_enum
     if result is None or result.severity is None:
@@ -686,8 +691,9 @@ def _raise(line: ChecklistLine, *, actor: User, today: date):
 
 def save_report_draft(internal_audit: InternalAudit, *, summary: str, conclusion: str, expected_version,
                       actor: User) -> dict:
-    _refuse_unless_in_progress(internal_audit)
+    lock_row(db.session, internal_audit)
     internal_audit.check_version(expected_version, "internal audit")
+    _refuse_unless_in_progress(internal_audit)
     before = audit.snapshot(internal_audit, ["summary", "conclusion"])
     internal_audit.summary, internal_audit.conclusion = summary.strip(), conclusion.strip()
     db.session.flush()
@@ -705,8 +711,11 @@ def issue_report(internal_audit: InternalAudit, *, summary: str, conclusion: str
     findings are final), the PDF is rendered (`render`, given by the caller: registers do not import
     the reports package) and kept by its SHA-256, and the audit and its checklist are frozen."""
     today = today or local_today()
-    _refuse_unless_in_progress(internal_audit)
+    # Every write to the audit's checklist takes this row first: a line saved or a finding raised while
+    # the report is issued waits, then finds the audit frozen (a second issue: the stale-edit message).
+    lock_row(db.session, internal_audit)
     internal_audit.check_version(expected_version, "internal audit")
+    _refuse_unless_in_progress(internal_audit)
     problems: list[tuple[str | None, str]] = []
     if actor.id != internal_audit.lead_auditor_id:
         problems.append((None, "Only the lead auditor issues the report."))

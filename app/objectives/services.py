@@ -28,6 +28,7 @@ from app.auth.permissions import (
 )
 from app.common.models import RuleError
 from app.common.timeutil import local_today, utcnow
+from app.common.transactions import unique_or_refused
 from app.extensions import db
 from app.objectives import periods
 from app.objectives.computations import COMPUTATIONS, computation_named
@@ -51,6 +52,10 @@ LARGEST_VALUE = 1e9
 
 class ObjectiveRuleError(RuleError):
     """An objective, metric or measurement refused: each message names its field."""
+
+
+class MeasuredAlready(ObjectiveRuleError):
+    """The period has its measurement: each metric is measured once per period."""
 
 
 # --- who may act on what ---------------------------------------------------------------------------
@@ -272,7 +277,7 @@ def _check_metric(data: MetricInput, metric: Metric | None) -> list[tuple[str | 
     else:
         clash = db.session.scalar(sa.select(Metric).where(sa.func.lower(Metric.title) == title.lower()))
         if clash is not None and clash is not metric:
-            problems.append(("title", f"A metric called “{clash.title}” exists already: choose another name."))
+            problems.append(("title", _metric_taken(clash.title)))
     if data.target is None or not math.isfinite(data.target) or abs(data.target) > LARGEST_VALUE:
         problems.append(("target", "Give the target as a number, like 95 (for 95%) or 0."))
     if data.frequency not in {f.value for f in Frequency}:
@@ -313,14 +318,20 @@ def _apply_metric(metric: Metric, data: MetricInput) -> None:
     metric.measurer_id, metric.evaluator_id = data.measurer_id, data.evaluator_id
 
 
+def _metric_taken(title: str) -> str:
+    return f"A metric called “{title}” exists already: choose another name."
+
+
 def create_metric(data: MetricInput, *, actor: User | None) -> Metric:
     problems = _check_metric(data, None)
     if problems:
         raise ObjectiveRuleError(problems)
     metric = Metric()
     _apply_metric(metric, data)
-    db.session.add(metric)
-    db.session.flush()
+    # Another officer may have set it up since the check: the title's unique constraint decides.
+    with unique_or_refused(lambda: ObjectiveRuleError([("title", _metric_taken(data.title.strip()))])):
+        db.session.add(metric)
+        db.session.flush()
     audit.record(AuditAction.CREATE, "metric", metric.id,
                  changes=audit.diff({}, audit.snapshot(metric, METRIC_AUDIT_FIELDS)),
                  summary=f"Set up metric {metric.title}"[:300], actor=actor)
@@ -383,14 +394,26 @@ def measurement_for(metric: Metric, start: date) -> Measurement | None:
                                                           Measurement.period_start == start))
 
 
+def _measured_already(metric: Metric, existing: Measurement | None) -> MeasuredAlready:
+    if existing is None:  # the other request's row went again (rolled back, deleted): still refused, not guessed
+        return MeasuredAlready([("on", "The period was being measured by someone else at the same moment: reload "
+                                       "the page to see its measurement.")])
+    label = periods.period_label(existing.period_start, metric.frequency_enum)
+    return MeasuredAlready([("on", f"{label} is measured already ({existing.value:g}"
+                                   f"{(' ' + metric.unit) if metric.unit else ''}, recorded "
+                                   f"{existing.measured_on.isoformat()}): each period has one measurement.")])
+
+
 def add_measurement(metric: Metric, start: date, *, value: float, measured_on: date, computed: bool, note: str,
                     actor: User | None) -> Measurement:
     """The measurement and its audit entry, checked by the caller (record_measurement, record_computed; the
-    demo's past year)."""
+    demo's past year). MeasuredAlready when another request recorded the period since that check."""
     measurement = Measurement(metric_id=metric.id, period_start=start, measured_on=measured_on, value=value,
                               computed=computed, note=note, measured_by_id=actor.id if actor else None)
-    db.session.add(measurement)
-    db.session.flush()
+    # The check and this INSERT are not one step on PostgreSQL: the (metric, period) unique constraint decides.
+    with unique_or_refused(lambda: _measured_already(metric, measurement_for(metric, start))):
+        db.session.add(measurement)
+        db.session.flush()
     label = periods.period_label(start, metric.frequency_enum)
     audit.record(AuditAction.MEASURE, "metric", metric.id,
                  changes={"period": [None, start.isoformat()], "value": [None, value],
@@ -419,10 +442,7 @@ def record_measurement(metric: Metric, *, on: date | None, value: float | None, 
     elif on > today:
         problems.append(("on", f"The date cannot be after today ({today.isoformat()}): record a value once measured."))
     elif (existing := measurement_for(metric, periods.period_start(on, frequency))) is not None:
-        label = periods.period_label(existing.period_start, frequency)
-        problems.append(("on", f"{label} is measured already ({existing.value:g}"
-                               f"{(' ' + metric.unit) if metric.unit else ''}, recorded "
-                               f"{existing.measured_on.isoformat()}): each period has one measurement."))
+        problems += _measured_already(metric, existing).problems
     if len(note) > TEXT_LIMIT:
         problems.append(("note", f"Use at most {TEXT_LIMIT:,} characters."))
     if problems:
@@ -479,5 +499,8 @@ def record_computed(metric: Metric, as_of: date, *, actor: User | None = None) -
     start = periods.period_start(as_of, metric.frequency_enum)
     if measurement_for(metric, start) is not None:
         return None
-    return add_measurement(metric, start, value=computation.compute(as_of), measured_on=as_of, computed=True,
-                            note="", actor=actor)
+    try:
+        return add_measurement(metric, start, value=computation.compute(as_of), measured_on=as_of, computed=True,
+                               note="", actor=actor)
+    except MeasuredAlready:  # a run at the same moment recorded it
+        return None

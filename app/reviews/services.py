@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.auth.permissions import REVIEW_ACTION_UPDATE, REVIEW_APPROVE, REVIEW_MANAGE, user_can
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today, utcnow
+from app.common.transactions import lock_row
 from app.extensions import db
 from app.reviews import inputs
 from app.reviews.models import (
@@ -258,8 +259,13 @@ def update_review(review: ManagementReview, data: ReviewInput, *, expected_versi
 def compile_pack(review: ManagementReview, *, as_of: date | None, actor: User | None,
                  today: date | None = None) -> ReviewPack:
     """The review's inputs as of the date, stored as its pack (replacing an earlier compile), with its
-    PDF queued for the scheduler's `documents` job. Refused once the review is held: its pack is frozen."""
+    PDF queued for the scheduler's `documents` job. Refused once the review is held: its pack is frozen.
+
+    The review's row is taken first: a second compile at the same moment waits and then replaces this
+    one's pack (never a second pack), and minutes recorded meanwhile are seen (a held review's pack is
+    never compiled again)."""
     today = today or local_today()
+    lock_row(db.session, review)
     if review.pack_frozen:
         raise ReviewRuleError(f"{review} was held: its review pack, compiled as of "
                               f"{review.pack.as_of.isoformat() if review.pack else 'its date'}, is frozen "

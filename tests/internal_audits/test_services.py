@@ -195,12 +195,12 @@ def test_a_nonconformity_is_raised_once_however_often_it_is_asked(started, lead,
     fill(audited, member, {"9.2": ("major_nc", "No audit programme exists.\nNo audit was held in 2025.")})
     line = audited.lines[1]
 
-    first = services.raise_for_line(line, expected_version=line.version, actor=member, today=TODAY)
+    first, raised = services.raise_for_line(line, expected_version=line.version, actor=member, today=TODAY)
     db.session.commit()
-    again = services.raise_for_line(line, expected_version=line.version, actor=member, today=TODAY)
+    again, raised_again = services.raise_for_line(line, expected_version=line.version, actor=member, today=TODAY)
     db.session.commit()
 
-    assert first is again and nonconformity_count() == 1
+    assert first is again and (raised, raised_again) == (True, False) and nonconformity_count() == 1
     assert (first.source, first.severity, first.clause) == ("internal_audit", "major", "9.2")
     assert first.source_reference == f"{audited.reference} / 9.2"
     assert first.title == "9.2: No audit programme exists."
@@ -218,8 +218,8 @@ def test_a_line_that_is_not_a_nonconformity_is_not_raised(started, lead):
 def test_issuing_raises_every_finding_not_yet_raised_and_stores_the_report(started, lead):
     audited = started(lead, clauses=("4.1", "6.2", "9.2"))
     fill(audited, lead, {"6.2": ("minor_nc", "Objectives without measures."), "9.2": ("major_nc", "No programme.")})
-    raised_before = services.raise_for_line(audited.lines[2], expected_version=audited.lines[2].version, actor=lead,
-                                            today=TODAY)
+    raised_before, _ = services.raise_for_line(audited.lines[2], expected_version=audited.lines[2].version,
+                                               actor=lead, today=TODAY)
     db.session.commit()
 
     issue(audited, lead)
