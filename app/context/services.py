@@ -203,8 +203,9 @@ def update_party(party: InterestedParty, data: PartyInput, *, expected_version, 
     if problems:
         raise ContextRuleError(problems)
     before = audit.snapshot(party, PARTY_AUDIT_FIELDS)
-    _apply_party(party, data)
-    db.session.flush()
+    with unique_or_refused(lambda: ContextRuleError([("name", _party_taken(data.name))])):  # a rename at once
+        _apply_party(party, data)
+        db.session.flush()
     changes = audit.diff(before, audit.snapshot(party, PARTY_AUDIT_FIELDS))
     if changes:
         audit.record(AuditAction.UPDATE, "interested_party", party.id, changes=changes, actor=actor,
@@ -363,8 +364,9 @@ def update_role(role: IsmsRole, data: RoleInput, *, expected_version, actor: Use
     if problems:
         raise ContextRuleError(problems)
     before = audit.snapshot(role, ROLE_AUDIT_FIELDS)
-    role.name, role.responsibilities, role.authority = data.name, data.responsibilities, data.authority
-    db.session.flush()
+    with unique_or_refused(lambda: ContextRuleError([("name", _role_taken(data.name))])):  # a rename at once
+        role.name, role.responsibilities, role.authority = data.name, data.responsibilities, data.authority
+        db.session.flush()
     changes = audit.diff(before, audit.snapshot(role, ROLE_AUDIT_FIELDS))
     if changes:
         audit.record(AuditAction.UPDATE, "isms_role", role.id, changes=changes, actor=actor,

@@ -344,8 +344,9 @@ def update_metric(metric: Metric, data: MetricInput, *, expected_version, actor:
     if problems:
         raise ObjectiveRuleError(problems)
     before = audit.snapshot(metric, METRIC_AUDIT_FIELDS)
-    _apply_metric(metric, data)
-    db.session.flush()
+    with unique_or_refused(lambda: ObjectiveRuleError([("title", _metric_taken(data.title.strip()))])):  # a rename
+        _apply_metric(metric, data)
+        db.session.flush()
     changes = audit.diff(before, audit.snapshot(metric, METRIC_AUDIT_FIELDS))
     if changes:
         audit.record(AuditAction.UPDATE, "metric", metric.id, changes=changes,

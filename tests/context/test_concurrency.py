@@ -16,7 +16,7 @@ from app.context.models import InterestedParty, IsmsRole, ScopeState, ScopeState
 from app.extensions import db
 from tests import factories
 from tests.pages import page_text
-from tests.threads import hold_after, post_at_once
+from tests.threads import hold_after, post_at_once, post_each_at_once
 
 STALE = "changed by someone else"
 
@@ -139,3 +139,21 @@ def test_two_officers_adding_the_same_role_at_once_get_one_role(app, monkeypatch
     assert statuses == [200, 422]
     assert sum("There is already a role “Information security officer”" in page for page in pages) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IsmsRole)) == 1
+
+
+def test_two_officers_renaming_two_parties_to_one_name_at_once_one_is_refused(app, make_party, today, monkeypatch):
+    first, second = make_party("Auditor-General of South Africa"), make_party("AGSA")
+    people = _two_officers()
+    posts = {person.email: (person.email, f"/context/parties/{party.id}/edit",
+                            _party_form(person, today, name="Auditor-General", version=str(party.version)))
+             for person, party in zip(people, (first, second), strict=True)}
+    db.session.commit()
+    db.session.close()
+
+    hold_after(monkeypatch, (services, "_check_party"))
+    _, responses = post_each_at_once(app, posts, follow_redirects=True)
+    statuses, pages = _outcome(responses)
+    assert statuses == [200, 422]
+    assert sum("“Auditor-General” is already in the register" in page for page in pages) == 1
+    names = set(db.session.scalars(sa.select(InterestedParty.name)))
+    assert "Auditor-General" in names and len(names) == 2
