@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from app.awareness import queries as awareness_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry, evidence_control
 from app.employees.models import Employee
 from app.extensions import db
@@ -150,6 +151,10 @@ COMPUTATIONS: dict[str, Computation] = {computation.name: computation for comput
                 "nonconformities", Direction.LOWER,
                 f"Nonconformities open on the day that were raised more than {OLD_NONCONFORMITY_DAYS} days before it.",
                 old_open_nonconformities),
+    Computation("awareness_completion_rate", "Awareness completion rate", "%", Direction.HIGHER,
+                "Of the audiences of the awareness campaigns that ended in the quarter up to the day (the employees "
+                "still employed in their departments and roles), the share who completed or attended them.",
+                awareness_queries.completion_rate),
 )}
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.admin import settings
 from app.assets.models import Asset, AssetKind
@@ -277,6 +278,19 @@ def trainings_due(on: date) -> list[CaseTraining]:
 
 def training_overdue(training: CaseTraining, today: date) -> bool:
     return training.completed_on is None and training.due_on < today
+
+
+def trainings_required_of(employee_id: int, viewer: User) -> list[CaseTraining]:
+    """The training the cases of an employee require, for a person's training record: only the cases
+    `viewer` may see, and only to a viewer who sees cases with their personal details (to a reader who
+    sees cases under a pseudonym, a training on a named person's record would give the pseudonym away).
+    A training is completed when its completion is recorded on the case (record_training_completion)."""
+    if not services.sees_personal_details(viewer):
+        return []
+    return list(db.session.scalars(
+        sa.select(CaseTraining).join(PolicyCase, CaseTraining.case_id == PolicyCase.id)
+        .where(PolicyCase.employee_id == employee_id, services.visibility(viewer))
+        .options(selectinload(CaseTraining.case)).order_by(CaseTraining.due_on.desc(), CaseTraining.id.desc())))
 
 
 # --- closing -------------------------------------------------------------------------------------

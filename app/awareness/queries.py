@@ -1,0 +1,267 @@
+"""Reading the awareness register: the campaign list and its filters, completion rates (per campaign,
+per department, per month) counted in SQL, a campaign's attendance list and one person's training
+record.
+
+Rates: a campaign's audience is counted as it stands (services.audience_condition, one grouped query
+per distinct audience, usually one for "all staff"); its completions are the training records of
+its audience that say completed or attended, counted from one index in the department the employee
+was in when they were recorded. A rate is completions ÷ audience, at most 100%."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import ColumnElement
+
+from app.auth.models import Department, User
+from app.awareness import services
+from app.awareness.models import DONE_VALUES, AudienceRole, Campaign, Channel, Outcome, TrainingRecord, campaign_department
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
+from app.common.timeutil import add_months
+from app.employees import services as employees
+from app.employees.models import EMPLOYED, Employee
+from app.extensions import db
+
+# --- the campaign list ------------------------------------------------------------------------------
+
+CAMPAIGN_SORT_COLUMNS: dict[str, SqlColumn] = {
+    "reference": Campaign.reference, "topic": sa.func.lower(Campaign.topic), "channel": Campaign.channel,
+    "starts": Campaign.starts_on, "ends": Campaign.ends_on,
+}
+STATES = {"planned": "Planned", "running": "Running", "ended": "Ended"}
+
+
+@dataclass(frozen=True)
+class CampaignFilters:
+    q: str = ""  # part of the reference or topic
+    channel: str = ""
+    state: str = ""
+    year: int | None = None  # the year it starts in
+    department_id: int | None = None  # campaigns whose audience includes the department
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> CampaignFilters:
+        year = (args.get("year") or "").strip()
+        return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+                   channel=choice_arg(args, "channel", {channel.value for channel in Channel}),
+                   state=choice_arg(args, "state", STATES),
+                   year=int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else None,
+                   department_id=id_arg(args, "department"))
+
+    def conditions(self, today: date) -> list[ColumnElement]:
+        where: list[ColumnElement] = []
+        if self.q:
+            where.append(sa.or_(contains_text(Campaign.reference, self.q), contains_text(Campaign.topic, self.q)))
+        if self.channel:
+            where.append(Campaign.channel == self.channel)
+        if self.state == "planned":
+            where.append(Campaign.starts_on > today)
+        elif self.state == "running":
+            where.append(sa.and_(Campaign.starts_on <= today, Campaign.ends_on >= today))
+        elif self.state == "ended":
+            where.append(Campaign.ends_on < today)
+        if self.year:
+            where.append(Campaign.starts_on.between(date(self.year, 1, 1), date(self.year, 12, 31)))
+        if self.department_id:
+            where.append(Campaign.id.in_(services.campaign_ids_with_audience_of(self.department_id)))
+        return where
+
+
+def campaigns(filters: CampaignFilters, today: date) -> sa.Select:
+    return (sa.select(Campaign).where(*filters.conditions(today))
+            .options(selectinload(Campaign.departments), selectinload(Campaign.roles), selectinload(Campaign.owner)))
+
+
+# --- rates --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    audience: int
+    done: int
+
+    @property
+    def percent(self) -> float:
+        return min(100.0, round(100 * self.done / self.audience, 1)) if self.audience else 0.0
+
+    def __add__(self, other: Rate) -> Rate:
+        return Rate(self.audience + other.audience, self.done + other.done)
+
+
+NO_RATE = Rate(0, 0)
+
+
+def _audiences(campaigns: Iterable[Campaign]) -> dict[int, dict[int | None, int]]:
+    """campaign id -> department id -> how many employees of its audience work there: one grouped
+    query per distinct audience."""
+    by_audience: dict[tuple, list[Campaign]] = defaultdict(list)
+    for campaign in campaigns:
+        signature = (tuple(sorted(d.id for d in campaign.departments)),
+                     tuple(sorted(r.position_key for r in campaign.roles)))
+        by_audience[signature].append(campaign)
+    counts: dict[int, dict[int | None, int]] = {}
+    for members in by_audience.values():
+        rows = db.session.execute(sa.select(Employee.department_id, sa.func.count())
+                                  .where(services.audience_condition(members[0]))
+                                  .group_by(Employee.department_id)).all()
+        for campaign in members:
+            counts[campaign.id] = {department_id: count for department_id, count in rows}
+    return counts
+
+
+def _completions(campaign_ids: list[int]) -> dict[int, dict[int | None, int]]:
+    """campaign id -> department id -> completions or attendances by its audience (one index's query)."""
+    counts: dict[int, dict[int | None, int]] = defaultdict(dict)
+    if not campaign_ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(TrainingRecord.campaign_id, TrainingRecord.department_id, sa.func.count())
+        .where(TrainingRecord.campaign_id.in_(campaign_ids), TrainingRecord.in_audience.is_(True),
+               TrainingRecord.outcome.in_(DONE_VALUES))
+        .group_by(TrainingRecord.campaign_id, TrainingRecord.department_id))
+    for campaign_id, department_id, count in rows:
+        counts[campaign_id][department_id] = count
+    return counts
+
+
+def rates_by_department(campaigns: list[Campaign]) -> dict[int, dict[int | None, Rate]]:
+    """campaign id -> department id -> its Rate."""
+    audiences, done = _audiences(campaigns), _completions([c.id for c in campaigns])
+    result: dict[int, dict[int | None, Rate]] = {}
+    for campaign in campaigns:
+        audience, completions = audiences.get(campaign.id, {}), done.get(campaign.id, {})
+        result[campaign.id] = {department_id: Rate(audience.get(department_id, 0), completions.get(department_id, 0))
+                               for department_id in set(audience) | set(completions)}
+    return result
+
+
+def rates(campaigns: list[Campaign]) -> dict[int, Rate]:
+    """campaign id -> its Rate over every department."""
+    return {campaign_id: sum(per_department.values(), NO_RATE)
+            for campaign_id, per_department in rates_by_department(campaigns).items()}
+
+
+def departments_by_id(ids: Iterable[int | None]) -> dict[int, Department]:
+    wanted = [id_ for id_ in ids if id_ is not None]
+    if not wanted:
+        return {}
+    return {d.id: d for d in db.session.scalars(sa.select(Department).where(Department.id.in_(wanted)))}
+
+
+@dataclass(frozen=True)
+class MonthRates:
+    month: date  # its first day
+    campaigns: list[Campaign]
+    overall: Rate
+    by_department: dict[int | None, Rate]
+
+
+def monthly_rates(until: date, months: int = 12, department_id: int | None = None) -> list[MonthRates]:
+    """The campaigns that ended in each of the `months` months up to `until`'s, and their rates: per
+    department and overall (the departments' sums), or of one department only."""
+    first = add_months(until.replace(day=1), -(months - 1))
+    ended = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.ends_on >= first, Campaign.ends_on <= until)
+        .options(selectinload(Campaign.departments), selectinload(Campaign.roles)).order_by(Campaign.ends_on)))
+    per_campaign = rates_by_department(ended)
+    result = []
+    for index in range(months):
+        month = add_months(first, index)
+        in_month = [c for c in ended if (c.ends_on.year, c.ends_on.month) == (month.year, month.month)]
+        by_department: dict[int | None, Rate] = defaultdict(lambda: NO_RATE)
+        for campaign in in_month:
+            for dept, rate in per_campaign[campaign.id].items():
+                if department_id is None or dept == department_id:
+                    by_department[dept] = by_department[dept] + rate
+        result.append(MonthRates(month, in_month, sum(by_department.values(), NO_RATE), dict(by_department)))
+    return result
+
+
+def completion_rate(as_of: date, months: int = 3) -> float:
+    """The metric (objectives.computations): completions ÷ audience over the campaigns that ended in the `months` months up to
+    `as_of` (a quarter: one month's campaign alone swings with the topic)."""
+    first = add_months(as_of.replace(day=1), -(months - 1))
+    ended = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.ends_on >= first, Campaign.ends_on <= as_of)
+        .options(selectinload(Campaign.departments), selectinload(Campaign.roles))))
+    return sum(rates(ended).values(), NO_RATE).percent
+
+
+# --- a campaign's attendance --------------------------------------------------------------------------
+
+ATTENDANCE_SORT_COLUMNS: dict[str, SqlColumn] = {
+    "name": sa.func.lower(Employee.full_name), "number": Employee.number,
+    "department": sa.select(Department.code).where(Department.id == TrainingRecord.department_id).scalar_subquery(),
+    "outcome": TrainingRecord.outcome, "completed": TrainingRecord.completed_on,
+}
+
+
+@dataclass(frozen=True)
+class AttendanceFilters:
+    q: str = ""
+    outcome: str = ""
+    department_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> AttendanceFilters:
+        return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+                   outcome=choice_arg(args, "outcome", {outcome.value for outcome in Outcome}),
+                   department_id=id_arg(args, "department"))
+
+
+def attendance(campaign: Campaign, user: User, filters: AttendanceFilters) -> sa.Select:
+    """The campaign's training records of the employees `user` may see."""
+    where: list[ColumnElement] = [TrainingRecord.campaign_id == campaign.id, employees.visibility(user)]
+    if filters.q:
+        where.append(sa.or_(contains_text(Employee.number, filters.q), contains_text(Employee.full_name, filters.q)))
+    if filters.outcome:
+        where.append(TrainingRecord.outcome == filters.outcome)
+    if filters.department_id:
+        where.append(TrainingRecord.department_id == filters.department_id)
+    return (sa.select(TrainingRecord).join(Employee, Employee.id == TrainingRecord.employee_id).where(*where)
+            .options(selectinload(TrainingRecord.employee)))
+
+
+# --- one person's training record -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    campaign: Campaign
+    record: TrainingRecord | None
+    in_audience: bool
+
+    def state(self, today: date) -> str:
+        if self.record is not None and self.record.outcome_enum.done:
+            return self.record.outcome_enum.label
+        if today <= self.campaign.ends_on:
+            return "Planned" if today < self.campaign.starts_on else "Open"
+        return "Missed"
+
+
+PERSON_LIMIT = 500  # campaigns on one person's page: twenty years of monthly campaigns and more
+
+
+def person_lines(employee: Employee) -> list[PersonLine]:
+    """Every campaign of the employee's audience and every campaign they have a record of, newest first."""
+    department_ok = sa.or_(
+        ~sa.exists().where(campaign_department.c.campaign_id == Campaign.id),
+        sa.exists().where(campaign_department.c.campaign_id == Campaign.id,
+                          campaign_department.c.department_id == employee.department_id))
+    role_ok = sa.or_(~sa.exists().where(AudienceRole.campaign_id == Campaign.id),
+                     sa.exists().where(AudienceRole.campaign_id == Campaign.id,
+                                       AudienceRole.position_key == services.position_key(employee.position)))
+    employed = employee.status in EMPLOYED
+    audience = sa.and_(department_ok, role_ok) if employed else sa.false()
+    rows = db.session.execute(
+        sa.select(Campaign, TrainingRecord, audience.label("in_audience"))
+        .outerjoin(TrainingRecord, sa.and_(TrainingRecord.campaign_id == Campaign.id,
+                                           TrainingRecord.employee_id == employee.id))
+        .where(sa.or_(audience, TrainingRecord.id.is_not(None)))
+        .order_by(Campaign.starts_on.desc(), Campaign.id.desc()).limit(PERSON_LIMIT)).all()
+    return [PersonLine(campaign, record, bool(member)) for campaign, record, member in rows]
