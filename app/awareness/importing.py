@@ -114,8 +114,11 @@ class _Import:
                     row.problem("Employee number", f"Employee {row.employee.number} is in row {seen[pair]} for "
                                                    f"{row.campaign.reference} too; give each person once per campaign.")
                 seen.setdefault(pair, row.number)
+                reported = {problem.column for problem in row.problems}  # a cell already named, once
                 for name, message in services.check_training(row.data, row.campaign, self.today):
-                    row.problem(FIELD_COLUMNS.get(name or "", None), message)
+                    column = FIELD_COLUMNS.get(name or "")
+                    if column not in reported:
+                        row.problem(column, message)
             self.rows.append(row)
         problems = [problem for row in self.rows for problem in row.problems]
         if problems:

@@ -20,7 +20,15 @@ from sqlalchemy.sql import ColumnElement
 
 from app.auth.models import Department, User
 from app.awareness import services
-from app.awareness.models import DONE_VALUES, AudienceRole, Campaign, Channel, Outcome, TrainingRecord, campaign_department
+from app.awareness.models import (
+    DONE_VALUES,
+    AudienceRole,
+    Campaign,
+    Channel,
+    Outcome,
+    TrainingRecord,
+    campaign_department,
+)
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.common.timeutil import add_months
 from app.employees import services as employees
@@ -110,7 +118,7 @@ def _audiences(campaigns: Iterable[Campaign]) -> dict[int, dict[int | None, int]
                                   .where(services.audience_condition(members[0]))
                                   .group_by(Employee.department_id)).all()
         for campaign in members:
-            counts[campaign.id] = {department_id: count for department_id, count in rows}
+            counts[campaign.id] = dict(rows)
     return counts
 
 
@@ -183,8 +191,8 @@ def monthly_rates(until: date, months: int = 12, department_id: int | None = Non
 
 
 def completion_rate(as_of: date, months: int = 3) -> float:
-    """The metric (objectives.computations): completions ÷ audience over the campaigns that ended in the `months` months up to
-    `as_of` (a quarter: one month's campaign alone swings with the topic)."""
+    """The metric (objectives.computations): completions ÷ audience over the campaigns that ended in
+    the `months` months up to `as_of` (a quarter: one month's campaign alone swings with the topic)."""
     first = add_months(as_of.replace(day=1), -(months - 1))
     ended = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.ends_on >= first, Campaign.ends_on <= as_of)

@@ -9,8 +9,14 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 
 from app.admin import settings
 from app.admin.services import all_departments
-from app.auth.permissions import AWARENESS_EDIT, AWARENESS_VIEW, EMPLOYEE_VIEW, acting_user, permission_required, \
-    user_can
+from app.auth.permissions import (
+    AWARENESS_EDIT,
+    AWARENESS_VIEW,
+    EMPLOYEE_VIEW,
+    acting_user,
+    permission_required,
+    user_can,
+)
 from app.awareness import queries, services
 from app.awareness.exports import ATTENDANCE_COLUMNS
 from app.awareness.forms import CampaignForm, DeleteForm, TrainingForm

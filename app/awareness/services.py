@@ -22,7 +22,7 @@ from app.auth.models import Department, User
 from app.awareness.models import AudienceRole, Campaign, Channel, Outcome, TrainingRecord, campaign_department
 from app.common import uploads
 from app.common.imports import key
-from app.common.models import RuleError
+from app.common.models import RuleError, table_of
 from app.common.uploads import CheckedUpload
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
@@ -203,7 +203,7 @@ def update_campaign(campaign: Campaign, data: CampaignInput, *, expected_version
 
 def refresh_audience(campaign: Campaign) -> None:
     """Mark again which of the campaign's training records are of its audience (after the audience changed)."""
-    table = TrainingRecord.__table__
+    table = table_of(TrainingRecord)
     members = sa.select(Employee.id).where(audience_condition(campaign))
     db.session.execute(table.update().where(table.c.campaign_id == campaign.id)
                        .values(in_audience=table.c.employee_id.in_(members)))

@@ -140,7 +140,7 @@ def test_a_persons_record_shows_completed_open_and_missed_campaigns(make_campaig
     nurse = factories.make_employee(department=health)
     done = make_campaign("Passwords", starts_on=today - timedelta(days=90), ends_on=today - timedelta(days=60))
     missed = make_campaign("Phishing", starts_on=today - timedelta(days=50), ends_on=today - timedelta(days=30))
-    running = make_campaign("Clean desk", starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=5))
+    make_campaign("Clean desk", starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=5))
     make_campaign("Treasury only", departments=[treasury])
     record(done, nurse)
 
