@@ -3,7 +3,7 @@ per department, per month) counted in SQL, a campaign's attendance list and one 
 record.
 
 Rates: a campaign's audience is counted as it stands (services.audience_condition, one grouped query
-per distinct audience, usually one for "all staff"); its completions are the training records of
+for every campaign at once); its completions are the training records of
 its audience that say completed or attended, counted from one index in the department the employee
 was in when they were recorded. A rate is completions ÷ audience, at most 100%."""
 
@@ -105,20 +105,29 @@ NO_RATE = Rate(0, 0)
 
 
 def _audiences(campaigns: Iterable[Campaign]) -> dict[int, dict[int | None, int]]:
-    """campaign id -> department id -> how many employees of its audience work there: one grouped
-    query per distinct audience."""
-    by_audience: dict[tuple, list[Campaign]] = defaultdict(list)
-    for campaign in campaigns:
-        signature = (tuple(sorted(d.id for d in campaign.departments)),
-                     tuple(sorted(r.position_key for r in campaign.roles)))
-        by_audience[signature].append(campaign)
+    """campaign id -> department id -> how many employees of its audience work there. One grouped scan
+    of the employees still employed, by department and position, answers every campaign at once (a
+    few hundred groups); services.audience_condition() says the same in SQL, services.in_audience()
+    for one employee."""
+    campaigns = list(campaigns)
+    if not campaigns:
+        return {}
+    position = sa.func.lower(sa.func.trim(Employee.position))
+    groups = db.session.execute(sa.select(Employee.department_id, position, sa.func.count())
+                                .where(Employee.status.in_(sorted(EMPLOYED)))
+                                .group_by(Employee.department_id, position)).all()
     counts: dict[int, dict[int | None, int]] = {}
-    for members in by_audience.values():
-        rows = db.session.execute(sa.select(Employee.department_id, sa.func.count())
-                                  .where(services.audience_condition(members[0]))
-                                  .group_by(Employee.department_id)).all()
-        for campaign in members:
-            counts[campaign.id] = dict(rows)
+    for campaign in campaigns:
+        department_ids = {d.id for d in campaign.departments}
+        role_keys = {r.position_key for r in campaign.roles}
+        per_department: dict[int | None, int] = defaultdict(int)
+        for department_id, position_text, count in groups:
+            if department_ids and department_id not in department_ids:
+                continue
+            if role_keys and services.position_key(position_text or "") not in role_keys:
+                continue
+            per_department[department_id] += count
+        counts[campaign.id] = dict(per_department)
     return counts
 
 
