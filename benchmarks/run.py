@@ -72,8 +72,8 @@ from app.risks.models import Risk  # noqa: E402
 from benchmarks import login_under_load, pack_bench, pdf_reports  # noqa: E402
 from benchmarks.asset_data import generate_assets, import_file  # noqa: E402
 from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
-from benchmarks.control_data import generate_controls  # noqa: E402
 from benchmarks.awareness_data import generate_awareness, measure_awareness  # noqa: E402
+from benchmarks.control_data import generate_controls  # noqa: E402
 from benchmarks.isms_data import IsmsReport, generate_isms  # noqa: E402
 from benchmarks.risk_data import generate_register  # noqa: E402
 
