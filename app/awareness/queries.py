@@ -112,19 +112,20 @@ def _audiences(campaigns: Iterable[Campaign]) -> dict[int, dict[int | None, int]
     campaigns = list(campaigns)
     if not campaigns:
         return {}
-    position = sa.func.lower(sa.func.trim(Employee.position))
-    groups = db.session.execute(sa.select(Employee.department_id, position, sa.func.count())
-                                .where(Employee.status.in_(sorted(EMPLOYED)))
-                                .group_by(Employee.department_id, position)).all()
+    # By the position as written: services.position_key() matches it, never SQL (one rule).
+    groups = [(department_id, services.position_key(position), count) for department_id, position, count in
+              db.session.execute(sa.select(Employee.department_id, Employee.position, sa.func.count())
+                                 .where(Employee.status.in_(sorted(EMPLOYED)))
+                                 .group_by(Employee.department_id, Employee.position))]
     counts: dict[int, dict[int | None, int]] = {}
     for campaign in campaigns:
         department_ids = {d.id for d in campaign.departments}
         role_keys = {r.position_key for r in campaign.roles}
         per_department: dict[int | None, int] = defaultdict(int)
-        for department_id, position_text, count in groups:
+        for department_id, position, count in groups:
             if department_ids and department_id not in department_ids:
                 continue
-            if role_keys and services.position_key(position_text or "") not in role_keys:
+            if role_keys and position not in role_keys:
                 continue
             per_department[department_id] += count
         counts[campaign.id] = dict(per_department)

@@ -8,6 +8,7 @@ them row by row before it writes anything."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -47,8 +48,19 @@ def target_rate() -> int:
 
 
 def position_key(position: str) -> str:
-    """How a role of the audience and an employee's position are compared: spaces collapsed, case ignored."""
-    return key(position)[:200]
+    """How a role of the audience and an employee's position are compared: spaces collapsed, case ignored.
+    The one rule: SQL never compares positions itself (SQLite's lower() leaves "É" as it is, and no
+    database collapses inner spaces); it compares the stored positions this rule matched."""
+    return key(position or "")[:200]
+
+
+def positions_matching(role_keys: Iterable[str]) -> list[str]:
+    """The positions, as the employees still employed have them written, whose position_key() is one
+    of `role_keys`: one scan of the distinct positions (a few hundred, whatever the headcount)."""
+    wanted = set(role_keys)
+    written = db.session.scalars(sa.select(Employee.position).where(Employee.status.in_(sorted(EMPLOYED)))
+                                 .distinct())
+    return sorted(position for position in written if position_key(position) in wanted)
 
 
 def audience_condition(campaign: Campaign, employee=Employee) -> sa.ColumnElement[bool]:
@@ -60,7 +72,7 @@ def audience_condition(campaign: Campaign, employee=Employee) -> sa.ColumnElemen
         where.append(employee.department_id.in_(department_ids))
     role_keys = [role.position_key for role in campaign.roles]
     if role_keys:
-        where.append(sa.func.lower(sa.func.trim(employee.position)).in_(role_keys))
+        where.append(employee.position.in_(positions_matching(role_keys)))
     return sa.and_(*where)
 
 

@@ -122,6 +122,28 @@ def test_changing_the_audience_marks_the_records_again(make_campaign, record, of
     assert queries.rates([campaign])[campaign.id] == queries.Rate(1, 1)
 
 
+@pytest.mark.parametrize("written", ["Professional  Nurse", "  professional nurse ", "Ingénieur  Réseau"])
+def test_editing_the_roles_marks_the_records_by_the_rule_the_rates_count_by(make_campaign, record, officer, health,
+                                                                           written):
+    """The SQL that marks the records again (refresh_audience) and the Python that counts and records
+    (in_audience, the rates) compare positions by one rule: inner spaces collapsed, case ignored, also
+    for letters SQLite's lower() leaves alone."""
+    role = "INGÉNIEUR RÉSEAU" if "Réseau" in written else "Professional Nurse"
+    nurse = factories.make_employee(department=health, position=written)
+    campaign = make_campaign(departments=[health])
+    made = record(campaign, nurse)
+
+    services.update_campaign(campaign, services.CampaignInput(
+        topic=campaign.topic, channel=campaign.channel, starts_on=campaign.starts_on, ends_on=campaign.ends_on,
+        department_ids=[health.id], roles=[role]), expected_version=campaign.version, actor=officer)
+    db.session.commit()
+    db.session.refresh(made)
+
+    assert services.in_audience(campaign, nurse)
+    assert made.in_audience  # marked by the SQL
+    assert queries.rates([campaign])[campaign.id] == queries.Rate(1, 1)
+
+
 def test_monthly_rates_and_the_metric(make_campaign, record, health, today):
     ended = make_campaign(starts_on=today - timedelta(days=40), ends_on=today - timedelta(days=1))
     staff = [factories.make_employee(department=health) for _ in range(4)]
