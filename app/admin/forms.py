@@ -108,6 +108,9 @@ class SettingsForm(FlaskForm):
     management_review_reminder_days = IntegerField("Management review reminder (days before)", validators=[
         InputRequired("Enter how many days before a planned management review its chair is reminded."),
         NumberRange(min=1, max=90, message="Remind between 1 and 90 days before the review.")])
+    awareness_target_rate = IntegerField("Awareness completion target (%)", validators=[
+        InputRequired("Enter the share of a campaign's audience that should complete it, in percent."),
+        NumberRange(min=1, max=100, message="Set a target between 1 and 100%%.")])
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])

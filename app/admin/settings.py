@@ -37,6 +37,7 @@ SESSION_LIFETIME_HOURS = "session_lifetime_hours"
 SCOPE_REVIEW_MONTHS = "scope_review_months"
 MANAGEMENT_REVIEW_INTERVAL_MONTHS = "management_review_interval_months"
 MANAGEMENT_REVIEW_REMINDER_DAYS = "management_review_reminder_days"
+AWARENESS_TARGET_RATE = "awareness_target_rate"
 
 
 def _defaults() -> dict:
@@ -77,6 +78,9 @@ def _defaults() -> dict:
         MANAGEMENT_REVIEW_INTERVAL_MONTHS: 12,
         # A planned review's chair and the security officers are told this many days before it.
         MANAGEMENT_REVIEW_REMINDER_DAYS: 14,
+        # ISO 27001 7.3 / A.6.3: the share of a campaign's audience that should complete it; the rates pages
+        # and their trend compare with it, and a campaign ending below it is reminded of.
+        AWARENESS_TARGET_RATE: 80,
     }
 
 

@@ -30,10 +30,6 @@ from app.extensions import db
 
 Problems = list[tuple[str | None, str]]
 TEXT_LIMIT = 10_000
-# The completion rate a campaign should reach; below it a campaign about to end is reminded of. A
-# setting the register owns (app.admin.settings.get with its default).
-TARGET_RATE = "awareness_target_rate"
-DEFAULT_TARGET_RATE = 80
 
 
 class AwarenessRuleError(RuleError):
@@ -41,7 +37,9 @@ class AwarenessRuleError(RuleError):
 
 
 def target_rate() -> int:
-    return int(settings.get(TARGET_RATE, DEFAULT_TARGET_RATE))
+    """The completion rate a campaign should reach (Administration → Settings); below it a campaign
+    about to end is reminded of."""
+    return int(settings.get(settings.AWARENESS_TARGET_RATE))
 
 
 # --- the audience ---------------------------------------------------------------------------------
