@@ -164,6 +164,19 @@ def rates(campaigns: list[Campaign]) -> dict[int, Rate]:
             for campaign_id, per_department in rates_by_department(campaigns).items()}
 
 
+def ending_below_target(today: date, until: date, target: int) -> list[tuple[Campaign, Rate]]:
+    """Campaigns ending from `today` to `until` whose audience's completion is below `target` percent
+    (for the scheduler's reminder), soonest first. A campaign with nobody in its audience has no rate
+    to raise and is left out."""
+    ending = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.ends_on >= today, Campaign.ends_on <= until)
+        .options(selectinload(Campaign.departments), selectinload(Campaign.roles))
+        .order_by(Campaign.ends_on, Campaign.id)))
+    counted = rates(ending)
+    return [(campaign, counted[campaign.id]) for campaign in ending
+            if counted[campaign.id].audience and counted[campaign.id].percent < target]
+
+
 def departments_by_id(ids: Iterable[int | None]) -> dict[int, Department]:
     wanted = [id_ for id_ in ids if id_ is not None]
     if not wanted:

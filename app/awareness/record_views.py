@@ -214,4 +214,4 @@ def person(employee_id: int):
     return render_template("awareness/person.html", employee=employee, today=today,
                            lines=queries.person_lines(employee),
                            required=case_privileges.trainings_required_of(employee.id, user),
-                           overdue=case_privileges.training_overdue)
+                           training_state=case_privileges.training_state)

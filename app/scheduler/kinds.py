@@ -31,6 +31,8 @@ class Kind(enum.StrEnum):
     AUDIT_STARTING = "audit_starting"
     AUDIT_REPORT_OVERDUE = "audit_report_overdue"
     AUDIT_PROGRAMME_GAPS = "audit_programme_gaps"
+    # Awareness and training (issue 20, part 4)
+    CAMPAIGN_BELOW_TARGET = "campaign_below_target"
     DIGEST = "digest"
 
     @property
@@ -66,6 +68,7 @@ _LABELS = {
     Kind.AUDIT_STARTING: "Internal audits you are on, starting soon",
     Kind.AUDIT_REPORT_OVERDUE: "Internal audits past their planned end without a report",
     Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
+    Kind.CAMPAIGN_BELOW_TARGET: "Awareness campaigns ending below the completion target",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -94,5 +97,6 @@ _RECIPIENTS = {
     Kind.AUDIT_STARTING: "the lead auditor and the audit team",
     Kind.AUDIT_REPORT_OVERDUE: "the lead auditor and the security officers",
     Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
+    Kind.CAMPAIGN_BELOW_TARGET: "the campaign's owner and the security officers",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

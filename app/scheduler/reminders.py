@@ -25,6 +25,8 @@ from app.assets import queries as asset_queries
 from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth import services as accounts
+from app.awareness import queries as awareness_queries
+from app.awareness import services as awareness_services
 from app.auth.models import Role, User
 from app.common.timeutil import add_months, local_today
 from app.common.wording import counted
@@ -74,6 +76,7 @@ LEAD_DAYS = {
     Kind.AUDIT_STARTING: 14,  # the setting internal_audit_notice_days, read by the rule itself
     Kind.AUDIT_REPORT_OVERDUE: 0,  # told once the planned end has passed
     Kind.AUDIT_PROGRAMME_GAPS: 0,  # monthly, in the cycle's last months (the rule decides)
+    Kind.CAMPAIGN_BELOW_TARGET: 7,  # the campaign's last week: time to chase its audience
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -498,6 +501,29 @@ def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+# --- awareness and training (issue 20, part 4) -------------------------------------------------------
+
+
+def campaigns_below_target(today: date, until: date) -> list[Reminder]:
+    """A campaign ending within LEAD_DAYS whose completion is below the target (setting
+    awareness_target_rate): its owner and the security officers chase the rest of its audience."""
+    target = awareness_services.target_rate()
+    ending = awareness_queries.ending_below_target(today, until, target)
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)] if ending else []
+    reminders = []
+    for campaign, rate in ending:
+        stage = _stage(campaign.ends_on, today)
+        title = _due_title(f"End of awareness campaign {campaign.reference}", stage, campaign.ends_on,
+                           f": {rate.percent:g}% completed, the target is {target}%")
+        reminders.append(Reminder(Message(
+            Kind.CAMPAIGN_BELOW_TARGET, f"awareness-campaign:{campaign.id}:{stage}", campaign.ends_on, title,
+            f"{campaign.reference} {campaign.topic}: {rate.done} of {counted(rate.audience, 'employee')} in its "
+            "audience completed or attended it. Remind the rest, and record the completions the training system "
+            "holds (import its extract).", _path("awareness.campaign", campaign_id=campaign.id)),
+            _recipients(campaign.owner_id, *officers)))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -522,6 +548,7 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.AUDIT_STARTING: audits_starting,
     Kind.AUDIT_REPORT_OVERDUE: audit_reports_overdue,
     Kind.AUDIT_PROGRAMME_GAPS: audit_programme_gaps,
+    Kind.CAMPAIGN_BELOW_TARGET: campaigns_below_target,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

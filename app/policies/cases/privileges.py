@@ -268,7 +268,8 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
 
 
 def trainings_due(on: date) -> list[CaseTraining]:
-    """Trainings not completed that are due on or before `on`: whom the scheduler reminds."""
+    """Trainings not completed that are due on or before `on`, in open cases: whom the scheduler reminds
+    (training_state() says the same of one training: "overdue" once the day has passed)."""
     return list(db.session.scalars(
         sa.select(CaseTraining).join(PolicyCase, CaseTraining.case_id == PolicyCase.id)
         .where(CaseTraining.completed_on.is_(None), CaseTraining.due_on <= on,
@@ -276,8 +277,18 @@ def trainings_due(on: date) -> list[CaseTraining]:
         .order_by(CaseTraining.due_on, CaseTraining.id)))
 
 
+def training_state(training: CaseTraining, today: date) -> str:
+    """"completed"; "overdue" (past its day in an open case: the reminder's overdue stage); "required"
+    (not yet due); "not_completed" (its case closed without it, after a new decision: nobody is reminded)."""
+    if training.completed_on is not None:
+        return "completed"
+    if training.case.status_enum == CaseStatus.CLOSED:
+        return "not_completed"
+    return "overdue" if training.due_on < today else "required"
+
+
 def training_overdue(training: CaseTraining, today: date) -> bool:
-    return training.completed_on is None and training.due_on < today
+    return training_state(training, today) == "overdue"
 
 
 def trainings_required_of(employee_id: int, viewer: User) -> list[CaseTraining]:
