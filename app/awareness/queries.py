@@ -132,24 +132,27 @@ def _audiences(campaigns: Iterable[Campaign]) -> dict[int, dict[int | None, int]
     return counts
 
 
-def _completions(campaign_ids: list[int]) -> dict[int, dict[int | None, int]]:
-    """campaign id -> department id -> completions or attendances by its audience (one index's query)."""
+def _completions(campaign_ids: list[int], up_to: date | None = None) -> dict[int, dict[int | None, int]]:
+    """campaign id -> department id -> completions or attendances by its audience (one index's query);
+    `up_to`: only those completed on or before that day (a management review's date)."""
     counts: dict[int, dict[int | None, int]] = defaultdict(dict)
     if not campaign_ids:
         return counts
+    where = [TrainingRecord.campaign_id.in_(campaign_ids), TrainingRecord.in_audience.is_(True),
+             TrainingRecord.outcome.in_(DONE_VALUES)]
+    if up_to is not None:
+        where.append(TrainingRecord.completed_on <= up_to)
     rows = db.session.execute(
-        sa.select(TrainingRecord.campaign_id, TrainingRecord.department_id, sa.func.count())
-        .where(TrainingRecord.campaign_id.in_(campaign_ids), TrainingRecord.in_audience.is_(True),
-               TrainingRecord.outcome.in_(DONE_VALUES))
+        sa.select(TrainingRecord.campaign_id, TrainingRecord.department_id, sa.func.count()).where(*where)
         .group_by(TrainingRecord.campaign_id, TrainingRecord.department_id))
     for campaign_id, department_id, count in rows:
         counts[campaign_id][department_id] = count
     return counts
 
 
-def rates_by_department(campaigns: list[Campaign]) -> dict[int, dict[int | None, Rate]]:
-    """campaign id -> department id -> its Rate."""
-    audiences, done = _audiences(campaigns), _completions([c.id for c in campaigns])
+def rates_by_department(campaigns: list[Campaign], up_to: date | None = None) -> dict[int, dict[int | None, Rate]]:
+    """campaign id -> department id -> its Rate (`up_to`: completions on or before that day only)."""
+    audiences, done = _audiences(campaigns), _completions([c.id for c in campaigns], up_to)
     result: dict[int, dict[int | None, Rate]] = {}
     for campaign in campaigns:
         audience, completions = audiences.get(campaign.id, {}), done.get(campaign.id, {})
@@ -158,10 +161,26 @@ def rates_by_department(campaigns: list[Campaign]) -> dict[int, dict[int | None,
     return result
 
 
-def rates(campaigns: list[Campaign]) -> dict[int, Rate]:
+def rates(campaigns: list[Campaign], up_to: date | None = None) -> dict[int, Rate]:
     """campaign id -> its Rate over every department."""
     return {campaign_id: sum(per_department.values(), NO_RATE)
-            for campaign_id, per_department in rates_by_department(campaigns).items()}
+            for campaign_id, per_department in rates_by_department(campaigns, up_to).items()}
+
+
+def campaigns_in_period(date_from: date | None, date_to: date | None, department_id: int | None = None
+                        ) -> list[Campaign]:
+    """The campaigns that ran at any time in the period (None: open-ended), whose audience may include
+    the department (None: any), in the order they started: a report's, a pack's and a review's."""
+    where: list[ColumnElement] = []
+    if date_from is not None:
+        where.append(Campaign.ends_on >= date_from)
+    if date_to is not None:
+        where.append(Campaign.starts_on <= date_to)
+    if department_id is not None:
+        where.append(Campaign.id.in_(services.campaign_ids_with_audience_of(department_id)))
+    return list(db.session.scalars(
+        sa.select(Campaign).where(*where).order_by(Campaign.starts_on, Campaign.id)
+        .options(selectinload(Campaign.departments), selectinload(Campaign.roles), selectinload(Campaign.owner))))
 
 
 def ending_below_target(today: date, until: date, target: int) -> list[tuple[Campaign, Rate]]:

@@ -25,9 +25,9 @@ from app.assets import queries as asset_queries
 from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth import services as accounts
+from app.auth.models import Role, User
 from app.awareness import queries as awareness_queries
 from app.awareness import services as awareness_services
-from app.auth.models import Role, User
 from app.common.timeutil import add_months, local_today
 from app.common.wording import counted
 from app.context import queries as context_queries
