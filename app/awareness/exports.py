@@ -38,3 +38,15 @@ ATTENDANCE_COLUMNS = [
     Column("Source", lambda r: "Import" if r.source == "import" else "By hand", 10),
     Column("Note", lambda r: r.note, 30),
 ]
+
+
+# One row per campaign and department: (campaign, department code or "", queries.Rate). Counts only.
+RATE_COLUMNS = [
+    Column("Reference", lambda row: row[0].reference, 10),
+    Column("Topic", lambda row: row[0].topic, 40),
+    Column("Ends on", lambda row: row[0].ends_on, 12),
+    Column("Department", lambda row: row[1] or "No department", 14),
+    Column("Audience", lambda row: row[2].audience, 10),
+    Column("Completed or attended", lambda row: row[2].done, 12),
+    Column("Completion rate (%)", lambda row: row[2].percent if row[2].audience else "", 12),
+]

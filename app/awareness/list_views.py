@@ -14,7 +14,6 @@ from app.awareness.views import bp
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, id_arg, requested_export
 from app.common.timeutil import local_today
-from app.objectives.charts import Point, trend_svg
 
 
 def _choices() -> dict[str, dict[str, str]]:
@@ -52,10 +51,7 @@ def rates():
     months = queries.monthly_rates(today, department_id=department_id)
     departments = queries.departments_by_id({d for month in months for d in month.by_department})
     target = services.target_rate()
-    points = [Point(f"{month.month:%b %Y}", month.overall.percent, month.overall.percent >= target)
-              for month in months if month.overall.audience]
-    chart = trend_svg("awareness-trend", "Awareness completion rate by month", points, target=target, unit="%",
-                      direction_label="Higher is better")
+    chart = queries.completion_trend(months, target, "awareness-trend")
     return render_template("awareness/rates.html", months=months, chart=chart, target=target,
                            departments=sorted(departments.values(), key=lambda d: d.code),
                            choices=_choices(), department_id=department_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
@@ -34,6 +35,7 @@ from app.common.timeutil import add_months
 from app.employees import services as employees
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
+from app.objectives.charts import Point, trend_svg
 
 # --- the campaign list ------------------------------------------------------------------------------
 
@@ -230,6 +232,14 @@ def monthly_rates(until: date, months: int = 12, department_id: int | None = Non
                     by_department[dept] = by_department[dept] + rate
         result.append(MonthRates(month, in_month, sum(by_department.values(), NO_RATE), dict(by_department)))
     return result
+
+
+def completion_trend(months: list[MonthRates], target: int, chart_id: str) -> Markup:
+    """The months' overall rates as a trend chart against the target (the rates page's and the PDF's)."""
+    points = [Point(f"{month.month:%b %Y}", month.overall.percent, month.overall.percent >= target)
+              for month in months if month.overall.audience]
+    return trend_svg(chart_id, "Awareness completion rate by month", points, target=target, unit="%",
+                     direction_label="Higher is better")
 
 
 def completion_rate(as_of: date, months: int = 3) -> float:
