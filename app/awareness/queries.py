@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from markupsafe import Markup
@@ -250,6 +250,34 @@ def completion_rate(as_of: date, months: int = 3) -> float:
         sa.select(Campaign).where(Campaign.ends_on >= first, Campaign.ends_on <= as_of)
         .options(selectinload(Campaign.departments), selectinload(Campaign.roles))))
     return sum(rates(ended).values(), NO_RATE).percent
+
+
+# --- the programme at a glance (the certification-evidence page) ------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeCounts:
+    campaigns: int
+    held_last_year: int  # ran at some time in the twelve months up to the day
+    ended_without_records: int  # of those, ended with no completion or attendance recorded
+    records: int  # training records of completions and attendances
+    last_change: datetime | None
+
+
+def programme_counts(today: date) -> ProgrammeCounts:
+    """Two aggregate queries, one over the campaigns and one over the training records' index."""
+    year_ago = add_months(today, -12)
+    held = sa.and_(Campaign.ends_on >= year_ago, Campaign.starts_on <= today)
+    recorded = sa.exists().where(TrainingRecord.campaign_id == Campaign.id, TrainingRecord.outcome.in_(DONE_VALUES))
+    campaigns, held_count, unrecorded, campaign_change = db.session.execute(sa.select(
+        sa.func.count(Campaign.id), sa.func.coalesce(sa.func.sum(sa.case((held, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((sa.and_(held, Campaign.ends_on < today, ~recorded), 1), else_=0)), 0),
+        sa.func.max(Campaign.updated_at))).one()
+    records, record_change = db.session.execute(
+        sa.select(sa.func.count(TrainingRecord.id), sa.func.max(TrainingRecord.updated_at))
+        .where(TrainingRecord.outcome.in_(DONE_VALUES))).one()
+    return ProgrammeCounts(campaigns, held_count, unrecorded, records,
+                           max(filter(None, (campaign_change, record_change)), default=None))
 
 
 # --- a campaign's attendance --------------------------------------------------------------------------

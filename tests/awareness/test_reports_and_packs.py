@@ -133,3 +133,47 @@ def test_a_pack_of_a_period_or_department_holds_its_campaigns_and_one_of_other_c
     assert "extracts/awareness-campaigns.csv" in files
     files, _ = _pack(tmp_path, monkeypatch, packs.Scope(controls=("8.7",)))
     assert not [name for name in files if "awareness" in name]
+
+
+# --- the certification-evidence page ---------------------------------------------------------------
+
+
+def _awareness_state(user, today):
+    from app.isms import artefacts
+
+    return next(a for a in artefacts.ARTEFACTS if a.key == "awareness").check(user, today)
+
+
+def test_the_evidence_page_shows_the_programme_by_its_counts(app, make_campaign, record, officer, health, today):
+    from app.isms.artefacts import Standing
+
+    assert _awareness_state(officer, today).standing is Standing.MISSING
+    nurse = factories.make_employee("Zanele Cele", department=health)
+    old = make_campaign("Old", starts_on=today - timedelta(days=500), ends_on=today - timedelta(days=450))
+    record(old, nurse)
+    state = _awareness_state(officer, today)
+    assert state.summary == "1 campaign (0 in the last 12 months) with 1 completion recorded"
+    assert [gap.text for gap in state.gaps] == ["No awareness campaign in the last 12 months"]
+
+    make_campaign("Phishing", starts_on=today - timedelta(days=40), ends_on=today - timedelta(days=10))
+    make_campaign("Running", starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=20))
+    state = _awareness_state(officer, today)
+    assert [gap.text for gap in state.gaps] == ["1 campaign of the last 12 months ended with no completion recorded"]
+    assert state.standing is Standing.GAPS and "Zanele" not in str(state)
+
+
+def test_the_artefact_answers_in_two_queries(app, make_campaign, officer, today):
+    import sqlalchemy as sa
+
+    make_campaign()
+    statements: list[str] = []
+
+    def note(connection, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        _awareness_state(officer, today)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
