@@ -140,8 +140,8 @@ def _completions(campaign_ids: list[int], up_to: date | None = None) -> dict[int
     counts: dict[int, dict[int | None, int]] = defaultdict(dict)
     if not campaign_ids:
         return counts
-    where = [TrainingRecord.campaign_id.in_(campaign_ids), TrainingRecord.in_audience.is_(True),
-             TrainingRecord.outcome.in_(DONE_VALUES)]
+    where: list[ColumnElement[bool]] = [TrainingRecord.campaign_id.in_(campaign_ids),
+                                        TrainingRecord.in_audience.is_(True), TrainingRecord.outcome.in_(DONE_VALUES)]
     if up_to is not None:
         where.append(TrainingRecord.completed_on <= up_to)
     rows = db.session.execute(

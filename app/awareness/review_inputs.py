@@ -39,8 +39,9 @@ def campaigns_for_review(as_of: date, since: date) -> dict | None:
         for department_id, rate in by_department[campaign.id].items():
             per_department[department_id] += rate
     names = queries.departments_by_id(per_department)
-    department_rows = sorted([[names[d].code if d in names else "No department", rate.audience, rate.done,
-                               rate.percent] for d, rate in per_department.items()], key=lambda row: row[0])
+    department_rows: list[list] = [[names[d].code if d in names else "No department", rate.audience, rate.done,
+                                    rate.percent] for d, rate in sorted(
+        per_department.items(), key=lambda item: names[item[0]].code if item[0] in names else "~")]
     overall = sum(per_department.values(), queries.NO_RATE)
     return {"figures": [figure("campaigns", "Awareness campaigns held since the previous review", len(held)),
                         figure("campaigns_ended", "Of them ended by the date", len(ended)),

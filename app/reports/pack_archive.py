@@ -554,11 +554,11 @@ def _awareness_extracts(contents: Contents) -> list[Extract]:
         return []
     department_id = contents.scope.department_id
     by_department = awareness_queries.rates_by_department(campaigns)
-    codes = {d.id: d.code for d in awareness_queries.departments_by_id(
+    codes: dict[int | None, str] = {d.id: d.code for d in awareness_queries.departments_by_id(
         {d for rates in by_department.values() for d in rates}).values()}
     rates = {c.id: (by_department[c.id].get(department_id, awareness_queries.NO_RATE) if department_id
                     else sum(by_department[c.id].values(), awareness_queries.NO_RATE)) for c in campaigns}
-    rows = [(campaign, codes.get(d, "") if d is not None else "", rate) for campaign in campaigns
+    rows = [(campaign, codes.get(d, ""), rate) for campaign in campaigns
             for d, rate in sorted(by_department[campaign.id].items(), key=lambda item: codes.get(item[0], "~"))
             if department_id is None or d == department_id]
     return _csv_and_xlsx([
