@@ -72,6 +72,7 @@ from app.risks.models import Risk  # noqa: E402
 from benchmarks import login_under_load, pack_bench, pdf_reports  # noqa: E402
 from benchmarks.asset_data import generate_assets, import_file  # noqa: E402
 from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
+from benchmarks.awareness_data import generate_awareness, measure_awareness  # noqa: E402
 from benchmarks.control_data import generate_controls  # noqa: E402
 from benchmarks.incidents_data import generate_incidents, measure_incidents  # noqa: E402
 from benchmarks.isms_data import IsmsReport, generate_isms  # noqa: E402
@@ -362,6 +363,7 @@ def build_data(app, sizes: Sizes) -> GeneratedData:
         print(f"  {assets.items:,} configuration items ({assets.seconds:.0f} s); generating the management "
               "system…", flush=True)
         isms = generate_isms(first_generated_nonconformity)
+        generate_awareness()  # issue 20: 200,000 training records
         seconds.update(isms.seconds)
         print(f"  {isms.internal_audits} internal audits, {isms.nonconformities} nonconformities, "
               f"{isms.measurements} measurements ({sum(isms.seconds.values()):.0f} s); generating the audit log…",
@@ -897,6 +899,7 @@ def run(workdir: Path, sizes: Sizes) -> tuple[Results, dict]:
     measure_isms(app, results, data.isms)
     measure_suppliers(app, results, dataset["suppliers"])
     measure_incidents(app, results, data.incidents)
+    measure_awareness(app, results)
     results.add("control_create_service", dataset["annex_a_controls"] + dataset["internal_controls"],
                 data.control_samples_ms,
                 description="services.create_internal_control() for each generated control (catalogue growing to "

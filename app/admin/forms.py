@@ -111,6 +111,9 @@ class SettingsForm(FlaskForm):
     supplier_contract_reminder_days = IntegerField("Supplier contract reminder (days before it ends)", validators=[
         InputRequired("Enter how many days before a supplier's contract ends its owner is reminded."),
         NumberRange(min=1, max=365, message="Remind between 1 and 365 days before the contract ends.")])
+    awareness_target_rate = IntegerField("Awareness completion target (%)", validators=[
+        InputRequired("Enter the share of a campaign's audience that should complete it, in percent."),
+        NumberRange(min=1, max=100, message="Set a target between 1 and 100%%.")])
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])

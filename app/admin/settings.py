@@ -38,6 +38,7 @@ SCOPE_REVIEW_MONTHS = "scope_review_months"
 MANAGEMENT_REVIEW_INTERVAL_MONTHS = "management_review_interval_months"
 MANAGEMENT_REVIEW_REMINDER_DAYS = "management_review_reminder_days"
 SUPPLIER_CONTRACT_REMINDER_DAYS = "supplier_contract_reminder_days"  # issue 20, part 2
+AWARENESS_TARGET_RATE = "awareness_target_rate"
 
 
 def _defaults() -> dict:
@@ -80,6 +81,9 @@ def _defaults() -> dict:
         MANAGEMENT_REVIEW_REMINDER_DAYS: 14,
         # A supplier contract's owner is reminded this many days before it ends (time to renew or re-tender).
         SUPPLIER_CONTRACT_REMINDER_DAYS: 90,
+        # ISO 27001 7.3 / A.6.3: the share of a campaign's audience that should complete it; the rates pages
+        # and their trend compare with it, and a campaign ending below it is reminded of.
+        AWARENESS_TARGET_RATE: 80,
     }
 
 

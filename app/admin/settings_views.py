@@ -1,7 +1,8 @@
 """Administration → Settings: the organisation's name, classification banner, two-factor roles,
 evidence size limit, asset classifications, policy, scope and management review intervals, the
-management review reminder, pack retention and the longest session (`app.admin.settings`). The case
-settings have their own page (case_settings_views.py), the risk settings theirs (matrix_views.py)."""
+management review reminder, the awareness completion target, pack retention and the longest session
+(`app.admin.settings`). The case settings have their own page (case_settings_views.py), the risk
+settings theirs (matrix_views.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, sett
                  settings.EVIDENCE_MAX_MB, settings.ASSET_CLASSIFICATIONS, settings.POLICY_REVIEW_MONTHS,
                  settings.SCOPE_REVIEW_MONTHS, settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS,
                  settings.MANAGEMENT_REVIEW_REMINDER_DAYS, settings.SUPPLIER_CONTRACT_REMINDER_DAYS,
-                 settings.PACK_RETENTION_DAYS,
+                 settings.AWARENESS_TARGET_RATE, settings.PACK_RETENTION_DAYS,
                  settings.SESSION_LIFETIME_HOURS)
 
 
@@ -38,6 +39,7 @@ def organisation_settings():
         form.management_review_interval_months.data = settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS)
         form.management_review_reminder_days.data = settings.get(settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
         form.supplier_contract_reminder_days.data = settings.get(settings.SUPPLIER_CONTRACT_REMINDER_DAYS)
+        form.awareness_target_rate.data = settings.get(settings.AWARENESS_TARGET_RATE)
         form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
         form.session_lifetime_hours.data = settings.get(settings.SESSION_LIFETIME_HOURS)
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
@@ -59,6 +61,7 @@ def organisation_settings():
                     settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS: form.management_review_interval_months.data,
                     settings.MANAGEMENT_REVIEW_REMINDER_DAYS: form.management_review_reminder_days.data,
                     settings.SUPPLIER_CONTRACT_REMINDER_DAYS: form.supplier_contract_reminder_days.data,
+                    settings.AWARENESS_TARGET_RATE: form.awareness_target_rate.data,
                     settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
                     settings.SESSION_LIFETIME_HOURS: form.session_lifetime_hours.data,
                 },

@@ -100,6 +100,11 @@ SUPPLIER_ASSESS = "supplier.assess"  # record an assessment or review: any suppl
 INCIDENT_REPORT = "incident.report"
 INCIDENT_VIEW = "incident.view"
 INCIDENT_HANDLE = "incident.handle"  # triage, handling, evidence and custody, links, POPIA notification
+# Awareness and training (issue 20, part 4; A.6.3, clauses 7.2-7.3). Campaigns and completion rates
+# (aggregates) are read by every ISMS role; who completed what is personal information, read through the
+# employee register's scope (employees.services.visibility: a manager their department, auditors nobody).
+AWARENESS_VIEW = "awareness.view"
+AWARENESS_EDIT = "awareness.edit"  # campaigns, completions by hand and the training system's import
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -174,6 +179,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     INCIDENT_REPORT: EVERY_ROLE - {Role.AUDITOR},
     INCIDENT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     INCIDENT_HANDLE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    # Awareness and training (issue 20, part 4). HR officers record training as security officers do.
+    AWARENESS_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.HR_OFFICER,
+                               Role.AUDITOR}),
+    AWARENESS_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.HR_OFFICER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

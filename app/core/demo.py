@@ -123,6 +123,9 @@ def seed_demo(password: str) -> list[str]:
     from app.incidents.demo import seed_demo_incidents  # after the risks, CMDB, controls, suppliers and findings
 
     added.extend(seed_demo_incidents())
+    from app.awareness.demo import seed_demo_awareness  # after the employees, whose completions it loads
+
+    added.extend(seed_demo_awareness())
     # After every register its computed metrics measure (the current period's value is what the
     # computation gives on the demo), before the reviews whose packs read the objectives and metrics.
     from app.objectives.demo import seed_demo_objectives

@@ -32,6 +32,7 @@ from app.auth.models import User
 from app.auth.permissions import (
     ASSET_VIEW,
     AUDIT_VIEW,
+    AWARENESS_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
     CONTROL_VIEW,
@@ -47,6 +48,7 @@ from app.auth.permissions import (
     SUPPLIER_VIEW,
     user_can,
 )
+from app.awareness import queries as awareness_queries
 from app.common.timeutil import to_local
 from app.common.wording import counted
 from app.context import queries as context_queries
@@ -407,6 +409,22 @@ def discipline_state(user: User, today: date) -> State:
     return State(f"{counted(total, 'case')} on record ({still_open} open), each step dated", last)
 
 
+# --- awareness and training (7.2, 7.3, A.6.3) -----------------------------------------------------------
+
+
+def awareness_state(user: User, today: date) -> State:
+    """Counts only (who completed what is personal information): two aggregate queries."""
+    counts = awareness_queries.programme_counts(today)
+    return State(f"{counted(counts.campaigns, 'campaign')} ({counts.held_last_year} in the last 12 months) with "
+                 f"{counted(counts.records, 'completion')} recorded", counts.last_change,
+                 _gaps((int(counts.campaigns > 0 and counts.held_last_year == 0),
+                        "No awareness campaign in the last 12 months", Link("Campaigns", "awareness.index")),
+                       (counts.ended_without_records,
+                        f"{counted(counts.ended_without_records, 'campaign')} of the last 12 months ended with no "
+                        "completion recorded", Link("Ended campaigns", "awareness.index", {"state": "ended"}))),
+                 missing=counts.campaigns == 0)
+
+
 # --- objectives and measurement (6.2, 9.1) -------------------------------------------------------------
 
 
@@ -562,6 +580,9 @@ ARTEFACTS: tuple[Artefact, ...] = (
              (Link("Policies", "policies.index"),), policy_state),
     Artefact("acknowledgements", "Policy acknowledgements", ("7.3",), ("6.3",), POLICY_ACKNOWLEDGEMENTS,
              (), acknowledgement_state),
+    Artefact("awareness", "Awareness programme and training records", ("7.2", "7.3"), ("6.3",), AWARENESS_VIEW,
+             (Link("Campaigns", "awareness.index"), Link("Completion by department", "awareness.rates"),
+              Link(PDF, "reports.awareness")), awareness_state),
     Artefact("risk-methodology", "Risk assessment methodology", ("6.1.2",), (), RISK_VIEW,
              (Link("Methodology", "risks.methodology_page"), Link(PDF, "reports.risk_methodology")),
              methodology_state),

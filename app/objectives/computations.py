@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from app.awareness import queries as awareness_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry, evidence_control
 from app.employees.models import Employee
 from app.extensions import db
@@ -165,6 +166,10 @@ COMPUTATIONS: dict[str, Computation] = {computation.name: computation for comput
     Computation("mean_days_to_close", "Mean time to close incidents", "days", Direction.LOWER,
                 "Mean days from discovery to closing of the incidents discovered in the year to the day and closed "
                 "by it.", incident_queries.mean_days_to_close),
+    Computation("awareness_completion_rate", "Awareness completion rate", "%", Direction.HIGHER,
+                "Of the audiences of the awareness campaigns that ended in the quarter up to the day (the employees "
+                "still employed in their departments and roles), the share who completed or attended them.",
+                awareness_queries.completion_rate),
 )}
 
 

@@ -49,6 +49,9 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``suppliers``: ``filters`` — the /suppliers query string (status, criticality, owner, operator, cloud,
   gap, assessment, contract_ending, review_overdue, clause_missing, risk, q): the register with each
   supplier's contract, clauses, POPIA operator status, cloud region and exit plan, assessments and gaps.
+- ``awareness``: ``date_from``/``date_to`` (ISO dates) — the campaigns that ran in the period (default: the
+  last twelve months to today); ``department_id`` — the campaigns whose audience includes it, with that
+  department's rates. Counts only: no employee is named (auditors read it).
 
 Bad parameters raise ``ReportInputError`` (a message for the user: HTTP 400, CLI exit 2); a version or
 department that does not exist raises ``ReportNotFound`` (a subclass: HTTP 404).
@@ -81,6 +84,7 @@ from app.audit.actions import AuditAction
 from app.auth.models import AcceptanceAuthority, Department, User
 from app.auth.permissions import (
     ASSET_VIEW,
+    AWARENESS_VIEW,
     CONTEXT_VIEW,
     INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
@@ -90,8 +94,10 @@ from app.auth.permissions import (
     SOA_VIEW,
     SUPPLIER_VIEW,
 )
+from app.awareness import queries as awareness_queries
+from app.awareness import services as awareness_services
 from app.common.markdown import render as render_markdown
-from app.common.timeutil import local_today
+from app.common.timeutil import add_months, local_today
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.context.models import ContextIssue, InterestedParty
@@ -947,6 +953,79 @@ def _check_suppliers(params: Mapping) -> Checked:
     filters = _supplier_filters(params)
     kept = {"filters": dict(sorted(filters.args().items()))} if filters.args() else {}
     return Checked(_kept(kept), _supplier_label(filters))
+# --- awareness and training -------------------------------------------------------------------------
+
+# The per-department table and the trend show at most this many months (the last of the period).
+AWARENESS_TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class CampaignLine:
+    campaign: object  # app.awareness.models.Campaign
+    rate: awareness_queries.Rate
+    state: str  # "on target", "below target", "running", "planned"
+
+
+def _awareness_scope(params: Mapping) -> tuple[date, date, Department | None]:
+    today = local_today()
+    date_to = _date_param(params, "date_to", "The end") or today
+    date_from = _date_param(params, "date_from", "The start") or add_months(date_to.replace(day=1),
+                                                                         -(AWARENESS_TREND_MONTHS - 1))
+    if date_from > date_to:
+        raise ReportInputError("The end of the period is before its start.")
+    return date_from, date_to, _department(params)
+
+
+def _awareness_label(date_from: date, date_to: date, department: Department | None) -> str:
+    label = f"Campaigns running {date_from.isoformat()} to {date_to.isoformat()}"
+    return label + (f"; audience in department {department.code}" if department else "")
+
+
+def _months_between(first: date, last: date) -> int:
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def _prepare_awareness(params: Mapping) -> Prepared:
+    today = local_today()
+    date_from, date_to, department = _awareness_scope(params)
+    department_id = department.id if department else None
+    target = awareness_services.target_rate()
+    campaigns = awareness_queries.campaigns_in_period(date_from, date_to, department_id)
+    per_department = awareness_queries.rates_by_department(campaigns)
+    lines = []
+    for campaign in campaigns:
+        rates = per_department[campaign.id]
+        rate = (rates.get(department_id, awareness_queries.NO_RATE) if department_id
+                else sum(rates.values(), awareness_queries.NO_RATE))
+        state = campaign.state(today)
+        if state == "Ended":
+            state = "on target" if rate.percent >= target else "below target"
+        lines.append(CampaignLine(campaign, rate, state.lower()))
+    ended = [line for line in lines if line.state in ("on target", "below target")]
+    months = awareness_queries.monthly_rates(min(date_to, today), min(AWARENESS_TREND_MONTHS, _months_between(
+        date_from, min(date_to, today))), department_id=department_id)
+    departments = awareness_queries.departments_by_id({d for month in months for d in month.by_department})
+    sections = [("summary", "Summary"), ("campaigns", "Campaigns"), ("departments", "Completion by department")]
+    return Prepared(
+        name="awareness", title="Awareness and training", template="pdf/awareness.html",
+        filename=f"awareness-and-training-{today.isoformat()}.pdf",
+        scope_label=_awareness_label(date_from, date_to, department),
+        version_label=f"Register as at {today.isoformat()}, completion target {target}%",
+        context={"lines": lines, "ended": ended, "target": target, "today": today, "department": department,
+                 "overall": sum((line.rate for line in ended), awareness_queries.NO_RATE),
+                 "below": sum(1 for line in ended if line.state == "below target"),
+                 "months": months, "departments": sorted(departments.values(), key=lambda d: d.code),
+                 "chart": awareness_queries.completion_trend(months, target, "pdf-awareness-trend"),
+                 "sections": sections, "toc": len(lines) > 20},
+    )
+
+
+def _check_awareness(params: Mapping) -> Checked:
+    date_from, date_to, department = _awareness_scope(params)
+    # The dates asked for, as ISO dates (none asked: the twelve months to the day the PDF is built).
+    kept = {key: value.isoformat() for key in ("date_from", "date_to")
+            if (value := _date_param(params, key, key)) is not None}
+    return Checked(_kept({**kept, **_department_kept(department)}), _awareness_label(date_from, date_to, department))
 
 
 # --- checking a request to queue --------------------------------------------------------------------
@@ -1048,6 +1127,11 @@ REPORTS: dict[str, Report] = {
         Report("objectives", "Objectives and measurement",
                "Every information-security objective with its status over time, and every metric's latest value "
                "against its target with its trend.", OBJECTIVE_VIEW, _prepare_objectives, _check_objectives),
+        Report("awareness", "Awareness and training",
+               "The awareness campaigns of a period with their audience, channel and dates, each one's completion "
+               "rate against the target, and the rates by department and month with their trend (ISO/IEC 27001 "
+               "7.2, 7.3 and A.6.3). Counts only: nobody is named.", AWARENESS_VIEW, _prepare_awareness,
+               _check_awareness),
     )
 }
 

@@ -26,6 +26,9 @@ from app.admin import settings
 from app.assets.exports import ASSET_COLUMNS
 from app.audit import checkpoints, extracts
 from app.audit.exports import auditors_columns
+from app.awareness import queries as awareness_queries
+from app.awareness.exports import RATE_COLUMNS as AWARENESS_RATE_COLUMNS
+from app.awareness.exports import campaign_columns as awareness_campaign_columns
 from app.common import signing, uploads
 from app.common.export import Column, csv_bytes, csv_chunks, xlsx_bytes
 from app.common.timeutil import local_today, to_local, utcnow
@@ -341,6 +344,10 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     if objective_queries.anything_set_up():  # 27001 6.2 and 9.1, whatever the scope
         reports.append(("reports/objectives-and-measurement.pdf", "objectives", {},
                         {"type": "report", "report": "objectives"}))
+    if contents.awareness_campaigns:
+        params = _awareness_report_params(contents)
+        reports.append(("reports/awareness-and-training.pdf", "awareness", params,
+                        {"type": "report", "report": "awareness", **params}))
     for version in contents.policy_versions:
         reports.append((f"reports/policies/{_safe_name(version.policy.code)}-v{version.number}.pdf", "policy",
                         {"version_id": version.id},
@@ -357,6 +364,17 @@ def _nonconformity_report_params(contents: Contents) -> dict:
         params["department_id"] = scope.department_id
     params |= {key: value.isoformat() for key, value in (("date_from", scope.date_from), ("date_to", scope.date_to))
                if value}
+    return params
+
+
+def _awareness_report_params(contents: Contents) -> dict:
+    """The report holds the pack's campaigns: its period (else from the first campaign's start to the
+    last one's end), its department's audience."""
+    scope, campaigns = contents.scope, contents.awareness_campaigns
+    params: dict = {"date_from": (scope.date_from or min(c.starts_on for c in campaigns)).isoformat(),
+                    "date_to": (scope.date_to or max(c.ends_on for c in campaigns)).isoformat()}
+    if scope.department_id:
+        params["department_id"] = scope.department_id
     return params
 
 
@@ -580,6 +598,24 @@ def _supplier_register(contents: Contents) -> list[Extract]:
     return _csv_and_xlsx([("suppliers", "Suppliers", suppliers, supplier_columns(today)),
                           ("supplier-assessments", "Assessments", supplier_queries.all_assessments(),
                            SUPPLIER_ASSESSMENT_COLUMNS)])
+def _awareness_extracts(contents: Contents) -> list[Extract]:
+    """The awareness campaigns in scope with their completion rates, and the rates per campaign and
+    department (A.6.3, 7.2-7.3): counts only, no employee (the register's personal data stays out)."""
+    campaigns = contents.awareness_campaigns
+    if not campaigns:
+        return []
+    department_id = contents.scope.department_id
+    by_department = awareness_queries.rates_by_department(campaigns)
+    codes: dict[int | None, str] = {d.id: d.code for d in awareness_queries.departments_by_id(
+        {d for rates in by_department.values() for d in rates}).values()}
+    rates = {c.id: (by_department[c.id].get(department_id, awareness_queries.NO_RATE) if department_id
+                    else sum(by_department[c.id].values(), awareness_queries.NO_RATE)) for c in campaigns}
+    rows = [(campaign, codes.get(d, ""), rate) for campaign in campaigns
+            for d, rate in sorted(by_department[campaign.id].items(), key=lambda item: codes.get(item[0], "~"))
+            if department_id is None or d == department_id]
+    return _csv_and_xlsx([
+        ("awareness-campaigns", "Awareness campaigns", campaigns, awareness_campaign_columns(rates)),
+        ("awareness-rates", "Completion by department", rows, AWARENESS_RATE_COLUMNS)])
 
 
 EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
@@ -593,6 +629,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _internal_audit_extracts,
     _supplier_register,
     _incident_register,
+    _awareness_extracts,
 )
 
 

@@ -34,6 +34,7 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.audit.models import CheckpointReason
 from app.auth.models import Department, User
+from app.awareness import queries as awareness_queries
 from app.common import transactions
 from app.common.models import RuleError, rows_matched, table_of
 from app.common.timeutil import to_local, utcnow
@@ -54,6 +55,7 @@ from app.reports.pack_archive import MANIFEST, Tracker, write_pack
 # A builder that has not reported for this long has died (a worker restarted): build the pack again.
 STALE_AFTER = timedelta(minutes=10)
 ANNEX_A_REFERENCE = re.compile(r"^[5-8]\.\d{1,2}$")
+AWARENESS_CONTROL = "6.3"  # Information security awareness, education and training
 
 
 # --- scope --------------------------------------------------------------------------------------
@@ -162,6 +164,9 @@ class Contents:
     nonconformities: list = field(default_factory=list)
     # Incident reported by the end of the pack's period and not closed before it (A.5.24-5.28)
     incidents: list = field(default_factory=list)
+    # Awareness campaigns (A.6.3, 7.2-7.3) that ran in the pack's period, for its department's audience;
+    # none in a pack of chosen controls without 6.3
+    awareness_campaigns: list = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -229,10 +234,19 @@ def gather(scope: Scope) -> Contents:
                                            control_ids=set(ids) if scope.controls else None)
     return Contents(scope=scope, controls=controls, risks=risks, actions=list(db.session.scalars(actions_query)),
                     nonconformities=nonconformities, incidents=incidents,
+                    awareness_campaigns=_awareness_campaigns(scope),
                     reviews=list(db.session.scalars(reviews_query)), evidence=list(db.session.scalars(evidence_query)),
                     tests=list(db.session.scalars(tests_query)), assets=assets,
                     policy_versions=list(db.session.scalars(policy_query.options(selectinload(PolicyVersion.policy)))),
                     internal_audits=_internal_audits(scope, ids))
+
+
+def _awareness_campaigns(scope: Scope) -> list:
+    """The campaigns that ran in the period, whose audience may include the department; A.6.3 is the
+    control they evidence, so a pack of chosen controls holds them only when 6.3 is one."""
+    if scope.controls and AWARENESS_CONTROL not in scope.controls:
+        return []
+    return awareness_queries.campaigns_in_period(scope.date_from, scope.date_to, scope.department_id)
 
 
 def _internal_audits(scope: Scope, control_ids: list[int]) -> list:

@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from app.auth.permissions import (
     ASSET_VIEW,
+    AWARENESS_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
     INCIDENT_VIEW,
@@ -188,3 +189,12 @@ def incident(incident_id: int):
 @permission_required(OBJECTIVE_VIEW)
 def objectives():
     return _download("objectives", {})
+
+
+@bp.get("/awareness.pdf")
+@permission_required(AWARENESS_VIEW)
+def awareness():
+    # A period (from, to: ISO dates) and a department, as the pack passes them; none: the last twelve months.
+    params = {key: (request.args.get(arg) or "").strip() for key, arg in (("date_from", "from"), ("date_to", "to"))}
+    return _download("awareness", {**{key: value for key, value in params.items() if value},
+                                   **_department_param(request.args)})

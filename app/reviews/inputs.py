@@ -12,7 +12,7 @@ register keeps no history (a risk's current rating, the SoA's working copy, who 
 section says that it shows the record as it stood when the pack was compiled.
 
 Sections whose register lives in another package (the context of the organisation, objectives and
-metrics, internal audits) are read through PROVIDERS: "module:function" names, imported when a pack
+metrics, internal audits, awareness) are read through PROVIDERS: "module:function" names, imported when a pack
 is compiled (as app.scheduler.jobs names its jobs), of functions following the `Provider` protocol.
 Until one is named, or when it returns None, the section says plainly that nothing of that kind is
 recorded in Khusela as of the date: the pack is complete and honest about what was available.
@@ -455,6 +455,7 @@ PROVIDERS: dict[str, str | None] = {
     "audits": "app.internal_audits.review_inputs:audit_results_for_review",  # 9.2
     "objectives": "app.objectives.review_inputs:objectives_for_review",  # 6.2
     "incidents": "app.incidents.review_inputs:incidents_for_review",  # 9.3.2 d, A.5.24-5.28
+    "awareness": "app.awareness.review_inputs:campaigns_for_review",  # 7.3 (issue 20, part 4)
 }
 
 
@@ -498,6 +499,8 @@ INPUTS: tuple[ReviewInput, ...] = (
                 "Objectives and metrics"),
     ReviewInput("policy_acknowledgements", "9.3.2 d 2", "Monitoring and measurement results: acknowledgement of "
                 "the policies in force", policy_acknowledgements, "Policies"),
+    ReviewInput("awareness", "9.3.2 d 2", "Monitoring and measurement results: completion of the awareness "
+                "campaigns (7.3)", provided("awareness", "awareness campaigns"), "Awareness and training"),
     ReviewInput("audits", "9.3.2 d 3", "Feedback on information security performance, including trends in: audit "
                 "results", provided("audits", "internal audit results"), "Internal audits"),
     ReviewInput("objectives", "9.3.2 d 4", "Feedback on information security performance, including trends in: "

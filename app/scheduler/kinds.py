@@ -39,6 +39,8 @@ class Kind(enum.StrEnum):
     INCIDENT_UNTRIAGED = "incident_untriaged"
     POPIA_NOTIFICATION = "popia_notification"
     INCIDENT_ACTION = "incident_action"
+    # Awareness and training (issue 20, part 4)
+    CAMPAIGN_BELOW_TARGET = "campaign_below_target"
     DIGEST = "digest"
 
     @property
@@ -80,6 +82,7 @@ _LABELS = {
     Kind.INCIDENT_UNTRIAGED: "Reported security events not yet triaged",
     Kind.POPIA_NOTIFICATION: "POPIA s22 notifications not yet made",
     Kind.INCIDENT_ACTION: "Incident follow-ups due or overdue",
+    Kind.CAMPAIGN_BELOW_TARGET: "Awareness campaigns ending below the completion target",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -114,5 +117,6 @@ _RECIPIENTS = {
     Kind.INCIDENT_UNTRIAGED: "the security officers",
     Kind.POPIA_NOTIFICATION: "the incident's handler and the security officers",
     Kind.INCIDENT_ACTION: "the incident's handler (else the security officers)",
+    Kind.CAMPAIGN_BELOW_TARGET: "the campaign's owner and the security officers",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

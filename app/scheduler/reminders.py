@@ -26,6 +26,8 @@ from app.audit import checkpoints
 from app.audit.models import CheckpointReason
 from app.auth import services as accounts
 from app.auth.models import Role, User
+from app.awareness import queries as awareness_queries
+from app.awareness import services as awareness_services
 from app.common.timeutil import add_months, local_today, start_of_local_day, to_local
 from app.common.wording import counted
 from app.context import queries as context_queries
@@ -83,6 +85,7 @@ LEAD_DAYS = {
     Kind.INCIDENT_UNTRIAGED: 0,  # an event still untriaged the day after it was reported
     Kind.POPIA_NOTIFICATION: 0,  # from the day the track opens, again once late (the rule's own dates)
     Kind.INCIDENT_ACTION: 2,
+    Kind.CAMPAIGN_BELOW_TARGET: 7,  # the campaign's last week: time to chase its audience
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -615,6 +618,29 @@ def incident_actions(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+# --- awareness and training (issue 20, part 4) -------------------------------------------------------
+
+
+def campaigns_below_target(today: date, until: date) -> list[Reminder]:
+    """A campaign ending within LEAD_DAYS whose completion is below the target (setting
+    awareness_target_rate): its owner and the security officers chase the rest of its audience."""
+    target = awareness_services.target_rate()
+    ending = awareness_queries.ending_below_target(today, until, target)
+    officers = _officer_ids() if ending else []
+    reminders = []
+    for campaign, rate in ending:
+        stage = _stage(campaign.ends_on, today)
+        title = _due_title(f"End of awareness campaign {campaign.reference}", stage, campaign.ends_on,
+                           f": {rate.percent:g}% completed, the target is {target}%")
+        reminders.append(Reminder(Message(
+            Kind.CAMPAIGN_BELOW_TARGET, f"awareness-campaign:{campaign.id}:{stage}", campaign.ends_on, title,
+            f"{campaign.reference} {campaign.topic}: {rate.done} of {counted(rate.audience, 'employee')} in its "
+            "audience completed or attended it. Remind the rest, and record the completions the training system "
+            "holds (import its extract).", _path("awareness.campaign", campaign_id=campaign.id)),
+            _recipients(campaign.owner_id, *officers)))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -645,6 +671,7 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.INCIDENT_UNTRIAGED: incidents_untriaged,
     Kind.POPIA_NOTIFICATION: popia_notifications,
     Kind.INCIDENT_ACTION: incident_actions,
+    Kind.CAMPAIGN_BELOW_TARGET: campaigns_below_target,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

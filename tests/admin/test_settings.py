@@ -23,7 +23,7 @@ def posted(**values) -> dict:
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
             "policy_review_months": "12", "scope_review_months": "12", "management_review_interval_months": "12",
             "management_review_reminder_days": "14", "supplier_contract_reminder_days": "90",
-            "pack_retention_days": "14",
+            "awareness_target_rate": "80", "pack_retention_days": "14",
             "session_lifetime_hours": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
@@ -281,3 +281,23 @@ def test_two_admins_saving_the_settings_at_once_get_a_save_and_the_stale_message
     refused = [email for email, text in texts.items() if "changed by someone else" in text]
     assert len(saved) == 1 and len(refused) == 1
     assert settings.get(settings.ORGANISATION_NAME) == forms[saved[0]]["organisation_name"]
+
+
+@pytest.mark.parametrize(("rate", "saved", "message"), [
+    ("90", 90, None),
+    ("0", 80, "between 1 and 100%"),
+    ("101", 80, "between 1 and 100%"),
+    ("", 80, "share of a campaign's audience"),
+])
+def test_the_awareness_target_rate_is_a_setting_within_bounds(client, login_as, rate, saved, message):
+    from app.awareness import services as awareness
+
+    login_as("admin")
+    assert re.search(r'name="awareness_target_rate"[^>]* value="80"', page_text(client.get("/admin/settings")))
+    response = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                          awareness_target_rate=rate))
+
+    assert response.status_code == (302 if message is None else 422)
+    if message:
+        assert message in error_next_to(response, "awareness_target_rate")
+    assert settings.get(settings.AWARENESS_TARGET_RATE) == awareness.target_rate() == saved

@@ -518,6 +518,12 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("department_id",): NoPerRecordScope("Departments are administered by administrators only."),
     ("category_id",): NoPerRecordScope("Risk categories are settings, administered by administrators only."),
     ("job_id",): NoPerRecordScope("A scheduled job of the whole installation, run by administrators only."),
+    ("campaign_id",): NoPerRecordScope("Awareness campaigns and their counts are read whole by every holder of "
+                                       "awareness.view; the names on a campaign's page go through the employee "
+                                       "register's scope (employees.services.visibility)."),
+    ("campaign_id", "record_id"): NoPerRecordScope("A training record of a campaign: removed by holders of "
+                                                   "awareness.edit, who see every employee; one of another "
+                                                   "campaign is 404."),
     ("fmt",): NoPerRecordScope("Not a record: the file format of an import template."),
     ("filename",): NoPerRecordScope("Not a record: a static file of the application."),
 }

@@ -83,7 +83,7 @@ ALLOWED_GET = [
 REDIRECTED_TO = {"reports.risk_register": "/reports/documents/", "reports.treatment_plan": "/reports/documents/",
                  "reports.asset_register": "/reports/documents/", "reports.acceptance_register": "/reports/documents/",
                  "reports.objectives": "/reports/documents/",
-                 "reports.isms_context": "/reports/documents/",
+                 "reports.isms_context": "/reports/documents/", "reports.awareness": "/reports/documents/",
                  # Without a draft of the scope statement, its pages send the user to the scope page.
                  "context.edit_draft": "/context/scope", "context.issue_draft": "/context/scope",
                  "reports.nonconformities": "/reports/documents/", "reports.suppliers": "/reports/documents/",

@@ -278,6 +278,15 @@ PAGES = {
     "management-review-actions": ("/management-reviews/actions?state=open", True),
     "management-review-action-progress": ("/management-reviews/2/actions/3/progress", True),
     "management-review-compare": ("/management-reviews/compare?a=1&b=2", True),
+    # Awareness and training (issue 20, part 4): the demo's first campaign (AW-0001) has ended with its records.
+    "awareness": ("/awareness", True),
+    "awareness-filtered": ("/awareness?state=ended&channel=online&sort=topic", True),
+    "awareness-rates": ("/awareness/rates", True),
+    "awareness-campaign": ("/awareness/campaigns/1", True),
+    "awareness-campaign-new": ("/awareness/campaigns/new", True),
+    "awareness-campaign-edit": ("/awareness/campaigns/1/edit", True),
+    "awareness-import": ("/awareness/import", True),
+    "awareness-person": ("/awareness/people/{manager_employee_id}", True),
 }
 
 

@@ -20,7 +20,7 @@ from tests.pages import page_text, sign_in, text_of
 # The artefacts the issue names (ISO/IEC 27001 stage 2): each must be a row an auditor can open.
 NAMED_ARTEFACTS = {"context", "scope", "roles", "objectives", "metrics", "internal-audit", "management-review",
                    "nonconformities", "risk-methodology", "risk-assessment", "treatment-plan", "acceptances", "soa",
-                   "assets", "policies", "acknowledgements", "discipline", "operation", "audit-trail"}
+                   "assets", "policies", "acknowledgements", "discipline", "operation", "audit-trail", "awareness"}
 
 
 def _artefact_links(html: str) -> dict[str, list[str]]:
@@ -53,7 +53,8 @@ def test_every_clause_4_to_10_is_listed_with_its_evidence_or_what_to_bring(app, 
     for clause in MANAGEMENT_CLAUSES:
         assert f"{clause.number} {clause.title}" in text
     assert "6.1.2 Information security risk assessment Risk assessment methodology ; Risk assessment results" in text
-    assert "7.2 Competence Not kept in Khusela. Auditors ask for: Competence per role" in text
+    assert "7.2 Competence Awareness programme and training records" in text
+    assert "7.3 Awareness Policy acknowledgements ; Awareness programme and training records" in text
 
 
 @pytest.mark.parametrize("role", ["hr_officer"])

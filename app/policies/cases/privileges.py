@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.admin import settings
 from app.assets.models import Asset, AssetKind
@@ -267,7 +268,8 @@ def record_training_completion(case: PolicyCase, training_id: int, completed_on:
 
 
 def trainings_due(on: date) -> list[CaseTraining]:
-    """Trainings not completed that are due on or before `on`: whom the scheduler reminds."""
+    """Trainings not completed that are due on or before `on`, in open cases: whom the scheduler reminds
+    (training_state() says the same of one training: "overdue" once the day has passed)."""
     return list(db.session.scalars(
         sa.select(CaseTraining).join(PolicyCase, CaseTraining.case_id == PolicyCase.id)
         .where(CaseTraining.completed_on.is_(None), CaseTraining.due_on <= on,
@@ -275,8 +277,31 @@ def trainings_due(on: date) -> list[CaseTraining]:
         .order_by(CaseTraining.due_on, CaseTraining.id)))
 
 
+def training_state(training: CaseTraining, today: date) -> str:
+    """"completed"; "overdue" (past its day in an open case: the reminder's overdue stage); "required"
+    (not yet due); "not_completed" (its case closed without it, after a new decision: nobody is reminded)."""
+    if training.completed_on is not None:
+        return "completed"
+    if training.case.status_enum == CaseStatus.CLOSED:
+        return "not_completed"
+    return "overdue" if training.due_on < today else "required"
+
+
 def training_overdue(training: CaseTraining, today: date) -> bool:
-    return training.completed_on is None and training.due_on < today
+    return training_state(training, today) == "overdue"
+
+
+def trainings_required_of(employee_id: int, viewer: User) -> list[CaseTraining]:
+    """The training the cases of an employee require, for a person's training record: only the cases
+    `viewer` may see, and only to a viewer who sees cases with their personal details (to a reader who
+    sees cases under a pseudonym, a training on a named person's record would give the pseudonym away).
+    A training is completed when its completion is recorded on the case (record_training_completion)."""
+    if not services.sees_personal_details(viewer):
+        return []
+    return list(db.session.scalars(
+        sa.select(CaseTraining).join(PolicyCase, CaseTraining.case_id == PolicyCase.id)
+        .where(PolicyCase.employee_id == employee_id, services.visibility(viewer))
+        .options(selectinload(CaseTraining.case)).order_by(CaseTraining.due_on.desc(), CaseTraining.id.desc())))
 
 
 # --- closing -------------------------------------------------------------------------------------
