@@ -19,7 +19,8 @@ from app.scheduler import runner
 # Where "Ask for it again" goes: the report's route and its query string, from the kept parameters.
 _ROUTES = {"risk_register": "reports.risk_register", "treatment_plan": "reports.treatment_plan",
            "acceptance_register": "reports.acceptance_register", "soa": "reports.soa",
-           "asset_register": "reports.asset_register", "isms_context": "reports.isms_context"}
+           "asset_register": "reports.asset_register", "isms_context": "reports.isms_context",
+           "continuity": "reports.continuity"}
 
 
 def again_url(document: PreparedDocument) -> str:

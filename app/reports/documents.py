@@ -76,6 +76,7 @@ from app.auth.models import AcceptanceAuthority, Department, User
 from app.auth.permissions import (
     ASSET_VIEW,
     CONTEXT_VIEW,
+    CONTINUITY_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
     POLICY_VIEW,
@@ -83,10 +84,13 @@ from app.auth.permissions import (
     SOA_VIEW,
 )
 from app.common.markdown import render as render_markdown
-from app.common.timeutil import local_today
+from app.common.timeutil import add_months, local_today
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.context.models import ContextIssue, InterestedParty
+from app.continuity import queries as continuity_queries
+from app.continuity import services as continuity_services
+from app.continuity.models import ContinuityTest, ImpactAnalysis, ImpactArea
 from app.controls.models import SoaVersion
 from app.extensions import db
 from app.nonconformities import queries as nonconformity_queries
@@ -843,6 +847,33 @@ def _check_nonconformities(params: Mapping) -> Checked:
                    _nonconformity_label(filters, date_from, date_to))
 
 
+# --- business continuity ---------------------------------------------------------------------------
+
+
+def _prepare_continuity(params: Mapping) -> Prepared:
+    today, months = local_today(), continuity_services.test_months()
+    analyses = list(db.session.scalars(continuity_queries.analyses(continuity_queries.AnalysisFilters(), today, months)
+                                       .order_by(ImpactAnalysis.reference)))
+    year_ago = add_months(today, -12)
+    tests = list(db.session.scalars(continuity_queries.tests(continuity_queries.TestFilters())
+                                    .where(ContinuityTest.tested_on > year_ago)
+                                    .order_by(ContinuityTest.tested_on.desc(), ContinuityTest.id.desc())))
+    sections = [("analysis", "Business impact analysis"), ("plans", "Plans"), ("tests", "Tests and exercises")]
+    return Prepared(
+        name="continuity", title="Business continuity", template="pdf/continuity.html",
+        filename=f"business-continuity-{today.isoformat()}.pdf",
+        scope_label="ISO/IEC 27001:2022 A.5.29, 5.30, 8.13 and 8.14",
+        version_label=f"Register as at {today.isoformat()}; tests since {year_ago.isoformat()}",
+        context={"analyses": analyses, "tests": tests, "today": today, "months": months,
+                 "due_before": continuity_queries.test_due_before(today, months),
+                 "results": continuity_queries.test_results(year_ago, today), "areas": list(ImpactArea),
+                 "sections": sections, "toc": len(analyses) > 15})
+
+
+def _check_continuity(params: Mapping) -> Checked:
+    return Checked({}, "Every analysed service; tests of the last 12 months")
+
+
 # --- checking a request to queue --------------------------------------------------------------------
 
 # A queued request keeps its filters; the /risks query string is short, this only bounds what is stored.
@@ -929,6 +960,10 @@ REPORTS: dict[str, Report] = {
                "The ageing of open nonconformities, and each one's nature, correction, root cause, corrective "
                "actions and effectiveness review (ISO/IEC 27001 10.2).", NONCONFORMITY_VIEW,
                _prepare_nonconformities, _check_nonconformities),
+        Report("continuity", "Business continuity",
+               "Each key service's recovery objectives, impact and dependencies, its continuity and recovery plans "
+               "in force, and the year's tests and exercises with their findings (A.5.29, 5.30, 8.13, 8.14).",
+               CONTINUITY_VIEW, _prepare_continuity, _check_continuity),
         Report("objectives", "Objectives and measurement",
                "Every information-security objective with its status over time, and every metric's latest value "
                "against its target with its trend.", OBJECTIVE_VIEW, _prepare_objectives, _check_objectives),

@@ -1,0 +1,213 @@
+"""Reading the continuity register: the BIA list and the tests list (filters from the query string;
+a value that cannot be understood is ignored), their exports, the reminders, the dashboard, the
+certification-evidence page and the management review's figures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.sql import ColumnElement
+
+from app.assets.models import Asset
+from app.auth.models import Department, User
+from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
+from app.common.timeutil import add_months
+from app.continuity.models import (
+    ContinuityPlan,
+    ContinuityTest,
+    ImpactAnalysis,
+    PlanState,
+    PlanVersion,
+    TestFinding,
+    TestKind,
+    TestOutcome,
+)
+from app.controls.models import Evidence
+from app.extensions import db
+
+Owner = aliased(User)
+Item = aliased(Asset)
+
+ANALYSIS_SORT_COLUMNS: dict[str, SqlColumn] = {
+    "reference": ImpactAnalysis.reference, "name": sa.func.lower(Item.name), "impact": ImpactAnalysis.overall_impact,
+    "rto": ImpactAnalysis.rto_hours, "owner": sa.func.lower(Owner.full_name), "review": ImpactAnalysis.review_on,
+    "tested": ImpactAnalysis.last_tested_on,
+}
+TEST_SORT_COLUMNS: dict[str, SqlColumn] = {
+    "reference": ContinuityTest.reference, "date": ContinuityTest.tested_on, "kind": ContinuityTest.kind,
+    "outcome": ContinuityTest.outcome, "service": sa.func.lower(Item.name),
+}
+
+
+def test_due_before(today: date, months: int) -> date:
+    """A service last tested before this day is due a test."""
+    return add_months(today, -months)
+
+
+@dataclass(frozen=True)
+class AnalysisFilters:
+    q: str = ""
+    impact: int | None = None  # the overall impact at least
+    owner_id: int | None = None
+    department_id: int | None = None
+    test_due: bool = False
+    review_due: bool = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> AnalysisFilters:
+        impact = choice_arg(args, "impact", {str(n) for n in range(1, 6)})
+        return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200], impact=int(impact) if impact else None,
+                   owner_id=id_arg(args, "owner"), department_id=id_arg(args, "department"),
+                   test_due=args.get("test_due") == "1", review_due=args.get("review_due") == "1")
+
+    @property
+    def any(self) -> bool:
+        return bool(self.q or self.impact or self.owner_id or self.department_id or self.test_due or self.review_due)
+
+
+def test_due_condition(today: date, months: int) -> ColumnElement:
+    return sa.or_(ImpactAnalysis.last_tested_on.is_(None),
+                  ImpactAnalysis.last_tested_on <= test_due_before(today, months))
+
+
+def analyses(filters: AnalysisFilters, today: date, months: int) -> sa.Select:
+    conditions: list[ColumnElement] = []
+    if filters.q:
+        conditions.append(sa.or_(contains_text(Item.name, filters.q),
+                                 contains_text(ImpactAnalysis.reference, filters.q),
+                                 contains_text(ImpactAnalysis.description, filters.q)))
+    if filters.impact:
+        conditions.append(ImpactAnalysis.overall_impact >= filters.impact)
+    if filters.owner_id:
+        conditions.append(ImpactAnalysis.owner_id == filters.owner_id)
+    if filters.department_id:
+        conditions.append(ImpactAnalysis.department_id == filters.department_id)
+    if filters.test_due:
+        conditions.append(test_due_condition(today, months))
+    if filters.review_due:
+        conditions.append(ImpactAnalysis.review_on <= today)
+    return (sa.select(ImpactAnalysis).join(Item, Item.id == ImpactAnalysis.asset_id)
+            .outerjoin(Owner, Owner.id == ImpactAnalysis.owner_id).where(*conditions)
+            .options(selectinload(ImpactAnalysis.asset), selectinload(ImpactAnalysis.owner),
+                     selectinload(ImpactAnalysis.department), selectinload(ImpactAnalysis.dependencies),
+                     selectinload(ImpactAnalysis.plans).selectinload(ContinuityPlan.versions)))
+
+
+@dataclass(frozen=True)
+class TestFilters:
+    q: str = ""
+    kind: str = ""
+    outcome: str = ""
+    year: int | None = None
+
+    __test__ = False
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> TestFilters:
+        year = args.get("year", "")
+        return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200],
+                   kind=choice_arg(args, "kind", {kind.value for kind in TestKind}),
+                   outcome=choice_arg(args, "outcome", {outcome.value for outcome in TestOutcome}),
+                   year=int(year) if year.isdigit() and 1990 <= int(year) <= 2200 else None)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.q or self.kind or self.outcome or self.year)
+
+
+def tests(filters: TestFilters) -> sa.Select:
+    conditions: list[ColumnElement] = []
+    if filters.q:
+        conditions.append(sa.or_(contains_text(Item.name, filters.q), contains_text(ContinuityTest.scenario, filters.q),
+                                 contains_text(ContinuityTest.reference, filters.q)))
+    if filters.kind:
+        conditions.append(ContinuityTest.kind == filters.kind)
+    if filters.outcome:
+        conditions.append(ContinuityTest.outcome == filters.outcome)
+    if filters.year:
+        conditions.append(ContinuityTest.tested_on.between(date(filters.year, 1, 1), date(filters.year, 12, 31)))
+    return (sa.select(ContinuityTest).join(ImpactAnalysis, ImpactAnalysis.id == ContinuityTest.analysis_id)
+            .join(Item, Item.id == ImpactAnalysis.asset_id).where(*conditions)
+            .options(selectinload(ContinuityTest.analysis).selectinload(ImpactAnalysis.asset),
+                     selectinload(ContinuityTest.findings).selectinload(TestFinding.nonconformity),
+                     selectinload(ContinuityTest.evidence).selectinload(Evidence.files)))
+
+
+def owners() -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(sa.select(ImpactAnalysis.owner_id)))
+                                   .order_by(User.full_name)))
+
+
+def departments() -> list[Department]:
+    return list(db.session.scalars(sa.select(Department).where(
+        Department.id.in_(sa.select(ImpactAnalysis.department_id))).order_by(Department.name)))
+
+
+# --- figures: reminders, dashboard, the evidence page, the management review --------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    analyses: int
+    test_due: int
+    review_due: int
+    without_plan: int
+    plans_review_due: int
+    last_change: object  # a datetime, or None
+
+
+def standing(today: date, months: int) -> Standing:
+    """The register's figures in two queries (the certification-evidence page and the dashboard)."""
+    due_before = test_due_before(today, months)
+    planned = sa.select(ContinuityPlan.analysis_id).join(PlanVersion).where(PlanVersion.state == PlanState.ISSUED.value)
+    row = db.session.execute(sa.select(
+        sa.func.count(ImpactAnalysis.id),
+        sa.func.count(sa.case((sa.or_(ImpactAnalysis.last_tested_on.is_(None),
+                                      ImpactAnalysis.last_tested_on <= due_before), 1))),
+        sa.func.count(sa.case((ImpactAnalysis.review_on <= today, 1))),
+        sa.func.count(sa.case((ImpactAnalysis.id.not_in(planned), 1))),
+        sa.func.max(ImpactAnalysis.updated_at))).one()
+    plans_due = db.session.scalar(sa.select(sa.func.count(PlanVersion.id)).where(
+        PlanVersion.state == PlanState.ISSUED.value, PlanVersion.next_review_on <= today)) or 0
+    return Standing(row[0], row[1], row[2], row[3], plans_due, row[4])
+
+
+def services_due_a_test(today: date, months: int) -> list[ImpactAnalysis]:
+    return list(db.session.scalars(sa.select(ImpactAnalysis).where(test_due_condition(today, months))
+                                   .options(selectinload(ImpactAnalysis.asset), selectinload(ImpactAnalysis.owner))
+                                   .order_by(ImpactAnalysis.reference)))
+
+
+def plan_versions_due_review(today: date) -> list[PlanVersion]:
+    return list(db.session.scalars(sa.select(PlanVersion).where(
+        PlanVersion.state == PlanState.ISSUED.value, PlanVersion.next_review_on <= today)
+        .options(selectinload(PlanVersion.plan).selectinload(ContinuityPlan.owner))
+        .order_by(PlanVersion.next_review_on, PlanVersion.id)))
+
+
+@dataclass(frozen=True)
+class TestResults:
+    """Tests and exercises in a period, by outcome, for the management review (9.3.2 d)."""
+
+    total: int
+    by_outcome: dict[str, int]
+    rto_missed: int
+    findings: int
+    findings_raised: int
+
+
+def test_results(start: date, end: date) -> TestResults:
+    in_period = ContinuityTest.tested_on.between(start, end)
+    by_outcome = dict(db.session.execute(sa.select(ContinuityTest.outcome, sa.func.count(ContinuityTest.id))
+                                         .where(in_period).group_by(ContinuityTest.outcome)).all())
+    missed = db.session.scalar(sa.select(sa.func.count(ContinuityTest.id)).join(ImpactAnalysis).where(
+        in_period, ContinuityTest.recovery_minutes > ImpactAnalysis.rto_hours * 60)) or 0
+    findings, raised = db.session.execute(sa.select(
+        sa.func.count(TestFinding.id), sa.func.count(TestFinding.nonconformity_id)).join(ContinuityTest)
+        .where(in_period)).one()
+    return TestResults(sum(by_outcome.values()), {o.value: by_outcome.get(o.value, 0) for o in TestOutcome},
+                       missed, findings, raised)
