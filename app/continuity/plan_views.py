@@ -89,7 +89,7 @@ def edit_draft(analysis_id: int, plan_id: int):
 @bp.post(PLAN_ROUTE + "/issue")
 @permission_required(CONTINUITY_ISSUE)
 def issue(analysis_id: int, plan_id: int):
-    analysis, record = _plan(analysis_id, plan_id, CONTINUITY_EDIT)
+    analysis, record = _plan(analysis_id, plan_id, CONTINUITY_ISSUE)
     back = redirect(url_for("continuity.plan", analysis_id=analysis.id, plan_id=record.id))
     form = IssueForm()
     if record.draft is None:

@@ -69,15 +69,16 @@ def may_update(user: User, analysis: ImpactAnalysis) -> bool:
 def get_analysis_or_403(user: User, analysis_id: int, need: str) -> ImpactAnalysis:
     """The BIA for a holder of `need` on it: every reader of the register reads every BIA (continuity
     records are the management system's, not personal); updating it and recording its tests needs
-    CONTINUITY_EDIT, or CONTINUITY_UPDATE and being the service's owner."""
-    if need not in (CONTINUITY_VIEW, CONTINUITY_UPDATE, CONTINUITY_EDIT):
+    CONTINUITY_EDIT, or CONTINUITY_UPDATE and being the service's owner; issuing a plan CONTINUITY_ISSUE."""
+    if need not in (CONTINUITY_VIEW, CONTINUITY_UPDATE, CONTINUITY_EDIT, CONTINUITY_ISSUE):
         raise KeyError(f"No per-record rule for {need!r}.")
     analysis = db.session.get(ImpactAnalysis, analysis_id)
     if analysis is None:
         abort(404)
     allowed = {CONTINUITY_VIEW: lambda: user_can(user, CONTINUITY_VIEW),
                CONTINUITY_UPDATE: lambda: may_update(user, analysis),
-               CONTINUITY_EDIT: lambda: may_edit(user)}[need]()
+               CONTINUITY_EDIT: lambda: may_edit(user),
+               CONTINUITY_ISSUE: lambda: user_can(user, CONTINUITY_ISSUE)}[need]()
     if not allowed:
         abort(403)
     return analysis
