@@ -72,3 +72,4 @@ from app.risks.models import (  # noqa: F401
     TreatmentAction,
 )
 from app.scheduler.models import JobRun, Notification, NotificationPreference  # noqa: F401
+from app.suppliers.models import Supplier, SupplierAssessment  # noqa: F401
