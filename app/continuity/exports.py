@@ -28,6 +28,7 @@ ANALYSIS_COLUMNS = [
     *(Column(f"{area.label} impact", lambda a, area=area: a.impact_of(area), 10) for area in ImpactArea),
     Column("Overall impact", lambda a: f"{a.overall_impact} {IMPACT_LABELS.get(a.overall_impact, '')}", 16),
     Column("Dependencies", lambda a: "; ".join(f"{item.tag} {item.name}" for item in a.dependencies), 40),
+    Column("Suppliers", lambda a: "; ".join(supplier.name for supplier in a.suppliers), 30),
     Column("Plans in force", _plans, 24),
     Column("Analysed on", lambda a: a.analysed_on, 12),
     Column("Next review", lambda a: a.review_on, 12),

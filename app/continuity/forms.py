@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.common.forms import IsoDateField, strip
@@ -48,8 +56,10 @@ class AnalysisForm(FlaskForm):
     review_on = IsoDateField("Next review", validators=[InputRequired("Enter the date of the next review.")])
     dependency_ids = StringField("Dependencies (CMDB tags)", filters=[strip], validators=[
         Length(max=4000, message="Use at most 4,000 characters.")])
+    supplier_ids = SelectMultipleField("Suppliers it depends on", coerce=int, validators=[Optional()])
 
-    def set_choices(self, items, users, departments) -> None:
+    def set_choices(self, items, users, departments, suppliers) -> None:
+        self.supplier_ids.choices = [(supplier.id, supplier.name) for supplier in suppliers]
         self.asset_id.choices = {"": "Choose"} | {str(item.id): f"{item.tag} {item.name}" for item in items}
         self.owner_id.choices = {"": "Choose the owner"} | _people(users)
         self.department_id.choices = {"": "None"} | {str(d.id): d.name for d in departments}

@@ -17,6 +17,7 @@ from app.common.models import Timestamped, Versioned, names_stored_files
 from app.controls.models import Evidence
 from app.extensions import Model, db
 from app.nonconformities.models import Nonconformity
+from app.suppliers.models import Supplier
 
 # The impact scale of the risk matrix's default (1 Insignificant ... 5 Catastrophic), so that a BIA's
 # ratings read like the risk register's impact.
@@ -46,6 +47,13 @@ impact_analysis_dependency = Table(
     db.metadata,
     Column("analysis_id", ForeignKey("impact_analysis.id", ondelete="CASCADE"), primary_key=True),
     Column("asset_id", ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+impact_analysis_supplier = Table(
+    "impact_analysis_supplier",
+    db.metadata,
+    Column("analysis_id", ForeignKey("impact_analysis.id", ondelete="CASCADE"), primary_key=True),
+    Column("supplier_id", ForeignKey("suppliers.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
@@ -80,6 +88,9 @@ class ImpactAnalysis(Model, Timestamped, Versioned):
     last_tested_on: Mapped[date | None] = mapped_column(Date, index=True)
     dependencies: Mapped[list[Asset]] = relationship(secondary=impact_analysis_dependency,
                                                      order_by="(Asset.kind, Asset.name)")
+    # The suppliers the service cannot run without (SITA, the cloud providers): "Loss of a third-party IT
+    # service provider" is a continuity risk of every service that names one.
+    suppliers: Mapped[list[Supplier]] = relationship(secondary=impact_analysis_supplier, order_by="Supplier.name")
     plans: Mapped[list[ContinuityPlan]] = relationship(back_populates="analysis", order_by="ContinuityPlan.reference")
     tests: Mapped[list[ContinuityTest]] = relationship(
         back_populates="analysis", order_by="(ContinuityTest.tested_on.desc(), ContinuityTest.id.desc())")

@@ -94,6 +94,7 @@ def analyses(filters: AnalysisFilters, today: date, months: int) -> sa.Select:
             .outerjoin(Owner, Owner.id == ImpactAnalysis.owner_id).where(*conditions)
             .options(selectinload(ImpactAnalysis.asset), selectinload(ImpactAnalysis.owner),
                      selectinload(ImpactAnalysis.department), selectinload(ImpactAnalysis.dependencies),
+                     selectinload(ImpactAnalysis.suppliers),
                      selectinload(ImpactAnalysis.plans).selectinload(ContinuityPlan.versions)))
 
 

@@ -39,12 +39,14 @@ def analysis(analysis_id: int):
 def _analysis_form(record: ImpactAnalysis | None) -> AnalysisForm:
     form = AnalysisForm(obj=record if request.method == "GET" else None)
     form.set_choices(services.analysable_items(keep_id=record.asset_id if record else None),
-                     active_users(keep_id=record.owner_id if record else None), all_departments())
+                     active_users(keep_id=record.owner_id if record else None), all_departments(),
+                     services.suppliers_to_choose([s.id for s in record.suppliers] if record else ()))
     if request.method == "GET" and record is not None:
         form.version.data = str(record.version)
         for name in ("asset_id", "owner_id", "department_id", *(area.column for area in ImpactArea)):
             getattr(form, name).data = str(getattr(record, name) or "")
         form.dependency_ids.data = " ".join(item.tag for item in record.dependencies)
+        form.supplier_ids.data = [supplier.id for supplier in record.suppliers]
     return form
 
 
@@ -69,7 +71,7 @@ def _analysis_input(form: AnalysisForm) -> services.AnalysisInput:
         impacts={area.column: number(getattr(form, area.column).data) for area in ImpactArea},
         analysed_on=form.analysed_on.data, review_on=form.review_on.data, description=form.description.data or "",
         owner_id=number(form.owner_id.data), department_id=number(form.department_id.data),
-        dependency_ids=_dependency_ids(form.dependency_ids.data or ""))
+        dependency_ids=_dependency_ids(form.dependency_ids.data or ""), supplier_ids=list(form.supplier_ids.data or []))
 
 
 def _render_analysis_form(form: AnalysisForm, record: ImpactAnalysis | None, status: int = 200):

@@ -37,6 +37,7 @@ from app.extensions import db
 from app.nonconformities import services as nonconformities
 from app.nonconformities.models import Nonconformity, NonconformitySource, Severity
 from app.policies import workflow as document_workflow
+from app.suppliers.models import Supplier, SupplierStatus
 
 # Only applications and services are analysed: a BIA is about what the organisation delivers.
 ANALYSED_KINDS = (AssetKind.APPLICATION.value, AssetKind.SERVICE.value)
@@ -114,6 +115,13 @@ def analysable_items(keep_id: int | None = None) -> list[Asset]:
                                    .order_by(Asset.name)))
 
 
+def suppliers_to_choose(keep_ids=()) -> list[Supplier]:
+    """Suppliers a service may depend on: the active ones, and those already named."""
+    return list(db.session.scalars(sa.select(Supplier).where(sa.or_(Supplier.status != SupplierStatus.EXITED.value,
+                                                                     Supplier.id.in_(list(keep_ids))))
+                                   .order_by(Supplier.name)))
+
+
 def _next_reference(column, prefix: str, width: int) -> str:
     """PREFIX-001...: one more than the highest of the same length (the numbers sort as text)."""
     longest = db.session.scalar(sa.select(sa.func.max(sa.func.length(column))).where(column.like(f"{prefix}-%")))
@@ -140,6 +148,7 @@ class AnalysisInput:
     owner_id: int | None = None
     department_id: int | None = None
     dependency_ids: list[int] = field(default_factory=list)
+    supplier_ids: list[int] = field(default_factory=list)
 
 
 def input_of(analysis: ImpactAnalysis) -> AnalysisInput:
@@ -148,7 +157,8 @@ def input_of(analysis: ImpactAnalysis) -> AnalysisInput:
         mtd_hours=analysis.mtd_hours, impacts={area.column: analysis.impact_of(area) for area in ImpactArea},
         analysed_on=analysis.analysed_on, review_on=analysis.review_on, description=analysis.description,
         owner_id=analysis.owner_id, department_id=analysis.department_id,
-        dependency_ids=[item.id for item in analysis.dependencies])
+        dependency_ids=[item.id for item in analysis.dependencies],
+        supplier_ids=[supplier.id for supplier in analysis.suppliers])
 
 
 def _analysis_problems(data: AnalysisInput, current: ImpactAnalysis | None, today: date) -> rules.Problems:
@@ -177,6 +187,10 @@ def _analysis_problems(data: AnalysisInput, current: ImpactAnalysis | None, toda
     elif dependencies and len(dependencies) != db.session.scalar(
             sa.select(sa.func.count()).select_from(Asset).where(Asset.id.in_(dependencies))):
         problems.append(("dependency_ids", "Choose dependencies from the CMDB."))
+    suppliers = set(data.supplier_ids)
+    if suppliers and len(suppliers) != db.session.scalar(
+            sa.select(sa.func.count()).select_from(Supplier).where(Supplier.id.in_(suppliers))):
+        problems.append(("supplier_ids", "Choose suppliers from the supplier register."))
     if data.owner_id is not None and db.session.get(User, data.owner_id) is None:
         problems.append(("owner_id", "Choose the owner from the list of users."))
     return problems
@@ -184,7 +198,8 @@ def _analysis_problems(data: AnalysisInput, current: ImpactAnalysis | None, toda
 
 def _snapshot(analysis: ImpactAnalysis) -> dict:
     return {**audit.snapshot(analysis, ANALYSIS_AUDIT_FIELDS),
-            "dependencies": [item.tag for item in analysis.dependencies]}
+            "dependencies": [item.tag for item in analysis.dependencies],
+            "suppliers": [supplier.name for supplier in analysis.suppliers]}
 
 
 def _apply(analysis: ImpactAnalysis, data: AnalysisInput) -> None:
@@ -199,6 +214,8 @@ def _apply(analysis: ImpactAnalysis, data: AnalysisInput) -> None:
     analysis.analysed_on, analysis.review_on = data.analysed_on, data.review_on
     analysis.dependencies = list(db.session.scalars(sa.select(Asset).where(Asset.id.in_(set(data.dependency_ids)))
                                                     .order_by(Asset.kind, Asset.name)))
+    analysis.suppliers = list(db.session.scalars(sa.select(Supplier).where(Supplier.id.in_(set(data.supplier_ids)))
+                                                 .order_by(Supplier.name)))
 
 
 def create_analysis(data: AnalysisInput, *, actor: User | None, today: date | None = None) -> ImpactAnalysis:

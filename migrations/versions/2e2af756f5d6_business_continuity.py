@@ -1,7 +1,7 @@
 """business continuity (issue 20, part 3: A.5.29, 5.30, 8.13, 8.14): impact analyses, plans and their versions, tests and findings
 
 Revision ID: 2e2af756f5d6
-Revises: 09547806bb8d
+Revises: 792390bfd5aa
 Create Date: 2026-12-06 23:26:37.923913
 
 """
@@ -12,7 +12,7 @@ import app.common.models  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '2e2af756f5d6'
-down_revision = '09547806bb8d'
+down_revision = '792390bfd5aa'
 branch_labels = None
 depends_on = None
 
@@ -92,6 +92,16 @@ def upgrade():
     )
     with op.batch_alter_table('impact_analysis_dependency', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_impact_analysis_dependency_asset_id'), ['asset_id'], unique=False)
+
+    op.create_table('impact_analysis_supplier',
+    sa.Column('analysis_id', sa.Integer(), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['analysis_id'], ['impact_analysis.id'], name=op.f('fk_impact_analysis_supplier_analysis_id_impact_analysis'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['supplier_id'], ['suppliers.id'], name=op.f('fk_impact_analysis_supplier_supplier_id_suppliers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('analysis_id', 'supplier_id', name=op.f('pk_impact_analysis_supplier'))
+    )
+    with op.batch_alter_table('impact_analysis_supplier', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_impact_analysis_supplier_supplier_id'), ['supplier_id'], unique=False)
 
     op.create_table('continuity_plan_version',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,6 +213,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_continuity_plan_version_next_review_on'))
 
     op.drop_table('continuity_plan_version')
+    with op.batch_alter_table('impact_analysis_supplier', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_impact_analysis_supplier_supplier_id'))
+
+    op.drop_table('impact_analysis_supplier')
     with op.batch_alter_table('impact_analysis_dependency', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_impact_analysis_dependency_asset_id'))
 

@@ -132,3 +132,19 @@ def test_the_standing_counts_services_due_a_test_and_without_a_plan(officer, tod
     assert [a.id for a in queries.services_due_a_test(today, 12)] == [never.id]
     results = queries.test_results(today - timedelta(days=365), today)
     assert results.total == 1 and results.by_outcome["passed"] == 1
+
+
+def test_a_service_names_the_suppliers_it_depends_on(officer, today, make_analysis):
+    from app.suppliers.models import Supplier
+
+    sita = Supplier(name="SITA", services="Wide-area network and hosting")
+    db.session.add(sita)
+    db.session.commit()
+    analysis = make_analysis()
+    data = services.input_of(analysis)
+    data.supplier_ids = [sita.id]
+    changes = services.update_analysis(analysis, data, expected_version=analysis.version, actor=officer, today=today)
+    assert changes["suppliers"] == [[], ["SITA"]] and analysis.suppliers == [sita]
+    data.supplier_ids = [sita.id, 9999]
+    with pytest.raises(services.ContinuityRuleError, match="supplier register"):
+        services.update_analysis(analysis, data, expected_version=analysis.version, actor=officer, today=today)
