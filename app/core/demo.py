@@ -65,6 +65,15 @@ DEMO_ACCOUNTS = [
 DEMO_LOADERS: list[Callable[[], list[str] | None]] = []
 
 
+def _seed_demo_continuity() -> list[str]:
+    from app.continuity.demo import seed_demo_continuity  # after the risks, controls, CMDB and suppliers it links
+
+    return seed_demo_continuity()
+
+
+DEMO_LOADERS.append(_seed_demo_continuity)
+
+
 def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 

@@ -67,7 +67,7 @@ def test_readers_write_nothing(client, login_as, role, officer, today, make_item
 
 
 def test_an_officer_records_an_analysis_with_its_dependencies(client, login_as, officer, today, make_item):
-    item, site = make_item("APP-1", "DOTP Ombudsman (Complaints System)"), make_item("SITE-0001", "Bellville", "site")
+    item, _site = make_item("APP-1", "DOTP Ombudsman (Complaints System)"), make_item("SITE-0001", "Bellville", "site")
     login_as(officer)
     response = client.post("/continuity/new", data=analysis_form(item, officer, today, dependency_ids="SITE-0001"))
     assert response.status_code == 302
