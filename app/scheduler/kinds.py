@@ -31,6 +31,9 @@ class Kind(enum.StrEnum):
     AUDIT_STARTING = "audit_starting"
     AUDIT_REPORT_OVERDUE = "audit_report_overdue"
     AUDIT_PROGRAMME_GAPS = "audit_programme_gaps"
+    # Business continuity (issue 20, part 3)
+    CONTINUITY_TEST_DUE = "continuity_test_due"
+    CONTINUITY_PLAN_REVIEW = "continuity_plan_review"
     DIGEST = "digest"
 
     @property
@@ -66,6 +69,8 @@ _LABELS = {
     Kind.AUDIT_STARTING: "Internal audits you are on, starting soon",
     Kind.AUDIT_REPORT_OVERDUE: "Internal audits past their planned end without a report",
     Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
+    Kind.CONTINUITY_TEST_DUE: "Services due a continuity test",
+    Kind.CONTINUITY_PLAN_REVIEW: "Continuity and recovery plan reviews due",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -94,5 +99,7 @@ _RECIPIENTS = {
     Kind.AUDIT_STARTING: "the lead auditor and the audit team",
     Kind.AUDIT_REPORT_OVERDUE: "the lead auditor and the security officers",
     Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
+    Kind.CONTINUITY_TEST_DUE: "the service's owner and the security officers",
+    Kind.CONTINUITY_PLAN_REVIEW: "the plan's owner (else the security officers)",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -29,6 +29,8 @@ from app.auth.models import Role, User
 from app.common.timeutil import add_months, local_today
 from app.common.wording import counted
 from app.context import queries as context_queries
+from app.continuity import queries as continuity_queries
+from app.continuity import services as continuity_services
 from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
@@ -74,6 +76,8 @@ LEAD_DAYS = {
     Kind.AUDIT_STARTING: 14,  # the setting internal_audit_notice_days, read by the rule itself
     Kind.AUDIT_REPORT_OVERDUE: 0,  # told once the planned end has passed
     Kind.AUDIT_PROGRAMME_GAPS: 0,  # monthly, in the cycle's last months (the rule decides)
+    Kind.CONTINUITY_TEST_DUE: 30,  # a month to plan and run the exercise
+    Kind.CONTINUITY_PLAN_REVIEW: 30,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -498,6 +502,46 @@ def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+# --- business continuity (issue 20, part 3) ------------------------------------------------------------
+
+
+def continuity_tests_due(today: date, until: date) -> list[Reminder]:
+    """A.5.30 / 8.13: each analysed service is tested at least every CONTINUITY_TEST_MONTHS; one never
+    tested is due from its analysis."""
+    months = continuity_services.test_months()
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    reminders = []
+    for analysis in continuity_queries.services_due_a_test(until, months):
+        due_on = add_months(analysis.last_tested_on, months) if analysis.last_tested_on else analysis.analysed_on
+        stage = _stage(due_on, today)
+        title = _due_title(f"Continuity test of {analysis.asset.name}", stage, due_on)
+        last = f"last tested on {analysis.last_tested_on:%d %b %Y}" if analysis.last_tested_on else "never tested"
+        reminders.append(Reminder(Message(
+            Kind.CONTINUITY_TEST_DUE, f"continuity-test:{analysis.id}:{due_on.isoformat()}:{stage}", due_on,
+            title[:200], f"{analysis.reference} was {last}. Run a tabletop, walkthrough, failover or restore test "
+            "and record it with its findings.", _path("continuity.analysis", analysis_id=analysis.id)),
+            _recipients(analysis.owner_id, *officers)))
+    return reminders
+
+
+def continuity_plan_reviews(today: date, until: date) -> list[Reminder]:
+    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    reminders = []
+    for version in continuity_queries.plan_versions_due_review(until):
+        due_on = _due(version.next_review_on, f"Plan version {version.id}")
+        stage = _stage(due_on, today)
+        plan = version.plan
+        owner = plan.owner_id if plan.owner and plan.owner.active else None
+        reminders.append(Reminder(Message(
+            Kind.CONTINUITY_PLAN_REVIEW, f"continuity-plan:{version.id}:{stage}", due_on,
+            _due_title(f"Review of {plan}", stage, due_on)[:200],
+            f"Version {version.number} was approved on {version.approved_on:%d %b %Y}. Review it: start a new "
+            "version and issue it (unchanged, if the plan still holds).",
+            _path("continuity.plan", analysis_id=plan.analysis_id, plan_id=plan.id)),
+            _recipients(owner, *([] if owner else officers))))
+    return reminders
+
+
 RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.RISK_REVIEW: risk_reviews,
     Kind.TREATMENT_ACTION: treatment_actions,
@@ -522,6 +566,8 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.AUDIT_STARTING: audits_starting,
     Kind.AUDIT_REPORT_OVERDUE: audit_reports_overdue,
     Kind.AUDIT_PROGRAMME_GAPS: audit_programme_gaps,
+    Kind.CONTINUITY_TEST_DUE: continuity_tests_due,
+    Kind.CONTINUITY_PLAN_REVIEW: continuity_plan_reviews,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

@@ -148,3 +148,25 @@ def test_a_service_names_the_suppliers_it_depends_on(officer, today, make_analys
     data.supplier_ids = [sita.id, 9999]
     with pytest.raises(services.ContinuityRuleError, match="supplier register"):
         services.update_analysis(analysis, data, expected_version=analysis.version, actor=officer, today=today)
+
+
+def test_reminders_name_a_service_not_tested_for_a_year_and_a_plan_due_review(app, officer, today, make_analysis,
+                                                                               make_test):
+    from app.common.timeutil import add_months
+    from app.scheduler import reminders
+    from app.scheduler.kinds import Kind
+
+    tested, stale = make_analysis(), make_analysis("DOI - Enquiry Logging System")
+    make_test(tested)
+    make_test(stale, tested_on=add_months(today, -13))
+    plan = services.create_plan(tested, kind="drp", title="DRP", owner_id=officer.id, actor=officer)
+    services.update_draft(plan.draft, change="Original", body="Steps", expected_version=1, actor=officer)
+    services.issue_version(plan.draft, approved_on=today - timedelta(days=400), next_review_on=today - timedelta(days=1),
+                           expected_version=plan.draft.version, actor=officer, today=today)
+    db.session.commit()
+    with app.test_request_context():
+        found = reminders.collect(today, kinds=[Kind.CONTINUITY_TEST_DUE, Kind.CONTINUITY_PLAN_REVIEW])
+    titles = sorted(reminder.message.title for reminder in found)
+    assert len(titles) == 2
+    assert titles[0].startswith("Continuity test of DOI - Enquiry Logging System overdue since")
+    assert titles[1].startswith("Review of DRP-001 DRP overdue since")
