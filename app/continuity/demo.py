@@ -106,7 +106,7 @@ def _add_measures(officer) -> list[str]:
             continue
         data = risks.input_of(risk)
         wanted = [c.id for c in (controls.control_by_reference(ref) for ref in references) if c]
-        data.control_ids = list(dict.fromkeys([*data.control_ids, *wanted]))  # link, never duplicate
+        data.control_ids = list(dict.fromkeys([*(data.control_ids or []), *wanted]))  # link, never duplicate
         risks.update_risk(risk, data, expected_version=risk.version, actor=officer)
     return added
 
@@ -158,7 +158,7 @@ def _plans(analyses, officer, today: date) -> list[str]:
     bcp = services.create_plan(theatres, kind="bcp", title="Business continuity plan: theatres", owner_id=None,
                                actor=officer)
     bcp.owner_id = theatres.owner_id
-    first = bcp.draft
+    first = bcp.versions[0]
     services.update_draft(first, change="Original", body=BCP_TEXT.replace("weekly", "monthly"),
                           expected_version=first.version, actor=officer)
     services.issue_version(first, approved_on=add_months(today, -10), next_review_on=None,
@@ -170,10 +170,11 @@ def _plans(analyses, officer, today: date) -> list[str]:
                            expected_version=second.version, actor=officer, today=today)
     drp = services.create_plan(ombudsman, kind="drp", title="Disaster recovery plan: complaints system",
                                owner_id=ombudsman.owner_id, actor=officer)
-    services.update_draft(drp.draft, change="Original", body=DRP_TEXT, expected_version=drp.draft.version,
+    original = drp.versions[0]
+    services.update_draft(original, change="Original", body=DRP_TEXT, expected_version=original.version,
                           actor=officer)
-    services.issue_version(drp.draft, approved_on=add_months(today, -9), next_review_on=None,
-                           expected_version=drp.draft.version, actor=officer, today=today)
+    services.issue_version(original, approved_on=add_months(today, -9), next_review_on=None,
+                           expected_version=original.version, actor=officer, today=today)
     return [f"plans {bcp.reference} (versions 1.0, 1.1) and {drp.reference} (version 1.0)"]
 
 

@@ -16,6 +16,10 @@ def _plans(analysis: ImpactAnalysis) -> str:
                      for plan in analysis.plans)
 
 
+def _impact_column(area: ImpactArea) -> Column:
+    return Column(f"{area.label} impact", lambda a: a.impact_of(area), 10)
+
+
 ANALYSIS_COLUMNS = [
     Column("Reference", lambda a: a.reference, 10),
     Column("CMDB tag", lambda a: a.asset.tag, 12),
@@ -25,7 +29,7 @@ ANALYSIS_COLUMNS = [
     Column("RTO (hours)", lambda a: a.rto_hours, 10),
     Column("RPO (hours)", lambda a: a.rpo_hours, 10),
     Column("MTD (hours)", lambda a: a.mtd_hours, 10),
-    *(Column(f"{area.label} impact", lambda a, area=area: a.impact_of(area), 10) for area in ImpactArea),
+    *(_impact_column(area) for area in ImpactArea),
     Column("Overall impact", lambda a: f"{a.overall_impact} {IMPACT_LABELS.get(a.overall_impact, '')}", 16),
     Column("Dependencies", lambda a: "; ".join(f"{item.tag} {item.name}" for item in a.dependencies), 40),
     Column("Suppliers", lambda a: "; ".join(supplier.name for supplier in a.suppliers), 30),

@@ -129,7 +129,7 @@ def _next_reference(column, prefix: str, width: int) -> str:
         return f"{prefix}-{1:0{width}d}"
     last = db.session.scalar(sa.select(sa.func.max(column)).where(column.like(f"{prefix}-%"),
                                                                  sa.func.length(column) == longest))
-    return f"{prefix}-{int(last.removeprefix(prefix + '-')) + 1:0{width}d}"
+    return f"{prefix}-{int((last or f'{prefix}-0').removeprefix(prefix + '-')) + 1:0{width}d}"
 
 
 # --- business impact analysis -------------------------------------------------------------------------

@@ -29,9 +29,9 @@ from app.auth.models import Role, User
 from app.common.timeutil import add_months, local_today
 from app.common.wording import counted
 from app.context import queries as context_queries
+from app.context import scope as context_scope
 from app.continuity import queries as continuity_queries
 from app.continuity import services as continuity_services
-from app.context import scope as context_scope
 from app.controls import queries as control_queries
 from app.extensions import db
 from app.internal_audits import queries as audit_queries

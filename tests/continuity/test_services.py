@@ -161,7 +161,8 @@ def test_reminders_name_a_service_not_tested_for_a_year_and_a_plan_due_review(ap
     make_test(stale, tested_on=add_months(today, -13))
     plan = services.create_plan(tested, kind="drp", title="DRP", owner_id=officer.id, actor=officer)
     services.update_draft(plan.draft, change="Original", body="Steps", expected_version=1, actor=officer)
-    services.issue_version(plan.draft, approved_on=today - timedelta(days=400), next_review_on=today - timedelta(days=1),
+    services.issue_version(plan.draft, approved_on=today - timedelta(days=400),
+                           next_review_on=today - timedelta(days=1),
                            expected_version=plan.draft.version, actor=officer, today=today)
     db.session.commit()
     with app.test_request_context():
