@@ -92,11 +92,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.reviews.views import bp as reviews_bp
     from app.risks.views import bp as risks_bp
     from app.scheduler.views import bp as scheduler_bp
+    from app.suppliers.views import bp as suppliers_bp
 
     for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
                       employees_bp, internal_audits_bp, isms_bp, nonconformities_bp, reports_bp, packs_bp,
                       scheduler_bp, admin_bp, audit_bp, context_bp, reviews_bp, objectives_bp,
-                      continuity_bp):
+                      continuity_bp, suppliers_bp):
         app.register_blueprint(blueprint)
 
 

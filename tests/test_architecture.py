@@ -28,7 +28,8 @@ FOUNDATION = (*FOUNDATION_PACKAGES, "app.extensions", "app.config", "app.admin.m
 
 # The registers an ISMS keeps, and the packages that read them all.
 REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies", "app.context",
-             "app.objectives", "app.internal_audits", "app.nonconformities", "app.reviews", "app.continuity")
+             "app.objectives", "app.internal_audits", "app.nonconformities", "app.reviews", "app.continuity",
+             "app.suppliers")
 READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.backup", "app.isms")
 
 # Rules worth naming, in small modules of plain functions: no Flask, no database session.
@@ -46,6 +47,7 @@ PURE_RULE_MODULES = {
     "app.objectives.charts",
     "app.reviews.compare",
     "app.continuity.rules",
+    "app.suppliers.rules",
 }
 
 # What a web request carries. Use cases serve views, CLI commands, the import runner and scheduled

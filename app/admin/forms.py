@@ -114,6 +114,9 @@ class SettingsForm(FlaskForm):
     management_review_reminder_days = IntegerField("Management review reminder (days before)", validators=[
         InputRequired("Enter how many days before a planned management review its chair is reminded."),
         NumberRange(min=1, max=90, message="Remind between 1 and 90 days before the review.")])
+    supplier_contract_reminder_days = IntegerField("Supplier contract reminder (days before it ends)", validators=[
+        InputRequired("Enter how many days before a supplier's contract ends its owner is reminded."),
+        NumberRange(min=1, max=365, message="Remind between 1 and 365 days before the contract ends.")])
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])

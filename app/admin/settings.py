@@ -39,6 +39,7 @@ MANAGEMENT_REVIEW_INTERVAL_MONTHS = "management_review_interval_months"
 MANAGEMENT_REVIEW_REMINDER_DAYS = "management_review_reminder_days"
 CONTINUITY_TEST_MONTHS = "continuity_test_months"
 CONTINUITY_PLAN_REVIEW_MONTHS = "continuity_plan_review_months"
+SUPPLIER_CONTRACT_REMINDER_DAYS = "supplier_contract_reminder_days"  # issue 20, part 2
 
 
 def _defaults() -> dict:
@@ -84,6 +85,8 @@ def _defaults() -> dict:
         CONTINUITY_TEST_MONTHS: 12,
         # An issued continuity or disaster-recovery plan is next reviewed this many months after its approval.
         CONTINUITY_PLAN_REVIEW_MONTHS: 12,
+        # A supplier contract's owner is reminded this many days before it ends (time to renew or re-tender).
+        SUPPLIER_CONTRACT_REMINDER_DAYS: 90,
     }
 
 

@@ -17,8 +17,8 @@ from app.common.saving import saving
 PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, settings.MFA_REQUIRED_ROLES,
                  settings.EVIDENCE_MAX_MB, settings.ASSET_CLASSIFICATIONS, settings.POLICY_REVIEW_MONTHS,
                  settings.SCOPE_REVIEW_MONTHS, settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS,
-                 settings.MANAGEMENT_REVIEW_REMINDER_DAYS, settings.PACK_RETENTION_DAYS,
-                 settings.SESSION_LIFETIME_HOURS, settings.CONTINUITY_TEST_MONTHS,
+                 settings.MANAGEMENT_REVIEW_REMINDER_DAYS, settings.SUPPLIER_CONTRACT_REMINDER_DAYS,
+                 settings.PACK_RETENTION_DAYS, settings.SESSION_LIFETIME_HOURS, settings.CONTINUITY_TEST_MONTHS,
                  settings.CONTINUITY_PLAN_REVIEW_MONTHS)
 
 
@@ -37,6 +37,7 @@ def organisation_settings():
         form.scope_review_months.data = settings.get(settings.SCOPE_REVIEW_MONTHS)
         form.management_review_interval_months.data = settings.get(settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS)
         form.management_review_reminder_days.data = settings.get(settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
+        form.supplier_contract_reminder_days.data = settings.get(settings.SUPPLIER_CONTRACT_REMINDER_DAYS)
         form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
         form.session_lifetime_hours.data = settings.get(settings.SESSION_LIFETIME_HOURS)
         form.continuity_test_months.data = settings.get(settings.CONTINUITY_TEST_MONTHS)
@@ -59,6 +60,7 @@ def organisation_settings():
                     settings.SCOPE_REVIEW_MONTHS: form.scope_review_months.data,
                     settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS: form.management_review_interval_months.data,
                     settings.MANAGEMENT_REVIEW_REMINDER_DAYS: form.management_review_reminder_days.data,
+                    settings.SUPPLIER_CONTRACT_REMINDER_DAYS: form.supplier_contract_reminder_days.data,
                     settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
                     settings.SESSION_LIFETIME_HOURS: form.session_lifetime_hours.data,
                     settings.CONTINUITY_TEST_MONTHS: form.continuity_test_months.data,

@@ -95,6 +95,12 @@ CONTINUITY_VIEW = "continuity.view"
 CONTINUITY_EDIT = "continuity.edit"  # new BIAs, any BIA, plans and their drafts, any test
 CONTINUITY_UPDATE = "continuity.update"  # one's own service: its BIA and its tests (per record)
 CONTINUITY_ISSUE = "continuity.issue"  # issue a plan's draft as an approved, frozen version
+# Suppliers (issue 20, part 2; ISO/IEC 27001:2022 A.5.19-5.23). Every role that reads the ISMS reads the
+# whole register; security officers and administrators keep it. Per record too
+# (suppliers.services.get_supplier_or_403): a supplier's owner records its assessments and reviews.
+SUPPLIER_VIEW = "supplier.view"
+SUPPLIER_EDIT = "supplier.edit"
+SUPPLIER_ASSESS = "supplier.assess"  # record an assessment or review: any supplier's for editors, one's own else
 # Reports: the /reports page lists to each user the PDFs their other permissions allow.
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
@@ -166,6 +172,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     CONTINUITY_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     CONTINUITY_UPDATE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     CONTINUITY_ISSUE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    # Suppliers (issue 20, part 2)
+    SUPPLIER_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    SUPPLIER_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    SUPPLIER_ASSESS: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),

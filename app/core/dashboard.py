@@ -27,6 +27,7 @@ from app.auth.permissions import (
     RISK_ACCEPT,
     RISK_VIEW,
     SOA_VIEW,
+    SUPPLIER_VIEW,
     user_can,
 )
 from app.controls import queries as control_queries
@@ -45,6 +46,7 @@ from app.risks import queries as risk_queries
 from app.risks import services as risk_services
 from app.risks.matrices import current_matrix
 from app.risks.models import RatingKind, Risk, TreatmentAction
+from app.suppliers import queries as supplier_queries
 
 UNSUPPORTED_SOON_DAYS = 90  # one of app.assets.queries.UNSUPPORTED_WINDOWS
 
@@ -240,6 +242,17 @@ def nonconformity_figures(user: User, today: date) -> list[Figure]:
                    note=f"of {open_count} open")]
 
 
+def supplier_figures(user: User, today: date) -> list[Figure]:
+    """Supplier contracts ending within 90 days: one COUNT over the contract_end index (the reminders' window
+    is a setting; reading it would cost the page another query)."""
+    if not user_can(user, SUPPLIER_VIEW):
+        return []
+    days = supplier_queries.DASHBOARD_ENDING_DAYS
+    return [Figure("Suppliers", f"Contracts ending within {days} days",
+                   supplier_queries.contracts_ending_count(today, days), "suppliers.index",
+                   {"contract_ending": 1, "within": days}, attention=True)]
+
+
 # --- cases -----------------------------------------------------------------------------------------
 
 
@@ -309,6 +322,7 @@ class Dashboard:
     policies: list[Figure]
     acceptance_requests: list[Figure] = field(default_factory=list)
     nonconformities: list[Figure] = field(default_factory=list)
+    suppliers: list[Figure] = field(default_factory=list)
     metrics: list[MetricTrend] = field(default_factory=list)
 
     @property
@@ -317,12 +331,12 @@ class Dashboard:
         risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
         nonconformities = [f for f in self.nonconformities if f.attention]
         return [*self.acceptance_requests, *risk_figures, *nonconformities, *self.evidence, *self.assets,
-                *self.policies]
+                *self.policies, *self.suppliers]
 
 
 def dashboard(user: User, today: date) -> Dashboard:
     return Dashboard(risks=risk_panel(user, today), soa=soa_panel(user), cases=case_panel(user),
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
                      policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
-                     nonconformities=nonconformity_figures(user, today),
+                     nonconformities=nonconformity_figures(user, today), suppliers=supplier_figures(user, today),
                      metrics=metric_trends(user))

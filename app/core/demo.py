@@ -126,6 +126,9 @@ def seed_demo(password: str) -> list[str]:
     from app.context.demo import seed_demo_context  # after the controls its requirements are met by
 
     added.extend(seed_demo_context())
+    from app.suppliers.demo import seed_demo_suppliers  # after the risks and CMDB items they are linked to
+
+    added.extend(seed_demo_suppliers())
     # After every register its computed metrics measure (the current period's value is what the
     # computation gives on the demo), before the reviews whose packs read the objectives and metrics.
     from app.objectives.demo import seed_demo_objectives

@@ -42,6 +42,7 @@ from app.auth.permissions import (
     REVIEW_VIEW,
     RISK_VIEW,
     SOA_VIEW,
+    SUPPLIER_VIEW,
     user_can,
 )
 from app.common.timeutil import to_local
@@ -71,6 +72,7 @@ from app.reviews.models import ManagementReview, ReviewAction, ReviewStatus
 from app.risks import queries as risk_queries
 from app.risks.matrices import current_matrix
 from app.risks.models import PlanApproval, Risk, RiskAcceptance, RiskStatus, TreatmentAction
+from app.suppliers import queries as supplier_queries
 
 
 class Standing(enum.StrEnum):
@@ -477,6 +479,35 @@ def review_state(user: User, today: date) -> State:
                         Link("Actions", "reviews.actions"))))
 
 
+# --- suppliers (A.5.19-5.23) ---------------------------------------------------------------------------
+
+
+def supplier_state(user: User, today: date) -> State:
+    """The register's figures, from one aggregate query (supplier_queries.counts)."""
+    counts = supplier_queries.counts(today)
+    if not counts.total:
+        return State("No supplier recorded yet", None, missing=True)
+    gap = "suppliers.index"
+    return State(f"{counted(counts.current, 'current supplier')} of {counts.total} on record", counts.last_update,
+                 _gaps((counts.operators_without_contract,
+                        f"{counted(counts.operators_without_contract, 'POPIA operator')} without a written contract",
+                        Link("Show them", gap, {"gap": "operator_contract"})),
+                       (counts.operator_clauses_missing,
+                        f"{counted(counts.operator_clauses_missing, 'operator contract')} lacking POPIA s20-21 clauses",
+                        Link("Show them", gap, {"gap": "operator_clauses"})),
+                       (counts.cloud_without_exit,
+                        f"{counted(counts.cloud_without_exit, 'cloud service')} without a hosting region or exit plan",
+                        Link("Show them", gap, {"cloud": "yes"})),
+                       (counts.never_assessed,
+                        f"{counted(counts.never_assessed, 'high or critical supplier')} never assessed",
+                        Link("Show them", gap, {"gap": "never_assessed"})),
+                       (counts.assessments_overdue, f"{counted(counts.assessments_overdue, 'assessment')} overdue",
+                        Link("Show them", gap, {"assessment": "overdue"})),
+                       (counts.contracts_ended,
+                        f"{counted(counts.contracts_ended, 'contract')} ended with the supplier still current",
+                        Link("Show them", gap, {"gap": "contract_ended"}))))
+
+
 # --- the audit trail (A.8.15) -------------------------------------------------------------------------
 
 
@@ -542,6 +573,8 @@ ARTEFACTS: tuple[Artefact, ...] = (
     Artefact("management-review", "Management reviews", ("9.3", "5.1"), (), REVIEW_VIEW,
              (Link("Reviews", "reviews.index"), Link("Review actions", "reviews.actions"),
               Link("Compare reviews", "reviews.compare")), review_state),
+    Artefact("suppliers", "Supplier register and agreements", (), ("5.19", "5.20", "5.21", "5.22", "5.23"),
+             SUPPLIER_VIEW, (Link("Register", "suppliers.index"), Link(PDF, "reports.suppliers")), supplier_state),
     Artefact("audit-trail", "Audit trail", ("7.5",), ("8.15",), AUDIT_VIEW,
              (Link("Audit log", "audit.index"),), audit_trail_state),
 )

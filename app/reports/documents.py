@@ -43,6 +43,9 @@ Parameters (``params``, a dict; absent keys mean "all" or "the default"):
 - ``nonconformities``: ``filters`` — the /nonconformities query string (status, source, severity, clause,
   department, owner, overdue, age, q); ``date_from``/``date_to`` (ISO dates) — those raised in the period
   or open during it (an evidence pack's period); ``department_id`` narrows to one department.
+- ``suppliers``: ``filters`` — the /suppliers query string (status, criticality, owner, operator, cloud,
+  gap, assessment, contract_ending, review_overdue, clause_missing, risk, q): the register with each
+  supplier's contract, clauses, POPIA operator status, cloud region and exit plan, assessments and gaps.
 
 Bad parameters raise ``ReportInputError`` (a message for the user: HTTP 400, CLI exit 2); a version or
 department that does not exist raises ``ReportNotFound`` (a subclass: HTTP 404).
@@ -82,6 +85,7 @@ from app.auth.permissions import (
     POLICY_VIEW,
     RISK_VIEW,
     SOA_VIEW,
+    SUPPLIER_VIEW,
 )
 from app.common.markdown import render as render_markdown
 from app.common.timeutil import add_months, local_today
@@ -116,6 +120,9 @@ from app.risks.models import (
     TreatmentAction,
     TreatmentStrategy,
 )
+from app.suppliers import queries as supplier_queries
+from app.suppliers import rules as supplier_rules
+from app.suppliers.models import Supplier, SupplierStatus
 
 # The unsupported-items table can run to thousands of rows (a province's estate): it shows the first
 # ones by end of support and says how many more there are.
@@ -872,6 +879,50 @@ def _prepare_continuity(params: Mapping) -> Prepared:
 
 def _check_continuity(params: Mapping) -> Checked:
     return Checked({}, "Every analysed service; tests of the last 12 months")
+# --- suppliers (A.5.19-5.23) ---------------------------------------------------------------------------
+
+
+def _supplier_filters(params: Mapping):
+    raw = params.get("filters")
+    if raw is not None and not isinstance(raw, Mapping):
+        raise ReportInputError("The supplier filters must be the /suppliers query string.")
+    return supplier_queries.SupplierFilters.from_args({str(k): str(v) for k, v in (raw or {}).items()})
+
+
+def _supplier_label(filters) -> str:
+    if filters.status == supplier_queries.STATUS_ANY:
+        parts = ["current and exited"]
+    else:
+        parts = [SupplierStatus(filters.status).label.lower() if filters.status else "current"]
+    if filters.gap:
+        parts.append(supplier_queries.GAP_LABELS[filters.gap].lower())
+    if len(filters.args()) > (1 if filters.status else 0) + (1 if filters.gap else 0):
+        parts.append("filtered as on the list")
+    return "Suppliers: " + ", ".join(parts)
+
+
+def _prepare_suppliers(params: Mapping) -> Prepared:
+    today = local_today()
+    filters = _supplier_filters(params)
+    records = list(db.session.scalars(sa.select(Supplier).where(*filters.conditions(today))
+                                      .order_by(sa.func.lower(Supplier.name), Supplier.id)
+                                      .options(*supplier_queries.record_options())))
+    gaps = {supplier.id: supplier_rules.gaps(supplier_rules.facts_of(supplier), today) for supplier in records}
+    sections = [("summary", "Summary"), ("register", "The register"), ("records", "Each supplier")]
+    return Prepared(
+        name="suppliers", title="Supplier register", template="pdf/suppliers.html",
+        filename=f"suppliers-{today.isoformat()}.pdf", scope_label=_supplier_label(filters),
+        version_label=f"Register as at {today.isoformat()}",
+        context={"records": records, "gaps": gaps, "today": today, "counts": supplier_queries.counts(today),
+                 "ending_days": supplier_queries.contract_reminder_days(), "sections": sections,
+                 "toc": len(records) > 15},
+    )
+
+
+def _check_suppliers(params: Mapping) -> Checked:
+    filters = _supplier_filters(params)
+    kept = {"filters": dict(sorted(filters.args().items()))} if filters.args() else {}
+    return Checked(_kept(kept), _supplier_label(filters))
 
 
 # --- checking a request to queue --------------------------------------------------------------------
@@ -964,6 +1015,10 @@ REPORTS: dict[str, Report] = {
                "Each key service's recovery objectives, impact and dependencies, its continuity and recovery plans "
                "in force, and the year's tests and exercises with their findings (A.5.29, 5.30, 8.13, 8.14).",
                CONTINUITY_VIEW, _prepare_continuity, _check_continuity),
+        Report("suppliers", "Supplier register",
+               "Every supplier's services, the systems and information they touch, POPIA operator status and "
+               "contract, security clauses, cloud region and exit plan, assessments and what each record lacks "
+               "(ISO/IEC 27001 A.5.19-5.23).", SUPPLIER_VIEW, _prepare_suppliers, _check_suppliers),
         Report("objectives", "Objectives and measurement",
                "Every information-security objective with its status over time, and every metric's latest value "
                "against its target with its trend.", OBJECTIVE_VIEW, _prepare_objectives, _check_objectives),

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from app.admin import settings
 from app.assets.exports import ASSET_COLUMNS
 from app.audit import checkpoints, extracts
@@ -58,6 +60,10 @@ from app.reviews.models import ManagementReview
 from app.risks import queries as risk_queries
 from app.risks.exports import acceptance_columns, risk_columns
 from app.risks.matrices import current_matrix
+from app.suppliers import queries as supplier_queries
+from app.suppliers.exports import ASSESSMENT_COLUMNS as SUPPLIER_ASSESSMENT_COLUMNS
+from app.suppliers.exports import supplier_columns
+from app.suppliers.models import Supplier
 
 if TYPE_CHECKING:
     from app.audit.models import AuditCheckpoint
@@ -322,6 +328,10 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
     if contents.nonconformities:
         reports.append(("reports/nonconformities.pdf", "nonconformities", _nonconformity_report_params(contents),
                         {"type": "report", "report": "nonconformities", **_nonconformity_report_params(contents)}))
+    if _suppliers_in(contents):
+        every_supplier: dict = {"filters": {"status": "all"}}  # exited ones too: they are history
+        reports.append(("reports/suppliers.pdf", "suppliers", every_supplier,
+                        {"type": "report", "report": "suppliers"}))
     if objective_queries.anything_set_up():  # 27001 6.2 and 9.1, whatever the scope
         reports.append(("reports/objectives-and-measurement.pdf", "objectives", {},
                         {"type": "report", "report": "objectives"}))
@@ -528,6 +538,33 @@ def _internal_audit_extracts(contents: Contents) -> list[Extract]:
                           ("internal-audit-checklists", "Checklist lines", lines, CHECKLIST_COLUMNS)])
 
 
+# The Annex A controls the supplier register evidences: a pack of chosen controls holds it only if one
+# of them is among these.
+SUPPLIER_CONTROLS = frozenset({"5.19", "5.20", "5.21", "5.22", "5.23"})
+
+
+def _suppliers_in(contents: Contents) -> bool:
+    """The supplier register is organisation-wide: in a pack of the whole ISMS, a department or a period,
+    and in one of chosen controls that include A.5.19-5.23; never when it is empty."""
+    scope = contents.scope
+    if scope.controls and not SUPPLIER_CONTROLS & set(scope.controls):
+        return False
+    return bool(supplier_queries.counts(local_today()).total)
+
+
+def _supplier_register(contents: Contents) -> list[Extract]:
+    """Every supplier (exited ones too, as history) and every security assessment (A.5.19-5.23)."""
+    if not _suppliers_in(contents):
+        return []
+    today = local_today()
+    every = supplier_queries.SupplierFilters(status=supplier_queries.STATUS_ANY)
+    suppliers = list(db.session.scalars(supplier_queries.filtered(every, today).order_by(
+        sa.func.lower(Supplier.name), Supplier.id)))
+    return _csv_and_xlsx([("suppliers", "Suppliers", suppliers, supplier_columns(today)),
+                          ("supplier-assessments", "Assessments", supplier_queries.all_assessments(),
+                           SUPPLIER_ASSESSMENT_COLUMNS)])
+
+
 EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
@@ -537,6 +574,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _management_reviews,
     _nonconformity_register,
     _internal_audit_extracts,
+    _supplier_register,
 )
 
 

@@ -25,6 +25,7 @@ from app.auth.permissions import (
     REPORT_VIEW,
     RISK_VIEW,
     SOA_VIEW,
+    SUPPLIER_VIEW,
     permission_required,
     user_can,
 )
@@ -169,6 +170,13 @@ def policy():
 def nonconformities():
     # The /nonconformities query string: status, source and the list's other filters.
     return _download("nonconformities", {"filters": {key: value for key, value in request.args.items() if value}})
+
+
+@bp.get("/suppliers.pdf")
+@permission_required(SUPPLIER_VIEW)
+def suppliers():
+    # The /suppliers query string: the list's filters.
+    return _download("suppliers", {"filters": {key: value for key, value in request.args.items() if value}})
 
 
 @bp.get("/objectives.pdf")

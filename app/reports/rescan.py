@@ -23,6 +23,7 @@ from app.extensions import db
 from app.internal_audits.models import ChecklistLine, InternalAudit
 from app.policies.cases.models import CaseEvidence, PolicyCase
 from app.policies.models import AcknowledgementSheet, Policy, PolicyVersion
+from app.suppliers.models import Supplier, SupplierAssessment
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,13 @@ def stored_files() -> Iterator[StoredFile]:
     for report_sha256, reference in db.session.execute(reports):
         yield StoredFile(report_sha256 or "", f"{reference}-internal-audit-report.pdf",
                          f"internal audit {reference}, issued report")
+    assessments = (sa.select(SupplierAssessment.file_sha256, SupplierAssessment.file_name, Supplier.name,
+                             SupplierAssessment.id)
+                   .join(Supplier, Supplier.id == SupplierAssessment.supplier_id)
+                   .where(SupplierAssessment.file_sha256.is_not(None)).order_by(SupplierAssessment.id))
+    for file_sha256, file_name, supplier_name, assessment_id in db.session.execute(assessments):
+        yield StoredFile(file_sha256 or "", file_name or "file",
+                         f"supplier {supplier_name}, security assessment {assessment_id}")
 
 
 def rescan() -> Rescan:

@@ -34,6 +34,10 @@ class Kind(enum.StrEnum):
     # Business continuity (issue 20, part 3)
     CONTINUITY_TEST_DUE = "continuity_test_due"
     CONTINUITY_PLAN_REVIEW = "continuity_plan_review"
+    # Suppliers (issue 20, part 2)
+    SUPPLIER_CONTRACT_ENDING = "supplier_contract_ending"
+    SUPPLIER_ASSESSMENT = "supplier_assessment"
+    SUPPLIER_REVIEW = "supplier_review"
     DIGEST = "digest"
 
     @property
@@ -71,6 +75,9 @@ _LABELS = {
     Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
     Kind.CONTINUITY_TEST_DUE: "Services due a continuity test",
     Kind.CONTINUITY_PLAN_REVIEW: "Continuity and recovery plan reviews due",
+    Kind.SUPPLIER_CONTRACT_ENDING: "Supplier contracts ending",
+    Kind.SUPPLIER_ASSESSMENT: "Supplier security assessments due or overdue",
+    Kind.SUPPLIER_REVIEW: "Supplier reviews due or overdue",
     Kind.DIGEST: "Weekly digest",
 }
 
@@ -101,5 +108,8 @@ _RECIPIENTS = {
     Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
     Kind.CONTINUITY_TEST_DUE: "the service's owner and the security officers",
     Kind.CONTINUITY_PLAN_REVIEW: "the plan's owner (else the security officers)",
+    Kind.SUPPLIER_CONTRACT_ENDING: "the supplier's owner (else the security officers), the setting's days before",
+    Kind.SUPPLIER_ASSESSMENT: "the supplier's owner (else the security officers)",
+    Kind.SUPPLIER_REVIEW: "the supplier's owner (else the security officers)",
     Kind.DIGEST: "every user with something falling due in the coming week",
 }

@@ -50,6 +50,7 @@ from app.risks import queries as risk_queries
 from app.scheduler import mail, services
 from app.scheduler.kinds import Kind
 from app.scheduler.services import Message
+from app.suppliers import queries as supplier_queries
 
 # How many days ahead of its date an item is first reminded of.
 LEAD_DAYS = {
@@ -78,6 +79,9 @@ LEAD_DAYS = {
     Kind.AUDIT_PROGRAMME_GAPS: 0,  # monthly, in the cycle's last months (the rule decides)
     Kind.CONTINUITY_TEST_DUE: 30,  # a month to plan and run the exercise
     Kind.CONTINUITY_PLAN_REVIEW: 30,
+    Kind.SUPPLIER_CONTRACT_ENDING: 90,  # the rule reads its own setting (settings.SUPPLIER_CONTRACT_REMINDER_DAYS)
+    Kind.SUPPLIER_ASSESSMENT: 30,
+    Kind.SUPPLIER_REVIEW: 14,
 }
 # Evidence that expired long ago is history, not a task: only that which lapsed within this window
 # gets the "expired" reminder.
@@ -509,7 +513,7 @@ def continuity_tests_due(today: date, until: date) -> list[Reminder]:
     """A.5.30 / 8.13: each analysed service is tested at least every CONTINUITY_TEST_MONTHS; one never
     tested is due from its analysis."""
     months = continuity_services.test_months()
-    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    officers = _officer_ids()
     reminders = []
     for analysis in continuity_queries.services_due_a_test(until, months):
         due_on = add_months(analysis.last_tested_on, months) if analysis.last_tested_on else analysis.analysed_on
@@ -525,7 +529,7 @@ def continuity_tests_due(today: date, until: date) -> list[Reminder]:
 
 
 def continuity_plan_reviews(today: date, until: date) -> list[Reminder]:
-    officers = [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+    officers = _officer_ids()
     reminders = []
     for version in continuity_queries.plan_versions_due_review(until):
         due_on = _due(version.next_review_on, f"Plan version {version.id}")
@@ -539,6 +543,64 @@ def continuity_plan_reviews(today: date, until: date) -> list[Reminder]:
             "version and issue it (unchanged, if the plan still holds).",
             _path("continuity.plan", analysis_id=plan.analysis_id, plan_id=plan.id)),
             _recipients(owner, *([] if owner else officers))))
+    return reminders
+
+
+# --- suppliers (issue 20, part 2) ----------------------------------------------------------------------
+
+
+def _supplier_recipients(supplier, officers: list[int]) -> tuple[int, ...]:
+    """The supplier's owner; the security officers when it has none (a contract must not lapse unseen)."""
+    return _recipients(supplier.owner_id) if supplier.owner_id else _recipients(*officers)
+
+
+def _officer_ids() -> list[int]:
+    return [user.id for user in accounts.active_users_with_role(Role.SECURITY_OFFICER)]
+
+
+def supplier_contracts_ending(today: date, until: date) -> list[Reminder]:
+    """A current supplier's contract ending within the setting's days: time to renew, re-tender or exit."""
+    days = supplier_queries.contract_reminder_days()
+    officers = _officer_ids()
+    reminders = []
+    for supplier in supplier_queries.contracts_ending(today, today + timedelta(days=days)):
+        ends_on = _due(supplier.contract_end, f"Supplier {supplier.id}")
+        reminders.append(Reminder(Message(
+            Kind.SUPPLIER_CONTRACT_ENDING, f"supplier-contract:{supplier.id}:due", ends_on,
+            f"The contract with {supplier.name} ends on {ends_on:%d %b %Y}"[:200],
+            "Renew it (with its security clauses), re-tender, or plan the exit: the information it holds returned "
+            "or destroyed, and the services it supplies moved.", _path("suppliers.detail", supplier_id=supplier.id)),
+            _supplier_recipients(supplier, officers)))
+    return reminders
+
+
+def supplier_assessments(today: date, until: date) -> list[Reminder]:
+    officers = _officer_ids()
+    reminders = []
+    for supplier in supplier_queries.assessments_due(until):
+        due_on = _due(supplier.assessment_due_on, f"Supplier {supplier.id}")
+        stage = _stage(due_on, today)
+        reminders.append(Reminder(Message(
+            Kind.SUPPLIER_ASSESSMENT, f"supplier-assessment:{supplier.id}:{stage}", due_on,
+            _due_title(f"Security assessment of {supplier.name}", stage, due_on)[:200],
+            "Assess the supplier's security (a questionnaire, its certificate, an audit) and record the result "
+            "with its evidence on the supplier's page (A.5.22).", _path("suppliers.detail", supplier_id=supplier.id)),
+            _supplier_recipients(supplier, officers)))
+    return reminders
+
+
+def supplier_reviews(today: date, until: date) -> list[Reminder]:
+    officers = _officer_ids()
+    reminders = []
+    for supplier in supplier_queries.reviews_due(until):
+        due_on = _due(supplier.review_on, f"Supplier {supplier.id}")
+        stage = _stage(due_on, today)
+        reminders.append(Reminder(Message(
+            Kind.SUPPLIER_REVIEW, f"supplier-review:{supplier.id}:{stage}", due_on,
+            _due_title(f"Review of supplier {supplier.name}", stage, due_on)[:200],
+            "Check the supplier is still needed and its services, criticality and clauses are right, then record "
+            "the review and set the next one.", _path("suppliers.detail", supplier_id=supplier.id)),
+            _supplier_recipients(supplier, officers)))
     return reminders
 
 
@@ -568,6 +630,9 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.AUDIT_PROGRAMME_GAPS: audit_programme_gaps,
     Kind.CONTINUITY_TEST_DUE: continuity_tests_due,
     Kind.CONTINUITY_PLAN_REVIEW: continuity_plan_reviews,
+    Kind.SUPPLIER_CONTRACT_ENDING: supplier_contracts_ending,
+    Kind.SUPPLIER_ASSESSMENT: supplier_assessments,
+    Kind.SUPPLIER_REVIEW: supplier_reviews,
 }
 # Case reminders go to HR when nobody who handled the case can still sign in.
 _HR_FALLBACK = {Kind.PRIVILEGES_RESTORE, Kind.TRAINING_DUE, Kind.WARNING_LAPSING, Kind.SUSPENSION_WITHOUT_HEARING}

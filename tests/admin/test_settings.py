@@ -22,8 +22,9 @@ def posted(**values) -> dict:
     """What the settings form posts: the asset classification labels and review interval as they are, unless given."""
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
             "policy_review_months": "12", "scope_review_months": "12", "management_review_interval_months": "12",
-            "management_review_reminder_days": "14", "pack_retention_days": "14",
-            "session_lifetime_hours": "12", "continuity_test_months": "12", "continuity_plan_review_months": "12",
+            "management_review_reminder_days": "14", "supplier_contract_reminder_days": "90",
+            "pack_retention_days": "14", "session_lifetime_hours": "12", "continuity_test_months": "12",
+            "continuity_plan_review_months": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
 

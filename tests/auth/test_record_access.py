@@ -39,6 +39,7 @@ from app.auth.permissions import (
     RISK_APPROVE_PLAN,
     RISK_EDIT,
     ROLE_PERMISSIONS,
+    SUPPLIER_ASSESS,
 )
 from app.common.uploads import CheckedUpload, store
 from app.continuity import services as continuity_services
@@ -64,6 +65,7 @@ from app.reviews import services as review_services
 from app.reviews.models import ReviewAction
 from app.risks import services as risk_services
 from app.scheduler import services as notification_services
+from app.suppliers import services as supplier_services
 from tests import factories
 
 _APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
@@ -354,6 +356,13 @@ AUDIT_TEAM_ONLY = limited_for({INTERNAL_AUDIT_CONDUCT: ROLE_PERMISSIONS[INTERNAL
 INTERNAL_AUDIT = {"limited_roles": AUDIT_TEAM_ONLY, "refused_with": 403}
 
 
+def someone_elses_supplier(user: User) -> Outside:
+    supplier = supplier_services.create_supplier(supplier_services.SupplierInput(
+        name="Major cloud service provider 1", owner_id=factories.make_user("risk_owner").id), actor=None)
+    db.session.commit()
+    return Outside({"supplier_id": supplier.id}, (supplier,))
+
+
 # A manager sees the cases of their own department only (cases.services.visibility); the other
 # case roles see every case.
 CASE = {"limited_roles": limited_to(Role.MANAGER), "refused_with": 403,
@@ -456,6 +465,15 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("analysis_id", "plan_id", "version_id"): NoPerRecordScope("A version of a plan: as plans."),
     ("analysis_id", "finding_id"): NoPerRecordScope("A test's finding, raised by holders of continuity.edit, all of "
                                                     "them; another service's finding is 404."),
+    # Every reader reads every supplier; a risk owner or manager records the assessments and reviews of the
+    # suppliers they own (supplier.edit: the register's editors, on every one).
+    ("supplier_id",): PerRecord(limited_roles=limited_for({SUPPLIER_ASSESS: OWNERS_AND_MEASURERS}),
+                                outside=someone_elses_supplier, refused_with=403,
+                                helper=(supplier_services, "get_supplier_or_403"),
+                                helper_arguments=lambda values: (values["supplier_id"],)),
+    ("supplier_id", "assessment_id"): NoPerRecordScope("An assessment's evidence file: read by every holder of "
+                                                       "supplier.view; another supplier's is 404 "
+                                                       "(suppliers.services.assessment_of)."),
     ("pack_id",): NoPerRecordScope("Evidence packs are one shared list: every holder of pack.build (admin, "
                                    "security officer, auditor) sees the whole ISMS, and the list shows each pack "
                                    "with who asked for it."),

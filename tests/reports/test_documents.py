@@ -46,7 +46,7 @@ def pdf_info(content: bytes, tmp_path) -> str:
 def test_the_registry_names_every_report_with_its_permission():
     assert set(documents.REPORTS) == {"risk_register", "treatment_plan", "risk_methodology", "acceptance_register",
                                       "soa", "asset_register", "isms_context", "policy",
-                                      "nonconformities", "objectives"}
+                                      "nonconformities", "objectives", "suppliers", "continuity"}
     assert documents.REPORTS["acceptance_register"].permission == "risk.view"
     assert documents.REPORTS["objectives"].permission == "objective.view"
     assert documents.REPORTS["objectives"].in_background
