@@ -148,6 +148,24 @@ def departments() -> list[Department]:
         Department.id.in_(sa.select(ImpactAnalysis.department_id))).order_by(Department.name)))
 
 
+def anything_analysed() -> bool:
+    return db.session.scalar(sa.select(ImpactAnalysis.id).limit(1)) is not None
+
+
+def every_analysis(today: date, months: int) -> list[ImpactAnalysis]:
+    return list(db.session.scalars(analyses(AnalysisFilters(), today, months).order_by(ImpactAnalysis.reference)))
+
+
+def tests_between(date_from: date | None, date_to: date | None) -> list[ContinuityTest]:
+    """Every test and exercise held in the period (either end open), oldest first: an evidence pack's extract."""
+    statement = tests(TestFilters())
+    if date_from:
+        statement = statement.where(ContinuityTest.tested_on >= date_from)
+    if date_to:
+        statement = statement.where(ContinuityTest.tested_on <= date_to)
+    return list(db.session.scalars(statement.order_by(ContinuityTest.tested_on, ContinuityTest.id)))
+
+
 # --- figures: reminders, dashboard, the evidence page, the management review --------------------------
 
 
