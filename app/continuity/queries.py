@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from app.assets.models import Asset
+from app.assets.models import Asset, AssetKind, Lifecycle
 from app.auth.models import Department, User
 from app.common.listing import SqlColumn, choice_arg, contains_text, id_arg
 from app.common.timeutil import add_months
@@ -30,6 +30,7 @@ from app.controls.models import Evidence
 from app.extensions import db
 
 Owner = aliased(User)
+Analysed = aliased(ImpactAnalysis)
 Item = aliased(Asset)
 
 ANALYSIS_SORT_COLUMNS: dict[str, SqlColumn] = {
@@ -56,22 +57,35 @@ class AnalysisFilters:
     department_id: int | None = None
     test_due: bool = False
     review_due: bool = False
+    no_plan: bool = False  # no issued plan: neither a BCP nor a DRP in force
+    plan_review_due: bool = False  # a plan in force is due for review
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> AnalysisFilters:
         impact = choice_arg(args, "impact", {str(n) for n in range(1, 6)})
         return cls(q=(args.get("q") or "").replace("\x00", "").strip()[:200], impact=int(impact) if impact else None,
                    owner_id=id_arg(args, "owner"), department_id=id_arg(args, "department"),
-                   test_due=args.get("test_due") == "1", review_due=args.get("review_due") == "1")
+                   test_due=args.get("test_due") == "1", review_due=args.get("review_due") == "1",
+                   no_plan=args.get("no_plan") == "1", plan_review_due=args.get("plan_review_due") == "1")
 
     @property
     def any(self) -> bool:
-        return bool(self.q or self.impact or self.owner_id or self.department_id or self.test_due or self.review_due)
+        return bool(self.q or self.impact or self.owner_id or self.department_id or self.test_due or self.review_due
+                    or self.no_plan or self.plan_review_due)
 
 
 def test_due_condition(today: date, months: int) -> ColumnElement:
     return sa.or_(ImpactAnalysis.last_tested_on.is_(None),
                   ImpactAnalysis.last_tested_on <= test_due_before(today, months))
+
+
+def _issued_plans() -> sa.Select:
+    """The analyses with a plan in force (a version issued), as a subquery."""
+    return sa.select(ContinuityPlan.analysis_id).join(PlanVersion).where(PlanVersion.state == PlanState.ISSUED.value)
+
+
+def _plans_due_review(today: date) -> sa.Select:
+    return _issued_plans().where(PlanVersion.next_review_on <= today)
 
 
 def analyses(filters: AnalysisFilters, today: date, months: int) -> sa.Select:
@@ -90,6 +104,10 @@ def analyses(filters: AnalysisFilters, today: date, months: int) -> sa.Select:
         conditions.append(test_due_condition(today, months))
     if filters.review_due:
         conditions.append(ImpactAnalysis.review_on <= today)
+    if filters.no_plan:
+        conditions.append(ImpactAnalysis.id.not_in(_issued_plans()))
+    if filters.plan_review_due:
+        conditions.append(ImpactAnalysis.id.in_(_plans_due_review(today)))
     return (sa.select(ImpactAnalysis).join(Item, Item.id == ImpactAnalysis.asset_id)
             .outerjoin(Owner, Owner.id == ImpactAnalysis.owner_id).where(*conditions)
             .options(selectinload(ImpactAnalysis.asset), selectinload(ImpactAnalysis.owner),
@@ -169,6 +187,11 @@ def tests_between(date_from: date | None, date_to: date | None) -> list[Continui
 # --- figures: reminders, dashboard, the evidence page, the management review --------------------------
 
 
+# A CMDB application or service in use whose business impact is this or worse (4 Major, 5 Catastrophic)
+# is a key one: the deck's "BCP/DRP based on Business Impact Assessment of key applications".
+KEY_BUSINESS_IMPACT = 4
+
+
 @dataclass(frozen=True)
 class Standing:
     analyses: int
@@ -176,23 +199,27 @@ class Standing:
     review_due: int
     without_plan: int
     plans_review_due: int
-    last_change: object  # a datetime, or None
+    key_services_unanalysed: int
+    last_change: datetime | None
 
 
 def standing(today: date, months: int) -> Standing:
     """The register's figures in two queries (the certification-evidence page and the dashboard)."""
     due_before = test_due_before(today, months)
-    planned = sa.select(ContinuityPlan.analysis_id).join(PlanVersion).where(PlanVersion.state == PlanState.ISSUED.value)
+    unanalysed = (sa.select(sa.func.count(Asset.id)).where(
+        Asset.kind.in_([AssetKind.APPLICATION.value, AssetKind.SERVICE.value]), Asset.status == Lifecycle.IN_USE.value,
+        Asset.business_impact >= KEY_BUSINESS_IMPACT, Asset.id.not_in(sa.select(Analysed.asset_id)))
+        .correlate(None).scalar_subquery())  # its own count, not one per analysis row
     row = db.session.execute(sa.select(
         sa.func.count(ImpactAnalysis.id),
         sa.func.count(sa.case((sa.or_(ImpactAnalysis.last_tested_on.is_(None),
                                       ImpactAnalysis.last_tested_on <= due_before), 1))),
         sa.func.count(sa.case((ImpactAnalysis.review_on <= today, 1))),
-        sa.func.count(sa.case((ImpactAnalysis.id.not_in(planned), 1))),
-        sa.func.max(ImpactAnalysis.updated_at))).one()
+        sa.func.count(sa.case((ImpactAnalysis.id.not_in(_issued_plans()), 1))),
+        sa.func.max(ImpactAnalysis.updated_at), unanalysed)).one()
     plans_due = db.session.scalar(sa.select(sa.func.count(PlanVersion.id)).where(
         PlanVersion.state == PlanState.ISSUED.value, PlanVersion.next_review_on <= today)) or 0
-    return Standing(row[0], row[1], row[2], row[3], plans_due, row[4])
+    return Standing(row[0], row[1], row[2], row[3], plans_due, row[5], row[4])
 
 
 def services_due_a_test(today: date, months: int) -> list[ImpactAnalysis]:
