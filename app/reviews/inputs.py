@@ -12,8 +12,8 @@ register keeps no history (a risk's current rating, the SoA's working copy, who 
 section says that it shows the record as it stood when the pack was compiled.
 
 Sections whose register lives in another package (the context of the organisation, objectives and
-metrics, internal audits) are read through PROVIDERS: "module:function" names, imported when a pack
-is compiled (as app.scheduler.jobs names its jobs), of functions following the `Provider` protocol.
+metrics, internal audits, business continuity) are read through PROVIDERS: "module:function" names,
+imported when a pack is compiled (as app.scheduler.jobs names its jobs), of functions following the `Provider` protocol.
 Until one is named, or when it returns None, the section says plainly that nothing of that kind is
 recorded in Khusela as of the date: the pack is complete and honest about what was available.
 """
@@ -454,6 +454,7 @@ PROVIDERS: dict[str, str | None] = {
     "monitoring": "app.objectives.review_inputs:monitoring_for_review",  # 9.1
     "audits": "app.internal_audits.review_inputs:audit_results_for_review",  # 9.2
     "objectives": "app.objectives.review_inputs:objectives_for_review",  # 6.2
+    "continuity": "app.continuity.review_inputs:continuity_results_for_review",  # A.5.29-5.30, 8.13-8.14 tests
 }
 
 
@@ -494,6 +495,8 @@ INPUTS: tuple[ReviewInput, ...] = (
                 "Objectives and metrics"),
     ReviewInput("policy_acknowledgements", "9.3.2 d 2", "Monitoring and measurement results: acknowledgement of "
                 "the policies in force", policy_acknowledgements, "Policies"),
+    ReviewInput("continuity", "9.3.2 d 2", "Monitoring and measurement results: business continuity tests and "
+                "exercises", provided("continuity", "business continuity tests or exercises"), "Business continuity"),
     ReviewInput("audits", "9.3.2 d 3", "Feedback on information security performance, including trends in: audit "
                 "results", provided("audits", "internal audit results"), "Internal audits"),
     ReviewInput("objectives", "9.3.2 d 4", "Feedback on information security performance, including trends in: "
