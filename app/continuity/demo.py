@@ -46,19 +46,25 @@ RISK_MEASURES = {
     "Loss of a third-party IT service provider": ["IC-016"],
     "Loss of ISP service": ["IC-015"],
 }
+# The suppliers of the demo's supplier register (app/suppliers/demo.py), as it names them from the deck
+# ("two major cloud service providers as well as SITA") and its ISP risk.
+SITA = "State Information Technology Agency (SITA)"
+CLOUD_1 = "Major cloud service provider 1"  # e-mail and collaboration
+CLOUD_2 = "Major cloud service provider 2"  # line-of-business applications migrated to the cloud
+ISP = "Internet Service Provider (ISP)"
 # Key digital services the deck names; (department, RTO, RPO, MTD in hours, impacts by area, suppliers).
 SERVICES = [
-    ("SVC-0001", "Microsoft Teams", "DOTP", 4, 24, 24, (5, 2, 4, 2), ["Microsoft"],
+    ("SVC-0001", "Microsoft Teams", "DOTP", 4, 24, 24, (5, 2, 4, 2), [CLOUD_1],
      "Unified communication toolset for WCG employees: meetings, chat and calls for 25,550 corporate users."),
-    ("SVC-0002", "DOH - Comprehensive Utilisation of Theatres (CUT)", "DOH", 8, 4, 24, (5, 3, 4, 4), ["SITA"],
+    ("SVC-0002", "DOH - Comprehensive Utilisation of Theatres (CUT)", "DOH", 8, 4, 24, (5, 3, 4, 4), [SITA],
      "Theatre scheduling in the province's hospitals: an outage delays operations."),
-    ("SVC-0003", "DOTP Ombudsman (Complaints System)", "DOTP", 48, 24, 120, (3, 1, 4, 3), [],
+    ("SVC-0003", "DOTP Ombudsman (Complaints System)", "DOTP", 48, 24, 120, (3, 1, 4, 3), [CLOUD_2],
      "Citizens lodge complaints with the Ombudsman online and follow them up."),
-    ("SVC-0004", "DOI - Enquiry Logging System", "DOI", 24, 24, 72, (3, 1, 3, 2), ["SITA"],
+    ("SVC-0004", "DOI - Enquiry Logging System", "DOI", 24, 24, 72, (3, 1, 3, 2), [SITA, ISP],
      "Enquiries about housing and infrastructure projects, logged and routed to officials."),
-    ("SVC-0005", "DOA - Land Use Management System (Electronic Filing)", "DOA", 72, 24, 168, (2, 2, 2, 4), [],
+    ("SVC-0005", "DOA - Land Use Management System (Electronic Filing)", "DOA", 72, 24, 168, (2, 2, 2, 4), [ISP],
      "Land-use applications filed electronically, with statutory response times."),
-    ("SVC-0006", "DSD - NPO: Maintain Enhance and Support", "DSD", 48, 24, 120, (3, 3, 3, 3), [],
+    ("SVC-0006", "DSD - NPO: Maintain Enhance and Support", "DSD", 48, 24, 120, (3, 3, 3, 3), [SITA],
      "Funding and support of non-profit organisations that deliver social services."),
 ]
 

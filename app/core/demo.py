@@ -65,15 +65,6 @@ DEMO_ACCOUNTS = [
 DEMO_LOADERS: list[Callable[[], list[str] | None]] = []
 
 
-def _seed_demo_continuity() -> list[str]:
-    from app.continuity.demo import seed_demo_continuity  # after the risks, controls, CMDB and suppliers it links
-
-    return seed_demo_continuity()
-
-
-DEMO_LOADERS.append(_seed_demo_continuity)
-
-
 def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
@@ -129,6 +120,10 @@ def seed_demo(password: str) -> list[str]:
     from app.suppliers.demo import seed_demo_suppliers  # after the risks and CMDB items they are linked to
 
     added.extend(seed_demo_suppliers())
+    # After the risks, controls, CMDB and suppliers it links; before the reviews, whose packs report its tests.
+    from app.continuity.demo import seed_demo_continuity
+
+    added.extend(seed_demo_continuity())
     # After every register its computed metrics measure (the current period's value is what the
     # computation gives on the demo), before the reviews whose packs read the objectives and metrics.
     from app.objectives.demo import seed_demo_objectives

@@ -9,6 +9,7 @@ from app.common.timeutil import add_months, local_today
 from app.continuity import queries
 from app.continuity.models import ContinuityPlan, ContinuityTest, ImpactAnalysis, PlanState
 from app.extensions import db
+from app.reviews.models import ManagementReview
 from app.risks.models import Risk
 
 
@@ -39,3 +40,20 @@ def test_the_demo_has_bias_plans_with_versions_and_a_year_of_tests(app, demo_dat
     assert sum(1 for t in tests for f in t.findings if f.nonconformity_id) == 1
     assert [a.asset.name for a in queries.services_due_a_test(today, 12)] == [
         "DSD - NPO: Maintain Enhance and Support"]
+
+
+def test_the_demo_bias_depend_on_the_demo_suppliers(app, demo_data):
+    suppliers = {a.asset.name: [s.name for s in a.suppliers] for a in db.session.scalars(sa.select(ImpactAnalysis))}
+    assert suppliers["Microsoft Teams"] == ["Major cloud service provider 1"]
+    assert suppliers["DOH - Comprehensive Utilisation of Theatres (CUT)"] == [
+        "State Information Technology Agency (SITA)"]
+    assert suppliers["DOTP Ombudsman (Complaints System)"] == ["Major cloud service provider 2"]
+    assert suppliers["DOI - Enquiry Logging System"] == ["Internet Service Provider (ISP)",
+                                                         "State Information Technology Agency (SITA)"]
+    assert all(suppliers.values())  # every named supplier exists in the supplier register
+
+
+def test_the_recent_review_pack_reports_the_years_tests(app, demo_data):
+    review = db.session.scalars(sa.select(ManagementReview).order_by(ManagementReview.meeting_on.desc())).first()
+    part = next(s for s in review.pack.figures["sections"] if s["key"] == "continuity")
+    assert part["available"] and {f["key"]: f["value"] for f in part["figures"]}["continuity_tests"] >= 5

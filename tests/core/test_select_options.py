@@ -31,13 +31,15 @@ ARGUMENT_TABLES = {
     "change_id": ("nonconformity_change", "nonconformity_id"), "test_id": ("control_test", None),
     "review_id": ("management_review", None),
     "audit_id": ("internal_audit", None), "line_id": ("checklist_line", "audit_id"),
+    "analysis_id": ("impact_analysis", None), "plan_id": ("continuity_plan", "analysis_id"),
+    "supplier_id": ("suppliers", None),
 }
 # action_id names a risk's treatment action, except under these paths: (path, table, parent argument).
 OTHER_ACTIONS = (("/nonconformities/<int:nonconformity_id>/actions/", "corrective_action", "nonconformity_id"),
                  ("/management-reviews/<int:review_id>/actions/", "management_review_action", "review_id"))
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
-DOCUMENT = re.compile(r"\.(pdf|csv|xlsx|zip|pem|<any\(.*\):fmt>)$|/download$|/files/")
+DOCUMENT = re.compile(r"\.(pdf|csv|xlsx|zip|pem|<any\(.*\):fmt>)$|/download$|/files/|/document$|/file$")
 SELECT = re.compile(r"<select\b[^>]*>(.*?)</select>", re.S)
 OPTION = re.compile(r"<option\b[^>]*>(.*?)</option>", re.S)
 
