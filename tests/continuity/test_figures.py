@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.admin import settings
 from app.assets.models import Asset
 from app.common.timeutil import add_months
 from app.continuity import services
@@ -65,3 +66,24 @@ def test_the_lists_filters_behind_the_gaps(client, login_as, officer, today, mak
     review_due = page_text(client.get("/continuity?plan_review_due=1"))
     assert planned.reference in review_due and unplanned.reference not in review_due
     assert "1 plan due for review" in page_text(client.get("/continuity"))
+
+
+def test_the_dashboard_counts_services_not_tested_within_12_months(client, login_as, make_analysis, make_test, today):
+    make_test(make_analysis())
+    stale = make_analysis("DOI - Enquiry Logging System")
+    make_test(stale, tested_on=today - timedelta(days=400))
+    make_analysis("DOA - Land Use Management System")  # never tested
+    login_as("manager")
+    page = page_text(client.get("/"))
+    link = 'href="/continuity?test_due=1&within=12"'
+    assert link in page and "Services not tested within 12 months" in page
+    tile = page.split(link)[1].split("</a>")[0]
+    assert '<span class="dashboard-tile-count">2</span>' in tile
+    login_as("hr_officer")
+    assert "/continuity?test_due=1" not in page_text(client.get("/"))
+    # The link carries the dashboard's window: with a 24-month interval set, the list it opens still shows both.
+    settings.save({settings.CONTINUITY_TEST_MONTHS: 24}, actor=None)
+    db.session.commit()
+    login_as("auditor")
+    assert stale.reference not in page_text(client.get("/continuity?test_due=1"))
+    assert stale.reference in page_text(client.get("/continuity?test_due=1&within=12"))
