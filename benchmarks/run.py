@@ -75,6 +75,7 @@ from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
 from benchmarks.control_data import generate_controls  # noqa: E402
 from benchmarks.isms_data import IsmsReport, generate_isms  # noqa: E402
 from benchmarks.risk_data import generate_register  # noqa: E402
+from benchmarks.supplier_data import generate_suppliers, measure_suppliers  # noqa: E402
 
 RESULTS_FILE = Path(__file__).with_name("results.json")
 ENVIRONMENT_FILE = Path(__file__).with_name("environment.json")
@@ -399,6 +400,7 @@ def build_data(app, sizes: Sizes) -> GeneratedData:
             "internal_audit_report_issue_ms_p50": round(statistics.median(isms.report_render_ms), 1),
             "generation_seconds": {key: round(value, 1) for key, value in seconds.items()},
         }
+        dataset["suppliers"] = vars(generate_suppliers())  # issue 20: 1,000 suppliers
         db.session.remove()
     return GeneratedData(dataset, register.create_samples_ms, append_samples, controls.create_samples_ms,
                          controls.evidence_samples_ms, isms)
@@ -884,6 +886,7 @@ def run(workdir: Path, sizes: Sizes) -> tuple[Results, dict]:
     measure_controls(app, results)
     measure_assets(app, results, sizes.asset_import_rows)
     measure_isms(app, results, data.isms)
+    measure_suppliers(app, results, dataset["suppliers"])
     results.add("control_create_service", dataset["annex_a_controls"] + dataset["internal_controls"],
                 data.control_samples_ms,
                 description="services.create_internal_control() for each generated control (catalogue growing to "

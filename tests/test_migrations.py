@@ -151,7 +151,9 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
                               "nonconformity", "corrective_action", "nonconformity_review", "nonconformity_change",
                               # internal audits (issue 19, part 3)
                               "audit_programme", "internal_audit", "internal_audit_team", "internal_audit_department",
-                              "checklist_line", "checklist_line_evidence"}
+                              "checklist_line", "checklist_line_evidence",
+                              # the supplier register (issue 20, part 2)
+                              "suppliers", "supplier_assessment", "supplier_asset", "supplier_risk"}
 
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}

@@ -27,8 +27,9 @@ def _problems(error: services.SupplierRuleError) -> dict:
 def test_a_supplier_is_added_with_its_links_and_audited(people):
     make_asset("APP-0001")
     risk = factories.make_risk(title="Loss of a third-party IT service provider")
-    supplier = make_supplier("  Major   cloud service provider 1 ", actor=people["officer"], owner_id=people["owner"].id,
-                             is_cloud=True, hosting_region="South Africa", asset_tags=["APP-0001"], risk_ids=[risk.id],
+    supplier = make_supplier("  Major   cloud service provider 1 ", actor=people["officer"],
+                             owner_id=people["owner"].id, is_cloud=True, hosting_region="South Africa",
+                             asset_tags=["APP-0001"], risk_ids=[risk.id],
                              security_clauses=["right_to_audit", "confidentiality", "confidentiality"])
     assert supplier.name == "Major cloud service provider 1"  # spaces tidied
     assert [asset.tag for asset in supplier.assets] == ["APP-0001"] and supplier.risks == [risk]
@@ -104,7 +105,8 @@ def test_an_assessment_keeps_its_evidence_and_becomes_the_suppliers_latest(peopl
                                            summary="Questionnaire answered.", next_due_on=today + timedelta(days=360)),
         evidence=evidence, expected_version=supplier.version, actor=people["owner"])
     db.session.commit()
-    assert assessment.file_sha256 == evidence.sha256 and uploads.stored_path(evidence.sha256).read_bytes() == evidence.data
+    assert assessment.file_sha256 == evidence.sha256
+    assert uploads.stored_path(evidence.sha256).read_bytes() == evidence.data
     assert (supplier.last_assessed_on, supplier.last_assessment_result) == (today - timedelta(days=3), "satisfactory")
     assert supplier.assessment_due_on == today + timedelta(days=360)
     # An older assessment recorded later does not replace the latest.
@@ -112,7 +114,8 @@ def test_an_assessment_keeps_its_evidence_and_becomes_the_suppliers_latest(peopl
         assessed_on=today - timedelta(days=400), result="unsatisfactory", summary="Old audit report."),
         evidence=None, expected_version=supplier.version, actor=people["owner"])
     db.session.commit()
-    assert supplier.last_assessment_result == "satisfactory" and supplier.assessment_due_on == today + timedelta(days=360)
+    assert supplier.last_assessment_result == "satisfactory"
+    assert supplier.assessment_due_on == today + timedelta(days=360)
     assert len(audit_entries("create", "supplier_assessment")) == 2
 
 

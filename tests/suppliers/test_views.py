@@ -156,8 +156,8 @@ def test_adding_and_editing_with_bad_input_and_a_stale_form(client, login_as, re
     assert created.status_code == 302
     isp = db.session.scalars(sa.select(Supplier).where(Supplier.name == "Internet Service Provider (ISP)")).one()
     assert isp.security_clauses == ["confidentiality", "service_continuity"]
-    bad_date = client.post("/suppliers/new", data={"name": "Cabling contractor", "status": "active", "criticality": "low",
-                                                   "contract_end": "someday"})
+    bad_date = client.post("/suppliers/new", data={"name": "Cabling contractor", "status": "active",
+                                                   "criticality": "low", "contract_end": "someday"})
     assert bad_date.status_code == 422 and "is not a date" in error_next_to(bad_date, "contract_end")
     bad = client.post("/suppliers/new", data={"name": "Sebata", "status": "active", "criticality": "low",
                                               "asset_tags": "APP-0404"})
