@@ -153,7 +153,10 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
                               "audit_programme", "internal_audit", "internal_audit_team", "internal_audit_department",
                               "checklist_line", "checklist_line_evidence",
                               # the supplier register (issue 20, part 2)
-                              "suppliers", "supplier_assessment", "supplier_asset", "supplier_risk"}
+                              "suppliers", "supplier_assessment", "supplier_asset", "supplier_risk",
+                              # business continuity (issue 20, part 3)
+                              "impact_analysis", "impact_analysis_dependency", "impact_analysis_supplier",
+                              "continuity_plan", "continuity_plan_version", "continuity_test", "continuity_finding"}
 
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}
