@@ -29,7 +29,7 @@ def test_the_report_is_queued_built_and_holds_the_register(app, client, login_as
     with app.test_request_context():
         html = documents.render_report_html("continuity", generated_by="Test")
     for text in ["BIA-001", "DOTP Ombudsman (Complaints System)", "Failover test", "Standby not patched.",
-                 "1 recovery took longer than the RTO"]:
+                 "1 recovery took longer than the RTO", "1 service has no plan in force: BIA-001"]:
         assert text in html, text
 
 
