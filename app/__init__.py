@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.views import bp as auth_bp
     from app.awareness.views import bp as awareness_bp
     from app.context.views import bp as context_bp
+    from app.continuity.views import bp as continuity_bp
     from app.controls.views import bp as controls_bp
     from app.controls.views import soa_bp
     from app.core.views import bp as core_bp
@@ -98,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, auth_bp, risks_bp, controls_bp, soa_bp, assets_bp, products_bp, policies_bp, cases_bp,
                       employees_bp, internal_audits_bp, isms_bp, nonconformities_bp, reports_bp, packs_bp,
                       scheduler_bp, admin_bp, audit_bp, context_bp, reviews_bp, objectives_bp, suppliers_bp,
-                      incidents_bp, awareness_bp):
+                      incidents_bp, awareness_bp, continuity_bp):
         app.register_blueprint(blueprint)
 
 

@@ -14,6 +14,13 @@ from app.context.models import (  # noqa: F401
     RoleAssignment,
     ScopeStatement,
 )
+from app.continuity.models import (  # noqa: F401
+    ContinuityPlan,
+    ContinuityTest,
+    ImpactAnalysis,
+    PlanVersion,
+    TestFinding,
+)
 from app.controls.models import (  # noqa: F401
     AnnexA2013Mapping,
     Control,

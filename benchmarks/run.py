@@ -73,6 +73,7 @@ from benchmarks import login_under_load, pack_bench, pdf_reports  # noqa: E402
 from benchmarks.asset_data import generate_assets, import_file  # noqa: E402
 from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
 from benchmarks.awareness_data import generate_awareness, measure_awareness  # noqa: E402
+from benchmarks.continuity_data import generate_continuity, measure_continuity  # noqa: E402
 from benchmarks.control_data import generate_controls  # noqa: E402
 from benchmarks.incidents_data import generate_incidents, measure_incidents  # noqa: E402
 from benchmarks.isms_data import IsmsReport, generate_isms  # noqa: E402
@@ -412,6 +413,7 @@ def build_data(app, sizes: Sizes) -> GeneratedData:
             "generation_seconds": {key: round(value, 1) for key, value in seconds.items()},
         }
         dataset["suppliers"] = vars(generate_suppliers())  # issue 20: 1,000 suppliers
+        dataset["continuity"] = vars(generate_continuity())  # issue 20: 300 services, 3 years of tests
         db.session.remove()
     return GeneratedData(dataset, register.create_samples_ms, append_samples, controls.create_samples_ms,
                          controls.evidence_samples_ms, isms, incidents)
@@ -900,6 +902,7 @@ def run(workdir: Path, sizes: Sizes) -> tuple[Results, dict]:
     measure_suppliers(app, results, dataset["suppliers"])
     measure_incidents(app, results, data.incidents)
     measure_awareness(app, results)
+    measure_continuity(app, results, dataset["continuity"])
     results.add("control_create_service", dataset["annex_a_controls"] + dataset["internal_controls"],
                 data.control_samples_ms,
                 description="services.create_internal_control() for each generated control (catalogue growing to "

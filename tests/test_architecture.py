@@ -29,7 +29,7 @@ FOUNDATION = (*FOUNDATION_PACKAGES, "app.extensions", "app.config", "app.admin.m
 # The registers an ISMS keeps, and the packages that read them all.
 REGISTERS = ("app.risks", "app.controls", "app.assets", "app.employees", "app.policies", "app.context",
              "app.objectives", "app.internal_audits", "app.nonconformities", "app.reviews", "app.suppliers",
-             "app.incidents", "app.awareness")
+             "app.incidents", "app.awareness", "app.continuity")
 READERS_OF_EVERY_REGISTER = ("app.reports", "app.scheduler", "app.core", "app.backup", "app.isms")
 
 # Rules worth naming, in small modules of plain functions: no Flask, no database session.
@@ -46,6 +46,7 @@ PURE_RULE_MODULES = {
     "app.objectives.periods",
     "app.objectives.charts",
     "app.reviews.compare",
+    "app.continuity.rules",
     "app.suppliers.rules",
     "app.incidents.popia",
 }

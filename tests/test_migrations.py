@@ -156,7 +156,10 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
                               "suppliers", "supplier_assessment", "supplier_asset", "supplier_risk",
                               # awareness and training (issue 20, part 4)
                               "awareness_campaign", "awareness_audience_role", "awareness_campaign_department",
-                              "training_record"}
+                              "training_record",
+                              # business continuity (issue 20, part 3)
+                              "impact_analysis", "impact_analysis_dependency", "impact_analysis_supplier",
+                              "continuity_plan", "continuity_plan_version", "continuity_test", "continuity_finding"}
 
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}

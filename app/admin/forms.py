@@ -105,6 +105,12 @@ class SettingsForm(FlaskForm):
     management_review_interval_months = IntegerField("Management review interval (months)", validators=[
         InputRequired("Enter how many months may pass after a management review before the next one is overdue."),
         NumberRange(min=1, max=36, message="Hold a management review at least every 36 months (1 to 36; 12: annual).")])
+    continuity_test_months = IntegerField("Continuity test interval (months)", validators=[
+        InputRequired("Enter how many months a service of the business impact analysis may go without a test."),
+        NumberRange(min=1, max=36, message="Test each service at least every 36 months (1 to 36; 12: annual).")])
+    continuity_plan_review_months = IntegerField("Continuity plan review interval (months)", validators=[
+        InputRequired("Enter how many months after its issue a continuity or recovery plan is due for review."),
+        NumberRange(min=1, max=36, message="Review plans at least every 36 months (1 to 36).")])
     management_review_reminder_days = IntegerField("Management review reminder (days before)", validators=[
         InputRequired("Enter how many days before a planned management review its chair is reminded."),
         NumberRange(min=1, max=90, message="Remind between 1 and 90 days before the review.")])

@@ -37,6 +37,8 @@ SESSION_LIFETIME_HOURS = "session_lifetime_hours"
 SCOPE_REVIEW_MONTHS = "scope_review_months"
 MANAGEMENT_REVIEW_INTERVAL_MONTHS = "management_review_interval_months"
 MANAGEMENT_REVIEW_REMINDER_DAYS = "management_review_reminder_days"
+CONTINUITY_TEST_MONTHS = "continuity_test_months"
+CONTINUITY_PLAN_REVIEW_MONTHS = "continuity_plan_review_months"
 SUPPLIER_CONTRACT_REMINDER_DAYS = "supplier_contract_reminder_days"  # issue 20, part 2
 AWARENESS_TARGET_RATE = "awareness_target_rate"
 
@@ -79,6 +81,11 @@ def _defaults() -> dict:
         MANAGEMENT_REVIEW_INTERVAL_MONTHS: 12,
         # A planned review's chair and the security officers are told this many days before it.
         MANAGEMENT_REVIEW_REMINDER_DAYS: 14,
+        # A.5.30 / 8.13: every service of the business impact analysis is tested or exercised at least this
+        # often; its owner and the security officers are told when one goes longer without.
+        CONTINUITY_TEST_MONTHS: 12,
+        # An issued continuity or disaster-recovery plan is next reviewed this many months after its approval.
+        CONTINUITY_PLAN_REVIEW_MONTHS: 12,
         # A supplier contract's owner is reminded this many days before it ends (time to renew or re-tender).
         SUPPLIER_CONTRACT_REMINDER_DAYS: 90,
         # ISO 27001 7.3 / A.6.3: the share of a campaign's audience that should complete it; the rates pages

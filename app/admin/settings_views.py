@@ -20,7 +20,8 @@ PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, sett
                  settings.SCOPE_REVIEW_MONTHS, settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS,
                  settings.MANAGEMENT_REVIEW_REMINDER_DAYS, settings.SUPPLIER_CONTRACT_REMINDER_DAYS,
                  settings.AWARENESS_TARGET_RATE, settings.PACK_RETENTION_DAYS,
-                 settings.SESSION_LIFETIME_HOURS)
+                 settings.SESSION_LIFETIME_HOURS, settings.CONTINUITY_TEST_MONTHS,
+                 settings.CONTINUITY_PLAN_REVIEW_MONTHS)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -42,6 +43,8 @@ def organisation_settings():
         form.awareness_target_rate.data = settings.get(settings.AWARENESS_TARGET_RATE)
         form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
         form.session_lifetime_hours.data = settings.get(settings.SESSION_LIFETIME_HOURS)
+        form.continuity_test_months.data = settings.get(settings.CONTINUITY_TEST_MONTHS)
+        form.continuity_plan_review_months.data = settings.get(settings.CONTINUITY_PLAN_REVIEW_MONTHS)
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
         # The web server refuses larger requests first; the setting cannot promise more.
@@ -64,6 +67,8 @@ def organisation_settings():
                     settings.AWARENESS_TARGET_RATE: form.awareness_target_rate.data,
                     settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
                     settings.SESSION_LIFETIME_HOURS: form.session_lifetime_hours.data,
+                    settings.CONTINUITY_TEST_MONTHS: form.continuity_test_months.data,
+                    settings.CONTINUITY_PLAN_REVIEW_MONTHS: form.continuity_plan_review_months.data,
                 },
                 actor=acting_user(), seen=form.seen.data or "",
             )

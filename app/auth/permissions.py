@@ -88,6 +88,13 @@ NONCONFORMITY_EDIT = "nonconformity.edit"
 INTERNAL_AUDIT_VIEW = "internal_audit.view"
 INTERNAL_AUDIT_MANAGE = "internal_audit.manage"  # the programme, planning audits, their scope and teams
 INTERNAL_AUDIT_CONDUCT = "internal_audit.conduct"  # an audit one is on: checklist, findings, report
+# Business continuity (issue 20, part 3: A.5.29, 5.30, 8.13, 8.14). Auditors read, never write. Security
+# officers and admins run the register; per record too (continuity.services.get_analysis_or_403): a
+# service's owner (a risk owner or manager) updates its BIA and records its tests.
+CONTINUITY_VIEW = "continuity.view"
+CONTINUITY_EDIT = "continuity.edit"  # new BIAs, any BIA, plans and their drafts, any test
+CONTINUITY_UPDATE = "continuity.update"  # one's own service: its BIA and its tests (per record)
+CONTINUITY_ISSUE = "continuity.issue"  # issue a plan's draft as an approved, frozen version
 # Suppliers (issue 20, part 2; ISO/IEC 27001:2022 A.5.19-5.23). Every role that reads the ISMS reads the
 # whole register; security officers and administrators keep it. Per record too
 # (suppliers.services.get_supplier_or_403): a supplier's owner records its assessments and reviews.
@@ -171,6 +178,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     INTERNAL_AUDIT_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     INTERNAL_AUDIT_MANAGE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     INTERNAL_AUDIT_CONDUCT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    # Business continuity (issue 20, part 3)
+    CONTINUITY_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
+    CONTINUITY_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    CONTINUITY_UPDATE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER}),
+    CONTINUITY_ISSUE: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
     # Suppliers (issue 20, part 2)
     SUPPLIER_VIEW: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.RISK_OWNER, Role.MANAGER, Role.AUDITOR}),
     SUPPLIER_EDIT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),

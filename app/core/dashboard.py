@@ -20,6 +20,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import (
     ASSET_VIEW,
     CASE_VIEW,
+    CONTINUITY_VIEW,
     CONTROL_VIEW,
     INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
@@ -31,6 +32,7 @@ from app.auth.permissions import (
     SUPPLIER_VIEW,
     user_can,
 )
+from app.continuity import queries as continuity_queries
 from app.controls import queries as control_queries
 from app.controls.models import Control, ControlSource, Evidence, ImplementationStatus, SoaEntry
 from app.extensions import db
@@ -287,6 +289,17 @@ def incident_figures(user: User, today: date) -> tuple[list[Figure], list[PopiaT
                    note=f"oldest on day {max(track.days for track in tracks)}" if tracks else "")], tracks
 
 
+def continuity_figures(user: User, today: date) -> list[Figure]:
+    """Services not tested or exercised within 12 months (A.5.30): one COUNT over the last_tested_on index
+    (the reminders' interval is a setting; reading it would cost the page another query)."""
+    if not user_can(user, CONTINUITY_VIEW):
+        return []
+    months = continuity_queries.DASHBOARD_TEST_MONTHS
+    return [Figure("Business continuity", f"Services not tested within {months} months",
+                   continuity_queries.test_due_count(today, months), "continuity.index",
+                   {"test_due": 1, "within": months}, attention=True)]
+
+
 # --- cases -----------------------------------------------------------------------------------------
 
 
@@ -359,6 +372,7 @@ class Dashboard:
     suppliers: list[Figure] = field(default_factory=list)
     incidents: list[Figure] = field(default_factory=list)
     popia_tracks: list[PopiaTrack] = field(default_factory=list)
+    continuity: list[Figure] = field(default_factory=list)
     metrics: list[MetricTrend] = field(default_factory=list)
 
     @property
@@ -367,7 +381,7 @@ class Dashboard:
         risk_figures = [f for f in self.risks.figures if f.attention] if self.risks else []
         nonconformities = [f for f in self.nonconformities if f.attention]
         return [*self.acceptance_requests, *self.incidents, *risk_figures, *nonconformities, *self.evidence,
-                *self.assets, *self.policies, *self.suppliers]
+                *self.assets, *self.policies, *self.suppliers, *self.continuity]
 
 
 def dashboard(user: User, today: date) -> Dashboard:
@@ -377,4 +391,4 @@ def dashboard(user: User, today: date) -> Dashboard:
                      evidence=evidence_figures(user, today), assets=asset_figures(user, today),
                      policies=policy_figures(user, today), acceptance_requests=acceptance_request_figures(user),
                      nonconformities=nonconformity_figures(user, today), suppliers=supplier_figures(user, today),
-                     metrics=metric_trends(user))
+                     continuity=continuity_figures(user, today), metrics=metric_trends(user))

@@ -120,6 +120,10 @@ def seed_demo(password: str) -> list[str]:
     from app.suppliers.demo import seed_demo_suppliers  # after the risks and CMDB items they are linked to
 
     added.extend(seed_demo_suppliers())
+    # After the risks, controls, CMDB and suppliers it links; before the reviews, whose packs report its tests.
+    from app.continuity.demo import seed_demo_continuity
+
+    added.extend(seed_demo_continuity())
     from app.incidents.demo import seed_demo_incidents  # after the risks, CMDB, controls, suppliers and findings
 
     added.extend(seed_demo_incidents())

@@ -43,7 +43,7 @@ NAVIGATION = [
     NavItem("Cases", "cases.index", perms.CASE_VIEW, "person-exclamation"),
     NavItem("ISMS", "isms.index", perms.ISMS_VIEW, "diagram-3",
             also=("context", "internal_audits", "nonconformities", "reviews", "objectives", "suppliers",
-                  "incidents", "awareness")),
+                  "incidents", "awareness", "continuity")),
     NavItem("Reports", "reports.index", perms.REPORT_VIEW, "file-earmark-bar-graph"),
     NavItem("Audit", "audit.index", perms.AUDIT_VIEW, "journal-check"),
     NavItem("Admin", "admin.index", perms.ADMIN_USERS, "gear"),

@@ -35,6 +35,7 @@ from app.auth.permissions import (
     AWARENESS_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
+    CONTINUITY_VIEW,
     CONTROL_VIEW,
     INCIDENT_VIEW,
     INTERNAL_AUDIT_VIEW,
@@ -54,6 +55,8 @@ from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as scope_rules
 from app.context.models import ContextIssue, InterestedParty, PartyRequirement, RoleAssignment
+from app.continuity import queries as continuity_queries
+from app.continuity import services as continuity_services
 from app.controls import soa as soa_rules
 from app.controls.clauses import MANAGEMENT_CLAUSES, Clause
 from app.controls.models import Control, ControlSource, ControlTest, Evidence, SoaEntry, SoaVersion, TestResult
@@ -551,6 +554,35 @@ def supplier_state(user: User, today: date) -> State:
                         Link("Show them", gap, {"gap": "contract_ended"}))))
 
 
+# --- business continuity (A.5.29, 5.30, 8.13, 8.14) ------------------------------------------------------
+
+
+def continuity_state(user: User, today: date) -> State:
+    """The register's figures, from two aggregate queries (continuity_queries.standing)."""
+    months = continuity_services.test_months()
+    standing = continuity_queries.standing(today, months)
+    if not standing.analyses:
+        return State("No business impact analysis recorded yet", None, missing=True)
+    index = "continuity.index"
+    key, unanalysed = continuity_queries.KEY_BUSINESS_IMPACT, standing.key_services_unanalysed
+    return State(f"{counted(standing.analyses, 'service')} analysed, with recovery objectives, plans and tests",
+                 standing.last_change,
+                 _gaps((unanalysed, f"{counted(unanalysed, 'application or service', 'applications or services')} "
+                                    f"of business impact {key} or 5 without an analysis",
+                        # The inventory's key applications, to those who may read it (managers may not).
+                        Link("Key applications", "assets.index", {"kind": "application", "impact": key})
+                        if user_can(user, ASSET_VIEW) else None),
+                       (standing.without_plan, f"{counted(standing.without_plan, 'service')} without an issued plan",
+                        Link("Show them", index, {"no_plan": 1})),
+                       (standing.test_due, f"{counted(standing.test_due, 'service')} not tested within {months} months",
+                        Link("Show them", index, {"test_due": 1})),
+                       (standing.plans_review_due, f"{counted(standing.plans_review_due, 'plan')} due for review",
+                        Link("Show them", index, {"plan_review_due": 1})),
+                       (standing.review_due,
+                        f"{counted(standing.review_due, 'analysis', 'analyses')} due for review",
+                        Link("Show them", index, {"review_due": 1}))))
+
+
 # --- the audit trail (A.8.15) -------------------------------------------------------------------------
 
 
@@ -625,6 +657,10 @@ ARTEFACTS: tuple[Artefact, ...] = (
               Link("Compare reviews", "reviews.compare")), review_state),
     Artefact("suppliers", "Supplier register and agreements", (), ("5.19", "5.20", "5.21", "5.22", "5.23"),
              SUPPLIER_VIEW, (Link("Register", "suppliers.index"), Link(PDF, "reports.suppliers")), supplier_state),
+    Artefact("continuity", "Business continuity: impact analyses, plans and tests", (),
+             ("5.29", "5.30", "8.13", "8.14"), CONTINUITY_VIEW,
+             (Link("Analyses", "continuity.index"), Link("Tests", "continuity.tests"), Link(PDF, "reports.continuity")),
+             continuity_state),
     Artefact("audit-trail", "Audit trail", ("7.5",), ("8.15",), AUDIT_VIEW,
              (Link("Audit log", "audit.index"),), audit_trail_state),
 )

@@ -20,7 +20,7 @@ from app.scheduler import runner
 _ROUTES = {"risk_register": "reports.risk_register", "treatment_plan": "reports.treatment_plan",
            "acceptance_register": "reports.acceptance_register", "soa": "reports.soa",
            "asset_register": "reports.asset_register", "isms_context": "reports.isms_context",
-           "suppliers": "reports.suppliers"}
+           "continuity": "reports.continuity", "suppliers": "reports.suppliers"}
 
 
 def again_url(document: PreparedDocument) -> str:

@@ -86,6 +86,7 @@ from app.auth.permissions import (
     ASSET_VIEW,
     AWARENESS_VIEW,
     CONTEXT_VIEW,
+    CONTINUITY_VIEW,
     INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
@@ -101,6 +102,9 @@ from app.common.timeutil import add_months, local_today
 from app.context import queries as context_queries
 from app.context import scope as context_scope
 from app.context.models import ContextIssue, InterestedParty
+from app.continuity import queries as continuity_queries
+from app.continuity import services as continuity_services
+from app.continuity.models import ContinuityTest, ImpactAnalysis, ImpactArea
 from app.controls.models import SoaVersion
 from app.extensions import db
 from app.incidents import queries as incident_queries
@@ -909,6 +913,31 @@ def _check_nonconformities(params: Mapping) -> Checked:
                    _nonconformity_label(filters, date_from, date_to))
 
 
+# --- business continuity ---------------------------------------------------------------------------
+
+
+def _prepare_continuity(params: Mapping) -> Prepared:
+    today, months = local_today(), continuity_services.test_months()
+    analyses = list(db.session.scalars(continuity_queries.analyses(continuity_queries.AnalysisFilters(), today, months)
+                                       .order_by(ImpactAnalysis.reference)))
+    year_ago = add_months(today, -12)
+    tests = list(db.session.scalars(continuity_queries.tests(continuity_queries.TestFilters())
+                                    .where(ContinuityTest.tested_on > year_ago)
+                                    .order_by(ContinuityTest.tested_on.desc(), ContinuityTest.id.desc())))
+    sections = [("analysis", "Business impact analysis"), ("plans", "Plans"), ("tests", "Tests and exercises")]
+    return Prepared(
+        name="continuity", title="Business continuity", template="pdf/continuity.html",
+        filename=f"business-continuity-{today.isoformat()}.pdf",
+        scope_label="ISO/IEC 27001:2022 A.5.29, 5.30, 8.13 and 8.14",
+        version_label=f"Register as at {today.isoformat()}; tests since {year_ago.isoformat()}",
+        context={"analyses": analyses, "tests": tests, "today": today, "months": months,
+                 "due_before": continuity_queries.test_due_before(today, months),
+                 "results": continuity_queries.test_results(year_ago, today), "areas": list(ImpactArea),
+                 "sections": sections, "toc": len(analyses) > 15})
+
+
+def _check_continuity(params: Mapping) -> Checked:
+    return Checked({}, "Every analysed service; tests of the last 12 months")
 # --- suppliers (A.5.19-5.23) ---------------------------------------------------------------------------
 
 
@@ -1114,6 +1143,10 @@ REPORTS: dict[str, Report] = {
                "The ageing of open nonconformities, and each one's nature, correction, root cause, corrective "
                "actions and effectiveness review (ISO/IEC 27001 10.2).", NONCONFORMITY_VIEW,
                _prepare_nonconformities, _check_nonconformities),
+        Report("continuity", "Business continuity",
+               "Each key service's recovery objectives, impact and dependencies, its continuity and recovery plans "
+               "in force, and the year's tests and exercises with their findings (A.5.29, 5.30, 8.13, 8.14).",
+               CONTINUITY_VIEW, _prepare_continuity, _check_continuity),
         Report("suppliers", "Supplier register",
                "Every supplier's services, the systems and information they touch, POPIA operator status and "
                "contract, security clauses, cloud region and exit plan, assessments and what each record lacks "

@@ -42,6 +42,10 @@ from app.context.exports import (
     SCOPE_VERSION_COLUMNS,
 )
 from app.context.models import ContextIssue, InterestedParty
+from app.continuity import queries as continuity_queries
+from app.continuity import services as continuity_services
+from app.continuity.exports import ANALYSIS_COLUMNS as CONTINUITY_ANALYSIS_COLUMNS
+from app.continuity.exports import TEST_COLUMNS as CONTINUITY_TEST_COLUMNS
 from app.controls import soa
 from app.controls.exports import CONTROL_COLUMNS, EVIDENCE_COLUMNS, SOA_VERSION_COLUMNS, soa_columns
 from app.controls.models import EvidenceKind
@@ -341,6 +345,9 @@ def _reports(contents: Contents) -> list[tuple[str, str, dict, dict]]:
                                                 else {})
         reports.append(("reports/incidents.pdf", "incidents", {"filters": incident_filters},
                         {"type": "report", "report": "incidents", **department}))
+    if _continuity_in(contents):
+        reports.append(("reports/business-continuity.pdf", "continuity", {},
+                        {"type": "report", "report": "continuity"}))
     if objective_queries.anything_set_up():  # 27001 6.2 and 9.1, whatever the scope
         reports.append(("reports/objectives-and-measurement.pdf", "objectives", {},
                         {"type": "report", "report": "objectives"}))
@@ -618,6 +625,32 @@ def _awareness_extracts(contents: Contents) -> list[Extract]:
         ("awareness-rates", "Completion by department", rows, AWARENESS_RATE_COLUMNS)])
 
 
+# The Annex A controls the continuity register evidences: a pack of chosen controls holds it only if one
+# of them is among these.
+CONTINUITY_CONTROLS = frozenset({"5.29", "5.30", "8.13", "8.14"})
+
+
+def _continuity_in(contents: Contents) -> bool:
+    """The continuity register is organisation-wide, as the suppliers': in a pack of the whole ISMS, a
+    department or a period, and in one of chosen controls that include A.5.29, 5.30, 8.13 or 8.14."""
+    scope = contents.scope
+    if scope.controls and not CONTINUITY_CONTROLS & set(scope.controls):
+        return False
+    return continuity_queries.anything_analysed()
+
+
+def _continuity_register(contents: Contents) -> list[Extract]:
+    """Every business impact analysis as it stands, and the tests and exercises held in the pack's period
+    (every one without a period) with their findings and restore evidence."""
+    if not _continuity_in(contents):
+        return []
+    analyses = continuity_queries.every_analysis(local_today(), continuity_services.test_months())
+    tests = continuity_queries.tests_between(contents.scope.date_from, contents.scope.date_to)
+    return _csv_and_xlsx([
+        ("business-impact-analyses", "Business impact analyses", analyses, CONTINUITY_ANALYSIS_COLUMNS),
+        ("continuity-tests", "Tests and exercises", tests, CONTINUITY_TEST_COLUMNS)])
+
+
 EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _register_extracts,
     _soa_history,
@@ -630,6 +663,7 @@ EXTRACT_MAKERS: tuple[Callable[[Contents], list[Extract]], ...] = (
     _supplier_register,
     _incident_register,
     _awareness_extracts,
+    _continuity_register,
 )
 
 

@@ -18,6 +18,7 @@ from app.auth.permissions import (
     AWARENESS_VIEW,
     CASE_VIEW,
     CONTEXT_VIEW,
+    CONTINUITY_VIEW,
     INCIDENT_VIEW,
     NONCONFORMITY_VIEW,
     OBJECTIVE_VIEW,
@@ -148,6 +149,12 @@ def asset_register():
 @permission_required(CONTEXT_VIEW)
 def isms_context():
     return _download("isms_context", {})
+
+
+@bp.get("/continuity.pdf")
+@permission_required(CONTINUITY_VIEW)
+def continuity():
+    return _download("continuity", {})
 
 
 @bp.get("/policy.pdf")

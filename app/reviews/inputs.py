@@ -14,6 +14,8 @@ section says that it shows the record as it stood when the pack was compiled.
 Sections whose register lives in another package (the context of the organisation, objectives and
 metrics, internal audits, awareness) are read through PROVIDERS: "module:function" names, imported when a pack
 is compiled (as app.scheduler.jobs names its jobs), of functions following the `Provider` protocol.
+metrics, internal audits, business continuity) are read through PROVIDERS: "module:function" names,
+imported when a pack is compiled (as app.scheduler.jobs names its jobs), of functions following the `Provider` protocol.
 Until one is named, or when it returns None, the section says plainly that nothing of that kind is
 recorded in Khusela as of the date: the pack is complete and honest about what was available.
 """
@@ -456,6 +458,7 @@ PROVIDERS: dict[str, str | None] = {
     "objectives": "app.objectives.review_inputs:objectives_for_review",  # 6.2
     "incidents": "app.incidents.review_inputs:incidents_for_review",  # 9.3.2 d, A.5.24-5.28
     "awareness": "app.awareness.review_inputs:campaigns_for_review",  # 7.3 (issue 20, part 4)
+    "continuity": "app.continuity.review_inputs:continuity_results_for_review",  # A.5.29-5.30, 8.13-8.14 tests
 }
 
 
@@ -501,6 +504,8 @@ INPUTS: tuple[ReviewInput, ...] = (
                 "the policies in force", policy_acknowledgements, "Policies"),
     ReviewInput("awareness", "9.3.2 d 2", "Monitoring and measurement results: completion of the awareness "
                 "campaigns (7.3)", provided("awareness", "awareness campaigns"), "Awareness and training"),
+    ReviewInput("continuity", "9.3.2 d 2", "Monitoring and measurement results: business continuity tests and "
+                "exercises", provided("continuity", "business continuity tests or exercises"), "Business continuity"),
     ReviewInput("audits", "9.3.2 d 3", "Feedback on information security performance, including trends in: audit "
                 "results", provided("audits", "internal audit results"), "Internal audits"),
     ReviewInput("objectives", "9.3.2 d 4", "Feedback on information security performance, including trends in: "

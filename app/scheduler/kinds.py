@@ -31,6 +31,9 @@ class Kind(enum.StrEnum):
     AUDIT_STARTING = "audit_starting"
     AUDIT_REPORT_OVERDUE = "audit_report_overdue"
     AUDIT_PROGRAMME_GAPS = "audit_programme_gaps"
+    # Business continuity (issue 20, part 3)
+    CONTINUITY_TEST_DUE = "continuity_test_due"
+    CONTINUITY_PLAN_REVIEW = "continuity_plan_review"
     # Suppliers (issue 20, part 2)
     SUPPLIER_CONTRACT_ENDING = "supplier_contract_ending"
     SUPPLIER_ASSESSMENT = "supplier_assessment"
@@ -76,6 +79,8 @@ _LABELS = {
     Kind.AUDIT_STARTING: "Internal audits you are on, starting soon",
     Kind.AUDIT_REPORT_OVERDUE: "Internal audits past their planned end without a report",
     Kind.AUDIT_PROGRAMME_GAPS: "Clauses and controls the audit programme has not planned",
+    Kind.CONTINUITY_TEST_DUE: "Services due a continuity test",
+    Kind.CONTINUITY_PLAN_REVIEW: "Continuity and recovery plan reviews due",
     Kind.SUPPLIER_CONTRACT_ENDING: "Supplier contracts ending",
     Kind.SUPPLIER_ASSESSMENT: "Supplier security assessments due or overdue",
     Kind.SUPPLIER_REVIEW: "Supplier reviews due or overdue",
@@ -111,6 +116,8 @@ _RECIPIENTS = {
     Kind.AUDIT_STARTING: "the lead auditor and the audit team",
     Kind.AUDIT_REPORT_OVERDUE: "the lead auditor and the security officers",
     Kind.AUDIT_PROGRAMME_GAPS: "the security officers, once a month in the cycle's last six months",
+    Kind.CONTINUITY_TEST_DUE: "the service's owner and the security officers",
+    Kind.CONTINUITY_PLAN_REVIEW: "the plan's owner (else the security officers)",
     Kind.SUPPLIER_CONTRACT_ENDING: "the supplier's owner (else the security officers), the setting's days before",
     Kind.SUPPLIER_ASSESSMENT: "the supplier's owner (else the security officers)",
     Kind.SUPPLIER_REVIEW: "the supplier's owner (else the security officers)",

@@ -32,6 +32,8 @@ from app.common.timeutil import add_months, local_today, start_of_local_day, to_
 from app.common.wording import counted
 from app.context import queries as context_queries
 from app.context import scope as context_scope
+from app.continuity import queries as continuity_queries
+from app.continuity import services as continuity_services
 from app.controls import queries as control_queries
 from app.extensions import db
 from app.incidents import queries as incident_queries
@@ -79,6 +81,8 @@ LEAD_DAYS = {
     Kind.AUDIT_STARTING: 14,  # the setting internal_audit_notice_days, read by the rule itself
     Kind.AUDIT_REPORT_OVERDUE: 0,  # told once the planned end has passed
     Kind.AUDIT_PROGRAMME_GAPS: 0,  # monthly, in the cycle's last months (the rule decides)
+    Kind.CONTINUITY_TEST_DUE: 30,  # a month to plan and run the exercise
+    Kind.CONTINUITY_PLAN_REVIEW: 30,
     Kind.SUPPLIER_CONTRACT_ENDING: 90,  # the rule reads its own setting (settings.SUPPLIER_CONTRACT_REMINDER_DAYS)
     Kind.SUPPLIER_ASSESSMENT: 30,
     Kind.SUPPLIER_REVIEW: 14,
@@ -514,6 +518,49 @@ def audit_programme_gaps(today: date, until: date) -> list[Reminder]:
     return reminders
 
 
+# --- business continuity (issue 20, part 3) ------------------------------------------------------------
+
+
+def continuity_tests_due(today: date, until: date) -> list[Reminder]:
+    """A.5.30 / 8.13: each analysed service is tested at least every CONTINUITY_TEST_MONTHS; one never
+    tested is due from its analysis."""
+    months = continuity_services.test_months()
+    officers = _officer_ids()
+    reminders = []
+    for analysis in continuity_queries.services_due_a_test(until, months):
+        due_on = add_months(analysis.last_tested_on, months) if analysis.last_tested_on else analysis.analysed_on
+        stage = _stage(due_on, today)
+        title = _due_title(f"Continuity test of {analysis.asset.name}", stage, due_on)
+        last = f"last tested on {analysis.last_tested_on:%d %b %Y}" if analysis.last_tested_on else "never tested"
+        reminders.append(Reminder(Message(
+            Kind.CONTINUITY_TEST_DUE, f"continuity-test:{analysis.id}:{due_on.isoformat()}:{stage}", due_on,
+            title[:200], f"{analysis.reference} was {last}. Run a tabletop, walkthrough, failover or restore test "
+            "and record it with its findings.", _path("continuity.analysis", analysis_id=analysis.id)),
+            _recipients(analysis.owner_id, *officers)))
+    return reminders
+
+
+def continuity_plan_reviews(today: date, until: date) -> list[Reminder]:
+    officers = _officer_ids()
+    reminders = []
+    for version in continuity_queries.plan_versions_due_review(until):
+        due_on = _due(version.next_review_on, f"Plan version {version.id}")
+        stage = _stage(due_on, today)
+        plan = version.plan
+        owner = plan.owner_id if plan.owner and plan.owner.active else None
+        reminders.append(Reminder(Message(
+            Kind.CONTINUITY_PLAN_REVIEW, f"continuity-plan:{version.id}:{stage}", due_on,
+            _due_title(f"Review of {plan}", stage, due_on)[:200],
+            f"Version {version.number} was approved on {version.approved_on:%d %b %Y}. Review it: start a new "
+            "version and issue it (unchanged, if the plan still holds).",
+            _path("continuity.plan", analysis_id=plan.analysis_id, plan_id=plan.id)),
+            _recipients(owner, *([] if owner else officers))))
+    return reminders
+
+
+# --- suppliers (issue 20, part 2) ----------------------------------------------------------------------
+
+
 def _supplier_recipients(supplier, officers: list[int]) -> tuple[int, ...]:
     """The supplier's owner; the security officers when it has none (a contract must not lapse unseen)."""
     return _recipients(supplier.owner_id) if supplier.owner_id else _recipients(*officers)
@@ -665,6 +712,8 @@ RULES: dict[Kind, Callable[[date, date], list[Reminder]]] = {
     Kind.AUDIT_STARTING: audits_starting,
     Kind.AUDIT_REPORT_OVERDUE: audit_reports_overdue,
     Kind.AUDIT_PROGRAMME_GAPS: audit_programme_gaps,
+    Kind.CONTINUITY_TEST_DUE: continuity_tests_due,
+    Kind.CONTINUITY_PLAN_REVIEW: continuity_plan_reviews,
     Kind.SUPPLIER_CONTRACT_ENDING: supplier_contracts_ending,
     Kind.SUPPLIER_ASSESSMENT: supplier_assessments,
     Kind.SUPPLIER_REVIEW: supplier_reviews,

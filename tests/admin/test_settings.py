@@ -24,7 +24,8 @@ def posted(**values) -> dict:
             "policy_review_months": "12", "scope_review_months": "12", "management_review_interval_months": "12",
             "management_review_reminder_days": "14", "supplier_contract_reminder_days": "90",
             "awareness_target_rate": "80", "pack_retention_days": "14",
-            "session_lifetime_hours": "12",
+            "session_lifetime_hours": "12", "continuity_test_months": "12",
+            "continuity_plan_review_months": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
 
@@ -205,6 +206,22 @@ def test_the_management_review_interval_and_reminder_are_settings_within_bounds(
         assert message in error_next_to(response, field)
     key = {"management_review_interval_months": settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS,
            "management_review_reminder_days": settings.MANAGEMENT_REVIEW_REMINDER_DAYS}[field]
+    assert settings.get(key) == saved
+
+
+@pytest.mark.parametrize(("field", "key", "value", "saved"), [
+    ("continuity_test_months", settings.CONTINUITY_TEST_MONTHS, "6", 6),
+    ("continuity_test_months", settings.CONTINUITY_TEST_MONTHS, "0", 12),
+    ("continuity_plan_review_months", settings.CONTINUITY_PLAN_REVIEW_MONTHS, "24", 24),
+    ("continuity_plan_review_months", settings.CONTINUITY_PLAN_REVIEW_MONTHS, "37", 12),
+])
+def test_the_continuity_intervals_are_settings_within_bounds(client, login_as, field, key, value, saved):
+    login_as("admin")
+    response = client.post("/admin/settings", data=posted(classification_label="RESTRICTED", evidence_max_mb="20",
+                                                          **{field: value}))
+    assert response.status_code == (302 if value in ("6", "24") else 422)
+    if response.status_code == 422:
+        assert "(1 to 36" in error_next_to(response, field)
     assert settings.get(key) == saved
 
 

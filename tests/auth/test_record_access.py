@@ -28,6 +28,7 @@ from flask import abort
 from app import create_app
 from app.auth.models import Role, User
 from app.auth.permissions import (
+    CONTINUITY_UPDATE,
     INCIDENT_REPORT,
     INTERNAL_AUDIT_CONDUCT,
     MEASUREMENT_RECORD,
@@ -42,6 +43,7 @@ from app.auth.permissions import (
     SUPPLIER_ASSESS,
 )
 from app.common.uploads import CheckedUpload, store
+from app.continuity import services as continuity_services
 from app.employees import services as employee_services
 from app.extensions import db
 from app.incidents import services as incident_services
@@ -358,6 +360,22 @@ def line_of_another_audit() -> Outside:
                    (programme, internal_audit, other, other.lines[0]))
 
 
+def someone_elses_service(user: User) -> Outside:
+    """A business impact analysis owned by another user (issue 20, part 3)."""
+    from app.assets.models import Asset
+    from app.continuity.models import ImpactArea
+
+    item = Asset(tag="APP-OTHER", name="DOI - Enquiry Logging System", kind="application", status="in_use")
+    db.session.add(item)
+    db.session.flush()
+    analysis = continuity_services.create_analysis(continuity_services.AnalysisInput(
+        asset_id=item.id, rto_hours=24, rpo_hours=24, mtd_hours=72, impacts={a.column: 3 for a in ImpactArea},
+        analysed_on=date(2026, 1, 5), review_on=date(2027, 1, 5), owner_id=factories.make_user("risk_owner").id),
+        actor=None, today=date(2026, 1, 5))
+    db.session.commit()
+    return Outside({"analysis_id": analysis.id}, (analysis, item))
+
+
 # Everyone who reads internal audits reads them all; conducting one (its checklist, raising its findings,
 # issuing its report) is for its lead auditor and team only, whatever the role.
 AUDIT_TEAM_ONLY = limited_for({INTERNAL_AUDIT_CONDUCT: ROLE_PERMISSIONS[INTERNAL_AUDIT_CONDUCT]})
@@ -479,6 +497,18 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
                                        helper=(internal_audit_services, "get_line_or_403"),
                                        helper_arguments=lambda values: (values["audit_id"], values["line_id"]),
                                        under_another_parent=line_of_another_audit),
+    # Every reader reads every business impact analysis; a risk owner or manager updates, and records the tests
+    # of, only the services they own (continuity.edit: all of them).
+    ("analysis_id",): PerRecord(limited_roles=limited_for({CONTINUITY_UPDATE: frozenset({Role.RISK_OWNER,
+                                                                                       Role.MANAGER})}),
+                                outside=someone_elses_service, refused_with=403,
+                                helper=(continuity_services, "get_analysis_or_403"),
+                                helper_arguments=lambda values: (values["analysis_id"],)),
+    ("analysis_id", "plan_id"): NoPerRecordScope("A service's plan: read by every reader, written by holders of "
+                                                 "continuity.edit, all of them; another service's plan is 404."),
+    ("analysis_id", "plan_id", "version_id"): NoPerRecordScope("A version of a plan: as plans."),
+    ("analysis_id", "finding_id"): NoPerRecordScope("A test's finding, raised by holders of continuity.edit, all of "
+                                                    "them; another service's finding is 404."),
     # Every reader reads every supplier; a risk owner or manager records the assessments and reviews of the
     # suppliers they own (supplier.edit: the register's editors, on every one).
     ("supplier_id",): PerRecord(limited_roles=limited_for({SUPPLIER_ASSESS: OWNERS_AND_MEASURERS}),

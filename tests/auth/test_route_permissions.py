@@ -87,7 +87,7 @@ REDIRECTED_TO = {"reports.risk_register": "/reports/documents/", "reports.treatm
                  # Without a draft of the scope statement, its pages send the user to the scope page.
                  "context.edit_draft": "/context/scope", "context.issue_draft": "/context/scope",
                  "reports.nonconformities": "/reports/documents/", "reports.suppliers": "/reports/documents/",
-                 "reports.incidents": "/reports/documents/"}
+                 "reports.incidents": "/reports/documents/", "reports.continuity": "/reports/documents/"}
 
 
 @pytest.mark.parametrize(("endpoint", "url", "role"), ALLOWED_GET, ids=[f"{r[0]}-{r[2]}" for r in ALLOWED_GET])

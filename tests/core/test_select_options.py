@@ -33,6 +33,7 @@ ARGUMENT_TABLES = {
     "audit_id": ("internal_audit", None), "line_id": ("checklist_line", "audit_id"),
     "supplier_id": ("suppliers", None), "assessment_id": ("supplier_assessment", "supplier_id"),
     "incident_id": ("incident", None), "report_id": ("incident", None),
+    "analysis_id": ("impact_analysis", None), "plan_id": ("continuity_plan", "analysis_id"),
 }
 # action_id names a risk's treatment action and evidence_id a control's evidence, except under these
 # paths: (path, argument, table, parent argument).
@@ -44,7 +45,7 @@ OTHER_CHILDREN = (
 )
 # Cases show different forms in each state: every demo case is visited; other records once.
 EVERY_ROW = {"case_id"}
-DOCUMENT = re.compile(r"\.(pdf|csv|xlsx|zip|pem|<any\(.*\):fmt>)$|/download$|/files/")
+DOCUMENT = re.compile(r"\.(pdf|csv|xlsx|zip|pem|<any\(.*\):fmt>)$|/download$|/files/|/document$|/file$")
 SELECT = re.compile(r"<select\b[^>]*>(.*?)</select>", re.S)
 OPTION = re.compile(r"<option\b[^>]*>(.*?)</option>", re.S)
 

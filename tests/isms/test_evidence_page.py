@@ -20,7 +20,8 @@ from tests.pages import page_text, sign_in, text_of
 # The artefacts the issue names (ISO/IEC 27001 stage 2): each must be a row an auditor can open.
 NAMED_ARTEFACTS = {"context", "scope", "roles", "objectives", "metrics", "internal-audit", "management-review",
                    "nonconformities", "risk-methodology", "risk-assessment", "treatment-plan", "acceptances", "soa",
-                   "assets", "policies", "acknowledgements", "discipline", "operation", "audit-trail", "awareness"}
+                   "assets", "policies", "acknowledgements", "discipline", "operation", "audit-trail", "awareness",
+                   "continuity"}
 
 
 def _artefact_links(html: str) -> dict[str, list[str]]:

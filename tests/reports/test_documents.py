@@ -47,7 +47,7 @@ def test_the_registry_names_every_report_with_its_permission():
     assert set(documents.REPORTS) == {"risk_register", "treatment_plan", "risk_methodology", "acceptance_register",
                                       "soa", "asset_register", "isms_context", "policy",
                                       "nonconformities", "objectives", "suppliers", "incidents", "incident",
-                                      "awareness"}
+                                      "awareness", "continuity"}
     assert documents.REPORTS["acceptance_register"].permission == "risk.view"
     assert documents.REPORTS["objectives"].permission == "objective.view"
     assert documents.REPORTS["objectives"].in_background
