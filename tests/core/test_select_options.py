@@ -34,6 +34,7 @@ ARGUMENT_TABLES = {
     "supplier_id": ("suppliers", None), "assessment_id": ("supplier_assessment", "supplier_id"),
     "incident_id": ("incident", None), "report_id": ("incident", None),
     "analysis_id": ("impact_analysis", None), "plan_id": ("continuity_plan", "analysis_id"),
+    "campaign_id": ("awareness_campaign", None), "record_id": ("training_record", "campaign_id"),
 }
 # action_id names a risk's treatment action and evidence_id a control's evidence, except under these
 # paths: (path, argument, table, parent argument).
