@@ -120,6 +120,9 @@ class SettingsForm(FlaskForm):
     awareness_target_rate = IntegerField("Awareness completion target (%)", validators=[
         InputRequired("Enter the share of a campaign's audience that should complete it, in percent."),
         NumberRange(min=1, max=100, message="Set a target between 1 and 100%%.")])
+    incident_notification_days = IntegerField("POPIA breach notification expected within (days)", validators=[
+        InputRequired("Enter how many days after discovery the organisation expects to notify a POPIA breach."),
+        NumberRange(min=1, max=30, message="Expect notification within 1 to 30 days of discovery.")])
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])

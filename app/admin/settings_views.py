@@ -19,7 +19,7 @@ PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, sett
                  settings.EVIDENCE_MAX_MB, settings.ASSET_CLASSIFICATIONS, settings.POLICY_REVIEW_MONTHS,
                  settings.SCOPE_REVIEW_MONTHS, settings.MANAGEMENT_REVIEW_INTERVAL_MONTHS,
                  settings.MANAGEMENT_REVIEW_REMINDER_DAYS, settings.SUPPLIER_CONTRACT_REMINDER_DAYS,
-                 settings.AWARENESS_TARGET_RATE, settings.PACK_RETENTION_DAYS,
+                 settings.AWARENESS_TARGET_RATE, settings.INCIDENT_NOTIFICATION_DAYS, settings.PACK_RETENTION_DAYS,
                  settings.SESSION_LIFETIME_HOURS, settings.CONTINUITY_TEST_MONTHS,
                  settings.CONTINUITY_PLAN_REVIEW_MONTHS)
 
@@ -41,6 +41,7 @@ def organisation_settings():
         form.management_review_reminder_days.data = settings.get(settings.MANAGEMENT_REVIEW_REMINDER_DAYS)
         form.supplier_contract_reminder_days.data = settings.get(settings.SUPPLIER_CONTRACT_REMINDER_DAYS)
         form.awareness_target_rate.data = settings.get(settings.AWARENESS_TARGET_RATE)
+        form.incident_notification_days.data = settings.get(settings.INCIDENT_NOTIFICATION_DAYS)
         form.pack_retention_days.data = settings.get(settings.PACK_RETENTION_DAYS)
         form.session_lifetime_hours.data = settings.get(settings.SESSION_LIFETIME_HOURS)
         form.continuity_test_months.data = settings.get(settings.CONTINUITY_TEST_MONTHS)
@@ -65,6 +66,7 @@ def organisation_settings():
                     settings.MANAGEMENT_REVIEW_REMINDER_DAYS: form.management_review_reminder_days.data,
                     settings.SUPPLIER_CONTRACT_REMINDER_DAYS: form.supplier_contract_reminder_days.data,
                     settings.AWARENESS_TARGET_RATE: form.awareness_target_rate.data,
+                    settings.INCIDENT_NOTIFICATION_DAYS: form.incident_notification_days.data,
                     settings.PACK_RETENTION_DAYS: form.pack_retention_days.data,
                     settings.SESSION_LIFETIME_HOURS: form.session_lifetime_hours.data,
                     settings.CONTINUITY_TEST_MONTHS: form.continuity_test_months.data,

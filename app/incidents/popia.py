@@ -18,8 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-DEFAULT_EXPECTED_DAYS = 3
-
 Problems = list[tuple[str | None, str]]
 
 

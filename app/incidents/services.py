@@ -51,7 +51,6 @@ AUDITED_FIELDS = ["reference", "title", "description", "source", "reported_by_id
                   "regulator_reference", "subjects_notified_on", "subjects_count", "subjects_unidentifiable",
                   "notice_method", "notice_text", "measures_taken", "recommendations", "intruder_identity",
                   "delay_reason", "notification_pending", "reporting_operator_id"]
-NOTIFICATION_DAYS = "incident_notification_days"  # a setting the register owns (popia.DEFAULT_EXPECTED_DAYS)
 REPORTER_PI_ANSWERS = {"yes": "Yes", "no": "No", "unsure": "Not sure"}
 
 
@@ -61,7 +60,7 @@ class IncidentRuleError(RuleError):
 
 def expected_days() -> int:
     """How many days the organisation holds "as soon as reasonably possible" to be (popia)."""
-    return int(settings.get(NOTIFICATION_DAYS, popia.DEFAULT_EXPECTED_DAYS))
+    return int(settings.get(settings.INCIDENT_NOTIFICATION_DAYS))
 
 
 # --- who may do what ------------------------------------------------------------------------------

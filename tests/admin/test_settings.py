@@ -23,7 +23,7 @@ def posted(**values) -> dict:
     return {"organisation_name": "Khusela ISMS", "asset_classifications": DEFAULT_CLASSIFICATIONS,
             "policy_review_months": "12", "scope_review_months": "12", "management_review_interval_months": "12",
             "management_review_reminder_days": "14", "supplier_contract_reminder_days": "90",
-            "awareness_target_rate": "80", "pack_retention_days": "14",
+            "awareness_target_rate": "80", "incident_notification_days": "3", "pack_retention_days": "14",
             "session_lifetime_hours": "12", "continuity_test_months": "12",
             "continuity_plan_review_months": "12",
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
@@ -318,3 +318,15 @@ def test_the_awareness_target_rate_is_a_setting_within_bounds(client, login_as, 
     if message:
         assert message in error_next_to(response, "awareness_target_rate")
     assert settings.get(settings.AWARENESS_TARGET_RATE) == awareness.target_rate() == saved
+
+
+def test_the_popia_notification_yardstick_is_set_on_the_page_and_the_clock_follows_it(client, admin):
+    from app.incidents import services as incident_services
+
+    assert incident_services.expected_days() == 3
+    refused = client.post("/admin/settings", data=posted(incident_notification_days="0"))
+    assert refused.status_code == 422 and "within 1 to 30 days" in refused.get_data(as_text=True)
+    saved = client.post("/admin/settings", data=posted(incident_notification_days="7",
+                                                       classification_label="RESTRICTED", evidence_max_mb="20"))
+    assert saved.status_code == 302
+    assert incident_services.expected_days() == 7
