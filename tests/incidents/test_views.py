@@ -145,3 +145,82 @@ def test_export_and_pdfs(client, login_as, register):
     queued = client.get("/reports/incidents.pdf?status=all")
     assert queued.status_code == 303
     prepared.work()
+
+
+# --- the chain of custody, follow-ups done, the evidence pack ---------------------------------------
+
+
+def _evidence(client, incident):
+    import io
+
+    response = client.post(f"/incidents/{incident.id}/evidence/new", data={
+        "title": "Distribution list", "collected_at": "2026-03-02T11:00",
+        "file": (io.BytesIO(b"name,email\n"), "list.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    return incident.evidence[0]
+
+
+def test_the_chain_of_custody_runs_forward_names_a_handler_and_says_where_an_item_went(client, login_as, register):
+    from tests.pages import audit_entries, error_next_to
+
+    officer = login_as("security_officer")
+    breach = register["breach"]
+    item = _evidence(client, breach)
+    url = f"/incidents/{breach.id}/evidence/{item.id}/custody"
+    assert client.get(url).status_code == 200
+    refused = client.post(url, data={"at": "2026-03-02T12:00", "action": "transferred", "handler_id": str(officer.id)})
+    assert refused.status_code == 422 and "Say where it went" in error_next_to(refused, "note")
+    backwards = client.post(url, data={"at": "2026-03-02T10:00", "action": "examined", "handler_id": str(officer.id)})
+    assert backwards.status_code == 422 and "runs forward" in error_next_to(backwards, "at")
+    assert len(item.custody) == 1  # only its collection
+
+    saved = client.post(url, data={"at": "2026-03-02T12:00", "action": "transferred", "handler_id": str(officer.id),
+                                   "note": "Handed to the SAPS investigating officer, receipt 114."})
+    assert saved.status_code == 302
+    db.session.refresh(item)
+    assert [entry.action for entry in item.custody] == ["collected", "transferred"]
+    assert audit_entries("custody", "incident_evidence", item.id)
+    page = client.get(f"/incidents/{breach.id}").get_data(as_text=True)
+    assert "Handed to the SAPS investigating officer" in page
+
+    login_as("auditor")
+    assert client.post(url, data={"at": "2026-03-02T13:00", "action": "examined",
+                                  "handler_id": str(officer.id)}).status_code == 403
+    other = triaged(reported(register["reporter"], title="Another"))
+    db.session.commit()
+    login_as("security_officer")
+    assert client.get(f"/incidents/{other.id}/evidence/{item.id}/custody").status_code == 404
+
+
+def test_a_follow_up_is_marked_done_once_by_a_handler(client, login_as, register):
+    from app.incidents import services
+    from app.incidents.models import IncidentAction
+
+    officer = login_as("security_officer")
+    breach = register["breach"]
+    entry = services.add_action(breach, at=breach.discovered_at, due_on=breach.discovered_at.date(), actor=officer,
+                                description="Send the list owner the new distribution rules.")
+    db.session.commit()
+    url = f"/incidents/{breach.id}/actions/{entry.id}/done"
+    login_as("auditor")
+    assert client.post(url).status_code == 403
+    login_as("security_officer")
+    assert client.post(url, follow_redirects=True).status_code == 200
+    assert db.session.get(IncidentAction, entry.id).done
+    again = client.post(url, follow_redirects=True).get_data(as_text=True)
+    assert "already done" in again
+
+
+def test_an_evidence_pack_holds_the_incidents_their_timelines_and_custody(client, login_as, register):
+    from app.reports import pack_archive, packs
+
+    login_as("security_officer")
+    _evidence(client, register["breach"])
+    contents = packs.gather(packs.Scope())
+    files = {path: data for path, data, _ in pack_archive._incident_register(contents)}
+    assert set(files) == {f"extracts/{name}.{kind}" for name in ("incidents", "incident-timelines",
+                                                                  "incident-evidence-custody")
+                          for kind in ("csv", "xlsx")}
+    assert "Payslips e-mailed to the wrong list" in files["extracts/incidents.csv"].decode("utf-8-sig")
+    assert "Distribution list" in files["extracts/incident-evidence-custody.csv"].decode("utf-8-sig")
+    assert "incidents" in [name for _, name, _, _ in pack_archive._reports(contents)]
