@@ -45,9 +45,9 @@ def test_plan_fill_the_checklist_issue_the_report_and_the_nonconformity_is_raise
     page.get_by_role("button", name="Save the line").click()
     page.get_by_role("link", name="A.5.15 Access control").click()
     # Evidence of another control: found by the search, then ticked like the control's own.
-    page.get_by_label("Title or description").fill("restore test")
+    page.get_by_label("Title or description").fill("restore test, last quarter")
     page.get_by_role("button", name="Search").click()
-    expect(page.get_by_role("status")).to_contain_text("1 other item matches “restore test”")
+    expect(page.get_by_role("status")).to_contain_text("1 other item matches “restore test, last quarter”")
     page.get_by_label("Backup restore test, last quarter").check()
     check_page(page, artifacts, "internal-audit-line-evidence")
     page.get_by_label("Result").select_option("conforming")
