@@ -43,10 +43,10 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['asset_id'], ['asset.id'], name=op.f('fk_impact_analysis_asset_id_asset')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_impact_analysis_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_impact_analysis_created_by_id_user')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_impact_analysis_department_id_department')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_impact_analysis_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_impact_analysis_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_impact_analysis_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_impact_analysis')),
     sa.UniqueConstraint('asset_id', name=op.f('uq_impact_analysis_asset_id')),
     sa.UniqueConstraint('reference', name=op.f('uq_impact_analysis_reference'))
@@ -72,9 +72,9 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['analysis_id'], ['impact_analysis.id'], name=op.f('fk_continuity_plan_analysis_id_impact_analysis'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_plan_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_plan_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_continuity_plan_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_plan_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_plan_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_continuity_plan')),
     sa.UniqueConstraint('reference', name=op.f('uq_continuity_plan_reference'))
     )
@@ -123,9 +123,9 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user.id'], name=op.f('fk_continuity_plan_version_approved_by_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_plan_version_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_plan_version_created_by_id_user')),
     sa.ForeignKeyConstraint(['plan_id'], ['continuity_plan.id'], name=op.f('fk_continuity_plan_version_plan_id_continuity_plan'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_plan_version_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_plan_version_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_continuity_plan_version')),
     sa.UniqueConstraint('plan_id', 'number', name='uq_continuity_plan_version_number')
     )
@@ -154,10 +154,10 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['analysis_id'], ['impact_analysis.id'], name=op.f('fk_continuity_test_analysis_id_impact_analysis'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['conducted_by_id'], ['user.id'], name=op.f('fk_continuity_test_conducted_by_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_test_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_test_created_by_id_user')),
     sa.ForeignKeyConstraint(['evidence_id'], ['evidence.id'], name=op.f('fk_continuity_test_evidence_id_evidence'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['plan_id'], ['continuity_plan.id'], name=op.f('fk_continuity_test_plan_id_continuity_plan'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_test_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_test_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_continuity_test')),
     sa.UniqueConstraint('reference', name=op.f('uq_continuity_test_reference'))
     )
@@ -178,10 +178,10 @@ def upgrade():
     sa.Column('updated_at', app.common.models.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_finding_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_continuity_finding_created_by_id_user')),
     sa.ForeignKeyConstraint(['nonconformity_id'], ['nonconformity.id'], name=op.f('fk_continuity_finding_nonconformity_id_nonconformity'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['test_id'], ['continuity_test.id'], name=op.f('fk_continuity_finding_test_id_continuity_test'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_finding_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_continuity_finding_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_continuity_finding'))
     )
     with op.batch_alter_table('continuity_finding', schema=None) as batch_op:

@@ -62,12 +62,12 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_created_by_id_user')),
     sa.ForeignKeyConstraint(['handler_id'], ['user.id'], name=op.f('fk_incident_handler_id_user')),
     sa.ForeignKeyConstraint(['reported_by_id'], ['user.id'], name=op.f('fk_incident_reported_by_id_user')),
     sa.ForeignKeyConstraint(['reporting_operator_id'], ['suppliers.id'], name=op.f('fk_incident_reporting_operator_id_suppliers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['triaged_by_id'], ['user.id'], name=op.f('fk_incident_triaged_by_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident')),
     sa.UniqueConstraint('reference', name=op.f('uq_incident_reference'))
     )
@@ -99,9 +99,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_incident_action_actor_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_action_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_action_created_by_id_user')),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_action_incident_id_incident'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_action_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_action_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_action'))
     )
     with op.batch_alter_table('incident_action', schema=None) as batch_op:
@@ -154,9 +154,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['collected_by_id'], ['user.id'], name=op.f('fk_incident_evidence_collected_by_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_evidence_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_evidence_created_by_id_user')),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_evidence_incident_id_incident'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_evidence_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_evidence_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_evidence'))
     )
     with op.batch_alter_table('incident_evidence', schema=None) as batch_op:
@@ -173,10 +173,10 @@ def upgrade():
     sa.Column('updated_at', app.common.models.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_risk_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_risk_created_by_id_user')),
     sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_incident_risk_incident_id_incident'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['risk_id'], ['risk.id'], name=op.f('fk_incident_risk_risk_id_risk'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_risk_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_risk_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_risk'))
     )
     with op.batch_alter_table('incident_risk', schema=None) as batch_op:
@@ -194,10 +194,10 @@ def upgrade():
     sa.Column('updated_at', app.common.models.UTCDateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_custody_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_incident_custody_created_by_id_user')),
     sa.ForeignKeyConstraint(['evidence_id'], ['incident_evidence.id'], name=op.f('fk_incident_custody_evidence_id_incident_evidence'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['handler_id'], ['user.id'], name=op.f('fk_incident_custody_handler_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_custody_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_incident_custody_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_incident_custody'))
     )
     with op.batch_alter_table('incident_custody', schema=None) as batch_op:

@@ -48,9 +48,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_suppliers_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_suppliers_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_suppliers_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_suppliers_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_suppliers_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suppliers')),
     sa.UniqueConstraint('name', name=op.f('uq_suppliers_name'))
     )
@@ -82,9 +82,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assessor_id'], ['user.id'], name=op.f('fk_supplier_assessment_assessor_id_user')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_supplier_assessment_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_supplier_assessment_created_by_id_user')),
     sa.ForeignKeyConstraint(['supplier_id'], ['suppliers.id'], name=op.f('fk_supplier_assessment_supplier_id_suppliers'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_supplier_assessment_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_supplier_assessment_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier_assessment'))
     )
     with op.batch_alter_table('supplier_assessment', schema=None) as batch_op:

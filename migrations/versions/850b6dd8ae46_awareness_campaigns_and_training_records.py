@@ -38,9 +38,9 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_awareness_campaign_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_awareness_campaign_created_by_id_user')),
     sa.ForeignKeyConstraint(['owner_id'], ['user.id'], name=op.f('fk_awareness_campaign_owner_id_user')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_awareness_campaign_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_awareness_campaign_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_awareness_campaign')),
     sa.UniqueConstraint('reference', name=op.f('uq_awareness_campaign_reference'))
     )
@@ -89,10 +89,10 @@ def upgrade():
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['awareness_campaign.id'], name=op.f('fk_training_record_campaign_id_awareness_campaign'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_training_record_created_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_training_record_created_by_id_user')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_training_record_department_id_department'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['employee_id'], ['employee.id'], name=op.f('fk_training_record_employee_id_employee'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_training_record_updated_by_id_user'), use_alter=True),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_training_record_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_record')),
     sa.UniqueConstraint('campaign_id', 'employee_id', name='uq_training_record_campaign_employee')
     )
