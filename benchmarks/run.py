@@ -75,7 +75,7 @@ from benchmarks.audit_chain import BulkAuditChain  # noqa: E402
 from benchmarks.awareness_data import generate_awareness, measure_awareness  # noqa: E402
 from benchmarks.continuity_data import generate_continuity, measure_continuity  # noqa: E402
 from benchmarks.control_data import generate_controls  # noqa: E402
-from benchmarks.incidents_data import generate_incidents, measure_incidents  # noqa: E402
+from benchmarks.incidents_data import IncidentReport, generate_incidents, measure_incidents  # noqa: E402
 from benchmarks.isms_data import IsmsReport, generate_isms  # noqa: E402
 from benchmarks.risk_data import generate_register  # noqa: E402
 from benchmarks.supplier_data import generate_suppliers, measure_suppliers  # noqa: E402
@@ -130,10 +130,10 @@ ASSET_IMPORT_TARGET_MS = 15_000
 # compiling a management-review pack (its figures and its PDF) within 10 seconds.
 REVIEW_PACK_TARGET_MS = 10_000
 REVIEW_PACK_RUNS = 3
-# The certification-evidence page is not a list or a record page: it counts across every register at
-# once (100,000 configuration items, 10,000 risks, 20,000 evidence items), as the asset summaries of
-# issue 6 count across the CMDB, so it has their 100 ms. A SQLite pass over the risk register's nine
-# figures alone takes about 11 ms.
+# The certification-evidence page and the dashboard are not list or record pages: each counts across
+# every register at once (150,000 configuration items once the import has run, 10,000 risks, 20,000
+# evidence items, 200,000 training records), as the asset summaries of issue 6 count across the CMDB,
+# so they have their 100 ms. A SQLite pass over the risk register's nine figures alone takes ~11 ms.
 OVERVIEW_TARGET_MS = ASSET_SUMMARY_TARGET_MS
 AUDITOR_EMAIL = "auditor@example.org"  # the certification auditor: reads the whole ISMS, writes nothing
 MANAGER_EMAIL = "manager@example.org"
@@ -334,7 +334,7 @@ class GeneratedData:
     control_samples_ms: list[float]  # create_internal_control() for the generated controls
     evidence_samples_ms: list[float]  # add_evidence() for the newest evidence
     isms: IsmsReport  # the management system: what the measurements open
-    incidents: object = None  # benchmarks.incidents_data.IncidentReport
+    incidents: IncidentReport | None = None
 
 
 def build_data(app, sizes: Sizes) -> GeneratedData:
@@ -719,10 +719,11 @@ def measure_isms(app, results: Results, isms: IsmsReport) -> None:
            "its pack's figures, minutes, decisions and actions carried from the previous review"),
           ("management_reviews_compare", f"/management-reviews/compare?a={held[0]}&b={held[-1]}", PAGE_RUNS,
            "What changed between the oldest and the latest held review's packs")], reviews),
-        ([("dashboard", "/", PAGE_RUNS, "The dashboard, with the headline metric trends and nonconformity "
-           "figures")], nonconformities),
     ]:
         measure_pages(client, pages, results, n, PAGE_TARGET_MS)
+    measure_pages(client, [("dashboard", "/", PAGE_RUNS, "The dashboard: every register's figures, the headline "
+                            "metric trends and the open POPIA notification tracks")], results, nonconformities,
+                  OVERVIEW_TARGET_MS)
     results.details["nonconformity_record"].update(shown)
     for email, name in ((None, "isms_page"), (AUDITOR_EMAIL, "isms_page_auditor"),
                         (MANAGER_EMAIL, "isms_page_manager")):

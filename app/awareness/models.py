@@ -126,6 +126,7 @@ class TrainingRecord(Model, Timestamped):
         # The list's and the rates' counts read this index alone: per campaign, the completions of its
         # audience per department.
         Index("ix_training_record_counts", "campaign_id", "in_audience", "outcome", "department_id"),
+        Index("ix_training_record_updated_at", "updated_at"),  # when the records last changed (ISMS page)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

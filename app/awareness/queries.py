@@ -265,7 +265,8 @@ class ProgrammeCounts:
 
 
 def programme_counts(today: date) -> ProgrammeCounts:
-    """Two aggregate queries, one over the campaigns and one over the training records' index."""
+    """Two aggregate queries, one over the campaigns and one over the training records' indexes (every
+    record counts, a missed one too: counting only the completed read all 200,000 rows, ~18 ms)."""
     year_ago = add_months(today, -12)
     held = sa.and_(Campaign.ends_on >= year_ago, Campaign.starts_on <= today)
     recorded = sa.exists().where(TrainingRecord.campaign_id == Campaign.id, TrainingRecord.outcome.in_(DONE_VALUES))
@@ -273,9 +274,10 @@ def programme_counts(today: date) -> ProgrammeCounts:
         sa.func.count(Campaign.id), sa.func.coalesce(sa.func.sum(sa.case((held, 1), else_=0)), 0),
         sa.func.coalesce(sa.func.sum(sa.case((sa.and_(held, Campaign.ends_on < today, ~recorded), 1), else_=0)), 0),
         sa.func.max(Campaign.updated_at))).one()
-    records, record_change = db.session.execute(
-        sa.select(sa.func.count(TrainingRecord.id), sa.func.max(TrainingRecord.updated_at))
-        .where(TrainingRecord.outcome.in_(DONE_VALUES))).one()
+    # Each its own subquery: SQLite counts a table and reads a MAX from an index at once only apart.
+    records, record_change = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(TrainingRecord).scalar_subquery(),
+        sa.select(sa.func.max(TrainingRecord.updated_at)).scalar_subquery())).one()
     return ProgrammeCounts(campaigns, held_count, unrecorded, records,
                            max(filter(None, (campaign_change, record_change)), default=None))
 

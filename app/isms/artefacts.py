@@ -419,7 +419,7 @@ def awareness_state(user: User, today: date) -> State:
     """Counts only (who completed what is personal information): two aggregate queries."""
     counts = awareness_queries.programme_counts(today)
     return State(f"{counted(counts.campaigns, 'campaign')} ({counts.held_last_year} in the last 12 months) with "
-                 f"{counted(counts.records, 'completion')} recorded", counts.last_change,
+                 f"{counted(counts.records, 'training record')}", counts.last_change,
                  _gaps((int(counts.campaigns > 0 and counts.held_last_year == 0),
                         "No awareness campaign in the last 12 months", Link("Campaigns", "awareness.index")),
                        (counts.ended_without_records,

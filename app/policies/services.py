@@ -594,12 +594,14 @@ def coverage(version: PolicyVersion, department_id: int | None = None) -> Covera
 
 def coverages(versions: list[PolicyVersion]) -> dict[int, Coverage]:
     """coverage() of several versions at once, organisation-wide: two queries whatever their number."""
-    employee_ids = employed().with_only_columns(Employee.id)
-    total = db.session.execute(sa.select(sa.func.count()).select_from(employee_ids.subquery())).scalar_one()
+    total = db.session.execute(sa.select(sa.func.count()).select_from(employed().subquery())).scalar_one()
+    # From the acknowledgements to their employees: the other way round (acknowledgements of the employed,
+    # an IN list of every employee) probed each version once per employee, 84,000 look-ups for 12,000 staff.
     done = dict(db.session.execute(
         sa.select(PolicyAcknowledgement.version_id, sa.func.count(PolicyAcknowledgement.id))
+        .join(Employee, Employee.id == PolicyAcknowledgement.employee_id)
         .where(PolicyAcknowledgement.version_id.in_([version.id for version in versions]),
-               PolicyAcknowledgement.employee_id.in_(employee_ids))
+               Employee.status.in_([status.value for status in EMPLOYED]))
         .group_by(PolicyAcknowledgement.version_id)).all())
     return {version.id: Coverage(acknowledged=done.get(version.id, 0), employed=total) for version in versions}
 

@@ -152,7 +152,7 @@ def test_the_evidence_page_shows_the_programme_by_its_counts(app, make_campaign,
     old = make_campaign("Old", starts_on=today - timedelta(days=500), ends_on=today - timedelta(days=450))
     record(old, nurse)
     state = _awareness_state(officer, today)
-    assert state.summary == "1 campaign (0 in the last 12 months) with 1 completion recorded"
+    assert state.summary == "1 campaign (0 in the last 12 months) with 1 training record"
     assert [gap.text for gap in state.gaps] == ["No awareness campaign in the last 12 months"]
 
     make_campaign("Phishing", starts_on=today - timedelta(days=40), ends_on=today - timedelta(days=10))
