@@ -33,16 +33,16 @@ from app.common.timeutil import local_today, utcnow
 from app.extensions import db
 from app.risks.models import Risk
 
-# The deck: 147 corporate sites, 285 health facilities, 1,251 schools, 202 libraries and 29 Cape
-# Access centres; 38 at 10 Mbps, 160 at 100 Mbps, 1,713 at 1 Gbps and 3 at 10 Gbps. The deck gives
-# the two totals, not the cross-table: this one keeps both (the slowest links at the access centres
-# and small libraries, the 10 Gbps links at the head offices).
+# The deck's table of WCG Broadband sites by type and link speed ("Connected Government and Sound ICT
+# Governance"), cell for cell: its rows total 147 corporate sites, 285 health facilities, 1,251 schools,
+# 202 libraries and 29 Cape Access centres, its columns 38 at 10 Mbps, 160 at 100 Mbps, 1,713 at 1 Gbps
+# and 3 at 10 Gbps, 1,914 in all (a dash in the deck is no site).
 SITES = {
-    SiteType.CORPORATE: {LinkSpeed.GBPS_10: 3, LinkSpeed.MBPS_100: 4, LinkSpeed.GBPS_1: 140},
-    SiteType.HEALTH_FACILITY: {LinkSpeed.MBPS_100: 60, LinkSpeed.GBPS_1: 225},
-    SiteType.SCHOOL: {LinkSpeed.MBPS_100: 56, LinkSpeed.GBPS_1: 1195},
-    SiteType.LIBRARY: {LinkSpeed.MBPS_10: 9, LinkSpeed.MBPS_100: 40, LinkSpeed.GBPS_1: 153},
-    SiteType.ACCESS_CENTRE: {LinkSpeed.MBPS_10: 29},
+    SiteType.CORPORATE: {LinkSpeed.MBPS_100: 6, LinkSpeed.GBPS_1: 138, LinkSpeed.GBPS_10: 3},
+    SiteType.HEALTH_FACILITY: {LinkSpeed.MBPS_10: 11, LinkSpeed.MBPS_100: 29, LinkSpeed.GBPS_1: 245},
+    SiteType.SCHOOL: {LinkSpeed.MBPS_10: 10, LinkSpeed.MBPS_100: 82, LinkSpeed.GBPS_1: 1159},
+    SiteType.LIBRARY: {LinkSpeed.MBPS_10: 17, LinkSpeed.MBPS_100: 38, LinkSpeed.GBPS_1: 147},
+    SiteType.ACCESS_CENTRE: {LinkSpeed.MBPS_100: 5, LinkSpeed.GBPS_1: 24},
 }
 SITE_PLACES = ["Bellville", "Mitchells Plain", "Khayelitsha", "Paarl", "Worcester", "George", "Oudtshoorn",
                "Vredenburg", "Beaufort West", "Stellenbosch", "Atlantis", "Gugulethu", "Hermanus", "Knysna",

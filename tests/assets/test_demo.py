@@ -11,6 +11,19 @@ from app.core.demo import seed_demo
 from app.extensions import db
 from tests.pages import only_entry
 
+# The provincial deck's broadband table, transcribed from ../shared/reference/seeds (rows: corporate
+# sites, health facilities, schools, libraries, Cape Access centres; columns: 10 Mbps, 100 Mbps, 1 Gbps,
+# 10 Gbps; its dashes as 0).
+DECK_SITES = [[0, 6, 138, 3], [11, 29, 245, 0], [10, 82, 1159, 0], [17, 38, 147, 0], [0, 5, 24, 0]]
+DECK_SITE_TYPES = (SiteType.CORPORATE, SiteType.HEALTH_FACILITY, SiteType.SCHOOL, SiteType.LIBRARY,
+                   SiteType.ACCESS_CENTRE)
+
+
+def test_the_demo_sites_are_the_decks_broadband_table_cell_for_cell(app, demo_data):
+    sites = summaries.sites_table()
+    assert [[sites.count(kind, speed) for speed in LinkSpeed] for kind in DECK_SITE_TYPES] == DECK_SITES
+    assert sites.total == 1914
+
 
 def test_the_demo_has_the_decks_sites_and_portfolio(app, demo_data):
     sites = summaries.sites_table()
