@@ -112,6 +112,11 @@ def _recipients(*candidates: int | None) -> tuple[int, ...]:
     return tuple(dict.fromkeys(user_id for user_id in candidates if user_id is not None))
 
 
+def _owner_else(owner_id: int | None, officers: list[int]) -> tuple[int, ...]:
+    """The record's owner; the security officers when it has none (nothing falls due unseen)."""
+    return _recipients(owner_id) if owner_id else _recipients(*officers)
+
+
 def _stage(due_on: date, today: date) -> str:
     return "overdue" if due_on < today else "due"
 
@@ -554,16 +559,11 @@ def continuity_plan_reviews(today: date, until: date) -> list[Reminder]:
             f"Version {version.number} was approved on {version.approved_on:%d %b %Y}. Review it: start a new "
             "version and issue it (unchanged, if the plan still holds).",
             _path("continuity.plan", analysis_id=plan.analysis_id, plan_id=plan.id)),
-            _recipients(owner, *([] if owner else officers))))
+            _owner_else(owner, officers)))
     return reminders
 
 
 # --- suppliers (issue 20, part 2) ----------------------------------------------------------------------
-
-
-def _supplier_recipients(supplier, officers: list[int]) -> tuple[int, ...]:
-    """The supplier's owner; the security officers when it has none (a contract must not lapse unseen)."""
-    return _recipients(supplier.owner_id) if supplier.owner_id else _recipients(*officers)
 
 
 def supplier_contracts_ending(today: date, until: date) -> list[Reminder]:
@@ -578,7 +578,7 @@ def supplier_contracts_ending(today: date, until: date) -> list[Reminder]:
             f"The contract with {supplier.name} ends on {ends_on:%d %b %Y}"[:200],
             "Renew it (with its security clauses), re-tender, or plan the exit: the information it holds returned "
             "or destroyed, and the services it supplies moved.", _path("suppliers.detail", supplier_id=supplier.id)),
-            _supplier_recipients(supplier, officers)))
+            _owner_else(supplier.owner_id, officers)))
     return reminders
 
 
@@ -593,7 +593,7 @@ def supplier_assessments(today: date, until: date) -> list[Reminder]:
             _due_title(f"Security assessment of {supplier.name}", stage, due_on)[:200],
             "Assess the supplier's security (a questionnaire, its certificate, an audit) and record the result "
             "with its evidence on the supplier's page (A.5.22).", _path("suppliers.detail", supplier_id=supplier.id)),
-            _supplier_recipients(supplier, officers)))
+            _owner_else(supplier.owner_id, officers)))
     return reminders
 
 
@@ -608,7 +608,7 @@ def supplier_reviews(today: date, until: date) -> list[Reminder]:
             _due_title(f"Review of supplier {supplier.name}", stage, due_on)[:200],
             "Check the supplier is still needed and its services, criticality and clauses are right, then record "
             "the review and set the next one.", _path("suppliers.detail", supplier_id=supplier.id)),
-            _supplier_recipients(supplier, officers)))
+            _owner_else(supplier.owner_id, officers)))
     return reminders
 
 
@@ -649,19 +649,17 @@ def popia_notifications(today: date, until: date) -> list[Reminder]:
 
 
 def incident_actions(today: date, until: date) -> list[Reminder]:
-    officers = None
+    actions = incident_queries.actions_due(until)
+    officers = _officer_ids() if any(action.incident.handler_id is None for action in actions) else []
     reminders = []
-    for action in incident_queries.actions_due(until):
+    for action in actions:
         incident, due_on = action.incident, _due(action.due_on, "An incident follow-up")
         stage = _stage(due_on, today)
-        if incident.handler_id is None and officers is None:
-            officers = _officer_ids()
-        to = (incident.handler_id,) if incident.handler_id else tuple(officers or ())
         reminders.append(Reminder(Message(
             Kind.INCIDENT_ACTION, f"incident-action:{action.id}:{stage}", due_on,
             _due_title(f"Follow-up of {incident.reference}", stage, due_on, f": {action.description[:120]}"),
             f"{incident.reference} {incident.title}. Mark it done on the timeline once it is.",
-            _path("incidents.detail", incident_id=incident.id)), _recipients(*to)))
+            _path("incidents.detail", incident_id=incident.id)), _owner_else(incident.handler_id, officers)))
     return reminders
 
 
