@@ -24,6 +24,7 @@ from app.awareness.models import AudienceRole, Campaign, Channel, Outcome, Train
 from app.common import uploads
 from app.common.imports import key
 from app.common.models import RuleError, table_of
+from app.common.transactions import lock_chain_tail
 from app.common.uploads import CheckedUpload
 from app.employees.models import EMPLOYED, Employee
 from app.extensions import db
@@ -153,6 +154,7 @@ def _snapshot(campaign: Campaign) -> dict:
 
 
 def _next_reference() -> str:
+    lock_chain_tail(db.session)  # numbers are handed out one at a time, as nonconformity numbers are
     numbers = [int(match.group(1)) for reference in db.session.scalars(sa.select(Campaign.reference))
                if (match := re.fullmatch(r"AW-(\d+)", reference))]
     return f"AW-{max(numbers, default=0) + 1:04d}"

@@ -19,6 +19,7 @@ from app.auth.permissions import CONTINUITY_EDIT, CONTINUITY_ISSUE, CONTINUITY_U
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today
+from app.common.transactions import lock_chain_tail, unique_or_refused
 from app.continuity import rules
 from app.continuity.models import (
     ContinuityPlan,
@@ -123,7 +124,9 @@ def suppliers_to_choose(keep_ids=()) -> list[Supplier]:
 
 
 def _next_reference(column, prefix: str, width: int) -> str:
-    """PREFIX-001...: one more than the highest of the same length (the numbers sort as text)."""
+    """PREFIX-001...: one more than the highest of the same length (the numbers sort as text). Read under
+    the audit chain's lock, as nonconformity numbers are: two records made at once get two numbers."""
+    lock_chain_tail(db.session)
     longest = db.session.scalar(sa.select(sa.func.max(sa.func.length(column))).where(column.like(f"{prefix}-%")))
     if longest is None:
         return f"{prefix}-{1:0{width}d}"
@@ -224,8 +227,10 @@ def create_analysis(data: AnalysisInput, *, actor: User | None, today: date | No
         raise ContinuityRuleError(problems)
     analysis = ImpactAnalysis(reference=_next_reference(ImpactAnalysis.reference, "BIA", 3))
     _apply(analysis, data)
-    db.session.add(analysis)
-    db.session.flush()
+    # Another officer may have analysed the same service since the check: one analysis per service.
+    with unique_or_refused(lambda: ContinuityRuleError(_analysis_problems(data, None, today or local_today()))):
+        db.session.add(analysis)
+        db.session.flush()
     audit.record(AuditAction.CREATE, "impact_analysis", analysis.id, changes=audit.diff({}, _snapshot(analysis)),
                  summary=f"Recorded the business impact analysis {analysis}"[:300], actor=actor)
     return analysis

@@ -18,6 +18,7 @@ from app.auth.permissions import SUPPLIER_ASSESS, SUPPLIER_EDIT, SUPPLIER_VIEW, 
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.timeutil import local_today
+from app.common.transactions import unique_or_refused
 from app.extensions import db
 from app.risks.models import Risk
 from app.suppliers.models import (
@@ -225,9 +226,11 @@ def _checked(data: SupplierInput, supplier: Supplier | None, today: date) -> tup
 def create_supplier(data: SupplierInput, *, actor: User | None, today: date | None = None) -> Supplier:
     assets, risks = _checked(data, None, today or local_today())
     supplier = Supplier()
-    _apply(supplier, data, assets, risks)
-    db.session.add(supplier)
-    db.session.flush()
+    # Another officer may have added the supplier since the check: the name's unique constraint decides.
+    with unique_or_refused(lambda: SupplierRuleError(_problems(data, None, today or local_today()))):
+        _apply(supplier, data, assets, risks)
+        db.session.add(supplier)
+        db.session.flush()
     audit.record(AuditAction.CREATE, "supplier", supplier.id, changes=audit.diff({}, _snapshot(supplier)),
                  summary=f"Added supplier {supplier.name}"[:300], actor=actor)
     return supplier
