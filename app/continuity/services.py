@@ -19,7 +19,7 @@ from app.auth.permissions import CONTINUITY_EDIT, CONTINUITY_ISSUE, CONTINUITY_U
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.timeutil import add_months, local_today
-from app.common.transactions import lock_chain_tail, unique_or_refused
+from app.common.transactions import lock_chain_tail, lock_row, unique_or_refused
 from app.continuity import rules
 from app.continuity.models import (
     ContinuityPlan,
@@ -352,6 +352,7 @@ def issue_version(version: PlanVersion, *, approved_on: date | None, next_review
 
 def start_new_version(plan: ContinuityPlan, *, major: bool, actor: User | None) -> PlanVersion:
     """A draft copy of the latest version's text (numbered as policies are: 1.1 or 2.0)."""
+    lock_row(db.session, plan)  # two officers starting a draft at once: the second sees the first's draft
     if plan.draft is not None:
         raise ContinuityRuleError(f"Version {plan.draft.number} is still a draft: issue or edit it instead.")
     latest = plan.versions[-1]

@@ -19,6 +19,7 @@ from app.auth.models import User
 from app.common.markdown import sections
 from app.common.models import RuleError
 from app.common.timeutil import local_today
+from app.common.transactions import lock_row
 from app.common.uploads import CheckedUpload, store
 from app.controls.models import Control
 from app.employees.models import EMPLOYED, Employee
@@ -396,6 +397,7 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
 
 def start_new_version(policy: Policy, *, major: bool, actor: User | None) -> PolicyVersion:
     """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF."""
+    lock_row(db.session, policy)  # two editors starting a draft at once: the second sees the first's draft
     open_version = policy.open_version
     if open_version is not None:
         raise PolicyRuleError(f"Version {open_version.number} is still {open_version.state_enum.label.lower()}: "

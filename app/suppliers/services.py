@@ -255,8 +255,10 @@ def update_supplier(supplier: Supplier, data: SupplierInput, *, expected_version
     supplier.check_version(expected_version, "supplier")
     assets, risks = _checked(data, supplier, today or local_today())
     before, version = _snapshot(supplier), supplier.version
-    _apply(supplier, data, assets, risks)
-    db.session.flush()
+    # Another officer may have renamed a supplier to this name since the check: the constraint decides.
+    with unique_or_refused(lambda: SupplierRuleError(_problems(data, supplier, today or local_today()))):
+        _apply(supplier, data, assets, risks)
+        db.session.flush()
     changes = audit.diff(before, _snapshot(supplier))
     supplier.bump_if_only_links_changed(version, changes)  # linked items and risks move no column
     if changes:

@@ -11,7 +11,7 @@ from app.suppliers import services
 from app.suppliers.models import Supplier
 from tests import factories
 from tests.pages import page_text
-from tests.threads import hold_after, post_at_once
+from tests.threads import hold_after, post_at_once, post_each_at_once
 
 
 def test_two_officers_adding_the_same_supplier_at_once_get_one_supplier(app, monkeypatch):
@@ -26,3 +26,22 @@ def test_two_officers_adding_the_same_supplier_at_once_get_one_supplier(app, mon
     assert sorted(response.status_code for response in responses.values()) == [200, 422]
     assert sum("is already in the register" in page_text(response) for response in responses.values()) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Supplier)) == 1
+
+
+def test_two_officers_renaming_two_suppliers_to_one_name_at_once_one_is_refused(app, monkeypatch):
+    officer, admin = factories.make_user("security_officer"), factories.make_user("admin")
+    first, second = Supplier(name="Internet provider A"), Supplier(name="Internet provider B")
+    db.session.add_all([first, second])
+    db.session.commit()
+    form = {"name": "Internet Service Provider", "status": "active", "criticality": "high"}
+    posts = {person.email: (person.email, f"/suppliers/{supplier.id}/edit", form | {"version": str(supplier.version)})
+             for person, supplier in ((officer, first), (admin, second))}
+    db.session.close()
+
+    hold_after(monkeypatch, (services, "_problems"))
+    _, responses = post_each_at_once(app, posts, follow_redirects=True)
+
+    assert sorted(response.status_code for response in responses.values()) == [200, 422]
+    assert sum("is already in the register" in page_text(response) for response in responses.values()) == 1
+    names = set(db.session.scalars(sa.select(Supplier.name)))
+    assert "Internet Service Provider" in names and len(names) == 2
