@@ -10,6 +10,7 @@ from app.auth.services import find_user_by_email
 from app.controls import services
 from app.controls.models import INTERNAL_CATALOGUE, Control
 from app.extensions import db
+from app.risks.demo import CLOUD_RISK, INFORMATION_SECURITY, ISP_RISK, PROVIDER_RISK
 from app.risks.models import Risk
 
 
@@ -60,10 +61,10 @@ INTERNAL_CONTROLS = [
 ]
 # Controls in place of the demo's named risks (the rest of the register links none).
 RISK_CONTROLS = {
-    "Information Security": ["IC-001", "IC-005", "IC-006", "IC-009", "IC-010", "8.7", "8.20"],
-    "Loss of a third-party IT service provider": ["IC-008", "5.30"],
-    "Cloud service unavailability": ["5.23", "IC-004"],
-    "Loss of ISP service": ["8.14", "5.30"],
+    INFORMATION_SECURITY: ["IC-001", "IC-005", "IC-006", "IC-009", "IC-010", "8.7", "8.20"],
+    PROVIDER_RISK: ["IC-008", "5.30"],
+    CLOUD_RISK: ["5.23", "IC-004"],
+    ISP_RISK: ["8.14", "5.30"],
 }
 
 
