@@ -80,8 +80,10 @@ CONTROL_FINDINGS = {
                                             "action of risk R-0001. No interim safeguard is recorded for them until "
                                             "then; the control's test, due in two months, should confirm it.",
                     ("Patch compliance report, last month",)),
-    "8.16": DemoLine("A.8.16", "opportunity", "Alerts are triaged on working days only; the planned SOC would cover "
-                                              "weekends, when two of this year's incidents began.",
+    "8.16": DemoLine("A.8.16", "opportunity", "The SOC triages security alerts on working days only (the NIOC "
+                                              "monitors the network continuously, not security alerts); the "
+                                              "Security Operations Centre Enhancement would cover weekends, when "
+                                              "two of this year's incidents began.",
                      ("Firewall and server log review",)),
     "8.13": DemoLine("A.8.13", "conforming", "Restore tests of a sample of data-centre servers each quarter, all "
                                              "successful; the regional offices' missed restore tests are already a "
