@@ -32,8 +32,8 @@ def _control(reference: str) -> Control:
 # reference, title, type, frequency, Annex A refs, department, how it is done
 INTERNAL_CONTROLS = [
     ("IC-001", "Information security policy set approved by the HoD and reviewed yearly", "Preventive", "annually",
-     ["5.1", "5.4"], "DOTP", "The Provincial Information Security Policy and its subordinate policies are reviewed "
-     "by the ISMS forum each year and approved by the Head of Department."),
+     ["5.1", "5.4"], "DOTP", "The ICT Security Policy (ICT-POL-001) and the policies under it are reviewed by the "
+     "ISMS forum each year and approved before they are issued."),
     ("IC-002", "ICT asset register (CMDB) reconciled quarterly", "Detective", "quarterly", ["5.9", "5.11"], "DOTP",
      "Discovery scans are reconciled with the configuration management database every quarter."),
     ("IC-003", "Data classification and labelling standard", "Preventive", "continuous", ["5.12", "5.13"], "DOTP",
@@ -232,6 +232,8 @@ def demo_pdf(title: str, lines: list[str]) -> bytes:
 
 def seed_demo_evidence() -> list[str]:
     """Evidence a provincial ISMS would hold, one item already expired so the flag shows."""
+    from datetime import timedelta
+
     from app.common.timeutil import add_months, local_today
     from app.controls.models import Evidence
 
@@ -239,6 +241,8 @@ def seed_demo_evidence() -> list[str]:
     if officer is None or db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)):
         return []
     today = local_today()
+    # The day app/policies/demo.py approves the versions in force (1.1) of its policies.
+    policy_approved_on = today - timedelta(days=200)
     items = [
         ("ISMS forum minutes: approval of the Statement of Applicability",
          f"isms-forum-minutes-{add_months(today, -8):%Y-%m}.pdf",  # the meeting that approved SoA version 1
@@ -247,10 +251,13 @@ def seed_demo_evidence() -> list[str]:
              "approved for submission to the Head of Department.",
              "Present: CISO, ICT director, risk manager, HR."]),
          ["5.1", "5.4", "IC-001"], add_months(today, -8), None),
-        ("Information Security Policy 3.2, signed by the Head of Department", "information-security-policy-3.2.pdf",
-         demo_pdf("Provincial Information Security Policy 3.2", ["Approved by the Head of Department.",
-                                                                 "Next review: March 2027."]),
-         ["5.1", "IC-001"], add_months(today, -8), add_months(today, 4)),
+        # The version in force of a policy in the register, filed the day it was approved, valid until its
+        # yearly review.
+        ("ICT Security Policy (ICT-POL-001) version 1.1, approved", "ICT-POL-001-1.1-approved.pdf",
+         demo_pdf("ICT Security Policy (ICT-POL-001), version 1.1", [
+             f"Approved on {policy_approved_on:%d %B %Y}.",
+             f"Next review: {add_months(policy_approved_on, 12):%d %B %Y}."]),
+         ["5.1", "IC-001"], policy_approved_on, add_months(policy_approved_on, 12)),
         ("Backup restore test, last quarter", "restore-test.csv",
          b"server,backup date,restored,result\nfs01,2026-09-12,2026-09-14,ok\ndb02,2026-09-12,2026-09-15,ok\n",
          ["8.13", "IC-004"], add_months(today, -2), add_months(today, 1)),
@@ -296,7 +303,7 @@ DEMO_TESTS = [
      "vulnerability feed.", "All servers", -1, "ineffective", "11 of 41 servers missed a critical patch by more than "
      "30 days: the unsupported Windows Server 2012 hosts cannot be patched.", "owner@example.org"),
     ("5.1", "The policy set is approved, published and reviewed within a year.", "Inspection of the policy "
-     "register and approval minutes.", "All 14 policies", -3, "effective", "", None),
+     "register and approval minutes.", "All 7 policies", -3, "effective", "", None),  # app/policies/demo.py
 ]
 
 
