@@ -39,10 +39,10 @@ ISSUES = [
      "which is not feasible for smaller sites; UPS on all infrastructure.",
      "Availability of services and of security monitoring at small sites during outages; BCP/DRP based on the "
      "business impact assessment of key applications.", "officer", 6),
-    ("external", "Cloud service unavailability and loss of a third-party IT service provider",
+    ("external", "Cloud service unavailability and temporary loss of a third-party IT service provider",
      "95% of applications migrated to the cloud; solutions hosted with two major cloud service providers as well "
-     "as SITA. External factors: cloud service unavailability, temporary loss of a third-party IT service "
-     "provider, loss of Internet Service Provider service.",
+     "as SITA. External factors: “Cloud service unavailability (public or private cloud)”, “Temporary loss of a "
+     "third-party IT service provider”, “Loss of Internet Service Provider (ISP) service”.",
      "Supplier security (5.19-5.23), continuity of ICT (5.30) and contract clauses become central to the ISMS.",
      "owner", 6),
     ("external", "Procurement through SITA",
@@ -56,12 +56,12 @@ ISSUES = [
     ("external", "4IR technologies: AI, ChatGPT and crypto currency",
      "Way forward: explore opportunities and mitigate threats of 4IR technologies; guardrails for ChatGPT.",
      "Acceptable-use rules and data-loss prevention for generative AI tools.", "officer", 6),
-    ("internal", "Ageing, unsupported and unmanaged technology",
+    ("internal", "Ageing, unsupported, unmanaged technology (Hardware and software)",
      "Rated High. “Outdated computers (Windows 7 devices) on our network is major risk – project underway to "
      "eliminate”; the refresh programme targets equipment older than 8 years, with earmarked funding.",
      "Vulnerability management (8.8) and the CMDB must find unsupported items; risk acceptance until refreshed.",
      "owner", 3),
-    ("internal", "Limited capacity to manage the cyber security environment",
+    ("internal", "Limited capacity to effectively manage the cyber security environment",
      "Rated Medium. Partnering with tertiary institutions and industry to develop a local pool of young "
      "cybersecurity and cloud technologies experts.",
      "Competence (7.2) of the security team and reliance on suppliers for specialist skills.", "hr", 6),

@@ -2,9 +2,10 @@
 back-up generation capacity have been installed at almost all sites – not feasible for smaller sites",
 "UPS installations on all our infrastructure", "Continuous Network Monitoring at NIOC", "BCP/DRP based on
 Business Impact Assessment of key applications") as internal controls answering its continuity risks
-(energy supply outage, water supply scarcity, the loss of a third-party IT service provider, the loss of
-ISP service); business impact analyses of key digital services the deck names, a BCP and a DRP with
-their versions, and a year of tests. Idempotent: nothing is added once a BIA exists."""
+(energy supply outage, water supply scarcity, the temporary loss of a third-party IT service provider,
+the loss of Internet Service Provider (ISP) service); business impact analyses of key digital services
+the deck names, a BCP and a DRP with their versions, and a year of tests. Idempotent: nothing is added
+once a BIA exists."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from app.continuity.models import ImpactAnalysis, ImpactArea
 from app.controls import services as controls
 from app.extensions import db
 from app.risks import services as risks
+from app.risks.demo import ENERGY_RISK, ISP_RISK, PROVIDER_RISK, WATER_RISK
 from app.risks.models import Risk
 from app.suppliers.models import Supplier
 
@@ -41,10 +43,10 @@ MEASURES = [
 ]
 # The deck's continuity risks, answered by the measures (added to the controls they already have).
 RISK_MEASURES = {
-    "Energy supply outage": ["IC-013", "IC-014", "IC-016"],
-    "Water supply scarcity": ["IC-016", "5.29"],
-    "Loss of a third-party IT service provider": ["IC-016"],
-    "Loss of ISP service": ["IC-015"],
+    ENERGY_RISK: ["IC-013", "IC-014", "IC-016"],
+    WATER_RISK: ["IC-016", "5.29"],
+    PROVIDER_RISK: ["IC-016"],
+    ISP_RISK: ["IC-015"],
 }
 # The suppliers of the demo's supplier register (app/suppliers/demo.py), as it names them from the deck
 # ("two major cloud service providers as well as SITA") and its ISP risk.
@@ -194,12 +196,12 @@ def _tests(analyses, officer, today: date) -> list[str]:
                                                      "long outages in one week."], bcp, None),
         (ombudsman, -8, "backup_restore", "Restore of last night's database backup to the standby environment.",
          "passed", 150, [], drp, b"Restore of complaints-db completed; 18,402 complaints, checksums match.\n"),
-        (teams, -7, "walkthrough", "Loss of a third-party IT service provider: the cloud tenant unavailable for a "
-         "day.", "passed", None, [], None, None),
+        (teams, -7, "walkthrough", f"{PROVIDER_RISK}: the cloud tenant unavailable for a day.", "passed", None, [],
+         None, None),
         (enquiries, -5, "failover", "Water supply scarcity closes the data centre building: fail over to the "
          "second site.", "failed", 30 * 60, ["Failover took 30 hours against an RTO of 24: the standby was "
                                              "not patched to the production level."], None, None),
-        (land_use, -3, "tabletop", "Loss of ISP service at head office for two days.", "passed", None, [], None,
+        (land_use, -3, "tabletop", f"{ISP_RISK} at head office for two days.", "passed", None, [], None,
          None),
         (theatres, -2, "walkthrough", "Energy supply outage: walkthrough of the updated plan with theatre staff.",
          "passed", None, [], bcp, None),

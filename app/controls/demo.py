@@ -10,6 +10,7 @@ from app.auth.services import find_user_by_email
 from app.controls import services
 from app.controls.models import INTERNAL_CATALOGUE, Control
 from app.extensions import db
+from app.risks.demo import CLOUD_RISK, INFORMATION_SECURITY, ISP_RISK, PROVIDER_RISK
 from app.risks.models import Risk
 
 
@@ -31,8 +32,8 @@ def _control(reference: str) -> Control:
 # reference, title, type, frequency, Annex A refs, department, how it is done
 INTERNAL_CONTROLS = [
     ("IC-001", "Information security policy set approved by the HoD and reviewed yearly", "Preventive", "annually",
-     ["5.1", "5.4"], "DOTP", "The Provincial Information Security Policy and its subordinate policies are reviewed "
-     "by the ISMS forum each year and approved by the Head of Department."),
+     ["5.1", "5.4"], "DOTP", "The ICT Security Policy (ICT-POL-001) and the policies under it are reviewed by the "
+     "ISMS forum each year and approved before they are issued."),
     ("IC-002", "ICT asset register (CMDB) reconciled quarterly", "Detective", "quarterly", ["5.9", "5.11"], "DOTP",
      "Discovery scans are reconciled with the configuration management database every quarter."),
     ("IC-003", "Data classification and labelling standard", "Preventive", "continuous", ["5.12", "5.13"], "DOTP",
@@ -49,21 +50,25 @@ INTERNAL_CONTROLS = [
      ["5.19", "5.20", "5.22"], "PT", "Contracts carry the provincial security schedule; critical suppliers are "
      "reviewed each year."),
     ("IC-009", "Security monitoring of firewall and server logs", "Detective", "continuous", ["8.15", "8.16"],
-     "DOTP", "Logs are collected centrally; alerts are triaged on working days until the SOC is established."),
+     "DOTP", "Logs are collected centrally and the Security Operations Centre (SOC) triages alerts on working days; "
+     "round-the-clock triage comes with the Security Operations Centre Enhancement, an interim initiative of the "
+     "cyber security implementation plan."),
     ("IC-010", "Monthly patching of servers and end points", "Corrective", "monthly", ["8.8", "8.19"], "DOTP",
      "Patches are tested and deployed monthly; critical vulnerabilities within 14 days."),
-    ("IC-011", "Security awareness training for all staff", "Preventive", "annually", ["6.3"], "DOTP",
-     "Annual e-learning module with a completion report to the ISMS forum."),
+    ("IC-011", "Monthly cybersecurity awareness campaigns for all staff", "Preventive", "monthly", ["6.3"], "DOTP",
+     "Monthly cybersecurity awareness campaigns to educate users in cyber risks and potential impact (online "
+     "courses, webinars, face-to-face sessions, e-mail bulletins and phishing simulations), with a completion report "
+     "to the ISMS forum."),
     ("IC-012", "Incident response procedure with the provincial CSIRT", "Corrective", "ad_hoc",
      ["5.24", "5.25", "5.26"], "DOTP", "Incidents are logged, triaged and escalated to the CSIRT; lessons learnt "
      "are reviewed by the ISMS forum."),
 ]
 # Controls in place of the demo's named risks (the rest of the register links none).
 RISK_CONTROLS = {
-    "Information Security": ["IC-001", "IC-005", "IC-006", "IC-009", "IC-010", "8.7", "8.20"],
-    "Loss of a third-party IT service provider": ["IC-008", "5.30"],
-    "Cloud service unavailability": ["5.23", "IC-004"],
-    "Loss of ISP service": ["8.14", "5.30"],
+    INFORMATION_SECURITY: ["IC-001", "IC-005", "IC-006", "IC-009", "IC-010", "8.7", "8.20"],
+    PROVIDER_RISK: ["IC-008", "5.30"],
+    CLOUD_RISK: ["5.23", "IC-004"],
+    ISP_RISK: ["8.14", "5.30"],
 }
 
 
@@ -116,19 +121,22 @@ LEGAL = {"5.31", "5.32", "5.33", "5.34", "5.36", "6.4", "6.6", "8.10", "8.11"}
 CONTRACTUAL = {"5.19", "5.20", "5.21", "5.22", "5.23", "8.30"}
 BUSINESS = {"5.29", "5.30", "7.4", "8.13", "8.14", "8.6"}
 # Where the provincial plan's initiatives stand (ISMS, policies, CMDB, classification, IAM, crypto, DLP, SOC,
-# third parties, application security); everything else is in place.
+# third parties, application security); everything else is in place. Monitoring (8.16) is partly in place
+# from the start: the NIOC monitors the network continuously and the SOC exists; the deck's initiative is
+# its enhancement.
 STATUS_AT_FIRST_ISSUE = {
     "5.1": "partially_implemented", "5.9": "partially_implemented", "5.12": "planned", "5.13": "planned",
     "5.15": "partially_implemented", "5.16": "partially_implemented", "5.18": "planned",
     "5.19": "partially_implemented",
     "5.20": "partially_implemented", "5.21": "planned", "5.22": "planned", "5.23": "not_implemented",
-    "5.7": "not_implemented", "8.12": "not_implemented", "8.16": "planned", "8.24": "partially_implemented",
+    "5.7": "not_implemented", "8.12": "not_implemented", "8.16": "partially_implemented",
+    "8.24": "partially_implemented",
     "8.8": "partially_implemented", "8.25": "planned", "8.26": "planned", "8.29": "not_implemented",
     "5.30": "planned", "7.4": "planned",
 }
 # Progress recorded before the second issue, and since it (the current rows).
 PROGRESS_BY_SECOND_ISSUE = {"5.1": "implemented", "5.12": "partially_implemented", "5.13": "partially_implemented",
-                            "5.18": "partially_implemented", "5.7": "planned", "8.16": "partially_implemented"}
+                            "5.18": "partially_implemented", "5.7": "planned"}
 PROGRESS_SINCE = {"5.9": "implemented", "8.12": "planned", "5.23": "planned"}
 
 
@@ -150,8 +158,8 @@ def seed_demo_soa() -> list[str]:
                       note=f"Approved at the ISMS forum of {first:%d %B %Y}.", actor=officer, today=first)
     _record_progress(PROGRESS_BY_SECOND_ISSUE, officer)
     soa.issue_version(approver="Head of Department, Department of the Premier", approved_on=second,
-                      note="Mid-year review: policies approved, classification and SOC under way.", actor=officer,
-                      today=second)
+                      note="Mid-year review: policies approved, classification and the SOC enhancement under way.",
+                      actor=officer, today=second)
     _record_progress(PROGRESS_SINCE, officer)
     return ["Statement of Applicability (versions 1 and 2)"]
 
@@ -224,6 +232,8 @@ def demo_pdf(title: str, lines: list[str]) -> bytes:
 
 def seed_demo_evidence() -> list[str]:
     """Evidence a provincial ISMS would hold, one item already expired so the flag shows."""
+    from datetime import timedelta
+
     from app.common.timeutil import add_months, local_today
     from app.controls.models import Evidence
 
@@ -231,6 +241,8 @@ def seed_demo_evidence() -> list[str]:
     if officer is None or db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)):
         return []
     today = local_today()
+    # The day app/policies/demo.py approves the versions in force (1.1) of its policies.
+    policy_approved_on = today - timedelta(days=200)
     items = [
         ("ISMS forum minutes: approval of the Statement of Applicability",
          f"isms-forum-minutes-{add_months(today, -8):%Y-%m}.pdf",  # the meeting that approved SoA version 1
@@ -239,10 +251,13 @@ def seed_demo_evidence() -> list[str]:
              "approved for submission to the Head of Department.",
              "Present: CISO, ICT director, risk manager, HR."]),
          ["5.1", "5.4", "IC-001"], add_months(today, -8), None),
-        ("Information Security Policy 3.2, signed by the Head of Department", "information-security-policy-3.2.pdf",
-         demo_pdf("Provincial Information Security Policy 3.2", ["Approved by the Head of Department.",
-                                                                 "Next review: March 2027."]),
-         ["5.1", "IC-001"], add_months(today, -8), add_months(today, 4)),
+        # The version in force of a policy in the register, filed the day it was approved, valid until its
+        # yearly review.
+        ("ICT Security Policy (ICT-POL-001) version 1.1, approved", "ICT-POL-001-1.1-approved.pdf",
+         demo_pdf("ICT Security Policy (ICT-POL-001), version 1.1", [
+             f"Approved on {policy_approved_on:%d %B %Y}.",
+             f"Next review: {add_months(policy_approved_on, 12):%d %B %Y}."]),
+         ["5.1", "IC-001"], policy_approved_on, add_months(policy_approved_on, 12)),
         ("Backup restore test, last quarter", "restore-test.csv",
          b"server,backup date,restored,result\nfs01,2026-09-12,2026-09-14,ok\ndb02,2026-09-12,2026-09-15,ok\n",
          ["8.13", "IC-004"], add_months(today, -2), add_months(today, 1)),
@@ -288,7 +303,7 @@ DEMO_TESTS = [
      "vulnerability feed.", "All servers", -1, "ineffective", "11 of 41 servers missed a critical patch by more than "
      "30 days: the unsupported Windows Server 2012 hosts cannot be patched.", "owner@example.org"),
     ("5.1", "The policy set is approved, published and reviewed within a year.", "Inspection of the policy "
-     "register and approval minutes.", "All 14 policies", -3, "effective", "", None),
+     "register and approval minutes.", "All 7 policies", -3, "effective", "", None),  # app/policies/demo.py
 ]
 
 

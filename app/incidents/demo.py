@@ -24,6 +24,7 @@ from app.incidents import popia, services
 from app.incidents.models import Incident
 from app.nonconformities.models import Nonconformity, NonconformitySource
 from app.nonconformities.services import NonconformityInput
+from app.risks.demo import ENERGY_RISK
 from app.risks.models import Risk
 from app.suppliers.models import Supplier
 
@@ -97,7 +98,7 @@ INCIDENTS = [
         source="soc", asset_kinds=["SRV"], contain_after=0, recover_after=0, close_after=20,
         lessons="Diesel top-up is now ordered at 50% rather than 25%, and the generator contract names a response "
                 "time.", actions=[(3, "Diesel delivered; services restored in order of business impact.")],
-        realised=["Energy supply outage"], failed_controls=["7.11"]),
+        realised=[ENERGY_RISK], failed_controls=["7.11"]),
     DemoIncident(
         200, "Denial of service on the provincial website", "The SOC saw a flood of requests against the public "
         "website; it was unreachable for 40 minutes.", "officer@example.org", ["DOTP"],

@@ -80,8 +80,10 @@ CONTROL_FINDINGS = {
                                             "action of risk R-0001. No interim safeguard is recorded for them until "
                                             "then; the control's test, due in two months, should confirm it.",
                     ("Patch compliance report, last month",)),
-    "8.16": DemoLine("A.8.16", "opportunity", "Alerts are triaged on working days only; the planned SOC would cover "
-                                              "weekends, when two of this year's incidents began.",
+    "8.16": DemoLine("A.8.16", "opportunity", "The SOC triages security alerts on working days only (the NIOC "
+                                              "monitors the network continuously, not security alerts); the "
+                                              "Security Operations Centre Enhancement would cover weekends, when "
+                                              "two of this year's incidents began.",
                      ("Firewall and server log review",)),
     "8.13": DemoLine("A.8.13", "conforming", "Restore tests of a sample of data-centre servers each quarter, all "
                                              "successful; the regional offices' missed restore tests are already a "
@@ -153,8 +155,8 @@ def _clauses_audit() -> list[str]:
     planned_start, planned_end = _window(CLAUSES_MONTHS_AGO, CLAUSES_DAYS)
     clauses = _audit(
         services.AuditInput(
-            title="ISMS clauses 4 to 10", criteria="ISO/IEC 27001:2022 clauses 4 to 10; the Provincial Information "
-            "Security Policy 3.2; the ISMS forum's terms of reference", planned_start=planned_start,
+            title="ISMS clauses 4 to 10", criteria="ISO/IEC 27001:2022 clauses 4 to 10; the ICT Security Policy "
+            "(ICT-POL-001); the ISMS forum's terms of reference", planned_start=planned_start,
             planned_end=planned_end, lead_auditor_id=manager.id, team_ids=[owner.id],
             department_ids=[_dotp_id()], auditee_contact_id=officer.id,
             clauses=[clause.number for clause in MANAGEMENT_CLAUSES],
@@ -180,7 +182,7 @@ def _controls_audit() -> list[str]:
     controls = _audit(
         services.AuditInput(
             title="Access control and operations (A.5.15-5.18, A.8)", criteria="ISO/IEC 27001:2022 Annex A 5.15 to "
-            "5.18 and 8.2 to 8.16; the Access Control Policy; the Patch Management Standard",
+            "5.18 and 8.2 to 8.16; the Password Policy (ICT-POL-003); the Backup Policy (ICT-POL-005)",
             planned_start=planned_start, planned_end=planned_end, lead_auditor_id=accounting_officer.id,
             team_ids=[manager.id], department_ids=[_dotp_id()], auditee_contact_id=officer.id,
             control_ids=[_annex_a(reference).id for reference in ACCESS_AND_OPERATIONS]),

@@ -77,7 +77,8 @@ def seed_demo_reviews() -> list[str]:
                 "that the treatment plan be reported to the forum every quarter.",
         actions=[("Adopt a single risk register.", "Load the departmental risk registers into Khusela", officer,
                   add_months(earlier_on, 3), add_months(earlier_on, 2)),
-                 ("Close the gaps in security monitoring.", "Write the business case for a security operations centre",
+                 ("Close the gaps in security monitoring.",
+                  "Write the business case for the Security Operations Centre Enhancement",
                   owner, add_months(earlier_on, 6), recent_on - timedelta(days=20),
                   "Business case written (late: the SITA procurement options took longer to price); for the "
                   "executive committee.")])
@@ -89,8 +90,8 @@ def seed_demo_reviews() -> list[str]:
         minutes="The accounting officer chaired. Held to the ISMS forum's revised terms of reference, this review is "
                 "the corrective action of the internal audit's finding on management review (9.3). The committee "
                 "considered each input of 9.3.2 in the review pack in turn: the last review's actions (the SOC "
-                "business case written late); the context and the revised scope; the nonconformities, the "
-                "internal audits' findings among them; the metrics, off target but for the patching trend; the "
+                "enhancement's business case written late); the context and the revised scope; the nonconformities, "
+                "the internal audits' findings among them; the metrics, off target but for the patching trend; the "
                 "objectives, the risk-tolerance objective at risk and not to be met by its date; the feedback of "
                 "residents and SITA; and the risks above tolerance, most without treatment actions or acceptance. "
                 "Decisions below, each with an owner and a due date.",
@@ -100,8 +101,8 @@ def seed_demo_reviews() -> list[str]:
                   "DMARC policy set to reject; the reports show no legitimate mail refused."),
                  ("Renew the end-of-support technology.", "Approve the technology refresh budget", hod,
                   recent_on + timedelta(days=120), None),
-                 ("Strengthen monitoring.", "Present the SOC business case to the executive committee", owner,
-                  recent_on + timedelta(days=40), None),
+                 ("Strengthen monitoring.", "Present the SOC enhancement's business case to the executive committee",
+                  owner, recent_on + timedelta(days=40), None),
                  ("Keep health facilities' networks segmented.", "Review the firewall rules of the health network",
                   manager, recent_on + timedelta(days=90), None),
                  ("Carry the risk-tolerance objective into next year.",

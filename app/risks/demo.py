@@ -21,31 +21,49 @@ from app.risks.categories import find_category, seed_default_categories
 from app.risks.models import Risk, RiskCategory, RiskStatus, TreatmentStrategy
 from app.risks.scoring import Rating
 
+# The provincial deck's Information Security risk card (../shared/reference/seeds/provincial-digital-
+# government-deck.txt, lines 551-577), word for word: its ratings (impact 4 x likelihood 4 = 16 inherent,
+# 3 x 3 = 9 residual), its tolerance level (4) and its nine contributing factors with their H/M ratings
+# ("3<sup>rd</sup>" in the deck's markup is "3rd"). The card's "Risk Owner" and "Risk Subcategory" cells are
+# blank, and it has no category, department, target or description: the demo's own are invented (SEEDED).
+INFORMATION_SECURITY = "Information Security"
 INFORMATION_SECURITY_FACTORS = [
-    ("Attack by an external source", "H"),
-    ("Ageing, unsupported and unmanaged technology", "H"),
-    ("Attack or data leakage by an internal source", "H"),
-    ("Limited adherence to ICT policies", "M"),
-    ("Lack of third-party accountability", "M"),
-    ("Lack of ICT policies and standards", "M"),
-    ("Limited capacity to manage cyber security", "M"),
-    ("Limits of monitoring and response tools", "M"),
-    ("Multiple internet entry points", "M"),
+    ("Attack by an external source (e.g., cyber attack)", "H"),
+    ("Ageing, unsupported, unmanaged technology (Hardware and software)", "H"),
+    ("Attack and or Data/ Information leakage by an internal source (staff or Contractor)", "H"),
+    ("Limited user adherence to ICT policies and procedures", "M"),
+    ("Lack of 3rd party accountability", "M"),
+    ("Lack of ICT and Domain specific policies, procedures and/or standards", "M"),
+    ("Limited capacity to effectively manage the cyber security environment", "M"),
+    ("Limitations of the ICT monitoring and reporting tools and response procedures", "M"),
+    ("Multiple entry and exit access points to the internet", "M"),
 ]
-# The provincial plan's interim initiatives, as treatment actions of that risk (control refs: Annex A).
-INFORMATION_SECURITY_ACTIONS = [
-    ("Implement the ISMS to ISO/IEC 27001:2022", "5.1", 6),
-    ("Review the ICT policies and the controls catalogue", "5.1", 3),
-    ("Establish a configuration management database (CMDB)", "5.9", 9),
-    ("Technology refresh of ageing and unsupported equipment", "8.8", 18),
-    ("Cryptography: encrypt data at rest and in transit", "8.24", 12),
-    ("Establish a Security Operations Centre (SOC)", "8.16", 15),
-    ("Third-party (supplier) risk management", "5.19", 9),
-    ("Data loss prevention (DLP)", "8.12", 12),
-    ("Data classification and labelling", "5.12", 6),
-    ("Application security in development and acquisition", "8.25", 12),
-    ("Identity and access management (IAM)", "5.15", 9),
+# The deck's "Interim Key Initiatives" of its Cyber Security Implementation Plan (lines 595-608), all
+# twelve as printed, as treatment actions of that risk. The deck gives no control, date or progress: the
+# Annex A control each puts in place and the months until it is due are the demo's (the second initiative
+# spans every domain, so it names no single control).
+INFORMATION_SECURITY_ACTIONS: list[tuple[str, str | None, int]] = [
+    ("ISMS Implementation ISO 27001 compliance", "5.1", 6),
+    ("Implementing information security capabilities across all security domains", None, 12),
+    ("Review and update policies and controls catalogue", "5.1", 3),
+    ("Asset management (CMDB) implementation", "5.9", 9),
+    ("Technology Refresh", "8.8", 18),
+    ("Cryptography alignment to industry standards", "8.24", 12),
+    ("Security Operations Centre Enhancement", "8.16", 15),
+    ("Third Party Risk Management", "5.19", 9),
+    ("Data Loss Prevention Implementation", "8.12", 12),
+    ("Data Classification", "5.12", 6),
+    ("Application Security", "8.25", 12),
+    ("Identity and Access Management", "5.15", 9),
 ]
+# The deck's business-continuity "External Factors" (lines 665-670), word for word, as risks. Other demo
+# registers link to them by these names (suppliers, controls, continuity measures, incidents).
+PROVIDER_RISK = "Temporary loss of a third-party IT service provider"
+CLOUD_RISK = "Cloud service unavailability (public or private cloud)"
+ENERGY_RISK = "Energy supply outage"
+WATER_RISK = "Water supply scarcity"
+ISP_RISK = "Loss of Internet Service Provider (ISP) service"
+CONTINUITY_RISKS = [PROVIDER_RISK, CLOUD_RISK, ENERGY_RISK, WATER_RISK, ISP_RISK]
 
 
 @dataclass(frozen=True)
@@ -62,22 +80,26 @@ class DemoRisk:
     factors: list[tuple[str, str]] = field(default_factory=list)
 
 
+# The deck prints the Information Security risk's ratings, tolerance and factors (above); its category
+# ("Information Security"), subcategory ("Cyber": the card's cell is blank), department, target (2 x 2) and
+# description are the demo's. The continuity risks' ratings, tolerance and descriptions are the demo's too:
+# the deck lists only their titles.
 SEEDED = [
     DemoRisk(
-        "Information Security", "Information Security", "Cyber", "DOTP", (4, 4), (3, 3), (2, 2), 4,
+        INFORMATION_SECURITY, "Information Security", "Cyber", "DOTP", (4, 4), (3, 3), (2, 2), 4,
         "Compromise of the confidentiality, integrity or availability of provincial information and ICT "
         "services through cyber attack, data leakage or failure of ageing technology.",
         INFORMATION_SECURITY_FACTORS,
     ),
-    DemoRisk("Loss of a third-party IT service provider", "Business Continuity", "ICT service continuity", "DOTP",
+    DemoRisk(PROVIDER_RISK, "Business Continuity", "ICT service continuity", "DOTP",
              (3, 5), (3, 4), (2, 4), 8, "A key outsourced ICT provider fails, exits the market or ends the contract."),
-    DemoRisk("Cloud service unavailability", "Business Continuity", "ICT service continuity", "DOTP",
+    DemoRisk(CLOUD_RISK, "Business Continuity", "ICT service continuity", "DOTP",
              (3, 4), (2, 4), (2, 3), 8, "Hosted e-mail, collaboration or line-of-business services are unavailable."),
-    DemoRisk("Energy supply outage", "Business Continuity", "Facilities and utilities", "DOI",
+    DemoRisk(ENERGY_RISK, "Business Continuity", "Facilities and utilities", "DOI",
              (5, 4), (4, 3), (3, 3), 8, "Load-shedding or grid failure beyond the runtime of UPS and generators."),
-    DemoRisk("Water supply scarcity", "Business Continuity", "Facilities and utilities", "DOI",
+    DemoRisk(WATER_RISK, "Business Continuity", "Facilities and utilities", "DOI",
              (3, 4), (3, 3), (2, 3), 8, "Drought or municipal supply failure closes offices, clinics or data centres."),
-    DemoRisk("Loss of ISP service", "Business Continuity", "ICT service continuity", "DOTP",
+    DemoRisk(ISP_RISK, "Business Continuity", "ICT service continuity", "DOTP",
              (3, 4), (2, 4), (2, 3), 8, "The internet service provider's outage cuts connected sites off."),
 ]
 
@@ -179,7 +201,7 @@ def seed_demo_risks() -> list[str]:
             continue
         risk = _create(spec, rng, officer, owner)
         added.append(f"risk {risk.reference} {risk.title}")
-        if spec.title == "Information Security":
+        if spec.title == INFORMATION_SECURITY:
             _add_interim_initiatives(risk, officer)
         elif risk.out_of_tolerance and rng.random() < 0.15:
             # Accepted by whoever holds the authority its band needs (the owner, the head of the
@@ -197,7 +219,7 @@ def seed_demo_risks() -> list[str]:
 def _add_interim_initiatives(risk: Risk, officer) -> None:
     today = local_today()
     for title, control_ref, months in INFORMATION_SECURITY_ACTIONS:
-        control = control_services.annex_a_control(control_ref)
+        control = control_services.annex_a_control(control_ref) if control_ref else None
         services.add_action(risk, title=title, owner_id=officer.id, due_on=add_months(today, months - 4),
                             actor=officer, control_id=control.id if control else None,
                             status="in_progress" if months <= 9 else "planned")

@@ -347,7 +347,7 @@ class RebandForm(FlaskForm):
 class ActionForm(FlaskForm):
     version = HiddenField()
     title = StringField("Action", filters=[strip], validators=[
-        DataRequired("Say what will be done, like “Establish a Security Operations Centre (SOC)”."),
+        DataRequired("Say what will be done, like “Security Operations Centre Enhancement”."),
         Length(max=200, message="Use at most 200 characters.")])
     owner_id = SelectField("Owner", validators=[Optional()])
     due_on = IsoDateField("Due on", validators=[Optional()])

@@ -2,11 +2,11 @@
 “Awaiting SITA Tier 3 data centre relocation”), the deck's “two major cloud service providers” (it
 names neither, so neither is named here) and the Internet Service Provider (ISP) whose loss the deck
 lists among business-continuity factors. (Sebata, which the municipal ICT strategy names, is the
-municipality's, not the province's.) Each is linked to the demo risk it bears on ("Loss of a
-third-party IT service provider", "Cloud service unavailability", "Loss of ISP service") and to CMDB
-items; the records show the gaps an auditor would find (an operator without a written contract, a
-cloud service without an exit plan, an overdue assessment, a contract ending soon). Idempotent:
-nothing is added once any supplier exists."""
+municipality's, not the province's.) Each is linked to the demo risk it bears on (the deck's "Temporary
+loss of a third-party IT service provider", "Cloud service unavailability (public or private cloud)" and
+"Loss of Internet Service Provider (ISP) service") and to CMDB items; the records show the gaps an
+auditor would find (an operator without a written contract, a cloud service without an exit plan, an
+overdue assessment, a contract ending soon). Idempotent: nothing is added once any supplier exists."""
 
 from __future__ import annotations
 
@@ -20,14 +20,12 @@ from app.auth.services import find_user_by_email
 from app.common.timeutil import add_months, local_today
 from app.common.uploads import CheckedUpload
 from app.extensions import db
+from app.risks.demo import CLOUD_RISK, ISP_RISK, PROVIDER_RISK
 from app.risks.models import Risk
 from app.suppliers import services
 from app.suppliers.models import AssessmentResult, SecurityClause, Supplier
 
 EVERY_CLAUSE = [clause.value for clause in SecurityClause]
-PROVIDER_RISK = "Loss of a third-party IT service provider"
-CLOUD_RISK = "Cloud service unavailability"
-ISP_RISK = "Loss of ISP service"
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def test_an_officer_records_an_analysis_and_a_failed_failover(page, live_server,
     page.get_by_role("link", name="Record a test").click()
     page.get_by_label("Date").fill(today.isoformat())
     page.get_by_label("Kind").select_option(label="Failover test")
-    page.get_by_label("Scenario").fill("Loss of a third-party IT service provider: SITA's data centre down.")
+    page.get_by_label("Scenario").fill("Temporary loss of a third-party IT service provider: SITA's data centre down.")
     page.get_by_label("Outcome").select_option(label="Passed")
     page.get_by_label("Recovery took (minutes)").fill("600")
     page.get_by_role("button", name="Record").click()

@@ -10,18 +10,18 @@ from app.continuity import queries
 from app.continuity.models import ContinuityPlan, ContinuityTest, ImpactAnalysis, PlanState
 from app.extensions import db
 from app.reviews.models import ManagementReview
+from app.risks.demo import ENERGY_RISK, ISP_RISK, PROVIDER_RISK, WATER_RISK
 from app.risks.models import Risk
 
 
 def test_the_decks_measures_answer_its_continuity_risks(app, demo_data):
     controls = {title: {c.reference for c in risk.controls} for title, risk in (
         (r.title, r) for r in db.session.scalars(sa.select(Risk).where(Risk.title.in_(
-            ["Energy supply outage", "Water supply scarcity", "Loss of a third-party IT service provider",
-             "Loss of ISP service"]))))}
-    assert {"IC-013", "IC-014"} <= controls["Energy supply outage"]
-    assert "IC-016" in controls["Water supply scarcity"]
-    assert {"IC-008", "5.30", "IC-016"} <= controls["Loss of a third-party IT service provider"]  # linked, kept
-    assert "IC-015" in controls["Loss of ISP service"]
+            [ENERGY_RISK, WATER_RISK, PROVIDER_RISK, ISP_RISK]))))}
+    assert {"IC-013", "IC-014"} <= controls[ENERGY_RISK]
+    assert "IC-016" in controls[WATER_RISK]
+    assert {"IC-008", "5.30", "IC-016"} <= controls[PROVIDER_RISK]  # linked, kept
+    assert "IC-015" in controls[ISP_RISK]
 
 
 def test_the_demo_has_bias_plans_with_versions_and_a_year_of_tests(app, demo_data):

@@ -35,3 +35,4 @@ def test_one_policy_is_in_review_and_one_is_overdue():
     assert services.find_by_code(IN_REVIEW_CODE).open_version.state == "in_review"
     assert services.find_by_code(OVERDUE_CODE).current.review_overdue(today)
     assert not services.find_by_code("ICT-POL-001").current.review_overdue(today)
+

@@ -93,6 +93,9 @@ def test_the_treatment_plan_lists_overdue_actions_first(demo):
     action = db.session.scalars(sa.select(TreatmentAction).where(
         TreatmentAction.status.in_(documents.OPEN_ACTION_STATUSES))).first()
     action.due_on = today - timedelta(days=3)
+    for other in db.session.scalars(sa.select(TreatmentAction).where(  # the demo's own overdue actions: due later
+            TreatmentAction.id != action.id, TreatmentAction.due_on < action.due_on)):
+        other.due_on = today + timedelta(days=30)
     done = db.session.scalars(sa.select(TreatmentAction).where(TreatmentAction.id != action.id)).first()
     done.status = ActionStatus.DONE.value
     db.session.commit()

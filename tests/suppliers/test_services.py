@@ -26,7 +26,7 @@ def _problems(error: services.SupplierRuleError) -> dict:
 
 def test_a_supplier_is_added_with_its_links_and_audited(people):
     make_asset("APP-0001")
-    risk = factories.make_risk(title="Loss of a third-party IT service provider")
+    risk = factories.make_risk(title="Temporary loss of a third-party IT service provider")
     supplier = make_supplier("  Major   cloud service provider 1 ", actor=people["officer"],
                              owner_id=people["owner"].id, is_cloud=True, hosting_region="South Africa",
                              asset_tags=["APP-0001"], risk_ids=[risk.id],
