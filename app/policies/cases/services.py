@@ -651,6 +651,13 @@ class CodeSummary:
     latest: GoverningCode  # the code of the latest step, or today's for an open case
     warning: FairnessWarning | None
     reason: CaseFairnessOverride | None
+    agreement: str  # the organisation's own disciplinary code (governing_agreement()), shown beside the code
+
+
+def governing_agreement() -> str:
+    """The collective agreement or regulations that govern discipline in this organisation (a setting):
+    letters and the case file cite it beside Schedule 8 or the 2025 Code."""
+    return str(settings.get(settings.GOVERNING_DISCIPLINARY_CODE))
 
 
 def code_summary(case: PolicyCase, *, today: date | None = None) -> CodeSummary:
@@ -661,7 +668,7 @@ def code_summary(case: PolicyCase, *, today: date | None = None) -> CodeSummary:
     latest = still_open or max(on for _, on in dated)
     reason = next((o for o in case.fairness_overrides if o.check == fairness.CODE_TRANSITION), None)
     return CodeSummary(code_in_force(case.incident_on), code_in_force(latest), warnings[0] if warnings else None,
-                       reason)
+                       reason, governing_agreement())
 
 
 def record_code_transition(case: PolicyCase, reason: str, *, actor: User | None, today: date | None = None) -> None:
