@@ -1,8 +1,8 @@
 """Administration → Settings: the organisation's name, classification banner, two-factor roles,
 evidence size limit, asset classifications, policy, scope and management review intervals, the
 management review reminder, the awareness completion target, the governing disciplinary code, pack
-retention and the longest session (`app.admin.settings`). The case settings have their own page (case_settings_views.py), the risk
-settings theirs (matrix_views.py)."""
+retention and the longest session (`app.admin.settings`). The case settings have their own page
+(case_settings_views.py), the risk settings theirs (matrix_views.py)."""
 
 from __future__ import annotations
 

@@ -96,7 +96,7 @@ def approval_problems(approval: Approval, *, submitted_on: date | None, reviewed
     if not approval.approver_name.strip():
         problems.append(("approver_name", "Give the name of the person who approved the policy."))
     if not approval.approver_designation.strip():
-        problems.append(("approver_designation", "Give the approver's designation (e.g. Municipal Manager)."))
+        problems.append(("approver_designation", "Give the approver's designation (e.g. Head of Department)."))
     if not reviewed_on:
         problems.append((None, "Record who reviewed this version before it is approved."))
     day = approval.approved_on

@@ -137,7 +137,8 @@ def test_the_notice_and_outcome_letters(client, login_as, dismissal_case):
     assert "Notice of a disciplinary hearing" in notice_text and notice.venue in notice_text
     assert "shop steward" in notice_text and " ".join(dismissal_case.allegations[0].text.split()[:5]) in notice_text
     assert "within 30 days" in outcome_text and "Guilty" in outcome_text
-    for text in (notice_text, outcome_text):
+    appeal_text = pdf_text(client.get(f"/cases/{dismissal_case.id}/appeal-outcome.pdf"))
+    for text in (notice_text, outcome_text, appeal_text):
         assert settings.PUBLIC_SERVICE_DISCIPLINARY_CODE in text
 
 
