@@ -273,11 +273,11 @@ class _Import:
         policy = self._service(first, lambda: services.create_policy(policy_input, _draft(first), actor=self.actor,
                                                                      number=first.number))
         self._through_review(policy.latest, first)
-        for version in history[1:]:
-            draft = self._service(version, lambda v=version: services.start_new_version(
-                policy, major=False, actor=self.actor, number=v.number))
-            self._service(version, lambda v=version, d=draft: services.update_draft(
-                d, _draft(v), expected_version=d.version, actor=self.actor))
+        for version in history[1:]:  # each lambda runs at once, inside its turn of the loop
+            draft = self._service(version, lambda: services.start_new_version(
+                policy, major=False, actor=self.actor, number=version.number))  # noqa: B023
+            self._service(version, lambda: services.update_draft(
+                draft, _draft(version), expected_version=draft.version, actor=self.actor))  # noqa: B023
             self._through_review(draft, version)
         return policy
 
@@ -321,9 +321,9 @@ class _Import:
         sent_on = values["Sent for review"] or min([r[2] for r in reviewers] + [values["Approved on"]])
         self._service(version, lambda: services.submit_for_review(draft, expected_version=draft.version,
                                                                   actor=self.actor, today=sent_on))
-        for name, designation, reviewed_on in reviewers:
-            self._service(version, lambda n=name, d=designation, on=reviewed_on: services.add_reviewer(
-                draft, name=n, designation=d, reviewed_on=on, actor=self.actor))
+        for name, designation, reviewed_on in reviewers:  # the lambda runs at once, inside its turn
+            self._service(version, lambda: services.add_reviewer(
+                draft, name=name, designation=designation, reviewed_on=reviewed_on, actor=self.actor))  # noqa: B023
         if state in (PolicyState.APPROVED, PolicyState.SUPERSEDED):
             approval = workflow.Approval(version.text("Approved by"), version.text("Approver designation"),
                                          values["Approved on"], values["Next review"])
