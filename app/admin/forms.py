@@ -126,6 +126,10 @@ class SettingsForm(FlaskForm):
     pack_retention_days = IntegerField("Keep evidence packs for (days)", validators=[
         InputRequired("Enter how many days a built evidence pack stays available for download."),
         NumberRange(min=1, max=365, message="Keep packs between 1 and 365 days.")])
+    governing_disciplinary_code = StringField("Governing disciplinary code", validators=[
+        DataRequired("Name the collective agreement or regulations that govern discipline here, such as the "
+                     "Disciplinary Code and Procedures for the Public Service (PSCBC Resolution 1 of 2003)."),
+        Length(max=300)])
     session_lifetime_hours = IntegerField("Longest session (hours)", validators=[
         InputRequired("Enter after how many hours a session ends however active it is."),
         NumberRange(min=SESSION_LIFETIME_HOURS_MIN, max=SESSION_LIFETIME_HOURS_MAX,

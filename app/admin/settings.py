@@ -42,6 +42,17 @@ CONTINUITY_PLAN_REVIEW_MONTHS = "continuity_plan_review_months"
 SUPPLIER_CONTRACT_REMINDER_DAYS = "supplier_contract_reminder_days"
 AWARENESS_TARGET_RATE = "awareness_target_rate"
 INCIDENT_NOTIFICATION_DAYS = "incident_notification_days"
+GOVERNING_DISCIPLINARY_CODE = "governing_disciplinary_code"
+
+# The disciplinary code an organisation's collective agreement or regulations lay down: it takes
+# precedence over the Code of Good Practice for its parties (Schedule 8 item 1(2)), so letters and
+# the case file name it beside Schedule 8 or the 2025 Code. The public service's (PSCBC Resolution 1
+# of 2003) is the default; a municipality's staff below senior management fall under the SALGBC's
+# collective agreement (parties SALGA, IMATU, SAMWU; see reference/DOMAIN.md section 3).
+PUBLIC_SERVICE_DISCIPLINARY_CODE = ("Disciplinary Code and Procedures for the Public Service "
+                                    "(PSCBC Resolution 1 of 2003)")
+LOCAL_GOVERNMENT_DISCIPLINARY_CODE = ("Disciplinary Procedure Collective Agreement of the South African Local "
+                                      "Government Bargaining Council (SALGBC)")
 
 
 def _defaults() -> dict:
@@ -96,6 +107,7 @@ def _defaults() -> dict:
         # after discovery the organisation holds that to be. Past it, an incident's track is late and
         # needs a recorded reason for the delay (app.incidents.popia).
         INCIDENT_NOTIFICATION_DAYS: 3,
+        GOVERNING_DISCIPLINARY_CODE: PUBLIC_SERVICE_DISCIPLINARY_CODE,
     }
 
 

@@ -1,8 +1,8 @@
 """Administration → Settings: the organisation's name, classification banner, two-factor roles,
 evidence size limit, asset classifications, policy, scope and management review intervals, the
-management review reminder, the awareness completion target, pack retention and the longest session
-(`app.admin.settings`). The case settings have their own page (case_settings_views.py), the risk
-settings theirs (matrix_views.py)."""
+management review reminder, the awareness completion target, the governing disciplinary code, pack
+retention and the longest session (`app.admin.settings`). The case settings have their own page
+(case_settings_views.py), the risk settings theirs (matrix_views.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ PAGE_SETTINGS = (settings.ORGANISATION_NAME, settings.CLASSIFICATION_LABEL, sett
                  settings.MANAGEMENT_REVIEW_REMINDER_DAYS, settings.SUPPLIER_CONTRACT_REMINDER_DAYS,
                  settings.AWARENESS_TARGET_RATE, settings.INCIDENT_NOTIFICATION_DAYS, settings.PACK_RETENTION_DAYS,
                  settings.SESSION_LIFETIME_HOURS, settings.CONTINUITY_TEST_MONTHS,
-                 settings.CONTINUITY_PLAN_REVIEW_MONTHS)
+                 settings.CONTINUITY_PLAN_REVIEW_MONTHS, settings.GOVERNING_DISCIPLINARY_CODE)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -46,6 +46,7 @@ def organisation_settings():
         form.session_lifetime_hours.data = settings.get(settings.SESSION_LIFETIME_HOURS)
         form.continuity_test_months.data = settings.get(settings.CONTINUITY_TEST_MONTHS)
         form.continuity_plan_review_months.data = settings.get(settings.CONTINUITY_PLAN_REVIEW_MONTHS)
+        form.governing_disciplinary_code.data = settings.get(settings.GOVERNING_DISCIPLINARY_CODE)
     request_limit_mb = current_app.config["MAX_CONTENT_LENGTH"] // 1_048_576
     if request.method == "POST" and form.evidence_max_mb.data and form.evidence_max_mb.data > request_limit_mb:
         # The web server refuses larger requests first; the setting cannot promise more.
@@ -71,6 +72,7 @@ def organisation_settings():
                     settings.SESSION_LIFETIME_HOURS: form.session_lifetime_hours.data,
                     settings.CONTINUITY_TEST_MONTHS: form.continuity_test_months.data,
                     settings.CONTINUITY_PLAN_REVIEW_MONTHS: form.continuity_plan_review_months.data,
+                    settings.GOVERNING_DISCIPLINARY_CODE: " ".join(form.governing_disciplinary_code.data.split()),
                 },
                 actor=acting_user(), seen=form.seen.data or "",
             )

@@ -116,6 +116,10 @@ AWARENESS_EDIT = "awareness.edit"  # campaigns, completions by hand and the trai
 REPORT_VIEW = "report.view"
 PACK_BUILD = "pack.build"  # ask for evidence packs, download and verify them
 ADMIN_JOBS = "admin.jobs"  # the scheduled jobs' runs and errors
+# Policy and case history imports (issue 21, part 2): policies by those who keep them, cases by those who
+# run discipline over every department (a manager's scope is one department; auditors write nothing).
+POLICY_IMPORT = "policy.import"
+CASE_IMPORT = "case.import"
 
 EVERY_ROLE = frozenset(Role)
 
@@ -198,6 +202,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Role]] = {
     REPORT_VIEW: EVERY_ROLE,
     PACK_BUILD: frozenset({Role.ADMIN, Role.SECURITY_OFFICER, Role.AUDITOR}),
     ADMIN_JOBS: frozenset({Role.ADMIN}),
+    # Policy and case history imports (issue 21, part 2)
+    POLICY_IMPORT: frozenset({Role.ADMIN, Role.SECURITY_OFFICER}),
+    CASE_IMPORT: frozenset({Role.ADMIN, Role.HR_OFFICER}),
 }
 
 # Views reachable without signing in. Everything else must carry @permission_required.

@@ -1,6 +1,8 @@
-"""Demo policies: the municipality's ICT policies with their document-control tables as in its
-documents — written by the Security Officer, version 1.0 "Original" superseded by 1.1 "Changes" —
-mapped to Annex A, with clauses a case can cite, and acknowledged by most of the employees.
+"""Demo policies: the province's ICT policies, kept with the document-control tables the municipal
+policy taught Khusela (version 1.0 "Original" superseded by 1.1 "Changes", written by the Security
+Officer, approved by the Head of Department of the Department of the Premier), mapped to Annex A,
+with clauses a case can cite, and acknowledged by most of the employees. They are the province's:
+its roles, its e-mail, its departments (the municipality's own policy is its demo's, not this one's).
 
 One policy has version 1.2 in review and one is overdue for its annual review, so the list shows
 both states. Dates are relative to today, so the demo stays current."""
@@ -25,7 +27,9 @@ from app.policies.models import AcknowledgementMethod, Policy, PolicyVersion
 
 AUTHOR = ("Sipho Dlamini", "Security Officer", "security@example.org · 021 400 1234")
 REVIEWER = ("Lerato Mokoena", "Manager: ICT")
-APPROVER = ("Thabo Nkosi", "Municipal Manager")
+# The demo's head of the Department of the Premier (hod@example.org, Lindiwe) approves the province's ICT
+# policies; the deck names no approver, so the surname is invented.
+APPROVER = ("Lindiwe Ndlovu", "Head of Department: Department of the Premier")
 OWNER_EMAIL = "officer@example.org"
 
 
@@ -48,38 +52,39 @@ POLICIES = [
                                      "period without harming the employee's job functions, training, or "
                                      "disciplinary action under the Code of Good Practice (Schedule 8 of the "
                                      "Labour Relations Act 66 of 1995)."),
-    ), "sets out how the municipality protects its information and ICT resources, and what follows when an "
+    ), "sets out how the Western Cape Government protects its information and ICT resources, and what follows when an "
        "employee does not comply"),
     DemoPolicy("ICT-POL-002", "Acceptable Use Policy", ("5.10", "8.1"), (
-        ("3.1", "Use for municipal business", "ICT resources are provided for municipal business; limited private "
+        ("3.1", "Use for government business", "ICT resources are provided for government business; limited private "
                                               "use is allowed where it does not interfere with work."),
         ("3.2", "Prohibited content", "Do not access, store or send offensive, pornographic or unlawful material."),
         ("3.3", "Unauthorised software", "Install only software approved by ICT."),
-        ("3.4", "Removable media", "Use only encrypted removable media issued by ICT for municipal information."),
-    ), "says how employees may use the municipality's computers, networks, e-mail and internet"),
+        ("3.4", "Removable media", "Use only encrypted removable media issued by ICT for government information."),
+    ), "says how employees may use the province's computers, networks, e-mail and internet"),
     DemoPolicy("ICT-POL-003", "Password Policy", ("5.17", "8.5"), (
         ("2.1", "Password length", "Passwords have at least 12 characters."),
         ("2.2", "Sharing passwords", "Never share your password or let another person work under your account."),
         ("2.3", "Changing passwords", "Change a password at once if you suspect someone else knows it."),
     ), "sets the rules for passwords and other secret authentication information"),
     DemoPolicy("ICT-POL-004", "E-mail and Internet Policy", ("5.14", "8.23"), (
-        ("5.1", "Municipal e-mail", "Use the municipal e-mail address for municipal business only."),
-        ("5.2", "Forwarding", "Do not forward municipal e-mail to a private address."),
+        ("5.1", "Official e-mail", "Use the official (westerncape.gov.za) e-mail address for government business "
+                                   "only."),
+        ("5.2", "Forwarding", "Do not forward official e-mail to a private address."),
         ("5.3", "Phishing", "Do not open attachments or links from unknown senders; report suspicious e-mail."),
-    ), "governs the use of municipal e-mail and internet access"),
+    ), "governs the use of the province's e-mail and internet access"),
     DemoPolicy("ICT-POL-005", "Backup Policy", ("8.13",), (
         ("3.1", "Backup schedule", "Servers are backed up daily; a full backup is kept off site every week."),
         ("3.2", "Restore tests", "A restore from backup is tested every quarter and the result recorded."),
-    ), "sets how municipal information is backed up and restored"),
+    ), "sets how the province's information is backed up and restored"),
     DemoPolicy("ICT-POL-006", "Change Management Policy", ("8.32",), (
         ("4.1", "Requesting a change", "Every change to a production system is requested and assessed first."),
         ("4.2", "Approving a change", "The Change Advisory Board approves a change before it is made."),
         ("4.3", "Emergency changes", "An emergency change is recorded and reviewed within two working days."),
-    ), "controls changes to the municipality's ICT systems"),
+    ), "controls changes to the province's ICT systems"),
     DemoPolicy("ICT-POL-007", "Business Continuity and Disaster Recovery Policy", ("5.29", "5.30", "8.14"), (
         ("6.1", "Recovery plans", "Each critical system has a tested disaster recovery plan."),
         ("6.2", "Plan tests", "Disaster recovery plans are tested once a year."),
-    ), "keeps critical municipal services running through a disruption"),
+    ), "keeps the province's critical services running through a disruption"),
 ]
 IN_REVIEW_CODE = "ICT-POL-003"  # version 1.2 goes for review: the list shows work in progress
 OVERDUE_CODE = "ICT-POL-005"  # approved more than a year ago: its review is overdue
@@ -87,7 +92,8 @@ OVERDUE_CODE = "ICT-POL-005"  # approved more than a year ago: its review is ove
 
 def _text(policy: DemoPolicy, version: str) -> str:
     lines = [f"# {policy.title}", "", "## 1 Purpose", "", f"This policy {policy.purpose}.", "", "## 2 Scope", "",
-             "It applies to all employees, contractors and service providers of the municipality who use its "
+             "It applies to all employees, contractors and service providers of the provincial departments who use "
+             "the province's "
              "information or ICT resources.", ""]
     for number, title, text in policy.clauses:
         lines += [f"## {number} {title}", "", text, ""]

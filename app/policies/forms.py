@@ -84,7 +84,7 @@ class NewVersionForm(FlaskForm):
 
 class ApprovalForm(StepForm):
     approver_name = _text("Approved by", 200, "Give the name of the person who approved the policy.")
-    approver_designation = _text("Designation", 200, "Give the approver's designation (e.g. Municipal Manager).")
+    approver_designation = _text("Designation", 200, "Give the approver's designation (e.g. Head of Department).")
     approved_on = IsoDateField("Approved on", validators=[DataRequired("Give the date the policy was approved.")])
     next_review_on = IsoDateField("Next review", validators=[Optional()])
 

@@ -16,12 +16,15 @@ from app.auth.permissions import (
     user_can,
 )
 from app.common.choices import active_users
+from app.common.export import audited_export
+from app.common.listing import requested_export
 from app.common.markdown import render
 from app.common.saving import saving
 from app.common.timeutil import local_today
 from app.controls import services as control_services
 from app.employees.services import employee_for_user
 from app.policies import services
+from app.policies.exports import VERSION_COLUMNS
 from app.policies.forms import (
     ApprovalForm,
     ClauseForm,
@@ -51,6 +54,10 @@ def version_or_404(policy: Policy, version_id: int) -> PolicyVersion:
 def index():
     review_due = request.args.get("review") == "due"
     policies = services.all_policies(review_due_on=local_today() if review_due else None)
+    if fmt := requested_export():  # the register as its import reads it: a row per version
+        versions = [version for policy in policies for version in policy.versions]
+        return audited_export(versions, VERSION_COLUMNS, fmt, "khusela-policies", entity_type="policy",
+                              what="policy versions")
     coverage = {p.id: services.coverage(p.current) for p in policies if p.current}
     employee = employee_for_user(current_user)
     waiting = [p for p in policies if employee and p.current and not services.has_acknowledged(p.current, employee)]

@@ -143,14 +143,17 @@ def _policy_record(policy: Policy) -> dict:
     return {**audit.snapshot(policy, POLICY_AUDIT_FIELDS), "controls": [c.reference for c in policy.controls]}
 
 
-def create_policy(data: PolicyInput, draft: DraftInput, *, actor: User | None) -> Policy:
-    """A new policy starts as version 1.0, a draft ("Original" unless the draft says otherwise)."""
+def create_policy(data: PolicyInput, draft: DraftInput, *, actor: User | None, number: str = "1.0") -> Policy:
+    """A new policy starts as version 1.0 (or the `number` its history gives, for an imported policy), a
+    draft ("Original" unless the draft says otherwise)."""
     problems = _check_policy(data, None)
+    if not workflow.is_version_number(number):
+        problems.append(("number", f"“{number}” is not a version number like 1.0 or 2.1."))
     if problems:
         raise PolicyRuleError(problems)
     policy = Policy()
     _apply_policy(policy, data)
-    version = PolicyVersion(number="1.0", state=PolicyState.DRAFT.value)
+    version = PolicyVersion(number=number, state=PolicyState.DRAFT.value)
     _apply_draft(version, DraftInput(**{**draft.__dict__, "change": draft.change.strip() or "Original"}))
     policy.versions.append(version)
     db.session.add(policy)
@@ -395,15 +398,26 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     db.session.flush()
 
 
+<<<<<<< HEAD
 def start_new_version(policy: Policy, *, major: bool, actor: User | None) -> PolicyVersion:
     """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF."""
     lock_row(db.session, policy)  # two editors starting a draft at once: the second sees the first's draft
+=======
+def start_new_version(policy: Policy, *, major: bool, actor: User | None,
+                      number: str | None = None) -> PolicyVersion:
+    """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF.
+    Numbered after the highest so far, or `number` (an imported history's, higher than every one so far)."""
+>>>>>>> wip/discipline
     open_version = policy.open_version
     if open_version is not None:
         raise PolicyRuleError(f"Version {open_version.number} is still {open_version.state_enum.label.lower()}: "
                               "finish or discard it before starting another.")
+    numbers = [v.number for v in policy.versions]
+    if number is not None and not workflow.number_follows(number, numbers):
+        raise PolicyRuleError(f"Version “{number}” does not follow version {policy.latest.number}: number it "
+                              f"higher, like {workflow.next_number(numbers, major=False)}.", field="number")
     latest = policy.latest
-    version = PolicyVersion(number=workflow.next_number([v.number for v in policy.versions], major=major),
+    version = PolicyVersion(number=number or workflow.next_number(numbers, major=major),
                             state=PolicyState.DRAFT.value, change="", body=latest.body,
                             author_name=latest.author_name, author_designation=latest.author_designation,
                             author_contact=latest.author_contact)

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("policies", __name__, url_prefix="/policies")
 
-from app.policies import acknowledgement_views, policy_views, version_views  # noqa: E402,F401,I001  (routes register on bp)
+from app.policies import acknowledgement_views, import_views, policy_views, version_views  # noqa: E402,F401,I001  (routes register on bp)

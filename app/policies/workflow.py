@@ -43,6 +43,13 @@ def next_number(numbers: list[str], *, major: bool) -> str:
     return f"{highest[0] + 1}.0" if major else f"{highest[0]}.{highest[1] + 1}"
 
 
+def number_follows(number: str, numbers: list[str]) -> bool:
+    """Is `number` a version number higher than every one in `numbers` (1.2 after 1.1; 2.0 after 1.9)?"""
+    parsed = _parse(number)
+    earlier = [p for p in (_parse(each) for each in numbers) if p is not None]
+    return parsed is not None and all(parsed > each for each in earlier)
+
+
 def _parse(number: str) -> tuple[int, int] | None:
     head, _, tail = number.partition(".")
     if not head.isdigit() or (tail and not tail.isdigit()):
@@ -96,7 +103,7 @@ def approval_problems(approval: Approval, *, submitted_on: date | None, reviewed
     if not approval.approver_name.strip():
         problems.append(("approver_name", "Give the name of the person who approved the policy."))
     if not approval.approver_designation.strip():
-        problems.append(("approver_designation", "Give the approver's designation (e.g. Municipal Manager)."))
+        problems.append(("approver_designation", "Give the approver's designation (e.g. Head of Department)."))
     if not reviewed_on:
         problems.append((None, "Record who reviewed this version before it is approved."))
     day = approval.approved_on

@@ -26,6 +26,7 @@ def posted(**values) -> dict:
             "awareness_target_rate": "80", "incident_notification_days": "3", "pack_retention_days": "14",
             "session_lifetime_hours": "12", "continuity_test_months": "12",
             "continuity_plan_review_months": "12",
+            "governing_disciplinary_code": settings.PUBLIC_SERVICE_DISCIPLINARY_CODE,
             "seen": settings.state_of(PAGE_SETTINGS), **values}  # as a page opened just now
 
 
@@ -330,3 +331,28 @@ def test_the_popia_notification_yardstick_is_set_on_the_page_and_the_clock_follo
                                                        classification_label="RESTRICTED", evidence_max_mb="20"))
     assert saved.status_code == 302
     assert incident_services.expected_days() == 7
+
+
+def test_the_governing_disciplinary_code_is_saved_and_audited(client, admin, app):
+    """The province's public-service code is the default; a municipality names the SALGBC's agreement."""
+    assert settings.get(settings.GOVERNING_DISCIPLINARY_CODE) == (
+        "Disciplinary Code and Procedures for the Public Service (PSCBC Resolution 1 of 2003)")
+    assert settings.PUBLIC_SERVICE_DISCIPLINARY_CODE in page_text(client.get("/admin/settings"))
+
+    response = client.post("/admin/settings", data=posted(
+        classification_label=app.config["CLASSIFICATION_LABEL"], evidence_max_mb="20",
+        governing_disciplinary_code=f"  {settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE} "), follow_redirects=True)
+
+    assert "Settings saved." in page_text(response)
+    assert settings.get(settings.GOVERNING_DISCIPLINARY_CODE) == settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE
+    _, changes = only_entry("update", "settings", "organisation")
+    assert changes == {"governing_disciplinary_code": [settings.PUBLIC_SERVICE_DISCIPLINARY_CODE,
+                                                       settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE]}
+
+
+def test_the_governing_disciplinary_code_is_required(client, admin, app):
+    response = client.post("/admin/settings", data=posted(classification_label="SECRET", evidence_max_mb="20",
+                                                          governing_disciplinary_code="   "))
+    assert response.status_code == 422
+    assert error_next_to(response, "governing_disciplinary_code").startswith("Name the collective agreement")
+    assert audit_entries("update", "settings") == []

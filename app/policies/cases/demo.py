@@ -72,7 +72,7 @@ CASES = [
              "removed.", signed="signed", outcome="Warning from management recorded; the tool was removed."),
     DemoCase("PT", "ICT-POL-004", "5.2", 45, "medium", "low",
              "Forwarded budget working papers to a personal Gmail address.",
-             decide="recommended", warning="You forwarded municipal e-mail to a private address, which clause 5.2 "
+             decide="recommended", warning="You forwarded official e-mail to a private address, which clause 5.2 "
              "forbids. Delete the copies and do not do it again.", signed="refused"),
     DemoCase("DSD", "ICT-POL-002", "3.2", 90, "high", "low",
              "Used the office internet connection to stream and download pirated films during working hours.",
@@ -120,7 +120,7 @@ CASES = [
     DemoCase("WCED", "ICT-POL-002", "3.1", 95, "low", "low",
              "Ran a private online business from a school office PC during working hours.",
              decide="recommended", warning="Limited private use only (clause 3.1): stop running your business on "
-             "municipal equipment.", signed="signed", outcome="Warning from management recorded."),
+             "government equipment.", signed="signed", outcome="Warning from management recorded."),
     DemoCase("DOI", "ICT-POL-006", "4.3", 70, "medium", "medium",
              "Made an emergency change to the building-management server and did not record it for nine days.",
              decide="recommended", warning="Record an emergency change within two working days (clause 4.3).",
@@ -131,10 +131,10 @@ CASES = [
              "signed off without being run is a false record.", signed="signed"),
     DemoCase("DCAS", "ICT-POL-002", "3.4", 130, "medium", "medium",
              "Took the library's borrower list home on an unencrypted USB stick.",
-             decide="recommended", warning="Use only encrypted media issued by ICT for municipal information "
+             decide="recommended", warning="Use only encrypted media issued by ICT for government information "
              "(clause 3.4).", signed="signed", outcome="Written warning given; the stick was wiped."),
     DemoCase("DCAS", "ICT-POL-004", "5.1", 20, "low", "low",
-             "Used the municipal e-mail address to register on a betting site."),
+             "Used the official e-mail address to register on a betting site."),
     DemoCase("DEDAT", "ICT-POL-003", "2.3", 110, "low", "low",
              "Did not change her password after a colleague saw her type it in a meeting.",
              decide="recommended", warning="Change a password at once when someone may know it (clause 2.3).",
@@ -146,7 +146,7 @@ CASES = [
              "Installed a browser extension that reads every page visited.",
              decide="recommended", warning="Install only software approved by ICT (clause 3.3).", signed="refused"),
     DemoCase("DLG", "ICT-POL-004", "5.2", 8, "medium", "medium",
-             "Set up automatic forwarding of all municipal e-mail to a private address."),
+             "Set up automatic forwarding of all official e-mail to a private address."),
     DemoCase("DOCS", "ICT-POL-001", "4.1", 160, "low", "low",
              "Left a laptop with an unlocked screen in a public meeting room for an hour.",
              decide="recommended", warning="Lock your screen and keep the laptop with you (clause 4.1).",
@@ -267,13 +267,13 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
     hearing_on = fairness.add_working_days(issued, 5 if full else 2)
     language = case.employee.language or "English"
     disciplinary.issue_notice(case, disciplinary.NoticeInput(
-        issued, hearing_on, "10:00", "Committee Room 3, Civic Centre", language, "Ms P. Mahlangu (Director: "
+        issued, hearing_on, "10:00", "Boardroom 3, head office", language, "Ms P. Mahlangu (Director: "
         "Corporate Services)", issued_by_name="Nomsa Dube", issued_by_position="HR Practitioner"),
         override_reason="" if full else "The employee asked in writing for an early hearing: the tender award "
         "waits on the outcome, and her representative was available.", actor=None, today=today)
     disciplinary.record_hearing(case, disciplinary.HearingInput(
         hearing_on, "Ms P. Mahlangu", attendees="Chair, initiator (HR), the employee, her shop steward, a minute-taker",
-        representative="Shop steward (SAMWU)", interpreter="",
+        representative="Shop steward (NEHAWU)", interpreter="",
         employee_response="Admitted the conduct; said it was a mistake." if not full else
         "Admitted creating the account; said the contractor still had work to finish.",
         evidence_summary="The logs, the change register and the investigator's report."), actor=None, today=today)
@@ -287,7 +287,7 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
         "outsider had remote access for 11 days; the trust the role needs is gone." if full else
         "Confidential procurement information reached a bidder; she admitted it at once and has a clean record.",
         decided, True, True, True, True, True,
-        rule_importance="The perimeter's access control protects every system of the municipality." if full else
+        rule_importance="The perimeter's access control protects every system of the department." if full else
         "Confidentiality of bids is required by the supply chain management regulations.",
         harm_caused="An outsider had VPN access for 11 days; no misuse found." if full else
         "The tender may have to be cancelled and re-advertised.",
@@ -308,7 +308,7 @@ def _disciplinary_steps(demo: DemoCase, case: PolicyCase, decided_on: date, toda
     disciplinary.record_appeal(case, lodged_on=lodged, grounds="The sanction is too harsh for a first offence "
                                "with eleven years' clean service.", actor=None, today=today)
     disciplinary.record_appeal_outcome(case, outcome="dismissed", outcome_on=lodged + timedelta(days=14),
-                                       chair="Mr S. Dlamini", chair_position="Municipal Manager", chair_senior=True,
+                                       chair="Dr N. Petersen", chair_position="Head of Department", chair_senior=True,
                                        reasons="The chair weighed the years of service against the role's trust "
                                        "and the harm; the dismissal was fair.", actor=None, today=today)
     return lodged + timedelta(days=14)

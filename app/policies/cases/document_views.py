@@ -59,7 +59,8 @@ def warning_letter(case_id: int, warning_id: int):
     case, warning = services.get_case_part_or_403(current_user, case_id, CaseWarning, warning_id, CASE_VIEW)
     content = render_pdf("pdf/warning_letter.html", title=f"{warning.type_enum.label} — {case.reference}",
                          case=redaction.shown(case, current_user), warning=redaction.shown(case, current_user, warning),
-                         who=services.person(case.employee, current_user))
+                         who=services.person(case.employee, current_user),
+                         agreement=services.governing_agreement())
     services.record_document(case, f"the {warning.type_enum.label.lower()} letter", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-{warning.warning_type.replace('_', '-')}-warning.pdf")
@@ -71,7 +72,8 @@ def notice_letter(case_id: int, notice_id: int):
     case, notice = services.get_case_part_or_403(current_user, case_id, CaseHearingNotice, notice_id, CASE_VIEW)
     content = render_pdf("pdf/hearing_notice.html", title=f"Notice of a disciplinary hearing — {case.reference}",
                          case=redaction.shown(case, current_user), notice=redaction.shown(case, current_user, notice),
-                         postponed=notice is not case.notices[0], who=services.person(case.employee, current_user))
+                         postponed=notice is not case.notices[0], who=services.person(case.employee, current_user),
+                         agreement=services.governing_agreement())
     services.record_document(case, "the notice of the hearing", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-notice-of-hearing.pdf")
@@ -87,6 +89,7 @@ def outcome_letter(case_id: int):
                          case=redaction.shown(case, current_user),
                          sanction=redaction.shown(case, current_user, case.sanction),
                          who=services.person(case.employee, current_user),
+                         agreement=services.governing_agreement(),
                          referral=disciplinary.first_referral(case.sanction))
     services.record_document(case, "the outcome letter", actor=current_user)
     db.session.commit()
@@ -102,7 +105,8 @@ def appeal_outcome_letter(case_id: int):
     content = render_pdf("pdf/appeal_outcome_letter.html", title=f"Outcome of the appeal — {case.reference}",
                          case=case, appeal=case.appeal, sanction=case.sanction,
                          final_sanction=disciplinary.final_sanction(case), referral=disciplinary.final_referral(case),
-                         who=services.person(case.employee, current_user))
+                         who=services.person(case.employee, current_user),
+                         agreement=services.governing_agreement())
     services.record_document(case, "the appeal outcome letter", actor=current_user)
     db.session.commit()
     return pdf_response(content, f"{case.reference}-appeal-outcome.pdf")

@@ -393,6 +393,10 @@ def _check(data: CaseInput, today: date) -> tuple[list[tuple[str | None, str]], 
     return problems, _Checked(clause, risk, asset)
 
 
+def find_by_reference(reference: str) -> PolicyCase | None:
+    return db.session.scalar(sa.select(PolicyCase).where(sa.func.upper(PolicyCase.reference) == reference.upper()))
+
+
 def _next_reference(year: int) -> str:
     prefix = f"CASE-{year}-"
     last = db.session.scalar(sa.select(sa.func.max(PolicyCase.reference))
@@ -409,16 +413,20 @@ def recommendation_for(data: CaseInput) -> rules.Recommendation:
 
 
 def open_case(data: CaseInput, *, actor: User | None, today: date | None = None, evidence: CheckedUpload | None = None,
-              evidence_description: str = "") -> PolicyCase:
-    """Open the case with its recommendation (and its first evidence file, in the same transaction)."""
+              evidence_description: str = "", reference: str | None = None) -> PolicyCase:
+    """Open the case with its recommendation (and its first evidence file, in the same transaction).
+    `reference`: the organisation's own, for a case its history brings (imported); else the next CASE-year-n."""
     today = today or local_today()
     problems, checked = _check(data, today)
+    if reference is not None and find_by_reference(reference) is not None:
+        problems.append(("reference", f"Case {reference} is already in Khusela."))
     clause, employee = checked.clause, db.session.get(Employee, data.employee_id)
     if problems or clause is None or employee is None or data.incident_on is None:  # _check() named what is missing
         raise CaseRuleError(problems)
     advice = recommendation_for(data)
     case = PolicyCase(
-        reference=_next_reference(today.year), employee_id=employee.id, department_id=employee.department_id,
+        reference=reference or _next_reference(today.year), employee_id=employee.id,
+        department_id=employee.department_id,
         policy_version_id=clause.version_id, clause_id=clause.id, incident_on=data.incident_on,
         reported_on=data.reported_on or today, opened_on=today,
         description=data.description.strip(), severity=data.severity, security_risk=data.security_risk,
@@ -651,6 +659,13 @@ class CodeSummary:
     latest: GoverningCode  # the code of the latest step, or today's for an open case
     warning: FairnessWarning | None
     reason: CaseFairnessOverride | None
+    agreement: str  # the organisation's own disciplinary code (governing_agreement()), shown beside the code
+
+
+def governing_agreement() -> str:
+    """The collective agreement or regulations that govern discipline in this organisation (a setting):
+    letters and the case file cite it beside Schedule 8 or the 2025 Code."""
+    return str(settings.get(settings.GOVERNING_DISCIPLINARY_CODE))
 
 
 def code_summary(case: PolicyCase, *, today: date | None = None) -> CodeSummary:
@@ -661,7 +676,7 @@ def code_summary(case: PolicyCase, *, today: date | None = None) -> CodeSummary:
     latest = still_open or max(on for _, on in dated)
     reason = next((o for o in case.fairness_overrides if o.check == fairness.CODE_TRANSITION), None)
     return CodeSummary(code_in_force(case.incident_on), code_in_force(latest), warnings[0] if warnings else None,
-                       reason)
+                       reason, governing_agreement())
 
 
 def record_code_transition(case: PolicyCase, reason: str, *, actor: User | None, today: date | None = None) -> None:

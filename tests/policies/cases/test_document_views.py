@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from app.admin import settings
 from app.audit.models import AuditEntry
 from app.common.privacy import pseudonym
 from app.extensions import db
@@ -87,6 +88,24 @@ def test_the_warning_letter(client, login_as, warned_case):
 
     assert "Warning from management" in text and "Never share your password." in text
     assert "until 2027-02-05" in text and "Code of Good Practice: Dismissal (2025)" in text
+    assert ("the disciplinary code in force here: Disciplinary Code and Procedures for the Public Service (PSCBC "
+            "Resolution 1 of 2003)") in text
+
+
+def test_the_letters_and_case_file_cite_the_configured_disciplinary_code(client, login_as, warned_case):
+    """A municipality's letters name the SALGBC's collective agreement, not the public service's code."""
+    settings.save({settings.GOVERNING_DISCIPLINARY_CODE: settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE}, actor=None)
+    db.session.commit()
+    login_as("hr_officer")
+
+    letter = pdf_text(client.get(f"/cases/{warned_case.id}/warnings/{warned_case.warnings[0].id}/letter.pdf"))
+    case_file = pdf_text(client.get(f"/cases/{warned_case.id}/case-file.pdf"))
+    page = text_of(client.get(f"/cases/{warned_case.id}"))
+
+    for text in (letter, case_file, page):
+        assert settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE in text
+        assert "PSCBC" not in text
+    assert "Code of Good Practice: Dismissal" in letter
 
 
 def test_a_letter_of_another_cases_warning_is_404(client, login_as, warned_case):
@@ -118,6 +137,9 @@ def test_the_notice_and_outcome_letters(client, login_as, dismissal_case):
     assert "Notice of a disciplinary hearing" in notice_text and notice.venue in notice_text
     assert "shop steward" in notice_text and " ".join(dismissal_case.allegations[0].text.split()[:5]) in notice_text
     assert "within 30 days" in outcome_text and "Guilty" in outcome_text
+    appeal_text = pdf_text(client.get(f"/cases/{dismissal_case.id}/appeal-outcome.pdf"))
+    for text in (notice_text, outcome_text, appeal_text):
+        assert settings.PUBLIC_SERVICE_DISCIPLINARY_CODE in text
 
 
 def test_an_outcome_letter_needs_a_sanction(client, login_as, warned_case):

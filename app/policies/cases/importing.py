@@ -1,0 +1,459 @@
+"""Import of policy-violation cases with their steps (the disciplinary history an organisation brings):
+file -> checked rows -> services, all or nothing (app.common.imports).
+
+A row is one step of one case: the rows with the same Case reference are that case, whose own
+columns (employee, policy clause, incident, severity...) its first row gives. Every step goes
+through the same services as the case pages, dated as the file says, and in the order of those
+dates over the whole file (in_order()), not the order of the rows: a warning given in one case on
+2024-03-01 counts towards the recommendation of a case whose incident was on 2024-04-02, as it would
+have had the cases been recorded as they happened. Each case's import is in the audit log, with every
+step under the importer's name.
+
+Steps: a warning from management, a written or final written warning (with the date the employee
+signed), revoking privileges (until a date, given back on a date), training (due by a date, completed
+on a date), disciplinary action (the decision; the procedure is recorded on the case page), and closing.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from app.audit import services as audit
+from app.audit.actions import AuditAction
+from app.auth.models import User
+from app.common import imports
+from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, key, run_import
+from app.common.tabular import Problem, TableRow
+from app.common.timeutil import local_today
+from app.employees.models import Employee
+from app.extensions import db
+from app.policies.cases import privileges, services
+from app.policies.cases.models import PolicyCase, Resource
+from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
+from app.policies.importing import iso_date
+from app.policies.models import Policy, PolicyClause, PolicyVersion
+
+MAX_IMPORT_ROWS = 5_000
+SHEET_NAME = "Cases"
+REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{0,19}$")
+CASE_COLUMNS = ("Employee number", "Policy", "Clause", "Incident date", "Reported on", "Description", "Severity",
+                "Security risk")
+
+
+class Step(enum.StrEnum):
+    REPORTED = "reported"
+    MANAGEMENT_WARNING = "management_warning"
+    WRITTEN_WARNING = "written_warning"
+    FINAL_WRITTEN_WARNING = "final_written_warning"
+    REVOKE_PRIVILEGES = "revoke_privileges"
+    TRAINING = "training"
+    DISCIPLINARY = "disciplinary"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {"reported": "Reported", "management_warning": "Warning from management",
+                "written_warning": "Written warning", "final_written_warning": "Final written warning",
+                "revoke_privileges": "Revoking privileges", "training": "Training",
+                "disciplinary": "Disciplinary action", "closed": "Closed"}[self.value]
+
+
+STEP_WORDS = {key(step.label): step for step in Step} | {
+    "management warning": Step.MANAGEMENT_WARNING, "verbal warning": Step.MANAGEMENT_WARNING,
+    "revoked privileges": Step.REVOKE_PRIVILEGES, "revocation": Step.REVOKE_PRIVILEGES,
+    "disciplinary": Step.DISCIPLINARY, "case closed": Step.CLOSED, "report": Step.REPORTED,
+}
+WARNINGS = {Step.MANAGEMENT_WARNING: WarningType.MANAGEMENT, Step.WRITTEN_WARNING: WarningType.WRITTEN,
+            Step.FINAL_WRITTEN_WARNING: WarningType.FINAL_WRITTEN}
+ACTIONS = {Step.MANAGEMENT_WARNING: Action.MANAGEMENT_WARNING, Step.WRITTEN_WARNING: Action.WRITTEN_WARNING,
+           Step.FINAL_WRITTEN_WARNING: Action.WRITTEN_WARNING, Step.REVOKE_PRIVILEGES: Action.REVOKE_PRIVILEGES,
+           Step.TRAINING: Action.TRAINING, Step.DISCIPLINARY: Action.DISCIPLINARY}
+RESOURCE_WORDS = {"internet": Resource.INTERNET, "internet access": Resource.INTERNET, "e-mail": Resource.EMAIL,
+                  "email": Resource.EMAIL, "vpn": Resource.VPN, "remote access": Resource.VPN,
+                  "removable media": Resource.REMOVABLE_MEDIA, "usb": Resource.REMOVABLE_MEDIA}
+
+COLUMNS = [
+    ImportColumn("Case", "The case's reference in your records (up to 20 letters, digits and . / _ -): Khusela keeps "
+                 "it. The rows with the same reference are that case's steps.", "HR-2024-017", required=True,
+                 aliases=("Case reference", "Case no", "Reference")),
+    ImportColumn("Employee number", "The employee's number in the employee register (the case's first row).",
+                 "21034567", aliases=("Employee no", "Persal number", "Staff number")),
+    ImportColumn("Policy", "The breached policy's code (the case's first row).", "ICT-POL-003",
+                 aliases=("Policy code",)),
+    ImportColumn("Clause", "The breached clause of the version in force on the incident date.", "2.2",
+                 aliases=("Clause number",)),
+    ImportColumn("Incident date", "Date as YYYY-MM-DD (the case's first row).", "2024-03-04",
+                 aliases=("Incident", "Incident on", "Date of incident")),
+    ImportColumn("Reported on", "Date as YYYY-MM-DD; empty: the incident date.", "2024-03-05",
+                 aliases=("Reported",)),
+    ImportColumn("Description", "What happened: when, where, what the employee did (the case's first row).",
+                 "Shared his password with a temporary clerk.", aliases=("What happened",)),
+    ImportColumn("Severity", "Low, Medium, High or Critical (the case's first row).", "Medium"),
+    ImportColumn("Security risk", "Low, Medium or High (the case's first row).", "Medium",
+                 aliases=("Security-risk level", "Risk level")),
+    ImportColumn("Step", "Reported, Warning from management, Written warning, Final written warning, Revoking "
+                 "privileges, Training, Disciplinary action or Closed.", "Written warning", required=True,
+                 aliases=("Action", "Corrective action")),
+    ImportColumn("Date", "The day of the step, YYYY-MM-DD: the warning given, the revocation's start, the training "
+                 "assigned, the decision to take disciplinary action, the case closed. Steps are recorded in the "
+                 "order of these dates, whatever the order of the rows.", "2024-03-08", required=True,
+                 aliases=("Step date", "Date of step")),
+    ImportColumn("Until", "Revoking privileges: the day they are given back as decided; training: the day it is "
+                 "due.", "2024-04-07", aliases=("Ends on", "Due on")),
+    ImportColumn("Completed on", "Revoking privileges: the day they were given back; training: the day it was "
+                 "completed. Empty: not yet.", "2024-04-07", aliases=("Restored on",)),
+    ImportColumn("Signed on", "A warning: the day the employee signed it. Empty: not signed yet.", "2024-03-09",
+                 aliases=("Acknowledged on",)),
+    ImportColumn("Details", "A warning's wording; the resources revoked (internet, e-mail, VPN, removable "
+                 "media); the training course; the outcome of a closed case.", "Never share your password.",
+                 aliases=("Wording", "Course", "Outcome")),
+    ImportColumn("Note", "Revoking privileges: how the employee's job functions are kept; training: who gives "
+                 "it.", "A colleague prints for her.", aliases=("Provider",)),
+    ImportColumn("Reason", "Why this action rather than the one Khusela recommends for the case. Empty: "
+                 "“Decided before the case was recorded in Khusela”.", "He reported it himself."),
+]
+FIELD_COLUMNS = {
+    "employee_number": "Employee number", "incident_on": "Incident date", "reported_on": "Reported on",
+    "clause_id": "Clause", "description": "Description", "severity": "Severity", "security_risk": "Security risk",
+    "reference": "Case", "action": "Step", "reason": "Reason", "decided_on": "Date", "warning_type": "Step",
+    "wording": "Details", "issued_on": "Date", "acknowledged_on": "Signed on", "resources": "Details",
+    "starts_on": "Date", "ends_on": "Until", "no_harm_note": "Note", "no_harm_confirmed": "Note",
+    "course": "Details", "due_on": "Until", "completed_on": "Completed on", "restored_on": "Completed on",
+    "outcome": "Details",
+}
+
+
+def import_cases(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:
+    def apply_rows(rows: list[TableRow], report: ImportReport) -> None:
+        _Import(rows, report, actor).run()
+
+    return run_import(filename, data, columns=COLUMNS, sheet_name=SHEET_NAME, max_rows=MAX_IMPORT_ROWS,
+                      what="case steps", entity_type="case", apply_rows=apply_rows, actor=actor, dry_run=dry_run)
+
+
+# --- the order of the steps (a pure rule) ---------------------------------------------------------------
+
+
+class Kind(enum.IntEnum):
+    """On one day: the case is opened, then its steps, then their follow-ups, then it is closed."""
+
+    OPEN = 0
+    STEP = 1
+    FOLLOW_UP = 2  # a warning signed, privileges given back, training completed
+    CLOSE = 3
+
+
+@dataclass(frozen=True)
+class Event:
+    on: date
+    kind: Kind
+    row: int  # the file's row, for the tie of two steps of one kind on one day
+    case: str
+
+    @property
+    def order(self) -> tuple[date, int, int]:
+        return self.on, self.kind, self.row
+
+
+def in_order(events: Iterable[Event]) -> list[Event]:
+    """The events of every case in the file by their own dates, not by the rows' order: a back-dated
+    step is recorded when it happened among the others. On one day a case is opened before its steps,
+    a step before what follows it (its signature, restoration, completion) and closing comes last;
+    two steps of one kind on one day keep the file's order."""
+    return sorted(events, key=lambda event: event.order)
+
+
+# --- reading the rows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    row: TableRow
+    problems: list[Problem] = field(default_factory=list)
+    step: Step | None = None
+    dates: dict[str, date | None] = field(default_factory=dict)
+
+    def text(self, header: str) -> str:
+        return cell_text(self.row.values.get(header))
+
+    def problem(self, header: str | None, message: str) -> None:
+        self.problems.append(Problem(self.row.number, header, message))
+
+    def date(self, header: str) -> date | None:
+        text = self.text(header)
+        if not text:
+            return None
+        try:
+            return iso_date(text)
+        except ValueError as error:
+            self.problem(header, str(error))
+            return None
+
+
+def _read(row: TableRow) -> _Row:
+    read = _Row(row)
+    step = read.text("Step")
+    read.step = STEP_WORDS.get(key(step))
+    if not step:
+        read.problem("Step", "Say which step this row records, like Written warning.")
+    elif read.step is None:
+        read.problem("Step", f"Unknown step “{step}”; use " + ", ".join(s.label for s in Step) + ".")
+    for header in ("Date", "Until", "Completed on", "Signed on", "Incident date", "Reported on"):
+        read.dates[header] = read.date(header)
+    if read.dates["Date"] is None and not any(p.column == "Date" for p in read.problems):
+        read.problem("Date", "Give the date of the step, as YYYY-MM-DD.")
+    return read
+
+
+@dataclass
+class _Case:
+    reference: str
+    rows: list[_Row]
+    values: dict[str, str] = field(default_factory=dict)
+    case: PolicyCase | None = None
+    failed: bool = False
+    made: dict[int, Any] = field(default_factory=dict)  # row number -> the warning, revocation or training
+
+    @property
+    def first(self) -> _Row:
+        return self.rows[0]
+
+
+# --- the whole file ----------------------------------------------------------------------------------
+
+
+class _Import:
+    def __init__(self, rows: list[TableRow], report: ImportReport, actor: User):
+        self.rows, self.report, self.actor = rows, report, actor
+        self.today = local_today()
+
+    def run(self) -> None:
+        cases: dict[str, _Case] = {}
+        for row in self.rows:
+            read = _read(row)
+            reference = read.text("Case").upper()
+            if not reference:
+                read.problem("Case", "Give the case's reference, so that its steps go together.")
+            elif not REFERENCE_PATTERN.match(reference):
+                read.problem("Case", f"“{reference}” is not a reference Khusela can keep: up to 20 letters, digits "
+                                     "and . / _ -, starting with a letter or digit.")
+            self.report.problems.extend(read.problems)
+            cases.setdefault(reference, _Case(reference, [])).rows.append(read)
+        good = [case for reference, case in cases.items()
+                if reference and not any(row.problems for row in case.rows) and self._case_values(case)
+                and self._after_the_incident(case)]
+        events = [event for case in good for event in self._events(case)]
+        by_reference = {case.reference: case for case in good}
+        for event in in_order(events):
+            case = by_reference[event.case]
+            if not case.failed:
+                self._apply(case, event)
+        for case in good:
+            if not case.failed and case.case is not None:
+                self._done(case)
+
+    def _case_values(self, case: _Case) -> bool:
+        """The case's own columns from the first row that gives each; later rows may repeat or leave them."""
+        problems_before = len(self.report.problems)
+        for header in CASE_COLUMNS:
+            given = [(row, row.text(header)) for row in case.rows if row.text(header)]
+            case.values[header] = given[0][1] if given else ""
+            for row, text in given[1:]:
+                if key(text) != key(case.values[header]):
+                    self.report.problems.append(Problem(row.row.number, header, (
+                        f"Row {given[0][0].row.number} gives case {case.reference} “{case.values[header][:40]}”: the "
+                        f"rows of one case give the same {header.lower()} (or leave it empty).")))
+        for header in ("Employee number", "Policy", "Clause", "Incident date", "Description", "Severity",
+                       "Security risk"):
+            if not case.values[header]:
+                self.report.problems.append(Problem(case.first.row.number, header, (
+                    f"Give the case's {header.lower()} (on its first row at least).")))
+        if services.find_by_reference(case.reference) is not None:
+            self.report.problems.append(Problem(case.first.row.number, "Case", (
+                f"Case {case.reference} is already in Khusela: a case's history is imported once. Record further "
+                "steps on its page, or leave its rows out of the file.")))
+        return len(self.report.problems) == problems_before
+
+    def _after_the_incident(self, case: _Case) -> bool:
+        """No step before the incident: the case is opened on the incident's day, before its steps."""
+        try:
+            incident = iso_date(case.values["Incident date"])
+        except ValueError as error:
+            self.report.problems.append(Problem(case.first.row.number, "Incident date", str(error)))
+            return False
+        early = [row for row in case.rows if row.dates["Date"] and row.dates["Date"] < incident]
+        self.report.problems.extend(Problem(row.row.number, "Date", (
+            f"The step ({row.dates['Date'].isoformat()}) cannot be before the incident ({incident.isoformat()}).")) for
+            row in early if row.dates["Date"])
+        return not early
+
+    def _events(self, case: _Case) -> list[Event]:
+        incident = iso_date(case.values["Incident date"])
+        events = [Event(incident, Kind.OPEN, case.first.row.number, case.reference)]
+        for row in case.rows:
+            on = row.dates["Date"]
+            assert on is not None and row.step is not None  # _read() refused a row without them
+            if row.step == Step.REPORTED:
+                continue
+            events.append(Event(on, Kind.CLOSE if row.step == Step.CLOSED else Kind.STEP, row.row.number,
+                                case.reference))
+            follow_up = row.dates["Signed on"] if row.step in WARNINGS else row.dates["Completed on"]
+            if follow_up is not None:
+                events.append(Event(follow_up, Kind.FOLLOW_UP, row.row.number, case.reference))
+        return events
+
+    # --- applying one event --------------------------------------------------------------------------
+
+    def _apply(self, case: _Case, event: Event) -> None:
+        row = next(each for each in case.rows if each.row.number == event.row)
+        try:
+            if event.kind == Kind.OPEN:
+                self._open(case)
+            elif event.kind == Kind.CLOSE:
+                assert case.case is not None
+                services.close_case(case.case, row.text("Details"), expected_version=case.case.version,
+                                    actor=self.actor, today=event.on)
+            elif event.kind == Kind.STEP:
+                self._step(case, row, event.on)
+            else:
+                self._follow_up(case, row, event.on)
+        except services.CaseRuleError as error:
+            case.failed = True
+            self.report.problems.extend(Problem(row.row.number, FIELD_COLUMNS.get(name) if name else None, message)
+                                        for name, message in error.problems)
+
+    def _open(self, case: _Case) -> None:
+        values = case.values
+        employee = db.session.scalar(sa.select(Employee).where(Employee.number == values["Employee number"]))
+        incident = iso_date(values["Incident date"])
+        reported = iso_date(values["Reported on"]) if values["Reported on"] else incident
+        problems = []
+        if employee is None:
+            problems.append(("employee_number", f"No employee in the register has the number "
+                                                f"{values['Employee number']}."))
+        clause = _clause(values["Policy"], values["Clause"], incident)
+        if clause is None:
+            problems.append(("clause_id", f"{values['Policy']} has no clause {values['Clause']} in the version in "
+                                          f"force on {incident.isoformat()}."))
+        severity, risk = _level(values["Severity"], Severity), _level(values["Security risk"], SecurityRisk)
+        if severity is None:
+            problems.append(("severity", f"Unknown severity “{values['Severity']}”; use Low, Medium, High or "
+                                         "Critical."))
+        if risk is None:
+            problems.append(("security_risk", f"Unknown security risk “{values['Security risk']}”; use Low, Medium "
+                                              "or High."))
+        if problems or employee is None or clause is None:
+            raise services.CaseRuleError(problems)
+        case.case = services.open_case(services.CaseInput(
+            employee_id=employee.id, clause_id=clause.id, incident_on=incident, description=values["Description"],
+            severity=severity or "", security_risk=risk or "", reported_on=reported), actor=self.actor,
+            reference=case.reference)
+
+    def _step(self, case: _Case, row: _Row, on: date) -> None:
+        record = case.case
+        assert record is not None and row.step is not None
+        action = ACTIONS.get(row.step)
+        if action is not None and record.decided is None:
+            reason = row.text("Reason")
+            if action != record.recommended and not reason:
+                reason = f"Decided before the case was recorded in Khusela (imported from {self.report.filename})."
+            services.decide(record, action.value, reason, expected_version=record.version, actor=self.actor,
+                            decided_on=on, today=self.today)
+        if row.step in WARNINGS:
+            case.made[row.row.number] = services.give_warning(record, services.WarningInput(
+                WARNINGS[row.step].value, row.text("Details"), on), actor=self.actor, today=self.today)
+        elif row.step == Step.REVOKE_PRIVILEGES:
+            case.made[row.row.number] = privileges.revoke_privileges(record, privileges.RevocationInput(
+                _resources(row.text("Details")), on, row.dates["Until"], bool(row.text("Note")), row.text("Note")),
+                actor=self.actor, today=self.today)
+        elif row.step == Step.TRAINING:
+            case.made[row.row.number] = privileges.assign_training(record, row.text("Details"), row.text("Note"),
+                                                                   row.dates["Until"], actor=self.actor, today=on)
+
+    def _follow_up(self, case: _Case, row: _Row, on: date) -> None:
+        record, made = case.case, case.made.get(row.row.number)
+        assert record is not None
+        if made is None:
+            return  # the step itself was not recorded (a problem is on its row)
+        if row.step in WARNINGS:
+            services.record_signature(record, made.id, acknowledged_on=on, refused=False, witness_name="",
+                                      actor=self.actor, today=self.today)
+        elif row.step == Step.REVOKE_PRIVILEGES:
+            privileges.record_restoration(record, made.id, on, actor=self.actor, today=self.today)
+        elif row.step == Step.TRAINING:
+            privileges.record_training_completion(record, made.id, on, actor=self.actor, today=self.today)
+
+    def _done(self, case: _Case) -> None:
+        record = case.case
+        assert record is not None
+        steps = [row.step.label.lower() for row in sorted(case.rows, key=lambda r: (r.dates["Date"], r.row.number))
+                 if row.step is not None and row.step != Step.REPORTED]
+        audit.record(AuditAction.IMPORT, "case", record.id, actor=self.actor,
+                     summary=(f"Imported case {record.reference} from {self.report.filename}, each step on its own "
+                              f"date: {', '.join(steps) or 'reported'}")[:300])
+        self.report.outcomes.append(RowOutcome(
+            case.first.row.number, record.reference,
+            f"{case.values['Policy']} {case.values['Clause']}, incident {record.incident_on.isoformat()}: "
+            f"{len(steps)} step{'s' if len(steps) != 1 else ''}, {record.status}", "create"))
+
+
+def _clause(policy_code: str, reference: str, on: date) -> PolicyClause | None:
+    """The clause of the policy's version in force on the day (approved by then, not yet superseded)."""
+    version = db.session.scalar(
+        sa.select(PolicyVersion).join(Policy).where(sa.func.upper(Policy.code) == policy_code.upper(),
+                                                   PolicyVersion.approved_on <= on,
+                                                   sa.or_(PolicyVersion.superseded_on.is_(None),
+                                                          PolicyVersion.superseded_on > on))
+        .order_by(PolicyVersion.approved_on.desc()).limit(1))
+    wanted = reference.strip().rstrip(".")
+    return next((c for c in version.clauses if c.reference == wanted), None) if version else None
+
+
+def _level(text: str, levels: type[Severity] | type[SecurityRisk]) -> str | None:
+    return next((level.value for level in levels if key(text) == level.value), None)
+
+
+def _resources(text: str) -> list[str]:
+    """Resource values; a word Khusela does not know passes through, for the service to name."""
+    known = {resource.value for resource in Resource}
+    words = [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
+    return [RESOURCE_WORDS[key(word)].value if key(word) in RESOURCE_WORDS else (
+        key(word) if key(word) in known else word) for word in words]
+
+
+# --- the template --------------------------------------------------------------------------------------
+
+
+def template_csv() -> bytes:
+    return imports.template_csv(COLUMNS)
+
+
+def template_xlsx() -> bytes:
+    """A "Cases" sheet to fill in (drop-downs of the steps and levels), "Columns" and "Lists"."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_NAME
+    lists = {"Step": [step.label for step in Step], "Severity": [s.label for s in Severity],
+             "Security risk": [r.label for r in SecurityRisk]}
+    ranges = imports.lists_sheet(workbook, lists, width=24)
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        imports.header_cell(sheet, 1, index, column.header)
+        sheet.column_dimensions[letter].width = 40 if column.header in ("Description", "Details") else 16
+        if column.header in ranges:
+            imports.add_list_check(sheet, letter, ranges[column.header], MAX_IMPORT_ROWS)
+    sheet.freeze_panes = "B2"
+    imports.add_guide_sheet(workbook, COLUMNS)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
