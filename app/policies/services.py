@@ -398,16 +398,11 @@ def approve(version: PolicyVersion, approval: workflow.Approval, *, expected_ver
     db.session.flush()
 
 
-<<<<<<< HEAD
-def start_new_version(policy: Policy, *, major: bool, actor: User | None) -> PolicyVersion:
-    """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF."""
-    lock_row(db.session, policy)  # two editors starting a draft at once: the second sees the first's draft
-=======
 def start_new_version(policy: Policy, *, major: bool, actor: User | None,
                       number: str | None = None) -> PolicyVersion:
     """A draft copy of the latest version: text, author and clauses; not its reviews, approval or PDF.
     Numbered after the highest so far, or `number` (an imported history's, higher than every one so far)."""
->>>>>>> wip/discipline
+    lock_row(db.session, policy)  # two editors starting a draft at once: the second sees the first's draft
     open_version = policy.open_version
     if open_version is not None:
         raise PolicyRuleError(f"Version {open_version.number} is still {open_version.state_enum.label.lower()}: "
