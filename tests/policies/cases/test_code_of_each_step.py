@@ -99,7 +99,8 @@ def test_a_warning_letter_follows_the_code_in_force_on_the_day_it_was_given(clie
 
     text = pdf_text(client.get(f"/cases/{case.id}/warnings/{warning.id}/letter.pdf"))
 
-    assert "This procedure follows the Code of Good Practice: Dismissal (2025)." in text and "Schedule 8" not in text
+    assert "This procedure follows the Code of Good Practice: Dismissal (2025) and the disciplinary code" in text
+    assert "Schedule 8" not in text
 
 
 def test_a_case_wholly_before_4_september_2025_follows_schedule_8(client, login_as, employee, policy):
