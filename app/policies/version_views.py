@@ -216,7 +216,7 @@ def sign(policy_id: int, version_id: int):
     return render_version(policy, version, 422, signature_form=form)
 
 
-@bp.get(VERSION_ROUTE + "/signatures/<int:signature_id>/scan")
+@bp.get(VERSION_ROUTE + "/signatures/<int:signature_id>/file")
 @permission_required(POLICY_VIEW)
 def signature_scan(policy_id: int, version_id: int, signature_id: int):
     policy = policy_or_404(policy_id)
