@@ -183,8 +183,8 @@ def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor:
 
 
 def delete_policy(policy: Policy, *, actor: User) -> None:
-    """Only a policy that was never in force: an approved one is a record the audit needs."""
-    if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED) for v in policy.versions):
+    """Only a policy that was never in force nor recorded as issued: those are records the audit needs."""
+    if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED, PolicyState.RECORDED) for v in policy.versions):
         raise PolicyRuleError("This policy has been in force, so it is kept as a record. Start a new version to "
                               "change it.")
     record = {**_policy_record(policy), "versions": [v.number for v in policy.versions]}

@@ -93,6 +93,15 @@ def test_a_recorded_version_cannot_be_edited_approved_or_sent_for_review_once_fo
         services.submit_for_review(first, expected_version=first.version, actor=None)
 
 
+def test_a_policy_with_a_recorded_version_is_kept_as_a_record(app, client, login_as):
+    policy = recorded_history()
+    login_as("security_officer")
+
+    assert "Delete policy" not in text_of(client.get(f"/policies/{policy.id}"))
+    with pytest.raises(services.PolicyRuleError, match="kept as a record"):
+        services.delete_policy(policy, actor=None)
+
+
 def test_recording_needs_what_a_review_needs(app):
     policy = make_draft(author_designation="")
 
