@@ -26,11 +26,16 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# `make run ORGANISATION=municipality`: the Thabachweu Local Municipality's demo, in a database of its own.
+ORGANISATION ?= province
+ifeq ($(ORGANISATION),municipality)
+run: export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/municipality.db
+endif
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	$(FLASK) seed-demo --if-empty --organisation $(ORGANISATION)
 	@echo
-	@$(FLASK) demo-logins
+	@$(FLASK) demo-logins --organisation $(ORGANISATION)
 	@echo "Khusela is starting on http://127.0.0.1:$(PORT)  (Ctrl+C stops it and its scheduler)"
 	@# The scheduled jobs run in their own process next to gunicorn (its workers never run them).
 	@$(FLASK) scheduler run --standby & scheduler=$$!; \

@@ -90,3 +90,5 @@ class AuditAction(enum.StrEnum):
     TRIAGE = "triage"  # a reported event triaged into an incident or not, with the reason
     NOTIFY = "notify"  # a POPIA s22 notification to the Information Regulator or the data subjects recorded
     CUSTODY = "custody"  # a link of an evidence item's chain of custody recorded
+    # The municipality's documents (issue 21, part 2)
+    SIGN = "sign"  # a policy's document-control row signed: in Khusela by the person it names, or a signed scan

@@ -1,4 +1,5 @@
-"""Demo data: the Western Cape Government's departments and one account per role.
+"""Demo data: the Western Cape Government's departments and one account per role (the default
+profile), or the Thabachweu Local Municipality (app.municipality_demo), each in its own database.
 
 Idempotent: running it again adds only what is missing. Later parts add their own demo data
 through `DEMO_LOADERS`.
@@ -69,17 +70,53 @@ def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-def seed_demo(password: str) -> list[str]:
-    """Load what is missing; returns a line per thing added."""
+PROVINCE = "province"
+MUNICIPALITY = "municipality"
+ORGANISATIONS = (PROVINCE, MUNICIPALITY)
+
+
+def demo_accounts(organisation: str) -> tuple[str, list[DemoAccount]]:
+    """The profile's organisation name and demo accounts."""
+    if organisation == MUNICIPALITY:
+        from app.municipality_demo.organisation import ACCOUNTS, NAME
+
+        return NAME, ACCOUNTS
+    return DEMO_ORGANISATION, DEMO_ACCOUNTS
+
+
+def organisation_loaded() -> str | None:
+    """Which demo profile the database holds (by its demo accounts), if any."""
+    for organisation in ORGANISATIONS:
+        emails = [account.email for account in demo_accounts(organisation)[1]]
+        if db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.in_(emails))):
+            return organisation
+    return None
+
+
+def other_demo_in_database(organisation: str) -> str | None:
+    """Why `organisation` cannot be loaded here: the database holds the other demo organisation."""
+    loaded = organisation_loaded()
+    if loaded is None or loaded == organisation:
+        return None
+    name = demo_accounts(loaded)[0]
+    where = "make run uses instance/khusela.db" if organisation == PROVINCE else \
+        f"make run ORGANISATION={organisation} uses instance/{organisation}.db"
+    return (f"This database holds the {loaded}'s demo ({name}); the {organisation} is a separate organisation "
+            f"with its own database. Point DATABASE_URL at another database ({where}) and run the command again.")
+
+
+def seed_organisation(name: str, departments: list[tuple[str, str]], demo_accounts: list[DemoAccount],
+                      password: str) -> list[str]:
+    """The organisation's name, departments and one account per role: what every demo profile starts with."""
     added = []
     if db.session.get(Setting, settings.ORGANISATION_NAME) is None:  # never over a name an admin chose
-        settings.save({settings.ORGANISATION_NAME: DEMO_ORGANISATION}, actor=None)
-        added.append(f"organisation name {DEMO_ORGANISATION}")
-    for code, name in DEPARTMENTS:
+        settings.save({settings.ORGANISATION_NAME: name}, actor=None)
+        added.append(f"organisation name {name}")
+    for code, department_name in departments:
         if find_department_by_code(code) is None:
-            create_department(code=code, name=name, actor=None)
+            create_department(code=code, name=department_name, actor=None)
             added.append(f"department {code}")
-    for account in DEMO_ACCOUNTS:
+    for account in demo_accounts:
         if accounts.find_user_by_email(account.email) is None:
             department = find_department_by_code(account.department_code) if account.department_code else None
             user = accounts.create_user(
@@ -89,6 +126,16 @@ def seed_demo(password: str) -> list[str]:
             )
             accounts.set_acceptance_authority(user, account.acceptance_authority, actor=None)
             added.append(f"user {account.email}")
+    return added
+
+
+def seed_demo(password: str, organisation: str = PROVINCE) -> list[str]:
+    """Load what is missing of the profile; returns a line per thing added."""
+    if organisation == MUNICIPALITY:
+        from app.municipality_demo import seed_municipality
+
+        return seed_municipality(password)
+    added = seed_organisation(DEMO_ORGANISATION, DEPARTMENTS, DEMO_ACCOUNTS, password)
     from app.controls.services import load_annex_a
     from app.risks.demo import seed_demo_risks  # the register needs the accounts above
 

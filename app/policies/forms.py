@@ -89,6 +89,14 @@ class ApprovalForm(StepForm):
     next_review_on = IsoDateField("Next review", validators=[Optional()])
 
 
+class SignatureForm(FlaskForm):
+    """Sign a document-control row: `how` is in_app (the signed-in person the row names) or scan."""
+
+    slot = HiddenField()
+    how = HiddenField()
+    scan = FileField("Signed scan", description="A PDF, PNG or JPEG of the page signed by hand, checked like evidence.")
+
+
 class RecordAcknowledgementsForm(FlaskForm):
     employee_numbers = TextAreaField("Employee numbers", validators=[
         DataRequired("Give the employee numbers of the people who signed, one per line.")],

@@ -1,6 +1,8 @@
-"""Policy documents: each policy has versions (draft → in review → approved → superseded) with the
-municipality's document-control tables (author, reviewers, approval, version history), clauses a
-case can cite, the Annex A controls it answers, and a register of who acknowledged each version."""
+"""Policy documents: each policy has versions (draft → in review → approved → superseded, or a draft
+recorded as the organisation issued it, its review and approval still to come) with the
+municipality's document-control tables (author, reviewers, approval, version history) and their
+signatures, clauses a case can cite, the Annex A controls it answers, and a register of who
+acknowledged each version."""
 
 from __future__ import annotations
 
@@ -26,9 +28,14 @@ class PolicyState(enum.StrEnum):
     IN_REVIEW = "in_review"
     APPROVED = "approved"
     SUPERSEDED = "superseded"
+    # A version as the organisation issued it before (or outside) Khusela, kept as it stands: its
+    # document-control table names an author but no review or approval yet. Read-only, never in force.
+    RECORDED = "recorded"
 
     @property
     def label(self) -> str:
+        if self == PolicyState.RECORDED:
+            return "Review and approval pending"
         return self.value.replace("_", " ").capitalize()
 
     @property
@@ -114,10 +121,23 @@ class PolicyVersion(Model, Timestamped, Versioned):
                                                            cascade="all, delete-orphan")
     clauses: Mapped[list[PolicyClause]] = relationship(back_populates="version", order_by="PolicyClause.position",
                                                        cascade="all, delete-orphan")
+    signatures: Mapped[list[PolicySignature]] = relationship(back_populates="version", order_by="PolicySignature.id",
+                                                             cascade="all, delete-orphan")
 
     @property
     def state_enum(self) -> PolicyState:
         return PolicyState(self.state)
+
+    @property
+    def history_date(self) -> date | None:
+        """The version-history table's date: approved, else sent for review, else (a draft) created.
+        A recorded version shows only a date its document gives: none, for one never reviewed."""
+        if self.approved_on or self.submitted_on:
+            return self.approved_on or self.submitted_on
+        return None if self.state == PolicyState.RECORDED else self.created_at.date()
+
+    def signature(self, slot: str) -> PolicySignature | None:
+        return next((signature for signature in self.signatures if signature.slot == slot), None)
 
     def review_overdue(self, today: date) -> bool:
         return self.state == PolicyState.APPROVED and self.next_review_on is not None and self.next_review_on < today
@@ -137,6 +157,53 @@ class PolicyReviewer(Model):
     name: Mapped[str] = mapped_column(String(200))
     designation: Mapped[str] = mapped_column(String(200), default="")
     reviewed_on: Mapped[date] = mapped_column(Date)
+
+
+class SignatureMethod(enum.StrEnum):
+    IN_APP = "in_app"  # the person named in the row, signed in to Khusela, signed it
+    SCAN = "scan"  # a scan of the page they signed by hand, uploaded
+
+    @property
+    def label(self) -> str:
+        return {"in_app": "Signed in Khusela", "scan": "Signed scan"}[self.value]
+
+
+AUTHOR_SLOT = "author"
+APPROVAL_SLOT = "approval"
+
+
+def review_slot(reviewer_id: int) -> str:
+    return f"review:{reviewer_id}"
+
+
+class PolicySignature(Model):
+    """The signature column of a document-control row (the author, a reviewer, the approval): either
+    the named person signed in Khusela (who and when), or a scan of their handwritten signature."""
+
+    __tablename__ = "policy_signature"
+    __table_args__ = (UniqueConstraint("version_id", "slot", name="uq_policy_signature_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("policy_version.id", ondelete="CASCADE"), index=True)
+    version: Mapped[PolicyVersion] = relationship(back_populates="signatures")
+    slot: Mapped[str] = mapped_column(String(32))  # AUTHOR_SLOT, APPROVAL_SLOT or review_slot(reviewer id)
+    # The reviewer's row it signs: removing the reviewer removes the signature with it.
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("policy_reviewer.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))  # the row's name when it was signed
+    method: Mapped[str] = mapped_column(String(16))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # in Khusela: the signer
+    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    scan_sha256: Mapped[str | None] = mapped_column(String(64))
+    scan_name: Mapped[str | None] = mapped_column(String(255))
+    scan_size: Mapped[int | None] = mapped_column(Integer)
+    scan_media_type: Mapped[str | None] = mapped_column(String(120))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def method_enum(self) -> SignatureMethod:
+        return SignatureMethod(self.method)
 
 
 class PolicyClause(Model):
@@ -202,3 +269,4 @@ class PolicyAcknowledgement(Model):
 
 names_stored_files(PolicyVersion.document_sha256, "document of policy version")
 names_stored_files(AcknowledgementSheet.sha256, "signed acknowledgement sheet")
+names_stored_files(PolicySignature.scan_sha256, "signed scan of a policy's document-control row")

@@ -33,6 +33,7 @@ from app.policies.forms import (
     PolicyForm,
     ReturnForm,
     ReviewerForm,
+    SignatureForm,
     StepForm,
 )
 from app.policies.models import Policy, PolicyState, PolicyVersion
@@ -167,6 +168,7 @@ def render_version(policy: Policy, shown: PolicyVersion, status: int = 200, **fo
         "reviewer_form": forms.pop("reviewer_form", None) or ReviewerForm(),
         "return_form": forms.pop("return_form", None) or ReturnForm(version=str(shown.version)),
         "approval_form": approval, "new_version_form": NewVersionForm(),
+        "signature_form": forms.pop("signature_form", None) or SignatureForm(),
         "review_months": services.review_months(),
     }
     return render_template("policies/version.html", **context), status

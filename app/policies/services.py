@@ -27,14 +27,19 @@ from app.employees.services import employee_for_user
 from app.extensions import db
 from app.policies import workflow
 from app.policies.models import (
+    APPROVAL_SLOT,
+    AUTHOR_SLOT,
     AcknowledgementMethod,
     AcknowledgementSheet,
     Policy,
     PolicyAcknowledgement,
     PolicyClause,
     PolicyReviewer,
+    PolicySignature,
     PolicyState,
     PolicyVersion,
+    SignatureMethod,
+    review_slot,
 )
 
 CODE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9\-_.]{1,31}")
@@ -182,8 +187,8 @@ def update_policy(policy: Policy, data: PolicyInput, *, expected_version, actor:
 
 
 def delete_policy(policy: Policy, *, actor: User) -> None:
-    """Only a policy that was never in force: an approved one is a record the audit needs."""
-    if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED) for v in policy.versions):
+    """Only a policy that was never in force nor recorded as issued: those are records the audit needs."""
+    if any(v.state in (PolicyState.APPROVED, PolicyState.SUPERSEDED, PolicyState.RECORDED) for v in policy.versions):
         raise PolicyRuleError("This policy has been in force, so it is kept as a record. Start a new version to "
                               "change it.")
     record = {**_policy_record(policy), "versions": [v.number for v in policy.versions]}
@@ -349,16 +354,37 @@ def _move(version: PolicyVersion, target: PolicyState, *, expected_version, acto
                  summary=summary[:300], actor=actor)
 
 
-def submit_for_review(version: PolicyVersion, *, expected_version, actor: User | None,
-                      today: date | None = None) -> None:
-    problems = workflow.submission_problems(workflow.Submission(
+def _submission_problems(version: PolicyVersion) -> workflow.Problems:
+    return workflow.submission_problems(workflow.Submission(
         body=version.body, has_document=version.document_sha256 is not None, change=version.change,
         author_name=version.author_name, author_designation=version.author_designation))
+
+
+def submit_for_review(version: PolicyVersion, *, expected_version, actor: User | None,
+                      today: date | None = None) -> None:
+    """A draft, or the latest version recorded as issued, goes for review."""
+    problems = _submission_problems(version)
     if problems and version.state_enum == PolicyState.DRAFT:
         raise PolicyRuleError(problems)
+    if version.state_enum == PolicyState.RECORDED and version is not version.policy.latest:
+        raise PolicyRuleError(f"Version {version.number} was followed by version {version.policy.latest.number} "
+                              "before it was reviewed: review the latest version instead.")
     _move(version, PolicyState.IN_REVIEW, expected_version=expected_version, actor=actor,
           summary=f"Sent {version} for review")
     version.submitted_on = today or local_today()
+    db.session.flush()
+
+
+def record_as_issued(version: PolicyVersion, *, expected_version, actor: User | None) -> None:
+    """Keep a draft as the organisation issued it, before or outside Khusela: the document-control
+    table names its author, but nobody has reviewed or approved it yet. It is read-only from now on,
+    never in force, and shown as such; its review and approval go through the usual steps."""
+    problems = _submission_problems(version)
+    if problems and version.state_enum == PolicyState.DRAFT:
+        raise PolicyRuleError(problems)
+    _move(version, PolicyState.RECORDED, expected_version=expected_version, actor=actor,
+          summary=f"Recorded {version} as issued ({version.change}, {version.author_name}): not yet reviewed or "
+                  "approved")
     db.session.flush()
 
 
@@ -633,3 +659,87 @@ def reviews_due(on: date) -> list[PolicyVersion]:
         .where(PolicyVersion.state == PolicyState.APPROVED.value, PolicyVersion.next_review_on.is_not(None),
                PolicyVersion.next_review_on <= on)
         .order_by(PolicyVersion.next_review_on, PolicyVersion.id)))
+
+
+# --- signatures of the document-control rows -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureRow:
+    """One row of a version's document-control tables that takes a signature."""
+
+    slot: str
+    label: str  # "author", "review", "approval"
+    name: str
+    reviewer_id: int | None = None
+
+
+def signature_row(version: PolicyVersion, slot: str) -> SignatureRow | None:
+    """The row `slot` names on this version: None when the version has no such row (yet)."""
+    if slot == AUTHOR_SLOT:
+        return SignatureRow(AUTHOR_SLOT, "author", version.author_name)
+    if slot == APPROVAL_SLOT:
+        return SignatureRow(APPROVAL_SLOT, "approval", version.approver_name) if version.approved_on else None
+    reviewer = next((r for r in version.reviewers if review_slot(r.id) == slot), None)
+    return SignatureRow(slot, "review", reviewer.name, reviewer.id) if reviewer else None
+
+
+def _signable(version: PolicyVersion, slot: str) -> SignatureRow:
+    row = signature_row(version, slot)
+    refusal = workflow.signature_refusal(version.state_enum, row.label if row else slot, row_exists=row is not None)
+    if refusal:
+        raise PolicyRuleError(refusal)
+    assert row is not None  # signature_refusal() names a missing row
+    if version.signature(slot) is not None:
+        raise PolicyRuleError(f"The {row.label} row of {version} is signed already.")
+    return row
+
+
+def _signed(version: PolicyVersion, row: SignatureRow, signature: PolicySignature, actor: User | None) -> None:
+    version.signatures.append(signature)
+    db.session.flush()
+    how = SignatureMethod(signature.method).label.lower()
+    scan = f", {signature.scan_name} (SHA-256 {signature.scan_sha256})" if signature.scan_sha256 else ""
+    audit.record(AuditAction.SIGN, "policy", version.policy_id,
+                 changes={"signature": [None, f"{row.label}: {row.name} ({how}{scan})"]},
+                 summary=f"Signature of the {row.label} row of {version} ({row.name}, {how})"[:300], actor=actor)
+    db.session.flush()
+
+
+def sign_in_app(version: PolicyVersion, slot: str, *, signer: User) -> PolicySignature:
+    """The person the row names signs it, signed in: Khusela keeps who and when."""
+    row = _signable(version, slot)
+    problem = workflow.sign_in_app_problem(signer.full_name, row.name, row.label)
+    if problem:
+        raise PolicyRuleError(problem)
+    signature = PolicySignature(slot=slot, reviewer_id=row.reviewer_id, name=row.name,
+                                method=SignatureMethod.IN_APP.value, signed_by_id=signer.id, recorded_by_id=signer.id)
+    _signed(version, row, signature, signer)
+    return signature
+
+
+def record_signed_scan(version: PolicyVersion, slot: str, scan: CheckedUpload, *,
+                       actor: User | None) -> PolicySignature:
+    """A scan of the row signed by hand (checked like evidence by the caller: check_evidence()), kept by content."""
+    row = _signable(version, slot)
+    if scan.media_type not in SHEET_MEDIA_TYPES:
+        raise PolicyRuleError(f"{scan.filename} is not a scan: attach the signed page as a PDF, PNG or JPEG.",
+                              field="scan")
+    signature = PolicySignature(slot=slot, reviewer_id=row.reviewer_id, name=row.name,
+                                method=SignatureMethod.SCAN.value, scan_sha256=store(scan), scan_name=scan.filename,
+                                scan_size=len(scan.data),
+                                scan_media_type=scan.media_type, recorded_by_id=actor.id if actor else None)
+    _signed(version, row, signature, actor)
+    return signature
+
+
+def signature_of(version: PolicyVersion, signature_id: int) -> PolicySignature | None:
+    return next((signature for signature in version.signatures if signature.id == signature_id), None)
+
+
+def record_signature_download(signature: PolicySignature, *, actor: User) -> None:
+    """A handwritten signature is personal information: each download of its scan is on record."""
+    audit.record(AuditAction.DOWNLOAD, "policy", signature.version.policy_id, actor=actor,
+                 summary=f"Downloaded the signed scan of {signature.name} on {signature.version} "
+                         f"(SHA-256 {(signature.scan_sha256 or '')[:16]}…)"[:300])
+    db.session.flush()

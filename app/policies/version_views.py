@@ -5,17 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from app.admin import settings
-from app.auth.permissions import POLICY_APPROVE, POLICY_EDIT, POLICY_VIEW, permission_required
+from app.auth.permissions import POLICY_APPROVE, POLICY_EDIT, POLICY_VIEW, permission_required, user_can
 from app.common import uploads
 from app.common.models import RuleError
 from app.common.saving import acting, saving, show_problems
+from app.extensions import db
 from app.policies import services, workflow
-from app.policies.forms import ApprovalForm, ClauseForm, DraftForm, NewVersionForm, ReturnForm, ReviewerForm, StepForm
-from app.policies.models import PolicyVersion
+from app.policies.forms import (
+    ApprovalForm,
+    ClauseForm,
+    DraftForm,
+    NewVersionForm,
+    ReturnForm,
+    ReviewerForm,
+    SignatureForm,
+    StepForm,
+)
+from app.policies.models import APPROVAL_SLOT, PolicyVersion
 from app.policies.policy_views import policy_or_404, render_version, version_or_404
 from app.policies.views import bp
 
@@ -162,6 +172,64 @@ def submit(policy_id: int, version_id: int):
             flash(f"Sent {version} for review. Record each reviewer, then approve it.", "success")
             return _back(policy, version)
     return _refused(form, policy, version)
+
+
+@bp.post(VERSION_ROUTE + "/record")
+@permission_required(POLICY_EDIT)
+def record_as_issued(policy_id: int, version_id: int):
+    policy = policy_or_404(policy_id)
+    version = version_or_404(policy, version_id)
+    form = StepForm()
+    stale_url = url_for("policies.version", policy_id=policy.id, version_id=version.id)
+    if form.validate_on_submit():
+        with saving(form, services.PolicyRuleError, stale_url=stale_url):
+            services.record_as_issued(version, expected_version=form.version.data, actor=current_user)
+            flash(f"Recorded {version} as issued: its review and approval are pending.", "success")
+            return _back(policy, version)
+    return _refused(form, policy, version)
+
+
+@bp.post(VERSION_ROUTE + "/signatures")
+@permission_required(POLICY_EDIT)
+def sign(policy_id: int, version_id: int):
+    """Sign a document-control row: in Khusela as the person it names, or with the scan of their signature.
+    The approval row is the approver's: signing it takes the right to record approvals."""
+    policy = policy_or_404(policy_id)
+    version = version_or_404(policy, version_id)
+    form = SignatureForm()
+    if form.slot.data == APPROVAL_SLOT and not user_can(current_user, POLICY_APPROVE):
+        abort(403)
+    if form.validate_on_submit():
+        with saving(form, services.PolicyRuleError, default_field="scan"):
+            if form.how.data == "in_app":
+                signature = services.sign_in_app(version, form.slot.data or "", signer=current_user)
+            else:
+                sent = uploads.form_file(form.scan.data)
+                if sent is None:
+                    raise services.PolicyRuleError("Choose the scan of the signed page (PDF, PNG or JPEG).",
+                                                   field="scan")
+                signature = services.record_signed_scan(version, form.slot.data or "",
+                                                        uploads.check_evidence(*sent, field="scan"),
+                                                        actor=current_user)
+            flash(f"Recorded the signature of {signature.name} on {version}.", "success")
+            return _back(policy, version)
+    return render_version(policy, version, 422, signature_form=form)
+
+
+@bp.get(VERSION_ROUTE + "/signatures/<int:signature_id>/file")
+@permission_required(POLICY_VIEW)
+def signature_scan(policy_id: int, version_id: int, signature_id: int):
+    policy = policy_or_404(policy_id)
+    version = version_or_404(policy, version_id)
+    signature = services.signature_of(version, signature_id) or abort(404)
+    path = uploads.stored_path(signature.scan_sha256) if signature.scan_sha256 else None
+    if path is None or not path.is_file():
+        flash("This signature has no scan: it was signed in Khusela.", "warning")
+        return _back(policy, version)
+    services.record_signature_download(signature, actor=current_user)
+    db.session.commit()
+    return send_file(path, mimetype=signature.scan_media_type or "application/octet-stream", as_attachment=True,
+                     download_name=signature.scan_name or f"signature-{signature.id}")
 
 
 @bp.post(VERSION_ROUTE + "/return")

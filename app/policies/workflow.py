@@ -1,6 +1,8 @@
 """The rules of a policy version's life, kept apart from the database so each is tested alone:
-draft → in review → approved (the earlier approved version is then superseded). Only a draft can
-be changed; a new version starts as a draft copy of the latest one."""
+draft → in review → approved (the earlier approved version is then superseded). A draft can instead be
+recorded as the organisation issued it, unreviewed and unapproved (a document brought in with its
+history): it is kept as it stands, and the latest such version goes for review like a draft. Only a
+draft can be changed; a new version starts as a draft copy of the latest one."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from app.policies.models import PolicyState
 Problems = list[tuple[str | None, str]]
 
 NEXT_STATES = {
-    PolicyState.DRAFT: {PolicyState.IN_REVIEW},
+    PolicyState.DRAFT: {PolicyState.IN_REVIEW, PolicyState.RECORDED},
     PolicyState.IN_REVIEW: {PolicyState.DRAFT, PolicyState.APPROVED},
     PolicyState.APPROVED: {PolicyState.SUPERSEDED},
     PolicyState.SUPERSEDED: set(),
+    # Review and approval still to come: it is approved only after it went for review and was reviewed.
+    PolicyState.RECORDED: {PolicyState.IN_REVIEW},
 }
 
 
@@ -30,7 +34,12 @@ def refusal(current: PolicyState, target: PolicyState) -> str:
     if current == PolicyState.SUPERSEDED:
         return "This version was superseded and is kept as a record: it cannot change."
     if target == PolicyState.APPROVED:
+        if current == PolicyState.RECORDED:
+            return ("This version was recorded as issued, not reviewed: send it for review and record the review "
+                    "before it is approved.")
         return "Only a version in review can be approved: send the draft for review first."
+    if current == PolicyState.RECORDED:
+        return "This version is recorded as the organisation issued it: it cannot change. Start a new version."
     return f"A version that is {current.label.lower()} cannot be moved to {target.label.lower()}."
 
 
@@ -67,7 +76,7 @@ def next_review(approved_on: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Submission:
-    """What a draft must hold before anyone reviews it."""
+    """What a draft must hold before anyone reviews it, or before it is recorded as issued."""
 
     body: str
     has_document: bool
@@ -128,3 +137,24 @@ def review_problems(reviewed_on: date | None, *, today: date) -> Problems:
     if reviewed_on > today:
         return [("reviewed_on", "The review date cannot be after today.")]
     return []
+
+
+def sign_in_app_problem(signer_name: str, row_name: str, row: str) -> str | None:
+    """Only the person a document-control row names signs it in Khusela (a scan records anyone else's
+    signature): the names are compared ignoring case and spacing."""
+    if not row_name.strip():
+        return f"The {row} row names nobody yet: give the name before it is signed."
+    if " ".join(signer_name.split()).casefold() != " ".join(row_name.split()).casefold():
+        return (f"Only {row_name} can sign the {row} row in Khusela; you are signed in as {signer_name}. Upload "
+                f"the scan of {row_name}'s signed page instead.")
+    return None
+
+
+def signature_refusal(state: PolicyState, row: str, *, row_exists: bool) -> str | None:
+    """A row is signed once the text it vouches for is fixed: not while the version is a draft."""
+    if state == PolicyState.DRAFT:
+        return "A draft can still change: sign it once it is sent for review or recorded as issued."
+    if not row_exists:
+        return {"approval": "This version is not approved: the approval row is signed once the approval is "
+                            "recorded."}.get(row, "That row is not on this version.")
+    return None

@@ -542,6 +542,8 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("policy_id", "version_id"): NoPerRecordScope("A version of a policy: as policies."),
     ("policy_id", "version_id", "clause_id"): NoPerRecordScope("A clause of a policy version: as policies."),
     ("policy_id", "version_id", "reviewer_id"): NoPerRecordScope("A reviewer of a policy version: as policies."),
+    ("policy_id", "version_id", "signature_id"): NoPerRecordScope("A signed scan of a policy's document-control row: "
+                                                                  "as the signed document; another version's is 404."),
     ("policy_id", "sheet_id"): NoPerRecordScope("A signed acknowledgement sheet: only the roles that see every name "
                                                 "may open it, and a sheet of another policy is 404."),
     ("user_id",): NoPerRecordScope("Accounts are administered by administrators only, all of them."),

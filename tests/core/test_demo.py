@@ -117,7 +117,7 @@ def test_demo_logins_prints_every_account_and_the_password(make_app):
         result = run(app, "demo-logins")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[0] == "Demo logins (password for all: another-demo-pass):"
+    assert lines[0] == "Demo logins for Western Cape Government (password for all: another-demo-pass):"
     for email in DEMO_EMAILS:
         assert any(line.strip().endswith(email) for line in lines[1:]), email
     assert "Administrator" in result.output and "Auditor" in result.output

@@ -131,7 +131,7 @@ def test_the_whole_workflow_through_the_pages(officer, client):
     assert version.state == "approved"
     page = text_of(approved)
     assert "it is the version in force" in page
-    assert "Name Designation Date L Mokoena ICT Manager" in page
+    assert "Name Designation Signature Date L Mokoena ICT Manager Not signed" in page  # a signature column (issue 21)
     assert "Approved by T Nkosi Designation Municipal Manager" in page
 
 
