@@ -162,7 +162,9 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
                               "continuity_plan", "continuity_plan_version", "continuity_test", "continuity_finding",
                               # security incidents (issue 20, part 1)
                               "incident", "incident_action", "incident_evidence", "incident_custody", "incident_risk",
-                              "incident_asset", "incident_department", "incident_control", "incident_nonconformity"}
+                              "incident_asset", "incident_department", "incident_control", "incident_nonconformity",
+                              # import mappings (issue 21, part 3)
+                              "import_mapping"}
 
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}
