@@ -435,7 +435,8 @@ class ImportPages:
             if options:  # a mapping was used: show it again beside the problems, to change it
                 return self.open_mapping(staging.StagedFile(token, filename, data, options), report.problems)
             return self.render_upload(ImportForm(formdata=None), report.problems, filename, status=422)
-        return render_template("imports/preview.html", report=report, form=ImportConfirmForm(token=token),
+        return render_template("imports/preview.html", report=report,
+                               form=ImportConfirmForm(formdata=None, token=token),
                                mapping_form=MappingStartForm(formdata=None, token=token),
                                source_name=(options or {}).get("source_name", ""), pages=self)
 

@@ -47,14 +47,14 @@ def mapping_form(column_headers: list[str], file_headers: list[tuple[str, str]],
         check = SubmitField("Check the import")
         refresh = SubmitField("List the values of these columns")
 
-    column_choices = [("", NO_COLUMN), *file_headers]
+    column_choices = {"": NO_COLUMN, **dict(file_headers)}
     for index, header in enumerate(column_headers):
         setattr(MappingForm, f"column_{index}", SelectField(header, choices=column_choices, default=""))
     for index, (word, meanings) in enumerate(word_fields):
-        setattr(MappingForm, f"word_{index}", SelectField(word, choices=[("", LEAVE_AS_IT_IS),
-                                                                         *((m, m) for m in meanings)], default=""))
+        choices = {"": LEAVE_AS_IT_IS, **{meaning: meaning for meaning in meanings}}
+        setattr(MappingForm, f"word_{index}", SelectField(word, choices=choices, default=""))
     for index, header in enumerate(date_fields):
-        setattr(MappingForm, f"dates_{index}", SelectField(f"Dates in “{header}”", choices=list(DATE_ORDERS.items())))
+        setattr(MappingForm, f"dates_{index}", SelectField(f"Dates in “{header}”", choices=dict(DATE_ORDERS)))
     return MappingForm
 
 

@@ -473,7 +473,7 @@ def read_date(value: Any, order: str = DAY_FIRST) -> date:
     text = " ".join(str(value).split())
     try:
         return _date_of_text(text, order)
-    except ValueError:
+    except (ValueError, KeyError):  # KeyError: a word that is no month
         raise ValueError(f"“{text}” is not a date; write it as YYYY-MM-DD, like 2024-03-31 (or DD/MM/YYYY, "
                          "like 31/03/2024).") from None
 
