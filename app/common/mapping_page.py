@@ -23,7 +23,7 @@ from app.common.mappings import UnknownWord, unknown_words
 from app.common.tabular import DATE_ORDERS, ColumnMapping, DateReading, FileSample, date_order, key_of
 
 NO_COLUMN = "— Not in this file —"
-LEAVE_AS_IT_IS = "— Leave as it is (a row problem unless Khusela reads it) —"
+LEAVE_AS_IT_IS = "— Leave as it is —"
 
 
 class MappingStartForm(FlaskForm):
