@@ -6,6 +6,7 @@ from app.assets.products.models import Product  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, SignInThrottle, User, UserSession  # noqa: F401
 from app.awareness.models import AudienceRole, Campaign, TrainingRecord  # noqa: F401
+from app.common.mappings import ImportMapping  # noqa: F401
 from app.context.models import (  # noqa: F401
     ContextIssue,
     InterestedParty,

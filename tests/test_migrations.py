@@ -163,8 +163,8 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
                               # security incidents (issue 20, part 1)
                               "incident", "incident_action", "incident_evidence", "incident_custody", "incident_risk",
                               "incident_asset", "incident_department", "incident_control", "incident_nonconformity",
-                              # policy signatures (issue 21, part 2)
-                              "policy_signature"}
+                              # policy signatures (issue 21, part 2), import mappings (part 3)
+                              "policy_signature", "import_mapping"}
 
     assert {table: count for table, count in after.items() if table not in dropped_and_made_again} == {
         table: count for table, count in before.items() if table not in dropped_and_made_again}

@@ -37,7 +37,7 @@ from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
 from app.common.models import rows_matched, table_of
-from app.common.tabular import Problem, TableRow
+from app.common.tabular import Problem, TableRow, read_date
 from app.common.timeutil import local_today, utcnow
 from app.extensions import db
 
@@ -60,23 +60,26 @@ COLUMNS = [
                  "Information asset or Site. Inventory categories are read too: Switch, Router, Firewall and "
                  "Access point are network devices; Mobile phone, Smartphone and Tablet are mobile; Workstation "
                  "is a desktop; Notebook a laptop. Empty: unchanged (a new item needs one).", "Desktop",
-                 aliases=("Kind", "Category", "Asset type", "Item type")),
+                 aliases=("Kind", "Category", "Asset type", "Item type"),
+                 choices=lambda: _kind_words()),
     ImportColumn("Status", "Planned, Ordered, In use, In repair, Retired or Disposed. Snipe-IT and GLPI status "
                  "words are read too: Deployed, Ready to deploy and In stock are in use; Pending is planned; "
                  "Out for repair and Broken are in repair; Archived and Lost/stolen are retired; Scrapped is "
                  "disposed. Empty: In use for a new item, unchanged for an existing one.", "In use",
-                 aliases=("Lifecycle", "Lifecycle status", "Status label", "State")),
+                 aliases=("Lifecycle", "Lifecycle status", "Status label", "State"),
+                 choices=lambda: _status_words()),
     ImportColumn("Owner", "The owner's sign-in e-mail address; a new owner must be an active user.",
                  "owner@example.gov.za", aliases=("Owner e-mail", "Owner email", "Asset owner")),
     ImportColumn("Custodian", "Who looks after it day to day (a team or a person).", "ICT Operations",
                  aliases=("Checked out to", "Group in charge of the hardware", "Responsible")),
     ImportColumn("Department", "The department's code (or its full name).", "DOH",
-                 aliases=("Department code", "Dept")),
+                 aliases=("Department code", "Dept"), choices=lambda: _department_words()),
     ImportColumn("Site", "Where it is: the tag (or the name) of an item of type Site, in Khusela or in this "
-                 "file.", "DOH-SITE-TYG", aliases=("Location", "Site tag")),
+                 "file.", "DOH-SITE-TYG", aliases=("Location", "Site tag"), choices=lambda: _site_words()),
     ImportColumn("Classification", "A classification from the settings (Public, Internal, Restricted, "
                  "Confidential, Secret by default).", "Internal",
-                 aliases=("Information classification", "Security classification")),
+                 aliases=("Information classification", "Security classification"),
+                 choices=lambda: _classification_words()),
     ImportColumn("Confidentiality", "Rated 1 (lowest) to 5 (highest).", "2"),
     ImportColumn("Integrity", "Rated 1 (lowest) to 5 (highest).", "2"),
     ImportColumn("Availability", "Rated 1 (lowest) to 5 (highest).", "3"),
@@ -90,10 +93,10 @@ COLUMNS = [
                  "Microsoft Windows", aliases=("Operating system", "OS", "Operating system - Name", "OS name")),
     ImportColumn("Version", "The product's version, when the Product column names only the product.", "7",
                  aliases=("OS version", "Operating system - Version", "Product version")),
-    ImportColumn("Purchase date", "YYYY-MM-DD or a date cell; not after today.", "2013-05-02",
-                 aliases=("Purchased on", "Date of purchase", "Acquisition date")),
-    ImportColumn("End of support", "This item's own end-of-support date (YYYY-MM-DD). Empty: its product's "
-                 "applies.", "2023-01-10", aliases=("End of support date", "Support ends")),
+    ImportColumn("Purchase date", "YYYY-MM-DD, DD/MM/YYYY or a date cell; not after today.", "2013-05-02",
+                 aliases=("Purchased on", "Date of purchase", "Acquisition date"), date=True),
+    ImportColumn("End of support", "This item's own end-of-support date (YYYY-MM-DD or DD/MM/YYYY). Empty: its "
+                 "product's applies.", "2023-01-10", aliases=("End of support date", "Support ends"), date=True),
     ImportColumn("Device profile", "For example the SITA profiles PC3, PC4, Note1.", "PC3",
                  aliases=("Profile",)),
     ImportColumn("IP address", "An IPv4 or IPv6 address.", "10.12.4.20", aliases=("IP", "Network ports - IP")),
@@ -102,9 +105,9 @@ COLUMNS = [
     ImportColumn("Notes", "Anything else worth knowing.", "Replaced its hard disk in 2024.",
                  aliases=("Note", "Comments", "Comment")),
     ImportColumn("Site type", "Sites only: Corporate site, Health facility, School, Library, Access centre or "
-                 "Other.", "Health facility"),
+                 "Other.", "Health facility", choices=lambda: _site_type_words()),
     ImportColumn("Link speed", "Sites only: 10 Mbps, 100 Mbps, 1 Gbps or 10 Gbps.", "100 Mbps",
-                 aliases=("WAN link speed", "Bandwidth")),
+                 aliases=("WAN link speed", "Bandwidth"), choices=lambda: _link_speed_words()),
 ]
 # Columns of Snipe-IT's and GLPI's asset exports that Khusela has no field for: read and left
 # aside, so that a plain export imports without editing. Any other unknown column is refused.
@@ -162,6 +165,41 @@ LINK_SPEED_WORDS = {**{key(speed.label): speed.value for speed in LinkSpeed},
                     **{key(speed.label).replace(" ", ""): speed.value for speed in LinkSpeed},
                     **{speed.value: speed.value for speed in LinkSpeed}}
 KIND_NAMES = ", ".join(kind.label for kind in AssetKind)
+
+
+def _labelled(words: dict[str, str], labels: type[AssetKind] | type[Lifecycle] | type[SiteType] | type[LinkSpeed]
+              ) -> dict[str, str]:
+    return {word: labels(value).label for word, value in words.items()}
+
+
+def _kind_words() -> dict[str, str]:
+    return _labelled(KIND_WORDS, AssetKind)
+
+
+def _status_words() -> dict[str, str]:
+    return _labelled(STATUS_WORDS, Lifecycle)
+
+
+def _site_type_words() -> dict[str, str]:
+    return _labelled(SITE_TYPE_WORDS, SiteType)
+
+
+def _link_speed_words() -> dict[str, str]:
+    return _labelled(LINK_SPEED_WORDS, LinkSpeed)
+
+
+def _classification_words() -> dict[str, str]:
+    return {key(label): label for label in services.classifications()}
+
+
+def _department_words() -> dict[str, str]:
+    departments = db.session.execute(sa.select(Department.code, Department.name).where(Department.active.is_(True)))
+    return {word: code for code, name in departments for word in (key(name), key(code))}
+
+
+def _site_words() -> dict[str, str]:
+    sites = db.session.execute(sa.select(Asset.tag, Asset.name).where(Asset.kind == AssetKind.SITE))
+    return {word: tag for tag, name in sites for word in (key(name), key(tag))}
 # (header, field, words, what the message lists as accepted) of the columns that take a word.
 FIXED_CHOICES = (
     ("Type", "kind", KIND_WORDS, KIND_NAMES),
@@ -452,11 +490,10 @@ class _RowReader:
         text = self.text(header)
         if not text:
             return None
-        try:
-            # "2013-05-02", "2013/05/02" or "2013-05-02 00:00:00" as inventory tools export them.
-            return date.fromisoformat(text[:10].replace("/", "-"))
-        except ValueError:
-            target.problem(header, f"“{text}” is not a date; write it as YYYY-MM-DD, like 2013-05-02.")
+        try:  # a numeric date of the file was read the way round its column shows (imports.run_import)
+            return read_date(text)
+        except ValueError as error:
+            target.problem(header, str(error))
             return None
 
 

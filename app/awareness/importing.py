@@ -29,7 +29,7 @@ from app.awareness.models import Campaign, Outcome, TrainingRecord
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
 from app.common.models import table_of
-from app.common.tabular import Problem, TableRow
+from app.common.tabular import Problem, TableRow, read_date
 from app.common.timeutil import local_today, utcnow
 from app.employees.models import Employee
 from app.extensions import db
@@ -49,7 +49,8 @@ COLUMNS = [
                  "In progress, Not started, Failed and Absent as not completed).", "Completed", required=True,
                  aliases=("Status", "Completion status", "Result status", "Attendance")),
     ImportColumn("Completed on", "The day it was completed or attended (YYYY-MM-DD); empty when not completed.",
-                 "2026-03-18", aliases=("Completion date", "Date completed", "Completed", "Attended on", "Date")),
+                 "2026-03-18", aliases=("Completion date", "Date completed", "Completed", "Attended on", "Date"),
+                 date=True),
     ImportColumn("Score", "The test's percentage, 0 to 100, if there was one.", "85",
                  aliases=("Score (%)", "Mark", "Result", "Percentage")),
     ImportColumn("Note", "Anything worth keeping with the record (at most 500 characters).", "",
@@ -191,7 +192,7 @@ class _Import:
         if not text:
             return None
         try:
-            return date.fromisoformat(text[:10].replace("/", "-"))
+            return read_date(text)  # a numeric date was read the way round its column shows (run_import)
         except ValueError:
             row.problem("Completed on", f"“{text}” is not a date; write it as YYYY-MM-DD, like 2026-03-18.")
             return None

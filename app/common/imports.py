@@ -6,14 +6,23 @@ services; run_import() reads the file (app.common.tabular), applies every row in
 transaction, records the import in the audit log, and commits only when every row is good and
 this is not a dry run. The pages stage the checked file (app.common.staging) so that "Import"
 applies exactly the file that was previewed.
+
+A file whose headers are not Khusela's (an export of another tool) gets a mapping page between
+the check and the preview (app.common.mapping_page): the person says which of its columns is
+which, what its words mean and how its dates are written; the mapping is remembered for files of
+that shape (app.common.mappings) and staged with the file, so the preview and the import read it
+the same way. run_import() reads the file through the mapping in force (reading_with()).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from pathlib import PurePath
 from typing import Any
 
 import click
@@ -30,10 +39,45 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.auth.permissions import permission_required
-from app.common import staging
+from app.common import mappings, staging
 from app.common.export import XLSX_MIMETYPE
-from app.common.tabular import MOST_PROBLEMS_LISTED, Problem, TableColumn, TableError, TableRow, read_table
+from app.common.mapping_page import MappingPage, MappingStartForm, seen_columns
+from app.common.tabular import (
+    DATE_ORDERS,
+    MOST_PROBLEMS_LISTED,
+    ColumnMapping,
+    DateReading,
+    HeaderError,
+    Problem,
+    Table,
+    TableColumn,
+    TableError,
+    TableRow,
+    date_order,
+    read_date,
+    read_sample,
+    read_table,
+)
 from app.extensions import db
+
+# A file read for the mapping page is held in memory whole (its words are counted): no more rows
+# than the largest register's limit (the CMDB's command line).
+MOST_SAMPLE_ROWS = 100_000
+
+# The mapping the file being imported is read through, set by the import pages around the
+# register's run(): the registers' import functions keep their signature (filename, data, actor,
+# dry_run), and the command line reads files as they are.
+_reading: ContextVar[ColumnMapping | None] = ContextVar("import_mapping", default=None)
+
+
+@contextmanager
+def reading_with(mapping: ColumnMapping | None) -> Iterator[None]:
+    """run_import() inside the block reads the file through `mapping` (None: as it is)."""
+    reset = _reading.set(mapping)
+    try:
+        yield
+    finally:
+        _reading.reset(reset)
 
 
 @dataclass(frozen=True)
@@ -43,6 +87,10 @@ class ImportColumn:
     example: str
     required: bool = False
     aliases: tuple[str, ...] = ()
+    date: bool = False  # read with tabular.read_date: ISO, day first (SA) or month first (US), per column
+    # For a column of fixed words: the words the importer reads (any spelling) -> Khusela's word, so
+    # that the mapping page can offer a choice for each word of a file it does not know.
+    choices: Callable[[], Mapping[str, str]] | None = field(default=None, compare=False)
 
     def table_column(self) -> TableColumn:
         return TableColumn(self.header, self.required, self.aliases)
@@ -64,6 +112,9 @@ class ImportReport:
     dry_run: bool
     outcomes: list[RowOutcome] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    headers_unknown: bool = False  # the file's headers are not Khusela's: it needs a mapping
+    encoding: str = "UTF-8"
+    date_readings: dict[str, DateReading] = field(default_factory=dict)  # by column, of its numeric dates
 
     @property
     def ok(self) -> bool:
@@ -84,14 +135,20 @@ def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet
     """Read, check and apply the whole file in one transaction; `apply_rows` adds an outcome or
     problems per row through the services (which do not commit)."""
     report = ImportReport(filename=filename, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
+    mapping = _reading.get()
     try:
         table = read_table(filename, data, [column.table_column() for column in columns], max_rows=max_rows,
-                           sheet_name=sheet_name)
+                           sheet_name=sheet_name, mapping=mapping)
     except TableError as error:
         report.problems = error.problems
+        report.headers_unknown = isinstance(error, HeaderError)
         return report
+    report.encoding = table.encoding
     if not table.rows:
         report.problems = [Problem(None, None, f"The file has a header row but no {what} under it.")]
+        return report
+    _read_dates(table, columns, mapping, report)
+    if report.problems:
         return report
     try:
         apply_rows(table.rows, report)
@@ -107,6 +164,36 @@ def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet
         db.session.rollback()
     report.problems = capped(report.problems)
     return report
+
+
+def _read_dates(table: Table, columns: list[ImportColumn], mapping: ColumnMapping | None,
+                report: ImportReport) -> None:
+    """Each date column's numeric dates as dates, read the way round its values show (or, when
+    every value reads both ways, the way chosen on the mapping page; day first if none was). A cell
+    that is no date stays as it is, for the importer to name."""
+    for column in columns:
+        if not column.date or column.header not in table.headers:
+            continue
+        reading = date_order(row.values.get(column.header) for row in table.rows)
+        if reading.conflict is not None:
+            day_first, month_first = reading.conflict
+            report.problems.append(Problem(None, column.header, (
+                f"The dates are written both ways round: “{day_first}” has the day first and “{month_first}” the "
+                "month first. Write them all one way (YYYY-MM-DD cannot be misread) and upload the file again.")))
+            continue
+        if reading.order is None:
+            continue
+        chosen = mapping.date_orders.get(column.header) if mapping is not None else None
+        if reading.ambiguous and chosen in DATE_ORDERS:
+            reading = replace(reading, order=chosen)
+        report.date_readings[column.header] = reading
+        for row in table.rows:
+            value = row.values.get(column.header)
+            if isinstance(value, str) and value.strip():
+                try:
+                    row.values[column.header] = read_date(value, reading.order or "")
+                except ValueError:
+                    continue
 
 
 def capped(problems: list[Problem]) -> list[Problem]:
@@ -249,9 +336,10 @@ class ImportRoutes:
 
 def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
     """GET /import (the upload page), POST /import (check the file and preview the import),
-    /import/confirm, /import/cancel and /import/template.<csv|xlsx> on `bp`, each behind
-    `routes.permission`, as the endpoints import_start, import_check, import_confirm,
-    import_cancel and import_template (prefixed by `routes.name` when it is set)."""
+    /import/mapping (how a file of another tool is read), /import/confirm, /import/cancel and
+    /import/template.<csv|xlsx> on `bp`, each behind `routes.permission`, as the endpoints
+    import_start, import_check, import_mapping, import_confirm, import_cancel and import_template
+    (prefixed by `routes.name` when it is set)."""
     guarded = permission_required(routes.permission)
 
     def pages() -> ImportPages:
@@ -266,6 +354,9 @@ def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
     def confirm():
         return pages().confirm()
 
+    def mapping():
+        return pages().mapping()
+
     def cancel():
         return pages().cancel()
 
@@ -278,6 +369,7 @@ def add_import_pages(bp: Blueprint, routes: ImportRoutes) -> None:
     bp.add_url_rule(routes.rule(), routes.endpoint("start"), guarded(start), methods=["GET"])
     bp.add_url_rule(routes.rule(), routes.endpoint("check"), guarded(check), methods=["POST"])
     bp.add_url_rule(routes.rule("/confirm"), routes.endpoint("confirm"), guarded(confirm), methods=["POST"])
+    bp.add_url_rule(routes.rule("/mapping"), routes.endpoint("mapping"), guarded(mapping), methods=["POST"])
     bp.add_url_rule(routes.rule("/cancel"), routes.endpoint("cancel"), guarded(cancel), methods=["POST"])
     bp.add_url_rule(routes.rule("/template.<any(csv, xlsx):fmt>"), routes.endpoint("template"), guarded(template),
                     methods=["GET"])
@@ -302,26 +394,118 @@ class ImportPages:
         return render_template(self.routes.upload_template, form=form, problems=problems, filename=filename,
                                pages=self, **self.routes.upload_context()), status
 
+    @property
+    def register(self) -> str:
+        """The name its mappings are remembered under: "assets", "assets.products", "risks"..."""
+        return f"{self.blueprint}.{self.routes.name}" if self.routes.name else self.blueprint
+
+    @property
+    def columns(self) -> list[ImportColumn]:
+        return self.routes.upload_context()["columns"]
+
     def check(self, form: ImportForm):
         if not form.validate_on_submit():
             return self.render_upload(form, status=422)
         upload = form.file.data
         filename, data = upload.filename or "upload", upload.read()
         report = self.routes.run(filename, data, actor=current_user, dry_run=True)
-        if not report.ok:
-            return self.render_upload(ImportForm(formdata=None), report.problems, filename, status=422)
+        if not report.headers_unknown:
+            return self.previewed(filename, data, report, None)
+        try:
+            sample = read_sample(filename, data, max_rows=MOST_SAMPLE_ROWS)
+        except TableError as error:
+            return self.render_upload(ImportForm(formdata=None), error.problems, filename, status=422)
+        saved = mappings.saved_for(self.register, sample)
+        if saved is not None:  # a file of a shape read before: straight to its preview
+            return self.preview(filename, data, {"mapping": saved.as_mapping().as_json(),
+                                                 "source_name": saved.source_name})
         token = staging.stage(filename, data, current_user.id)
-        return render_template("imports/preview.html", report=report, form=ImportConfirmForm(token=token),
-                               pages=self)
+        page = MappingPage.build(self.columns, sample, mappings.suggested_columns(sample, self.columns))
+        return self.render_mapping(page, page.blank_form(token, ColumnMapping(), PurePath(filename).stem), filename)
+
+    def preview(self, filename: str, data: bytes, options: dict | None):
+        """The dry run of the file read as `options` say, and its preview (or its problems)."""
+        with reading_with(ColumnMapping.from_json((options or {}).get("mapping"))):
+            report = self.routes.run(filename, data, actor=current_user, dry_run=True)
+        return self.previewed(filename, data, report, options)
+
+    def previewed(self, filename: str, data: bytes, report: ImportReport, options: dict | None):
+        token = staging.stage(filename, data, current_user.id, options) if report.ok or options else ""
+        if not report.ok:
+            if options:  # a mapping was used: show it again beside the problems, to change it
+                return self.open_mapping(staging.StagedFile(token, filename, data, options), report.problems)
+            return self.render_upload(ImportForm(formdata=None), report.problems, filename, status=422)
+        return render_template("imports/preview.html", report=report,
+                               form=ImportConfirmForm(formdata=None, token=token),
+                               mapping_form=MappingStartForm(formdata=None, token=token),
+                               source_name=(options or {}).get("source_name", ""), pages=self)
+
+    def mapping(self):
+        """The mapping page's posts: opened from a preview ("Change how the file is read"), or
+        submitted to list a column's words again or to check the import."""
+        start = MappingStartForm()
+        staged = staging.load(start.token.data, current_user.id) if start.validate_on_submit() else None
+        if staged is None:
+            return self.gone()
+        seen = seen_columns(start.columns_seen.data)
+        if seen is None:
+            return self.open_mapping(staged)
+        try:
+            sample = read_sample(staged.filename, staged.data, max_rows=MOST_SAMPLE_ROWS)
+        except TableError as error:
+            return self.render_upload(ImportForm(formdata=None), error.problems, staged.filename, status=422)
+        page = MappingPage.build(self.columns, sample, seen)
+        form = page.form_class()()
+        if not form.validate():
+            return self.render_mapping(page, form, staged.filename, status=422)
+        chosen = page.columns_chosen(form)
+        if form.data.get("refresh") or chosen != page.chosen:
+            # The words and dates listed were those of other columns: list this choice's first.
+            listed = MappingPage.build(self.columns, sample, chosen)
+            return self.render_mapping(listed, listed.blank_form(staged.token, page.mapping(form),
+                                                                 form.source_name.data or ""), staged.filename)
+        mapping = page.mapping(form)
+        source_name = (form.source_name.data or "").strip()
+        if not source_name:
+            form.source_name.errors = ["Name the source of this file (for example “GLPI export”): the next file "
+                                       "with these columns is read the same way."]
+            return self.render_mapping(page, form, staged.filename, status=422)
+        mappings.remember(self.register, sample, source_name, mapping, current_user)
+        db.session.commit()
+        staging.discard(staged.token)
+        return self.preview(staged.filename, staged.data, {"mapping": mapping.as_json(), "source_name": source_name})
+
+    def open_mapping(self, staged: staging.StagedFile, problems: Sequence[Problem] = ()):
+        """The mapping page as it opens, with the file's mapping if it has one, else a suggestion."""
+        try:
+            sample = read_sample(staged.filename, staged.data, max_rows=MOST_SAMPLE_ROWS)
+        except TableError as error:
+            return self.render_upload(ImportForm(formdata=None), error.problems, staged.filename, status=422)
+        options = staged.options or {}
+        mapping = ColumnMapping.from_json(options.get("mapping")) or ColumnMapping()
+        chosen = mapping.columns if mapping.reads_headers else mappings.suggested_columns(sample, self.columns)
+        page = MappingPage.build(self.columns, sample, chosen)
+        name = options.get("source_name") or PurePath(staged.filename).stem
+        return self.render_mapping(page, page.blank_form(staged.token, mapping, name), staged.filename,
+                                   problems, status=422 if problems else 200)
+
+    def render_mapping(self, page: MappingPage, form, filename: str, problems: Sequence[Problem] = (),
+                       status: int = 200):
+        return render_template("imports/mapping.html", page=page, form=form, filename=filename, problems=problems,
+                               pages=self, date_orders=DATE_ORDERS), status
+
+    def gone(self):
+        flash("That import is no longer waiting (it was confirmed, cancelled or is over an hour old). "
+              "Upload the file again.", "warning")
+        return redirect(self.url("start"))
 
     def confirm(self):
         form = ImportConfirmForm()
         staged = staging.load(form.token.data, current_user.id) if form.validate_on_submit() else None
         if staged is None:
-            flash("That import is no longer waiting (it was confirmed, cancelled or is over an hour old). "
-                  "Upload the file again.", "warning")
-            return redirect(self.url("start"))
-        report = self.routes.run(staged.filename, staged.data, actor=current_user, dry_run=False)
+            return self.gone()
+        with reading_with(ColumnMapping.from_json((staged.options or {}).get("mapping"))):
+            report = self.routes.run(staged.filename, staged.data, actor=current_user, dry_run=False)
         staging.discard(staged.token)
         if not report.ok:
             # The register changed since the preview (a record edited, a category deactivated meanwhile).

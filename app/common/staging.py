@@ -27,6 +27,7 @@ class StagedFile:
     token: str
     filename: str
     data: bytes
+    options: dict | None = None  # how the file is read (a column mapping, date orders), as previewed
 
 
 def _folder() -> Path:
@@ -46,13 +47,14 @@ def _write_private(path: Path, content: bytes) -> None:
         handle.write(content)
 
 
-def stage(filename: str, data: bytes, user_id: int) -> str:
+def stage(filename: str, data: bytes, user_id: int, options: dict | None = None) -> str:
     discard_stale()
     token = secrets.token_urlsafe(24)  # 32 characters
     upload, meta = _paths(token)
     _write_private(upload, data)
     _write_private(meta, json.dumps({"filename": filename, "user_id": user_id,
-                                     "sha256": hashlib.sha256(data).hexdigest(), "staged_at": time.time()}).encode())
+                                     "sha256": hashlib.sha256(data).hexdigest(), "staged_at": time.time(),
+                                     "options": options}).encode())
     return token
 
 
@@ -69,7 +71,7 @@ def load(token: str, user_id: int) -> StagedFile | None:
     if (details.get("user_id") != user_id or time.time() - details.get("staged_at", 0) > STAGED_FOR_SECONDS
             or hashlib.sha256(data).hexdigest() != details.get("sha256")):
         return None
-    return StagedFile(token, details["filename"], data)
+    return StagedFile(token, details["filename"], data, details.get("options"))
 
 
 def discard(token: str) -> None:

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from app.auth.models import Department, User
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
-from app.common.tabular import Problem, TableRow
+from app.common.tabular import Problem, TableRow, read_date
 from app.common.timeutil import add_months, local_today
 from app.controls.models import Control
 from app.extensions import db
@@ -85,7 +85,7 @@ COLUMNS = [
     ImportColumn("Review every (months)", "How often the risk is reviewed: 1 to 36 months. Empty: 12.", "12",
                  aliases=("Review frequency", "Review frequency (months)")),
     ImportColumn("Next review", "Date as YYYY-MM-DD (or a date cell). Empty: today plus the review frequency.",
-                 "2027-03-31", aliases=("Next review date", "Next review on")),
+                 "2027-03-31", aliases=("Next review date", "Next review on"), date=True),
     ImportColumn("Reason for change", "Why ratings of an existing risk change (kept in its history). Empty: "
                  "“Imported from” and the file name.", "Annual reassessment 2026", aliases=("Reason",)),
 ]
@@ -240,7 +240,7 @@ def _whole_number(text: str) -> int:
 
 def _iso_date(text: str) -> date:
     try:
-        return date.fromisoformat(text[:10].replace("/", "-"))
+        return read_date(text)  # a numeric date was read the way round its column shows (run_import)
     except ValueError:
         raise ValueError(f"“{text}” is not a date; write it as YYYY-MM-DD, like 2027-03-31.") from None
 

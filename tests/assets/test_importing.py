@@ -275,7 +275,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(row, officer):
     ({"Site": "DOH-SITE-KHY"}, "Site", "No site has the tag or name “DOH-SITE-KHY”"),
     ({"Confidentiality": "6"}, "Confidentiality", "“6” is not a rating: give a whole number from 1 (lowest) to 5"),
     ({"Business impact": "High"}, "Business impact", "“High” is not a rating"),
-    ({"Purchase date": "02/05/2013"}, "Purchase date", "“02/05/2013” is not a date; write it as YYYY-MM-DD"),
+    ({"Purchase date": "2013-02-30"}, "Purchase date", "“2013-02-30” is not a date; write it as YYYY-MM-DD"),
     ({"Type": "Toaster"}, "Type", "“Toaster” is not a type Khusela knows; use one of: Desktop, Laptop"),
     ({"Status": "Lent out"}, "Status", "“Lent out” is not a status Khusela knows; use one of: Planned"),
     ({"Classification": "Top secret"}, "Classification", "use one of: Public, Internal, Restricted"),
@@ -565,3 +565,29 @@ def test_changes_are_recorded_as_audit_diff_would_record_them(row, officer):
     assert fast == audit.diff(audit.snapshot(stored, services.ASSET_AUDIT_FIELDS),
                               audit.snapshot(changed, services.ASSET_AUDIT_FIELDS))
     assert json.loads(audit.canonical_json(fast)) == fast
+
+
+# --- dates written the South African or the US way (issue 21, part 3) ----------------------------
+
+
+def test_sa_dates_are_read_day_first_and_us_dates_month_first_by_the_column(row, officer):
+    sa_file = run([row(Tag="PC-1", **{"Purchase date": "31/03/2013"}),
+                   row(Tag="PC-2", **{"Purchase date": "02/05/2013"})], officer, dry_run=True)
+    assert sa_file.ok, sa_file.problems
+    assert sa_file.date_readings["Purchase date"].decided_by == "31/03/2013"
+
+    run([row(Tag="PC-3", **{"Purchase date": "03/31/2013"}), row(Tag="PC-4", **{"Purchase date": "02/05/2013"})],
+        officer)
+
+    assert item("PC-3").purchased_on == date(2013, 3, 31)
+    assert item("PC-4").purchased_on == date(2013, 2, 5)  # month first, as PC-3's date shows
+
+
+def test_a_date_column_written_both_ways_round_is_refused_naming_both(row, officer):
+    report = run([row(Tag="PC-1", **{"Purchase date": "31/03/2013"}),
+                  row(Tag="PC-2", **{"Purchase date": "03/31/2013"})], officer)
+
+    [problem] = report.problems
+    assert problem.column == "Purchase date"
+    assert "“31/03/2013” has the day first and “03/31/2013” the month first" in problem.message
+    assert [each.tag for each in items()] == ["DOH-SITE-TYG"]

@@ -524,3 +524,25 @@ def test_heat_map_tables_stay_accessible_and_a_cell_opens_its_risks(page, live_s
     cell.click()
     page.wait_for_url(live_server(expected))
     expect(page.get_by_role("status")).to_contain_text("Only risks on the heat map of matrix version 1, with inherent")
+
+
+def test_the_import_mapping_page_is_accessible_and_lists_a_chosen_columns_dates(page, live_server, signed_in,
+                                                                                artifacts):
+    """A GLPI export (issue 21, part 3): its columns are not Khusela's, so the mapping page opens."""
+    from pathlib import Path
+
+    glpi = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "glpi-computers.csv"
+    page.set_viewport_size(DESKTOP)
+    signed_in("admin")
+    page.goto(live_server("/assets/import"))
+    page.get_by_label("File to import (.xlsx or .csv)").set_input_files(str(glpi))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Say how to read glpi-computers.csv")
+    check_page(page, artifacts, "assets-import-mapping")
+
+    page.get_by_label("Purchase date", exact=True).select_option(
+        "Financial and administrative information - Date of purchase")
+    page.get_by_role("button", name="List the values of these columns").click()
+    expect(page.get_by_role("heading", name="Dates")).to_be_visible()
+    expect(page.get_by_text("as “17-11-2014” shows")).to_be_visible()
+    check_page(page, artifacts, "assets-import-mapping-values")

@@ -33,6 +33,7 @@ def test_an_unnamed_import_keeps_the_endpoints_and_addresses_of_the_risk_and_con
         ("things.import_start", "/things/import", "GET"),
         ("things.import_check", "/things/import", "POST"),
         ("things.import_confirm", "/things/import/confirm", "POST"),
+        ("things.import_mapping", "/things/import/mapping", "POST"),
         ("things.import_cancel", "/things/import/cancel", "POST"),
         ("things.import_template", "/things/import/template.<any(csv, xlsx):fmt>", "GET"),
     }
@@ -41,11 +42,12 @@ def test_an_unnamed_import_keeps_the_endpoints_and_addresses_of_the_risk_and_con
 def test_a_named_import_sits_beside_the_blueprints_own():
     app, rules = rules_of(routes(), routes(name="products"))
 
-    assert len(rules) == 10
+    assert len(rules) == 12
     assert {
         ("things.products_import_start", "/things/products/import", "GET"),
         ("things.products_import_check", "/things/products/import", "POST"),
         ("things.products_import_confirm", "/things/products/import/confirm", "POST"),
+        ("things.products_import_mapping", "/things/products/import/mapping", "POST"),
         ("things.products_import_cancel", "/things/products/import/cancel", "POST"),
         ("things.products_import_template", "/things/products/import/template.<any(csv, xlsx):fmt>", "GET"),
     } <= rules

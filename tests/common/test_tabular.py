@@ -6,6 +6,7 @@ openpyxl. Row numbers in problems follow the spreadsheet (the header is row 1).
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -303,20 +304,35 @@ def test_csv_blank_header_cells_after_the_last_column_are_ignored():
 # --- CSV: files that cannot be read ---------------------------------------------------------------
 
 
-def test_csv_not_utf8_names_the_line_and_says_save_as_csv_utf8():
-    data = "Title,Owner\r\nLoad shedding,Thandi\r\nCafé,Sipho\r\n".encode("cp1252")
+def test_csv_in_windows_1252_is_read_as_such():
+    # Excel's "CSV (Comma delimited)" on a South African Windows: é is the single byte 0xE9, the
+    # Rand sign's neighbour € is 0x80 (a byte Latin-1 lacks but Windows-1252 has).
+    data = "Title,Owner\r\nLoad shedding,Thandi\r\nCafé – €5,Zoë\r\n".encode("cp1252")
+    table = read("register.csv", data)
+    assert values(table)[1] == (3, {"Title": "Café – €5", "Owner": "Zoë"})
+    assert table.encoding == "Windows-1252"
+    assert read("register.csv", csv_file("Title,Owner", "Café,Zoë")).encoding == "UTF-8"
+
+
+def test_csv_mixing_utf8_and_windows_1252_is_refused_naming_the_line():
+    data = "Title,Owner\r\nCafé,Sipho\r\n".encode() + "Zoë,Thandi\r\n".encode("cp1252")
     problem = only_problem("register.csv", data)
     assert problem.row == 3
     assert problem.column is None
-    assert "not UTF-8" in problem.message
-    assert "0xE9" in problem.message
+    assert "not UTF-8" in problem.message and "0xEB" in problem.message
+    assert "mixes in UTF-8 letters" in problem.message
     assert "CSV UTF-8" in problem.message
 
 
-def test_csv_not_utf8_on_the_header_line():
-    problem = only_problem("register.csv", "Titel é,Owner\r\n".encode("cp1252"))
+def test_csv_with_a_bom_and_windows_1252_bytes_is_refused():
+    problem = only_problem("register.csv", codecs.BOM_UTF8 + "Titel é,Owner\r\n".encode("cp1252"))
     assert problem.row == 1
     assert "CSV UTF-8" in problem.message
+
+
+def test_csv_with_bytes_windows_1252_lacks_is_refused():
+    problem = only_problem("register.csv", b"Title,Owner\r\nLoad \x81 shedding,Thandi\r\n")
+    assert problem.row == 2 and "0x81" in problem.message and "nor read as Windows-1252" in problem.message
 
 
 def test_csv_with_nul_bytes_is_not_text():
@@ -881,3 +897,97 @@ def test_short_csv_row_still_has_every_column_of_the_file():
     assert full.values == {"Title": "Data breach", "Owner": "Sipho", "Score": ""}
     assert "Score" in short.values
     assert not short.values["Score"]
+
+
+# --- dates (issue 21, part 3) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "order", "expected"), [
+    ("2024-03-31", tabular.DAY_FIRST, date(2024, 3, 31)),
+    ("2024/03/31", tabular.MONTH_FIRST, date(2024, 3, 31)),
+    ("2024-03-31 10:15:02", tabular.DAY_FIRST, date(2024, 3, 31)),  # OCS Inventory's MySQL datetime
+    ("31/03/2024", tabular.MONTH_FIRST, date(2024, 3, 31)),  # a day over 12 decides by itself
+    ("31-03-2024 10:15", tabular.DAY_FIRST, date(2024, 3, 31)),  # GLPI with the DD-MM-YYYY preference
+    ("31.03.2024", tabular.DAY_FIRST, date(2024, 3, 31)),
+    ("03/31/2024", tabular.DAY_FIRST, date(2024, 3, 31)),  # US, decided by the 31
+    ("3/31/2024 2:30 PM", tabular.DAY_FIRST, date(2024, 3, 31)),
+    ("03/04/2024", tabular.DAY_FIRST, date(2024, 4, 3)),
+    ("03/04/2024", tabular.MONTH_FIRST, date(2024, 3, 4)),
+    ("31 March 2024", tabular.MONTH_FIRST, date(2024, 3, 31)),
+    ("31 Mar 2024", tabular.DAY_FIRST, date(2024, 3, 31)),
+    ("1st Sept 2024", tabular.DAY_FIRST, date(2024, 9, 1)),
+    ("31 Maart 2024", tabular.DAY_FIRST, date(2024, 3, 31)),
+    ("March 31, 2024", tabular.DAY_FIRST, date(2024, 3, 31)),
+    (datetime(2024, 3, 31, 10, 15), tabular.DAY_FIRST, date(2024, 3, 31)),
+    (date(2024, 3, 31), tabular.MONTH_FIRST, date(2024, 3, 31)),
+])
+def test_read_date_reads_iso_sa_and_us_dates(text, order, expected):
+    assert tabular.read_date(text, order) == expected
+
+
+@pytest.mark.parametrize("text", ["31/13/2024", "2024-02-30", "yesterday", "31 Smarch 2024", "03/04/24", "2024"])
+def test_read_date_refuses_what_is_no_date_saying_how_to_write_one(text):
+    with pytest.raises(ValueError, match=r"is not a date; write it as YYYY-MM-DD, like 2024-03-31 \(or DD/MM/YYYY"):
+        tabular.read_date(text)
+
+
+def test_date_order_is_decided_by_a_value_over_12_in_either_place():
+    day_first = tabular.date_order(["03/04/2024", "", None, "17/11/2014", "2024-01-02"])
+    assert (day_first.order, day_first.decided_by, day_first.ambiguous) == ("dmy", "17/11/2014", False)
+    month_first = tabular.date_order(["03/04/2024", "11/17/2014"])
+    assert (month_first.order, month_first.decided_by, month_first.ambiguous) == ("mdy", "11/17/2014", False)
+
+
+def test_date_order_of_a_column_that_reads_both_ways_is_ambiguous_and_day_first():
+    reading = tabular.date_order(["03/04/2024", "11/02/2016", "05-12-2020"])
+    assert reading.ambiguous and reading.order == "dmy" and reading.conflict is None
+
+
+def test_date_order_names_a_column_written_both_ways_round():
+    reading = tabular.date_order(["17/11/2014", "11/17/2014"])
+    assert reading.conflict == ("17/11/2014", "11/17/2014") and not reading.ambiguous
+
+
+def test_date_order_of_iso_or_date_cells_has_nothing_to_decide():
+    assert tabular.date_order(["2024-03-31", date(2024, 3, 31), "", None]).order is None
+
+
+# --- reading through a column mapping (issue 21, part 3) -----------------------------------------
+
+
+def test_a_mapping_reads_the_files_columns_into_the_importers_and_leaves_the_rest_aside():
+    data = csv_file('"Name";"Entity";"Responsible";"Stage"', '"Load shedding, stage 6";"Root";"Thandi";"Stock"',
+                    bom=True)
+    mapping = tabular.ColumnMapping(columns={"Title": "name", "Owner": "Responsible", "Score": "Stage",
+                                             "Due date": "Name"},
+                                    values={"Score": {"STOCK": "In store"}})
+
+    table = read_table("glpi.csv", data, COLUMNS, max_rows=10, mapping=mapping)
+
+    # The BOM is not part of the first header; quoted commas stay in the cell; one file column may
+    # feed two of the importer's; the file's word is read as the mapping says (case ignored).
+    assert values(table) == [(2, {"Title": "Load shedding, stage 6", "Due date": "Load shedding, stage 6",
+                                  "Owner": "Thandi", "Score": "In store"})]
+    assert table.headers == ["Title", "Due date", "Owner", "Score"]
+
+
+def test_a_mapping_names_a_column_the_file_lacks_and_a_required_column_left_out():
+    mapping = tabular.ColumnMapping(columns={"Title": "Risk", "Score": "Rating"})
+
+    with pytest.raises(tabular.HeaderError) as caught:  # the import pages show the mapping again
+        read_table("register.csv", csv_file("Risk,Owner name", "Load shedding,Thandi"), COLUMNS, max_rows=10,
+                   mapping=mapping)
+
+    found = caught.value.problems
+    assert [(p.row, p.column) for p in found] == [(1, "Owner"), (1, "Score")]
+    assert "Choose the file's column" in found[0].message
+    assert "“Rating”, which this file does not have" in found[1].message
+
+
+def test_the_file_sample_lists_headers_first_values_and_a_signature_that_ignores_order_and_case():
+    sample = tabular.read_sample("a.csv", csv_file("Name;Status;Name", "PC-1;Stock;x", "PC-2;;y", "PC-3;Stock;z"),
+                                 max_rows=10)
+    assert sample.headers == ["Name", "Status", "Name (3)"]
+    assert sample.first_values("Status") == ["Stock"] and sample.values_of("Name") == ["PC-1", "PC-2", "PC-3"]
+    other = tabular.read_sample("b.csv", csv_file("status,NAME", "In use,PC-9"), max_rows=10)
+    assert tabular.read_sample("c.csv", csv_file("Status,Name"), max_rows=10).signature == other.signature

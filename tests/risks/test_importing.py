@@ -306,7 +306,8 @@ def test_a_subcategory_of_another_category_is_refused(good_row, officer, categor
 
 def test_too_long_a_title_and_bad_numbers_and_dates(good_row, officer):
     header = [*HEADER, "Tolerance", "Review every (months)", "Next review"]
-    report = run([[*good_row(Title="x" * 201), "four", "12", "31/03/2027"]], officer, header=header)
+    # 31/13/2027 has no 13th month either way round (31/03/2027 now reads as the SA date it is).
+    report = run([[*good_row(Title="x" * 201), "four", "12", "31/13/2027"]], officer, header=header)
 
     found = {p.column: p.message for p in report.problems}
     assert "at most 200" in found["Title"]

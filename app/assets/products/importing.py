@@ -22,7 +22,7 @@ from app.assets.products.models import Product
 from app.assets.products.services import WEB_ADDRESS_MESSAGE, is_web_address
 from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
-from app.common.tabular import Problem, TableRow
+from app.common.tabular import Problem, TableRow, read_date
 from app.extensions import db
 
 MAX_IMPORT_ROWS = 2_000
@@ -38,7 +38,7 @@ TEMPLATE_COLUMNS = [
                  aliases=("Release",)),
     ImportColumn("End of support", "The vendor's end-of-support date as YYYY-MM-DD (or a date cell). Empty, or "
                  "“Not announced”: no date announced yet.", "2027-01-12",
-                 aliases=("End of support date", "End of life", "EOL", "EOS")),
+                 aliases=("End of support date", "End of life", "EOL", "EOS"), date=True),
     ImportColumn("Source", "A web address (https://…) where the date can be checked; may be empty.",
                  "https://learn.microsoft.com/lifecycle/products/windows-server-2016", aliases=("Source URL", "URL")),
     ImportColumn("Note", "Anything worth knowing, like an edition or paid extended support.",
@@ -67,7 +67,7 @@ def _end_of_support(text: str, row: int, problems: list[Problem]) -> date | None
     if text.casefold() in NOT_ANNOUNCED:
         return None
     try:
-        return date.fromisoformat(text[:10].replace("/", "-"))
+        return read_date(text)  # a numeric date was read the way round its column shows (run_import)
     except ValueError:
         problems.append(Problem(row, "End of support", f"“{text}” is not a date; write it as YYYY-MM-DD, like "
                                                        "2027-01-12, or leave it empty if none is announced."))

@@ -140,7 +140,7 @@ def test_one_bad_row_writes_nothing_and_names_each_row_and_column(officer):
     before = audit_count()
 
     report = run([row(), row(Product="Acme Mail", Source="javascript:alert(1)"),
-                  row(Product="Acme Web", **{"End of support": "31 May 2032"}),
+                  row(Product="Acme Web", **{"End of support": "31 Mayo 2032"}),
                   row(Product="", Version="2"),
                   row(Product="Acme Proxy", Version="x" * 61),
                   row(Product="microsoft windows", Version="7", Source="ftp://example.org")], officer)
@@ -149,7 +149,7 @@ def test_one_bad_row_writes_nothing_and_names_each_row_and_column(officer):
     found = {(problem.row, problem.column) for problem in report.problems}
     assert found == {(3, "Source"), (4, "End of support"), (5, "Product"), (6, "Version"), (7, "Source")}
     messages = {(problem.row, problem.column): problem.message for problem in report.problems}
-    assert messages[(4, "End of support")].startswith("“31 May 2032” is not a date; write it as YYYY-MM-DD")
+    assert messages[(4, "End of support")].startswith("“31 Mayo 2032” is not a date; write it as YYYY-MM-DD")
     assert messages[(5, "Product")] == "Name the product in 1 to 120 characters, like Microsoft Windows."
     assert find("Acme Linux", "9") is None and product_count() == SHIPPED and audit_count() == before
 
