@@ -118,7 +118,7 @@ def _xlsx_cell(sheet, row: Any, column: Column, band_styles: dict[str, tuple[Pat
         value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         if len(value) > XLSX_CELL_LIMIT:  # Excel refuses to open a longer cell
             value = value[: XLSX_CELL_LIMIT - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
-        if _refused_as_formula(value):
+        if value.startswith(FORMULA_TRIGGERS) and _refused_as_formula(value):  # the cheap test first: most cells
             value = neutralise_formula(value)
     colour = column.fill(row) if column.fill else None
     if not colour and not (isinstance(value, str) and value.startswith("=")):
