@@ -120,6 +120,7 @@ SKIPPED_HEADERS = (
     "Entity", "Last update", "Components - Processor", "Alternate username", "Alternate username number", "User",
     "Group", "Technician in charge of the hardware", "Operating system - Service pack",
     "Operating system - Architecture", "Operating system - Edition", "Last inventory date", "UUID",
+    "End of support applying",  # Khusela's own download: the item's date, else its product's
 )
 SKIPPED_COLUMNS = [ImportColumn(header, "Not imported.", "") for header in SKIPPED_HEADERS]
 

@@ -29,7 +29,10 @@ def campaign_columns(rates: dict) -> list[Column]:
     ]
 
 
+# The import's columns (app.awareness.importing), so that a campaign's download can be corrected and
+# imported again; the name and the source are read and left aside.
 ATTENDANCE_COLUMNS = [
+    Column("Campaign", lambda r: r.campaign.reference, 10),
     Column("Employee number", lambda r: r.employee.number, 16),
     Column("Name", lambda r: r.employee.full_name, 28),
     Column("Outcome", lambda r: r.outcome_enum.label, 14),

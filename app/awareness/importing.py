@@ -57,7 +57,8 @@ COLUMNS = [
                  aliases=("Comment", "Comments", "Remarks")),
 ]
 # Columns of a training system's extract that the import does not need: read and left aside.
-SKIPPED_HEADERS = ("Name", "Full name", "Learner", "Employee name", "Department", "E-mail")
+SKIPPED_HEADERS = ("Name", "Full name", "Learner", "Employee name", "Department", "E-mail",
+                   "Source")  # Khusela's own download: "Import" or "By hand"
 SKIPPED_COLUMNS = [ImportColumn(header, "Not imported.", "") for header in SKIPPED_HEADERS]
 
 OUTCOME_WORDS = {

@@ -118,6 +118,8 @@ def _xlsx_cell(sheet, row: Any, column: Column, band_styles: dict[str, tuple[Pat
         value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         if len(value) > XLSX_CELL_LIMIT:  # Excel refuses to open a longer cell
             value = value[: XLSX_CELL_LIMIT - len(TRUNCATION_NOTE)] + TRUNCATION_NOTE
+        if value.startswith(FORMULA_TRIGGERS) and _refused_as_formula(value):  # the cheap test first: most cells
+            value = neutralise_formula(value)
     colour = column.fill(row) if column.fill else None
     if not colour and not (isinstance(value, str) and value.startswith("=")):
         return value
@@ -132,6 +134,15 @@ def _xlsx_cell(sheet, row: Any, column: Column, band_styles: dict[str, tuple[Pat
             band_styles[colour] = (PatternFill("solid", fgColor=colour.lstrip("#").upper()), font)
         cell.fill, cell.font = band_styles[colour]
     return cell
+
+
+def _refused_as_formula(text: str) -> bool:
+    """Text Khusela's imports refuse as a formula even in a text cell ("=SUM(A1)", "+A1"): the
+    workbook quotes it with an apostrophe, as the CSV does, and the import takes the apostrophe off,
+    so a download imports back as the original text. Other text ("- a bullet") is left as it is."""
+    from app.common.tabular import looks_like_formula  # tabular reads FORMULA_TRIGGERS from this module
+
+    return looks_like_formula(text)
 
 
 def export_response(rows: Iterable[Any], columns: list[Column], fmt: str, filename_stem: str) -> Response:

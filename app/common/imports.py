@@ -26,6 +26,7 @@ from pathlib import PurePath
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -115,6 +116,9 @@ class ImportReport:
     headers_unknown: bool = False  # the file's headers are not Khusela's: it needs a mapping
     encoding: str = "UTF-8"
     date_readings: dict[str, DateReading] = field(default_factory=dict)  # by column, of its numeric dates
+    # What the import does not stop for but the person should see before confirming (a register's
+    # computed rating that is not likelihood × impact): shown on the preview, kept in the audit entry.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,6 +126,10 @@ class ImportReport:
 
     def count(self, action: str) -> int:
         return sum(1 for outcome in self.outcomes if outcome.action == action)
+
+    @property
+    def warnings_count(self) -> str:
+        return f"{len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
 
     @property
     def summary(self) -> str:
@@ -153,8 +161,11 @@ def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet
     try:
         apply_rows(table.rows, report)
         if report.ok:
+            warned = f"; {report.warnings_count}" if report.warnings else ""
             audit.record(AuditAction.IMPORT, entity_type, None, actor=actor, summary=(
-                f"Imported {filename} ({report.summary}; SHA-256 {report.sha256[:16]}…)")[:300])
+                f"Imported {filename} ({report.summary}{warned}; SHA-256 {report.sha256[:16]}…)")[:300],
+                changes={"warnings": [str(warning) for warning in capped(report.warnings, "warnings")]}
+                if report.warnings else None)
     except Exception:
         db.session.rollback()
         raise
@@ -163,6 +174,7 @@ def run_import(filename: str, data: bytes, *, columns: list[ImportColumn], sheet
     else:
         db.session.rollback()
     report.problems = capped(report.problems)
+    report.warnings = capped(report.warnings, "warnings")
     return report
 
 
@@ -196,11 +208,11 @@ def _read_dates(table: Table, columns: list[ImportColumn], mapping: ColumnMappin
                     continue
 
 
-def capped(problems: list[Problem]) -> list[Problem]:
+def capped(problems: list[Problem], what: str = "problems") -> list[Problem]:
     if len(problems) <= MOST_PROBLEMS_LISTED:
         return problems
     more = len(problems) - MOST_PROBLEMS_LISTED
-    return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more problems like these.")]
+    return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more {what} like these.")]
 
 
 def report_import(report: ImportReport, filename: str) -> None:
@@ -210,6 +222,8 @@ def report_import(report: ImportReport, filename: str) -> None:
         for problem in report.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1)
+    for warning in report.warnings:
+        click.echo(f"  warning: {warning}")
     for outcome in report.outcomes:
         detail = f" ({', '.join(outcome.changed)})" if outcome.changed else ""
         click.echo(f"  row {outcome.row:>5}  {outcome.action:<9}  {outcome.reference:<16} {outcome.title}{detail}")
@@ -236,6 +250,35 @@ def cell_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
+
+
+class Accounts:
+    """Every account by sign-in e-mail and by full name, loaded once for an import: an owner's cell
+    may give either (a register's own download names owners by name)."""
+
+    def __init__(self) -> None:
+        self.by_email: dict[str, User] = {}
+        self.by_name: dict[str, list[User]] = {}
+        for user in db.session.scalars(sa.select(User)):
+            self.by_email[user.email.casefold()] = user
+            self.by_name.setdefault(key(user.full_name), []).append(user)
+
+    def find(self, text: str, current: User | None = None) -> tuple[User | None, str]:
+        """(the account, "") or (None, what is wrong). An e-mail address names any account, and the
+        record's `current` owner is kept by name even when inactive (whether an inactive account may
+        stay is the services' rule); otherwise the name must be one active account's."""
+        if text.casefold() in self.by_email:
+            return self.by_email[text.casefold()], ""
+        named = self.by_name.get(key(text), [])
+        if current is not None and current in named:
+            return current, ""
+        active = [user for user in named if user.active]
+        if len(active) == 1:
+            return active[0], ""
+        if active:
+            return None, f"{len(active)} accounts are called “{text}”: give the sign-in e-mail address instead."
+        return None, (f"No active user signs in as or is called “{text}”. Create the account first, or leave the "
+                      "cell empty.")
 
 
 # --- the template --------------------------------------------------------------------------------
@@ -510,7 +553,8 @@ class ImportPages:
         if not report.ok:
             # The register changed since the preview (a record edited, a category deactivated meanwhile).
             return self.render_upload(ImportForm(formdata=None), report.problems, staged.filename, status=422)
-        flash(f"Imported {staged.filename}: {report.summary}.", "success")
+        warned = f" ({report.warnings_count}, kept in the audit log)" if report.warnings else ""
+        flash(f"Imported {staged.filename}: {report.summary}{warned}.", "success")
         return redirect(url_for(self.routes.done_endpoint, **self.routes.done_args))
 
     def cancel(self):

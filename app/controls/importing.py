@@ -1,7 +1,11 @@
 """Import of internal controls or a custom catalogue (e.g. a provincial ICT standard) from CSV or
 XLSX, all or nothing (app.common.imports). A row whose catalogue and reference Khusela has
 updates that control, any other row creates one, so importing the same file twice changes
-nothing. Every row goes through the same services as the form."""
+nothing. Every row goes through the same services as the form.
+
+The catalogue's own download imports back as it is: its Annex A rows update what the organisation
+keeps on those controls (description, owner, department; the rest is the standard's), and the
+columns that follow from the standard or from other records are read and left aside."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from app.common import imports
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, header_cell, key, run_import
 from app.common.tabular import Problem, TableRow
 from app.controls import services
+from app.controls.annex_a import ANNEX_A_CATALOGUE
 from app.controls.models import INTERNAL_CATALOGUE, Control, ControlSource, ControlType, Frequency
 from app.extensions import db
 
@@ -38,21 +43,26 @@ COLUMNS = [
     ImportColumn("Operates", "How often: Continuous, Daily, Weekly, Monthly, Quarterly, Semi-annually, Annually or "
                  "As needed; may be empty.", "Quarterly", aliases=("Frequency",)),
     ImportColumn("Implements", "The ISO/IEC 27001:2022 Annex A controls it implements, separated by “;” (like 5.15; "
-                 "5.18 or A.5.18).", "5.15; 5.18", required=True,
-                 aliases=("Annex A", "Annex A controls", "ISO 27001", "Maps to")),
-    ImportColumn("Owner", "The owner's sign-in e-mail address; may be empty.", "officer@example.gov.za",
-                 aliases=("Control owner", "Owner e-mail")),
+                 "5.18 or A.5.18). Empty on an Annex A control's row.", "5.15; 5.18", required=True,
+                 aliases=("Annex A", "Annex A controls", "ISO 27001", "Maps to", "Implements (Annex A)")),
+    ImportColumn("Owner", "The owner's sign-in e-mail address, or their full name when one account has it; may be "
+                 "empty.", "officer@example.gov.za", aliases=("Control owner", "Owner e-mail")),
     ImportColumn("Department", "The department's code (or its full name); may be empty.", "DOTP",
                  aliases=("Department code", "Dept")),
     ImportColumn("In use", "Yes, or No for a retired control. Empty: Yes.", "Yes", aliases=("Active", "Status")),
 ]
+# Columns of the catalogue's own download that the import has no field for (the standard's
+# attributes, the controls implementing an Annex A one): read and left aside.
+SKIPPED_HEADERS = ("Theme", "Security properties", "Cybersecurity concepts", "Implemented by")
+SKIPPED_COLUMNS = [ImportColumn(header, "Not imported.", "") for header in SKIPPED_HEADERS]
 FIELD_COLUMNS = {"catalogue": "Catalogue", "reference": "Reference", "title": "Title", "description": "Description",
                  "control_type": "Type", "control_types": "Type", "frequency": "Operates", "annex_a_ids": "Implements",
                  "annex_a": "Implements", "owner_id": "Owner", "department_id": "Department", "active": "In use"}
 
 
 def import_controls(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:
-    return run_import(filename, data, columns=COLUMNS, sheet_name=SHEET_NAME, max_rows=MAX_IMPORT_ROWS,
+    return run_import(filename, data, columns=COLUMNS + SKIPPED_COLUMNS, sheet_name=SHEET_NAME,
+                      max_rows=MAX_IMPORT_ROWS,
                       what="controls", entity_type="control", apply_rows=lambda rows, report: _apply_rows(
                           rows, report, actor), actor=actor, dry_run=dry_run)
 
@@ -62,8 +72,7 @@ class _Lookups:
 
     def __init__(self):
         self.annex_a = {control.reference: control for control in services.annex_a_catalogue()}
-        self.users = {user.email.casefold(): user
-                      for user in db.session.scalars(sa.select(User).where(User.active.is_(True)))}
+        self.accounts = imports.Accounts()
         departments = [d for d in db.session.scalars(sa.select(Department)) if d.active]
         self.departments = {**{key(d.name): d for d in departments}, **{key(d.code): d for d in departments}}
         self.controls = {(key(c.catalogue), key(c.reference)): c for c in db.session.scalars(
@@ -95,11 +104,14 @@ def _row_input(row: TableRow, lookups: _Lookups, problems: list[Problem]) -> ser
         return cell_text(row.values.get(header))
 
     catalogue = text("Catalogue") or INTERNAL_CATALOGUE
+    if key(catalogue) == key(ANNEX_A_CATALOGUE):
+        return _annex_a_input(row, lookups, problems)
     owner = None
     if text("Owner"):
-        owner = lookups.users.get(text("Owner").casefold())
-        if owner is None:
-            problems.append(Problem(row.number, "Owner", f"No active user signs in as “{text('Owner')}”."))
+        current = lookups.controls.get((key(catalogue), key(text("Reference"))))
+        owner, problem = lookups.accounts.find(text("Owner"), current.owner if current else None)
+        if problem:
+            problems.append(Problem(row.number, "Owner", problem))
     department = None
     if text("Department"):
         department = lookups.departments.get(key(text("Department")))
@@ -121,6 +133,38 @@ def _row_input(row: TableRow, lookups: _Lookups, problems: list[Problem]) -> ser
         active=in_use not in NO, annex_a_ids=_annex_a_ids(text("Implements"), lookups, problems, row.number))
 
 
+def _annex_a_input(row: TableRow, lookups: _Lookups, problems: list[Problem]) -> services.ControlInput:
+    """A row of the standard's catalogue: only what the organisation keeps on the control is read."""
+    reference = cell_text(row.values.get("Reference")).upper().removeprefix("A.")
+    control = lookups.annex_a.get(reference)
+    if control is None:
+        problems.append(Problem(row.number, "Reference", f"{ANNEX_A_CATALOGUE} has no control “{reference}” (its "
+                                                         "controls are 5.1 to 8.34) and takes no new ones: put your "
+                                                         "own controls in a catalogue of your own."))
+        return services.ControlInput(catalogue=ANNEX_A_CATALOGUE, reference=reference)
+    title = cell_text(row.values.get("Title"))
+    if title and key(title) != key(control.title):
+        problems.append(Problem(row.number, "Title", f"Annex A {control.reference} is “{control.title}” in the "
+                                                     "standard; its title cannot be changed. Put your own wording "
+                                                     "in the Description, or in a control of your own catalogue."))
+    owner, department = control.owner, control.department
+    owner_text, department_text = cell_text(row.values.get("Owner")), cell_text(row.values.get("Department"))
+    if "Owner" in row.values:
+        owner, problem = lookups.accounts.find(owner_text, control.owner) if owner_text else (None, "")
+        if problem:
+            problems.append(Problem(row.number, "Owner", problem))
+    if "Department" in row.values:
+        department = lookups.departments.get(key(department_text)) if department_text else None
+        if department_text and department is None:
+            problems.append(Problem(row.number, "Department", f"No active department has the code or name "
+                                                              f"“{department_text}”."))
+    description = (cell_text(row.values.get("Description")) if "Description" in row.values
+                   else control.description)
+    return services.ControlInput(catalogue=ANNEX_A_CATALOGUE, reference=control.reference, title=control.title,
+                                 description=description, owner_id=owner.id if owner else None,
+                                 department_id=department.id if department else None)
+
+
 def _apply_rows(rows: list[TableRow], report: ImportReport, actor: User) -> None:
     lookups = _Lookups()
     seen: dict[tuple[str, str], int] = {}
@@ -135,7 +179,8 @@ def _apply_rows(rows: list[TableRow], report: ImportReport, actor: User) -> None
         if problems:
             report.problems.extend(problems)
             continue
-        existing = lookups.controls.get(identity)
+        existing = (lookups.annex_a.get(data.reference) if data.catalogue == ANNEX_A_CATALOGUE
+                    else lookups.controls.get(identity))
         try:
             if existing is None:
                 control = services.create_internal_control(data, actor=actor)

@@ -1,5 +1,7 @@
 """The columns of the risk register's CSV and XLSX downloads: the list page's export and the
-extracts of an evidence pack use the same ones."""
+extracts of an evidence pack use the same ones. The import (app.risks.importing) reads the
+register's download back as it is: every column is one of its columns, in the form it reads, or
+one it reads and leaves aside (scores and bands it checks, acceptance and overdue flags)."""
 
 from __future__ import annotations
 
@@ -28,10 +30,14 @@ def risk_columns(bands: queries.Bands, today: date) -> list[Column]:
         Column("Reference", lambda r: r.reference, 11),
         Column("Title", lambda r: r.title, 40),
         Column("Description", lambda r: r.description, 60),
+        Column("Consequences", lambda r: r.consequences, 40),
         Column("Category", lambda r: r.category.name, 22),
         Column("Subcategory", lambda r: r.subcategory.name if r.subcategory else "", 22),
         Column("Department", lambda r: r.department.code if r.department else "", 12),
         Column("Owner", lambda r: r.owner.full_name if r.owner else "", 24),
+        # As the import reads them: a cause per line after its rating, the controls' references.
+        Column("Contributing factors", lambda r: "\n".join(f"{f.rating}: {f.description}" for f in r.factors), 60),
+        Column("Controls", lambda r: "; ".join(control.reference for control in r.controls), 20),
         *rating_columns(RatingKind.INHERENT, "Inherent"),
         *rating_columns(RatingKind.RESIDUAL, "Residual"),
         *rating_columns(RatingKind.TARGET, "Target"),
@@ -43,6 +49,7 @@ def risk_columns(bands: queries.Bands, today: date) -> list[Column]:
                24),
         Column("Accepted until", lambda r: r.standing_acceptance.expires_on if r.standing_acceptance else None, 12),
         Column("Strategy", lambda r: TreatmentStrategy(r.strategy).label if r.strategy else "", 18),
+        Column("Review every (months)", lambda r: r.review_frequency_months, 9),
         Column("Next review", lambda r: r.next_review_on, 12),
         Column("Review overdue", lambda r: "yes" if services.review_overdue(r, today) else "no", 10),
         Column("Matrix version", lambda r: r.matrix.version_number, 9),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -37,7 +37,13 @@ MAX_IMPORT_ROWS = 5_000
 SHEET_NAME = "Risks"
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{0,15}$")
 LEADING_NUMBER = re.compile(r"^(\d+)(?:\.0)?(?:\s|$)")
-FACTOR_LINE = re.compile(r"^\s*(high|medium|low|h|m|l)\s*[:\-–—]\s*(.+?)\s*$", re.IGNORECASE)
+# A cause and its rating as registers and slide decks write it: "H: Attack…", "H Attack…", "(H) Attack…",
+# "**H** Attack…" (bold markers of a copied document), "High - Attack…", after a bullet or not.
+FACTOR_LINE = re.compile(
+    r"^\s*(?:[-•*]\s+)?(?P<bold>\*\*|__)?\s*(?P<open>[(\[])?\s*(?P<rating>high|medium|low|h|m|l)(?![a-z0-9])\s*"
+    r"(?(open)[)\]])\s*(?:[:\-–—]\s*)?(?(bold)(?:\*\*|__))\s*(?:[:\-–—]\s*)?(?P<text>\S.*?)\s*$",
+    re.IGNORECASE)
+WHOLE_NUMBER = re.compile(r"^\d+(?:\.0+)?$")
 STRATEGY_WORDS = {
     "mitigate": "modify", "reduce": "modify", "treat": "modify", "accept": "retain", "tolerate": "retain",
     "transfer": "share", "insure": "share", "terminate": "avoid",
@@ -61,11 +67,14 @@ COLUMNS = [
                  aliases=("Risk subcategory", "Sub-category")),
     ImportColumn("Department", "The department's code (or its full name); may be empty.", "DOH",
                  aliases=("Department code", "Dept")),
-    ImportColumn("Risk owner", "The risk owner's sign-in e-mail address; the account must exist and be active.",
+    ImportColumn("Risk owner", "The risk owner's sign-in e-mail address, or their full name as Khusela has it (when "
+                 "one account has that name); a new owner must be an active account.",
                  "owner@example.gov.za", aliases=("Owner", "Risk owner e-mail", "Owner e-mail")),
-    ImportColumn("Contributing factors", "One cause per line, each starting with its rating H, M or L and a "
-                 "colon.", "H: Outdated firewall\nM: No awareness training",
-                 aliases=("Causes", "Causes / contributing factors", "Factors")),
+    ImportColumn("Contributing factors", "One cause per line, each starting with its rating: H, M or L (or High, "
+                 "Medium, Low), then a colon or a space: “H: Attack…”, “H Attack…”, “(H) Attack…” and a copied "
+                 "document's bold “**H** Attack…” are all read.", "H: Outdated firewall\nM: No awareness training",
+                 aliases=("Causes", "Causes / contributing factors", "Factors", "Contributing factor",
+                          "Root causes")),
     ImportColumn("Controls", "The controls in place, by reference, separated by “;”: Annex A (like 8.16 or "
                  "A.8.16) or your own (like IC-001). Empty: no control linked.", "8.13; 8.16; IC-004",
                  aliases=("Controls in place", "Existing controls", "Current controls")),
@@ -76,6 +85,14 @@ COLUMNS = [
     ImportColumn("Residual impact", "Residual rating may not exceed the inherent rating.", "3"),
     ImportColumn("Target likelihood", "After the planned treatment; empty if not set.", "2"),
     ImportColumn("Target impact", "Target rating may not exceed the residual rating.", "2"),
+    *(column for kind in RatingKind for column in (
+        ImportColumn(f"{kind.value.capitalize()} rating", "Optional, as your register computes it: the rating (a "
+                     "number) or its band's name. Khusela works the rating out from the likelihood and impact; a "
+                     "different value here is a warning on the preview, not a stop.", "",
+                     aliases=(f"{kind.value} score", f"{kind.value} risk rating", f"{kind.value} risk score")),
+        ImportColumn(f"{kind.value.capitalize()} band", "Optional: the rating's band, checked like the rating.", "",
+                     aliases=(f"{kind.value} risk band", f"{kind.value} rating band")),
+    )),
     ImportColumn("Tolerance", "Highest tolerable residual score. Empty: the default for new risks, unchanged "
                  "for existing ones.", "4", aliases=("Tolerance level", "Risk tolerance")),
     ImportColumn("Status", "Draft, Open or In treatment (acceptance and closing have their own steps). Empty: "
@@ -89,6 +106,11 @@ COLUMNS = [
     ImportColumn("Reason for change", "Why ratings of an existing risk change (kept in its history). Empty: "
                  "“Imported from” and the file name.", "Annual reassessment 2026", aliases=("Reason",)),
 ]
+# Columns of the register's own export that follow from the others: read and left aside, so that an
+# export can be corrected and imported again. Any other unknown column is refused.
+SKIPPED_HEADERS = ("Out of tolerance", "Accepted by", "Accepted until", "Review overdue", "Matrix version")
+SKIPPED_COLUMNS = [ImportColumn(header, "Not imported: it follows from the other columns.", "")
+                   for header in SKIPPED_HEADERS]
 COLUMN_BY_HEADER = {column.header: column for column in COLUMNS}
 # Where the services' (field, message) problems belong in the file.
 FIELD_COLUMNS = {
@@ -108,7 +130,8 @@ def import_risks(filename: str, data: bytes, *, actor: User, dry_run: bool) -> I
     def apply_rows(rows: list[TableRow], report: ImportReport) -> None:
         _apply_rows(rows, _Lookups.load(rows), report, actor)
 
-    return run_import(filename, data, columns=COLUMNS, sheet_name=SHEET_NAME, max_rows=MAX_IMPORT_ROWS,
+    return run_import(filename, data, columns=COLUMNS + SKIPPED_COLUMNS, sheet_name=SHEET_NAME,
+                      max_rows=MAX_IMPORT_ROWS,
                       what="risks", entity_type="risk", apply_rows=apply_rows, actor=actor, dry_run=dry_run)
 
 
@@ -123,12 +146,13 @@ class _Lookups:
     categories: dict[str, RiskCategory]
     subcategories: dict[tuple[int, str], RiskCategory]
     departments: dict[str, Department]
-    users: dict[str, User]
+    accounts: imports.Accounts
     risks: dict[str, Risk]
     # Reference (upper case) -> the controls in use with it; Annex A's listed first.
     controls: dict[str, list[Control]]
     # (title, department id) -> reference of the risks a reference-less row may be repeating.
     titles: dict[tuple[str, int | None], str]
+    versions: dict[int, scoring.Matrix] = field(default_factory=dict)
 
     @classmethod
     def load(cls, rows: list[TableRow]) -> _Lookups:
@@ -145,12 +169,18 @@ class _Lookups:
             subcategories={(c.parent_id, key(c.name)): c for c in categories if c.parent_id is not None and c.active},
             departments={**{key(d.name): d for d in departments if d.active},
                          **{key(d.code): d for d in departments if d.active}},
-            users={user.email.casefold(): user
-                   for user in db.session.scalars(sa.select(User).where(User.active.is_(True)))},
+            accounts=imports.Accounts(),
             risks=risks,
             controls=_controls_by_reference() if any("Controls" in row.values for row in rows[:1]) else {},
             titles=_existing_titles(rows),
         )
+
+
+    def matrix_of(self, risk: Risk) -> scoring.Matrix:
+        """The risk's own matrix version, parsed once per version."""
+        if risk.matrix_id not in self.versions:
+            self.versions[risk.matrix_id] = risk.matrix.to_scoring()
+        return self.versions[risk.matrix_id]
 
 
 def _controls_by_reference() -> dict[str, list[Control]]:
@@ -179,6 +209,7 @@ class _RowReader:
     def __init__(self, row: TableRow, lookups: _Lookups):
         self.row, self.lookups = row, lookups
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def has(self, header: str) -> bool:
         return header in self.row.values
@@ -192,6 +223,9 @@ class _RowReader:
 
     def problem(self, header: str | None, message: str) -> None:
         self.problems.append(Problem(self.row.number, header, message))
+
+    def warning(self, header: str, message: str) -> None:
+        self.warnings.append(Problem(self.row.number, header, message))
 
     def parsed(self, header: str, parse: Callable[[str], Any], default: Any = None) -> Any:
         """parse(text) returns the value or raises ValueError with the message for the person."""
@@ -230,6 +264,32 @@ class _RowReader:
             return None
         return scoring.Rating(likelihood, impact)
 
+    def check_computed(self, kind: RatingKind, rating: scoring.Rating | None, matrix: scoring.Matrix) -> None:
+        """A register's own "Rating" and "Band" cells are worked out from likelihood and impact:
+        Khusela works them out too, and a cell that disagrees is a warning on the preview (the
+        import goes on with Khusela's rating), not a stop."""
+        name = kind.value.capitalize()
+        for header in (f"{name} rating", f"{name} band"):
+            text = self.text(header) if self.has(header) else ""
+            if not text:
+                continue
+            if rating is None:
+                if not any(p.column in (f"{name} likelihood", f"{name} impact") for p in self.problems):
+                    self.problem(header, f"A {kind.value} rating alone is not imported: give the {kind.value} "
+                                         "likelihood and impact it comes from, or leave this cell empty.")
+                continue
+            band = matrix.band_for(rating.score)
+            computed = f"{rating.likelihood} × {rating.impact} = {rating.score} ({band.name})"
+            if WHOLE_NUMBER.match(text):
+                if int(float(text)) != rating.score:
+                    self.warning(header, f"{text} is not the likelihood × impact of this row: {computed}. Khusela "
+                                         f"imports {rating.score}.")
+            elif key(text) != key(band.name):
+                bands = {key(each.name) for each in matrix.bands}
+                what = ("is not the band of this row's rating" if key(text) in bands
+                        else "is neither a rating nor a band of the risk matrix")
+                self.warning(header, f"“{text}” {what}: {computed}. Khusela imports {rating.score} ({band.name}).")
+
 
 def _whole_number(text: str) -> int:
     number = text[:-2] if text.endswith(".0") else text
@@ -266,17 +326,29 @@ def _factors(text: str) -> list[tuple[str, str]]:
     for number, line in enumerate((line for line in text.splitlines() if line.strip()), start=1):
         match = FACTOR_LINE.match(line)
         if match is None:
-            bad.append(f"line {number} (“{line.strip()[:40]}”) does not start with H:, M: or L:")
-        elif len(match.group(2)) > FACTOR_LIMIT:
+            bad.append(f"line {number} (“{line.strip()[:40]}”) does not start with its rating H, M or L")
+        elif len(match["text"]) > FACTOR_LIMIT:
             bad.append(f"line {number} is longer than {FACTOR_LIMIT} characters")
         else:
-            factors.append((match.group(2), FactorRating(match.group(1)[0].upper()).value))
+            factors.append((match["text"], FactorRating(match["rating"][0].upper()).value))
     if len(factors) > MOST_FACTORS:
         bad.append(f"there are {len(factors)} factors; keep at most {MOST_FACTORS}")
     if bad:
         raise ValueError("Contributing factors: " + "; ".join(bad) + ". Put one per line, like “H: Outdated "
                          "firewall”.")
     return factors
+
+
+def _owner(reader: _RowReader, existing: Risk | None) -> User | None:
+    """The account a "Risk owner" cell names by e-mail address or name (the register's download
+    names owners by name)."""
+    text = reader.text("Risk owner")
+    if not text:
+        return None
+    owner, problem = reader.lookups.accounts.find(text, existing.owner if existing else None)
+    if problem:
+        reader.problem("Risk owner", problem)
+    return owner
 
 
 def _control_ids(text: str, lookups: _Lookups) -> list[int]:
@@ -333,11 +405,7 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
             reader.problem("Department", f"No active department has the code or name “{code}”.")
         values["department_id"] = department.id if department else None
     if reader.has("Risk owner"):
-        email = reader.text("Risk owner")
-        owner = lookups.users.get(email.casefold()) if email else None
-        if email and owner is None:
-            reader.problem("Risk owner", f"No active user signs in as “{email}”. Create the account first, or "
-                                         "leave the cell empty.")
+        owner = _owner(reader, existing)
         values["owner_id"] = owner.id if owner else None
     if reader.has("Controls"):
         values["control_ids"] = reader.parsed("Controls", lambda text: _control_ids(text, lookups), default=[])
@@ -347,6 +415,11 @@ def _risk_input(reader: _RowReader, existing: Risk | None, today: date) -> servi
         name = kind.value.capitalize()
         if reader.has(f"{name} likelihood") or reader.has(f"{name} impact"):
             values[kind.value] = reader.rating(kind)
+        rating = values.get(kind.value, getattr(base, kind.value))
+        # The bands the import will file the rating under: the risk's own matrix version while its
+        # rating stands, the current one for a new or changed rating.
+        kept = existing is not None and rating == getattr(base, kind.value)
+        reader.check_computed(kind, rating, lookups.matrix_of(existing) if existing and kept else lookups.matrix)
     if reader.has("Tolerance"):
         values["tolerance"] = reader.parsed("Tolerance", _whole_number, default=base.tolerance)
     if reader.has("Status"):
@@ -384,6 +457,7 @@ def _apply_rows(rows: list[TableRow], lookups: _Lookups, report: ImportReport, a
         existing = lookups.risks.get(reference)
         data = _risk_input(reader, existing, today)
         reason = reader.text("Reason for change") or f"Imported from {report.filename}"[:2000]
+        report.warnings.extend(reader.warnings)
         if reader.problems:
             report.problems.extend(reader.problems)
             continue

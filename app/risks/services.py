@@ -331,6 +331,9 @@ def _set_ratings(risk: Risk, ratings: dict[RatingKind, scoring.Rating | None]) -
 
 
 def _replace_factors(risk: Risk, factors: list[tuple[str, str]]) -> None:
+    wanted = [(description.strip(), rating) for description, rating in factors]
+    if wanted == [(factor.description, factor.rating) for factor in risk.factors]:
+        return  # the same causes: saving the risk again (or importing its export) rewrites no row
     risk.factors[:] = [
         ContributingFactor(description=description.strip(), rating=rating, position=position)
         for position, (description, rating) in enumerate(factors)
@@ -363,7 +366,9 @@ def _snapshot(risk: Risk) -> dict:
 
 
 def _link_controls(risk: Risk, control_ids: list[int] | None) -> None:
-    if control_ids is not None:
+    # The same controls in another order are no change (the links are loaded ordered by reference,
+    # set ordered by sort key: "8.20" before "8.7", then "8.7" before "8.20").
+    if control_ids is not None and set(control_ids) != {control.id for control in risk.controls}:
         risk.controls = list(db.session.scalars(sa.select(Control).where(Control.id.in_(set(control_ids)))
                                                 .order_by(Control.sort_key)))
 

@@ -34,10 +34,14 @@ def test_officer_fixes_a_refused_file_then_previews_and_imports_it(page, live_se
     expect(problems.get_by_role("row").filter(has_text="Risk owner")).to_contain_text("nobody@example.org")
     check_page(page, artifacts, "risk-import-problems")
 
-    good = bad.replace("nobody@example.org", "owner@example.org").replace(",2,2,4,4,", ",4,4,2,2,")
+    # Fixed, with the register's own computed rating, which is not 4 × 4: a warning, not a stop.
+    good = (bad.replace("nobody@example.org", "owner@example.org").replace(",2,2,4,4,", ",4,4,2,2,")
+            .replace("factors\n", "factors,Inherent rating\n").replace('network"\n', 'network",15\n'))
     page.get_by_label("File to import (.xlsx or .csv)").set_input_files(csv_upload("scada.csv", good))
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import of scada.csv")
+    expect(page.get_by_role("region", name="1 warning: check before you import")).to_contain_text(
+        "row 2, column “Inherent rating”: 15 is not the likelihood × impact of this row: 4 × 4 = 16")
     expect(page.get_by_role("status").filter(has_text="Nothing has been written yet")).to_contain_text(
         "1 created, 0 updated, 0 unchanged")
     expect(page.get_by_role("row").filter(has_text="Municipal SCADA compromise")).to_contain_text("New")

@@ -94,7 +94,27 @@ def test_the_same_control_twice_in_a_file_and_the_annex_a_catalogue_are_refused(
                  officer)
 
     assert (3, "Reference") in {(p.row, p.column) for p in report.problems}
-    assert (4, "Catalogue") in {(p.row, p.column) for p in report.problems}
+    assert [p.message for p in report.problems if p.row == 4] == [
+        "ISO/IEC 27001:2022 Annex A has no control “5.99” (its controls are 5.1 to 8.34) and takes no new ones: put "
+        "your own controls in a catalogue of your own."]
+    assert internal() == []
+
+
+def test_an_annex_a_row_keeps_the_standards_words_and_updates_what_the_organisation_keeps(officer):
+    # As the catalogue's download gives it: the owner by name, the standard's title, Implements empty.
+    annex = ["ISO/IEC 27001:2022 Annex A", "5.15", "Access control", "Preventive", "", "", officer.full_name, "DOTP",
+             "yes"]
+    renamed = [*annex[:2], "Our access control", *annex[3:]]
+
+    updated = run([annex], officer)
+    refused = run([renamed], officer)
+
+    assert updated.summary == "0 created, 1 updated, 0 unchanged"
+    control = services.annex_a_control("5.15")
+    assert (control.owner, control.department.code, control.title) == (officer, "DOTP", "Access control")
+    assert [str(p) for p in refused.problems] == [
+        "row 2, column “Title”: Annex A 5.15 is “Access control” in the standard; its title cannot be changed. Put "
+        "your own wording in the Description, or in a control of your own catalogue."]
     assert internal() == []
 
 

@@ -74,6 +74,25 @@ def test_confirming_imports_the_staged_file_once(app, client, login_as, register
     assert risk_count() == 2
 
 
+def test_a_rating_that_is_not_likelihood_times_impact_is_a_warning_on_the_preview_and_the_import_goes_on(
+        app, client, login_as, register):
+    login_as("security_officer")
+    data = (HEADER.replace("\n", ",Inherent rating\n") + ",Cloud service unavailability,Information Security,3,4,"
+            ",,15\n").encode()
+
+    preview = upload(client, data)
+    token = token_of(preview)
+    confirmed = client.post("/risks/import/confirm", data={"token": token})
+
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "1 warning: check before you import" in html
+    assert "row 2, column “Inherent rating”: 15 is not the likelihood × impact of this row: 3 × 4 = 12" in html
+    assert confirmed.status_code == 302
+    assert db.session.scalar(sa.select(Risk.inherent_score)) == 12
+    assert "1 created, 0 updated, 0 unchanged (1 warning, kept in the audit log)" in client.get(
+        "/risks").get_data(as_text=True)
+
+
 def test_a_bad_file_lists_each_problem_and_writes_nothing(app, client, login_as, register):
     login_as("security_officer")
 

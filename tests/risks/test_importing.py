@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -257,7 +259,7 @@ def test_one_bad_row_writes_nothing_and_every_problem_names_row_and_column(good_
             (4, "Contributing factors")} <= found
     messages = " ".join(p.message for p in report.problems)
     assert "cannot exceed the inherent" in messages and "nobody@example.gov.za" in messages
-    assert "use 1 to 5" in messages and "H:, M: or L:" in messages
+    assert "use 1 to 5" in messages and "does not start with its rating H, M or L" in messages
 
 
 def test_status_accepted_or_closed_cannot_be_imported_for_a_new_risk(good_row, officer):
@@ -437,3 +439,115 @@ def test_unknown_control_references_are_named(good_row, officer):
     [problem] = report.problems
     assert (problem.row, problem.column) == (2, "Controls")
     assert "“9.99”, “IC-404”" in problem.message
+
+
+# --- the deck's risk card, and registers like it (issue 21, section 3) ----------------------------
+
+CARD_FILES = Path(__file__).parent / "files"
+# The provincial Digital Government deck's Information Security card, as printed
+# (/work/shared/reference/seeds/provincial-digital-government-deck.txt, lines 555-587): the ratings
+# row, Risk Owner and Risk Subcategory empty, Tolerance level 4, and the nine contributing factors
+# word for word ("3<sup>rd</sup>" is typed 3rd). The card's heading names the risk; the row files
+# it under the register's category of that name, as the demo does (the card prints no other).
+CARD_FACTORS = [
+    ("Attack by an external source (e.g., cyber attack)", "H"),
+    ("Ageing, unsupported, unmanaged technology (Hardware and software)", "H"),
+    ("Attack and or Data/ Information leakage by an internal source (staff or Contractor)", "H"),
+    ("Limited user adherence to ICT policies and procedures", "M"),
+    ("Lack of 3rd party accountability", "M"),
+    ("Lack of ICT and Domain specific policies, procedures and/or standards", "M"),
+    ("Limited capacity to effectively manage the cyber security environment", "M"),
+    ("Limitations of the ICT monitoring and reporting tools and response procedures", "M"),
+    ("Multiple entry and exit access points to the internet", "M"),
+]
+
+
+@pytest.mark.parametrize("name", ["deck-risk-card.csv", "deck-risk-card.xlsx"])
+def test_the_decks_risk_card_imports_as_typed_with_every_value_as_printed(category, officer, name):
+    current_matrix()
+    data = (CARD_FILES / name).read_bytes()
+
+    report = importing.import_risks(name, data, actor=officer, dry_run=False)
+
+    assert report.ok, [str(problem) for problem in report.problems]
+    assert (report.summary, report.warnings) == ("1 created, 0 updated, 0 unchanged", [])
+    risk = db.session.scalar(sa.select(Risk))
+    assert (risk.title, risk.category.name, risk.subcategory, risk.owner) == (
+        "Information Security", "Information Security", None, None)
+    assert (risk.inherent_impact, risk.inherent_likelihood, risk.inherent_score) == (4, 4, 16)
+    assert (risk.residual_impact, risk.residual_likelihood, risk.residual_score) == (3, 3, 9)
+    assert risk.tolerance == 4
+    assert [(factor.description, factor.rating) for factor in risk.factors] == CARD_FACTORS
+
+
+@pytest.mark.parametrize("line", [
+    "H Attack by an external source", "H: Attack by an external source", "(H) Attack by an external source",
+    "**H** Attack by an external source", "**H:** Attack by an external source", "High - Attack by an external source",
+    "high: Attack by an external source", "[H] Attack by an external source", "- H: Attack by an external source",
+    "  H\tAttack by an external source  ", "__H__ Attack by an external source",
+])
+def test_a_cause_is_read_however_the_register_writes_its_rating(good_row, officer, line):
+    report = run([good_row(**{"Contributing factors": f"{line}\n\nM Lack of 3rd party accountability\nLow: x"})],
+                 officer)
+
+    assert report.ok, [str(problem) for problem in report.problems]
+    risk = db.session.scalar(sa.select(Risk))
+    assert [(f.description, f.rating) for f in risk.factors] == [
+        ("Attack by an external source", "H"), ("Lack of 3rd party accountability", "M"), ("x", "L")]
+
+
+@pytest.mark.parametrize("line", ["Lack of 3rd party accountability", "Hardware is old", "(H Attack", "**H Attack"])
+def test_a_cause_without_its_rating_is_a_problem(good_row, officer, line):
+    report = run([good_row(**{"Contributing factors": f"H: Attack\n{line}"})], officer)
+
+    assert [(p.row, p.column) for p in report.problems] == [(2, "Contributing factors")]
+    assert "line 2" in report.problems[0].message and "does not start with its rating" in report.problems[0].message
+    assert risk_count() == 0
+
+
+RATED_HEADER = [*HEADER, "Inherent rating", "Residual band"]
+
+
+def test_a_computed_rating_that_is_not_likelihood_times_impact_is_a_warning_and_the_import_goes_on(good_row,
+                                                                                                   officer):
+    rows = [[*good_row(Title="Agrees"), "20", "Medium"],  # 4 × 5 = 20, 3 × 4 = 12 is High on the 5×5 matrix
+            [*good_row(Title="Disagrees"), "16", "High"],
+            [*good_row(Title="Critical by name"), "Critical", "Something"]]
+
+    report = run(rows, officer, header=RATED_HEADER)
+
+    assert report.ok and report.summary == "3 created, 0 updated, 0 unchanged"
+    assert [str(warning) for warning in report.warnings] == [
+        "row 2, column “Residual band”: “Medium” is not the band of this row's rating: 3 × 4 = 12 (High). Khusela "
+        "imports 12 (High).",
+        "row 3, column “Inherent rating”: 16 is not the likelihood × impact of this row: 4 × 5 = 20 (Critical). "
+        "Khusela imports 20.",
+        "row 4, column “Residual band”: “Something” is neither a rating nor a band of the risk matrix: 3 × 4 = 12 "
+        "(High). Khusela imports 12 (High).",
+    ]
+    assert {risk.inherent_score for risk in db.session.scalars(sa.select(Risk))} == {20}
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "import"))
+    assert "3 warnings" in entry.summary
+    assert [warning[:20] for warning in json.loads(entry.changes)["warnings"]] == ["row 2, column “Resid",
+                                                                                "row 3, column “Inher",
+                                                                                "row 4, column “Resid"]
+
+
+def test_a_rating_without_the_likelihood_and_impact_it_comes_from_is_a_problem(good_row, officer):
+    report = run([[*good_row(**{"Residual likelihood": "", "Residual impact": ""}), "", "Medium"]], officer,
+                 header=RATED_HEADER)
+
+    assert [(p.row, p.column) for p in report.problems] == [(2, "Residual band")]
+    assert "give the residual likelihood and impact" in report.problems[0].message
+    assert risk_count() == 0
+
+
+def test_the_owner_may_be_named_by_name_unless_two_accounts_share_it(good_row, officer, owner):
+    named = run([good_row(Title="By name", **{"Risk owner": owner.full_name.upper()})], officer)
+    factories.make_user("risk_owner", full_name=owner.full_name)
+    ambiguous = run([good_row(Title="Two of them", **{"Risk owner": owner.full_name})], officer)
+
+    assert named.ok and db.session.scalar(sa.select(Risk)).owner == owner
+    assert [str(p) for p in ambiguous.problems] == [
+        f"row 2, column “Risk owner”: 2 accounts are called “{owner.full_name}”: give the sign-in e-mail address "
+        "instead."]

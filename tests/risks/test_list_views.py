@@ -422,7 +422,8 @@ def test_xlsx_export_colours_bands_and_neutralises_formulas(client, admin, regis
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     assert sorted(rows) == ["R-0002", "R-0007"]
     formula = rows["R-0007"][headers.index("Title")]
-    assert formula.value.startswith("=HYPERLINK") and formula.data_type == "s"  # text, never run
+    # Text, never run; quoted as in the CSV so that the import reads it back as the title.
+    assert formula.value.startswith("'=HYPERLINK") and formula.data_type == "s"
     power = rows["R-0002"]
     inherent_band, residual_band = power[headers.index("Inherent band")], power[headers.index("Residual band")]
     assert (inherent_band.value, inherent_band.fill.fgColor.rgb) == ("Critical", "00C62828")

@@ -204,6 +204,20 @@ def test_confirming_on_the_version_the_risk_is_already_on_changes_nothing(make_r
     assert changes == {} and services.rating_history(risk)[0].reason == "Initial assessment"
 
 
+def test_saving_a_risk_as_it_stands_rewrites_neither_its_causes_nor_its_controls(make_risk, officer):
+    # Loaded ordered by reference ("8.20" before "8.7"), linked ordered by sort key: the same two
+    # controls once read as a change; the causes were deleted and inserted again on every save.
+    controls = [annex_a_control("8.7").id, annex_a_control("8.20").id]
+    risk = make_risk(factors=[("Attack by an external source", "H")], control_ids=controls)
+    factor_ids, version = [factor.id for factor in risk.factors], risk.version
+
+    changes = services.update_risk(risk, services.input_of(risk), expected_version=risk.version, actor=officer)
+    db.session.commit()
+
+    assert changes == {} and risk.version == version
+    assert [factor.id for factor in db.session.get(Risk, risk.id).factors] == factor_ids
+
+
 def test_an_accepted_risk_keeps_its_acceptance_when_its_ratings_are_confirmed(make_risk, officer, owner):
     risk = make_risk(inherent=(5, 5), residual=(3, 3), tolerance=8)  # Medium: its owner accepts it
     services.accept_risk(risk, actor=owner, justification="Budget in 2027", expires_on=TODAY + timedelta(days=90),
