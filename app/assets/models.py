@@ -172,10 +172,12 @@ DISPOSITION_LABELS = {
     Disposition.REPLACE: "Replace/Modernise", Disposition.REPLATFORM: "Replatform", Disposition.EVALUATE: "Evaluate",
     Disposition.RETIRE: "Retire/Discontinue", Disposition.CONSOLIDATE: "Consolidate",
 }
+# The deck's "Impact" column (provincial deck, lines 474-486): Keep is Maintain, Retain and Sustain (26 % in
+# 2022: 22 + 1 + 3), Change is Enhance, Replace and Replatform (7 %: 7 + 0 + 0).
 DISPOSITION_GROUPS = {
     DispositionGroup.ADD: (Disposition.PLANNED,),
-    DispositionGroup.KEEP: (Disposition.MAINTAIN, Disposition.RETAIN, Disposition.SUSTAIN, Disposition.ENHANCE),
-    DispositionGroup.CHANGE: (Disposition.REPLACE, Disposition.REPLATFORM),
+    DispositionGroup.KEEP: (Disposition.MAINTAIN, Disposition.RETAIN, Disposition.SUSTAIN),
+    DispositionGroup.CHANGE: (Disposition.ENHANCE, Disposition.REPLACE, Disposition.REPLATFORM),
     DispositionGroup.ASSESS: (Disposition.EVALUATE,),
     DispositionGroup.REDUCE: (Disposition.RETIRE, Disposition.CONSOLIDATE),
 }
