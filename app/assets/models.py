@@ -183,6 +183,27 @@ DISPOSITION_GROUPS = {
 }
 
 
+class DeviceProfile(Model, Timestamped):
+    """A standard end-user device specification, such as SITA's (app/data/sita-device-profiles.csv): what a
+    desktop or notebook is bought as, and so what it is replaced with. Items refer to one by its code."""
+
+    __tablename__ = "device_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. "PC3", "Note4"
+    item: Mapped[str] = mapped_column(String(120), default="")  # e.g. "Midrange PC"
+    platform: Mapped[str] = mapped_column(String(120), default="")
+    cpu: Mapped[str] = mapped_column(String(120), default="")
+    memory: Mapped[str] = mapped_column(String(120), default="")
+    disk: Mapped[str] = mapped_column(String(120), default="")
+    video_adaptor: Mapped[str] = mapped_column(String(120), default="")
+    connectivity: Mapped[str] = mapped_column(String(200), default="")
+    screen_size: Mapped[str] = mapped_column(String(200), default="")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.item}".strip()
+
+
 # Risks an item is exposed to (or contributes to): shown on both the item and the risk.
 asset_risk = Table(
     "asset_risk",
@@ -239,7 +260,8 @@ class Asset(Model, Timestamped, Versioned):
     # The date that applies (this item's, else its product's), kept by the services so that lists
     # filter and sort on it in SQL.
     support_ends_on: Mapped[date | None] = mapped_column(Date)  # indexed below for the unsupported page
-    device_profile: Mapped[str] = mapped_column(String(32), default="")  # e.g. the SITA profiles PC3, PC4, Note1
+    device_profile_id: Mapped[int | None] = mapped_column(ForeignKey("device_profile.id"), index=True)
+    device_profile: Mapped[DeviceProfile | None] = relationship()  # e.g. SITA's PC3, what it is replaced with
     ip_address: Mapped[str] = mapped_column(String(64), default="")
     hostname: Mapped[str] = mapped_column(String(255), default="", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from app.assets import summaries
+from app.assets import profiles, summaries
 from app.assets.models import DISPOSITION_GROUPS, Asset, DispositionGroup, LinkSpeed, SiteType, search_text_of
 from app.auth.models import Department
 from app.common.timeutil import local_today
@@ -156,3 +157,59 @@ def test_seeding_again_leaves_the_cmdb_alone(app, demo_data):
     assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == count
     assert not [line for line in again if line.startswith("CMDB")]
     assert only_entry("import", "asset")[0].summary.startswith("Loaded the demo CMDB: 1,914 sites")
+
+
+# The deck's SITA profile table (provincial deck, lines 450-459), one tuple per column of the deck: code, item,
+# platform, CPU, memory, disk, video adaptor, connectivity, screen size. The text extraction's line-break
+# hyphens ("anti- glare", "2- in-1", "2- core", "multi- touch") and lost spaces ("X648-core", '23+"LCD') mended.
+DECK_PROFILES = [
+    ("PC3", "Midrange PC", "X64 8-core", "10g i3", "8GB DDR-4", "240GB SSD", "Integrated", "GigE",
+     '21+" LCD, 90+ ppi, anti-glare'),
+    ("PC4", "Advanced PC", "X64 8-core", "10g i5", "8GB DDR-4", "240GB SSD", "Integrated", "GigE",
+     '23+" LCD, 90+ ppi, anti-glare'),
+    ("PC_AIO2", "Midrange AIO PC", "X64 8-core", "10g i3", "8GB DDR-4", "240GB SSD", "Integrated", "GigE",
+     '23+" LCD, 90+ ppi, anti-glare'),
+    ("Note1", "Chromebook / Mobile thin client / Netbook", "Entry-level 2-core", "AMD / ARM / Intel 1GHz", "4GB",
+     "32GB", "Integrated", "WiFi 5, 100BaseT pref, BT 4", '10"+ LCD, 100+ ppi'),
+    ("Note3", "Thin and light notebook", "X64 4-core", "10g i5", "8GB DDR-4", "240GB SSD", "Integrated",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '12-14" LCD, 110+ ppi, anti-glare'),
+    ("Note4", "Midrange business notebook", "X64 4-core", "10g i3", "8GB DDR-4", "240GB SSD", "Integrated",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '14"+ LCD, 120+ ppi, anti-glare'),
+    ("Note5", "Advanced business laptop", "X64 4-core", "10g i3", "16GB DDR-4", "240GB SSD", "Discrete Pro, OpenGL",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '14"+ LCD, 130+ ppi, anti-glare'),
+    ("Note_WS", "Mobile technical workstation", "X64 8-core", "10g i7", "16GB DDR-4", "480GB NVMe, RAID support",
+     "Discrete Pro, OpenGL", "WiFi 6, Gigabit, BT 5, WWAN upgr.", '11"+ multi-touch LCD, 110+ ppi'),
+    ("Note_Tab", "Convertible / 2-in-1 laptop", "X64 4-core", "10g i5", "8GB DDR-4", "240GB SSD", "Integrated",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '14"+ LCD, 130+ ppi, anti-glare'),
+]
+
+
+def test_the_device_profile_catalogue_is_the_decks_sita_table_cell_for_cell(app):
+    shown = [(profile.code, profile.item, profile.platform, profile.cpu, profile.memory, profile.disk,
+              profile.video_adaptor, profile.connectivity, profile.screen_size) for profile, _ in profiles.catalogue()]
+
+    assert shown == DECK_PROFILES
+
+
+def test_demo_devices_carry_profiles_that_fit_their_model_and_age(app, demo_data):
+    devices = db.session.scalars(sa.select(Asset).where(Asset.kind.in_(["desktop", "laptop"]))
+                                 .options(selectinload(Asset.device_profile), selectinload(Asset.product))).all()
+
+    assert devices and all(device.device_profile is not None for device in devices)
+    for device in devices:
+        code, model = device.device_profile.code, device.model
+        # Desktops are PCs, notebooks notebooks; the all-in-one and workstation profiles only on such models.
+        assert code.startswith("PC" if device.kind == "desktop" else "Note"), (device.tag, code)
+        assert (code == "PC_AIO2") == ("All-in-One" in model), (device.tag, model, code)
+        assert (code == "Note_WS") == (model == "ThinkPad P15"), (device.tag, model, code)
+        assert not ("ThinkPad" in model and code == "Note1"), device.tag  # no netbook profile on a ThinkPad
+        # SITA's profiles are 10th-generation: kit from before 2020 is a midrange PC or notebook.
+        assert device.purchased_on.year >= 2020 or code in ("PC3", "Note4"), (device.tag, device.purchased_on, code)
+        # Windows 11 needs 2018 hardware or later; Windows 7 ended with kit bought before 2017.
+        if device.product and device.product.name == "Microsoft Windows":
+            assert not device.product.release.startswith("11") or device.purchased_on.year >= 2018, device.tag
+            assert device.product.release != "7" or device.purchased_on.year < 2017, device.tag
+    assert {device.device_profile.code for device in devices} == {"PC3", "PC4", "PC_AIO2", "Note3", "Note4",
+                                                                    "Note_WS"}
+    assert {"OptiPlex 780", "ThinkPad T14"} <= {device.model for device in devices}
+    assert all(device.purchased_on.year >= 2020 for device in devices if device.model == "ThinkPad T14")
