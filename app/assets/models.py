@@ -184,8 +184,8 @@ DISPOSITION_GROUPS = {
 
 
 class DeviceProfile(Model, Timestamped):
-    """A standard end-user device specification, such as SITA's (app/data/sita-device-profiles.csv): what a
-    desktop or notebook is bought as, and so what it is replaced with. Items refer to one by its code."""
+    """A standard end-user device specification, such as SITA's (app/data/sita-device-profiles.csv): the class a
+    desktop or notebook belongs to, and what it is replaced with. Items refer to one by its code."""
 
     __tablename__ = "device_profile"
 

@@ -1,4 +1,4 @@
-"""Device profiles: the standard specifications desktops and notebooks are bought as (SITA's, shipped in
+"""Device profiles: the standard specifications desktops and notebooks belong to (SITA's, shipped in
 app/data/sita-device-profiles.csv and loaded by the migrations), which items name and the refresh list
 replaces them with. Read-only in Khusela: the file is the source, as the product lifecycle list's is."""
 
