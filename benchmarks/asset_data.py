@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from app.assets.demo import generate
-from app.assets.models import Asset, search_text_of
+from app.assets.models import Asset, DeviceProfile, search_text_of
 from app.assets.products.models import Product
 from app.auth.models import Department
 from app.common.timeutil import local_today, utcnow
@@ -42,10 +42,11 @@ def generate_assets(total: int) -> AssetData:
     departments = dict(db.session.execute(sa.select(Department.code, Department.id)).all())
     products = {(product.name, product.release): product for product in db.session.scalars(sa.select(Product))}
     sites = dict(db.session.execute(sa.select(Asset.tag, Asset.id).where(Asset.kind == "site")).all())
+    profiles = dict(db.session.execute(sa.select(DeviceProfile.code, DeviceProfile.id)).all())
     now, generated, round_number = utcnow(), 0, 0
     while generated < missing:
         round_number += 1
-        devices = generate(local_today(), departments, products, None).devices[:missing - generated]
+        devices = generate(local_today(), departments, products, None, profiles).devices[:missing - generated]
         rows = [{**{key: value for key, value in device.items() if key != "site_tag"},
                  "tag": f"G{round_number}-{device['tag']}", "site_id": sites[device["site_tag"]],
                  "version": 1, "created_at": now, "updated_at": now} for device in devices]

@@ -18,6 +18,7 @@ from app.assets.models import (
     ApplicationDisposition,
     Asset,
     AssetKind,
+    DeviceProfile,
     Disposition,
     LinkSpeed,
     SiteType,
@@ -53,41 +54,57 @@ SITE_DEPARTMENTS = {SiteType.HEALTH_FACILITY: "DOH", SiteType.SCHOOL: "WCED", Si
                     SiteType.ACCESS_CENTRE: "DEDAT", SiteType.CORPORATE: "DOTP"}
 
 APPLICATIONS = 450
-# Decided applications per year: 2022 as the deck counts them (21 Add, 145 Keep, 4 Change, 4 Assess,
-# 7 Reduce; 269 blank); 2023 and 2024 made up to the deck's printed net results (+8 and 0).
+# Decided applications per year, the deck's "Application Portfolio" table (provincial deck, lines 474-486) count
+# for count: 450 applications, of them 269, 287 and 363 blank. The deck leaves two 2024 counts empty, Retain
+# (shown as 0 %) and Enhance/Invest (2 %): made up here as 1 and 8, the 9 its blank of 363 leaves, within
+# those shares. The deck's own figures that its counts do not give (its 2022 net result +13 where 21 added
+# less 7 reduced is +14; its 2023 shares of 22 % Maintain and 66 % blank, where 103 and 287 of 450 are 23 %
+# and 64 %, and its 2023 Keep 24 % and Change 4 %, where the shares add up to 25 % and 5 %) are listed in
+# tests/assets/test_demo.py: Khusela shows what the counts give.
 DISPOSITIONS = {
-    2022: {Disposition.PLANNED: 21, Disposition.MAINTAIN: 70, Disposition.RETAIN: 40, Disposition.SUSTAIN: 20,
-           Disposition.ENHANCE: 15, Disposition.REPLACE: 3, Disposition.REPLATFORM: 1, Disposition.EVALUATE: 4,
-           Disposition.RETIRE: 5, Disposition.CONSOLIDATE: 2},
-    2023: {Disposition.PLANNED: 14, Disposition.MAINTAIN: 90, Disposition.RETAIN: 50, Disposition.SUSTAIN: 22,
-           Disposition.ENHANCE: 18, Disposition.REPLACE: 7, Disposition.REPLATFORM: 3, Disposition.EVALUATE: 6,
-           Disposition.RETIRE: 4, Disposition.CONSOLIDATE: 2},
-    2024: {Disposition.PLANNED: 9, Disposition.MAINTAIN: 105, Disposition.RETAIN: 55, Disposition.SUSTAIN: 25,
-           Disposition.ENHANCE: 25, Disposition.REPLACE: 10, Disposition.REPLATFORM: 4, Disposition.EVALUATE: 5,
-           Disposition.RETIRE: 6, Disposition.CONSOLIDATE: 3},
+    2022: {Disposition.PLANNED: 21, Disposition.MAINTAIN: 98, Disposition.RETAIN: 4, Disposition.SUSTAIN: 13,
+           Disposition.ENHANCE: 30, Disposition.REPLACE: 2, Disposition.REPLATFORM: 2, Disposition.EVALUATE: 4,
+           Disposition.RETIRE: 7, Disposition.CONSOLIDATE: 0},
+    2023: {Disposition.PLANNED: 16, Disposition.MAINTAIN: 103, Disposition.RETAIN: 4, Disposition.SUSTAIN: 4,
+           Disposition.ENHANCE: 24, Disposition.REPLACE: 0, Disposition.REPLATFORM: 1, Disposition.EVALUATE: 3,
+           Disposition.RETIRE: 6, Disposition.CONSOLIDATE: 2},
+    2024: {Disposition.PLANNED: 0, Disposition.MAINTAIN: 77, Disposition.RETAIN: 1, Disposition.SUSTAIN: 1,
+           Disposition.ENHANCE: 8, Disposition.REPLACE: 0, Disposition.REPLATFORM: 0, Disposition.EVALUATE: 0,
+           Disposition.RETIRE: 0, Disposition.CONSOLIDATE: 0},
 }
 APPLICATION_WORDS = ["Patient", "Learner", "Payroll", "Asset", "Case", "Grant", "Licence", "Permit", "Library",
                      "Fleet", "Tender", "Claims", "Inspection", "Housing", "Revenue", "Records", "Roads", "Events"]
 APPLICATION_KINDS = ["Administration System", "Portal", "Register", "Tracker", "Management System", "Reporting",
                      "Booking System", "Database"]
 
-# Devices: (kind, how many, manufacturer and model, products with their weights, purchase years, device profile)
-DEVICES = [
-    (AssetKind.DESKTOP, 1700, ("Dell", "OptiPlex 7010"), [("Microsoft Windows", "7", 3),
-                                                          ("Microsoft Windows", "10", 6),
-                                                          ("Microsoft Windows", "11 24H2", 8)], (2010, 2025), "PC3"),
-    (AssetKind.LAPTOP, 700, ("Lenovo", "ThinkPad T14"), [("Microsoft Windows", "10", 3),
-                                                         ("Microsoft Windows", "11 24H2", 7)], (2014, 2025), "Note1"),
-    (AssetKind.SERVER, 180, ("HPE", "ProLiant DL380"), [("Microsoft Windows Server", "2008 R2", 1),
-                                                        ("Microsoft Windows Server", "2012 R2", 3),
-                                                        ("Microsoft Windows Server", "2016", 3),
-                                                        ("Microsoft Windows Server", "2019", 3),
-                                                        ("Microsoft Windows Server", "2022", 3),
-                                                        ("Red Hat Enterprise Linux", "7", 1),
-                                                        ("Red Hat Enterprise Linux", "8", 2)], (2009, 2025), ""),
-    (AssetKind.NETWORK_DEVICE, 300, ("Cisco", "Catalyst 9200"), [], (2008, 2025), ""),
-    (AssetKind.MOBILE, 120, ("Samsung", "Galaxy A54"), [], (2020, 2025), ""),
+# Devices: (kind, how many, products with their weights, purchase years, the models bought over those years).
+# A model is (first year, last year, manufacturer, model, device profile code or None): the SITA profile
+# (app/data/sita-device-profiles.csv) it belongs to and is replaced with. Desktops are PCs (PC3, PC4, the
+# all-in-one PC_AIO2 only on all-in-ones), notebooks business notebooks (Note3, Note4, the workstation Note_WS
+# only on a workstation), never the netbook profile (Note1); kit bought before 2020, before SITA's
+# 10th-generation specifications, is a midrange PC or notebook. tests/assets/test_demo.py checks the fit.
+BoughtModel = tuple[int, int, str, str, str | None]
+DEVICES: list[tuple[AssetKind, int, list[tuple[str, str, int]], tuple[int, int], list[BoughtModel]]] = [
+    (AssetKind.DESKTOP, 1700, [("Microsoft Windows", "7", 3), ("Microsoft Windows", "10", 3),
+                               ("Microsoft Windows", "11 24H2", 8)], (2010, 2025),
+     [(2010, 2011, "Dell", "OptiPlex 780", "PC3"), (2012, 2014, "Dell", "OptiPlex 7010", "PC3"),
+      (2015, 2016, "Dell", "OptiPlex 7040", "PC3"), (2017, 2019, "Dell", "OptiPlex 7060", "PC3"),
+      (2020, 2025, "Dell", "OptiPlex 7080", "PC3"), (2020, 2025, "Dell", "OptiPlex 7080", "PC3"),
+      (2020, 2025, "Dell", "OptiPlex 7090", "PC4"), (2020, 2025, "Dell", "OptiPlex 7490 All-in-One", "PC_AIO2")]),
+    (AssetKind.LAPTOP, 700, [("Microsoft Windows", "10", 3), ("Microsoft Windows", "11 24H2", 7)], (2014, 2025),
+     [(2014, 2016, "Lenovo", "ThinkPad T450", "Note4"), (2017, 2019, "Lenovo", "ThinkPad T480", "Note4"),
+      (2020, 2025, "Lenovo", "ThinkPad T14", "Note4"), (2020, 2025, "Lenovo", "ThinkPad T14", "Note4"),
+      (2020, 2025, "Lenovo", "ThinkPad X1 Carbon", "Note3"), (2020, 2025, "Lenovo", "ThinkPad P15", "Note_WS")]),
+    (AssetKind.SERVER, 180, [("Microsoft Windows Server", "2008 R2", 1), ("Microsoft Windows Server", "2012 R2", 3),
+                             ("Microsoft Windows Server", "2016", 3), ("Microsoft Windows Server", "2019", 3),
+                             ("Microsoft Windows Server", "2022", 3), ("Red Hat Enterprise Linux", "7", 1),
+                             ("Red Hat Enterprise Linux", "8", 2)], (2009, 2025),
+     [(2009, 2025, "HPE", "ProLiant DL380", None)]),
+    (AssetKind.NETWORK_DEVICE, 300, [], (2008, 2025), [(2008, 2025, "Cisco", "Catalyst 9200", None)]),
+    (AssetKind.MOBILE, 120, [], (2020, 2025), [(2020, 2025, "Samsung", "Galaxy A54", None)]),
 ]
+# Windows 11 needs an 8th-generation processor or later (Microsoft's hardware requirements): kit from 2018 on.
+WINDOWS_11_FROM = 2018
 OWNER_EMAIL = "officer@example.org"
 
 
@@ -100,7 +117,7 @@ class DemoCmdb:
 
 
 def generate(today: date, department_ids: dict[str, int], products: dict[tuple[str, str], Product],
-             owner_id: int | None) -> DemoCmdb:
+             owner_id: int | None, profile_ids: dict[str, int] | None = None) -> DemoCmdb:
     """The demo CMDB as rows for the asset table (site_tag in place of site_id for devices)."""
     rng = random.Random(27002)
     cmdb = DemoCmdb()
@@ -112,7 +129,7 @@ def generate(today: date, department_ids: dict[str, int], products: dict[tuple[s
                 cmdb.sites.append(_row(f"SITE-{number:04}", f"{place} {SITE_NAMES[site_type]} {number}",
                                        AssetKind.SITE, department_ids.get(SITE_DEPARTMENTS[site_type]),
                                        site_type=site_type.value,
-                                       link_speed=speed.value, custodian="Centre for e-Innovation"))
+                                       link_speed=speed.value, custodian="Branch e-Innovation"))
     departments = list(department_ids.values())
     for number in range(1, APPLICATIONS + 1):
         name = f"{rng.choice(APPLICATION_WORDS)} {rng.choice(APPLICATION_KINDS)} {number}"
@@ -126,16 +143,22 @@ def generate(today: date, department_ids: dict[str, int], products: dict[tuple[s
         for tag, disposition in zip(chosen, decisions, strict=True):
             cmdb.dispositions.setdefault(tag, {})[year] = disposition
     site_tags = [row["tag"] for row in cmdb.sites if row["site_type"] != SiteType.SCHOOL]
-    for kind, count, (maker, model), weighted, (first_year, last_year), profile in DEVICES:
+    profile_ids = profile_ids or {}
+    for kind, count, weighted, (first_year, last_year), models in DEVICES:
         prefix = {AssetKind.DESKTOP: "PC", AssetKind.LAPTOP: "NB", AssetKind.SERVER: "SRV",
                   AssetKind.NETWORK_DEVICE: "NET", AssetKind.MOBILE: "MOB"}[kind]
         for number in range(1, count + 1):
-            purchased = date(rng.randint(first_year, last_year), rng.randint(1, 12), rng.randint(1, 28))
+            # More recent kit than old: each year's purchases outnumber the year before's, as old kit is retired.
+            year = rng.choices(range(first_year, last_year + 1), weights=range(1, last_year - first_year + 2))[0]
+            purchased = date(year, rng.randint(1, 12), rng.randint(1, 28))
+            _, _, maker, model, profile = rng.choice([bought for bought in models
+                                                      if bought[0] <= purchased.year <= bought[1]])
             product = _pick_product(rng, weighted, purchased, products)
             row = _row(f"{prefix}-{number:05}", f"{maker} {model}", kind, rng.choice(departments), owner_id=owner_id,
                        business_impact=rng.choices(range(1, 6), weights=(2, 3, 4, 2, 1))[0],
                        purchased_on=min(purchased, today), manufacturer=maker, model=model,
-                       serial=f"{prefix[0]}{rng.getrandbits(40):010X}", device_profile=profile,
+                       serial=f"{prefix[0]}{rng.getrandbits(40):010X}",
+                       device_profile_id=profile_ids.get(profile) if profile else None,
                        product_id=product.id if product else None, classification="Internal",
                        custodian="ICT Operations", site_tag=rng.choice(site_tags),
                        hostname=f"{prefix.lower()}-{number:05}" if kind != AssetKind.MOBILE else "")
@@ -145,9 +168,12 @@ def generate(today: date, department_ids: dict[str, int], products: dict[tuple[s
 
 
 def _pick_product(rng: random.Random, weighted, purchased: date, products) -> Product | None:
-    # Kit bought before 2015 came with Windows 7 far more often than later kit.
-    choices = [(name, release, weight * (4 if release == "7" and purchased.year < 2015 else 1)
-                if release != "7" or purchased.year < 2017 else 0) for name, release, weight in weighted]
+    # Kit bought before 2015 came with Windows 7 far more often than later kit; none after 2016 has it, and
+    # none before WINDOWS_11_FROM runs Windows 11.
+    choices = [(name, release, 0 if (release == "7" and purchased.year >= 2017)
+                or (release.startswith("11") and name == "Microsoft Windows" and purchased.year < WINDOWS_11_FROM)
+                else weight * (4 if release == "7" and purchased.year < 2015 else 1))
+               for name, release, weight in weighted]
     if not choices or not any(weight for *_, weight in choices):
         return None
     name, release, _ = rng.choices(choices, weights=[weight for *_, weight in choices])[0]
@@ -159,17 +185,23 @@ def _row(tag: str, name: str, kind: AssetKind, department_id: int | None, **fiel
            "owner_id": None, "custodian": "", "site_id": None, "classification": None, "confidentiality": None,
            "integrity": None, "availability": None, "business_impact": None, "manufacturer": "", "model": "",
            "serial": "", "product_id": None, "purchased_on": None, "end_of_support_set": None,
-           "support_ends_on": None, "device_profile": "", "ip_address": "", "hostname": "", "notes": "",
+           "support_ends_on": None, "device_profile_id": None, "ip_address": "", "hostname": "", "notes": "",
            "site_type": None, "link_speed": None}
     row.update(fields)
     row["search_text"] = search_text_of(row)
     return row
 
 
-# Demo risks (app/risks/demo.py) and the devices that expose the organisation to each.
+def _runs_windows_7(device: dict, today: date, product: Product | None) -> bool:
+    return product is not None and (product.name, product.release) == ("Microsoft Windows", "7")
+
+
+# Demo risks (app/risks/demo.py), by title, and the devices that expose the organisation to each.
 RISKS_OF_DEVICES = {
-    "Unsupported Windows 7 workstations in clinics": lambda device, today, product: (
-        product is not None and (product.name, product.release) == ("Microsoft Windows", "7")),
+    "Unsupported Windows 7 workstations in clinics": _runs_windows_7,
+    # The province's Information Security risk: the deck's risk card names "Ageing, unsupported, unmanaged
+    # technology" as its first contributing factor, and Windows 7 has had no vendor support since 2020.
+    "Information Security": _runs_windows_7,
     "Unpatched internet-facing servers": lambda device, today, product: (
         device["kind"] == AssetKind.SERVER and device["support_ends_on"] is not None
         and device["support_ends_on"] < today),
@@ -193,7 +225,8 @@ def seed_demo_assets() -> list[str]:
     owner = db.session.scalar(sa.select(User).where(User.email == OWNER_EMAIL))
     departments = dict(db.session.execute(sa.select(Department.code, Department.id)).all())
     products = {(product.name, product.release): product for product in db.session.scalars(sa.select(Product))}
-    cmdb = generate(local_today(), departments, products, owner.id if owner else None)
+    profile_ids = dict(db.session.execute(sa.select(DeviceProfile.code, DeviceProfile.id)).all())
+    cmdb = generate(local_today(), departments, products, owner.id if owner else None, profile_ids)
     now = utcnow()
     stamp = {"version": 1, "created_at": now, "updated_at": now}
     db.session.execute(sa.insert(Asset), [{**row, **stamp} for row in cmdb.sites + cmdb.applications])

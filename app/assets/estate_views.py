@@ -59,4 +59,4 @@ def refresh():
                               entity_type="asset", what="refresh priorities")
     listing = Listing.from_request(statement, sort_columns=REFRESH_SORT, default_sort="priority")
     return render_template("assets/refresh.html", listing=listing, today=today, older_than=older_than,
-                           ages=REFRESH_AGES)
+                           ages=REFRESH_AGES, by_profile=queries.refresh_by_profile(today, older_than))

@@ -36,7 +36,7 @@ ASSET_COLUMNS = [
     Column("Purchase date", lambda a: a.purchased_on, 12),
     Column("End of support", lambda a: a.end_of_support_set, 12),
     Column("End of support applying", lambda a: a.support_ends_on, 12),
-    Column("Device profile", lambda a: a.device_profile, 10),
+    Column("Device profile", lambda a: a.device_profile.code if a.device_profile else "", 10),
     Column("IP address", lambda a: a.ip_address, 16),
     Column("Hostname", lambda a: a.hostname, 24),
     Column("Site type", lambda a: _label(SiteType, a.site_type), 16),

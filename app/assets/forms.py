@@ -55,7 +55,9 @@ class AssetForm(FlaskForm):
     purchased_on = IsoDateField("Purchase date", validators=[Optional()])
     end_of_support_set = IsoDateField("End of support (this item)", validators=[Optional()],
                                       description="Leave empty to use the product's date.")
-    device_profile = _text("Device profile", 32, description="e.g. the SITA profiles PC3, PC4, Note1.")
+    device_profile_id = SelectField("Device profile", validators=[Optional()],
+                                    description="The standard profile it belongs to and is replaced with, "
+                                                "from the device profile catalogue.")
     ip_address = _text("IP address", 64)
     hostname = _text("Host name", 255)
     notes = TextAreaField("Notes", filters=[strip], validators=[
@@ -65,12 +67,14 @@ class AssetForm(FlaskForm):
     link_speed = SelectField("Link speed", choices={"": "Not set", **{s.value: s.label for s in LinkSpeed}},
                              validators=[Optional()])
 
-    def set_choices(self, *, users, departments: dict[str, str], classifications: list[str], products) -> None:
+    def set_choices(self, *, users, departments: dict[str, str], classifications: list[str], products,
+                    device_profiles) -> None:
         self.owner_id.choices = {"": "Nobody yet"} | {
             str(user.id): user.full_name + ("" if user.active else " (inactive)") for user in users}
         self.department_id.choices = departments
         self.classification.choices = {"": "Not classified"} | {label: label for label in classifications}
         self.product_id.choices = {"": "None"} | {str(product.id): str(product) for product in products}
+        self.device_profile_id.choices = {"": "None"} | {str(profile.id): str(profile) for profile in device_profiles}
 
 
 class DeleteAssetForm(FlaskForm):

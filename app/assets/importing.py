@@ -27,7 +27,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from app.assets import services
-from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, SiteType, search_text_of
+from app.assets.models import Asset, AssetKind, DeviceProfile, Lifecycle, LinkSpeed, SiteType, search_text_of
 from app.assets.products.models import Product
 from app.assets.services import ASSET_AUDIT_FIELDS, AssetInput
 from app.audit import services as audit
@@ -97,8 +97,8 @@ COLUMNS = [
                  aliases=("Purchased on", "Date of purchase", "Acquisition date"), date=True),
     ImportColumn("End of support", "This item's own end-of-support date (YYYY-MM-DD or DD/MM/YYYY). Empty: its "
                  "product's applies.", "2023-01-10", aliases=("End of support date", "Support ends"), date=True),
-    ImportColumn("Device profile", "For example the SITA profiles PC3, PC4, Note1.", "PC3",
-                 aliases=("Profile",)),
+    ImportColumn("Device profile", "The code of a profile in the device profile catalogue, such as SITA's PC3, "
+                 "PC4 or Note4. Empty: none.", "PC3", aliases=("Profile",)),
     ImportColumn("IP address", "An IPv4 or IPv6 address.", "10.12.4.20", aliases=("IP", "Network ports - IP")),
     ImportColumn("Hostname", "The host name.", "doh-pc-00412.wcg.gov.za",
                  aliases=("Host name", "FQDN", "DNS name", "Computer name")),
@@ -130,11 +130,11 @@ FIELD_COLUMNS = {
     "confidentiality": "Confidentiality", "integrity": "Integrity", "availability": "Availability",
     "business_impact": "Business impact", "manufacturer": "Manufacturer", "model": "Model", "serial": "Serial",
     "product_id": "Product", "purchased_on": "Purchase date", "end_of_support_set": "End of support",
-    "device_profile": "Device profile", "ip_address": "IP address", "hostname": "Hostname", "notes": "Notes",
+    "device_profile_id": "Device profile", "ip_address": "IP address", "hostname": "Hostname", "notes": "Notes",
     "site_type": "Site type", "link_speed": "Link speed",
 }
 TEXT_COLUMNS = {"Name": "name", "Custodian": "custodian", "Manufacturer": "manufacturer", "Model": "model",
-                "Serial": "serial", "Device profile": "device_profile", "IP address": "ip_address",
+                "Serial": "serial", "IP address": "ip_address",
                 "Hostname": "hostname", "Notes": "notes"}
 RATING_COLUMNS = {"Confidentiality": "confidentiality", "Integrity": "integrity", "Availability": "availability",
                   "Business impact": "business_impact"}
@@ -297,6 +297,7 @@ class _Lookups:
     departments: dict[str, int]  # code or name (key) -> id
     products: _ProductMatcher
     product_end: dict[int, date | None]  # product id -> its end of support
+    device_profiles: dict[str, int]  # key(code) -> id
     sites_by_tag: dict[str, int]
     sites_by_name: dict[str, list[tuple[int, str]]]  # key(name) -> [(id, tag)]
     not_sites: dict[str, str]  # tag -> kind of the items the Site column names that are not sites
@@ -323,6 +324,8 @@ class _Lookups:
             departments={**{key(d.name): d.id for d in departments}, **{key(d.code): d.id for d in departments}},
             products=_ProductMatcher([(p.id, p.name, p.release) for p in products]),
             product_end={p.id: p.end_of_support for p in products},
+            device_profiles={key(code): id_ for id_, code in db.session.execute(
+                sa.select(DeviceProfile.id, DeviceProfile.code))},
             sites_by_tag={site.tag: site.id for site in sites},
             sites_by_name=sites_by_name,
             located=Counter(dict(located.all())),
@@ -420,6 +423,8 @@ class _RowReader:
             values["product_id"] = self._product(target)
         elif self.has("Version") and self.text("Version"):
             target.problem("Version", "A version needs the product it belongs to: add a Product column.")
+        if self.has("Device profile"):
+            values["device_profile_id"] = self._device_profile(target)
         for header, name in (("Purchase date", "purchased_on"), ("End of support", "end_of_support_set")):
             if self.has(header):
                 values[name] = self._date(header, target)
@@ -475,6 +480,14 @@ class _RowReader:
             named = f"{product} {version}".strip()
             target.problem("Product", f"“{named}” is not in the product lifecycle list. Add it under Assets → "
                                       "Product lifecycle (with its end-of-support date), or leave the cell empty.")
+        return found
+
+    def _device_profile(self, target: _Row) -> int | None:
+        code = self.text("Device profile")
+        found = self.lookups.device_profiles.get(key(code)) if code else None
+        if code and found is None:
+            target.problem("Device profile", f"“{code}” is not in the device profile catalogue (Assets → Device "
+                                             "profiles): give one of its codes, such as PC3.")
         return found
 
     def _rating(self, header: str, target: _Row) -> int | None:
@@ -558,6 +571,9 @@ class _StateAfterImport:
 
     def product_exists(self, product_id: int) -> bool:
         return product_id in self.lookups.product_end
+
+    def device_profile_exists(self, profile_id: int) -> bool:
+        return profile_id in self.lookups.device_profiles.values()
 
     def items_at(self, site_id: int) -> int:
         return self.located[site_id]

@@ -172,13 +172,36 @@ DISPOSITION_LABELS = {
     Disposition.REPLACE: "Replace/Modernise", Disposition.REPLATFORM: "Replatform", Disposition.EVALUATE: "Evaluate",
     Disposition.RETIRE: "Retire/Discontinue", Disposition.CONSOLIDATE: "Consolidate",
 }
+# The deck's "Impact" column (provincial deck, lines 474-486): Keep is Maintain, Retain and Sustain (26 % in
+# 2022: 22 + 1 + 3), Change is Enhance, Replace and Replatform (7 %: 7 + 0 + 0).
 DISPOSITION_GROUPS = {
     DispositionGroup.ADD: (Disposition.PLANNED,),
-    DispositionGroup.KEEP: (Disposition.MAINTAIN, Disposition.RETAIN, Disposition.SUSTAIN, Disposition.ENHANCE),
-    DispositionGroup.CHANGE: (Disposition.REPLACE, Disposition.REPLATFORM),
+    DispositionGroup.KEEP: (Disposition.MAINTAIN, Disposition.RETAIN, Disposition.SUSTAIN),
+    DispositionGroup.CHANGE: (Disposition.ENHANCE, Disposition.REPLACE, Disposition.REPLATFORM),
     DispositionGroup.ASSESS: (Disposition.EVALUATE,),
     DispositionGroup.REDUCE: (Disposition.RETIRE, Disposition.CONSOLIDATE),
 }
+
+
+class DeviceProfile(Model, Timestamped):
+    """A standard end-user device specification, such as SITA's (app/data/sita-device-profiles.csv): the class a
+    desktop or notebook belongs to, and what it is replaced with. Items refer to one by its code."""
+
+    __tablename__ = "device_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. "PC3", "Note4"
+    item: Mapped[str] = mapped_column(String(120), default="")  # e.g. "Midrange PC"
+    platform: Mapped[str] = mapped_column(String(120), default="")
+    cpu: Mapped[str] = mapped_column(String(120), default="")
+    memory: Mapped[str] = mapped_column(String(120), default="")
+    disk: Mapped[str] = mapped_column(String(120), default="")
+    video_adaptor: Mapped[str] = mapped_column(String(120), default="")
+    connectivity: Mapped[str] = mapped_column(String(200), default="")
+    screen_size: Mapped[str] = mapped_column(String(200), default="")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.item}".strip()
 
 
 # Risks an item is exposed to (or contributes to): shown on both the item and the risk.
@@ -237,7 +260,8 @@ class Asset(Model, Timestamped, Versioned):
     # The date that applies (this item's, else its product's), kept by the services so that lists
     # filter and sort on it in SQL.
     support_ends_on: Mapped[date | None] = mapped_column(Date)  # indexed below for the unsupported page
-    device_profile: Mapped[str] = mapped_column(String(32), default="")  # e.g. the SITA profiles PC3, PC4, Note1
+    device_profile_id: Mapped[int | None] = mapped_column(ForeignKey("device_profile.id"), index=True)
+    device_profile: Mapped[DeviceProfile | None] = relationship()  # e.g. SITA's PC3, what it is replaced with
     ip_address: Mapped[str] = mapped_column(String(64), default="")
     hostname: Mapped[str] = mapped_column(String(255), default="", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")

@@ -18,6 +18,7 @@ from app.assets.models import (
     HARDWARE_KINDS,
     Asset,
     AssetKind,
+    DeviceProfile,
     Lifecycle,
     LinkSpeed,
     SiteType,
@@ -92,7 +93,7 @@ class AssetFilters:
     model: str = ""  # part of the model's name
     custodian: str = ""  # part of the custodian's name
     ip_address: str = ""  # part of the address, e.g. "10.12."
-    device_profile: str = ""
+    device_profile: str = ""  # a profile's code
     confidentiality: int | None = None  # at least
     integrity: int | None = None  # at least
     availability: int | None = None  # at least
@@ -140,9 +141,11 @@ class AssetFilters:
                               (self.site_type, Asset.site_type), (self.link_speed, Asset.link_speed)):
             if value:
                 where.append(column == value)
-        for value, column in ((self.manufacturer, Asset.manufacturer), (self.device_profile, Asset.device_profile)):
-            if value:
-                where.append(sa.func.lower(column) == value.lower())
+        if self.manufacturer:
+            where.append(sa.func.lower(Asset.manufacturer) == self.manufacturer.lower())
+        if self.device_profile:
+            where.append(Asset.device_profile_id.in_(sa.select(DeviceProfile.id).where(
+                sa.func.lower(DeviceProfile.code) == self.device_profile.lower())))
         if self.site_q:
             where.append(Asset.site_id.in_(sa.select(Site.id).where(Site.kind == AssetKind.SITE, sa.or_(
                 contains_text(Site.tag, self.site_q), contains_text(Site.name, self.site_q)))))
@@ -187,7 +190,7 @@ def filtered_assets(filters: AssetFilters, today: date) -> sa.Select:
         sa.select(Asset)
         .where(*filters.conditions(today))
         .options(selectinload(Asset.owner), selectinload(Asset.department), selectinload(Asset.site),
-                 selectinload(Asset.product))
+                 selectinload(Asset.product), selectinload(Asset.device_profile))
     )
 
 
@@ -263,6 +266,19 @@ def refresh_candidates(today: date, older_than_years: int) -> sa.Select:
     first and age second (the deck: "focus on business impact, not on age")."""
     return (filtered_assets(AssetFilters(older_than=older_than_years), today)
             .where(Asset.kind.in_([kind.value for kind in HARDWARE_KINDS])))
+
+
+def refresh_by_profile(today: date, older_than_years: int) -> list[tuple[DeviceProfile | None, int]]:
+    """The refresh candidates counted by the device profile that replaces them (None: no profile), most
+    first: what to order."""
+    counted = (sa.select(Asset.device_profile_id, sa.func.count(Asset.id).label("how_many"))
+               .where(*AssetFilters(older_than=older_than_years).conditions(today),
+                      Asset.kind.in_([kind.value for kind in HARDWARE_KINDS]))
+               .group_by(Asset.device_profile_id).subquery())
+    rows = db.session.execute(sa.select(DeviceProfile, counted.c.how_many).select_from(counted)
+                              .outerjoin(DeviceProfile, DeviceProfile.id == counted.c.device_profile_id)
+                              .order_by(counted.c.how_many.desc(), DeviceProfile.code))
+    return [(profile, items) for profile, items in rows]
 
 
 RISKS_SHOWN = 10

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.assets import queries, services
+from app.assets import profiles, queries, services
 from app.assets.forms import AssetForm, DeleteAssetForm, DispositionForm, RelationForm, RiskLinksForm
 from app.assets.models import HARDWARE_KINDS, Asset, AssetKind, AssetRelation, RelationKind
 from app.assets.views import bp
@@ -19,7 +19,7 @@ from app.extensions import db
 from app.risks.models import Risk
 
 RATING_FIELDS = ("confidentiality", "integrity", "availability", "business_impact")
-CHOICE_FIELDS = ("owner_id", "department_id", "product_id")
+CHOICE_FIELDS = ("owner_id", "department_id", "product_id", "device_profile_id")
 
 
 @bp.get("/<int:asset_id>")
@@ -43,7 +43,8 @@ def _form(asset: Asset | None = None) -> AssetForm:
     form = AssetForm(obj=asset if request.method == "GET" else None)
     form.set_choices(users=active_users(keep_id=asset.owner_id if asset else None),
                      departments=department_choices("None", keep_id=asset.department_id if asset else None),
-                     classifications=services.classifications(), products=queries.products())
+                     classifications=services.classifications(), products=queries.products(),
+                     device_profiles=profiles.profiles())
     return form
 
 
@@ -73,7 +74,7 @@ def _input(form: AssetForm) -> services.AssetInput | None:
         custodian=form.custodian.data or "", site_id=site_id, classification=form.classification.data or None,
         manufacturer=form.manufacturer.data or "", model=form.model.data or "", serial=form.serial.data or "",
         purchased_on=form.purchased_on.data, end_of_support_set=form.end_of_support_set.data,
-        device_profile=form.device_profile.data or "", ip_address=form.ip_address.data or "",
+        ip_address=form.ip_address.data or "",
         hostname=form.hostname.data or "", notes=form.notes.data or "", site_type=form.site_type.data or None,
         link_speed=form.link_speed.data or None, **number)
 

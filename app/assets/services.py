@@ -18,6 +18,7 @@ from app.assets.models import (
     Asset,
     AssetKind,
     AssetRelation,
+    DeviceProfile,
     Disposition,
     Lifecycle,
     LinkSpeed,
@@ -37,7 +38,7 @@ from app.risks.models import Risk
 ASSET_AUDIT_FIELDS = [
     "tag", "name", "kind", "status", "owner_id", "custodian", "department_id", "site_id", "classification",
     "confidentiality", "integrity", "availability", "business_impact", "manufacturer", "model", "serial",
-    "product_id", "purchased_on", "end_of_support_set", "device_profile", "ip_address", "hostname", "notes",
+    "product_id", "purchased_on", "end_of_support_set", "device_profile_id", "ip_address", "hostname", "notes",
     "site_type", "link_speed",
 ]
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/#:-]{0,63}$")
@@ -45,8 +46,7 @@ HOSTNAME_PATTERN = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Z
                               r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
 RATING_FIELDS = {"confidentiality": "Confidentiality", "integrity": "Integrity", "availability": "Availability",
                  "business_impact": "Business impact"}
-TEXT_LIMITS = {"name": 200, "custodian": 200, "manufacturer": 120, "model": 120, "serial": 120,
-               "device_profile": 32}
+TEXT_LIMITS = {"name": 200, "custodian": 200, "manufacturer": 120, "model": 120, "serial": 120}
 FIRST_PORTFOLIO_YEAR = 2000
 
 
@@ -75,7 +75,7 @@ class AssetInput:
     product_id: int | None = None
     purchased_on: date | None = None
     end_of_support_set: date | None = None
-    device_profile: str = ""
+    device_profile_id: int | None = None
     ip_address: str = ""
     hostname: str = ""
     notes: str = ""
@@ -153,6 +153,8 @@ class ItemLookups(Protocol):
 
     def product_exists(self, product_id: int) -> bool: ...
 
+    def device_profile_exists(self, profile_id: int) -> bool: ...
+
     def items_at(self, site_id: int) -> int: ...
 
     def classifications(self) -> list[str]: ...
@@ -178,6 +180,9 @@ class DatabaseLookups:
 
     def product_exists(self, product_id: int) -> bool:
         return db.session.get(Product, product_id) is not None
+
+    def device_profile_exists(self, profile_id: int) -> bool:
+        return db.session.get(DeviceProfile, profile_id) is not None
 
     def items_at(self, site_id: int) -> int:
         return db.session.execute(sa.select(sa.func.count(Asset.id)).where(Asset.site_id == site_id)).scalar_one()
@@ -224,6 +229,9 @@ def check_item(data: AssetInput, current: CheckedItem | None, today: date,
             problems.append((field, f"{label} is rated from 1 (lowest) to 5 (highest)."))
     if data.product_id is not None and not lookups.product_exists(data.product_id):
         problems.append(("product_id", "Choose the operating system or product from the product lifecycle list."))
+    if data.device_profile_id is not None and not lookups.device_profile_exists(data.device_profile_id):
+        problems.append(("device_profile_id", "Choose the device profile from the catalogue (Assets → Device "
+                                              "profiles)."))
     if data.purchased_on is not None and data.purchased_on > today:
         problems.append(("purchased_on", f"The purchase date cannot be after today ({today.isoformat()})."))
     problems += _check_network(data)

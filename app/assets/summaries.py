@@ -48,8 +48,14 @@ class PortfolioYear:
         """Added minus reduced: how the portfolio grows (the deck's "net result")."""
         return self.group_count(DispositionGroup.ADD) - self.group_count(DispositionGroup.REDUCE)
 
-    def percent(self, number: int) -> float:
-        return 100 * number / self.applications if self.applications else 0.0
+    def share(self, number: int) -> int:
+        """Whole per cent of all applications, halves up, as the deck's spreadsheet shows them."""
+        return (200 * number + self.applications) // (2 * self.applications) if self.applications else 0
+
+    def group_share(self, group: DispositionGroup) -> int:
+        """The sum of the group's shares as shown, as the deck adds them: its 2022 Change is 7 % (7 + 0 + 0),
+        where 34 of 450 applications would round to 8 %."""
+        return sum(self.share(self.count(disposition)) for disposition in DISPOSITION_GROUPS[group])
 
 
 def portfolio() -> list[PortfolioYear]:

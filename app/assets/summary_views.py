@@ -1,10 +1,11 @@
-"""The applications portfolio per year and the connected sites by type and link speed."""
+"""The applications portfolio per year, the connected sites by type and link speed, and the device
+profile catalogue."""
 
 from __future__ import annotations
 
 from flask import render_template
 
-from app.assets import summaries
+from app.assets import profiles, summaries
 from app.assets.models import DISPOSITION_GROUPS, DispositionGroup
 from app.assets.views import bp
 from app.auth.permissions import ASSET_VIEW, permission_required
@@ -28,6 +29,12 @@ def portfolio():
 @permission_required(ASSET_VIEW)
 def sites():
     return render_template("assets/sites.html", table=summaries.sites_table())
+
+
+@bp.get("/profiles", endpoint="profiles")
+@permission_required(ASSET_VIEW)
+def profiles_page():
+    return render_template("assets/profiles.html", catalogue=profiles.catalogue())
 
 
 def _chart(years: list[summaries.PortfolioYear]) -> dict:

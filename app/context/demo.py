@@ -140,7 +140,7 @@ SCOPE_V1 = scope.ScopeInput(
     interfaces="SITA (network, hosting, procurement); two major cloud service providers; national systems "
                "(National Treasury); municipalities sharing libraries, Thusong and Cape Access centres.",
     exclusions=[scope.Exclusion("Clinical medical devices in health facilities",
-                                "Managed under the Department of Health and Wellness's medical equipment "
+                                "Managed under the Department of Health's medical equipment "
                                 "programme; their networks are segmented from the corporate network.")],
     change_note="First version.")
 SCOPE_V2_CHANGES = {

@@ -20,6 +20,12 @@ from app.auth.models import AcceptanceAuthority, Role, User
 from app.extensions import db
 
 DEMO_ORGANISATION = "Western Cape Government"
+# The departments the provincial deck names (../shared/reference/seeds, provincial-digital-government-deck.txt),
+# by the codes it uses in "Key new/enhanced digital services" (lines 270-310: DOTP, DOA, DOCS, DEA&DP, DOI, DCAS,
+# DEDAT, DSD, DOH, PT) and WCED (lines 399, 706). The deck gives codes only; the full names are the
+# province's, except Health, which the deck calls the "Department of Health" (line 321). Its "Department of
+# Human Settlements" (line 439, the housing app of 2020/21) is in DOI since 2023, as the deck's DOI housing
+# services show (lines 280-284): it is no department of its own here.
 DEPARTMENTS = [
     ("DOTP", "Department of the Premier"),
     ("DOA", "Department of Agriculture"),
@@ -29,10 +35,12 @@ DEPARTMENTS = [
     ("DCAS", "Department of Cultural Affairs and Sport"),
     ("DEDAT", "Department of Economic Development and Tourism"),
     ("DSD", "Department of Social Development"),
-    ("DOH", "Department of Health and Wellness"),
+    ("DOH", "Department of Health"),
     ("PT", "Provincial Treasury"),
     ("WCED", "Western Cape Education Department"),
-    ("DTPW", "Department of Transport and Public Works"),
+    # Not in the deck: the department that supports the municipalities (the deck's 80 Community Development
+    # Workers trained "on request of municipalities", line 756, are its workers). The demo's municipal
+    # data-exchange risk and its cases need it.
     ("DLG", "Department of Local Government"),
 ]
 

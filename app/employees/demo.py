@@ -63,9 +63,12 @@ GROUP_WEIGHTS = {"afrikaans": 35, "xhosa": 30, "english": 15, "zulu": 10, "sotho
 # Posts found in every department, and each department's own.
 SUPPORT_POSTS = ["Administration Clerk", "Senior Administration Clerk", "Registry Clerk", "Finance Officer",
                  "Supply Chain Practitioner", "Human Resource Practitioner", "Secretary", "Driver", "Messenger"]
-# code -> (staff, director's unit, line managers' units, the department's own posts)
+# code -> (staff, director's unit, line managers' units, the department's own posts). The deck names one unit,
+# the Department of the Premier's Branch e-Innovation (its contact slide, line 836; once the Centre for
+# e-Innovation); the other units are made up for the demo, each to do the work the deck shows its department
+# doing (DOI's housing subsidies and roads, DCAS's libraries and archives, DEDAT's Cape Access centres).
 DEPARTMENT_POSTS = {
-    "DOTP": (24, "Centre for e-Innovation", ["ICT Operations", "Information Security", "Corporate Services"],
+    "DOTP": (24, "Branch e-Innovation", ["ICT Operations", "Information Security", "Corporate Services"],
              ["ICT Technician", "Network Administrator", "Systems Developer", "Service Desk Agent",
               "Business Analyst", "Information Security Officer"]),
     "DOA": (18, "Agricultural Development", ["Farmer Support", "Veterinary Services"],
@@ -74,8 +77,9 @@ DEPARTMENT_POSTS = {
              ["Community Safety Monitor", "Policy Analyst", "Neighbourhood Watch Coordinator"]),
     "DEA&DP": (15, "Environmental Management", ["Pollution Management", "Spatial Planning"],
                ["Environmental Officer", "Town and Regional Planner", "Environmental Impact Practitioner"]),
-    "DOI": (18, "Public Works", ["Building Maintenance", "Property Management"],
-            ["Works Inspector", "Quantity Surveyor", "Property Practitioner", "Artisan: Electrician"]),
+    "DOI": (30, "Public Works", ["Building Maintenance", "Roads", "Human Settlements"],
+            ["Works Inspector", "Quantity Surveyor", "Property Practitioner", "Artisan: Electrician", "Roads Inspector",
+             "Housing Subsidy Officer"]),
     "DCAS": (16, "Library Services", ["Archives", "Sport Promotion"],
              ["Librarian", "Library Assistant", "Archivist", "Sport Promotion Officer"]),
     "DEDAT": (14, "Economic Development", ["Tourism", "Enterprise Development"],
@@ -92,9 +96,6 @@ DEPARTMENT_POSTS = {
     "WCED": (38, "Institution Management", ["School Administration", "Examinations", "Learner Support"],
              ["School Administration Clerk", "Examinations Officer", "Education Human Resource Practitioner",
               "Learner Transport Officer", "School Finance Clerk", "Circuit Administration Officer"]),
-    "DTPW": (24, "Transport Operations", ["Road Maintenance", "Fleet Management", "Traffic Management"],
-             ["Roads Inspector", "Provincial Traffic Officer", "Fleet Officer", "Transport Planner",
-              "Artisan: Mechanic"]),
     "DLG": (14, "Municipal Support", ["Disaster Management", "Community Development"],
             ["Municipal Support Officer", "Disaster Management Officer", "Community Development Worker"]),
 }

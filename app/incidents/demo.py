@@ -164,7 +164,7 @@ INCIDENTS = [
                                       "suspects were traced (POPIA s22(3))."}),
     DemoIncident(
         90, "Cable theft cuts connectivity to three clinics", "Copper stolen overnight; three clinics offline.",
-        "officer@example.org", ["DTPW", "DOH"], reason="Availability of connected sites lost.",
+        "officer@example.org", ["DOI", "DOH"], reason="Availability of connected sites lost.",
         category="physical", severity="low", source="soc", contain_after=0, recover_after=2, close_after=6,
         lessons="Move the three clinics to wireless backup links.", realised=["Cable theft cutting site connectivity"]),
     DemoIncident(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
-from app.assets import summaries
-from app.assets.models import Asset, DispositionGroup, LinkSpeed, SiteType, search_text_of
+from app.assets import profiles, summaries
+from app.assets.models import DISPOSITION_GROUPS, Asset, DispositionGroup, LinkSpeed, SiteType, search_text_of
+from app.auth.models import Department
 from app.common.timeutil import local_today
 from app.core.demo import seed_demo
+from app.employees.models import Employee
 from app.extensions import db
-from tests.pages import only_entry
+from app.risks.models import Risk
+from tests.pages import only_entry, text_of
 
 # The provincial deck's broadband table, transcribed from ../shared/reference/seeds (rows: corporate
 # sites, health facilities, schools, libraries, Cape Access centres; columns: 10 Mbps, 100 Mbps, 1 Gbps,
@@ -25,6 +29,78 @@ def test_the_demo_sites_are_the_decks_broadband_table_cell_for_cell(app, demo_da
     assert sites.total == 1914
 
 
+# The deck's "Application Portfolio" table (provincial deck, lines 474-486), transcribed: per disposition (the
+# rows in the deck's order) and year 2022, 2023, 2024, the count and its share in per cent; None where the deck
+# prints nothing (2024 Retain and Enhance/Invest counts).
+DECK_PORTFOLIO = {
+    "Planned/In Dev": [(21, 5), (16, 4), (0, 0)],
+    "Maintain": [(98, 22), (103, 22), (77, 17)],
+    "Retain": [(4, 1), (4, 1), (None, 0)],
+    "Sustain/Tolerate": [(13, 3), (4, 1), (1, 0)],
+    "Enhance/Invest": [(30, 7), (24, 5), (None, 2)],
+    "Replace/Modernise": [(2, 0), (0, 0), (0, 0)],
+    "Replatform": [(2, 0), (1, 0), (0, 0)],
+    "Evaluate": [(4, 1), (3, 1), (0, 0)],
+    "Retire/Discontinue": [(7, 2), (6, 1), (0, 0)],
+    "Consolidate": [(0, 0), (2, 0), (0, 0)],
+}
+# Its "Impact" column: each group's share per year (lines 474-484), the blank (line 485), the net result (486).
+DECK_GROUP_SHARES = {DispositionGroup.ADD: [5, 4, 0], DispositionGroup.KEEP: [26, 24, 17],
+                     DispositionGroup.CHANGE: [7, 4, 2], DispositionGroup.ASSESS: [1, 1, 0],
+                     DispositionGroup.REDUCE: [2, 1, 0]}
+DECK_BLANK = [(269, 60), (287, 66), (363, 81)]
+DECK_NET_RESULT = ["+13", "+8", "0"]
+# Where the deck's figures contradict its own counts, Khusela shows what the counts give (app/assets/demo.py):
+# (year, row) -> (the deck's figure, the counts' figure).
+DECK_SELF_CONTRADICTIONS = {
+    (2022, "Net result"): ("+13", "+14"),  # 21 added less 7 retired, 0 consolidated
+    (2023, "Maintain"): (22, 23),  # 103 of 450 is 22.9 %
+    (2023, "Blank"): (66, 64),  # 287 of 450 is 63.8 %
+    (2023, DispositionGroup.KEEP): (24, 25),  # 23 + 1 + 1
+    (2023, DispositionGroup.CHANGE): (4, 5),  # 5 + 0 + 0 (the deck prints 5 % beside Enhance, 4 % below it)
+}
+
+
+def _deck_or_counts(year: int, row, printed):
+    contradiction = DECK_SELF_CONTRADICTIONS.get((year, row))
+    if contradiction is None:
+        return printed
+    assert contradiction[0] == printed, (year, row)  # the list above quotes the deck right
+    return contradiction[1]
+
+
+def test_the_demo_portfolio_is_the_decks_table_cell_for_cell(app, demo_data, login_as, client):
+    years = summaries.portfolio()
+
+    assert [year.year for year in years] == [2022, 2023, 2024]
+    assert all(year.applications == 450 for year in years)
+    dispositions = [disposition for members in DISPOSITION_GROUPS.values() for disposition in members]
+    assert [disposition.label for disposition in dispositions] == list(DECK_PORTFOLIO)  # the deck's rows, in order
+    for disposition in dispositions:
+        for year, (count, share) in zip(years, DECK_PORTFOLIO[disposition.label], strict=True):
+            if count is not None:
+                assert year.count(disposition) == count, (year.year, disposition)
+            assert year.share(year.count(disposition)) == _deck_or_counts(year.year, disposition.label, share), (
+                year.year, disposition)
+    for group, shares in DECK_GROUP_SHARES.items():
+        assert [year.group_share(group) for year in years] == [
+            _deck_or_counts(year.year, group, share) for year, share in zip(years, shares, strict=True)], group
+    assert [(year.blank, year.share(year.blank)) for year in years] == [
+        (blank, _deck_or_counts(year.year, "Blank", share)) for year, (blank, share) in zip(years, DECK_BLANK,
+                                                                                          strict=True)]
+    shown = [f"{year.net:+d}" if year.net else "0" for year in years]
+    assert shown == [_deck_or_counts(year.year, "Net result", net)
+                     for year, net in zip(years, DECK_NET_RESULT, strict=True)]
+    # The undecided share rises, as in the deck.
+    assert [year.share(year.blank) for year in years] == sorted(year.share(year.blank) for year in years)
+    login_as("auditor")
+    page = text_of(client.get("/assets/portfolio"))
+    assert "Keep Maintain 98 22% 103 23% 77 17%" in page
+    assert "Change total 34 7% 25 5% 8 2%" in page
+    assert "Blank (undecided) 269 60% 287 64% 363 81%" in page
+    assert "Net result (added − reduced) +14 +8 0" in page
+
+
 def test_the_demo_has_the_decks_sites_and_portfolio(app, demo_data):
     sites = summaries.sites_table()
     assert sites.total == 1914
@@ -33,8 +109,8 @@ def test_the_demo_has_the_decks_sites_and_portfolio(app, demo_data):
     assert [sites.speed_total(speed) for speed in LinkSpeed] == [38, 160, 1713, 3]
     y2022, y2023, y2024 = summaries.portfolio()
     assert y2022.applications == 450
-    assert [y2022.group_count(group) for group in DispositionGroup] == [21, 145, 4, 4, 7]
-    assert (y2022.blank, y2022.net, y2023.net, y2024.net) == (269, 14, 8, 0)
+    assert [y2022.group_count(group) for group in DispositionGroup] == [21, 115, 34, 4, 7]
+    assert (y2022.blank, y2023.net, y2024.net) == (269, 8, 0)
 
 
 def test_the_demo_has_old_and_unsupported_devices_across_departments(app, demo_data):
@@ -51,8 +127,26 @@ def test_the_demo_has_old_and_unsupported_devices_across_departments(app, demo_d
     assert any(device.age_years(today) > 8 for device in devices if device.kind == "server")
     assert all(device.site is not None and device.site.kind == "site" for device in devices)
     assert all(device.search_text == search_text_of(device) for device in devices)
-    assert all("Unsupported Windows 7 workstations in clinics" in [risk.title for risk in device.risks]
-               for device in windows_7)
+    # Each Windows 7 machine belongs to the clinics' risk and to the province's Information Security risk, whose
+    # first contributing factor on the deck's risk card is "Ageing, unsupported, unmanaged technology" (line 561).
+    assert all({"Unsupported Windows 7 workstations in clinics", "Information Security"}
+               <= {risk.title for risk in device.risks} for device in windows_7)
+    information_security = db.session.scalars(sa.select(Risk).where(Risk.title == "Information Security")).one()
+    assert {asset.tag for asset in information_security.assets} == {device.tag for device in windows_7}
+
+
+def test_the_demo_departments_and_units_are_the_ones_the_deck_names(app, demo_data):
+    departments = dict(db.session.execute(sa.select(Department.code, Department.name)).all())
+    directors = {employee.department.code: employee.position for employee in db.session.scalars(
+        sa.select(Employee).where(Employee.manager_id.is_(None)))}
+
+    # The deck's codes (lines 268-310, 399), and DLG, which app/core/demo.py says why it keeps.
+    assert set(departments) == {"DOTP", "DOA", "DOCS", "DEA&DP", "DOI", "DCAS", "DEDAT", "DSD", "DOH", "PT",
+                                "WCED", "DLG"}
+    assert departments["DOTP"] == "Department of the Premier" and departments["DOH"] == "Department of Health"
+    assert directors["DOTP"] == "Director: Branch e-Innovation"  # its current name (deck, line 836)
+    site_custodians = set(db.session.scalars(sa.select(Asset.custodian).where(Asset.kind == "site").distinct()))
+    assert site_custodians == {"Branch e-Innovation"}
 
 
 def test_seeding_again_leaves_the_cmdb_alone(app, demo_data):
@@ -63,3 +157,59 @@ def test_seeding_again_leaves_the_cmdb_alone(app, demo_data):
     assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == count
     assert not [line for line in again if line.startswith("CMDB")]
     assert only_entry("import", "asset")[0].summary.startswith("Loaded the demo CMDB: 1,914 sites")
+
+
+# The deck's SITA profile table (provincial deck, lines 450-459), one tuple per column of the deck: code, item,
+# platform, CPU, memory, disk, video adaptor, connectivity, screen size. The text extraction's line-break
+# hyphens ("anti- glare", "2- in-1", "2- core", "multi- touch") and lost spaces ("X648-core", '23+"LCD') mended.
+DECK_PROFILES = [
+    ("PC3", "Midrange PC", "X64 8-core", "10g i3", "8GB DDR-4", "240GB SSD", "Integrated", "GigE",
+     '21+" LCD, 90+ ppi, anti-glare'),
+    ("PC4", "Advanced PC", "X64 8-core", "10g i5", "8GB DDR-4", "240GB SSD", "Integrated", "GigE",
+     '23+" LCD, 90+ ppi, anti-glare'),
+    ("PC_AIO2", "Midrange AIO PC", "X64 8-core", "10g i3", "8GB DDR-4", "240GB SSD", "Integrated", "GigE",
+     '23+" LCD, 90+ ppi, anti-glare'),
+    ("Note1", "Chromebook / Mobile thin client / Netbook", "Entry-level 2-core", "AMD / ARM / Intel 1GHz", "4GB",
+     "32GB", "Integrated", "WiFi 5, 100BaseT pref, BT 4", '10"+ LCD, 100+ ppi'),
+    ("Note3", "Thin and light notebook", "X64 4-core", "10g i5", "8GB DDR-4", "240GB SSD", "Integrated",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '12-14" LCD, 110+ ppi, anti-glare'),
+    ("Note4", "Midrange business notebook", "X64 4-core", "10g i3", "8GB DDR-4", "240GB SSD", "Integrated",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '14"+ LCD, 120+ ppi, anti-glare'),
+    ("Note5", "Advanced business laptop", "X64 4-core", "10g i3", "16GB DDR-4", "240GB SSD", "Discrete Pro, OpenGL",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '14"+ LCD, 130+ ppi, anti-glare'),
+    ("Note_WS", "Mobile technical workstation", "X64 8-core", "10g i7", "16GB DDR-4", "480GB NVMe, RAID support",
+     "Discrete Pro, OpenGL", "WiFi 6, Gigabit, BT 5, WWAN upgr.", '11"+ multi-touch LCD, 110+ ppi'),
+    ("Note_Tab", "Convertible / 2-in-1 laptop", "X64 4-core", "10g i5", "8GB DDR-4", "240GB SSD", "Integrated",
+     "WiFi 6, Gigabit, BT 5, WWAN upgr.", '14"+ LCD, 130+ ppi, anti-glare'),
+]
+
+
+def test_the_device_profile_catalogue_is_the_decks_sita_table_cell_for_cell(app):
+    shown = [(profile.code, profile.item, profile.platform, profile.cpu, profile.memory, profile.disk,
+              profile.video_adaptor, profile.connectivity, profile.screen_size) for profile, _ in profiles.catalogue()]
+
+    assert shown == DECK_PROFILES
+
+
+def test_demo_devices_carry_profiles_that_fit_their_model_and_age(app, demo_data):
+    devices = db.session.scalars(sa.select(Asset).where(Asset.kind.in_(["desktop", "laptop"]))
+                                 .options(selectinload(Asset.device_profile), selectinload(Asset.product))).all()
+
+    assert devices and all(device.device_profile is not None for device in devices)
+    for device in devices:
+        code, model = device.device_profile.code, device.model
+        # Desktops are PCs, notebooks notebooks; the all-in-one and workstation profiles only on such models.
+        assert code.startswith("PC" if device.kind == "desktop" else "Note"), (device.tag, code)
+        assert (code == "PC_AIO2") == ("All-in-One" in model), (device.tag, model, code)
+        assert (code == "Note_WS") == (model == "ThinkPad P15"), (device.tag, model, code)
+        assert not ("ThinkPad" in model and code == "Note1"), device.tag  # no netbook profile on a ThinkPad
+        # SITA's profiles are 10th-generation: kit from before 2020 is a midrange PC or notebook.
+        assert device.purchased_on.year >= 2020 or code in ("PC3", "Note4"), (device.tag, device.purchased_on, code)
+        # Windows 11 needs 2018 hardware or later; Windows 7 ended with kit bought before 2017.
+        if device.product and device.product.name == "Microsoft Windows":
+            assert not device.product.release.startswith("11") or device.purchased_on.year >= 2018, device.tag
+            assert device.product.release != "7" or device.purchased_on.year < 2017, device.tag
+    assert {device.device_profile.code for device in devices} == {"PC3", "PC4", "PC_AIO2", "Note3", "Note4",
+                                                                    "Note_WS"}
+    assert {"OptiPlex 780", "ThinkPad T14"} <= {device.model for device in devices}
+    assert all(device.purchased_on.year >= 2020 for device in devices if device.model == "ThinkPad T14")

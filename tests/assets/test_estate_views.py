@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from app.assets.models import DeviceProfile
 from app.common.timeutil import local_today
+from app.extensions import db
 from tests import factories
 from tests.assets.test_views import listed, make, product
 from tests.pages import csv_rows, only_entry, text_of, xlsx_rows
@@ -65,6 +68,22 @@ def test_refresh_ranks_old_hardware_by_impact_then_age(officer, client, estate):
     assert listed(response) == ["OLD-4", "OLD-1", "OLD-2", "OLD-3"]
     assert "4 items in scope" in text_of(response)
     assert listed(client.get("/assets/refresh?older_than=12")) == ["OLD-4", "OLD-2", "OLD-3"]
+
+
+def test_refresh_says_what_replaces_the_kit_by_device_profile(officer, client, estate):
+    profiles = dict(db.session.execute(sa.select(DeviceProfile.code, DeviceProfile.id)).all())
+    make("OLD-5", purchased_on=date(2011, 1, 1), device_profile_id=profiles["PC3"])
+    make("OLD-6", purchased_on=date(2012, 1, 1), device_profile_id=profiles["PC3"])
+    make("OLD-7", kind="laptop", purchased_on=date(2012, 1, 1), device_profile_id=profiles["Note4"])
+    make("NEW-2", purchased_on=local_today() - timedelta(days=30), device_profile_id=profiles["PC4"])  # not due
+
+    page = text_of(client.get("/assets/refresh"))
+
+    assert ("What replaces them: the items in scope by device profile Device profile Items "
+            "No profile (servers, network and mobile kit, or not yet set) 4 PC3 Midrange PC 2 "
+            "Note4 Midrange business notebook 1") in page
+    assert "PC4" not in page
+    assert "OLD-7 Item OLD-7 Laptop Not rated 2012-01-01" in page and "Note4" in page
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

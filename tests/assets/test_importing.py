@@ -115,7 +115,7 @@ def test_a_good_row_creates_an_item_with_every_column(row, officer, owner, depar
         "Internal", 2, 2, 3, 3)
     assert (pc.manufacturer, pc.model, pc.serial, pc.product_id) == ("Dell", "OptiPlex 7010", "7XK2M5J", windows_7.id)
     assert pc.purchased_on == date(2013, 5, 2) and pc.support_ends_on == date(2020, 1, 14)
-    assert (pc.device_profile, pc.ip_address, pc.hostname, pc.custodian) == (
+    assert (pc.device_profile.code, pc.ip_address, pc.hostname, pc.custodian) == (
         "PC3", "10.12.4.20", "doh-pc-00412", "ICT Operations")
     assert (pc.version, pc.created_by_id) == (1, officer.id)
     assert pc.search_text == "doh-pc-00412 reception pc 7xk2m5j doh-pc-00412"
@@ -211,6 +211,17 @@ def test_a_known_tag_updates_that_item_and_records_what_changed(row, officer):
     assert audit.changes_of(entry) == {"availability": [3, 4], "name": ["Reception PC", "Reception PC (front desk)"]}
 
 
+def test_a_device_profile_is_read_by_its_code_in_any_case_and_an_empty_cell_clears_it(row, officer):
+    run([row(**{"Device profile": "note_ws"})], officer)
+    assert item("DOH-PC-00412").device_profile.item == "Mobile technical workstation"
+
+    report = run([row(**{"Device profile": ""})], officer)
+
+    assert report.ok, report.problems
+    db.session.expire_all()
+    assert item("DOH-PC-00412").device_profile is None
+
+
 def test_a_missing_column_keeps_the_value_and_an_empty_cell_clears_it(row, officer, site):
     run([row()], officer)
 
@@ -273,6 +284,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(row, officer):
     ({"Owner": "nobody@example.gov.za"}, "Owner", "No user signs in as “nobody@example.gov.za”"),
     ({"Product": "Sage VIP", "Version": "7"}, "Product", "“Sage VIP 7” is not in the product lifecycle list"),
     ({"Site": "DOH-SITE-KHY"}, "Site", "No site has the tag or name “DOH-SITE-KHY”"),
+    ({"Device profile": "PC9"}, "Device profile", "“PC9” is not in the device profile catalogue"),
     ({"Confidentiality": "6"}, "Confidentiality", "“6” is not a rating: give a whole number from 1 (lowest) to 5"),
     ({"Business impact": "High"}, "Business impact", "“High” is not a rating"),
     ({"Purchase date": "2013-02-30"}, "Purchase date", "“2013-02-30” is not a date; write it as YYYY-MM-DD"),

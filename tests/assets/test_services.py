@@ -39,7 +39,7 @@ def windows_7(app) -> Product:
 def desktop(**changes) -> AssetInput:
     return replace(AssetInput(tag="DOH-PC-00412", name="Reception PC, Tygerberg clinic", kind="desktop",
                               manufacturer="Dell", model="OptiPlex 7010", serial="7XK2M5J",
-                              purchased_on=date(2013, 5, 2), device_profile="PC3", hostname="doh-pc-00412",
+                              purchased_on=date(2013, 5, 2), hostname="doh-pc-00412",
                               ip_address="10.12.4.20", classification="Internal", confidentiality=2, integrity=2,
                               availability=3, business_impact=3), **changes)
 

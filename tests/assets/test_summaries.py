@@ -33,9 +33,20 @@ def test_each_year_counts_dispositions_groups_the_undecided_and_the_net_result(p
 
     assert (y2022.year, y2022.applications, y2022.decided, y2022.blank) == (2022, 10, 8, 2)
     assert [y2022.group_count(group) for group in DispositionGroup] == [2, 3, 1, 1, 1]
-    assert y2022.count(Disposition.PLANNED) == 2 and y2022.percent(2) == 20.0
+    assert y2022.count(Disposition.PLANNED) == 2 and y2022.share(2) == 20
     assert y2022.net == 1  # 2 added - 1 reduced
     assert (y2023.blank, y2023.group_count(DispositionGroup.REDUCE), y2023.net) == (1, 4, -4)
+
+
+def test_shares_are_whole_per_cents_halves_up_and_a_group_adds_its_shares_as_the_deck_does():
+    year = summaries.PortfolioYear(2022, 450, {Disposition.ENHANCE: 30, Disposition.REPLACE: 2,
+                                               Disposition.REPLATFORM: 2})
+
+    assert [year.share(n) for n in (30, 2, 34, 269)] == [7, 0, 8, 60]  # 6.7, 0.4, 7.6 and 59.8 %
+    assert year.group_share(DispositionGroup.CHANGE) == 7  # 7 + 0 + 0, as the deck's 2022 Change
+    assert year.group_count(DispositionGroup.CHANGE) == 34  # Enhance/Invest is a change, as in the deck
+    assert summaries.PortfolioYear(2022, 8).share(1) == 13  # 12.5 %: up, as a spreadsheet rounds
+    assert summaries.PortfolioYear(2022, 0).share(0) == 0
 
 
 def test_no_decision_yet_is_an_empty_portfolio(app):
@@ -50,9 +61,9 @@ def test_the_portfolio_page_shows_the_table_and_a_described_chart(login_as, clie
     response = client.get("/assets/portfolio")
     page, html = text_of(response), response.get_data(as_text=True)
 
-    assert "Add Planned/In Dev 2 20.0 0 0.0" in page
-    assert "Reduce total 1 10.0 4 40.0" in page
-    assert "Blank (undecided) 2 20.0 1 10.0" in page
+    assert "Add Planned/In Dev 2 20% 0 0%" in page
+    assert "Reduce total 1 10% 4 40%" in page
+    assert "Blank (undecided) 2 20% 1 10%" in page
     assert "Net result (added − reduced) +1 -4" in page
     assert 'role="img" aria-labelledby="portfolio-chart-title portfolio-chart-desc"' in html
     assert "<title>2023 Reduce: 4</title>" in html

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.assets import services
-from app.assets.models import Asset
+from app.assets.models import Asset, DeviceProfile
 from app.assets.products.models import Product
 from app.assets.services import AssetInput
 from app.extensions import db
@@ -50,7 +50,7 @@ def item_form(**changes) -> dict:
             "custodian": "ICT Operations", "department_id": "", "site_tag": "", "classification": "Internal",
             "confidentiality": "2", "integrity": "2", "availability": "3", "business_impact": "4",
             "manufacturer": "Dell", "model": "OptiPlex 7010", "serial": "7XK2M5J", "product_id": "",
-            "purchased_on": "2013-05-02", "end_of_support_set": "", "device_profile": "PC3",
+            "purchased_on": "2013-05-02", "end_of_support_set": "", "device_profile_id": "",
             "ip_address": "10.12.4.20", "hostname": "doh-pc-00412", "notes": "", "site_type": "", "link_speed": ""}
     data.update(changes)
     return data
@@ -347,3 +347,58 @@ def test_filters_on_the_other_common_fields(officer, client, query, tags):
          purchased_on=date(2020, 1, 1))
 
     assert listed(client.get(f"/assets?{query}")) == tags
+
+
+# --- device profiles -----------------------------------------------------------------------------
+
+
+def profile(code: str) -> DeviceProfile:
+    return db.session.scalars(sa.select(DeviceProfile).where(DeviceProfile.code == code)).one()
+
+
+def test_an_item_names_its_device_profile_on_its_form_and_page_and_in_the_export(officer, client, estate):
+    midrange = profile("PC3")
+
+    response = client.post("/assets/new", data=item_form(tag="DOH-PC-00500", device_profile_id=str(midrange.id)))
+
+    assert response.status_code == 302
+    asset = services.find_by_tag("DOH-PC-00500")
+    assert asset.device_profile == midrange
+    assert only_entry("create", "asset", asset.id)[1]["device_profile_id"] == [None, midrange.id]
+    assert "Device profile PC3 Midrange PC" in text_of(client.get(f"/assets/{asset.id}"))
+    assert f'<option selected value="{midrange.id}">PC3 Midrange PC</option>' in client.get(
+        f"/assets/{asset.id}/edit").get_data(as_text=True)
+    assert listed(client.get("/assets?profile=pc3")) == ["DOH-PC-00500"]  # by code, any case
+    assert [row["Device profile"] for row in csv_rows(client.get("/assets?export=csv&profile=PC3"))] == ["PC3"]
+
+
+def test_a_device_profile_not_in_the_catalogue_is_refused_at_its_field(officer, client, estate):
+    response = client.post("/assets/new", data=item_form(tag="DOH-PC-00500", device_profile_id="99999"))
+
+    assert response.status_code == 422
+    assert "Not a valid choice" in error_next_to(response, "device_profile_id")
+    assert services.find_by_tag("DOH-PC-00500") is None
+
+
+@pytest.mark.parametrize("role", VIEWERS)
+def test_the_device_profile_catalogue_is_read_by_every_viewer_of_the_cmdb(login_as, client, estate, role):
+    make("DOH-PC-00600", device_profile_id=profile("Note4").id)
+    make("DOH-PC-00601", device_profile_id=profile("Note4").id, status="disposed")  # not on the books
+    login_as(role)
+
+    response = client.get("/assets/profiles")
+    page = text_of(response)
+
+    assert response.status_code == 200
+    assert ("Note4 Midrange business notebook X64 4-core 10g i3 8GB DDR-4 240GB SSD Integrated WiFi 6, Gigabit, "
+            'BT 5, WWAN upgr. 14"+ LCD, 120+ ppi, anti-glare 1') in page
+    assert "Note1 Chromebook / Mobile thin client / Netbook" in page
+    assert "/assets?profile=Note4" in response.get_data(as_text=True)
+    assert response.get_data(as_text=True).count('method="post"') == 1  # read-only: only the sign-out form
+
+
+@pytest.mark.parametrize("role", NOT_VIEWERS)
+def test_others_may_not_read_the_device_profiles(login_as, client, role):
+    login_as(role)
+
+    assert client.get("/assets/profiles").status_code == 403

@@ -216,6 +216,7 @@ PAGES = {
     "assets-refresh": ("/assets/refresh", True),
     "assets-portfolio": ("/assets/portfolio", True),
     "assets-sites": ("/assets/sites", True),
+    "assets-profiles": ("/assets/profiles", True),
     "assets-import": ("/assets/import", True),
     "products": ("/assets/products", True),
     "product-new": ("/assets/products/new", True),

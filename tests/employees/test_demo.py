@@ -37,7 +37,7 @@ def test_the_demo_register_spans_the_departments_with_managers_and_the_provinces
     added = seed_demo_employees()
 
     staff = register()
-    assert added == [f"Employees: {len(staff)} across 13 departments, 4 linked to demo accounts"]
+    assert added == [f"Employees: {len(staff)} across 12 departments, 4 linked to demo accounts"]
     assert 280 <= len(staff) <= 320
     assert {employee.department.code for employee in staff} == {code for code, _ in DEPARTMENTS}
     statuses = Counter(employee.status for employee in staff)

@@ -77,7 +77,7 @@ CASES = [
     DemoCase("DSD", "ICT-POL-002", "3.2", 90, "high", "low",
              "Used the office internet connection to stream and download pirated films during working hours.",
              decide="recommended"),
-    DemoCase("DTPW", "ICT-POL-006", "4.1", 30, "medium", "high",
+    DemoCase("DOI", "ICT-POL-006", "4.1", 30, "medium", "high",
              "Changed the firewall rules on the depot router without a change request.",
              decide="disciplinary", reason="A deliberate bypass of change control on a perimeter device, after "
              "a briefing on the procedure a week earlier."),
