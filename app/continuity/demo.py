@@ -87,7 +87,7 @@ grid power beyond the generator's runtime.
 DRP_TEXT = """# Disaster recovery plan: Ombudsman complaints system
 
 ## Recovery
-1. Declare the disaster with the Centre for e-Innovation's service desk.
+1. Declare the disaster with Branch e-Innovation's service desk.
 2. Restore the database from the nightly backup to the standby environment.
 3. Point the public address at the standby environment and test a complaint end to end.
 
@@ -124,7 +124,7 @@ def _service_item(tag: str, name: str, department_id: int | None, owner) -> Asse
     if item is None:
         item = assets.create_asset(assets.AssetInput(tag=tag, name=name, kind=AssetKind.SERVICE.value,
                                                      owner_id=owner.id, department_id=department_id,
-                                                     custodian="Centre for e-Innovation"), actor=owner)
+                                                     custodian="Branch e-Innovation"), actor=owner)
     return item
 
 

@@ -94,7 +94,7 @@ class InternalAudit(Model, Timestamped, Versioned):
     programme_id: Mapped[int] = mapped_column(ForeignKey("audit_programme.id"), index=True)
     programme: Mapped[AuditProgramme] = relationship()
     title: Mapped[str] = mapped_column(String(200))
-    criteria: Mapped[str] = mapped_column(Text)  # "ISO/IEC 27001:2022; the Information Security Policy 3.2"
+    criteria: Mapped[str] = mapped_column(Text)  # "ISO/IEC 27001:2022; the ICT Security Policy (ICT-POL-001)"
     planned_start: Mapped[date] = mapped_column(Date, index=True)
     planned_end: Mapped[date] = mapped_column(Date, index=True)
     actual_start: Mapped[date | None] = mapped_column(Date)

@@ -360,8 +360,8 @@ def _plan_problems(data: AuditInput, lead: User | None, team: list[User], contro
     if not data.title.strip():
         problems.append(("title", "Give the audit a title, like “ISMS clauses 4 to 10”."))
     if not data.criteria.strip():
-        problems.append(("criteria", "Name the audit criteria, like “ISO/IEC 27001:2022; the Information Security "
-                                     "Policy 3.2”."))
+        problems.append(("criteria", "Name the audit criteria, like “ISO/IEC 27001:2022; the ICT Security "
+                                     "Policy”."))
     if data.planned_start is None:
         problems.append(("planned_start", "Enter the planned start date."))
     if data.planned_end is None:

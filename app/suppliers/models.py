@@ -92,7 +92,7 @@ supplier_asset = Table(
     Column("asset_id", ForeignKey("asset.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
-# The risks a supplier brings or bears on (the loss of a third-party IT service provider, say).
+# The risks a supplier brings or bears on (the temporary loss of a third-party IT service provider, say).
 supplier_risk = Table(
     "supplier_risk",
     db.metadata,
