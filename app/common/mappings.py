@@ -105,7 +105,7 @@ def suggested_columns(sample: FileSample, columns: Sequence[HasHeaders]) -> dict
     for column in columns:
         names = [normalised_header(name) for name in (column.header, *column.aliases)]
         exact = next((by_name[name] for name in names if name in by_name), None)
-        close = difflib.get_close_matches(names[0], list(by_name), n=1, cutoff=0.85)
+        close = difflib.get_close_matches(names[0], list(by_name), n=1, cutoff=0.8)
         if exact or close:
             found[column.header] = exact or by_name[close[0]]
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -108,9 +109,8 @@ def test_a_bad_file_lists_each_problem_and_writes_nothing(app, client, login_as,
 @pytest.mark.parametrize(("filename", "data", "message"), [
     ("register.pdf", b"%PDF-1.7", "Upload the register as .xlsx or .csv"),
     ("register.xls", b"\xd0\xcf\x11\xe0", "not .xls"),
-    ("register.csv", "Title;Category\nCafé;x\n".encode("cp1252"), "not UTF-8"),
+    ("register.csv", "Title;Category\nCafé;x\n".encode() + "Zoë;y\n".encode("cp1252"), "not UTF-8"),
     ("register.xlsx", b"not a workbook", "not an Excel workbook"),
-    ("register.csv", HEADER.replace("Title", "Titel").encode(), "Did you mean"),
     ("register.csv", (HEADER + ",=HYPERLINK(\"http://x\"),Information Security,3,3,,\n").encode(), "Formulas"),
 ])
 def test_files_that_cannot_be_imported_get_a_clear_message(client, login_as, register, filename, data, message):
@@ -245,3 +245,15 @@ def test_a_file_the_register_already_matches_offers_nothing_to_import(client, lo
 
     assert "already matches this file" in html
     assert "/risks/import/confirm" not in html
+
+
+def test_a_misspelt_header_opens_the_mapping_page_with_the_likely_column_chosen(client, login_as):
+    login_as("security_officer")
+
+    response = upload(client, HEADER.replace("Title", "Titel").encode())
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Say how to read register.csv" in page
+    title_choice = re.search(r'<select[^>]*id="column_1".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option selected value="Titel">', title_choice)  # "Titel" is close to "Title"
+    assert risk_count() == 0
