@@ -11,7 +11,7 @@ from app.assets.products.models import Product
 from app.assets.products.services import sync_products
 from app.auth import services as accounts
 from app.auth.permissions import ASSET_IMPORT, role_has
-from app.common.imports import report_import
+from app.common.imports import import_from_the_command_line, mapping_option
 from app.common.models import table_of
 from app.extensions import db
 
@@ -35,7 +35,8 @@ def load_products_command():
 @click.option("--as", "actor_email", required=True,
               help="E-mail of the administrator or security officer the audit log records as importing.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
-def import_command(file: Path, actor_email: str, dry_run: bool):
+@mapping_option
+def import_command(file: Path, actor_email: str, dry_run: bool, mapping_name: str | None):
     """Import configuration items from FILE (.csv or .xlsx, at most 100,000 rows; Khusela's
     template or a Snipe-IT or GLPI asset export), all or nothing.
 
@@ -45,4 +46,4 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
     if actor is None or not actor.active or not role_has(actor.role, ASSET_IMPORT):
         click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
         raise SystemExit(2)
-    report_import(import_assets(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)
+    import_from_the_command_line("assets", import_assets, file, actor=actor, dry_run=dry_run, mapping_name=mapping_name)

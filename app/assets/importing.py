@@ -73,7 +73,7 @@ COLUMNS = [
     ImportColumn("Custodian", "Who looks after it day to day (a team or a person).", "ICT Operations",
                  aliases=("Checked out to", "Group in charge of the hardware", "Responsible")),
     ImportColumn("Department", "The department's code (or its full name).", "DOH",
-                 aliases=("Department code", "Dept"), choices=lambda: _department_words()),
+                 aliases=("Department code", "Dept"), choices=imports.department_words),
     ImportColumn("Site", "Where it is: the tag (or the name) of an item of type Site, in Khusela or in this "
                  "file.", "DOH-SITE-TYG", aliases=("Location", "Site tag"), choices=lambda: _site_words()),
     ImportColumn("Classification", "A classification from the settings (Public, Internal, Restricted, "
@@ -191,11 +191,6 @@ def _link_speed_words() -> dict[str, str]:
 
 def _classification_words() -> dict[str, str]:
     return {key(label): label for label in services.classifications()}
-
-
-def _department_words() -> dict[str, str]:
-    departments = db.session.execute(sa.select(Department.code, Department.name).where(Department.active.is_(True)))
-    return {word: code for code, name in departments for word in (key(name), key(code))}
 
 
 def _site_words() -> dict[str, str]:

@@ -15,6 +15,7 @@ statements; the import's audit entry names the file and its SHA-256 (the file is
 from __future__ import annotations
 
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -41,13 +42,15 @@ PER_QUERY = 5_000  # well under SQLite's 32,766 bound parameters
 
 COLUMNS = [
     ImportColumn("Campaign", "The campaign's reference (AW-0007) or its topic, exactly as Khusela shows it.", "AW-0001",
-                 required=True, aliases=("Campaign reference", "Course", "Course name", "Course code", "Module")),
+                 required=True, aliases=("Campaign reference", "Course", "Course name", "Course code", "Module"),
+                 choices=lambda: _campaign_words()),
     ImportColumn("Employee number", "The employee or PERSAL number, as in the employee register.", "21034567",
                  required=True, aliases=("PERSAL number", "PERSAL", "Persal nr", "Staff number", "Employee no",
                                          "Learner ID", "User ID")),
     ImportColumn("Outcome", "Completed, Attended or Not completed (Passed, Complete and Present are read as done; "
                  "In progress, Not started, Failed and Absent as not completed).", "Completed", required=True,
-                 aliases=("Status", "Completion status", "Result status", "Attendance")),
+                 aliases=("Status", "Completion status", "Result status", "Attendance"),
+                 choices=lambda: {word: Outcome(value).label for word, value in OUTCOME_WORDS.items()}),
     ImportColumn("Completed on", "The day it was completed or attended (YYYY-MM-DD); empty when not completed.",
                  "2026-03-18", aliases=("Completion date", "Date completed", "Completed", "Attended on", "Date"),
                  date=True),
@@ -61,7 +64,7 @@ SKIPPED_HEADERS = ("Name", "Full name", "Learner", "Employee name", "Department"
                    "Source")  # Khusela's own download: "Import" or "By hand"
 SKIPPED_COLUMNS = [ImportColumn(header, "Not imported.", "") for header in SKIPPED_HEADERS]
 
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, str] = {
     **{outcome.value: outcome.value for outcome in Outcome},
     **{key(outcome.label): outcome.value for outcome in Outcome},
     "complete": "completed", "passed": "completed", "pass": "completed", "done": "completed", "yes": "completed",
@@ -71,6 +74,16 @@ OUTCOME_WORDS = {
     "no show": "not_completed", "no": "not_completed",
 }
 FIELD_COLUMNS = {"outcome": "Outcome", "completed_on": "Completed on", "score": "Score", "note": "Note"}
+
+
+def _campaign_words() -> dict[str, str]:
+    """The Campaign column's words (ImportColumn.choices): a campaign's reference, or its topic when
+    no other campaign has it (as _Import._campaigns() reads them) -> its reference. A course name of
+    the training system is mapped to the campaign's reference on the mapping page."""
+    campaigns = db.session.execute(sa.select(Campaign.reference, Campaign.topic)).all()
+    topics = Counter(key(topic) for _, topic in campaigns)
+    return {**{key(topic): reference for reference, topic in campaigns if topics[key(topic)] == 1},
+            **{key(reference): reference for reference, _ in campaigns}}
 
 
 def import_training(filename: str, data: bytes, *, actor: User, dry_run: bool, max_rows: int = MAX_IMPORT_ROWS,

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 import click
@@ -38,7 +38,7 @@ from wtforms import HiddenField
 
 from app.audit import services as audit
 from app.audit.actions import AuditAction
-from app.auth.models import User
+from app.auth.models import Department, User
 from app.auth.permissions import permission_required
 from app.common import mappings, staging
 from app.common.export import XLSX_MIMETYPE
@@ -48,6 +48,7 @@ from app.common.tabular import (
     MOST_PROBLEMS_LISTED,
     ColumnMapping,
     DateReading,
+    FileSample,
     HeaderError,
     Problem,
     Table,
@@ -56,6 +57,7 @@ from app.common.tabular import (
     TableRow,
     date_order,
     read_date,
+    read_headers,
     read_sample,
     read_table,
 )
@@ -67,7 +69,7 @@ MOST_SAMPLE_ROWS = 100_000
 
 # The mapping the file being imported is read through, set by the import pages around the
 # register's run(): the registers' import functions keep their signature (filename, data, actor,
-# dry_run), and the command line reads files as they are.
+# dry_run), and the command line sets it for --mapping (import_from_the_command_line()).
 _reading: ContextVar[ColumnMapping | None] = ContextVar("import_mapping", default=None)
 
 
@@ -215,6 +217,57 @@ def capped(problems: list[Problem], what: str = "problems") -> list[Problem]:
     return [*problems[:MOST_PROBLEMS_LISTED], Problem(None, None, f"… and {more} more {what} like these.")]
 
 
+def mapping_option(command: Callable) -> Callable:
+    """The command line's --mapping: read the file as a mapping saved on the import page says."""
+    return click.option("--mapping", "mapping_name", metavar="SOURCE", help=(
+        "Read a file of another tool with the mapping saved on the import page under this source name, "
+        "e.g. \"GLPI export\"."))(command)
+
+
+def import_from_the_command_line(register: str, run: Callable[..., ImportReport], file: Path, *, actor: User,
+                                 dry_run: bool, mapping_name: str | None) -> None:
+    """A register's `flask ... import FILE`: the file read as it is, or through the mapping saved
+    for `register` under `mapping_name`; then its report (report_import()). A file whose headers
+    are not Khusela's, imported without --mapping, is refused naming the saved mappings that fit it."""
+    data = file.read_bytes()
+    mapping = _saved_mapping(register, file.name, data, mapping_name) if mapping_name else None
+    with reading_with(mapping.as_mapping() if mapping is not None else None):
+        report = run(file.name, data, actor=actor, dry_run=dry_run)
+    if report.headers_unknown and mapping is None:
+        report.problems.append(Problem(None, None, _mappings_that_fit(register, read_headers(file.name, data))))
+    if mapping is not None and report.ok:
+        click.echo(f"Read with the mapping for {mapping.source_name}.")
+    report_import(report, file.name)
+
+
+def _saved_mapping(register: str, filename: str, data: bytes, source_name: str) -> mappings.ImportMapping | None:
+    """The mapping --mapping names, or None when the file cannot be read (the import names why)."""
+    try:
+        sample = read_headers(filename, data)
+    except TableError:
+        return None
+    saved = mappings.for_source(register, source_name, sample)
+    if saved is None:
+        names = sorted({each.source_name for each in db.session.scalars(
+            sa.select(mappings.ImportMapping).where(mappings.ImportMapping.register == register))})
+        known = ("The saved ones are " + ", ".join(f"“{name}”" for name in names) + "." if names
+                 else "None is saved yet: map a file of that source once on the import page.")
+        click.echo(f"Error: no {register} import mapping is saved for the source “{source_name}”. {known}", err=True)
+        raise SystemExit(2)
+    return saved
+
+
+def _mappings_that_fit(register: str, sample: FileSample) -> str:
+    fit = mappings.fitting(register, sample)
+    if not fit:
+        return ("No saved mapping reads these columns: map a file of this shape once on the import page (it is "
+                "remembered under the source's name), then run the import again with --mapping and that name.")
+    names = ", ".join(f"“{saved.source_name}”" for saved in fit)
+    which = "" if len(fit) == 1 else " (or another of these names)"
+    return (f"Saved mappings that read these columns: {names}. Run the import again with --mapping "
+            f"\"{fit[0].source_name}\"{which}.")
+
+
 def report_import(report: ImportReport, filename: str) -> None:
     """Print what the command-line import did, or its problems and exit 1."""
     if not report.ok:
@@ -279,6 +332,16 @@ class Accounts:
             return None, f"{len(active)} accounts are called “{text}”: give the sign-in e-mail address instead."
         return None, (f"No active user signs in as or is called “{text}”. Create the account first, or leave the "
                       "cell empty.")
+
+
+def department_words(include_inactive: bool = False) -> dict[str, str]:
+    """An import's Department column as ImportColumn.choices: key(code or name) -> code, the way
+    the registers read it (a code wins over another department's name that reads the same)."""
+    query = sa.select(Department.code, Department.name)
+    if not include_inactive:
+        query = query.where(Department.active.is_(True))
+    departments = db.session.execute(query).all()
+    return {**{key(name): code for code, name in departments}, **{key(code): code for code, name in departments}}
 
 
 # --- the template --------------------------------------------------------------------------------

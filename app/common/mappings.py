@@ -59,6 +59,28 @@ def saved_for(register: str, sample: FileSample) -> ImportMapping | None:
                                                             ImportMapping.signature == signature_of(sample)))
 
 
+def for_source(register: str, source_name: str, sample: FileSample) -> ImportMapping | None:
+    """The mapping saved under the source name (any case), for the command line's --mapping: the
+    one for files of this shape when several have the name, else the one changed last."""
+    named = [saved for saved in db.session.scalars(sa.select(ImportMapping).where(
+        ImportMapping.register == register).order_by(ImportMapping.updated_at.desc(), ImportMapping.id.desc()))
+        if key_of(saved.source_name) == key_of(source_name)]
+    signature = signature_of(sample)
+    return next((saved for saved in named if saved.signature == signature), named[0] if named else None)
+
+
+def fitting(register: str, sample: FileSample) -> list[ImportMapping]:
+    """The register's saved mappings that can read the file: every column they read is one of its
+    headers (the mapping of files of this shape first)."""
+    headers = {normalised_header(header) for header in sample.headers}
+    signature = signature_of(sample)
+    saved = db.session.scalars(sa.select(ImportMapping).where(ImportMapping.register == register)
+                               .order_by(ImportMapping.source_name))
+    fit = [each for each in saved if each.columns
+           and all(normalised_header(source) in headers for source in each.columns.values())]
+    return sorted(fit, key=lambda each: each.signature != signature)
+
+
 def remember(register: str, sample: FileSample, source_name: str, mapping: ColumnMapping, actor: User
              ) -> ImportMapping:
     """Save the mapping for files of this shape (replacing the one saved before) and audit it; the

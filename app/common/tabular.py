@@ -187,14 +187,7 @@ def read_sample(filename: str, data: bytes, *, max_rows: int, sheet_name: str | 
     encoding, header in row 1, row limit) but whatever its headers are."""
     raw_rows, encoding = _raw_rows(filename, data, sheet_name)
     iterator = iter(raw_rows)
-    header_cells = _header_row(iterator)
-    kept = [(index, str(value).strip()) for index, (value, _) in enumerate(header_cells[:MOST_COLUMNS])
-            if not _is_blank(value)]
-    headers: list[str] = []
-    seen: set[str] = set()
-    for _, header in kept:
-        headers.append(header if header not in seen else f"{header} ({len(headers) + 1})")
-        seen.add(header)
+    kept, headers = _sample_headers(_header_row(iterator))
     rows: list[list[str]] = []
     for _, cells in iterator:
         if all(_is_blank(value) for value, _ in cells):
@@ -203,6 +196,26 @@ def read_sample(filename: str, data: bytes, *, max_rows: int, sheet_name: str | 
             raise TableError([_too_many_rows(max_rows)])
         rows.append([_sample_text(cells[index][0]) if index < len(cells) else "" for index, _ in kept])
     return FileSample(headers, rows, encoding)
+
+
+def read_headers(filename: str, data: bytes, sheet_name: str | None = None) -> FileSample:
+    """The file's headers alone (no rows), as read_sample() gives them: enough for its signature
+    when the rows are read by the import itself (the command line)."""
+    raw_rows, encoding = _raw_rows(filename, data, sheet_name)
+    _, headers = _sample_headers(_header_row(iter(raw_rows)))
+    return FileSample(headers, [], encoding)
+
+
+def _sample_headers(header_cells: list[tuple[Any, bool]]) -> tuple[list[tuple[int, str]], list[str]]:
+    """(index, header) of the non-blank header cells, and the headers with a repeated one numbered."""
+    kept = [(index, str(value).strip()) for index, (value, _) in enumerate(header_cells[:MOST_COLUMNS])
+            if not _is_blank(value)]
+    headers: list[str] = []
+    seen: set[str] = set()
+    for _, header in kept:
+        headers.append(header if header not in seen else f"{header} ({len(headers) + 1})")
+        seen.add(header)
+    return kept, headers
 
 
 def _sample_text(value: Any) -> str:

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from app.auth.permissions import CONTROL_EDIT, role_has
 from app.auth.services import find_user_by_email
-from app.common.imports import report_import
+from app.common.imports import import_from_the_command_line, mapping_option
 from app.controls import reliance
 from app.controls.importing import import_controls
 from app.controls.models import ControlReliance
@@ -37,7 +37,8 @@ def load_annex_a_command():
 @click.option("--as", "actor_email", required=True,
               help="E-mail of the administrator or security officer the audit log records as importing.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
-def import_command(file: Path, actor_email: str, dry_run: bool):
+@mapping_option
+def import_command(file: Path, actor_email: str, dry_run: bool, mapping_name: str | None):
     """Import internal controls or a custom catalogue from FILE (.csv or .xlsx), all or nothing.
 
     Rows whose catalogue and reference exist update that control; the others create controls.
@@ -47,7 +48,8 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
     if actor is None or not actor.active or not role_has(actor.role, CONTROL_EDIT):
         click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
         raise SystemExit(2)
-    report_import(import_controls(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)
+    import_from_the_command_line("controls", import_controls, file, actor=actor, dry_run=dry_run,
+                                 mapping_name=mapping_name)
 
 
 @controls_cli.command("refresh-reliance")

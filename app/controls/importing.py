@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -28,6 +29,10 @@ from app.extensions import db
 MAX_IMPORT_ROWS = 5_000
 SHEET_NAME = "Controls"
 YES, NO = {"yes", "y", "true", "1", "in use"}, {"no", "n", "false", "0", "retired"}
+# What the Type and Operates columns read (after _choice()'s key): the word -> the stored value.
+TYPE_WORDS = {control_type.value.casefold(): control_type.value for control_type in ControlType}
+FREQUENCY_WORDS = {**{f.value.replace("_", " "): f.value for f in Frequency},
+                   **{key(f.label): f.value for f in Frequency}}
 
 COLUMNS = [
     ImportColumn("Catalogue", "The catalogue the control belongs to: “Internal”, or a standard you follow. Empty: "
@@ -39,17 +44,19 @@ COLUMNS = [
                  required=True, aliases=("Control", "Control title", "Name")),
     ImportColumn("Description", "What the control does and how.", "System owners certify access every quarter."),
     ImportColumn("Type", "Preventive, Detective or Corrective.", "Detective", required=True,
-                 aliases=("Control type",)),
+                 aliases=("Control type",), choices=lambda: _spellings(TYPE_WORDS, str)),
     ImportColumn("Operates", "How often: Continuous, Daily, Weekly, Monthly, Quarterly, Semi-annually, Annually or "
-                 "As needed; may be empty.", "Quarterly", aliases=("Frequency",)),
+                 "As needed; may be empty.", "Quarterly", aliases=("Frequency",),
+                 choices=lambda: _spellings(FREQUENCY_WORDS, lambda value: Frequency(value).label)),
     ImportColumn("Implements", "The ISO/IEC 27001:2022 Annex A controls it implements, separated by “;” (like 5.15; "
                  "5.18 or A.5.18). Empty on an Annex A control's row.", "5.15; 5.18", required=True,
                  aliases=("Annex A", "Annex A controls", "ISO 27001", "Maps to", "Implements (Annex A)")),
     ImportColumn("Owner", "The owner's sign-in e-mail address, or their full name when one account has it; may be "
                  "empty.", "officer@example.gov.za", aliases=("Control owner", "Owner e-mail")),
     ImportColumn("Department", "The department's code (or its full name); may be empty.", "DOTP",
-                 aliases=("Department code", "Dept")),
-    ImportColumn("In use", "Yes, or No for a retired control. Empty: Yes.", "Yes", aliases=("Active", "Status")),
+                 aliases=("Department code", "Dept"), choices=imports.department_words),
+    ImportColumn("In use", "Yes, or No for a retired control. Empty: Yes.", "Yes", aliases=("Active", "Status"),
+                 choices=lambda: {**dict.fromkeys(YES, "Yes"), **dict.fromkeys(NO, "No")}),
 ]
 # Columns of the catalogue's own download that the import has no field for (the standard's
 # attributes, the controls implementing an Annex A one): read and left aside.
@@ -78,6 +85,13 @@ class _Lookups:
         self.controls = {(key(c.catalogue), key(c.reference)): c for c in db.session.scalars(
             sa.select(Control).where(Control.source == ControlSource.INTERNAL))}
         self.catalogues = {key(name): name for name in services.catalogues()}
+
+
+def _spellings(words: dict[str, str], label: Callable[[str], str]) -> dict[str, str]:
+    """A column's words as ImportColumn.choices, each also spelt as _choice() reads it ("semi-annually",
+    "ad_hoc"), -> the label of its value, which the mapping page offers and _choice() reads."""
+    return {spelt: label(value) for word, value in words.items()
+            for spelt in (word, word.replace(" ", "-"), word.replace(" ", "_"))}
 
 
 def _choice(text: str, options: dict[str, str], column: str, problems: list[Problem], row: int) -> str | None:
@@ -124,11 +138,8 @@ def _row_input(row: TableRow, lookups: _Lookups, problems: list[Problem]) -> ser
     return services.ControlInput(
         catalogue=lookups.catalogues.get(key(catalogue), catalogue), reference=text("Reference"),
         title=text("Title"), description=text("Description"),
-        control_type=_choice(text("Type"), {t.value.casefold(): t.value for t in ControlType}, "Type", problems,
-                             row.number) or ("" if text("Type") else None),
-        frequency=_choice(text("Operates"), {**{f.value.replace("_", " "): f.value for f in Frequency},
-                                             **{key(f.label): f.value for f in Frequency}}, "Operates", problems,
-                          row.number),
+        control_type=_choice(text("Type"), TYPE_WORDS, "Type", problems, row.number) or ("" if text("Type") else None),
+        frequency=_choice(text("Operates"), FREQUENCY_WORDS, "Operates", problems, row.number),
         owner_id=owner.id if owner else None, department_id=department.id if department else None,
         active=in_use not in NO, annex_a_ids=_annex_a_ids(text("Implements"), lookups, problems, row.number))
 

@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from app.auth import services as accounts
 from app.auth.permissions import EMPLOYEE_IMPORT, role_has
-from app.common.imports import report_import
+from app.common.imports import import_from_the_command_line, mapping_option
 from app.employees.importing import import_employees
 
 employees_cli = AppGroup("employees", help="Employee register tasks.")
@@ -18,7 +18,8 @@ employees_cli = AppGroup("employees", help="Employee register tasks.")
 @click.option("--as", "actor_email", required=True,
               help="E-mail of the administrator or HR officer the audit log records as importing.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
-def import_command(file: Path, actor_email: str, dry_run: bool):
+@mapping_option
+def import_command(file: Path, actor_email: str, dry_run: bool, mapping_name: str | None):
     """Import employees from FILE (.csv or .xlsx, at most 100,000 rows), all or nothing.
 
     Rows whose Employee number exists update that employee; the others add employees. Exit status
@@ -28,4 +29,5 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
     if actor is None or not actor.active or not role_has(actor.role, EMPLOYEE_IMPORT):
         click.echo(f"Error: {actor_email} is not an active administrator or HR officer.", err=True)
         raise SystemExit(2)
-    report_import(import_employees(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)
+    import_from_the_command_line("employees", import_employees, file, actor=actor, dry_run=dry_run,
+                                 mapping_name=mapping_name)

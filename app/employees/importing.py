@@ -54,7 +54,7 @@ COLUMNS = [
     ImportColumn("Name", "The employee's full name.", "Nomvula Dlamini", required=True,
                  aliases=("Full name", "Employee name", "Names")),
     ImportColumn("Department", "The department's code (or its full name).", "DOH",
-                 aliases=("Department code", "Dept")),
+                 aliases=("Department code", "Dept"), choices=lambda: imports.department_words(include_inactive=True)),
     ImportColumn("Position", "Their post or job title.", "Professional Nurse",
                  aliases=("Job title", "Post", "Designation", "Post title")),
     ImportColumn("Manager", "The employee number of the person they report to: an employee in Khusela or in "
@@ -69,7 +69,7 @@ COLUMNS = [
                  "isiXhosa", aliases=("Home language", "Preferred language", "Language of notices")),
     ImportColumn("Status", "Active, Suspended or Left (Resigned, Retired, Dismissed and the like are read as "
                  "Left). Empty: Active for a new employee, unchanged for an existing one.", "Active",
-                 aliases=("Employment status",)),
+                 aliases=("Employment status",), choices=lambda: _status_words()),
 ]
 # Columns of the register's own export that the import has no field for: read and left aside, so
 # that an export can be corrected and imported again. Any other unknown column is refused.
@@ -90,6 +90,11 @@ STATUS_WORDS = {
     "transferred": "left", "transferred out": "left", "former": "left", "inactive": "left", "exited": "left",
     "contract ended": "left", "medically boarded": "left",
 }
+
+
+def _status_words() -> dict[str, str]:
+    """The Status column's words (ImportColumn.choices), as _RowReader._status() reads them."""
+    return {word: EmploymentStatus(value).label for word, value in STATUS_WORDS.items()}
 
 
 def import_employees(filename: str, data: bytes, *, actor: User, dry_run: bool,

@@ -56,7 +56,8 @@ COLUMNS = [
                  "changed.", "Changes", aliases=("State/change", "State / change", "Change description")),
     ImportColumn("Status", "Draft, In review, Approved or Superseded; may be empty. It must agree with the dates: "
                  "approved on a date is Approved (Superseded once a later version is approved), sent for review "
-                 "without an approval is In review, neither is Draft.", "Approved", aliases=("State",)),
+                 "without an approval is In review, neither is Draft.", "Approved", aliases=("State",),
+                 choices=lambda: {word: state.label for word, state in STATUS_WORDS.items()}),
     ImportColumn("Author", "The author's name, as the document-control table gives it.", "Sipho Dlamini",
                  aliases=("Author name", "Prepared by")),
     ImportColumn("Author designation", "The author's designation.", "Security Officer"),
@@ -84,7 +85,8 @@ FIELD_COLUMNS = {
     "author_contact": "Author contact", "approver_name": "Approved by", "approver_designation": "Approver designation",
     "approved_on": "Approved on", "next_review_on": "Next review", "reviewed_on": "Reviewers", "name": "Reviewers",
 }
-STATUS_WORDS = {key(state.label): state for state in PolicyState} | {state.value: state for state in PolicyState}
+STATUS_WORDS: dict[str, PolicyState] = ({key(state.label): state for state in PolicyState}
+                                        | {state.value: state for state in PolicyState})
 
 
 def import_policies(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:

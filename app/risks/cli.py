@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from app.auth import services as accounts
 from app.auth.permissions import RISK_IMPORT, role_has
-from app.common.imports import report_import
+from app.common.imports import import_from_the_command_line, mapping_option
 from app.common.timeutil import local_today
 from app.extensions import db
 from app.risks.importing import import_risks
@@ -21,7 +21,8 @@ risks_cli = AppGroup("risks", help="Risk register tasks.")
 @click.option("--as", "actor_email", required=True,
               help="E-mail of the administrator or security officer the audit log records as importing.")
 @click.option("--dry-run", is_flag=True, help="Check the file and show what would change; write nothing.")
-def import_command(file: Path, actor_email: str, dry_run: bool):
+@mapping_option
+def import_command(file: Path, actor_email: str, dry_run: bool, mapping_name: str | None):
     """Import risks from FILE (.csv or .xlsx, at most 5,000 rows), all or nothing.
 
     Rows whose Reference exists update that risk; the others create risks. Exit status 0 when the
@@ -30,7 +31,7 @@ def import_command(file: Path, actor_email: str, dry_run: bool):
     if actor is None or not actor.active or not role_has(actor.role, RISK_IMPORT):
         click.echo(f"Error: {actor_email} is not an active administrator or security officer.", err=True)
         raise SystemExit(2)
-    report_import(import_risks(file.name, file.read_bytes(), actor=actor, dry_run=dry_run), file.name)
+    import_from_the_command_line("risks", import_risks, file, actor=actor, dry_run=dry_run, mapping_name=mapping_name)
 
 
 @risks_cli.command("expire-acceptances")

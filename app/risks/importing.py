@@ -62,11 +62,11 @@ COLUMNS = [
     ImportColumn("Description", "What could happen, in a sentence or a paragraph.",
                  "Compromise of the confidentiality, integrity or availability of information."),
     ImportColumn("Category", "One of the active risk categories, by name.", "Information Security",
-                 required=True, aliases=("Risk category",)),
+                 required=True, aliases=("Risk category",), choices=lambda: _category_words(subcategories=False)),
     ImportColumn("Subcategory", "A subcategory of that category, by name; may be empty.", "Cyber",
-                 aliases=("Risk subcategory", "Sub-category")),
+                 aliases=("Risk subcategory", "Sub-category"), choices=lambda: _category_words(subcategories=True)),
     ImportColumn("Department", "The department's code (or its full name); may be empty.", "DOH",
-                 aliases=("Department code", "Dept")),
+                 aliases=("Department code", "Dept"), choices=imports.department_words),
     ImportColumn("Risk owner", "The risk owner's sign-in e-mail address, or their full name as Khusela has it (when "
                  "one account has that name); a new owner must be an active account.",
                  "owner@example.gov.za", aliases=("Owner", "Risk owner e-mail", "Owner e-mail")),
@@ -79,12 +79,18 @@ COLUMNS = [
                  "A.8.16) or your own (like IC-001). Empty: no control linked.", "8.13; 8.16; IC-004",
                  aliases=("Controls in place", "Existing controls", "Current controls")),
     ImportColumn("Consequences", "What follows if the risk happens.", "Service outage; loss of personal information."),
-    ImportColumn("Inherent likelihood", "A level of the risk matrix: its number or its name.", "4", required=True),
-    ImportColumn("Inherent impact", "A level of the risk matrix: its number or its name.", "4", required=True),
-    ImportColumn("Residual likelihood", "With the controls in place; empty if not yet assessed.", "3"),
-    ImportColumn("Residual impact", "Residual rating may not exceed the inherent rating.", "3"),
-    ImportColumn("Target likelihood", "After the planned treatment; empty if not set.", "2"),
-    ImportColumn("Target impact", "Target rating may not exceed the residual rating.", "2"),
+    ImportColumn("Inherent likelihood", "A level of the risk matrix: its number or its name.", "4", required=True,
+                 choices=lambda: _level_words("likelihoods")),
+    ImportColumn("Inherent impact", "A level of the risk matrix: its number or its name.", "4", required=True,
+                 choices=lambda: _level_words("impacts")),
+    ImportColumn("Residual likelihood", "With the controls in place; empty if not yet assessed.", "3",
+                 choices=lambda: _level_words("likelihoods")),
+    ImportColumn("Residual impact", "Residual rating may not exceed the inherent rating.", "3",
+                 choices=lambda: _level_words("impacts")),
+    ImportColumn("Target likelihood", "After the planned treatment; empty if not set.", "2",
+                 choices=lambda: _level_words("likelihoods")),
+    ImportColumn("Target impact", "Target rating may not exceed the residual rating.", "2",
+                 choices=lambda: _level_words("impacts")),
     *(column for kind in RatingKind for column in (
         ImportColumn(f"{kind.value.capitalize()} rating", "Optional, as your register computes it: the rating (a "
                      "number) or its band's name. Khusela works the rating out from the likelihood and impact; a "
@@ -96,9 +102,9 @@ COLUMNS = [
     ImportColumn("Tolerance", "Highest tolerable residual score. Empty: the default for new risks, unchanged "
                  "for existing ones.", "4", aliases=("Tolerance level", "Risk tolerance")),
     ImportColumn("Status", "Draft, Open or In treatment (acceptance and closing have their own steps). Empty: "
-                 "Open for new risks.", "In treatment"),
+                 "Open for new risks.", "In treatment", choices=lambda: _status_words()),
     ImportColumn("Treatment strategy", "Modify (mitigate), Retain (accept), Avoid or Share (transfer); may be "
-                 "empty.", "Modify", aliases=("Strategy", "Treatment")),
+                 "empty.", "Modify", aliases=("Strategy", "Treatment"), choices=lambda: _strategy_words()),
     ImportColumn("Review every (months)", "How often the risk is reviewed: 1 to 36 months. Empty: 12.", "12",
                  aliases=("Review frequency", "Review frequency (months)")),
     ImportColumn("Next review", "Date as YYYY-MM-DD (or a date cell). Empty: today plus the review frequency.",
@@ -122,6 +128,39 @@ FIELD_COLUMNS = {
        for axis in ("likelihood", "impact")},
     "matrix_id": "(risk matrix version)", "control_ids": "Controls", "controls": "Controls",
 }
+
+
+# --- the words of the columns of fixed values (ImportColumn.choices: the mapping page's lists) ------
+# What each column reads, key(word) -> the Khusela value a mapping may give, which the row reader
+# reads as it reads a cell (_status(), _strategy(), the level's number, the names in _Lookups).
+
+IMPORTED_STATUSES = (RiskStatus.DRAFT, RiskStatus.OPEN, RiskStatus.IN_TREATMENT)
+
+
+def _status_words() -> dict[str, str]:
+    return {word: status.label for status in IMPORTED_STATUSES
+            for word in (status.value.replace("_", " "), key(status.label))}
+
+
+def _strategy_words() -> dict[str, str]:
+    return {**{word: TreatmentStrategy(value).label for word, value in STRATEGY_WORDS.items()},
+            **{word: strategy.label for strategy in TreatmentStrategy
+               for word in (strategy.value, key(strategy.label))}}
+
+
+def _level_words(axis: str) -> dict[str, str]:
+    """A level of the current matrix by number, name or both ("4 Likely"): read as its number."""
+    levels: tuple[scoring.Level, ...] = getattr(current_matrix().to_scoring(), axis)
+    return {word: f"{level.value} {level.label}" for level in levels
+            for word in (str(level.value), key(level.label), key(f"{level.value} {level.label}"))}
+
+
+def _category_words(*, subcategories: bool) -> dict[str, str]:
+    """The active categories (or subcategories, of any category) by name, as _Lookups reads them."""
+    found = db.session.scalars(sa.select(RiskCategory.name).where(
+        RiskCategory.active.is_(True),
+        RiskCategory.parent_id.is_not(None) if subcategories else RiskCategory.parent_id.is_(None)))
+    return {key(name): name for name in found}
 
 
 def import_risks(filename: str, data: bytes, *, actor: User, dry_run: bool) -> ImportReport:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -19,60 +18,10 @@ from app.common.mappings import ImportMapping
 from app.extensions import db
 from tests import factories
 from tests.pages import audit_entries, text_of
-from tests.tables import staged_files, token_of
+from tests.tables import form_of, staged_files, token_of, word_field
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports"
 COLUMN_INDEX = {column.header: index for index, column in enumerate(COLUMNS)}
-
-
-class _FormFields(HTMLParser):
-    """The values a browser would post from the page's mapping form (selected options, inputs)."""
-
-    def __init__(self):
-        super().__init__()
-        self.fields: dict[str, str] = {}
-        self.labels: dict[str, str] = {}  # field id -> label text
-        self._select: str | None = None
-        self._label_for: str | None = None
-        self._in_form = False
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self._in_form = attrs.get("action", "").endswith("/import/mapping")
-        if not self._in_form:
-            return
-        if tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
-            self.fields[attrs["name"]] = attrs.get("value") or ""
-        elif tag == "select":
-            self._select = attrs["name"]
-            self.fields.setdefault(self._select, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.fields[self._select] = attrs.get("value") or ""
-        elif tag == "label":
-            self._label_for = attrs.get("for")
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "label":
-            self._label_for = None
-        elif tag == "form":
-            self._in_form = False
-
-    def handle_data(self, data):
-        if self._label_for:
-            self.labels[self._label_for] = self.labels.get(self._label_for, "") + data
-
-
-def form_of(response) -> _FormFields:
-    parser = _FormFields()
-    parser.feed(response.get_data(as_text=True))
-    return parser
-
-
-def word_field(form: _FormFields, word: str) -> str:
-    return next(name for name, label in form.labels.items() if name.startswith("word_") and f"“{word}”" in label)
 
 
 def upload(client, path_or_data, filename: str | None = None):
@@ -81,7 +30,7 @@ def upload(client, path_or_data, filename: str | None = None):
     return client.post("/assets/import", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
-def post_mapping(client, form: _FormFields, columns: dict[str, str] | None = None, words: dict[str, str] | None = None,
+def post_mapping(client, form, columns: dict[str, str] | None = None, words: dict[str, str] | None = None,
                  **extra):
     data = dict(form.fields)
     for header, source in (columns or {}).items():
@@ -326,3 +275,20 @@ def test_a_khusela_file_with_dates_either_way_round_is_read_day_first_and_can_be
     assert "Change how the file is read" in text
     opened = client.post("/assets/import/mapping", data={"token": token_of(preview)})
     assert opened.status_code == 200 and json.loads(form_of(opened).fields["columns_seen"])["Tag"] == "Tag"
+
+
+def test_the_command_line_reads_a_glpi_export_with_the_saved_mapping(app, client, login_as, sites):
+    officer = login_as("security_officer")
+    _, listed = map_glpi(client)
+    post_mapping(client, form_of(listed), words=GLPI_WORDS)  # saved, not imported
+    runner = app.test_cli_runner()
+
+    refused = runner.invoke(args=["assets", "import", str(GLPI), "--as", officer.email])
+    assert refused.exit_code == 1 and "Saved mappings that read these columns: “GLPI export”" in refused.output
+
+    result = runner.invoke(args=["assets", "import", str(GLPI), "--as", officer.email, "--mapping", "GLPI export"])
+
+    assert result.exit_code == 0, result.output
+    assert "Read with the mapping for GLPI export" in result.output and "4 created" in result.output
+    found = items()
+    assert found["DOH-PC-00413"].status == "in_use" and found["DOH-PC-00413"].purchased_on == date(2014, 11, 17)

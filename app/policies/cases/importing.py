@@ -98,12 +98,15 @@ COLUMNS = [
                  aliases=("Reported",)),
     ImportColumn("Description", "What happened: when, where, what the employee did (the case's first row).",
                  "Shared his password with a temporary clerk.", aliases=("What happened",)),
-    ImportColumn("Severity", "Low, Medium, High or Critical (the case's first row).", "Medium"),
+    ImportColumn("Severity", "Low, Medium, High or Critical (the case's first row).", "Medium",
+                 choices=lambda: {level.value: level.label for level in Severity}),
     ImportColumn("Security risk", "Low, Medium or High (the case's first row).", "Medium",
-                 aliases=("Security-risk level", "Risk level")),
+                 aliases=("Security-risk level", "Risk level"),
+                 choices=lambda: {level.value: level.label for level in SecurityRisk}),
     ImportColumn("Step", "Reported, Warning from management, Written warning, Final written warning, Revoking "
                  "privileges, Training, Disciplinary action or Closed.", "Written warning", required=True,
-                 aliases=("Action", "Corrective action")),
+                 aliases=("Action", "Corrective action"),
+                 choices=lambda: {word: step.label for word, step in STEP_WORDS.items()}),
     ImportColumn("Date", "The day of the step, YYYY-MM-DD: the warning given, the revocation's start, the training "
                  "assigned, the decision to take disciplinary action, the case closed. Steps are recorded in the "
                  "order of these dates, whatever the order of the rows.", "2024-03-08", required=True,
