@@ -18,6 +18,7 @@ from app.awareness.models import Campaign
 from app.controls import importing as control_importing
 from app.employees import importing as employee_importing
 from app.extensions import db
+from app.policies import importing as policy_importing
 from app.risks import importing as risk_importing
 
 
@@ -43,6 +44,8 @@ REGISTERS = [
     Register("employees", lambda: "/employees", employee_importing.import_employees, ("employee",)),
     Register("controls", lambda: "/controls", control_importing.import_controls, ("control", "control_mapping")),
     Register("training", _campaign_url, training_importing.import_training, ("training_record",)),
+    Register("policies", lambda: "/policies", policy_importing.import_policies,
+             ("policy", "policy_version", "policy_reviewer", "policy_clause", "policy_control")),
 ]
 
 
