@@ -54,9 +54,11 @@ COLUMNS = [
                  "whatever the order of the rows.", "1.1", required=True, aliases=("Version number", "Version no")),
     ImportColumn("Change", "The version history's “state/change”: Original for the first version, else what it "
                  "changed.", "Changes", aliases=("State/change", "State / change", "Change description")),
-    ImportColumn("Status", "Draft, In review, Approved or Superseded; may be empty. It must agree with the dates: "
-                 "approved on a date is Approved (Superseded once a later version is approved), sent for review "
-                 "without an approval is In review, neither is Draft.", "Approved", aliases=("State",),
+    ImportColumn("Status", "Draft, In review, Approved, Superseded or Recorded; may be empty. It must agree with the "
+                 "dates: approved on a date is Approved (Superseded once a later version is approved), sent for "
+                 "review without an approval is In review, neither is Draft. Recorded (the export writes “Review "
+                 "and approval pending”): issued by the organisation, with no review or approval yet; any version "
+                 "of the history may be.", "Approved", aliases=("State",),
                  choices=lambda: {word: state.label for word, state in STATUS_WORDS.items()}),
     ImportColumn("Author", "The author's name, as the document-control table gives it.", "Sipho Dlamini",
                  aliases=("Author name", "Prepared by")),
@@ -142,7 +144,9 @@ class _Version:
 
 
 def _body(value: Any) -> str:
-    return cell_text(value).replace("\r\n", "\n")
+    """The text as the cell holds it (a body kept in Khusela may end with a newline: it comes back so)."""
+    text = value.replace("\r\n", "\n") if isinstance(value, str) else cell_text(value)
+    return text if text.strip() else ""
 
 
 def _reviewers(text: str) -> list[tuple[str, str, date]]:
@@ -174,7 +178,8 @@ def _read(row: TableRow) -> _Version:
     status = version.text("Status")
     version.values["Status"] = STATUS_WORDS.get(key(status)) if status else None
     if status and version.values["Status"] is None:
-        version.problem("Status", f"Unknown status “{status}”; use Draft, In review, Approved or Superseded.")
+        version.problem("Status", f"Unknown status “{status}”; use Draft, In review, Approved, Superseded or "
+                                  "Recorded.")
     return version
 
 
@@ -185,12 +190,19 @@ def _number(text: str) -> str:
 
 
 def _state(version: _Version, later_approved: bool) -> PolicyState:
-    """What the dates say the version is."""
+    """What the dates say the version is; a version without any that the file says was recorded as
+    issued is recorded (its review and approval pending), wherever it is in the history."""
+    if version.values["Status"] == PolicyState.RECORDED and not _reviewed(version):
+        return PolicyState.RECORDED
     if version.values["Approved on"]:
         return PolicyState.SUPERSEDED if later_approved else PolicyState.APPROVED
     if version.values["Sent for review"]:
         return PolicyState.IN_REVIEW
     return PolicyState.DRAFT
+
+
+def _reviewed(version: _Version) -> bool:
+    return bool(version.values["Sent for review"] or version.values["Reviewers"] or version.values["Approved on"])
 
 
 # --- the whole file ------------------------------------------------------------------------------------
@@ -258,12 +270,12 @@ class _Import:
             if given is not None and given != state:
                 self.report.problems.append(Problem(version.row.number, "Status", (
                     f"The dates make {code} version {version.number} {state.label.lower()}, not {given.label.lower()}"
-                    f": {_why(state)}")))
+                    f": {_why(given if given == PolicyState.RECORDED else state)}")))
             if state in (PolicyState.DRAFT, PolicyState.IN_REVIEW) and version is not history[-1]:
                 self.report.problems.append(Problem(version.row.number, "Approved on", (
                     f"{code} version {version.number} was not approved, but version {history[-1].number} follows it: "
-                    "only the latest version may be a draft or in review. Give its approval date, or leave the later "
-                    "versions out.")))
+                    "only the latest version may be a draft or in review. Give its approval date, give its status as "
+                    "Recorded if the organisation issued it unreviewed, or leave the later versions out.")))
 
     # --- creating ----------------------------------------------------------------------------------
 
@@ -319,6 +331,10 @@ class _Import:
         state, values = version.values["state"], version.values
         if state == PolicyState.DRAFT:
             return
+        if state == PolicyState.RECORDED:
+            self._service(version, lambda: services.record_as_issued(draft, expected_version=draft.version,
+                                                                     actor=self.actor))
+            return
         reviewers = values["Reviewers"]
         sent_on = values["Sent for review"] or min([r[2] for r in reviewers] + [values["Approved on"]])
         self._service(version, lambda: services.submit_for_review(draft, expected_version=draft.version,
@@ -368,7 +384,9 @@ class _Import:
 
 
 def _why(state: PolicyState) -> str:
-    return {PolicyState.SUPERSEDED: "it has an approval date and a later version was approved.",
+    return {PolicyState.RECORDED: "a version recorded as issued has no review or approval; leave its Sent for "
+                                  "review, Reviewers and Approved on empty.",
+            PolicyState.SUPERSEDED: "it has an approval date and a later version was approved.",
             PolicyState.APPROVED: "it has an approval date and no later version was approved.",
             PolicyState.IN_REVIEW: "it was sent for review and has no approval date.",
             PolicyState.DRAFT: "it has no review or approval date."}[state]
@@ -397,6 +415,8 @@ def _same(header: str, given: str, stored: str) -> bool:
         return _number(given) == stored
     if header in ("Status", "Title", "Owner", "Controls") and not given:
         return True  # a later row may leave the policy's own columns empty; a status, the dates give
+    if header == "Status":  # "Recorded" is "Review and approval pending", as the export writes it
+        return STATUS_WORDS.get(key(given)) == STATUS_WORDS.get(key(stored))
     return key(given) == key(stored)
 
 

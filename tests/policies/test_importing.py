@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -209,3 +210,108 @@ def test_the_templates_download(client, login_as):
     empty = xlsx_bytes([c.header for c in importing.COLUMNS], [], "Policies")
     assert run(empty, filename="policies.xlsx").problems[0].message == (
         "The file has a header row but no policy versions under it.")
+
+
+# --- versions recorded as issued (the municipality's document-control table) ----------------------------------
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+# The ICT strategy's Version Control table (../shared/reference/seeds/municipal-ict-strategy-and-policy.txt,
+# lines 287-291: Version, State/Change, Author; Date empty) and Author table (lines 293-296: name,
+# designation, contact). Review (298-300) and Approval (302-304) have no rows.
+SEED_VERSION_CONTROL = [("1.0", "Original", "Sbusiso Langa"), ("1.1", "Changes", "Sbusiso Langa")]
+SEED_AUTHOR = ("Sbusiso Langa", "Security Officer", "+27 13 235 7367")
+
+
+def test_the_municipal_strategys_version_control_table_imports_as_it_stands(app):
+    """Two versions, neither reviewed nor approved: both recorded as issued, nothing pretends to be in force."""
+    data = (FIXTURES / "municipal-ict-strategy-version-control.csv").read_bytes()
+
+    report = run(data, filename="municipal-ict-strategy-version-control.csv")
+
+    assert [str(p) for p in report.problems] == []
+    assert [(o.reference, o.title, o.action) for o in report.outcomes] == [
+        ("TLM-ICT-STR", "Information and Communication Technology Strategy (versions 1.0, 1.1; review and approval "
+                        "pending)", "create")]
+    policy = services.find_by_code("TLM-ICT-STR")
+    assert [(v.number, v.change, v.author_name) for v in policy.versions] == SEED_VERSION_CONTROL
+    for version in policy.versions:
+        assert (version.author_name, version.author_designation, version.author_contact) == SEED_AUTHOR
+        assert version.state == "recorded" and version.history_date is None
+        assert version.reviewers == [] and version.submitted_on is None and version.approved_on is None
+    assert policy.current is None
+    assert [e.summary for e in audit_entries("update", "policy") if "as issued" in e.summary] == [
+        "Recorded TLM-ICT-STR version 1.0 as issued (Original, Sbusiso Langa): not yet reviewed or approved",
+        "Recorded TLM-ICT-STR version 1.1 as issued (Changes, Sbusiso Langa): not yet reviewed or approved"]
+
+
+@pytest.mark.parametrize("status", ["Recorded", "Review and approval pending", "recorded"])
+def test_a_recorded_version_may_come_before_later_versions(app, status):
+    rows = [["PW-001", "Password Policy", "1.0", "Original", "Sipho Dlamini", "Security Officer", "", "", "", "",
+             TEXT.format(n=8), status], [*ROWS[0], "Approved"]]
+
+    report = run(policy_file(rows, [*HEADER, "Status"]))
+
+    assert [str(p) for p in report.problems] == []
+    policy = services.find_by_code("PW-001")
+    assert [(v.number, v.state) for v in policy.versions] == [("1.0", "recorded"), ("1.1", "approved")]
+
+
+def test_a_recorded_version_with_a_review_is_refused_in_words(app):
+    rows = [[*ROWS[1][:1], "Password Policy", *ROWS[1][2:], "Recorded"]]
+
+    report = run(policy_file(rows, [*HEADER, "Status"]))
+
+    assert [(p.row, p.column) for p in report.problems] == [(2, "Status")]
+    assert report.problems[0].message == (
+        "The dates make PW-001 version 1.0 approved, not review and approval pending: a version recorded as issued "
+        "has no review or approval; leave its Sent for review, Reviewers and Approved on empty.")
+    assert policy_count() == 0
+
+
+def test_an_earlier_version_without_dates_or_status_suggests_recorded(app):
+    rows = [list(each) for each in ROWS]
+    rows[1][6:10] = ["", "", "", ""]
+
+    report = run(policy_file(rows))
+
+    assert [(p.row, p.column) for p in report.problems] == [(3, "Approved on")]
+    assert "give its status as Recorded if the organisation issued it unreviewed" in report.problems[0].message
+
+
+def test_a_recorded_history_in_khusela_matches_recorded_in_the_file(app):
+    data = (FIXTURES / "municipal-ict-strategy-version-control.csv").read_bytes()
+    assert run(data).ok
+
+    again = run(data)
+
+    assert [str(p) for p in again.problems] == []
+    assert again.summary == "0 created, 0 updated, 1 unchanged"
+
+
+def test_the_municipalitys_policies_export_and_import_back(app, client, login_as):
+    """The municipal demo's register (two recorded histories and an approved policy) imports back unchanged over
+    itself; and the recorded histories, taken out of Khusela, come back from the export as they were."""
+    from app.core.demo import seed_demo
+    from app.municipality_demo.policies import POLICY_CODE, STRATEGY_CODE
+
+    seed_demo(app.config["DEMO_PASSWORD"], organisation="municipality")
+    officer = login_as("security_officer")
+    exported = {fmt: client.get("/policies", query_string={"export": fmt}).get_data() for fmt in ("csv", "xlsx")}
+    rows = csv_rows(client.get("/policies?export=csv"))
+    assert {(r["Policy code"], r["Version"], r["Status"]) for r in rows} >= {
+        (code, number, "Review and approval pending") for code in (STRATEGY_CODE, POLICY_CODE)
+        for number in ("1.0", "1.1")}
+
+    for fmt, data in exported.items():
+        report = run(data, filename=f"khusela-policies.{fmt}", actor=officer)
+        assert [str(p) for p in report.problems] == []
+        assert report.summary == "0 created, 0 updated, 3 unchanged"
+
+    for fmt, data in exported.items():  # never in force: no case or acknowledgement refers to them
+        for code in (STRATEGY_CODE, POLICY_CODE):
+            db.session.delete(services.find_by_code(code))
+        db.session.commit()
+        report = run(data, filename=f"khusela-policies.{fmt}", actor=officer)
+        assert [str(p) for p in report.problems] == []
+        assert report.summary == "2 created, 0 updated, 1 unchanged"
+        assert csv_rows(client.get("/policies?export=csv")) == rows

@@ -9,9 +9,15 @@ dates over the whole file (in_order()), not the order of the rows: a warning giv
 have had the cases been recorded as they happened. Each case's import is in the audit log, with every
 step under the importer's name.
 
-Steps: a warning from management, a written or final written warning (with the date the employee
-signed), revoking privileges (until a date, given back on a date), training (due by a date, completed
-on a date), disciplinary action (the decision; the procedure is recorded on the case page), and closing.
+Steps: the decision (the corrective action, its date and reason), a warning from management, a written
+or final written warning (with the date the employee signed, or the witness to a refusal), revoking
+privileges (until a date, given back on a date), training (due by a date, completed on a date),
+disciplinary action (the decision; the procedure is recorded on the case page), and closing.
+
+The case list's step-by-step export (app.policies.cases.exports) writes these rows, so a case already
+in Khusela whose rows in the file match what it holds is reported unchanged; one that differs is
+refused, naming the row and column (a case's history is imported once; later steps are recorded on
+its page).
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import User
 from app.common import imports
+from app.common.export import plain_value
 from app.common.imports import ImportColumn, ImportReport, RowOutcome, cell_text, key, run_import
 from app.common.tabular import Problem, TableRow
 from app.common.timeutil import local_today
 from app.employees.models import Employee
 from app.extensions import db
 from app.policies.cases import privileges, services
+from app.policies.cases.exports import STEP_COLUMNS, Step, StepRow, case_steps
 from app.policies.cases.models import PolicyCase, Resource
 from app.policies.cases.recommendation import Action, SecurityRisk, Severity, WarningType
 from app.policies.importing import iso_date
@@ -50,37 +58,28 @@ CASE_COLUMNS = ("Employee number", "Policy", "Clause", "Incident date", "Reporte
                 "Security risk")
 
 
-class Step(enum.StrEnum):
-    REPORTED = "reported"
-    MANAGEMENT_WARNING = "management_warning"
-    WRITTEN_WARNING = "written_warning"
-    FINAL_WRITTEN_WARNING = "final_written_warning"
-    REVOKE_PRIVILEGES = "revoke_privileges"
-    TRAINING = "training"
-    DISCIPLINARY = "disciplinary"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return {"reported": "Reported", "management_warning": "Warning from management",
-                "written_warning": "Written warning", "final_written_warning": "Final written warning",
-                "revoke_privileges": "Revoking privileges", "training": "Training",
-                "disciplinary": "Disciplinary action", "closed": "Closed"}[self.value]
-
-
 STEP_WORDS = {key(step.label): step for step in Step} | {
     "management warning": Step.MANAGEMENT_WARNING, "verbal warning": Step.MANAGEMENT_WARNING,
     "revoked privileges": Step.REVOKE_PRIVILEGES, "revocation": Step.REVOKE_PRIVILEGES,
     "disciplinary": Step.DISCIPLINARY, "case closed": Step.CLOSED, "report": Step.REPORTED,
+    "decided": Step.DECIDED, "decision": Step.DECIDED, "corrective action decided": Step.DECIDED,
 }
 WARNINGS = {Step.MANAGEMENT_WARNING: WarningType.MANAGEMENT, Step.WRITTEN_WARNING: WarningType.WRITTEN,
             Step.FINAL_WRITTEN_WARNING: WarningType.FINAL_WRITTEN}
 ACTIONS = {Step.MANAGEMENT_WARNING: Action.MANAGEMENT_WARNING, Step.WRITTEN_WARNING: Action.WRITTEN_WARNING,
            Step.FINAL_WRITTEN_WARNING: Action.WRITTEN_WARNING, Step.REVOKE_PRIVILEGES: Action.REVOKE_PRIVILEGES,
            Step.TRAINING: Action.TRAINING, Step.DISCIPLINARY: Action.DISCIPLINARY}
-RESOURCE_WORDS = {"internet": Resource.INTERNET, "internet access": Resource.INTERNET, "e-mail": Resource.EMAIL,
-                  "email": Resource.EMAIL, "vpn": Resource.VPN, "remote access": Resource.VPN,
-                  "removable media": Resource.REMOVABLE_MEDIA, "usb": Resource.REMOVABLE_MEDIA}
+# A decision row's Details: the action, as Khusela labels it or as the step that carries it out.
+ACTION_WORDS = {key(action.label): action for action in Action} | {action.value: action for action in Action} | {
+    key(step.label): action for step, action in ACTIONS.items()}
+# The resources by their labels (as the export writes them), their values, and the words people use.
+RESOURCE_WORDS = {key(resource.label): resource for resource in Resource} | {
+    resource.value: resource for resource in Resource} | {
+    "internet": Resource.INTERNET, "internet access": Resource.INTERNET, "e-mail": Resource.EMAIL,
+    "email": Resource.EMAIL, "vpn": Resource.VPN, "remote access": Resource.VPN,
+    "removable media": Resource.REMOVABLE_MEDIA, "usb": Resource.REMOVABLE_MEDIA}
+
+DEFAULT_REASON = "Decided before the case was recorded in Khusela"
 
 COLUMNS = [
     ImportColumn("Case", "The case's reference in your records (up to 20 letters, digits and . / _ -): Khusela keeps "
@@ -103,27 +102,31 @@ COLUMNS = [
     ImportColumn("Security risk", "Low, Medium or High (the case's first row).", "Medium",
                  aliases=("Security-risk level", "Risk level"),
                  choices=lambda: {level.value: level.label for level in SecurityRisk}),
-    ImportColumn("Step", "Reported, Warning from management, Written warning, Final written warning, Revoking "
-                 "privileges, Training, Disciplinary action or Closed.", "Written warning", required=True,
-                 aliases=("Action", "Corrective action"),
+    ImportColumn("Step", "Reported, Decision, Warning from management, Written warning, Final written warning, "
+                 "Revoking privileges, Training, Disciplinary action or Closed. A warning, revocation or training "
+                 "row without a Decision row before it decides that action on its own date.", "Written warning",
+                 required=True, aliases=("Action", "Corrective action"),
                  choices=lambda: {word: step.label for word, step in STEP_WORDS.items()}),
-    ImportColumn("Date", "The day of the step, YYYY-MM-DD: the warning given, the revocation's start, the training "
-                 "assigned, the decision to take disciplinary action, the case closed. Steps are recorded in the "
-                 "order of these dates, whatever the order of the rows.", "2024-03-08", required=True,
-                 aliases=("Step date", "Date of step")),
+    ImportColumn("Date", "The day of the step, YYYY-MM-DD: the report, the decision, the warning given, the "
+                 "revocation's start, the training assigned, the decision to take disciplinary action, the case "
+                 "closed. Steps are recorded in the order of these dates, whatever the order of the rows.",
+                 "2024-03-08", required=True, aliases=("Step date", "Date of step")),
     ImportColumn("Until", "Revoking privileges: the day they are given back as decided; training: the day it is "
                  "due.", "2024-04-07", aliases=("Ends on", "Due on")),
     ImportColumn("Completed on", "Revoking privileges: the day they were given back; training: the day it was "
                  "completed. Empty: not yet.", "2024-04-07", aliases=("Restored on",)),
     ImportColumn("Signed on", "A warning: the day the employee signed it. Empty: not signed yet.", "2024-03-09",
                  aliases=("Acknowledged on",)),
-    ImportColumn("Details", "A warning's wording; the resources revoked (internet, e-mail, VPN, removable "
-                 "media); the training course; the outcome of a closed case.", "Never share your password.",
+    ImportColumn("Witness", "A warning the employee refused to sign: the witness who saw the refusal (Signed on "
+                 "empty).", "Thabo Nkosi", aliases=("Refused before",)),
+    ImportColumn("Details", "A decision's corrective action; a warning's wording; the resources revoked (internet, "
+                 "e-mail, VPN, removable media, “An application: APP-0012”, “Other: what”), separated by “;”; the "
+                 "training course; the outcome of a closed case.", "Never share your password.",
                  aliases=("Wording", "Course", "Outcome")),
     ImportColumn("Note", "Revoking privileges: how the employee's job functions are kept; training: who gives "
                  "it.", "A colleague prints for her.", aliases=("Provider",)),
     ImportColumn("Reason", "Why this action rather than the one Khusela recommends for the case. Empty: "
-                 "“Decided before the case was recorded in Khusela”.", "He reported it himself."),
+                 f"“{DEFAULT_REASON} (imported from the file)”.", "He reported it himself."),
 ]
 FIELD_COLUMNS = {
     "employee_number": "Employee number", "incident_on": "Incident date", "reported_on": "Reported on",
@@ -132,7 +135,7 @@ FIELD_COLUMNS = {
     "wording": "Details", "issued_on": "Date", "acknowledged_on": "Signed on", "resources": "Details",
     "starts_on": "Date", "ends_on": "Until", "no_harm_note": "Note", "no_harm_confirmed": "Note",
     "course": "Details", "due_on": "Until", "completed_on": "Completed on", "restored_on": "Completed on",
-    "outcome": "Details",
+    "outcome": "Details", "witness_name": "Witness", "application_tag": "Details", "other": "Details",
 }
 
 
@@ -151,9 +154,10 @@ class Kind(enum.IntEnum):
     """On one day: the case is opened, then its steps, then their follow-ups, then it is closed."""
 
     OPEN = 0
-    STEP = 1
-    FOLLOW_UP = 2  # a warning signed, privileges given back, training completed
-    CLOSE = 3
+    DECIDE = 1
+    STEP = 2
+    FOLLOW_UP = 3  # a warning signed (or refused before a witness), privileges given back, training completed
+    CLOSE = 4
 
 
 @dataclass(frozen=True)
@@ -170,9 +174,9 @@ class Event:
 
 def in_order(events: Iterable[Event]) -> list[Event]:
     """The events of every case in the file by their own dates, not by the rows' order: a back-dated
-    step is recorded when it happened among the others. On one day a case is opened before its steps,
-    a step before what follows it (its signature, restoration, completion) and closing comes last;
-    two steps of one kind on one day keep the file's order."""
+    step is recorded when it happened among the others. On one day a case is opened, then decided,
+    then its steps, a step before what follows it (its signature, restoration, completion) and closing
+    comes last; two steps of one kind on one day keep the file's order."""
     return sorted(events, key=lambda event: event.order)
 
 
@@ -215,6 +219,12 @@ def _read(row: TableRow) -> _Row:
         read.dates[header] = read.date(header)
     if read.dates["Date"] is None and not any(p.column == "Date" for p in read.problems):
         read.problem("Date", "Give the date of the step, as YYYY-MM-DD.")
+    if read.step == Step.DECIDED and ACTION_WORDS.get(key(read.text("Details"))) is None:
+        read.problem("Details", f"Say which corrective action was decided (“{read.text('Details')[:40]}” is none): "
+                                + ", ".join(action.label for action in Action) + ".")
+    if read.text("Witness") and (read.step not in WARNINGS or read.dates["Signed on"]):
+        read.problem("Witness", "A witness is named only for a warning the employee refused to sign: leave Signed "
+                                "on empty, or the witness.")
     return read
 
 
@@ -226,6 +236,7 @@ class _Case:
     case: PolicyCase | None = None
     failed: bool = False
     made: dict[int, Any] = field(default_factory=dict)  # row number -> the warning, revocation or training
+    in_khusela: bool = False  # already there: compared with the file, not imported again
 
     @property
     def first(self) -> _Row:
@@ -255,14 +266,16 @@ class _Import:
         good = [case for reference, case in cases.items()
                 if reference and not any(row.problems for row in case.rows) and self._case_values(case)
                 and self._after_the_incident(case)]
-        events = [event for case in good for event in self._events(case)]
+        events = [event for case in good if not case.in_khusela for event in self._events(case)]
         by_reference = {case.reference: case for case in good}
         for event in in_order(events):
             case = by_reference[event.case]
             if not case.failed:
                 self._apply(case, event)
         for case in good:
-            if not case.failed and case.case is not None:
+            if case.in_khusela:
+                self._compare(case)
+            elif not case.failed and case.case is not None:
                 self._done(case)
 
     def _case_values(self, case: _Case) -> bool:
@@ -281,10 +294,9 @@ class _Import:
             if not case.values[header]:
                 self.report.problems.append(Problem(case.first.row.number, header, (
                     f"Give the case's {header.lower()} (on its first row at least).")))
-        if services.find_by_reference(case.reference) is not None:
-            self.report.problems.append(Problem(case.first.row.number, "Case", (
-                f"Case {case.reference} is already in Khusela: a case's history is imported once. Record further "
-                "steps on its page, or leave its rows out of the file.")))
+        stored = services.find_by_reference(case.reference)
+        if stored is not None:
+            case.case, case.in_khusela = stored, True
         return len(self.report.problems) == problems_before
 
     def _after_the_incident(self, case: _Case) -> bool:
@@ -308,9 +320,11 @@ class _Import:
             assert on is not None and row.step is not None  # _read() refused a row without them
             if row.step == Step.REPORTED:
                 continue
-            events.append(Event(on, Kind.CLOSE if row.step == Step.CLOSED else Kind.STEP, row.row.number,
-                                case.reference))
+            kind = {Step.CLOSED: Kind.CLOSE, Step.DECIDED: Kind.DECIDE}.get(row.step, Kind.STEP)
+            events.append(Event(on, kind, row.row.number, case.reference))
             follow_up = row.dates["Signed on"] if row.step in WARNINGS else row.dates["Completed on"]
+            if row.step in WARNINGS and follow_up is None and row.text("Witness"):
+                follow_up = on  # refused when it was given (Khusela keeps no date of a refusal)
             if follow_up is not None:
                 events.append(Event(follow_up, Kind.FOLLOW_UP, row.row.number, case.reference))
         return events
@@ -326,7 +340,7 @@ class _Import:
                 assert case.case is not None
                 services.close_case(case.case, row.text("Details"), expected_version=case.case.version,
                                     actor=self.actor, today=event.on)
-            elif event.kind == Kind.STEP:
+            elif event.kind in (Kind.DECIDE, Kind.STEP):
                 self._step(case, row, event.on)
             else:
                 self._follow_up(case, row, event.on)
@@ -365,23 +379,30 @@ class _Import:
     def _step(self, case: _Case, row: _Row, on: date) -> None:
         record = case.case
         assert record is not None and row.step is not None
+        if row.step == Step.DECIDED:
+            self._decide(record, ACTION_WORDS[key(row.text("Details"))], row, on)
+            return
         action = ACTIONS.get(row.step)
         if action is not None and record.decided is None:
-            reason = row.text("Reason")
-            if action != record.recommended and not reason:
-                reason = f"Decided before the case was recorded in Khusela (imported from {self.report.filename})."
-            services.decide(record, action.value, reason, expected_version=record.version, actor=self.actor,
-                            decided_on=on, today=self.today)
+            self._decide(record, action, row, on)
         if row.step in WARNINGS:
             case.made[row.row.number] = services.give_warning(record, services.WarningInput(
                 WARNINGS[row.step].value, row.text("Details"), on), actor=self.actor, today=self.today)
         elif row.step == Step.REVOKE_PRIVILEGES:
+            resources, application, other = _resources(row.text("Details"))
             case.made[row.row.number] = privileges.revoke_privileges(record, privileges.RevocationInput(
-                _resources(row.text("Details")), on, row.dates["Until"], bool(row.text("Note")), row.text("Note")),
+                resources, on, row.dates["Until"], bool(row.text("Note")), row.text("Note"), application, other),
                 actor=self.actor, today=self.today)
         elif row.step == Step.TRAINING:
             case.made[row.row.number] = privileges.assign_training(record, row.text("Details"), row.text("Note"),
                                                                    row.dates["Until"], actor=self.actor, today=on)
+
+    def _decide(self, record: PolicyCase, action: Action, row: _Row, on: date) -> None:
+        reason = row.text("Reason")
+        if action != record.recommended and not reason:
+            reason = f"{DEFAULT_REASON} (imported from {self.report.filename})."
+        services.decide(record, action.value, reason, expected_version=record.version, actor=self.actor,
+                        decided_on=on, today=self.today)
 
     def _follow_up(self, case: _Case, row: _Row, on: date) -> None:
         record, made = case.case, case.made.get(row.row.number)
@@ -389,8 +410,9 @@ class _Import:
         if made is None:
             return  # the step itself was not recorded (a problem is on its row)
         if row.step in WARNINGS:
-            services.record_signature(record, made.id, acknowledged_on=on, refused=False, witness_name="",
-                                      actor=self.actor, today=self.today)
+            refused = row.dates["Signed on"] is None
+            services.record_signature(record, made.id, acknowledged_on=None if refused else on, refused=refused,
+                                      witness_name=row.text("Witness"), actor=self.actor, today=self.today)
         elif row.step == Step.REVOKE_PRIVILEGES:
             privileges.record_restoration(record, made.id, on, actor=self.actor, today=self.today)
         elif row.step == Step.TRAINING:
@@ -410,6 +432,93 @@ class _Import:
             f"{len(steps)} step{'s' if len(steps) != 1 else ''}, {record.status}", "create"))
 
 
+    # --- a case already in Khusela ---------------------------------------------------------------------
+
+    def _compare(self, case: _Case) -> None:
+        """The file's rows of the case against the rows its export gives: steps of each kind in date order,
+        cell by cell. A file without Reported or Decision rows (a warning row decided the action) is
+        compared without them."""
+        record = case.case
+        assert record is not None
+        given = {step: [row for row in case.rows if _compared_step(row) == step] for step in Step}
+        stored = {step: [row for row in case_steps(record) if row.step == step] for step in Step}
+        implied = not given[Step.DECIDED]  # each action row decided it, with the Reason
+        for step in (Step.REPORTED, Step.DECIDED):
+            if not given[step]:
+                stored[step] = []
+        for step in Step:
+            rows = sorted(given[step], key=lambda row: (row.dates["Date"], row.row.number))
+            if len(rows) != len(stored[step]):
+                at = rows[len(stored[step])] if len(rows) > len(stored[step]) else case.first
+                self._differs(case, at, "Step", f"{len(stored[step])} “{step.label}” step"
+                                                f"{'s' if len(stored[step]) != 1 else ''} where the file has "
+                                                f"{len(rows)}")
+                return
+            for row, kept in zip(rows, stored[step], strict=True):
+                cells = _cells(kept)
+                if implied and row.step in ACTIONS and row.text("Reason") in ("", record.decision_reason):
+                    del cells["Reason"]
+                for header, value in cells.items():
+                    if header in row.row.values and not _same(header, row, value):
+                        self._differs(case, row, header, f"{header.lower()} “{value[:60]}” for its "
+                                                         f"{step.label.lower()} step" if header not in CASE_COLUMNS
+                                      else f"{header.lower()} “{value[:60]}”")
+                        return
+        self.report.outcomes.append(RowOutcome(
+            case.first.row.number, record.reference,
+            f"{record.policy_version.policy.code} {record.clause.reference if record.clause else ''}, incident "
+            f"{record.incident_on.isoformat()}: as in Khusela", "unchanged"))
+
+    def _differs(self, case: _Case, row: _Row, header: str, what: str) -> None:
+        self.report.problems.append(Problem(row.row.number, header, (
+            f"Case {case.reference} is in Khusela already with {what}: a case's history is imported once. Record "
+            "further steps on its page, or leave its rows out of the file.")))
+
+
+def _compared_step(row: _Row) -> Step | None:
+    """A "Disciplinary action" row is the decision to take it."""
+    return Step.DECIDED if row.step == Step.DISCIPLINARY else row.step
+
+
+def _cells(kept: StepRow) -> dict[str, str]:
+    """The stored step as its export row gives it, as text; minus the cells Khusela keeps no value for
+    (the day training was assigned, the report's row date: the case's Reported on gives it)."""
+    cells = {column.header: cell_text(plain_value(column.value(kept))) for column in STEP_COLUMNS}
+    if kept.step in (Step.TRAINING, Step.REPORTED):
+        del cells["Date"]
+    return cells
+
+
+def _same(header: str, row: _Row, stored: str) -> bool:
+    given = row.text(header)
+    if header in CASE_COLUMNS and not given:
+        return True  # a later row may leave the case's own columns empty
+    if header == "Step":
+        return True  # the rows were matched by their step
+    if header == "Reason" and not given:
+        return not stored or stored.startswith(DEFAULT_REASON)
+    if header == "Details" and row.step == Step.DISCIPLINARY:
+        return stored == Action.DISCIPLINARY.label
+    if header == "Details" and row.step == Step.DECIDED:
+        return ACTION_WORDS.get(key(given)) == ACTION_WORDS.get(key(stored))
+    if header == "Details" and row.step == Step.REVOKE_PRIVILEGES:
+        return _resource_set(given) == _resource_set(stored)
+    if header in ("Severity", "Security risk"):
+        return key(given) == key(stored)
+    if header in ("Date", "Until", "Completed on", "Signed on", "Incident date", "Reported on"):
+        return (row.dates.get(header) or _date_or_none(given)) == _date_or_none(stored)
+    return " ".join(given.split()) == " ".join(stored.split())
+
+
+def _resource_set(text: str) -> tuple[list[str], str, str]:
+    resources, application, other = _resources(text)
+    return sorted(resources), application.upper(), " ".join(other.split())
+
+
+def _date_or_none(text: str) -> date | None:
+    return iso_date(text) if text else None
+
+
 def _clause(policy_code: str, reference: str, on: date) -> PolicyClause | None:
     """The clause of the policy's version in force on the day (approved by then, not yet superseded)."""
     version = db.session.scalar(
@@ -426,12 +535,25 @@ def _level(text: str, levels: type[Severity] | type[SecurityRisk]) -> str | None
     return next((level.value for level in levels if key(text) == level.value), None)
 
 
-def _resources(text: str) -> list[str]:
-    """Resource values; a word Khusela does not know passes through, for the service to name."""
+def _resources(text: str) -> tuple[list[str], str, str]:
+    """(resource values, the application's CMDB tag, what else) from “internet; An application: APP-0012;
+    Other: the plotter”; a word Khusela does not know passes through, for the service to name."""
     known = {resource.value for resource in Resource}
-    words = [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
-    return [RESOURCE_WORDS[key(word)].value if key(word) in RESOURCE_WORDS else (
-        key(word) if key(word) in known else word) for word in words]
+    resources, application, other = [], "", ""
+    for part in (part.strip() for part in re.split(r"[;\n]", text) if part.strip()):
+        word, colon, rest = part.partition(":")
+        resource = RESOURCE_WORDS.get(key(word)) if colon else None
+        if resource == Resource.APPLICATION:
+            resources.append(resource.value)
+            application = rest.strip()
+        elif resource == Resource.OTHER:
+            resources.append(resource.value)
+            other = rest.strip()
+        else:  # a plain list may use commas too: "internet, e-mail"
+            for each in (each.strip() for each in part.split(",") if each.strip()):
+                found = RESOURCE_WORDS.get(key(each))
+                resources.append(found.value if found else (key(each) if key(each) in known else each))
+    return resources, application, other
 
 
 # --- the template --------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from app.common.choices import department_choices
 from app.common.export import Column, audited_export
 from app.common.listing import Listing, SortColumn, all_matching, choice_arg, id_arg, requested_export
 from app.extensions import db
-from app.policies.cases import disciplinary, redaction, services
+from app.policies.cases import disciplinary, exports, redaction, services
 from app.policies.cases.models import PolicyCase, Sanction
 from app.policies.cases.recommendation import Action, Severity
 from app.policies.cases.views import bp
@@ -98,6 +98,15 @@ def _log_personal_view(cases: list[PolicyCase], what: str) -> None:
         db.session.commit()
 
 
+def _steps_export(cases: list, fmt: str):
+    steps = [step for case in cases for step in exports.case_steps(case)]
+    columns = exports.step_columns(lambda case: services.person(case.employee, current_user).number)
+    return audited_export(steps, columns, fmt, "khusela-case-steps", entity_type="case",
+                          what=f"steps of {len(cases)} case{'s' if len(cases) != 1 else ''}" + (
+                              " with personal details" if services.sees_personal_details(current_user)
+                              else " (pseudonymised)"))
+
+
 @bp.get("")
 @permission_required(CASE_VIEW)
 def index():
@@ -108,6 +117,8 @@ def index():
                             tiebreaker=PolicyCase.id)
         # Each row as this reader may read it: any column of free text comes out redacted.
         rows = [redaction.shown(case, current_user) for case in rows]
+        if request.args.get("rows") == "steps":  # a row per step, as the import reads them
+            return _steps_export(rows, fmt)
         return audited_export(rows, _columns(), fmt, "khusela-cases", entity_type="case",
                               what="cases" + (" with personal details" if services.sees_personal_details(
                                   current_user) else " (pseudonymised)"))

@@ -14,7 +14,7 @@ from app.policies.cases import importing
 from app.policies.cases.importing import Event, Kind, in_order
 from app.policies.cases.models import PolicyCase
 from tests import factories
-from tests.pages import audit_entries, page_text
+from tests.pages import audit_entries, csv_rows, page_text
 from tests.policies.conftest import make_approved, make_employee
 from tests.tables import csv_bytes, token_of
 
@@ -156,13 +156,91 @@ def test_a_bad_cell_is_named_and_nothing_is_written(staff, row, column, value, p
     assert case_count() == 0
 
 
-def test_a_case_already_in_khusela_is_refused(staff):
+def test_the_same_file_again_reports_every_case_unchanged(staff):
+    officer = factories.make_user("hr_officer")
+    run(history(*staff), actor=officer)
+    entries_before = len(audit_entries())
+
+    report = run(history(*staff), actor=officer)
+
+    assert [str(p) for p in report.problems] == []
+    assert report.summary == "0 created, 0 updated, 4 unchanged"
+    assert [entry.action for entry in audit_entries()[entries_before:]] == ["import"]  # no case changed
+
+
+@pytest.mark.parametrize(("rows_of", "row", "column", "message"), [
+    (lambda rows: rows[:1], 2, "Step", "Case HR-2 is in Khusela already with 1 “Closed” step where the file has 0"),
+    (lambda rows: _changed(rows, 3, "Signed on", "2026-04-05"), 5, "Signed on",
+     "Case HR-1 is in Khusela already with signed on “2026-04-04” for its warning from management step"),
+    (lambda rows: _changed(rows, 3, "Details", "Never, ever share it."), 5, "Details", "“Never share your password.”"),
+    (lambda rows: _changed(_changed(rows, 2, "Description", "Lost a laptop."), 3, "Description", "Lost a laptop."), 5,
+     "Description",
+     "with description “Shared his password with a clerk.”"),
+    (lambda rows: _changed(rows, 4, "Details", "internet"), 6, "Details", "“Internet access; Removable media (USB)”"),
+    (lambda rows: _changed(rows, 6, "Until", "2026-10-02"), 8, "Until", "with until “2026-10-01”"),
+])
+def test_a_case_in_khusela_whose_steps_differ_is_refused_naming_row_and_column(staff, rows_of, row, column,
+                                                                                 message):
     run(history(*staff))
 
-    report = run(history(*staff)[:1])
+    report = run(rows_of(history(*staff)))
 
-    assert [(p.row, p.column) for p in report.problems] == [(2, "Case")]
-    assert "Case HR-2 is already in Khusela" in report.problems[0].message
+    assert [(p.row, p.column) for p in report.problems] == [(row, column)]
+    assert message in report.problems[0].message
+    assert "a case's history is imported once" in report.problems[0].message
+
+
+def _changed(rows, index: int, column: str, value: str):
+    rows[index][HEADER.index(column)] = value
+    return rows
+
+
+FULL = [*HEADER, "Witness", "Reason"]
+
+
+def full_rows(employee) -> list[list[str]]:
+    """A decision two days before its warning, which the employee refused to sign in front of a witness."""
+    case = ["HR-9", employee.number, "ICT-SEC", "4.2", "2026-04-01", "Low", "Low", "Shared his password."]
+    return [[*case, "Decision", "2026-04-02", "", "", "", "Written warning in the personnel file", "", "",
+             "He was briefed on the rule a week before."],
+            [*case, "Written warning", "2026-04-04", "", "", "", "Never share your password.", "", "Thabo Nkosi", ""]]
+
+
+def test_a_decision_row_and_a_refusal_before_a_witness(staff):
+    report = run(full_rows(staff[0]), header=FULL)
+
+    assert [str(p) for p in report.problems] == []
+    recorded = case("HR-9")
+    assert (recorded.decided_action, recorded.decided_on, recorded.decision_reason) == (
+        "written_warning", date(2026, 4, 2), "He was briefed on the rule a week before.")
+    assert [(w.issued_on, w.acknowledged_on, w.refused_to_sign, w.witness_name) for w in recorded.warnings] == [
+        (date(2026, 4, 4), None, True, "Thabo Nkosi")]
+    assert run(full_rows(staff[0]), header=FULL).summary == "0 created, 0 updated, 1 unchanged"
+
+
+@pytest.mark.parametrize(("row", "column", "value", "message"), [
+    (0, "Details", "A stern talk", "Say which corrective action was decided (“A stern talk” is none)"),
+    (1, "Signed on", "2026-04-05", "A witness is named only for a warning the employee refused to sign"),
+])
+def test_a_bad_decision_or_witness_is_named(staff, row, column, value, message):
+    rows = full_rows(staff[0])
+    rows[row][FULL.index(column)] = value
+
+    report = run(rows, header=FULL)
+
+    assert [(p.row, p.column) for p in report.problems] == [(row + 2, "Witness" if column == "Signed on" else column)]
+    assert message in report.problems[0].message
+    assert case_count() == 0
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("internet; removable media", (["internet", "removable_media"], "", "")),
+    ("Internet access, E-mail", (["internet", "email"], "", "")),
+    ("VPN (remote access); An application: app-0012; Other: the plotter, colour",
+     (["vpn", "application", "other"], "app-0012", "the plotter, colour")),
+])
+def test_the_resources_cell_reads_labels_words_an_application_and_another(text, read):
+    assert importing._resources(text) == read
 
 
 def test_a_dry_run_writes_nothing(staff):
@@ -225,3 +303,83 @@ def test_the_templates_download(client, login_as, staff):
 
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     assert template.get_data().decode("utf-8-sig").splitlines()[0] == ",".join(c.header for c in importing.COLUMNS)
+
+
+# --- the step-by-step export on the case list --------------------------------------------------------------
+
+
+def steps_export(client, fmt: str = "csv", **args):
+    return client.get("/cases", query_string={"status": "all", "rows": "steps", "export": fmt, **args})
+
+
+def test_an_hr_officer_exports_the_cases_step_by_step_and_it_imports_back_unchanged(client, login_as, staff):
+    officer = login_as("hr_officer")
+    run(history(*staff), actor=officer)
+
+    page = client.get("/cases?status=all")
+    response = steps_export(client)
+
+    assert "rows=steps" in page.get_data(as_text=True) and "Steps XLSX" in page_text(page)
+    rows = csv_rows(response)
+    assert list(rows[0]) == [column.header for column in importing.COLUMNS]
+    assert [(r["Step"], r["Date"], r["Signed on"]) for r in rows if r["Case"] == "HR-1"] == [
+        ("Reported", "2026-04-01", ""), ("Decision", "2026-04-03", ""),
+        ("Warning from management", "2026-04-03", "2026-04-04"), ("Closed", "2026-04-10", "")]
+    assert {r["Employee number"] for r in rows} == {staff[0].number, staff[1].number}
+    assert audit_entries("export", "case")[-1].summary == "Exported 15 steps of 4 cases with personal details as CSV"
+    for fmt in ("csv", "xlsx"):
+        report = importing.import_cases(f"khusela-case-steps.{fmt}", steps_export(client, fmt).get_data(),
+                                        actor=officer, dry_run=False)
+        assert [str(p) for p in report.problems] == []
+        assert report.summary == "0 created, 0 updated, 4 unchanged"
+
+
+def test_a_reader_who_sees_cases_under_a_pseudonym_gets_no_employee_number(client, login_as, staff):
+    run(history(*staff))
+    login_as("auditor")
+
+    rows = csv_rows(steps_export(client))
+
+    assert rows and {r["Employee number"] for r in rows} == {""}
+    assert "Ayanda" not in str(rows)
+    assert audit_entries("export", "case")[-1].summary == "Exported 15 steps of 4 cases (pseudonymised) as CSV"
+
+
+def test_a_manager_exports_only_the_steps_of_their_departments_cases(client, login_as, staff, department):
+    run(history(*staff))
+    login_as("manager", department=factories.make_department("DOA", "Agriculture"))
+    assert csv_rows(steps_export(client)) == []
+
+    login_as("manager", department=department)
+    assert {r["Case"] for r in csv_rows(steps_export(client))} == {"HR-1", "HR-2", "HR-3", "HR-4"}
+
+
+def test_those_who_do_not_see_cases_get_no_step_export(client, login_as, staff):
+    run(history(*staff))
+    login_as("risk_owner")
+
+    assert steps_export(client).status_code == 403
+
+
+@pytest.mark.parametrize("args", [{"export": "pdf"}, {"export": ""}])
+def test_an_unknown_format_shows_the_list(client, login_as, staff, args):
+    run(history(*staff))
+    login_as("hr_officer")
+
+    response = steps_export(client, **args)
+
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "HR-1" in page_text(response)
+
+
+def test_a_closed_disciplinary_case_needs_its_procedure_which_the_file_does_not_carry(staff):
+    """The procedure is recorded on the case page (README): closing without it is refused at the Closed row."""
+    case = ["HR-5", staff[0].number, "ICT-SEC", "4.2", "2026-05-01", "High", "High", "Gave his password away."]
+    rows = [[*case, "Disciplinary action", "2026-05-02", "", "", "", "", "", "", "A deliberate breach, again."],
+            [*case, "Closed", "2026-06-01", "", "", "", "Dismissed.", "", "", ""]]
+
+    report = run(rows, header=FULL)
+
+    assert [p.row for p in report.problems] == [3]
+    assert "record the hearing, the findings and the sanction before closing" in report.problems[0].message
+    assert case_count() == 0
