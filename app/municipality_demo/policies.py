@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
 from app.auth.models import User
+from app.common.uploads import CheckedUpload
+from app.controls.demo import demo_pdf
+from app.employees.models import Employee
+from app.extensions import db
 from app.municipality_demo import strategy
 from app.policies import services, workflow
-from app.policies.models import Policy
+from app.policies.models import AcknowledgementMethod, Policy
 
 STRATEGY_CODE = "TLM-ICT-STR"
 POLICY_CODE = "TLM-ICT-POL"
@@ -100,11 +106,31 @@ def _approved_use_policy(owner: User | None, approved_on: date) -> Policy:
     return policy
 
 
+def _briefed(policy: Policy, today: date) -> int:
+    """The staff signed the acceptable-use policy at a briefing after its approval: a case must cite a
+    rule the employee knew (Schedule 8, item 7)."""
+    version = policy.current
+    assert version is not None and version.approved_on is not None
+    numbers = list(db.session.scalars(sa.select(Employee.number).order_by(Employee.number)))
+    if not numbers:  # the policies loaded on their own
+        return 0
+    briefing = version.approved_on + timedelta(days=12)
+    sheet = CheckedUpload(f"{policy.code}-{version.number}-briefing-{briefing.isoformat()}.pdf", "application/pdf",
+                          demo_pdf(f"Acknowledgement of {version}", [
+                              f"Briefing of {briefing.isoformat()}: {len(numbers)} signatures.",
+                              "I have read and understood the policy. (Demo sheet: no real signatures.)"]))
+    services.record_acknowledgements(version, numbers, on=briefing, method=AcknowledgementMethod.PAPER,
+                                     actor=None, today=today, sheet=sheet)
+    return len(numbers)
+
+
 def seed_policies(owner: User | None, today: date) -> list[str]:
     if services.find_by_code(STRATEGY_CODE) is not None:
         return []
     _recorded(STRATEGY_CODE, "Information and Communication Technology Strategy", strategy_text(), owner)
     _recorded(POLICY_CODE, "ICT Policy", policy_text(), owner)
-    _approved_use_policy(owner, today - timedelta(days=400))  # invented date
+    # Invented date: approved within the year, so its yearly review is not yet due, before every case.
+    use_policy = _approved_use_policy(owner, today - timedelta(days=300))
+    signed = _briefed(use_policy, today)
     return [f"policies {STRATEGY_CODE} and {POLICY_CODE} (versions 1.0 and 1.1, review and approval pending), "
-            f"{USE_POLICY_CODE} (approved)"]
+            f"{USE_POLICY_CODE} (approved, {signed} acknowledgements)"]

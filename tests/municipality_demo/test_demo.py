@@ -20,7 +20,7 @@ from app.objectives.models import Objective
 from app.policies import services as policy_services
 from app.policies.cases.models import PolicyCase
 from app.policies.cases.recommendation import LADDER, Action
-from app.policies.models import PolicyVersion
+from app.policies.models import PolicyAcknowledgement, PolicyVersion
 from app.risks.models import Risk, TreatmentAction
 from app.suppliers.models import Supplier
 
@@ -212,6 +212,18 @@ def test_the_whole_municipality_loads_on_an_empty_database_with_nothing_of_the_p
     assert [name for name in provincial if name in stored.replace("@municipality.example.org", "")] == []
     assert not any(account.email in stored for account in DEMO_ACCOUNTS)
     assert seed_demo(app.config["DEMO_PASSWORD"], "municipality") == []  # idempotent
+
+
+def test_every_case_cites_a_policy_in_force_its_employee_acknowledged(app):
+    seed_demo(app.config["DEMO_PASSWORD"], "municipality")
+    today = local_today()
+
+    cases = list(db.session.scalars(sa.select(PolicyCase)))
+    acknowledged = set(db.session.execute(sa.select(PolicyAcknowledgement.version_id,
+                                                    PolicyAcknowledgement.employee_id)))
+    assert cases and all((case.clause.version_id, case.employee_id) in acknowledged for case in cases)
+    cited = {case.clause.version for case in cases}
+    assert all(version.state == "approved" and not version.review_overdue(today) for version in cited)
 
 
 def run(app, *args):
