@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.admin import settings
+from app.admin.models import Setting
 from app.auth.services import find_user_by_email
 from app.common.timeutil import local_today
 from app.core.demo import seed_organisation
@@ -19,6 +21,10 @@ from app.risks.models import Risk
 
 def seed_municipality(password: str) -> list[str]:
     added = seed_organisation(organisation.NAME, organisation.DEPARTMENTS, organisation.ACCOUNTS, password)
+    if db.session.get(Setting, settings.GOVERNING_DISCIPLINARY_CODE) is None:  # never over an admin's choice
+        # Its staff below senior management fall under the local-government bargaining council's agreement.
+        settings.save({settings.GOVERNING_DISCIPLINARY_CODE: settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE}, actor=None)
+        added.append("governing disciplinary code: the SALGBC's disciplinary procedure")
     from app.controls.services import load_annex_a
 
     load_annex_a()  # the migrations load it; this only matters on an emptied database

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.admin import settings
 from app.assets.models import Asset
 from app.audit.models import AuditEntry
 from app.auth.models import Department, User
@@ -202,6 +203,7 @@ def test_the_whole_municipality_loads_on_an_empty_database_with_nothing_of_the_p
     assert added
     assert db.session.scalar(sa.select(Supplier.name)) == "Sebata"
     assert db.session.scalar(sa.select(sa.func.count(PolicyCase.id))) == 3
+    assert settings.get(settings.GOVERNING_DISCIPLINARY_CODE) == settings.LOCAL_GOVERNMENT_DISCIPLINARY_CODE
     assert {d.name for d in db.session.scalars(sa.select(Department))} == {name for _, name in organisation.DEPARTMENTS}
     provincial = {name for _, name in DEPARTMENTS} | {DEMO_ORGANISATION, "Western Cape", "Province", "Provincial",
                                                       "@example.org"}
