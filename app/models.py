@@ -1,7 +1,7 @@
 """Imports every model so Alembic autogenerate and the mapper registry see them all."""
 
 from app.admin.models import Setting  # noqa: F401
-from app.assets.models import ApplicationDisposition, Asset, AssetRelation  # noqa: F401
+from app.assets.models import ApplicationDisposition, Asset, AssetRelation, ReportedPortfolioYear  # noqa: F401
 from app.assets.products.models import Product  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.auth.models import Department, SignInThrottle, User, UserSession  # noqa: F401

@@ -154,8 +154,8 @@ def test_migrating_a_database_with_data_down_and_up_keeps_every_row(app):
                               "checklist_line", "checklist_line_evidence",
                               # the supplier register (issue 20, part 2)
                               "suppliers", "supplier_assessment", "supplier_asset", "supplier_risk",
-                              # the device profile catalogue (issue 21, part 1)
-                              "device_profile",
+                              # the device profile catalogue and the portfolio as reported (issue 21, part 1)
+                              "device_profile", "reported_portfolio_year",
                               # awareness and training (issue 20, part 4)
                               "awareness_campaign", "awareness_audience_role", "awareness_campaign_department",
                               "training_record",

@@ -14,19 +14,22 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from app.assets import reported
 from app.assets.models import (
     ApplicationDisposition,
     Asset,
     AssetKind,
     DeviceProfile,
     Disposition,
+    DispositionGroup,
     LinkSpeed,
+    ReportedPortfolioYear,
     SiteType,
     asset_risk,
     search_text_of,
 )
 from app.assets.products.models import Product
-from app.assets.services import support_end
+from app.assets.services import ReportedYearInput, record_reported_year, support_end
 from app.audit import services as audit
 from app.audit.actions import AuditAction
 from app.auth.models import Department, User
@@ -59,8 +62,8 @@ APPLICATIONS = 450
 # (shown as 0 %) and Enhance/Invest (2 %): made up here as 1 and 8, the 9 its blank of 363 leaves, within
 # those shares. The deck's own figures that its counts do not give (its 2022 net result +13 where 21 added
 # less 7 reduced is +14; its 2023 shares of 22 % Maintain and 66 % blank, where 103 and 287 of 450 are 23 %
-# and 64 %, and its 2023 Keep 24 % and Change 4 %, where the shares add up to 25 % and 5 %) are listed in
-# tests/assets/test_demo.py: Khusela shows what the counts give.
+# and 64 %, and its 2023 Keep 24 % and Change 4 %, where the shares add up to 25 % and 5 %) are kept in the table
+# as reported (REPORTED below): the portfolio page shows them as printed, with what these counts give beside each.
 DISPOSITIONS = {
     2022: {Disposition.PLANNED: 21, Disposition.MAINTAIN: 98, Disposition.RETAIN: 4, Disposition.SUSTAIN: 13,
            Disposition.ENHANCE: 30, Disposition.REPLACE: 2, Disposition.REPLATFORM: 2, Disposition.EVALUATE: 4,
@@ -71,6 +74,37 @@ DISPOSITIONS = {
     2024: {Disposition.PLANNED: 0, Disposition.MAINTAIN: 77, Disposition.RETAIN: 1, Disposition.SUSTAIN: 1,
            Disposition.ENHANCE: 8, Disposition.REPLACE: 0, Disposition.REPLATFORM: 0, Disposition.EVALUATE: 0,
            Disposition.RETIRE: 0, Disposition.CONSOLIDATE: 0},
+}
+# The same table as the deck reports it (app.assets.reported), kept beside the counts above: every printed cell as
+# printed, its empty cells empty. Per disposition (count, share in %), per group its share, the blank (count, share)
+# and the net result as text. Read off the deck's tab-separated lines 474-486, three columns a year (count, share,
+# the "Impact" column that holds each group's share): Planned/In Dev, Evaluate and Blank print no share of their own,
+# only the Impact figure (their group's share; the blank's); the 2024 Retain and Enhance/Invest counts are empty. The
+# deck repeats Retain's and Enhance/Invest's 2023 shares (1 %, 5 %) in the Impact column beside Keep's 24 % and above
+# Change's 4 %, and line 484's "2/0" and "0,0" are no figure (Reduce's shares are on line 483): none of them is a cell.
+# Its own figures its counts do not give (2022's net result +13, 2023's Maintain 22 %, Keep 24 %, Change 4 % and
+# blank 66 %) stand as printed: the portfolio page shows the CMDB's figure beside each.
+REPORTED_SOURCE = "WCG Digital Government Programme, Budget Committee deck, 2 June 2023 (Application Portfolio)"
+REPORTED: dict[int, tuple[dict[Disposition, tuple[int | None, int | None]], dict[DispositionGroup, int],
+                          tuple[int, int], str]] = {
+    2022: ({Disposition.PLANNED: (21, None), Disposition.MAINTAIN: (98, 22), Disposition.RETAIN: (4, 1),
+            Disposition.SUSTAIN: (13, 3), Disposition.ENHANCE: (30, 7), Disposition.REPLACE: (2, 0),
+            Disposition.REPLATFORM: (2, 0), Disposition.EVALUATE: (4, None), Disposition.RETIRE: (7, 2),
+            Disposition.CONSOLIDATE: (0, 0)},
+           {DispositionGroup.ADD: 5, DispositionGroup.KEEP: 26, DispositionGroup.CHANGE: 7, DispositionGroup.ASSESS: 1,
+            DispositionGroup.REDUCE: 2}, (269, 60), "+13"),
+    2023: ({Disposition.PLANNED: (16, None), Disposition.MAINTAIN: (103, 22), Disposition.RETAIN: (4, 1),
+            Disposition.SUSTAIN: (4, 1), Disposition.ENHANCE: (24, 5), Disposition.REPLACE: (0, 0),
+            Disposition.REPLATFORM: (1, 0), Disposition.EVALUATE: (3, None), Disposition.RETIRE: (6, 1),
+            Disposition.CONSOLIDATE: (2, 0)},
+           {DispositionGroup.ADD: 4, DispositionGroup.KEEP: 24, DispositionGroup.CHANGE: 4, DispositionGroup.ASSESS: 1,
+            DispositionGroup.REDUCE: 1}, (287, 66), "+8"),
+    2024: ({Disposition.PLANNED: (0, None), Disposition.MAINTAIN: (77, 17), Disposition.RETAIN: (None, 0),
+            Disposition.SUSTAIN: (1, 0), Disposition.ENHANCE: (None, 2), Disposition.REPLACE: (0, 0),
+            Disposition.REPLATFORM: (0, 0), Disposition.EVALUATE: (0, None), Disposition.RETIRE: (0, 0),
+            Disposition.CONSOLIDATE: (0, 0)},
+           {DispositionGroup.ADD: 0, DispositionGroup.KEEP: 17, DispositionGroup.CHANGE: 2, DispositionGroup.ASSESS: 0,
+            DispositionGroup.REDUCE: 0}, (363, 81), "0"),
 }
 APPLICATION_WORDS = ["Patient", "Learner", "Payroll", "Asset", "Case", "Grant", "Licence", "Permit", "Library",
                      "Fleet", "Tender", "Claims", "Inspection", "Housing", "Revenue", "Records", "Roads", "Events"]
@@ -249,3 +283,25 @@ def seed_demo_assets() -> list[str]:
     return [f"CMDB: {len(cmdb.sites):,} sites, {len(cmdb.applications)} applications with their 2022–2024 "
             f"dispositions, {len(devices):,} devices"]
 
+
+
+def reported_cells(year: int) -> dict[str, str]:
+    """The deck's table for `year` as the record form takes it: each cell's text, empty where the deck's is."""
+    dispositions, groups, (blank, blank_share), net = REPORTED[year]
+    figures: dict[str, int | str | None] = {reported.BLANK_COUNT: blank, reported.BLANK_SHARE: blank_share,
+                                            reported.NET_RESULT: net}
+    for disposition, (count, share) in dispositions.items():
+        figures[reported.count_key(disposition)], figures[reported.share_key(disposition)] = count, share
+    for group, share in groups.items():
+        figures[reported.group_key(group)] = share
+    return {key: "" if figure is None else str(figure) for key, figure in figures.items()}
+
+
+def seed_demo_reported_portfolio() -> list[str]:
+    """Record the deck's 2022-2024 portfolio as reported, once, as the security officer would have."""
+    if db.session.scalar(sa.select(sa.func.count(ReportedPortfolioYear.id))):
+        return []
+    officer = db.session.scalar(sa.select(User).where(User.email == OWNER_EMAIL))
+    for year in REPORTED:
+        record_reported_year(ReportedYearInput(year, REPORTED_SOURCE, reported_cells(year)), actor=officer)
+    return [f"Applications portfolio {min(REPORTED)}–{max(REPORTED)} as the deck reports it"]

@@ -13,8 +13,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from app.assets import reported
 from app.assets.models import AssetKind, Disposition, Lifecycle, LinkSpeed, RelationKind, SiteType
 from app.common.forms import IsoDateField, strip
 
@@ -98,3 +99,21 @@ class DispositionForm(FlaskForm):
                                             NumberRange(min=2000, max=2100, message="Give a year like 2024.")])
     disposition = SelectField("Disposition", choices={"": "None (undecided)", **{
         value.value: f"{value.group.value}: {value.label}" for value in Disposition}}, validators=[Optional()])
+
+
+class ReportedPortfolioForm(FlaskForm):
+    """A year's portfolio table as reported: a text field per cell (app.assets.reported.CELLS, added
+    below), read by the service, which says which cell is not a figure and why."""
+
+    version = HiddenField()
+    year = StringField("Year", filters=[strip], validators=[
+        DataRequired("Give the year the table reports, like 2023."),
+        Regexp(r"^\d{4}$", message="Give the year as four digits, like 2023.")])
+    source = StringField("Reported in", filters=[strip], validators=[
+        DataRequired("Name where the table was reported, like “Digital Government budget deck, 2 June 2023”."),
+        Length(max=300, message="Use at most 300 characters.")])
+
+
+for _cell in reported.CELLS:
+    setattr(ReportedPortfolioForm, _cell.key, StringField(_cell.label, filters=[strip], validators=[
+        Length(max=20, message="Use at most 20 characters.")]))

@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     Date,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.assets.products.models import Product
 from app.auth.models import Department, User
@@ -343,3 +344,28 @@ class ApplicationDisposition(Model, Timestamped):
     @property
     def disposition_enum(self) -> Disposition:
         return Disposition(self.disposition)
+
+
+class ReportedPortfolioYear(Model, Timestamped, Versioned):
+    """A year's applications portfolio as the organisation reported it (the table in its board pack, such
+    as the provincial deck's "Application Portfolio"), kept beside what Khusela counts from the CMDB.
+
+    `cells` holds the figures the table prints, by cell (app.assets.reported.CELLS): counts and shares
+    in whole per cent as numbers, the net result as its printed text; a cell the table leaves empty is
+    absent. Recorded by and at are the Timestamped columns."""
+
+    __tablename__ = "reported_portfolio_year"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    source: Mapped[str] = mapped_column(String(300))  # e.g. "Digital Government budget deck, 2 June 2023"
+    cells: Mapped[dict[str, int | str]] = mapped_column(JSON, default=dict)
+
+    @validates("cells")
+    def _only_figures_of_the_table(self, key: str, cells: dict) -> dict:
+        from app.assets.reported import invalid_cells  # the cells' rules, which read this module's enums
+
+        wrong = invalid_cells(cells)
+        if wrong:
+            raise ValueError("Not a reported portfolio table: " + "; ".join(wrong))
+        return cells

@@ -13,6 +13,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from app.admin import settings
+from app.assets import reported as reported_rules
 from app.assets.models import (
     ApplicationDisposition,
     Asset,
@@ -23,6 +24,7 @@ from app.assets.models import (
     Lifecycle,
     LinkSpeed,
     RelationKind,
+    ReportedPortfolioYear,
     SiteType,
     search_text_of,
 )
@@ -32,6 +34,7 @@ from app.audit.actions import AuditAction
 from app.auth.models import Department, User
 from app.common.models import RuleError
 from app.common.timeutil import local_today
+from app.common.transactions import unique_or_refused
 from app.extensions import db
 from app.risks.models import Risk
 
@@ -440,4 +443,83 @@ def set_disposition(application: Asset, year: int, disposition: str | None, *, a
     label = Disposition(disposition).label if disposition else "none"
     audit.record(AuditAction.UPDATE, "asset", application.id, changes=changes,
                  summary=f"Portfolio {year} of {application}: {label}"[:300], actor=actor)
+    return changes
+
+
+# --- the portfolio as reported (app.assets.reported) ---------------------------------------------------
+
+
+@dataclass
+class ReportedYearInput:
+    """A reported portfolio table as typed: its year, where it comes from, and each cell's text as
+    printed (key -> text; empty for a cell the table leaves empty)."""
+
+    year: int
+    source: str
+    cells: dict[str, str]
+
+
+def _checked_reported_year(data: ReportedYearInput, reported: ReportedPortfolioYear | None,
+                           today: date | None) -> tuple[dict[str, int | str], list[tuple[str | None, str]]]:
+    cells, cell_problems = reported_rules.read_cells(data.cells)
+    problems: list[tuple[str | None, str]] = []
+    last_year = (today or local_today()).year + 10
+    if data.year not in range(FIRST_PORTFOLIO_YEAR, last_year + 1):
+        problems.append(("year", f"Give the year the table reports, from {FIRST_PORTFOLIO_YEAR} to {last_year}."))
+    else:
+        clash = db.session.scalar(sa.select(ReportedPortfolioYear).where(ReportedPortfolioYear.year == data.year))
+        if clash is not None and clash is not reported:
+            problems.append(("year", f"{data.year} is already recorded as reported: correct that year instead."))
+    source = data.source.strip()
+    if not source or len(source) > 300:
+        problems.append(("source", "Name where the table was reported in 1 to 300 characters, like "
+                                   "“Digital Government budget deck, 2 June 2023”."))
+    return cells, problems + list(cell_problems)
+
+
+def _reported_snapshot(reported: ReportedPortfolioYear) -> dict:
+    return {"year": reported.year, "source": reported.source,
+            **{cell.label: reported.cells.get(cell.key) for cell in reported_rules.CELLS}}
+
+
+def record_reported_year(data: ReportedYearInput, *, actor: User | None,
+                         today: date | None = None) -> ReportedPortfolioYear:
+    """A year's portfolio table as the organisation reported it, kept beside the CMDB's counts."""
+    cells, problems = _checked_reported_year(data, None, today)
+    if problems:
+        raise AssetRuleError(problems)
+    # Recorded by the actor also outside a request (a CLI command, the demo), where no signed-in user stamps it.
+    actor_id = actor.id if actor else None
+    reported = ReportedPortfolioYear(year=data.year, source=data.source.strip(), cells=cells, created_by_id=actor_id,
+                                     updated_by_id=actor_id)
+    with unique_or_refused(lambda: AssetRuleError(
+            f"{data.year} was recorded as reported a moment ago by someone else: correct that year instead.",
+            "year")):
+        db.session.add(reported)
+        db.session.flush()
+    audit.record(AuditAction.CREATE, "reported_portfolio_year", reported.id,
+                 changes=audit.diff({}, _reported_snapshot(reported)),
+                 summary=f"Recorded the {reported.year} applications portfolio as reported in {reported.source}"[:300],
+                 actor=actor)
+    return reported
+
+
+def correct_reported_year(reported: ReportedPortfolioYear, data: ReportedYearInput, *, expected_version,
+                          actor: User, today: date | None = None) -> dict:
+    """Correct a reported year (a figure typed wrong, a cell left empty): the audit log keeps each
+    cell's figure before and after."""
+    reported.check_version(expected_version, "reported portfolio year")
+    cells, problems = _checked_reported_year(data, reported, today)
+    if problems:
+        raise AssetRuleError(problems)
+    before = _reported_snapshot(reported)
+    with unique_or_refused(lambda: AssetRuleError(
+            f"{data.year} was recorded as reported a moment ago by someone else: correct that year instead.",
+            "year")):
+        reported.year, reported.source, reported.cells = data.year, data.source.strip(), cells
+        db.session.flush()
+    changes = audit.diff(before, _reported_snapshot(reported))
+    if changes:
+        audit.record(AuditAction.UPDATE, "reported_portfolio_year", reported.id, changes=changes,
+                     summary=f"Corrected the {reported.year} applications portfolio as reported"[:300], actor=actor)
     return changes

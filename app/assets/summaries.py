@@ -1,12 +1,15 @@
 """The CMDB's summary tables as in the provincial deck: the applications portfolio per year
-(dispositions and groups, the undecided, the net result) and the connected sites by type and link
-speed. Counted in SQL (one grouped query each), shaped here."""
+(dispositions and groups, the undecided, the net result), with the tables the organisation reported
+beside it, and the connected sites by type and link speed. Counted in SQL (one grouped query each),
+shaped here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from app.assets.models import (
     DISPOSITION_GROUPS,
@@ -16,8 +19,11 @@ from app.assets.models import (
     Disposition,
     DispositionGroup,
     LinkSpeed,
+    ReportedPortfolioYear,
     SiteType,
 )
+from app.assets.reported import Figure, PortfolioColumn
+from app.auth.models import User
 from app.extensions import db
 
 YEARS_SHOWN = 6  # the latest years with decisions; older ones stay in the data
@@ -60,6 +66,11 @@ class PortfolioYear:
 
 def portfolio() -> list[PortfolioYear]:
     """The latest YEARS_SHOWN years with any disposition, oldest first."""
+    _, years = _counted_years()
+    return [years[year] for year in sorted(years)[-YEARS_SHOWN:]]
+
+
+def _counted_years() -> tuple[int, dict[int, PortfolioYear]]:
     applications = db.session.execute(
         sa.select(sa.func.count(Asset.id)).where(Asset.kind == AssetKind.APPLICATION)).scalar_one()
     rows = db.session.execute(
@@ -69,7 +80,53 @@ def portfolio() -> list[PortfolioYear]:
     years: dict[int, PortfolioYear] = {}
     for year, disposition, count in rows:
         years.setdefault(year, PortfolioYear(year, applications)).counts[Disposition(disposition)] = count
-    return [years[year] for year in sorted(years)[-YEARS_SHOWN:]]
+    return applications, years
+
+
+@dataclass(frozen=True)
+class ReportedSource:
+    """Where a reported year's table comes from, and who recorded and last corrected it."""
+
+    id: int
+    year: int
+    source: str
+    version: int
+    recorded_by: str | None
+    recorded_at: datetime
+    corrected_by: str | None
+    corrected_at: datetime | None
+
+
+@dataclass
+class PortfolioAsReported:
+    """The portfolio page's years: each year the CMDB has decisions for or a table was reported for,
+    with the reported figures where there are any (app.assets.reported)."""
+
+    columns: list[PortfolioColumn]
+    sources: list[ReportedSource]
+
+    def differences(self) -> list[Figure]:
+        return [figure for column in self.columns for figure in column.differences()]
+
+
+def portfolio_as_reported() -> PortfolioAsReported:
+    """The latest YEARS_SHOWN years of the CMDB's counts and of the reported tables, oldest first: the
+    counting queries of portfolio() and one more for the reported years and who recorded them."""
+    applications, years = _counted_years()
+    recorder, corrector = aliased(User), aliased(User)
+    reported = db.session.execute(
+        sa.select(ReportedPortfolioYear, recorder.full_name, corrector.full_name)
+        .outerjoin(recorder, recorder.id == ReportedPortfolioYear.created_by_id)
+        .outerjoin(corrector, corrector.id == ReportedPortfolioYear.updated_by_id)
+        .order_by(ReportedPortfolioYear.year)).all()
+    tables = {row.year: row.cells for row, _, _ in reported}
+    shown = sorted(set(years) | set(tables))[-YEARS_SHOWN:]
+    columns = [PortfolioColumn(years.get(year) or PortfolioYear(year, applications), tables.get(year))
+               for year in shown]
+    sources = [ReportedSource(row.id, row.year, row.source, row.version, recorded_by, row.created_at,
+                              corrected_by if row.version > 1 else None, row.updated_at if row.version > 1 else None)
+               for row, recorded_by, corrected_by in reported if row.year in shown]
+    return PortfolioAsReported(columns, sources)
 
 
 @dataclass

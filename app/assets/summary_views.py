@@ -1,5 +1,5 @@
-"""The applications portfolio per year, the connected sites by type and link speed, and the device
-profile catalogue."""
+"""The applications portfolio per year (as reported, where a year's table was, beside the CMDB's
+counts), the connected sites by type and link speed, and the device profile catalogue."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ BLANK_COLOUR = "#757575"
 @bp.get("/portfolio")
 @permission_required(ASSET_VIEW)
 def portfolio():
-    years = summaries.portfolio()
-    return render_template("assets/portfolio.html", years=years, groups=DISPOSITION_GROUPS, colours=GROUP_COLOURS,
-                           blank_colour=BLANK_COLOUR, chart=_chart(years))
+    table = summaries.portfolio_as_reported()
+    return render_template("assets/portfolio.html", table=table, years=table.columns, groups=DISPOSITION_GROUPS,
+                           colours=GROUP_COLOURS, blank_colour=BLANK_COLOUR,
+                           chart=_chart([column.counted for column in table.columns]))
 
 
 @bp.get("/sites")

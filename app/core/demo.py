@@ -156,9 +156,10 @@ def seed_demo(password: str, organisation: str = PROVINCE) -> list[str]:
     added.extend(seed_demo_controls())  # links the risks above to their controls
     added.extend(seed_demo_soa())
     added.extend(seed_demo_evidence())
-    from app.assets.demo import seed_demo_assets
+    from app.assets.demo import seed_demo_assets, seed_demo_reported_portfolio
 
     added.extend(seed_demo_assets())
+    added.extend(seed_demo_reported_portfolio())
     from app.employees.demo import seed_demo_employees  # links the demo accounts above to their records
 
     added.extend(seed_demo_employees())

@@ -675,7 +675,7 @@ def _prepare_asset_register(params: Mapping) -> Prepared:
         context={"by_kind": by_kind, "by_department": by_department, "by_lifecycle": by_lifecycle,
                  "total": sum(count for _, count in by_kind), "unsupported": unsupported_items,
                  "unsupported_total": unsupported_total, "within_days": UNSUPPORTED_WITHIN_DAYS, "today": today,
-                 "portfolio": summaries.portfolio(), "sites": summaries.sites_table(),
+                 "portfolio": summaries.portfolio_as_reported(), "sites": summaries.sites_table(),
                  "dispositions": list(Disposition), "groups": DISPOSITION_GROUPS, "group_names": list(DispositionGroup),
                  "department": department, "sections": sections, "toc": True},
     )

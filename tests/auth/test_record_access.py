@@ -524,6 +524,8 @@ RECORDS: dict[tuple[str, ...], PerRecord | NoPerRecordScope] = {
     ("asset_id",): NoPerRecordScope("The CMDB is read and kept as a whole by the holders of asset.view/asset.edit."),
     ("asset_id", "relation_id"): NoPerRecordScope("A relation of a configuration item: as the CMDB."),
     ("product_id",): NoPerRecordScope("The product list is reference data of the CMDB."),
+    ("reported_id",): NoPerRecordScope("A year's portfolio as reported: organisation-wide, read on the portfolio "
+                                       "page by every holder of asset.view, corrected by holders of asset.edit."),
     ("control_id",): NoPerRecordScope("The controls catalogue and the SoA are read as a whole."),
     ("evidence_id",): NoPerRecordScope("Control evidence is part of the catalogue, read as a whole."),
     ("file_id",): NoPerRecordScope("A file of control evidence: as the catalogue."),

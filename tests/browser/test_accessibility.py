@@ -215,6 +215,8 @@ PAGES = {
     "assets-unsupported": ("/assets/unsupported?within=180", True),
     "assets-refresh": ("/assets/refresh", True),
     "assets-portfolio": ("/assets/portfolio", True),
+    "assets-reported-new": ("/assets/portfolio/reported/new", True),
+    "assets-reported-edit": ("/assets/portfolio/reported/1/edit", True),
     "assets-sites": ("/assets/sites", True),
     "assets-profiles": ("/assets/profiles", True),
     "assets-import": ("/assets/import", True),
@@ -348,6 +350,17 @@ def test_forms_showing_errors_stay_accessible(page, live_server, signed_in, arti
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
     check_page(page, artifacts, "user-new-errors")
+
+
+def test_the_reported_portfolio_grid_showing_errors_stays_accessible(page, live_server, signed_in, artifacts):
+    signed_in("officer")
+    page.goto(live_server("/assets/portfolio/reported/1/edit"))
+    page.get_by_label("Maintain share").fill("140")
+    page.get_by_label("Blank count").fill("many")
+    page.get_by_role("button", name="Save corrections").click()
+    expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
+    expect(page.locator("#maintain_share-error")).to_contain_text("A share is at most 100 %")
+    check_page(page, artifacts, "reported-portfolio-errors")
 
 
 def _page_width(page) -> int:

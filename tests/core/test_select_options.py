@@ -35,6 +35,7 @@ ARGUMENT_TABLES = {
     "incident_id": ("incident", None), "report_id": ("incident", None),
     "analysis_id": ("impact_analysis", None), "plan_id": ("continuity_plan", "analysis_id"),
     "campaign_id": ("awareness_campaign", None), "record_id": ("training_record", "campaign_id"),
+    "reported_id": ("reported_portfolio_year", None),
 }
 # action_id names a risk's treatment action and evidence_id a control's evidence, except under these
 # paths: (path, argument, table, parent argument).
