@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from flask_login import current_user
 
 from app.assets import queries, services
 from app.assets.exports import ASSET_COLUMNS
 from app.assets.models import Asset, AssetKind, Lifecycle, LinkSpeed, SiteType
 from app.assets.views import bp
-from app.auth.permissions import ASSET_VIEW, permission_required
+from app.auth.permissions import ASSET_VIEW, RISK_VIEW, permission_required
 from app.common.choices import department_choices
 from app.common.export import audited_export
 from app.common.listing import Listing, all_matching, requested_export
 from app.common.timeutil import local_today
+from app.risks import services as risk_services
+from app.risks.models import Risk
 
 RATING_FILTER = {"": "Any", **{str(level): f"{level} or higher" for level in range(5, 0, -1)}}
 
@@ -53,4 +56,11 @@ def index():
     listing = Listing.from_request(statement, sort_columns=queries.SORT_COLUMNS, default_sort=queries.DEFAULT_SORT,
                                    tiebreaker=Asset.id)
     return render_template("assets/list.html", listing=listing, filters=filters, choices=_filter_choices(),
-                           today=today)
+                           today=today, linked_risk=_linked_risk(filters.risk_id))
+
+
+def _linked_risk(risk_id: int | None) -> Risk | None:
+    """The risk whose items the list is limited to, named only to someone who may read that risk (the
+    per-risk rule, should a role that reads the CMDB ever read only some risks)."""
+    risk = risk_services.get_risk(risk_id) if risk_id is not None else None
+    return risk if risk is not None and risk_services.may_act_on(current_user, risk, RISK_VIEW) else None

@@ -101,6 +101,7 @@ class AssetFilters:
     purchased_to: date | None = None
     site_type: str = ""
     link_speed: str = ""
+    risk_id: int | None = None  # items linked to this risk (from the risk's page)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> AssetFilters:
@@ -129,6 +130,7 @@ class AssetFilters:
             device_profile=(args.get("profile") or "").strip()[:32],
             site_type=choice_arg(args, "site_type", {kind.value for kind in SiteType}),
             link_speed=choice_arg(args, "link_speed", {speed.value for speed in LinkSpeed}),
+            risk_id=id_arg(args, "risk"),
         )
 
     def conditions(self, today: date) -> list[ColumnElement]:
@@ -146,6 +148,8 @@ class AssetFilters:
         if self.device_profile:
             where.append(Asset.device_profile_id.in_(sa.select(DeviceProfile.id).where(
                 sa.func.lower(DeviceProfile.code) == self.device_profile.lower())))
+        if self.risk_id is not None:
+            where.append(Asset.id.in_(sa.select(asset_risk.c.asset_id).where(asset_risk.c.risk_id == self.risk_id)))
         if self.site_q:
             where.append(Asset.site_id.in_(sa.select(Site.id).where(Site.kind == AssetKind.SITE, sa.or_(
                 contains_text(Site.tag, self.site_q), contains_text(Site.name, self.site_q)))))

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.risks import services as risks
 from app.risks.models import RiskCategory
 from app.risks.scoring import Rating
+from tests import factories
 from tests.controls.test_views import shown_total
 from tests.pages import audit_entries, csv_rows, error_next_to, only_entry, text_of, xlsx_rows
 
@@ -402,3 +403,31 @@ def test_others_may_not_read_the_device_profiles(login_as, client, role):
     login_as(role)
 
     assert client.get("/assets/profiles").status_code == 403
+
+
+# --- the items of one risk -----------------------------------------------------------------------
+
+
+def test_a_risk_of_many_items_lists_the_first_twenty_and_links_to_all_of_them_in_the_cmdb(officer, client):
+    risk = factories.make_risk(title="Information Security")
+    items = [make(f"PC-{number:05}", f"Clinic PC {number}") for number in range(1, 26)]
+    for item in items:
+        services.set_risks(item, [risk.id], expected_version=item.version, actor=officer)
+    db.session.commit()
+
+    risk_page = client.get(f"/risks/{risk.id}")
+    page = risk_page.get_data(as_text=True)
+    in_cmdb = client.get(f"/assets?risk={risk.id}&status=all")
+
+    assert "25 configuration items linked; the first 20 by tag" in text_of(risk_page)
+    assert "PC-00020 Clinic PC 20" in page and "PC-00021" not in page
+    assert f'href="/assets?risk={risk.id}&amp;status=all">all 25 in the CMDB' in page
+    assert listed(in_cmdb) == [item.tag for item in items]
+    assert "Only the items linked to risk R-0001 Information Security" in text_of(in_cmdb)
+
+
+def test_the_cmdb_filtered_by_an_unknown_risk_shows_nothing_and_a_bad_one_is_ignored(officer, client, estate):
+    unknown = client.get("/assets?risk=999999")
+
+    assert listed(unknown) == [] and "Only the items linked to one risk" in text_of(unknown)
+    assert len(listed(client.get("/assets?risk=not-a-number"))) == 3  # the estate's items in use
