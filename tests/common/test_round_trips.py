@@ -38,6 +38,10 @@ def _campaign_url() -> str:
     return f"/awareness/campaigns/{campaign_id}"
 
 
+# The disciplinary procedure's records (its cases' rows carry them too).
+PROCEDURE_TABLES = ("case_investigation", "case_suspension", "case_union_consultation", "case_allegation",
+                    "case_hearing_notice", "case_hearing", "case_sanction", "case_appeal", "case_fairness_override")
+
 REGISTERS = [
     Register("risks", lambda: "/risks", risk_importing.import_risks,
              ("risk", "risk_factor", "risk_control", "risk_rating_change")),
@@ -50,7 +54,8 @@ REGISTERS = [
              ("policy", "policy_version", "policy_reviewer", "policy_clause", "policy_control")),
     # Every case, open and closed, step by step: the export the case import reads.
     Register("cases", lambda: "/cases", case_importing.import_cases,
-             ("policy_case", "case_warning", "case_revocation", "case_training"), {"status": "all", "rows": "steps"}),
+             ("policy_case", "case_warning", "case_revocation", "case_training", *PROCEDURE_TABLES),
+             {"status": "all", "rows": "steps"}),
 ]
 
 

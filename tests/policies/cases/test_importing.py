@@ -372,8 +372,9 @@ def test_an_unknown_format_shows_the_list(client, login_as, staff, args):
     assert "HR-1" in page_text(response)
 
 
-def test_a_closed_disciplinary_case_needs_its_procedure_which_the_file_does_not_carry(staff):
-    """The procedure is recorded on the case page (README): closing without it is refused at the Closed row."""
+def test_a_closed_disciplinary_case_needs_its_procedure_rows(staff):
+    """Closing a disciplinary case needs its procedure (test_importing_procedure.py has the rows that carry
+    it): without them the Closed row is refused."""
     case = ["HR-5", staff[0].number, "ICT-SEC", "4.2", "2026-05-01", "High", "High", "Gave his password away."]
     rows = [[*case, "Disciplinary action", "2026-05-02", "", "", "", "", "", "", "A deliberate breach, again."],
             [*case, "Closed", "2026-06-01", "", "", "", "Dismissed.", "", "", ""]]
