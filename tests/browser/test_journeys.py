@@ -52,7 +52,7 @@ def test_admin_creates_finds_and_deactivates_a_user_and_the_audit_log_shows_it(p
     page.get_by_label("Full name").fill("Lindiwe Browser-Test")
     page.get_by_label("Email").fill("Lindiwe.Browser@example.org")
     page.get_by_label("Role").select_option(label="Risk owner")
-    page.get_by_label("Department").select_option(label="DOH — Department of Health and Wellness")
+    page.get_by_label("Department").select_option(label="DOH — Department of Health")
     page.get_by_label("Initial password").fill("a long initial passphrase")
     page.get_by_role("button", name="Create account").click()
 
