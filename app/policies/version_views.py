@@ -159,34 +159,35 @@ def _refused(form, policy, version):
     return render_version(policy, version, 422)
 
 
-@bp.post(VERSION_ROUTE + "/submit")
-@permission_required(POLICY_EDIT)
-def submit(policy_id: int, version_id: int):
+def _version_step(policy_id: int, version_id: int, step, done: str):
+    """A button that moves a version on (`step(version, expected_version)`) and says so (`done`, with
+    the version's name for {version}); a stale page gets the conflict message, a refusal the reason."""
     policy = policy_or_404(policy_id)
     version = version_or_404(policy, version_id)
     form = StepForm()
     stale_url = url_for("policies.version", policy_id=policy.id, version_id=version.id)
     if form.validate_on_submit():
         with saving(form, services.PolicyRuleError, stale_url=stale_url):
-            services.submit_for_review(version, expected_version=form.version.data, actor=current_user)
-            flash(f"Sent {version} for review. Record each reviewer, then approve it.", "success")
+            step(version, form.version.data)
+            flash(done.format(version=version), "success")
             return _back(policy, version)
     return _refused(form, policy, version)
+
+
+@bp.post(VERSION_ROUTE + "/submit")
+@permission_required(POLICY_EDIT)
+def submit(policy_id: int, version_id: int):
+    return _version_step(policy_id, version_id, lambda version, expected: services.submit_for_review(
+        version, expected_version=expected, actor=current_user),
+        "Sent {version} for review. Record each reviewer, then approve it.")
 
 
 @bp.post(VERSION_ROUTE + "/record")
 @permission_required(POLICY_EDIT)
 def record_as_issued(policy_id: int, version_id: int):
-    policy = policy_or_404(policy_id)
-    version = version_or_404(policy, version_id)
-    form = StepForm()
-    stale_url = url_for("policies.version", policy_id=policy.id, version_id=version.id)
-    if form.validate_on_submit():
-        with saving(form, services.PolicyRuleError, stale_url=stale_url):
-            services.record_as_issued(version, expected_version=form.version.data, actor=current_user)
-            flash(f"Recorded {version} as issued: its review and approval are pending.", "success")
-            return _back(policy, version)
-    return _refused(form, policy, version)
+    return _version_step(policy_id, version_id, lambda version, expected: services.record_as_issued(
+        version, expected_version=expected, actor=current_user),
+        "Recorded {version} as issued: its review and approval are pending.")
 
 
 @bp.post(VERSION_ROUTE + "/signatures")
