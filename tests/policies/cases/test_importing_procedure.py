@@ -12,7 +12,6 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.common.export import plain_value
 from app.employees import importing as employee_importing
 from app.extensions import db
@@ -23,7 +22,6 @@ from app.policies.cases.exports import STEP_COLUMNS, case_steps
 from app.policies.cases.models import PolicyCase
 from app.policies.models import AcknowledgementMethod, Policy, PolicyAcknowledgement, PolicyVersion
 from tests import factories
-from tests.conftest import TEST_CONFIG, files_of_test
 from tests.databases import release_app_database
 from tests.pages import csv_rows
 from tests.policies.conftest import make_approved, make_employee
@@ -174,7 +172,7 @@ def history_of(case: PolicyCase) -> dict:
 
 
 def test_a_closed_disciplinary_case_goes_into_an_empty_khusela_as_it_came_out(demo_data, login_as, client, databases,
-                                                                                migrated_template, tmp_path):
+                                                                                migrated_template, make_app, tmp_path):
     """The demo's dismissal (to the appeal's outcome) and the one gone ahead past a short notice: the employee and
     policy rows of the registers' own exports go in first, then the cases' rows."""
     login_as("admin")
@@ -197,10 +195,13 @@ def test_a_closed_disciplinary_case_goes_into_an_empty_khusela_as_it_came_out(de
                     for a in db.session.scalars(sa.select(PolicyAcknowledgement))
                     if a.employee.number in numbers and a.version.policy.code in codes]
 
+    # Read here, in this app's context: an outer-session object read inside the other app's context
+    # would be loaded through that app's engine and leave a connection behind.
+    first = {case.reference for case in cases}
     folder = tmp_path / "empty"
     folder.mkdir()
     url = databases.fresh(migrated_template, folder)
-    empty = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **files_of_test(folder)})
+    empty = make_app(SQLALCHEMY_DATABASE_URI=url)  # a second app, released by make_app after the test
     try:
         with empty.app_context():
             assert db.session.scalar(sa.select(sa.func.count(PolicyCase.id))) == 0
@@ -224,11 +225,11 @@ def test_a_closed_disciplinary_case_goes_into_an_empty_khusela_as_it_came_out(de
 
             after = {case.reference: history_of(case) for case in db.session.scalars(sa.select(PolicyCase))}
             assert set(after) == set(before)
-            for reference in sorted(before, key=lambda reference: reference not in {c.reference for c in cases}):
+            for reference in sorted(before, key=lambda reference: reference not in first):
                 for part in ("steps", "records", "case"):
                     assert after[reference][part] == before[reference][part], (reference, part)
     finally:
-        release_app_database(empty)
+        release_app_database(empty)  # before the database it points at goes
         databases.discard(url)
 
 
