@@ -73,7 +73,8 @@ def _check_session():
         return _end_expired_session(row, expired)
     if sessions.touch(row, now):
         db.session.commit()
-    session.permanent = True  # the cookie, too, lapses after the idle time
+    if not session.permanent:  # setting it marks the session changed, and a background fetch must not be
+        session.permanent = True  # the cookie, too, lapses after the idle time
     return None
 
 
@@ -97,7 +98,16 @@ def _end_expired_session(row: UserSession, reason: SessionEnd):
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure whenever the request came over HTTPS."""
+    """Marks the session cookie Secure whenever the request came over HTTPS, and leaves it alone on a page's
+    background fetch."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        # A fetch for JSON (an employee search, a document's or pack's progress) runs beside the page's own
+        # requests: were its response to re-send the cookie it was sent with, arriving after a form's response
+        # that changed the session (a flash saying what was saved), it would put the older cookie back.
+        if has_request_context() and request.accept_mimetypes.best == "application/json" and not session.modified:
+            return False
+        return super().should_set_cookie(app, session)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))

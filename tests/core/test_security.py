@@ -232,3 +232,18 @@ def test_page_templates_have_no_inline_style():
     styled = [str(path.relative_to(templates)) for path in templates.rglob("*.html")
               if path.parent.name != "pdf" and re.search(r"<style|\sstyle=\"", path.read_text(encoding="utf-8"))]
     assert styled == []
+
+
+def test_a_background_fetch_leaves_the_session_cookie_alone_so_a_pages_flash_survives(client, login_as):
+    """The case form's employee search runs while the form is posted: had its response re-sent the cookie it
+    was sent with after the post's response (which carries the flash "opened the case…"), the flash was lost
+    (the browser journey saw it now and then). Pages still refresh the cookie, so its idle time slides."""
+    login_as("manager")
+    client.get("/cases/new")  # the form, whose script fetches
+
+    fetched = client.get("/cases/employees?q=Ay", headers={"Accept": "application/json"})
+    page = client.get("/cases/new")
+
+    assert fetched.status_code == 200 and fetched.is_json
+    assert "Set-Cookie" not in fetched.headers
+    assert "session=" in page.headers.get("Set-Cookie", "")
