@@ -20,7 +20,7 @@ from app.auth.models import AcceptanceAuthority, Role, User
 from app.extensions import db
 
 DEMO_ORGANISATION = "Western Cape Government"
-# The departments the provincial deck names (../shared/reference/seeds, provincial-digital-government-deck.txt),
+# The departments the provincial deck names (the seed document provincial-digital-government-deck.txt),
 # by the codes it uses in "Key new/enhanced digital services" (lines 270-310: DOTP, DOA, DOCS, DEA&DP, DOI, DCAS,
 # DEDAT, DSD, DOH, PT) and WCED (lines 399, 706). The deck gives codes only; the full names are the
 # province's, except Health, which the deck calls the "Department of Health" (line 321). Its "Department of

@@ -1,5 +1,5 @@
 """The second demo organisation: the Thabachweu Local Municipality, from its ICT strategy and policy
-(../shared/reference/seeds/municipal-ict-strategy-and-policy.txt), loaded through the same services
+(the seed document municipal-ict-strategy-and-policy.txt), loaded through the same services
 as the provincial demo, into a database of its own (`flask seed-demo --organisation municipality`).
 
 strategy.py holds what the seed prints; one module per register loads it. Idempotent: a register the

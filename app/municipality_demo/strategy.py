@@ -1,7 +1,7 @@
 """What the Thabachweu Local Municipality's ICT strategy and policy print, as data: the demo loads
 its registers from these and the policy text quotes them, so each value is written once, word for
-word (typing slips included, e.g. "Enablers", "31/06/2015", "ISO9003"). The source is
-../shared/reference/seeds/municipal-ict-strategy-and-policy.txt; line numbers are its own."""
+word (typing slips included, e.g. "Enablers", "31/06/2015", "ISO9003"). The source is the
+seed document municipal-ict-strategy-and-policy.txt; line numbers are its own."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ from app.risks.categories import find_category, seed_default_categories
 from app.risks.models import Risk, RiskCategory, RiskStatus, TreatmentStrategy
 from app.risks.scoring import Rating
 
-# The provincial deck's Information Security risk card (../shared/reference/seeds/provincial-digital-
-# government-deck.txt, lines 551-577), word for word: its ratings (impact 4 x likelihood 4 = 16 inherent,
-# 3 x 3 = 9 residual), its tolerance level (4) and its nine contributing factors with their H/M ratings
+# The provincial deck's Information Security risk card (the seed document provincial-digital-government-deck.txt,
+# lines 551-577), word for word: its ratings (impact 4 x likelihood 4 = 16 inherent, 3 x 3 = 9 residual), its
+# tolerance level (4) and its nine contributing factors with their H/M ratings
 # ("3<sup>rd</sup>" in the deck's markup is "3rd"). The card's "Risk Owner" and "Risk Subcategory" cells are
 # blank, and it has no category, department, target or description: the demo's own are invented (SEEDED).
 INFORMATION_SECURITY = "Information Security"
